@@ -1,0 +1,54 @@
+import { Command } from "commander";
+import { importToFiles } from "../../import/write.js";
+import { openSink } from "../../io/atomic.js";
+import { Domain } from "../../records/trajectory.js";
+import { type CliIo, parseChoice, parseInteger } from "../io.js";
+import { createProgress } from "../progress.js";
+import { importSummary } from "../summaries.js";
+
+export function importCommand(io: CliIo): Command {
+  return new Command("import")
+    .description("Read agent logs of any supported format and write canonical trajectories as JSONL")
+    .argument("<inputs...>", "files, directories or globs (gzip accepted)")
+    .option("--format <name>", "skip detection and read every input as this format (see `acc formats`)")
+    .option("--domain <domain>", "set the domain instead of inferring it: search, swe, sql or generic")
+    .option("-o, --output <file>", "write trajectories here instead of stdout")
+    .option("--rejects <file>", "where rejected records go (default: <output>.rejects.jsonl, or acc-import.rejects.jsonl)")
+    .option("--on-error <mode>", "skip: list bad records in the rejects file; fail: stop at the first", "skip")
+    .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
+    .option("--summary-json <file>", "also write the closing summary as JSON")
+    .option("-q, --quiet", "no progress display")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  acc import ~/.claude/projects/my-app -o trajectories.jsonl
+  acc import runs/*.traj --domain swe -o swe.jsonl --rejects swe.rejects.jsonl
+  acc import logs.jsonl.gz --format openai-chat --on-error fail > out.jsonl
+
+Related: acc inspect, acc formats`,
+    )
+    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
+      const output = flags.output as string | undefined;
+      const onError = parseChoice(String(flags.onError), "--on-error", ["skip", "fail"] as const);
+      const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
+      const rejectsPath = (flags.rejects as string | undefined) ?? (output && output !== "-" ? `${output}.rejects.jsonl` : "acc-import.rejects.jsonl");
+      const sink = await openSink(output, io.stdout);
+      const progress = createProgress(io.stderr, "import", 0, { quiet: Boolean(flags.quiet) });
+      const stats = await importToFiles(inputs, {
+        output: sink,
+        rejectsPath,
+        onError,
+        ...(flags.format ? { format: String(flags.format) } : {}),
+        ...(domain ? { domain } : {}),
+        maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
+        onEvent: (_event, s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
+      });
+      progress.stop();
+      io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined)}\n`);
+      if (flags.summaryJson) {
+        const { writeFile } = await import("node:fs/promises");
+        await writeFile(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);
+      }
+    });
+}

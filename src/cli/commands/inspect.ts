@@ -1,0 +1,44 @@
+import { Command } from "commander";
+import { importToFiles } from "../../import/write.js";
+import type { LineSink } from "../../io/atomic.js";
+import type { CliIo } from "../io.js";
+import { parseInteger } from "../io.js";
+import { createProgress } from "../progress.js";
+import { importSummary } from "../summaries.js";
+
+const discard: LineSink = { async write() {}, async commit() {}, async abort() {} };
+
+export function inspectCommand(io: CliIo): Command {
+  return new Command("inspect")
+    .description("Detect the format of agent logs and print what they hold, without writing trajectories")
+    .argument("<inputs...>", "files, directories or globs (gzip accepted)")
+    .option("--format <name>", "skip detection and read every input as this format")
+    .option("--rejects <file>", "also list rejected records in this file")
+    .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
+    .option("--json", "print the summary as JSON instead of a table")
+    .option("-q, --quiet", "no progress display")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  acc inspect ~/.codex/sessions
+  acc inspect examples/ --json
+
+Related: acc import, acc formats`,
+    )
+    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
+      const progress = createProgress(io.stderr, "inspect", 0, { quiet: Boolean(flags.quiet) });
+      const rejectsPath = flags.rejects as string | undefined;
+      const stats = await importToFiles(inputs, {
+        output: discard,
+        rejectsPath: rejectsPath ?? "/dev/null",
+        onError: "skip",
+        ...(flags.format ? { format: String(flags.format) } : {}),
+        maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
+        onEvent: (_event, s) => progress.update(s.read, `${s.files} files, ${s.read} records`),
+      });
+      progress.stop();
+      if (flags.json) io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+      else io.stdout.write(`${importSummary(stats, rejectsPath)}\n`);
+    });
+}

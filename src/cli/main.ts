@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { main } from "./program.js";
+
+// A closed pipe (`acc import … | head`) is a normal way for a reader to stop.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import {
+  type Domain,
+  type Locator,
+  type Message,
+  TRAJECTORY_SCHEMA_VERSION,
+  Trajectory,
+} from "../../records/trajectory.js";
+import { type SchemaProblem, validate } from "../../records/validate.js";
+import { inferDomain } from "../domain.js";
+import type { TrajectoryDraft } from "../types.js";
+import { pairToolCalls } from "./pairing.js";
+import { stripAnsi } from "./text.js";
+
+/** Deterministic id: the same file, locator and format always give the same id. */
+export function trajectoryId(format: string, file: string, locator: Locator): string {
+  const key = JSON.stringify([format, file, locator.line ?? null, locator.index ?? null, locator.json_pointer ?? null]);
+  return `${format}-${createHash("sha256").update(key).digest("hex").slice(0, 16)}`;
+}
+
+export interface FinishOptions {
+  format: string;
+  file: string;
+  /** Overrides the inferred domain. */
+  domain?: Domain;
+}
+
+/** Turns an importer's draft into a validated Trajectory: pairs calls, strips escape codes, fills defaults. */
+export function finishTrajectory(
+  draft: TrajectoryDraft,
+  options: FinishOptions,
+): { ok: true; trajectory: Trajectory } | { ok: false; problems: SchemaProblem[] } {
+  const messages = pairToolCalls(draft.messages).map(cleanMessage);
+  const firstUser = messages.find((m) => m.role === "user");
+  const firstSystem = messages.find((m) => m.role === "system");
+  const lastAnswer = [...messages].reverse().find((m) => m.role === "assistant" && m.tool_calls.length === 0);
+
+  const task = {
+    question: firstUser?.content ?? null,
+    question_origin: firstUser ? ("first_user_message" as const) : ("unknown" as const),
+    system_prompt: firstSystem?.content ?? null,
+    ground_truth: null,
+    ...draft.task,
+  };
+  const finalFromMessages =
+    lastAnswer?.role === "assistant"
+      ? { answer: lastAnswer.content, reasoning: lastAnswer.reasoning, kind: "message" as const }
+      : { answer: null, reasoning: null, kind: "none" as const };
+
+  const candidate = {
+    schema: "acc.trajectory",
+    schema_version: TRAJECTORY_SCHEMA_VERSION,
+    id: trajectoryId(options.format, options.file, draft.locator),
+    source: {
+      format: options.format,
+      ...(draft.format_version !== undefined ? { format_version: draft.format_version } : {}),
+      file: options.file,
+      locator: draft.locator,
+    },
+    domain: options.domain ?? inferDomain(messages, draft.task),
+    domain_origin: options.domain ? "given" : "inferred",
+    ...(draft.model !== undefined ? { model: draft.model } : {}),
+    task,
+    ...(draft.tools !== undefined ? { tools: draft.tools } : {}),
+    messages,
+    final: { ...finalFromMessages, ...draft.final },
+    outcome: {
+      success: null,
+      reward: null,
+      label_source: null,
+      submitted_patch: null,
+      submitted_sql: null,
+      ...draft.outcome,
+    },
+    events: draft.events ?? [],
+    subagents: draft.subagents ?? [],
+    ...(draft.parent !== undefined ? { parent: draft.parent } : {}),
+    ...(draft.warnings !== undefined && draft.warnings.length > 0 ? { warnings: draft.warnings } : {}),
+    extra: draft.extra ?? {},
+  };
+  const result = validate(Trajectory, candidate);
+  return result.ok ? { ok: true, trajectory: result.value } : { ok: false, problems: result.problems };
+}
+
+function cleanMessage(message: Message): Message {
+  if (message.role !== "tool") return message;
+  const content = stripAnsi(message.content);
+  return content === message.content ? message : { ...message, content };
+}

@@ -1,0 +1,55 @@
+import type { Domain, Message, Task } from "../records/trajectory.js";
+
+const SQL_TOKENS = new Set(["sql", "sqlite", "postgres", "mysql", "bigquery", "snowflake", "database", "db", "table", "tables", "schema"]);
+const WEB_TOKENS = new Set(["web", "google", "bing", "serper", "browse", "browser", "wiki", "wikipedia", "url", "visit", "fetch", "crawl", "scrape", "webpage", "page", "click"]);
+const SWE_TOKENS = new Set([
+  "bash", "shell", "exec", "execute", "command", "terminal", "cmd", "str", "replace", "edit", "editor", "multiedit",
+  "view", "patch", "apply", "write", "read", "create", "file", "files", "run", "submit", "python", "ipython",
+  "notebook", "glob", "grep", "ls", "todowrite", "code", "local",
+]);
+const SQL_TEXT = /\bselect\b[\s\S]{1,2000}?\bfrom\b|\bcreate\s+table\b|\bsqlite3\b|\bpsql\b|\bsnowsql\b|\bbq\s+query\b/i;
+const SWE_TEXT = /diff --git|\bgit (?:diff|apply|status|log|checkout)\b|\bpytest\b|Traceback \(most recent call last\)|\bsed -i\b|\bnpm (?:test|run)\b|\bpython3? -m\b/;
+
+/** `run_sql` → [run, sql]; `searchWeb` → [search, web]. */
+function nameTokens(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((t) => t.length > 0);
+}
+
+/**
+ * The agent's domain from what it did. Each tool call votes: sql when its name or its SQL says so,
+ * search when it reaches the web (a web-ish tool, or a `search` tool whose results carry URLs),
+ * swe when it works on files and shells. The largest vote wins; generic when no call votes.
+ */
+export function inferDomain(messages: readonly Message[], task?: Partial<Task>): Domain {
+  const votes = { sql: 0, search: 0, swe: 0 };
+  if (task?.database) votes.sql += 2;
+  if (task?.repo) votes.swe += 2;
+  const results = new Map<string, string>();
+  for (const m of messages) if (m.role === "tool" && m.call_id !== null) results.set(m.call_id, m.content);
+  for (const message of messages) {
+    if (message.role !== "assistant") continue;
+    for (const call of message.tool_calls) {
+      const tokens = nameTokens(call.name);
+      const args = call.raw_arguments ?? safeStringify(call.arguments);
+      if (tokens.some((t) => SQL_TOKENS.has(t)) || SQL_TEXT.test(args)) votes.sql++;
+      else if (tokens.some((t) => WEB_TOKENS.has(t)) || (tokens.includes("search") && /https?:\/\//.test(results.get(call.id) ?? ""))) {
+        votes.search++;
+      } else if (tokens.some((t) => SWE_TOKENS.has(t)) || SWE_TEXT.test(args)) votes.swe++;
+    }
+  }
+  const best = (Object.entries(votes) as [Exclude<Domain, "generic">, number][]).sort((a, b) => b[1] - a[1])[0]!;
+  return best[1] > 0 ? best[0] : "generic";
+}
+
+function safeStringify(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,86 @@
+import type {
+  Final,
+  Locator,
+  Outcome,
+  SubagentLink,
+  Task,
+  ToolCall,
+  ToolDefinition,
+  TrajectoryEvent,
+  Message,
+} from "../records/trajectory.js";
+
+/** A JSONL line as an importer sees it: parsed, or why it could not be. */
+export type JsonLine = { line: number; value: unknown } | { line: number; error: RejectCode; detail: string };
+
+/** What detection sees of an input, from its content only. */
+export type Probe =
+  | { container: "jsonl"; file: string; head: JsonLine[] }
+  | { container: "json"; file: string; document: unknown }
+  | { container: "directory"; path: string; entries: string[] };
+
+export type ImportInput =
+  | { container: "jsonl"; file: string; lines: AsyncIterable<JsonLine> }
+  | { container: "json"; file: string; document: unknown }
+  | { container: "directory"; path: string };
+
+export type RejectCode =
+  | "invalid-json"
+  | "invalid-utf8"
+  | "line-too-long"
+  | "document-too-large"
+  | "empty-file"
+  | "unknown-format"
+  | "unreadable"
+  | "wrong-shape"
+  | "schema";
+
+/**
+ * A record (`record`) or a damaged line inside a record that was still imported (`line`).
+ * Only record rejects count in read = imported + rejected; line rejects are listed too.
+ */
+export interface Reject {
+  file: string;
+  locator: Locator;
+  scope: "record" | "line";
+  code: RejectCode;
+  reason: string;
+  format?: string;
+}
+
+export type DraftToolCall = Omit<ToolCall, "id" | "id_origin"> & { id: string | null };
+
+export type DraftMessage =
+  | Exclude<Message, { role: "assistant" } | { role: "tool" }>
+  | (Omit<Extract<Message, { role: "assistant" }>, "tool_calls"> & { tool_calls: DraftToolCall[] })
+  | Omit<Extract<Message, { role: "tool" }>, "pairing">;
+
+/** What an importer hands over; `finishTrajectory` pairs, cleans, infers and validates it. */
+export interface TrajectoryDraft {
+  locator: Locator;
+  format_version?: string;
+  model?: string;
+  task?: Partial<Task>;
+  tools?: ToolDefinition[];
+  messages: DraftMessage[];
+  final?: Partial<Final>;
+  outcome?: Partial<Outcome>;
+  events?: TrajectoryEvent[];
+  subagents?: SubagentLink[];
+  parent?: { trajectory_id: string; call_id?: string };
+  warnings?: string[];
+  extra?: Record<string, unknown>;
+}
+
+export type ImportItem =
+  | { kind: "trajectory"; draft: TrajectoryDraft }
+  | { kind: "reject"; locator: Locator; scope: "record" | "line"; code: RejectCode; reason: string };
+
+export interface Importer {
+  /** Stable name used in `--format` and `source.format`, e.g. `openai-chat`. */
+  readonly format: string;
+  readonly description: string;
+  /** How sure, from content alone: 0 = not this format, 1 = certain. */
+  detect(probe: Probe): number;
+  read(input: ImportInput): AsyncIterable<ImportItem>;
+}

@@ -1,0 +1,100 @@
+import { readdir, stat } from "node:fs/promises";
+import { DocumentError, readDocument, readHead, readLines } from "../io/lines.js";
+import type { ImportInput, JsonLine, Probe, Reject } from "../formats/types.js";
+
+const HEAD_BYTES = 4 * 1024 * 1024;
+const HEAD_LINES = 50;
+
+export interface ReadLimits {
+  maxLineBytes: number;
+  maxDocumentBytes: number;
+}
+
+/** A probe for detection plus the input to hand the chosen importer, or why the file cannot be read at all. */
+export type Opened =
+  | { ok: true; probe: Probe; input: ImportInput }
+  | { ok: false; reject: Omit<Reject, "file" | "scope"> };
+
+/** True when the file has content and it does not start like JSON: what a directory walk passes over. */
+export async function isNonJsonText(path: string): Promise<boolean> {
+  const head = await readHead(path, 4096).catch(() => Buffer.alloc(0));
+  const text = head.toString("utf8").replace(/^\uFEFF/, "").trimStart();
+  return text !== "" && !text.startsWith("{") && !text.startsWith("[");
+}
+
+export async function openDirectory(path: string): Promise<Opened> {
+  const entries = (await readdir(path)).sort();
+  return { ok: true, probe: { container: "directory", path, entries }, input: { container: "directory", path } };
+}
+
+export async function openFile(file: string, limits: ReadLimits): Promise<Opened> {
+  let head: Buffer;
+  try {
+    head = await readHead(file, HEAD_BYTES);
+  } catch (error) {
+    return { ok: false, reject: { locator: {}, code: "unreadable", reason: `cannot read: ${(error as Error).message}` } };
+  }
+  const text = head.toString("utf8").replace(/^\uFEFF/, "");
+  if (text.trim() === "") return { ok: false, reject: { locator: {}, code: "empty-file", reason: "the file is empty" } };
+
+  const headLines = parseHeadLines(text, head.length < HEAD_BYTES);
+  const firstParsed = headLines.find((entry) => "value" in entry);
+  const firstLineIsObject =
+    headLines[0] !== undefined && "value" in headLines[0] && isPlainObject(headLines[0].value);
+  if (firstLineIsObject) return jsonl(file, headLines, limits);
+
+  try {
+    const document = JSON.parse(await readDocument(file, limits.maxDocumentBytes)) as unknown;
+    return { ok: true, probe: { container: "json", file, document }, input: { container: "json", file, document } };
+  } catch (error) {
+    // A JSONL file whose first line is damaged is still JSONL: later lines parse.
+    if (firstParsed !== undefined && isPlainObject((firstParsed as { value: unknown }).value)) {
+      return jsonl(file, headLines, limits);
+    }
+    if (error instanceof DocumentError) return { ok: false, reject: { locator: {}, code: error.code, reason: error.message } };
+    return { ok: false, reject: { locator: {}, code: "invalid-json", reason: `invalid JSON: ${(error as Error).message}` } };
+  }
+}
+
+function jsonl(file: string, head: JsonLine[], limits: ReadLimits): Opened {
+  return {
+    ok: true,
+    probe: { container: "jsonl", file, head },
+    input: { container: "jsonl", file, lines: readJsonLines(file, limits.maxLineBytes) },
+  };
+}
+
+export async function* readJsonLines(file: string, maxLineBytes: number): AsyncGenerator<JsonLine> {
+  for await (const raw of readLines(file, maxLineBytes)) {
+    if ("error" in raw) yield { line: raw.line, error: raw.error, detail: raw.detail };
+    else yield parseLine(raw.line, raw.text);
+  }
+}
+
+function parseLine(line: number, text: string): JsonLine {
+  try {
+    return { line, value: JSON.parse(text) };
+  } catch (error) {
+    return { line, error: "invalid-json", detail: `invalid JSON: ${(error as Error).message}` };
+  }
+}
+
+function parseHeadLines(text: string, complete: boolean): JsonLine[] {
+  const lines = text.split("\n");
+  if (!complete) lines.pop(); // the last line of a partial head may be cut
+  const parsed: JsonLine[] = [];
+  for (let i = 0; i < lines.length && parsed.length < HEAD_LINES; i++) {
+    const line = lines[i]!.replace(/\r$/, "");
+    if (line.trim() === "") continue;
+    parsed.push(parseLine(i + 1, line));
+  }
+  return parsed;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path)).isDirectory();
+}

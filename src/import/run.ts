@@ -1,0 +1,135 @@
+import { stat } from "node:fs/promises";
+import { finishTrajectory } from "../formats/common/finish.js";
+import { formatProblems } from "../records/validate.js";
+import { importerFor, importers } from "../formats/registry.js";
+import type { Importer, Probe, Reject } from "../formats/types.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import type { Domain, Trajectory } from "../records/trajectory.js";
+import { expandInputs, type InputUnit } from "./inputs.js";
+import { isNonJsonText, openDirectory, openFile } from "./probe.js";
+
+export interface ImportOptions {
+  /** Skip detection and read every input as this format. */
+  format?: string;
+  /** Override the inferred domain of every trajectory. */
+  domain?: Domain;
+  maxLineBytes?: number;
+  maxDocumentBytes?: number;
+}
+
+export type ImportEvent =
+  | { type: "file"; file: string; format: string | null; bytes: number }
+  | { type: "trajectory"; trajectory: Trajectory }
+  | { type: "reject"; reject: Reject }
+  | { type: "skip"; file: string; reason: string };
+
+export const DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
+
+export class ImportUsageError extends Error {
+  override name = "ImportUsageError";
+}
+
+/** Imports every input into canonical trajectories; every record read comes out as a trajectory or a reject. */
+export async function* importTrajectories(inputs: readonly string[], options: ImportOptions = {}): AsyncGenerator<ImportEvent> {
+  const forced = options.format === undefined ? undefined : importerFor(options.format);
+  if (options.format !== undefined && forced === undefined) {
+    throw new ImportUsageError(
+      `unknown format "${options.format}"; known formats: ${importers.map((i) => i.format).join(", ")}`,
+    );
+  }
+  const limits = {
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
+  };
+  const { units, missing } = await expandInputs(inputs, async (dir) => {
+    const opened = await openDirectory(dir);
+    return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
+  });
+  if (missing.length > 0) throw new ImportUsageError(`no such file or directory: ${missing.join(", ")}`);
+
+  const explicit = new Set(inputs);
+  for (const unit of units) yield* importUnit(unit, explicit.has(unit.path), forced, limits, options.domain);
+}
+
+async function* importUnit(
+  unit: InputUnit,
+  namedByUser: boolean,
+  forced: Importer | undefined,
+  limits: { maxLineBytes: number; maxDocumentBytes: number },
+  domain: Domain | undefined,
+): AsyncGenerator<ImportEvent> {
+  const file = unit.path;
+  if (unit.kind === "file" && !namedByUser && (await isNonJsonText(file))) {
+    yield { type: "skip", file, reason: "not JSON or JSONL" };
+    return;
+  }
+  const bytes = unit.kind === "file" ? (await stat(file)).size : 0;
+  const opened = unit.kind === "file" ? await openFile(file, limits) : await openDirectory(file);
+  if (!opened.ok) {
+    yield { type: "file", file, format: null, bytes };
+    yield { type: "reject", reject: { file, scope: "record", ...opened.reject } };
+    return;
+  }
+  const importer = forced ?? bestImporter(opened.probe)?.importer;
+  yield { type: "file", file, format: importer?.format ?? null, bytes };
+  if (importer === undefined) {
+    yield {
+      type: "reject",
+      reject: { file, locator: {}, scope: "record", code: "unknown-format", reason: describeUnknown(opened.probe) },
+    };
+    return;
+  }
+  const format = importer.format;
+  let records = 0;
+  try {
+    for await (const item of importer.read(opened.input)) {
+      if (item.kind === "reject") {
+        if (item.scope === "record") records++;
+        const { kind: _, ...reject } = item;
+        yield { type: "reject", reject: { file, format, ...reject } };
+        continue;
+      }
+      records++;
+      const finished = finishTrajectory(item.draft, { format, file, ...(domain ? { domain } : {}) });
+      if (finished.ok) yield { type: "trajectory", trajectory: finished.trajectory };
+      else {
+        const reason = `not a valid trajectory: ${formatProblems(finished.problems)}`;
+        yield { type: "reject", reject: { file, format, locator: item.draft.locator, scope: "record", code: "schema", reason } };
+      }
+    }
+  } catch (error) {
+    const reason = `the ${format} importer stopped after ${records} records: ${(error as Error).message}`;
+    yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code: "wrong-shape", reason } };
+  }
+}
+
+function bestImporter(probe: Probe): { importer: Importer; score: number } | undefined {
+  let best: { importer: Importer; score: number } | undefined;
+  for (const importer of importers) {
+    let score = 0;
+    try {
+      score = importer.detect(probe);
+    } catch {
+      score = 0;
+    }
+    if (score > 0 && (best === undefined || score > best.score)) best = { importer, score };
+  }
+  return best;
+}
+
+function describeUnknown(probe: Probe): string {
+  const hint = "; name one with --format (see `acc formats`)";
+  if (probe.container === "directory") return `no importer recognises this directory${hint}`;
+  if (probe.container === "json") {
+    const doc = probe.document;
+    const shape = Array.isArray(doc)
+      ? `a JSON array of ${doc.length}`
+      : doc !== null && typeof doc === "object"
+        ? `a JSON object with keys ${Object.keys(doc).slice(0, 8).join(", ")}`
+        : `a JSON ${typeof doc}`;
+    return `unknown format: ${shape}${hint}`;
+  }
+  const first = probe.head.find((entry) => "value" in entry) as { value: unknown } | undefined;
+  const keys = first?.value && typeof first.value === "object" ? Object.keys(first.value).slice(0, 8).join(", ") : "";
+  return `unknown format: JSONL whose first record has keys ${keys}${hint}`;
+}

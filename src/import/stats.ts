@@ -1,0 +1,100 @@
+import type { Domain } from "../records/trajectory.js";
+import type { ImportEvent } from "./run.js";
+
+export interface FormatStats {
+  files: number;
+  trajectories: number;
+  messages: number;
+  tool_calls: number;
+  tool_result_chars: number;
+  domains: Record<Domain, number>;
+  rejected_records: number;
+  damaged_lines: number;
+}
+
+/** Running totals of an import; `read === imported + rejected` always holds. */
+export class ImportStats {
+  readonly byFormat = new Map<string, FormatStats>();
+  imported = 0;
+  rejected = 0;
+  damagedLines = 0;
+  skippedFiles = 0;
+  files = 0;
+  bytes = 0;
+  readonly rejectsByCode = new Map<string, number>();
+
+  get read(): number {
+    return this.imported + this.rejected;
+  }
+
+  observe(event: ImportEvent): void {
+    switch (event.type) {
+      case "file":
+        this.files++;
+        this.bytes += event.bytes;
+        this.format(event.format ?? "(unknown)").files++;
+        break;
+      case "skip":
+        this.skippedFiles++;
+        break;
+      case "trajectory": {
+        const t = event.trajectory;
+        const stats = this.format(t.source.format);
+        this.imported++;
+        stats.trajectories++;
+        stats.messages += t.messages.length;
+        stats.domains[t.domain]++;
+        for (const m of t.messages) {
+          if (m.role === "assistant") stats.tool_calls += m.tool_calls.length;
+          else if (m.role === "tool") stats.tool_result_chars += m.content.length;
+        }
+        break;
+      }
+      case "reject": {
+        const r = event.reject;
+        const stats = this.format(r.format ?? "(unknown)");
+        this.rejectsByCode.set(r.code, (this.rejectsByCode.get(r.code) ?? 0) + 1);
+        if (r.scope === "record") {
+          this.rejected++;
+          stats.rejected_records++;
+        } else {
+          this.damagedLines++;
+          stats.damaged_lines++;
+        }
+        break;
+      }
+    }
+  }
+
+  private format(name: string): FormatStats {
+    let stats = this.byFormat.get(name);
+    if (stats === undefined) {
+      stats = {
+        files: 0,
+        trajectories: 0,
+        messages: 0,
+        tool_calls: 0,
+        tool_result_chars: 0,
+        domains: { search: 0, swe: 0, sql: 0, generic: 0 },
+        rejected_records: 0,
+        damaged_lines: 0,
+      };
+      this.byFormat.set(name, stats);
+    }
+    return stats;
+  }
+
+  toJSON() {
+    return {
+      files: this.files,
+      skipped_files: this.skippedFiles,
+      bytes: this.bytes,
+      read: this.read,
+      imported: this.imported,
+      rejected: this.rejected,
+      damaged_lines: this.damagedLines,
+      rejects_by_code: Object.fromEntries([...this.rejectsByCode].sort()),
+      formats: Object.fromEntries([...this.byFormat].sort(([a], [b]) => a.localeCompare(b))),
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, basename, join } from "node:path";
+import { once } from "node:events";
+
+/**
+ * A file written under a temporary name beside its target and renamed into place on commit,
+ * so readers never see a half-written output, even after kill -9.
+ */
+export class AtomicFile {
+  private readonly stream: WriteStream;
+  readonly tempPath: string;
+  private closed = false;
+
+  private constructor(readonly path: string) {
+    this.tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+    this.stream = createWriteStream(this.tempPath);
+  }
+
+  static async create(path: string): Promise<AtomicFile> {
+    await mkdir(dirname(path), { recursive: true });
+    const file = new AtomicFile(path);
+    await once(file.stream, "open");
+    return file;
+  }
+
+  /** Resolves once the stream can take more (backpressure). */
+  async write(text: string): Promise<void> {
+    if (!this.stream.write(text)) await once(this.stream, "drain");
+  }
+
+  async commit(): Promise<void> {
+    await this.close();
+    await rename(this.tempPath, this.path);
+  }
+
+  async abort(): Promise<void> {
+    await this.close();
+    await rm(this.tempPath, { force: true });
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.end();
+    await once(this.stream, "close");
+  }
+}
+
+/** Where a stage's lines go: an atomic file, or a stream such as stdout. */
+export interface LineSink {
+  write(text: string): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openSink(path: string | undefined, fallback: NodeJS.WritableStream): Promise<LineSink> {
+  if (path !== undefined && path !== "-") return AtomicFile.create(path);
+  return {
+    async write(text) {
+      if (!fallback.write(text)) await once(fallback, "drain");
+    },
+    async commit() {},
+    async abort() {},
+  };
+}

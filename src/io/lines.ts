@@ -1,0 +1,176 @@
+import { isUtf8 } from "node:buffer";
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { createGunzip, gunzipSync } from "node:zlib";
+
+/** Lines longer than this are rejected without being held in memory (V8 strings stop at ~512 MiB). */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+export type RawLine =
+  | { line: number; text: string }
+  | { line: number; error: "invalid-utf8" | "line-too-long"; detail: string };
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+const EMPTY = Buffer.alloc(0);
+
+export async function isGzipFile(path: string): Promise<boolean> {
+  const head = await readRawHead(path, 2);
+  return head.length === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
+async function readRawHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A byte stream of the file's content, gunzipped when the file is gzip. */
+export async function openContent(path: string): Promise<Readable> {
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  return (await isGzipFile(path)) ? raw.pipe(createGunzip()) : raw;
+}
+
+/** Up to `bytes` bytes of the file's (decompressed) content. */
+export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const stream = await openContent(path);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= bytes) break;
+    }
+  } catch (error) {
+    // A truncated gzip still has a readable head; anything before the damage is what we sniff.
+    if (total === 0) throw error;
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, bytes);
+}
+
+/**
+ * Splits a file into lines without holding more than one line (bounded by maxLineBytes) in memory.
+ * Line numbers are 1-based physical lines; blank lines are skipped but counted; a leading BOM is dropped.
+ */
+export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine> {
+  const stream = await openContent(path);
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let oversized = false;
+  let lineNumber = 1;
+
+  function* finishLine(tail: Buffer): Generator<RawLine> {
+    const number = lineNumber++;
+    if (oversized) {
+      const size = pendingBytes + tail.length;
+      pending = [];
+      pendingBytes = 0;
+      oversized = false;
+      yield { line: number, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${maxLineBytes} bytes` };
+      return;
+    }
+    let bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingBytes = 0;
+    if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+    if (number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    if (isBlank(bytes)) return;
+    if (!isUtf8(bytes)) {
+      yield { line: number, error: "invalid-utf8", detail: `invalid UTF-8 at byte ${firstInvalidUtf8Offset(bytes)} of the line` };
+      return;
+    }
+    yield { line: number, text: bytes.toString("utf8") };
+  }
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let newline = chunk.indexOf(10, start); newline !== -1; newline = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, newline);
+      if (!oversized && pendingBytes + piece.length > maxLineBytes) {
+        oversized = true;
+        pending = [];
+      }
+      if (oversized) pendingBytes += piece.length;
+      yield* finishLine(oversized ? EMPTY : piece);
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      if (!oversized && pendingBytes + rest.length > maxLineBytes) {
+        oversized = true;
+        pending = [];
+      }
+      if (!oversized) pending.push(Buffer.from(rest));
+      pendingBytes += rest.length;
+    }
+  }
+  if (pendingBytes > 0 || oversized) yield* finishLine(EMPTY);
+}
+
+/** The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. */
+export async function readDocument(path: string, maxBytes: number): Promise<string> {
+  const stream = await openContent(path);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      stream.destroy();
+      throw new DocumentError("document-too-large", `JSON document exceeds the limit of ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  let bytes = Buffer.concat(chunks);
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  if (!isUtf8(bytes)) {
+    const offset = firstInvalidUtf8Offset(bytes);
+    throw new DocumentError("invalid-utf8", `invalid UTF-8 at line ${lineOfOffset(bytes, offset)} (byte ${offset})`);
+  }
+  return bytes.toString("utf8");
+}
+
+export class DocumentError extends Error {
+  constructor(
+    readonly code: "document-too-large" | "invalid-utf8",
+    message: string,
+  ) {
+    super(message);
+    this.name = "DocumentError";
+  }
+}
+
+export function gunzipIfNeeded(bytes: Buffer): Buffer {
+  return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] ? gunzipSync(bytes) : bytes;
+}
+
+function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
+  return true;
+}
+
+function lineOfOffset(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(10); i !== -1 && i < offset; i = bytes.indexOf(10, i + 1)) line++;
+  return line;
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (only called once a line is known bad). */
+export function firstInvalidUtf8Offset(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    if (need > 0 && !isUtf8(bytes.subarray(i, i + need + 1))) return i;
+    i += need + 1;
+  }
+  return bytes.length;
+}

@@ -1,0 +1,40 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import type { Reject } from "../../src/formats/types.js";
+import { type ImportOptions, importTrajectories } from "../../src/import/run.js";
+import type { Trajectory } from "../../src/records/trajectory.js";
+import { main } from "../../src/cli/program.js";
+
+export async function importAll(inputs: string[], options: ImportOptions = {}) {
+  const trajectories: Trajectory[] = [];
+  const rejects: Reject[] = [];
+  const skipped: string[] = [];
+  for await (const event of importTrajectories(inputs, options)) {
+    if (event.type === "trajectory") trajectories.push(event.trajectory);
+    else if (event.type === "reject") rejects.push(event.reject);
+    else if (event.type === "skip") skipped.push(event.file);
+  }
+  return { trajectories, rejects, skipped };
+}
+
+export function tempDir(prefix = "acc-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.text += chunk.toString("utf8");
+    done();
+  }
+}
+
+/** Runs the CLI in-process and returns its exit code and both streams. */
+export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(argv, { stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}

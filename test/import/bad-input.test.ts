@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { importAll, tempDir } from "../helpers/collect.js";
+
+const chatRow = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: `answer to ${q}` }] });
+
+test("a JSONL file with truncated JSON, wrong types and invalid UTF-8 lines: each bad line rejected with its line, the rest imported", async () => {
+  const file = join(tempDir(), "mixed.jsonl");
+  const lines = [
+    chatRow("one"),
+    '{"messages": [{"role": "user", "content": "trunc',
+    JSON.stringify({ messages: [{ role: "user", content: "x" }, { role: "robot", content: "y" }] }),
+    JSON.stringify({ messages: [{ role: "assistant", content: "a", tool_calls: [{ id: "c", function: { name: 7 } }] }] }),
+    chatRow("two"),
+  ];
+  writeFileSync(file, Buffer.concat([Buffer.from(`${lines.join("\n")}\n{"messages":"`), Buffer.from([0xfe]), Buffer.from('"}\n')]));
+  const { trajectories, rejects } = await importAll([file]);
+  assert.deepEqual(trajectories.map((t) => t.source.locator.line), [1, 5]);
+  assert.deepEqual(
+    rejects.map((r) => [r.locator.line, r.code]),
+    [[2, "invalid-json"], [3, "wrong-shape"], [4, "wrong-shape"], [6, "invalid-utf8"]],
+  );
+  assert.match(rejects[1]!.reason, /messages\[1\]\.role/);
+  assert.match(rejects[2]!.reason, /tool_calls\[0\]\.function\.name/);
+  assert.ok(rejects.every((r) => r.file === file && r.scope === "record"));
+});
+
+test("empty files, unknown formats and truncated JSON documents are rejected whole with a reason", async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, "empty.jsonl"), "");
+  writeFileSync(join(dir, "blank.json"), "\n  \n");
+  writeFileSync(join(dir, "unknown.json"), JSON.stringify({ hello: "world", n: 1 }));
+  writeFileSync(join(dir, "truncated.json"), '[\n  {"messages": [\n');
+  const { trajectories, rejects } = await importAll([dir]);
+  assert.equal(trajectories.length, 0);
+  const byFile = Object.fromEntries(rejects.map((r) => [r.file.slice(dir.length + 1), r]));
+  assert.equal(byFile["empty.jsonl"]?.code, "empty-file");
+  assert.equal(byFile["blank.json"]?.code, "empty-file");
+  assert.equal(byFile["unknown.json"]?.code, "unknown-format");
+  assert.match(byFile["unknown.json"]!.reason, /keys hello, n.*--format/);
+  assert.equal(byFile["truncated.json"]?.code, "invalid-json");
+});
+
+test("a 200 MB single line is rejected by the line limit, not read into memory, and the file's other lines import", async () => {
+  const file = join(tempDir(), "huge.jsonl");
+  const fd = openSync(file, "w");
+  writeSync(fd, `${chatRow("before")}\n{"messages":[{"role":"user","content":"`);
+  const block = "z".repeat(1 << 20);
+  for (let i = 0; i < 200; i++) writeSync(fd, block);
+  writeSync(fd, `"}]}\n${chatRow("after")}\n`);
+  closeSync(fd);
+  const before = process.memoryUsage().rss;
+  const { trajectories, rejects } = await importAll([file]);
+  const grown = process.memoryUsage().rss - before;
+  assert.deepEqual(trajectories.map((t) => t.source.locator.line), [1, 3]);
+  assert.equal(rejects.length, 1);
+  assert.equal(rejects[0]!.code, "line-too-long");
+  assert.equal(rejects[0]!.locator.line, 2);
+  assert.ok(grown < 150 * 1024 * 1024, `RSS grew by ${grown} bytes`);
+});
+
+test("a directory of mixed formats: each file detected on its own, non-JSON files skipped, gzip read", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "nested"));
+  writeFileSync(join(dir, "chat.jsonl"), `${chatRow("a")}\n${chatRow("b")}\n`);
+  writeFileSync(
+    join(dir, "nested", "tau.json"),
+    JSON.stringify([{ task_id: 1, reward: 1, info: {}, traj: [{ role: "user", content: "hi" }], trial: 0 }]),
+  );
+  writeFileSync(join(dir, "notes.md"), "# not data\n");
+  const { gzipSync } = await import("node:zlib");
+  writeFileSync(join(dir, "more.jsonl.gz"), gzipSync(`${chatRow("c")}\n`));
+  const { trajectories, rejects, skipped } = await importAll([dir]);
+  assert.equal(rejects.length, 0);
+  assert.deepEqual(skipped, [join(dir, "notes.md")]);
+  assert.deepEqual(
+    trajectories.map((t) => `${t.source.file.slice(dir.length + 1)}:${t.source.format}`),
+    ["chat.jsonl:openai-chat", "chat.jsonl:openai-chat", "more.jsonl.gz:openai-chat", "nested/tau.json:tau-bench"],
+  );
+});
+
+test("--format forces an importer and an unknown one is a usage error", async () => {
+  const file = join(tempDir(), "chat.jsonl");
+  writeFileSync(file, `${chatRow("a")}\n`);
+  const { trajectories } = await importAll([file], { format: "openai-chat" });
+  assert.equal(trajectories.length, 1);
+  await assert.rejects(importAll([file], { format: "nope" }), /unknown format "nope"; known formats: .*openai-chat/);
+  await assert.rejects(importAll([join(tempDir(), "missing.jsonl")]), /no such file or directory/);
+});
