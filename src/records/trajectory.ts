@@ -80,7 +80,9 @@ export const ToolMessage = z
   })
   .strict();
 
-export const Message = z.discriminatedUnion("role", [SystemMessage, UserMessage, AssistantMessage, ToolMessage]);
+export const Message = z.discriminatedUnion("role", [SystemMessage, UserMessage, AssistantMessage, ToolMessage], {
+  error: (issue) => (issue.code === "invalid_union" ? 'one of "system" | "user" | "assistant" | "tool"' : undefined),
+});
 export type Message = z.infer<typeof Message>;
 export type SystemMessage = z.infer<typeof SystemMessage>;
 export type UserMessage = z.infer<typeof UserMessage>;

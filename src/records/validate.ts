@@ -38,7 +38,7 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     case "too_big":
       return `${issue.origin} of at most ${String(issue.maximum)}`;
     case "invalid_union":
-      return "one of the allowed shapes";
+      return issue.message.startsWith("Invalid") ? "one of the allowed shapes" : issue.message;
     default:
       return issue.message;
   }

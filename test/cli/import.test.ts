@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Trajectory } from "../../src/records/trajectory.js";
+import { runCli, tempDir } from "../helpers/collect.js";
+
+const row = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: "ok" }] });
+
+function fixture() {
+  const dir = tempDir();
+  const file = join(dir, "in.jsonl");
+  writeFileSync(file, `${row("a")}\n{broken\n${row("b")}\n`);
+  return { dir, file };
+}
+
+test("acc import writes valid trajectories, a rejects file with file/line/reason, and a summary whose counts add up", async () => {
+  const { dir, file } = fixture();
+  const out = join(dir, "out.jsonl");
+  const { code, stdout, stderr } = await runCli(["import", file, "-o", out, "-q"]);
+  assert.equal(code, 0);
+  assert.equal(stdout, "");
+  const lines = readFileSync(out, "utf8").trim().split("\n");
+  assert.equal(lines.length, 2);
+  for (const line of lines) assert.ok(Trajectory.safeParse(JSON.parse(line)).success);
+  const rejects = readFileSync(`${out}.rejects.jsonl`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rejects.map((r) => [r.file, r.locator.line, r.code]), [[file, 2, "invalid-json"]]);
+  assert.match(stderr, /read 3 = imported 2 \+ rejected 1/);
+  assert.match(stderr, /openai-chat\s+1\s+2\s+4/);
+  assert.match(stderr, new RegExp(`rejects: ${out}.rejects.jsonl`));
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".tmp-")), []);
+});
+
+test("acc import writes to stdout by default and is byte-identical across runs", async () => {
+  const { file, dir } = fixture();
+  const rejects = join(dir, "r.jsonl");
+  const first = await runCli(["import", file, "--rejects", rejects, "-q"]);
+  const second = await runCli(["import", file, "--rejects", rejects, "-q"]);
+  assert.equal(first.code, 0);
+  assert.equal(first.stdout.split("\n").filter(Boolean).length, 2);
+  assert.equal(first.stdout, second.stdout);
+});
+
+test("--on-error fail stops at the first rejected record, names file and line, and leaves no output", async () => {
+  const { dir, file } = fixture();
+  const out = join(dir, "out.jsonl");
+  const { code, stderr } = await runCli(["import", file, "-o", out, "--on-error", "fail", "-q"]);
+  assert.equal(code, 1);
+  assert.match(stderr, new RegExp(`${file}:2: invalid JSON`));
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".tmp-")), []);
+});
+
+test("usage errors exit 2 with one line and a pointer to --help", async () => {
+  const { file } = fixture();
+  const bad = await runCli(["import", file, "--on-error", "maybe"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--on-error expects one of skip, fail, got "maybe"/);
+  const missing = await runCli(["import", "/nonexistent/x.jsonl"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no such file or directory: \/nonexistent\/x.jsonl/);
+  const domain = await runCli(["import", file, "--domain", "chess"]);
+  assert.equal(domain.code, 2);
+});
+
+test("--domain overrides inference and is recorded as given", async () => {
+  const { file, dir } = fixture();
+  const { stdout } = await runCli(["import", file, "--domain", "sql", "--rejects", join(dir, "r"), "-q"]);
+  const first = JSON.parse(stdout.split("\n")[0]!);
+  assert.equal(first.domain, "sql");
+  assert.equal(first.domain_origin, "given");
+});
+
+test("acc inspect prints the per-format table and JSON; acc formats lists every importer; --help has examples", async () => {
+  const { file } = fixture();
+  const table = await runCli(["inspect", file, "-q"]);
+  assert.equal(table.code, 0);
+  assert.match(table.stdout, /format\s+files\s+trajectories/);
+  const json = await runCli(["inspect", file, "--json", "-q"]);
+  const stats = JSON.parse(json.stdout);
+  assert.equal(stats.read, stats.imported + stats.rejected);
+  assert.equal(stats.imported, 2);
+  const formats = await runCli(["formats"]);
+  assert.match(formats.stdout, /openai-chat/);
+  assert.match(formats.stdout, /tau-bench/);
+  for (const command of ["import", "inspect", "formats"]) {
+    const help = await runCli([command, "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Examples:/);
+  }
+});
