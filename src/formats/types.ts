@@ -80,6 +80,8 @@ export interface Importer {
   /** Stable name used in `--format` and `source.format`, e.g. `openai-chat`. */
   readonly format: string;
   readonly description: string;
+  /** True when every JSONL line is an independent record, so a file's lines can be imported in parallel. */
+  readonly rowBased?: boolean;
   /** How sure, from content alone: 0 = not this format, 1 = certain. */
   detect(probe: Probe): number;
   read(input: ImportInput): AsyncIterable<ImportItem>;

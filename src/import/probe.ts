@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { DocumentError, readDocument, readHead, readLines } from "../io/lines.js";
+import { DocumentError, type RawLine, readDocument, readHead, readLines } from "../io/lines.js";
 import type { ImportInput, JsonLine, Probe, Reject } from "../formats/types.js";
 
 const HEAD_BYTES = 4 * 1024 * 1024;
@@ -65,10 +65,11 @@ function jsonl(file: string, head: JsonLine[], limits: ReadLimits): Opened {
 }
 
 export async function* readJsonLines(file: string, maxLineBytes: number): AsyncGenerator<JsonLine> {
-  for await (const raw of readLines(file, maxLineBytes)) {
-    if ("error" in raw) yield { line: raw.line, error: raw.error, detail: raw.detail };
-    else yield parseLine(raw.line, raw.text);
-  }
+  for await (const raw of readLines(file, maxLineBytes)) yield toJsonLine(raw);
+}
+
+export function toJsonLine(raw: RawLine): JsonLine {
+  return "error" in raw ? { line: raw.line, error: raw.error, detail: raw.detail } : parseLine(raw.line, raw.text);
 }
 
 function parseLine(line: number, text: string): JsonLine {

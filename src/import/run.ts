@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { finishTrajectory } from "../formats/common/finish.js";
 import { formatProblems } from "../records/validate.js";
 import { importerFor, importers } from "../formats/registry.js";
-import type { Importer, Probe, Reject } from "../formats/types.js";
+import type { ImportInput, Importer, Probe, Reject } from "../formats/types.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
@@ -29,8 +29,16 @@ export class ImportUsageError extends Error {
   override name = "ImportUsageError";
 }
 
-/** Imports every input into canonical trajectories; every record read comes out as a trajectory or a reject. */
-export async function* importTrajectories(inputs: readonly string[], options: ImportOptions = {}): AsyncGenerator<ImportEvent> {
+export interface PreparedImport {
+  units: InputUnit[];
+  namedByUser: Set<string>;
+  forced: Importer | undefined;
+  limits: { maxLineBytes: number; maxDocumentBytes: number };
+  domain: Domain | undefined;
+}
+
+/** Checks the options and expands the inputs into units; throws ImportUsageError on usage mistakes. */
+export async function prepareImport(inputs: readonly string[], options: ImportOptions = {}): Promise<PreparedImport> {
   const forced = options.format === undefined ? undefined : importerFor(options.format);
   if (options.format !== undefined && forced === undefined) {
     throw new ImportUsageError(
@@ -46,43 +54,59 @@ export async function* importTrajectories(inputs: readonly string[], options: Im
     return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
   });
   if (missing.length > 0) throw new ImportUsageError(`no such file or directory: ${missing.join(", ")}`);
-
-  const explicit = new Set(inputs);
-  for (const unit of units) yield* importUnit(unit, explicit.has(unit.path), forced, limits, options.domain);
+  return { units, namedByUser: new Set(inputs), forced, limits, domain: options.domain };
 }
 
-async function* importUnit(
-  unit: InputUnit,
-  namedByUser: boolean,
-  forced: Importer | undefined,
-  limits: { maxLineBytes: number; maxDocumentBytes: number },
-  domain: Domain | undefined,
-): AsyncGenerator<ImportEvent> {
+/** Imports every input into canonical trajectories; every record read comes out as a trajectory or a reject. */
+export async function* importTrajectories(inputs: readonly string[], options: ImportOptions = {}): AsyncGenerator<ImportEvent> {
+  const prepared = await prepareImport(inputs, options);
+  for (const unit of prepared.units) {
+    const opened = await openUnit(unit, prepared);
+    yield* opened.events;
+    if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.domain);
+  }
+}
+
+export type OpenedUnit =
+  | { events: ImportEvent[]; importer?: undefined }
+  | { events: ImportEvent[]; importer: Importer; input: ImportInput };
+
+/** Detects a unit's format: the events it starts with (file, skip, whole-file reject) and what to read next. */
+export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promise<OpenedUnit> {
   const file = unit.path;
-  if (unit.kind === "file" && !namedByUser && (await isNonJsonText(file))) {
-    yield { type: "skip", file, reason: "not JSON or JSONL" };
-    return;
+  if (unit.kind === "file" && !prepared.namedByUser.has(file) && (await isNonJsonText(file))) {
+    return { events: [{ type: "skip", file, reason: "not JSON or JSONL" }] };
   }
   const bytes = unit.kind === "file" ? (await stat(file)).size : 0;
-  const opened = unit.kind === "file" ? await openFile(file, limits) : await openDirectory(file);
+  const opened = unit.kind === "file" ? await openFile(file, prepared.limits) : await openDirectory(file);
   if (!opened.ok) {
-    yield { type: "file", file, format: null, bytes };
-    yield { type: "reject", reject: { file, scope: "record", ...opened.reject } };
-    return;
-  }
-  const importer = forced ?? bestImporter(opened.probe)?.importer;
-  yield { type: "file", file, format: importer?.format ?? null, bytes };
-  if (importer === undefined) {
-    yield {
-      type: "reject",
-      reject: { file, locator: {}, scope: "record", code: "unknown-format", reason: describeUnknown(opened.probe) },
+    return {
+      events: [
+        { type: "file", file, format: null, bytes },
+        { type: "reject", reject: { file, scope: "record", ...opened.reject } },
+      ],
     };
-    return;
   }
+  const importer = prepared.forced ?? bestImporter(opened.probe)?.importer;
+  const fileEvent: ImportEvent = { type: "file", file, format: importer?.format ?? null, bytes };
+  if (importer === undefined) {
+    const reason = describeUnknown(opened.probe);
+    return { events: [fileEvent, { type: "reject", reject: { file, locator: {}, scope: "record", code: "unknown-format", reason } }] };
+  }
+  return { events: [fileEvent], importer, input: opened.input };
+}
+
+/** An importer's items as events: drafts finished and validated, rejects attributed to the file. */
+export async function* convertItems(
+  importer: Importer,
+  input: ImportInput,
+  file: string,
+  domain: Domain | undefined,
+): AsyncGenerator<ImportEvent> {
   const format = importer.format;
   let records = 0;
   try {
-    for await (const item of importer.read(opened.input)) {
+    for await (const item of importer.read(input)) {
       if (item.kind === "reject") {
         if (item.scope === "record") records++;
         const { kind: _, ...reject } = item;

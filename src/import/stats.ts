@@ -12,6 +12,18 @@ export interface FormatStats {
   damaged_lines: number;
 }
 
+export interface ImportStatsSnapshot {
+  files: number;
+  skipped_files: number;
+  bytes: number;
+  read: number;
+  imported: number;
+  rejected: number;
+  damaged_lines: number;
+  rejects_by_code: Record<string, number>;
+  formats: Record<string, FormatStats>;
+}
+
 /** Running totals of an import; `read === imported + rejected` always holds. */
 export class ImportStats {
   readonly byFormat = new Map<string, FormatStats>();
@@ -84,7 +96,25 @@ export class ImportStats {
     return stats;
   }
 
-  toJSON() {
+  /** Adds totals counted elsewhere (another worker's chunk). */
+  add(other: ImportStatsSnapshot): void {
+    this.imported += other.imported;
+    this.rejected += other.rejected;
+    this.damagedLines += other.damaged_lines;
+    this.skippedFiles += other.skipped_files;
+    this.files += other.files;
+    this.bytes += other.bytes;
+    for (const [code, n] of Object.entries(other.rejects_by_code)) this.rejectsByCode.set(code, (this.rejectsByCode.get(code) ?? 0) + n);
+    for (const [name, theirs] of Object.entries(other.formats)) {
+      const mine = this.format(name);
+      for (const key of ["files", "trajectories", "messages", "tool_calls", "tool_result_chars", "rejected_records", "damaged_lines"] as const) {
+        mine[key] += theirs[key];
+      }
+      for (const domain of Object.keys(mine.domains) as Domain[]) mine.domains[domain] += theirs.domains[domain];
+    }
+  }
+
+  toJSON(): ImportStatsSnapshot {
     return {
       files: this.files,
       skipped_files: this.skippedFiles,

@@ -1,7 +1,14 @@
+import { availableParallelism } from "node:os";
 import { AtomicFile, type LineSink } from "../io/atomic.js";
+import { readLineChunks } from "../io/chunks.js";
 import type { Reject } from "../formats/types.js";
-import { type ImportEvent, type ImportOptions, importTrajectories } from "./run.js";
+import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
+import { type ChunkResult, type ChunkTask, processChunk } from "./chunk.js";
+import { convertItems, type ImportEvent, type ImportOptions, openUnit, prepareImport } from "./run.js";
 import { ImportStats } from "./stats.js";
+
+/** Bytes of JSONL handed to a worker at a time. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface ImportRunOptions extends ImportOptions {
   /** Where trajectories go, one JSON line each. */
@@ -10,7 +17,9 @@ export interface ImportRunOptions extends ImportOptions {
   rejectsPath: string;
   /** `fail` stops at the first rejected record and writes nothing. */
   onError: "skip" | "fail";
-  onEvent?: (event: ImportEvent, stats: ImportStats) => void;
+  /** Worker threads for row-based JSONL files (default: up to 2, the cores we plan for); 1 = in-process. */
+  workers?: number;
+  onProgress?: (stats: ImportStats) => void;
 }
 
 export class RejectedRecordError extends Error {
@@ -26,26 +35,84 @@ export function where(reject: Reject): string {
   return `${reject.file}${at}`;
 }
 
-/** Imports `inputs`, streaming trajectories to `output` and rejects to a rejects file; returns the totals. */
+export function defaultWorkers(): number {
+  return Math.min(2, availableParallelism());
+}
+
+/**
+ * Imports `inputs`, streaming trajectories to `output` and rejects to a rejects file; returns the totals.
+ * Lines of row-based JSONL files are imported in parallel chunks; output order is the input order.
+ */
 export async function importToFiles(inputs: readonly string[], options: ImportRunOptions): Promise<ImportStats> {
+  const prepared = await prepareImport(inputs, options);
   const stats = new ImportStats();
+  const workers = options.workers ?? defaultWorkers();
+  const pool = workers > 1 ? new WorkerPool<ChunkResult>(siblingModule(import.meta.url, "chunk-worker"), workers) : undefined;
   let rejects: AtomicFile | undefined;
+
+  const reject = async (r: Reject) => {
+    if (options.onError === "fail" && r.scope === "record") throw new RejectedRecordError(r);
+    rejects ??= await AtomicFile.create(options.rejectsPath);
+    await rejects.write(`${JSON.stringify(r)}\n`);
+  };
+  const handle = async (event: ImportEvent) => {
+    stats.observe(event);
+    if (event.type === "trajectory") await options.output.write(`${JSON.stringify(event.trajectory)}\n`);
+    else if (event.type === "reject") await reject(event.reject);
+    options.onProgress?.(stats);
+  };
+  const runChunk = (task: ChunkTask): Promise<ChunkResult> => {
+    if (pool === undefined) return processChunk(task);
+    const owned = task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength ? task.bytes : task.bytes.slice();
+    return pool.run({ ...task, bytes: owned }, [owned.buffer as ArrayBuffer]);
+  };
+
   try {
-    for await (const event of importTrajectories(inputs, options)) {
-      stats.observe(event);
-      options.onEvent?.(event, stats);
-      if (event.type === "trajectory") {
-        await options.output.write(`${JSON.stringify(event.trajectory)}\n`);
-      } else if (event.type === "reject") {
-        if (options.onError === "fail" && event.reject.scope === "record") throw new RejectedRecordError(event.reject);
-        rejects ??= await AtomicFile.create(options.rejectsPath);
-        await rejects.write(`${JSON.stringify(event.reject)}\n`);
+    for (const unit of prepared.units) {
+      const opened = await openUnit(unit, prepared);
+      for (const event of opened.events) await handle(event);
+      if (!opened.importer) continue;
+      const { importer, input } = opened;
+      if (!(importer.rowBased && input.container === "jsonl")) {
+        for await (const event of convertItems(importer, input, unit.path, prepared.domain)) await handle(event);
+        continue;
+      }
+      const chunks = readLineChunks(unit.path, CHUNK_BYTES, prepared.limits.maxLineBytes);
+      const results = orderedMap(
+        chunks,
+        async (chunk): Promise<ChunkResult | Reject> => {
+          if ("tooLong" in chunk) {
+            const { line, size } = chunk.tooLong;
+            const reason = `line of ${size} bytes exceeds the limit of ${prepared.limits.maxLineBytes} bytes`;
+            return { file: unit.path, format: importer.format, locator: { line }, scope: "record", code: "line-too-long", reason };
+          }
+          return runChunk({
+            file: unit.path,
+            format: importer.format,
+            ...(prepared.domain ? { domain: prepared.domain } : {}),
+            firstLine: chunk.firstLine,
+            bytes: chunk.bytes,
+            maxLineBytes: prepared.limits.maxLineBytes,
+          });
+        },
+        Math.max(2, workers * 2),
+      );
+      for await (const result of results) {
+        if ("code" in result) {
+          await handle({ type: "reject", reject: result });
+          continue;
+        }
+        for (const r of result.rejects) await reject(r);
+        await options.output.write(result.output);
+        stats.add(result.stats);
+        options.onProgress?.(stats);
       }
     }
   } catch (error) {
-    await Promise.all([options.output.abort(), rejects?.abort()]);
+    await Promise.all([options.output.abort(), rejects?.abort(), pool?.close()]);
     throw error;
   }
+  await pool?.close();
   await Promise.all([options.output.commit(), rejects?.commit()]);
   return stats;
 }

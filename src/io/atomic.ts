@@ -3,6 +3,8 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { once } from "node:events";
 
+const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
  * A file written under a temporary name beside its target and renamed into place on commit,
  * so readers never see a half-written output, even after kill -9.
@@ -14,7 +16,7 @@ export class AtomicFile {
 
   private constructor(readonly path: string) {
     this.tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-    this.stream = createWriteStream(this.tempPath);
+    this.stream = createWriteStream(this.tempPath, { highWaterMark: WRITE_BUFFER_BYTES });
   }
 
   static async create(path: string): Promise<AtomicFile> {
@@ -24,12 +26,31 @@ export class AtomicFile {
     return file;
   }
 
-  /** Resolves once the stream can take more (backpressure). */
-  async write(text: string): Promise<void> {
-    if (!this.stream.write(text)) await once(this.stream, "drain");
+  private pending: string[] = [];
+  private pendingBytes = 0;
+
+  /** Buffers small writes into large ones; resolves once the stream can take more (backpressure). */
+  async write(text: string | Uint8Array): Promise<void> {
+    if (typeof text !== "string") {
+      await this.flush();
+      if (!this.stream.write(text)) await once(this.stream, "drain");
+      return;
+    }
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join("");
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!this.stream.write(chunk)) await once(this.stream, "drain");
   }
 
   async commit(): Promise<void> {
+    await this.flush();
     await this.close();
     await rename(this.tempPath, this.path);
   }
@@ -49,7 +70,7 @@ export class AtomicFile {
 
 /** Where a stage's lines go: an atomic file, or a stream such as stdout. */
 export interface LineSink {
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }

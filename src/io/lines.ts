@@ -57,29 +57,62 @@ export async function readHead(path: string, bytes: number): Promise<Buffer> {
 }
 
 /**
- * Splits a file into lines without holding more than one line (bounded by maxLineBytes) in memory.
- * Line numbers are 1-based physical lines; blank lines are skipped but counted; a leading BOM is dropped.
+ * Splits a byte stream into lines without holding more than one line (bounded by maxLineBytes).
+ * Line numbers are 1-based physical lines; blank lines are skipped but counted; a BOM at the start
+ * of line 1 is dropped; a trailing CR is dropped. Feed chunks with `push`, then call `end`.
  */
-export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine> {
-  const stream = await openContent(path);
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let oversized = false;
-  let lineNumber = 1;
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private oversized = false;
+  private lineNumber: number;
 
-  function* finishLine(tail: Buffer): Generator<RawLine> {
-    const number = lineNumber++;
-    if (oversized) {
-      const size = pendingBytes + tail.length;
-      pending = [];
-      pendingBytes = 0;
-      oversized = false;
-      yield { line: number, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${maxLineBytes} bytes` };
+  constructor(
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+    firstLine = 1,
+  ) {
+    this.lineNumber = firstLine;
+  }
+
+  *push(chunk: Buffer): Generator<RawLine> {
+    let start = 0;
+    for (let newline = chunk.indexOf(10, start); newline !== -1; newline = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, newline);
+      if (!this.oversized && this.pendingBytes + piece.length > this.maxLineBytes) this.overflow();
+      if (this.oversized) this.pendingBytes += piece.length;
+      yield* this.finishLine(this.oversized ? EMPTY : piece);
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      if (!this.oversized && this.pendingBytes + rest.length > this.maxLineBytes) this.overflow();
+      if (!this.oversized) this.pending.push(Buffer.from(rest));
+      this.pendingBytes += rest.length;
+    }
+  }
+
+  *end(): Generator<RawLine> {
+    if (this.pendingBytes > 0 || this.oversized) yield* this.finishLine(EMPTY);
+  }
+
+  private overflow(): void {
+    this.oversized = true;
+    this.pending = [];
+  }
+
+  private *finishLine(tail: Buffer): Generator<RawLine> {
+    const number = this.lineNumber++;
+    if (this.oversized) {
+      const size = this.pendingBytes + tail.length;
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.oversized = false;
+      yield { line: number, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${this.maxLineBytes} bytes` };
       return;
     }
-    let bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
-    pending = [];
-    pendingBytes = 0;
+    let bytes = this.pending.length === 0 ? tail : Buffer.concat([...this.pending, tail]);
+    this.pending = [];
+    this.pendingBytes = 0;
     if (bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
     if (number === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     if (isBlank(bytes)) return;
@@ -89,30 +122,14 @@ export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_B
     }
     yield { line: number, text: bytes.toString("utf8") };
   }
+}
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let newline = chunk.indexOf(10, start); newline !== -1; newline = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, newline);
-      if (!oversized && pendingBytes + piece.length > maxLineBytes) {
-        oversized = true;
-        pending = [];
-      }
-      if (oversized) pendingBytes += piece.length;
-      yield* finishLine(oversized ? EMPTY : piece);
-      start = newline + 1;
-    }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      if (!oversized && pendingBytes + rest.length > maxLineBytes) {
-        oversized = true;
-        pending = [];
-      }
-      if (!oversized) pending.push(Buffer.from(rest));
-      pendingBytes += rest.length;
-    }
-  }
-  if (pendingBytes > 0 || oversized) yield* finishLine(EMPTY);
+/** The lines of a file (gzip or not); see LineSplitter. */
+export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine> {
+  const splitter = new LineSplitter(maxLineBytes);
+  const stream = await openContent(path);
+  for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+  yield* splitter.end();
 }
 
 /** The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. */

@@ -16,6 +16,7 @@ export function importCommand(io: CliIo): Command {
     .option("--rejects <file>", "where rejected records go (default: <output>.rejects.jsonl, or acc-import.rejects.jsonl)")
     .option("--on-error <mode>", "skip: list bad records in the rejects file; fail: stop at the first", "skip")
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
+    .option("--workers <n>", "worker threads for JSONL row formats (default: up to 2)")
     .option("--summary-json <file>", "also write the closing summary as JSON")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -42,7 +43,8 @@ Related: acc inspect, acc formats`,
         ...(flags.format ? { format: String(flags.format) } : {}),
         ...(domain ? { domain } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
-        onEvent: (_event, s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
+        ...(flags.workers !== undefined ? { workers: parseInteger(String(flags.workers), "--workers") } : {}),
+        onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
       io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined)}\n`);

@@ -35,7 +35,7 @@ Related: acc import, acc formats`,
         onError: "skip",
         ...(flags.format ? { format: String(flags.format) } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
-        onEvent: (_event, s) => progress.update(s.read, `${s.files} files, ${s.read} records`),
+        onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.read} records`),
       });
       progress.stop();
       if (flags.json) io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);

@@ -28,6 +28,7 @@ export function rowsImporter(spec: RowsImporterSpec): Importer {
   return {
     format: spec.format,
     description: spec.description,
+    rowBased: true,
     detect(probe: Probe): number {
       const row = firstRow(probe);
       return row === undefined ? 0 : spec.detectRow(row);

@@ -1,0 +1,80 @@
+import { openContent } from "./lines.js";
+
+/** Whole lines of a file, `firstLine` being the number of the chunk's first line; or a line too long to hold. */
+export type LineChunk = { firstLine: number; bytes: Buffer } | { tooLong: { line: number; size: number } };
+
+/**
+ * Cuts a (possibly gzip) file into chunks of about `chunkBytes` that end on line boundaries, so lines
+ * can be parsed in parallel and still be numbered exactly. A line longer than `maxLineBytes` is never
+ * held: it is reported as `tooLong` and skipped.
+ */
+export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number): AsyncGenerator<LineChunk> {
+  const stream = await openContent(path);
+  let parts: Buffer[] = []; // complete lines waiting to fill a chunk
+  let partsBytes = 0;
+  let partsLines = 0;
+  let carry: Buffer[] = []; // the start of an unfinished line
+  let carryBytes = 0;
+  let nextLine = 1; // number of the first line in `parts`
+  let skipping: { line: number; size: number } | undefined;
+
+  function* flush(): Generator<LineChunk> {
+    if (partsBytes === 0) return;
+    yield { firstLine: nextLine, bytes: Buffer.concat(parts) };
+    nextLine += partsLines;
+    parts = [];
+    partsBytes = 0;
+    partsLines = 0;
+  }
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let position = 0;
+    if (skipping) {
+      const newline = chunk.indexOf(10);
+      if (newline === -1) {
+        skipping.size += chunk.length;
+        continue;
+      }
+      skipping.size += newline;
+      yield { tooLong: skipping };
+      nextLine = skipping.line + 1;
+      skipping = undefined;
+      position = newline + 1;
+    }
+    const lastNewline = chunk.lastIndexOf(10);
+    if (lastNewline < position) {
+      carry.push(chunk.subarray(position));
+      carryBytes += chunk.length - position;
+      if (carryBytes > maxLineBytes) {
+        yield* flush();
+        skipping = { line: nextLine, size: carryBytes };
+        carry = [];
+        carryBytes = 0;
+      }
+      continue;
+    }
+    const complete = chunk.subarray(position, lastNewline + 1);
+    parts.push(...carry, complete);
+    partsBytes += carryBytes + complete.length;
+    partsLines += countNewlines(complete);
+    carry = [Buffer.from(chunk.subarray(lastNewline + 1))];
+    carryBytes = chunk.length - lastNewline - 1;
+    if (partsBytes >= chunkBytes) yield* flush();
+  }
+  if (skipping) {
+    yield* flush();
+    yield { tooLong: skipping };
+    return;
+  }
+  if (carryBytes > 0) {
+    parts.push(...carry);
+    partsBytes += carryBytes;
+  }
+  yield* flush();
+}
+
+function countNewlines(bytes: Buffer): number {
+  let count = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++;
+  return count;
+}

@@ -1,0 +1,99 @@
+import { Worker } from "node:worker_threads";
+
+interface Job<T> {
+  task: unknown;
+  transfer: ArrayBuffer[];
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A fixed set of worker threads running one module. Each worker answers `{id, task}` messages with
+ * `{id, result}` or `{id, error}`; jobs queue while every worker is busy.
+ */
+export class WorkerPool<TResult> {
+  private readonly idle: Worker[] = [];
+  private readonly queue: Job<TResult>[] = [];
+  private readonly running = new Map<Worker, Job<TResult>>();
+  private failed: Error | undefined;
+
+  constructor(moduleUrl: URL, size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = startWorker(moduleUrl);
+      worker.on("message", (message: { result?: TResult; error?: string }) => this.settle(worker, message));
+      worker.on("error", (error) => this.fail(error));
+      this.idle.push(worker);
+    }
+  }
+
+  run(task: unknown, transfer: ArrayBuffer[] = []): Promise<TResult> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, transfer, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.idle, ...this.running.keys()].map((worker) => worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.running.set(worker, job);
+      worker.postMessage(job.task, job.transfer);
+    }
+  }
+
+  private settle(worker: Worker, message: { result?: TResult; error?: string }): void {
+    const job = this.running.get(worker);
+    this.running.delete(worker);
+    this.idle.push(worker);
+    if (message.error !== undefined) job?.reject(new Error(message.error));
+    else job?.resolve(message.result as TResult);
+    this.dispatch();
+  }
+
+  private fail(error: Error): void {
+    this.failed = error;
+    for (const job of [...this.running.values(), ...this.queue]) job.reject(error);
+    this.running.clear();
+    this.queue.length = 0;
+  }
+}
+
+/**
+ * Built JavaScript starts directly. TypeScript sources (tests and benches under tsx) register tsx in
+ * the worker first: on Node 20 the loader hooks of the parent thread do not reach a worker's entry.
+ */
+function startWorker(moduleUrl: URL): Worker {
+  if (!moduleUrl.pathname.endsWith(".ts")) return new Worker(moduleUrl);
+  const entry = JSON.stringify(moduleUrl.href);
+  return new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${entry}); })`, {
+    eval: true,
+    execArgv: [],
+  });
+}
+
+/** The module URL of a sibling worker file, `.ts` when running from source and `.js` when built. */
+export function siblingModule(metaUrl: string, name: string): URL {
+  const extension = metaUrl.endsWith(".ts") ? ".ts" : ".js";
+  return new URL(`./${name}${extension}`, metaUrl);
+}
+
+/**
+ * Maps `inputs` through `run` with up to `window` calls in flight and yields results in input order,
+ * so parallel work still produces byte-identical output.
+ */
+export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T) => Promise<R>, window: number): AsyncGenerator<R> {
+  const inFlight: Promise<R>[] = [];
+  for await (const input of inputs) {
+    const promise = run(input);
+    promise.catch(() => {}); // awaited below in order; this only stops an unhandled-rejection warning
+    inFlight.push(promise);
+    if (inFlight.length >= window) yield await inFlight.shift()!;
+  }
+  while (inFlight.length > 0) yield await inFlight.shift()!;
+}
