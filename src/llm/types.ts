@@ -1,0 +1,134 @@
+/** The wire-level shapes of an OpenAI-compatible chat-completions client, and its error. */
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string | null;
+  tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+  name?: string;
+  reasoning_content?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+  stop?: string[];
+  tools?: unknown[];
+  tool_choice?: unknown;
+  n?: number;
+  /** Overrides the client's `stream` option for this request. */
+  stream?: boolean;
+  logprobs?: boolean;
+  /** Extra fields merged into the request body as-is (e.g. vLLM's `return_token_ids`). */
+  extra_body?: Record<string, unknown>;
+}
+
+export interface ChatToolCall {
+  id: string;
+  name: string;
+  /** The raw argument string as the server sent it, never re-serialised. */
+  arguments: string;
+}
+
+export interface ChatUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  reasoning_tokens?: number;
+}
+
+export interface ChatResult {
+  content: string | null;
+  reasoning: string | null;
+  tool_calls: ChatToolCall[];
+  finish_reason: string | null;
+  usage: ChatUsage | null;
+  prompt_token_ids?: number[];
+  completion_token_ids?: number[];
+  /** Per-token log probabilities of the completion, when the server returned them. */
+  logprobs?: number[];
+  model: string | null;
+  /** True when the result came from the disk cache (no request was sent). */
+  cached: boolean;
+  /** Requests sent for this result (0 when cached). */
+  attempts: number;
+  /** The parsed response body (non-streaming) or the list of parsed chunks (streaming). */
+  raw: unknown;
+}
+
+export interface ClientStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  cache_hits: number;
+  retries: number;
+  /** chat() calls that ended in an error. */
+  failures: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface LlmClient {
+  chat(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<ChatResult>;
+  stats(): ClientStats;
+  close(): Promise<void>;
+}
+
+export interface ClientOptions {
+  /** Base URL such as http://127.0.0.1:8000/v1 (requests go to `${endpoint}/chat/completions`). */
+  endpoint: string;
+  apiKey?: string;
+  /** Name of an environment variable holding the key. */
+  apiKeyEnv?: string;
+  /** Path of a file holding the key (surrounding whitespace is ignored). */
+  apiKeyFile?: string;
+  /** Requests in flight at most (default 16). */
+  concurrency?: number;
+  /** Retries after the first attempt (default 5). */
+  maxRetries?: number;
+  /** Per-attempt timeout in milliseconds (default 600000). */
+  timeoutMs?: number;
+  /** Folder of the response cache; no cache when absent. */
+  cacheDir?: string;
+  /** Stream responses (SSE) by default (default false). */
+  stream?: boolean;
+  /** After `failures` consecutive failed attempts, fail fast for `cooldownMs`, then let one attempt probe. */
+  circuitBreaker?: { failures: number; cooldownMs: number };
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  delayMs: number;
+  error: LlmError;
+}
+
+export type LlmErrorCode = "http" | "timeout" | "network" | "malformed" | "circuit-open" | "aborted";
+
+/** A failed chat call. The message names the URL and attempt; it never contains the API key. */
+export class LlmError extends Error {
+  readonly code: LlmErrorCode;
+  readonly status?: number;
+  readonly url: string;
+  readonly attempt: number;
+  /** How long the server asked us to wait (Retry-After), in milliseconds, when it did. */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    code: LlmErrorCode,
+    detail: string,
+    context: { url: string; attempt: number; status?: number; retryAfterMs?: number },
+  ) {
+    super(`${detail} (${context.url}, attempt ${context.attempt})`);
+    this.name = "LlmError";
+    this.code = code;
+    this.url = context.url;
+    this.attempt = context.attempt;
+    if (context.status !== undefined) this.status = context.status;
+    if (context.retryAfterMs !== undefined) this.retryAfterMs = context.retryAfterMs;
+  }
+}
