@@ -1,2 +1,3 @@
 export * from "./trajectory.js";
 export * from "./validate.js";
+export * from "./sample.js";

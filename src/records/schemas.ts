@@ -1,7 +1,10 @@
 import type { z } from "zod";
+import { EvidencePiece, Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
 
 /** Every record that has a published JSON Schema in docs/schemas/<name>.schema.json. */
 export const recordSchemas: Record<string, z.ZodType> = {
   trajectory: Trajectory,
+  "evidence-piece": EvidencePiece,
+  sample: Sample,
 };
