@@ -95,8 +95,14 @@ export interface ClientOptions {
   cacheDir?: string;
   /** Stream responses (SSE) by default (default false). */
   stream?: boolean;
-  /** After `failures` consecutive failed attempts, fail fast for `cooldownMs`, then let one attempt probe. */
-  circuitBreaker?: { failures: number; cooldownMs: number };
+  /** Retry delays: full jitter under a ceiling that starts at baseMs and doubles up to maxMs (default 500 / 30000). */
+  backoff?: { baseMs: number; maxMs: number };
+  /**
+   * After `failures` consecutive server failures (5xx, 408, 409, timeouts, network errors, malformed bodies;
+   * not 429), calls fail fast with "circuit-open" for `cooldownMs`, then one attempt probes.
+   * Default { failures: 32, cooldownMs: 30000 }; false turns it off.
+   */
+  circuitBreaker?: { failures: number; cooldownMs: number } | false;
   onRetry?: (info: RetryInfo) => void;
 }
 

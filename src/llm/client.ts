@@ -1,0 +1,277 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+import { requestKey, ResponseCache } from "./cache.js";
+import { CircuitBreaker } from "./circuit.js";
+import { loadApiKey, redact } from "./keys.js";
+import { Limiter } from "./limiter.js";
+import { type ParsedChoice, parseCompletion, ShapeError, StreamAccumulator } from "./response.js";
+import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
+import { SseParser } from "./sse.js";
+import { type ChatRequest, type ChatResult, type ClientOptions, type ClientStats, type LlmClient, LlmError } from "./types.js";
+
+export type { ClientOptions, RetryInfo } from "./types.js";
+
+const DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 600_000, circuitBreaker: { failures: 32, cooldownMs: 30_000 } };
+
+/** Longest excerpt of an error body kept in a message. */
+const ERROR_EXCERPT_CHARS = 300;
+
+/** An OpenAI-compatible chat-completions client: see docs/llm-client.md. */
+export function createClient(options: ClientOptions): LlmClient {
+  return new Client(options);
+}
+
+interface Answer {
+  parsed: ParsedChoice;
+  raw: unknown;
+}
+
+class Client implements LlmClient {
+  private readonly endpoint: string;
+  private readonly url: URL;
+  private readonly shownUrl: string;
+  private readonly pool: Pool;
+  private readonly headers: Record<string, string>;
+  private readonly key: string | undefined;
+  private readonly limiter: Limiter;
+  private readonly cache: ResponseCache | undefined;
+  private readonly breaker: CircuitBreaker | undefined;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly backoff: Backoff;
+  private readonly counters: ClientStats = { requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 };
+
+  constructor(private readonly options: ClientOptions) {
+    this.endpoint = options.endpoint.replace(/\/+$/, "");
+    this.url = new URL(`${this.endpoint}/chat/completions`);
+    this.key = loadApiKey(options);
+    this.shownUrl = redact(this.url.href, this.key);
+    const concurrency = options.concurrency ?? DEFAULTS.concurrency;
+    this.limiter = new Limiter(concurrency);
+    // total time per attempt is bounded by our own timer; undici's idle timers would only cut long streams short
+    this.pool = new Pool(this.url.origin, { connections: concurrency, headersTimeout: 0, bodyTimeout: 0 });
+    this.headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    if (this.key !== undefined) this.headers["authorization"] = `Bearer ${this.key}`;
+    this.cache = options.cacheDir === undefined ? undefined : new ResponseCache(options.cacheDir);
+    const breaker = options.circuitBreaker ?? DEFAULTS.circuitBreaker;
+    this.breaker = breaker === false ? undefined : new CircuitBreaker(breaker.failures, breaker.cooldownMs);
+    this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  async chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): Promise<ChatResult> {
+    const { signal } = options;
+    try {
+      return await this.answer(request, signal);
+    } catch (error) {
+      this.counters.failures++;
+      throw error;
+    }
+  }
+
+  private async answer(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResult> {
+    this.throwIfAborted(signal, 1);
+    const key = this.cache ? requestKey(this.endpoint, request) : undefined;
+    if (this.cache && key) {
+      const hit = await this.cache.get(key);
+      if (hit) {
+        this.counters.cache_hits++;
+        return { ...hit, cached: true, attempts: 0 };
+      }
+    }
+    const stream = request.stream ?? this.options.stream ?? false;
+    const body = JSON.stringify(requestBody(request, stream));
+    for (let attempt = 1; ; attempt++) {
+      let answer: Answer;
+      try {
+        answer = await this.attempt(body, stream, attempt, signal);
+      } catch (caught) {
+        const error = caught as LlmError;
+        if (!isRetryable(error) || attempt > this.maxRetries) throw error;
+        const delayMs = retryDelay(attempt, this.backoff, error.retryAfterMs, Math.random);
+        this.counters.retries++;
+        this.options.onRetry?.({ attempt, delayMs, error });
+        try {
+          await sleep(delayMs, undefined, { signal });
+        } catch {
+          throw this.abortedError(attempt);
+        }
+        continue;
+      }
+      const result: ChatResult = { ...answer.parsed, raw: answer.raw, cached: false, attempts: attempt };
+      this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
+      this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
+      if (this.cache && key) {
+        const { cached: _cached, attempts: _attempts, ...entry } = result;
+        await this.cache.put(key, entry);
+      }
+      return result;
+    }
+  }
+
+  /** One HTTP request holding a concurrency slot and reporting to the breaker; every failure leaves as an LlmError. */
+  private async attempt(body: string, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+    try {
+      await this.limiter.acquire(signal);
+    } catch {
+      throw this.abortedError(attempt);
+    }
+    if (signal?.aborted) {
+      this.limiter.release();
+      throw this.abortedError(attempt);
+    }
+    if (this.breaker && !this.breaker.allow()) {
+      this.limiter.release();
+      const seconds = Math.ceil(this.breaker.remainingMs() / 1000);
+      throw new LlmError("circuit-open", `circuit breaker open after repeated server failures; next probe in ${seconds}s`, this.context(attempt));
+    }
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const onAbort = () => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let health: "success" | "failure" | "neutral" = "neutral";
+    try {
+      this.counters.requests++;
+      const answer = await this.exchange(body, stream, attempt, controller.signal);
+      health = "success";
+      return answer;
+    } catch (caught) {
+      const error = timedOut
+        ? new LlmError("timeout", `no complete answer within ${this.timeoutMs} ms`, this.context(attempt))
+        : this.toLlmError(caught, attempt, signal);
+      if (isServerFailure(error)) health = "failure";
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      this.limiter.release();
+      if (health === "success") this.breaker?.success();
+      else if (health === "failure") this.breaker?.failure();
+      else this.breaker?.neutral();
+    }
+  }
+
+  private async exchange(body: string, stream: boolean, attempt: number, signal: AbortSignal): Promise<Answer> {
+    const response = await this.pool.request({ method: "POST", path: this.url.pathname + this.url.search, headers: this.headers, body, signal });
+    const status = response.statusCode;
+    if (status < 200 || status >= 300) {
+      const text = await response.body.text();
+      const retryAfter = response.headers["retry-after"];
+      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now());
+      throw new LlmError("http", `HTTP ${status}: ${this.redact(errorMessage(text))}`, { ...this.context(attempt), status, retryAfterMs });
+    }
+    if (stream) return this.readStream(response.body, attempt);
+    const text = await response.body.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt);
+    }
+    try {
+      return { parsed: parseCompletion(json), raw: json };
+    } catch (error) {
+      throw this.malformed(shapeMessage(error), attempt);
+    }
+  }
+
+  private async readStream(body: NodeJS.ReadableStream & { setEncoding(encoding: BufferEncoding): unknown }, attempt: number): Promise<Answer> {
+    body.setEncoding("utf8");
+    const parser = new SseParser();
+    const accumulator = new StreamAccumulator();
+    const chunks: unknown[] = [];
+    let done = false;
+    const take = (payloads: string[]) => {
+      for (const payload of payloads) {
+        if (payload === "[DONE]") {
+          done = true;
+          continue;
+        }
+        let chunk: unknown;
+        try {
+          chunk = JSON.parse(payload);
+        } catch {
+          throw this.malformed(`invalid JSON in stream event ${chunks.length + 1}: ${JSON.stringify(payload.slice(0, 80))}`, attempt);
+        }
+        try {
+          accumulator.add(chunk);
+        } catch (error) {
+          throw this.malformed(`stream event ${chunks.length + 1}: ${shapeMessage(error)}`, attempt);
+        }
+        chunks.push(chunk);
+      }
+    };
+    for await (const text of body) take(parser.feed(text as string));
+    take(parser.end());
+    if (!done && !accumulator.finished) throw this.malformed(`stream ended after ${chunks.length} events without a finish reason or [DONE]`, attempt);
+    return { parsed: accumulator.result(), raw: chunks };
+  }
+
+  private context(attempt: number) {
+    return { url: this.shownUrl, attempt };
+  }
+
+  private malformed(detail: string, attempt: number): LlmError {
+    return new LlmError("malformed", this.redact(detail), this.context(attempt));
+  }
+
+  private abortedError(attempt: number): LlmError {
+    return new LlmError("aborted", "aborted by the caller", this.context(attempt));
+  }
+
+  private throwIfAborted(signal: AbortSignal | undefined, attempt: number): void {
+    if (signal?.aborted) throw this.abortedError(attempt);
+  }
+
+  private toLlmError(caught: unknown, attempt: number, signal: AbortSignal | undefined): LlmError {
+    if (caught instanceof LlmError) return caught;
+    if (signal?.aborted) return this.abortedError(attempt);
+    const error = caught as Error & { code?: string; cause?: { code?: string; message?: string } };
+    const code = error.cause?.code ?? error.code ?? error.name;
+    return new LlmError("network", this.redact(`${code}: ${error.message}`), this.context(attempt));
+  }
+
+  private redact(text: string): string {
+    return redact(text, this.key);
+  }
+
+  stats(): ClientStats {
+    return { ...this.counters };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+/** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
+function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
+  const { extra_body, stream: _stream, ...fields } = request;
+  const body: Record<string, unknown> = { ...fields };
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = { include_usage: true };
+  }
+  return extra_body ? Object.assign(body, extra_body) : body;
+}
+
+function errorMessage(text: string): string {
+  try {
+    const json = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof json.error === "string" ? json.error : (json.error?.message ?? json.message);
+    if (typeof message === "string") return message.slice(0, ERROR_EXCERPT_CHARS);
+  } catch {
+    // not JSON: show the text itself
+  }
+  return text.slice(0, ERROR_EXCERPT_CHARS) || "(empty body)";
+}
+
+function shapeMessage(error: unknown): string {
+  if (error instanceof ShapeError) return error.message;
+  throw error;
+}

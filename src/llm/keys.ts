@@ -1,0 +1,40 @@
+import { readFileSync } from "node:fs";
+
+export interface KeySource {
+  apiKey?: string;
+  apiKeyEnv?: string;
+  apiKeyFile?: string;
+}
+
+/**
+ * The API key from exactly one source: given directly, an environment variable, or a file (surrounding
+ * whitespace ignored). Undefined when no source is given. Errors name the source, never the key.
+ */
+export function loadApiKey(source: KeySource, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = [source.apiKey, source.apiKeyEnv, source.apiKeyFile].filter((s) => s !== undefined).length;
+  if (given > 1) throw new Error("give the API key one way only: apiKey, apiKeyEnv or apiKeyFile");
+  if (source.apiKey !== undefined) return nonEmpty(source.apiKey.trim(), "the API key given is empty");
+  if (source.apiKeyEnv !== undefined) {
+    return nonEmpty((env[source.apiKeyEnv] ?? "").trim(), `environment variable ${source.apiKeyEnv} is not set or empty`);
+  }
+  if (source.apiKeyFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(source.apiKeyFile, "utf8");
+    } catch (error) {
+      throw new Error(`cannot read API key file ${source.apiKeyFile}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+    return nonEmpty(text.trim(), `API key file ${source.apiKeyFile} is empty`);
+  }
+  return undefined;
+}
+
+function nonEmpty(key: string, message: string): string {
+  if (key === "") throw new Error(message);
+  return key;
+}
+
+/** Replaces every occurrence of the key in a text (server error bodies sometimes echo it back). */
+export function redact(text: string, key: string | undefined): string {
+  return key ? text.split(key).join("[redacted]") : text;
+}

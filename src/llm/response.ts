@@ -1,0 +1,191 @@
+import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
+
+/** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
+export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
+
+/** Thrown by the parsers when a body does not have the shape of a chat completion; the client maps it to "malformed". */
+export class ShapeError extends Error {}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
+const numbers = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === "number") ? (value as number[]) : undefined);
+
+/**
+ * Reasoning carried inside the content: a leading `<think>…</think>` (content is what follows), or the
+ * DeepSeek-R1 form where the chat template opened the tag and the output only closes it.
+ * An unclosed leading `<think>` (cut off by max_tokens) is all reasoning.
+ */
+export function splitThink(content: string | null): { reasoning: string | null; content: string | null } {
+  if (content === null) return { reasoning: null, content };
+  const lead = content.trimStart();
+  const close = content.indexOf("</think>");
+  if (lead.startsWith("<think>")) {
+    const body = lead.slice("<think>".length);
+    const end = body.indexOf("</think>");
+    if (end === -1) return { reasoning: body.trim(), content: "" };
+    return { reasoning: body.slice(0, end).trim(), content: body.slice(end + "</think>".length).trimStart() };
+  }
+  if (close !== -1 && !content.includes("<think>")) {
+    return { reasoning: content.slice(0, close).trim(), content: content.slice(close + "</think>".length).trimStart() };
+  }
+  return { reasoning: null, content };
+}
+
+function usageOf(value: unknown): ChatUsage | null {
+  if (!isObject(value)) return null;
+  const num = (v: unknown) => (typeof v === "number" ? v : 0);
+  const usage: ChatUsage = {
+    prompt_tokens: num(value["prompt_tokens"]),
+    completion_tokens: num(value["completion_tokens"]),
+    total_tokens: num(value["total_tokens"]),
+  };
+  const details = value["completion_tokens_details"];
+  if (isObject(details) && typeof details["reasoning_tokens"] === "number") usage.reasoning_tokens = details["reasoning_tokens"];
+  return usage;
+}
+
+function logprobValues(value: unknown): number[] | undefined {
+  if (!isObject(value) || !Array.isArray(value["content"])) return undefined;
+  return value["content"].map((entry) => (isObject(entry) && typeof entry["logprob"] === "number" ? entry["logprob"] : Number.NaN));
+}
+
+function argumentsText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return value === undefined || value === null ? "" : JSON.stringify(value);
+}
+
+/** `reasoning_content` wins over vLLM's newer `reasoning` when a server sends both (they carry the same text). */
+function reasoningOf(message: Json): string | null {
+  const field = stringOrNull(message["reasoning_content"]) ?? stringOrNull(message["reasoning"]);
+  return field === "" ? null : field;
+}
+
+function withReasoning(content: string | null, reasoning: string | null) {
+  return reasoning !== null ? { content, reasoning } : splitThink(content);
+}
+
+function firstChoice(body: Json): Json {
+  const choices = body["choices"];
+  if (!Array.isArray(choices)) throw new ShapeError(isObject(body["error"]) ? `error body: ${String(body["error"]["message"])}` : "no choices array");
+  const choice = choices.find((c) => isObject(c) && (c["index"] ?? 0) === 0) ?? choices[0];
+  if (!isObject(choice)) throw new ShapeError("choices is empty");
+  return choice;
+}
+
+/** A non-streaming `chat.completion` body. */
+export function parseCompletion(body: unknown): ParsedChoice {
+  if (!isObject(body)) throw new ShapeError("body is not a JSON object");
+  const choice = firstChoice(body);
+  const message = choice["message"];
+  if (!isObject(message)) throw new ShapeError("choices[0].message is missing");
+  const toolCalls = Array.isArray(message["tool_calls"]) ? message["tool_calls"] : [];
+  const parsed: ParsedChoice = {
+    ...withReasoning(stringOrNull(message["content"]), reasoningOf(message)),
+    tool_calls: toolCalls.filter(isObject).map((call, i): ChatToolCall => {
+      const fn = isObject(call["function"]) ? call["function"] : {};
+      return { id: typeof call["id"] === "string" ? call["id"] : `call_${i}`, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) };
+    }),
+    finish_reason: stringOrNull(choice["finish_reason"]),
+    usage: usageOf(body["usage"]),
+    model: stringOrNull(body["model"]),
+  };
+  const promptIds = numbers(body["prompt_token_ids"]) ?? numbers(choice["prompt_token_ids"]);
+  const completionIds = numbers(choice["token_ids"]);
+  const logprobs = logprobValues(choice["logprobs"]);
+  if (promptIds) parsed.prompt_token_ids = promptIds;
+  if (completionIds) parsed.completion_token_ids = completionIds;
+  if (logprobs) parsed.logprobs = logprobs;
+  return parsed;
+}
+
+interface ToolCallParts {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Accumulates the `chat.completion.chunk` events of one streamed answer (choice 0): content, both
+ * reasoning fields, tool-call deltas by index, token ids, logprobs, and the final usage chunk.
+ */
+export class StreamAccumulator {
+  private content: string[] = [];
+  private reasoningContent: string[] = [];
+  private reasoning: string[] = [];
+  private readonly toolCalls = new Map<number, ToolCallParts>();
+  private finishReason: string | null = null;
+  private usage: ChatUsage | null = null;
+  private model: string | null = null;
+  private promptIds: number[] | undefined;
+  private completionIds: number[] | undefined;
+  private logprobs: number[] | undefined;
+
+  add(chunk: unknown): void {
+    if (!isObject(chunk)) throw new ShapeError("stream chunk is not a JSON object");
+    if (isObject(chunk["error"])) throw new ShapeError(`error event in stream: ${String(chunk["error"]["message"])}`);
+    if (!Array.isArray(chunk["choices"])) throw new ShapeError("stream chunk has no choices array");
+    if (typeof chunk["model"] === "string") this.model = chunk["model"];
+    if (isObject(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
+    const promptIds = numbers(chunk["prompt_token_ids"]);
+    if (promptIds) this.promptIds = promptIds;
+    for (const choice of chunk["choices"]) {
+      if (isObject(choice) && (choice["index"] ?? 0) === 0) this.addChoice(choice);
+    }
+  }
+
+  private addChoice(choice: Json): void {
+    const delta = isObject(choice["delta"]) ? choice["delta"] : {};
+    if (typeof delta["content"] === "string") this.content.push(delta["content"]);
+    if (typeof delta["reasoning_content"] === "string") this.reasoningContent.push(delta["reasoning_content"]);
+    if (typeof delta["reasoning"] === "string") this.reasoning.push(delta["reasoning"]);
+    if (Array.isArray(delta["tool_calls"])) for (const call of delta["tool_calls"]) if (isObject(call)) this.addToolCall(call);
+    if (typeof choice["finish_reason"] === "string") this.finishReason = choice["finish_reason"];
+    const ids = numbers(choice["token_ids"]);
+    if (ids) this.completionIds = (this.completionIds ?? []).concat(ids);
+    const promptIds = numbers(choice["prompt_token_ids"]);
+    if (promptIds) this.promptIds = promptIds;
+    const logprobs = logprobValues(choice["logprobs"]);
+    if (logprobs) this.logprobs = (this.logprobs ?? []).concat(logprobs);
+  }
+
+  private addToolCall(call: Json): void {
+    const index = typeof call["index"] === "number" ? call["index"] : this.toolCalls.size;
+    let parts = this.toolCalls.get(index);
+    if (!parts) {
+      parts = { id: "", name: "", arguments: "" };
+      this.toolCalls.set(index, parts);
+    }
+    if (typeof call["id"] === "string" && call["id"] !== "") parts.id = call["id"];
+    const fn = isObject(call["function"]) ? call["function"] : {};
+    if (typeof fn["name"] === "string") parts.name += fn["name"];
+    if (typeof fn["arguments"] === "string") parts.arguments += fn["arguments"];
+  }
+
+  /** True once choice 0 has a finish reason (a stream that ends after this without [DONE] lost nothing we keep). */
+  get finished(): boolean {
+    return this.finishReason !== null;
+  }
+
+  result(): ParsedChoice {
+    // servers open every stream with an empty content delta, so no text at all means no content (null)
+    const text = this.content.join("");
+    const content = text === "" ? null : text;
+    const field = this.reasoningContent.length > 0 ? this.reasoningContent : this.reasoning;
+    const reasoning = field.length > 0 && field.join("") !== "" ? field.join("") : null;
+    const parsed: ParsedChoice = {
+      ...withReasoning(content, reasoning),
+      tool_calls: [...this.toolCalls.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([index, parts]) => ({ id: parts.id || `call_${index}`, name: parts.name, arguments: parts.arguments })),
+      finish_reason: this.finishReason,
+      usage: this.usage,
+      model: this.model,
+    };
+    if (this.promptIds) parsed.prompt_token_ids = this.promptIds;
+    if (this.completionIds) parsed.completion_token_ids = this.completionIds;
+    if (this.logprobs) parsed.logprobs = this.logprobs;
+    return parsed;
+  }
+}
