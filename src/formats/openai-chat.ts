@@ -16,26 +16,31 @@ export const openaiChatImporter = rowsImporter({
     return chatLike ? 0.6 : 0;
   },
   convertRow(row, locator) {
-    const extra = without(row, ["messages", "tools", "functions"]);
+    const tools = toolDefinitions(row.tools ?? row.functions);
+    const model = typeof row.model === "string" ? row.model : undefined;
     return {
       locator,
       messages: convertOpenAIMessages(row.messages, "messages"),
-      ...(toolDefinitions(row.tools ?? row.functions) ? { tools: toolDefinitions(row.tools ?? row.functions)! } : {}),
-      ...(typeof row.model === "string" ? { model: row.model } : {}),
-      extra,
+      ...(tools ? { tools } : {}),
+      ...(model !== undefined ? { model } : {}),
+      extra: without(row, ["messages", "tools", "functions", ...(model !== undefined ? ["model"] : [])]),
     };
   },
 });
 
-/** OpenAI tool specs ({type:'function', function:{…}} or bare function specs) → tool definitions. */
+/**
+ * Tool specs → tool definitions: OpenAI chat (`{type:'function', function:{…}}`, `{type:'custom', custom:{…}}`),
+ * flat specs (legacy `functions`, Responses, Anthropic with `input_schema`); built-in tools are named by their type.
+ */
 export function toolDefinitions(value: unknown): ToolDefinition[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.filter(isRecord).map((tool) => {
-    const fn = isRecord(tool.function) ? tool.function : tool;
+    const spec = isRecord(tool.function) ? tool.function : isRecord(tool.custom) ? tool.custom : tool;
+    const parameters = spec.parameters ?? spec.input_schema;
     return {
-      name: typeof fn.name === "string" ? fn.name : "",
-      ...(typeof fn.description === "string" ? { description: fn.description } : {}),
-      ...(fn.parameters !== undefined ? { parameters: fn.parameters } : {}),
+      name: typeof spec.name === "string" ? spec.name : typeof tool.type === "string" ? tool.type : "",
+      ...(typeof spec.description === "string" ? { description: spec.description } : {}),
+      ...(parameters !== undefined ? { parameters } : {}),
     };
   });
 }

@@ -13,11 +13,11 @@ export function splitReasoning(message: Record<string, unknown>, text: string): 
   return { content: text, reasoning: null };
 }
 
-const KNOWN_KEYS = ["role", "content", "tool_calls", "function_call", "tool_call_id", "name", "reasoning_content", "reasoning"];
+const MAPPED_KEYS = ["role", "content", "tool_calls", "tool_call_id"];
 
 /**
- * OpenAI Chat Completions messages → draft messages: `tool_calls` and legacy `function_call`,
- * `role: tool` and legacy `role: function`, `developer` as system, reasoning fields.
+ * OpenAI Chat Completions messages → draft messages: `tool_calls` (function and custom) and legacy
+ * `function_call`, `role: tool` and legacy `role: function`, `developer` as system, reasoning fields.
  * `path` prefixes error messages (e.g. `traj`).
  */
 export function convertOpenAIMessages(messages: unknown, path: string): DraftMessage[] {
@@ -28,23 +28,22 @@ export function convertOpenAIMessages(messages: unknown, path: string): DraftMes
 function convertOne(raw: unknown, path: string): DraftMessage {
   expect(isRecord(raw), `${path}: expected a message object`);
   const role = raw.role;
-  const extraFields = without(raw, KNOWN_KEYS);
-  const extra = Object.keys(extraFields).length > 0 ? { extra: extraFields } : {};
-  const text = contentToText(raw.content);
+  const text = contentToText(withRefusalText(raw.content));
   switch (role) {
     case "system":
     case "developer":
-      return { role: "system", content: text, ...(role === "developer" ? { source_role: role } : {}), ...extra };
+      return { role: "system", content: text, ...(role === "developer" ? { source_role: role } : {}), ...extraOf(raw) };
     case "user":
-      return { role: "user", content: text, ...extra };
+      return { role: "user", content: text, ...extraOf(raw) };
     case "assistant": {
       const { content, reasoning } = splitReasoning(raw, text);
+      const legacy = legacyFunctionCall(raw.function_call);
       return {
         role: "assistant",
         content: raw.content === null || raw.content === undefined ? null : content,
         reasoning,
-        tool_calls: toolCalls(raw, path),
-        ...extra,
+        tool_calls: toolCalls(raw, legacy, path),
+        ...extraOf(raw, [...reasoningKeys(raw), ...(legacy ? ["function_call"] : [])]),
       };
     }
     case "tool":
@@ -56,31 +55,78 @@ function convertOne(raw: unknown, path: string): DraftMessage {
         content: text,
         is_error: false,
         ...(role === "function" ? { source_role: role } : {}),
-        ...extra,
+        ...extraOf(raw, ["name"]),
       };
     default:
       throw new Error(`${path}.role: expected system, developer, user, assistant, tool or function, got ${JSON.stringify(role)}`);
   }
 }
 
-function toolCalls(message: Record<string, unknown>, path: string): DraftToolCall[] {
+/** Source fields with no slot in the draft (null ones carry nothing); `alsoMapped` names the fields this role did map. */
+function extraOf(raw: Record<string, unknown>, alsoMapped: string[] = []): { extra?: Record<string, unknown> } {
+  const rest = without(raw, [...MAPPED_KEYS, ...alsoMapped]);
+  for (const [key, value] of Object.entries(rest)) if (value === null) delete rest[key];
+  return Object.keys(rest).length > 0 ? { extra: rest } : {};
+}
+
+/** The reasoning fields `splitReasoning` took; vLLM may send `reasoning` as a copy of `reasoning_content`, kept once. */
+function reasoningKeys(raw: Record<string, unknown>): string[] {
+  if (typeof raw.reasoning_content === "string") return raw.reasoning === raw.reasoning_content ? ["reasoning_content", "reasoning"] : ["reasoning_content"];
+  return typeof raw.reasoning === "string" ? ["reasoning"] : [];
+}
+
+/** `{type:'refusal', refusal}` parts carry their text under `refusal`, which the generic part reader does not know. */
+function withRefusalText(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((part) =>
+    isRecord(part) && part.type === "refusal" && typeof part.refusal === "string" ? { type: "text", text: part.refusal } : part,
+  );
+}
+
+function toolCalls(message: Record<string, unknown>, legacy: Record<string, unknown> | undefined, path: string): DraftToolCall[] {
   const calls: DraftToolCall[] = [];
   if (message.tool_calls !== undefined && message.tool_calls !== null) {
     expect(Array.isArray(message.tool_calls), `${path}.tool_calls: expected an array`);
     message.tool_calls.forEach((call, i) => {
       expect(isRecord(call), `${path}.tool_calls[${i}]: expected an object`);
-      const fn = isRecord(call.function) ? call.function : call;
-      const name = asString(fn.name);
-      expect(name !== undefined, `${path}.tool_calls[${i}].function.name: expected a string`);
-      calls.push({ id: asString(call.id) ?? null, name, type: "function", ...argumentsOf(fn.arguments) });
+      calls.push(call.type === "custom" && isRecord(call.custom) ? customCall(call, `${path}.tool_calls[${i}]`) : functionCall(call, `${path}.tool_calls[${i}]`));
     });
   }
-  if (isRecord(message.function_call)) {
-    const name = asString(message.function_call.name);
+  if (legacy !== undefined) {
+    const name = asString(legacy.name);
     expect(name !== undefined, `${path}.function_call.name: expected a string`);
-    calls.push({ id: null, name, type: "function", ...argumentsOf(message.function_call.arguments) });
+    calls.push({ id: null, name, type: "function", ...argumentsOf(legacy.arguments) });
   }
   return calls;
+}
+
+/** The deprecated `function_call`: an object, or that object as a JSON string; anything else stays in extra. */
+function legacyFunctionCall(value: unknown): Record<string, unknown> | undefined {
+  if (isRecord(value)) return value;
+  if (typeof value !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function functionCall(call: Record<string, unknown>, path: string): DraftToolCall {
+  const fn = isRecord(call.function) ? call.function : call;
+  const name = asString(fn.name);
+  expect(name !== undefined, `${path}.function.name: expected a string`);
+  return { id: asString(call.id) ?? null, name, type: "function", ...argumentsOf(fn.arguments) };
+}
+
+/** `{type:'custom', custom:{name, input}}`: free-form tools whose input is plain text, not JSON. */
+function customCall(call: Record<string, unknown>, path: string): DraftToolCall {
+  const custom = call.custom as Record<string, unknown>;
+  const name = asString(custom.name);
+  expect(name !== undefined, `${path}.custom.name: expected a string`);
+  const input = custom.input;
+  expect(input === undefined || typeof input === "string", `${path}.custom.input: expected a string`);
+  return { id: asString(call.id) ?? null, name, type: "custom", raw_arguments: input ?? "", arguments: null };
 }
 
 /** Arguments as a string are kept verbatim and parsed; as an object they are kept with no raw text. */
