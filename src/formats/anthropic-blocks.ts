@@ -30,15 +30,15 @@ export class AnthropicMessages {
   readonly warnings: string[] = [];
 
   addAll(messages: unknown, path: string): void {
-    expect(Array.isArray(messages), `${path}: expected an array of messages, got ${kindOf(messages)}`);
+    expect(Array.isArray(messages), `${path}: expected an array of messages, got ${got(messages)}`);
     messages.forEach((message, i) => this.add(message, `${path}[${i}]`));
   }
 
   add(message: unknown, path: string): void {
-    expect(isRecord(message), `${path}: expected a message object, got ${kindOf(message)}`);
+    expect(isRecord(message), `${path}: expected a message object, got ${got(message)}`);
     const { role, content } = message;
     expect(role === "user" || role === "assistant", `${path}.role: expected user or assistant, got ${JSON.stringify(role)}`);
-    expect(typeof content === "string" || Array.isArray(content), `${path}.content: expected a string or an array of blocks, got ${kindOf(content)}`);
+    expect(typeof content === "string" || Array.isArray(content), `${path}.content: expected a string or an array of blocks, got ${got(content)}`);
     const extra = without(message, ["role", "content", "type"]);
     const start = this.messages.length;
     if (role === "user") this.user(content, path);
@@ -121,7 +121,7 @@ class AssistantTurn {
   }
 
   thinking(block: Record<string, unknown>, path: string): void {
-    expect(typeof block.thinking === "string", `${path}.thinking: expected a string, got ${kindOf(block.thinking)}`);
+    expect(typeof block.thinking === "string", `${path}.thinking: expected a string, got ${got(block.thinking)}`);
     this.reasoning.push(block.thinking);
     if (typeof block.signature === "string") this.signatures.push(block.signature);
   }
@@ -163,19 +163,19 @@ function joinTexts(texts: { text: string; cited: boolean }[]): string {
 }
 
 function blockAt(raw: unknown, path: string): Record<string, unknown> & { type: string } {
-  expect(isRecord(raw), `${path}: expected a content block object, got ${kindOf(raw)}`);
-  expect(typeof raw.type === "string", `${path}.type: expected a string, got ${kindOf(raw.type)}`);
+  expect(isRecord(raw), `${path}: expected a content block object, got ${got(raw)}`);
+  expect(typeof raw.type === "string", `${path}.type: expected a string, got ${got(raw.type)}`);
   return raw as Record<string, unknown> & { type: string };
 }
 
 function toolUse(block: Record<string, unknown>, path: string, type: DraftToolCall["type"]): DraftToolCall {
-  expect(typeof block.id === "string", `${path}.id: expected a string, got ${kindOf(block.id)}`);
-  expect(typeof block.name === "string", `${path}.name: expected a string, got ${kindOf(block.name)}`);
+  expect(typeof block.id === "string", `${path}.id: expected a string, got ${got(block.id)}`);
+  expect(typeof block.name === "string", `${path}.name: expected a string, got ${got(block.name)}`);
   return { id: block.id, name: block.name, type, ...argumentsOf(block.input) };
 }
 
 function toolResult(block: Record<string, unknown>, path: string, sourceRole: "user" | "assistant"): DraftMessage {
-  expect(typeof block.tool_use_id === "string", `${path}.tool_use_id: expected a string, got ${kindOf(block.tool_use_id)}`);
+  expect(typeof block.tool_use_id === "string", `${path}.tool_use_id: expected a string, got ${got(block.tool_use_id)}`);
   const content = block.content;
   const errorType = isRecord(content) && typeof content.type === "string" && content.type.endsWith("_error");
   const extra = without(block, ["type", "tool_use_id", "content", "is_error", "cache_control"]);
@@ -212,4 +212,9 @@ function resultText(content: unknown): string {
     default:
       return contentToText(content);
   }
+}
+
+/** What a value is, for error messages; a missing one is said plainly. */
+function got(value: unknown): string {
+  return value === undefined ? "nothing" : kindOf(value);
 }

@@ -75,14 +75,14 @@ export class ResponseItems {
   private encryptedTotal = 0;
 
   addAll(items: unknown, path: string): void {
-    expect(Array.isArray(items), `${path}: expected an array of items, got ${kindOf(items)}`);
+    expect(Array.isArray(items), `${path}: expected an array of items, got ${got(items)}`);
     items.forEach((item, i) => this.add(item, `${path}[${i}]`));
   }
 
   add(item: unknown, path: string): void {
-    expect(isRecord(item), `${path}: expected an item object, got ${kindOf(item)}`);
+    expect(isRecord(item), `${path}: expected an item object, got ${got(item)}`);
     const type = item.type ?? (typeof item.role === "string" ? "message" : undefined);
-    expect(typeof type === "string", `${path}.type: expected a string, got ${kindOf(item.type)}`);
+    expect(typeof type === "string", `${path}.type: expected a string, got ${got(item.type)}`);
     if (type === "message") this.message(item, path);
     else if (type === "reasoning") this.addReasoning(item, path);
     else if (type in CLIENT_CALLS) this.call(this.clientCall(item, type, path));
@@ -111,7 +111,7 @@ export class ResponseItems {
     const content = item.content;
     expect(
       content === undefined || content === null || typeof content === "string" || Array.isArray(content),
-      `${path}.content: expected a string or an array of content parts, got ${kindOf(content)}`,
+      `${path}.content: expected a string or an array of content parts, got ${got(content)}`,
     );
     const text = partsText(content);
     const extra = without(item, ["type", "role", "content", "id", "status"]);
@@ -145,7 +145,7 @@ export class ResponseItems {
   private clientCall(item: Record<string, unknown>, type: string, path: string): DraftToolCall {
     const spec = CLIENT_CALLS[type]!;
     const name = spec.name ?? item.name;
-    expect(typeof name === "string", `${path}.name: expected a string, got ${kindOf(item.name)}`);
+    expect(typeof name === "string", `${path}.name: expected a string, got ${got(item.name)}`);
     const id = asString(item.call_id) ?? asString(item.callId) ?? null;
     return { id, name, type: spec.type, ...spec.args(item) };
   }
@@ -155,7 +155,7 @@ export class ResponseItems {
     const output = item.output;
     expect(
       output === undefined || output === null || typeof output === "string" || Array.isArray(output) || isRecord(output),
-      `${path}.output: expected a string, an array of parts or an object, got ${kindOf(output)}`,
+      `${path}.output: expected a string, an array of parts or an object, got ${got(output)}`,
     );
     const extra = without(item, ["type", "call_id", "callId", "id", "output", "name", "status"]);
     this.push({
@@ -170,7 +170,7 @@ export class ResponseItems {
 
   private serverCall(item: Record<string, unknown>, type: string, path: string): void {
     const name = SERVER_CALLS[type] ?? item.name;
-    expect(typeof name === "string", `${path}.name: expected a string, got ${kindOf(item.name)}`);
+    expect(typeof name === "string", `${path}.name: expected a string, got ${got(item.name)}`);
     const id = asString(item.id) ?? asString(item.call_id) ?? null;
     this.call({ id, name, type: "server", ...serverArguments(item) });
     const result = serverResult(item);
@@ -224,7 +224,7 @@ function providerReasoning(content: unknown): string | undefined {
 
 function textsOf(parts: unknown, path: string): string[] {
   if (parts === undefined || parts === null) return [];
-  expect(Array.isArray(parts), `${path}: expected an array of text parts, got ${kindOf(parts)}`);
+  expect(Array.isArray(parts), `${path}: expected an array of text parts, got ${got(parts)}`);
   return parts.flatMap((part) => (isRecord(part) && typeof part.text === "string" && part.text.length > 0 ? [part.text] : []));
 }
 
@@ -260,4 +260,9 @@ function serverResult(item: Record<string, unknown>): { content: string; isError
   const sources = isRecord(item.action) && Array.isArray(item.action.sources) ? item.action.sources : undefined;
   if (sources) return { content: sources.map((s) => (isRecord(s) && typeof s.url === "string" ? s.url : contentToText(s))).join("\n"), isError: false };
   return undefined;
+}
+
+/** What a value is, for error messages; a missing one is said plainly. */
+function got(value: unknown): string {
+  return value === undefined ? "nothing" : kindOf(value);
 }

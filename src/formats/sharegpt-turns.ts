@@ -36,14 +36,19 @@ export function speakersOf(list: unknown[]): string[] | undefined {
 export function readTurns(list: unknown[], key: string): Turn[] {
   return list.map((raw, i) => {
     const path = `${key}[${i}]`;
-    expect(isRecord(raw), `${path}: expected a turn object, got ${kindOf(raw)}`);
+    expect(isRecord(raw), `${path}: expected a turn object, got ${got(raw)}`);
     const speakerKey = "from" in raw ? "from" : "role";
     const textKey = "value" in raw ? "value" : "content";
     const speaker = raw[speakerKey];
-    expect(typeof speaker === "string", `${path}.${speakerKey}: expected a string, got ${kindOf(speaker)}`);
+    expect(typeof speaker === "string", `${path}.${speakerKey}: expected a string, got ${got(speaker)}`);
     const text = raw[textKey];
-    expect(text === null || typeof text === "string", `${path}.${textKey}: expected a string, got ${kindOf(text)}`);
+    expect(text === null || typeof text === "string", `${path}.${textKey}: expected a string, got ${got(text)}`);
     const extra = without(raw, [speakerKey, textKey]);
     return { speaker, text: text ?? "", path, ...(Object.keys(extra).length > 0 ? { extra } : {}) };
   });
+}
+
+/** What a value is, for error messages; a missing one is said plainly. */
+export function got(value: unknown): string {
+  return value === undefined ? "nothing" : kindOf(value);
 }

@@ -3,7 +3,7 @@ import { argumentsOf, splitReasoning } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import { toolDefinitions } from "./openai-chat.js";
-import { readTurns, speakersOf, type Turn, turnList } from "./sharegpt-turns.js";
+import { got, readTurns, speakersOf, type Turn, turnList } from "./sharegpt-turns.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
 const USER = new Set(["human", "user"]);
@@ -79,7 +79,8 @@ function parseCalls(turn: Turn): DraftToolCall[] {
   expect(calls.length > 0, `${turn.path}: a function_call value must name at least one call`);
   return calls.map((call, i) => {
     const at = Array.isArray(value) ? `${turn.path} call ${i}` : turn.path;
-    expect(isRecord(call) && typeof call.name === "string", `${at}: expected JSON {name: string, arguments}, got ${isRecord(call) ? `name ${kindOf(call.name)}` : kindOf(call)}`);
+    expect(isRecord(call), `${at}: expected JSON {name, arguments}, got ${kindOf(call)}`);
+    expect(typeof call.name === "string", `${at}: the call's name: expected a string, got ${got(call.name)}`);
     return { id: null, name: call.name, type: "function", ...argumentsOf(call.arguments) };
   });
 }
