@@ -8,6 +8,7 @@ import type {
   ToolDefinition,
   TrajectoryEvent,
   Message,
+  Trajectory,
 } from "../records/trajectory.js";
 
 /** A JSONL line as an importer sees it: parsed, or why it could not be. */
@@ -70,6 +71,8 @@ export interface TrajectoryDraft {
   parent?: { trajectory_id: string; call_id?: string };
   warnings?: string[];
   extra?: Record<string, unknown>;
+  /** Identity kept from an already canonical record (acc's own trajectories) instead of derived anew. */
+  keep?: Pick<Trajectory, "id" | "source" | "domain" | "domain_origin">;
 }
 
 export type ImportItem =

@@ -17,9 +17,10 @@ export class WorkerPool<TResult> {
   private readonly running = new Map<Worker, Job<TResult>>();
   private failed: Error | undefined;
 
-  constructor(moduleUrl: URL, size: number) {
+  /** `workerData` reaches every worker once, at start (e.g. a stage's setup). */
+  constructor(moduleUrl: URL, size: number, workerData?: unknown) {
     for (let i = 0; i < size; i++) {
-      const worker = startWorker(moduleUrl);
+      const worker = startWorker(moduleUrl, workerData);
       worker.on("message", (message: { result?: TResult; error?: string }) => this.settle(worker, message));
       worker.on("error", (error) => this.fail(error));
       this.idle.push(worker);
@@ -68,12 +69,13 @@ export class WorkerPool<TResult> {
  * Built JavaScript starts directly. TypeScript sources (tests and benches under tsx) register tsx in
  * the worker first: on Node 20 the loader hooks of the parent thread do not reach a worker's entry.
  */
-function startWorker(moduleUrl: URL): Worker {
-  if (!moduleUrl.pathname.endsWith(".ts")) return new Worker(moduleUrl);
+function startWorker(moduleUrl: URL, workerData: unknown): Worker {
+  if (!moduleUrl.pathname.endsWith(".ts")) return new Worker(moduleUrl, { workerData });
   const entry = JSON.stringify(moduleUrl.href);
   return new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${entry}); })`, {
     eval: true,
     execArgv: [],
+    workerData,
   });
 }
 

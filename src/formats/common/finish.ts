@@ -30,7 +30,8 @@ export function finishTrajectory(
   draft: TrajectoryDraft,
   options: FinishOptions,
 ): { ok: true; trajectory: Trajectory } | { ok: false; problems: SchemaProblem[] } {
-  const messages = pairToolCalls(draft.messages).map(cleanMessage);
+  // A kept canonical record is already paired and clean; pairing again would lose how it was paired.
+  const messages = draft.keep ? (draft.messages as Message[]) : pairToolCalls(draft.messages).map(cleanMessage);
   const firstUser = messages.find((m) => m.role === "user");
   const firstSystem = messages.find((m) => m.role === "system");
   const lastAnswer = [...messages].reverse().find((m) => m.role === "assistant" && m.tool_calls.length === 0);
@@ -50,15 +51,15 @@ export function finishTrajectory(
   const candidate = {
     schema: "acc.trajectory",
     schema_version: TRAJECTORY_SCHEMA_VERSION,
-    id: trajectoryId(options.format, options.file, draft.locator),
-    source: {
+    id: draft.keep?.id ?? trajectoryId(options.format, options.file, draft.locator),
+    source: draft.keep?.source ?? {
       format: options.format,
       ...(draft.format_version !== undefined ? { format_version: draft.format_version } : {}),
       file: options.file,
       locator: draft.locator,
     },
-    domain: options.domain ?? inferDomain(messages, draft.task),
-    domain_origin: options.domain ? "given" : "inferred",
+    domain: options.domain ?? draft.keep?.domain ?? inferDomain(messages, draft.task),
+    domain_origin: options.domain ? "given" : (draft.keep?.domain_origin ?? "inferred"),
     ...(draft.model !== undefined ? { model: draft.model } : {}),
     task,
     ...(draft.tools !== undefined ? { tools: draft.tools } : {}),

@@ -1,0 +1,63 @@
+import type { EvidencePiece } from "../records/sample.js";
+import type { Domain, Locator, Trajectory } from "../records/trajectory.js";
+import { extractEvidence } from "./evidence/index.js";
+import type { PromptTokenizer } from "./pack.js";
+import { buildSample, type SampleOptions } from "./sample.js";
+import { SourceResolver, type SourceOptions } from "./sources.js";
+import { type SampleSummary, summarise } from "./stats.js";
+
+/** Everything a worker needs to compile trajectories the same way the main thread would. */
+export interface CompileSetup {
+  sample: SampleOptions;
+  sources: SourceOptions;
+  tokenizer: string;
+  pool: Partial<Record<Domain, EvidencePiece[]>>;
+}
+
+/** A trajectory that did not become a sample, as listed in the rejects file. */
+export interface CompileDrop {
+  stage: "compile";
+  file: string;
+  locator: Locator;
+  trajectory_id: string;
+  domain: Domain;
+  reason: string;
+}
+
+export type BatchItem = { kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop };
+
+/** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
+export class BatchCompiler {
+  private readonly resolver: SourceResolver;
+
+  constructor(
+    private readonly setup: CompileSetup,
+    private readonly tokenizer: PromptTokenizer,
+  ) {
+    this.resolver = new SourceResolver(setup.sources);
+  }
+
+  run(trajectories: readonly Trajectory[]): BatchItem[] {
+    return trajectories.map((trajectory) => {
+      const pieces = extractEvidence(trajectory, this.resolver.for(trajectory));
+      const pool = this.setup.pool[trajectory.domain] ?? [];
+      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample);
+      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample) };
+      return {
+        kind: "drop",
+        drop: {
+          stage: "compile",
+          file: trajectory.source.file,
+          locator: trajectory.source.locator,
+          trajectory_id: trajectory.id,
+          domain: trajectory.domain,
+          reason: result.reason,
+        },
+      };
+    });
+  }
+
+  close(): void {
+    this.resolver.close();
+  }
+}

@@ -1,0 +1,157 @@
+import type { EvidencePiece, PieceRole } from "../records/sample.js";
+import type { Random } from "../random.js";
+import { type LengthDistribution, drawLength, maxOf } from "./lengths.js";
+import { blockBody, blockHeader, promptPrefix, promptSuffix, type QuestionPosition } from "./render.js";
+
+/** What packing needs of a tokenizer: exact counts and the chat template around one user turn. */
+export interface PromptTokenizer {
+  readonly name: string;
+  count(text: string): number;
+  /** The rendered chat template of one user message (generation prompt included), split at the content. */
+  readonly userTurnFrame: readonly [before: string, after: string];
+}
+
+export interface PackOptions {
+  question: string;
+  position: QuestionPosition;
+  distribution: LengthDistribution;
+  /** Fill with distractors (the paper's ablation turns them off). */
+  distractors: boolean;
+  /** Cut an evidence piece that can never fit at line boundaries instead of dropping the sample. */
+  splitOversize: boolean;
+  /** Seeded streams for this sample: target length, which distractors, and the order of pieces. */
+  random: { length: Random; choice: Random; order: Random };
+}
+
+export interface PlacedPiece {
+  piece: EvidencePiece;
+  pool: boolean;
+  token_start: number;
+  token_end: number;
+}
+
+export type PackResult =
+  | { ok: true; userContent: string; promptTokens: number; targetTokens: number; placed: PlacedPiece[]; split: { id: string; dropped_lines: number }[] }
+  | { ok: false; reason: "no-evidence" | "evidence-over-budget" };
+
+/** Gives up filling after this many distractors in a row did not fit. */
+const MAX_MISSES = 64;
+
+/**
+ * Packs a trajectory's pieces into one prompt of at most the drawn target length: all evidence (or
+ * the sample is dropped), then debugging context, then distractors (the trajectory's own, then the
+ * pool's) while they fit; then a seeded permutation. The count is exact: the prompt is laid out from
+ * parts that tokenize independently (see render.ts), each counted once with the real tokenizer.
+ */
+export function packSample(pieces: EvidencePiece[], pool: readonly EvidencePiece[], tokenizer: PromptTokenizer, options: PackOptions): PackResult {
+  const counts = new Map<string, number>();
+  const bodyTokens = (piece: EvidencePiece) => {
+    let n = counts.get(piece.id);
+    if (n === undefined) {
+      n = tokenizer.count(blockBody(piece.text));
+      counts.set(piece.id, n);
+    }
+    return n;
+  };
+  const [before, after] = tokenizer.userTurnFrame;
+  const fixed =
+    tokenizer.count(before + promptPrefix(options.question, options.position)) +
+    tokenizer.count(promptSuffix(options.question, options.position) + after);
+  const byRole = (role: PieceRole) => pieces.filter((p) => p.role === role);
+  let evidence = byRole("evidence");
+  if (evidence.length === 0) return { ok: false, reason: "no-evidence" };
+
+  // Headers are counted with the widest index the prompt could need, an upper bound; exact at layout.
+  const maxPieces = pieces.length + pool.length;
+  const headerTokens = (piece: EvidencePiece) => tokenizer.count(blockHeader(maxPieces, piece.source));
+  const cost = (piece: EvidencePiece) => headerTokens(piece) + bodyTokens(piece);
+
+  const ceiling = maxOf(options.distribution);
+  const split: { id: string; dropped_lines: number }[] = [];
+  let needed = fixed + evidence.reduce((sum, p) => sum + cost(p), 0);
+  if (needed > ceiling && options.splitOversize) {
+    const room = ceiling - (needed - Math.max(...evidence.map(cost)));
+    const largest = evidence.reduce((a, b) => (cost(b) > cost(a) ? b : a));
+    const cut = cutToFit(largest, room - headerTokens(largest), bodyTokens, tokenizer);
+    if (cut !== undefined) {
+      split.push({ id: largest.id, dropped_lines: cut.droppedLines });
+      evidence = evidence.map((p) => (p === largest ? cut.piece : p));
+      needed = fixed + evidence.reduce((sum, p) => sum + cost(p), 0);
+    }
+  }
+  const target = drawLength(options.distribution, needed, options.random.length);
+  if (target === undefined) return { ok: false, reason: "evidence-over-budget" };
+
+  const chosen: { piece: EvidencePiece; pool: boolean }[] = evidence.map((piece) => ({ piece, pool: false }));
+  let used = needed;
+  const fill = (candidates: readonly EvidencePiece[], fromPool: boolean) => {
+    let misses = 0;
+    for (const piece of candidates) {
+      if (misses >= MAX_MISSES || used >= target) return;
+      const c = cost(piece);
+      if (used + c <= target) {
+        chosen.push({ piece, pool: fromPool });
+        used += c;
+        misses = 0;
+      } else misses++;
+    }
+  };
+  fill(options.random.choice.shuffle(byRole("context")), false);
+  if (options.distractors) {
+    fill(options.random.choice.shuffle(byRole("distractor")), false);
+    const own = new Set(pieces.map((p) => p.id));
+    fill(options.random.choice.shuffle(pool.filter((p) => !own.has(p.id))), true);
+  }
+
+  const ordered = options.random.order.shuffle(chosen);
+  // The header bound makes this exact on the first pass; the loop only guards exotic tokenizers.
+  for (;;) {
+    const laid = layout(ordered, options, tokenizer, bodyTokens);
+    if (laid.promptTokens <= target) return { ok: true, ...laid, targetTokens: target, split };
+    const drop = ordered.findLastIndex((entry) => entry.piece.role !== "evidence");
+    if (drop === -1) return { ok: false, reason: "evidence-over-budget" };
+    ordered.splice(drop, 1);
+  }
+}
+
+function layout(
+  ordered: { piece: EvidencePiece; pool: boolean }[],
+  options: PackOptions,
+  tokenizer: PromptTokenizer,
+  bodyTokens: (piece: EvidencePiece) => number,
+): { userContent: string; promptTokens: number; placed: PlacedPiece[] } {
+  const [before, after] = tokenizer.userTurnFrame;
+  const prefixText = promptPrefix(options.question, options.position);
+  let position = tokenizer.count(before + prefixText);
+  const placed: PlacedPiece[] = [];
+  const parts = [prefixText];
+  ordered.forEach(({ piece, pool: fromPool }, i) => {
+    const header = blockHeader(i + 1, piece.source);
+    const start = position;
+    position += tokenizer.count(header) + bodyTokens(piece);
+    placed.push({ piece, pool: fromPool, token_start: start, token_end: position });
+    parts.push(header, blockBody(piece.text));
+  });
+  const suffixText = promptSuffix(options.question, options.position);
+  parts.push(suffixText);
+  return { userContent: parts.join(""), promptTokens: position + tokenizer.count(suffixText + after), placed };
+}
+
+/** The piece's leading lines that fit in `room` body tokens, or undefined when not even one line fits. */
+function cutToFit(
+  piece: EvidencePiece,
+  room: number,
+  bodyTokens: (piece: EvidencePiece) => number,
+  tokenizer: PromptTokenizer,
+): { piece: EvidencePiece; droppedLines: number } | undefined {
+  const lines = piece.text.split("\n");
+  let keep = Math.min(lines.length - 1, Math.floor((lines.length * room) / Math.max(1, bodyTokens(piece))));
+  while (keep > 0) {
+    const text = lines.slice(0, keep).join("\n");
+    if (tokenizer.count(blockBody(text)) <= room && text.trim() !== "") {
+      return { piece: { ...piece, id: `${piece.id}#lines1-${keep}`, text }, droppedLines: lines.length - keep };
+    }
+    keep = Math.floor(keep * 0.95);
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+import type { Sample } from "../records/sample.js";
+import type { Domain } from "../records/trajectory.js";
+
+/** Prompt lengths are kept as a histogram (bins of this many tokens), so stats merge and stay small. */
+const BIN = 256;
+
+export interface DomainStats {
+  samples: number;
+  dropped: Record<string, number>;
+  prompt_tokens_histogram: Record<string, number>;
+  prompt_tokens: number;
+  prompt_tokens_min: number;
+  prompt_tokens_max: number;
+  evidence_tokens: number;
+  context_tokens: number;
+  distractor_tokens: number;
+}
+
+export interface CompileStatsData {
+  read: number;
+  import_rejected: number;
+  samples: number;
+  dropped: number;
+  domains: Partial<Record<Domain, DomainStats>>;
+}
+
+/** What the stats keep of one sample (small enough to send back from a worker). */
+export interface SampleSummary {
+  domain: Domain;
+  prompt_tokens: number;
+  evidence_tokens: number;
+  context_tokens: number;
+  distractor_tokens: number;
+}
+
+export function summarise(sample: Sample): SampleSummary {
+  const tokens = (role: string) =>
+    sample.meta.pieces.filter((p) => p.role === role).reduce((sum, p) => sum + p.token_end - p.token_start, 0);
+  return {
+    domain: sample.meta.domain,
+    prompt_tokens: sample.meta.prompt_tokens,
+    evidence_tokens: tokens("evidence"),
+    context_tokens: tokens("context"),
+    distractor_tokens: tokens("distractor"),
+  };
+}
+
+/** Totals of a compile run: read = samples + dropped + import rejects; mergeable and resumable. */
+export class CompileStats {
+  data: CompileStatsData = { read: 0, import_rejected: 0, samples: 0, dropped: 0, domains: {} };
+
+  static from(data: CompileStatsData): CompileStats {
+    const stats = new CompileStats();
+    stats.data = structuredClone(data);
+    return stats;
+  }
+
+  importRejected(): void {
+    this.data.read++;
+    this.data.import_rejected++;
+  }
+
+  dropped(domain: Domain, reason: string): void {
+    this.data.read++;
+    this.data.dropped++;
+    const d = this.domain(domain);
+    d.dropped[reason] = (d.dropped[reason] ?? 0) + 1;
+  }
+
+  sampled(summary: SampleSummary): void {
+    this.data.read++;
+    this.data.samples++;
+    const d = this.domain(summary.domain);
+    d.samples++;
+    d.prompt_tokens += summary.prompt_tokens;
+    d.prompt_tokens_min = Math.min(d.prompt_tokens_min, summary.prompt_tokens);
+    d.prompt_tokens_max = Math.max(d.prompt_tokens_max, summary.prompt_tokens);
+    const bin = String(Math.floor(summary.prompt_tokens / BIN) * BIN);
+    d.prompt_tokens_histogram[bin] = (d.prompt_tokens_histogram[bin] ?? 0) + 1;
+    d.evidence_tokens += summary.evidence_tokens;
+    d.context_tokens += summary.context_tokens;
+    d.distractor_tokens += summary.distractor_tokens;
+  }
+
+  /** The p-th percentile (0–100) of a domain's prompt lengths, to the bin's upper edge. */
+  percentile(domain: Domain, p: number): number | undefined {
+    const d = this.data.domains[domain];
+    if (!d || d.samples === 0) return undefined;
+    const bins = Object.entries(d.prompt_tokens_histogram).map(([k, n]) => [Number(k), n] as const).sort((a, b) => a[0] - b[0]);
+    const rank = Math.ceil((p / 100) * d.samples);
+    let seen = 0;
+    for (const [start, n] of bins) {
+      seen += n;
+      if (seen >= rank) return start + BIN;
+    }
+    return bins[bins.length - 1]![0] + BIN;
+  }
+
+  private domain(domain: Domain): DomainStats {
+    let d = this.data.domains[domain];
+    if (!d) {
+      d = {
+        samples: 0,
+        dropped: {},
+        prompt_tokens_histogram: {},
+        prompt_tokens: 0,
+        prompt_tokens_min: Number.MAX_SAFE_INTEGER,
+        prompt_tokens_max: 0,
+        evidence_tokens: 0,
+        context_tokens: 0,
+        distractor_tokens: 0,
+      };
+      this.data.domains[domain] = d;
+    }
+    return d;
+  }
+}

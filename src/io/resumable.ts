@@ -1,0 +1,54 @@
+import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
+
+/**
+ * An output file that can be cut back to a known length and appended to, for runs that resume after
+ * a crash: the run records `flush()`'s byte count in its checkpoint, and a resumed run reopens the
+ * file at that length, dropping anything written after the checkpoint.
+ */
+export class ResumableFile {
+  private pending: string[] = [];
+  private size: number;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly path: string,
+    length: number,
+  ) {
+    this.size = length;
+  }
+
+  /** Opens `path` truncated to `length` bytes (0 starts afresh). */
+  static async open(path: string, length = 0): Promise<ResumableFile> {
+    const exists = await stat(path).then(() => true, () => false);
+    const handle = await open(path, exists && length > 0 ? "r+" : "w");
+    await handle.truncate(length);
+    return new ResumableFile(handle, path, length);
+  }
+
+  write(text: string): void {
+    this.pending.push(text);
+  }
+
+  /** Writes what is pending and returns the file's length; bytes up to it survive a kill -9. */
+  async flush(): Promise<number> {
+    if (this.pending.length > 0) {
+      const bytes = Buffer.from(this.pending.join(""));
+      this.pending = [];
+      await this.handle.write(bytes, 0, bytes.length, this.size);
+      this.size += bytes.length;
+    }
+    return this.size;
+  }
+
+  /** Flushes, closes and renames the file into its final place. */
+  async finish(finalPath: string): Promise<void> {
+    await this.flush();
+    await this.handle.close();
+    await rename(this.path, finalPath);
+  }
+
+  async discard(): Promise<void> {
+    await this.handle.close();
+    await rm(this.path, { force: true });
+  }
+}
