@@ -233,7 +233,7 @@ class Client implements LlmClient {
     if (signal?.aborted) return this.abortedError(attempt);
     const error = caught as Error & { code?: string; cause?: { code?: string; message?: string } };
     const code = error.cause?.code ?? error.code ?? error.name;
-    return new LlmError("network", this.redact(`${code}: ${error.message}`), this.context(attempt));
+    return new LlmError("network", this.redact(`connection failed: ${code}: ${error.message}`), this.context(attempt));
   }
 
   private redact(text: string): string {

@@ -34,8 +34,11 @@ export type Reply =
   | { type: "error"; status: number; message?: string; retryAfter?: string; delayMs?: number }
   /** Never answer (until the client gives up or the server closes). */
   | { type: "hang" }
-  /** Send part of the answer, then close the connection. Streaming: after `chunks` SSE events. */
-  | { type: "truncate"; chunks?: number; answer?: Omit<Answer, "type"> }
+  /**
+   * Send part of the answer (streaming: the first `chunks` SSE events, default 2; plain: half the body),
+   * then drop the connection, or with `end` finish the response cleanly as a proxy cutting a stream would.
+   */
+  | { type: "truncate"; chunks?: number; end?: boolean; answer?: Omit<Answer, "type"> }
   /** 200 with a body that is not valid JSON, or valid JSON without `choices`. */
   | { type: "malformed"; body: "invalid-json" | "no-choices" }
   /** Reset the TCP connection without answering. */

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CircuitBreaker } from "../../src/llm/circuit.js";
+
+test("circuit breaker: opens after N consecutive failures, refuses for the cooldown, then lets exactly one probe through", () => {
+  let now = 1000;
+  const breaker = new CircuitBreaker(3, 500, () => now);
+  breaker.failure();
+  breaker.failure();
+  breaker.success();
+  breaker.failure();
+  breaker.failure();
+  assert.equal(breaker.allow(), true, "a success in between resets the count");
+  breaker.failure();
+  assert.equal(breaker.allow(), false);
+  assert.equal(breaker.remainingMs(), 500);
+  now += 499;
+  assert.equal(breaker.allow(), false);
+  now += 1;
+  assert.equal(breaker.allow(), true, "half-open: one probe");
+  assert.equal(breaker.allow(), false, "only one probe at a time");
+  breaker.failure();
+  assert.equal(breaker.allow(), false, "a failed probe reopens for another cooldown");
+  now += 500;
+  assert.equal(breaker.allow(), true);
+  breaker.neutral();
+  assert.equal(breaker.allow(), true, "a probe that decided nothing lets the next one through");
+  breaker.success();
+  assert.equal(breaker.allow(), true);
+  assert.equal(breaker.allow(), true, "closed again");
+  assert.equal(breaker.remainingMs(), 0);
+});

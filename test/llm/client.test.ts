@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createClient } from "../../src/llm/client.js";
+import { type ChatRequest, type ChatResult, type ClientOptions, LlmError } from "../../src/llm/types.js";
+import { type Answer, type Reply, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { tempDir } from "../helpers/collect.js";
+
+const fast = { backoff: { baseMs: 5, maxMs: 20 } };
+const cleanups: (() => Promise<void>)[] = [];
+after(() => Promise.all(cleanups.map((c) => c())));
+
+async function setup(script: (index: number, body: Record<string, unknown>) => Reply, options: Partial<ClientOptions> = {}) {
+  const server = await startOpenAIServer((request, index) => script(index, request.body as Record<string, unknown>));
+  const client = createClient({ endpoint: server.url, ...fast, ...options });
+  cleanups.push(() => client.close(), () => server.close());
+  return { server, client };
+}
+
+const ask = (content = "hello there", extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: "m", messages: [{ role: "user", content }], ...extra });
+const answer = (fields: Omit<Answer, "type"> = {}): Answer => ({ type: "answer", content: "fine", ...fields });
+
+async function failure(promise: Promise<unknown>): Promise<LlmError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof LlmError, `expected an LlmError, got ${error}`);
+    return error;
+  }
+  assert.fail("expected the call to fail");
+}
+
+test("plain chat: bearer key, extra_body merged into the body, result fields, stats", async () => {
+  const { server, client } = await setup(() => answer({ reasoning: "r", prompt_token_ids: [1, 2] }), { apiKey: "sk-abc" });
+  const result = await client.chat(ask("hi", { temperature: 0.5, extra_body: { top_k: 20, chat_template_kwargs: { enable_thinking: true } } }));
+  assert.equal(server.requests[0]!.headers["authorization"], "Bearer sk-abc");
+  assert.deepEqual(server.requests[0]!.body, {
+    model: "m",
+    messages: [{ role: "user", content: "hi" }],
+    temperature: 0.5,
+    top_k: 20,
+    chat_template_kwargs: { enable_thinking: true },
+  });
+  assert.equal(result.content, "fine");
+  assert.equal(result.reasoning, "r");
+  assert.equal(result.finish_reason, "stop");
+  assert.deepEqual(result.usage, { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+  assert.deepEqual(result.prompt_token_ids, [1, 2]);
+  assert.equal(result.model, "m");
+  assert.deepEqual([result.cached, result.attempts], [false, 1]);
+  assert.equal((result.raw as { id: string }).id, "chatcmpl-0");
+  assert.deepEqual(client.stats(), { requests: 1, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 1, completion_tokens: 2 });
+});
+
+test("a burst of 429s and 5xx is retried until the answer, reporting each retry", async () => {
+  const statuses = [429, 429, 500, 503, 502];
+  const retries: string[] = [];
+  const { server, client } = await setup((i) => (i < statuses.length ? { type: "error", status: statuses[i]! } : answer()), {
+    onRetry: (info) => retries.push(`${info.attempt}:${info.error.status}`),
+  });
+  const result = await client.chat(ask());
+  assert.equal(result.attempts, 6);
+  assert.equal(server.requests.length, 6);
+  assert.deepEqual(retries, ["1:429", "2:429", "3:500", "4:503", "5:502"]);
+  assert.equal(client.stats().retries, 5);
+});
+
+test("Retry-After (seconds) is honoured: the retry waits at least that long", async () => {
+  const { server, client } = await setup((i) => (i === 0 ? { type: "error", status: 429, retryAfter: "1" } : answer()));
+  const started = performance.now();
+  await client.chat(ask());
+  assert.ok(performance.now() - started >= 1000, `waited only ${performance.now() - started} ms`);
+  assert.equal(server.requests.length, 2);
+});
+
+test("4xx other than 408/409/429 fail at once with the status and the server's message; 408 and 409 are retried", async () => {
+  const { server, client } = await setup((i) => (i === 0 ? { type: "error", status: 400, message: "bad max_tokens" } : i < 3 ? { type: "error", status: [408, 409][i - 1]! } : answer()));
+  const error = await failure(client.chat(ask()));
+  assert.equal(error.code, "http");
+  assert.equal(error.status, 400);
+  assert.equal(error.attempt, 1);
+  assert.match(error.message, /HTTP 400: bad max_tokens \(http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions, attempt 1\)/);
+  assert.equal(server.requests.length, 1);
+  assert.equal((await client.chat(ask())).attempts, 3);
+  assert.equal(client.stats().failures, 1);
+});
+
+test("giving up after maxRetries reports the last attempt", async () => {
+  const { server, client } = await setup(() => ({ type: "error", status: 503 }), { maxRetries: 2, circuitBreaker: false });
+  const error = await failure(client.chat(ask()));
+  assert.deepEqual([error.code, error.status, error.attempt], ["http", 503, 3]);
+  assert.equal(server.requests.length, 3);
+});
+
+test("a hang past the timeout is abandoned and retried; repeated hangs end in a timeout error", async () => {
+  const { server, client } = await setup((i) => (i === 0 || i >= 2 ? { type: "hang" } : answer()), { timeoutMs: 100, maxRetries: 1 });
+  const started = performance.now();
+  assert.equal((await client.chat(ask())).attempts, 2);
+  assert.ok(performance.now() - started >= 100);
+  const error = await failure(client.chat(ask()));
+  assert.deepEqual([error.code, error.attempt], ["timeout", 2]);
+  assert.match(error.message, /within 100 ms/);
+  assert.equal(server.requests.length, 4);
+});
+
+test("connection resets are retried as network errors", async () => {
+  const { server, client } = await setup((i) => (i < 2 || i === 3 ? { type: "reset" } : answer()), { maxRetries: 2 });
+  assert.equal((await client.chat(ask())).attempts, 3);
+  const again = await setup(() => ({ type: "reset" }), { maxRetries: 0 });
+  const error = await failure(again.client.chat(ask()));
+  assert.equal(error.code, "network");
+  assert.match(error.message, /ECONNRESET/);
+  assert.equal(server.requests.length, 3);
+});
+
+test("truncated bodies and streams are retried; with no retries left the error says what happened", async () => {
+  for (const stream of [false, true]) {
+    const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 3, answer: { content: "a longer answer" } } : answer()), { stream });
+    const result = await client.chat(ask());
+    assert.deepEqual([result.content, result.attempts], ["fine", 2], `stream=${stream}`);
+    assert.equal(server.requests.length, 2);
+    const once = await setup(() => ({ type: "truncate", chunks: 3 }), { stream, maxRetries: 0 });
+    const error = await failure(once.client.chat(ask()));
+    assert.equal(error.code, "network", `stream=${stream}`);
+    assert.match(error.message, /^connection failed: .*other side closed .*attempt 1\)$/);
+  }
+});
+
+test("a body or stream that ends cleanly but early is malformed, not a short answer", async () => {
+  const { client } = await setup(() => ({ type: "truncate", chunks: 3, end: true, answer: { content: "a longer answer" } }), { maxRetries: 0 });
+  const cut = await failure(client.chat(ask()));
+  assert.equal(cut.code, "malformed");
+  assert.match(cut.message, /invalid JSON body/);
+  const streamCut = await failure(client.chat(ask("q", { stream: true })));
+  assert.equal(streamCut.code, "malformed");
+  assert.match(streamCut.message, /stream ended after 3 events without a finish reason or \[DONE\]/);
+});
+
+test("malformed bodies (invalid JSON, no choices) are LlmError 'malformed' with URL and attempt, and are retried", async () => {
+  const { server, client } = await setup((i) => (i === 0 ? { type: "malformed", body: "invalid-json" } : i === 1 ? { type: "malformed", body: "no-choices" } : answer()));
+  assert.equal((await client.chat(ask())).attempts, 3);
+  assert.equal(server.requests.length, 3);
+  for (const body of ["invalid-json", "no-choices"] as const) {
+    const once = await setup(() => ({ type: "malformed", body }), { maxRetries: 1 });
+    const error = await failure(once.client.chat(ask()));
+    assert.equal(error.code, "malformed");
+    assert.equal(error.attempt, 2);
+    assert.ok(error.url.endsWith("/v1/chat/completions"));
+    assert.match(error.message, body === "invalid-json" ? /invalid JSON body: .*\(http:.*attempt 2\)/ : /no choices array .*attempt 2\)/);
+  }
+});
+
+test("circuit breaker: opens after consecutive failures, fails fast without a request, half-opens after the cooldown", async () => {
+  let healthy = false;
+  const { server, client } = await setup(() => (healthy ? answer({ delayMs: 50 }) : { type: "error", status: 500 }), {
+    maxRetries: 0,
+    circuitBreaker: { failures: 3, cooldownMs: 150 },
+  });
+  for (let i = 0; i < 3; i++) assert.equal((await failure(client.chat(ask()))).code, "http");
+  const open = await failure(client.chat(ask()));
+  assert.equal(open.code, "circuit-open");
+  assert.equal(server.requests.length, 3, "no request while open");
+  await new Promise((resolve) => setTimeout(resolve, 160));
+  healthy = true;
+  const probe = client.chat(ask());
+  assert.equal((await failure(client.chat(ask()))).code, "circuit-open", "only one probe while half-open");
+  assert.equal((await probe).content, "fine");
+  assert.equal((await client.chat(ask())).content, "fine", "closed again after a successful probe");
+  assert.equal(server.requests.length, 5);
+});
+
+test("cache: a repeated or resumed run never sends a request twice; failures are not cached", async () => {
+  const cacheDir = tempDir();
+  const { server, client } = await setup((_i, body) => (JSON.stringify(body).includes("fail") ? { type: "error", status: 400 } : answer({ content: `answer ${server.requests.length}` })), {
+    cacheDir,
+  });
+  const first = await Promise.all([1, 2, 3].map((n) => client.chat(ask(`q${n}`))));
+  const again = await client.chat(ask("q2"));
+  assert.deepEqual([again.content, again.cached, again.attempts], [first[1]!.content, true, 0]);
+  assert.deepEqual({ ...again, cached: false, attempts: 1 }, first[1]);
+  assert.equal((await client.chat(ask("q2", { stream: true }))).cached, true, "streaming the same request hits the same entry");
+  await failure(client.chat(ask("fail")));
+  await failure(client.chat(ask("fail")));
+  assert.equal(server.requests.length, 5);
+  const resumed = createClient({ endpoint: server.url, cacheDir });
+  cleanups.push(() => resumed.close());
+  const results = await Promise.all([1, 2, 3, 4].map((n) => resumed.chat(ask(`q${n}`))));
+  assert.deepEqual(results.map((r) => r.cached), [true, true, true, false]);
+  assert.equal(server.requests.length, 6, "the resumed run paid only for the new request");
+  assert.deepEqual(resumed.stats(), { requests: 1, cache_hits: 3, retries: 0, failures: 0, prompt_tokens: 1, completion_tokens: 2 });
+  const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  assert.equal(files.length, 4);
+  assert.ok(files.every((f) => f.name.endsWith(".json") && !f.name.startsWith(".")), "no temporary files left");
+});
+
+test("concurrency limit: the server never sees more requests in flight than allowed", async () => {
+  const { server, client } = await setup(() => answer({ delayMs: 5 }), { concurrency: 4 });
+  await Promise.all(Array.from({ length: 40 }, (_, i) => client.chat(ask(`q${i}`))));
+  assert.deepEqual(server.inFlight(), { now: 0, max: 4 });
+  assert.equal(server.requests.length, 40);
+});
+
+test("streaming accumulation equals the plain answer: reasoning (both fields, <think>), tool calls, token ids, logprobs, usage", async () => {
+  const answers: Omit<Answer, "type">[] = [
+    { content: "The answer is 42.", reasoning: "six times seven", reasoningField: "reasoning_content", completion_token_ids: [5, 6, 7], logprobs: [-0.1, -2, -0.3] },
+    { content: "ok", reasoning: "vllm style", reasoningField: "reasoning", usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13, reasoning_tokens: 2 } },
+    { content: "both", reasoning: "same text", reasoningField: "both" },
+    { content: "<think>\ninline reasoning\n</think>\n\nvisible answer", prompt_token_ids: [1, 2, 3] },
+    {
+      content: null,
+      reasoning: "call tools",
+      tool_calls: [
+        { id: "call_x", name: "search", arguments: '{"query": "long context", "k": 10}' },
+        { id: "call_y", name: "open", arguments: '{"url":"https://example.com/ü"}' },
+      ],
+      chunkChars: 1,
+    },
+    { content: "cut", finish_reason: "length" },
+  ];
+  const { client } = await setup((_i, body) => {
+    const question = (body["messages"] as { content: string }[])[0]!.content;
+    return answer(answers[Number(question.slice(1))]);
+  });
+  const comparable = ({ raw: _raw, ...rest }: ChatResult) => rest;
+  const results: ChatResult[] = [];
+  for (let i = 0; i < answers.length; i++) {
+    const plain = await client.chat(ask(`p${i}`));
+    const streamed = await client.chat(ask(`s${i}`, { stream: true }));
+    assert.ok(Array.isArray(streamed.raw));
+    assert.deepEqual(comparable(streamed), comparable(plain), `answer ${i}`);
+    results.push(streamed);
+  }
+  assert.deepEqual([results[2]!.reasoning, results[3]!.reasoning, results[3]!.content], ["same text", "inline reasoning", "visible answer"]);
+  assert.deepEqual(results[4]!.tool_calls, [
+    { id: "call_x", name: "search", arguments: '{"query": "long context", "k": 10}' },
+    { id: "call_y", name: "open", arguments: '{"url":"https://example.com/ü"}' },
+  ]);
+  assert.deepEqual([results[4]!.content, results[4]!.finish_reason, results[5]!.finish_reason], [null, "tool_calls", "length"]);
+});
+
+test("the API key never appears in errors, retry reports, stats or cache files, even when the server echoes it", async () => {
+  const key = "sk-leak-check-7f3a9c2e1b";
+  const cacheDir = tempDir();
+  const seen: string[] = [];
+  const { server, client } = await setup(
+    (i, body) => {
+      const auth = String(server.requests[i]!.headers["authorization"]);
+      if (JSON.stringify(body).includes("ok")) return answer({ content: "fine" });
+      return i % 2 === 0 ? { type: "error", status: 401, message: `Incorrect API key provided: ${auth}` } : { type: "error", status: 500, message: `upstream said ${auth}` };
+    },
+    { apiKey: key, cacheDir, maxRetries: 1, onRetry: (info) => seen.push(info.error.message, JSON.stringify(info.error)) },
+  );
+  assert.equal(server.requests.length, 0);
+  for (const q of ["a", "b"]) {
+    const error = await failure(client.chat(ask(q)));
+    seen.push(error.message, String(error.stack), JSON.stringify(error), error.url);
+  }
+  await client.chat(ask("ok"));
+  seen.push(JSON.stringify(client.stats()));
+  for (const entry of readdirSync(cacheDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) seen.push(readFileSync(join(entry.parentPath, entry.name), "utf8"));
+  }
+  assert.ok(server.requests.every((r) => r.headers["authorization"] === `Bearer ${key}`), "the key was sent");
+  assert.ok(seen.some((text) => text.includes("[redacted]")), "the echoed key was seen and redacted");
+  for (const text of seen) assert.ok(!text.includes(key), `key leaked in: ${text}`);
+});
+
+test("aborting a call stops it at once without retrying", async () => {
+  const { server, client } = await setup(() => ({ type: "hang" }));
+  const controller = new AbortController();
+  const call = client.chat(ask(), { signal: controller.signal });
+  setTimeout(() => controller.abort(), 30);
+  const error = await failure(call);
+  assert.equal(error.code, "aborted");
+  assert.equal(server.requests.length, 1);
+  assert.equal((await failure(client.chat(ask(), { signal: controller.signal }))).code, "aborted");
+  assert.equal(server.requests.length, 1);
+});
+
+test("keys from an unset environment variable fail at creation, naming the variable", () => {
+  assert.throws(() => createClient({ endpoint: "http://127.0.0.1:1/v1", apiKeyEnv: "ACC_TEST_UNSET_KEY" }), /ACC_TEST_UNSET_KEY is not set/);
+});
