@@ -1,0 +1,110 @@
+import { AtomicFile } from "../io/atomic.js";
+import { loadItems } from "./data.js";
+import { generateGraphwalks } from "./generate-graphwalks.js";
+import { generateMrcr } from "./generate-mrcr.js";
+import { type GeneratedSpec, isGeneratedSource, parseGeneratedSpec } from "./generated-spec.js";
+import { type GraphwalksItem, type GraphwalksOptions, graphwalksEval } from "./graphwalks.js";
+import { type MrcrItem, mrcrEval } from "./mrcr.js";
+import { textFileReplies } from "./mrcr-text.js";
+import type { CoarseSplit, EvalCounts } from "./report.js";
+import { type AnswerSource, type EvalRunResult, runEval } from "./runner.js";
+import type { EvalKind, EvalName } from "./types.js";
+
+export interface EvaluateOptions {
+  eval: EvalName;
+  /** Data files (Parquet or JSONL) and/or `generated[:key=value,…]` specs, read in order. */
+  data: readonly string[];
+  limit?: number;
+  graphwalks?: GraphwalksOptions;
+  /** Also write the items (official columns plus id) to this JSONL file. */
+  saveData?: string;
+  /** Without answers nothing is run: only saveData is written. */
+  answers?: AnswerSource;
+  outDir?: string;
+  concurrency?: number;
+  onProgress?: (counts: EvalCounts) => void;
+}
+
+interface Definition<Item extends { id: string }> {
+  kind: EvalKind<Item>;
+  generate(spec: GeneratedSpec): Promise<Iterable<Item>>;
+  coarse?: CoarseSplit;
+}
+
+/** GraphWalks' official results are per file: "128k and shorter" and "256k to 1M". */
+export const GRAPHWALKS_SPLIT: CoarseSplit = {
+  title: "Official split: ≤128k and >128k o200k_base tokens",
+  labels: ["≤128k", ">128k"],
+  of: (tokens) => (tokens <= 131072 ? "≤128k" : ">128k"),
+};
+
+function mrcrDefinition(): Definition<MrcrItem> {
+  return {
+    kind: mrcrEval(),
+    async generate(spec) {
+      const source = spec.source === undefined ? undefined : await textFileReplies(spec.source);
+      return generateMrcr({ seed: spec.seed, tokens: spec.sizes, perSize: spec.perSize, needles: spec.needles, ...(source ? { source } : {}) });
+    },
+  };
+}
+
+function graphwalksDefinition(options: GraphwalksOptions): Definition<GraphwalksItem> {
+  return {
+    kind: graphwalksEval(options),
+    generate: async (spec) => generateGraphwalks({ seed: spec.seed, promptChars: spec.sizes, perSize: spec.perSize, problems: spec.problems }),
+    coarse: GRAPHWALKS_SPLIT,
+  };
+}
+
+/** Loads or generates the items, optionally saves them, and runs and grades them when answers are given. */
+export async function evaluate(options: EvaluateOptions): Promise<EvalRunResult | undefined> {
+  return options.eval === "mrcr" ? evaluateWith(mrcrDefinition(), options) : evaluateWith(graphwalksDefinition(options.graphwalks ?? {}), options);
+}
+
+async function evaluateWith<Item extends { id: string }>(definition: Definition<Item>, options: EvaluateOptions): Promise<EvalRunResult | undefined> {
+  const specs = options.data.map((data) => (isGeneratedSource(data) ? parseGeneratedSpec(definition.kind.name, data) : data));
+  let items = evalItems(definition, specs, options.limit ?? Number.POSITIVE_INFINITY);
+  const save = options.saveData === undefined ? undefined : await AtomicFile.create(options.saveData);
+  try {
+    if (save) items = teeRows(items, definition.kind, save);
+    let result: EvalRunResult | undefined;
+    if (options.answers) {
+      if (options.outDir === undefined) throw new Error("evaluate: outDir is required with answers");
+      result = await runEval({
+        kind: definition.kind,
+        items,
+        outDir: options.outDir,
+        answers: options.answers,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(definition.coarse ? { coarse: definition.coarse } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } else {
+      for await (const _ of items);
+    }
+    await save?.commit();
+    return result;
+  } catch (error) {
+    await save?.abort();
+    throw error;
+  }
+}
+
+async function* evalItems<Item extends { id: string }>(definition: Definition<Item>, sources: (string | GeneratedSpec)[], limit: number): AsyncGenerator<Item> {
+  let count = 0;
+  for (const source of sources) {
+    const items = typeof source === "string" ? loadItems(definition.kind, [source], limit - count) : await definition.generate(source);
+    for await (const item of items) {
+      if (count >= limit) return;
+      yield item;
+      count++;
+    }
+  }
+}
+
+async function* teeRows<Item extends { id: string }>(items: AsyncIterable<Item>, kind: EvalKind<Item>, file: AtomicFile): AsyncGenerator<Item> {
+  for await (const item of items) {
+    await file.write(`${JSON.stringify(kind.toRow(item))}\n`);
+    yield item;
+  }
+}

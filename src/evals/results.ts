@@ -1,0 +1,108 @@
+import { open, readFile, truncate } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import type { ChatUsage } from "../llm/types.js";
+import { AtomicFile } from "../io/atomic.js";
+import type { ContextBin } from "./bins.js";
+import { EvalDataError } from "./rows.js";
+
+/** One graded item: a line of results.jsonl. */
+export interface ResultRecord {
+  id: string;
+  group: string;
+  /** o200k_base tokens of the item's context (see EvalKind.contextTexts). */
+  tokens: number;
+  bin: ContextBin;
+  score: number;
+  detail: Record<string, unknown>;
+  /** The model's text (message content) that was graded. */
+  response: string;
+  finish_reason?: string | null;
+  usage?: ChatUsage | null;
+  /** True when the client answered from its disk cache. */
+  cached?: boolean;
+  attempts?: number;
+}
+
+/**
+ * The records of an earlier run, in file order. A last line cut short by a killed run (no newline at
+ * the end) is dropped and the file truncated to its last complete line, so appending resumes cleanly;
+ * any other bad line is an error naming the line.
+ */
+export async function readResults(path: string): Promise<ResultRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const complete = text.lastIndexOf("\n") + 1;
+  if (complete < text.length) {
+    await truncate(path, Buffer.byteLength(text.slice(0, complete)));
+    text = text.slice(0, complete);
+  }
+  const records: ResultRecord[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "") continue;
+    let record: ResultRecord;
+    try {
+      record = JSON.parse(line) as ResultRecord;
+    } catch (error) {
+      throw new EvalDataError(`${path}: line ${i + 1}: invalid JSON: ${(error as Error).message}`);
+    }
+    if (typeof record?.id !== "string" || typeof record.response !== "string" || !Number.isSafeInteger(record.tokens)) {
+      throw new EvalDataError(`${path}: line ${i + 1}: not a result record (needs id, response and tokens)`);
+    }
+    records.push(record);
+  }
+  return records;
+}
+
+/** Appends records one whole line per write, in the order they are given, so a kill leaves at most one torn last line. */
+export class ResultsJournal {
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly handle: FileHandle) {}
+
+  static async open(path: string): Promise<ResultsJournal> {
+    return new ResultsJournal(await open(path, "a"));
+  }
+
+  append(record: ResultRecord): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    this.queue = this.queue.then(async () => {
+      await this.handle.write(line);
+    });
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.handle.close();
+  }
+}
+
+/** Writes JSON lines atomically (temporary file + rename). */
+export async function writeJsonLines(path: string, rows: Iterable<unknown>): Promise<void> {
+  const file = await AtomicFile.create(path);
+  try {
+    for (const row of rows) await file.write(`${JSON.stringify(row)}\n`);
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
+
+export async function writeTextAtomically(path: string, text: string): Promise<void> {
+  const file = await AtomicFile.create(path);
+  try {
+    await file.write(text);
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}

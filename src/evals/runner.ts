@@ -1,0 +1,195 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
+import { contextBin } from "./bins.js";
+import { type CoarseSplit, type EvalCounts, type EvalSummary, summarize } from "./report.js";
+import { renderHtmlReport } from "./report-html.js";
+import { type ResultRecord, ResultsJournal, readResults, writeJsonLines, writeTextAtomically } from "./results.js";
+import { EvalDataError } from "./rows.js";
+import { countO200k } from "./tokens.js";
+import type { EvalKind } from "./types.js";
+
+/** Where answers come from: an endpoint (through the client: retries, cache), or responses the user already has. */
+export type AnswerSource =
+  | { client: LlmClient; model: string; request?: Pick<ChatRequest, "max_tokens" | "temperature"> }
+  | { responses: ReadonlyMap<string, string> };
+
+export interface EvalRunOptions<Item extends { id: string }> {
+  kind: EvalKind<Item>;
+  items: AsyncIterable<Item> | Iterable<Item>;
+  /** Gets results.jsonl (resumable journal, rewritten in item order at the end), failures.jsonl, summary.json, report.html. */
+  outDir: string;
+  answers: AnswerSource;
+  /** Items in flight at once (default 16). */
+  concurrency?: number;
+  coarse?: CoarseSplit;
+  onProgress?: (counts: EvalCounts) => void;
+}
+
+export interface EvalRunResult {
+  summary: EvalSummary;
+  files: { results: string; summary: string; report: string; failures?: string };
+}
+
+/** Another run's results in the same folder (another eval, model or request) must not be resumed. */
+export class EvalUsageError extends Error {
+  override name = "EvalUsageError";
+}
+
+interface Failure {
+  id: string;
+  error: string;
+}
+
+/**
+ * Runs an eval: each item is answered (or taken from an earlier run's results.jsonl, so a killed run
+ * resumes without asking again), graded, and appended to results.jsonl as soon as it is done. At the
+ * end results.jsonl is rewritten in item order, with every answer graded under the current settings,
+ * and the summary and HTML report are written. Failed requests go to failures.jsonl and are asked
+ * again by the next run.
+ */
+export async function runEval<Item extends { id: string }>(options: EvalRunOptions<Item>): Promise<EvalRunResult> {
+  const { kind, outDir, answers } = options;
+  await mkdir(outDir, { recursive: true });
+  const files = { results: join(outDir, "results.jsonl"), summary: join(outDir, "summary.json"), report: join(outDir, "report.html") };
+  const failuresPath = join(outDir, "failures.jsonl");
+  const model = "client" in answers ? answers.model : null;
+  const earlier = await readResults(files.results);
+  const earlierById = new Map(earlier.map((record) => [record.id, record]));
+  if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
+
+  const counts: EvalCounts = { items: 0, graded: 0, failed: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
+  const done = new Map<number, ResultRecord>();
+  const failures = new Map<number, Failure>();
+  const seen = new Set<string>();
+  const journal = await ResultsJournal.open(files.results);
+  const abort = new AbortController();
+
+  const handle = async (item: Item, position: number): Promise<void> => {
+    const before = earlierById.get(item.id);
+    let answer: Pick<ResultRecord, "response"> & Partial<ResultRecord>;
+    let fresh = false;
+    if ("responses" in answers) {
+      const response = answers.responses.get(item.id);
+      if (response === undefined) {
+        counts.missing++;
+        return;
+      }
+      answer = { response };
+    } else if (before) {
+      const { response, finish_reason, usage, cached, attempts } = before;
+      answer = { response, finish_reason, usage, cached, attempts };
+      counts.resumed++;
+    } else {
+      try {
+        const result = await answers.client.chat(
+          { model: answers.model, messages: kind.messages(item), ...answers.request },
+          { signal: abort.signal },
+        );
+        answer = { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts };
+      } catch (error) {
+        if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
+        failures.set(position, { id: item.id, error: error.message });
+        counts.failed++;
+        return;
+      }
+      if (answer.cached) counts.cached++;
+      fresh = true;
+    }
+    const tokens = before?.tokens ?? countO200k(kind.contextTexts(item));
+    const { score, detail } = kind.grade(item, answer.response);
+    const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
+    done.set(position, record);
+    counts.graded++;
+    if (fresh) await journal.append(record);
+  };
+
+  const queue = numbered(options.items);
+  const worker = async () => {
+    for (;;) {
+      if (abort.signal.aborted) return;
+      const next = await queue.next();
+      if (next.done) return;
+      const [position, item] = next.value;
+      if (seen.has(item.id)) throw new EvalDataError(`duplicate item id ${item.id}: give each data file a distinct name, or ids in an id column`);
+      seen.add(item.id);
+      counts.items++;
+      await handle(item, position);
+      options.onProgress?.({ ...counts });
+    }
+  };
+  const settled = await Promise.allSettled(
+    Array.from({ length: options.concurrency ?? 16 }, () =>
+      worker().catch((error: unknown) => {
+        abort.abort();
+        throw error;
+      }),
+    ),
+  );
+  await journal.close();
+  const failed = settled.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
+
+  if ("responses" in answers) counts.unmatched_responses = [...answers.responses.keys()].filter((id) => !seen.has(id)).length;
+  const ordered = [...done.entries()].sort(([a], [b]) => a - b).map(([, record]) => record);
+  const others = earlier.filter((record) => !seen.has(record.id));
+  await writeJsonLines(files.results, [...ordered, ...others]);
+  let failuresFile: string | undefined;
+  if (failures.size > 0) {
+    failuresFile = failuresPath;
+    await writeJsonLines(failuresPath, [...failures.entries()].sort(([a], [b]) => a - b).map(([, failure]) => failure));
+  } else {
+    await rm(failuresPath, { force: true });
+  }
+  const summary = summarize({
+    eval: kind.name,
+    model,
+    settings: kind.settings,
+    counts,
+    records: ordered,
+    ...(options.coarse ? { coarse: options.coarse } : {}),
+  });
+  await writeTextAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeTextAtomically(files.report, renderHtmlReport(summary));
+  return { summary, files: failuresFile ? { ...files, failures: failuresFile } : files };
+}
+
+/** Items with their 0-based position; safe to pull from several workers at once. */
+function numbered<Item>(items: AsyncIterable<Item> | Iterable<Item>): AsyncIterator<[number, Item]> {
+  async function* generate(): AsyncGenerator<[number, Item]> {
+    let position = 0;
+    for await (const item of items) yield [position++, item];
+  }
+  return generate();
+}
+
+interface Manifest {
+  eval: string;
+  model: string;
+  request: Record<string, unknown>;
+}
+
+/**
+ * run.json records which eval, model and request settings produced the answers in results.jsonl.
+ * A folder holding another run's answers is refused rather than silently mixed.
+ */
+async function checkManifest(
+  outDir: string,
+  evalName: string,
+  answers: Extract<AnswerSource, { client: LlmClient }>,
+  hasEarlier: boolean,
+): Promise<void> {
+  const path = join(outDir, "run.json");
+  const manifest: Manifest = { eval: evalName, model: answers.model, request: { ...answers.request } };
+  const wanted = JSON.stringify(manifest);
+  let found: string | undefined;
+  try {
+    found = JSON.stringify(JSON.parse(await readFile(path, "utf8")));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new EvalDataError(`${path}: unreadable run manifest: ${(error as Error).message}`);
+  }
+  if (found !== undefined && found !== wanted && hasEarlier) {
+    throw new EvalUsageError(`${outDir} holds answers of another run (${found}); this run is ${wanted}. Use another --output folder.`);
+  }
+  if (found !== wanted) await writeTextAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
+}
