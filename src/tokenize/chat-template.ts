@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
+import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
+
+type Program = ReturnType<typeof parse>;
+
+/** `raise_exception(...)` in a chat template (the template rejected the conversation). */
+export class ChatTemplateError extends Error {
+  override name = "ChatTemplateError";
+}
+
+/**
+ * A Hugging Face chat template, rendered by @huggingface/jinja with the variables transformers'
+ * `apply_chat_template` gives it: `messages`, `tools`, `add_generation_prompt`, the special tokens
+ * (`bos_token`, `eos_token`, …), `raise_exception`, and any extra variables.
+ *
+ * Unlike transformers, `strftime_now` is not defined: a template that reads the clock would make the
+ * same inputs give different prompts on different days. Templates that test `strftime_now is defined`
+ * take their fixed fallback; pass the date as a variable (e.g. `date_string`) to set it.
+ */
+export class ChatTemplate {
+  readonly sha256: string;
+  private readonly program: Program;
+
+  /** `where` names the template's file in errors. */
+  constructor(
+    readonly source: string,
+    private readonly tokenVariables: Readonly<Record<string, unknown>>,
+    private readonly where: string,
+  ) {
+    this.sha256 = createHash("sha256").update(source).digest("hex");
+    try {
+      this.program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
+    } catch (error) {
+      throw new Error(`${where}: chat template does not parse: ${(error as Error).message}`);
+    }
+  }
+
+  render(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): string {
+    const variables: Record<string, unknown> = {
+      ...this.tokenVariables,
+      ...options.variables,
+      messages,
+      add_generation_prompt: options.addGenerationPrompt ?? false,
+    };
+    if (options.tools !== undefined) variables["tools"] = options.tools;
+    if (options.enableThinking !== undefined) variables["enable_thinking"] = options.enableThinking;
+    const raiseException = (message: unknown) => {
+      throw new ChatTemplateError(`${this.where}: the chat template rejected the conversation: ${String(message)}`);
+    };
+    const env = new Environment();
+    for (const [name, value] of Object.entries({ ...GLOBALS, raise_exception: raiseException, ...variables })) env.set(name, value);
+    try {
+      return new Interpreter(env).run(this.program).value as string;
+    } catch (error) {
+      if (error instanceof ChatTemplateError) throw error;
+      throw new Error(`${this.where}: chat template failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Jinja's and transformers' globals as @huggingface/jinja sets them, less the clock (`raise_exception` is per render). */
+const GLOBALS: Record<string, unknown> = {
+  true: true,
+  false: false,
+  none: null,
+  True: true,
+  False: false,
+  None: null,
+  range,
+};
+
+function range(start: number, stop?: number, step = 1): number[] {
+  if (stop === undefined) return range(0, start, step);
+  if (step === 0) throw new Error("range() step must not be zero");
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
+  return out;
+}

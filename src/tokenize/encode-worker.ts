@@ -1,0 +1,39 @@
+import { parentPort } from "node:worker_threads";
+import type { EncodeTask, EncodeResult } from "./pool.js";
+import { resolveTokenizer } from "./resolve.js";
+import type { Tokenizer } from "./types.js";
+
+const loaded = new Map<string, Promise<Tokenizer>>();
+
+parentPort!.on("message", async (task: EncodeTask) => {
+  try {
+    let tokenizer = loaded.get(task.spec);
+    if (tokenizer === undefined) {
+      tokenizer = resolveTokenizer(task.spec);
+      loaded.set(task.spec, tokenizer);
+    }
+    const result = run(await tokenizer, task);
+    parentPort!.postMessage({ result }, [result.lengths.buffer as ArrayBuffer, ...(result.ids ? [result.ids.buffer as ArrayBuffer] : [])]);
+  } catch (error) {
+    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });
+  }
+});
+
+function run(tokenizer: Tokenizer, task: EncodeTask): EncodeResult {
+  const lengths = new Uint32Array(task.texts.length);
+  if (task.op === "count") {
+    task.texts.forEach((text, i) => {
+      lengths[i] = tokenizer.count(text);
+    });
+    return { lengths };
+  }
+  const encoded = task.texts.map((text) => tokenizer.encode(text));
+  let offset = 0;
+  const ids = new Uint32Array(encoded.reduce((sum, list) => sum + list.length, 0));
+  encoded.forEach((list, i) => {
+    lengths[i] = list.length;
+    ids.set(list, offset);
+    offset += list.length;
+  });
+  return { lengths, ids };
+}

@@ -1,0 +1,157 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { tiktokenRanksFrom } from "./bpe-ranks.js";
+import { ChatTemplate } from "./chat-template.js";
+import { HfTokenizersCodec } from "./hf-tokenizers.js";
+import { TiktokenCodec } from "./tiktoken-bpe.js";
+import { LoadedTokenizer, type ChatTemplates } from "./tokenizer.js";
+import { asTokenizerJson } from "./tokenizer-json.js";
+import type { SpecialToken, SpecialTokens, TokenCodec, Tokenizer, TokenizerInfo } from "./types.js";
+
+export interface LoadOptions {
+  /** The tokenizer's name in metadata; default: the directory's name. */
+  name?: string;
+}
+
+/** How the bundled tokenizers load: pinned to a hash whose merges the test suite has verified. */
+export interface PinnedLoadOptions extends LoadOptions {
+  sha256: string;
+}
+
+const NAMED_TOKENS = ["bos", "eos", "pad", "unk"] as const;
+
+/**
+ * Loads a Hugging Face tokenizer directory: `tokenizer.json` (or `tokenizer.json.gz`), and when
+ * present `tokenizer_config.json` (special tokens, chat template) and `chat_template.jinja` (which
+ * takes precedence over the config's template, as in transformers). Byte-level BPE tokenizers run
+ * through tiktoken with converted ranks when that is provably exact; others through
+ * @huggingface/tokenizers (`info.backend`, `info.fallbackReason`).
+ */
+export async function loadTokenizer(dir: string, options: LoadOptions = {}): Promise<Tokenizer> {
+  return loadDirectory(dir, options, undefined);
+}
+
+export async function loadPinnedTokenizer(dir: string, options: PinnedLoadOptions): Promise<Tokenizer> {
+  return loadDirectory(dir, options, options.sha256);
+}
+
+async function loadDirectory(dir: string, options: LoadOptions, pinnedSha256: string | undefined): Promise<Tokenizer> {
+  const { path: jsonPath, bytes } = await readTokenizerJson(dir);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (pinnedSha256 !== undefined && sha256 !== pinnedSha256) {
+    throw new Error(`${jsonPath}: sha256 ${sha256} is not the pinned ${pinnedSha256}; the bundled file is damaged (reinstall acc)`);
+  }
+  const json = asTokenizerJson(parseJson(bytes, jsonPath), jsonPath);
+  const configPath = join(dir, "tokenizer_config.json");
+  const config = existsSync(configPath) ? asObject(parseJson(await readFile(configPath), configPath), configPath) : {};
+
+  const addedTokens = new Map((json.added_tokens ?? []).map((token) => [token.content, token.id]));
+  const conversion = tiktokenRanksFrom(json, { verifyMerges: pinnedSha256 === undefined });
+  let codec: TokenCodec;
+  let fallbackReason: string | undefined;
+  if (conversion.ok) {
+    codec = new TiktokenCodec({ ...conversion, specialTokens: addedTokens, splitAddedTokens: true });
+  } else {
+    codec = new HfTokenizersCodec(json, config);
+    fallbackReason = conversion.reason;
+  }
+
+  const specialTokens = namedTokens(config, addedTokens, codec);
+  const templates = await chatTemplates(dir, config, configPath, tokenVariables(config));
+  const info: TokenizerInfo = {
+    name: options.name ?? basename(resolve(dir)),
+    backend: conversion.ok ? "tiktoken-ranks" : "hf-tokenizers",
+    sha256,
+  };
+  const shown = templates.default ?? templates.toolUse;
+  if (shown) info.chatTemplateSha256 = shown.sha256;
+  if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+  return new LoadedTokenizer(info, codec, specialTokens, templates);
+}
+
+async function readTokenizerJson(dir: string): Promise<{ path: string; bytes: Buffer }> {
+  const plain = join(dir, "tokenizer.json");
+  if (existsSync(plain)) return { path: plain, bytes: await readFile(plain) };
+  const gzipped = `${plain}.gz`;
+  if (existsSync(gzipped)) {
+    try {
+      return { path: gzipped, bytes: gunzipSync(await readFile(gzipped)) };
+    } catch (error) {
+      throw new Error(`${gzipped}: not a readable gzip file: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`${dir}: no tokenizer.json (or tokenizer.json.gz) in this directory`);
+}
+
+function parseJson(bytes: Buffer, path: string): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch (error) {
+    throw new Error(`${path}: invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+function asObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${path}: expected a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** A config token entry is a string, `{content: string}` (a serialised AddedToken) or null. */
+function tokenText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null && typeof (value as { content?: unknown }).content === "string") {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+function namedTokens(config: Record<string, unknown>, addedTokens: ReadonlyMap<string, number>, codec: TokenCodec): SpecialTokens {
+  const tokens: SpecialTokens = { all: addedTokens };
+  for (const role of NAMED_TOKENS) {
+    const text = tokenText(config[`${role}_token`]);
+    if (text === undefined) continue;
+    const id = addedTokens.get(text) ?? soleId(codec.encode(text));
+    if (id !== undefined) tokens[role] = { text, id } satisfies SpecialToken;
+  }
+  return tokens;
+}
+
+function soleId(ids: number[]): number | undefined {
+  return ids.length === 1 ? ids[0] : undefined;
+}
+
+/** The special-token variables transformers passes to templates (`bos_token`, …, `additional_special_tokens`). */
+function tokenVariables(config: Record<string, unknown>): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  for (const role of NAMED_TOKENS) {
+    const text = tokenText(config[`${role}_token`]);
+    if (text !== undefined) variables[`${role}_token`] = text;
+  }
+  const additional = config["additional_special_tokens"];
+  if (Array.isArray(additional)) variables["additional_special_tokens"] = additional.map(tokenText).filter((t) => t !== undefined);
+  return variables;
+}
+
+async function chatTemplates(dir: string, config: Record<string, unknown>, configPath: string, variables: Record<string, unknown>): Promise<ChatTemplates> {
+  const jinjaPath = join(dir, "chat_template.jinja");
+  if (existsSync(jinjaPath)) return { default: new ChatTemplate(await readFile(jinjaPath, "utf8"), variables, jinjaPath) };
+  const source = config["chat_template"];
+  if (source === undefined || source === null) return {};
+  if (typeof source === "string") return { default: new ChatTemplate(source, variables, configPath) };
+  if (!Array.isArray(source)) throw new Error(`${configPath}: "chat_template" is neither a string nor a list of named templates`);
+  const named = new Map<string, string>();
+  for (const entry of source) {
+    const { name, template } = (entry ?? {}) as { name?: unknown; template?: unknown };
+    if (typeof name !== "string" || typeof template !== "string") throw new Error(`${configPath}: "chat_template" list entries need a string name and template`);
+    named.set(name, template);
+  }
+  const at = (name: string) => {
+    const template = named.get(name);
+    return template === undefined ? undefined : new ChatTemplate(template, variables, `${configPath} (chat_template "${name}")`);
+  };
+  return { default: at("default"), toolUse: at("tool_use") };
+}
+

@@ -1,0 +1,61 @@
+import { siblingModule, WorkerPool } from "../run/pool.js";
+
+export interface EncodeTask {
+  spec: string;
+  op: "count" | "encode";
+  texts: string[];
+}
+
+/** Token counts per text; with `encode`, all ids back to back (transferred, not copied). */
+export interface EncodeResult {
+  lengths: Uint32Array;
+  ids?: Uint32Array;
+}
+
+/** Batches per worker, so that uneven texts still spread over every worker. */
+const BATCHES_PER_WORKER = 4;
+
+/**
+ * Encodes batches of texts on worker threads, each holding its own copy of the tokenizer named by
+ * `spec` (anything `resolveTokenizer` takes). Results come back in input order and equal the
+ * in-process tokenizer's.
+ */
+export class TokenizerPool {
+  private readonly pool: WorkerPool<EncodeResult>;
+
+  constructor(
+    private readonly spec: string,
+    private readonly workers: number,
+  ) {
+    this.pool = new WorkerPool<EncodeResult>(siblingModule(import.meta.url, "encode-worker"), workers);
+  }
+
+  async count(texts: readonly string[]): Promise<number[]> {
+    const results = await this.runBatches("count", texts);
+    return results.flatMap((result) => Array.from(result.lengths));
+  }
+
+  async encode(texts: readonly string[]): Promise<number[][]> {
+    const results = await this.runBatches("encode", texts);
+    return results.flatMap(({ lengths, ids }) => {
+      let offset = 0;
+      return Array.from(lengths, (length) => {
+        offset += length;
+        return Array.from(ids!.subarray(offset - length, offset));
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private runBatches(op: EncodeTask["op"], texts: readonly string[]): Promise<EncodeResult[]> {
+    const size = Math.max(1, Math.ceil(texts.length / (this.workers * BATCHES_PER_WORKER)));
+    const batches: Promise<EncodeResult>[] = [];
+    for (let start = 0; start < texts.length; start += size) {
+      batches.push(this.pool.run({ spec: this.spec, op, texts: texts.slice(start, start + size) } satisfies EncodeTask));
+    }
+    return Promise.all(batches);
+  }
+}

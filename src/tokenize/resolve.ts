@@ -1,0 +1,20 @@
+import { existsSync, statSync } from "node:fs";
+import { loadTokenizer } from "./hf-dir.js";
+import { loadOpenAiEncoding, OPENAI_ENCODINGS, type OpenAiEncoding } from "./openai.js";
+import { loadQwen3 } from "./qwen3.js";
+import type { Tokenizer } from "./types.js";
+
+/** Names `resolveTokenizer` knows without a directory. */
+export const BUNDLED_TOKENIZERS = ["qwen3", ...OPENAI_ENCODINGS] as const;
+
+/**
+ * What `--tokenizer <spec>` means: `qwen3` (bundled, the default), `o200k_base` / `cl100k_base`, or a
+ * path to a Hugging Face tokenizer directory. A bare name wins over a directory of the same name;
+ * write `./qwen3` for the directory.
+ */
+export async function resolveTokenizer(spec: string): Promise<Tokenizer> {
+  if (spec === "qwen3") return loadQwen3();
+  if ((OPENAI_ENCODINGS as readonly string[]).includes(spec)) return loadOpenAiEncoding(spec as OpenAiEncoding);
+  if (existsSync(spec) && statSync(spec).isDirectory()) return loadTokenizer(spec);
+  throw new Error(`tokenizer "${spec}": not one of ${BUNDLED_TOKENIZERS.join(", ")} and not a directory with a tokenizer.json`);
+}

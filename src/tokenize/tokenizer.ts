@@ -1,0 +1,48 @@
+import type { ChatTemplate } from "./chat-template.js";
+import type { ChatTemplateOptions, SpecialTokens, TemplateMessage, TokenCodec, Tokenizer, TokenizerInfo } from "./types.js";
+
+/** A tokenizer's chat templates: one, or transformers' named pair where `tool_use` serves calls with tools. */
+export interface ChatTemplates {
+  default?: ChatTemplate | undefined;
+  toolUse?: ChatTemplate | undefined;
+}
+
+/** A codec with its identity, special tokens and chat templates: the `Tokenizer` acc uses. */
+export class LoadedTokenizer implements Tokenizer {
+  readonly name: string;
+
+  constructor(
+    readonly info: TokenizerInfo,
+    private readonly codec: TokenCodec,
+    readonly specialTokens: SpecialTokens,
+    private readonly templates: ChatTemplates = {},
+  ) {
+    this.name = info.name;
+  }
+
+  get hasChatTemplate(): boolean {
+    return this.templates.default !== undefined || this.templates.toolUse !== undefined;
+  }
+
+  encode(text: string): number[] {
+    return this.codec.encode(text);
+  }
+
+  count(text: string): number {
+    return this.codec.count(text);
+  }
+
+  decode(ids: readonly number[]): string {
+    const unknown = ids.find((id) => !this.codec.isKnownId(id));
+    if (unknown !== undefined) throw new Error(`${this.name}: token id ${unknown} is not in the vocabulary`);
+    return this.codec.decode(ids);
+  }
+
+  applyChatTemplate(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): string {
+    const template = (options.tools !== undefined ? this.templates.toolUse : undefined) ?? this.templates.default;
+    if (template === undefined) {
+      throw new Error(this.hasChatTemplate ? `${this.name} has only a tool_use chat template; pass tools` : `${this.name} has no chat template`);
+    }
+    return template.render(messages, options);
+  }
+}
