@@ -40,7 +40,10 @@ export const anthropicImporter = rowsImporter({
 
     const model = typeof response?.model === "string" ? response.model : typeof request.model === "string" ? request.model : undefined;
     const tools = toolDefinitions(request.tools);
-    const extra = nested ? { ...without(row, ["request", "response"]), request: without(request, REQUEST_KEYS) } : without(row, [...REQUEST_KEYS, "response"]);
+    const requestRest = without(request, REQUEST_KEYS);
+    const extra = nested
+      ? { ...without(row, ["request", "response"]), ...(Object.keys(requestRest).length > 0 ? { request: requestRest } : {}) }
+      : without(row, [...REQUEST_KEYS, "response"]);
     return {
       locator,
       messages: converted.messages,

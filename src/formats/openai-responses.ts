@@ -78,9 +78,13 @@ function convertRow(row: unknown, locator: Locator): TrajectoryDraft {
   const model = typeof response.model === "string" ? response.model : typeof request.model === "string" ? request.model : undefined;
   const tools = toolDefinitions(request.tools);
   const extra = nested
-    ? { ...without(row, ["request", "response"]), request: without(request, REQUEST_KEYS), response: without(response, RESPONSE_KEYS) }
+    ? { ...without(row, ["request", "response"]), ...nonEmpty("request", without(request, REQUEST_KEYS)), ...nonEmpty("response", without(response, RESPONSE_KEYS)) }
     : without(row, [...REQUEST_KEYS, ...RESPONSE_KEYS]);
   return draftOf(items, locator, { extra, ...(tools ? { tools } : {}), ...(model !== undefined ? { model } : {}) });
+}
+
+function nonEmpty(key: string, value: Record<string, unknown>): Record<string, unknown> {
+  return Object.keys(value).length > 0 ? { [key]: value } : {};
 }
 
 /** `instructions` is a string in requests and may be a list of input items in response objects. */

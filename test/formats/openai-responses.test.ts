@@ -109,7 +109,7 @@ test("openai-responses: {request, response} with phases, reasoning, a server web
   assert.deepEqual(answer.extra?.annotations, [{ type: "url_citation", url: "https://example.org/hansa" }]);
   // the last message is commentary: the final answer is the final_answer message
   assert.deepEqual(t.final, { answer: "J. Müller (1870).", reasoning: "The page names Müller.", kind: "message" });
-  assert.deepEqual(t.extra, { request: {}, response: { id: "resp_1", status: "completed", usage: { input_tokens: 120, output_tokens: 80 } } });
+  assert.deepEqual(t.extra, { response: { id: "resp_1", status: "completed", usage: { input_tokens: 120, output_tokens: 80 } } });
   assert.equal(t.domain, "search");
 });
 
