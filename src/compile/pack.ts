@@ -9,6 +9,8 @@ export interface PromptTokenizer {
   count(text: string): number;
   /** The rendered chat template of one user message (generation prompt included), split at the content. */
   readonly userTurnFrame: readonly [before: string, after: string];
+  /** True when the prompt's count is the sum of its parts' counts (byte-level BPE); else it is re-counted whole. */
+  readonly countsAddUp: boolean;
 }
 
 export interface PackOptions {
@@ -134,7 +136,9 @@ function layout(
   });
   const suffixText = promptSuffix(options.question, options.position);
   parts.push(suffixText);
-  return { userContent: parts.join(""), promptTokens: position + tokenizer.count(suffixText + after), placed };
+  const userContent = parts.join("");
+  const promptTokens = tokenizer.countsAddUp ? position + tokenizer.count(suffixText + after) : tokenizer.count(before + userContent + after);
+  return { userContent, promptTokens, placed };
 }
 
 /** The piece's leading lines that fit in `room` body tokens, or undefined when not even one line fits. */

@@ -82,7 +82,7 @@ export class CompileStats {
     d.distractor_tokens += summary.distractor_tokens;
   }
 
-  /** The p-th percentile (0–100) of a domain's prompt lengths, to the bin's upper edge. */
+  /** The p-th percentile (0–100) of a domain's prompt lengths, to the bin's upper edge (never above the maximum). */
   percentile(domain: Domain, p: number): number | undefined {
     const d = this.data.domains[domain];
     if (!d || d.samples === 0) return undefined;
@@ -91,9 +91,9 @@ export class CompileStats {
     let seen = 0;
     for (const [start, n] of bins) {
       seen += n;
-      if (seen >= rank) return start + BIN;
+      if (seen >= rank) return Math.min(start + BIN, d.prompt_tokens_max);
     }
-    return bins[bins.length - 1]![0] + BIN;
+    return d.prompt_tokens_max;
   }
 
   private domain(domain: Domain): DomainStats {

@@ -4,7 +4,7 @@ import { argumentText, callsWithResults, nameTokens, PieceSet } from "./common.j
 const OPEN_TOKENS = new Set(["open", "visit", "fetch", "browse", "scrape", "crawl", "read", "click", "page", "webpage", "url", "get", "goto", "navigate", "jina"]);
 const SEARCH_TOKENS = new Set(["search", "google", "bing", "serper", "duckduckgo", "tavily", "exa", "query"]);
 const URL_KEYS = ["url", "link", "href", "uri", "page", "target", "website"];
-const URL_PATTERN = /https?:\/\/[^\s"'<>)\]]+/;
+const URL_PATTERN = /https?:\/\/[^\s"'<>\]]+/;
 
 interface Candidate {
   url: string | undefined;
@@ -44,7 +44,15 @@ export function extractSearchEvidence(trajectory: Trajectory): PieceSet {
 function openedUrl(call: Parameters<typeof argumentText>[0], tokens: string[]): string | undefined {
   if (!tokens.some((t) => OPEN_TOKENS.has(t)) || tokens.includes("search")) return undefined;
   const text = argumentText(call, URL_KEYS);
-  return text === undefined ? undefined : (URL_PATTERN.exec(text)?.[0] ?? undefined);
+  return text === undefined ? undefined : firstUrl(text);
+}
+
+/** The first URL in `text`; a closing parenthesis ends it unless the URL opened one (`/wiki/X_(y)`). */
+export function firstUrl(text: string): string | undefined {
+  let url = URL_PATTERN.exec(text)?.[0];
+  if (url === undefined) return undefined;
+  while (url.endsWith(")") && (url.match(/\(/g)?.length ?? 0) < (url.match(/\)/g)?.length ?? 0)) url = url.slice(0, -1);
+  return url.replace(/[.,;:]+$/, "");
 }
 
 export function normaliseUrl(url: string): string {
@@ -71,7 +79,7 @@ export function parseResults(content: string): Candidate[] {
   }
   const blocks = splitEntries(trimmed);
   return blocks.map((block, i) => {
-    const url = URL_PATTERN.exec(block)?.[0];
+    const url = firstUrl(block);
     return { url, text: block, label: url ?? `result ${i + 1}: ${block.split("\n")[0]!.slice(0, 80)}` };
   });
 }

@@ -1,0 +1,123 @@
+import { Command } from "commander";
+import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
+import { compileRun } from "../../compile/run.js";
+import type { CompileStats } from "../../compile/stats.js";
+import { defaultWorkers } from "../../import/write.js";
+import { Domain } from "../../records/trajectory.js";
+import { type CliIo, UsageError, parseChoice, parseInteger } from "../io.js";
+import { createProgress } from "../progress.js";
+import { renderTable } from "../table.js";
+
+export function compileCommand(io: CliIo): Command {
+  return new Command("compile")
+    .description("Compile agent trajectories into long-context QA samples packed to exact token budgets")
+    .argument("<inputs...>", "agent logs of any supported format, or trajectories from `acc import`")
+    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, stats.json")
+    .option("--seed <n>", "seed of every random choice", "0")
+    .option("--tokenizer <name|dir>", "qwen3 (bundled), o200k_base, cl100k_base, or a Hugging Face tokenizer folder", "qwen3")
+    .option("--length <domain=spec>", "target length distribution, e.g. search=uniform:32000-128000, sql=fixed:32000, all=histogram:h.csv (repeatable)", collect, [])
+    .option("--question <where>", "question before, after or both around the documents", "after")
+    .option("--no-distractors", "only evidence (and debugging context): the paper's ablation")
+    .option("--split-oversize", "cut an evidence piece that can never fit at line boundaries instead of dropping the sample")
+    .option("--keep-failed", "also compile trajectories whose outcome is a failure")
+    .option("--targets <source>", "where answers and reasoning come from: trajectory", "trajectory")
+    .option("--repo <path>", "git repository of SWE tasks: patched files are read in full at the base commit")
+    .option("--db <path>", "SQLite file, or folder of them by database id, for SQL tasks: queried tables in full")
+    .option("--format <name>", "read every input as this format")
+    .option("--domain <domain>", "set the domain of every trajectory")
+    .option("--workers <n>", "worker threads (default: up to 2)")
+    .option("--pool-pieces <n>", "distractor pool size per domain", "4096")
+    .option("-q, --quiet", "no progress display")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  acc compile examples -o out/compile --repo examples/repo --db examples/bookshop.sqlite
+  acc compile trajectories.jsonl -o out/search --length search=fixed:100000 --seed 7
+  acc compile swe/ -o out/swe --no-distractors --question both --workers 2
+
+Related: acc import, acc export, acc teach`,
+    )
+    .action(async (inputs: string[], flags: Record<string, unknown>) => {
+      const seed = Number(flags.seed);
+      if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed expects a whole number, got "${String(flags.seed)}"`);
+      parseChoice(String(flags.targets), "--targets", ["trajectory"] as const);
+      const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
+      const workers = flags.workers === undefined ? defaultWorkers() : parseInteger(String(flags.workers), "--workers");
+      const progress = createProgress(io.stderr, "compile", 0, { quiet: Boolean(flags.quiet) });
+      const stats = await compileRun({
+        inputs,
+        outDir: String(flags.out),
+        import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}) },
+        setup: {
+          tokenizer: String(flags.tokenizer),
+          sample: {
+            seed,
+            lengths: parseLengths(flags.length as string[]),
+            question: parseChoice(String(flags.question), "--question", ["before", "after", "both"] as const),
+            distractors: flags.distractors !== false,
+            splitOversize: Boolean(flags.splitOversize),
+            keepFailed: Boolean(flags.keepFailed),
+          },
+          sources: {
+            ...(flags.repo ? { repo: String(flags.repo) } : {}),
+            ...(flags.db ? { db: String(flags.db) } : {}),
+            maxTableChars: 2_000_000,
+            maxDirectoryDistractors: 20,
+          },
+        },
+        workers,
+        poolMaxPieces: parseInteger(String(flags.poolPieces), "--pool-pieces"),
+        poolMaxPieceChars: 600_000,
+        onProgress: (done, total, s) =>
+          progress.update(done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`),
+      });
+      progress.stop();
+      io.stderr.write(`${compileSummary(stats)}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseLengths(specs: string[]): Record<Domain, LengthDistribution> {
+  const lengths = { ...DEFAULT_LENGTHS };
+  for (const spec of specs) {
+    const [name, distribution] = spec.split(/=(.*)/s, 2);
+    if (distribution === undefined) throw new UsageError(`--length expects DOMAIN=SPEC, got "${spec}"`);
+    const domains = name === "all" ? Domain.options : [parseChoice(name!, "--length domain", Domain.options)];
+    let parsed: LengthDistribution;
+    try {
+      parsed = parseLengthSpec(distribution);
+    } catch (error) {
+      throw new UsageError(`--length: ${(error as Error).message}`);
+    }
+    for (const d of domains) lengths[d] = parsed;
+  }
+  return lengths;
+}
+
+export function compileSummary(stats: CompileStats): string {
+  const rows = Domain.options
+    .filter((d) => stats.data.domains[d])
+    .map((d) => {
+      const s = stats.data.domains[d]!;
+      const share = (n: number) => (s.prompt_tokens > 0 ? `${((100 * n) / s.prompt_tokens).toFixed(1)}%` : "-");
+      const pct = (p: number) => (s.samples > 0 ? String(stats.percentile(d, p)) : "-");
+      return [
+        d,
+        s.samples,
+        Object.entries(s.dropped).map(([reason, n]) => `${reason}:${n}`).join(" ") || "-",
+        s.samples > 0 ? String(s.prompt_tokens_min) : "-",
+        pct(50),
+        pct(90),
+        s.samples > 0 ? String(s.prompt_tokens_max) : "-",
+        share(s.evidence_tokens),
+        share(s.distractor_tokens),
+      ];
+    });
+  const table = renderTable(["domain", "samples", "dropped", "min tokens", "p50 ≤", "p90 ≤", "max tokens", "evidence share", "distractor share"], rows);
+  const d = stats.data;
+  return `${table}\nread ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}`;
+}

@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
+import { ResumableFile } from "../io/resumable.js";
+import type { Trajectory } from "../records/trajectory.js";
+import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
+import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
+import { extractEvidence } from "./evidence/index.js";
+import { DistractorPool } from "./pool.js";
+import { SourceResolver } from "./sources.js";
+import { CompileStats, type CompileStatsData } from "./stats.js";
+import { loadPromptTokenizer } from "./tokenizer.js";
+
+export interface CompileRunOptions {
+  inputs: readonly string[];
+  /** Folder for samples.jsonl, rejects.jsonl and stats.json. */
+  outDir: string;
+  import: ImportOptions;
+  setup: Omit<CompileSetup, "pool">;
+  workers: number;
+  /** Bounds of the distractor pool: pieces kept per domain, and the largest piece taken. */
+  poolMaxPieces: number;
+  poolMaxPieceChars: number;
+  onProgress?: (done: number, total: number | undefined, stats: CompileStats) => void;
+}
+
+/** Trajectories sent to a worker at once. */
+const BATCH_SIZE = 8;
+const STATE_FILE = ".compile-state.json";
+
+interface CompileState {
+  fingerprint: string;
+  done: number;
+  samples_bytes: number;
+  rejects_bytes: number;
+  stats: CompileStatsData;
+}
+
+/**
+ * Compiles every trajectory read from `inputs` into samples. Streams in input order, writes through
+ * a checkpoint after every batch, and resumes from it when rerun with the same inputs and options:
+ * a run killed at any point and rerun ends byte-identical to an uninterrupted run.
+ */
+export async function compileRun(options: CompileRunOptions): Promise<CompileStats> {
+  await mkdir(options.outDir, { recursive: true });
+  const fingerprint = await fingerprintOf(options);
+  const statePath = join(options.outDir, STATE_FILE);
+  const samplesPath = join(options.outDir, "samples.jsonl");
+  const rejectsPath = join(options.outDir, "rejects.jsonl");
+  const state = await readState(statePath, fingerprint);
+  const stats = state ? CompileStats.from(state.stats) : new CompileStats();
+  const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
+  const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
+
+  const { pool, total } = await buildPool(options);
+  const setup: CompileSetup = { ...options.setup, pool: pool.toJSON() };
+  const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
+  const local = workers ? undefined : new BatchCompiler(setup, await loadPromptTokenizer(setup.tokenizer));
+  const compile = (trajectories: Trajectory[]) =>
+    trajectories.length === 0 ? Promise.resolve([]) : workers ? workers.run(trajectories) : Promise.resolve(local!.run(trajectories));
+
+  let done = state?.done ?? 0;
+  try {
+    const batches = orderedMap(
+      recordBatches(importTrajectories(options.inputs, options.import), done),
+      async (batch) => ({ batch, items: await compile(batch.filter((e): e is Trajectory => "messages" in e)) }),
+      Math.max(2, options.workers * 2),
+    );
+    for await (const { batch, items } of batches) {
+      let next = 0;
+      for (const entry of batch) {
+        if ("messages" in entry) {
+          const item = items[next++]!;
+          if (item.kind === "sample") {
+            samples.write(item.line);
+            stats.sampled(item.summary);
+          } else {
+            rejects.write(`${JSON.stringify(item.drop)}\n`);
+            stats.dropped(item.drop.domain, item.drop.reason);
+          }
+        } else {
+          rejects.write(`${JSON.stringify({ stage: "import", ...entry.reject })}\n`);
+          stats.importRejected();
+        }
+      }
+      done += batch.length;
+      const checkpoint: CompileState = { fingerprint, done, samples_bytes: await samples.flush(), rejects_bytes: await rejects.flush(), stats: stats.data };
+      await writeAtomic(statePath, JSON.stringify(checkpoint));
+      options.onProgress?.(done, total, stats);
+    }
+  } finally {
+    await workers?.close();
+    local?.close();
+  }
+  await samples.finish(samplesPath);
+  await rejects.finish(rejectsPath);
+  await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await rm(statePath, { force: true });
+  return stats;
+}
+
+/** The import stream cut into batches of trajectories and import rejects, skipping the first `skip` records. */
+async function* recordBatches(
+  events: AsyncIterable<ImportEvent>,
+  skip: number,
+): AsyncGenerator<(Trajectory | { reject: Extract<ImportEvent, { type: "reject" }>["reject"] })[]> {
+  let index = 0;
+  let batch: (Trajectory | { reject: Extract<ImportEvent, { type: "reject" }>["reject"] })[] = [];
+  for await (const event of events) {
+    if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
+    if (index++ < skip) continue;
+    batch.push(event.type === "trajectory" ? event.trajectory : { reject: event.reject });
+    if (batch.length >= BATCH_SIZE) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** First pass: a seeded, bounded sample of every trajectory's pieces, per domain, for distractors. */
+async function buildPool(options: CompileRunOptions): Promise<{ pool: DistractorPool; total: number | undefined }> {
+  const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars);
+  if (!options.setup.sample.distractors) return { pool, total: undefined };
+  const resolver = new SourceResolver(options.setup.sources);
+  let total = 0;
+  try {
+    for await (const event of importTrajectories(options.inputs, options.import)) {
+      if (event.type === "trajectory") pool.offer(event.trajectory.domain, extractEvidence(event.trajectory, resolver.for(event.trajectory)));
+      if (event.type === "trajectory" || (event.type === "reject" && event.reject.scope === "record")) total++;
+    }
+  } finally {
+    resolver.close();
+  }
+  return { pool, total };
+}
+
+/** Same inputs (paths, sizes, times) and same options → same fingerprint → a rerun resumes. */
+async function fingerprintOf(options: CompileRunOptions): Promise<string> {
+  const { units } = await prepareImport(options.inputs, options.import);
+  const files = await Promise.all(
+    units.map(async (unit) => {
+      const info = await stat(unit.path);
+      return [unit.path, info.size, info.mtimeMs];
+    }),
+  );
+  const key = JSON.stringify({ files, import: options.import, setup: options.setup, pool: [options.poolMaxPieces, options.poolMaxPieceChars] });
+  return createHash("sha256").update(key).digest("hex");
+}
+
+async function readState(path: string, fingerprint: string): Promise<CompileState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(path, "utf8")) as CompileState;
+    return state.fingerprint === fingerprint ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}

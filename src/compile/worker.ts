@@ -1,0 +1,15 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { Trajectory } from "../records/trajectory.js";
+import { BatchCompiler, type CompileSetup } from "./batch.js";
+import { loadPromptTokenizer } from "./tokenizer.js";
+
+const setup = workerData as CompileSetup;
+const compiler = new BatchCompiler(setup, await loadPromptTokenizer(setup.tokenizer));
+
+parentPort!.on("message", (trajectories: Trajectory[]) => {
+  try {
+    parentPort!.postMessage({ result: compiler.run(trajectories) });
+  } catch (error) {
+    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });
+  }
+});

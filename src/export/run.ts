@@ -1,0 +1,81 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { AtomicFile } from "../io/atomic.js";
+import { readJsonLines } from "../import/probe.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import { Sample } from "../records/sample.js";
+import { formatProblems, validate } from "../records/validate.js";
+import { type CardStats, datasetCard } from "./card.js";
+import { SampleParquetWriter } from "./parquet.js";
+import { type ExportTarget, exportRow, type ReasoningMode } from "./rows.js";
+
+export interface ExportOptions {
+  /** Samples JSONL files from `acc compile` (or `acc teach`). */
+  inputs: readonly string[];
+  outDir: string;
+  target: ExportTarget;
+  reasoning: ReasoningMode;
+  /** Dataset name for the card. */
+  name?: string;
+}
+
+export interface ExportStats {
+  read: number;
+  exported: number;
+  rejected: number;
+  files: string[];
+}
+
+/** Writes samples in a trainer's format plus a dataset card; bad lines go to rejects.jsonl with file and line. */
+export async function exportSamples(options: ExportOptions): Promise<ExportStats> {
+  await mkdir(options.outDir, { recursive: true });
+  const dataFile = options.target === "parquet" ? "train.parquet" : "train.jsonl";
+  const dataPath = join(options.outDir, dataFile);
+  const parquet = options.target === "parquet" ? new SampleParquetWriter(dataPath, options.reasoning) : undefined;
+  const jsonl = parquet ? undefined : await AtomicFile.create(dataPath);
+  let rejects: AtomicFile | undefined;
+  const stats: ExportStats = { read: 0, exported: 0, rejected: 0, files: [dataFile, "README.md"] };
+  const card: CardStats = { samples: 0, domains: {}, tokenizers: [] };
+
+  try {
+    for (const file of options.inputs) {
+      for await (const line of readJsonLines(file, DEFAULT_MAX_LINE_BYTES)) {
+        stats.read++;
+        const checked = "error" in line ? { ok: false as const, reason: line.detail } : checkSample(line.value);
+        if (!checked.ok) {
+          stats.rejected++;
+          rejects ??= await AtomicFile.create(join(options.outDir, "rejects.jsonl"));
+          await rejects.write(`${JSON.stringify({ file, locator: { line: line.line }, reason: checked.reason })}\n`);
+          continue;
+        }
+        const sample = checked.sample;
+        if (parquet) await parquet.add(sample);
+        else await jsonl!.write(`${JSON.stringify(exportRow(sample, options.target as Exclude<ExportTarget, "parquet">, options.reasoning))}\n`);
+        stats.exported++;
+        card.samples++;
+        const domain = (card.domains[sample.meta.domain] ??= { samples: 0, prompt_tokens: [] });
+        domain.samples++;
+        domain.prompt_tokens.push(sample.meta.prompt_tokens);
+        if (!card.tokenizers.includes(sample.meta.tokenizer)) card.tokenizers.push(sample.meta.tokenizer);
+      }
+    }
+  } catch (error) {
+    await Promise.all([parquet?.abort(), jsonl?.abort(), rejects?.abort()]);
+    throw error;
+  }
+  await Promise.all([parquet?.finish(), jsonl?.commit(), rejects?.commit()]);
+  if (rejects) stats.files.push("rejects.jsonl");
+  const name = options.name ?? basename(options.outDir);
+  await writeFile(join(options.outDir, "README.md"), datasetCard({ name, target: options.target, reasoning: options.reasoning, dataFile, stats: card }));
+  if (options.target === "llamafactory") {
+    const info = { acc_samples: { file_name: dataFile, formatting: "sharegpt", columns: { messages: "conversations", system: "system" } } };
+    await writeFile(join(options.outDir, "dataset_info.json"), `${JSON.stringify(info, null, 2)}\n`);
+    stats.files.push("dataset_info.json");
+  }
+  return stats;
+}
+
+function checkSample(value: unknown): { ok: true; sample: Sample } | { ok: false; reason: string } {
+  const result = validate(Sample, value);
+  return result.ok ? { ok: true, sample: result.value } : { ok: false, reason: `not a valid sample: ${formatProblems(result.problems)}` };
+}
