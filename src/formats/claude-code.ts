@@ -1,0 +1,97 @@
+import { asString, isRecord } from "./common/text.js";
+import { selectConversation } from "./claude-code-chain.js";
+import { readSessionLines, type SessionLines, type SessionNode } from "./claude-code-lines.js";
+import { buildMessages, SESSION_FIELDS } from "./claude-code-messages.js";
+import { taskQuestion } from "./claude-code-question.js";
+import { agentTypeOf, FORMAT, parentSessionFile, sessionTrajectoryId, subagentLinks } from "./claude-code-subagents.js";
+import type { ImportInput, ImportItem, Importer, Probe } from "./types.js";
+
+const TREE_TYPES = new Set(["user", "assistant", "progress", "system", "attachment"]);
+
+/**
+ * Claude Code sessions (`~/.claude/projects/<project>/<sessionId>.jsonl`) and their sub-agent files
+ * (`<sessionId>/subagents/agent-<id>.jsonl`): one file is one conversation, one trajectory.
+ */
+export const claudeCodeImporter: Importer = {
+  format: FORMAT,
+  description: "Claude Code session JSONL (uuid/parentUuid tree, per-block assistant lines, compaction, sub-agent files)",
+  detect(probe: Probe): number {
+    if (probe.container !== "jsonl") return 0;
+    return probe.head.some((entry) => "value" in entry && isSessionLine(entry.value)) ? 0.9 : 0;
+  },
+  async *read(input: ImportInput): AsyncIterable<ImportItem> {
+    if (input.container === "directory") return;
+    if (input.container === "json") {
+      yield { kind: "reject", locator: { json_pointer: "" }, scope: "record", code: "wrong-shape", reason: "a Claude Code session is JSONL, not one JSON document" };
+      return;
+    }
+    const lines = await readSessionLines(input.lines);
+    yield* lines.rejects;
+    yield sessionItem(input.file, lines);
+  },
+};
+
+function isSessionLine(value: unknown): boolean {
+  if (!isRecord(value) || typeof value.type !== "string") return false;
+  if (TREE_TYPES.has(value.type)) return typeof value.sessionId === "string" && typeof value.uuid === "string" && "parentUuid" in value;
+  if (value.type === "file-history-snapshot") return "snapshot" in value && "messageId" in value;
+  if (value.type === "summary") return typeof value.leafUuid === "string";
+  return false;
+}
+
+function sessionItem(file: string, lines: SessionLines): ImportItem {
+  const conversation = selectConversation(lines.nodes);
+  const session = sessionFields(conversation.nodes);
+  const { messages, events, model } = buildMessages(conversation.nodes, session);
+  if (messages.length === 0) {
+    const reason = `no conversation: no user or assistant message in ${lines.lastLine} lines${describeSkipped(lines.skipped)}`;
+    return { kind: "reject", locator: {}, scope: "record", code: "wrong-shape", reason };
+  }
+
+  const warnings = conversation.dropped.branches.map(
+    (branch) => `dropped an abandoned branch (rewind) of ${branch.messages} message lines starting at line ${branch.line}: not on the uuid chain that ends at the last message`,
+  );
+  if (conversation.dropped.otherSide > 0) {
+    warnings.push(`dropped ${conversation.dropped.otherSide} ${session.isSidechain === true ? "main-session" : "sidechain"} message lines stored in this file`);
+  }
+  if (lines.duplicateUuids > 0) warnings.push(`dropped ${lines.duplicateUuids} lines whose uuid an earlier line already had`);
+
+  const isSubagent = session.isSidechain === true;
+  const parentFile = isSubagent ? parentSessionFile(file, asString(session.sessionId)) : undefined;
+  const agentType = typeof session.agentId === "string" ? agentTypeOf(session.agentId) : undefined;
+  const { version, ...sessionExtra } = session;
+  return {
+    kind: "trajectory",
+    draft: {
+      locator: { line: 1, line_end: Math.max(1, lines.lastLine) },
+      ...(typeof version === "string" ? { format_version: version } : {}),
+      ...(model !== undefined ? { model } : {}),
+      task: taskQuestion(messages),
+      messages,
+      events,
+      subagents: subagentLinks(file, messages, lines.agentProgress),
+      ...(parentFile !== undefined ? { parent: { trajectory_id: sessionTrajectoryId(parentFile) } } : {}),
+      warnings,
+      extra: {
+        ...sessionExtra,
+        ...(isSubagent && agentType !== undefined ? { agent_type: agentType } : {}),
+        skipped_lines: lines.skipped,
+      },
+    },
+  };
+}
+
+/** Each session field's first value in the conversation (some, like `slug`, appear only after a few lines). */
+function sessionFields(nodes: SessionNode[]): Record<string, unknown> {
+  const session: Record<string, unknown> = {};
+  for (const node of nodes) {
+    if (node.kind !== "user" && node.kind !== "assistant") continue;
+    for (const field of SESSION_FIELDS) if (!(field in session) && node.record?.[field] !== undefined) session[field] = node.record[field];
+  }
+  return session;
+}
+
+function describeSkipped(skipped: Record<string, number>): string {
+  const parts = Object.entries(skipped).map(([type, count]) => `${count} ${type}`);
+  return parts.length > 0 ? ` (bookkeeping only: ${parts.join(", ")})` : "";
+}
