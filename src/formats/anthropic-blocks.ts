@@ -39,14 +39,15 @@ export class AnthropicMessages {
     const { role, content } = message;
     expect(role === "user" || role === "assistant", `${path}.role: expected user or assistant, got ${JSON.stringify(role)}`);
     expect(typeof content === "string" || Array.isArray(content), `${path}.content: expected a string or an array of blocks, got ${got(content)}`);
-    const extra = without(message, ["role", "content", "type"]);
+    const extra = without(message, ["role", "content", "type", "id"]);
     const start = this.messages.length;
     if (role === "user") this.user(content, path);
     else this.assistant(content, path);
-    if (Object.keys(extra).length > 0) {
-      const last = this.messages.length > start ? this.messages[this.messages.length - 1]! : undefined;
-      if (last) last.extra = { ...last.extra, ...extra };
-    }
+    const produced = this.messages.slice(start);
+    // Every message cut from this one shares its id; the reply's other fields (stop_reason, usage) describe its end.
+    if (typeof message.id === "string") for (const m of produced) m.source_id = message.id;
+    const last = produced[produced.length - 1];
+    if (last && Object.keys(extra).length > 0) last.extra = { ...last.extra, ...extra };
   }
 
   private user(content: string | unknown[], path: string): void {

@@ -115,16 +115,18 @@ export class ResponseItems {
     );
     const text = partsText(content);
     const extra = without(item, ["type", "role", "content", "id", "status"]);
+    const sourceId = typeof item.id === "string" ? { source_id: item.id } : {};
     if (role !== "assistant") {
       const extraField = Object.keys(extra).length > 0 ? { extra } : {};
-      this.push(role === "user" ? { role, content: text, ...extraField } : { role: "system", content: text, ...(role === "developer" ? { source_role: role } : {}), ...extraField });
+      const developer = role === "developer" ? { source_role: role } : {};
+      this.push(role === "user" ? { role, content: text, ...sourceId, ...extraField } : { role: "system", content: text, ...developer, ...sourceId, ...extraField });
       return;
     }
     const partReasoning = providerReasoning(content);
     if (partReasoning !== undefined) this.reasoning.push(partReasoning);
     const annotations = Array.isArray(content) ? content.flatMap((p) => (isRecord(p) && Array.isArray(p.annotations) ? p.annotations : [])) : [];
     if (annotations.length > 0) extra.annotations = annotations;
-    const message = this.assistant(text, extra);
+    const message = { ...this.assistant(text, extra), ...sourceId };
     this.push(message);
     this.open = message;
     if (typeof item.phase === "string") {

@@ -46,6 +46,8 @@ test("anthropic: the Messages API messages of a real Claude Code session keep ev
     t.messages.flatMap((m) => (m.extra?.thinking_signatures as string[] | undefined) ?? []),
     thinking.map((b) => b.signature),
   );
+  const rawIds = new Set(messages.flatMap((m) => (m.role === "assistant" && typeof (m as { id?: unknown }).id === "string" ? [(m as { id: string }).id] : [])));
+  assert.deepEqual(new Set(t.messages.flatMap((m) => (m.role === "assistant" && m.source_id ? [m.source_id] : []))), rawIds);
   const stringUsers = messages.filter((m) => m.role === "user" && typeof m.content === "string");
   assert.equal(t.messages.filter((m) => m.role === "user").length, stringUsers.length + messages.filter((m) => m.role === "user" && Array.isArray(m.content) && m.content.some((b) => b.type !== "tool_result")).length);
 });
@@ -145,7 +147,8 @@ test("anthropic: a request with its response beside it; the response is the last
     assert.deepEqual(t.messages.map((m) => m.role), ["system", "user", "assistant"]);
     assert.deepEqual([t.final.answer, t.final.reasoning], ["4", "trivial"]);
     assert.equal(t.model, "claude-opus-4-1-20250805");
-    assert.deepEqual(t.messages[2]!.extra, { thinking_signatures: ["s"], id: "msg_01", stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 3 } });
+    assert.deepEqual(t.messages[2]!.extra, { thinking_signatures: ["s"], stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 3 } });
+    assert.equal(t.messages[2]!.source_id, "msg_01");
   }
   assert.deepEqual(trajectories[0]!.extra, { latency_ms: 812, request: { max_tokens: 1024 } });
   assert.deepEqual(trajectories[1]!.extra, { max_tokens: 1024 });

@@ -105,7 +105,7 @@ test("openai-responses: {request, response} with phases, reasoning, a server web
   assert.ok(search?.role === "tool" && search.call_id === "ws_1" && search.content === "https://example.org/hansa");
   assert.deepEqual(fetch.tool_calls.map((c) => [c.id, c.raw_arguments]), [["call_fetch", '{"url": "https://example.org/hansa"}']]);
   assert.ok(page?.role === "tool" && page.call_id === "call_fetch" && page.pairing === "id");
-  assert.deepEqual([answer.content, answer.reasoning], ["J. Müller (1870).", "The page names Müller."]);
+  assert.deepEqual([answer.content, answer.reasoning, answer.source_id], ["J. Müller (1870).", "The page names Müller.", "msg_2"]);
   assert.deepEqual(answer.extra?.annotations, [{ type: "url_citation", url: "https://example.org/hansa" }]);
   // the last message is commentary: the final answer is the final_answer message
   assert.deepEqual(t.final, { answer: "J. Müller (1870).", reasoning: "The page names Müller.", kind: "message" });
