@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
@@ -64,6 +65,9 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const seen = new Set<string>();
   const journal = await ResultsJournal.open(files.results);
   const abort = new AbortController();
+  const concurrency = options.concurrency ?? 16;
+  // every request in flight listens to this one signal
+  setMaxListeners(Math.max(10, 4 * concurrency), abort.signal);
 
   const handle = async (item: Item, position: number): Promise<void> => {
     const before = earlierById.get(item.id);
@@ -119,7 +123,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     }
   };
   const settled = await Promise.allSettled(
-    Array.from({ length: options.concurrency ?? 16 }, () =>
+    Array.from({ length: concurrency }, () =>
       worker().catch((error: unknown) => {
         abort.abort();
         throw error;

@@ -1,0 +1,115 @@
+import { Command } from "commander";
+import { readResponses } from "../../evals/data.js";
+import { evaluate } from "../../evals/evaluate.js";
+import { GeneratedSpecError } from "../../evals/generated-spec.js";
+import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../evals/graphwalks.js";
+import { renderSummary } from "../../evals/report.js";
+import { type AnswerSource, EvalUsageError } from "../../evals/runner.js";
+import type { EvalName } from "../../evals/types.js";
+import { createClient } from "../../llm/client.js";
+import type { LlmClient } from "../../llm/types.js";
+import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { createProgress } from "../progress.js";
+
+type Flags = Record<string, string | string[] | boolean | undefined>;
+
+export function evalCommand(io: CliIo): Command {
+  return new Command("eval")
+    .description("Run MRCR or GraphWalks against an OpenAI-compatible endpoint (or grade responses you have) and report by context length")
+    .argument("<eval>", "mrcr or graphwalks")
+    .requiredOption("--data <sources...>", "Parquet or JSONL files, and/or generated[:key=value,…] (see docs/commands/eval.md)")
+    .option("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
+    .option("--model <name>", "model name sent with each request")
+    .option("--api-key-env <var>", "environment variable holding the API key")
+    .option("--responses <file>", 'grade these responses instead of asking an endpoint: JSONL of {"id": …, "text": …}')
+    .option("-o, --output <dir>", "results folder (default: acc-eval-<eval>)")
+    .option("--concurrency <n>", "requests in flight", "16")
+    .option("--limit <n>", "only the first n items")
+    .option("--max-tokens <n>", "max_tokens of each request (default: the server's)")
+    .option("--temperature <t>", "temperature of each request (default: the server's)")
+    .option("--cache <dir>", "response cache folder, shared by runs", ".acc-cache/llm")
+    .option("--no-cache", "send every request even when a cached answer exists")
+    .option("--parse <mode>", `GraphWalks answer parsing: ${PARSE_MODES.join(" or ")}`, "brackets")
+    .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
+    .option("--save-data <file>", "also write the items (official columns plus id) as JSONL; alone, only this is done")
+    .option("-q, --quiet", "no progress display")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  acc eval mrcr --data 2needle/2needle_0.parquet --endpoint http://127.0.0.1:8000/v1 --model qwen3 --max-tokens 8192
+  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --endpoint https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --model gpt-4.1
+  acc eval mrcr --data generated:sizes=8k+32k,per-size=20,seed=7 --save-data mrcr-gen.jsonl
+  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --responses my-answers.jsonl -o gw-report`,
+    )
+    .action(async (name: string, flags: Flags) => {
+      const evalName = parseChoice(name, "<eval>", ["mrcr", "graphwalks"] as const);
+      const graphwalks = graphwalksOptions(evalName, flags);
+      const answers = await answerSource(flags);
+      const outDir = (flags.output as string | undefined) ?? `acc-eval-${evalName}`;
+      const progress = createProgress(io.stderr, `eval ${evalName}`, 0, { quiet: Boolean(flags.quiet) });
+      try {
+        const result = await evaluate({
+          eval: evalName,
+          data: flags.data as string[],
+          ...(flags.limit ? { limit: parseInteger(String(flags.limit), "--limit") } : {}),
+          graphwalks,
+          ...(flags.saveData ? { saveData: String(flags.saveData) } : {}),
+          ...(answers ? { answers, outDir } : {}),
+          concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
+          onProgress: (c) => progress.update(c.items, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
+        });
+        progress.stop();
+        if (result) {
+          io.stdout.write(`${renderSummary(result.summary)}\n`);
+          const written = Object.values(result.files).join(", ");
+          io.stderr.write(`wrote ${written}\n`);
+        }
+        if (flags.saveData) io.stderr.write(`wrote items to ${flags.saveData}\n`);
+      } catch (error) {
+        progress.stop();
+        if (error instanceof GeneratedSpecError || error instanceof EvalUsageError) throw new UsageError(error.message);
+        throw error;
+      } finally {
+        if (answers && "client" in answers) await answers.client.close();
+      }
+    });
+}
+
+function graphwalksOptions(evalName: EvalName, flags: Flags): GraphwalksOptions {
+  const parse = parseChoice(String(flags.parse), "--parse", PARSE_MODES);
+  const emptyGold = parseChoice(String(flags.emptyGold), "--empty-gold", EMPTY_GOLD_MODES);
+  if (evalName !== "graphwalks" && (parse !== "brackets" || emptyGold !== "zero")) throw new UsageError("--parse and --empty-gold apply to graphwalks only");
+  return { parse, emptyGold };
+}
+
+async function answerSource(flags: Flags): Promise<AnswerSource | undefined> {
+  if (flags.responses !== undefined) {
+    if (flags.endpoint !== undefined) throw new UsageError("give --endpoint or --responses, not both");
+    return { responses: await readResponses(String(flags.responses)) };
+  }
+  if (flags.endpoint === undefined) {
+    if (flags.saveData === undefined) throw new UsageError("give --endpoint and --model to run the eval, --responses to grade answers you have, or --save-data to only write the items");
+    return undefined;
+  }
+  if (flags.model === undefined) throw new UsageError("--endpoint needs --model");
+  const request: NonNullable<Extract<AnswerSource, { client: LlmClient }>["request"]> = {};
+  if (flags.maxTokens !== undefined) request.max_tokens = parseInteger(String(flags.maxTokens), "--max-tokens");
+  if (flags.temperature !== undefined) {
+    const temperature = Number(flags.temperature);
+    if (!Number.isFinite(temperature) || temperature < 0) throw new UsageError(`--temperature expects a number ≥ 0, got "${flags.temperature}"`);
+    request.temperature = temperature;
+  }
+  let client: LlmClient;
+  try {
+    client = createClient({
+      endpoint: String(flags.endpoint),
+      concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
+      ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
+      ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { client, model: String(flags.model), request };
+}
