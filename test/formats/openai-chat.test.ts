@@ -66,6 +66,25 @@ test("openai-chat: legacy function_call and role function pair by position", asy
   assert.equal(t.final.answer, "Paris 18C, Rome 24C.");
 });
 
+test("openai-chat: a legacy function_call stored as a JSON string is read; one that is not JSON stays under extra", async () => {
+  const pythonRepr = "{'name': 'search', 'arguments': '{}'}";
+  const { trajectories, rejects } = await importRows([
+    {
+      messages: [
+        { role: "user", content: "find it" },
+        { role: "assistant", content: "Searching.", function_call: JSON.stringify({ name: "search", arguments: '{"q": "it"}' }) },
+        { role: "function", name: "search", content: "found" },
+        { role: "assistant", content: "Again.", function_call: pythonRepr },
+      ],
+    },
+  ]);
+  assert.equal(rejects.length, 0);
+  const t = trajectories[0]!;
+  assert.deepEqual(calls(t.messages).map((c) => [c.name, c.arguments]), [["search", { q: "it" }]]);
+  assert.equal(t.messages[1]!.extra, undefined);
+  assert.deepEqual(t.messages[3]!.extra, { function_call: pythonRepr });
+});
+
 test("openai-chat: reasoning_content and vLLM's reasoning land in reasoning; a copy is kept once, a different one under extra", async () => {
   const { trajectories } = await importRows([
     {
