@@ -29,6 +29,7 @@ interface Answer {
 class Client implements LlmClient {
   private readonly endpoint: string;
   private readonly url: URL;
+  private readonly path: string;
   private readonly shownUrl: string;
   private readonly pool: Pool;
   private readonly headers: Record<string, string>;
@@ -44,12 +45,12 @@ class Client implements LlmClient {
   constructor(private readonly options: ClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, "");
     this.url = new URL(`${this.endpoint}/chat/completions`);
+    this.path = this.url.pathname + this.url.search;
     this.key = loadApiKey(options);
     this.shownUrl = redact(this.url.href, this.key);
     const concurrency = options.concurrency ?? DEFAULTS.concurrency;
     this.limiter = new Limiter(concurrency);
-    // total time per attempt is bounded by our own timer; undici's idle timers would only cut long streams short
-    this.pool = new Pool(this.url.origin, { connections: concurrency, headersTimeout: 0, bodyTimeout: 0 });
+    this.pool = new Pool(this.url.origin, { connections: concurrency });
     this.headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
     if (this.key !== undefined) this.headers["authorization"] = `Bearer ${this.key}`;
     this.cache = options.cacheDir === undefined ? undefined : new ResponseCache(options.cacheDir);
@@ -126,29 +127,17 @@ class Client implements LlmClient {
       const seconds = Math.ceil(this.breaker.remainingMs() / 1000);
       throw new LlmError("circuit-open", `circuit breaker open after repeated server failures; next probe in ${seconds}s`, this.context(attempt));
     }
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
     let health: "success" | "failure" | "neutral" = "neutral";
     try {
       this.counters.requests++;
-      const answer = await this.exchange(body, stream, attempt, controller.signal);
+      const answer = await this.exchange(body, stream, attempt, signal);
       health = "success";
       return answer;
     } catch (caught) {
-      const error = timedOut
-        ? new LlmError("timeout", `no complete answer within ${this.timeoutMs} ms`, this.context(attempt))
-        : this.toLlmError(caught, attempt, signal);
+      const error = this.toLlmError(caught, attempt, signal);
       if (isServerFailure(error)) health = "failure";
       throw error;
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
       this.limiter.release();
       if (health === "success") this.breaker?.success();
       else if (health === "failure") this.breaker?.failure();
@@ -156,8 +145,18 @@ class Client implements LlmClient {
     }
   }
 
-  private async exchange(body: string, stream: boolean, attempt: number, signal: AbortSignal): Promise<Answer> {
-    const response = await this.pool.request({ method: "POST", path: this.url.pathname + this.url.search, headers: this.headers, body, signal });
+  private async exchange(body: string, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+    // undici's own timers bound the wait for the head and every silence in the body: cheaper than a timer
+    // and an AbortController per request, and a long stream that keeps talking is not cut off
+    const response = await this.pool.request({
+      method: "POST",
+      path: this.path,
+      headers: this.headers,
+      body,
+      signal,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
     const status = response.statusCode;
     if (status < 200 || status >= 300) {
       const text = await response.body.text();
@@ -233,6 +232,10 @@ class Client implements LlmClient {
     if (signal?.aborted) return this.abortedError(attempt);
     const error = caught as Error & { code?: string; cause?: { code?: string; message?: string } };
     const code = error.cause?.code ?? error.code ?? error.name;
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      const what = code === "UND_ERR_HEADERS_TIMEOUT" ? "no response" : "the response went silent";
+      return new LlmError("timeout", `${what} for ${this.timeoutMs} ms`, this.context(attempt));
+    }
     return new LlmError("network", this.redact(`connection failed: ${code}: ${error.message}`), this.context(attempt));
   }
 

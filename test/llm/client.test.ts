@@ -100,8 +100,19 @@ test("a hang past the timeout is abandoned and retried; repeated hangs end in a 
   assert.ok(performance.now() - started >= 100);
   const error = await failure(client.chat(ask()));
   assert.deepEqual([error.code, error.attempt], ["timeout", 2]);
-  assert.match(error.message, /within 100 ms/);
+  assert.match(error.message, /no response for 100 ms/);
   assert.equal(server.requests.length, 4);
+});
+
+test("a stream that goes silent for the timeout is abandoned and retried", async () => {
+  const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 2, then: "hang" } : answer()), { timeoutMs: 100, stream: true });
+  const result = await client.chat(ask());
+  assert.deepEqual([result.content, result.attempts], ["fine", 2]);
+  const again = await setup(() => ({ type: "truncate", chunks: 2, then: "hang" }), { timeoutMs: 100, stream: true, maxRetries: 0 });
+  const error = await failure(again.client.chat(ask()));
+  assert.equal(error.code, "timeout");
+  assert.match(error.message, /the response went silent for 100 ms/);
+  assert.equal(server.requests.length, 2);
 });
 
 test("connection resets are retried as network errors", async () => {
@@ -128,7 +139,7 @@ test("truncated bodies and streams are retried; with no retries left the error s
 });
 
 test("a body or stream that ends cleanly but early is malformed, not a short answer", async () => {
-  const { client } = await setup(() => ({ type: "truncate", chunks: 3, end: true, answer: { content: "a longer answer" } }), { maxRetries: 0 });
+  const { client } = await setup(() => ({ type: "truncate", chunks: 3, then: "end", answer: { content: "a longer answer" } }), { maxRetries: 0 });
   const cut = await failure(client.chat(ask()));
   assert.equal(cut.code, "malformed");
   assert.match(cut.message, /invalid JSON body/);
