@@ -30,8 +30,8 @@ const SPANS: Span[] = [
 ];
 const BY_OPEN = new Map(SPANS.map((span) => [span.open, span]));
 const FEEDBACK = String.raw`\n?My previous action is invalid\.[^\n]{0,400}?Let me try again\.\n?`;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const TOKEN = new RegExp([...SPANS.map((s) => escape(s.open)), "<think>", "</think>", FEEDBACK].join("|"), "g");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const TOKEN = new RegExp([...SPANS.map((s) => escapeRegExp(s.open)), "<think>", "</think>", FEEDBACK].join("|"), "g");
 
 /** True when the text holds an opening call or result tag of any dialect. */
 export function hasToolTags(text: string): boolean {

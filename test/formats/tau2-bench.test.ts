@@ -150,8 +150,9 @@ test("tau2-bench: the simulated user's own calls stay on the user message; the a
   assert.deepEqual(callsOf(first).map((c) => c.name), ["get_line", "resume_line"]);
   const userCall = first.messages[5]!;
   assert.equal(userCall.role, "user");
-  assert.equal((userCall.extra?.tool_calls as { name: string }[])[0]!.name, "toggle_airplane_mode");
-  assert.equal((userCall.extra?.tool_results as { content: string }[])[0]!.content, "Airplane mode: off");
+  const userExtra = userCall.extra as { tool_calls: { name: string }[]; tool_results: { content: string }[] };
+  assert.equal(userExtra.tool_calls[0]!.name, "toggle_airplane_mode");
+  assert.equal(userExtra.tool_results[0]!.content, "Airplane mode: off");
   const agentResults = resultsOf(first);
   assert.deepEqual(agentResults.map((r) => r.role === "tool" && [r.call_id, r.is_error]), [["c1", false], ["c2", true]]);
   assert.ok(first.messages.every((m) => m.extra?.audio_path === undefined), "null voice fields are not kept");
