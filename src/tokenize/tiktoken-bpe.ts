@@ -2,7 +2,8 @@ import { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
 import type { TokenCodec } from "./types.js";
 
-const utf8 = new TextDecoder("utf-8");
+/** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * A BPE run by tiktoken (Rust compiled to WASM): the OpenAI encodings, and byte-level tokenizer.json
