@@ -1,13 +1,13 @@
 // Builds the example sources that are not committed as files: a SQLite database (bookshop.sqlite)
 // and a small git repository (repo/) at a fixed, reproducible commit. Idempotent; offline.
-// Usage: node examples/setup.mjs   (creates examples/.build/)
+// Usage: node examples/setup.mjs [dir]   (default examples/.build/)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 
 const here = dirname(new URL(import.meta.url).pathname);
-const build = join(here, ".build");
+const build = process.argv[2] ?? join(here, ".build");
 mkdirSync(build, { recursive: true });
 
 // --- bookshop.sqlite: authors, books, sales, stores -----------------------------------------------
@@ -125,4 +125,4 @@ git("add", "-A");
 git("commit", "-q", "-m", "textstats 0.1");
 const head = git("rev-parse", "HEAD");
 if (!existsSync(join(repo, ".git"))) throw new Error("git init failed");
-console.log(`examples/.build ready: bookshop.sqlite, repo at ${head}`);
+console.log(`${build} ready: bookshop.sqlite, repo at ${head}`);

@@ -66,7 +66,7 @@ export class SampleParquetWriter {
         column("domain", (s) => s.meta.domain),
         column("prompt_tokens", (s) => s.meta.prompt_tokens),
         column("trajectory_id", (s) => s.meta.trajectory_id),
-        column("meta", (s) => JSON.stringify(s.meta)),
+        column("meta", (s) => s.meta),
       ],
       rowGroupSize: ROWS_PER_GROUP,
     });

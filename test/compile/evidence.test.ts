@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import Database from "better-sqlite3";
+import { extractEvidence } from "../../src/compile/evidence/index.js";
+import { RepoSnapshot } from "../../src/compile/repo.js";
+import { tablesInSql } from "../../src/compile/sql-tables.js";
+import { mostCompleteView } from "../../src/compile/evidence/swe.js";
+import { parseResults } from "../../src/compile/evidence/search.js";
+import type { Trajectory } from "../../src/records/trajectory.js";
+import { importAll } from "../helpers/collect.js";
+import { EXAMPLE_LOGS, buildExamples } from "../helpers/examples.js";
+
+const sources = { maxTableChars: 1_000_000, maxDirectoryDistractors: 20 };
+
+async function examples(domain: string): Promise<Trajectory[]> {
+  const { trajectories } = await importAll([EXAMPLE_LOGS]);
+  return trajectories.filter((t) => t.domain === domain);
+}
+
+test("search: opened pages are evidence; results never opened are distractors; an opened result is not duplicated", async () => {
+  const [philae] = await examples("search");
+  const pieces = extractEvidence(philae!, sources);
+  const evidence = pieces.filter((p) => p.role === "evidence");
+  assert.deepEqual(evidence.map((p) => [p.kind, p.source]), [["page", "https://en.wikipedia.org/wiki/Philae_(spacecraft)"]]);
+  assert.match(evidence[0]!.text, /12 November 2014/);
+  const distractors = pieces.filter((p) => p.role === "distractor").map((p) => p.source);
+  assert.equal(distractors.length, 3);
+  assert.ok(!distractors.includes("https://en.wikipedia.org/wiki/Philae_(spacecraft)"));
+  assert.ok(distractors.includes("https://en.wikipedia.org/wiki/Deep_Impact_(spacecraft)"));
+  assert.deepEqual(evidence[0]!.origins, [{ trajectory_id: philae!.id, message_index: 5, call_id: "s2" }]);
+});
+
+test("search: numbered text results and JSON results both split into entries with their URLs", () => {
+  const text = parseResults("1. A\nhttps://a.example/x_(y)\nabout a\n\n2. B\nhttps://b.example\nabout b");
+  assert.deepEqual(text.map((c) => c.url), ["https://a.example/x_(y)", "https://b.example"]);
+  const json = parseResults(JSON.stringify({ organic: [{ title: "T", link: "https://t.example", snippet: "s" }] }));
+  assert.deepEqual(json.map((c) => [c.url, c.text]), [["https://t.example", "T\ns\nhttps://t.example"]]);
+});
+
+test("sql: with the database, queried tables are complete evidence and the other tables distractors", async () => {
+  const { db } = buildExamples();
+  const database = new Database(db, { readonly: true });
+  const [topAuthor, topCity] = await examples("sql");
+  const roles = (t: Trajectory) =>
+    Object.fromEntries(extractEvidence(t, { ...sources, database }).map((p) => [p.source, p.role]));
+  assert.deepEqual(roles(topAuthor!), { authors: "evidence", books: "evidence", sales: "evidence", stores: "distractor" });
+  assert.deepEqual(roles(topCity!), { authors: "distractor", books: "distractor", sales: "evidence", stores: "evidence" });
+  const sales = extractEvidence(topAuthor!, { ...sources, database }).find((p) => p.source === "sales")!;
+  const rows = (database.prepare("SELECT COUNT(*) AS n FROM sales").get() as { n: number }).n;
+  assert.equal(sales.text.split("\n").length, 3 + rows, "name, CREATE statement, header, then every row");
+  database.close();
+});
+
+test("sql: without a database the query results in the log are the evidence", async () => {
+  const [topAuthor] = await examples("sql");
+  const pieces = extractEvidence(topAuthor!, sources);
+  assert.deepEqual(pieces.map((p) => [p.role, p.kind]), [["evidence", "query-result"]]);
+  assert.match(pieces[0]!.text, /Ursula K\. Le Guin\|412/);
+});
+
+test("sql: table names from FROM/JOIN lists, quoted and qualified names, without CTE names, strings or comments", () => {
+  assert.deepEqual(
+    tablesInSql(`WITH recent AS (SELECT * FROM "Sales" s WHERE note = 'from fake') -- from comment
+      SELECT * FROM recent, main.books AS b JOIN [authors] a ON a.id = b.author_id LEFT JOIN \`stores\` ON 1`),
+    ["Sales", "books", "authors", "stores"],
+  );
+  assert.deepEqual(tablesInSql("INSERT INTO log SELECT * FROM a, b c WHERE 1"), ["log", "a", "b"]);
+});
+
+test("swe: patched files in full at the base commit; viewed files and command outputs are context; siblings are distractors", async () => {
+  const { repo } = buildExamples();
+  const [fix] = await examples("swe");
+  const snapshot = RepoSnapshot.open(repo, fix!.task.repo!.base_commit!);
+  const pieces = extractEvidence(fix!, { ...sources, repo: snapshot });
+  const by = (role: string) => pieces.filter((p) => p.role === role).map((p) => p.source).sort();
+  assert.deepEqual(by("evidence"), ["textstats/counter.py"]);
+  assert.equal(pieces.find((p) => p.role === "evidence")!.text, snapshot.read("textstats/counter.py")!.trim());
+  assert.deepEqual(by("context").filter((s) => !s.startsWith("$")), ["/repo/textstats/timing.py"]);
+  assert.equal(by("context").filter((s) => s.startsWith("$")).length, 2);
+  assert.deepEqual(by("distractor"), ["textstats/__init__.py", "textstats/io.py"]);
+  assert.ok(pieces.every((p) => !p.text.includes("+    return len(text.split())")), "the gold patch never reaches the prompt");
+});
+
+test("swe: without the repository the patched file is the most complete view the agent saw", async () => {
+  const [fix] = await examples("swe");
+  const evidence = extractEvidence(fix!, sources).find((p) => p.role === "evidence")!;
+  assert.match(evidence.text, /^"""Counting words and lines."""/);
+  assert.match(evidence.text, /return len\(text\.split\(" "\)\)/);
+  assert.equal(
+    mostCompleteView(["    3\tc\n    4\td", "     1\ta\n     2\tb", "    7\tg"]),
+    "a\nb\nc\nd\n[… lines 5–6 not seen …]\ng",
+  );
+});

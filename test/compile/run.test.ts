@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { test } from "node:test";
+import { compileRun, type CompileRunOptions } from "../../src/compile/run.js";
+import { DEFAULT_LENGTHS } from "../../src/compile/lengths.js";
+import { Sample } from "../../src/records/sample.js";
+import { resolveTokenizer } from "../../src/tokenize/resolve.js";
+import { runCli, tempDir } from "../helpers/collect.js";
+import { EXAMPLE_LOGS, buildExamples } from "../helpers/examples.js";
+
+const REPO_ROOT = resolve(join(import.meta.dirname, "../.."));
+
+/** Search-agent rows: one opened page (evidence) and three unopened results (distractors) each. */
+function searchRows(n: number): string {
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const page = Array.from({ length: 30 }, (_, j) => `Paragraph ${j} about topic ${i}: the measured value is ${i * 7 + j}.`).join("\n");
+    const results = JSON.stringify({ organic: [0, 1, 2, 3].map((k) => ({ title: `Result ${i}.${k}`, link: `https://site${k}.example/${i}`, snippet: `Snippet ${k} for topic ${i}. ${"More words. ".repeat(10)}` })) });
+    const call = (id: string, name: string, args: unknown) => ({ id, type: "function", function: { name, arguments: JSON.stringify(args) } });
+    rows.push(JSON.stringify({
+      messages: [
+        { role: "user", content: `What is the measured value for topic ${i}?` },
+        { role: "assistant", content: null, tool_calls: [call("a", "web_search", { query: `topic ${i}` })] },
+        { role: "tool", tool_call_id: "a", content: results },
+        { role: "assistant", content: null, tool_calls: [call("b", "open_url", { url: `https://site0.example/${i}` })] },
+        { role: "tool", tool_call_id: "b", content: page },
+        { role: "assistant", content: `The value is ${i * 7}.`, reasoning_content: "Read it on the page." },
+      ],
+    }));
+  }
+  return `${rows.join("\n")}\n{broken line\n`;
+}
+
+function options(input: string, outDir: string, overrides: Partial<CompileRunOptions> = {}): CompileRunOptions {
+  return {
+    inputs: [input],
+    outDir,
+    import: {},
+    setup: {
+      tokenizer: "qwen3",
+      sample: { seed: 5, lengths: { ...DEFAULT_LENGTHS, search: { kind: "uniform", min: 1500, max: 4000 } }, question: "after", distractors: true, splitOversize: false, keepFailed: false },
+      sources: { maxTableChars: 1_000_000, maxDirectoryDistractors: 20 },
+    },
+    workers: 1,
+    poolMaxPieces: 256,
+    poolMaxPieceChars: 100_000,
+    ...overrides,
+  };
+}
+
+const outputs = (dir: string) => ["samples.jsonl", "rejects.jsonl", "stats.json"].map((f) => readFileSync(join(dir, f), "utf8"));
+
+test("compile: every sample fits its budget exactly by the real tokenizer, counts add up, and the same seed gives the same bytes with 1 or 2 workers", async () => {
+  const input = join(tempDir(), "search.jsonl");
+  writeFileSync(input, searchRows(40));
+  const one = tempDir();
+  const stats = await compileRun(options(input, one));
+  assert.equal(stats.data.read, 41);
+  assert.equal(stats.data.samples, 40);
+  assert.equal(stats.data.import_rejected, 1);
+  const qwen = await resolveTokenizer("qwen3");
+  const [samplesText, rejectsText] = outputs(one);
+  for (const line of samplesText!.trim().split("\n")) {
+    const sample = Sample.parse(JSON.parse(line));
+    const prompt = qwen.applyChatTemplate([{ role: "user", content: sample.messages[0]!.content }], { addGenerationPrompt: true });
+    assert.equal(qwen.count(prompt), sample.meta.prompt_tokens);
+    assert.ok(sample.meta.prompt_tokens <= sample.meta.target_tokens);
+    assert.ok(sample.meta.target_tokens >= 1500 && sample.meta.target_tokens <= 4000);
+    assert.equal(sample.meta.evidence_count, 1);
+    assert.ok(sample.meta.distractor_count > 0);
+  }
+  assert.match(rejectsText!, /"stage":"import".*"line":41/);
+  const two = tempDir();
+  await compileRun(options(input, two, { workers: 2 }));
+  assert.deepEqual(outputs(two), outputs(one));
+  const otherSeed = tempDir();
+  await compileRun(options(input, otherSeed, { setup: { ...options(input, otherSeed).setup, sample: { ...options(input, otherSeed).setup.sample, seed: 6 } } }));
+  assert.notEqual(outputs(otherSeed)[0], outputs(one)[0]);
+});
+
+test("compile: kill -9 in the middle, rerun the same command: it resumes and ends byte-identical to an uninterrupted run", async () => {
+  const input = join(tempDir(), "search.jsonl");
+  writeFileSync(input, searchRows(160));
+  const args = (out: string) => ["--import", "tsx", "src/cli/main.ts", "compile", input, "-o", out, "--seed", "3", "--length", "search=uniform:1500-4000", "--workers", "1", "-q"];
+  const clean = tempDir();
+  await run(args(clean));
+  const crashed = tempDir();
+  const child = spawn(process.execPath, args(crashed), { cwd: REPO_ROOT, stdio: "ignore" });
+  const state = join(crashed, ".compile-state.json");
+  await waitFor(() => existsSync(state) && JSON.parse(readFileSync(state, "utf8")).done >= 40);
+  child.kill("SIGKILL");
+  await new Promise((r) => child.on("exit", r));
+  const doneAtKill = JSON.parse(readFileSync(state, "utf8")).done;
+  assert.ok(doneAtKill < 161, "killed before the end");
+  await run(args(crashed));
+  assert.deepEqual(outputs(crashed), outputs(clean));
+  assert.equal(existsSync(state), false);
+});
+
+test("compile: dropped trajectories are listed with their reason; examples compile with repo and database", async () => {
+  const { db, repo } = buildExamples();
+  const out = tempDir();
+  const failed = join(tempDir(), "failed.jsonl");
+  writeFileSync(failed, `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "no tools used" }] })}\n`);
+  const result = await runCli(["compile", EXAMPLE_LOGS, failed, "-o", out, "--repo", repo, "--db", db, "--workers", "1", "-q"]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /read 8 = samples 7 \+ dropped 1 \+ import rejects 0/);
+  assert.match(result.stderr, /generic\s+0\s+no-evidence:1/);
+  const drop = JSON.parse(readFileSync(join(out, "rejects.jsonl"), "utf8").trim());
+  assert.equal(drop.reason, "no-evidence");
+  assert.equal(drop.file, failed);
+  const bad = await runCli(["compile", EXAMPLE_LOGS, "-o", out, "--length", "search=uniform:9-3"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /min is larger than max/);
+});
+
+function run(args: string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => (code === 0 ? resolvePromise() : reject(new Error(`exit ${code}: ${stderr}`))));
+  });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
