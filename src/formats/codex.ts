@@ -3,7 +3,7 @@ import { ShapeError } from "./common/rows.js";
 import { asString, isRecord, without } from "./common/text.js";
 import { RolloutConversation } from "./codex-items.js";
 import { ENVELOPE_TYPES, isOlderMeta, readRolloutLine } from "./codex-lines.js";
-import type { DraftMessage, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "./types.js";
+import type { DraftMessage, ImportInput, ImportItem, Importer, JsonLine, Probe, TrajectoryDraft } from "./types.js";
 
 const FORMAT = "codex";
 
@@ -44,12 +44,8 @@ export const codexImporter: Importer = {
     }
     const session = new RolloutSession();
     for await (const entry of input.lines) {
-      if ("error" in entry) {
-        yield { kind: "reject", locator: { line: entry.line }, scope: "line", code: entry.error, reason: entry.detail };
-        continue;
-      }
-      const problem = session.add(entry.value, entry.line);
-      if (problem !== undefined) yield { kind: "reject", locator: { line: entry.line }, scope: "line", code: "wrong-shape", reason: problem };
+      const problem = session.add(entry);
+      if (problem !== undefined) yield problem;
     }
     yield session.finish();
   },
@@ -65,9 +61,16 @@ class RolloutSession {
   private readonly skipped: Record<string, number> = {};
   private lastLine = 0;
 
-  /** Takes one parsed line; returns why it cannot be used, if it cannot. */
-  add(value: unknown, line: number): string | undefined {
-    this.lastLine = line;
+  /** Takes one line; a damaged or unusable line comes back as a line reject. */
+  add(entry: JsonLine): ImportItem | undefined {
+    this.lastLine = entry.line;
+    if ("error" in entry) return { kind: "reject", locator: { line: entry.line }, scope: "line", code: entry.error, reason: entry.detail };
+    const problem = this.use(entry.value);
+    return problem === undefined ? undefined : { kind: "reject", locator: { line: entry.line }, scope: "line", code: "wrong-shape", reason: problem };
+  }
+
+  /** Why a parsed line cannot be used, if it cannot. */
+  private use(value: unknown): string | undefined {
     const read = readRolloutLine(value);
     switch (read.kind) {
       case "invalid":
