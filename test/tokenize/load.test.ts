@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
+import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
+import { ChatTemplateError } from "../../src/tokenize/chat-template.js";
+import { loadPinnedTokenizer, loadTokenizer } from "../../src/tokenize/hf-dir.js";
+import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
+import { resolveTokenizer } from "../../src/tokenize/resolve.js";
+import { TiktokenCodec } from "../../src/tokenize/tiktoken-bpe.js";
+import { tempDir } from "../helpers/collect.js";
+import { pythonMissing } from "../helpers/python.js";
+import { fuzzStrings } from "./fuzz-text.js";
+import { pythonTokenizersEncode, qwen3TokenizerJsonText } from "./reference.js";
+
+const sha256 = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
+
+test("bundled Qwen3 files: SHA256SUMS holds, tokenizer.json and the chat template have the published hashes", () => {
+  for (const line of readFileSync(join(QWEN3_DIR, "SHA256SUMS"), "utf8").trim().split("\n")) {
+    const [hash, file] = line.split(/\s+/) as [string, string];
+    assert.equal(sha256(readFileSync(join(QWEN3_DIR, file))), hash, file);
+  }
+  const json = gunzipSync(readFileSync(join(QWEN3_DIR, "tokenizer.json.gz")));
+  assert.equal(json.length, 11_422_654);
+  assert.equal(sha256(json), QWEN3_TOKENIZER_SHA256);
+  const template = JSON.parse(readFileSync(join(QWEN3_DIR, "tokenizer_config.json"), "utf8")).chat_template as string;
+  assert.equal(Buffer.byteLength(template), 4_168);
+  assert.equal(sha256(template), QWEN3_CHAT_TEMPLATE_SHA256);
+});
+
+test("Qwen3's ranks reproduce all 151,387 merges, so the pinned file may skip that check at load", () => {
+  const json = JSON.parse(qwen3TokenizerJsonText());
+  assert.equal(json.model.merges.length, 151_387);
+  const conversion = tiktokenRanksFrom(json, { verifyMerges: true });
+  assert.ok(conversion.ok, conversion.ok ? "" : conversion.reason);
+});
+
+test("a pinned load refuses a tokenizer.json with another hash", async () => {
+  await assert.rejects(loadPinnedTokenizer(QWEN3_DIR, { name: "qwen3", sha256: "0".repeat(64) }), /tokenizer\.json\.gz: sha256 aeb13307\S+ is not the pinned 0{64}/);
+});
+
+test("ids that do not rise with merge rank: falls back to @huggingface/tokenizers, still exact", async () => {
+  const json = JSON.parse(qwen3TokenizerJsonText());
+  const [first, second] = json.model.merges.slice(0, 2).map((pair: [string, string]) => pair.join(""));
+  const [a, b] = [json.model.vocab[first], json.model.vocab[second]] as [number, number];
+  json.model.vocab[first] = b;
+  json.model.vocab[second] = a;
+  const dir = tempDir("acc-tokenize-");
+  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(json));
+  const swapped = await loadTokenizer(dir, { name: "swapped" });
+  assert.equal(swapped.info.backend, "hf-tokenizers");
+  assert.match(swapped.info.fallbackReason!, /do not rise with merge rank/);
+  const qwen3 = await loadQwen3();
+  const relabel = (id: number) => (id === a ? b : id === b ? a : id);
+  for (const text of ["    x", "  y", ...fuzzStrings(300, 7)]) assert.deepEqual(swapped.encode(text), qwen3.encode(text).map(relabel), JSON.stringify(text));
+  assert.equal(swapped.decode(swapped.encode("    indented <think>é")), "    indented <think>é");
+});
+
+/** A byte-level BPE with merges a+b, b+c, a+bc: "abc" is [ab, c] for the merges, but tiktoken would fuse ab+c. */
+function tinyTokenizer(): Record<string, unknown> {
+  const vocab: Record<string, number> = Object.fromEntries(BYTE_LEVEL_CHARS.map((char, byte) => [char, byte]));
+  Object.assign(vocab, { ab: 256, bc: 257, abc: 258 });
+  const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false };
+  return {
+    version: "1.0",
+    truncation: null,
+    padding: null,
+    added_tokens: [{ id: 259, content: "<s>", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer: null,
+    pre_tokenizer: { type: "Sequence", pretokenizers: [{ type: "Split", pattern: { Regex: "\\s+|\\S+" }, behavior: "Isolated", invert: false }, byteLevel] },
+    post_processor: null,
+    decoder: byteLevel,
+    model: {
+      type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [["a", "b"], ["b", "c"], ["a", "bc"]],
+    },
+  };
+}
+
+function tinyDir(config?: Record<string, unknown>): string {
+  const dir = tempDir("acc-tokenize-");
+  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tinyTokenizer()));
+  if (config) writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(config));
+  return dir;
+}
+
+test("the merge check: when tiktoken would build a token through another split, the loader falls back and follows the merges", async () => {
+  const json = tinyTokenizer();
+  const unchecked = tiktokenRanksFrom(json, { verifyMerges: false });
+  assert.ok(unchecked.ok);
+  const raw = new TiktokenCodec({ ...unchecked, specialTokens: new Map(), splitAddedTokens: false });
+  assert.deepEqual(raw.encode("abc"), [258]); // what the unchecked conversion would have counted
+
+  const tiny = await loadTokenizer(tinyDir());
+  assert.equal(tiny.info.backend, "hf-tokenizers");
+  assert.match(tiny.info.fallbackReason!, /merge 2 is not what tiktoken's merge loop gives/);
+  const c = "c".charCodeAt(0);
+  assert.deepEqual(tiny.encode("abc"), [256, c]);
+  assert.deepEqual(tiny.encode("<s>abc bc"), [259, 256, c, BYTE_LEVEL_CHARS.indexOf("Ġ"), 257]);
+  if (!pythonMissing("tokenizers")) {
+    assert.deepEqual(pythonTokenizersEncode(JSON.stringify(json), ["abc", "<s>abc bc"]), [tiny.encode("abc"), tiny.encode("<s>abc bc")]);
+  }
+});
+
+test("named chat templates: default, and tool_use when tools are given; chat_template.jinja takes precedence", async () => {
+  const config = {
+    bos_token: { content: "<s>", lstrip: false, normalized: false, rstrip: false, single_word: false },
+    eos_token: "</s>",
+    chat_template: [
+      { name: "default", template: "D{{ messages|length }}{{ bos_token }}" },
+      { name: "tool_use", template: "T{{ tools|length }}" },
+    ],
+  };
+  const dir = tinyDir(config);
+  const named = await loadTokenizer(dir);
+  assert.equal(named.applyChatTemplate([{ role: "user", content: "x" }]), "D1<s>");
+  assert.equal(named.applyChatTemplate([{ role: "user", content: "x" }], { tools: [{}, {}] }), "T2");
+  assert.deepEqual(named.specialTokens.bos, { text: "<s>", id: 259 });
+  assert.equal(named.specialTokens.eos, undefined); // "</s>" is three byte tokens here, not one token
+  writeFileSync(join(dir, "chat_template.jinja"), "J{{ eos_token }}");
+  assert.equal((await loadTokenizer(dir)).applyChatTemplate([]), "J</s>");
+});
+
+test("template globals: raise_exception names the file, no clock, extra variables reach the template", async () => {
+  const template =
+    "{% if messages[0].role != 'user' %}{{ raise_exception('first message must be from the user') }}{% endif %}" +
+    "{% if strftime_now is defined %}{{ strftime_now('%Y') }}{% elif date_string is defined %}{{ date_string }}{% else %}no clock{% endif %}" +
+    "{% for i in range(3) %}{{ i }}{% endfor %}{{ add_generation_prompt }}";
+  const dir = tinyDir({ chat_template: template });
+  const tokenizer = await loadTokenizer(dir);
+  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }]), "no clock012false");
+  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }], { variables: { date_string: "26 Jul 2024" }, addGenerationPrompt: true }), "26 Jul 2024012true");
+  assert.throws(
+    () => tokenizer.applyChatTemplate([{ role: "assistant" }]),
+    (error: Error) => error instanceof ChatTemplateError && error.message.includes(join(dir, "tokenizer_config.json")) && /first message must be from the user/.test(error.message),
+  );
+});
+
+test("bad tokenizer directories fail with the file named", async () => {
+  const empty = tempDir("acc-tokenize-");
+  await assert.rejects(loadTokenizer(empty), new RegExp(`${empty}: no tokenizer.json`));
+  const broken = tempDir("acc-tokenize-");
+  writeFileSync(join(broken, "tokenizer.json"), '{"model": {"type": "BPE"');
+  await assert.rejects(loadTokenizer(broken), new RegExp(`${join(broken, "tokenizer.json")}: invalid JSON`));
+  const notTokenizer = tempDir("acc-tokenize-");
+  writeFileSync(join(notTokenizer, "tokenizer.json"), "[1, 2]");
+  await assert.rejects(loadTokenizer(notTokenizer), /tokenizer\.json: not a tokenizer\.json/);
+  const badTemplate = tinyDir({ chat_template: "{% if messages %}unclosed" });
+  await assert.rejects(loadTokenizer(badTemplate), new RegExp(`${join(badTemplate, "tokenizer_config.json")}: chat template does not parse`));
+  const badConfig = tinyDir();
+  writeFileSync(join(badConfig, "tokenizer_config.json"), "{oops");
+  await assert.rejects(loadTokenizer(badConfig), /tokenizer_config\.json: invalid JSON/);
+  const gz = tempDir("acc-tokenize-");
+  writeFileSync(join(gz, "tokenizer.json.gz"), "not gzip");
+  await assert.rejects(loadTokenizer(gz), /tokenizer\.json\.gz: not a readable gzip file/);
+  const noTemplate = await loadTokenizer(tinyDir());
+  assert.equal(noTemplate.hasChatTemplate, false);
+  assert.throws(() => noTemplate.applyChatTemplate([]), /has no chat template/);
+});
+
+test("resolveTokenizer: bundled names, a directory path, and an unknown name", async () => {
+  assert.equal((await resolveTokenizer("o200k_base")).info.backend, "tiktoken");
+  const dir = join(tempDir("acc-tokenize-"), "my-tok");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(tinyTokenizer()));
+  assert.equal((await resolveTokenizer(dir)).name, "my-tok");
+  await assert.rejects(resolveTokenizer("qwen9"), /tokenizer "qwen9": not one of qwen3, o200k_base, cl100k_base and not a directory/);
+});
