@@ -37,7 +37,7 @@ export const sweAgentImporter = rowsImporter({
     const warnings: string[] = [];
     const config = replayConfig(row.replay_config, warnings);
     const steps = row.trajectory;
-    const { messages, demos } = historyMessages(row.history, steps);
+    const { messages, demos } = historyMessages(row.history);
     if (demos > 0) warnings.push(`dropped ${demos} demonstration message(s) (is_demo)`);
 
     const submission = asString(row.info.submission);
@@ -69,10 +69,9 @@ export const sweAgentImporter = rowsImporter({
   },
 });
 
-function historyMessages(history: unknown[], steps: unknown[]): { messages: DraftMessage[]; demos: number } {
+function historyMessages(history: unknown[]): { messages: DraftMessage[]; demos: number } {
   const messages: DraftMessage[] = [];
   let demos = 0;
-  let assistants = 0;
   let awaitingTextResult = false;
   history.forEach((item, i) => {
     const path = `history[${i}]`;
@@ -96,8 +95,7 @@ function historyMessages(history: unknown[], steps: unknown[]): { messages: Draf
         else messages.push({ role: "user", content, ...common });
         return;
       case "assistant": {
-        const step = steps[assistants++];
-        const calls = assistantCalls(item, isRecord(step) ? step : undefined, path);
+        const calls = assistantCalls(item, path);
         awaitingTextResult = calls.length > 0 && calls.every((c) => c.type === "text");
         messages.push({ role: "assistant", content, reasoning: reasoningOf(item), tool_calls: calls, ...common });
         return;
@@ -114,10 +112,10 @@ function historyMessages(history: unknown[], steps: unknown[]): { messages: Draf
   return { messages, demos };
 }
 
-/** Function calls when the turn has them; otherwise the text action (from history, else from its step). */
-function assistantCalls(item: Record<string, unknown>, step: Record<string, unknown> | undefined, path: string): DraftToolCall[] {
+/** Function calls when the turn has them; otherwise its parsed text action (none after a format error). */
+function assistantCalls(item: Record<string, unknown>, path: string): DraftToolCall[] {
   if (Array.isArray(item.tool_calls) && item.tool_calls.length > 0) return functionCalls(item.tool_calls, `${path}.tool_calls`);
-  const action = asString(item.action) ?? asString(step?.action);
+  const action = asString(item.action);
   return action !== undefined && action.trim() !== "" ? [shellTextCall(action)] : [];
 }
 
