@@ -62,7 +62,7 @@ function renderChart(scoreTable: ScoreTable): string {
   const bins = scoreTable.bins.filter((bin) => bin !== "all");
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (i: number) => MARGIN.left + (bins.length === 1 ? plotWidth / 2 : (i * plotWidth) / (bins.length - 1));
+  const x = (i: number) => MARGIN.left + ((i + 0.5) * plotWidth) / bins.length;
   const y = (score: number) => MARGIN.top + plotHeight * (1 - score);
   const parts: string[] = [];
   for (let tick = 0; tick <= 100; tick += 20) {

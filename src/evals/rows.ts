@@ -1,6 +1,7 @@
+import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { type AsyncBuffer, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
-import { readHead, readLines } from "../io/lines.js";
+import { readLines } from "../io/lines.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
 export class EvalDataError extends Error {
@@ -30,10 +31,7 @@ const PARQUET_MAGIC = "PAR1";
  * A file without a required column fails before any row is read.
  */
 export async function* readDataRows(file: string, columns: ColumnSpec): AsyncGenerator<DataRow> {
-  const head = await readHead(file, 4).catch((error: Error) => {
-    throw new EvalDataError(`${file}: cannot read: ${error.message}`);
-  });
-  if (head.toString("latin1") === PARQUET_MAGIC) yield* parquetRows(file, columns);
+  if ((await fileHead(file, 4)) === PARQUET_MAGIC) yield* parquetRows(file, columns);
   else yield* jsonlRows(file, columns);
 }
 
@@ -83,6 +81,21 @@ async function* jsonlRows(file: string, columns: ColumnSpec): AsyncGenerator<Dat
     }
     yield { row: record, index, where, id: rowId(file, record, index, where) };
     index++;
+  }
+}
+
+async function fileHead(file: string, bytes: number): Promise<string> {
+  try {
+    const handle = await open(file, "r");
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      return buffer.toString("latin1", 0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new EvalDataError(`${file}: cannot read: ${(error as Error).message}`);
   }
 }
 
