@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
+import { EvalDataError } from "../evals/rows.js";
 import { ImportUsageError } from "../import/run.js";
 import { RejectedRecordError } from "../import/write.js";
+import { compileCommand } from "./commands/compile.js";
+import { evalCommand } from "./commands/eval.js";
+import { exportCommand } from "./commands/export.js";
 import { formatsCommand } from "./commands/formats.js";
 import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -15,7 +19,7 @@ function buildProgram(io: CliIo): Command {
     .helpOption("-h, --help")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io)]) {
+  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io)]) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     program.addCommand(command);
   }
@@ -36,6 +40,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (error instanceof UsageError || error instanceof ImportUsageError) {
       io.stderr.write(`acc: ${error.message}\nrun \`acc ${argv[0] ?? ""} --help\` for usage\n`);
       return 2;
+    }
+    if (error instanceof EvalDataError) {
+      io.stderr.write(`acc: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof RejectedRecordError) {
       io.stderr.write(`acc: rejected ${error.message}\n(--on-error fail stops at the first rejected record; nothing was written)\n`);

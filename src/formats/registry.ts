@@ -1,10 +1,42 @@
+import { accTrajectoryImporter } from "./acc-trajectory.js";
 import type { Importer } from "./types.js";
 import { openaiChatImporter } from "./openai-chat.js";
+import { openaiResponsesImporter } from "./openai-responses.js";
+import { anthropicImporter } from "./anthropic.js";
+import { sharegptImporter } from "./sharegpt.js";
+import { reactTextImporter } from "./react-text.js";
 import { tauBenchImporter } from "./tau-bench.js";
+import { sweAgentImporter } from "./swe-agent.js";
+import { miniSweAgentImporter } from "./mini-swe-agent.js";
+import { openhandsV0Importer } from "./openhands-v0.js";
+import { openhandsV1Importer } from "./openhands-v1.js";
+import { tau2BenchImporter } from "./tau2-bench.js";
+import { spiderAgentImporter } from "./spider-agent.js";
+import { miroflowImporter } from "./miroflow.js";
+import { toolbenchImporter } from "./toolbench.js";
+import { searchTagsImporter } from "./search-tags.js";
+import { claudeCodeImporter } from "./claude-code.js";
+import { codexImporter } from "./codex.js";
 
 /** Every importer, in the order that breaks detection ties (more specific formats first). */
 export const importers: readonly Importer[] = [
+  accTrajectoryImporter,
   tauBenchImporter,
+  sweAgentImporter,
+  miniSweAgentImporter,
+  openhandsV0Importer,
+  openhandsV1Importer,
+  tau2BenchImporter,
+  spiderAgentImporter,
+  miroflowImporter,
+  toolbenchImporter,
+  searchTagsImporter,
+  claudeCodeImporter,
+  codexImporter,
+  openaiResponsesImporter,
+  anthropicImporter,
+  reactTextImporter,
+  sharegptImporter,
   openaiChatImporter,
 ];
 
