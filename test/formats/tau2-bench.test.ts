@@ -170,7 +170,7 @@ test("tau2-bench: the simulated user's own calls stay on the user message; the a
 test("tau2-bench: a bad simulation is rejected alone with its path; broken results documents are rejected whole", async () => {
   const dir = tempDir();
   const badName = structuredClone(telecomRun);
-  (badName.messages[2]!.tool_calls as { name: unknown }[])[0]!.name = 7;
+  (badName.messages[2] as unknown as { tool_calls: { name: unknown }[] }).tool_calls[0]!.name = 7;
   const badReward = { ...telecomRun, reward_info: { reward: "1" } };
   const badRole = { ...telecomRun, messages: [message("robot", "hi")] };
   writeFileSync(join(dir, "mixed.json"), JSON.stringify(results([telecomRun, badName, badReward, badRole]), null, 2));
