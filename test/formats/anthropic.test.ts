@@ -46,7 +46,7 @@ test("anthropic: the Messages API messages of a real Claude Code session keep ev
     t.messages.flatMap((m) => (m.extra?.thinking_signatures as string[] | undefined) ?? []),
     thinking.map((b) => b.signature),
   );
-  const rawIds = new Set(messages.flatMap((m) => (m.role === "assistant" && typeof (m as { id?: unknown }).id === "string" ? [(m as { id: string }).id] : [])));
+  const rawIds = new Set(messages.flatMap((m) => (m.role === "assistant" && typeof (m as { id?: unknown }).id === "string" ? [(m as { id?: unknown }).id as string] : [])));
   assert.deepEqual(new Set(t.messages.flatMap((m) => (m.role === "assistant" && m.source_id ? [m.source_id] : []))), rawIds);
   const stringUsers = messages.filter((m) => m.role === "user" && typeof m.content === "string");
   assert.equal(t.messages.filter((m) => m.role === "user").length, stringUsers.length + messages.filter((m) => m.role === "user" && Array.isArray(m.content) && m.content.some((b) => b.type !== "tool_result")).length);
