@@ -47,8 +47,8 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
     const document = JSON.parse(await readDocument(file, limits.maxDocumentBytes)) as unknown;
     return { ok: true, probe: { container: "json", file, document }, input: { container: "json", file, document } };
   } catch (error) {
-    // A JSONL file whose first line is damaged is still JSONL: later lines parse.
-    if (firstParsed !== undefined && isPlainObject((firstParsed as { value: unknown }).value)) {
+    // Not one document but lines that parse on their own (a damaged first line, or rows that are arrays): JSONL.
+    if (firstParsed !== undefined && typeof (firstParsed as { value: unknown }).value === "object") {
       return jsonl(file, headLines, limits);
     }
     if (error instanceof DocumentError) return { ok: false, reject: { locator: {}, code: error.code, reason: error.message } };

@@ -89,3 +89,19 @@ test("--format forces an importer and an unknown one is a usage error", async ()
   await assert.rejects(importAll([file], { format: "nope" }), /unknown format "nope"; known formats: .*openai-chat/);
   await assert.rejects(importAll([join(tempDir(), "missing.jsonl")]), /no such file or directory/);
 });
+
+test("a JSONL file whose lines are arrays (Responses item lists) is read as JSONL, not as one broken document", async () => {
+  const file = join(tempDir(), "items.jsonl");
+  const row = (q: string) =>
+    JSON.stringify([
+      { type: "message", role: "user", content: q },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: `re: ${q}` }] },
+    ]);
+  writeFileSync(file, `${row("a")}\n${row("b")}\n`);
+  const { trajectories, rejects } = await importAll([file]);
+  assert.equal(rejects.length, 0);
+  assert.deepEqual(trajectories.map((t) => [t.source.format, t.source.locator.line, t.final.answer]), [
+    ["openai-responses", 1, "re: a"],
+    ["openai-responses", 2, "re: b"],
+  ]);
+});

@@ -81,6 +81,7 @@ function firstRow(probe: Probe): Record<string, unknown> | undefined {
 }
 
 export function kindOf(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
