@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChatRequest, ChatResult } from "./types.js";
 
@@ -31,58 +31,139 @@ export function requestKey(endpoint: string, request: ChatRequest): string {
 
 export type CachedResult = Omit<ChatResult, "cached" | "attempts">;
 
-interface Entry {
-  version: string;
-  key: string;
-  result: CachedResult;
+interface Location {
+  file: string;
+  offset: number;
+  length: number;
 }
 
+interface Pending {
+  key: string;
+  line: string;
+  done: (error?: unknown) => void;
+}
+
+/** Caches opened by this process, so two caches on one folder never name a pack alike. */
+let instances = 0;
+
+/** Every entry line starts with its key, so the index is built without parsing the answers. */
+const LINE_START = '{"key":"';
+const KEY_LENGTH = 64;
+
 /**
- * Successful answers on disk, one file per request: `<dir>/<key[0:2]>/<key>.json`, written to a temporary
- * name and renamed into place so a crash never leaves a half entry. Only the answer is stored, not the
- * request (prompts can be megabytes) and never the API key.
+ * Successful answers on disk. Entries are written in packs: JSONL files (`<pid>-<time>-<cache>-<n>.jsonl`, one
+ * `{"key", "version", "result"}` line per answer) that appear whole or not at all, being written under a
+ * temporary name and renamed into place. `put` resolves once its pack is in place, so an answer the
+ * caller has seen survives a crash; answers finishing together share a pack (group commit), which keeps
+ * the cost per answer far below a file each. The index of keys is read once, at first use: packs that
+ * another process writes afterwards are seen at the next start. Only answers are stored, never requests
+ * (prompts can be megabytes) nor the API key.
  */
 export class ResponseCache {
-  private readonly madeDirs = new Set<string>();
-  private written = 0;
+  private index: Promise<Map<string, Location>> | undefined;
+  private pending: Pending[] = [];
+  private flushing = false;
+  private packs = 0;
+  private readonly packPrefix = `${process.pid}-${Date.now().toString(36)}-${instances++}`;
 
   constructor(readonly dir: string) {}
 
-  pathOf(key: string): string {
-    return join(this.dir, key.slice(0, 2), `${key}.json`);
-  }
-
-  /** The stored answer, or undefined when absent or unreadable (an unreadable entry is then rewritten). */
+  /** The stored answer, or undefined when absent or unreadable. */
   async get(key: string): Promise<CachedResult | undefined> {
-    let text: string;
+    const location = (await this.loadIndex()).get(key);
+    if (!location) return undefined;
+    const bytes = Buffer.alloc(location.length);
+    const handle = await open(join(this.dir, location.file), "r");
     try {
-      text = await readFile(this.pathOf(key), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
+      await handle.read(bytes, 0, location.length, location.offset);
+    } finally {
+      await handle.close();
     }
     try {
-      const entry = JSON.parse(text) as Entry;
+      const entry = JSON.parse(bytes.toString("utf8")) as { key: string; version: string; result: CachedResult };
       return entry.version === CACHE_VERSION && entry.key === key ? entry.result : undefined;
     } catch {
       return undefined;
     }
   }
 
-  async put(key: string, result: CachedResult): Promise<void> {
-    const shard = join(this.dir, key.slice(0, 2));
-    if (!this.madeDirs.has(shard)) {
-      await mkdir(shard, { recursive: true });
-      this.madeDirs.add(shard);
+  /** Stores an answer; resolves once it is on disk. */
+  put(key: string, result: CachedResult): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
+    const line = `${JSON.stringify({ key, version: CACHE_VERSION, result })}\n`;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ key, line, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.flushing) {
+        this.flushing = true;
+        // one turn of the event loop lets the answers arriving together join the same pack
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.writePack(batch);
+        for (const entry of batch) entry.done();
+      } catch (error) {
+        for (const entry of batch) entry.done(error);
+      }
     }
-    const entry: Entry = { version: CACHE_VERSION, key, result };
-    const temp = join(shard, `.${key}.${process.pid}.${this.written++}.tmp`);
+    this.flushing = false;
+  }
+
+  private async writePack(batch: Pending[]): Promise<void> {
+    const index = await this.loadIndex();
+    await mkdir(this.dir, { recursive: true });
+    const file = `${this.packPrefix}-${this.packs++}.jsonl`;
+    const temp = join(this.dir, `.${file}.tmp`);
+    const text = batch.map((entry) => entry.line).join("");
     try {
-      await writeFile(temp, JSON.stringify(entry));
-      await rename(temp, this.pathOf(key));
+      await writeFile(temp, text);
+      await rename(temp, join(this.dir, file));
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
+    let offset = 0;
+    for (const entry of batch) {
+      const length = Buffer.byteLength(entry.line);
+      if (!index.has(entry.key)) index.set(entry.key, { file, offset, length: length - 1 });
+      offset += length;
+    }
   }
+
+  private loadIndex(): Promise<Map<string, Location>> {
+    this.index ??= readIndex(this.dir);
+    return this.index;
+  }
+}
+
+/** Key → location of every entry in the packs of `dir`; the first pack in name order wins a duplicate key. */
+async function readIndex(dir: string): Promise<Map<string, Location>> {
+  const index = new Map<string, Location>();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return index;
+    throw error;
+  }
+  for (const file of names.filter((name) => name.endsWith(".jsonl") && !name.startsWith(".")).sort()) {
+    const bytes = await readFile(join(dir, file));
+    let offset = 0;
+    while (offset < bytes.length) {
+      let end = bytes.indexOf(10, offset);
+      if (end === -1) end = bytes.length;
+      if (bytes.toString("latin1", offset, offset + LINE_START.length) === LINE_START) {
+        const key = bytes.toString("latin1", offset + LINE_START.length, offset + LINE_START.length + KEY_LENGTH);
+        if (!index.has(key)) index.set(key, { file, offset, length: end - offset });
+      }
+      offset = end + 1;
+    }
+  }
+  return index;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { canonicalJson, requestKey, ResponseCache } from "../../src/llm/cache.js";
+import { type CachedResult, canonicalJson, requestKey, ResponseCache } from "../../src/llm/cache.js";
 import { tempDir } from "../helpers/collect.js";
 
 test("canonical JSON sorts keys at every depth and drops undefined fields", () => {
@@ -27,16 +27,35 @@ test("request key: independent of key order and the stream flag, sensitive to en
   assert.equal(new Set([key, ...variants]).size, variants.length + 1);
 });
 
-test("cache: entries sharded by key prefix, written without leftovers, unreadable entries count as misses", async () => {
+const result = (content: string): CachedResult => ({ content, reasoning: null, tool_calls: [], finish_reason: "stop", usage: null, model: "m", raw: { content } });
+const keyOf = (n: number) => n.toString(16).padStart(64, "0");
+
+test("cache: answers stored together share one pack, are read back by a new cache, and leave no temporary files", async () => {
+  const dir = join(tempDir(), "cache");
+  const cache = new ResponseCache(dir);
+  assert.equal(await cache.get(keyOf(1)), undefined, "a missing folder is an empty cache");
+  await Promise.all(Array.from({ length: 50 }, (_, n) => cache.put(keyOf(n), result(`answer ${n} ü`))));
+  await cache.put(keyOf(50), result("later"));
+  const files = readdirSync(dir);
+  assert.equal(files.length, 2, `one pack for the 50 answers that finished together, one for the later one: ${files}`);
+  assert.ok(files.every((f) => f.endsWith(".jsonl") && !f.startsWith(".")));
+  const lines = files.flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
+  assert.equal(lines.length, 51);
+  const reopened = new ResponseCache(dir);
+  for (let n = 0; n <= 50; n++) assert.deepEqual(await reopened.get(keyOf(n)), result(n === 50 ? "later" : `answer ${n} ü`));
+  assert.deepEqual(await cache.get(keyOf(7)), result("answer 7 ü"), "the writing cache reads its own packs");
+  assert.equal(await reopened.get(keyOf(51)), undefined);
+});
+
+test("cache: a damaged entry is a miss, its neighbours still hit; bad keys are refused", async () => {
   const dir = tempDir();
   const cache = new ResponseCache(dir);
-  const key = "ab".padEnd(64, "0");
-  const result = { content: "x", reasoning: null, tool_calls: [], finish_reason: "stop", usage: null, model: "m", raw: { id: 1 } };
-  assert.equal(await cache.get(key), undefined);
-  await cache.put(key, result);
-  assert.deepEqual(readdirSync(join(dir, "ab")), [`${key}.json`]);
-  assert.deepEqual(await cache.get(key), result);
-  assert.deepEqual(await new ResponseCache(dir).get(key), result, "a new process reads what an earlier one wrote");
-  writeFileSync(cache.pathOf(key), readFileSync(cache.pathOf(key), "utf8").slice(0, 20));
-  assert.equal(await cache.get(key), undefined);
+  await Promise.all([1, 2, 3].map((n) => cache.put(keyOf(n), result(`a${n}`))));
+  const [pack] = readdirSync(dir);
+  const path = join(dir, pack!);
+  writeFileSync(path, readFileSync(path, "utf8").replace('"a2"', '"a2'));
+  const reopened = new ResponseCache(dir);
+  assert.equal(await reopened.get(keyOf(2)), undefined);
+  assert.deepEqual(await reopened.get(keyOf(3)), result("a3"));
+  assert.throws(() => cache.put("../escape", result("x")), /sha256 hex/);
 });

@@ -200,9 +200,10 @@ test("cache: a repeated or resumed run never sends a request twice; failures are
   assert.deepEqual(results.map((r) => r.cached), [true, true, true, false]);
   assert.equal(server.requests.length, 6, "the resumed run paid only for the new request");
   assert.deepEqual(resumed.stats(), { requests: 1, cache_hits: 3, retries: 0, failures: 0, prompt_tokens: 1, completion_tokens: 2 });
-  const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  assert.equal(files.length, 4);
-  assert.ok(files.every((f) => f.name.endsWith(".json") && !f.name.startsWith(".")), "no temporary files left");
+  const files = readdirSync(cacheDir);
+  assert.ok(files.every((f) => f.endsWith(".jsonl") && !f.startsWith(".")), "no temporary files left");
+  const entries = files.flatMap((f) => readFileSync(join(cacheDir, f), "utf8").split("\n").filter(Boolean));
+  assert.equal(entries.length, 4, "one entry per distinct successful request");
 });
 
 test("concurrency limit: the server never sees more requests in flight than allowed", async () => {
