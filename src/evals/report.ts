@@ -119,10 +119,11 @@ export function formatCell(value: Cell): string {
 /** The closing report: counts, then every table. */
 export function renderSummary(summary: EvalSummary): string {
   const { counts } = summary;
+  const reused = [counts.resumed ? `${counts.resumed} resumed` : "", counts.cached ? `${counts.cached} from cache` : ""].filter(Boolean);
   const lines = [
     `${summary.eval}${summary.model ? ` · ${summary.model}` : ""}: ${counts.graded} of ${counts.items} items graded` +
       `${counts.failed ? `, ${counts.failed} failed` : ""}${counts.missing ? `, ${counts.missing} without a response` : ""}` +
-      ` (${counts.resumed} resumed, ${counts.cached} from cache)`,
+      `${reused.length ? ` (${reused.join(", ")})` : ""}`,
   ];
   if (counts.unmatched_responses) lines.push(`warning: ${counts.unmatched_responses} responses have ids that are not items of the data`);
   if (counts.failed || counts.missing) lines.push("warning: means cover graded items only");

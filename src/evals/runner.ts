@@ -63,7 +63,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const done = new Map<number, ResultRecord>();
   const failures = new Map<number, Failure>();
   const seen = new Set<string>();
-  const journal = await ResultsJournal.open(files.results);
+  const journal = "client" in answers ? await ResultsJournal.open(files.results) : undefined;
   const abort = new AbortController();
   const concurrency = options.concurrency ?? 16;
   // every request in flight listens to this one signal
@@ -105,7 +105,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
     done.set(position, record);
     counts.graded++;
-    if (fresh) await journal.append(record);
+    if (fresh) await journal?.append(record);
   };
 
   const queue = numbered(options.items);
@@ -130,7 +130,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       }),
     ),
   );
-  await journal.close();
+  await journal?.close();
   const failed = settled.find((outcome) => outcome.status === "rejected");
   if (failed) throw failed.reason;
 
