@@ -16,7 +16,7 @@ export interface Conversation {
  * - A `compact_boundary` has `parentUuid: null`; the walk continues at its `logicalParentUuid`, or, when
  *   that line is not in the file, at the last conversation line before the boundary. A parent uuid that
  *   is missing from the file (a damaged line, or a sub-agent's context that lives in the main session)
- *   is bridged the same way.
+ *   and a line with no `parentUuid` field at all are bridged the same way.
  * - Lines off the chain are kept when they belong to it: more blocks of an assistant message on the
  *   chain (same `message.id`) and results of its parallel tool calls. Anything else off the chain is an
  *   abandoned branch (a rewind) and is dropped, counted per branch.
@@ -62,8 +62,8 @@ function walkChain(leaf: SessionNode, byUuid: Map<string, SessionNode>, conversa
   while (current !== undefined && !chain.has(current)) {
     chain.add(current);
     const logical: unknown = current.kind === "boundary" ? current.record?.logicalParentUuid : undefined;
-    const parentId: string | null = current.parentUuid ?? (typeof logical === "string" ? logical : null);
-    const parent: SessionNode | undefined = parentId === null ? undefined : byUuid.get(parentId);
+    const parentId: string | null | undefined = current.parentUuid ?? (typeof logical === "string" ? logical : current.parentUuid);
+    const parent: SessionNode | undefined = typeof parentId === "string" ? byUuid.get(parentId) : undefined;
     if (parent !== undefined) current = parent;
     else if (parentId !== null || current.kind === "boundary") current = lastBefore(current.line, conversation, chain);
     else current = undefined;
@@ -71,12 +71,16 @@ function walkChain(leaf: SessionNode, byUuid: Map<string, SessionNode>, conversa
   return chain;
 }
 
-/** The last conversation line before `line` that is not on the chain yet. */
+/** The last conversation line before `line` that is not on the chain yet (`conversation` is in file order). */
 function lastBefore(line: number, conversation: SessionNode[], chain: Set<SessionNode>): SessionNode | undefined {
-  for (let i = conversation.length - 1; i >= 0; i--) {
-    const node = conversation[i]!;
-    if (node.line < line && !chain.has(node)) return node;
+  let low = 0;
+  let high = conversation.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (conversation[mid]!.line < line) low = mid + 1;
+    else high = mid;
   }
+  for (let i = low - 1; i >= 0; i--) if (!chain.has(conversation[i]!)) return conversation[i];
   return undefined;
 }
 
@@ -112,7 +116,7 @@ function branchRoot(node: SessionNode, byUuid: Map<string, SessionNode>, kept: S
   let root = node;
   const visited = new Set<SessionNode>([node]);
   for (;;) {
-    const parent = root.parentUuid === null ? undefined : byUuid.get(root.parentUuid);
+    const parent = typeof root.parentUuid === "string" ? byUuid.get(root.parentUuid) : undefined;
     if (parent === undefined || kept.has(parent) || visited.has(parent)) return root;
     visited.add(parent);
     root = parent;

@@ -6,7 +6,8 @@ import type { ImportItem, JsonLine } from "./types.js";
 export interface SessionNode {
   line: number;
   uuid: string | undefined;
-  parentUuid: string | null;
+  /** null: a root; undefined: the line names no parent at all (linked to the line before it). */
+  parentUuid: string | null | undefined;
   /** `user` / `assistant` carry conversation; `boundary` is a compact_boundary; `other` only links the tree. */
   kind: "user" | "assistant" | "boundary" | "other";
   isSidechain: boolean;
@@ -70,7 +71,7 @@ export async function readSessionLines(lines: AsyncIterable<JsonLine>): Promise<
     result.nodes.push({
       line: entry.line,
       uuid,
-      parentUuid: typeof record.parentUuid === "string" ? record.parentUuid : null,
+      parentUuid: typeof record.parentUuid === "string" || record.parentUuid === null ? record.parentUuid : undefined,
       kind,
       isSidechain: record.isSidechain === true,
       ...(kind === "other" ? {} : { record }),

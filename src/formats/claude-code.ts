@@ -48,9 +48,15 @@ function sessionItem(file: string, lines: SessionLines): ImportItem {
     return { kind: "reject", locator: {}, scope: "record", code: "wrong-shape", reason };
   }
 
-  const warnings = conversation.dropped.branches.map(
-    (branch) => `dropped an abandoned branch (rewind) of ${branch.messages} message lines starting at line ${branch.line}: not on the uuid chain that ends at the last message`,
-  );
+  const warnings: string[] = [];
+  const { branches } = conversation.dropped;
+  if (branches.length > 0) {
+    const lines = branches.reduce((n, branch) => n + branch.messages, 0);
+    const starts = branches.slice(0, 10).map((branch) => branch.line).join(", ");
+    warnings.push(
+      `dropped ${lines} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
+    );
+  }
   if (conversation.dropped.otherSide > 0) {
     warnings.push(`dropped ${conversation.dropped.otherSide} ${session.isSidechain === true ? "main-session" : "sidechain"} message lines stored in this file`);
   }

@@ -1,5 +1,5 @@
 import type { TrajectoryEvent } from "../records/trajectory.js";
-import { ShapeError } from "./common/rows.js";
+import { kindOf, ShapeError } from "./common/rows.js";
 import { contentToText, isRecord, parseArguments, without } from "./common/text.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
@@ -176,7 +176,7 @@ function jsonOrNull(text: string): unknown {
 }
 
 function requireString(value: unknown, field: string): string {
-  if (typeof value !== "string") throw new ShapeError(`${field}: expected a string, got ${value === null ? "null" : typeof value}`);
+  if (typeof value !== "string") throw new ShapeError(`${field}: expected a string, got ${value === undefined ? "nothing" : kindOf(value)}`);
   return value;
 }
 

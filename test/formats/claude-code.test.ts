@@ -205,7 +205,7 @@ test("claude-code: a rewind branch off the uuid chain is dropped with a warning;
   assert.deepEqual(t.messages.map((m) => m.content), ["first request", "ok", "edited follow-up", "final answer"]);
   assert.equal(t.final.answer, "final answer");
   assert.equal(t.warnings?.length, 1);
-  assert.match(t.warnings![0]!, /abandoned branch .* 2 message lines starting at line 3/);
+  assert.match(t.warnings![0]!, /dropped 2 message lines on 1 abandoned branches .* starting at line 3$/);
 });
 
 test("claude-code: parallel tool calls hanging off hook lines keep both blocks and both results", async () => {
@@ -231,6 +231,18 @@ test("claude-code: parallel tool calls hanging off hook lines keep both blocks a
   ]);
   assert.equal(t.warnings, undefined);
   assert.deepEqual(t.extra.skipped_lines, { progress: 1 });
+});
+
+test("claude-code: lines with no parentUuid field (forced format) are read in file order", async () => {
+  const bare = (type: string, message: Raw) => ({ type, sessionId: "s1", message });
+  const file = writeSession([
+    bare("user", { role: "user", content: "hello" }),
+    bare("assistant", { id: "m1", role: "assistant", content: [text("hi")] }),
+    bare("user", { role: "user", content: "bye" }),
+  ]);
+  const { trajectories, rejects } = await importAll([file], { format: "claude-code" });
+  assert.deepEqual(rejects, []);
+  assert.deepEqual(trajectories[0]!.messages.map((m) => m.content), ["hello", "hi", "bye"]);
 });
 
 test("claude-code: injected context is not the task question; a compact summary that opens a session is an event", async () => {

@@ -196,20 +196,20 @@ test("codex: local shell and web search calls, a truncated last line, an unknown
     item(message("user", "what is in /tmp?")),
     item({ type: "web_search_call", id: "ws_1", status: "completed", action: { type: "search", query: "tmp" } }),
     item({ type: "local_shell_call", call_id: "sh_1", status: "completed", action: { type: "exec", command: ["ls", "/tmp"] } }),
-    item({ type: "function_call_output", call_id: "sh_1", output: "a.txt" }),
+    item({ type: "function_call_output", call_id: "sh_1", output: { content: "ls: /tmp: Permission denied", success: false } }),
     item({ type: "mystery_item", text: "?" }),
     item({ type: "function_call", call_id: "bad" }),
     full.slice(0, 40),
   ]);
   const { trajectories, rejects } = await importAll([file]);
   assert.deepEqual(rejects.map((r) => [r.scope, r.locator.line, r.code]), [["line", 7, "wrong-shape"], ["line", 8, "invalid-json"]]);
-  assert.match(rejects[0]!.reason, /function_call item: name: expected a string/);
+  assert.equal(rejects[0]!.reason, "function_call item: name: expected a string, got nothing");
   const t = trajectories[0]!;
   assert.deepEqual(calls(t).map((c) => [c.id, c.name, c.type, c.raw_arguments, c.arguments]), [
     ["ws_1", "web_search", "server", null, { type: "search", query: "tmp" }],
     ["sh_1", "local_shell", "shell", null, { type: "exec", command: ["ls", "/tmp"] }],
   ]);
-  assert.deepEqual(tools(t).map((m) => m.role === "tool" && [m.call_id, m.pairing]), [["sh_1", "id"]]);
+  assert.deepEqual(tools(t).map((m) => m.role === "tool" && [m.call_id, m.pairing, m.content, m.is_error]), [["sh_1", "id", "ls: /tmp: Permission denied", true]]);
   assert.deepEqual(t.warnings, ["skipped 1 response items of unknown type mystery_item"]);
   assert.deepEqual(t.source.locator, { line: 1, line_end: 8 });
 });
