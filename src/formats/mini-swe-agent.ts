@@ -17,7 +17,7 @@ const ACTION_BLOCK = /```(?:bash|mswea_bash_command)[ \t]*\n([\s\S]*?)\n```/g;
 /** The command that ends a run; its output (after the marker line) is the submission. */
 const SUBMIT_MARKER = /\b(?:COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT)\b/;
 const RETURN_CODE = /^\s*<returncode>-?\d+<\/returncode>/;
-const MESSAGE_MAPPED = ["role", "content", "tool_calls", "tool_call_id", "extra", "reasoning_content", "function_call"];
+const MESSAGE_MAPPED = ["role", "content", "tool_calls", "tool_call_id", "extra", "reasoning_content"];
 /**
  * `extra.actions` restates the calls, `raw_output` the observation text (kept only when the observation
  * elided part of it), `response` the raw LiteLLM completion: its message repeats this one, so only its

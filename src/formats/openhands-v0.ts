@@ -94,6 +94,8 @@ export function evalRowFields(
   const submitted = patch !== undefined && looksLikePatch(patch) ? patch : null;
   const report = isRecord(testResult.report) ? testResult.report : {};
   const resolved = typeof report.resolved === "boolean" ? report.resolved : undefined;
+  // The patch is the submission; kept once.
+  const testRest = submitted !== null ? without(testResult, ["git_patch"]) : row.test_result;
   const instructionShown = draft.messages.some((m) => m.role === "user" && m.content === row.instruction);
   return {
     task: taskOf(row, instance),
@@ -103,8 +105,9 @@ export function evalRowFields(
       ...(resolved !== undefined ? { success: resolved, label_source: "test_result.report.resolved" } : {}),
     },
     extra: withoutSecrets({
-      ...without(row, ["history", "instance", "instance_id", "llm_completions", ...(instructionShown ? ["instruction"] : [])]),
+      ...without(row, ["history", "instance", "instance_id", "llm_completions", "test_result", ...(instructionShown ? ["instruction"] : [])]),
       ...(Object.keys(instance).length > 0 ? { instance: without(instance, ["problem_statement"]) } : {}),
+      ...(testRest !== undefined && !(isRecord(testRest) && Object.keys(testRest).length === 0) ? { test_result: testRest } : {}),
       ...(submitted !== null && final?.answer ? { finish_answer: final.answer } : {}),
     }) as Record<string, unknown>,
   };

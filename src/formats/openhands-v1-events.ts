@@ -10,7 +10,6 @@ const BOOKKEEPING = new Set([
   "CondensationRequest",
   "PauseEvent",
   "ConversationStateUpdateEvent",
-  "ConversationErrorEvent",
   "LLMCompletionLogEvent",
   "TokenEvent",
   "StreamingDeltaEvent",
@@ -63,6 +62,10 @@ export class V1Conversation {
         break;
       case "Condensation":
         this.condensation(event);
+        break;
+      case "ConversationErrorEvent":
+        // The run stopped on an error the model never saw: worth a warning, not a message.
+        this.warnings.push(`conversation error${typeof event.code === "string" ? ` ${event.code}` : ""}: ${asString(event.detail) ?? "no detail"}`);
         break;
       case "CondensationSummaryEvent":
         this.events.push({ kind: "summary", message_index: this.messages.length, summary: asString(event.summary) ?? null, marker: "condensation_summary", ...timestampOf(event) });
