@@ -53,8 +53,12 @@ function convertTcResult(row: Record<string, unknown>, locator: Locator): Trajec
     ...(duplicate || row.final_messages === undefined
       ? {}
       : { warnings: ["final_messages does not mirror conversation turn by turn; kept under extra"] }),
-    extra: without(row, ["conversation", ...(duplicate ? ["final_messages"] : []), "instance_id"]),
+    extra: without(row, ["conversation", ...(duplicate ? ["final_messages"] : []), ...(hasInstanceId(row) ? ["instance_id"] : [])]),
   };
+}
+
+function hasInstanceId(row: Record<string, unknown>): boolean {
+  return typeof row.instance_id === "string" || typeof row.instance_id === "number";
 }
 
 /** Tool turns start `EXECUTION RESULT of [tool]:`; the framework's error path stores the Python repr of an error dict. */
@@ -86,7 +90,7 @@ function tcTask(row: Record<string, unknown>, messages: DraftMessage[]): Partial
     .map((call) => SQL_TOOL.exec(call.name)?.[1])
     .find((e) => e !== undefined);
   return {
-    ...(typeof row.instance_id === "string" ? { instance_id: row.instance_id } : {}),
+    ...(hasInstanceId(row) ? { instance_id: String(row.instance_id) } : {}),
     ...(question !== undefined ? { question: question.trim(), question_origin: "extracted_from_template" as const } : {}),
     ...(dbId !== undefined ? { database: { db_id: dbId, ...(engine !== undefined ? { engine } : {}) } } : {}),
   };
