@@ -35,11 +35,13 @@ export function turnsToMessages(turns: RawTurn[]): { messages: DraftMessage[]; w
       return;
     }
     const segments = scanStream(turn.text);
-    for (const s of segments) {
-      if ((s.kind === "call" || s.kind === "result") && !s.closed) warnings.push(`turn ${index}: an unclosed ${s.tag} tag runs to the end of the turn`);
+    const results = turn.role === "user" ? resultsOnly(segments) : undefined;
+    if (turn.role === "assistant" || results !== undefined) {
+      for (const s of segments) {
+        if ((s.kind === "call" || s.kind === "result") && !s.closed) warnings.push(`turn ${index}: an unclosed ${s.tag} tag runs to the end of the turn`);
+      }
     }
     if (turn.role === "user") {
-      const results = resultsOnly(segments);
       if (results === undefined) messages.push({ role: "user", content: turn.text, ...carried });
       else {
         dialect ??= dialectOf(turn.text);

@@ -147,7 +147,7 @@ test("search-tags (Search-o1): special-marker searches and clicks inside the rea
 
 test("search-tags: a reasoning block opened by the prompt, an unclosed result, and nested braces in \\boxed{}", async () => {
   const row = {
-    prompt: "<|im_start|>user\nQuestion: 2+2?<|im_end|>\n<|im_start|>assistant\n<think>\n",
+    prompt: "<|im_start|>user\nUse <search> when unsure. Question: 2+2?<|im_end|>\n<|im_start|>assistant\n<think>\n",
     response: "Work it out.\n</think>\n<search>2+2</search>\n\n<information>Doc 1(Title: Sum) The answer is \\boxed{{4}}",
   };
   const { trajectories } = await importAll([writeRows([row])]);
@@ -155,7 +155,9 @@ test("search-tags: a reasoning block opened by the prompt, an unclosed result, a
   assert.deepEqual(roles(t), ["user", "assistant", "tool"]);
   const assistant = t.messages[1]!;
   assert.ok(assistant.role === "assistant" && assistant.reasoning === "Work it out." && assistant.content === null);
-  assert.ok(t.warnings?.some((w) => w.includes("unclosed information")));
+  // Only the agent's unclosed result is reported, not the user prompt's mention of <search>.
+  assert.deepEqual(t.warnings, ["turn 1: an unclosed information tag runs to the end of the turn"]);
+  assert.equal(t.task.question, "2+2?");
   assert.equal(resultsOf(t)[0]!.content, "Doc 1(Title: Sum) The answer is \\boxed{{4}}");
   assert.equal(t.final.kind, "none", "a box inside a search result is not the agent's answer");
 
