@@ -8,6 +8,7 @@ import { type MrcrItem, mrcrEval } from "./mrcr.js";
 import { textFileReplies } from "./mrcr-text.js";
 import type { CoarseSplit, EvalCounts } from "./report.js";
 import { type AnswerSource, type EvalRunResult, runEval } from "./runner.js";
+import { o200k } from "./tokens.js";
 import type { EvalKind, EvalName } from "./types.js";
 
 export interface EvaluateOptions {
@@ -43,7 +44,8 @@ function mrcrDefinition(): Definition<MrcrItem> {
     kind: mrcrEval(),
     async generate(spec) {
       const source = spec.source === undefined ? undefined : await textFileReplies(spec.source);
-      return generateMrcr({ seed: spec.seed, tokens: spec.sizes, perSize: spec.perSize, needles: spec.needles, ...(source ? { source } : {}) });
+      const tokenizer = await o200k();
+      return generateMrcr({ seed: spec.seed, tokens: spec.sizes, perSize: spec.perSize, needles: spec.needles, tokenizer, ...(source ? { source } : {}) });
     },
   };
 }

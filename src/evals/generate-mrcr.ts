@@ -1,7 +1,8 @@
 import { Random } from "../random.js";
 import type { MrcrItem, MrcrMessage } from "./mrcr.js";
 import { builtinReplies, MRCR_FORMATS, MRCR_TOPICS, type ReplySource } from "./mrcr-text.js";
-import { countO200k } from "./tokens.js";
+import type { Tokenizer } from "../tokenize/types.js";
+import { countTokens } from "./tokens.js";
 
 export const MRCR_NEEDLES = [2, 4, 8] as const;
 
@@ -14,6 +15,8 @@ export interface MrcrGenerateOptions {
   needles?: readonly number[];
   /** Where assistant turns come from (default: the built-in source, no model needed). */
   source?: ReplySource;
+  /** o200k_base (see tokens.ts: o200k()). */
+  tokenizer: Pick<Tokenizer, "count">;
 }
 
 interface Key {
@@ -52,13 +55,13 @@ export function* generateMrcr(options: MrcrGenerateOptions): Generator<MrcrItem>
     for (const needles of options.needles ?? MRCR_NEEDLES) {
       for (let i = 0; i < options.perSize; i++) {
         const random = new Random(options.seed, `mrcr/${needles}/${tokens}/${i}`);
-        yield { id: `mrcr-gen-s${options.seed}-${needles}n-${tokens}-${i}`, ...generateOne(random, source, needles, tokens) };
+        yield { id: `mrcr-gen-s${options.seed}-${needles}n-${tokens}-${i}`, ...generateOne(random, source, options.tokenizer, needles, tokens) };
       }
     }
   }
 }
 
-function generateOne(random: Random, source: ReplySource, needles: number, targetTokens: number): Omit<MrcrItem, "id"> {
+function generateOne(random: Random, source: ReplySource, tokenizer: Pick<Tokenizer, "count">, needles: number, targetTokens: number): Omit<MrcrItem, "id"> {
   if (!Number.isInteger(needles) || needles < 1) throw new RangeError(`needle counts must be positive integers, got ${needles}`);
   const key = randomKey(random);
   const needleReplies: string[] = [];
@@ -72,7 +75,7 @@ function generateOne(random: Random, source: ReplySource, needles: number, targe
   const preamble = preambleText(random, source, key);
   const final = finalQuestion(prefix, k, key);
   const answer = prefix + needleReplies[k - 1];
-  const fixed = countO200k([preamble, final, answer, ...needleReplies.flatMap((reply) => [ask(key), reply])]);
+  const fixed = countTokens(tokenizer, [preamble, final, answer, ...needleReplies.flatMap((reply) => [ask(key), reply])]);
   if (fixed > targetTokens) {
     throw new RangeError(`an MRCR instance with ${needles} needles needs at least ${fixed} tokens here, more than the target of ${targetTokens}`);
   }
@@ -81,7 +84,7 @@ function generateOne(random: Random, source: ReplySource, needles: number, targe
   for (;;) {
     const other = distractorKey(random, key);
     const reply = source.reply(random, other.format, other.topic);
-    const cost = countO200k([ask(other), reply]);
+    const cost = countTokens(tokenizer, [ask(other), reply]);
     if (cost > remaining) break;
     distractors.push([other, reply]);
     remaining -= cost;

@@ -8,11 +8,14 @@ import { generateMrcr } from "../../src/evals/generate-mrcr.js";
 import { graphwalksEval } from "../../src/evals/graphwalks.js";
 import { mrcrEval } from "../../src/evals/mrcr.js";
 import type { EvalSummary } from "../../src/evals/report.js";
+import { o200k } from "../../src/evals/tokens.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 
+const tokenizer = await o200k();
+
 const MRCR_SPEC = "generated:sizes=5000,per-size=2,needles=2+4,seed=3";
-const mrcrItems = [...generateMrcr({ seed: "3", tokens: [5000], perSize: 2, needles: [2, 4] })];
+const mrcrItems = [...generateMrcr({ tokenizer, seed: "3", tokens: [5000], perSize: 2, needles: [2, 4] })];
 
 test("acc eval mrcr on generated data against an endpoint: table on stdout, results, summary and report written", async () => {
   const golds = new Map(mrcrItems.map((item) => [item.messages.at(-1)!.content, item.answer]));

@@ -12,8 +12,11 @@ import { generateMrcr } from "../../src/evals/generate-mrcr.js";
 import { graphwalksEval } from "../../src/evals/graphwalks.js";
 import { mrcrEval } from "../../src/evals/mrcr.js";
 import { EvalDataError } from "../../src/evals/rows.js";
+import { o200k } from "../../src/evals/tokens.js";
 import { tempDir } from "../helpers/collect.js";
 import { pythonMissing, pythonWith } from "../helpers/python.js";
+
+const tokenizer = await o200k();
 
 const mrcr = mrcrEval();
 const graphwalks = graphwalksEval();
@@ -24,7 +27,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const mrcrItems = () => [...generateMrcr({ seed: 4, tokens: [3000], perSize: 9, needles: [2] })];
+const mrcrItems = () => [...generateMrcr({ tokenizer, seed: 4, tokens: [3000], perSize: 9, needles: [2] })];
 
 /** MRCR rows as the official Parquet holds them: strings and int64 columns, several row groups. */
 function writeMrcrParquet(path: string, rows: Record<string, unknown>[], options: { rowGroupSize: number; withId?: boolean; codec?: "SNAPPY" | "UNCOMPRESSED" }) {

@@ -7,9 +7,12 @@ import { get_encoding } from "tiktoken";
 import { generateMrcr } from "../../src/evals/generate-mrcr.js";
 import { gradeMrcr, type MrcrItem } from "../../src/evals/mrcr.js";
 import { textFileReplies } from "../../src/evals/mrcr-text.js";
+import { o200k } from "../../src/evals/tokens.js";
 import { Random } from "../../src/random.js";
 import { tempDir } from "../helpers/collect.js";
 import { pythonMissing, pythonWith } from "../helpers/python.js";
+
+const tokenizer = await o200k();
 
 test("grading: the prefix must open the response exactly; it is stripped once from both; then the SequenceMatcher ratio", () => {
   const answer = "Ab12345678**Verse 1**\nsome lines";
@@ -40,7 +43,7 @@ with open(sys.argv[1], encoding="utf-8") as f:
 `;
 
 test("realistic responses (right, wrong needle, cut, edited, padded) grade exactly as the card's Python grader", { skip: pythonMissing() }, () => {
-  const items = [...generateMrcr({ seed: 3, tokens: [4000], perSize: 8, needles: [2, 4] })];
+  const items = [...generateMrcr({ tokenizer, seed: 3, tokens: [4000], perSize: 8, needles: [2, 4] })];
   const random = new Random(3, "mrcr-grader-parity");
   const cases: [string, string, string][] = [];
   for (const item of items) {
@@ -100,7 +103,7 @@ function checkShape(item: MrcrItem, targetTokens: number, encode: (text: string)
 test("generated instances with 2, 4 and 8 needles have the MRCR shape, exact gold and fill their token target", () => {
   const encoding = get_encoding("o200k_base");
   const encode = (text: string) => encoding.encode(text, [], []).length;
-  const items = [...generateMrcr({ seed: 9, tokens: [6000, 16384], perSize: 2 })];
+  const items = [...generateMrcr({ tokenizer, seed: 9, tokens: [6000, 16384], perSize: 2 })];
   assert.deepEqual(items.map((i) => i.n_needles), [2, 2, 4, 4, 8, 8, 2, 2, 4, 4, 8, 8]);
   for (const item of items) checkShape(item, Number(/-(\d+)-\d+$/.exec(item.id)![1]), encode);
   encoding.free();
@@ -108,10 +111,10 @@ test("generated instances with 2, 4 and 8 needles have the MRCR shape, exact gol
 
 test("generation is reproducible by seed; too small a target is refused", () => {
   const options = { tokens: [4000], perSize: 2, needles: [4] };
-  const a = [...generateMrcr({ seed: "s", ...options })];
-  assert.deepEqual(a, [...generateMrcr({ seed: "s", ...options })]);
-  assert.notDeepEqual(a[0]!.messages, [...generateMrcr({ seed: "t", ...options })][0]!.messages);
-  assert.throws(() => [...generateMrcr({ seed: 1, tokens: [300], perSize: 1, needles: [8] })], /needs at least \d+ tokens/);
+  const a = [...generateMrcr({ tokenizer, seed: "s", ...options })];
+  assert.deepEqual(a, [...generateMrcr({ tokenizer, seed: "s", ...options })]);
+  assert.notDeepEqual(a[0]!.messages, [...generateMrcr({ tokenizer, seed: "t", ...options })][0]!.messages);
+  assert.throws(() => [...generateMrcr({ tokenizer, seed: 1, tokens: [300], perSize: 1, needles: [8] })], /needs at least \d+ tokens/);
 });
 
 test("a user text source: replies are runs of its paragraphs (astral characters counted as one in n_chars)", async () => {
@@ -121,7 +124,7 @@ test("a user text source: replies are runs of its paragraphs (astral characters 
   writeFileSync(file, `${paragraphs.join("\n\n")}\n`);
   const source = await textFileReplies(file);
   const encoding = get_encoding("o200k_base");
-  const items = [...generateMrcr({ seed: 2, tokens: [5000], perSize: 1, source })];
+  const items = [...generateMrcr({ tokenizer, seed: 2, tokens: [5000], perSize: 1, source })];
   for (const item of items) {
     checkShape(item, 5000, (text) => encoding.encode(text, [], []).length);
     for (const reply of item.messages.filter((m) => m.role === "assistant")) {
@@ -135,5 +138,5 @@ test("a user text source: replies are runs of its paragraphs (astral characters 
   await assert.rejects(textFileReplies(join(dir, "blank.txt")), /blank\.txt: no paragraphs/);
   writeFileSync(join(dir, "one.txt"), "only one paragraph");
   const one = await textFileReplies(join(dir, "one.txt"));
-  assert.throws(() => [...generateMrcr({ seed: 1, tokens: [5000], perSize: 1, needles: [2], source: one })], /fewer than 2 distinct replies/);
+  assert.throws(() => [...generateMrcr({ tokenizer, seed: 1, tokens: [5000], perSize: 1, needles: [2], source: one })], /fewer than 2 distinct replies/);
 });
