@@ -1,0 +1,130 @@
+import { spawn } from "node:child_process";
+
+/** A git command that failed: names the command, the repository and what git said. */
+export class GitError extends Error {
+  override name = "GitError";
+  constructor(
+    readonly command: string,
+    readonly repo: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    const said = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ");
+    super(`\`${command}\` failed in ${repo} (exit ${exitCode ?? "signal"})${said ? `: ${said}` : ""}`);
+  }
+}
+
+/**
+ * Settings that make git's output stable whatever the user's configuration: no pager, colour, quoting of
+ * non-ASCII paths, signature lines in logs, mnemonic or missing a/ b/ prefixes. (Commands that print
+ * patches also pass --no-ext-diff and --no-textconv.)
+ */
+const STABLE_CONFIG = [
+  "core.quotepath=off",
+  "core.pager=cat",
+  "color.ui=false",
+  "log.showSignature=false",
+  "diff.noprefix=false",
+  "diff.mnemonicPrefix=false",
+  "diff.relative=false",
+].flatMap((setting) => ["-c", setting]);
+
+const STABLE_ENV = { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_NO_REPLACE_OBJECTS: "1" };
+
+/** Shortens long argument lists (blame ranges, many paths) for error messages. */
+function describeCommand(args: readonly string[]): string {
+  const shown = args.length > 12 ? [...args.slice(0, 12), `… (${args.length - 12} more)`] : args;
+  return `git ${shown.join(" ")}`;
+}
+
+export interface RunOptions {
+  /** Bytes written to git's stdin. */
+  input?: string | Buffer;
+  /** Exit codes that are not failures (default: only 0). */
+  okExitCodes?: readonly number[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+/** The git CLI run against one repository (`git -C <repo>`), with output parsed by the caller. */
+export class Git {
+  constructor(readonly repo: string) {}
+
+  /** Runs git to completion and returns stdout; for commands with small output. */
+  async output(args: readonly string[], options: RunOptions = {}): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.stream(args, options)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  async text(args: readonly string[], options: RunOptions = {}): Promise<string> {
+    return (await this.output(args, options)).toString("utf8");
+  }
+
+  /** Runs git and returns its exit code; stdout is discarded. For yes/no questions such as `cat-file -e`. */
+  async status(args: readonly string[]): Promise<number> {
+    const child = spawn("git", ["-C", this.repo, ...STABLE_CONFIG, ...args], {
+      env: { ...process.env, ...STABLE_ENV },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    return new Promise((resolve, reject) => {
+      child.on("error", (error) => reject(new GitError(describeCommand(args), this.repo, null, error.message)));
+      child.on("close", (code) => resolve(code ?? -1));
+    });
+  }
+
+  /**
+   * Streams git's stdout chunk by chunk (never buffering the whole output). Throws a GitError naming the
+   * command and repository once the stream ends if git exited with a failure code.
+   */
+  async *stream(args: readonly string[], options: RunOptions = {}): AsyncGenerator<Buffer> {
+    const command = describeCommand(args);
+    const child = spawn("git", ["-C", this.repo, ...STABLE_CONFIG, ...args], {
+      env: { ...process.env, ...STABLE_ENV, ...options.env },
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (text: string) => {
+      if (stderr.length < 64 * 1024) stderr += text;
+    });
+    let spawnError: Error | undefined;
+    const closed = new Promise<number | null>((resolve) => {
+      child.on("error", (error) => {
+        spawnError = error;
+        resolve(null);
+      });
+      child.on("close", (code) => resolve(code));
+    });
+    if (options.input !== undefined) {
+      child.stdin!.on("error", () => {}); // git may exit before reading all input; its exit code tells
+      child.stdin!.end(options.input);
+    }
+    let finished = false;
+    try {
+      for await (const chunk of child.stdout! as AsyncIterable<Buffer>) yield chunk;
+      finished = true;
+    } finally {
+      if (!finished) child.kill();
+    }
+    const code = await closed;
+    if (spawnError) throw new GitError(command, this.repo, null, spawnError.message);
+    if (!(options.okExitCodes ?? [0]).includes(code ?? -1)) throw new GitError(command, this.repo, code, stderr);
+  }
+}
+
+/** Splits a stream of chunks into records ended by `delimiter` (a trailing record without one is kept). */
+export async function* splitRecords(chunks: AsyncIterable<Buffer>, delimiter: number): AsyncGenerator<Buffer> {
+  let pieces: Buffer[] = [];
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let end = chunk.indexOf(delimiter); end !== -1; end = chunk.indexOf(delimiter, start)) {
+      const tail = chunk.subarray(start, end);
+      yield pieces.length > 0 ? Buffer.concat([...pieces, tail]) : tail;
+      pieces = [];
+      start = end + 1;
+    }
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
+  }
+  if (pieces.length > 0) yield Buffer.concat(pieces);
+}
