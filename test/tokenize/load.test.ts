@@ -55,7 +55,7 @@ test("ids that do not rise with merge rank: falls back to @huggingface/tokenizer
   assert.match(swapped.info.fallbackReason!, /do not rise with merge rank/);
   const qwen3 = await loadQwen3();
   const relabel = (id: number) => (id === a ? b : id === b ? a : id);
-  for (const text of ["    x", "  y", ...fuzzStrings(300, 7)]) assert.deepEqual(swapped.encode(text), qwen3.encode(text).map(relabel), JSON.stringify(text));
+  for (const text of ["    x", "  y", "a\ud800b", ...fuzzStrings(100, 7)]) assert.deepEqual(swapped.encode(text), qwen3.encode(text).map(relabel), JSON.stringify(text));
   assert.equal(swapped.decode(swapped.encode("    indented <think>é")), "    indented <think>é");
 });
 

@@ -91,3 +91,11 @@ test("special tokens: ids and strings from the bundled files; unknown ids are re
   assert.throws(() => qwen3.decode([1, 10_000_000]), /qwen3: token id 10000000 is not in the vocabulary/);
   assert.throws(() => qwen3.decode([-1]), /token id -1/);
 });
+
+test("a lone surrogate counts as U+FFFD, in both implementations", () => {
+  const reference = hfTokenizersEncoder(jsonText);
+  for (const [broken, replaced] of [["a\ud800b", "a\ufffdb"], ["\udc00", "\ufffd"], ["x\ud83d", "x\ufffd"]] as const) {
+    assert.deepEqual(qwen3.encode(broken), qwen3.encode(replaced));
+    assert.deepEqual(reference(broken), qwen3.encode(replaced));
+  }
+});
