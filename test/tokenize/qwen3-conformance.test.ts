@@ -11,9 +11,11 @@ const PYTHON_SUBSET = STRINGS.filter((_, i) => i % 4 === 0);
 
 let qwen3: Tokenizer;
 let jsonText: string;
+let reference: (text: string) => number[];
 before(async () => {
   qwen3 = await loadQwen3();
   jsonText = qwen3TokenizerJsonText();
+  reference = hfTokenizersEncoder(jsonText, qwen3Config());
 });
 
 function firstMismatch(texts: readonly string[], actual: (text: string, i: number) => number[], expected: (text: string, i: number) => number[]) {
@@ -41,7 +43,6 @@ test("the fuzz set covers what it claims: BOM, zero-width, combining marks, CJK,
 
 test("Qwen3 (tiktoken + converted ranks) gives the same ids as @huggingface/tokenizers on 10,000 fuzz strings", () => {
   assert.equal(qwen3.info.backend, "tiktoken-ranks");
-  const reference = hfTokenizersEncoder(jsonText, qwen3Config());
   const { mismatches, first } = firstMismatch(STRINGS, (s) => qwen3.encode(s), reference);
   assert.equal(mismatches, 0, `first mismatch: ${JSON.stringify(first)}`);
   assert.ok(STRINGS.every((s) => qwen3.count(s) === qwen3.encode(s).length));
@@ -58,7 +59,7 @@ test("added tokens are matched before NFC: <think> + U+0338 stays <think>, then 
   const ids = qwen3.encode("<think>\u0338 x");
   assert.equal(ids[0], think);
   assert.equal(qwen3.decode(ids.slice(1)), "\u0338 x");
-  assert.deepEqual(ids, hfTokenizersEncoder(jsonText)("<think>\u0338 x"));
+  assert.deepEqual(ids, reference("<think>\u0338 x"));
   // NFC of the whole string would have composed '>' + U+0338 into U+226F and lost the token.
   assert.ok(!qwen3.encode("<think>\u0338".normalize("NFC")).includes(think));
 });
@@ -93,7 +94,6 @@ test("special tokens: ids and strings from the bundled files; unknown ids are re
 });
 
 test("a lone surrogate counts as U+FFFD, in both implementations", () => {
-  const reference = hfTokenizersEncoder(jsonText);
   for (const [broken, replaced] of [["a\ud800b", "a\ufffdb"], ["\udc00", "\ufffd"], ["x\ud83d", "x\ufffd"]] as const) {
     assert.deepEqual(qwen3.encode(broken), qwen3.encode(replaced));
     assert.deepEqual(reference(broken), qwen3.encode(replaced));
