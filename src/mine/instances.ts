@@ -15,20 +15,21 @@ export interface StagePatch {
  * The gold diff of each stage (base → merge) from a local diff with binary files included (unlike
  * GitHub's .diff), split into code and test patches; undefined for a diff that is not UTF-8 text, which
  * JSON strings cannot carry byte for byte. One `git diff-tree --stdin --always -z --numstat -p --binary`
- * for all pairs: per pair it prints the first sha + NUL, the NUL-terminated numstat rows, a NUL, the patch.
+ * for all pairs: it reads "<commit> <parent>" lines and prints, per line, the commit's sha + NUL, the
+ * NUL-terminated numstat rows of parent → commit, a NUL, then the patch.
  */
 export async function readStagePatches(git: Git, pairs: readonly (readonly [string, string])[]): Promise<(StagePatch | undefined)[]> {
   if (pairs.length === 0) return [];
   const args = ["diff-tree", "--stdin", "--always", "-z", "--numstat", "-p", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv"];
-  const output = await git.output(args, { input: pairs.map(([base, merge]) => `${base} ${merge}\n`).join("") });
+  const output = await git.output(args, { input: pairs.map(([base, merge]) => `${merge} ${base}\n`).join("") });
   const fail = (message: string): never => {
     throw new Error(`cannot parse \`git diff-tree --stdin -z --numstat -p\` output in ${git.repo}: ${message}`);
   };
   const patches: (StagePatch | undefined)[] = [];
   let pos = 0;
-  for (const [base] of pairs) {
+  for (const [base, merge] of pairs) {
     const headerEnd = output.indexOf(0, pos);
-    if (headerEnd === -1 || output.toString("latin1", pos, headerEnd) !== base) fail(`expected the diff of ${base} at byte ${pos}`);
+    if (headerEnd === -1 || output.toString("latin1", pos, headerEnd) !== merge) fail(`expected the diff of ${base}..${merge} at byte ${pos}`);
     pos = headerEnd + 1;
     const paths: string[] = [];
     for (let end = output.indexOf(0, pos); end !== -1 && output.subarray(pos, end).includes(9 /* TAB */); end = output.indexOf(0, pos)) {
