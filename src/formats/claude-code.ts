@@ -51,10 +51,10 @@ function sessionItem(file: string, lines: SessionLines): ImportItem {
   const warnings: string[] = [];
   const { branches } = conversation.dropped;
   if (branches.length > 0) {
-    const lines = branches.reduce((n, branch) => n + branch.messages, 0);
+    const dropped = branches.reduce((n, branch) => n + branch.messages, 0);
     const starts = branches.slice(0, 10).map((branch) => branch.line).join(", ");
     warnings.push(
-      `dropped ${lines} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
+      `dropped ${dropped} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
     );
   }
   if (conversation.dropped.otherSide > 0) {
