@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
-import { requestKey, ResponseCache } from "./cache.js";
+import { type CachedResult, requestKey, ResponseCache } from "./cache.js";
 import { CircuitBreaker } from "./circuit.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
@@ -78,7 +78,7 @@ class Client implements LlmClient {
       const hit = await this.cache.get(key);
       if (hit) {
         this.counters.cache_hits++;
-        return { ...hit, cached: true, attempts: 0 };
+        return toResult(hit, hit.raw, true, 0);
       }
     }
     const stream = request.stream ?? this.options.stream ?? false;
@@ -100,13 +100,10 @@ class Client implements LlmClient {
         }
         continue;
       }
-      const result: ChatResult = { ...answer.parsed, raw: answer.raw, cached: false, attempts: attempt };
+      const result = toResult(answer.parsed, answer.raw, false, attempt);
       this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
       this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
-      if (this.cache && key) {
-        const { cached: _cached, attempts: _attempts, ...entry } = result;
-        await this.cache.put(key, entry);
-      }
+      if (this.cache && key) await this.cache.put(key, withoutBookkeeping(result));
       return result;
     }
   }
@@ -252,15 +249,42 @@ class Client implements LlmClient {
   }
 }
 
+// Objects on the hot path are built field by field: on Node 20 a spread followed by more fields costs microseconds.
+
+function toResult(parsed: ParsedChoice, raw: unknown, cached: boolean, attempts: number): ChatResult {
+  const result: ChatResult = {
+    content: parsed.content,
+    reasoning: parsed.reasoning,
+    tool_calls: parsed.tool_calls,
+    finish_reason: parsed.finish_reason,
+    usage: parsed.usage,
+    model: parsed.model,
+    cached,
+    attempts,
+    raw,
+  };
+  if (parsed.prompt_token_ids) result.prompt_token_ids = parsed.prompt_token_ids;
+  if (parsed.completion_token_ids) result.completion_token_ids = parsed.completion_token_ids;
+  if (parsed.logprobs) result.logprobs = parsed.logprobs;
+  return result;
+}
+
+function withoutBookkeeping(result: ChatResult): CachedResult {
+  const entry: CachedResult = Object.assign({}, result);
+  delete (entry as Partial<ChatResult>).cached;
+  delete (entry as Partial<ChatResult>).attempts;
+  return entry;
+}
+
 /** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
 function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
-  const { extra_body, stream: _stream, ...fields } = request;
-  const body: Record<string, unknown> = { ...fields };
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(request)) if (field !== "extra_body" && field !== "stream") body[field] = value;
   if (stream) {
     body["stream"] = true;
     body["stream_options"] = { include_usage: true };
   }
-  return extra_body ? Object.assign(body, extra_body) : body;
+  return request.extra_body ? Object.assign(body, request.extra_body) : body;
 }
 
 function errorMessage(text: string): string {

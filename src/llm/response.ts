@@ -3,6 +3,8 @@ import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
 /** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
 export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
 
+// Objects here are built field by field: on Node 20 a spread followed by more fields costs microseconds.
+
 /** Thrown by the parsers when a body does not have the shape of a chat completion; the client maps it to "malformed". */
 export class ShapeError extends Error {}
 
@@ -33,13 +35,14 @@ export function splitThink(content: string | null): { reasoning: string | null; 
   return { reasoning: null, content };
 }
 
+const count = (value: unknown) => (typeof value === "number" ? value : 0);
+
 function usageOf(value: unknown): ChatUsage | null {
   if (!isObject(value)) return null;
-  const num = (v: unknown) => (typeof v === "number" ? v : 0);
   const usage: ChatUsage = {
-    prompt_tokens: num(value["prompt_tokens"]),
-    completion_tokens: num(value["completion_tokens"]),
-    total_tokens: num(value["total_tokens"]),
+    prompt_tokens: count(value["prompt_tokens"]),
+    completion_tokens: count(value["completion_tokens"]),
+    total_tokens: count(value["total_tokens"]),
   };
   const details = value["completion_tokens_details"];
   if (isObject(details) && typeof details["reasoning_tokens"] === "number") usage.reasoning_tokens = details["reasoning_tokens"];
@@ -80,13 +83,20 @@ export function parseCompletion(body: unknown): ParsedChoice {
   const choice = firstChoice(body);
   const message = choice["message"];
   if (!isObject(message)) throw new ShapeError("choices[0].message is missing");
-  const toolCalls = Array.isArray(message["tool_calls"]) ? message["tool_calls"] : [];
-  const parsed: ParsedChoice = {
-    ...withReasoning(stringOrNull(message["content"]), reasoningOf(message)),
-    tool_calls: toolCalls.filter(isObject).map((call, i): ChatToolCall => {
+  const toolCalls: ChatToolCall[] = [];
+  if (Array.isArray(message["tool_calls"])) {
+    for (const call of message["tool_calls"]) {
+      if (!isObject(call)) continue;
       const fn = isObject(call["function"]) ? call["function"] : {};
-      return { id: typeof call["id"] === "string" ? call["id"] : `call_${i}`, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) };
-    }),
+      const id = typeof call["id"] === "string" ? call["id"] : `call_${toolCalls.length}`;
+      toolCalls.push({ id, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) });
+    }
+  }
+  const text = withReasoning(stringOrNull(message["content"]), reasoningOf(message));
+  const parsed: ParsedChoice = {
+    content: text.content,
+    reasoning: text.reasoning,
+    tool_calls: toolCalls,
     finish_reason: stringOrNull(choice["finish_reason"]),
     usage: usageOf(body["usage"]),
     model: stringOrNull(body["model"]),
@@ -174,8 +184,10 @@ export class StreamAccumulator {
     const content = text === "" ? null : text;
     const field = this.reasoningContent.length > 0 ? this.reasoningContent : this.reasoning;
     const reasoning = field.length > 0 && field.join("") !== "" ? field.join("") : null;
+    const split = withReasoning(content, reasoning);
     const parsed: ParsedChoice = {
-      ...withReasoning(content, reasoning),
+      content: split.content,
+      reasoning: split.reasoning,
       tool_calls: [...this.toolCalls.entries()]
         .sort(([a], [b]) => a - b)
         .map(([index, parts]) => ({ id: parts.id || `call_${index}`, name: parts.name, arguments: parts.arguments })),

@@ -156,7 +156,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
 }
 
 function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  // Object.assign, not a spread: this is the benches' hot path, and on Node 20 a spread plus fields is slow
+  res.writeHead(status, Object.assign({ "content-type": "application/json", "content-length": Buffer.byteLength(text) }, headers));
   res.end(text);
 }
 

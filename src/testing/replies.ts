@@ -57,7 +57,7 @@ const words = (text: string | null | undefined) => (text ? text.split(/\s+/).fil
 /** The default reply: a deterministic echo of the last user message, usage counted as whitespace tokens. */
 export function echoAnswer(body: CompletionRequestBody): Answer {
   const messages = Array.isArray(body.messages) ? body.messages : [];
-  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const lastUser = messages.findLast((m) => m.role === "user");
   const text = typeof lastUser?.content === "string" ? lastUser.content : "";
   return { type: "answer", content: `echo: ${text}` };
 }
@@ -146,7 +146,7 @@ export function completionChunks(answer: Answer, body: CompletionRequestBody, id
     object: "chat.completion.chunk",
     created,
     model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: null, ...extra }],
+    choices: [Object.assign({ index: 0, delta, logprobs: null, finish_reason: null }, extra)],
   });
   const first: Record<string, unknown> = chunk({ role: "assistant", content: "" });
   if (answer.prompt_token_ids) first["prompt_token_ids"] = answer.prompt_token_ids;

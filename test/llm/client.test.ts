@@ -94,24 +94,24 @@ test("giving up after maxRetries reports the last attempt", async () => {
 });
 
 test("a hang past the timeout is abandoned and retried; repeated hangs end in a timeout error", async () => {
-  const { server, client } = await setup((i) => (i === 0 || i >= 2 ? { type: "hang" } : answer()), { timeoutMs: 100, maxRetries: 1 });
+  const { server, client } = await setup((i) => (i === 0 || i >= 2 ? { type: "hang" } : answer()), { timeoutMs: 250, maxRetries: 1 });
   const started = performance.now();
   assert.equal((await client.chat(ask())).attempts, 2);
-  assert.ok(performance.now() - started >= 100);
+  assert.ok(performance.now() - started >= 250);
   const error = await failure(client.chat(ask()));
   assert.deepEqual([error.code, error.attempt], ["timeout", 2]);
-  assert.match(error.message, /no response for 100 ms/);
+  assert.match(error.message, /no response for 250 ms/);
   assert.equal(server.requests.length, 4);
 });
 
 test("a stream that goes silent for the timeout is abandoned and retried", async () => {
-  const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 2, then: "hang" } : answer()), { timeoutMs: 100, stream: true });
+  const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 2, then: "hang" } : answer()), { timeoutMs: 250, stream: true });
   const result = await client.chat(ask());
   assert.deepEqual([result.content, result.attempts], ["fine", 2]);
-  const again = await setup(() => ({ type: "truncate", chunks: 2, then: "hang" }), { timeoutMs: 100, stream: true, maxRetries: 0 });
+  const again = await setup(() => ({ type: "truncate", chunks: 2, then: "hang" }), { timeoutMs: 250, stream: true, maxRetries: 0 });
   const error = await failure(again.client.chat(ask()));
   assert.equal(error.code, "timeout");
-  assert.match(error.message, /the response went silent for 100 ms/);
+  assert.match(error.message, /the response went silent for 250 ms/);
   assert.equal(server.requests.length, 2);
 });
 
@@ -166,13 +166,13 @@ test("circuit breaker: opens after consecutive failures, fails fast without a re
   let healthy = false;
   const { server, client } = await setup(() => (healthy ? answer({ delayMs: 50 }) : { type: "error", status: 500 }), {
     maxRetries: 0,
-    circuitBreaker: { failures: 3, cooldownMs: 150 },
+    circuitBreaker: { failures: 3, cooldownMs: 300 },
   });
   for (let i = 0; i < 3; i++) assert.equal((await failure(client.chat(ask()))).code, "http");
   const open = await failure(client.chat(ask()));
   assert.equal(open.code, "circuit-open");
   assert.equal(server.requests.length, 3, "no request while open");
-  await new Promise((resolve) => setTimeout(resolve, 160));
+  await new Promise((resolve) => setTimeout(resolve, 310));
   healthy = true;
   const probe = client.chat(ask());
   assert.equal((await failure(client.chat(ask()))).code, "circuit-open", "only one probe while half-open");

@@ -103,9 +103,10 @@ test("scripted failures: status with Retry-After and an OpenAI error body, malfo
   await assert.rejects(post(server.url, { model: "m", messages: [] }), /fetch failed/);
   await assert.rejects(async () => (await post(server.url, { model: "m", messages: [] })).text());
   const hung = post(server.url, { model: "m", messages: [] }, {});
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual(server.inFlight(), { now: 1, max: 1 });
   hung.catch(() => {});
+  while (server.requests.length < 6) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(server.inFlight(), { now: 1, max: 1 }, "the hung request is still open");
   assert.equal(server.requests.length, 6);
 });
 
