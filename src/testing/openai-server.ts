@@ -102,7 +102,7 @@ export async function startOpenAIServer(script: ServerScript = defaultScript, op
         return;
       }
       case "truncate":
-        truncate(res, { type: "answer", ...reply.answer }, body, id, reply.chunks ?? 2, reply.then ?? "drop");
+        truncate(res, { type: "answer", ...reply.answer }, body, id, reply.chunks ?? 2, reply.after ?? "drop");
         return;
       case "answer":
         if (reply.delayMs) await sleep(reply.delayMs);
@@ -171,18 +171,18 @@ async function stream(res: ServerResponse, answer: Answer, body: CompletionReque
 }
 
 /** Sends the first `chunks` SSE events (streaming) or half the JSON body, then drops the connection, ends the response or hangs. */
-function truncate(res: ServerResponse, answer: Answer, body: CompletionRequestBody, id: string, chunks: number, then: "drop" | "end" | "hang"): void {
+function truncate(res: ServerResponse, answer: Answer, body: CompletionRequestBody, id: string, chunks: number, after: "drop" | "end" | "hang"): void {
   if (body.stream) {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write(completionChunks(answer, body, id, created()).slice(0, chunks).map(sse).join(""));
   } else {
     const text = JSON.stringify(completionBody(answer, body, id, created()));
     // a declared length the body never reaches makes the client see the cut even when the socket stays open
-    res.writeHead(200, then === "end" ? { "content-type": "application/json" } : { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.writeHead(200, after === "end" ? { "content-type": "application/json" } : { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
     res.write(text.slice(0, Math.floor(text.length / 2)));
   }
-  if (then === "end") res.end();
-  if (then !== "drop") return;
+  if (after === "end") res.end();
+  if (after !== "drop") return;
   // let the partial body reach the client before the connection goes away
   setImmediate(() => res.socket?.destroy());
 }

@@ -36,10 +36,10 @@ export type Reply =
   | { type: "hang" }
   /**
    * Send part of the answer (streaming: the first `chunks` SSE events, default 2; plain: half the body),
-   * then `then`: "drop" the connection (default), "end" the response cleanly as a cutting proxy would,
-   * or "hang" with the connection open.
+   * then, `after` that: "drop" the connection (default), "end" the response cleanly as a cutting proxy
+   * would, or "hang" with the connection open.
    */
-  | { type: "truncate"; chunks?: number; then?: "drop" | "end" | "hang"; answer?: Omit<Answer, "type"> }
+  | { type: "truncate"; chunks?: number; after?: "drop" | "end" | "hang"; answer?: Omit<Answer, "type"> }
   /** 200 with a body that is not valid JSON, or valid JSON without `choices`. */
   | { type: "malformed"; body: "invalid-json" | "no-choices" }
   /** Reset the TCP connection without answering. */

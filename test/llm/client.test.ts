@@ -105,10 +105,10 @@ test("a hang past the timeout is abandoned and retried; repeated hangs end in a 
 });
 
 test("a stream that goes silent for the timeout is abandoned and retried", async () => {
-  const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 2, then: "hang" } : answer()), { timeoutMs: 250, stream: true });
+  const { server, client } = await setup((i) => (i === 0 ? { type: "truncate", chunks: 2, after: "hang" } : answer()), { timeoutMs: 250, stream: true });
   const result = await client.chat(ask());
   assert.deepEqual([result.content, result.attempts], ["fine", 2]);
-  const again = await setup(() => ({ type: "truncate", chunks: 2, then: "hang" }), { timeoutMs: 250, stream: true, maxRetries: 0 });
+  const again = await setup(() => ({ type: "truncate", chunks: 2, after: "hang" }), { timeoutMs: 250, stream: true, maxRetries: 0 });
   const error = await failure(again.client.chat(ask()));
   assert.equal(error.code, "timeout");
   assert.match(error.message, /the response went silent for 250 ms/);
@@ -139,7 +139,7 @@ test("truncated bodies and streams are retried; with no retries left the error s
 });
 
 test("a body or stream that ends cleanly but early is malformed, not a short answer", async () => {
-  const { client } = await setup(() => ({ type: "truncate", chunks: 3, then: "end", answer: { content: "a longer answer" } }), { maxRetries: 0 });
+  const { client } = await setup(() => ({ type: "truncate", chunks: 3, after: "end", answer: { content: "a longer answer" } }), { maxRetries: 0 });
   const cut = await failure(client.chat(ask()));
   assert.equal(cut.code, "malformed");
   assert.match(cut.message, /invalid JSON body/);
