@@ -10,7 +10,8 @@ export type RankConversion =
  * Converts a byte-level BPE tokenizer.json into tiktoken's input (ranks = token ids) when tiktoken's
  * algorithm then gives exactly the ids the Hugging Face tokenizer gives:
  * - the pipeline is NFC or no normalizer, one regex Split, ByteLevel bytes, plain BPE;
- * - the vocabulary is the 256 bytes plus one token per merge, ids rising with merge rank;
+ * - the vocabulary is the 256 bytes plus one token per merge, ids rising with merge rank, and the
+ *   added tokens have ids of their own;
  * - with `verifyMerges`, running tiktoken's merge loop on each merge's own bytes (ranks below the
  *   merge's) reproduces that merge. tiktoken merges the adjacent pair whose concatenation has the
  *   lowest rank; the Hugging Face model merges the adjacent pair with the lowest merge rank. They can
@@ -39,6 +40,9 @@ export function tiktokenRanksFrom(json: TokenizerJson, options: { verifyMerges: 
   if (ids.size !== 256 + merges.length) return fail(`vocabulary has ${ids.size} tokens, not 256 bytes + ${merges.length} merges`);
   const missingByte = BYTE_LEVEL_CHARS.findIndex((char) => !ids.has(char));
   if (missingByte >= 0) return fail(`byte ${missingByte} has no token`);
+  const vocabIds = new Set(ids.values());
+  const reused = (json.added_tokens ?? []).find((token) => vocabIds.has(token.id));
+  if (reused) return fail(`added token ${JSON.stringify(reused.content)} reuses vocabulary id ${reused.id}`);
 
   const pairs = merges.map((merge) => (typeof merge === "string" ? splitMerge(merge) : merge));
   let previous = -1;

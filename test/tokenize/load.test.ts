@@ -169,3 +169,10 @@ test("resolveTokenizer: bundled names, a directory path, and an unknown name", a
   assert.equal((await resolveTokenizer(dir)).name, "my-tok");
   await assert.rejects(resolveTokenizer("qwen9"), /tokenizer "qwen9": not one of qwen3, o200k_base, cl100k_base and not a directory/);
 });
+
+test("an added token that reuses a vocabulary id is left to @huggingface/tokenizers", async () => {
+  const json = tinyTokenizer();
+  (json.added_tokens as { id: number }[])[0]!.id = 256;
+  const conversion = tiktokenRanksFrom(json, { verifyMerges: false });
+  assert.equal(conversion.ok ? "" : conversion.reason, 'added token "<s>" reuses vocabulary id 256');
+});
