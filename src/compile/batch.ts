@@ -12,6 +12,8 @@ export interface CompileSetup {
   sources: SourceOptions;
   tokenizer: string;
   pool: Partial<Record<Domain, EvidencePiece[]>>;
+  /** Token counts of the pool pieces' bodies, counted once for every worker. */
+  poolCounts: Record<string, number>;
 }
 
 /** A trajectory that did not become a sample, as listed in the rejects file. */
@@ -29,19 +31,21 @@ export type BatchItem = { kind: "sample"; line: string; summary: SampleSummary }
 /** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
 export class BatchCompiler {
   private readonly resolver: SourceResolver;
+  private readonly poolCounts: Map<string, number>;
 
   constructor(
     private readonly setup: CompileSetup,
     private readonly tokenizer: PromptTokenizer,
   ) {
     this.resolver = new SourceResolver(setup.sources);
+    this.poolCounts = new Map(Object.entries(setup.poolCounts));
   }
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
       const pieces = extractEvidence(trajectory, this.resolver.for(trajectory));
       const pool = this.setup.pool[trajectory.domain] ?? [];
-      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample);
+      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.poolCounts);
       if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample) };
       return {
         kind: "drop",

@@ -45,13 +45,21 @@ const MAX_MISSES = 64;
  * pool's) while they fit; then a seeded permutation. The count is exact: the prompt is laid out from
  * parts that tokenize independently (see render.ts), each counted once with the real tokenizer.
  */
-export function packSample(pieces: EvidencePiece[], pool: readonly EvidencePiece[], tokenizer: PromptTokenizer, options: PackOptions): PackResult {
+export function packSample(
+  pieces: EvidencePiece[],
+  pool: readonly EvidencePiece[],
+  tokenizer: PromptTokenizer,
+  options: PackOptions,
+  /** Body counts of pool pieces, kept across samples so each pool piece is tokenized once per compiler. */
+  poolCounts = new Map<string, number>(),
+): PackResult {
   const counts = new Map<string, number>();
+  const poolIds = new Set(pool.map((p) => p.id));
   const bodyTokens = (piece: EvidencePiece) => {
-    let n = counts.get(piece.id);
+    let n = counts.get(piece.id) ?? poolCounts.get(piece.id);
     if (n === undefined) {
       n = tokenizer.count(blockBody(piece.text));
-      counts.set(piece.id, n);
+      (poolIds.has(piece.id) ? poolCounts : counts).set(piece.id, n);
     }
     return n;
   };
@@ -65,7 +73,15 @@ export function packSample(pieces: EvidencePiece[], pool: readonly EvidencePiece
 
   // Headers are counted with the widest index the prompt could need, an upper bound; exact at layout.
   const maxPieces = pieces.length + pool.length;
-  const headerTokens = (piece: EvidencePiece) => tokenizer.count(blockHeader(maxPieces, piece.source));
+  const headers = new Map<string, number>();
+  const headerTokens = (piece: EvidencePiece) => {
+    let n = headers.get(piece.source);
+    if (n === undefined) {
+      n = tokenizer.count(blockHeader(maxPieces, piece.source));
+      headers.set(piece.source, n);
+    }
+    return n;
+  };
   const cost = (piece: EvidencePiece) => headerTokens(piece) + bodyTokens(piece);
 
   const ceiling = maxOf(options.distribution);

@@ -13,6 +13,8 @@ export class DistractorPool {
     seed: number,
     private readonly maxPiecesPerDomain: number,
     private readonly maxPieceChars: number,
+    /** Text kept per domain at most; pieces past it are let go in a seeded order. */
+    private readonly maxCharsPerDomain: number,
   ) {
     this.random = new Random(seed, "distractor-pool");
   }
@@ -34,11 +36,16 @@ export class DistractorPool {
     }
   }
 
-  pieces(domain: Domain): readonly EvidencePiece[] {
-    return this.reservoirs.get(domain) ?? [];
-  }
-
+  /** The pool per domain, cut to the character budget (the reservoir is a uniform sample, so a prefix is too). */
   toJSON(): Partial<Record<Domain, EvidencePiece[]>> {
-    return Object.fromEntries(this.reservoirs);
+    const out: Partial<Record<Domain, EvidencePiece[]>> = {};
+    for (const [domain, reservoir] of this.reservoirs) {
+      let chars = 0;
+      out[domain] = reservoir.filter((piece) => {
+        chars += piece.text.length;
+        return chars <= this.maxCharsPerDomain;
+      });
+    }
+    return out;
   }
 }

@@ -10,17 +10,21 @@ import { extractEvidence } from "./evidence/index.js";
 import { DistractorPool } from "./pool.js";
 import { SourceResolver } from "./sources.js";
 import { CompileStats, type CompileStatsData } from "./stats.js";
+import type { PromptTokenizer } from "./pack.js";
+import { blockBody } from "./render.js";
 import { loadPromptTokenizer } from "./tokenizer.js";
+import type { EvidencePiece } from "../records/sample.js";
 
 export interface CompileRunOptions {
   inputs: readonly string[];
   /** Folder for samples.jsonl, rejects.jsonl and stats.json. */
   outDir: string;
   import: ImportOptions;
-  setup: Omit<CompileSetup, "pool">;
+  setup: Omit<CompileSetup, "pool" | "poolCounts">;
   workers: number;
-  /** Bounds of the distractor pool: pieces kept per domain, and the largest piece taken. */
+  /** Bounds of the distractor pool: pieces and characters kept per domain, and the largest piece taken. */
   poolMaxPieces: number;
+  poolMaxChars: number;
   poolMaxPieceChars: number;
   onProgress?: (done: number, total: number | undefined, stats: CompileStats) => void;
 }
@@ -54,9 +58,11 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
 
   const { pool, total } = await buildPool(options);
-  const setup: CompileSetup = { ...options.setup, pool: pool.toJSON() };
+  const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
+  const poolPieces = pool.toJSON();
+  const setup: CompileSetup = { ...options.setup, pool: poolPieces, poolCounts: countBodies(poolPieces, tokenizer) };
   const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
-  const local = workers ? undefined : new BatchCompiler(setup, await loadPromptTokenizer(setup.tokenizer));
+  const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
   const compile = (trajectories: Trajectory[]) =>
     trajectories.length === 0 ? Promise.resolve([]) : workers ? workers.run(trajectories) : Promise.resolve(local!.run(trajectories));
 
@@ -121,7 +127,7 @@ async function* recordBatches(
 
 /** First pass: a seeded, bounded sample of every trajectory's pieces, per domain, for distractors. */
 async function buildPool(options: CompileRunOptions): Promise<{ pool: DistractorPool; total: number | undefined }> {
-  const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars);
+  const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars, options.poolMaxChars);
   if (!options.setup.sample.distractors) return { pool, total: undefined };
   const resolver = new SourceResolver(options.setup.sources);
   let total = 0;
@@ -136,6 +142,13 @@ async function buildPool(options: CompileRunOptions): Promise<{ pool: Distractor
   return { pool, total };
 }
 
+/** Pool pieces are counted here once, not once per worker. */
+function countBodies(pool: Partial<Record<string, EvidencePiece[]>>, tokenizer: PromptTokenizer): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const pieces of Object.values(pool)) for (const piece of pieces ?? []) counts[piece.id] ??= tokenizer.count(blockBody(piece.text));
+  return counts;
+}
+
 /** Same inputs (paths, sizes, times) and same options → same fingerprint → a rerun resumes. */
 async function fingerprintOf(options: CompileRunOptions): Promise<string> {
   const { units } = await prepareImport(options.inputs, options.import);
@@ -145,7 +158,7 @@ async function fingerprintOf(options: CompileRunOptions): Promise<string> {
       return [unit.path, info.size, info.mtimeMs];
     }),
   );
-  const key = JSON.stringify({ files, import: options.import, setup: options.setup, pool: [options.poolMaxPieces, options.poolMaxPieceChars] });
+  const key = JSON.stringify({ files, import: options.import, setup: options.setup, pool: [options.poolMaxPieces, options.poolMaxChars, options.poolMaxPieceChars] });
   return createHash("sha256").update(key).digest("hex");
 }
 

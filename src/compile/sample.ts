@@ -28,6 +28,7 @@ export function buildSample(
   pool: readonly EvidencePiece[],
   tokenizer: PromptTokenizer,
   options: SampleOptions,
+  poolCounts?: Map<string, number>,
 ): SampleResult {
   if (trajectory.outcome.success === false && !options.keepFailed) return { ok: false, reason: "failed-outcome" };
   const question = trajectory.task.question?.trim();
@@ -43,7 +44,7 @@ export function buildSample(
     distractors: options.distractors,
     splitOversize: options.splitOversize,
     random: { length: stream("length"), choice: stream("choice"), order: stream("order") },
-  });
+  }, poolCounts);
   if (!packed.ok) return packed;
 
   const count = (role: string, pool?: boolean) =>

@@ -45,6 +45,7 @@ function options(input: string, outDir: string, overrides: Partial<CompileRunOpt
     },
     workers: 1,
     poolMaxPieces: 256,
+    poolMaxChars: 1_000_000,
     poolMaxPieceChars: 100_000,
     ...overrides,
   };

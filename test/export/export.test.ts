@@ -22,6 +22,7 @@ await compileRun({
   },
   workers: 1,
   poolMaxPieces: 100,
+  poolMaxChars: 1_000_000,
   poolMaxPieceChars: 100_000,
 });
 const samplesPath = join(compiled, "samples.jsonl");

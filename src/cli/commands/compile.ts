@@ -26,7 +26,8 @@ export function compileCommand(io: CliIo): Command {
     .option("--format <name>", "read every input as this format")
     .option("--domain <domain>", "set the domain of every trajectory")
     .option("--workers <n>", "worker threads (default: up to 2)")
-    .option("--pool-pieces <n>", "distractor pool size per domain", "4096")
+    .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
+    .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -68,6 +69,7 @@ Related: acc import, acc export, acc teach`,
         },
         workers,
         poolMaxPieces: parseInteger(String(flags.poolPieces), "--pool-pieces"),
+        poolMaxChars: parseInteger(String(flags.poolMb), "--pool-mb") * 1_000_000,
         poolMaxPieceChars: 600_000,
         onProgress: (done, total, s) =>
           progress.update(done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`),

@@ -1,0 +1,105 @@
+// npm run bench:compile [-- --mb 200]
+// Compile throughput on generated search trajectories whose pages are real tool output from the shared
+// samples, against the raw encode speed of the same tokenizer (Qwen3) on the same text, in the same run:
+// every byte of evidence is tokenized once, so encoding is the floor. Then 2 workers against 1, and peak
+// RSS at a quarter and at the full input (memory must not grow with input size).
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { once } from "node:events";
+import { join } from "node:path";
+import { importTrajectories } from "../src/import/run.js";
+import { Random } from "../src/random.js";
+import { resolveTokenizer } from "../src/tokenize/resolve.js";
+import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+
+const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
+const mbArg = process.argv.indexOf("--mb");
+const targetMiB = mbArg > 0 ? Number(process.argv[mbArg + 1]) : 200;
+
+/** Tool outputs of every sample trajectory: code, JSON, shell output, prose. */
+async function realTexts(): Promise<string[]> {
+  const texts: string[] = [];
+  for await (const event of importTrajectories([SAMPLES])) {
+    if (event.type !== "trajectory") continue;
+    for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
+  }
+  return texts;
+}
+
+/** Writes search-agent rows (2 opened pages of ~40 KB, 3 unopened results) until `bytes` of page text; returns the page texts' size. */
+async function generate(path: string, bytes: number, texts: string[]): Promise<number> {
+  const random = new Random(1, "bench-compile");
+  const out = createWriteStream(path);
+  let pageBytes = 0;
+  const page = (i: number, k: number) => {
+    let text = `Page ${i}.${k}\n`;
+    while (text.length < 40_000) text += `${random.pick(texts)}\n`;
+    return text;
+  };
+  const call = (id: string, name: string, args: unknown) => ({ id, type: "function", function: { name, arguments: JSON.stringify(args) } });
+  for (let i = 0; pageBytes < bytes; i++) {
+    const pages = [page(i, 0), page(i, 1)];
+    pageBytes += pages.reduce((n, p) => n + Buffer.byteLength(p), 0);
+    const results = JSON.stringify({ organic: [0, 1, 2, 3, 4].map((k) => ({ title: `Result ${i}.${k}`, link: `https://site${k}.example/${i}`, snippet: random.pick(texts).slice(0, 300) })) });
+    const row = {
+      messages: [
+        { role: "user", content: `Question ${i}: what do pages ${i}.0 and ${i}.1 say?` },
+        { role: "assistant", content: null, tool_calls: [call("s", "web_search", { query: `question ${i}` })] },
+        { role: "tool", tool_call_id: "s", content: results },
+        { role: "assistant", content: null, tool_calls: [call("a", "open_url", { url: `https://site0.example/${i}` }), call("b", "open_url", { url: `https://site1.example/${i}` })] },
+        { role: "tool", tool_call_id: "a", content: pages[0] },
+        { role: "tool", tool_call_id: "b", content: pages[1] },
+        { role: "assistant", content: `Answer ${i}.`, reasoning_content: "Both pages were read." },
+      ],
+    };
+    if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "close");
+  return pageBytes;
+}
+
+async function rawEncode(path: string): Promise<{ bytes: number; seconds: number }> {
+  const tokenizer = await resolveTokenizer("qwen3");
+  let bytes = 0;
+  const start = process.hrtime.bigint();
+  for await (const event of importTrajectories([path])) {
+    if (event.type !== "trajectory") continue;
+    for (const m of event.trajectory.messages) {
+      if (m.role !== "tool") continue;
+      tokenizer.encode(m.content);
+      bytes += Buffer.byteLength(m.content);
+    }
+  }
+  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+mkdirSync(BENCH_DATA, { recursive: true });
+if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
+build();
+const texts = await realTexts();
+const full = join(BENCH_DATA, `compile-${targetMiB}.jsonl`);
+const quarter = join(BENCH_DATA, `compile-${targetMiB / 4}.jsonl`);
+await generate(full, targetMiB * 1024 * 1024, texts);
+await generate(quarter, (targetMiB / 4) * 1024 * 1024, texts);
+
+const compile = (input: string, workers: number) => {
+  const out = join(BENCH_DATA, `compile-out-${workers}`);
+  rmSync(out, { recursive: true, force: true });
+  const result = timeNode(["dist/cli/main.js", "compile", input, "-o", out, "--workers", String(workers), "-q"]);
+  const outputMiB = mib(statSync(join(out, "samples.jsonl")).size);
+  rmSync(out, { recursive: true, force: true });
+  return { ...result, outputMiB, summary: result.stderr.split("\n").find((l) => l.startsWith("read ")) ?? "" };
+};
+
+const raw = await rawEncode(full);
+const rawMBps = mib(raw.bytes) / raw.seconds;
+const one = compile(full, 1);
+const two = compile(full, 2);
+const small = compile(quarter, 1);
+const oneMBps = mib(raw.bytes) / one.seconds;
+const twoMBps = mib(raw.bytes) / two.seconds;
+console.log(`input: ${mib(statSync(full).size).toFixed(0)} MiB of trajectories, ${mib(raw.bytes).toFixed(0)} MiB of tool output (evidence and distractor text)`);
+console.log(`raw Qwen3 encode (1 thread):      ${rawMBps.toFixed(2)} MiB/s`);
+console.log(`compile, 1 worker:                ${oneMBps.toFixed(2)} MiB/s  = ${(oneMBps / rawMBps).toFixed(2)}x raw encode  (peak RSS ${one.peakRssMiB.toFixed(0)} MiB, ${one.outputMiB.toFixed(0)} MiB of samples) ${one.summary}`);
+console.log(`compile, 2 workers:               ${twoMBps.toFixed(2)} MiB/s  = ${(twoMBps / oneMBps).toFixed(2)}x one worker  (peak RSS ${two.peakRssMiB.toFixed(0)} MiB)`);
+console.log(`peak RSS, 1 worker, quarter input: ${small.peakRssMiB.toFixed(0)} MiB; full input: ${one.peakRssMiB.toFixed(0)} MiB (${(one.peakRssMiB / small.peakRssMiB).toFixed(2)}x for 4x the input)`);
