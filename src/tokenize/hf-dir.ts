@@ -7,9 +7,9 @@ import { tiktokenRanksFrom } from "./bpe-ranks.js";
 import { ChatTemplate } from "./chat-template.js";
 import { HfTokenizersCodec } from "./hf-tokenizers.js";
 import { TiktokenCodec } from "./tiktoken-bpe.js";
-import { LoadedTokenizer, type ChatTemplates } from "./tokenizer.js";
+import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenizer.js";
 import { asTokenizerJson } from "./tokenizer-json.js";
-import type { SpecialToken, SpecialTokens, TokenCodec, Tokenizer, TokenizerInfo } from "./types.js";
+import type { SpecialToken, SpecialTokens, Tokenizer, TokenizerInfo } from "./types.js";
 
 export interface LoadOptions {
   /** The tokenizer's name in metadata; default: the directory's name. */

@@ -1,6 +1,6 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import type { TokenizerJson } from "./tokenizer-json.js";
-import type { TokenCodec } from "./types.js";
+import type { TokenCodec } from "./tokenizer.js";
 
 /**
  * Any tokenizer.json through @huggingface/tokenizers (pure JavaScript, an independent implementation of

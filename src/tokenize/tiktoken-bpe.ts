@@ -1,6 +1,6 @@
 import { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
-import type { TokenCodec } from "./types.js";
+import type { TokenCodec } from "./tokenizer.js";
 
 /** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });

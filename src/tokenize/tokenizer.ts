@@ -1,5 +1,14 @@
 import type { ChatTemplate } from "./chat-template.js";
-import type { ChatTemplateOptions, SpecialTokens, TemplateMessage, TokenCodec, Tokenizer, TokenizerInfo } from "./types.js";
+import type { ChatTemplateOptions, SpecialTokens, TemplateMessage, Tokenizer, TokenizerInfo } from "./types.js";
+
+/** The encoding half of a tokenizer; a backend implements this. */
+export interface TokenCodec {
+  encode(text: string): number[];
+  count(text: string): number;
+  /** The text of `ids`; every id is known (checked by the caller). */
+  decode(ids: readonly number[]): string;
+  isKnownId(id: number): boolean;
+}
 
 /** A tokenizer's chat templates: one, or transformers' named pair where `tool_use` serves calls with tools. */
 export interface ChatTemplates {

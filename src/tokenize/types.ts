@@ -72,12 +72,3 @@ export interface Tokenizer {
   /** The chat template rendered to text (throws when the tokenizer has none). */
   applyChatTemplate(messages: readonly TemplateMessage[], options?: ChatTemplateOptions): string;
 }
-
-/** The encoding half of a tokenizer; a backend implements this. */
-export interface TokenCodec {
-  encode(text: string): number[];
-  count(text: string): number;
-  /** The text of `ids`; every id is known (checked by the caller). */
-  decode(ids: readonly number[]): string;
-  isKnownId(id: number): boolean;
-}
