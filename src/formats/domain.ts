@@ -19,15 +19,20 @@ function nameTokens(name: string): string[] {
     .filter((t) => t.length > 0);
 }
 
+const CODE_SEARCH_TOKENS = new Set(["file", "files", "dir", "directory", "code", "repo", "symbol", "grep"]);
+/** Search results that are documents: URLs, or retrieval-style `Doc 1 (Title: …)` entries. */
+const DOCUMENT_RESULT = /https?:\/\/|\bDoc(?:ument)?\s*\d+\s*\(|\bTitle:/;
+
 /**
- * The agent's domain from what it did. Each tool call votes: sql when its name or its SQL says so,
- * search when it reaches the web (a web-ish tool, or a `search` tool whose results carry URLs),
- * swe when it works on files and shells. The largest vote wins; generic when no call votes.
+ * The agent's domain. A task that names a database is sql and one that names a repository is swe;
+ * otherwise each tool call votes: sql when its name or its SQL says so, search when it reaches the
+ * web (a web-ish tool, or a `search` tool whose results are documents), swe when it works on files
+ * and shells. The largest vote wins; generic when no call votes.
  */
 export function inferDomain(messages: readonly Message[], task?: Partial<Task>): Domain {
+  if (task?.database) return "sql";
+  if (task?.repo) return "swe";
   const votes = { sql: 0, search: 0, swe: 0 };
-  if (task?.database) votes.sql += 2;
-  if (task?.repo) votes.swe += 2;
   const results = new Map<string, string>();
   for (const m of messages) if (m.role === "tool" && m.call_id !== null) results.set(m.call_id, m.content);
   for (const message of messages) {
@@ -36,7 +41,10 @@ export function inferDomain(messages: readonly Message[], task?: Partial<Task>):
       const tokens = nameTokens(call.name);
       const args = call.raw_arguments ?? safeStringify(call.arguments);
       if (tokens.some((t) => SQL_TOKENS.has(t)) || SQL_TEXT.test(args)) votes.sql++;
-      else if (tokens.some((t) => WEB_TOKENS.has(t)) || (tokens.includes("search") && /https?:\/\//.test(results.get(call.id) ?? ""))) {
+      else if (
+        tokens.some((t) => WEB_TOKENS.has(t)) ||
+        (tokens.includes("search") && !tokens.some((t) => CODE_SEARCH_TOKENS.has(t)) && DOCUMENT_RESULT.test(results.get(call.id) ?? ""))
+      ) {
         votes.search++;
       } else if (tokens.some((t) => SWE_TOKENS.has(t)) || SWE_TEXT.test(args)) votes.swe++;
     }
