@@ -4,7 +4,7 @@ import { type CachedResult, requestKey, ResponseCache } from "./cache.js";
 import { CircuitBreaker } from "./circuit.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
-import { type ParsedChoice, parseCompletion, ShapeError, StreamAccumulator } from "./response.js";
+import { isLandmark, type ParsedChoice, parseCompletion, ShapeError, StreamAccumulator } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
 import { SseParser } from "./sse.js";
 import { type ChatRequest, type ChatResult, type ClientOptions, type ClientStats, type LlmClient, LlmError } from "./types.js";
@@ -36,6 +36,7 @@ class Client implements LlmClient {
   private readonly key: string | undefined;
   private readonly limiter: Limiter;
   private readonly cache: ResponseCache | undefined;
+  private readonly running = new Map<string, Promise<ChatResult>>();
   private readonly breaker: CircuitBreaker | undefined;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
@@ -73,14 +74,36 @@ class Client implements LlmClient {
 
   private async answer(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResult> {
     this.throwIfAborted(signal, 1);
-    const key = this.cache ? requestKey(this.endpoint, request) : undefined;
-    if (this.cache && key) {
-      const hit = await this.cache.get(key);
-      if (hit) {
+    if (!this.cache) return this.fetch(request, signal);
+    const key = requestKey(this.endpoint, request);
+    const hit = await this.cache.get(key);
+    if (hit) {
+      this.counters.cache_hits++;
+      return toResult(hit, hit.raw, true, 0);
+    }
+    // an identical request already on its way is answered once: the cache would give its answer anyway
+    const running = this.running.get(key);
+    if (running) {
+      try {
+        const shared = await running;
         this.counters.cache_hits++;
-        return toResult(hit, hit.raw, true, 0);
+        return toResult(shared, shared.raw, true, 0);
+      } catch (error) {
+        if (!(error instanceof LlmError && error.code === "aborted")) throw error;
+        return this.answer(request, signal);
       }
     }
+    const fetched = this.fetch(request, signal, key);
+    this.running.set(key, fetched);
+    try {
+      return await fetched;
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  /** Sends the request, retrying per policy; stores the answer under `key` when caching. */
+  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, key?: string): Promise<ChatResult> {
     const stream = request.stream ?? this.options.stream ?? false;
     const body = JSON.stringify(requestBody(request, stream));
     for (let attempt = 1; ; attempt++) {
@@ -103,7 +126,7 @@ class Client implements LlmClient {
       const result = toResult(answer.parsed, answer.raw, false, attempt);
       this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
       this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
-      if (this.cache && key) await this.cache.put(key, withoutBookkeeping(result));
+      if (this.cache && key !== undefined) await this.cache.put(key, withoutBookkeeping(result));
       return result;
     }
   }
@@ -180,7 +203,8 @@ class Client implements LlmClient {
     body.setEncoding("utf8");
     const parser = new SseParser();
     const accumulator = new StreamAccumulator();
-    const chunks: unknown[] = [];
+    const kept: unknown[] = [];
+    let events = 0;
     let done = false;
     const take = (payloads: string[]) => {
       for (const payload of payloads) {
@@ -192,20 +216,20 @@ class Client implements LlmClient {
         try {
           chunk = JSON.parse(payload);
         } catch {
-          throw this.malformed(`invalid JSON in stream event ${chunks.length + 1}: ${JSON.stringify(payload.slice(0, 80))}`, attempt);
+          throw this.malformed(`invalid JSON in stream event ${events + 1}: ${JSON.stringify(payload.slice(0, 80))}`, attempt);
         }
         try {
           accumulator.add(chunk);
         } catch (error) {
-          throw this.malformed(`stream event ${chunks.length + 1}: ${shapeMessage(error)}`, attempt);
+          throw this.malformed(`stream event ${events + 1}: ${shapeMessage(error)}`, attempt);
         }
-        chunks.push(chunk);
+        if (events++ === 0 || isLandmark(chunk)) kept.push(chunk);
       }
     };
     for await (const text of body) take(parser.feed(text as string));
     take(parser.end());
-    if (!done && !accumulator.finished) throw this.malformed(`stream ended after ${chunks.length} events without a finish reason or [DONE]`, attempt);
-    return { parsed: accumulator.result(), raw: chunks };
+    if (!done && !accumulator.finished) throw this.malformed(`stream ended after ${events} events without a finish reason or [DONE]`, attempt);
+    return { parsed: accumulator.result(), raw: { events, chunks: kept } };
   }
 
   private context(attempt: number) {

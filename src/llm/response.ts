@@ -110,6 +110,18 @@ export function parseCompletion(body: unknown): ParsedChoice {
   return parsed;
 }
 
+/**
+ * Whether a stream chunk carries more than deltas the result already holds: the usage chunk or a finish
+ * reason (where servers put extras such as a matched stop string). With the first chunk these are the
+ * ones kept as a stream's `raw`; a long answer streamed token by token would otherwise keep thousands.
+ */
+export function isLandmark(chunk: unknown): boolean {
+  if (!isObject(chunk)) return false;
+  if (isObject(chunk["usage"])) return true;
+  const choices = chunk["choices"];
+  return Array.isArray(choices) && choices.some((choice) => isObject(choice) && choice["finish_reason"] != null);
+}
+
 interface ToolCallParts {
   id: string;
   name: string;

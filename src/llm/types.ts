@@ -56,7 +56,10 @@ export interface ChatResult {
   cached: boolean;
   /** Requests sent for this result (0 when cached). */
   attempts: number;
-  /** The parsed response body (non-streaming) or the list of parsed chunks (streaming). */
+  /**
+   * The parsed response body; for a stream, `{ events, chunks }`: the number of events and the chunks that
+   * carry more than deltas (the first, those with a finish reason, the usage chunk).
+   */
   raw: unknown;
 }
 

@@ -206,6 +206,21 @@ test("cache: a repeated or resumed run never sends a request twice; failures are
   assert.equal(entries.length, 4, "one entry per distinct successful request");
 });
 
+test("cache: identical requests in flight at once are sent once; a leader's abort does not fail its followers", async () => {
+  const { server, client } = await setup(() => answer({ delayMs: 30 }), { cacheDir: tempDir() });
+  const results = await Promise.all(Array.from({ length: 5 }, () => client.chat(ask("same"))));
+  assert.equal(server.requests.length, 1);
+  assert.deepEqual(results.map((r) => r.cached).sort(), [false, true, true, true, true]);
+  const controller = new AbortController();
+  const leader = client.chat(ask("other"), { signal: controller.signal });
+  const follower = client.chat(ask("other"));
+  while (server.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 2));
+  controller.abort();
+  assert.equal((await failure(leader)).code, "aborted");
+  assert.deepEqual([(await follower).content, (await follower).cached], ["fine", false]);
+  assert.equal(server.requests.length, 3, "the follower sent its own request after the leader gave up");
+});
+
 test("concurrency limit: the server never sees more requests in flight than allowed", async () => {
   const { server, client } = await setup(() => answer({ delayMs: 5 }), { concurrency: 4 });
   await Promise.all(Array.from({ length: 40 }, (_, i) => client.chat(ask(`q${i}`))));
@@ -239,7 +254,11 @@ test("streaming accumulation equals the plain answer: reasoning (both fields, <t
   for (let i = 0; i < answers.length; i++) {
     const plain = await client.chat(ask(`p${i}`));
     const streamed = await client.chat(ask(`s${i}`, { stream: true }));
-    assert.ok(Array.isArray(streamed.raw));
+    const raw = streamed.raw as { events: number; chunks: { choices: { finish_reason: string | null }[]; usage?: unknown }[] };
+    assert.ok(raw.events > raw.chunks.length, "deltas are not kept twice");
+    assert.equal(raw.chunks.length, 3, "first chunk, finish chunk, usage chunk");
+    assert.equal(raw.chunks[1]!.choices[0]!.finish_reason, plain.finish_reason);
+    assert.deepEqual(raw.chunks[2]!.usage, (plain.raw as { usage: unknown }).usage);
     assert.deepEqual(comparable(streamed), comparable(plain), `answer ${i}`);
     results.push(streamed);
   }
@@ -282,7 +301,8 @@ test("aborting a call stops it at once without retrying", async () => {
   const { server, client } = await setup(() => ({ type: "hang" }));
   const controller = new AbortController();
   const call = client.chat(ask(), { signal: controller.signal });
-  setTimeout(() => controller.abort(), 30);
+  while (server.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 2));
+  controller.abort();
   const error = await failure(call);
   assert.equal(error.code, "aborted");
   assert.equal(server.requests.length, 1);
