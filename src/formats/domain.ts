@@ -5,7 +5,7 @@ const WEB_TOKENS = new Set(["web", "google", "bing", "serper", "browse", "browse
 const SWE_TOKENS = new Set([
   "bash", "shell", "exec", "execute", "command", "terminal", "cmd", "str", "replace", "edit", "editor", "multiedit",
   "view", "patch", "apply", "write", "read", "create", "file", "files", "run", "submit", "python", "ipython",
-  "notebook", "glob", "grep", "ls", "todowrite", "code", "local",
+  "notebook", "glob", "grep", "ls", "todowrite", "code", "local", "dir", "directory", "symbol",
 ]);
 const SQL_TEXT = /\bselect\b[\s\S]{1,2000}?\bfrom\b|\bcreate\s+table\b|\bsqlite3\b|\bpsql\b|\bsnowsql\b|\bbq\s+query\b/i;
 const SWE_TEXT = /diff --git|\bgit (?:diff|apply|status|log|checkout)\b|\bpytest\b|Traceback \(most recent call last\)|\bsed -i\b|\bnpm (?:test|run)\b|\bpython3? -m\b/;
