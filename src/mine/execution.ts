@@ -2,8 +2,6 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { Git } from "./git.js";
 
 export interface TestRun {
@@ -90,17 +88,16 @@ async function runInExport(input: ValidationInput, patches: readonly string[]): 
   }
 }
 
+/** Writes the tree of `commit` into `dir` through a tar archive (no .git, no history). */
 async function extract(git: Git, commit: string, dir: string): Promise<void> {
-  const tar = spawn("tar", ["-x", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
-  let stderr = "";
-  tar.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    tar.on("error", reject);
-    tar.on("close", resolve);
-  });
-  await pipeline(Readable.from(git.stream(["archive", "--format=tar", commit])), tar.stdin);
-  const code = await exited;
-  if (code !== 0) throw new Error(`tar -x of ${commit} from ${git.repo} into ${dir} failed (exit ${code}): ${stderr.trim()}`);
+  const archive = `${dir}.tar`;
+  try {
+    await git.output(["archive", "--format=tar", "-o", archive, commit]);
+    const tar = spawnSync("tar", ["-x", "-f", archive, "-C", dir], { encoding: "utf8" });
+    if (tar.status !== 0) throw new Error(`tar -x of ${commit} from ${git.repo} into ${dir} failed (exit ${tar.status}): ${(tar.stderr ?? tar.error?.message ?? "").trim()}`);
+  } finally {
+    await rm(archive, { force: true });
+  }
 }
 
 function runCommand(input: ValidationInput, cwd: string): Promise<TestRun> {

@@ -1,5 +1,6 @@
 import type { RecoveryMethod } from "../records/mine.js";
 import type { CommitGraph } from "./graph.js";
+import type { CommitInfo } from "./history.js";
 
 /** A pull request recovered from the commit graph alone (before GitHub metadata and filtering). */
 export interface RecoveredPr {
@@ -131,12 +132,10 @@ export function recoverPrs(graph: CommitGraph): Recovery {
       if (number === undefined) unattributed++;
       continue;
     }
+    const continuesRun = (next: CommitInfo | undefined) =>
+      next !== undefined && next.parents.length === 1 && !SQUASH_SUBJECT.test(splitMessage(next.message).subject) && trailerNumber(next.message) === number;
     const run = [index];
-    while (run.length < mainline.length) {
-      const next = commits.get(mainline[index + run.length] ?? "");
-      if (!next || next.parents.length !== 1 || SQUASH_SUBJECT.test(splitMessage(next.message).subject) || trailerNumber(next.message) !== number) break;
-      run.push(index + run.length);
-    }
+    while (continuesRun(commits.get(mainline[index + run.length] ?? ""))) run.push(index + run.length);
     const shas = run.map((i) => mainline[i]!);
     const last = commits.get(shas.at(-1)!)!;
     prs.push({

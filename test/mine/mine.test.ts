@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { Chain, Link, PullRequest, StageInstance } from "../../src/records/mine.js";
 import { type MineResult, mineRepository } from "../../src/mine/run.js";
-import { buildScenario } from "./scenario.js";
+import { buildScenario, type ScenarioCommit } from "./scenario.js";
 
 let scenario: ReturnType<typeof buildScenario>;
 let result: MineResult;
@@ -12,8 +12,8 @@ before(async () => {
   result = await mineRepository({ repo: scenario.repo.dir });
 });
 
-const hours = (from: string, to: string, shas: Record<string, string>, times: Map<string, number>) =>
-  (times.get(shas[to]!)! - times.get(shas[from]!)!) / 3600;
+const hours = (from: ScenarioCommit, to: ScenarioCommit, shas: Record<ScenarioCommit, string>, times: Map<string, number>) =>
+  (times.get(shas[to])! - times.get(shas[from])!) / 3600;
 
 test("PRs come back from merge, squash and rebase merges with their commits and files; the dependabot PR is filtered", () => {
   const { shas } = scenario;

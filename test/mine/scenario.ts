@@ -17,6 +17,8 @@ const addBody = (label: string, guard = false) => [
   "}",
 ];
 
+export type ScenarioCommit = "c0" | "pr1Branch" | "pr1" | "pr2" | "r1" | "ignoreFile" | "pr3a" | "pr3b" | "r2" | "pr4" | "pr5" | "pr6" | "pr7" | "pr8";
+
 /**
  * The scripted history the mine tests share ("acme/widgets"):
  * - c0 direct: calc.js, util/strings.js, util/dates.js, README
@@ -38,7 +40,7 @@ const addBody = (label: string, guard = false) => [
 export function buildScenario() {
   const repo = new FixtureRepo();
   repo.git(["remote", "add", "origin", "https://github.com/acme/widgets.git"]);
-  const shas: Record<string, string> = {};
+  const shas = {} as Record<ScenarioCommit, string>;
   repo
     .write("README.md", "# widgets\n\nA calculator.\n")
     .write("src/calc.js", calc([]).replace("module.exports = { base, add };", "module.exports = { base };"))
