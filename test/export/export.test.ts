@@ -93,6 +93,6 @@ print(json.dumps({"schema": str(table.schema.field("messages").type), "rows": ro
   assert.deepEqual(read.ds_first, read.rows[0].messages);
   assert.equal(read.json_first[0].content, samples[0].messages[0].content);
   const card = readFileSync(join(parquetDir, "README.md"), "utf8");
-  assert.match(card, /^---\n[\s\S]*configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: train.parquet\n[\s\S]*---\n/);
+  assert.match(card, /^---\n[\s\S]*configs:\n- config_name: default\n {2}data_files:\n {2}- split: train\n {4}path: train.parquet\n[\s\S]*---\n/);
   assert.match(card, /size_categories:\n- n<1K/);
 });

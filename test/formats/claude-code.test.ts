@@ -13,7 +13,7 @@ const MAIN = join(DIR, `${SESSION}.jsonl`);
 const EXPLORE = join(DIR, SESSION, "subagents", "agent-a2898e3.jsonl");
 const COMPACT = join(DIR, SESSION, "subagents", "agent-acompact-e1f845.jsonl");
 
-// biome-ignore lint/suspicious/noExplicitAny: raw log lines are read loosely, to count facts independently of the importer
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw log lines are read loosely, to count facts independently of the importer
 type Raw = Record<string, any>;
 const rawLines = (file: string): Raw[] => readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 const blocks = (lines: Raw[], type: string, blockType: string): Raw[] =>

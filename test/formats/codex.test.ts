@@ -9,7 +9,7 @@ import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const FILE = sample("codex-rollout-jsonl/agentlogs_crud_codex-exec-0.89.jsonl");
 
-// biome-ignore lint/suspicious/noExplicitAny: raw log lines are read loosely, to count facts independently of the importer
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw log lines are read loosely, to count facts independently of the importer
 type Raw = Record<string, any>;
 const rawLines = (): Raw[] => readFileSync(FILE, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 const items = (lines: Raw[], ...types: string[]) => lines.filter((l) => l.type === "response_item" && types.includes(l.payload.type)).map((l) => l.payload);
