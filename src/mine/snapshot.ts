@@ -33,11 +33,12 @@ export async function writeSnapshot(repo: string, base: string, dir: string): Pr
     "-q",
     "--no-tags",
     "--no-write-fetch-head",
+    "--update-head-ok",
     "--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack",
     repo,
     `${sha}:refs/heads/main`,
   ]);
-  await snapshot.output(["reset", "-q", "--hard", "main"]);
+  await snapshot.output(["checkout", "-q", "-f", "main"]);
   await snapshot.output(["reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all"]);
   await rm(join(dir, ".git", "logs"), { recursive: true, force: true });
   await snapshot.output(["gc", "-q", "--prune=now"]);

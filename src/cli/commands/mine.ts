@@ -14,7 +14,9 @@ export function mineCommand(io: CliIo): Command {
   const mine = new Command("mine")
     .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
     .argument("<repo>", "path of the repository (work tree or bare)")
-    .requiredOption("-o, --output <dir>", "directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl and manifest.json")
+    // Checked in the actions, not as commander requiredOptions: `mine` and `snapshot` both take -o, and
+    // whichever of the two commander hands it to, the other must not fail for lack of it.
+    .option("-o, --output <dir>", "directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl and manifest.json (required)")
     .option("--ref <ref>", "history to mine", "HEAD")
     .option("--repo-name <owner/name>", "repository name for records and instance ids (default: from the origin remote)")
     .option("--github-export <file>", "GitHub metadata export (JSON: pulls and issues) to enrich the PRs")
@@ -34,6 +36,7 @@ Examples:
 Related: docs/commands/mine.md`,
     )
     .action(async (repo: string, flags: Record<string, string | boolean | undefined>) => {
+      if (flags.output === undefined) throw new UsageError("-o, --output <dir> is required");
       if (flags.repoName !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(String(flags.repoName))) {
         throw new UsageError(`--repo-name expects owner/name, got "${String(flags.repoName)}"`);
       }
@@ -57,19 +60,21 @@ Related: docs/commands/mine.md`,
       .description("Write a repository for one stage of a chain holding nothing from after the stage's base commit")
       .argument("<chain>", "chain id (from chains.jsonl)")
       .requiredOption("--stage <k>", "1-based stage number")
-      .requiredOption("-o, --output <dir>", "new or empty directory for the repository")
+      .option("-o, --output <dir>", "new or empty directory for the repository (required)")
       .option("--mined <dir>", "output directory of `acc mine`", ".")
       .option("--repo <path>", "the mined repository (default: the path recorded in manifest.json)")
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
       .action(async (chainId: string, flags: Record<string, string | undefined>) => {
+        const output = flags.output ?? (mine.opts().output as string | undefined);
+        if (output === undefined) throw new UsageError("-o, --output <dir> is required");
         const mined = flags.mined!;
         const stage = parseInteger(flags.stage!, "--stage");
         const chain = await findChain(join(mined, MINE_FILES.chains), chainId);
         if (stage > chain.length) throw new UsageError(`--stage ${stage} is past the end of chain ${chainId} (${chain.length} stages)`);
         const repo = flags.repo ?? (JSON.parse(await readFile(join(mined, MINE_FILES.manifest), "utf8")) as MineManifest).repo_path;
         const base = chain.stages[stage - 1]!.base_commit;
-        const snapshot = await writeSnapshot(repo, base, flags.output!);
+        const snapshot = await writeSnapshot(repo, base, output);
         io.stderr.write(`stage ${stage} of ${chainId}: ${snapshot.dir} at ${base} (${snapshot.commits} commits, ${snapshot.objects} objects, nothing after the base)\n`);
       }),
   );
