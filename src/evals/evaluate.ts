@@ -8,7 +8,7 @@ import { type MrcrItem, mrcrEval } from "./mrcr.js";
 import { textFileReplies } from "./mrcr-text.js";
 import type { CoarseSplit, EvalCounts } from "./report.js";
 import { type AnswerSource, type EvalRunResult, runEval } from "./runner.js";
-import { o200k } from "./tokens.js";
+import { o200k, workerCounter } from "./tokens.js";
 import type { EvalKind, EvalName } from "./types.js";
 
 export interface EvaluateOptions {
@@ -72,15 +72,21 @@ async function evaluateWith<Item extends { id: string }>(definition: Definition<
     let result: EvalRunResult | undefined;
     if (options.answers) {
       if (options.outDir === undefined) throw new Error("evaluate: outDir is required with answers");
-      result = await runEval({
-        kind: definition.kind,
-        items,
-        outDir: options.outDir,
-        answers: options.answers,
-        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-        ...(definition.coarse ? { coarse: definition.coarse } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
+      const tokens = workerCounter();
+      try {
+        result = await runEval({
+          kind: definition.kind,
+          items,
+          outDir: options.outDir,
+          answers: options.answers,
+          tokens,
+          ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+          ...(definition.coarse ? { coarse: definition.coarse } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+      } finally {
+        await tokens.close();
+      }
     } else {
       for await (const _ of items);
     }

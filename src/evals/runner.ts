@@ -7,7 +7,7 @@ import { type CoarseSplit, type EvalCounts, type EvalSummary, summarize } from "
 import { renderHtmlReport } from "./report-html.js";
 import { type ResultRecord, ResultsJournal, readResults, writeJsonLines, writeTextAtomically } from "./results.js";
 import { EvalDataError } from "./rows.js";
-import { countTokens, o200k } from "./tokens.js";
+import { inProcessCounter, type TokenCounter } from "./tokens.js";
 import type { EvalKind } from "./types.js";
 
 /** Where answers come from: an endpoint (through the client: retries, cache), or responses the user already has. */
@@ -24,6 +24,8 @@ export interface EvalRunOptions<Item extends { id: string }> {
   /** Items in flight at once (default 16). */
   concurrency?: number;
   coarse?: CoarseSplit;
+  /** How context tokens are counted for bins (default: in this thread). */
+  tokens?: TokenCounter;
   onProgress?: (counts: EvalCounts) => void;
 }
 
@@ -55,7 +57,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const files = { results: join(outDir, "results.jsonl"), summary: join(outDir, "summary.json"), report: join(outDir, "report.html") };
   const failuresPath = join(outDir, "failures.jsonl");
   const model = "client" in answers ? answers.model : null;
-  const tokenizer = await o200k();
+  const counter = options.tokens ?? inProcessCounter();
   const earlier = await readResults(files.results);
   const earlierById = new Map(earlier.map((record) => [record.id, record]));
   if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
@@ -101,7 +103,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       if (answer.cached) counts.cached++;
       fresh = true;
     }
-    const tokens = before?.tokens ?? countTokens(tokenizer, kind.contextTexts(item));
+    const tokens = before?.tokens ?? (await counter.count(kind.contextTexts(item)));
     const { score, detail } = kind.grade(item, answer.response);
     const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
     done.set(position, record);

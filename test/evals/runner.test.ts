@@ -8,6 +8,7 @@ import { generateGraphwalks } from "../../src/evals/generate-graphwalks.js";
 import { type GraphwalksItem, graphwalksEval } from "../../src/evals/graphwalks.js";
 import type { ResultRecord } from "../../src/evals/results.js";
 import { EvalUsageError, runEval } from "../../src/evals/runner.js";
+import { workerCounter } from "../../src/evals/tokens.js";
 import { createClient } from "../../src/llm/client.js";
 import type { ClientOptions } from "../../src/llm/types.js";
 import { type RecordedRequest, startOpenAIServer } from "../../src/testing/openai-server.js";
@@ -161,16 +162,18 @@ test("requests that keep failing are counted and listed, and asked again by the 
   }
 });
 
-test("outputs are byte-identical whatever the concurrency and the order answers arrive in", async () => {
+test("outputs are byte-identical whatever the concurrency, the order answers arrive in, and where tokens are counted", async () => {
   const server = await startOpenAIServer((request) => ({ type: "answer", content: answerFor(itemOf(request)), delayMs: (request.index * 7) % 23 }));
+  const workers = workerCounter(2);
   try {
     const outs = [tempDir(), tempDir()];
     await runEval({ kind, items, outDir: outs[0]!, answers: { client: client(server.url), model: "m" }, concurrency: 1 });
-    await runEval({ kind, items, outDir: outs[1]!, answers: { client: client(server.url, { concurrency: 8 }), model: "m" }, concurrency: 8 });
+    await runEval({ kind, items, outDir: outs[1]!, answers: { client: client(server.url, { concurrency: 8 }), model: "m" }, concurrency: 8, tokens: workers });
     for (const name of ["results.jsonl", "summary.json", "report.html"]) {
       assert.equal(readFileSync(join(outs[1]!, name), "utf8"), readFileSync(join(outs[0]!, name), "utf8"), name);
     }
   } finally {
+    await workers.close();
     await server.close();
   }
 });
