@@ -1,3 +1,4 @@
+import { CONTEXT_BINS } from "./bins.js";
 import { type EvalSummary, formatCell, type ScoreTable } from "./report.js";
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
@@ -55,11 +56,14 @@ function renderTableHtml(scoreTable: ScoreTable): string {
 }
 
 /**
- * Mean score (y, 0–100) per context bin (x, one step per doubling of length, i.e. a log scale), one line
- * per group and a dashed line for all groups together. Points carry a <title> with the mean and n.
+ * Mean score (y, 0–100) per context bin (x, one step per doubling of length, i.e. a log scale, empty bins
+ * between the shortest and longest kept as gaps), one line per group and a dashed line for all groups
+ * together. Points carry a <title> with the mean and n.
  */
 function renderChart(scoreTable: ScoreTable): string {
-  const bins = scoreTable.bins.filter((bin) => bin !== "all");
+  const present = scoreTable.bins.filter((bin) => bin !== "all");
+  const order: readonly string[] = CONTEXT_BINS;
+  const bins = order.slice(order.indexOf(present[0]!), order.indexOf(present.at(-1)!) + 1);
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (i: number) => MARGIN.left + ((i + 0.5) * plotWidth) / bins.length;
@@ -79,8 +83,8 @@ function renderChart(scoreTable: ScoreTable): string {
   scoreTable.groups.forEach((group, g) => {
     const color = group === "all" ? "#222" : PALETTE[g % PALETTE.length]!;
     const points = bins.flatMap((bin, i) => {
-      const value = scoreTable.cells[bin]![group]!;
-      return value.mean === null ? [] : [{ px: x(i), py: y(value.mean), label: `${group}, ${bin}: ${formatCell(value)}` }];
+      const value = scoreTable.cells[bin]?.[group];
+      return value?.mean == null ? [] : [{ px: x(i), py: y(value.mean), label: `${group}, ${bin}: ${formatCell(value)}` }];
     });
     const dash = group === "all" ? ' stroke-dasharray="6 4"' : "";
     if (points.length > 1) {

@@ -47,7 +47,9 @@ Examples:
       const graphwalks = graphwalksOptions(evalName, flags);
       const answers = await answerSource(flags);
       const outDir = (flags.output as string | undefined) ?? `acc-eval-${evalName}`;
-      const progress = createProgress(io.stderr, `eval ${evalName}`, 0, { quiet: Boolean(flags.quiet) });
+      // the number of items is not known up front, so a line every few seconds rather than a bar
+      const lines = { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream;
+      const progress = createProgress(lines, `eval ${evalName}`, 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
       try {
         const result = await evaluate({
           eval: evalName,
