@@ -9,12 +9,18 @@ const CACHE_VERSION = "acc-llm-cache/1";
 /** JSON with object keys sorted at every depth (undefined fields dropped, as JSON.stringify does). */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : canonicalJson(item))).join(",")}]`;
-  const entries = Object.keys(value)
-    .sort()
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += `${i === 0 ? "" : ","}${value[i] === undefined ? "null" : canonicalJson(value[i])}`;
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = "{";
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    out += `${out === "{" ? "" : ","}${JSON.stringify(key)}:${canonicalJson(record[key])}`;
+  }
+  return `${out}}`;
 }
 
 /**
@@ -23,7 +29,8 @@ export function canonicalJson(value: unknown): string {
  * part of it: rotating a key keeps the cache.
  */
 export function requestKey(endpoint: string, request: ChatRequest): string {
-  const { stream: _transport, ...fields } = request;
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(request)) if (name !== "stream") fields[name] = value;
   return createHash("sha256")
     .update(canonicalJson({ version: CACHE_VERSION, endpoint: endpoint.replace(/\/+$/, ""), request: fields }))
     .digest("hex");
@@ -40,7 +47,8 @@ interface Location {
 interface Pending {
   key: string;
   line: string;
-  done: (error?: unknown) => void;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 /** Caches opened by this process, so two caches on one folder never name a pack alike. */
@@ -92,7 +100,7 @@ export class ResponseCache {
     if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
     const line = `${JSON.stringify({ key, version: CACHE_VERSION, result })}\n`;
     return new Promise((resolve, reject) => {
-      this.pending.push({ key, line, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      this.pending.push({ key, line, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         // one turn of the event loop lets the answers arriving together join the same pack
@@ -107,9 +115,9 @@ export class ResponseCache {
       this.pending = [];
       try {
         await this.writePack(batch);
-        for (const entry of batch) entry.done();
+        for (const entry of batch) entry.resolve();
       } catch (error) {
-        for (const entry of batch) entry.done(error);
+        for (const entry of batch) entry.reject(error);
       }
     }
     this.flushing = false;
@@ -117,7 +125,7 @@ export class ResponseCache {
 
   private async writePack(batch: Pending[]): Promise<void> {
     const index = await this.loadIndex();
-    await mkdir(this.dir, { recursive: true });
+    if (this.packs === 0) await mkdir(this.dir, { recursive: true });
     const file = `${this.packPrefix}-${this.packs++}.jsonl`;
     const temp = join(this.dir, `.${file}.tmp`);
     const text = batch.map((entry) => entry.line).join("");

@@ -126,7 +126,7 @@ class Client implements LlmClient {
       const result = toResult(answer.parsed, answer.raw, false, attempt);
       this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
       this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
-      if (this.cache && key !== undefined) await this.cache.put(key, withoutBookkeeping(result));
+      if (this.cache && key !== undefined) await this.cache.put(key, cacheEntry(result));
       return result;
     }
   }
@@ -293,10 +293,19 @@ function toResult(parsed: ParsedChoice, raw: unknown, cached: boolean, attempts:
   return result;
 }
 
-function withoutBookkeeping(result: ChatResult): CachedResult {
-  const entry: CachedResult = Object.assign({}, result);
-  delete (entry as Partial<ChatResult>).cached;
-  delete (entry as Partial<ChatResult>).attempts;
+function cacheEntry(result: ChatResult): CachedResult {
+  const entry: CachedResult = {
+    content: result.content,
+    reasoning: result.reasoning,
+    tool_calls: result.tool_calls,
+    finish_reason: result.finish_reason,
+    usage: result.usage,
+    model: result.model,
+    raw: result.raw,
+  };
+  if (result.prompt_token_ids) entry.prompt_token_ids = result.prompt_token_ids;
+  if (result.completion_token_ids) entry.completion_token_ids = result.completion_token_ids;
+  if (result.logprobs) entry.logprobs = result.logprobs;
   return entry;
 }
 
