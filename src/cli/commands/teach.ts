@@ -1,0 +1,161 @@
+import { existsSync } from "node:fs";
+import { Command } from "commander";
+import type { ClientStats, LlmClient } from "../../llm/types.js";
+import { LlmError } from "../../llm/types.js";
+import { Domain } from "../../records/trajectory.js";
+import { teachRun } from "../../teach/run.js";
+import type { TeachStats } from "../../teach/stats.js";
+import { SandboxError } from "../../verify/index.js";
+import { type CliIo, parseInteger, UsageError } from "../io.js";
+import { createProgress } from "../progress.js";
+import { renderTable } from "../table.js";
+import { clientFlags, judgeEndpoint, makeClient, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
+
+type Flags = Record<string, unknown>;
+
+/** The teacher endpoint failed past what retries and the circuit breaker allow; the checkpoint is saved. */
+export class TeachStopped extends Error {
+  override name = "TeachStopped";
+}
+
+export function teachCommand(io: CliIo): Command {
+  const command = new Command("teach")
+    .description("Ask a teacher model for reasoning traces, verify each answer against the gold, keep the verified ones (rejection sampling)")
+    .argument("<samples>", "samples JSONL from acc compile")
+    .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8000/v1")
+    .requiredOption("--model <name>", "the teacher model")
+    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json")
+    .option("--candidates <k>", "answers asked per sample at most (stops at the first verified one)", "4")
+    .option("--keep-all", "ask all k and keep every verified answer (ids <sample id>-c<k>)")
+    .option("--temperature <t>", "sampling temperature (default: the server's)")
+    .option("--max-tokens <n>", "max_tokens of each request (default: the server's)")
+    .option("--seed <n>", "seed of the per-candidate request seeds", "0")
+    .option("--extra-body <json>", 'extra request fields, e.g. \'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": true}}\'')
+    .option("--concurrency <n>", "samples (and requests) in flight", "64")
+    .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
+    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600")
+    .option("--retries <n>", "retries of a failed request (429, 5xx, timeouts, resets, malformed bodies)", "5");
+  verifierFlags(qaFlags(clientFlags(command)))
+    .option("-q, --quiet", "no progress display")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  acc teach out/compile/samples.jsonl --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-235B-A22B --candidates 4 --temperature 0.6 -o out/teach
+  acc teach samples.jsonl --endpoint https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --model gpt-4.1 --candidates 2 -o out/teach --db dbs/
+  acc teach swe.jsonl --endpoint http://gpu:8000/v1 --model m --repo repo --test-cmd "python -m pytest -q tests" -o out/swe
+
+A killed run resumes when rerun with the same command; cached answers are never paid for twice.
+Related: acc compile, acc verify, acc export`,
+    )
+    .action(async (input: string, flags: Flags) => {
+      if (!existsSync(input)) throw new UsageError(`${input} does not exist`);
+      const endpoint = String(flags.endpoint);
+      const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
+      const client = makeClient(endpoint, flags, concurrency, {
+        stream: Boolean(flags.stream),
+        timeoutMs: seconds(flags.timeout, "--timeout"),
+        maxRetries: retries(flags.retries),
+      });
+      const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
+      const progress = createProgress(io.stderr, "teach", 0, { quiet: Boolean(flags.quiet) });
+      try {
+        const stats = await teachRun({
+          input,
+          outDir: String(flags.out),
+          client,
+          endpoint,
+          setup: {
+            model: String(flags.model),
+            candidates: parseInteger(String(flags.candidates), "--candidates"),
+            seed: integer(flags.seed, "--seed"),
+            keepAll: Boolean(flags.keepAll),
+            ...(flags.temperature !== undefined ? { temperature: nonNegative(flags.temperature, "--temperature") } : {}),
+            ...(flags.maxTokens !== undefined ? { maxTokens: parseInteger(String(flags.maxTokens), "--max-tokens") } : {}),
+            ...(flags.extraBody !== undefined ? { extraBody: extraBody(flags.extraBody) } : {}),
+          },
+          verify: verifySetup(flags, judgeClient),
+          concurrency,
+          onProgress: (s) => progress.update(s.data.read, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
+        });
+        progress.stop();
+        io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
+      } catch (error) {
+        progress.stop();
+        if (error instanceof SandboxError) throw new UsageError(`${error.message} (--allow-network)`);
+        if (error instanceof LlmError) throw new TeachStopped(`${error.message}\nthe run stopped; its progress is saved: rerun the same command to resume`);
+        throw error;
+      } finally {
+        await client.close();
+        if (judgeClient && judgeClient !== client) await judgeClient.close();
+      }
+    });
+  return command;
+}
+
+function combined(client: LlmClient, judge: LlmClient | undefined): ClientStats {
+  const stats = client.stats();
+  if (!judge || judge === client) return stats;
+  const other = judge.stats();
+  return Object.fromEntries(Object.entries(stats).map(([key, value]) => [key, value + other[key as keyof ClientStats]])) as unknown as ClientStats;
+}
+
+/** The per-domain table, the accounting line, and what this process sent (which differs between a run and its resume). */
+export function teachSummary(stats: TeachStats, client: ClientStats): string {
+  const rows = Domain.options
+    .filter((d) => stats.data.domains[d])
+    .map((d) => {
+      const s = stats.data.domains[d]!;
+      return [
+        d,
+        s.samples,
+        s.candidates,
+        s.answered > 0 ? `${((100 * s.passed) / s.answered).toFixed(1)}%` : "-",
+        s.kept_samples,
+        s.rejected_samples,
+        s.prompt_tokens,
+        s.completion_tokens,
+        Object.entries(s.reject_reasons)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([reason, n]) => `${reason}:${n}`)
+          .join(" ") || "-",
+      ];
+    });
+  const table = renderTable(["domain", "samples", "candidates", "pass rate", "kept", "rejected", "prompt tokens", "completion tokens", "rejected candidates"], rows);
+  const d = stats.data;
+  const kept = Object.values(d.domains).reduce((n, s) => n + s.kept_records, 0);
+  const extra = kept !== d.kept_samples ? ` (${kept} kept records)` : "";
+  return [
+    table,
+    `read ${d.read} = kept ${d.kept_samples}${extra} + rejected ${d.rejected_samples} + invalid lines ${d.invalid}`,
+    `this run: ${client.requests} requests sent, ${client.cache_hits} answers from the cache, ${client.retries} retries, ${client.failures} failed calls`,
+  ].join("\n");
+}
+
+function integer(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new UsageError(`${flag} expects a whole number, got "${String(value)}"`);
+  return number;
+}
+
+function retries(value: unknown): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) throw new UsageError(`--retries expects a whole number ≥ 0, got "${String(value)}"`);
+  return number;
+}
+
+function nonNegative(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} expects a number ≥ 0, got "${String(value)}"`);
+  return number;
+}
+
+function extraBody(value: unknown): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(String(value));
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new UsageError(`--extra-body expects a JSON object, got ${String(value)}`);
+}

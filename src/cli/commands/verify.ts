@@ -1,0 +1,294 @@
+import { existsSync, readFileSync } from "node:fs";
+import { Command } from "commander";
+import { createClient } from "../../llm/client.js";
+import type { ClientOptions, LlmClient } from "../../llm/types.js";
+import { Domain } from "../../records/trajectory.js";
+import {
+  comparePatches,
+  DEFAULT_QA_OPTIONS,
+  DEFAULT_VERIFY_SETUP,
+  type JudgeOptions,
+  PatchTester,
+  type QaOptions,
+  SandboxError,
+  SqlRunner,
+  SqlVerifier,
+  type Verdict,
+  Verifiers,
+  type VerifySetup,
+  verifyJudge,
+  verifyQa,
+} from "../../verify/index.js";
+import { AnswersFileError, type VerifyCounts, verifySamples } from "../../verify/samples.js";
+import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { createProgress } from "../progress.js";
+import { renderTable } from "../table.js";
+
+type Flags = Record<string, unknown>;
+
+/** A verdict that did not pass: the command has printed it and exits 1. */
+export class VerificationFailed extends Error {
+  override name = "VerificationFailed";
+}
+
+export function verifyCommand(io: CliIo): Command {
+  const verify = new Command("verify")
+    .description("Check answers against gold: qa, sql, patch, judge, or every sample of a JSONL file")
+    .addHelpText(
+      "after",
+      `
+One verdict is printed as JSON; the exit code is 0 when it passes, 1 when it does not, 2 on usage errors.
+
+Examples:
+  acc verify qa --answer "12 Nov 2014" --gold "12 November 2014"
+  acc verify sql --db bookshop.sqlite --gold-sql "SELECT city FROM stores" --candidate-sql "SELECT city FROM stores ORDER BY id"
+  acc verify patch --patch fix.diff --repo repo --base HEAD --test-cmd "python -m pytest -q tests"
+  acc verify samples out/teach/samples.jsonl --db bookshop.sqlite -o verdicts.jsonl
+
+Related: acc teach, docs/commands/verify.md`,
+    );
+  const sub = (name: string, description: string) =>
+    verify
+      .command(name)
+      .description(description)
+      .exitOverride()
+      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const report = (verdict: Verdict) => {
+    io.stdout.write(`${JSON.stringify(verdict)}\n`);
+    if (!verdict.pass) throw new VerificationFailed(verdict.reason);
+  };
+
+  qaFlags(sub("qa", "Normalised exact match, one number within a tolerance, token F1 at a threshold, or list / set equality"))
+    .requiredOption("--answer <text>", "the answer to check")
+    .requiredOption("--gold <text>", "the gold answer")
+    .action((flags: Flags) => report(verifyQa(String(flags.answer), String(flags.gold), qaOptions(flags))));
+
+  sub("sql", "Run a candidate query (or compare a value) against the gold query on a SQLite database opened read-only")
+    .requiredOption("--db <file>", "the SQLite database")
+    .requiredOption("--gold-sql <sql>", "the gold query")
+    .option("--candidate-sql <sql>", "the candidate query: results compared as multisets (in order when the gold has ORDER BY)")
+    .option("--candidate-value <text>", "a candidate answer value: every value of the gold result must be in it")
+    .option("--sql-timeout <s>", "time limit of each query, seconds", "30")
+    .option("--tolerance <x>", "relative tolerance of numbers in a value answer", String(DEFAULT_QA_OPTIONS.tolerance))
+    .action(async (flags: Flags) => {
+      if ((flags.candidateSql === undefined) === (flags.candidateValue === undefined)) throw new UsageError("give exactly one of --candidate-sql and --candidate-value");
+      const db = existingPath(flags.db, "--db");
+      const runner = new SqlRunner(1);
+      try {
+        const verifier = new SqlVerifier(runner, seconds(flags.sqlTimeout, "--sql-timeout"), { ...DEFAULT_QA_OPTIONS, tolerance: fraction(flags.tolerance, "--tolerance") });
+        const candidate = flags.candidateSql !== undefined ? { candidateSql: String(flags.candidateSql) } : { candidateValue: String(flags.candidateValue) };
+        report(await verifier.verify({ db, goldSql: String(flags.goldSql), ...candidate }));
+      } finally {
+        await runner.close();
+      }
+    });
+
+  sub("patch", "Apply a patch at a base commit in a temporary worktree and run the tests (no network, time limit), or compare it with the gold patch")
+    .requiredOption("--patch <file>", "the candidate patch (unified diff)")
+    .option("--gold-patch <file>", "compare with this patch: same files and changes (without --test-cmd)")
+    .option("--repo <dir>", "git repository")
+    .option("--base <rev>", "commit the patch applies to", "HEAD")
+    .option("--test-cmd <cmd>", "test command run by sh at the worktree's root; exit 0 passes")
+    .option("--test-timeout <s>", "time limit of the test command, seconds", "600")
+    .option("--allow-network", "run the tests with network when `unshare -rn` is unavailable (otherwise refused)")
+    .action(async (flags: Flags) => {
+      const patch = readText(flags.patch, "--patch");
+      if (flags.testCmd !== undefined) {
+        if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
+        const tester = sandboxed(
+          () =>
+            new PatchTester({
+              repo: existingPath(flags.repo, "--repo"),
+              testCommand: String(flags.testCmd),
+              timeoutMs: seconds(flags.testTimeout, "--test-timeout"),
+              allowNetwork: Boolean(flags.allowNetwork),
+              jobs: 1,
+            }),
+        );
+        report(await tester.verify(String(flags.base), patch));
+        return;
+      }
+      if (flags.goldPatch === undefined) throw new UsageError("give --gold-patch, or --repo and --test-cmd");
+      report(comparePatches(patch, readText(flags.goldPatch, "--gold-patch")));
+    });
+
+  clientFlags(sub("judge", "Ask an LLM judge whether an answer matches the gold under a rubric"))
+    .requiredOption("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
+    .requiredOption("--model <name>", "the judge model")
+    .requiredOption("--question <text>", "the question")
+    .requiredOption("--answer <text>", "the answer to grade")
+    .requiredOption("--gold <text>", "the reference answer")
+    .option("--rubric <file>", "what makes an answer correct (default: docs/commands/verify.md)")
+    .action(async (flags: Flags) => {
+      const client = makeClient(String(flags.endpoint), flags, 1);
+      try {
+        const judge: JudgeOptions = { client, model: String(flags.model), ...(flags.rubric ? { rubric: readText(flags.rubric, "--rubric") } : {}) };
+        report(await verifyJudge(judge, { question: String(flags.question), answer: String(flags.answer), gold: String(flags.gold) }));
+      } finally {
+        await client.close();
+      }
+    });
+
+  verifierFlags(qaFlags(clientFlags(sub("samples", "Verify every sample of a JSONL file: its own target answer, or candidates from --answers"))))
+    .argument("<samples>", "samples JSONL (from acc compile or acc teach)")
+    .option("--answers <file>", 'candidates JSONL: {"id": <sample id>, "answer": …, "sql"?: …, "patch"?: …}')
+    .requiredOption("-o, --output <file>", "verdicts JSONL, one line per input line")
+    .option("--endpoint <url>", "endpoint of the --judge-model")
+    .option("-q, --quiet", "no progress display")
+    .action(async (input: string, flags: Flags) => {
+      const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
+      const verifiers = sandboxed(() => new Verifiers(verifySetup(flags, judgeClient)));
+      const progress = createProgress(io.stderr, "verify", 0, { quiet: Boolean(flags.quiet) });
+      try {
+        const counts = await verifySamples({
+          input,
+          ...(flags.answers ? { answers: String(flags.answers) } : {}),
+          output: String(flags.output),
+          verifiers,
+          concurrency: 4 * parseInteger(String(flags.jobs), "--jobs"),
+          onProgress: (c) => progress.update(c.read, `${c.read} samples, ${c.passed} passed`),
+        });
+        progress.stop();
+        io.stderr.write(`${verifySummary(counts)}\nverdicts: ${String(flags.output)}\n`);
+      } catch (error) {
+        if (error instanceof AnswersFileError) throw new UsageError(error.message);
+        throw error;
+      } finally {
+        progress.stop();
+        await verifiers.close();
+        await judgeClient?.close();
+      }
+    });
+  return verify;
+}
+
+export function verifySummary(counts: VerifyCounts): string {
+  const rows = Domain.options
+    .filter((d) => counts.domains[d])
+    .map((d) => {
+      const s = counts.domains[d]!;
+      const reasons = Object.entries(s.reasons)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([reason, n]) => `${reason}:${n}`)
+        .join(" ");
+      return [d, s.samples, s.passed, s.samples > 0 ? `${((100 * s.passed) / s.samples).toFixed(1)}%` : "-", reasons];
+    });
+  const table = renderTable(["domain", "samples", "passed", "pass rate", "reasons"], rows);
+  const unmatched = counts.unmatched_answers > 0 ? `\n${counts.unmatched_answers} answers match no sample` : "";
+  return `${table}\nread ${counts.read} = passed ${counts.passed} + failed ${counts.failed} (invalid lines ${counts.invalid})${unmatched}`;
+}
+
+// --- flags shared with acc teach ------------------------------------------------------------------
+
+export function qaFlags(command: Command): Command {
+  return command
+    .option("--f1 <x>", "token F1 at or above which a free-text answer passes", String(DEFAULT_QA_OPTIONS.f1Threshold))
+    .option("--tolerance <x>", "relative tolerance when both answers are one number", String(DEFAULT_QA_OPTIONS.tolerance))
+    .option("--list <mode>", "compare answers as lists: set (order ignored) or ordered");
+}
+
+export function verifierFlags(command: Command): Command {
+  return command
+    .option("--db <path>", "SQLite file, or folder of them by database id: SQL samples with a gold query are checked by running it")
+    .option("--repo <dir>", "git repository of SWE samples (with --test-cmd)")
+    .option("--test-cmd <cmd>", "test command run at the worktree's root after applying a patch; exit 0 passes (else: compare with the gold patch)")
+    .option("--test-timeout <s>", "time limit of each test run, seconds", "600")
+    .option("--allow-network", "run tests with network when `unshare -rn` is unavailable (otherwise refused)")
+    .option("--sql-timeout <s>", "time limit of each query, seconds", "30")
+    .option("--jobs <n>", "test runs and SQL processes at once", String(DEFAULT_VERIFY_SETUP.jobs))
+    .option("--judge-model <name>", "LLM judge for free-text answers the rules reject")
+    .option("--judge-endpoint <url>", "endpoint of the judge (default: --endpoint)")
+    .option("--rubric <file>", "the judge's rubric (default: docs/commands/verify.md)");
+}
+
+export function clientFlags(command: Command): Command {
+  return command
+    .option("--api-key-env <var>", "environment variable holding the API key")
+    .option("--api-key-file <file>", "file holding the API key")
+    .option("--cache <dir>", "response cache folder, shared by runs", ".acc-cache/llm")
+    .option("--no-cache", "send every request even when a cached answer exists");
+}
+
+export function qaOptions(flags: Flags): QaOptions {
+  const options: QaOptions = { f1Threshold: fraction(flags.f1, "--f1"), tolerance: fraction(flags.tolerance, "--tolerance") };
+  if (options.f1Threshold > 1) throw new UsageError(`--f1 expects a number between 0 and 1, got "${String(flags.f1)}"`);
+  if (flags.list !== undefined) options.list = parseChoice(String(flags.list), "--list", ["set", "ordered"] as const);
+  return options;
+}
+
+export function verifySetup(flags: Flags, judgeClient: LlmClient | undefined): VerifySetup {
+  const setup: VerifySetup = {
+    qa: qaOptions(flags),
+    sqlTimeoutMs: seconds(flags.sqlTimeout, "--sql-timeout"),
+    testTimeoutMs: seconds(flags.testTimeout, "--test-timeout"),
+    allowNetwork: Boolean(flags.allowNetwork),
+    jobs: parseInteger(String(flags.jobs), "--jobs"),
+  };
+  if (flags.db !== undefined) setup.db = existingPath(flags.db, "--db");
+  if (flags.repo !== undefined) setup.repo = existingPath(flags.repo, "--repo");
+  if (flags.testCmd !== undefined) {
+    if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
+    setup.testCommand = String(flags.testCmd);
+  }
+  if (judgeClient) {
+    setup.judge = { client: judgeClient, model: String(flags.judgeModel), ...(flags.rubric ? { rubric: readText(flags.rubric, "--rubric") } : {}) };
+  }
+  return setup;
+}
+
+export function judgeEndpoint(flags: Flags): string {
+  const endpoint = flags.judgeEndpoint ?? flags.endpoint;
+  if (endpoint === undefined) throw new UsageError("--judge-model needs --judge-endpoint or --endpoint");
+  return String(endpoint);
+}
+
+export function makeClient(endpoint: string, flags: Flags, concurrency: number, extra: Partial<ClientOptions> = {}): LlmClient {
+  try {
+    return createClient({
+      endpoint,
+      concurrency,
+      ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
+      ...(flags.apiKeyFile ? { apiKeyFile: String(flags.apiKeyFile) } : {}),
+      ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
+      ...extra,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A sandbox that cannot be set up as asked is a usage error. */
+export function sandboxed<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof SandboxError) throw new UsageError(`${error.message} (--allow-network)`);
+    throw error;
+  }
+}
+
+export function seconds(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`${flag} expects a number of seconds > 0, got "${String(value)}"`);
+  return Math.round(number * 1000);
+}
+
+function fraction(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} expects a number ≥ 0, got "${String(value)}"`);
+  return number;
+}
+
+function existingPath(value: unknown, flag: string): string {
+  const path = String(value);
+  if (!existsSync(path)) throw new UsageError(`${flag}: ${path} does not exist`);
+  return path;
+}
+
+function readText(value: unknown, flag: string): string {
+  try {
+    return readFileSync(String(value), "utf8");
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot read ${String(value)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}

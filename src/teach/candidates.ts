@@ -1,0 +1,184 @@
+import { createHash } from "node:crypto";
+import { type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../llm/types.js";
+import type { Sample } from "../records/sample.js";
+import type { Domain } from "../records/trajectory.js";
+import { referenceName, type Verifiers, type Verdict } from "../verify/index.js";
+import { type ParsedReply, parseTeacherReply } from "./parse.js";
+import { teacherMessages } from "./prompt.js";
+
+export interface TeachSetup {
+  model: string;
+  /** Candidates asked per sample at most. */
+  candidates: number;
+  /** Sent only when given (the server's default otherwise). */
+  temperature?: number;
+  maxTokens?: number;
+  /** Seeds every request: candidate k of a sample always sends the same seed, so reruns hit the cache. */
+  seed: number;
+  /** Keep every verified candidate (ids `<sample id>-c<k>`) instead of stopping at the first. */
+  keepAll: boolean;
+  /** Extra request fields (e.g. vLLM's chat_template_kwargs). */
+  extraBody?: Record<string, unknown>;
+}
+
+/** A candidate that did not pass, with the verifier's (or the parser's, or the client's) reason. */
+export interface CandidateReject {
+  sample_id: string;
+  trajectory_id: string;
+  domain: Domain;
+  candidate: number;
+  seed: number;
+  reason: string;
+  detail: string;
+  score?: number;
+  answer: string | null;
+  reasoning: string | null;
+  content: string | null;
+  finish_reason: string | null;
+  usage: { prompt_tokens: number; completion_tokens: number } | null;
+}
+
+/** How one input sample ended: kept (with the candidates kept) or rejected, always with a reason. */
+export interface SampleOutcome {
+  sample_id: string;
+  domain: Domain;
+  line: number;
+  outcome: "kept" | "rejected";
+  /** kept: the first kept candidate's verdict; rejected: unverifiable, request-failed (every request) or no-verified-candidate. */
+  reason: string;
+  detail: string;
+  /** What answers were checked against (qa:ground_truth, qa:agent_final, sql, patch-tests, patch-gold); null when unverifiable. */
+  reference: string | null;
+  candidates: number;
+  kept: number[];
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface TaughtSample {
+  kept: Sample[];
+  rejects: CandidateReject[];
+  outcome: SampleOutcome;
+}
+
+/** The seed of candidate k of a sample: a hash of the run seed, the sample id and k, as a non-negative 31-bit integer. */
+export function candidateSeed(seed: number, sampleId: string, k: number): number {
+  return createHash("sha256").update(`${seed}\u0000${sampleId}\u0000${k}`).digest().readUInt32LE(0) >>> 1;
+}
+
+/**
+ * Asks the teacher for up to `candidates` answers to one sample, one after another, verifying each,
+ * until one passes (or all are asked, with keepAll). A request that fails after the client's retries
+ * rejects that candidate (`request-failed`); an open circuit breaker or an abort stops the run instead
+ * (thrown), so a rerun resumes rather than rejecting every remaining sample.
+ */
+export async function teachSample(sample: Sample, line: number, client: LlmClient, verifiers: Verifiers, setup: TeachSetup): Promise<TaughtSample> {
+  const outcome: SampleOutcome = {
+    sample_id: sample.id,
+    domain: sample.meta.domain,
+    line,
+    outcome: "rejected",
+    reason: "",
+    detail: "",
+    reference: null,
+    candidates: 0,
+    kept: [],
+    prompt_tokens: 0,
+    completion_tokens: 0,
+  };
+  const reference = verifiers.referenceOf(sample);
+  if ("unverifiable" in reference) return { kept: [], rejects: [], outcome: { ...outcome, reason: "unverifiable", detail: reference.unverifiable } };
+  outcome.reference = referenceName(reference);
+
+  const messages = teacherMessages(sample);
+  const kept: Sample[] = [];
+  const rejects: CandidateReject[] = [];
+  let keptVerdict: Verdict | undefined;
+  for (let k = 0; k < setup.candidates; k++) {
+    const seed = candidateSeed(setup.seed, sample.id, k);
+    const reject = (verdict: Pick<Verdict, "reason" | "detail" | "score">, result?: ChatResult, parsed?: { answer: string; reasoning: string | null }) =>
+      rejects.push({
+        sample_id: sample.id,
+        trajectory_id: sample.meta.trajectory_id,
+        domain: sample.meta.domain,
+        candidate: k,
+        seed,
+        reason: verdict.reason,
+        detail: verdict.detail,
+        ...(verdict.score === undefined ? {} : { score: verdict.score }),
+        answer: parsed?.answer ?? null,
+        reasoning: parsed ? parsed.reasoning : (result?.reasoning ?? null),
+        content: result?.content ?? null,
+        finish_reason: result?.finish_reason ?? null,
+        usage: result?.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: result.usage.completion_tokens } : null,
+      });
+    outcome.candidates++;
+    let result: ChatResult;
+    try {
+      result = await client.chat(request(setup, messages, seed));
+    } catch (error) {
+      reject({ reason: "request-failed", detail: requestFailure(error) });
+      continue;
+    }
+    outcome.prompt_tokens += result.usage?.prompt_tokens ?? 0;
+    outcome.completion_tokens += result.usage?.completion_tokens ?? 0;
+    const parsed: ParsedReply = parseTeacherReply(result, sample.meta.domain);
+    if (!parsed.ok) {
+      reject({ reason: parsed.reason, detail: parsed.detail }, result);
+      continue;
+    }
+    const answer = { answer: parsed.candidate.answer, reasoning: parsed.reasoning };
+    let verdict: Verdict;
+    try {
+      verdict = await verifiers.verify(sample, reference, parsed.candidate);
+    } catch (error) {
+      reject({ reason: "judge-request-failed", detail: requestFailure(error) }, result, answer);
+      continue;
+    }
+    if (!verdict.pass) {
+      reject(verdict, result, answer);
+      continue;
+    }
+    keptVerdict ??= verdict;
+    outcome.kept.push(k);
+    kept.push(taught(sample, parsed.candidate.answer, parsed.reasoning, setup.keepAll ? `${sample.id}-c${k}` : sample.id));
+    if (!setup.keepAll) break;
+  }
+
+  if (keptVerdict) return { kept, rejects, outcome: { ...outcome, outcome: "kept", reason: keptVerdict.reason, detail: `candidate ${outcome.kept[0]}: ${keptVerdict.detail}` } };
+  const counts = new Map<string, number>();
+  for (const r of rejects) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  const summary = [...counts].map(([reason, n]) => `${reason}×${n}`).join(", ");
+  const allFailed = counts.get("request-failed") === rejects.length;
+  return {
+    kept,
+    rejects,
+    outcome: { ...outcome, reason: allFailed ? "request-failed" : "no-verified-candidate", detail: `${rejects.length} candidates: ${summary}` },
+  };
+}
+
+function request(setup: TeachSetup, messages: ChatRequest["messages"], seed: number): ChatRequest {
+  const body: ChatRequest = { model: setup.model, messages, seed };
+  if (setup.temperature !== undefined) body.temperature = setup.temperature;
+  if (setup.maxTokens !== undefined) body.max_tokens = setup.maxTokens;
+  if (setup.extraBody !== undefined) body.extra_body = setup.extraBody;
+  return body;
+}
+
+/** An LlmError becomes a reason; an open circuit, an abort or any other error stops the run. */
+function requestFailure(error: unknown): string {
+  if (!(error instanceof LlmError) || error.code === "circuit-open" || error.code === "aborted") throw error;
+  return error.message;
+}
+
+/** The sample with the teacher's answer and reasoning as its target and assistant message. */
+function taught(sample: Sample, answer: string, reasoning: string | null, id: string): Sample {
+  const assistant = { role: "assistant" as const, content: answer, reasoning };
+  const messages = sample.messages.filter((m) => m.role !== "assistant");
+  return {
+    ...sample,
+    id,
+    messages: [...messages, assistant],
+    target: { answer, reasoning, answer_origin: "teacher", reasoning_origin: reasoning === null ? "none" : "teacher" },
+  };
+}

@@ -1,0 +1,200 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { JsonLine } from "../formats/types.js";
+import { readJsonLines } from "../import/probe.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import { ResumableFile } from "../io/resumable.js";
+import type { LlmClient } from "../llm/types.js";
+import { Sample } from "../records/sample.js";
+import { formatProblems, validate } from "../records/validate.js";
+import { orderedMap } from "../run/pool.js";
+import { Verifiers, type VerifySetup } from "../verify/index.js";
+import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
+import { TeachStats, type TeachStatsData } from "./stats.js";
+
+export interface TeachRunOptions {
+  /** Samples JSONL from `acc compile` (gzip accepted). */
+  input: string;
+  /** Gets samples.jsonl (kept), rejects.jsonl (rejected candidates), outcomes.jsonl (one line per input line), stats.json. */
+  outDir: string;
+  client: LlmClient;
+  /** The client's endpoint: part of what makes a run resumable (answers from another server are not this run's). */
+  endpoint: string;
+  setup: TeachSetup;
+  /** Verifier settings; the judge's client is the caller's. */
+  verify: VerifySetup;
+  /** Samples in flight at once. */
+  concurrency: number;
+  onProgress?: (stats: TeachStats) => void;
+}
+
+const STATE_FILE = ".teach-state.json";
+/** A checkpoint is written after this many samples, and every second while samples finish. */
+const CHECKPOINT_SAMPLES = 256;
+const CHECKPOINT_MS = 1000;
+
+interface TeachState {
+  fingerprint: string;
+  done: number;
+  samples_bytes: number;
+  rejects_bytes: number;
+  outcomes_bytes: number;
+  stats: TeachStatsData;
+}
+
+type Item =
+  | { kind: "taught"; taught: TaughtSample }
+  | { kind: "invalid"; line: number; detail: string }
+  | { kind: "duplicate"; sample: Sample; line: number };
+
+/**
+ * Teaches every sample of the input (see teachSample) with up to `concurrency` samples in flight,
+ * writing results in input order whatever the concurrency. A checkpoint follows every few hundred
+ * samples; a run killed at any point and rerun with the same input and settings resumes from it and
+ * ends byte-identical to an uninterrupted run, and with the client's cache it sends no request whose
+ * answer it had already received.
+ */
+export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
+  await mkdir(options.outDir, { recursive: true });
+  const fingerprint = await fingerprintOf(options);
+  const statePath = join(options.outDir, STATE_FILE);
+  const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };
+  const state = await readState(statePath, fingerprint);
+  const stats = state ? TeachStats.from(state.stats) : TeachStats.empty();
+  const samples = await ResumableFile.open(`${paths.samples}.partial`, state?.samples_bytes ?? 0);
+  const rejects = await ResumableFile.open(`${paths.rejects}.partial`, state?.rejects_bytes ?? 0);
+  const outcomes = await ResumableFile.open(`${paths.outcomes}.partial`, state?.outcomes_bytes ?? 0);
+  const seen = state ? await idsWritten(`${paths.outcomes}.partial`, state.outcomes_bytes) : new Set<string>();
+  const verifiers = new Verifiers(options.verify);
+
+  let done = state?.done ?? 0;
+  let sinceCheckpoint = 0;
+  // Checkpoints run one at a time, and no line is written while one runs, so the byte lengths and
+  // the count they record always describe the same samples.
+  let saving: Promise<void> = Promise.resolve();
+  const checkpoint = () => {
+    saving = saving.then(async () => {
+      sinceCheckpoint = 0;
+      const next: TeachState = {
+        fingerprint,
+        done,
+        samples_bytes: await samples.flush(),
+        rejects_bytes: await rejects.flush(),
+        outcomes_bytes: await outcomes.flush(),
+        stats: stats.data,
+      };
+      await writeAtomic(statePath, JSON.stringify(next));
+      options.onProgress?.(stats);
+    });
+    return saving;
+  };
+  // also on a timer: a slow sample at the head of the line must not hold back the progress behind it
+  const timer = setInterval(() => {
+    // a failed write surfaces where the loop next waits for `saving`
+    if (sinceCheckpoint > 0) checkpoint().catch(() => undefined);
+  }, CHECKPOINT_MS);
+  timer.unref();
+
+  const handle = async (entry: JsonLine): Promise<Item> => {
+    if ("error" in entry) return { kind: "invalid", line: entry.line, detail: entry.detail };
+    const checked = validate(Sample, entry.value);
+    if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
+    if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
+    seen.add(checked.value.id);
+    return { kind: "taught", taught: await teachSample(checked.value, entry.line, options.client, verifiers, options.setup) };
+  };
+
+  try {
+    for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
+      await saving;
+      if (item.kind === "taught") {
+        for (const sample of item.taught.kept) samples.write(`${JSON.stringify(sample)}\n`);
+        for (const reject of item.taught.rejects) rejects.write(`${JSON.stringify(reject)}\n`);
+        outcomes.write(`${JSON.stringify(item.taught.outcome)}\n`);
+        stats.taught(item.taught);
+      } else if (item.kind === "duplicate") {
+        outcomes.write(`${JSON.stringify(duplicateOutcome(item.sample, item.line))}\n`);
+        stats.duplicate(item.sample.meta.domain);
+      } else {
+        outcomes.write(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
+        stats.invalidLine();
+      }
+      done++;
+      if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) await checkpoint();
+    }
+    await checkpoint();
+  } finally {
+    clearInterval(timer);
+    await saving.catch(() => undefined);
+    await verifiers.close();
+  }
+  await samples.finish(paths.samples);
+  await rejects.finish(paths.rejects);
+  await outcomes.finish(paths.outcomes);
+  await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await rm(statePath, { force: true });
+  return stats;
+}
+
+function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
+  return {
+    sample_id: sample.id,
+    domain: sample.meta.domain,
+    line,
+    outcome: "rejected",
+    reason: "duplicate-sample",
+    detail: "a sample with this id came earlier in the input",
+    reference: null,
+    candidates: 0,
+    kept: [],
+    prompt_tokens: 0,
+    completion_tokens: 0,
+  };
+}
+
+async function* skip<T>(items: AsyncIterable<T>, count: number): AsyncGenerator<T> {
+  let index = 0;
+  for await (const item of items) if (index++ >= count) yield item;
+}
+
+/** Sample ids already given an outcome before the checkpoint (so a resumed run still spots duplicates). */
+async function idsWritten(path: string, bytes: number): Promise<Set<string>> {
+  const text = (await readFile(path)).subarray(0, bytes).toString("utf8");
+  const ids = new Set<string>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const outcome = JSON.parse(line) as { sample_id?: string };
+    if (outcome.sample_id !== undefined) ids.add(outcome.sample_id);
+  }
+  return ids;
+}
+
+/** Same input file (path, size, time), endpoint and settings → same fingerprint → a rerun resumes. */
+async function fingerprintOf(options: TeachRunOptions): Promise<string> {
+  const info = await stat(options.input);
+  const { judge, ...verify } = options.verify;
+  const key = JSON.stringify({
+    version: 1,
+    input: [resolve(options.input), info.size, info.mtimeMs],
+    endpoint: options.endpoint,
+    setup: options.setup,
+    verify,
+    judge: judge ? { model: judge.model, rubric: judge.rubric ?? null, maxTokens: judge.maxTokens ?? null } : null,
+  });
+  return createHash("sha256").update(key).digest("hex");
+}
+
+async function readState(path: string, fingerprint: string): Promise<TeachState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(path, "utf8")) as TeachState;
+    return state.fingerprint === fingerprint ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}

@@ -1,0 +1,102 @@
+import type { Sample } from "../records/sample.js";
+import { comparePatches } from "./diff.js";
+import { type JudgeOptions, verifyJudge } from "./judge.js";
+import { PatchTester } from "./patch.js";
+import { DEFAULT_QA_OPTIONS, type QaOptions, verifyQa } from "./qa.js";
+import { type Reference, type ReferenceSources, referenceOf } from "./reference.js";
+import { SqlVerifier } from "./sql.js";
+import { SqlRunner } from "./sql-runner.js";
+import { type Candidate, fail, type Verdict } from "./types.js";
+
+export { comparePatches, parseDiff } from "./diff.js";
+export { DEFAULT_RUBRIC, judgeMessages, parseJudgeVerdict, verifyJudge, type JudgeOptions } from "./judge.js";
+export { PatchTester, SandboxError, type PatchTestOptions } from "./patch.js";
+export { DEFAULT_QA_OPTIONS, normalizeAnswer, tokenF1, verifyQa, type QaOptions } from "./qa.js";
+export { referenceName, referenceOf, type Reference, type ReferenceSources } from "./reference.js";
+export { canIsolateNetwork } from "./sandbox.js";
+export { compareResults, hasTopLevelOrderBy, SqlVerifier, type SqlCheck } from "./sql.js";
+export { SqlRunner, type QueryOutcome } from "./sql-runner.js";
+export type { Candidate, Verdict } from "./types.js";
+
+export interface VerifySetup extends ReferenceSources {
+  qa: QaOptions;
+  sqlTimeoutMs: number;
+  testTimeoutMs: number;
+  /** Run tests with network when `unshare -rn` is unavailable. */
+  allowNetwork: boolean;
+  /** SQL processes and test runs at once. */
+  jobs: number;
+  /** Answers the QA rules reject go to this LLM judge, which may accept them. */
+  judge?: JudgeOptions;
+}
+
+export const DEFAULT_VERIFY_SETUP: VerifySetup = {
+  qa: DEFAULT_QA_OPTIONS,
+  sqlTimeoutMs: 30_000,
+  testTimeoutMs: 600_000,
+  allowNetwork: false,
+  jobs: 2,
+};
+
+/** Every verifier behind one call, with the processes they need started on first use and stopped by close(). */
+export class Verifiers {
+  private runner: SqlRunner | undefined;
+  private sql: SqlVerifier | undefined;
+  private readonly tester: PatchTester | undefined;
+
+  constructor(private readonly setup: VerifySetup) {
+    if (setup.testCommand !== undefined && setup.repo !== undefined) {
+      this.tester = new PatchTester({
+        repo: setup.repo,
+        testCommand: setup.testCommand,
+        timeoutMs: setup.testTimeoutMs,
+        allowNetwork: setup.allowNetwork,
+        jobs: setup.jobs,
+      });
+    }
+  }
+
+  /** Whether tests run without network (undefined when no tests are configured). */
+  get networkIsolated(): boolean | undefined {
+    return this.tester?.networkIsolated;
+  }
+
+  referenceOf(sample: Sample): Reference | { unverifiable: string } {
+    return referenceOf(sample, this.setup);
+  }
+
+  /** A candidate against a reference; request failures of the judge are thrown (LlmError). */
+  async verify(sample: Sample, reference: Reference, candidate: Candidate): Promise<Verdict> {
+    switch (reference.kind) {
+      case "qa": {
+        const verdict = verifyQa(candidate.answer, reference.gold, this.setup.qa);
+        if (verdict.pass || !this.setup.judge || verdict.reason !== "mismatch") return verdict;
+        const judged = await verifyJudge(this.setup.judge, { question: sample.meta.task.question, answer: candidate.answer, gold: reference.gold });
+        return { ...judged, detail: `${judged.detail} (rules: ${verdict.detail})` };
+      }
+      case "sql":
+        return this.sqlVerifier().verify({
+          db: reference.db,
+          goldSql: reference.goldSql,
+          ...(candidate.sql !== undefined ? { candidateSql: candidate.sql } : { candidateValue: candidate.answer }),
+        });
+      case "patch-tests":
+        if (candidate.patch === undefined) return fail("no-candidate", "no unified diff in the answer");
+        return this.tester!.verify(reference.base, candidate.patch);
+      case "patch-gold":
+        return comparePatches(candidate.patch ?? candidate.answer, reference.goldPatch);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.runner?.close();
+  }
+
+  private sqlVerifier(): SqlVerifier {
+    if (!this.sql) {
+      this.runner = new SqlRunner(this.setup.jobs);
+      this.sql = new SqlVerifier(this.runner, this.setup.sqlTimeoutMs, this.setup.qa);
+    }
+    return this.sql;
+  }
+}
