@@ -61,7 +61,8 @@ export class SourceResolver {
   }
 }
 
-function databasePath(db: string, id: string | undefined, path: string | undefined): string | undefined {
+/** The SQLite file of a task: `db` itself when it is a file, else found in the folder by path or database id. */
+export function databasePath(db: string, id: string | undefined, path: string | undefined): string | undefined {
   if (!statSync(db).isDirectory()) return db;
   const candidates = [
     ...(path ? [join(db, path)] : []),
