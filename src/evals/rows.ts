@@ -1,6 +1,7 @@
 import { open } from "node:fs/promises";
 import { basename } from "node:path";
-import { type AsyncBuffer, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { type AsyncBuffer, asyncBufferFromFile, type Compressors, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { readLines } from "../io/lines.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
@@ -25,6 +26,12 @@ export interface ColumnSpec {
 
 const PARQUET_MAGIC = "PAR1";
 
+/** Codecs Node decodes itself, beside hyparquet's own snappy (zstd and lz4 are not available on Node 20). */
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+};
+
 /**
  * The rows of an eval data file: Parquet (read one row group at a time, so memory is bounded by the
  * largest row group, never the file) or JSONL (gzip accepted). Only the named columns are read.
@@ -46,7 +53,7 @@ async function* parquetRows(file: string, columns: ColumnSpec): AsyncGenerator<D
   let start = 0;
   for (const group of metadata.row_groups) {
     const end = start + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end, columns: wanted }).catch(
+    const rows = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end, columns: wanted, compressors: COMPRESSORS }).catch(
       (error: Error) => {
         throw new EvalDataError(`${file}: rows ${start}-${end - 1}: cannot decode Parquet row group: ${error.message}`);
       },

@@ -88,23 +88,28 @@ import json, sys
 import pyarrow as pa, pyarrow.parquet as pq
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 schema = pa.schema([("prompt", pa.string()), ("answer_nodes", pa.list_(pa.string())), ("prompt_chars", pa.int64()), ("problem_type", pa.string()), ("date_added", pa.string())])
-pq.write_table(pa.Table.from_pylist(rows, schema=schema), sys.argv[2], row_group_size=3, compression="snappy")
+table = pa.Table.from_pylist(rows, schema=schema)
+for codec in sys.argv[3:]:
+    pq.write_table(table, f"{sys.argv[2]}.{codec}.parquet", row_group_size=3, compression=codec)
 `;
 
-test("GraphWalks Parquet written by pyarrow (list<string> answers, snappy, row groups of 3) loads exactly", { skip: pythonMissing("pyarrow") }, async () => {
+test("GraphWalks Parquet written by pyarrow (list<string> answers, row groups of 3) loads exactly with snappy, gzip and brotli", { skip: pythonMissing("pyarrow") }, async () => {
   const dir = tempDir();
   const items = [...generateGraphwalks({ seed: 1, promptChars: [3000, 6000], perSize: 2 })];
   const rows = items.map(({ id: _, ...row }, i) => ({ ...row, date_added: i % 2 ? "04-12-2025" : null }));
   writeFileSync(join(dir, "rows.jsonl"), rows.map((row) => JSON.stringify(row)).join("\n"));
-  const file = join(dir, "graphwalks_128k_and_shorter.parquet");
-  const run = spawnSync(pythonWith("pyarrow")!, ["-c", PYARROW_WRITE, join(dir, "rows.jsonl"), file], { encoding: "utf8" });
+  const base = join(dir, "graphwalks");
+  const run = spawnSync(pythonWith("pyarrow")!, ["-c", PYARROW_WRITE, join(dir, "rows.jsonl"), base, "snappy", "gzip", "brotli", "zstd"], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
-  const loaded = await collect(loadItems(graphwalks, [file]));
-  assert.equal(loaded.length, items.length);
-  assert.deepEqual(
-    loaded,
-    rows.map(({ date_added, ...row }, i) => ({ id: `graphwalks_128k_and_shorter.parquet#${i}`, ...row, ...(date_added ? { date_added } : {}) })),
-  );
+  for (const codec of ["snappy", "gzip", "brotli"]) {
+    const loaded = await collect(loadItems(graphwalks, [`${base}.${codec}.parquet`]));
+    assert.equal(loaded.length, items.length, codec);
+    assert.deepEqual(
+      loaded,
+      rows.map(({ date_added, ...row }, i) => ({ id: `graphwalks.${codec}.parquet#${i}`, ...row, ...(date_added ? { date_added } : {}) })),
+    );
+  }
+  await assert.rejects(collect(loadItems(graphwalks, [`${base}.zstd.parquet`])), /graphwalks\.zstd\.parquet: rows 0-2: cannot decode Parquet row group: .*ZSTD/);
 });
 
 test("JSONL (gzip too) with blank lines: every row loads; the id column is used when present", async () => {
