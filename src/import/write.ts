@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { AtomicFile, type LineSink } from "../io/atomic.js";
 import { readLineChunks } from "../io/chunks.js";
@@ -47,7 +48,8 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
   const prepared = await prepareImport(inputs, options);
   const stats = new ImportStats();
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers > 1 ? new WorkerPool<ChunkResult>(siblingModule(import.meta.url, "chunk-worker"), workers) : undefined;
+  // Started on the first file large enough to be worth the threads' start-up.
+  let pool: WorkerPool<ChunkResult> | undefined;
   let rejects: AtomicFile | undefined;
 
   const reject = async (r: Reject) => {
@@ -61,8 +63,9 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
     else if (event.type === "reject") await reject(event.reject);
     options.onProgress?.(stats);
   };
-  const runChunk = (task: ChunkTask): Promise<ChunkResult> => {
-    if (pool === undefined) return processChunk(task);
+  const runChunk = (task: ChunkTask, parallel: boolean): Promise<ChunkResult> => {
+    if (!parallel) return processChunk(task);
+    pool ??= new WorkerPool<ChunkResult>(siblingModule(import.meta.url, "chunk-worker"), workers);
     const owned = task.bytes.byteOffset === 0 && task.bytes.byteLength === task.bytes.buffer.byteLength ? task.bytes : task.bytes.slice();
     return pool.run({ ...task, bytes: owned }, [owned.buffer as ArrayBuffer]);
   };
@@ -77,6 +80,7 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
         for await (const event of convertItems(importer, input, unit.path, prepared.domain)) await handle(event);
         continue;
       }
+      const parallel = workers > 1 && (await stat(unit.path)).size > 2 * CHUNK_BYTES;
       const chunks = readLineChunks(unit.path, CHUNK_BYTES, prepared.limits.maxLineBytes);
       const results = orderedMap(
         chunks,
@@ -86,14 +90,17 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
             const reason = `line of ${size} bytes exceeds the limit of ${prepared.limits.maxLineBytes} bytes`;
             return { file: unit.path, format: importer.format, locator: { line }, scope: "record", code: "line-too-long", reason };
           }
-          return runChunk({
+          return runChunk(
+            {
             file: unit.path,
             format: importer.format,
             ...(prepared.domain ? { domain: prepared.domain } : {}),
             firstLine: chunk.firstLine,
             bytes: chunk.bytes,
-            maxLineBytes: prepared.limits.maxLineBytes,
-          });
+              maxLineBytes: prepared.limits.maxLineBytes,
+            },
+            parallel,
+          );
         },
         Math.max(2, workers * 2),
       );
