@@ -125,3 +125,12 @@ test("in-flight counting: the server sees the most concurrent requests it was gi
   await Promise.all(Array.from({ length: 5 }, once));
   assert.deepEqual(server.inFlight(), { now: 0, max: 5 });
 });
+
+test("default usage counts whitespace-separated words as a \\s+ split does, Unicode spaces included", async () => {
+  const server = await start();
+  const texts = ["", "  ", "one", " two  words ", "tab\tand\nnewline\r\nend", "no\u00a0break\u2003em\u3000ideo\ufeffbom", "ü é 漢字 😀"];
+  for (const text of texts) {
+    const body = (await (await post(server.url, { model: "m", messages: [{ role: "user", content: text }] })).json()) as { usage: { prompt_tokens: number } };
+    assert.equal(body.usage.prompt_tokens, text.split(/\s+/).filter(Boolean).length, JSON.stringify(text));
+  }
+});
