@@ -1,4 +1,4 @@
-import type { CommitDiff, Hunk } from "./history.js";
+import type { CommitDiff } from "./history.js";
 
 /** A mass reformat touches at least this many files… */
 export const REFORMAT_MIN_FILES = 3;
@@ -12,31 +12,45 @@ export function cosmeticKey(line: string): string {
   return line.replace(/\s+/g, "").replace(/['"`]/g, '"').replace(/[,;]/g, "");
 }
 
-/** Lines changed by a hunk (the larger side), and how many of them are cosmetic. */
-function hunkShare(hunk: Hunk): { changed: number; cosmetic: number } {
-  const changed = Math.max(hunk.removed.length, hunk.added.length);
-  // Comparing whole sides handles reflowed lines (one call split over three lines) as well as in-place edits.
-  if (cosmeticKey(hunk.removed.join("")) === cosmeticKey(hunk.added.join(""))) return { changed, cosmetic: changed };
-  return { changed, cosmetic: matchLines(hunk.removed, hunk.added, cosmeticKey).length };
-}
-
 /**
  * Whether a commit is a mass reformat that blame should look through even though
  * .git-blame-ignore-revs does not list it: many files, and most changed lines differ only cosmetically.
+ * A hunk counts whole when both sides are equal up to cosmetics (reflowed lines: one call split over three
+ * lines), else by its lines that match up to cosmetics.
  */
 export function isMassReformat(diff: CommitDiff): boolean {
   const files = diff.files.filter((file) => file.hunks.length > 0);
   if (files.length < REFORMAT_MIN_FILES) return false;
-  let changed = 0;
+  const hunks = files.flatMap((file) => file.hunks);
+  const changed = hunks.reduce((sum, hunk) => sum + Math.max(hunk.removed.length, hunk.added.length), 0);
+  if (changed < REFORMAT_MIN_LINES) return false;
+  const needed = REFORMAT_MIN_SHARE * changed;
+  // Cheap upper bound first (whole-side matches plus shared line keys), so real changes cost no LCS.
+  const keyed = hunks.map((hunk) => {
+    const removed = hunk.removed.map(cosmeticKey);
+    const added = hunk.added.map(cosmeticKey);
+    const whole = removed.join("") === added.join("");
+    return { hunk, removed, added, whole, bound: whole ? Math.max(removed.length, added.length) : sharedCount(removed, added) };
+  });
+  if (keyed.reduce((sum, k) => sum + k.bound, 0) < needed) return false;
   let cosmetic = 0;
-  for (const file of files) {
-    for (const hunk of file.hunks) {
-      const share = hunkShare(hunk);
-      changed += share.changed;
-      cosmetic += share.cosmetic;
+  for (const k of keyed) cosmetic += k.whole ? k.bound : matchLines(k.removed, k.added, (key) => key).length;
+  return cosmetic >= needed;
+}
+
+/** How many lines the two sides share as multisets: an upper bound of their longest common subsequence. */
+function sharedCount(a: readonly string[], b: readonly string[]): number {
+  const counts = new Map<string, number>();
+  for (const key of a) counts.set(key, (counts.get(key) ?? 0) + 1);
+  let shared = 0;
+  for (const key of b) {
+    const left = counts.get(key);
+    if (left) {
+      shared++;
+      counts.set(key, left - 1);
     }
   }
-  return changed >= REFORMAT_MIN_LINES && cosmetic / changed >= REFORMAT_MIN_SHARE;
+  return shared;
 }
 
 /**
@@ -47,6 +61,8 @@ export function matchLines(removed: readonly string[], added: readonly string[],
   if (removed.length === 0 || added.length === 0) return [];
   const a = removed.map(key);
   const b = added.map(key);
+  const left = new Set(a);
+  if (!b.some((k) => left.has(k))) return [];
   if (a.length * b.length > 250_000) return greedyMatch(a, b);
   const n = a.length;
   const m = b.length;
