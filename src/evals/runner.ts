@@ -125,17 +125,18 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       options.onProgress?.({ ...counts });
     }
   };
-  const settled = await Promise.allSettled(
+  // the first error is the cause; requests it aborts fail after it
+  let firstError: { cause: unknown } | undefined;
+  await Promise.all(
     Array.from({ length: concurrency }, () =>
       worker().catch((error: unknown) => {
+        firstError ??= { cause: error };
         abort.abort();
-        throw error;
       }),
     ),
   );
   await journal?.close();
-  const failed = settled.find((outcome) => outcome.status === "rejected");
-  if (failed) throw failed.reason;
+  if (firstError) throw firstError.cause;
 
   if ("responses" in answers) counts.unmatched_responses = [...answers.responses.keys()].filter((id) => !seen.has(id)).length;
   const ordered = [...done.entries()].sort(([a], [b]) => a - b).map(([, record]) => record);

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { generateGraphwalks } from "../../src/evals/generate-graphwalks.js";
 import { type GraphwalksItem, graphwalksEval } from "../../src/evals/graphwalks.js";
 import type { ResultRecord } from "../../src/evals/results.js";
+import { EvalDataError } from "../../src/evals/rows.js";
 import { EvalUsageError, runEval } from "../../src/evals/runner.js";
 import { workerCounter } from "../../src/evals/tokens.js";
 import { createClient } from "../../src/llm/client.js";
@@ -174,6 +175,26 @@ test("outputs are byte-identical whatever the concurrency, the order answers arr
     }
   } finally {
     await workers.close();
+    await server.close();
+  }
+});
+
+test("bad data in the middle of a run stops it with that error (not the aborted requests'), keeping what was graded", async () => {
+  const server = await startOpenAIServer((request) => ({ type: "answer", content: answerFor(itemOf(request)), delayMs: request.index < 2 ? 0 : 200 }));
+  async function* data() {
+    yield* items.slice(0, 6);
+    await sleep(50);
+    throw new EvalDataError("data.jsonl: line 7: column prompt must be a string, got number 7");
+  }
+  try {
+    const out = tempDir();
+    await assert.rejects(
+      runEval({ kind, items: data(), outDir: out, answers: { client: client(server.url, { concurrency: 8 }), model: "m" }, concurrency: 8 }),
+      (error: Error) => error instanceof EvalDataError && /line 7/.test(error.message),
+    );
+    assert.deepEqual(readRecords(out).map((r) => r.id), [items[0]!.id, items[1]!.id]);
+    assert.equal(existsSync(join(out, "summary.json")), false);
+  } finally {
     await server.close();
   }
 });
