@@ -2,7 +2,6 @@ import type { Link } from "../records/mine.js";
 
 /** Links below this score do not join PRs into chains (they are still written as links). */
 export const MIN_CHAIN_LINK_SCORE = 0.3;
-export const MIN_CHAIN_LENGTH = 2;
 export const MAX_CHAIN_LENGTH = 8;
 
 /** PR numbers in merge order, and for each stage after the first the link that joins it to the previous one. */

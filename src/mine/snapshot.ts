@@ -18,8 +18,9 @@ export interface Snapshot {
 /**
  * Writes a repository at `dir` whose only history is `base` and its ancestors, checked out on branch
  * `main`: a fresh `git init` that fetches `base` alone from `repo` (objects travel in a pack negotiated for
- * that one commit, never copied or hard-linked), with no remote, no tags, no FETCH_HEAD, reflogs expired and
- * `gc --prune=now`. It is then verified (verifySnapshot): nothing from after base can be found in it.
+ * that one commit, never copied or hard-linked, so the new store holds nothing else and needs no gc), with
+ * no remote, no tags, no FETCH_HEAD and no reflogs. It is then verified (verifySnapshot): nothing from after
+ * base can be found in it.
  */
 export async function writeSnapshot(repo: string, base: string, dir: string): Promise<Snapshot> {
   await mkdir(dir, { recursive: true });
@@ -39,9 +40,8 @@ export async function writeSnapshot(repo: string, base: string, dir: string): Pr
     `${sha}:refs/heads/main`,
   ]);
   await snapshot.output(["checkout", "-q", "-f", "main"]);
-  await snapshot.output(["reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all"]);
+  // The reflogs only name the base, but a stage repository has no use for them.
   await rm(join(dir, ".git", "logs"), { recursive: true, force: true });
-  await snapshot.output(["gc", "-q", "--prune=now"]);
   return verifySnapshot(dir, sha);
 }
 
