@@ -164,3 +164,26 @@ export function isBot(author: { name: string; email: string; login?: string; typ
   const names = [author.name, author.email, author.login ?? ""].map((s) => s.toLowerCase());
   return names.some((n) => n.includes("[bot]") || /^(dependabot|renovate|greenkeeper|snyk-bot|pre-commit-ci|github-actions)\b/.test(n));
 }
+
+/** The PR (among `eligible`) that a commit belongs to, by full sha or by an unambiguous abbreviation. */
+export function commitResolver(graph: CommitGraph, prOfIndex: ReadonlyMap<number, RecoveredPr>, eligible: ReadonlySet<number>): (sha: string) => number | undefined {
+  const owner = new Map<string, number>();
+  for (const pr of new Set(prOfIndex.values())) {
+    if (!eligible.has(pr.number)) continue;
+    for (const sha of [...pr.commits, ...pr.mainline.map((i) => graph.mainline[i]!)]) owner.set(sha, pr.number);
+  }
+  const sorted = [...owner.keys()].sort();
+  return (sha) => {
+    if (owner.has(sha)) return owner.get(sha);
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (sorted[mid]! < sha) low = mid + 1;
+      else high = mid;
+    }
+    const match = sorted[low];
+    const unique = match?.startsWith(sha) && !sorted[low + 1]?.startsWith(sha);
+    return unique ? owner.get(match!) : undefined;
+  };
+}

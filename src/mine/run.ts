@@ -1,19 +1,17 @@
 import { basename, resolve } from "node:path";
-import type { Chain, FileStat, Link, LinkKind, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
+import type { Chain, Link, LinkKind, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
 import { LinkKind as LinkKinds, RecoveryMethod as RecoveryMethods, StageLabel as StageLabels } from "../records/mine.js";
-import { readIgnoreRevs } from "./blame.js";
-import { buildChainPaths, type ChainPath } from "./chains.js";
+import { buildChainPaths } from "./chains.js";
 import { validateStage } from "./execution.js";
 import { Git } from "./git.js";
-import { type ExportIssue, type ExportPull, labelNames, readGitHubExport } from "./github-export.js";
-import { type CommitGraph, readGraph } from "./graph.js";
-import { readMainlineDiffs } from "./history.js";
-import { instanceId, readStagePatches, readVersions, type StagePatch } from "./instances.js";
-import { LineOrigins } from "./lineage.js";
-import { type BlameHit, buildLinks, type LinkablePr } from "./links.js";
-import { isBot, type RecoveredPr, recoverPrs } from "./prs.js";
-import { isMassReformat } from "./reformat.js";
-import { labelStage, redactLeaks, stageInstruction } from "./stages.js";
+import { readGitHubExport } from "./github-export.js";
+import { readGraph } from "./graph.js";
+import { readStagePatches, readVersions, type StagePatch } from "./instances.js";
+import { buildLinks, type LinkablePr } from "./links.js";
+import { commitResolver, isBot, type RecoveredPr, recoverPrs } from "./prs.js";
+import { chainRecord, prRecord, stageFacts, stageInstance } from "./records.js";
+import { replayLineage } from "./replay.js";
+import { labelStage } from "./stages.js";
 
 export interface MineOptions {
   /** Path of the repository (work tree or bare). */
@@ -74,10 +72,6 @@ export interface MineResult {
 
 export const DEFAULT_TEST_TIMEOUT_SECONDS = 600;
 
-export function isoSeconds(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 const count = <T extends string>(keys: readonly T[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<T, number>;
 
 /** Mines a repository's history into PR records, links, chains and stage instances (in memory). */
@@ -98,7 +92,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
   const eligible = recovery.prs.filter((pr) => !isBot({ ...pr.author, ...exportPulls.get(pr.number)?.user }));
   const eligibleNumbers = new Set(eligible.map((pr) => pr.number));
 
-  const lineage = await replayLineage(git, graph, prOfIndex, eligibleNumbers, progress);
+  const lineage = await replayLineage(git, graph, prOfIndex, eligibleNumbers, (done, total) => progress({ phase: "lineage", done, total }));
   const linkable: LinkablePr[] = eligible.map((pr) => {
     const pull = exportPulls.get(pr.number);
     return {
@@ -155,22 +149,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
     );
   }
   if (options.testCommand !== undefined) {
-    for (const [done, stage] of stages.entries()) {
-      const validation = await validateStage({
-        repo: repoPath,
-        base: stage.base_commit,
-        patch: stage.patch,
-        testPatch: stage.test_patch,
-        testFiles: patches.get(stage.pull_number)!.testFiles,
-        command: options.testCommand,
-        timeoutSeconds: options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS,
-      });
-      const { FAIL_TO_PASS, PASS_TO_PASS, ...rest } = validation;
-      stage.FAIL_TO_PASS = JSON.stringify(FAIL_TO_PASS);
-      stage.PASS_TO_PASS = JSON.stringify(PASS_TO_PASS);
-      stage.validation = rest;
-      progress({ phase: "validation", done: done + 1, total: stages.length });
-    }
+    await validateStages(stages, patches, repoPath, options.testCommand, options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS, progress);
   }
 
   const stats: MineStats = {
@@ -199,223 +178,30 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
   return { repoPath, repo, ref, tip: graph.tip, prs, links, chains, stages, stats };
 }
 
-interface Lineage {
-  files: Map<number, FileStat[]>;
-  blame: Map<number, { hits: BlameHit[]; changed: number }>;
-  ignored: Map<number, "listed" | "detected">;
-  listedCommits: number;
-  detectedCommits: number;
-  blamedLines: number;
-}
-
-/**
- * One pass over the first-parent diffs: each PR's files, the mass reformats, and blame lineage (which lines
- * each PR changes, and which PR wrote them) for the eligible PRs.
- */
-async function replayLineage(
-  git: Git,
-  graph: CommitGraph,
-  prOfIndex: ReadonlyMap<number, RecoveredPr>,
-  eligible: ReadonlySet<number>,
+/** Runs the tests of every stage before and after its gold patch and records FAIL_TO_PASS / PASS_TO_PASS. */
+async function validateStages(
+  stages: StageInstance[],
+  patches: ReadonlyMap<number, StagePatch | undefined>,
+  repo: string,
+  command: string,
+  timeoutSeconds: number,
   progress: (p: MineProgress) => void,
-): Promise<Lineage> {
-  const listed = new Set(await readIgnoreRevs(git, graph.tip));
-  const origins = new LineOrigins();
-  const result: Lineage = { files: new Map(), blame: new Map(), ignored: new Map(), listedCommits: 0, detectedCommits: 0, blamedLines: 0 };
-  const fileTotals = new Map<number, Map<string, FileStat>>();
-  let index = 0;
-  for await (const diff of readMainlineDiffs(git, graph.tip)) {
-    if (diff.sha !== graph.mainline[index]) {
-      throw new Error(`first-parent history of ${graph.tip} in ${git.repo} changed while reading it (expected ${graph.mainline[index]}, got ${diff.sha})`);
-    }
-    const isListed = listed.has(diff.sha);
-    const isDetected = !isListed && isMassReformat(diff);
-    if (isListed) result.listedCommits++;
-    if (isDetected) result.detectedCommits++;
-    const blamed = origins.apply(index, diff, isListed || isDetected);
-    const pr = prOfIndex.get(index);
-    if (pr) {
-      if (isListed || isDetected) result.ignored.set(pr.number, result.ignored.get(pr.number) === "listed" || isListed ? "listed" : "detected");
-      const totals = fileTotals.get(pr.number) ?? new Map<string, FileStat>();
-      fileTotals.set(pr.number, totals);
-      for (const file of diff.files) {
-        const seen = totals.get(file.path);
-        const add = (a: number | null, b: number | null | undefined) => (a === null || b === null ? null : a + (b ?? 0));
-        totals.set(file.path, { path: file.path, added: add(file.added, seen?.added), deleted: add(file.deleted, seen?.deleted) });
-      }
-      if (eligible.has(pr.number) && blamed.length > 0) {
-        const entry = result.blame.get(pr.number) ?? { hits: [], changed: 0 };
-        result.blame.set(pr.number, entry);
-        entry.changed += blamed.length;
-        result.blamedLines += blamed.length;
-        for (const line of blamed) {
-          const origin = prOfIndex.get(line.origin);
-          if (origin && origin.number !== pr.number) entry.hits.push({ commit: diff.sha, path: line.path, line: line.line, origin: origin.number });
-        }
-      }
-    }
-    index++;
-    if (index % 100 === 0) progress({ phase: "lineage", done: index, total: graph.mainline.length });
+): Promise<void> {
+  for (const [done, stage] of stages.entries()) {
+    const { FAIL_TO_PASS, PASS_TO_PASS, ...validation } = await validateStage({
+      repo,
+      base: stage.base_commit,
+      patch: stage.patch,
+      testPatch: stage.test_patch,
+      testFiles: patches.get(stage.pull_number)!.testFiles,
+      command,
+      timeoutSeconds,
+    });
+    stage.FAIL_TO_PASS = JSON.stringify(FAIL_TO_PASS);
+    stage.PASS_TO_PASS = JSON.stringify(PASS_TO_PASS);
+    stage.validation = validation;
+    progress({ phase: "validation", done: done + 1, total: stages.length });
   }
-  for (const [number, totals] of fileTotals) result.files.set(number, [...totals.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
-  return result;
-}
-
-function commitResolver(graph: CommitGraph, prOfIndex: ReadonlyMap<number, RecoveredPr>, eligible: ReadonlySet<number>): (sha: string) => number | undefined {
-  const owner = new Map<string, number>();
-  for (const pr of new Set(prOfIndex.values())) {
-    if (!eligible.has(pr.number)) continue;
-    for (const sha of [...pr.commits, ...pr.mainline.map((i) => graph.mainline[i]!)]) owner.set(sha, pr.number);
-  }
-  const sorted = [...owner.keys()].sort();
-  return (sha) => {
-    if (owner.has(sha)) return owner.get(sha);
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (sorted[mid]! < sha) low = mid + 1;
-      else high = mid;
-    }
-    const match = sorted[low];
-    const unique = match?.startsWith(sha) && !sorted[low + 1]?.startsWith(sha);
-    return unique ? owner.get(match!) : undefined;
-  };
-}
-
-function prRecord(
-  pr: RecoveredPr,
-  repo: string,
-  graph: CommitGraph,
-  linkable: LinkablePr,
-  pull: ExportPull | undefined,
-  lineage: Lineage,
-  closing: number[],
-): PullRequest {
-  return {
-    number: pr.number,
-    repo,
-    method: pr.method,
-    title: linkable.title,
-    body: linkable.body,
-    author: { ...pr.author, ...(pull?.user ? { login: pull.user.login, ...(pull.user.type ? { type: pull.user.type } : {}) } : {}) },
-    base_commit: pr.baseCommit,
-    merge_commit: pr.mergeCommit,
-    head_commit: pr.headCommit,
-    mainline_commits: pr.mainline.map((i) => graph.mainline[i]!),
-    commits: pr.commits,
-    merge_order: pr.mainline.at(-1)!,
-    created_at: pull?.created_at ? isoSeconds(Date.parse(pull.created_at) / 1000) : isoSeconds(pr.createdAt),
-    merged_at: isoSeconds(pr.mergedAt),
-    files: lineage.files.get(pr.number) ?? [],
-    labels: pull ? labelNames(pull) : [],
-    closing_issues: closing,
-    blame_ignored: lineage.ignored.get(pr.number) ?? null,
-    metadata: pull ? "git+export" : "git",
-  };
-}
-
-function stageFacts(pr: PullRequest, revertTargets: ReadonlySet<number>) {
-  return {
-    title: pr.title,
-    body: pr.body,
-    labels: pr.labels,
-    files: pr.files.map((f) => f.path),
-    reverts: revertTargets.has(pr.number),
-    blameIgnored: pr.blame_ignored !== null,
-  };
-}
-
-function chainRecord(
-  path: ChainPath,
-  repo: string,
-  byNumber: ReadonlyMap<number, PullRequest>,
-  issues: ReadonlyMap<number, ExportIssue>,
-  revertTargets: ReadonlySet<number>,
-): Chain {
-  const stages = path.prs.map((number, i) => {
-    const pr = byNumber.get(number)!;
-    const link = i === 0 ? null : path.links[i - 1]!;
-    return {
-      index: i + 1,
-      pr: number,
-      instance_id: instanceId(repo, number),
-      label: labelStage(stageFacts(pr, revertTargets)),
-      title: pr.title,
-      base_commit: pr.base_commit,
-      merge_commit: pr.merge_commit,
-      merged_at: pr.merged_at,
-      link: link ? { id: link.id, kind: link.kind, score: link.score } : null,
-    };
-  });
-  const first = byNumber.get(path.prs[0]!)!;
-  const last = byNumber.get(path.prs.at(-1)!)!;
-  return {
-    id: `${instanceId(repo, first.number)}-chain-${last.number}`,
-    repo,
-    length: stages.length,
-    objective: chainObjective(path.prs.map((n) => byNumber.get(n)!), issues),
-    base_commit: first.base_commit,
-    final_commit: last.merge_commit,
-    stages,
-  };
-}
-
-/**
- * The chain's one functional objective: the first issue closed by its earliest stage that closes one (its
- * title and body when the export has them), else the first PR's title and description.
- */
-function chainObjective(prs: readonly PullRequest[], issues: ReadonlyMap<number, ExportIssue>): Chain["objective"] {
-  const root = prs.find((pr) => pr.closing_issues.length > 0);
-  if (root) {
-    const number = root.closing_issues[0]!;
-    const issue = issues.get(number);
-    const text = issue ? [issue.title.trim(), (issue.body ?? "").trim()].filter(Boolean).join("\n\n") : `Resolve issue #${number}: ${root.title}`;
-    return { source: { type: "issue", number }, text };
-  }
-  const first = prs[0]!;
-  return { source: { type: "pr", number: first.number }, text: [first.title.trim(), first.body.trim()].filter(Boolean).join("\n\n") };
-}
-
-function stageInstance(
-  pr: PullRequest,
-  patch: StagePatch,
-  context: { issues: ReadonlyMap<number, ExportIssue>; version: string | undefined; chainIds: string[]; label: StageLabel; firstCommitTime: number },
-): StageInstance {
-  const issueTexts = pr.closing_issues.flatMap((n) => {
-    const issue = context.issues.get(n);
-    return issue ? [{ number: n, title: issue.title, body: issue.body ?? "" }] : [];
-  });
-  const instruction = redactLeaks(stageInstruction(pr.title, pr.body, issueTexts, pr.closing_issues), patch.addedLines);
-  return {
-    instance_id: instanceId(pr.repo, pr.number),
-    repo: pr.repo,
-    base_commit: pr.base_commit,
-    patch: patch.patch,
-    test_patch: patch.test_patch,
-    problem_statement: instruction.text,
-    hints_text: hints(pr, context.issues, context.firstCommitTime),
-    created_at: pr.created_at,
-    ...(context.version ? { version: context.version } : {}),
-    FAIL_TO_PASS: "[]",
-    PASS_TO_PASS: "[]",
-    pull_number: pr.number,
-    merge_commit: pr.merge_commit,
-    stage_label: context.label,
-    chain_ids: context.chainIds,
-    instruction_redacted_lines: instruction.redacted,
-  };
-}
-
-/** SWE-bench's hints: comments on the closed issues posted before the PR's first commit, oldest first. */
-function hints(pr: PullRequest, issues: ReadonlyMap<number, ExportIssue>, firstCommitTime: number): string {
-  const comments = pr.closing_issues.flatMap((n) => issues.get(n)?.comments ?? []);
-  return comments
-    .filter((c) => Date.parse(c.created_at) / 1000 < firstCommitTime)
-    .sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at))
-    .map((c) => (c.body ?? "").trim())
-    .filter(Boolean)
-    .join("\n\n");
 }
 
 /** "owner/name" from the origin remote's URL (GitHub-style https or ssh), else "local/<directory name>". */
