@@ -179,5 +179,6 @@ test("stage instances: SWE-bench fields, code and test patches split by path, in
   const eight = result.stages.find((s) => s.pull_number === 8)!;
   assert.equal(eight.patch, "");
   assert.match(eight.test_patch, /tests\/subtract_test.sh/);
-  assert.equal(result.stages.find((s) => s.pull_number === 1)!.version, undefined, "v1.1 is tagged after every base");
+  // v0.9 tags c0, release-1.0 tags #2, v1.1 tags the tip (no stage's base).
+  assert.deepEqual(result.stages.map((s) => [s.pull_number, s.version]), [[1, "0.9"], [2, "0.9"], [3, "1.0"], [4, "1.0"], [5, "1.0"], [7, "1.0"], [8, "1.0"]]);
 });

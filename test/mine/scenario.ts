@@ -35,7 +35,7 @@ export type ScenarioCommit = "c0" | "pr1Branch" | "pr1" | "pr2" | "r1" | "ignore
  * - #6 merge from dependabot: package.json (a bot: filtered)
  * - #7 squash (Dee): README, "Follow-up to #1."
  * - #8 squash (Bob): tests only, "Refs #2"
- * - tag v1.1 at the tip; branch `stale` at #3's last commit
+ * - tags v0.9 at c0, release-1.0 (annotated) at #2, v1.1 at the tip; branch `stale` at #3's last commit
  */
 export function buildScenario() {
   const repo = new FixtureRepo();
@@ -92,6 +92,8 @@ export function buildScenario() {
   repo.write("tests/subtract_test.sh", '. ./src/subtract.sh\n[ "$(subtract 3 2)" = 1 ]\n');
   shas.pr8 = repo.commit("Add tests for subtract (#8)\n\nRefs #2", BOB);
 
+  repo.git(["tag", "v0.9", shas.c0]);
+  repo.git(["tag", "-a", "release-1.0", "-m", "1.0", shas.pr2]);
   repo.git(["tag", "v1.1"]);
   repo.git(["branch", "stale", shas.pr3b]);
   return { repo, shas };
