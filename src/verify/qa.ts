@@ -74,6 +74,13 @@ function singleNumber(text: string): { value: number; unit: string } | undefined
   return { value: Number(match[0].replace(/,/g, "").replace("−", "-")), unit };
 }
 
+/** An answer's words around its number agree with the gold's when it has none, or has every word of the gold's ("about 70 °C" for "70 °C"). */
+function unitsAgree(answerUnit: string, goldUnit: string): boolean {
+  if (answerUnit === "" || goldUnit === "") return true;
+  const words = new Set(answerUnit.split(" "));
+  return goldUnit.split(" ").every((word) => words.has(word));
+}
+
 export function closeEnough(a: number, b: number, tolerance: number): boolean {
   return a === b || Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b));
 }
@@ -108,7 +115,7 @@ function itemsEqual(a: string, b: string, tolerance: number): boolean {
   if (normalizeAnswer(a) === normalizeAnswer(b)) return true;
   const x = singleNumber(a);
   const y = singleNumber(b);
-  return x !== undefined && y !== undefined && (x.unit === y.unit || x.unit === "" || y.unit === "") && closeEnough(x.value, y.value, tolerance);
+  return x !== undefined && y !== undefined && unitsAgree(x.unit, y.unit) && closeEnough(x.value, y.value, tolerance);
 }
 
 function verifyList(answer: string, goldItems: string[], ordered: boolean, tolerance: number): Verdict {
@@ -133,7 +140,8 @@ function verifyList(answer: string, goldItems: string[], ordered: boolean, toler
 
 /**
  * A free-text answer against a gold answer: list comparison when the gold is a list (or `list` is
- * set), else normalised exact match, then one number against one number within the tolerance, then
+ * set), else normalised exact match, then one number against one number within the tolerance (the
+ * answer's other words must include the gold's: "about 70 °C" passes for "70 °C", "70 °F" does not), then
  * token F1 at the threshold. An F1 pass also needs every number of the gold in the answer, so
  * "413 copies" never passes for "412 copies" however similar the words.
  */
@@ -143,7 +151,7 @@ export function verifyQa(answer: string, gold: string, options: QaOptions = DEFA
   if (normalizeAnswer(answer) === normalizeAnswer(gold)) return pass("exact-match", "normalised answers are equal", 1);
   const x = singleNumber(answer);
   const y = singleNumber(gold);
-  if (x && y && (x.unit === y.unit || x.unit === "" || y.unit === "")) {
+  if (x && y && unitsAgree(x.unit, y.unit)) {
     if (closeEnough(x.value, y.value, options.tolerance)) return pass("numeric", `${x.value} equals gold ${y.value} within ${options.tolerance}`, 1);
     return fail("mismatch", `number ${x.value} differs from gold ${y.value}`, 0);
   }

@@ -66,6 +66,11 @@ test("qa: one number against one number within the tolerance; units may be left 
   const wrong = verifyQa("413", "412");
   assert.deepEqual([wrong.pass, wrong.detail], [false, "number 413 differs from gold 412"]);
   assert.equal(verifyQa("−5", "-5").reason, "numeric");
+  assert.equal(verifyQa("It costs 3 EUR.", "3 EUR").reason, "numeric");
+  assert.equal(verifyQa("About 70 °C", "70 °C").reason, "numeric");
+  assert.equal(verifyQa("70", "70 °C").reason, "numeric");
+  assert.equal(verifyQa("70 °F", "70 °C").pass, false);
+  assert.equal(verifyQa("3 USD", "3 EUR").pass, false);
   // dates and words carrying digits are not "one number"
   assert.deepEqual(numbersIn("Q3 of 2024-03 sold 1,250.5 units, 3e2"), [2024, 3, 1250.5, 300]);
 });
