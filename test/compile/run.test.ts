@@ -112,9 +112,15 @@ test("compile: dropped trajectories are listed with their reason; examples compi
   const drop = JSON.parse(readFileSync(join(out, "rejects.jsonl"), "utf8").trim());
   assert.equal(drop.reason, "no-evidence");
   assert.equal(drop.file, failed);
-  const bad = await runCli(["compile", EXAMPLE_LOGS, "-o", out, "--length", "search=uniform:9-3"]);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /min is larger than max/);
+  const usage = async (extra: string[], message: RegExp) => {
+    const bad = await runCli(["compile", EXAMPLE_LOGS, "-o", out, ...extra]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, message);
+  };
+  await usage(["--length", "search=uniform:9-3"], /min is larger than max/);
+  await usage(["--tokenizer", "gpt9"], /--tokenizer: "gpt9" is not one of qwen3, o200k_base, cl100k_base nor a folder/);
+  await usage(["--db", "/nonexistent.sqlite"], /--db: no such file or folder/);
+  await usage(["--question", "middle"], /--question expects one of before, after, both/);
 });
 
 function run(args: string[]): Promise<void> {

@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
 import { compileRun } from "../../compile/run.js";
 import type { CompileStats } from "../../compile/stats.js";
 import { defaultWorkers } from "../../import/write.js";
 import { Domain } from "../../records/trajectory.js";
+import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
 import { type CliIo, UsageError, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -45,13 +47,20 @@ Related: acc import, acc export, acc teach`,
       parseChoice(String(flags.targets), "--targets", ["trajectory"] as const);
       const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
       const workers = flags.workers === undefined ? defaultWorkers() : parseInteger(String(flags.workers), "--workers");
+      const tokenizer = String(flags.tokenizer);
+      if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(tokenizer) && !existsSync(tokenizer)) {
+        throw new UsageError(`--tokenizer: "${tokenizer}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`);
+      }
+      for (const [flag, path] of [["--repo", flags.repo], ["--db", flags.db]] as const) {
+        if (path !== undefined && !existsSync(String(path))) throw new UsageError(`${flag}: no such file or folder: ${String(path)}`);
+      }
       const progress = createProgress(io.stderr, "compile", 0, { quiet: Boolean(flags.quiet) });
       const stats = await compileRun({
         inputs,
         outDir: String(flags.out),
         import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}) },
         setup: {
-          tokenizer: String(flags.tokenizer),
+          tokenizer,
           sample: {
             seed,
             lengths: parseLengths(flags.length as string[]),
