@@ -165,7 +165,7 @@ export function buildLinks(input: LinkInput): LinkOutput {
   for (const [author, prs] of byAuthor) {
     for (let i = 1; i < prs.length; i++) {
       const [a, b] = [prs[i - 1]!, prs[i]!];
-      const days = (b.mergedAt - a.mergedAt) / DAY;
+      const days = Math.abs(b.mergedAt - a.mergedAt) / DAY; // commit times need not grow along the mainline
       const shared = [...modules(a)].filter((m) => modules(b).has(m)).sort();
       if (days > MODULE_WINDOW_DAYS || shared.length === 0) continue;
       const text = `same author (${author}), ${days.toFixed(1)} days apart, shared modules: ${shared.join(", ")}`;

@@ -6,13 +6,14 @@ import { instanceId, type StagePatch } from "./instances.js";
 import type { LinkablePr } from "./links.js";
 import type { RecoveredPr } from "./prs.js";
 import type { Lineage } from "./replay.js";
-import { labelStage, redactLeaks, stageInstruction } from "./stages.js";
+import { labelStage, redactLeaks, type StageFacts, stageInstruction } from "./stages.js";
 
 /** Unix seconds as an ISO 8601 UTC time without fractions: 2024-01-31T12:00:00Z. */
 export function isoSeconds(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** The PR record: what git recovered, with the export's title, body, labels, login and creation time. */
 export function prRecord(
   pr: RecoveredPr,
   repo: string,
@@ -45,7 +46,8 @@ export function prRecord(
   };
 }
 
-export function stageFacts(pr: PullRequest, revertTargets: ReadonlySet<number>) {
+/** What the stage label rules look at. */
+export function stageFacts(pr: PullRequest, revertTargets: ReadonlySet<number>): StageFacts {
   return {
     title: pr.title,
     body: pr.body,
@@ -56,6 +58,7 @@ export function stageFacts(pr: PullRequest, revertTargets: ReadonlySet<number>) 
   };
 }
 
+/** The chain record of a path: its stages with the links between them, and its objective. */
 export function chainRecord(
   path: ChainPath,
   repo: string,
@@ -107,6 +110,7 @@ function chainObjective(prs: readonly PullRequest[], issues: ReadonlyMap<number,
   return { source: { type: "pr", number: first.number }, text: [first.title.trim(), first.body.trim()].filter(Boolean).join("\n\n") };
 }
 
+/** The SWE-bench-compatible task of one stage (FAIL_TO_PASS / PASS_TO_PASS stay empty until tests run). */
 export function stageInstance(
   pr: PullRequest,
   patch: StagePatch,
