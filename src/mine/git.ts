@@ -16,8 +16,10 @@ export class GitError extends Error {
 
 /**
  * Settings that make git's output stable whatever the user's configuration: no pager, colour, quoting of
- * non-ASCII paths, signature lines in logs, mnemonic or missing a/ b/ prefixes. (Commands that print
- * patches also pass --no-ext-diff and --no-textconv.)
+ * non-ASCII paths, signature lines in logs, mnemonic or missing a/ b/ prefixes; git's default diff
+ * algorithm and context, so hunks (and the patches written) are the same on every machine; the root
+ * commit's diff in logs; UTF-8 messages. (Commands that print patches also pass --no-ext-diff and
+ * --no-textconv.)
  */
 const STABLE_CONFIG = [
   "core.quotepath=off",
@@ -27,6 +29,12 @@ const STABLE_CONFIG = [
   "diff.noprefix=false",
   "diff.mnemonicPrefix=false",
   "diff.relative=false",
+  "diff.algorithm=myers",
+  "diff.indentHeuristic=true",
+  "diff.context=3",
+  "diff.interHunkContext=0",
+  "log.showRoot=true",
+  "i18n.logOutputEncoding=UTF-8",
 ].flatMap((setting) => ["-c", setting]);
 
 const STABLE_ENV = { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_NO_REPLACE_OBJECTS: "1" };
