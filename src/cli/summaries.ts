@@ -1,8 +1,12 @@
 import type { ImportStats } from "../import/stats.js";
+import { type FindingCounts, type RedactMode, SECRET_TYPES } from "../privacy/types.js";
 import { renderTable } from "./table.js";
 
-/** The per-format table and the closing totals line shared by `import` and `inspect`. */
-export function importSummary(stats: ImportStats, rejectsPath?: string): string {
+/**
+ * The per-format table and the closing totals line shared by `import` and `inspect`, then (when
+ * redaction ran) the secrets by type.
+ */
+export function importSummary(stats: ImportStats, rejectsPath?: string, redact: RedactMode = "off"): string {
   const rows = [...stats.byFormat].sort(([a], [b]) => a.localeCompare(b)).map(([format, s]) => [
     format,
     s.files,
@@ -23,5 +27,16 @@ export function importSummary(stats: ImportStats, rejectsPath?: string): string 
     (stats.damagedLines > 0 ? `; ${stats.damagedLines} damaged lines skipped inside imported records` : "") +
     (stats.skippedFiles > 0 ? `; ${stats.skippedFiles} non-JSON files skipped` : "") +
     (rejectsPath ? `\nrejects: ${rejectsPath}` : "");
-  return `${table}\n${totals}`;
+  const secrets = secretsSummary(stats.secrets, stats.trajectoriesWithSecrets, redact);
+  return `${table}\n${totals}${secrets ? `\n${secrets}` : ""}`;
+}
+
+/** Findings by type, or one line saying there were none; empty when redaction was off. */
+export function secretsSummary(counts: FindingCounts, trajectories: number, redact: RedactMode): string {
+  if (redact === "off") return "";
+  const verb = redact === "on" ? "redacted" : "found (report only, not redacted)";
+  const rows = SECRET_TYPES.filter((type) => counts[type]).map((type) => [type, counts[type]!]);
+  if (rows.length === 0) return `secrets ${verb}: none`;
+  const total = rows.reduce((n, [, count]) => n + (count as number), 0);
+  return `${renderTable(["secret type", "count"], rows)}\nsecrets ${verb}: ${total} in ${trajectories} trajectories`;
 }

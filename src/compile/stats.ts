@@ -1,5 +1,7 @@
+import { trajectoryFindings } from "../privacy/trajectory.js";
+import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Sample } from "../records/sample.js";
-import type { Domain } from "../records/trajectory.js";
+import type { Domain, Trajectory } from "../records/trajectory.js";
 
 /** Prompt lengths are kept as a histogram (bins of this many tokens), so stats merge and stay small. */
 const BIN = 256;
@@ -22,6 +24,9 @@ export interface CompileStatsData {
   samples: number;
   dropped: number;
   domains: Partial<Record<Domain, DomainStats>>;
+  /** Secrets found in the trajectories read (redacted before compiling, unless --redact report), by type. */
+  secrets: FindingCounts;
+  trajectories_with_secrets: number;
 }
 
 /** What the stats keep of one sample (small enough to send back from a worker). */
@@ -47,12 +52,23 @@ export function summarise(sample: Sample): SampleSummary {
 
 /** Totals of a compile run: read = samples + dropped + import rejects; mergeable and resumable. */
 export class CompileStats {
-  data: CompileStatsData = { read: 0, import_rejected: 0, samples: 0, dropped: 0, domains: {} };
+  data: CompileStatsData = { read: 0, import_rejected: 0, samples: 0, dropped: 0, domains: {}, secrets: {}, trajectories_with_secrets: 0 };
 
   static from(data: CompileStatsData): CompileStats {
     const stats = new CompileStats();
     stats.data = structuredClone(data);
+    // A checkpoint written before secrets were counted has no secrets fields.
+    stats.data.secrets ??= {};
+    stats.data.trajectories_with_secrets ??= 0;
     return stats;
+  }
+
+  /** Counts the secrets a trajectory's redaction recorded (each trajectory once, whether sampled or dropped). */
+  trajectory(trajectory: Trajectory): void {
+    if (trajectory.secrets === undefined) return;
+    addCounts(this.data.secrets, trajectoryFindings(trajectory));
+    this.data.secrets = sortedCounts(this.data.secrets);
+    this.data.trajectories_with_secrets++;
   }
 
   importRejected(): void {

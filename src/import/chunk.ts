@@ -1,16 +1,15 @@
 import { importerFor } from "../formats/registry.js";
 import type { Reject } from "../formats/types.js";
 import { LineSplitter } from "../io/lines.js";
-import type { Domain } from "../records/trajectory.js";
 import { toJsonLine } from "./probe.js";
-import { convertItems } from "./run.js";
+import { type ConvertOptions, convertItems } from "./run.js";
 import { ImportStats, type ImportStatsSnapshot } from "./stats.js";
 
 /** A run of whole lines of one JSONL file of a row-based format. */
 export interface ChunkTask {
   file: string;
   format: string;
-  domain?: Domain;
+  convert: ConvertOptions;
   firstLine: number;
   bytes: Uint8Array;
   maxLineBytes: number;
@@ -36,7 +35,7 @@ export async function processChunk(task: ChunkTask): Promise<ChunkResult> {
   const stats = new ImportStats();
   const parts: string[] = [];
   const rejects: Reject[] = [];
-  for await (const event of convertItems(importer, { container: "jsonl", file: task.file, lines: lines() }, task.file, task.domain)) {
+  for await (const event of convertItems(importer, { container: "jsonl", file: task.file, lines: lines() }, task.file, task.convert)) {
     stats.observe(event);
     if (event.type === "trajectory") parts.push(`${JSON.stringify(event.trajectory)}\n`);
     else if (event.type === "reject") rejects.push(event.reject);

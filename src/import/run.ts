@@ -4,6 +4,8 @@ import { formatProblems } from "../records/validate.js";
 import { importerFor, importers } from "../formats/registry.js";
 import type { ImportInput, Importer, Probe, Reject } from "../formats/types.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import { redactText } from "../privacy/scan.js";
+import type { RedactMode } from "../privacy/types.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
 import { isNonJsonText, openDirectory, openFile } from "./probe.js";
@@ -15,6 +17,11 @@ export interface ImportOptions {
   domain?: Domain;
   maxLineBytes?: number;
   maxDocumentBytes?: number;
+  /**
+   * Secrets and personal details: replaced by placeholders (`on`), only counted (`report`), or kept
+   * (`off`, the library's default: it converts verbatim unless asked; `acc import` and `acc compile` pass `on`).
+   */
+  redact?: RedactMode;
 }
 
 export type ImportEvent =
@@ -34,7 +41,13 @@ export interface PreparedImport {
   namedByUser: Set<string>;
   forced: Importer | undefined;
   limits: { maxLineBytes: number; maxDocumentBytes: number };
-  domain: Domain | undefined;
+  convert: ConvertOptions;
+}
+
+/** How every record is finished: the domain to force, and what to do with secrets. */
+export interface ConvertOptions {
+  domain?: Domain;
+  redact: RedactMode;
 }
 
 /** Checks the options and expands the inputs into units; throws ImportUsageError on usage mistakes. */
@@ -54,7 +67,8 @@ export async function prepareImport(inputs: readonly string[], options: ImportOp
     return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
   });
   if (missing.length > 0) throw new ImportUsageError(`no such file or directory: ${missing.join(", ")}`);
-  return { units, namedByUser: new Set(inputs), forced, limits, domain: options.domain };
+  const convert: ConvertOptions = { ...(options.domain ? { domain: options.domain } : {}), redact: options.redact ?? "off" };
+  return { units, namedByUser: new Set(inputs), forced, limits, convert };
 }
 
 /** Imports every input into canonical trajectories; every record read comes out as a trajectory or a reject. */
@@ -63,7 +77,7 @@ export async function* importTrajectories(inputs: readonly string[], options: Im
   for (const unit of prepared.units) {
     const opened = await openUnit(unit, prepared);
     yield* opened.events;
-    if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.domain);
+    if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.convert);
   }
 }
 
@@ -96,13 +110,11 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
   return { events: [fileEvent], importer, input: opened.input };
 }
 
-/** An importer's items as events: drafts finished and validated, rejects attributed to the file. */
-export async function* convertItems(
-  importer: Importer,
-  input: ImportInput,
-  file: string,
-  domain: Domain | undefined,
-): AsyncGenerator<ImportEvent> {
+/**
+ * An importer's items as events: drafts finished, validated and redacted, rejects attributed to the file.
+ * With redaction on, a reject's reason is redacted too (it may quote the record).
+ */
+export async function* convertItems(importer: Importer, input: ImportInput, file: string, options: ConvertOptions): AsyncGenerator<ImportEvent> {
   const format = importer.format;
   let records = 0;
   try {
@@ -110,21 +122,26 @@ export async function* convertItems(
       if (item.kind === "reject") {
         if (item.scope === "record") records++;
         const { kind: _, ...reject } = item;
-        yield { type: "reject", reject: { file, format, ...reject } };
+        yield { type: "reject", reject: { file, format, ...reject, reason: redactIfOn(reject.reason, options.redact) } };
         continue;
       }
       records++;
-      const finished = finishTrajectory(item.draft, { format, file, ...(domain ? { domain } : {}) });
+      const finished = finishTrajectory(item.draft, { format, file, ...options });
       if (finished.ok) yield { type: "trajectory", trajectory: finished.trajectory };
       else {
-        const reason = `not a valid trajectory: ${formatProblems(finished.problems)}`;
+        const reason = redactIfOn(`not a valid trajectory: ${formatProblems(finished.problems)}`, options.redact);
         yield { type: "reject", reject: { file, format, locator: item.draft.locator, scope: "record", code: "schema", reason } };
       }
     }
   } catch (error) {
-    const reason = `the ${format} importer stopped after ${records} records: ${(error as Error).message}`;
+    const reason = redactIfOn(`the ${format} importer stopped after ${records} records: ${(error as Error).message}`, options.redact);
     yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code: "wrong-shape", reason } };
   }
+}
+
+/** A reject's reason may quote the record it rejects. */
+function redactIfOn(reason: string, mode: RedactMode): string {
+  return mode === "on" ? redactText(reason) : reason;
 }
 
 function bestImporter(probe: Probe): { importer: Importer; score: number } | undefined {

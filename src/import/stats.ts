@@ -1,3 +1,5 @@
+import { trajectoryFindings } from "../privacy/trajectory.js";
+import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Domain } from "../records/trajectory.js";
 import type { ImportEvent } from "./run.js";
 
@@ -22,6 +24,9 @@ export interface ImportStatsSnapshot {
   damaged_lines: number;
   rejects_by_code: Record<string, number>;
   formats: Record<string, FormatStats>;
+  /** Secrets found in the imported trajectories, by type, and how many trajectories had any. */
+  secrets: FindingCounts;
+  trajectories_with_secrets: number;
 }
 
 /** Running totals of an import; `read === imported + rejected` always holds. */
@@ -34,6 +39,8 @@ export class ImportStats {
   files = 0;
   bytes = 0;
   readonly rejectsByCode = new Map<string, number>();
+  readonly secrets: FindingCounts = {};
+  trajectoriesWithSecrets = 0;
 
   get read(): number {
     return this.imported + this.rejected;
@@ -59,6 +66,10 @@ export class ImportStats {
         for (const m of t.messages) {
           if (m.role === "assistant") stats.tool_calls += m.tool_calls.length;
           else if (m.role === "tool") stats.tool_result_chars += m.content.length;
+        }
+        if (t.secrets !== undefined) {
+          addCounts(this.secrets, trajectoryFindings(t));
+          this.trajectoriesWithSecrets++;
         }
         break;
       }
@@ -105,6 +116,8 @@ export class ImportStats {
     this.files += other.files;
     this.bytes += other.bytes;
     for (const [code, n] of Object.entries(other.rejects_by_code)) this.rejectsByCode.set(code, (this.rejectsByCode.get(code) ?? 0) + n);
+    addCounts(this.secrets, other.secrets);
+    this.trajectoriesWithSecrets += other.trajectories_with_secrets;
     for (const [name, theirs] of Object.entries(other.formats)) {
       const mine = this.format(name);
       for (const key of ["files", "trajectories", "messages", "tool_calls", "tool_result_chars", "rejected_records", "damaged_lines"] as const) {
@@ -125,6 +138,8 @@ export class ImportStats {
       damaged_lines: this.damagedLines,
       rejects_by_code: Object.fromEntries([...this.rejectsByCode].sort()),
       formats: Object.fromEntries([...this.byFormat].sort(([a], [b]) => a.localeCompare(b))),
+      secrets: sortedCounts(this.secrets),
+      trajectories_with_secrets: this.trajectoriesWithSecrets,
     };
   }
 }

@@ -181,6 +181,14 @@ export const Trajectory = z
     parent: z.object({ trajectory_id: z.string(), call_id: z.string().optional() }).strict().optional(),
     /** Lossy or heuristic decisions the importer made. */
     warnings: z.array(z.string()).optional(),
+    /**
+     * Secrets and personal details found in the texts, counted by type (never the values): replaced by
+     * `<SECRET:type>` placeholders (`redacted`) or only found (`reported`). Absent when none were found.
+     */
+    secrets: z
+      .object({ mode: z.enum(["redacted", "reported"]), counts: z.record(z.string(), z.number().int().positive()) })
+      .strict()
+      .optional(),
     /** Source fields the record has no slot for, kept verbatim. */
     extra: Extra,
   })

@@ -4,10 +4,12 @@ import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../..
 import { compileRun } from "../../compile/run.js";
 import type { CompileStats } from "../../compile/stats.js";
 import { defaultWorkers } from "../../import/write.js";
+import { REDACT_MODES, type RedactMode } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
 import { type CliIo, UsageError, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
+import { secretsSummary } from "../summaries.js";
 import { renderTable } from "../table.js";
 
 export function compileCommand(io: CliIo): Command {
@@ -28,6 +30,7 @@ export function compileCommand(io: CliIo): Command {
     .option("--format <name>", "read every input as this format")
     .option("--domain <domain>", "set the domain of every trajectory")
     .option("--workers <n>", "worker threads (default: up to 2)")
+    .option("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
     .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
     .option("-q, --quiet", "no progress display")
@@ -47,6 +50,7 @@ Related: acc import, acc export, acc teach`,
       parseChoice(String(flags.targets), "--targets", ["trajectory"] as const);
       const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
       const workers = flags.workers === undefined ? defaultWorkers() : parseInteger(String(flags.workers), "--workers");
+      const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
       const tokenizer = String(flags.tokenizer);
       if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(tokenizer) && !existsSync(tokenizer)) {
         throw new UsageError(`--tokenizer: "${tokenizer}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`);
@@ -58,7 +62,7 @@ Related: acc import, acc export, acc teach`,
       const stats = await compileRun({
         inputs,
         outDir: String(flags.out),
-        import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}) },
+        import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}), redact },
         setup: {
           tokenizer,
           sample: {
@@ -84,7 +88,7 @@ Related: acc import, acc export, acc teach`,
           progress.update(done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`),
       });
       progress.stop();
-      io.stderr.write(`${compileSummary(stats)}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
+      io.stderr.write(`${compileSummary(stats, redact)}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
     });
 }
 
@@ -109,7 +113,7 @@ function parseLengths(specs: string[]): Record<Domain, LengthDistribution> {
   return lengths;
 }
 
-export function compileSummary(stats: CompileStats): string {
+export function compileSummary(stats: CompileStats, redact: RedactMode = "off"): string {
   const rows = Domain.options
     .filter((d) => stats.data.domains[d])
     .map((d) => {
@@ -130,5 +134,6 @@ export function compileSummary(stats: CompileStats): string {
     });
   const table = renderTable(["domain", "samples", "dropped", "min tokens", "p50 ≤", "p90 ≤", "max tokens", "evidence share", "distractor share"], rows);
   const d = stats.data;
-  return `${table}\nread ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}`;
+  const secrets = secretsSummary(d.secrets, d.trajectories_with_secrets, redact);
+  return `${table}\nread ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}${secrets ? `\n${secrets}` : ""}`;
 }

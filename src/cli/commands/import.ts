@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { importToFiles } from "../../import/write.js";
 import { openSink } from "../../io/atomic.js";
+import { REDACT_MODES } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
@@ -17,6 +18,7 @@ export function importCommand(io: CliIo): Command {
     .option("--on-error <mode>", "skip: list bad records in the rejects file; fail: stop at the first", "skip")
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
     .option("--workers <n>", "worker threads for JSONL row formats (default: up to 2)")
+    .option("--redact <mode>", "secrets and personal details: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--summary-json <file>", "also write the closing summary as JSON")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -26,6 +28,7 @@ Examples:
   acc import ~/.claude/projects/my-app -o trajectories.jsonl
   acc import runs/*.traj --domain swe -o swe.jsonl --rejects swe.rejects.jsonl
   acc import logs.jsonl.gz --format openai-chat --on-error fail > out.jsonl
+  acc import ~/.codex/sessions --redact report -o codex.jsonl
 
 Related: acc inspect, acc formats`,
     )
@@ -33,6 +36,7 @@ Related: acc inspect, acc formats`,
       const output = flags.output as string | undefined;
       const onError = parseChoice(String(flags.onError), "--on-error", ["skip", "fail"] as const);
       const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
+      const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
       const rejectsPath = (flags.rejects as string | undefined) ?? (output && output !== "-" ? `${output}.rejects.jsonl` : "acc-import.rejects.jsonl");
       const sink = await openSink(output, io.stdout);
       const progress = createProgress(io.stderr, "import", 0, { quiet: Boolean(flags.quiet) });
@@ -42,12 +46,13 @@ Related: acc inspect, acc formats`,
         onError,
         ...(flags.format ? { format: String(flags.format) } : {}),
         ...(domain ? { domain } : {}),
+        redact,
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
         ...(flags.workers !== undefined ? { workers: parseInteger(String(flags.workers), "--workers") } : {}),
         onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
-      io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined)}\n`);
+      io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined, redact)}\n`);
       if (flags.summaryJson) {
         const { writeFile } = await import("node:fs/promises");
         await writeFile(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);

@@ -7,6 +7,8 @@ import {
   Trajectory,
 } from "../../records/trajectory.js";
 import { type SchemaProblem, validate } from "../../records/validate.js";
+import { redactTrajectory } from "../../privacy/trajectory.js";
+import type { RedactMode } from "../../privacy/types.js";
 import { inferDomain } from "../domain.js";
 import type { TrajectoryDraft } from "../types.js";
 import { pairToolCalls } from "./pairing.js";
@@ -23,9 +25,11 @@ export interface FinishOptions {
   file: string;
   /** Overrides the inferred domain. */
   domain?: Domain;
+  /** Secrets in the finished record: replaced (`on`), only counted (`report`), or left alone (`off`, the default). */
+  redact?: RedactMode;
 }
 
-/** Turns an importer's draft into a validated Trajectory: pairs calls, strips escape codes, fills defaults. */
+/** Turns an importer's draft into a validated Trajectory: pairs calls, strips escape codes, fills defaults, redacts. */
 export function finishTrajectory(
   draft: TrajectoryDraft,
   options: FinishOptions,
@@ -80,7 +84,9 @@ export function finishTrajectory(
     extra: draft.extra ?? {},
   };
   const result = validate(Trajectory, candidate);
-  return result.ok ? { ok: true, trajectory: result.value } : { ok: false, problems: result.problems };
+  if (!result.ok) return { ok: false, problems: result.problems };
+  const redact = options.redact ?? "off";
+  return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact) };
 }
 
 function cleanMessage(message: Message): Message {

@@ -1,0 +1,82 @@
+import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
+import { Redactor } from "./redactor.js";
+import { type FindingCounts, sortedCounts } from "./types.js";
+
+/**
+ * Redacts (or, in `report` mode, only counts) the secrets in every text of a trajectory: task, tool
+ * definitions, messages (content, reasoning, tool-call arguments raw and parsed, results, extra),
+ * final answer, outcome patch and SQL, events, warnings and extra. Ids, roles, timestamps and the
+ * source locator are left alone. The result records the counts by type under `secrets`.
+ */
+export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report"): Trajectory {
+  const r = new Redactor(mode);
+  const t = trajectory;
+  const redacted: Trajectory = patch(t, {
+    task: r.value(t.task),
+    tools: r.value(t.tools),
+    messages: same(t.messages, t.messages.map((m) => redactMessage(m, r))),
+    final: patch(t.final, { answer: r.nullableText(t.final.answer), reasoning: r.nullableText(t.final.reasoning) }),
+    outcome: patch(t.outcome, {
+      submitted_patch: r.nullableText(t.outcome.submitted_patch),
+      submitted_sql: r.nullableText(t.outcome.submitted_sql),
+      exit_status: optional(t.outcome.exit_status, (s) => r.text(s)),
+    }),
+    events: same(t.events, t.events.map((e) => patch(e, { summary: r.nullableText(e.summary), trigger: optional(e.trigger, (s) => r.text(s)) }))),
+    warnings: r.value(t.warnings),
+    extra: r.value(t.extra),
+  });
+  const counts = sortedCounts(r.counts);
+  if (Object.keys(counts).length === 0) return redacted;
+  return { ...redacted, secrets: { mode: mode === "on" ? "redacted" : "reported", counts: counts as Record<string, number> } };
+}
+
+/** The findings recorded on a trajectory (none when it has no `secrets`). */
+export function trajectoryFindings(trajectory: Trajectory): FindingCounts {
+  return (trajectory.secrets?.counts ?? {}) as FindingCounts;
+}
+
+function redactMessage(message: Message, r: Redactor): Message {
+  const extra = r.value(message.extra);
+  switch (message.role) {
+    case "system":
+    case "user":
+    case "tool":
+      return patch(message, { content: r.text(message.content), extra });
+    case "assistant":
+      return patch(message, {
+        content: r.nullableText(message.content),
+        reasoning: r.nullableText(message.reasoning),
+        tool_calls: same(message.tool_calls, message.tool_calls.map((call) => redactCall(call, r))),
+        extra,
+      });
+  }
+}
+
+/** The raw argument string is counted; its parsed twin is redacted alike but not counted again. */
+function redactCall(call: ToolCall, r: Redactor): ToolCall {
+  const hasRaw = call.raw_arguments !== null;
+  return patch(call, {
+    raw_arguments: r.nullableText(call.raw_arguments),
+    arguments: r.value(call.arguments, !hasRaw),
+    arguments_error: optional(call.arguments_error, (s) => r.text(s, false)),
+  });
+}
+
+function optional<T>(value: T | undefined, f: (value: T) => T): T | undefined {
+  return value === undefined ? undefined : f(value);
+}
+
+/** `items` itself when every item is unchanged, else the new array. */
+function same<T>(items: T[], next: T[]): T[] {
+  return next.every((item, i) => item === items[i]) ? items : next;
+}
+
+/** `object` itself when no field changed, else a copy with the changed fields. */
+function patch<T extends object>(object: T, changes: Partial<T>): T {
+  let out: T | undefined;
+  for (const key of Object.keys(changes) as (keyof T)[]) {
+    const value = changes[key];
+    if (value !== object[key]) (out ??= { ...object })[key] = value as T[keyof T];
+  }
+  return out ?? object;
+}
