@@ -17,7 +17,7 @@ export function importCommand(io: CliIo): Command {
     .option("--rejects <file>", "where rejected records go (default: <output>.rejects.jsonl, or acc-import.rejects.jsonl)")
     .option("--on-error <mode>", "skip: list bad records in the rejects file; fail: stop at the first", "skip")
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
-    .option("--workers <n>", "worker threads for JSONL row formats (default: up to 2)")
+    .option("--workers <n>", "worker threads for JSONL row formats: faster on free cores, ~80 MB more memory each", "1")
     .option("--redact <mode>", "secrets and personal details: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--summary-json <file>", "also write the closing summary as JSON")
     .option("-q, --quiet", "no progress display")
@@ -48,7 +48,7 @@ Related: acc inspect, acc formats`,
         ...(domain ? { domain } : {}),
         redact,
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
-        ...(flags.workers !== undefined ? { workers: parseInteger(String(flags.workers), "--workers") } : {}),
+        workers: parseInteger(String(flags.workers), "--workers"),
         onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
