@@ -8,6 +8,10 @@ import { exportCommand } from "./commands/export.js";
 import { formatsCommand } from "./commands/formats.js";
 import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { mineCommand } from "./commands/mine.js";
+import { rolloutCommand } from "./commands/rollout.js";
+import { TeachStopped, teachCommand } from "./commands/teach.js";
+import { VerificationFailed, verifyCommand } from "./commands/verify.js";
 import { type CliIo, UsageError } from "./io.js";
 
 export const VERSION = "0.1.0";
@@ -19,7 +23,7 @@ function buildProgram(io: CliIo): Command {
     .helpOption("-h, --help")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io)]) {
+  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io), mineCommand(io), teachCommand(io), verifyCommand(io)]) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     program.addCommand(command);
   }
@@ -41,7 +45,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`acc: ${error.message}\nrun \`acc ${argv[0] ?? ""} --help\` for usage\n`);
       return 2;
     }
-    if (error instanceof EvalDataError) {
+    if (error instanceof VerificationFailed) return 1;
+    if (error instanceof EvalDataError || error instanceof TeachStopped) {
       io.stderr.write(`acc: ${error.message}\n`);
       return 1;
     }
