@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { Episode, RolloutRow, RolloutStep, RolloutTask } from "./rollout.js";
 import { EvidencePiece, Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
 
@@ -7,4 +8,8 @@ export const recordSchemas: Record<string, z.ZodType> = {
   trajectory: Trajectory,
   "evidence-piece": EvidencePiece,
   sample: Sample,
+  "rollout-task": RolloutTask,
+  "rollout-step": RolloutStep,
+  episode: Episode,
+  "rollout-row": RolloutRow,
 };

@@ -1,0 +1,298 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { promisify } from "node:util";
+import { Limiter } from "../llm/limiter.js";
+import type { RolloutTask } from "../records/rollout.js";
+import { giveToSandbox, runSandboxed, type SandboxLimits, sandboxProblem, SandboxUnavailable, type SandboxResult } from "./sandbox.js";
+import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
+
+const run = promisify(execFile);
+
+export interface RepoEnvOptions {
+  /** The git repository tasks start from. */
+  repo: string;
+  /** Limits of every bash command. */
+  limits: SandboxLimits;
+  /** Wall-clock limit of the test command (same sandbox, same other limits). */
+  testTimeoutMs: number;
+  /** Characters of one view result shown to the agent. */
+  maxChars: number;
+  /** Sandboxed commands at once. */
+  jobs: number;
+}
+
+const VIEW_LINES = 200;
+/** Git inside the sandbox sees a repository owned by another user; this lets it read it. */
+const GIT_SAFE_ENV = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" };
+
+const TOOLS: ToolSpec[] = [
+  {
+    name: "bash",
+    description: "Run a shell command in the repository (no network; only the repository is writable).",
+    parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
+  },
+  {
+    name: "view",
+    description: "Show a file with line numbers (a range with start_line and end_line), or list a directory.",
+    parameters: {
+      type: "object",
+      properties: { path: { type: "string" }, start_line: { type: "integer" }, end_line: { type: "integer" } },
+      required: ["path"],
+    },
+  },
+  {
+    name: "edit",
+    description: "Replace the one occurrence of old_str in a file with new_str; with an empty old_str, create the file.",
+    parameters: {
+      type: "object",
+      properties: { path: { type: "string" }, old_str: { type: "string" }, new_str: { type: "string" } },
+      required: ["path", "old_str", "new_str"],
+    },
+  },
+  { name: "submit", description: "Submit the changes when the task is done.", parameters: { type: "object", properties: {}, required: [] } },
+];
+
+const SYSTEM_PROMPT = [
+  "You fix issues in a git repository. Explore it with bash and view, change files with edit, and run its tests with bash.",
+  "Commands run without network, and only the repository can be changed. When the task is done, call submit.",
+].join("\n");
+
+/**
+ * The repo environment: each episode works in its own git worktree at the task's base commit, with
+ * bash (sandboxed by bubblewrap), view, edit and submit. The reward is the task's test command's exit code.
+ */
+export class RepoEnvironment implements Environment {
+  readonly name = "repo" as const;
+  readonly domain = "swe" as const;
+  readonly tools = TOOLS;
+  readonly systemPrompt = SYSTEM_PROMPT;
+  private readonly commands: Limiter;
+  private gitQueue: Promise<unknown> = Promise.resolve();
+  private readonly repo: string;
+
+  private constructor(
+    private readonly options: RepoEnvOptions,
+    private readonly gitDir: string,
+  ) {
+    this.repo = resolve(options.repo);
+    this.commands = new Limiter(options.jobs);
+  }
+
+  /** Checks the repository and the sandbox; both are needed before any episode starts. */
+  static async create(options: RepoEnvOptions): Promise<RepoEnvironment> {
+    const problem = sandboxProblem();
+    if (problem) throw new SandboxUnavailable(`repo environment: ${problem}`);
+    let gitDir: string;
+    try {
+      gitDir = (await git(resolve(options.repo), "rev-parse", "--path-format=absolute", "--git-common-dir")).trim();
+    } catch (error) {
+      throw new EnvSpecError(`repo environment: ${options.repo} is not a git repository (${firstLine(error)})`);
+    }
+    return new RepoEnvironment(options, gitDir);
+  }
+
+  checkTask(task: RolloutTask): string | undefined {
+    if (task.base_commit === undefined) return "a repo task needs base_commit";
+    if (task.test_command === undefined) return "a repo task needs test_command";
+    return undefined;
+  }
+
+  trajectoryTask(task: RolloutTask) {
+    return { ground_truth: null, repo: { url: this.repo, ...(task.base_commit !== undefined ? { base_commit: task.base_commit } : {}) } };
+  }
+
+  async open(task: RolloutTask): Promise<EnvSession> {
+    const base = (await git(this.repo, "rev-parse", "--verify", `${task.base_commit}^{commit}`).catch((error: unknown) => {
+      throw new Error(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id} is not a commit (${firstLine(error)})`);
+    })).trim();
+    const dir = await mkdtemp(join(tmpdir(), "acc-rollout-"));
+    const worktree = join(dir, "worktree");
+    await this.serialGit(() => git(this.repo, "worktree", "add", "--detach", "--quiet", worktree, base));
+    await giveToSandbox(dir);
+    const session = new RepoSession(this, worktree, base, task);
+    return {
+      call: (name, args) => session.call(name, args),
+      reward: () => session.reward(),
+      close: async () => {
+        await this.serialGit(() => git(this.repo, "worktree", "remove", "--force", worktree)).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+        await this.serialGit(() => git(this.repo, "worktree", "prune")).catch(() => undefined);
+      },
+    };
+  }
+
+  async fingerprint(): Promise<unknown> {
+    const head = (await git(this.repo, "rev-parse", "HEAD").catch(() => "")).trim();
+    return { repo: this.repo, head, options: this.options };
+  }
+
+  async close(): Promise<void> {}
+
+  /** A sandboxed command in a worktree, at most `jobs` at once. */
+  async sandboxed(worktree: string, command: string, timeoutMs: number): Promise<SandboxResult> {
+    await this.commands.acquire();
+    try {
+      return await runSandboxed(command, { cwd: worktree, writable: dirname(worktree), readable: [this.gitDir], env: GIT_SAFE_ENV, limits: { ...this.options.limits, timeoutMs } });
+    } finally {
+      this.commands.release();
+    }
+  }
+
+  get limits(): SandboxLimits {
+    return this.options.limits;
+  }
+
+  get testTimeoutMs(): number {
+    return this.options.testTimeoutMs;
+  }
+
+  get maxChars(): number {
+    return this.options.maxChars;
+  }
+
+  /** git refuses concurrent changes to a repository's worktree list. */
+  private serialGit<T>(action: () => Promise<T>): Promise<T> {
+    const next = this.gitQueue.then(action, action);
+    this.gitQueue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+class RepoSession {
+  private patch: string | undefined;
+
+  constructor(
+    private readonly env: RepoEnvironment,
+    private readonly worktree: string,
+    private readonly base: string,
+    private readonly task: RolloutTask,
+  ) {}
+
+  async call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
+    switch (name) {
+      case "bash": {
+        const command = stringArgument(args, "command", name);
+        if (typeof command !== "string") return command;
+        const result = await this.env.sandboxed(this.worktree, command, this.env.limits.timeoutMs);
+        return { content: describeRun(result, this.env.limits.timeoutMs), isError: result.timedOut || result.exitCode !== 0 };
+      }
+      case "view":
+        return this.view(args);
+      case "edit":
+        return this.edit(args);
+      case "submit": {
+        this.patch = await this.diff();
+        const files = (this.patch.match(/^diff --git /gm) ?? []).length;
+        return { content: `submitted: ${files} file${files === 1 ? "" : "s"} changed`, isError: false, submitted: this.patch };
+      }
+      default:
+        return { content: `unknown tool ${JSON.stringify(name)}; the tools are ${TOOLS.map((t) => t.name).join(", ")}`, isError: true };
+    }
+  }
+
+  async reward(): Promise<RewardOutcome> {
+    const patch = this.patch ?? (await this.diff());
+    const protectedFiles = this.task.test_files ?? [];
+    if (protectedFiles.length > 0) await git(this.worktree, "checkout", this.base, "--", ...protectedFiles);
+    const result = await this.env.sandboxed(this.worktree, this.task.test_command!, this.env.testTimeoutMs);
+    const outcome: RewardOutcome = result.timedOut
+      ? { reward: 0, success: false, reason: "tests-timeout", detail: `the test command ran past ${this.env.testTimeoutMs} ms` }
+      : result.exitCode === 0
+        ? { reward: 1, success: true, reason: "tests-passed", detail: "the test command exited 0" }
+        : { reward: 0, success: false, reason: "tests-failed", detail: `the test command exited ${result.exitCode ?? result.signal}: ${lastLine(result.output)}` };
+    outcome.submittedPatch = patch;
+    return outcome;
+  }
+
+  /** Every change against the base commit, new files included. */
+  private async diff(): Promise<string> {
+    await git(this.worktree, "add", "--all");
+    return git(this.worktree, "diff", "--cached", "--binary", this.base);
+  }
+
+  /** The absolute path of `path` if it stays inside the worktree (symlinks resolved), else an error result. */
+  private async inside(path: string, tool: string): Promise<string | ToolResult> {
+    const full = resolve(this.worktree, path);
+    const root = await realpath(this.worktree);
+    let existing = full;
+    while (!existsSync(existing)) existing = dirname(existing);
+    const real = join(await realpath(existing), relative(existing, full));
+    const rel = relative(root, real);
+    if (rel.startsWith("..") || isAbsolute(rel)) return { content: `${tool}: ${path} is outside the repository`, isError: true };
+    if (rel === ".git" || rel.startsWith(`.git${sep}`)) return { content: `${tool}: ${path} is git's own data`, isError: true };
+    return real;
+  }
+
+  private async view(args: Record<string, unknown>): Promise<ToolResult> {
+    const path = stringArgument(args, "path", "view");
+    if (typeof path !== "string") return path;
+    const full = await this.inside(path, "view");
+    if (typeof full !== "string") return full;
+    const info = await stat(full).catch(() => undefined);
+    if (!info) return { content: `view: ${path} does not exist`, isError: true };
+    if (info.isDirectory()) {
+      const entries = await readdir(full, { withFileTypes: true });
+      const names = entries.filter((e) => e.name !== ".git").map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
+      return { content: capText(names.join("\n") || "(empty directory)", this.env.maxChars), isError: false };
+    }
+    const start = integerArgument(args, "start_line", "view", 1);
+    if (typeof start !== "number") return start;
+    const lines = (await readFile(full, "utf8")).split("\n");
+    const end = integerArgument(args, "end_line", "view", Math.min(lines.length, start + VIEW_LINES - 1));
+    if (typeof end !== "number") return end;
+    if (start < 1 || end < start) return { content: `view: the range ${start}-${end} is empty (the file has ${lines.length} lines)`, isError: true };
+    const shown = lines.slice(start - 1, end).map((line, i) => `${String(start + i).padStart(5)}  ${line}`);
+    const more = end < lines.length ? `\n(lines ${start}-${end} of ${lines.length})` : "";
+    return { content: capText(shown.join("\n") + more, this.env.maxChars), isError: false };
+  }
+
+  private async edit(args: Record<string, unknown>): Promise<ToolResult> {
+    const path = stringArgument(args, "path", "edit");
+    if (typeof path !== "string") return path;
+    const oldText = stringArgument(args, "old_str", "edit");
+    if (typeof oldText !== "string") return oldText;
+    const newText = stringArgument(args, "new_str", "edit");
+    if (typeof newText !== "string") return newText;
+    const full = await this.inside(path, "edit");
+    if (typeof full !== "string") return full;
+    const current = await readFile(full, "utf8").catch(() => undefined);
+    if (oldText === "") {
+      if (current !== undefined && current !== "") return { content: `edit: ${path} exists; give old_str to change it`, isError: true };
+      await mkdir(dirname(full), { recursive: true });
+      await writeFile(full, newText);
+      await giveToSandbox(full);
+      return { content: `created ${path}`, isError: false };
+    }
+    if (current === undefined) return { content: `edit: ${path} does not exist`, isError: true };
+    const count = current.split(oldText).length - 1;
+    if (count !== 1) return { content: `edit: old_str appears ${count} times in ${path}; it must appear exactly once (add surrounding lines)`, isError: true };
+    await writeFile(full, current.replace(oldText, () => newText));
+    return { content: `edited ${path}`, isError: false };
+  }
+}
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("git", ["-c", "safe.directory=*", "-C", cwd, ...args], { maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
+
+function describeRun(result: SandboxResult, timeoutMs: number): string {
+  const status = result.timedOut
+    ? `[stopped after ${timeoutMs} ms]`
+    : result.signal
+      ? `[killed by ${result.signal}${result.signal === "SIGXCPU" || result.signal === "SIGKILL" ? ": CPU or process limit" : ""}]`
+      : `[exit code ${result.exitCode}]`;
+  return result.output === "" ? status : `${result.output.replace(/\n$/, "")}\n${status}`;
+}
+
+function firstLine(error: unknown): string {
+  const text = (error as { stderr?: string }).stderr || (error as Error).message;
+  return text.trim().split("\n")[0] ?? "";
+}
+
+function lastLine(output: string): string {
+  return output.trim().split("\n").at(-1)?.slice(0, 200) ?? "";
+}

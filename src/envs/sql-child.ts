@@ -1,0 +1,94 @@
+// The process that runs the SQL environment's tools. It lives apart because a better-sqlite3 statement
+// cannot be interrupted from JavaScript: the parent kills this process when a statement overruns its time.
+// Databases are opened read-only with query_only set, and only statements that return rows are run.
+import Database from "better-sqlite3";
+
+export type SqlRequest =
+  | { id: number; kind: "tables"; db: string }
+  | { id: number; kind: "describe"; db: string; table: string; sampleRows: number; maxCellChars: number }
+  | { id: number; kind: "query"; db: string; sql: string; maxRows: number; maxCellChars: number };
+
+export interface TableDescription {
+  columns: { name: string; type: string; notnull: boolean; pk: boolean }[];
+  foreignKeys: { from: string; table: string; to: string }[];
+  rows: number;
+  sample: unknown[][];
+}
+
+export type SqlReply =
+  | { id: number; ok: true; tables: string[] }
+  | { id: number; ok: true; description: TableDescription | null }
+  | { id: number; ok: true; columns: string[]; rows: unknown[][]; more: boolean }
+  | { id: number; ok: false; code: "sql-error" | "not-a-query"; message: string };
+
+const databases = new Map<string, Database.Database>();
+
+function open(path: string): Database.Database {
+  let db = databases.get(path);
+  if (!db) {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma("query_only = 1");
+    databases.set(path, db);
+  }
+  return db;
+}
+
+/** Long text and blobs are cut in the child, so a huge cell never crosses the process boundary. */
+function cell(value: unknown, maxChars: number): unknown {
+  if (typeof value === "string" && value.length > maxChars) return `${value.slice(0, maxChars)}…`;
+  if (value instanceof Uint8Array) return `<blob, ${value.length} bytes>`;
+  if (typeof value === "bigint") return value.toString();
+  return value;
+}
+
+function rowsOf(statement: Database.Statement, maxRows: number, maxCellChars: number, params: unknown[] = []): { rows: unknown[][]; more: boolean } {
+  statement.raw(true);
+  const rows: unknown[][] = [];
+  for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
+    if (rows.length >= maxRows) return { rows, more: true };
+    rows.push(row.map((value) => cell(value, maxCellChars)));
+  }
+  return { rows, more: false };
+}
+
+function describe(db: Database.Database, table: string, sampleRows: number, maxCellChars: number): TableDescription | null {
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?").get(table);
+  if (!exists) return null;
+  const quoted = `"${table.replace(/"/g, '""')}"`;
+  const info = db.prepare(`PRAGMA table_info(${quoted})`).all() as { name: string; type: string; notnull: number; pk: number }[];
+  const keys = db.prepare(`PRAGMA foreign_key_list(${quoted})`).all() as { from: string; table: string; to: string | null }[];
+  const count = db.prepare(`SELECT count(*) FROM ${quoted}`).pluck().get() as number;
+  return {
+    columns: info.map((c) => ({ name: c.name, type: c.type, notnull: c.notnull === 1, pk: c.pk > 0 })),
+    foreignKeys: keys.map((k) => ({ from: k.from, table: k.table, to: k.to ?? "" })),
+    rows: count,
+    sample: rowsOf(db.prepare(`SELECT * FROM ${quoted} LIMIT ?`), sampleRows, maxCellChars, [sampleRows]).rows,
+  };
+}
+
+function run(request: SqlRequest): SqlReply {
+  const { id } = request;
+  try {
+    const db = open(request.db);
+    switch (request.kind) {
+      case "tables": {
+        const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+        return { id, ok: true, tables: names };
+      }
+      case "describe":
+        return { id, ok: true, description: describe(db, request.table, request.sampleRows, request.maxCellChars) };
+      case "query": {
+        const statement = db.prepare(request.sql);
+        if (!statement.reader) return { id, ok: false, code: "not-a-query", message: "only statements that return rows are run (the database is read-only)" };
+        const { rows, more } = rowsOf(statement, request.maxRows, request.maxCellChars);
+        return { id, ok: true, columns: statement.columns().map((column) => column.name), rows, more };
+      }
+    }
+  } catch (error) {
+    return { id, ok: false, code: "sql-error", message: (error as Error).message };
+  }
+}
+
+process.on("message", (request: SqlRequest) => process.send!(run(request)));
+// the parent going away ends the child
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,121 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { SqlReply, SqlRequest } from "./sql-child.js";
+
+/** What a request to the SQL processes gives back: the child's reply, or a timeout. */
+export type SqlOutcome = SqlReply | { id: number; ok: false; code: "sql-timeout" | "process-died"; message: string };
+
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+export type SqlJob = WithoutId<SqlRequest>;
+
+interface Job {
+  request: SqlJob;
+  timeoutMs: number;
+  resolve: (outcome: SqlOutcome) => void;
+}
+
+interface Slot {
+  child: ChildProcess;
+  job?: Job;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Child processes running the SQL environment's statements, `size` at once. A statement still running at
+ * its time limit has its process killed (SIGKILL) and a fresh process takes the next one.
+ */
+export class SqlProcesses {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private closed = false;
+
+  constructor(private readonly size: number) {}
+
+  run(request: SqlJob, timeoutMs: number): Promise<SqlOutcome> {
+    if (this.closed) return Promise.reject(new Error("the SQL environment is closed"));
+    return new Promise((resolve) => {
+      this.queue.push({ request, timeoutMs, resolve });
+      this.dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: "the SQL environment was closed" });
+    await Promise.all(this.slots.splice(0).map((slot) => stop(slot.child)));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.job === undefined);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      this.start(slot, this.queue.shift()!);
+    }
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { child: startChild() };
+    slot.child.on("message", (reply: SqlReply) => this.finish(slot, reply));
+    slot.child.on("exit", (code, signal) => {
+      this.remove(slot);
+      if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQL process died (${signal ?? `exit ${code}`})` });
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private start(slot: Slot, job: Job): void {
+    slot.job = job;
+    hold(slot.child, true);
+    slot.timer = setTimeout(() => {
+      this.remove(slot);
+      slot.child.kill("SIGKILL");
+      this.finish(slot, { id: 0, ok: false, code: "sql-timeout", message: `the statement ran past ${job.timeoutMs} ms and was stopped` });
+    }, job.timeoutMs);
+    slot.child.send({ id: 0, ...job.request });
+  }
+
+  private finish(slot: Slot, outcome: SqlOutcome): void {
+    const job = slot.job;
+    if (!job) return;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    hold(slot.child, false);
+    job.resolve(outcome);
+    this.dispatch();
+  }
+
+  private remove(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index !== -1) this.slots.splice(index, 1);
+  }
+}
+
+/** The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches). */
+function startChild(): ChildProcess {
+  const url = new URL(import.meta.url.endsWith(".ts") ? "./sql-child.ts" : "./sql-child.js", import.meta.url);
+  const execArgv = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  const child = fork(fileURLToPath(url), [], { execArgv, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  hold(child, false);
+  return child;
+}
+
+/** An idle child does not keep the parent alive; a busy one does. */
+function hold(child: ChildProcess, busy: boolean): void {
+  if (busy) {
+    child.ref();
+    child.channel?.ref();
+  } else {
+    child.unref();
+    child.channel?.unref();
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}

@@ -1,0 +1,70 @@
+import { rename, rm } from "node:fs/promises";
+import { fileWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
+import { readJsonLines } from "../import/probe.js";
+import type { RolloutRow } from "../records/rollout.js";
+
+/** Rows per row group: rows carry whole prompts and responses, so groups stay small. */
+const ROWS_PER_GROUP = 256;
+const MAX_LINE_BYTES = 1024 * 1024 * 1024;
+
+const list = (name: string, type: "INT32" | "DOUBLE", repetition: "REQUIRED" | "OPTIONAL"): SchemaElement[] => [
+  { name, repetition_type: repetition, converted_type: "LIST", num_children: 1 },
+  { name: "list", repetition_type: "REPEATED", num_children: 1 },
+  { name: "element", type, repetition_type: "REQUIRED" },
+];
+const string = (name: string): SchemaElement => ({ name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" });
+const int = (name: string): SchemaElement => ({ name, type: "INT32", repetition_type: "REQUIRED" });
+const bool = (name: string): SchemaElement => ({ name, type: "BOOLEAN", repetition_type: "REQUIRED" });
+const double = (name: string): SchemaElement => ({ name, type: "DOUBLE", repetition_type: "REQUIRED" });
+
+/** The columns of rows.parquet, in the order of the RolloutRow record; id lists are 3-level LISTs of INT32. */
+const COLUMNS: { schema: SchemaElement[]; pick: (row: RolloutRow) => unknown }[] = [
+  { schema: [string("row_id")], pick: (r) => r.row_id },
+  { schema: [string("uid")], pick: (r) => r.uid },
+  { schema: [string("episode_id")], pick: (r) => r.episode_id },
+  { schema: [int("segment_index")], pick: (r) => r.segment_index },
+  { schema: [int("row_index")], pick: (r) => r.row_index },
+  { schema: [int("rows_in_episode")], pick: (r) => r.rows_in_episode },
+  { schema: [bool("is_final_row")], pick: (r) => r.is_final_row },
+  { schema: list("prompt_ids", "INT32", "REQUIRED"), pick: (r) => r.prompt_ids },
+  { schema: list("response_ids", "INT32", "REQUIRED"), pick: (r) => r.response_ids },
+  { schema: list("response_mask", "INT32", "REQUIRED"), pick: (r) => r.response_mask },
+  { schema: list("response_logprobs", "DOUBLE", "OPTIONAL"), pick: (r) => r.response_logprobs },
+  { schema: [double("reward")], pick: (r) => r.reward },
+  { schema: [double("advantage")], pick: (r) => r.advantage },
+  { schema: [bool("in_loss")], pick: (r) => r.in_loss },
+  { schema: [bool("overlong")], pick: (r) => r.overlong },
+  { schema: [bool("finished")], pick: (r) => r.finished },
+  { schema: [int("num_turns")], pick: (r) => r.num_turns },
+  { schema: [string("token_source")], pick: (r) => r.token_source },
+];
+
+const SCHEMA: SchemaElement[] = [{ name: "root", num_children: COLUMNS.length }, ...COLUMNS.flatMap((c) => c.schema)];
+
+/** Writes the rows of a rows.jsonl file to a Parquet file (in row groups, atomically). Returns the row count. */
+export async function writeRowsParquet(jsonlPath: string, parquetPath: string): Promise<number> {
+  const tempPath = `${parquetPath}.tmp-${process.pid}`;
+  const writer = new ParquetWriter({ writer: fileWriter(tempPath), schema: SCHEMA, createdBy: "agent-context-compiler" });
+  let batch: RolloutRow[] = [];
+  let count = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await writer.write({ columnData: COLUMNS.map((c) => ({ name: c.schema[0]!.name, data: batch.map(c.pick) })), rowGroupSize: ROWS_PER_GROUP });
+    batch = [];
+  };
+  try {
+    for await (const line of readJsonLines(jsonlPath, MAX_LINE_BYTES)) {
+      if ("error" in line) throw new Error(`${jsonlPath} line ${line.line}: ${line.detail}`);
+      batch.push(line.value as RolloutRow);
+      count++;
+      if (batch.length >= ROWS_PER_GROUP) await flush();
+    }
+    await flush();
+    await writer.finish();
+    await rename(tempPath, parquetPath);
+  } catch (error) {
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+  return count;
+}

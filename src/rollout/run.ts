@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
+import type { Environment } from "../envs/types.js";
+import { ResumableFile } from "../io/resumable.js";
+import { createClient } from "../llm/client.js";
+import type { ClientOptions, LlmClient } from "../llm/types.js";
+import { Random } from "../random.js";
+import type { Episode, RolloutRow, RolloutStep, RolloutTask } from "../records/rollout.js";
+import type { Trajectory } from "../records/trajectory.js";
+import { orderedMap } from "../run/pool.js";
+import { resolveTokenizer } from "../tokenize/resolve.js";
+import type { Tokenizer } from "../tokenize/types.js";
+import { groupAdvantages } from "./advantages.js";
+import { contextManager } from "./context.js";
+import { type EpisodeDeps, runEpisode } from "./episode.js";
+import { writeRowsParquet } from "./parquet.js";
+import { Policy } from "./policy.js";
+import { PromptPredictor } from "./prompt.js";
+import { nativeProtocol, textProtocol } from "./protocol.js";
+import { episodeRows } from "./rows.js";
+import { RolloutStats, type RolloutStatsData } from "./stats.js";
+import { readTasks } from "./tasks.js";
+import { ChatTemplateText } from "./template.js";
+import { episodeTrajectory } from "./trajectory.js";
+import type { EpisodeSettings } from "./types.js";
+
+export interface RolloutRunOptions {
+  /** JSONL file of rollout tasks. */
+  tasks: string;
+  /** Folder for steps.jsonl, episodes.jsonl, rows.jsonl, rows.parquet, trajectories.jsonl and stats.json. */
+  outDir: string;
+  env: EnvSpec;
+  envSettings: EnvSettings;
+  /** The policy's endpoint (its concurrency bounds requests in flight). */
+  client: ClientOptions;
+  /** The external summarizer (context `external`): its own endpoint and model, or the policy's. */
+  summarizer?: { client?: ClientOptions; model: string };
+  episode: Omit<EpisodeSettings, "protocol"> & { protocol: "native" | "text" };
+  /** Episodes per task (the GRPO group size G). */
+  groupSize: number;
+  seed: number;
+  /** The policy's tokenizer (must be the served model's). */
+  tokenizer: string;
+  /** Episodes in flight at once. */
+  concurrency: number;
+  onProgress?: (groupsDone: number, groupsTotal: number, stats: RolloutStats) => void;
+}
+
+const STATE_FILE = ".rollout-state.json";
+const OUTPUTS = ["steps", "episodes", "rows", "trajectories"] as const;
+type Output = (typeof OUTPUTS)[number];
+
+interface RolloutState {
+  fingerprint: string;
+  /** Groups (tasks) written. */
+  done: number;
+  bytes: Record<Output, number>;
+  stats: RolloutStatsData;
+}
+
+interface GroupResult {
+  lines: Record<Output, string[]>;
+  episodes: Episode[];
+  rows: number;
+}
+
+/**
+ * Runs G episodes per task and writes their records. Groups are written in task order, each with a
+ * checkpoint after it: a run killed at any point and rerun with the same options does not run the groups
+ * already written again, and ends with the same files as an uninterrupted run (given a deterministic server).
+ */
+export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutStats> {
+  await mkdir(options.outDir, { recursive: true });
+  const env = await createEnvironment(options.env, options.envSettings);
+  const clients: LlmClient[] = [];
+  try {
+    const tasks = await readTasks(options.tasks, env);
+    const tokenizer = await resolveTokenizer(options.tokenizer);
+    const fingerprint = await fingerprintOf(options, env, tokenizer);
+    const statePath = join(options.outDir, STATE_FILE);
+    const state = await readState(statePath, fingerprint);
+    const stats = new RolloutStats(state?.stats);
+    const files = {} as Record<Output, ResumableFile>;
+    for (const name of OUTPUTS) files[name] = await ResumableFile.open(join(options.outDir, `${name}.jsonl.partial`), state?.bytes[name] ?? 0);
+
+    const client = createClient(options.client);
+    clients.push(client);
+    const summarizerClient = options.summarizer?.client ? createClient(options.summarizer.client) : client;
+    if (summarizerClient !== client) clients.push(summarizerClient);
+    const deps = episodeDeps(options, env, tokenizer, client, summarizerClient);
+
+    let done = state?.done ?? 0;
+    const pending = tasks.map((task, index) => ({ task, index })).slice(done);
+    const window = Math.max(1, Math.floor(options.concurrency / options.groupSize));
+    for await (const group of orderedMap(iterate(pending), ({ task, index }) => runGroup(options, deps, env, task, index), window)) {
+      for (const name of OUTPUTS) for (const line of group.lines[name]) files[name].write(line);
+      stats.group(group.episodes, group.rows);
+      done++;
+      const bytes = {} as Record<Output, number>;
+      for (const name of OUTPUTS) bytes[name] = await files[name].flush();
+      const checkpoint: RolloutState = { fingerprint, done, bytes, stats: stats.data };
+      await writeAtomic(statePath, JSON.stringify(checkpoint));
+      options.onProgress?.(done, tasks.length, stats);
+    }
+    for (const name of OUTPUTS) await files[name].finish(join(options.outDir, `${name}.jsonl`));
+    await writeRowsParquet(join(options.outDir, "rows.jsonl"), join(options.outDir, "rows.parquet"));
+    await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+    await rm(statePath, { force: true });
+    return stats;
+  } finally {
+    await Promise.all([env.close(), ...clients.map((c) => c.close())]);
+  }
+}
+
+interface RunDeps {
+  episode: Omit<EpisodeDeps, "predictor">;
+  tokenizer: Tokenizer;
+  text: ChatTemplateText;
+}
+
+function episodeDeps(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer, client: LlmClient, summarizerClient: LlmClient): RunDeps {
+  const protocol = options.episode.protocol === "native" ? nativeProtocol : textProtocol;
+  const settings: EpisodeSettings = { ...options.episode, protocol };
+  const tools = protocol.requestTools(env.tools);
+  const text = new ChatTemplateText(tokenizer, { ...(tools ? { tools } : {}), ...(settings.thinking !== undefined ? { enableThinking: settings.thinking } : {}) });
+  const policy = new Policy(client, settings, tokenizer, text, env.tools, settings.context.window);
+  const episode: Omit<EpisodeDeps, "predictor"> = { env, policy, manager: contextManager(settings.context), settings, tokenizer };
+  if (settings.context.kind === "external") episode.summarizer = { client: summarizerClient, model: options.summarizer?.model ?? settings.model };
+  return { episode, tokenizer, text };
+}
+
+/** The G episodes of the `index`-th task, with their advantages, rows and trajectories. */
+async function runGroup(options: RolloutRunOptions, deps: RunDeps, env: Environment, task: RolloutTask, index: number): Promise<GroupResult> {
+  const outputs = await Promise.all(
+    Array.from({ length: options.groupSize }, (_, i) =>
+      runEpisode({ ...deps.episode, predictor: new PromptPredictor(deps.text, deps.tokenizer) }, { task, groupId: task.id, sampleIndex: i, seed: episodeSeed(options.seed, task.id, i) }),
+    ),
+  );
+  const advantages = groupAdvantages(outputs.map((o) => o.episode));
+  const lines: Record<Output, string[]> = { steps: [], episodes: [], rows: [], trajectories: [] };
+  let rows = 0;
+  outputs.forEach((output, i) => {
+    output.episode.advantage = advantages[i]!;
+    for (const step of output.steps) lines.steps.push(line<RolloutStep>(step));
+    lines.episodes.push(line<Episode>(output.episode));
+    for (const row of episodeRows(output.episode, output.steps)) {
+      lines.rows.push(line<RolloutRow>(row));
+      rows++;
+    }
+    const position = index * options.groupSize + i;
+    lines.trajectories.push(line<Trajectory>(episodeTrajectory(env, task, output, { file: "trajectories.jsonl", index: position })));
+  });
+  return { lines, episodes: outputs.map((o) => o.episode), rows };
+}
+
+const line = <T>(record: T) => `${JSON.stringify(record)}\n`;
+
+/** The sampling seed of one episode: from the run's seed, the task and the sample index (31 bits, as servers take). */
+export function episodeSeed(seed: number, taskId: string, sampleIndex: number): number {
+  return new Random(seed, `episode:${taskId}:${sampleIndex}`).nextUint32() & 0x7fffffff;
+}
+
+async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+/** Same tasks, environment data and settings → same fingerprint → a rerun resumes. The API key is not part of it. */
+async function fingerprintOf(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer): Promise<string> {
+  const tasks = await stat(options.tasks);
+  const key = JSON.stringify({
+    tasks: [resolve(options.tasks), tasks.size, tasks.mtimeMs],
+    env: [options.env, options.envSettings, await env.fingerprint()],
+    endpoint: options.client.endpoint,
+    summarizer: options.summarizer ? [options.summarizer.client?.endpoint, options.summarizer.model] : null,
+    episode: options.episode,
+    groupSize: options.groupSize,
+    seed: options.seed,
+    tokenizer: tokenizer.info,
+  });
+  return createHash("sha256").update(key).digest("hex");
+}
+
+async function readState(path: string, fingerprint: string): Promise<RolloutState | undefined> {
+  try {
+    const state = JSON.parse(await readFile(path, "utf8")) as RolloutState;
+    return state.fingerprint === fingerprint ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
