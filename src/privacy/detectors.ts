@@ -1,5 +1,5 @@
 import type { SecretType } from "./types.js";
-import { isAwsSecretKey, isPlaceholder, isSecretValue, KEY_TRIGGERS, secretKeyKind, VALUE_CHARS } from "./values.js";
+import { isAwsSecretKey, isPlaceholder, isSecretValue, KEY_TRIGGERS, QUOTED_VALUE_CHARS, secretKeyKind, VALUE_CHARS } from "./values.js";
 
 /** Where a secret sits in a text: [start, end) is what its placeholder replaces. */
 export interface Span {
@@ -24,11 +24,21 @@ const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (
 const isTokenChar = (c: number) => isAlnum(c) || c === 95 /* _ */ || c === 45 /* - */;
 const isKeyChar = (c: number) => isTokenChar(c) || c === 46 /* . */;
 
-/** True when the character at `i` is escaped: an odd run of backslashes stands right before it. */
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/**
+ * True when the character at `i` belongs to an escape: a backslash stands right before it, or it is a
+ * hex digit of `\uXXXX`. Any backslash counts, not only an odd run: then a text and its JSON encoding
+ * (where `\n` becomes `\\n`) cut words at the same places.
+ */
 export function escapedAt(text: string, i: number): boolean {
-  let n = 0;
-  while (i - 1 - n >= 0 && text.charCodeAt(i - 1 - n) === 92) n++;
-  return n % 2 === 1;
+  if (i > 0 && text.charCodeAt(i - 1) === 92) return true;
+  for (let p = i - 1; p >= Math.max(1, i - 4); p--) {
+    const c = text.charCodeAt(p);
+    if (c === 117 && text.charCodeAt(p - 1) === 92) return true;
+    if (!isHex(c)) return false;
+  }
+  return false;
 }
 
 /**
@@ -154,8 +164,20 @@ const email: Detector = {
 
 const PATH_BEFORE = (c: number) => isKeyChar(c);
 const UNIX_USER = /[A-Za-z0-9_][A-Za-z0-9_.@-]*/y;
-const WINDOWS_USER = /[^\\/"'<>:|*?\r\n\t]+/y;
-const SHARED_PROFILES = new Set(["shared", "public", "default", "default user", "all users", "guest"]);
+const WINDOWS_USER = /[^\\/"'<>:|*?\x00-\x1f]+/y;
+/** Folders that are no one's (`/Users/Shared`) or stand for anyone (`/home/user`, `/Users/USERNAME`). */
+const NOT_A_PERSON = new Set(["shared", "public", "default", "default user", "all users", "guest", "user", "username", "yourname", "you"]);
+
+/**
+ * A name with spaces (`C:\Users\Jane Roe\Documents`) is taken whole only when a folder clearly follows:
+ * backslashes, then an upper-case letter, digit, dot or underscore. A lower-case letter after a backslash
+ * may be an escape (`\n`), and must read the same in a text and in its JSON encoding.
+ */
+function windowsFolderFollows(text: string, at: number): boolean {
+  let i = at;
+  while (text.charCodeAt(i) === 92) i++;
+  return i > at && /[A-Z0-9._]/.test(text[i] ?? "");
+}
 
 /** `/home/<user>`, `/Users/<user>`, `C:\Users\<user>`: the user name goes, the path stays. */
 const homeUser: Detector = {
@@ -164,10 +186,11 @@ const homeUser: Detector = {
     let nameStart = at + trigger.length;
     let pattern = UNIX_USER;
     if (trigger.endsWith("\\")) {
-      // C:\Users\bob or, inside raw JSON, C:\\Users\\bob.
-      const drive = text.charCodeAt(at - 2) === 58 ? at - 3 : text.charCodeAt(at - 2) === 92 && text.charCodeAt(at - 3) === 58 ? at - 4 : -1;
-      if (text.charCodeAt(at - 1) !== 92 || drive < 0 || !/[A-Za-z]/.test(text[drive] ?? "")) return undefined;
-      if (text.charCodeAt(nameStart) === 92) nameStart++;
+      // C:\Users\bob, or with each backslash escaped once (raw JSON) or more (JSON of a Python repr).
+      let colon = at;
+      while (colon > 0 && text.charCodeAt(colon - 1) === 92) colon--;
+      if (colon === at || text.charCodeAt(colon - 1) !== 58 || !/[A-Za-z]/.test(text[colon - 2] ?? "")) return undefined;
+      while (text.charCodeAt(nameStart) === 92) nameStart++;
       pattern = WINDOWS_USER;
     } else if (!startsWord(text, at, PATH_BEFORE)) {
       return undefined;
@@ -176,13 +199,16 @@ const homeUser: Detector = {
     const match = pattern.exec(text);
     if (match === null) return undefined;
     let name = match[0];
-    if (pattern === WINDOWS_USER && name.includes(" ") && text.charCodeAt(nameStart + name.length) !== 92) name = name.slice(0, name.indexOf(" "));
-    if (name.length === 0 || SHARED_PROFILES.has(name.toLowerCase())) return undefined;
+    if (pattern === WINDOWS_USER && name.includes(" ") && !windowsFolderFollows(text, nameStart + name.length)) name = name.slice(0, name.indexOf(" "));
+    if (name.length === 0 || NOT_A_PERSON.has(name.toLowerCase())) return undefined;
     return { start: nameStart, end: nameStart + name.length, type: "home-user" };
   },
 };
 
-const ASSIGNMENT = new RegExp(`(?:\\\\?["'])?[ \\t]*(?::=|=>|=|:)[ \\t]*(?<open>\\\\?["'\`])?(?<secret>[${VALUE_CHARS}]+)`, "dy");
+const ASSIGNMENT = new RegExp(
+  `(?<close>\\\\?["'])?[ \\t]*(?::=|=>|=|:)[ \\t]*(?:(?<open>\\\\?["'\`])(?<quoted>[${QUOTED_VALUE_CHARS}]+)|(?<bare>[${VALUE_CHARS}]+))`,
+  "dy",
+);
 /** What may follow an unquoted value: the end, a space, a separator, a closing bracket or a `\n` escape. */
 const VALUE_END = (c: number) =>
   Number.isNaN(c) || c <= 32 || c === 44 || c === 59 || c === 38 || c === 34 || c === 39 || c === 96 || c === 41 || c === 93 || c === 125 || c === 92 || c === 60 || c === 62 || c === 124;
@@ -198,8 +224,10 @@ const assignment: Detector = {
     ASSIGNMENT.lastIndex = keyEnd;
     const match = ASSIGNMENT.exec(text);
     if (match === null) return undefined;
-    const [start, end] = match.indices!.groups!.secret!;
     const open = match.groups!.open;
+    // `"pin": 123456` is a JSON number: replacing it would break the JSON.
+    if (match.groups!.close !== undefined && open === undefined) return undefined;
+    const [start, end] = match.indices!.groups![open === undefined ? "bare" : "quoted"]!;
     if (open !== undefined ? !text.startsWith(open, end) : !VALUE_END(text.charCodeAt(end))) return undefined;
     const key = text.slice(keyStart, keyEnd);
     const kind = secretKeyKind(key);
@@ -221,7 +249,8 @@ function randomToken(secret: string): boolean {
 
 /** Every detector, most specific first: the order is the priority when two findings overlap. */
 export const DETECTORS: readonly Detector[] = [
-  prefixed("aws-access-key", ["AKIA", "ASIA"], /(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/),
+  // AWS documents its examples as AKIA…EXAMPLE; they fill docs and tests and are no one's key.
+  prefixed("aws-access-key", ["AKIA", "ASIA"], /(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/, { accept: (key) => !key.endsWith("EXAMPLE") }),
   prefixed("anthropic-key", ["sk-ant-"], /sk-ant-[a-z]+\d\d-[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])/, { wordBefore: isTokenChar }),
   prefixed("openai-key", ["sk-"], /sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9]{32,})(?![A-Za-z0-9_-])/, { wordBefore: isTokenChar }),
   prefixed("github-token", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![A-Za-z0-9_])/, { wordBefore: isTokenChar }),

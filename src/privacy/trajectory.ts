@@ -11,11 +11,15 @@ import { type FindingCounts, sortedCounts } from "./types.js";
 export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report"): Trajectory {
   const r = new Redactor(mode);
   const t = trajectory;
+  // The question and the final answer are often copies of a message's text; a copy is redacted but not counted again.
+  const messageTexts = new Set<string | null>(t.messages.flatMap((m) => (m.role === "assistant" ? [m.content, m.reasoning] : [m.content])));
+  const counted = (text: string | null) => r.nullableText(text, !messageTexts.has(text));
+  const { question, ...taskFields } = t.task;
   const redacted: Trajectory = patch(t, {
-    task: r.value(t.task),
+    task: patch(t.task, { ...r.value(taskFields), question: counted(question) }),
     tools: r.value(t.tools),
     messages: same(t.messages, t.messages.map((m) => redactMessage(m, r))),
-    final: patch(t.final, { answer: r.nullableText(t.final.answer), reasoning: r.nullableText(t.final.reasoning) }),
+    final: patch(t.final, { answer: counted(t.final.answer), reasoning: counted(t.final.reasoning) }),
     outcome: patch(t.outcome, {
       submitted_patch: r.nullableText(t.outcome.submitted_patch),
       submitted_sql: r.nullableText(t.outcome.submitted_sql),

@@ -2,9 +2,12 @@
 // The text scanner (`token = "…"` in logs) and the structured walk (`{"token": "…"}` in parsed tool
 // arguments) both use these, so a raw argument string and its parsed value are redacted alike.
 
-/** Characters a generic secret value may contain (no quotes, backslashes or spaces). */
-export const VALUE_CHARS = "A-Za-z0-9_\\-+/=.~!@#$%^&*";
-const WHOLE_VALUE = new RegExp(`^[${VALUE_CHARS}]+$`);
+/** Characters an unquoted secret value may contain (no quotes, backslashes, spaces or `&`, which ends a query parameter). */
+export const VALUE_CHARS = "A-Za-z0-9_\\-+/=.~!@#$%^*";
+/** A quoted value may also hold `&`. */
+export const QUOTED_VALUE_CHARS = `${VALUE_CHARS}&`;
+/** A string value in parsed JSON was quoted in its raw text. */
+const WHOLE_VALUE = new RegExp(`^[${QUOTED_VALUE_CHARS}]+$`);
 const KEY_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Case-sensitive words one of which a secret-holding key name contains; they trigger the text scan. */
@@ -27,14 +30,17 @@ const KEY_QUALIFIERS = new Set([
   "api", "access", "secret", "private", "auth", "master", "encryption", "signing", "client", "app", "service", "account", "storage", "license", "subscription", "session",
 ]);
 
-/** Whether a key name holds a password or a token, judged by its last word (`DB_PASSWORD`, `apiKey`, `client-secret`). */
+/**
+ * Whether a key name holds a password or a token, judged by its last word (`DB_PASSWORD`, `apiKey`,
+ * `client-secret`), or how that word ends when words run together (`PGPASSWORD`, `githubtoken`).
+ */
 export function secretKeyKind(key: string): KeyKind | undefined {
   if (!KEY_NAME.test(key) || !KEY_TRIGGER.test(key)) return undefined;
   const words = splitWords(key);
   const last = words[words.length - 1];
   if (last === undefined) return undefined;
-  if (PASSWORD_WORDS.has(last)) return "password";
-  if (TOKEN_WORDS.has(last)) return "token";
+  if (PASSWORD_WORDS.has(last) || /.(?:password|passwd|passphrase)$/.test(last)) return "password";
+  if (TOKEN_WORDS.has(last) || /.(?:secret|token|apikey)$/.test(last)) return "token";
   if (last === "key" && words.length > 1 && (KEY_QUALIFIERS.has(words[words.length - 2]!) || words.includes("secret"))) return "token";
   return undefined;
 }
@@ -90,7 +96,7 @@ function classes(value: string): { lower: boolean; upper: boolean; digit: boolea
   return seen;
 }
 
-/** `a.b.c`, `some-secret-name`, `process.env.API_TOKEN`: words joined by separators, no digits. */
+/** `opts.password`, `some-secret-name`, `process.env.API_TOKEN`: words joined by separators, no digits. */
 function looksLikeIdentifier(value: string): boolean {
   const parts = value.split(/[._/-]+/).filter((p) => p.length > 0);
   return parts.length > 1 && parts.every((p) => /^[A-Za-z]+$/.test(p));
@@ -98,12 +104,11 @@ function looksLikeIdentifier(value: string): boolean {
 
 /** Whether `value`, assigned to a key of this kind, is a secret rather than a name, a reference or a placeholder. */
 export function isSecretValue(kind: KeyKind, value: string): boolean {
-  if (value.length < 6 || value.length > 1024 || isPlaceholder(value)) return false;
+  if (value.length < 6 || value.length > 1024 || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
   const seen = classes(value);
   if (kind === "password") return (seen.digit || seen.other) && entropy(value) >= 2;
-  if (value.length < 16 || looksLikeIdentifier(value)) return false;
-  const letterClasses = Number(seen.lower) + Number(seen.upper) + Number(seen.digit);
-  return letterClasses >= 2 && entropy(value) >= 3;
+  // A digit keeps out code (`credentials: corsAttributeState`); a random token of 16+ characters almost surely has one.
+  return value.length >= 16 && seen.digit && (seen.lower || seen.upper) && entropy(value) >= 3;
 }
 
 /** A whole string value under a secret-holding key (the structured form of `key = value`). */
