@@ -27,6 +27,7 @@ let examples: { db: string; repo: string } | undefined;
 export const exampleData = () => (examples ??= buildExamples());
 
 export interface ChatBody {
+  model: string;
   messages: { role: string; content: string | null; tool_calls?: unknown[]; tool_call_id?: string; name?: string }[];
   tools?: unknown[];
   seed: number;
