@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { promisify } from "node:util";
 import { Limiter } from "../llm/limiter.js";
 import type { RolloutTask } from "../records/rollout.js";
-import { giveToSandbox, runSandboxed, type SandboxLimits, sandboxProblem, SandboxUnavailable, type SandboxResult } from "./sandbox.js";
+import { giveToSandbox, runSandboxed, sandboxCanRead, type SandboxLimits, sandboxProblem, SandboxUnavailable, type SandboxResult } from "./sandbox.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
 const run = promisify(execFile);
@@ -73,9 +73,13 @@ export class RepoEnvironment implements Environment {
   private gitQueue: Promise<unknown> = Promise.resolve();
   private readonly repo: string;
 
+  /**
+   * @param gitDirs the repository's git folder when the sandbox user can read it: git then works inside the
+   * sandbox too (as root the sandbox runs as another user, who may not be allowed into a private folder)
+   */
   private constructor(
     private readonly options: RepoEnvOptions,
-    private readonly gitDir: string,
+    private readonly gitDirs: string[],
   ) {
     this.repo = resolve(options.repo);
     this.commands = new Limiter(options.jobs);
@@ -91,7 +95,7 @@ export class RepoEnvironment implements Environment {
     } catch (error) {
       throw new EnvSpecError(`repo environment: ${options.repo} is not a git repository (${firstLine(error)})`);
     }
-    return new RepoEnvironment(options, gitDir);
+    return new RepoEnvironment(options, sandboxCanRead(join(gitDir, "HEAD")) ? [gitDir] : []);
   }
 
   checkTask(task: RolloutTask): string | undefined {
@@ -135,7 +139,7 @@ export class RepoEnvironment implements Environment {
   async sandboxed(worktree: string, command: string, timeoutMs: number): Promise<SandboxResult> {
     await this.commands.acquire();
     try {
-      return await runSandboxed(command, { cwd: worktree, writable: dirname(worktree), readable: [this.gitDir], env: GIT_SAFE_ENV, limits: { ...this.options.limits, timeoutMs } });
+      return await runSandboxed(command, { cwd: worktree, writable: worktree, readable: this.gitDirs, env: GIT_SAFE_ENV, limits: { ...this.options.limits, timeoutMs } });
     } finally {
       this.commands.release();
     }
@@ -280,11 +284,15 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 function describeRun(result: SandboxResult, timeoutMs: number): string {
-  const status = result.timedOut
-    ? `[stopped after ${timeoutMs} ms]`
-    : result.signal
-      ? `[killed by ${result.signal}${result.signal === "SIGXCPU" || result.signal === "SIGKILL" ? ": CPU or process limit" : ""}]`
-      : `[exit code ${result.exitCode}]`;
+  let status: string;
+  if (result.timedOut) status = `[stopped after ${timeoutMs} ms]`;
+  else if (result.signal) status = `[killed by ${result.signal}]`;
+  else if (result.exitCode !== null && result.exitCode > 128) {
+    // the shell reports a child killed by a signal as 128 + its number; SIGKILL and SIGXCPU come from the CPU-time limit
+    const signal = Object.entries(constants.signals).find(([, n]) => n === result.exitCode! - 128)?.[0] ?? `signal ${result.exitCode - 128}`;
+    const why = signal === "SIGKILL" || signal === "SIGXCPU" ? ": the CPU-time limit" : "";
+    status = `[exit code ${result.exitCode}: killed by ${signal}${why}]`;
+  } else status = `[exit code ${result.exitCode}]`;
   return result.output === "" ? status : `${result.output.replace(/\n$/, "")}\n${status}`;
 }
 

@@ -64,6 +64,13 @@ function prefix(): string[] {
   return isRoot() ? ["setpriv", `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", "bwrap"] : ["bwrap"];
 }
 
+/** Whether the sandbox user can read `path` (as root, commands run as another user). */
+export function sandboxCanRead(path: string): boolean {
+  if (!isRoot()) return true;
+  const probe = spawnSync("setpriv", [`--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, "--clear-groups", "--", "test", "-r", path], { timeout: 10_000 });
+  return probe.status === 0;
+}
+
 /**
  * Hands a folder to the sandbox user (as root) so sandboxed commands can write there and nowhere else.
  * Does nothing when acc is not root: the sandbox then runs as the current user, who owns the folder.
