@@ -52,7 +52,7 @@ export interface Environment {
   checkTask(task: RolloutTask): string | undefined;
   /** The trajectory's task block: database or repository reference, ground truth. */
   trajectoryTask(task: RolloutTask): Partial<Task>;
-  open(task: RolloutTask, episodeId: string): Promise<EnvSession>;
+  open(task: RolloutTask): Promise<EnvSession>;
   /** What identifies the environment's data for resuming (paths, sizes, times). */
   fingerprint(): Promise<unknown>;
   close(): Promise<void>;

@@ -110,7 +110,7 @@ class EpisodeRun implements EpisodeControl {
 
   async run(): Promise<EpisodeOutput> {
     this.openSegment(this.input.task.question, "task");
-    const session = await this.deps.env.open(this.input.task, this.id);
+    const session = await this.deps.env.open(this.input.task);
     let stop: Stop;
     let outcome: RewardOutcome;
     try {

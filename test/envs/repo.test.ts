@@ -34,7 +34,7 @@ after(async () => {
 });
 
 async function open(extra: Partial<RolloutTask> = {}): Promise<EnvSession> {
-  const session = await env.open({ id: "fix", question: "fix count_words", base_commit: base, test_command: TEST, ...extra }, "fix#0");
+  const session = await env.open({ id: "fix", question: "fix count_words", base_commit: base, test_command: TEST, ...extra });
   sessions.push(session);
   return session;
 }
@@ -71,7 +71,7 @@ test("each episode works in a worktree at the base commit: view, edit, create, b
   const submitted = await session.call("submit", {});
   assert.equal(submitted.content, "submitted: 2 files changed");
   assert.match(submitted.submitted!, /^diff --git a\/NOTES\.md b\/NOTES\.md\nnew file mode 100644/);
-  assert.match(submitted.submitted!, /-    return len\(text\.split\(" "\)\)\n\+    return len\(text\.split\(\)\)/);
+  assert.match(submitted.submitted!, /- {4}return len\(text\.split\(" "\)\)\n\+ {4}return len\(text\.split\(\)\)/);
   const passing = await session.reward({ answer: submitted.submitted! });
   assert.deepEqual([passing.reward, passing.success, passing.reason], [1, true, "tests-passed"]);
   assert.equal(passing.submittedPatch, submitted.submitted);
