@@ -13,7 +13,7 @@ const task = { id: "t", question: "How many books?", gold_sql: "SELECT count(*) 
 before(async () => {
   db = buildExamples().db;
   env = await createEnvironment({ kind: "sql", path: db }, { ...DEFAULT_ENV_SETTINGS, maxChars: 400, sqlTimeoutMs: 1500, sqlMaxRows: 3, jobs: 1 });
-  session = await env.open(task, "t#0");
+  session = await env.open(task);
 });
 after(() => env.close());
 
