@@ -8,19 +8,37 @@ const CACHE_VERSION = "acc-llm-cache/1";
 
 /** JSON with object keys sorted at every depth (undefined fields dropped, as JSON.stringify does). */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  const parts: string[] = [];
+  canonicalParts(value, parts);
+  // one join at the end: concatenating as we go builds rope strings that hashing must flatten again
+  return parts.join("");
+}
+
+function canonicalParts(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== "object") {
+    out.push(JSON.stringify(value) ?? "null");
+    return;
+  }
   if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) out += `${i === 0 ? "" : ","}${value[i] === undefined ? "null" : canonicalJson(value[i])}`;
-    return `${out}]`;
+    out.push("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(",");
+      if (value[i] === undefined) out.push("null");
+      else canonicalParts(value[i], out);
+    }
+    out.push("]");
+    return;
   }
   const record = value as Record<string, unknown>;
-  let out = "{";
+  let first = true;
+  out.push("{");
   for (const key of Object.keys(record).sort()) {
     if (record[key] === undefined) continue;
-    out += `${out === "{" ? "" : ","}${JSON.stringify(key)}:${canonicalJson(record[key])}`;
+    out.push(first ? "" : ",", JSON.stringify(key), ":");
+    first = false;
+    canonicalParts(record[key], out);
   }
-  return `${out}}`;
+  out.push("}");
 }
 
 /**

@@ -268,8 +268,10 @@ class Client implements LlmClient {
     return { ...this.counters };
   }
 
+  /** Waits for requests in flight and for their answers to reach the cache, so a rerun right after finds them. */
   async close(): Promise<void> {
     await this.pool.close();
+    await Promise.allSettled(this.running.values());
   }
 }
 
