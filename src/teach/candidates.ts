@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../llm/types.js";
 import type { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
@@ -61,9 +60,24 @@ export interface TaughtSample {
   outcome: SampleOutcome;
 }
 
-/** The seed of candidate k of a sample: a hash of the run seed, the sample id and k, as a non-negative 31-bit integer. */
+/**
+ * The seed of candidate k of a sample: FNV-1a (32-bit, then mixed) of the run seed, the sample id and
+ * k, as a non-negative 31-bit integer. Only spread and stability matter here, not secrecy.
+ */
 export function candidateSeed(seed: number, sampleId: string, k: number): number {
-  return createHash("sha256").update(`${seed}\u0000${sampleId}\u0000${k}`).digest().readUInt32LE(0) >>> 1;
+  const text = `${seed}\u0000${sampleId}\u0000${k}`;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  // murmur3's finaliser: FNV alone leaves the low bits of k = 0, 1, 2, 3 in a fixed pattern
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 1;
 }
 
 /**

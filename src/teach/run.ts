@@ -153,9 +153,12 @@ function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
   };
 }
 
-async function* skip<T>(items: AsyncIterable<T>, count: number): AsyncGenerator<T> {
-  let index = 0;
-  for await (const item of items) if (index++ >= count) yield item;
+function skip<T>(items: AsyncIterable<T>, count: number): AsyncIterable<T> {
+  if (count === 0) return items;
+  return (async function* () {
+    let index = 0;
+    for await (const item of items) if (index++ >= count) yield item;
+  })();
 }
 
 /** Sample ids already given an outcome before the checkpoint (so a resumed run still spots duplicates). */

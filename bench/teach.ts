@@ -1,0 +1,156 @@
+// npm run bench:teach [-- --samples 8000]
+// Samples/s of `acc teach` (reading and validating samples, the client with its disk cache, answer
+// parsing, QA verification, ordered outputs with checkpoints) against the local OpenAI-compatible server
+// answering at once, 256 in flight, against a raw load generator (node:http, keep-alive agent, 256 in
+// flight, the same request bodies, built before the clock starts) on the same server in the same run.
+// Target >= 0.9x. The server shares the process, as in bench:eval, so the rates are CPU-bound: CPU time
+// per sample (all threads, server included) is printed too; it is far steadier than wall time on a
+// shared machine. `teach --no-cache` shows what the response cache (free resumes) costs.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "../src/llm/client.js";
+import { SAMPLE_SCHEMA_VERSION, type Sample } from "../src/records/sample.js";
+import { candidateSeed } from "../src/teach/candidates.js";
+import { teacherMessages } from "../src/teach/prompt.js";
+import { teachRun } from "../src/teach/run.js";
+import { startOpenAIServer } from "../src/testing/openai-server.js";
+import { DEFAULT_VERIFY_SETUP } from "../src/verify/index.js";
+
+const IN_FLIGHT = 256;
+const samplesArg = process.argv.indexOf("--samples");
+const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 8000;
+const work = mkdtempSync(join(tmpdir(), "acc-bench-teach-"));
+
+/** A compiled search sample of ~1.7k characters whose gold is `${3i} EUR`. */
+function sample(i: number): Sample {
+  const question = `What does item ${i} cost?`;
+  const documents = Array.from({ length: 12 }, (_, d) => `<document index="${d + 1}" source="https://shop.example/${i}/${d}">\nItem ${i + d} is sold in store ${d} for ${3 * (i + d)} EUR, says the price list of week ${d}.\n</document>`).join("\n\n");
+  return {
+    schema: "acc.sample",
+    schema_version: SAMPLE_SCHEMA_VERSION,
+    id: `sample-${i}`,
+    messages: [
+      { role: "user", content: `Please reason based on the following documents and answer the question.\n\n${documents}\n\nQuestion: ${question}` },
+      { role: "assistant", content: `${3 * i} EUR`, reasoning: null },
+    ],
+    target: { answer: `${3 * i} EUR`, reasoning: null, answer_origin: "ground_truth", reasoning_origin: "none" },
+    meta: {
+      trajectory_id: `trajectory-${i}`,
+      domain: "search",
+      seed: 0,
+      tokenizer: "qwen3",
+      target_tokens: 2000,
+      prompt_tokens: 600,
+      evidence_count: 1,
+      context_count: 0,
+      distractor_count: 11,
+      pool_distractor_count: 0,
+      question_position: "after",
+      split_pieces: [],
+      pieces: [],
+      task: { question, ground_truth: `${3 * i} EUR` },
+    },
+  };
+}
+
+/** The teacher: right at the first candidate, so one request per sample on both sides. */
+function answer(body: unknown) {
+  const messages = (body as { messages: { content: string }[] }).messages;
+  const item = Number(/Question: What does item (\d+) cost\?$/.exec(messages.at(-1)!.content)?.[1]);
+  return { type: "answer" as const, content: `Final answer: ${3 * item} EUR`, reasoning: `Item ${item} costs ${3 * item} EUR on the list.` };
+}
+
+/** The raw baseline: POST each body, read the response to its end, 256 at a time over a keep-alive agent. */
+async function rawLoad(url: string, bodies: string[]): Promise<number> {
+  const target = new URL(`${url}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
+  let next = 0;
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on("end", resolve);
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < bodies.length) await post(bodies[next++]!);
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return bodies.length / seconds;
+}
+
+/** `acc teach` as the command runs it, with a fresh cache (or none) and output folder. */
+async function teachLoad(url: string, input: string, count: number, cache = true): Promise<number> {
+  const out = mkdtempSync(join(work, "run-"));
+  const client = createClient({ endpoint: url, concurrency: IN_FLIGHT, ...(cache ? { cacheDir: join(out, "cache") } : {}) });
+  const start = performance.now();
+  const stats = await teachRun({
+    input,
+    outDir: out,
+    client,
+    endpoint: url,
+    setup: { model: "bench", candidates: 2, seed: 0, keepAll: false },
+    verify: DEFAULT_VERIFY_SETUP,
+    concurrency: IN_FLIGHT,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  await client.close();
+  if (stats.data.kept_samples !== count) throw new Error(`kept ${stats.data.kept_samples} of ${count}`);
+  return count / seconds;
+}
+
+try {
+  const samples = Array.from({ length: SAMPLES }, (_, i) => sample(i + 1));
+  const input = join(work, "samples.jsonl");
+  writeFileSync(input, samples.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const warm = join(work, "warm.jsonl");
+  writeFileSync(warm, samples.slice(0, 1000).map((s) => `${JSON.stringify(s)}\n`).join(""));
+  // the same bytes teach sends: its prompt, the model, the candidate's seed
+  const bodies = samples.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
+  const server = await startOpenAIServer((req) => answer(req.body), { record: false });
+  try {
+    await rawLoad(server.url, bodies.slice(0, 1000));
+    await teachLoad(server.url, warm, 1000);
+    const runs = {
+      raw: () => rawLoad(server.url, bodies),
+      teach: () => teachLoad(server.url, input, SAMPLES),
+      "teach --no-cache": () => teachLoad(server.url, input, SAMPLES, false),
+    };
+    const results: Record<string, { rate: number; cpu: number }[]> = {};
+    for (let round = 0; round < 2; round++) {
+      for (const [name, run] of Object.entries(runs)) {
+        const cpu = process.cpuUsage();
+        const rate = await run();
+        const used = process.cpuUsage(cpu);
+        (results[name] ??= []).push({ rate, cpu: (used.user + used.system) / SAMPLES });
+      }
+    }
+    const best = (name: string) => ({ rate: Math.max(...results[name]!.map((r) => r.rate)), cpu: Math.min(...results[name]!.map((r) => r.cpu)) });
+    const chars = Math.round(samples.reduce((n, s) => n + s.messages[0]!.content.length, 0) / SAMPLES);
+    console.log(`${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, server answering at once, best of 2 rounds:`);
+    const raw = best("raw");
+    for (const name of Object.keys(runs)) {
+      const { rate, cpu } = best(name);
+      const unit = name === "raw" ? "req/s    " : "samples/s";
+      const ratio = name === "raw" ? "" : `  ratio ${(rate / raw.rate).toFixed(2)}x wall, ${(raw.cpu / cpu).toFixed(2)}x CPU`;
+      console.log(`  ${(name === "raw" ? "raw node:http load generator" : `acc ${name}`).padEnd(30)} ${rate.toFixed(0).padStart(6)} ${unit} ${cpu.toFixed(0).padStart(4)} µs CPU each${ratio}`);
+    }
+    console.log(`  target: acc teach >= 0.9x the raw generator`);
+  } finally {
+    await server.close();
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
