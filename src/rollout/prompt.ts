@@ -54,8 +54,9 @@ export class PromptPredictor {
     return this.tokenizer.encode(this.text.prompt(view));
   }
 
+  /** Keeps a copy of the step's view: the episode goes on appending to its messages. */
   settle(step: SettledStep): void {
-    this.last = step;
+    this.last = { ...step, view: step.view.slice() };
   }
 
   /** A new segment: its first prompt is rendered whole. */
