@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { JsonLine } from "../formats/types.js";
 import { readJsonLines } from "../import/probe.js";
-import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
 import { ResumableFile } from "../io/resumable.js";
 import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
@@ -56,6 +56,8 @@ type Item =
  * answer it had already received.
  */
 export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
+  // first, so that a sandbox that cannot be set up stops the run before any file is made
+  const verifiers = new Verifiers(options.verify);
   await mkdir(options.outDir, { recursive: true });
   const fingerprint = await fingerprintOf(options);
   const statePath = join(options.outDir, STATE_FILE);
@@ -65,8 +67,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const samples = await ResumableFile.open(`${paths.samples}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${paths.rejects}.partial`, state?.rejects_bytes ?? 0);
   const outcomes = await ResumableFile.open(`${paths.outcomes}.partial`, state?.outcomes_bytes ?? 0);
-  const seen = state ? await idsWritten(`${paths.outcomes}.partial`, state.outcomes_bytes) : new Set<string>();
-  const verifiers = new Verifiers(options.verify);
+  // the partial file has just been cut back to the checkpoint
+  const seen = state ? await idsWritten(`${paths.outcomes}.partial`) : new Set<string>();
 
   let done = state?.done ?? 0;
   let sinceCheckpoint = 0;
@@ -162,12 +164,11 @@ function skip<T>(items: AsyncIterable<T>, count: number): AsyncIterable<T> {
 }
 
 /** Sample ids already given an outcome before the checkpoint (so a resumed run still spots duplicates). */
-async function idsWritten(path: string, bytes: number): Promise<Set<string>> {
-  const text = (await readFile(path)).subarray(0, bytes).toString("utf8");
+async function idsWritten(path: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const outcome = JSON.parse(line) as { sample_id?: string };
+  for await (const line of readLines(path)) {
+    if (!("text" in line)) continue;
+    const outcome = JSON.parse(line.text) as { sample_id?: string };
     if (outcome.sample_id !== undefined) ids.add(outcome.sample_id);
   }
   return ids;
@@ -176,7 +177,8 @@ async function idsWritten(path: string, bytes: number): Promise<Set<string>> {
 /** Same input file (path, size, time), endpoint and settings → same fingerprint → a rerun resumes. */
 async function fingerprintOf(options: TeachRunOptions): Promise<string> {
   const info = await stat(options.input);
-  const { judge, ...verify } = options.verify;
+  // how many SQL processes and test runs go at once changes no output
+  const { judge, jobs: _jobs, ...verify } = options.verify;
   const key = JSON.stringify({
     version: 1,
     input: [resolve(options.input), info.size, info.mtimeMs],

@@ -10,9 +10,10 @@ import type { CandidateReject, SampleOutcome, TeachSetup } from "../../src/teach
 import { teachRun } from "../../src/teach/run.js";
 import type { TeachStatsData } from "../../src/teach/stats.js";
 import { type OpenAIServer, type ServerScript, startOpenAIServer } from "../../src/testing/openai-server.js";
-import { DEFAULT_VERIFY_SETUP, type VerifySetup } from "../../src/verify/index.js";
+import { canIsolateNetwork, DEFAULT_VERIFY_SETUP, type VerifySetup } from "../../src/verify/index.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { buildExamples, EXAMPLE_LOGS } from "../helpers/examples.js";
+import { calcRepo, GOLD } from "../verify/calc-repo.js";
 import { itemOf, itemSample, jsonLines, readOutputs, teacherReply, writeSamples } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -227,4 +228,34 @@ test("teach: SQL samples are checked by running the gold query on the database; 
   const reject = jsonLines<CandidateReject>(readOutputs(join(dir, "out"))[1]!)[0]!;
   assert.deepEqual([reject.reason, reject.detail], ["mismatch", "1 rows, the gold 1; 1 gold rows missing, e.g. (6); 1 rows not in the gold, e.g. (7)"]);
   assert.match(outcomes[2]!.detail, /the judge accepted it.*\(rules: token F1 0\.00 < 0\.8/);
+});
+
+test("teach: SWE samples with --repo and --test-cmd are verified by running the tests on the teacher's patch at the base commit", { skip: canIsolateNetwork() ? false : "unshare -rn is not available here" }, async () => {
+  const dir = tempDir();
+  const { repo, base } = calcRepo();
+  const swe = (i: number) => itemSample(i, "swe", { repo: { base_commit: base }, ground_truth: null });
+  const input = writeSamples(dir, [swe(1), swe(2)]);
+  // item 1: the fix at once; item 2: half a fix (tests fail), then a patch that does not apply, then the fix
+  const at = await server((request) => {
+    const { item, seed } = itemOf(request);
+    const tries = at.requests.filter((r) => itemOf(r).item === item).length;
+    const patches = item === 1 ? [GOLD] : [GOLD.replace("+neg() { echo $(( 0 - $1 )); }", "+neg() { echo $(( 0 * $1 )); }"), GOLD.replaceAll("$1 - $2 )); }\n+add", "$1 / $2 )); }\n+add"), GOLD];
+    return { type: "answer", content: `Seed ${seed}: the helpers are wrong.\n\`\`\`diff\n${patches[tries - 1]}\`\`\`` };
+  });
+  await teach(input, join(dir, "out"), at, { concurrency: 1, verify: { repo, testCommand: "sh test.sh", testTimeoutMs: 20_000 } });
+  const [samplesText, rejectsText, outcomesText] = readOutputs(join(dir, "out"));
+  assert.deepEqual(
+    jsonLines<SampleOutcome>(outcomesText!).map((o) => [o.reference, o.outcome, o.reason, o.kept]),
+    [
+      ["patch-tests", "kept", "tests-passed", [0]],
+      ["patch-tests", "kept", "tests-passed", [2]],
+    ],
+  );
+  assert.deepEqual(jsonLines<CandidateReject>(rejectsText!).map((r) => [r.sample_id, r.candidate, r.reason]), [
+    ["sample-0002", 0, "tests-failed"],
+    ["sample-0002", 1, "patch-does-not-apply"],
+  ]);
+  const kept = jsonLines<Sample>(samplesText!);
+  assert.deepEqual(kept.map((s) => s.target.answer), [GOLD, GOLD]);
+  assert.match(kept[0]!.target.reasoning!, /^Seed \d+: the helpers are wrong\.$/);
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -9,21 +9,7 @@ import { comparePatches, parseDiff } from "../../src/verify/diff.js";
 import { PatchTester } from "../../src/verify/patch.js";
 import { canIsolateNetwork, commandEnvironment } from "../../src/verify/sandbox.js";
 import { tempDir } from "../helpers/collect.js";
-
-const GOLD = `diff --git a/calc/lib.sh b/calc/lib.sh
-index 1111111..2222222 100644
---- a/calc/lib.sh
-+++ b/calc/lib.sh
-@@ -1,6 +1,6 @@
- # arithmetic helpers
--add() { echo $(( $1 - $2 )); }
-+add() { echo $(( $1 + $2 )); }
- sub() { echo $(( $1 - $2 )); }
- mul() { echo $(( $1 * $2 )); }
--neg() { echo $(( 0 + $1 )); }
-+neg() { echo $(( 0 - $1 )); }
- # end
-`;
+import { calcRepo, GOLD } from "./calc-repo.js";
 
 /** The same two edits as GOLD, cut into two hunks with other context, other line numbers, CRLF and trailing blanks. */
 const SAME_EDITS = [
@@ -68,18 +54,6 @@ test("patch diff: a removed line that starts with '-- ' is a change, not a file 
   const deleted = parseDiff("--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n");
   assert.equal(deleted[0]!.path, "old.txt");
 });
-
-function calcRepo(): { repo: string; base: string } {
-  const repo = tempDir("acc-patch-repo-");
-  mkdirSync(join(repo, "calc"));
-  writeFileSync(join(repo, "calc/lib.sh"), "# arithmetic helpers\nadd() { echo $(( $1 - $2 )); }\nsub() { echo $(( $1 - $2 )); }\nmul() { echo $(( $1 * $2 )); }\nneg() { echo $(( 0 + $1 )); }\n# end\n");
-  writeFileSync(join(repo, "test.sh"), '. ./calc/lib.sh\n[ "$(add 2 3)" = 5 ] || { echo "add 2 3 gave $(add 2 3)"; exit 1; }\n[ "$(neg 4)" = -4 ] || { echo "neg 4 gave $(neg 4)"; exit 1; }\n');
-  const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" }).trim();
-  git("init", "-q");
-  git("add", ".");
-  git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base");
-  return { repo, base: git("rev-parse", "HEAD") };
-}
 
 const worktrees = (repo: string) => execFileSync("git", ["-C", repo, "worktree", "list", "--porcelain"], { encoding: "utf8" }).match(/^worktree /gm)!.length;
 const isolation = canIsolateNetwork() ? false : "unshare -rn is not available here: sandboxed test runs cannot be checked";
