@@ -1,0 +1,15 @@
+export * from "../records/rollout.js";
+export { ADVANTAGE_EPSILON, groupAdvantages } from "./advantages.js";
+export { CONTINUATION, contextManager, EXTERNAL_SUMMARY_PROMPT, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "./context.js";
+export { extractSummary, runEpisode, ToolFailure, type EpisodeDeps, type EpisodeInput, type EpisodeOutput, type TranscriptEntry } from "./episode.js";
+export { writeRowsParquet } from "./parquet.js";
+export { InvariantError, Policy, type PolicyCall, type PolicyReply } from "./policy.js";
+export { PromptPredictor, type SettledStep } from "./prompt.js";
+export { nativeProtocol, textProtocol, type Action, type Call, type ToolProtocol } from "./protocol.js";
+export { episodeRows } from "./rows.js";
+export { episodeSeed, rolloutRun, type RolloutRunOptions } from "./run.js";
+export { RolloutStats, type RolloutStatsData } from "./stats.js";
+export { readTasks, TaskFileError } from "./tasks.js";
+export { ChatTemplateText } from "./template.js";
+export { episodeTrajectory, type TrajectorySource } from "./trajectory.js";
+export type { ContextManager, ContextName, ContextSettings, EpisodeControl, EpisodeSettings } from "./types.js";
