@@ -40,7 +40,7 @@ export function verifyCommand(io: CliIo): Command {
 One verdict is printed as JSON; the exit code is 0 when it passes, 1 when it does not, 2 on usage errors.
 
 Examples:
-  acc verify qa --answer "12 Nov 2014" --gold "12 November 2014"
+  acc verify qa --answer "The Denver Broncos" --gold "Denver Broncos"
   acc verify sql --db bookshop.sqlite --gold-sql "SELECT city FROM stores" --candidate-sql "SELECT city FROM stores ORDER BY id"
   acc verify patch --patch fix.diff --repo repo --base HEAD --test-cmd "python -m pytest -q tests"
   acc verify samples out/teach/samples.jsonl --db bookshop.sqlite -o verdicts.jsonl
