@@ -1,7 +1,7 @@
 import type { EvidencePiece } from "../records/sample.js";
 import type { Domain, Locator, Trajectory } from "../records/trajectory.js";
 import { extractEvidence } from "./evidence/index.js";
-import type { PromptTokenizer } from "./pack.js";
+import type { CountCache, PromptTokenizer } from "./pack.js";
 import { buildSample, type SampleOptions } from "./sample.js";
 import { SourceResolver, type SourceOptions } from "./sources.js";
 import { type SampleSummary, summarise } from "./stats.js";
@@ -31,21 +31,21 @@ export type BatchItem = { kind: "sample"; line: string; summary: SampleSummary }
 /** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
 export class BatchCompiler {
   private readonly resolver: SourceResolver;
-  private readonly poolCounts: Map<string, number>;
+  private readonly counts: CountCache;
 
   constructor(
     private readonly setup: CompileSetup,
     private readonly tokenizer: PromptTokenizer,
   ) {
     this.resolver = new SourceResolver(setup.sources);
-    this.poolCounts = new Map(Object.entries(setup.poolCounts));
+    this.counts = { poolBodies: new Map(Object.entries(setup.poolCounts)), headers: new Map() };
   }
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
       const pieces = extractEvidence(trajectory, this.resolver.for(trajectory));
       const pool = this.setup.pool[trajectory.domain] ?? [];
-      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.poolCounts);
+      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.counts);
       if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample) };
       return {
         kind: "drop",

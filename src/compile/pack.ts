@@ -25,6 +25,13 @@ export interface PackOptions {
   random: { length: Random; choice: Random; order: Random };
 }
 
+/** Token counts that stay valid across samples of one compiler. */
+export interface CountCache {
+  poolBodies: Map<string, number>;
+  /** Header counts by index width and source: an index of the same digit count counts alike as an upper bound. */
+  headers: Map<string, number>;
+}
+
 export interface PlacedPiece {
   piece: EvidencePiece;
   pool: boolean;
@@ -50,9 +57,10 @@ export function packSample(
   pool: readonly EvidencePiece[],
   tokenizer: PromptTokenizer,
   options: PackOptions,
-  /** Body counts of pool pieces, kept across samples so each pool piece is tokenized once per compiler. */
-  poolCounts = new Map<string, number>(),
+  /** Counts kept across samples: pool pieces' bodies and block headers are each tokenized once per compiler. */
+  cache: CountCache = { poolBodies: new Map(), headers: new Map() },
 ): PackResult {
+  const poolCounts = cache.poolBodies;
   const counts = new Map<string, number>();
   const poolIds = new Set(pool.map((p) => p.id));
   const bodyTokens = (piece: EvidencePiece) => {
@@ -73,12 +81,14 @@ export function packSample(
 
   // Headers are counted with the widest index the prompt could need, an upper bound; exact at layout.
   const maxPieces = pieces.length + pool.length;
-  const headers = new Map<string, number>();
+  const widest = String(maxPieces).length;
   const headerTokens = (piece: EvidencePiece) => {
-    let n = headers.get(piece.source);
+    const key = `${widest}\u0000${piece.source}`;
+    let n = cache.headers.get(key);
     if (n === undefined) {
-      n = tokenizer.count(blockHeader(maxPieces, piece.source));
-      headers.set(piece.source, n);
+      // Always the widest index of that many digits, so the bound never depends on which sample came first.
+      n = tokenizer.count(blockHeader(Number("9".repeat(widest)), piece.source));
+      cache.headers.set(key, n);
     }
     return n;
   };

@@ -2,10 +2,15 @@ import type { EvidencePiece } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
 import { Random } from "../random.js";
 
-/** Pieces from other trajectories of the same domain, kept as a bounded, seeded reservoir sample. */
+/**
+ * Pieces from other trajectories of the same domain, kept as a seeded reservoir sample bounded by
+ * pieces and by characters: past the character budget a random piece is let go, so memory stays
+ * bounded while every piece keeps about the same chance to be in the pool.
+ */
 export class DistractorPool {
   private readonly reservoirs = new Map<Domain, EvidencePiece[]>();
   private readonly seen = new Map<Domain, number>();
+  private readonly chars = new Map<Domain, number>();
   private readonly ids = new Set<string>();
   private readonly random: Random;
 
@@ -28,24 +33,27 @@ export class DistractorPool {
       const seen = (this.seen.get(domain) ?? 0) + 1;
       this.seen.set(domain, seen);
       const entry = { ...piece, role: "distractor" as const };
-      if (reservoir.length < this.maxPiecesPerDomain) reservoir.push(entry);
-      else {
+      let chars = this.chars.get(domain) ?? 0;
+      if (reservoir.length < this.maxPiecesPerDomain) {
+        reservoir.push(entry);
+        chars += entry.text.length;
+      } else {
         const slot = Math.floor(this.random.next() * seen);
-        if (slot < this.maxPiecesPerDomain) reservoir[slot] = entry;
+        if (slot >= this.maxPiecesPerDomain) continue;
+        chars += entry.text.length - reservoir[slot]!.text.length;
+        reservoir[slot] = entry;
       }
+      while (chars > this.maxCharsPerDomain && reservoir.length > 0) {
+        const slot = Math.floor(this.random.next() * reservoir.length);
+        chars -= reservoir[slot]!.text.length;
+        reservoir[slot] = reservoir[reservoir.length - 1]!;
+        reservoir.pop();
+      }
+      this.chars.set(domain, chars);
     }
   }
 
-  /** The pool per domain, cut to the character budget (the reservoir is a uniform sample, so a prefix is too). */
   toJSON(): Partial<Record<Domain, EvidencePiece[]>> {
-    const out: Partial<Record<Domain, EvidencePiece[]>> = {};
-    for (const [domain, reservoir] of this.reservoirs) {
-      let chars = 0;
-      out[domain] = reservoir.filter((piece) => {
-        chars += piece.text.length;
-        return chars <= this.maxCharsPerDomain;
-      });
-    }
-    return out;
+    return Object.fromEntries(this.reservoirs);
   }
 }

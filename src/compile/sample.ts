@@ -4,7 +4,7 @@ import { SAMPLE_SCHEMA_VERSION } from "../records/sample.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
 import { Random } from "../random.js";
 import type { LengthDistribution } from "./lengths.js";
-import { packSample, type PromptTokenizer } from "./pack.js";
+import { type CountCache, packSample, type PromptTokenizer } from "./pack.js";
 import type { QuestionPosition } from "./render.js";
 import { trajectoryTarget } from "./targets.js";
 
@@ -28,7 +28,7 @@ export function buildSample(
   pool: readonly EvidencePiece[],
   tokenizer: PromptTokenizer,
   options: SampleOptions,
-  poolCounts?: Map<string, number>,
+  cache?: CountCache,
 ): SampleResult {
   if (trajectory.outcome.success === false && !options.keepFailed) return { ok: false, reason: "failed-outcome" };
   const question = trajectory.task.question?.trim();
@@ -44,7 +44,7 @@ export function buildSample(
     distractors: options.distractors,
     splitOversize: options.splitOversize,
     random: { length: stream("length"), choice: stream("choice"), order: stream("order") },
-  }, poolCounts);
+  }, cache);
   if (!packed.ok) return packed;
 
   const count = (role: string, pool?: boolean) =>
