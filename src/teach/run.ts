@@ -71,30 +71,43 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const seen = state ? await idsWritten(`${paths.outcomes}.partial`) : new Set<string>();
 
   let done = state?.done ?? 0;
+  // Lines wait in memory until a checkpoint takes them, together with the count and the stats they
+  // go with, in one synchronous step; checkpoints then write one after another. So the byte lengths
+  // and the count a checkpoint records always describe the same samples, and the loop does not stop
+  // for the disk (unless two checkpoints are already waiting for it).
+  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[] };
   let sinceCheckpoint = 0;
-  // Checkpoints run one at a time, and no line is written while one runs, so the byte lengths and
-  // the count they record always describe the same samples.
+  let queued = 0;
+  let failure: unknown;
   let saving: Promise<void> = Promise.resolve();
   const checkpoint = () => {
+    const batch = lines;
+    const at = { done, stats: structuredClone(stats.data) };
+    lines = { samples: [], rejects: [], outcomes: [] };
+    sinceCheckpoint = 0;
+    queued++;
     saving = saving.then(async () => {
-      sinceCheckpoint = 0;
+      samples.write(batch.samples.join(""));
+      rejects.write(batch.rejects.join(""));
+      outcomes.write(batch.outcomes.join(""));
       const next: TeachState = {
         fingerprint,
-        done,
+        done: at.done,
         samples_bytes: await samples.flush(),
         rejects_bytes: await rejects.flush(),
         outcomes_bytes: await outcomes.flush(),
-        stats: stats.data,
+        stats: at.stats,
       };
       await writeAtomic(statePath, JSON.stringify(next));
+      queued--;
       options.onProgress?.(stats);
     });
+    saving.catch((error: unknown) => (failure ??= error));
     return saving;
   };
   // also on a timer: a slow sample at the head of the line must not hold back the progress behind it
   const timer = setInterval(() => {
-    // a failed write surfaces where the loop next waits for `saving`
-    if (sinceCheckpoint > 0) checkpoint().catch(() => undefined);
+    if (sinceCheckpoint > 0) void checkpoint();
   }, CHECKPOINT_MS);
   timer.unref();
 
@@ -109,21 +122,24 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
 
   try {
     for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
-      await saving;
+      if (failure !== undefined) throw failure;
       if (item.kind === "taught") {
-        for (const sample of item.taught.kept) samples.write(`${JSON.stringify(sample)}\n`);
-        for (const reject of item.taught.rejects) rejects.write(`${JSON.stringify(reject)}\n`);
-        outcomes.write(`${JSON.stringify(item.taught.outcome)}\n`);
+        for (const sample of item.taught.kept) lines.samples.push(`${JSON.stringify(sample)}\n`);
+        for (const reject of item.taught.rejects) lines.rejects.push(`${JSON.stringify(reject)}\n`);
+        lines.outcomes.push(`${JSON.stringify(item.taught.outcome)}\n`);
         stats.taught(item.taught);
       } else if (item.kind === "duplicate") {
-        outcomes.write(`${JSON.stringify(duplicateOutcome(item.sample, item.line))}\n`);
+        lines.outcomes.push(`${JSON.stringify(duplicateOutcome(item.sample, item.line))}\n`);
         stats.duplicate(item.sample.meta.domain);
       } else {
-        outcomes.write(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
+        lines.outcomes.push(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
         stats.invalidLine();
       }
       done++;
-      if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) await checkpoint();
+      if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) {
+        void checkpoint();
+        if (queued > 2) await saving;
+      }
     }
     await checkpoint();
   } finally {
