@@ -90,5 +90,7 @@ function run(request: SqlRequest): SqlReply {
 }
 
 process.on("message", (request: SqlRequest) => process.send!(run(request)));
+// the parent starts a statement's clock only once the process is up (starting can be slow on a busy machine)
+process.send!({ ready: true });
 // the parent going away ends the child
 process.on("disconnect", () => process.exit(0));

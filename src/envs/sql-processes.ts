@@ -16,6 +16,8 @@ interface Job {
 
 interface Slot {
   child: ChildProcess;
+  /** The process has started and can take a statement. */
+  ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
 }
@@ -47,19 +49,33 @@ export class SqlProcesses {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.job === undefined);
-      if (!slot && this.slots.length < this.size) slot = this.spawn();
-      if (!slot) return;
+      const slot = this.slots.find((s) => s.ready && s.job === undefined);
+      if (!slot) {
+        // a process still starting takes the next statement when it is up
+        if (this.slots.length < this.size && !this.slots.some((s) => !s.ready)) this.spawn();
+        return;
+      }
       this.start(slot, this.queue.shift()!);
     }
   }
 
   private spawn(): Slot {
-    const slot: Slot = { child: startChild() };
-    slot.child.on("message", (reply: SqlReply) => this.finish(slot, reply));
+    const slot: Slot = { child: startChild(), ready: false };
+    slot.child.on("message", (reply: SqlReply | { ready: true }) => {
+      if ("ready" in reply) {
+        slot.ready = true;
+        hold(slot.child, false);
+        this.dispatch();
+      } else this.finish(slot, reply);
+    });
     slot.child.on("exit", (code, signal) => {
       this.remove(slot);
-      if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQL process died (${signal ?? `exit ${code}`})` });
+      const how = signal ?? `exit ${code}`;
+      if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQL process died (${how})` });
+      else if (!slot.ready) {
+        // it never came up: another try would fail the same way
+        for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: `the SQL process did not start (${how})` });
+      }
     });
     this.slots.push(slot);
     return slot;
@@ -96,9 +112,8 @@ export class SqlProcesses {
 function startChild(): ChildProcess {
   const url = new URL(import.meta.url.endsWith(".ts") ? "./sql-child.ts" : "./sql-child.js", import.meta.url);
   const execArgv = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
-  const child = fork(fileURLToPath(url), [], { execArgv, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
-  hold(child, false);
-  return child;
+  // a process is only started for a waiting statement: it keeps the parent alive until it is up
+  return fork(fileURLToPath(url), [], { execArgv, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
 }
 
 /** An idle child does not keep the parent alive; a busy one does. */
