@@ -130,6 +130,8 @@ function hold(child: ChildProcess, busy: boolean): void {
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    // an idle process is unreferenced: without this the parent could end before its exit arrives
+    child.ref();
     child.once("exit", () => resolve());
     child.kill("SIGKILL");
   });
