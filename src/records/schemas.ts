@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { Episode, RolloutRow, RolloutStep, RolloutTask } from "./rollout.js";
+import { Chain, Link, PullRequest, StageInstance } from "./mine.js";
 import { EvidencePiece, Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
 
@@ -8,6 +9,10 @@ export const recordSchemas: Record<string, z.ZodType> = {
   trajectory: Trajectory,
   "evidence-piece": EvidencePiece,
   sample: Sample,
+  "pull-request": PullRequest,
+  link: Link,
+  chain: Chain,
+  "stage-instance": StageInstance,
   "rollout-task": RolloutTask,
   "rollout-step": RolloutStep,
   episode: Episode,
