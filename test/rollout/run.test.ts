@@ -134,6 +134,13 @@ test("a run: groups of G episodes with advantages broadcast to their rows; overl
   assert.equal(imported.trajectories.length, episodes.length);
   assert.equal(imported.trajectories[0]!.domain, "sql");
   assert.equal(imported.trajectories[0]!.outcome.submitted_sql, tasks[0]!.gold_sql);
+
+  // acc compile turns the successful rollouts into long-context samples
+  const compiled = tempDir();
+  const compile = await runCli(["compile", join(out, "trajectories.jsonl"), "-o", compiled, "--db", exampleData().db, "--length", "all=fixed:2000", "-q"]);
+  assert.equal(compile.code, 0, compile.stderr);
+  const samples = readFileSync(join(compiled, "samples.jsonl"), "utf8").trim().split("\n");
+  assert.equal(samples.length, episodes.filter((e) => e.success).length);
 });
 
 test("rows.parquet holds the rows of rows.jsonl (read back by pyarrow: list<int32> ids, nullable logprobs)", { skip: pythonMissing("pyarrow") }, async () => {
