@@ -122,7 +122,7 @@ async function loopOverhead(): Promise<{ perStepMs: number; steps: number; model
   const { client, env: timedEnv } = timed(raw, env, clock);
   const tools = nativeProtocol.requestTools(env.tools);
   const text = new ChatTemplateText(tokenizer, { ...(tools ? { tools } : {}) });
-  const deps = { env: timedEnv, policy: new Policy(client, settings, tokenizer, text, env.tools, settings.context.window), manager: contextManager(settings.context), settings, tokenizer };
+  const deps = { env: timedEnv, policy: new Policy(client, settings, tokenizer, text, env.tools, settings.context.window), manager: contextManager(settings.context), settings };
   const task = { id: "solaris", question: QUESTION, answer: "1921" };
   const run = (i: number) => runEpisode({ ...deps, predictor: new PromptPredictor(text, tokenizer) }, { task, groupId: task.id, sampleIndex: i, seed: i });
   await run(0); // warm-up: fills the server's replies and the template memos

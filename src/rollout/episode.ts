@@ -11,7 +11,6 @@ import {
   type StepKind,
   type StopReason,
 } from "../records/rollout.js";
-import type { Tokenizer } from "../tokenize/types.js";
 import { InvariantError, type Kept, type Policy, type PolicyReply } from "./policy.js";
 import type { PromptPredictor } from "./prompt.js";
 import type { Call } from "./protocol.js";
@@ -24,7 +23,6 @@ export interface EpisodeDeps {
   predictor: PromptPredictor;
   manager: ContextManager;
   settings: EpisodeSettings;
-  tokenizer: Tokenizer;
   /** The external summarizer (context `external`). */
   summarizer?: { client: LlmClient; model: string };
 }

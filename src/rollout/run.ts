@@ -126,7 +126,7 @@ function episodeDeps(options: RolloutRunOptions, env: Environment, tokenizer: To
   const tools = protocol.requestTools(env.tools);
   const text = new ChatTemplateText(tokenizer, { ...(tools ? { tools } : {}), ...(settings.thinking !== undefined ? { enableThinking: settings.thinking } : {}) });
   const policy = new Policy(client, settings, tokenizer, text, env.tools, settings.context.window);
-  const episode: Omit<EpisodeDeps, "predictor"> = { env, policy, manager: contextManager(settings.context), settings, tokenizer };
+  const episode: Omit<EpisodeDeps, "predictor"> = { env, policy, manager: contextManager(settings.context), settings };
   if (settings.context.kind === "external") episode.summarizer = { client: summarizerClient, model: options.summarizer?.model ?? settings.model };
   return { episode, tokenizer, text };
 }

@@ -105,7 +105,6 @@ export async function harness(env: Environment, server: OpenAIServer, settings: 
           predictor: new PromptPredictor(text, tok),
           manager: contextManager(settings.context),
           settings,
-          tokenizer: tok,
           ...(summarizerClient ? { summarizer: { client: summarizerClient, model: "summarizer" } } : {}),
         },
         { task, groupId: task.id, sampleIndex, seed: episodeSeed(0, task.id, sampleIndex) },
