@@ -1,0 +1,182 @@
+import { writeFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { AtomicFile } from "../io/atomic.js";
+import { readLines } from "../io/lines.js";
+import { Sample } from "../records/sample.js";
+import { formatProblems, validate } from "../records/validate.js";
+import { type EvalSource, evalSource, evalTexts } from "./eval-sources.js";
+import { type NgramSet, NgramSetBuilder } from "./ngram-set.js";
+import { forEachNgram } from "./ngrams.js";
+
+export const DEFAULT_NGRAM = 13;
+export const DECONTAMINATE_MODES = ["drop", "flag"] as const;
+export type DecontaminateMode = (typeof DECONTAMINATE_MODES)[number];
+
+/** A bad samples file: the message names the file and line. */
+export class DecontaminateError extends Error {
+  override name = "DecontaminateError";
+}
+
+export interface DecontaminateOptions {
+  /** Samples (JSONL of acc.sample records, gzip accepted). */
+  samples: string;
+  /** Eval files (MRCR, GraphWalks, or any JSONL / Parquet with a text column), each an eval set. */
+  against: readonly string[];
+  /** Folder for samples.jsonl, contamination.jsonl and report.json. */
+  outDir: string;
+  /** Words per n-gram. */
+  ngram: number;
+  /** `drop` leaves overlapping samples out; `flag` keeps them and lists them. */
+  mode: DecontaminateMode;
+  /** The text column of eval files that are neither MRCR nor GraphWalks (default `text`); when given, every file is read by it. */
+  column?: string;
+  onIndexed?: (set: EvalSetReport) => void;
+  onProgress?: (read: number) => void;
+}
+
+export interface EvalSetReport {
+  file: string;
+  kind: EvalSource["kind"];
+  column?: string;
+  items: number;
+  /** Distinct n-grams indexed. */
+  ngrams: number;
+  index_bytes: number;
+  /** Samples with at least one n-gram of this set. */
+  samples_hit: number;
+  /** N-gram occurrences in the samples that are in this set. */
+  ngrams_matched: number;
+}
+
+export interface DecontaminateReport {
+  samples: string;
+  ngram: number;
+  mode: DecontaminateMode;
+  /** read = kept + dropped + flagged. */
+  read: number;
+  kept: number;
+  dropped: number;
+  flagged: number;
+  eval_sets: EvalSetReport[];
+}
+
+/** One line of contamination.jsonl. */
+export interface ContaminationRecord {
+  sample_id: string;
+  line: number;
+  action: "dropped" | "flagged";
+  overlaps: { eval_set: string; ngrams: number }[];
+}
+
+interface IndexedSet {
+  report: EvalSetReport;
+  set: NgramSet;
+}
+
+/**
+ * Checks every sample against every eval set by overlapping word n-grams (normalised: lower case,
+ * letters and digits only). A sample with at least one n-gram of an eval set overlaps it: `drop`
+ * leaves it out of samples.jsonl, `flag` keeps it; either way contamination.jsonl lists it with the
+ * n-grams matched per set. Sample lines are copied unchanged. Outputs are written atomically.
+ */
+export async function decontaminate(options: DecontaminateOptions): Promise<DecontaminateReport> {
+  const sets: IndexedSet[] = [];
+  for (const file of options.against) {
+    const indexed = await indexEvalSet(await evalSource(file, options.column), options.ngram);
+    options.onIndexed?.(indexed.report);
+    sets.push(indexed);
+  }
+  const report: DecontaminateReport = {
+    samples: options.samples,
+    ngram: options.ngram,
+    mode: options.mode,
+    read: 0,
+    kept: 0,
+    dropped: 0,
+    flagged: 0,
+    eval_sets: sets.map((s) => s.report),
+  };
+  const kept = await AtomicFile.create(join(options.outDir, "samples.jsonl"));
+  const contamination = await AtomicFile.create(join(options.outDir, "contamination.jsonl"));
+  try {
+    for await (const entry of readLines(options.samples)) {
+      const where = `${options.samples}: line ${entry.line}`;
+      if ("error" in entry) throw new DecontaminateError(`${where}: ${entry.detail}`);
+      const sample = parseSample(entry.text, where);
+      report.read++;
+      const matched = sets.map(() => 0);
+      for (const text of sampleTexts(sample)) {
+        forEachNgram(text, options.ngram, (hi, lo) => {
+          for (let s = 0; s < sets.length; s++) if (sets[s]!.set.has(hi, lo)) matched[s]!++;
+        });
+      }
+      const overlaps = sets.flatMap((s, i) => (matched[i]! > 0 ? [{ eval_set: s.report.file, ngrams: matched[i]! }] : []));
+      sets.forEach((s, i) => {
+        if (matched[i]! > 0) s.report.samples_hit++;
+        s.report.ngrams_matched += matched[i]!;
+      });
+      if (overlaps.length === 0) {
+        report.kept++;
+        await kept.write(`${entry.text}\n`);
+      } else {
+        const action = options.mode === "drop" ? "dropped" : "flagged";
+        report[action]++;
+        if (action === "flagged") await kept.write(`${entry.text}\n`);
+        const record: ContaminationRecord = { sample_id: sample.id, line: entry.line, action, overlaps };
+        await contamination.write(`${JSON.stringify(record)}\n`);
+      }
+      options.onProgress?.(report.read);
+    }
+  } catch (error) {
+    await Promise.all([kept.abort(), contamination.abort()]);
+    throw error;
+  }
+  await kept.commit();
+  await contamination.commit();
+  const reportPath = join(options.outDir, "report.json");
+  await writeFile(`${reportPath}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  await rename(`${reportPath}.tmp`, reportPath);
+  return report;
+}
+
+/** Every n-gram of every item of an eval file, in one compact set. */
+export async function indexEvalSet(source: EvalSource, ngram: number): Promise<IndexedSet> {
+  const builder = new NgramSetBuilder();
+  const add = (hi: number, lo: number) => builder.add(hi, lo);
+  let items = 0;
+  for await (const texts of evalTexts(source)) {
+    items++;
+    for (const text of texts) forEachNgram(text, ngram, add);
+  }
+  const set = builder.build();
+  return {
+    set,
+    report: {
+      file: source.file,
+      kind: source.kind,
+      ...(source.kind === "column" ? { column: source.column } : {}),
+      items,
+      ngrams: set.size,
+      index_bytes: set.bytes,
+      samples_hit: 0,
+      ngrams_matched: 0,
+    },
+  };
+}
+
+function parseSample(text: string, where: string): Sample {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DecontaminateError(`${where}: invalid JSON: ${(error as Error).message}`);
+  }
+  const result = validate(Sample, value);
+  if (!result.ok) throw new DecontaminateError(`${where}: not an acc sample: ${formatProblems(result.problems)}`);
+  return result.value;
+}
+
+/** What a trainer sees of a sample: every message's text and the assistant's reasoning. */
+function sampleTexts(sample: Sample): string[] {
+  return sample.messages.flatMap((m) => (m.role === "assistant" && m.reasoning !== null ? [m.content, m.reasoning] : [m.content]));
+}
