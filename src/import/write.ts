@@ -14,8 +14,8 @@ const CHUNK_BYTES = 1024 * 1024;
 export interface ImportRunOptions extends ImportOptions {
   /** Where trajectories go, one JSON line each. */
   output: LineSink;
-  /** Path of the rejects file (JSONL); written only when something is rejected. */
-  rejectsPath: string;
+  /** Path of the rejects file (JSONL), written only when something is rejected; none when undefined. */
+  rejectsPath: string | undefined;
   /** `fail` stops at the first rejected record and writes nothing. */
   onError: "skip" | "fail";
   /**
@@ -57,6 +57,7 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
 
   const reject = async (r: Reject) => {
     if (options.onError === "fail" && r.scope === "record") throw new RejectedRecordError(r);
+    if (options.rejectsPath === undefined) return;
     rejects ??= await AtomicFile.create(options.rejectsPath);
     await rejects.write(`${JSON.stringify(r)}\n`);
   };

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import { once } from "node:events";
 
@@ -14,14 +14,19 @@ export class AtomicFile {
   readonly tempPath: string;
   private closed = false;
 
-  private constructor(readonly path: string) {
-    this.tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  /** `direct` writes straight into an existing special file (/dev/null, a FIFO) that a rename would replace. */
+  private constructor(
+    readonly path: string,
+    private readonly direct: boolean,
+  ) {
+    this.tempPath = direct ? path : join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
     this.stream = createWriteStream(this.tempPath, { highWaterMark: WRITE_BUFFER_BYTES });
   }
 
   static async create(path: string): Promise<AtomicFile> {
     await mkdir(dirname(path), { recursive: true });
-    const file = new AtomicFile(path);
+    const existing = await stat(path).catch(() => undefined);
+    const file = new AtomicFile(path, existing !== undefined && !existing.isFile());
     await once(file.stream, "open");
     return file;
   }
@@ -52,12 +57,12 @@ export class AtomicFile {
   async commit(): Promise<void> {
     await this.flush();
     await this.close();
-    await rename(this.tempPath, this.path);
+    if (!this.direct) await rename(this.tempPath, this.path);
   }
 
   async abort(): Promise<void> {
     await this.close();
-    await rm(this.tempPath, { force: true });
+    if (!this.direct) await rm(this.tempPath, { force: true });
   }
 
   private async close(): Promise<void> {

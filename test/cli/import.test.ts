@@ -89,3 +89,13 @@ test("acc inspect prints the per-format table and JSON; acc formats lists every 
     assert.match(help.stdout, /Examples:/);
   }
 });
+
+test("acc inspect without --rejects writes no rejects file anywhere", async () => {
+  const { dir, file } = fixture();
+  const before = readdirSync(dir).sort();
+  const { code, stdout } = await runCli(["inspect", file, "-q"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /rejected/);
+  assert.deepEqual(readdirSync(dir).sort(), before);
+  assert.ok((await import("node:fs")).statSync("/dev/null").isCharacterDevice());
+});

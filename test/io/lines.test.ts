@@ -63,3 +63,12 @@ test("readDocument refuses documents over the limit and invalid UTF-8 with a lin
   writeFileSync(bad, Buffer.concat([Buffer.from('{\n"a":\n"'), Buffer.from([0xff]), Buffer.from('"}')]));
   await assert.rejects(readDocument(bad, 1000), /invalid UTF-8 at line 3/);
 });
+
+test("AtomicFile writes a special file such as /dev/null in place instead of renaming over it", async () => {
+  const { AtomicFile } = await import("../../src/io/atomic.js");
+  const { statSync } = await import("node:fs");
+  const file = await AtomicFile.create("/dev/null");
+  await file.write("discarded\n");
+  await file.commit();
+  assert.ok(statSync("/dev/null").isCharacterDevice());
+});

@@ -31,7 +31,7 @@ Related: acc import, acc formats`,
       const rejectsPath = flags.rejects as string | undefined;
       const stats = await importToFiles(inputs, {
         output: discard,
-        rejectsPath: rejectsPath ?? "/dev/null",
+        rejectsPath,
         onError: "skip",
         ...(flags.format ? { format: String(flags.format) } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
