@@ -98,6 +98,9 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
       await writeAtomic(statePath, JSON.stringify(checkpoint));
       options.onProgress?.(done, total, stats);
     }
+  } catch (error) {
+    await Promise.all([samples.close(), rejects.close()]);
+    throw error;
   } finally {
     await workers?.close();
     local?.close();

@@ -47,6 +47,11 @@ export class ResumableFile {
     await rename(this.path, finalPath);
   }
 
+  /** Closes without renaming, keeping what is on disk for a resumed run (after a failure). */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+
   async discard(): Promise<void> {
     await this.handle.close();
     await rm(this.path, { force: true });
