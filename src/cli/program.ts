@@ -2,7 +2,9 @@ import { Command, CommanderError } from "commander";
 import { EvalDataError } from "../evals/rows.js";
 import { ImportUsageError } from "../import/run.js";
 import { RejectedRecordError } from "../import/write.js";
+import { DecontaminateError } from "../privacy/decontaminate.js";
 import { compileCommand } from "./commands/compile.js";
+import { decontaminateCommand } from "./commands/decontaminate.js";
 import { evalCommand } from "./commands/eval.js";
 import { exportCommand } from "./commands/export.js";
 import { formatsCommand } from "./commands/formats.js";
@@ -23,7 +25,7 @@ function buildProgram(io: CliIo): Command {
     .helpOption("-h, --help")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io), mineCommand(io), teachCommand(io), verifyCommand(io)]) {
+  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io), mineCommand(io), teachCommand(io), verifyCommand(io), rolloutCommand(io), decontaminateCommand(io)]) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     program.addCommand(command);
   }
@@ -46,7 +48,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 2;
     }
     if (error instanceof VerificationFailed) return 1;
-    if (error instanceof EvalDataError || error instanceof TeachStopped) {
+    if (error instanceof EvalDataError || error instanceof TeachStopped || error instanceof DecontaminateError) {
       io.stderr.write(`acc: ${error.message}\n`);
       return 1;
     }
