@@ -63,6 +63,12 @@ export class NgramSetBuilder {
 export class NgramSet {
   /** starts[b] .. starts[b + 1]: the entries whose hi has top bits b. */
   private readonly starts = new Uint32Array(BUCKETS + 1);
+  /**
+   * One bit per value of lo's low bits, set for every entry: about 8 bits per entry, so most n-grams
+   * that are not in the set are turned away by one memory read, before any search.
+   */
+  private readonly filter: Uint32Array;
+  private readonly filterMask: number;
 
   /** `pairs`: sorted, distinct [lo, hi] pairs. */
   constructor(private readonly pairs: Uint32Array) {
@@ -73,6 +79,13 @@ export class NgramSet {
       while (entry < size && pairs[entry * 2 + 1]! >>> (32 - BUCKET_BITS) === b) entry++;
     }
     this.starts[BUCKETS] = size;
+    const bits = 2 ** Math.min(32, Math.max(10, Math.ceil(Math.log2(size * 8 + 1))));
+    this.filter = new Uint32Array(bits / 32);
+    this.filterMask = bits - 1;
+    for (let i = 0; i < size; i++) {
+      const bit = (pairs[i * 2]! & this.filterMask) >>> 0;
+      this.filter[bit >>> 5]! |= 1 << (bit & 31);
+    }
   }
 
   get size(): number {
@@ -81,10 +94,12 @@ export class NgramSet {
 
   /** Bytes held by the set. */
   get bytes(): number {
-    return this.pairs.byteLength + this.starts.byteLength;
+    return this.pairs.byteLength + this.starts.byteLength + this.filter.byteLength;
   }
 
   has(hi: number, lo: number): boolean {
+    const bit = (lo & this.filterMask) >>> 0;
+    if ((this.filter[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     const bucket = hi >>> (32 - BUCKET_BITS);
     let low = this.starts[bucket]!;
     let high = this.starts[bucket + 1]!;

@@ -2,30 +2,22 @@
 
 /** Normalisation: words are runs of letters, digits and combining marks, lower-cased; everything else separates them. */
 const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
-const nonAsciiWord = new Map<number, number>();
+/** ASCII code → its lower-case code when it is a letter or digit, else -1. */
+const ASCII = new Int16Array(128).map((_, c) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? c : c >= 65 && c <= 90 ? c | 32 : -1);
+const nonAscii = new Map<number, number>();
 
-/** The lower-cased code of a word character, or -1 for a separator. */
-function wordCode(c: number): number {
-  if (c < 128) {
-    if (c >= 97 && c <= 122) return c;
-    if (c >= 65 && c <= 90) return c | 32;
-    if (c >= 48 && c <= 57) return c;
-    return -1;
-  }
-  let code = nonAsciiWord.get(c);
+/** The lower-cased code of a non-ASCII word character, or -1 for a separator. */
+function nonAsciiCode(c: number): number {
+  let code = nonAscii.get(c);
   if (code === undefined) {
     const char = String.fromCharCode(c);
     // Surrogate halves are kept as word characters: astral letters (and emoji) stay inside their word.
     const isWord = (c >= 0xd800 && c <= 0xdfff) || NON_ASCII_WORD.test(char);
     const lower = char.toLowerCase();
     code = isWord ? (lower.length === 1 ? lower.charCodeAt(0) : c) : -1;
-    nonAsciiWord.set(c, code);
+    nonAscii.set(c, code);
   }
   return code;
-}
-
-function rotl(x: number, r: number): number {
-  return (x << r) | (x >>> (32 - r));
 }
 
 function fmix(h: number): number {
@@ -36,34 +28,42 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** One MurmurHash3 block step. */
-function mixBlock(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = rotl(k, 15);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = rotl(h, 13);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
 /** Called with the two 32-bit halves of each n-gram's hash, in text order. */
 export type NgramVisitor = (hi: number, lo: number) => void;
 
+const BASE_HI = 0x9e3779b1 | 0;
+const BASE_LO = 0x85ebca77 | 0;
+
+function power(base: number, exponent: number): number {
+  let result = 1;
+  for (let i = 0; i < exponent; i++) result = Math.imul(result, base);
+  return result;
+}
+
 /**
- * Hashes every run of `n` consecutive normalised words of `text`. Two independent 32-bit hashes per
- * word (FNV-1a and a multiply-xorshift), combined over the window with MurmurHash3 block mixing, give
- * a 64-bit n-gram hash: at a billion indexed n-grams, a false match has odds of about 1 in 10^10.
+ * Hashes every run of `n` consecutive normalised words of `text`. Each word gets two independent 32-bit
+ * hashes (FNV-1a and a multiply-xorshift, then avalanched); each half of the n-gram hash is a
+ * polynomial over the window's word hashes, rolled in O(1) per word, then avalanched. Two different
+ * n-grams share both halves with odds of about 1 in 2^64.
  */
 export function forEachNgram(text: string, n: number, visit: NgramVisitor): void {
-  const first = new Int32Array(n);
-  const second = new Int32Array(n);
+  const firstWords = new Int32Array(n);
+  const secondWords = new Int32Array(n);
+  const dropHi = power(BASE_HI, n - 1);
+  const dropLo = power(BASE_LO, n - 1);
   let words = 0;
+  let rollHi = 0;
+  let rollLo = 0;
   let h1 = 0;
   let h2 = 0;
   let inWord = false;
   const length = text.length;
   for (let i = 0; i <= length; i++) {
-    const code = i < length ? wordCode(text.charCodeAt(i)) : -1;
+    let code = -1;
+    if (i < length) {
+      const c = text.charCodeAt(i);
+      code = c < 128 ? ASCII[c]! : nonAsciiCode(c);
+    }
     if (code >= 0) {
       if (!inWord) {
         inWord = true;
@@ -77,18 +77,18 @@ export function forEachNgram(text: string, n: number, visit: NgramVisitor): void
     }
     if (!inWord) continue;
     inWord = false;
+    const w1 = fmix(h1) | 0;
+    const w2 = fmix(h2) | 0;
     const slot = words % n;
-    first[slot] = fmix(h1);
-    second[slot] = fmix(h2);
-    words++;
-    if (words < n) continue;
-    let hi = 0x3c6ef372 ^ n;
-    let lo = 0x1b873593 ^ n;
-    for (let k = 0; k < n; k++) {
-      const at = (words + k) % n;
-      hi = mixBlock(hi, first[at]!);
-      lo = mixBlock(lo, second[at]!);
+    if (words >= n) {
+      rollHi = (rollHi - Math.imul(firstWords[slot]!, dropHi)) | 0;
+      rollLo = (rollLo - Math.imul(secondWords[slot]!, dropLo)) | 0;
     }
-    visit(fmix(hi ^ n), fmix(lo ^ n));
+    rollHi = (Math.imul(rollHi, BASE_HI) + w1) | 0;
+    rollLo = (Math.imul(rollLo, BASE_LO) + w2) | 0;
+    firstWords[slot] = w1;
+    secondWords[slot] = w2;
+    words++;
+    if (words >= n) visit(fmix(rollHi ^ n), fmix(rollLo ^ Math.imul(n, 0x27d4eb2d)));
   }
 }
