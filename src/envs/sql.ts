@@ -2,9 +2,8 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { RolloutTask } from "../records/rollout.js";
-import { DEFAULT_QA_OPTIONS, SqlRunner, SqlVerifier, type Verdict, verifyQa } from "../verify/index.js";
-import type { TableDescription } from "./sql-child.js";
-import { SqlProcesses } from "./sql-processes.js";
+import { SqliteProcesses, type TableDescription } from "../run/sqlite-process.js";
+import { DEFAULT_QA_OPTIONS, SqlVerifier, type Verdict, verifyQa } from "../verify/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, type FinalAnswer, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
 export interface SqlEnvOptions {
@@ -50,15 +49,15 @@ export class SqlEnvironment implements Environment {
   readonly domain = "sql" as const;
   readonly tools = TOOLS;
   readonly systemPrompt = SYSTEM_PROMPT;
-  private readonly processes: SqlProcesses;
-  private readonly runner: SqlRunner;
+  private readonly processes: SqliteProcesses;
+  private readonly rewardProcesses: SqliteProcesses;
   private readonly verifier: SqlVerifier;
 
   constructor(private readonly options: SqlEnvOptions) {
     if (!existsSync(options.db)) throw new EnvSpecError(`sql environment: database ${options.db} does not exist`);
-    this.processes = new SqlProcesses(options.processes);
-    this.runner = new SqlRunner(options.processes);
-    this.verifier = new SqlVerifier(this.runner, options.timeoutMs, DEFAULT_QA_OPTIONS);
+    this.processes = new SqliteProcesses(options.processes);
+    this.rewardProcesses = new SqliteProcesses(options.processes);
+    this.verifier = new SqlVerifier(this.rewardProcesses, options.timeoutMs, DEFAULT_QA_OPTIONS);
   }
 
   checkTask(task: RolloutTask): string | undefined {
@@ -86,7 +85,7 @@ export class SqlEnvironment implements Environment {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.processes.close(), this.runner.close()]);
+    await Promise.all([this.processes.close(), this.rewardProcesses.close()]);
   }
 
   private dbOf(task: RolloutTask): string {

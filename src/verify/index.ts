@@ -1,11 +1,11 @@
 import type { Sample } from "../records/sample.js";
+import { SqliteProcesses } from "../run/sqlite-process.js";
 import { comparePatches } from "./diff.js";
 import { type JudgeOptions, verifyJudge } from "./judge.js";
 import { PatchTester } from "./patch.js";
 import { DEFAULT_QA_OPTIONS, type QaOptions, verifyQa } from "./qa.js";
 import { type Reference, type ReferenceSources, referenceOf } from "./reference.js";
 import { SqlVerifier } from "./sql.js";
-import { SqlRunner } from "./sql-runner.js";
 import { type Candidate, fail, type Verdict } from "./types.js";
 
 export { comparePatches, parseDiff } from "./diff.js";
@@ -14,8 +14,9 @@ export { PatchTester, SandboxError, type PatchTestOptions } from "./patch.js";
 export { DEFAULT_QA_OPTIONS, normalizeAnswer, tokenF1, verifyQa, type QaOptions } from "./qa.js";
 export { referenceName, referenceOf, type Reference, type ReferenceSources } from "./reference.js";
 export { canIsolateNetwork } from "./sandbox.js";
-export { compareResults, hasTopLevelOrderBy, SqlVerifier, type SqlCheck } from "./sql.js";
-export { SqlRunner, type QueryOutcome } from "./sql-runner.js";
+export { compareResults, hasTopLevelOrderBy, SqlVerifier, type QueryOutcome, type SqlCheck } from "./sql.js";
+/** The SQLite processes a SqlVerifier runs its queries in, under the name the library has exported. */
+export { SqliteProcesses as SqlRunner } from "../run/sqlite-process.js";
 export type { Candidate, Verdict } from "./types.js";
 
 export interface VerifySetup extends ReferenceSources {
@@ -40,7 +41,7 @@ export const DEFAULT_VERIFY_SETUP: VerifySetup = {
 
 /** Every verifier behind one call, with the processes they need started on first use and stopped by close(). */
 export class Verifiers {
-  private runner: SqlRunner | undefined;
+  private runner: SqliteProcesses | undefined;
   private sql: SqlVerifier | undefined;
   private readonly tester: PatchTester | undefined;
 
@@ -94,7 +95,7 @@ export class Verifiers {
 
   private sqlVerifier(): SqlVerifier {
     if (!this.sql) {
-      this.runner = new SqlRunner(this.setup.jobs);
+      this.runner = new SqliteProcesses(this.setup.jobs);
       this.sql = new SqlVerifier(this.runner, this.setup.sqlTimeoutMs, this.setup.qa);
     }
     return this.sql;

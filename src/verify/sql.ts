@@ -1,5 +1,5 @@
 import { closeEnough, normalizeAnswer, type QaOptions, writtenNumbers } from "./qa.js";
-import type { QueryOutcome, SqlRunner } from "./sql-runner.js";
+import type { SqliteProcesses } from "../run/sqlite-process.js";
 import { excerpt, fail, pass, type Verdict } from "./types.js";
 
 export interface SqlCheck {
@@ -11,6 +11,12 @@ export interface SqlCheck {
   candidateValue?: string;
 }
 
+export type QueryOutcome =
+  | { ok: true; columns: string[]; rows: unknown[][] }
+  | { ok: false; code: "sql-error" | "not-a-query" | "result-too-large" | "sql-timeout"; message: string };
+
+/** Rows a result may have before the query is refused (a runaway join must not exhaust memory). */
+export const MAX_RESULT_ROWS = 1_000_000;
 /** Gold results cached per database and query (a sample's candidates share one gold). */
 const GOLD_CACHE_ENTRIES = 256;
 /** Value answers are compared only with gold results this small; larger ones need the query. */
@@ -93,12 +99,12 @@ function cellStated(cell: unknown, answer: string, tolerance: number): boolean {
   return words !== "" && ` ${normalizeAnswer(answer)} `.includes(` ${words} `);
 }
 
-/** Runs gold and candidate queries through a SqlRunner and compares them (or a value with the gold result). */
+/** Runs gold and candidate queries in SQLite processes and compares them (or a value with the gold result). */
 export class SqlVerifier {
   private readonly golds = new Map<string, Promise<QueryOutcome>>();
 
   constructor(
-    private readonly runner: SqlRunner,
+    private readonly processes: SqliteProcesses,
     private readonly timeoutMs: number,
     private readonly qa: QaOptions,
   ) {}
@@ -107,7 +113,7 @@ export class SqlVerifier {
     const gold = await this.gold(check.db, check.goldSql);
     if (!gold.ok) return fail("gold-sql-error", `the gold query failed: ${gold.code}: ${gold.message}`);
     if (check.candidateSql !== undefined) {
-      const result = await this.runner.query(check.db, check.candidateSql, this.timeoutMs);
+      const result = await this.query(check.db, check.candidateSql);
       if (!result.ok) return fail(result.code, `the candidate query: ${result.message}`, 0);
       return compareResults(result.rows, gold.rows, hasTopLevelOrderBy(check.goldSql));
     }
@@ -129,10 +135,18 @@ export class SqlVerifier {
     const key = `${db}\u0000${sql}`;
     let outcome = this.golds.get(key);
     if (!outcome) {
-      outcome = this.runner.query(db, sql, this.timeoutMs);
+      outcome = this.query(db, sql);
       if (this.golds.size >= GOLD_CACHE_ENTRIES) this.golds.delete(this.golds.keys().next().value!);
       this.golds.set(key, outcome);
     }
     return outcome;
+  }
+
+  private async query(db: string, sql: string): Promise<QueryOutcome> {
+    const reply = await this.processes.run({ kind: "query", db, sql, maxRows: MAX_RESULT_ROWS }, this.timeoutMs);
+    if (!reply.ok) return { ok: false, code: reply.code === "process-died" ? "sql-error" : reply.code, message: reply.message };
+    if (!("columns" in reply)) return { ok: false, code: "sql-error", message: "no result" };
+    if (reply.more) return { ok: false, code: "result-too-large", message: `more than ${MAX_RESULT_ROWS} rows` };
+    return { ok: true, columns: reply.columns, rows: reply.rows };
   }
 }

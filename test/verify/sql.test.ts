@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
+import { SqliteProcesses } from "../../src/run/sqlite-process.js";
 import { DEFAULT_QA_OPTIONS } from "../../src/verify/qa.js";
 import { canonicalCell, compareResults, hasTopLevelOrderBy, SqlVerifier } from "../../src/verify/sql.js";
-import { SqlRunner } from "../../src/verify/sql-runner.js";
 import { tempDir } from "../helpers/collect.js";
 
 function shopDb(): string {
@@ -18,7 +18,7 @@ function shopDb(): string {
   return path;
 }
 
-const runner = new SqlRunner(2);
+const runner = new SqliteProcesses(2);
 after(() => runner.close());
 const db = shopDb();
 const verifier = new SqlVerifier(runner, 5_000, DEFAULT_QA_OPTIONS);
@@ -74,7 +74,7 @@ test("sql: a runaway query is killed at its time limit and the runner goes on wi
   const verdict = await fast.verify({ db, goldSql: "SELECT 2", candidateSql: forever });
   const elapsed = Date.now() - started;
   assert.deepEqual([verdict.pass, verdict.reason], [false, "sql-timeout"]);
-  assert.match(verdict.detail, /still running after 400 ms/);
+  assert.match(verdict.detail, /the candidate query: the statement ran past 400 ms and was stopped/);
   assert.ok(elapsed < 5_000, `killed promptly (${elapsed} ms)`);
   const next = await fast.verify({ db, goldSql: "SELECT count(*) FROM stores", candidateSql: "SELECT 4" });
   assert.equal(next.reason, "result-match");

@@ -1,12 +1,14 @@
-// The process that runs the SQL environment's tools. It lives apart because a better-sqlite3 statement
-// cannot be interrupted from JavaScript: the parent kills this process when a statement overruns its time.
-// Databases are opened read-only with query_only set, and only statements that return rows are run.
+// The process that runs SqliteProcesses' statements (the SQL environment's tools, the sql verifier's
+// queries). It lives apart because a better-sqlite3 statement cannot be interrupted from JavaScript: the
+// parent kills this process when a statement overruns its time. Databases are opened read-only with
+// query_only set, and only statements that return rows are run.
 import Database from "better-sqlite3";
 
 export type SqlRequest =
   | { id: number; kind: "tables"; db: string }
   | { id: number; kind: "describe"; db: string; table: string; sampleRows: number; maxCellChars: number }
-  | { id: number; kind: "query"; db: string; sql: string; maxRows: number; maxCellChars: number };
+  /** Without `maxCellChars` cells come back as stored (blobs as bytes); `more` tells that rows past `maxRows` exist. */
+  | { id: number; kind: "query"; db: string; sql: string; maxRows: number; maxCellChars?: number };
 
 export interface TableDescription {
   columns: { name: string; type: string; notnull: boolean; pk: boolean }[];
@@ -41,12 +43,12 @@ function cell(value: unknown, maxChars: number): unknown {
   return value;
 }
 
-function rowsOf(statement: Database.Statement, maxRows: number, maxCellChars: number, params: unknown[] = []): { rows: unknown[][]; more: boolean } {
+function rowsOf(statement: Database.Statement, maxRows: number, maxCellChars: number | undefined, params: unknown[] = []): { rows: unknown[][]; more: boolean } {
   statement.raw(true);
   const rows: unknown[][] = [];
   for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
     if (rows.length >= maxRows) return { rows, more: true };
-    rows.push(row.map((value) => cell(value, maxCellChars)));
+    rows.push(maxCellChars === undefined ? row : row.map((value) => cell(value, maxCellChars)));
   }
   return { rows, more: false };
 }

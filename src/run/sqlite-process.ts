@@ -1,8 +1,10 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { SqlReply, SqlRequest } from "./sql-child.js";
+import type { SqlReply, SqlRequest } from "./sqlite-child.js";
 
-/** What a request to the SQL processes gives back: the child's reply, or a timeout. */
+export type { SqlReply, TableDescription } from "./sqlite-child.js";
+
+/** What a request to the SQLite processes gives back: the child's reply, a timeout, or a process that died. */
 export type SqlOutcome = SqlReply | { id: number; ok: false; code: "sql-timeout" | "process-died"; message: string };
 
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -23,18 +25,21 @@ interface Slot {
 }
 
 /**
- * Child processes running the SQL environment's statements, `size` at once. A statement still running at
- * its time limit has its process killed (SIGKILL) and a fresh process takes the next one.
+ * Child processes running read-only SQLite statements (sqlite-child.ts), `size` at once. A statement's time
+ * limit counts from when its process is up; a statement still running at its limit has its process killed
+ * (SIGKILL) and a fresh process takes the next one. Processes start when statements wait for them.
  */
-export class SqlProcesses {
+export class SqliteProcesses {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** Exits of processes killed at a time limit: close() waits for them too. */
+  private readonly killed = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly size: number) {}
 
   run(request: SqlJob, timeoutMs: number): Promise<SqlOutcome> {
-    if (this.closed) return Promise.reject(new Error("the SQL environment is closed"));
+    if (this.closed) return Promise.reject(new Error("the SQLite processes are closed"));
     return new Promise((resolve) => {
       this.queue.push({ request, timeoutMs, resolve });
       this.dispatch();
@@ -43,8 +48,8 @@ export class SqlProcesses {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: "the SQL environment was closed" });
-    await Promise.all(this.slots.splice(0).map((slot) => stop(slot.child)));
+    for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: "the SQLite processes were closed" });
+    await Promise.all([...this.slots.splice(0).map((slot) => stop(slot.child)), ...this.killed]);
   }
 
   private dispatch(): void {
@@ -71,10 +76,10 @@ export class SqlProcesses {
     slot.child.on("exit", (code, signal) => {
       this.remove(slot);
       const how = signal ?? `exit ${code}`;
-      if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQL process died (${how})` });
+      if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQLite process died (${how})` });
       else if (!slot.ready) {
         // it never came up: another try would fail the same way
-        for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: `the SQL process did not start (${how})` });
+        for (const job of this.queue.splice(0)) job.resolve({ id: 0, ok: false, code: "process-died", message: `the SQLite process did not start (${how})` });
       }
     });
     this.slots.push(slot);
@@ -86,8 +91,11 @@ export class SqlProcesses {
     hold(slot.child, true);
     slot.timer = setTimeout(() => {
       this.remove(slot);
-      slot.child.kill("SIGKILL");
       this.finish(slot, { id: 0, ok: false, code: "sql-timeout", message: `the statement ran past ${job.timeoutMs} ms and was stopped` });
+      // after finish(), which unreferences the process: stop() holds it until its exit arrives
+      const exited = stop(slot.child);
+      this.killed.add(exited);
+      void exited.then(() => this.killed.delete(exited));
     }, job.timeoutMs);
     slot.child.send({ id: 0, ...job.request });
   }
@@ -110,7 +118,7 @@ export class SqlProcesses {
 
 /** The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches). */
 function startChild(): ChildProcess {
-  const url = new URL(import.meta.url.endsWith(".ts") ? "./sql-child.ts" : "./sql-child.js", import.meta.url);
+  const url = new URL(import.meta.url.endsWith(".ts") ? "./sqlite-child.ts" : "./sqlite-child.js", import.meta.url);
   const execArgv = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
   // a process is only started for a waiting statement: it keeps the parent alive until it is up
   return fork(fileURLToPath(url), [], { execArgv, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
