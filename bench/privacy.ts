@@ -1,6 +1,7 @@
 // npm run bench:privacy [-- --mb 64]
 // 1. Redaction: MB/s of reading agent-log rows (read lines + JSON.parse) and redacting every string in
-//    them, against plain reading of the same file in the same run.
+//    them, against plain reading of the same file in the same run; and `acc import` with --redact on
+//    against off.
 // 2. Decontamination: MB/s of checking compiled samples against an indexed MRCR + GraphWalks eval set,
 //    against plain reading of the same samples file; and index building against reading the eval file.
 // 3. `acc compile` with --redact on against --redact off on the same input in the same run (target ≥ 0.8×).
@@ -143,9 +144,19 @@ const redactSeconds = await best(2, () => {
     for (const n of Object.values(redactor.counts)) findings += n ?? 0;
   });
 });
-console.log(`input: ${logMiB.toFixed(0)} MiB of agent-log rows built from real tool output (${findings} secrets planted and found)`);
+console.log(`input: ${logMiB.toFixed(0)} MiB of agent-log rows built from real tool output (${findings} secrets found)`);
 console.log(`plain reading (lines + JSON.parse):  ${(logMiB / readSeconds).toFixed(1)} MiB/s`);
 console.log(`reading + redaction:                 ${(logMiB / redactSeconds).toFixed(1)} MiB/s = ${(readSeconds / redactSeconds).toFixed(2)}x plain reading`);
+const importRun = (redact: string) => {
+  const out = join(BENCH_DATA, `privacy-import-${redact}.jsonl`);
+  const result = timeNode(["dist/cli/main.js", "import", logs, "-o", out, "--redact", redact, "-q"]);
+  rmSync(out, { force: true });
+  rmSync(`${out}.rejects.jsonl`, { force: true });
+  return result.seconds;
+};
+const importOff = importRun("off");
+const importOn = importRun("on");
+console.log(`acc import (whole stage): --redact off ${(logMiB / importOff).toFixed(1)} MiB/s, on ${(logMiB / importOn).toFixed(1)} MiB/s = ${(importOff / importOn).toFixed(2)}x`);
 
 // 2. Decontamination.
 const tokenizer = await o200k();
