@@ -39,14 +39,14 @@ const { createReadStream } = require("node:fs");
   console.error("records", records);
 })();`;
 
-function measure(input: string) {
+function measure(input: string, workers = 1) {
   const size = statSync(input).size;
   const out = join(BENCH_DATA, "import-out.jsonl");
   const baseline = timeNode(["-e", BASELINE, input]);
-  const acc = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q"]);
+  const acc = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(workers)]);
   const outputBytes = statSync(out).size;
   rmSync(out);
-  return { sizeMiB: mib(size), baseline, acc, outputMiB: mib(outputBytes), summary: acc.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
+  return { sizeMiB: mib(size), workers, baseline, acc, outputMiB: mib(outputBytes), summary: acc.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
 }
 
 mkdirSync(BENCH_DATA, { recursive: true });
@@ -57,13 +57,13 @@ const large = join(BENCH_DATA, "import-large.jsonl");
 await generate(small, 256 * 1024 * 1024);
 await generate(large, targetGiB * 1024 * 1024 * 1024);
 
-const rows = [measure(small), measure(large)];
-console.log("input MiB | plain read+JSON.parse MB/s | acc import MB/s | ratio | acc peak RSS MiB | summary");
+const rows = [measure(small), measure(large), measure(small, 2)];
+console.log("input MiB | workers | plain read+JSON.parse MB/s | acc import MB/s | ratio | acc peak RSS MiB | summary");
 for (const r of rows) {
   const base = r.sizeMiB / r.baseline.seconds;
   const acc = r.sizeMiB / r.acc.seconds;
   console.log(
-    `${r.sizeMiB.toFixed(0)} | ${base.toFixed(1)} | ${acc.toFixed(1)} | ${(acc / base).toFixed(2)}x | ${r.acc.peakRssMiB.toFixed(0)} | ${r.summary}`,
+    `${r.sizeMiB.toFixed(0)} | ${r.workers} | ${base.toFixed(1)} | ${acc.toFixed(1)} | ${(acc / base).toFixed(2)}x | ${r.acc.peakRssMiB.toFixed(0)} | ${r.summary}`,
   );
 }
 const [a, b] = rows as [ReturnType<typeof measure>, ReturnType<typeof measure>];
