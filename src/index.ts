@@ -63,3 +63,4 @@ export { CompileStats } from "./compile/stats.js";
 export { exportSamples, type ExportOptions, type ExportStats } from "./export/run.js";
 export { EXPORT_TARGETS, type ExportTarget, type ReasoningMode } from "./export/rows.js";
 export { Random } from "./random.js";
+export * from "./privacy/index.js";
