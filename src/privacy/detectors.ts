@@ -31,7 +31,7 @@ const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c 
  * hex digit of `\uXXXX`. Any backslash counts, not only an odd run: then a text and its JSON encoding
  * (where `\n` becomes `\\n`) cut words at the same places.
  */
-export function escapedAt(text: string, i: number): boolean {
+function escapedAt(text: string, i: number): boolean {
   if (i > 0 && text.charCodeAt(i - 1) === 92) return true;
   for (let p = i - 1; p >= Math.max(1, i - 4); p--) {
     const c = text.charCodeAt(p);
@@ -49,7 +49,7 @@ function startsWord(text: string, i: number, isWord: (c: number) => boolean): bo
   return i === 0 || !isWord(text.charCodeAt(i - 1)) || escapedAt(text, i - 1);
 }
 
-/** A secret with a fixed prefix: a sticky regex from the trigger, the secret in group 1 when it is only part of the match. */
+/** A secret with a fixed prefix: a sticky regex from the trigger; the `secret` group, when there is one, is what goes. */
 function prefixed(
   type: SecretType,
   triggers: readonly string[],
@@ -74,27 +74,36 @@ function prefixed(
 }
 
 const PRIVATE_KEY_HEADER = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/y;
-const PRIVATE_KEY_FOOTER = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/y;
-/** The body of a key block cut off before its footer (`head -5 key.pem`): base64 lines, headers, `\n` escapes. */
-const PRIVATE_KEY_BODY = /(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[rn])*/y;
-const MAX_KEY_BLOCK = 64 * 1024;
+/** A line break, or its escape inside a JSON string. */
+const LINE_BREAK = String.raw`(?:\r?\n|\\r\\n|\\n)`;
+/**
+ * One more line of a key block: a line break, then a whole line of base64 (short only as the last line
+ * before the footer), a PEM header such as `Proc-Type: 4,ENCRYPTED`, or nothing (a blank line). The
+ * line ends at a line break, a quote or the end, so a block never runs into the next JSON string.
+ */
+const PRIVATE_KEY_LINE = new RegExp(
+  `${LINE_BREAK}(?<line>[A-Za-z0-9+/=]{8,}|[A-Za-z0-9+/=]+(?=${LINE_BREAK}-----END )|[A-Z][A-Za-z-]+: [^\\r\\n\\\\"]*|)(?=\\r?\\n|\\\\[rn]|\\\\?"|$)`,
+  "y",
+);
+const PRIVATE_KEY_FOOTER = new RegExp(`${LINE_BREAK}-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`, "y");
 
-/** `-----BEGIN … PRIVATE KEY-----` to its footer (or to the end of the base64 when the footer is missing). */
+/** `-----BEGIN … PRIVATE KEY-----`, its lines, and its footer when it has one (`head -5 key.pem` cuts it off). */
 const privateKey: Detector = {
   triggers: ["-----BEGIN"],
   find(text, at) {
     PRIVATE_KEY_HEADER.lastIndex = at;
     if (!PRIVATE_KEY_HEADER.test(text)) return undefined;
-    const bodyStart = PRIVATE_KEY_HEADER.lastIndex;
-    const footer = text.indexOf("-----END", bodyStart);
-    if (footer !== -1 && footer - bodyStart <= MAX_KEY_BLOCK) {
-      PRIVATE_KEY_FOOTER.lastIndex = footer;
+    let end = PRIVATE_KEY_HEADER.lastIndex;
+    let cursor = end;
+    for (;;) {
+      PRIVATE_KEY_FOOTER.lastIndex = cursor;
       if (PRIVATE_KEY_FOOTER.test(text)) return { start: at, end: PRIVATE_KEY_FOOTER.lastIndex, type: "private-key" };
+      PRIVATE_KEY_LINE.lastIndex = cursor;
+      const line = PRIVATE_KEY_LINE.exec(text);
+      if (line === null) break;
+      cursor = PRIVATE_KEY_LINE.lastIndex;
+      if (line.groups!.line !== "") end = cursor;
     }
-    PRIVATE_KEY_BODY.lastIndex = bodyStart;
-    PRIVATE_KEY_BODY.test(text);
-    let end = PRIVATE_KEY_BODY.lastIndex;
-    while (end > bodyStart && /[\s]/.test(text[end - 1]!)) end--;
     return { start: at, end, type: "private-key" };
   },
 };

@@ -135,6 +135,14 @@ test("structure is kept: home paths keep their folders, URLs their user and host
   assert.deepEqual(JSON.parse(redacted), { log: "ok\n<SECRET:email>\n/home/<SECRET:home-user>\ntoken=<SECRET:generic-secret>" });
 });
 
+test("a key block cut off before its footer loses its lines, not the text after it, and never runs into the next JSON string", () => {
+  const head = "$ head -4 key.pem\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nMIIEpAIBAAKCAQEA1b2c3d4e5f6g7h8\n$ ls\ntotal 16";
+  assert.equal(redactText(head), "$ head -4 key.pem\n<SECRET:private-key>\n$ ls\ntotal 16");
+  const block = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nAb==\n-----END PRIVATE KEY-----";
+  const raw = JSON.stringify([block.slice(0, 60), `key=${block}`]);
+  assert.deepEqual(JSON.parse(redactText(raw)), ["<SECRET:private-key>", "key=<SECRET:private-key>"]);
+});
+
 test("not secrets: placeholders, references, identifiers, hashes, versions and example values are left alone", () => {
   const clean = [
     "API_KEY=${API_KEY}",
