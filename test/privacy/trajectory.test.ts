@@ -5,7 +5,8 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { finishTrajectory } from "../../src/formats/common/finish.js";
 import type { TrajectoryDraft } from "../../src/formats/types.js";
-import { processChunk } from "../../src/import/chunk.js";
+import { importToFiles } from "../../src/import/write.js";
+import { AtomicFile } from "../../src/io/atomic.js";
 import { Redactor } from "../../src/privacy/redactor.js";
 import { redactText } from "../../src/privacy/scan.js";
 import { Trajectory } from "../../src/records/trajectory.js";
@@ -137,14 +138,29 @@ test("property: redacting a raw argument string and redacting its parsed value g
   );
 });
 
-test("the chunk path (worker threads) redacts like the in-process path", async () => {
-  const row = JSON.stringify({ messages: [{ role: "user", content: `key ${S.aws} from ${S.email}` }, { role: "assistant", content: "ok" }] });
-  const bytes = new TextEncoder().encode(`${row}\n${row}\n`);
-  const result = await processChunk({ file: "x.jsonl", format: "openai-chat", convert: { redact: "on" }, firstLine: 1, bytes, maxLineBytes: 1 << 20 });
-  const output = new TextDecoder().decode(result.output);
-  assert.ok(!output.includes(S.aws) && !output.includes(S.email));
-  assert.deepEqual(result.stats.secrets, { "aws-access-key": 2, email: 2 });
-  assert.equal(result.stats.trajectories_with_secrets, 2);
+test("parallel import (2 worker threads over a file of many chunks) redacts and counts exactly as in-process import", async () => {
+  const dir = tempDir();
+  const rows: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const secret = i % 7 === 0 ? ` key ${b.awsAccessKey()} from ${b.email()}` : "";
+    rows.push(JSON.stringify({ messages: [{ role: "user", content: `question ${i}${secret} ${"pad ".repeat(800)}` }, { role: "assistant", content: `answer ${i}` }] }));
+  }
+  // Over 8 MiB, so it is cut into chunks and handed to worker threads.
+  const file = join(dir, "rows.jsonl");
+  writeFileSync(file, `${rows.join("\n")}\n`);
+  const run = async (workers: number) => {
+    const out = join(dir, `out-${workers}.jsonl`);
+    const stats = await importToFiles([file], { output: await AtomicFile.create(out), rejectsPath: join(dir, "rejects.jsonl"), onError: "skip", workers, redact: "on" });
+    return { out: readFileSync(out, "utf8"), stats: stats.toJSON() };
+  };
+  const single = await run(1);
+  const parallel = await run(2);
+  assert.equal(parallel.out, single.out);
+  assert.deepEqual(parallel.stats, single.stats);
+  const planted = Math.ceil(3000 / 7);
+  assert.deepEqual(single.stats.secrets, { "aws-access-key": planted, email: planted });
+  assert.equal(single.stats.trajectories_with_secrets, planted);
+  assert.ok(!/AKIA[A-Z0-9]{16}/.test(single.out));
 });
 
 test("acc import: on by default, with the findings by type in the summary; report keeps the text; off records nothing; a reject's reason is redacted", async () => {
