@@ -1,6 +1,8 @@
 import type { EvidencePiece } from "../records/sample.js";
 import type { Domain, Locator, Trajectory } from "../records/trajectory.js";
+import type { RedactMode } from "../privacy/types.js";
 import { extractEvidence } from "./evidence/index.js";
+import { redactPieces } from "./redact.js";
 import type { CountCache, PromptTokenizer } from "./pack.js";
 import { buildSample, type SampleOptions } from "./sample.js";
 import { SourceResolver, type SourceOptions } from "./sources.js";
@@ -12,6 +14,8 @@ export interface CompileSetup {
   sources: SourceOptions;
   tokenizer: string;
   pool: Partial<Record<Domain, EvidencePiece[]>>;
+  /** Redaction of evidence read from `--repo` and `--db` (trajectories are redacted when imported). */
+  redact: RedactMode;
   /** Token counts of the pool pieces' bodies, counted once for every worker. */
   poolCounts: Record<string, number>;
 }
@@ -43,7 +47,7 @@ export class BatchCompiler {
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
-      const pieces = extractEvidence(trajectory, this.resolver.for(trajectory));
+      const pieces = redactPieces(extractEvidence(trajectory, this.resolver.for(trajectory)), this.setup.redact);
       const pool = this.setup.pool[trajectory.domain] ?? [];
       const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.counts);
       if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample) };

@@ -3,8 +3,8 @@ import { mkdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { ResumableFile } from "../io/resumable.js";
-import { redactText } from "../privacy/scan.js";
-import type { Domain, Trajectory } from "../records/trajectory.js";
+import { redactPieces } from "./redact.js";
+import type { Trajectory } from "../records/trajectory.js";
 import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
 import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
 import { extractEvidence } from "./evidence/index.js";
@@ -15,14 +15,13 @@ import type { PromptTokenizer } from "./pack.js";
 import { blockBody } from "./render.js";
 import { loadPromptTokenizer } from "./tokenizer.js";
 import type { EvidencePiece } from "../records/sample.js";
-import type { RedactMode } from "../privacy/types.js";
 
 export interface CompileRunOptions {
   inputs: readonly string[];
   /** Folder for samples.jsonl, rejects.jsonl and stats.json. */
   outDir: string;
   import: ImportOptions;
-  setup: Omit<CompileSetup, "pool" | "poolCounts">;
+  setup: Omit<CompileSetup, "pool" | "poolCounts" | "redact">;
   workers: number;
   /** Bounds of the distractor pool: pieces and characters kept per domain, and the largest piece taken. */
   poolMaxPieces: number;
@@ -61,8 +60,9 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
 
   const { pool, total } = await buildPool(options);
   const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
-  const poolPieces = redactPool(pool.toJSON(), options.import.redact ?? "off");
-  const setup: CompileSetup = { ...options.setup, pool: poolPieces, poolCounts: countBodies(poolPieces, tokenizer) };
+  const redact = options.import.redact ?? "off";
+  const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactPieces(pieces, redact)]));
+  const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolCounts: countBodies(poolPieces, tokenizer) };
   const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
   const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
   const compile = (trajectories: Trajectory[]) =>
@@ -146,19 +146,6 @@ async function buildPool(options: CompileRunOptions): Promise<{ pool: Distractor
     resolver.close();
   }
   return { pool, total };
-}
-
-/**
- * Pool pieces taken from the trajectories are redacted already; those read from a repository or a
- * database are not, and would reach other samples as distractors.
- */
-function redactPool(pool: CompileSetup["pool"], redact: RedactMode): CompileSetup["pool"] {
-  if (redact !== "on") return pool;
-  const redacted: CompileSetup["pool"] = {};
-  for (const [domain, pieces] of Object.entries(pool) as [Domain, EvidencePiece[]][]) {
-    redacted[domain] = pieces.map((piece) => ({ ...piece, text: redactText(piece.text) }));
-  }
-  return redacted;
 }
 
 /** Pool pieces are counted here once, not once per worker. */

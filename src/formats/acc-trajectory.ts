@@ -19,7 +19,7 @@ export const accTrajectoryImporter = rowsImporter({
     const t = result.value;
     return {
       locator,
-      keep: { id: t.id, source: t.source, domain: t.domain, domain_origin: t.domain_origin },
+      keep: { id: t.id, source: t.source, domain: t.domain, domain_origin: t.domain_origin, ...(t.secrets ? { secrets: t.secrets } : {}) },
       ...(t.source.format_version !== undefined ? { format_version: t.source.format_version } : {}),
       ...(t.model !== undefined ? { model: t.model } : {}),
       task: t.task,

@@ -72,7 +72,7 @@ export interface TrajectoryDraft {
   warnings?: string[];
   extra?: Record<string, unknown>;
   /** Identity kept from an already canonical record (acc's own trajectories) instead of derived anew. */
-  keep?: Pick<Trajectory, "id" | "source" | "domain" | "domain_origin">;
+  keep?: Pick<Trajectory, "id" | "source" | "domain" | "domain_origin" | "secrets">;
 }
 
 export type ImportItem =

@@ -22,3 +22,14 @@ test("acc-trajectory: a record that breaks the schema is rejected with the path 
   assert.equal(rejects[0]?.code, "wrong-shape");
   assert.match(rejects[0]!.reason, /at messages: expected array/);
 });
+
+test("acc-trajectory: the record of redacted secrets survives a re-import without redaction", async () => {
+  const file = join(tempDir(), "in.jsonl");
+  writeFileSync(file, `${JSON.stringify({ messages: [{ role: "user", content: "my key is AKIAIOSFODNN7EXAMPLQ" }, { role: "assistant", content: "ok" }] })}\n`);
+  const first = await importAll([file], { redact: "on" });
+  assert.deepEqual(first.trajectories[0]!.secrets, { mode: "redacted", counts: { "aws-access-key": 1 } });
+  const again = join(tempDir(), "again.jsonl");
+  writeFileSync(again, `${JSON.stringify(first.trajectories[0])}\n`);
+  const second = await importAll([again], { redact: "off" });
+  assert.deepEqual(second.trajectories[0], first.trajectories[0]);
+});

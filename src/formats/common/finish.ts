@@ -82,6 +82,7 @@ export function finishTrajectory(
     ...(draft.parent !== undefined ? { parent: draft.parent } : {}),
     ...(draft.warnings !== undefined && draft.warnings.length > 0 ? { warnings: draft.warnings } : {}),
     extra: draft.extra ?? {},
+    ...(draft.keep?.secrets ? { secrets: draft.keep.secrets } : {}),
   };
   const result = validate(Trajectory, candidate);
   if (!result.ok) return { ok: false, problems: result.problems };
