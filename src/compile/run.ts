@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, stat, writeFile, rename } from "node:fs/promises";
+import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { ResumableFile } from "../io/resumable.js";
@@ -53,7 +53,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const statePath = join(options.outDir, STATE_FILE);
   const samplesPath = join(options.outDir, "samples.jsonl");
   const rejectsPath = join(options.outDir, "rejects.jsonl");
-  const state = await readState(statePath, fingerprint);
+  const state = await readCheckpoint<CompileState>(statePath, fingerprint);
   const stats = state ? CompileStats.from(state.stats) : new CompileStats();
   const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
@@ -95,7 +95,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
       }
       done += batch.length;
       const checkpoint: CompileState = { fingerprint, done, samples_bytes: await samples.flush(), rejects_bytes: await rejects.flush(), stats: stats.data };
-      await writeAtomic(statePath, JSON.stringify(checkpoint));
+      await writeCheckpoint(statePath, JSON.stringify(checkpoint));
       options.onProgress?.(done, total, stats);
     }
   } catch (error) {
@@ -107,7 +107,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   }
   await samples.finish(samplesPath);
   await rejects.finish(rejectsPath);
-  await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
   await rm(statePath, { force: true });
   return stats;
 }
@@ -164,20 +164,8 @@ async function fingerprintOf(options: CompileRunOptions): Promise<string> {
       return [unit.path, info.size, info.mtimeMs];
     }),
   );
-  const key = JSON.stringify({ files, import: options.import, setup: options.setup, pool: [options.poolMaxPieces, options.poolMaxChars, options.poolMaxPieceChars] });
-  return createHash("sha256").update(key).digest("hex");
+  const key = ({ files, import: options.import, setup: options.setup, pool: [options.poolMaxPieces, options.poolMaxChars, options.poolMaxPieceChars] });
+  return keyHash(key);
 }
 
-async function readState(path: string, fingerprint: string): Promise<CompileState | undefined> {
-  try {
-    const state = JSON.parse(await readFile(path, "utf8")) as CompileState;
-    return state.fingerprint === fingerprint ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
 import type { Environment } from "../envs/types.js";
@@ -80,7 +80,7 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
     const tokenizer = await resolveTokenizer(options.tokenizer);
     const fingerprint = await fingerprintOf(options, env, tokenizer);
     const statePath = join(options.outDir, STATE_FILE);
-    const state = await readState(statePath, fingerprint);
+    const state = await readCheckpoint<RolloutState>(statePath, fingerprint);
     const stats = new RolloutStats(state?.stats);
     const files = {} as Record<Output, ResumableFile>;
     for (const name of OUTPUTS) files[name] = await ResumableFile.open(join(options.outDir, `${name}.jsonl.partial`), state?.bytes[name] ?? 0);
@@ -101,12 +101,12 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
       const bytes = {} as Record<Output, number>;
       for (const name of OUTPUTS) bytes[name] = await files[name].flush();
       const checkpoint: RolloutState = { fingerprint, done, bytes, stats: stats.data };
-      await writeAtomic(statePath, JSON.stringify(checkpoint));
+      await writeCheckpoint(statePath, JSON.stringify(checkpoint));
       options.onProgress?.(done, tasks.length, stats);
     }
     for (const name of OUTPUTS) await files[name].finish(join(options.outDir, `${name}.jsonl`));
     await writeRowsParquet(join(options.outDir, "rows.jsonl"), join(options.outDir, "rows.parquet"));
-    await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+    await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
     await rm(statePath, { force: true });
     return stats;
   } finally {
@@ -169,7 +169,7 @@ async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
 /** Same tasks, environment data and settings → same fingerprint → a rerun resumes. The API key is not part of it. */
 async function fingerprintOf(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer): Promise<string> {
   const tasks = await stat(options.tasks);
-  const key = JSON.stringify({
+  const key = ({
     tasks: [resolve(options.tasks), tasks.size, tasks.mtimeMs],
     env: [options.env, options.envSettings, await env.fingerprint()],
     endpoint: options.client.endpoint,
@@ -179,19 +179,7 @@ async function fingerprintOf(options: RolloutRunOptions, env: Environment, token
     seed: options.seed,
     tokenizer: tokenizer.info,
   });
-  return createHash("sha256").update(key).digest("hex");
+  return keyHash(key);
 }
 
-async function readState(path: string, fingerprint: string): Promise<RolloutState | undefined> {
-  try {
-    const state = JSON.parse(await readFile(path, "utf8")) as RolloutState;
-    return state.fingerprint === fingerprint ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}

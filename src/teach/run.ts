@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { JsonLine } from "../formats/types.js";
 import { readJsonLines } from "../import/probe.js";
@@ -62,7 +62,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const fingerprint = await fingerprintOf(options);
   const statePath = join(options.outDir, STATE_FILE);
   const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };
-  const state = await readState(statePath, fingerprint);
+  const state = await readCheckpoint<TeachState>(statePath, fingerprint);
   const stats = state ? TeachStats.from(state.stats) : TeachStats.empty();
   const samples = await ResumableFile.open(`${paths.samples}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${paths.rejects}.partial`, state?.rejects_bytes ?? 0);
@@ -98,7 +98,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
         outcomes_bytes: await outcomes.flush(),
         stats: at.stats,
       };
-      await writeAtomic(statePath, JSON.stringify(next));
+      await writeCheckpoint(statePath, JSON.stringify(next));
       queued--;
       options.onProgress?.(stats);
     });
@@ -150,7 +150,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   await samples.finish(paths.samples);
   await rejects.finish(paths.rejects);
   await outcomes.finish(paths.outcomes);
-  await writeAtomic(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
   await rm(statePath, { force: true });
   return stats;
 }
@@ -195,7 +195,7 @@ async function fingerprintOf(options: TeachRunOptions): Promise<string> {
   const info = await stat(options.input);
   // how many SQL processes and test runs go at once changes no output
   const { judge, jobs: _jobs, ...verify } = options.verify;
-  const key = JSON.stringify({
+  const key = ({
     version: 1,
     input: [resolve(options.input), info.size, info.mtimeMs],
     endpoint: options.endpoint,
@@ -203,19 +203,7 @@ async function fingerprintOf(options: TeachRunOptions): Promise<string> {
     verify,
     judge: judge ? { model: judge.model, rubric: judge.rubric ?? null, maxTokens: judge.maxTokens ?? null } : null,
   });
-  return createHash("sha256").update(key).digest("hex");
+  return keyHash(key);
 }
 
-async function readState(path: string, fingerprint: string): Promise<TeachState | undefined> {
-  try {
-    const state = JSON.parse(await readFile(path, "utf8")) as TeachState;
-    return state.fingerprint === fingerprint ? state : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
-}
