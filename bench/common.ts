@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { Agent, request } from "node:http";
 import { join } from "node:path";
 
 export const BENCH_DATA = join(import.meta.dirname, ".data");
@@ -26,4 +27,35 @@ export function timeNode(args: string[]): { seconds: number; peakRssMiB: number;
 
 export function mib(bytes: number): number {
   return bytes / (1024 * 1024);
+}
+
+/**
+ * The raw HTTP baseline the client benches compare with: POST `total` bodies (cycling through
+ * `bodies`) to `<url>/chat/completions`, `inFlight` at a time over a keep-alive agent, reading each
+ * response to its end. Returns requests per second.
+ */
+export async function rawLoad(url: string, bodies: readonly string[], inFlight: number, total = bodies.length): Promise<number> {
+  const target = new URL(`${url}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  const post = (body: string) =>
+    new Promise<void>((resolve, reject) => {
+      const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers }, (res) => {
+        res.resume();
+        res.on("end", resolve);
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < total) await post(bodies[next++ % bodies.length]!);
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return total / seconds;
 }

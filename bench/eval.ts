@@ -4,9 +4,9 @@
 //    agent, 256 in flight, the same request bodies) on the same server in the same run. Target ≥ 0.9×.
 // 2. Grading throughput of the SequenceMatcher port against Python's difflib on the same MRCR pairs
 //    (CPU time of each, so other load on the machine does not skew the ratio).
+import { rawLoad } from "./common.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sequenceMatcherRatio } from "../src/evals/difflib.js";
@@ -24,34 +24,6 @@ const requestsArg = process.argv.indexOf("--requests");
 const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 8000;
 const work = mkdtempSync(join(tmpdir(), "acc-bench-eval-"));
 
-/** The raw baseline: POST each body, read the response to its end, 256 at a time over a keep-alive agent. */
-async function rawLoad(url: string, bodies: string[]): Promise<number> {
-  const target = new URL(`${url}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  let next = 0;
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < bodies.length) await post(bodies[next++]!);
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
-  return bodies.length / seconds;
-}
 
 /** The runner as `acc eval` runs it: the client, o200k counting on worker threads, grading, the results journal. */
 async function runnerLoad(url: string, items: ReturnType<typeof graphwalksItems>): Promise<number> {
@@ -102,8 +74,8 @@ async function requestRates() {
   const server = await startOpenAIServer(() => ({ type: "answer", content: "Final Answer: [cfcd208495]" }), { record: false });
   await o200k();
   try {
-    await rawLoad(server.url, bodies.slice(0, 1000));
-    const raw = await rawLoad(server.url, bodies);
+    await rawLoad(server.url, bodies.slice(0, 1000), IN_FLIGHT);
+    const raw = await rawLoad(server.url, bodies, IN_FLIGHT);
     const runner = await runnerLoad(server.url, items);
     const client = await clientLoad(server.url, items);
     return { raw, runner, client, counting: await countRate(items.slice(0, 2000)) };

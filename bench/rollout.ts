@@ -6,8 +6,8 @@
 //    checkpoints), from its first group written to its last, at 32 episodes in flight, against the server's raw capacity measured in the same run
 //    (the same request bodies replayed by a plain keep-alive HTTP client at 32 in flight) divided by the
 //    steps of an episode.
+import { rawLoad } from "./common.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEnvironment, DEFAULT_ENV_SETTINGS } from "../src/envs/index.js";
@@ -143,34 +143,6 @@ async function loopOverhead(): Promise<{ perStepMs: number; steps: number; model
   return { perStepMs: (wallMs - clock.model - clock.tools) / steps, steps: steps / EPISODES, modelMs: clock.model / steps, toolMs: clock.tools / steps, wallMs, summaries: summaries / EPISODES };
 }
 
-/** The server's raw capacity: the recorded request bodies posted by a keep-alive client, IN_FLIGHT at a time. */
-async function rawCapacity(total: number): Promise<number> {
-  const target = new URL(`${server.url}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < total) await post(bodies[next++ % bodies.length]!);
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
-  return total / seconds;
-}
 
 /** Episodes/s of the runner once it is going (from its first written group to its last), and its start-up time. */
 async function runnerThroughput(episodes: number): Promise<{ episodesPerSecond: number; stepsPerEpisode: number; startupSeconds: number }> {
@@ -210,7 +182,7 @@ try {
 
   await runnerThroughput(IN_FLIGHT); // warm-up
   const runner = await runnerThroughput(EPISODES * 4);
-  const capacity = await rawCapacity(Math.round(runner.stepsPerEpisode * EPISODES * 4));
+  const capacity = await rawLoad(server.url, bodies, IN_FLIGHT, Math.round(runner.stepsPerEpisode * EPISODES * 4));
   const ideal = capacity / runner.stepsPerEpisode;
   console.log(`throughput at ${IN_FLIGHT} episodes in flight:`);
   console.log(`  server raw capacity ${capacity.toFixed(0)} requests/s = ${ideal.toFixed(1)} episodes/s at ${runner.stepsPerEpisode.toFixed(1)} calls each`);

@@ -6,8 +6,8 @@
 // Target >= 0.9x. The server shares the process, as in bench:eval, so the rates are CPU-bound: CPU time
 // per sample (all threads, server included) is printed too; it is far steadier than wall time on a
 // shared machine. `teach --no-cache` shows what the response cache (free resumes) costs.
+import { rawLoad } from "./common.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient } from "../src/llm/client.js";
@@ -62,34 +62,6 @@ function answer(body: unknown) {
   return { type: "answer" as const, content: `Final answer: ${3 * item} EUR`, reasoning: `Item ${item} costs ${3 * item} EUR on the list.` };
 }
 
-/** The raw baseline: POST each body, read the response to its end, 256 at a time over a keep-alive agent. */
-async function rawLoad(url: string, bodies: string[]): Promise<number> {
-  const target = new URL(`${url}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  let next = 0;
-  const post = (body: string) =>
-    new Promise<void>((resolve, reject) => {
-      const req = request(
-        { host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on("end", resolve);
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < bodies.length) await post(bodies[next++]!);
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
-  return bodies.length / seconds;
-}
 
 /** `acc teach` as the command runs it, with a fresh cache (or none) and output folder. */
 async function teachLoad(url: string, input: string, count: number, cache = true): Promise<number> {
@@ -121,10 +93,10 @@ try {
   const bodies = samples.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
   const server = await startOpenAIServer((req) => answer(req.body), { record: false });
   try {
-    await rawLoad(server.url, bodies.slice(0, 1000));
+    await rawLoad(server.url, bodies.slice(0, 1000), IN_FLIGHT);
     await teachLoad(server.url, warm, 1000);
     const runs = {
-      raw: () => rawLoad(server.url, bodies),
+      raw: () => rawLoad(server.url, bodies, IN_FLIGHT),
       teach: () => teachLoad(server.url, input, SAMPLES),
       "teach --no-cache": () => teachLoad(server.url, input, SAMPLES, false),
     };
