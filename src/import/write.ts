@@ -1,5 +1,4 @@
 import { stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { AtomicFile, type LineSink } from "../io/atomic.js";
 import { readLineChunks } from "../io/chunks.js";
 import type { Reject } from "../formats/types.js";
@@ -37,10 +36,6 @@ export function where(reject: Reject): string {
   const l = reject.locator;
   const at = l.line !== undefined ? `:${l.line}` : l.event_file ? ` (${l.event_file})` : l.json_pointer ? ` at ${l.json_pointer || "/"}` : "";
   return `${reject.file}${at}`;
-}
-
-export function defaultWorkers(): number {
-  return Math.min(2, availableParallelism());
 }
 
 /**

@@ -22,12 +22,9 @@ export const CONTINUATION = "\n\nWe are in the following stage of solving the pr
 
 export const OBSERVATION_PLACEHOLDER = "[older tool result omitted to save context]";
 
-/**
- * SUPO: when the next call would pass ratio × window, drop the last (action, observation) pair, have the
- * policy summarize, and start the next segment from [system, task + summary]. The summary is trained.
- */
-class SupoManager implements ContextManager {
-  constructor(private readonly settings: ContextSettings) {}
+/** Managers that summarize when the next call would pass ratio × window; they show the history unchanged. */
+abstract class SummarizingManager implements ContextManager {
+  constructor(protected readonly settings: ContextSettings) {}
 
   limit(window: number): number {
     return Math.floor(this.settings.ratio * window);
@@ -37,6 +34,14 @@ class SupoManager implements ContextManager {
     return messages;
   }
 
+  abstract onFull(episode: EpisodeControl): Promise<"continue" | OverlongReason>;
+}
+
+/**
+ * SUPO: when the next call would pass ratio × window, drop the last (action, observation) pair, have the
+ * policy summarize, and start the next segment from [system, task + summary]. The summary is trained.
+ */
+class SupoManager extends SummarizingManager {
   async onFull(episode: EpisodeControl): Promise<"continue" | OverlongReason> {
     if (!episode.hasTurns) return "window";
     if (episode.summaries >= this.settings.maxSummaries) return "summary-cap";
@@ -50,17 +55,7 @@ class SupoManager implements ContextManager {
 }
 
 /** ReSum / OpenHands style: a separate summarizer call (not trained) writes the summary; nothing is dropped. */
-class ExternalManager implements ContextManager {
-  constructor(private readonly settings: ContextSettings) {}
-
-  limit(window: number): number {
-    return Math.floor(this.settings.ratio * window);
-  }
-
-  view(messages: readonly ChatMessage[]): readonly ChatMessage[] {
-    return messages;
-  }
-
+class ExternalManager extends SummarizingManager {
   async onFull(episode: EpisodeControl): Promise<"continue" | OverlongReason> {
     if (!episode.hasTurns) return "window";
     if (episode.summaries >= this.settings.maxSummaries) return "summary-cap";

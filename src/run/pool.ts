@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
 interface Job<T> {
@@ -98,4 +99,9 @@ export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T
     if (inFlight.length >= window) yield await inFlight.shift()!;
   }
   while (inFlight.length > 0) yield await inFlight.shift()!;
+}
+
+/** Worker threads a stage starts by default: one per core, up to the 2 cores we plan for. */
+export function defaultWorkers(): number {
+  return Math.min(2, availableParallelism());
 }
