@@ -61,7 +61,7 @@ export function extractSqlEvidence(trajectory: Trajectory, options: SqlEvidenceO
     pieces.add({
       kind: "table",
       source: table.name,
-      text: renderTable(options.database, table, options.maxTableChars),
+      text: renderedTable(options.database, table, options.maxTableChars),
       role: origin ? "evidence" : "distractor",
       ...(origin ? { messageIndex: origin.messageIndex, ...(origin.callId ? { callId: origin.callId } : {}) } : {}),
     });
@@ -78,6 +78,27 @@ function listTables(db: Database.Database): TableInfo[] {
   return db
     .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .all() as TableInfo[];
+}
+
+/**
+ * Rendered tables of each open (read-only) database, so a database shared by many trajectories is read
+ * once per table rather than once per trajectory and pass. Released with the database handle.
+ */
+const rendered = new WeakMap<Database.Database, Map<string, string>>();
+
+function renderedTable(db: Database.Database, table: TableInfo, maxChars: number): string {
+  let tables = rendered.get(db);
+  if (tables === undefined) {
+    tables = new Map();
+    rendered.set(db, tables);
+  }
+  const key = `${maxChars}\u0000${table.name}`;
+  let text = tables.get(key);
+  if (text === undefined) {
+    text = renderTable(db, table, maxChars);
+    tables.set(key, text);
+  }
+  return text;
 }
 
 /** `Table: name`, its CREATE statement, then every row as `a | b | c` under a header (NULL for nulls). */
