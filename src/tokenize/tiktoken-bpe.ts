@@ -1,5 +1,6 @@
 import { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
+import { jsPreTokenizer, PieceCounter } from "./piece-count.js";
 import type { TokenCodec } from "./tokenizer.js";
 
 /** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
@@ -16,11 +17,17 @@ export class TiktokenCodec implements TokenCodec {
   private readonly bpe: Tiktoken;
   private readonly splitter: AddedTokenSplitter | undefined;
   private readonly nfc: boolean;
+  private readonly pieces: PieceCounter | undefined;
 
-  constructor(options: { ranks: string; pattern: string; specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean; nfc: boolean }) {
+  /** `countByPieces`: count through a PieceCounter (for plain encodings: no added-token split, no NFC). */
+  constructor(options: { ranks: string; pattern: string; specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean; nfc: boolean; countByPieces?: boolean }) {
     this.bpe = new Tiktoken(options.ranks, Object.fromEntries(options.specialTokens), options.pattern);
     this.splitter = options.splitAddedTokens ? new AddedTokenSplitter(options.specialTokens) : undefined;
     this.nfc = options.nfc;
+    if (options.countByPieces) {
+      if (options.splitAddedTokens || options.nfc) throw new Error("counting by pieces needs plain text: no added-token split, no NFC");
+      this.pieces = new PieceCounter(jsPreTokenizer(options.pattern), (piece) => this.bpe.encode_ordinary(piece).length);
+    }
   }
 
   encode(text: string): number[] {
@@ -36,6 +43,7 @@ export class TiktokenCodec implements TokenCodec {
   }
 
   count(text: string): number {
+    if (this.pieces) return this.pieces.count(text);
     let total = 0;
     this.forEachPiece(
       text,
