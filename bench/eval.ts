@@ -1,7 +1,8 @@
 // npm run bench:eval [-- --requests 8000]
 // 1. Requests/s of the eval runner (client, token counting for bins, grading, results journal) against the
 //    local OpenAI-compatible server at 256 in flight, against a raw load generator (node:http, keep-alive
-//    agent, 256 in flight, the same request bodies) on the same server in the same run. Target ≥ 0.9×.
+//    agent, 256 in flight, the same request bodies) on the same server in the same run, best of three
+//    interleaved rounds each. Target ≥ 0.9×.
 // 2. Grading throughput of the SequenceMatcher port against Python's difflib on the same MRCR pairs
 //    (CPU time of each, so other load on the machine does not skew the ratio).
 import { rawLoad } from "./common.js";
@@ -22,6 +23,7 @@ import { Random } from "../src/random.js";
 const IN_FLIGHT = 256;
 const requestsArg = process.argv.indexOf("--requests");
 const REQUESTS = requestsArg > 0 ? Number(process.argv[requestsArg + 1]) : 8000;
+const ROUNDS = 3;
 const work = mkdtempSync(join(tmpdir(), "acc-bench-eval-"));
 
 
@@ -75,8 +77,13 @@ async function requestRates() {
   await o200k();
   try {
     await rawLoad(server.url, bodies.slice(0, 1000), IN_FLIGHT);
-    const raw = await rawLoad(server.url, bodies, IN_FLIGHT);
-    const runner = await runnerLoad(server.url, items);
+    // interleaved rounds, best of each: a busy moment on the machine hits one round, not one side
+    let raw = 0;
+    let runner = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      raw = Math.max(raw, await rawLoad(server.url, bodies, IN_FLIGHT));
+      runner = Math.max(runner, await runnerLoad(server.url, items));
+    }
     const client = await clientLoad(server.url, items);
     return { raw, runner, client, counting: await countRate(items.slice(0, 2000)) };
   } finally {
@@ -129,7 +136,7 @@ async function gradingRates() {
 
 try {
   const rates = await requestRates();
-  console.log(`requests at ${IN_FLIGHT} in flight, ${REQUESTS} requests (GraphWalks prompts of ~1.7k chars):`);
+  console.log(`requests at ${IN_FLIGHT} in flight, ${REQUESTS} requests (GraphWalks prompts of ~1.7k chars), best of ${ROUNDS} interleaved rounds:`);
   console.log(`  raw node:http load generator  ${rates.raw.toFixed(0)} req/s`);
   console.log(`  acc eval runner               ${rates.runner.toFixed(0)} req/s`);
   console.log(`  ratio runner / raw            ${(rates.runner / rates.raw).toFixed(2)}x (target >= 0.9x)`);

@@ -60,9 +60,15 @@ export async function readResults(path: string): Promise<ResultRecord[]> {
   return records;
 }
 
-/** Appends records one whole line per write, in the order they are given, so a kill leaves at most one torn last line. */
+/**
+ * Appends records in the order they are given, without making the caller wait: records appended while
+ * a write is on its way go out together in the next one. A kill leaves at most a torn last line, which
+ * readResults drops. A failed write fails the next append and close.
+ */
 export class ResultsJournal {
-  private queue: Promise<void> = Promise.resolve();
+  private waiting: string[] = [];
+  private writing: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
 
   private constructor(private readonly handle: FileHandle) {}
 
@@ -70,17 +76,31 @@ export class ResultsJournal {
     return new ResultsJournal(await open(path, "a"));
   }
 
-  append(record: ResultRecord): Promise<void> {
-    const line = `${JSON.stringify(record)}\n`;
-    this.queue = this.queue.then(async () => {
-      await this.handle.write(line);
-    });
-    return this.queue;
+  append(record: ResultRecord): void {
+    if (this.failure) throw this.failure.error;
+    this.waiting.push(`${JSON.stringify(record)}\n`);
+    this.writing ??= this.writeWaiting();
   }
 
+  private async writeWaiting(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const text = this.waiting.join("");
+        this.waiting = [];
+        await this.handle.write(text);
+      }
+    } catch (error) {
+      this.failure ??= { error };
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  /** Waits for every appended record to be written, then closes; throws a failed write's error. */
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.writing;
     await this.handle.close();
+    if (this.failure) throw this.failure.error;
   }
 }
 

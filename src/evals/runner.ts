@@ -74,6 +74,13 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
 
   const handle = async (item: Item, position: number): Promise<void> => {
     const before = earlierById.get(item.id);
+    // counted while the request is out; awaited (and its failure seen) once the item is answered
+    const startCounting = () => {
+      const counting = before ? Promise.resolve(before.tokens) : counter.count(kind.contextTexts(item));
+      counting.catch(() => undefined);
+      return counting;
+    };
+    let counting: Promise<number>;
     let answer: Pick<ResultRecord, "response"> & Partial<ResultRecord>;
     let fresh = false;
     if ("responses" in answers) {
@@ -82,12 +89,15 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
         counts.missing++;
         return;
       }
+      counting = startCounting();
       answer = { response };
     } else if (before) {
+      counting = startCounting();
       const { response, finish_reason, usage, cached, attempts } = before;
       answer = { response, finish_reason, usage, cached, attempts };
       counts.resumed++;
     } else {
+      counting = startCounting();
       try {
         const result = await answers.client.chat(
           { model: answers.model, messages: kind.messages(item), ...answers.request },
@@ -103,12 +113,12 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       if (answer.cached) counts.cached++;
       fresh = true;
     }
-    const tokens = before?.tokens ?? (await counter.count(kind.contextTexts(item)));
+    const tokens = await counting;
     const { score, detail } = kind.grade(item, answer.response);
     const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
     done.set(position, record);
     counts.graded++;
-    if (fresh) await journal?.append(record);
+    if (fresh) journal?.append(record);
   };
 
   const queue = numbered(options.items);
@@ -135,7 +145,11 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       }),
     ),
   );
-  await journal?.close();
+  try {
+    await journal?.close();
+  } catch (error) {
+    firstError ??= { cause: error };
+  }
   if (firstError) throw firstError.cause;
 
   if ("responses" in answers) counts.unmatched_responses = [...answers.responses.keys()].filter((id) => !seen.has(id)).length;

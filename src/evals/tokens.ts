@@ -36,13 +36,47 @@ export function inProcessCounter(): TokenCounter {
 
 /**
  * Counting on worker threads, so that a multi-megabyte prompt never stalls the requests in flight and
- * counting uses the cores the event loop does not. One worker per spare core, at most 4.
+ * counting uses the cores the event loop does not. One worker per spare core, at most 4. Texts wait
+ * while every worker is busy and then go together: the batches grow with the load, so the workers
+ * are not left waiting for a round trip through the event loop per item.
  */
 export function workerCounter(workers = Math.min(4, availableParallelism() - 1)): TokenCounter {
   if (workers < 1) return inProcessCounter();
   const pool = new TokenizerPool("o200k_base", workers);
+  let waiting: { texts: readonly string[]; resolve: (tokens: number) => void; reject: (error: unknown) => void }[] = [];
+  let batchesOut = 0;
+  const send = () => {
+    if (batchesOut >= workers || waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    batchesOut++;
+    pool
+      .count(batch.flatMap((entry) => entry.texts))
+      .then(
+        (counts) => {
+          let next = 0;
+          for (const entry of batch) {
+            let total = 0;
+            for (let i = 0; i < entry.texts.length; i++) total += counts[next++]!;
+            entry.resolve(total);
+          }
+        },
+        (error: unknown) => {
+          for (const entry of batch) entry.reject(error);
+        },
+      )
+      .finally(() => {
+        batchesOut--;
+        send();
+      });
+  };
   return {
-    count: async (texts) => (await pool.count(texts)).reduce((sum, n) => sum + n, 0),
+    count: (texts) =>
+      new Promise((resolve, reject) => {
+        // the rest of this turn's texts join the batch
+        if (waiting.length === 0) setImmediate(send);
+        waiting.push({ texts, resolve, reject });
+      }),
     close: () => pool.close(),
   };
 }

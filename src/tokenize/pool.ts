@@ -14,6 +14,8 @@ export interface EncodeResult {
 
 /** Batches per worker, so that uneven texts still spread over every worker. */
 const BATCHES_PER_WORKER = 4;
+/** Less text than this per batch is not worth another message (a round trip through both threads). */
+const MIN_BATCH_CHARS = 64 * 1024;
 
 /**
  * Encodes batches of texts on worker threads, each holding its own copy of the tokenizer named by
@@ -51,7 +53,10 @@ export class TokenizerPool {
   }
 
   private runBatches(op: EncodeTask["op"], texts: readonly string[]): Promise<EncodeResult[]> {
-    const size = Math.max(1, Math.ceil(texts.length / (this.workers * BATCHES_PER_WORKER)));
+    let chars = 0;
+    for (const text of texts) chars += text.length;
+    const batchCount = Math.max(1, Math.min(this.workers * BATCHES_PER_WORKER, Math.ceil(chars / MIN_BATCH_CHARS)));
+    const size = Math.max(1, Math.ceil(texts.length / batchCount));
     const batches: Promise<EncodeResult>[] = [];
     for (let start = 0; start < texts.length; start += size) {
       batches.push(this.pool.run({ spec: this.spec, op, texts: texts.slice(start, start + size) } satisfies EncodeTask));
