@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ChatRequest, ChatResult } from "./types.js";
 
 /** Bumped when the key derivation or the entry layout changes, so old entries are never misread. */
-const CACHE_VERSION = "acc-llm-cache/1";
+const CACHE_VERSION = "acc-llm-cache/2";
 
 /** JSON with object keys sorted at every depth (undefined fields dropped, as JSON.stringify does). */
 export function canonicalJson(value: unknown): string {
@@ -42,16 +42,29 @@ function canonicalParts(value: unknown, out: string[]): void {
 }
 
 /**
- * The cache key of a request: sha256 of the canonical JSON of the endpoint and every request field but
- * `stream` (a streamed and a plain answer to the same request are the same answer). The API key is not
- * part of it: rotating a key keeps the cache.
+ * The cache key of a request: sha256 of the endpoint and the request's wire body in canonical JSON
+ * (requestBody: every field, `extra_body` merged in) without the stream flags, so a streamed and a
+ * plain answer to the same request are the same entry. The API key is not part of it: rotating a key
+ * keeps the cache.
  */
 export function requestKey(endpoint: string, request: ChatRequest): string {
-  const fields: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(request)) if (name !== "stream") fields[name] = value;
-  return createHash("sha256")
-    .update(canonicalJson({ version: CACHE_VERSION, endpoint: endpoint.replace(/\/+$/, ""), request: fields }))
-    .digest("hex");
+  return keyOfBody(endpoint, canonicalJson(requestBody(request, false)));
+}
+
+/** The key of a plain (not streamed) request whose canonical JSON body is `body`. */
+export function keyOfBody(endpoint: string, body: string): string {
+  return createHash("sha256").update(`${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n${body}`).digest("hex");
+}
+
+/** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
+export function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(request)) if (field !== "extra_body" && field !== "stream") body[field] = value;
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = { include_usage: true };
+  }
+  return request.extra_body ? Object.assign(body, request.extra_body) : body;
 }
 
 export type CachedResult = Omit<ChatResult, "cached" | "attempts">;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
-import { type CachedResult, requestKey, ResponseCache } from "./cache.js";
+import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache } from "./cache.js";
 import { CircuitBreaker } from "./circuit.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
@@ -75,7 +75,9 @@ class Client implements LlmClient {
   private async answer(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResult> {
     this.throwIfAborted(signal, 1);
     if (!this.cache) return this.fetch(request, signal);
-    const key = requestKey(this.endpoint, request);
+    // the canonical body is both the key's text and, unless streaming, the bytes sent
+    const plainBody = canonicalJson(requestBody(request, false));
+    const key = keyOfBody(this.endpoint, plainBody);
     const hit = await this.cache.get(key);
     if (hit) {
       this.counters.cache_hits++;
@@ -93,7 +95,7 @@ class Client implements LlmClient {
         return this.answer(request, signal);
       }
     }
-    const fetched = this.fetch(request, signal, key);
+    const fetched = this.fetch(request, signal, { key, plainBody });
     this.running.set(key, fetched);
     try {
       return await fetched;
@@ -102,10 +104,10 @@ class Client implements LlmClient {
     }
   }
 
-  /** Sends the request, retrying per policy; stores the answer under `key` when caching. */
-  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, key?: string): Promise<ChatResult> {
+  /** Sends the request, retrying per policy; stores the answer under `cached.key` when caching. */
+  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: string }): Promise<ChatResult> {
     const stream = request.stream ?? this.options.stream ?? false;
-    const body = JSON.stringify(requestBody(request, stream));
+    const body = !stream && cached ? cached.plainBody : JSON.stringify(requestBody(request, stream));
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {
@@ -126,7 +128,7 @@ class Client implements LlmClient {
       const result = toResult(answer.parsed, answer.raw, false, attempt);
       this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
       this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
-      if (this.cache && key !== undefined) await this.cache.put(key, cacheEntry(result));
+      if (this.cache && cached) await this.cache.put(cached.key, cacheEntry(result));
       return result;
     }
   }
@@ -309,17 +311,6 @@ function cacheEntry(result: ChatResult): CachedResult {
   if (result.completion_token_ids) entry.completion_token_ids = result.completion_token_ids;
   if (result.logprobs) entry.logprobs = result.logprobs;
   return entry;
-}
-
-/** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
-function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(request)) if (field !== "extra_body" && field !== "stream") body[field] = value;
-  if (stream) {
-    body["stream"] = true;
-    body["stream_options"] = { include_usage: true };
-  }
-  return request.extra_body ? Object.assign(body, request.extra_body) : body;
 }
 
 function errorMessage(text: string): string {
