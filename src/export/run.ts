@@ -4,7 +4,8 @@ import { AtomicFile } from "../io/atomic.js";
 import { readJsonLines } from "../import/probe.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
-import { formatProblems, validate } from "../records/validate.js";
+import { formatProblems } from "../records/validate.js";
+import { validateFast } from "../records/fast-validate.js";
 import { type CardStats, datasetCard } from "./card.js";
 import { SampleParquetWriter } from "./parquet.js";
 import { type ExportTarget, exportRow, type ReasoningMode } from "./rows.js";
@@ -76,6 +77,6 @@ export async function exportSamples(options: ExportOptions): Promise<ExportStats
 }
 
 function checkSample(value: unknown): { ok: true; sample: Sample } | { ok: false; reason: string } {
-  const result = validate(Sample, value);
+  const result = validateFast(Sample, value);
   return result.ok ? { ok: true, sample: result.value } : { ok: false, reason: `not a valid sample: ${formatProblems(result.problems)}` };
 }

@@ -1,5 +1,6 @@
 import { Trajectory } from "../records/trajectory.js";
-import { formatProblems, validate } from "../records/validate.js";
+import { formatProblems } from "../records/validate.js";
+import { validateFast } from "../records/fast-validate.js";
 import { rowsImporter } from "./common/rows.js";
 import type { DraftMessage, TrajectoryDraft } from "./types.js";
 
@@ -14,7 +15,7 @@ export const accTrajectoryImporter = rowsImporter({
     return row.schema === "acc.trajectory" ? 1 : 0;
   },
   convertRow(row, locator): TrajectoryDraft {
-    const result = validate(Trajectory, row);
+    const result = validateFast(Trajectory, row);
     if (!result.ok) throw new Error(`not a valid acc trajectory: ${formatProblems(result.problems)}`);
     const t = result.value;
     return {

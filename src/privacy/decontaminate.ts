@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { AtomicFile } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
-import { formatProblems, validate } from "../records/validate.js";
+import { formatProblems } from "../records/validate.js";
+import { validateFast } from "../records/fast-validate.js";
 import { type EvalSource, evalSource, evalTexts } from "./eval-sources.js";
 import { type NgramSet, NgramSetBuilder } from "./ngram-set.js";
 import { forEachNgram } from "./ngrams.js";
@@ -171,7 +172,7 @@ function parseSample(text: string, where: string): Sample {
   } catch (error) {
     throw new DecontaminateError(`${where}: invalid JSON: ${(error as Error).message}`);
   }
-  const result = validate(Sample, value);
+  const result = validateFast(Sample, value);
   if (!result.ok) throw new DecontaminateError(`${where}: not an acc sample: ${formatProblems(result.problems)}`);
   return result.value;
 }

@@ -7,7 +7,8 @@ import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
 import { ResumableFile } from "../io/resumable.js";
 import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
-import { formatProblems, validate } from "../records/validate.js";
+import { formatProblems } from "../records/validate.js";
+import { validateFast } from "../records/fast-validate.js";
 import { orderedMap } from "../run/pool.js";
 import { Verifiers, type VerifySetup } from "../verify/index.js";
 import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
@@ -113,7 +114,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
 
   const handle = async (entry: JsonLine): Promise<Item> => {
     if ("error" in entry) return { kind: "invalid", line: entry.line, detail: entry.detail };
-    const checked = validate(Sample, entry.value);
+    const checked = validateFast(Sample, entry.value);
     if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
     if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
     seen.add(checked.value.id);

@@ -4,7 +4,8 @@ import { AtomicFile } from "../io/atomic.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
-import { formatProblems, validate } from "../records/validate.js";
+import { formatProblems } from "../records/validate.js";
+import { validateFast } from "../records/fast-validate.js";
 import { orderedMap } from "../run/pool.js";
 import { type Candidate, referenceName, type Verifiers } from "./index.js";
 
@@ -66,7 +67,7 @@ export async function verifySamples(options: VerifySamplesOptions): Promise<Veri
 
   const judge = async (entry: JsonLine): Promise<SampleVerdict> => {
     if ("error" in entry) return invalid(entry.line, entry.detail);
-    const checked = validate(Sample, entry.value);
+    const checked = validateFast(Sample, entry.value);
     if (!checked.ok) return invalid(entry.line, `not a valid sample: ${formatProblems(checked.problems)}`);
     const sample = checked.value;
     const base = { sample_id: sample.id, line: entry.line, domain: sample.meta.domain };

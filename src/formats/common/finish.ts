@@ -6,7 +6,8 @@ import {
   TRAJECTORY_SCHEMA_VERSION,
   Trajectory,
 } from "../../records/trajectory.js";
-import { type SchemaProblem, validate } from "../../records/validate.js";
+import { type SchemaProblem } from "../../records/validate.js";
+import { validateFast } from "../../records/fast-validate.js";
 import { redactTrajectory } from "../../privacy/trajectory.js";
 import type { RedactMode } from "../../privacy/types.js";
 import { inferDomain } from "../domain.js";
@@ -84,7 +85,7 @@ export function finishTrajectory(
     extra: draft.extra ?? {},
     ...(draft.keep?.secrets ? { secrets: draft.keep.secrets } : {}),
   };
-  const result = validate(Trajectory, candidate);
+  const result = validateFast(Trajectory, candidate);
   if (!result.ok) return { ok: false, problems: result.problems };
   const redact = options.redact ?? "off";
   return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact) };
