@@ -32,10 +32,10 @@ export class ResumableFile {
   /** Writes what is pending and returns the file's length; bytes up to it survive a kill -9. */
   async flush(): Promise<number> {
     if (this.pending.length > 0) {
-      const bytes = Buffer.from(this.pending.join(""));
+      const text = this.pending.join("");
       this.pending = [];
-      await this.handle.write(bytes, 0, bytes.length, this.size);
-      this.size += bytes.length;
+      const { bytesWritten } = await this.handle.write(text, this.size, "utf8");
+      this.size += bytesWritten;
     }
     return this.size;
   }

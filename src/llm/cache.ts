@@ -8,37 +8,26 @@ const CACHE_VERSION = "acc-llm-cache/2";
 
 /** JSON with object keys sorted at every depth (undefined fields dropped, as JSON.stringify does). */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  canonicalParts(value, parts);
-  // one join at the end: concatenating as we go builds rope strings that hashing must flatten again
-  return parts.join("");
+  // a sorted copy (strings shared) and one native stringify: faster, and far less garbage, than
+  // stringifying piece by piece
+  return JSON.stringify(sortedCopy(value));
 }
 
-function canonicalParts(value: unknown, out: string[]): void {
-  if (value === null || typeof value !== "object") {
-    out.push(JSON.stringify(value) ?? "null");
-    return;
-  }
-  if (Array.isArray(value)) {
-    out.push("[");
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(",");
-      if (value[i] === undefined) out.push("null");
-      else canonicalParts(value[i], out);
-    }
-    out.push("]");
-    return;
-  }
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(sortedCopy);
   const record = value as Record<string, unknown>;
-  let first = true;
-  out.push("{");
-  for (const key of Object.keys(record).sort()) {
-    if (record[key] === undefined) continue;
-    out.push(first ? "" : ",", JSON.stringify(key), ":");
-    first = false;
-    canonicalParts(record[key], out);
+  const keys = Object.keys(record);
+  // insertion sort in place: objects have a handful of keys, and Array#sort allocates
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
   }
-  out.push("}");
+  const sorted: Record<string, unknown> = {};
+  for (const key of keys) sorted[key] = sortedCopy(record[key]);
+  return sorted;
 }
 
 /**
@@ -53,7 +42,7 @@ export function requestKey(endpoint: string, request: ChatRequest): string {
 
 /** The key of a plain (not streamed) request whose canonical JSON body is `body`. */
 export function keyOfBody(endpoint: string, body: string): string {
-  return createHash("sha256").update(`${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n${body}`).digest("hex");
+  return createHash("sha256").update(`${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n`).update(body).digest("hex");
 }
 
 /** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
