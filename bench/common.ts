@@ -59,3 +59,39 @@ export async function rawLoad(url: string, bodies: readonly string[], inFlight: 
   agent.destroy();
   return total / seconds;
 }
+
+export interface RoundResult {
+  rate: number;
+  /** Process CPU time (all threads) per unit of work, µs. */
+  cpuMicros: number;
+}
+
+/**
+ * Runs every measurement once per round, rounds interleaved (a, b, c, a, b, c, …), after one warm-up
+ * round that is not kept. Each run returns its rate and how many units it did. On a shared machine
+ * whose speed drifts, the ratio of two runs of the same round is far steadier than the ratio of two
+ * rates taken at different moments: compare rounds with `medianRatio`.
+ */
+export async function interleavedRounds<Name extends string>(runs: Record<Name, () => Promise<{ rate: number; units: number }>>, rounds: number): Promise<Record<Name, RoundResult[]>> {
+  const results = {} as Record<Name, RoundResult[]>;
+  for (let round = -1; round < rounds; round++) {
+    for (const name of Object.keys(runs) as Name[]) {
+      const cpu = process.cpuUsage();
+      const { rate, units } = await runs[name]();
+      const used = process.cpuUsage(cpu);
+      if (round >= 0) (results[name] ??= []).push({ rate, cpuMicros: (used.user + used.system) / units });
+    }
+  }
+  return results;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median over rounds of `of(a) / of(b)`, both taken in the same round. */
+export function medianRatio(a: readonly RoundResult[], b: readonly RoundResult[], of: (result: RoundResult) => number): number {
+  return median(a.map((result, round) => of(result) / of(b[round]!)));
+}
