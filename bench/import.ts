@@ -5,6 +5,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSyn
 import { once } from "node:events";
 import { join } from "node:path";
 import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+import { findSecrets } from "../src/privacy/scan.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const gbArg = process.argv.indexOf("--gb");
@@ -39,13 +40,13 @@ const { createReadStream } = require("node:fs");
   console.error("records", records);
 })();`;
 
-function measure(input: string, workers = 1) {
+function measure(input: string, workers = 1, keepOutput = false) {
   const size = statSync(input).size;
   const out = join(BENCH_DATA, "import-out.jsonl");
   const baseline = timeNode(["-e", BASELINE, input]);
   const acc = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(workers)]);
   const outputBytes = statSync(out).size;
-  rmSync(out);
+  if (!keepOutput) rmSync(out);
   return { sizeMiB: mib(size), workers, baseline, acc, outputMiB: mib(outputBytes), summary: acc.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
 }
 
@@ -57,7 +58,49 @@ const large = join(BENCH_DATA, "import-large.jsonl");
 await generate(small, 256 * 1024 * 1024);
 await generate(large, targetGiB * 1024 * 1024 * 1024);
 
-const rows = [measure(small), measure(large), measure(small, 2)];
+/** The first `bytes` of a JSONL file, as whole lines. */
+function headLines(path: string, bytes: number): string[] {
+  const text = readFileSync(path).subarray(0, bytes).toString("utf8");
+  return text.slice(0, text.lastIndexOf("\n")).split("\n");
+}
+
+/** Every string inside a JSON value. */
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === "string") yield value;
+  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) yield* strings(item);
+}
+
+/**
+ * CPU ms per MB of input of the work no implementation of import can skip, measured in this process on
+ * the first 32 MB of the small input and its canonical output: parse the input, serialise and encode
+ * the output (1.5× larger), and scan every output text for secrets (redaction is on by default).
+ */
+function floorMsPerMB(input: string, output: string): { parse: number; serialise: number; scan: number } {
+  const inputLines = headLines(input, 32 * 1024 * 1024);
+  const records = headLines(output, 48 * 1024 * 1024).map((line) => JSON.parse(line) as unknown);
+  const megabytes = inputLines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1e6;
+  const cpuMs = (work: () => void) => {
+    work();
+    const start = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000 / megabytes;
+  };
+  // as many output records as the input lines give (the output head may hold a few more or fewer)
+  const outputs = records.slice(0, inputLines.length);
+  return {
+    parse: cpuMs(() => inputLines.forEach((line) => JSON.parse(line))),
+    serialise: cpuMs(() => outputs.forEach((record) => Buffer.from(`${JSON.stringify(record)}\n`))),
+    scan: cpuMs(() => outputs.forEach((record) => {
+      for (const text of strings(record)) findSecrets(text);
+    })),
+  };
+}
+
+const first = measure(small, 1, true);
+const floor = floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
+rmSync(join(BENCH_DATA, "import-out.jsonl"));
+const rows = [first, measure(large), measure(small, 2)];
 console.log("input MiB | workers | plain read+JSON.parse MB/s | acc import MB/s | ratio | acc peak RSS MiB | summary");
 for (const r of rows) {
   const base = r.sizeMiB / r.baseline.seconds;
@@ -68,3 +111,14 @@ for (const r of rows) {
 }
 const [a, b] = rows as [ReturnType<typeof measure>, ReturnType<typeof measure>];
 console.log(`peak RSS growth from ${a.sizeMiB.toFixed(0)} MiB to ${b.sizeMiB.toFixed(0)} MiB of input: ${(b.acc.peakRssMiB / a.acc.peakRssMiB).toFixed(2)}x`);
+const must = floor.parse + floor.serialise + floor.scan;
+const baselineMs = 1000 / (a.sizeMiB / a.baseline.seconds) / 1.048576;
+const ceiling = (work: number, threads: number) => ((threads * baselineMs) / work).toFixed(2);
+console.log(
+  `work any import must do, CPU ms per MB of input: parse ${floor.parse.toFixed(2)}, serialise the output ${floor.serialise.toFixed(2)}, ` +
+    `scan it for secrets ${floor.scan.toFixed(2)}: ${must.toFixed(2)}, against ${baselineMs.toFixed(2)} for the whole read + parse baseline`,
+);
+console.log(
+  `  so import cannot pass ${ceiling(must, 1)}x on one thread, ${ceiling(must, 2)}x on two ` +
+    `(${ceiling(floor.parse + floor.serialise, 1)}x / ${ceiling(floor.parse + floor.serialise, 2)}x with --redact off), before converting or validating anything`,
+);

@@ -12,8 +12,10 @@ import { interleavedRounds, median, medianRatio, rawLoad } from "./common.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canonicalJson, keyOfBody, requestBody } from "../src/llm/cache.js";
 import { createClient } from "../src/llm/client.js";
-import { SAMPLE_SCHEMA_VERSION, type Sample } from "../src/records/sample.js";
+import { validateFast } from "../src/records/fast-validate.js";
+import { Sample, SAMPLE_SCHEMA_VERSION } from "../src/records/sample.js";
 import { candidateSeed } from "../src/teach/candidates.js";
 import { teacherMessages } from "../src/teach/prompt.js";
 import { teachRun } from "../src/teach/run.js";
@@ -86,6 +88,32 @@ async function teachLoad(url: string, input: string, count: number, cache = true
   return count / seconds;
 }
 
+/**
+ * CPU µs per sample of the JSON work no implementation of teach can skip: parse and check the input
+ * line, serialise and hash the request, serialise the kept sample, its outcome and its cache entry.
+ * The raw generator does none of it (its bodies are built before the clock starts).
+ */
+function jsonFloorMicros(lines: string[], url: string): number {
+  const once = () => {
+    for (const line of lines) {
+      const checked = validateFast(Sample, JSON.parse(line));
+      if (!checked.ok) throw new Error("invalid bench sample");
+      const kept = checked.value;
+      const body = canonicalJson(requestBody({ model: "bench", messages: teacherMessages(kept), seed: candidateSeed(0, kept.id, 0) }, false));
+      const key = keyOfBody(url, body);
+      const reply = answer(JSON.parse(body));
+      JSON.stringify({ key, version: "v", result: { content: reply.content, reasoning: reply.reasoning, tool_calls: [], finish_reason: "stop", usage: null, model: "bench", raw: reply } });
+      JSON.stringify(kept);
+      JSON.stringify({ sample_id: kept.id, domain: kept.meta.domain, line: 1, outcome: "kept", reason: "qa-match", detail: "candidate 0: matched", reference: "qa:ground_truth", candidates: 1, kept: [0], prompt_tokens: 0, completion_tokens: 0 });
+    }
+  };
+  once();
+  const start = process.cpuUsage();
+  once();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / lines.length;
+}
+
 try {
   const samples = Array.from({ length: SAMPLES }, (_, i) => sample(i + 1));
   const input = join(work, "samples.jsonl");
@@ -113,6 +141,10 @@ try {
       console.log(`  ${(name === "raw" ? "raw node:http load generator" : `acc ${name}`).padEnd(30)} ${rate.toFixed(0).padStart(6)} ${unit} ${cpu.toFixed(0).padStart(4)} µs CPU each${ratio}`);
     }
     console.log(`  target: acc teach >= 0.9x the raw generator (wall); ratios are medians of per-round ratios`);
+    const floor = jsonFloorMicros(samples.map((s) => JSON.stringify(s)), server.url);
+    const rawCpu = median(results.raw.map((r) => r.cpuMicros));
+    console.log(`  JSON work any teach must do per sample: ${floor.toFixed(0)} µs CPU = ${((100 * floor) / rawCpu).toFixed(0)}% of the raw generator's CPU per request`);
+    console.log(`  (so its CPU ratio cannot pass ${(rawCpu / (rawCpu + floor)).toFixed(2)}x before reading, verifying, caching or writing anything)`);
   } finally {
     await server.close();
   }
