@@ -10,7 +10,7 @@ import { type Candidate, fail, type Verdict } from "./types.js";
 
 export { comparePatches, parseDiff } from "./diff.js";
 export { DEFAULT_RUBRIC, judgeMessages, parseJudgeVerdict, verifyJudge, type JudgeOptions } from "./judge.js";
-export { PatchTester, SandboxError, type PatchTestOptions } from "./patch.js";
+export { PatchTester, SandboxError, type PatchTestOptions, type TestIsolation } from "./patch.js";
 export { DEFAULT_QA_OPTIONS, normalizeAnswer, tokenF1, verifyQa, type QaOptions } from "./qa.js";
 export { referenceName, referenceOf, type Reference, type ReferenceSources } from "./reference.js";
 export { canIsolateNetwork } from "./sandbox.js";
@@ -23,7 +23,7 @@ export interface VerifySetup extends ReferenceSources {
   qa: QaOptions;
   sqlTimeoutMs: number;
   testTimeoutMs: number;
-  /** Run tests with network when `unshare -rn` is unavailable. */
+  /** Run tests unconfined when neither bubblewrap nor `unshare -rn` works here. */
   allowNetwork: boolean;
   /** SQL processes and test runs at once. */
   jobs: number;

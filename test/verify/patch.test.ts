@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { comparePatches, parseDiff } from "../../src/verify/diff.js";
+import { sandboxProblem } from "../../src/envs/sandbox.js";
 import { PatchTester } from "../../src/verify/patch.js";
 import { canIsolateNetwork, commandEnvironment } from "../../src/verify/sandbox.js";
 import { tempDir } from "../helpers/collect.js";
@@ -56,7 +57,7 @@ test("patch diff: a removed line that starts with '-- ' is a change, not a file 
 });
 
 const worktrees = (repo: string) => execFileSync("git", ["-C", repo, "worktree", "list", "--porcelain"], { encoding: "utf8" }).match(/^worktree /gm)!.length;
-const isolation = canIsolateNetwork() ? false : "unshare -rn is not available here: sandboxed test runs cannot be checked";
+const isolation = sandboxProblem() === undefined || canIsolateNetwork() ? false : "neither bubblewrap nor unshare -rn works here: confined test runs cannot be checked";
 
 test("patch tests: the patch is applied at the base commit in a worktree; exit 0 passes; failures quote the output; worktrees are removed", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
@@ -81,17 +82,49 @@ test("patch tests: the patch is applied at the base commit in a worktree; exit 0
   assert.equal(worktrees(repo), 1, "only the main worktree is left");
 });
 
+/** Processes whose command line holds `marker`. */
+function processesWith(marker: string): number {
+  let found = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(marker)) found++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
 test("patch tests: a test run past its time limit is killed with everything it started", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
   const marker = join(tempDir(), "still-running");
-  const tester = new PatchTester({ repo, testCommand: `(sleep 2; touch ${marker}) & sleep 30`, timeoutMs: 300, allowNetwork: false, jobs: 1 });
+  const tester = new PatchTester({ repo, testCommand: `(sleep 2.71828; touch ${marker}) & sleep 31.4159`, timeoutMs: 300, allowNetwork: false, jobs: 1 });
   const started = Date.now();
   const verdict = await tester.verify(base, GOLD);
   assert.equal(verdict.reason, "tests-timeout");
   assert.ok(Date.now() - started < 10_000);
   await new Promise((resolve) => setTimeout(resolve, 2_500));
-  assert.throws(() => execFileSync("test", ["-e", marker]), "the background job was killed too");
+  assert.equal(processesWith("sleep 2.71828") + processesWith("sleep 31.4159"), 0, "the background job was killed too");
+  assert.throws(() => execFileSync("test", ["-e", marker]));
   assert.equal(worktrees(repo), 1);
+});
+
+test("patch tests in the bubblewrap sandbox: the worktree is writable, the rest of the filesystem is not", { skip: sandboxProblem() ?? false }, async () => {
+  const { repo, base } = calcRepo();
+  // world-writable and outside /tmp and the home folders: only the sandbox's read-only mounts protect it
+  const outside = mkdtempSync("/var/tmp/acc-outside-");
+  chmodSync(outside, 0o777);
+  try {
+    const command = `echo ok > inside.txt && cat inside.txt && ! (echo x > ${outside}/leak) 2>/dev/null && ! touch /etc/acc-leak 2>/dev/null`;
+    const tester = new PatchTester({ repo, testCommand: command, timeoutMs: 20_000, allowNetwork: false, jobs: 1 });
+    assert.equal(tester.isolation, "sandbox");
+    const verdict = await tester.verify(base, GOLD);
+    assert.deepEqual([verdict.reason, verdict.detail], ["tests-passed", `\`${command}\` exited 0`]);
+    assert.equal(existsSync(join(outside, "leak")), false);
+    assert.equal(existsSync("/etc/acc-leak"), false);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test("patch tests: no network inside the sandbox (a local server sees nothing) and no credentials in the environment", { skip: isolation }, async () => {

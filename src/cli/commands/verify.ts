@@ -90,7 +90,7 @@ Related: acc teach, docs/commands/verify.md`,
     .option("--base <rev>", "commit the patch applies to", "HEAD")
     .option("--test-cmd <cmd>", "test command run by sh at the worktree's root; exit 0 passes")
     .option("--test-timeout <s>", "time limit of the test command, seconds", "600")
-    .option("--allow-network", "run the tests with network when `unshare -rn` is unavailable (otherwise refused)")
+    .option("--allow-network", "run the tests unconfined when neither bubblewrap nor `unshare -rn` works here (otherwise refused)")
     .action(async (flags: Flags) => {
       const patch = readText(flags.patch, "--patch");
       if (flags.testCmd !== undefined) {
@@ -193,7 +193,7 @@ export function verifierFlags(command: Command): Command {
     .option("--repo <dir>", "git repository of SWE samples (with --test-cmd)")
     .option("--test-cmd <cmd>", "test command run at the worktree's root after applying a patch; exit 0 passes (else: compare with the gold patch)")
     .option("--test-timeout <s>", "time limit of each test run, seconds", "600")
-    .option("--allow-network", "run tests with network when `unshare -rn` is unavailable (otherwise refused)")
+    .option("--allow-network", "run tests unconfined when neither bubblewrap nor `unshare -rn` works here (otherwise refused)")
     .option("--sql-timeout <s>", "time limit of each query, seconds", "30")
     .option("--jobs <n>", "test runs and SQL processes at once", String(DEFAULT_VERIFY_SETUP.jobs))
     .option("--judge-model <name>", "LLM judge for free-text answers the rules reject")
