@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { chown, readdir, lstat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { killGroup } from "../run/process-group.js";
 
 /** Limits of one sandboxed command. */
 export interface SandboxLimits {
@@ -140,15 +141,6 @@ export function runSandboxed(
       resolve({ exitCode, signal, timedOut, output: output.text() });
     });
   });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
 
 /** Keeps the first and last halves of a command's output within a character budget. */

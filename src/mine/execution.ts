@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { killGroup } from "../run/process-group.js";
 import { Git } from "./git.js";
 
 export interface TestRun {
@@ -120,11 +121,7 @@ function runCommand(input: ValidationInput, cwd: string): Promise<TestRun> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
+    killGroup(child.pid);
   }, input.timeoutSeconds * 1000);
   return new Promise((resolve, reject) => {
     child.on("error", (error) => {

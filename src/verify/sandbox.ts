@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { killGroup } from "../run/process-group.js";
 
 export interface CommandResult {
   exitCode: number | null;
@@ -62,13 +63,4 @@ export function runCommand(command: string, options: RunOptions): Promise<Comman
     });
     child.on("close", (exitCode, signal) => resolve({ exitCode, signal, timedOut, outputTail: tail.toString("utf8") }));
   });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // the group is gone already
-  }
 }
