@@ -74,30 +74,22 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
 
   const handle = async (item: Item, position: number): Promise<void> => {
     const before = earlierById.get(item.id);
+    if ("responses" in answers && !answers.responses.has(item.id)) {
+      counts.missing++;
+      return;
+    }
     // counted while the request is out; awaited (and its failure seen) once the item is answered
-    const startCounting = () => {
-      const counting = before ? Promise.resolve(before.tokens) : counter.count(kind.contextTexts(item));
-      counting.catch(() => undefined);
-      return counting;
-    };
-    let counting: Promise<number>;
+    const counting = before ? Promise.resolve(before.tokens) : counter.count(kind.contextTexts(item));
+    counting.catch(() => undefined);
     let answer: Pick<ResultRecord, "response"> & Partial<ResultRecord>;
     let fresh = false;
     if ("responses" in answers) {
-      const response = answers.responses.get(item.id);
-      if (response === undefined) {
-        counts.missing++;
-        return;
-      }
-      counting = startCounting();
-      answer = { response };
+      answer = { response: answers.responses.get(item.id)! };
     } else if (before) {
-      counting = startCounting();
       const { response, finish_reason, usage, cached, attempts } = before;
       answer = { response, finish_reason, usage, cached, attempts };
       counts.resumed++;
     } else {
-      counting = startCounting();
       try {
         const result = await answers.client.chat(
           { model: answers.model, messages: kind.messages(item), ...answers.request },
