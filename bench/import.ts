@@ -5,6 +5,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSyn
 import { once } from "node:events";
 import { join } from "node:path";
 import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+import { readHead } from "../src/io/lines.js";
 import { findSecrets } from "../src/privacy/scan.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
@@ -59,8 +60,8 @@ await generate(small, 256 * 1024 * 1024);
 await generate(large, targetGiB * 1024 * 1024 * 1024);
 
 /** The first `bytes` of a JSONL file, as whole lines. */
-function headLines(path: string, bytes: number): string[] {
-  const text = readFileSync(path).subarray(0, bytes).toString("utf8");
+async function headLines(path: string, bytes: number): Promise<string[]> {
+  const text = (await readHead(path, bytes)).toString("utf8");
   return text.slice(0, text.lastIndexOf("\n")).split("\n");
 }
 
@@ -75,9 +76,9 @@ function* strings(value: unknown): Generator<string> {
  * the first 32 MB of the small input and its canonical output: parse the input, serialise and encode
  * the output (1.5× larger), and scan every output text for secrets (redaction is on by default).
  */
-function floorMsPerMB(input: string, output: string): { parse: number; serialise: number; scan: number } {
-  const inputLines = headLines(input, 32 * 1024 * 1024);
-  const records = headLines(output, 48 * 1024 * 1024).map((line) => JSON.parse(line) as unknown);
+async function floorMsPerMB(input: string, output: string): Promise<{ parse: number; serialise: number; scan: number }> {
+  const inputLines = await headLines(input, 32 * 1024 * 1024);
+  const records = (await headLines(output, 48 * 1024 * 1024)).map((line) => JSON.parse(line) as unknown);
   const megabytes = inputLines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1e6;
   const cpuMs = (work: () => void) => {
     work();
@@ -98,7 +99,7 @@ function floorMsPerMB(input: string, output: string): { parse: number; serialise
 }
 
 const first = measure(small, 1, true);
-const floor = floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
+const floor = await floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
 rmSync(join(BENCH_DATA, "import-out.jsonl"));
 const rows = [first, measure(large), measure(small, 2)];
 console.log("input MiB | workers | plain read+JSON.parse MB/s | acc import MB/s | ratio | acc peak RSS MiB | summary");
