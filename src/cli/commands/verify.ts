@@ -83,7 +83,7 @@ Related: acc teach, docs/commands/verify.md`,
       }
     });
 
-  sub("patch", "Apply a patch at a base commit in a temporary worktree and run the tests (no network, time limit), or compare it with the gold patch")
+  sub("patch", "Apply a patch at a base commit in a temporary worktree and run the tests confined (sandbox or at least no network, time limit), or compare it with the gold patch")
     .requiredOption("--patch <file>", "the candidate patch (unified diff)")
     .option("--gold-patch <file>", "compare with this patch: same files and changes (without --test-cmd)")
     .option("--repo <dir>", "git repository")
