@@ -115,11 +115,13 @@ function checkColumns(file: string, present: readonly string[], columns: ColumnS
   }
 }
 
+/** The `id` column as text: any JSON scalar (a string, a number, a boolean; Parquet integers) is accepted. */
 function rowId(file: string, row: Record<string, unknown>, index: number, where: string): string {
   const id = row["id"];
   if (id === undefined || id === null) return `${basename(file)}#${index}`;
-  if (typeof id !== "string" || id === "") throw new EvalDataError(`${file}: ${where}: column id must be a non-empty string, got ${describe(id)}`);
-  return id;
+  const scalar = typeof id === "string" || typeof id === "number" || typeof id === "bigint" || typeof id === "boolean";
+  if (!scalar || id === "") throw new EvalDataError(`${file}: ${where}: column id must be a non-empty string, a number or a boolean, got ${describe(id)}`);
+  return String(id);
 }
 
 function plural(word: string, items: readonly unknown[]): string {

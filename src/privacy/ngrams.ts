@@ -1,23 +1,49 @@
 // Word n-grams of normalised text, hashed to 64 bits (two 32-bit halves) without a string per word.
+//
+// Normalisation, the same on both sides (samples and eval texts), one code point at a time:
+//   1. default-ignorable code points (zero-width spaces and joiners, soft hyphen, BOM, bidi controls,
+//      variation selectors) are removed: they neither count nor split a word;
+//   2. NFKD (compatibility decomposition: fullwidth `Ａ` → `A`, `ﬁ` → `fi`, `①` → `1`, `𝐀` → `A`),
+//      then combining marks are removed (`é` in NFC or NFD → `e`);
+//   3. full case folding (`ß` → `ss`, `Σ`/`ς` → `σ`);
+//   4. words are runs of letters and digits; every other character separates words, and each Han,
+//      kana or Thai-family character (scripts written without spaces) is a word of its own.
+// Because NFKD and mark removal work per code point, the result does not depend on how the input was
+// composed (NFC, NFD or neither).
 
-/** Normalisation: words are runs of letters, digits and combining marks, lower-cased; everything else separates them. */
-const NON_ASCII_WORD = /[\p{L}\p{N}\p{M}]/u;
 /** ASCII code → its lower-case code when it is a letter or digit, else -1. */
-const ASCII = new Int16Array(128).map((_, c) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? c : c >= 65 && c <= 90 ? c | 32 : -1);
-const nonAscii = new Map<number, number>();
+const ASCII = new Int16Array(128).map((_, c) => ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) ? c : c >= 65 && c <= 90 ? c | 32 : -1));
 
-/** The lower-cased code of a non-ASCII word character, or -1 for a separator. */
-function nonAsciiCode(c: number): number {
-  let code = nonAscii.get(c);
-  if (code === undefined) {
-    const char = String.fromCharCode(c);
-    // Surrogate halves are kept as word characters: astral letters (and emoji) stay inside their word.
-    const isWord = (c >= 0xd800 && c <= 0xdfff) || NON_ASCII_WORD.test(char);
-    const lower = char.toLowerCase();
-    code = isWord ? (lower.length === 1 ? lower.charCodeAt(0) : c) : -1;
-    nonAscii.set(c, code);
+const IGNORABLE = /^[\p{Default_Ignorable_Code_Point}\p{M}]$/u;
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
+const OWN_WORD = /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]$/u;
+
+/**
+ * What a non-ASCII code point becomes: codes that continue or start a word, and `SEPARATOR`s that end
+ * one (a character that is a word by itself comes between two). An empty list: the code point is removed.
+ */
+const SEPARATOR = -1;
+const normalised = new Map<number, readonly number[]>();
+
+function normalise(codePoint: number): readonly number[] {
+  let out = normalised.get(codePoint);
+  if (out !== undefined) return out;
+  const codes: number[] = [];
+  const char = String.fromCodePoint(codePoint);
+  if (!/^\p{Default_Ignorable_Code_Point}$/u.test(char)) {
+    const folded = [...char.normalize("NFKD")].filter((c) => !IGNORABLE.test(c)).join("").toUpperCase().toLowerCase().normalize("NFKD");
+    for (const c of folded) {
+      if (IGNORABLE.test(c)) continue;
+      const code = c.codePointAt(0)!;
+      if (code < 128) codes.push(ASCII[code]!);
+      else if (!LETTER_OR_DIGIT.test(c)) codes.push(SEPARATOR);
+      else if (OWN_WORD.test(c)) codes.push(SEPARATOR, code, SEPARATOR);
+      else codes.push(code);
+    }
   }
-  return code;
+  out = codes;
+  normalised.set(codePoint, out);
+  return out;
 }
 
 function fmix(h: number): number {
@@ -58,11 +84,31 @@ export function forEachNgram(text: string, n: number, visit: NgramVisitor): void
   let h2 = 0;
   let inWord = false;
   const length = text.length;
-  for (let i = 0; i <= length; i++) {
-    let code = -1;
-    if (i < length) {
-      const c = text.charCodeAt(i);
-      code = c < 128 ? ASCII[c]! : nonAsciiCode(c);
+  let expansion: readonly number[] = [];
+  let pending = 0;
+  for (let i = 0; i <= length; ) {
+    // The next normalised code: from the expansion of a non-ASCII code point, or the next character.
+    let code: number;
+    if (pending < expansion.length) {
+      code = expansion[pending++]!;
+    } else if (i === length) {
+      code = SEPARATOR;
+      i++;
+    } else {
+      const c = text.charCodeAt(i++);
+      if (c < 128) {
+        code = ASCII[c]!;
+      } else {
+        let codePoint = c;
+        const low = c >= 0xd800 && c <= 0xdbff && i < length ? text.charCodeAt(i) : 0;
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          codePoint = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+          i++;
+        }
+        expansion = normalise(codePoint);
+        pending = 0;
+        continue;
+      }
     }
     if (code >= 0) {
       if (!inWord) {

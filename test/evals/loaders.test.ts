@@ -132,7 +132,7 @@ test("bad rows fail with the file, the row or line, and the column", async () =>
     ["prompt.jsonl", { ...good, prompt: "[{" }, /prompt.jsonl: line 2: column prompt must hold a JSON list of chat messages/],
     ["role.jsonl", { ...good, prompt: JSON.stringify([{ role: "robot", content: "x" }]) }, /role.jsonl: line 2: column prompt: message 0 must be/],
     ["array.jsonl", [1, 2], /array.jsonl: line 2: expected a JSON object, got an array/],
-    ["id.jsonl", { ...good, id: 7 }, /id.jsonl: line 2: column id must be a non-empty string, got number 7/],
+    ["id.jsonl", { ...good, id: { n: 7 } }, /id.jsonl: line 2: column id must be a non-empty string, a number or a boolean, got an object/],
   ];
   for (const [name, row, message] of cases) {
     const file = join(dir, name);

@@ -30,9 +30,23 @@ test("n-grams are of normalised words: case, punctuation and spacing do not matt
   assert.notDeepEqual(hashes(a, 3), hashes("The quick brown fox jumps over the lazy cat", 3));
   assert.notDeepEqual(hashes("a b c", 3), hashes("c b a", 3));
   assert.deepEqual(hashes("Élan vital über ALLES", 2), hashes("élan Vital ÜBER alles", 2));
-  assert.equal(hashes("東京 は 大きい", 3).length, 1);
+  assert.equal(hashes("東京は大きい", 3).length, 6 - 3 + 1, "each Han and kana character is a word");
   const distinct = new Set(hashes(Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(" "), 13));
   assert.equal(distinct.size, 20_000 - 12, "no collisions among 20k distinct 13-grams");
+});
+
+test("normalisation sees through Unicode: NFC/NFD accents, fullwidth and styled letters, ligatures, case folding, zero-width characters and soft hyphens", () => {
+  const plain = "the naive cafe owner filed a strasse complaint about contamination";
+  const variants = [
+    "The naïve café owner filed a Straße complaint about contamination", // NFC
+    "The nai\u0308ve cafe\u0301 owner filed a STRASSE complaint about contamination".normalize("NFD"), // NFD
+    "ＴＨＥ ｎａｉｖｅ ｃａｆｅ owner ﬁled a strasse complaint about contamination", // fullwidth, ligature
+    "the naive cafe 𝐨𝐰𝐧𝐞𝐫 filed a strasse complaint about conta\u00admi\u200bna\u200dtion\ufeff", // styled, soft hyphen, zero-width
+  ];
+  for (const variant of variants) assert.deepEqual(hashes(variant, 5), hashes(plain, 5), variant);
+  assert.notDeepEqual(hashes("the naive cafe owner filed", 5), hashes("the naive cafe owner fired", 5));
+  // A zero-width space joins, a real space separates: "conta mination" is two words.
+  assert.notDeepEqual(hashes("about conta mination", 2), hashes("about contamination", 2));
 });
 
 test("the n-gram set holds every distinct pair once, finds them all, and nothing else (through several compactions)", () => {
@@ -228,4 +242,22 @@ test("acc decontaminate: summary per eval set, --column for other files, clear e
   const usage = await runCli(["decontaminate", f.samplesPath, "--against", f.against[2]!, "--mode", "erase"]);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--mode expects one of drop, flag/);
+});
+
+test("an eval file with integer, float and boolean ids is read; a sample that differs from an eval text only by Unicode form is caught", async () => {
+  const dir = tempDir();
+  const random = new Random(8, "decontaminate-unicode");
+  const texts = Array.from({ length: 3 }, () => `Résumé naïve café: ${filler(random, 30)}`);
+  const evalPath = join(dir, "ids.jsonl");
+  writeFileSync(evalPath, `${texts.map((text, i) => JSON.stringify({ id: [7, 2.5, true][i], text })).join("\n")}\n`);
+  // NFD accents, a zero-width space inside a word, a soft hyphen and fullwidth capitals.
+  const disguised = texts[1]!.normalize("NFD").replace("naïve".normalize("NFD"), "na\u200bi\u0308ve").replace(/q/g, "\u00adq").replace("R", "Ｒ");
+  const samplesPath = join(dir, "samples.jsonl");
+  writeFileSync(samplesPath, `${JSON.stringify(sample("clean", filler(random, 40)))}\n${JSON.stringify(sample("disguised", `${filler(random, 5)} ${disguised}`))}\n`);
+  const report = await decontaminate({ samples: samplesPath, against: [evalPath], outDir: join(dir, "out"), ngram: 13, mode: "drop" });
+  assert.equal(report.eval_sets[0]!.items, 3);
+  assert.equal(report.dropped, 1);
+  const [record] = readJsonl<ContaminationRecord>(join(dir, "out", "contamination.jsonl"));
+  assert.equal(record!.sample_id, "disguised");
+  assert.equal(record!.overlaps[0]!.ngrams, 33 - 13 + 1);
 });
