@@ -31,12 +31,17 @@ export function importSummary(stats: ImportStats, rejectsPath?: string, redact: 
   return `${table}\n${totals}${secrets ? `\n${secrets}` : ""}`;
 }
 
-/** Findings by type, or one line saying there were none; empty when redaction was off. */
-export function secretsSummary(counts: FindingCounts, trajectories: number, redact: RedactMode): string {
+/**
+ * Findings by type, or one line saying there were none; empty when redaction was off. `evidence`:
+ * what compile found in files and tables read from `--repo` and `--db`, added to the table and totalled apart.
+ */
+export function secretsSummary(counts: FindingCounts, trajectories: number, redact: RedactMode, evidence: FindingCounts = {}): string {
   if (redact === "off") return "";
   const verb = redact === "on" ? "redacted" : "found (report only, not redacted)";
-  const rows = SECRET_TYPES.filter((type) => counts[type]).map((type) => [type, counts[type]!]);
+  const sum = (c: FindingCounts) => Object.values(c).reduce((n, k) => n + (k ?? 0), 0);
+  const rows = SECRET_TYPES.filter((type) => counts[type] || evidence[type]).map((type) => [type, (counts[type] ?? 0) + (evidence[type] ?? 0)]);
   if (rows.length === 0) return `secrets ${verb}: none`;
-  const total = rows.reduce((n, [, count]) => n + (count as number), 0);
-  return `${renderTable(["secret type", "count"], rows)}\nsecrets ${verb}: ${total} in ${trajectories} trajectories`;
+  const inTrajectories = `${sum(counts)} in ${trajectories} trajectories`;
+  const total = sum(evidence) === 0 ? inTrajectories : `${sum(counts) + sum(evidence)} (${inTrajectories}, ${sum(evidence)} in evidence read from --repo and --db)`;
+  return `${renderTable(["secret type", "count"], rows)}\nsecrets ${verb}: ${total}`;
 }

@@ -1,8 +1,8 @@
 import type { EvidencePiece } from "../records/sample.js";
 import type { Domain, Locator, Trajectory } from "../records/trajectory.js";
-import type { RedactMode } from "../privacy/types.js";
+import type { FindingCounts, RedactMode } from "../privacy/types.js";
 import { extractEvidence } from "./evidence/index.js";
-import { redactPieces } from "./redact.js";
+import { redactEvidence } from "./redact.js";
 import type { CountCache, PromptTokenizer } from "./pack.js";
 import { buildSample, type SampleOptions } from "./sample.js";
 import { SourceResolver, type SourceOptions } from "./sources.js";
@@ -30,7 +30,8 @@ export interface CompileDrop {
   reason: string;
 }
 
-export type BatchItem = { kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop };
+/** A sample or a drop, with the secrets found in evidence read from outside the trajectory. */
+export type BatchItem = ({ kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop }) & { secrets: FindingCounts };
 
 /** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
 export class BatchCompiler {
@@ -47,12 +48,13 @@ export class BatchCompiler {
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
-      const pieces = redactPieces(extractEvidence(trajectory, this.resolver.for(trajectory)), this.setup.redact);
+      const { pieces, counts: secrets } = redactEvidence(extractEvidence(trajectory, this.resolver.for(trajectory)), this.setup.redact, trajectory);
       const pool = this.setup.pool[trajectory.domain] ?? [];
       const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.counts);
-      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample) };
+      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample), secrets };
       return {
         kind: "drop",
+        secrets,
         drop: {
           stage: "compile",
           file: trajectory.source.file,

@@ -1,16 +1,37 @@
-import { redactText } from "../privacy/scan.js";
-import type { RedactMode } from "../privacy/types.js";
+import { countSpans, findSecrets, replaceSpans } from "../privacy/scan.js";
+import type { FindingCounts, RedactMode } from "../privacy/types.js";
 import type { EvidencePiece } from "../records/sample.js";
+import type { Trajectory } from "../records/trajectory.js";
+
+export interface RedactedEvidence {
+  pieces: EvidencePiece[];
+  /** Secrets found in the pieces that the trajectory itself did not hold: text read from `--repo` and `--db`. */
+  counts: FindingCounts;
+}
 
 /**
  * Trajectories are redacted when imported, but files and tables read from `--repo` and `--db` are
- * not: with redaction on, every piece's text is redacted before it is counted or rendered.
- * (`report` counts at import only; evidence is left as it is.)
+ * not: every piece's text is scanned before it is counted or rendered. With redaction on, findings
+ * are replaced and all counted (the trajectory's own text already holds placeholders, so whatever is
+ * found is new). In `report` mode texts are left as they are, and a finding is counted only when the
+ * trajectory does not hold the same text (it was counted at import).
  */
-export function redactPieces(pieces: EvidencePiece[], mode: RedactMode): EvidencePiece[] {
-  if (mode !== "on") return pieces;
-  return pieces.map((piece) => {
-    const text = redactText(piece.text);
-    return text === piece.text ? piece : { ...piece, text };
+export function redactEvidence(pieces: EvidencePiece[], mode: RedactMode, trajectory?: Trajectory): RedactedEvidence {
+  const counts: FindingCounts = {};
+  if (mode === "off") return { pieces, counts };
+  let own: string[] | undefined;
+  const inTrajectory = (value: string) => (own ??= trajectory ? stringsOf(trajectory) : []).some((text) => text.includes(value));
+  const redacted = pieces.map((piece) => {
+    const spans = findSecrets(piece.text);
+    if (spans.length === 0) return piece;
+    countSpans(mode === "on" ? spans : spans.filter((s) => !inTrajectory(piece.text.slice(s.start, s.end))), counts);
+    return mode === "on" ? { ...piece, text: replaceSpans(piece.text, spans) } : piece;
   });
+  return { pieces: redacted, counts };
+}
+
+function stringsOf(value: unknown, into: string[] = []): string[] {
+  if (typeof value === "string") into.push(value);
+  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) stringsOf(item, into);
+  return into;
 }

@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { ResumableFile } from "../io/resumable.js";
-import { redactPieces } from "./redact.js";
+import { redactEvidence } from "./redact.js";
 import type { Trajectory } from "../records/trajectory.js";
 import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
 import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
@@ -61,7 +61,8 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const { pool, total } = await buildPool(options);
   const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
   const redact = options.import.redact ?? "off";
-  const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactPieces(pieces, redact)]));
+  // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
+  const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
   const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolCounts: countBodies(poolPieces, tokenizer) };
   const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
   const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
@@ -81,6 +82,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
         if ("messages" in entry) {
           stats.trajectory(entry);
           const item = items[next++]!;
+          stats.evidence(item.secrets);
           if (item.kind === "sample") {
             samples.write(item.line);
             stats.sampled(item.summary);

@@ -27,6 +27,8 @@ export interface CompileStatsData {
   /** Secrets found in the trajectories read (redacted before compiling, unless --redact report), by type. */
   secrets: FindingCounts;
   trajectories_with_secrets: number;
+  /** Secrets found in evidence read from outside the trajectories (`--repo` files, `--db` tables), by type. */
+  evidence_secrets: FindingCounts;
 }
 
 /** What the stats keep of one sample (small enough to send back from a worker). */
@@ -52,7 +54,7 @@ export function summarise(sample: Sample): SampleSummary {
 
 /** Totals of a compile run: read = samples + dropped + import rejects; mergeable and resumable. */
 export class CompileStats {
-  data: CompileStatsData = { read: 0, import_rejected: 0, samples: 0, dropped: 0, domains: {}, secrets: {}, trajectories_with_secrets: 0 };
+  data: CompileStatsData = { read: 0, import_rejected: 0, samples: 0, dropped: 0, domains: {}, secrets: {}, trajectories_with_secrets: 0, evidence_secrets: {} };
 
   static from(data: CompileStatsData): CompileStats {
     const stats = new CompileStats();
@@ -60,7 +62,14 @@ export class CompileStats {
     // A checkpoint written before secrets were counted has no secrets fields.
     stats.data.secrets ??= {};
     stats.data.trajectories_with_secrets ??= 0;
+    stats.data.evidence_secrets ??= {};
     return stats;
+  }
+
+  /** Counts the secrets found in a trajectory's evidence read from `--repo` and `--db`. */
+  evidence(counts: FindingCounts): void {
+    addCounts(this.data.evidence_secrets, counts);
+    this.data.evidence_secrets = sortedCounts(this.data.evidence_secrets);
   }
 
   /** Counts the secrets a trajectory's redaction recorded (each trajectory once, whether sampled or dropped). */

@@ -134,6 +134,6 @@ export function compileSummary(stats: CompileStats, redact: RedactMode = "off"):
     });
   const table = renderTable(["domain", "samples", "dropped", "min tokens", "p50 ≤", "p90 ≤", "max tokens", "evidence share", "distractor share"], rows);
   const d = stats.data;
-  const secrets = secretsSummary(d.secrets, d.trajectories_with_secrets, redact);
+  const secrets = secretsSummary(d.secrets, d.trajectories_with_secrets, redact, d.evidence_secrets);
   return `${table}\nread ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}${secrets ? `\n${secrets}` : ""}`;
 }
