@@ -4,17 +4,15 @@ import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache
 import { CircuitBreaker } from "./circuit.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
-import { isLandmark, type ParsedChoice, parseCompletion, ShapeError, StreamAccumulator } from "./response.js";
+import { type ParsedChoice, parseCompletion, ShapeError } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
-import { SseParser } from "./sse.js";
+import { errorMessage, isContextLengthError, retryAfterFromBody } from "./server-errors.js";
+import { readChatStream, StreamError } from "./stream.js";
 import { type ChatRequest, type ChatResult, type ClientOptions, type ClientStats, type LlmClient, LlmError } from "./types.js";
 
 export type { ClientOptions, RetryInfo } from "./types.js";
 
 const DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 600_000, circuitBreaker: { failures: 32, cooldownMs: 30_000 } };
-
-/** Longest excerpt of an error body kept in a message. */
-const ERROR_EXCERPT_CHARS = 300;
 
 /** An OpenAI-compatible chat-completions client: see docs/llm-client.md. */
 export function createClient(options: ClientOptions): LlmClient {
@@ -183,8 +181,10 @@ class Client implements LlmClient {
     if (status < 200 || status >= 300) {
       const text = await response.body.text();
       const retryAfter = response.headers["retry-after"];
-      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now());
-      throw new LlmError("http", `HTTP ${status}: ${this.redact(errorMessage(text))}`, { ...this.context(attempt), status, retryAfterMs });
+      // without the header, the body may say how long to wait ("Please try again in 6s")
+      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()) ?? retryAfterFromBody(text);
+      const code = isContextLengthError(status, text) ? "context-length" : "http";
+      throw new LlmError(code, `HTTP ${status}: ${this.redact(errorMessage(text))}`, { ...this.context(attempt), status, retryAfterMs });
     }
     if (stream) return this.readStream(response.body, attempt);
     const text = await response.body.text();
@@ -201,37 +201,14 @@ class Client implements LlmClient {
     }
   }
 
-  private async readStream(body: NodeJS.ReadableStream & { setEncoding(encoding: BufferEncoding): unknown }, attempt: number): Promise<Answer> {
-    body.setEncoding("utf8");
-    const parser = new SseParser();
-    const accumulator = new StreamAccumulator();
-    const kept: unknown[] = [];
-    let events = 0;
-    let done = false;
-    const take = (payloads: string[]) => {
-      for (const payload of payloads) {
-        if (payload === "[DONE]") {
-          done = true;
-          continue;
-        }
-        let chunk: unknown;
-        try {
-          chunk = JSON.parse(payload);
-        } catch {
-          throw this.malformed(`invalid JSON in stream event ${events + 1}: ${JSON.stringify(payload.slice(0, 80))}`, attempt);
-        }
-        try {
-          accumulator.add(chunk);
-        } catch (error) {
-          throw this.malformed(`stream event ${events + 1}: ${shapeMessage(error)}`, attempt);
-        }
-        if (events++ === 0 || isLandmark(chunk)) kept.push(chunk);
-      }
-    };
-    for await (const text of body) take(parser.feed(text as string));
-    take(parser.end());
-    if (!done && !accumulator.finished) throw this.malformed(`stream ended after ${events} events without a finish reason or [DONE]`, attempt);
-    return { parsed: accumulator.result(), raw: { events, chunks: kept } };
+  private async readStream(body: AsyncIterable<Uint8Array>, attempt: number): Promise<Answer> {
+    try {
+      return await readChatStream(body);
+    } catch (error) {
+      if (!(error instanceof StreamError)) throw error;
+      if (error.kind === "malformed") throw this.malformed(error.message, attempt);
+      throw new LlmError("context-length", this.redact(error.message), this.context(attempt));
+    }
   }
 
   private context(attempt: number) {
@@ -313,16 +290,6 @@ function cacheEntry(result: ChatResult): CachedResult {
   return entry;
 }
 
-function errorMessage(text: string): string {
-  try {
-    const json = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof json.error === "string" ? json.error : (json.error?.message ?? json.message);
-    if (typeof message === "string") return message.slice(0, ERROR_EXCERPT_CHARS);
-  } catch {
-    // not JSON: show the text itself
-  }
-  return text.slice(0, ERROR_EXCERPT_CHARS) || "(empty body)";
-}
 
 function shapeMessage(error: unknown): string {
   if (error instanceof ShapeError) return error.message;

@@ -14,13 +14,38 @@ const isObject = (value: unknown): value is Json => typeof value === "object" &&
 const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
 const numbers = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === "number") ? (value as number[]) : undefined);
 
+/** gpt-oss harmony markup: `<|channel|>NAME<|message|>TEXT` up to `<|end|>`, `<|return|>`, `<|call|>` or the next `<|start|>`. */
+const HARMONY_MESSAGE = /<\|channel\|>\s*([a-z]+)[^<]*?(?:<\|constrain\|>[^<]*)?<\|message\|>([\s\S]*?)(?=<\|end\|>|<\|return\|>|<\|call\|>|<\|start\|>|$)/g;
+/** The same with the special tokens stripped (a server that skips special tokens): `analysis…assistantfinal…`. */
+const HARMONY_STRIPPED = /^analysis([\s\S]*?)assistantfinal([\s\S]*)$/;
+
 /**
- * Reasoning carried inside the content: a leading `<think>…</think>` (content is what follows), or the
- * DeepSeek-R1 form where the chat template opened the tag and the output only closes it.
- * An unclosed leading `<think>` (cut off by max_tokens) is all reasoning.
+ * gpt-oss output from a server without a reasoning parser: the `analysis` channel is reasoning, the
+ * `final` channel the content (other channels, such as tool preambles in `commentary`, join the reasoning).
+ * Undefined when the text is not harmony markup. Without a final channel (cut off by max_tokens) the
+ * content is "".
+ */
+export function splitHarmony(content: string): { reasoning: string | null; content: string } | undefined {
+  if (content.includes("<|channel|>") && content.includes("<|message|>")) {
+    const reasoning: string[] = [];
+    const final: string[] = [];
+    for (const [, channel, text] of content.matchAll(HARMONY_MESSAGE)) (channel === "final" ? final : reasoning).push(text!.trim());
+    if (reasoning.length === 0 && final.length === 0) return undefined;
+    return { reasoning: reasoning.length > 0 ? reasoning.join("\n\n") : null, content: final.join("\n\n") };
+  }
+  const stripped = HARMONY_STRIPPED.exec(content);
+  return stripped ? { reasoning: stripped[1]!.trim(), content: stripped[2]!.trim() } : undefined;
+}
+
+/**
+ * Reasoning carried inside the content: gpt-oss harmony markup (see splitHarmony), a leading
+ * `<think>…</think>` (content is what follows), or the DeepSeek-R1 form where the chat template opened the
+ * tag and the output only closes it. An unclosed leading `<think>` (cut off by max_tokens) is all reasoning.
  */
 export function splitThink(content: string | null): { reasoning: string | null; content: string | null } {
   if (content === null) return { reasoning: null, content };
+  const harmony = content.includes("<|") || content.startsWith("analysis") ? splitHarmony(content) : undefined;
+  if (harmony) return harmony;
   const lead = content.trimStart();
   const close = content.indexOf("</think>");
   if (lead.startsWith("<think>")) {
@@ -49,9 +74,14 @@ function usageOf(value: unknown): ChatUsage | null {
   return usage;
 }
 
+/** `logprobs.content[].logprob` (OpenAI, vLLM, SGLang), or the legacy `logprobs.token_logprobs` SGLang also sends in chat chunks. */
 function logprobValues(value: unknown): number[] | undefined {
-  if (!isObject(value) || !Array.isArray(value["content"])) return undefined;
-  return value["content"].map((entry) => (isObject(entry) && typeof entry["logprob"] === "number" ? entry["logprob"] : Number.NaN));
+  if (!isObject(value)) return undefined;
+  if (Array.isArray(value["content"])) {
+    return value["content"].map((entry) => (isObject(entry) && typeof entry["logprob"] === "number" ? entry["logprob"] : Number.NaN));
+  }
+  if (Array.isArray(value["token_logprobs"])) return value["token_logprobs"].map((v) => (typeof v === "number" ? v : Number.NaN));
+  return undefined;
 }
 
 function argumentsText(value: unknown): string {
@@ -59,10 +89,58 @@ function argumentsText(value: unknown): string {
   return value === undefined || value === null ? "" : JSON.stringify(value);
 }
 
-/** `reasoning_content` wins over vLLM's newer `reasoning` when a server sends both (they carry the same text). */
-function reasoningOf(message: Json): string | null {
-  const field = stringOrNull(message["reasoning_content"]) ?? stringOrNull(message["reasoning"]);
-  return field === "" ? null : field;
+/**
+ * The text of content parts: a string as is; an array of parts (Mistral's magistral, and OpenAI-style
+ * `[{type: "text", text}]`) split into its text parts and its thinking parts (`{type: "thinking",
+ * thinking: [{type: "text", text}] | string}`). Other part types (references, images) carry no text.
+ */
+export function contentParts(value: unknown): { text: string | null; thinking: string | null } {
+  if (typeof value === "string") return { text: value, thinking: null };
+  if (!Array.isArray(value)) return { text: null, thinking: null };
+  let text: string | null = null;
+  let thinking: string | null = null;
+  for (const part of value) {
+    if (typeof part === "string") text = (text ?? "") + part;
+    else if (isObject(part) && (part["type"] === "text" || part["type"] === "output_text") && typeof part["text"] === "string") text = (text ?? "") + part["text"];
+    else if (isObject(part) && (part["type"] === "thinking" || part["type"] === "reasoning")) {
+      const inner = partsText(part["thinking"] ?? part["text"]);
+      if (inner !== null) thinking = (thinking ?? "") + inner;
+    }
+  }
+  return { text, thinking };
+}
+
+function partsText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (!Array.isArray(value)) return null;
+  let text: string | null = null;
+  for (const part of value) {
+    if (typeof part === "string") text = (text ?? "") + part;
+    else if (isObject(part) && typeof part["text"] === "string") text = (text ?? "") + part["text"];
+  }
+  return text;
+}
+
+/** OpenRouter's `reasoning_details`: the text of `reasoning.text` entries, else of `reasoning.summary` ones (encrypted entries carry none). */
+export function reasoningDetailsText(value: unknown): string | null {
+  if (!Array.isArray(value)) return null;
+  const pick = (type: string, field: string) =>
+    value.filter((d) => isObject(d) && d["type"] === type && typeof d[field] === "string").map((d) => (d as Json)[field] as string);
+  const texts = pick("reasoning.text", "text");
+  const chosen = texts.length > 0 ? texts : pick("reasoning.summary", "summary");
+  return chosen.length > 0 ? chosen.join("") : null;
+}
+
+/**
+ * `reasoning_content` wins over vLLM's newer `reasoning` when a server sends both (they carry the same
+ * text), and either over OpenRouter's `reasoning_details` (OpenRouter sends `reasoning` beside it) and
+ * thinking parts in the content.
+ */
+function reasoningOf(message: Json, thinking: string | null): string | null {
+  for (const field of [stringOrNull(message["reasoning_content"]), stringOrNull(message["reasoning"]), reasoningDetailsText(message["reasoning_details"]), thinking]) {
+    if (field !== null && field !== "") return field;
+  }
+  return null;
 }
 
 function withReasoning(content: string | null, reasoning: string | null) {
@@ -92,7 +170,8 @@ export function parseCompletion(body: unknown): ParsedChoice {
       toolCalls.push({ id, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) });
     }
   }
-  const text = withReasoning(stringOrNull(message["content"]), reasoningOf(message));
+  const parts = contentParts(message["content"]);
+  const text = withReasoning(parts.text, reasoningOf(message, parts.thinking));
   const parsed: ParsedChoice = {
     content: text.content,
     reasoning: text.reasoning,
@@ -136,6 +215,8 @@ export class StreamAccumulator {
   private content: string[] = [];
   private reasoningContent: string[] = [];
   private reasoning: string[] = [];
+  private reasoningDetails: string[] = [];
+  private thinking: string[] = [];
   private readonly toolCalls = new Map<number, ToolCallParts>();
   private finishReason: string | null = null;
   private usage: ChatUsage | null = null;
@@ -159,9 +240,17 @@ export class StreamAccumulator {
 
   private addChoice(choice: Json): void {
     const delta = isObject(choice["delta"]) ? choice["delta"] : {};
-    if (typeof delta["content"] === "string") this.content.push(delta["content"]);
+    const content = delta["content"];
+    if (typeof content === "string") this.content.push(content);
+    else if (Array.isArray(content)) {
+      const parts = contentParts(content);
+      if (parts.text !== null) this.content.push(parts.text);
+      if (parts.thinking !== null) this.thinking.push(parts.thinking);
+    }
     if (typeof delta["reasoning_content"] === "string") this.reasoningContent.push(delta["reasoning_content"]);
     if (typeof delta["reasoning"] === "string") this.reasoning.push(delta["reasoning"]);
+    const details = reasoningDetailsText(delta["reasoning_details"]);
+    if (details !== null) this.reasoningDetails.push(details);
     if (Array.isArray(delta["tool_calls"])) for (const call of delta["tool_calls"]) if (isObject(call)) this.addToolCall(call);
     if (typeof choice["finish_reason"] === "string") this.finishReason = choice["finish_reason"];
     const ids = numbers(choice["token_ids"]);
@@ -194,8 +283,15 @@ export class StreamAccumulator {
     // servers open every stream with an empty content delta, so no text at all means no content (null)
     const text = this.content.join("");
     const content = text === "" ? null : text;
-    const field = this.reasoningContent.length > 0 ? this.reasoningContent : this.reasoning;
-    const reasoning = field.length > 0 && field.join("") !== "" ? field.join("") : null;
+    // the same precedence as a plain answer's (reasoningOf)
+    let reasoning: string | null = null;
+    for (const field of [this.reasoningContent, this.reasoning, this.reasoningDetails, this.thinking]) {
+      const joined = field.join("");
+      if (joined !== "") {
+        reasoning = joined;
+        break;
+      }
+    }
     const split = withReasoning(content, reasoning);
     const parsed: ParsedChoice = {
       content: split.content,

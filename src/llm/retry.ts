@@ -15,7 +15,8 @@ export const MAX_RETRY_AFTER_MS = 300_000;
 /**
  * Whether a failed attempt is worth another: 408, 409, 429 and 5xx, timeouts, connection failures and
  * malformed bodies (truncated or garbled answers are usually transient). Other 4xx mean the request
- * itself is wrong; "aborted" and "circuit-open" are decisions, not failures.
+ * itself is wrong (a prompt longer than the context window above all); "aborted" and "circuit-open" are
+ * decisions, not failures.
  */
 export function isRetryable(error: LlmError): boolean {
   switch (error.code) {
@@ -25,6 +26,7 @@ export function isRetryable(error: LlmError): boolean {
     case "network":
     case "malformed":
       return true;
+    case "context-length":
     case "aborted":
     case "circuit-open":
       return false;

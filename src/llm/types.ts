@@ -116,7 +116,11 @@ export interface RetryInfo {
   error: LlmError;
 }
 
-export type LlmErrorCode = "http" | "timeout" | "network" | "malformed" | "circuit-open" | "aborted";
+/**
+ * `context-length`: the server refused the prompt as longer than the model's context window (an HTTP 4xx
+ * or an error event in a stream); a retry would fail the same way, so callers report it on its own.
+ */
+export type LlmErrorCode = "http" | "context-length" | "timeout" | "network" | "malformed" | "circuit-open" | "aborted";
 
 /** A failed chat call. The message names the URL and attempt; it never contains the API key. */
 export class LlmError extends Error {

@@ -116,7 +116,11 @@ class EpisodeRun implements EpisodeControl {
         stop = await this.loop(session);
       } catch (error) {
         if (!(error instanceof LlmError || error instanceof InvariantError || error instanceof ToolFailure)) throw error;
-        stop = { reason: "error", error: error.message };
+        // the server's window is smaller than --window: the context overflowed, as a `window` stop does
+        stop =
+          error instanceof LlmError && error.code === "context-length"
+            ? { reason: "window", error: `the server refused the prompt as longer than its context window: ${error.message}` }
+            : { reason: "error", error: error.message };
       }
       outcome =
         stop.answer !== undefined

@@ -43,7 +43,11 @@ export interface SampleOutcome {
   domain: Domain;
   line: number;
   outcome: "kept" | "rejected";
-  /** kept: the first kept candidate's verdict; rejected: unverifiable, request-failed (every request) or no-verified-candidate. */
+  /**
+   * kept: the first kept candidate's verdict; rejected: unverifiable, request-failed or context-length (every
+   * request failed so, the latter when the server refused the prompt as longer than its context window) or
+   * no-verified-candidate.
+   */
   reason: string;
   detail: string;
   /** What answers were checked against (qa:ground_truth, qa:agent_final, sql, patch-tests, patch-gold); null when unverifiable. */
@@ -83,8 +87,9 @@ export function candidateSeed(seed: number, sampleId: string, k: number): number
 /**
  * Asks the teacher for up to `candidates` answers to one sample, one after another, verifying each,
  * until one passes (or all are asked, with keepAll). A request that fails after the client's retries
- * rejects that candidate (`request-failed`); an open circuit breaker or an abort stops the run instead
- * (thrown), so a rerun resumes rather than rejecting every remaining sample.
+ * rejects that candidate (`request-failed`); one the server refused as longer than its context window
+ * rejects the sample (`context-length`: the other candidates share the prompt); an open circuit breaker or
+ * an abort stops the run instead (thrown), so a rerun resumes rather than rejecting every remaining sample.
  */
 export async function teachSample(sample: Sample, line: number, client: LlmClient, verifiers: Verifiers, setup: TeachSetup): Promise<TaughtSample> {
   const outcome: SampleOutcome = {
@@ -131,7 +136,10 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
     try {
       result = await client.chat(request(setup, messages, seed));
     } catch (error) {
-      reject({ reason: "request-failed", detail: requestFailure(error) });
+      const reason = requestFailureReason(error, "request-failed");
+      reject({ reason, detail: requestFailure(error) });
+      // the prompt is the same for every candidate: the server would refuse them all
+      if (reason === "context-length") break;
       continue;
     }
     outcome.prompt_tokens += result.usage?.prompt_tokens ?? 0;
@@ -146,7 +154,7 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
     try {
       verdict = await verifiers.verify(sample, reference, parsed.candidate);
     } catch (error) {
-      reject({ reason: "judge-request-failed", detail: requestFailure(error) }, result, answer);
+      reject({ reason: requestFailureReason(error, "judge-request-failed"), detail: requestFailure(error) }, result, answer);
       continue;
     }
     if (!verdict.pass) {
@@ -163,12 +171,10 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
   const counts = new Map<string, number>();
   for (const r of rejects) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
   const summary = [...counts].map(([reason, n]) => `${reason}×${n}`).join(", ");
-  const allFailed = counts.get("request-failed") === rejects.length;
-  return {
-    kept,
-    rejects,
-    outcome: { ...outcome, reason: allFailed ? "request-failed" : "no-verified-candidate", detail: `${rejects.length} candidates: ${summary}` },
-  };
+  // every candidate refused for one request-level reason: the sample is rejected for that reason
+  const only = counts.size === 1 ? [...counts.keys()][0]! : undefined;
+  const reason = only !== undefined && REQUEST_REASONS.has(only) ? only : "no-verified-candidate";
+  return { kept, rejects, outcome: { ...outcome, reason, detail: `${rejects.length} candidates: ${summary}` } };
 }
 
 function request(setup: TeachSetup, messages: ChatRequest["messages"], seed: number): ChatRequest {
@@ -177,6 +183,17 @@ function request(setup: TeachSetup, messages: ChatRequest["messages"], seed: num
   if (setup.maxTokens !== undefined) body.max_tokens = setup.maxTokens;
   if (setup.extraBody !== undefined) body.extra_body = setup.extraBody;
   return body;
+}
+
+/** Reasons of candidates that got no answer to verify. */
+export const REQUEST_REASONS = new Set(["request-failed", "context-length"]);
+
+/**
+ * A teacher request refused as longer than the model's context window is `context-length` (the prompt is
+ * the sample's, so every candidate of that sample will be refused the same way); any other is `fallback`.
+ */
+function requestFailureReason(error: unknown, fallback: string): string {
+  return error instanceof LlmError && error.code === "context-length" ? (fallback === "request-failed" ? "context-length" : "judge-context-length") : fallback;
 }
 
 /** An LlmError becomes a reason; an open circuit, an abort or any other error stops the run. */

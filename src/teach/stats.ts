@@ -1,5 +1,5 @@
 import type { Domain } from "../records/trajectory.js";
-import type { TaughtSample } from "./candidates.js";
+import { REQUEST_REASONS, type TaughtSample } from "./candidates.js";
 
 export interface DomainTeachStats {
   samples: number;
@@ -87,7 +87,7 @@ export class TeachStats {
     if (outcome.reference !== null) d.references[outcome.reference] = (d.references[outcome.reference] ?? 0) + 1;
     d.kept_records += kept.length;
     d.candidates += outcome.candidates;
-    d.answered += outcome.candidates - rejects.filter((r) => r.reason === "request-failed").length;
+    d.answered += outcome.candidates - rejects.filter((r) => REQUEST_REASONS.has(r.reason)).length;
     d.passed += outcome.kept.length;
     d.prompt_tokens += outcome.prompt_tokens;
     d.completion_tokens += outcome.completion_tokens;
