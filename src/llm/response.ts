@@ -227,7 +227,13 @@ export class StreamAccumulator {
 
   add(chunk: unknown): void {
     if (!isObject(chunk)) throw new ShapeError("stream chunk is not a JSON object");
-    if (isObject(chunk["error"])) throw new ShapeError(`error event in stream: ${String(chunk["error"]["message"])}`);
+    if (isObject(chunk["error"])) {
+      // after choice 0 has finished, an error event (OpenRouter's "Token limit reached" after finish_reason
+      // "length") takes nothing from the answer already received
+      if (this.finishReason === null) throw new ShapeError(`error event in stream: ${String(chunk["error"]["message"])}`);
+      if (isObject(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
+      return;
+    }
     if (!Array.isArray(chunk["choices"])) throw new ShapeError("stream chunk has no choices array");
     if (typeof chunk["model"] === "string") this.model = chunk["model"];
     if (isObject(chunk["usage"])) this.usage = usageOf(chunk["usage"]);

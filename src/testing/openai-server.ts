@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
-import { type Answer, type CompletionRequestBody, completionBody, completionChunks, echoAnswer, type Reply } from "./replies.js";
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { type Answer, type CompletionRequestBody, completionBody, completionChunks, echoAnswer, type RawReply, type Reply } from "./replies.js";
 
 export type { Answer, AnswerToolCall, Reply } from "./replies.js";
 
@@ -104,6 +104,9 @@ export async function startOpenAIServer(script: ServerScript = defaultScript, op
       case "truncate":
         truncate(res, { type: "answer", ...reply.answer }, body, id, reply.chunks ?? 2, reply.after ?? "drop");
         return;
+      case "raw":
+        await writeRaw(res, reply);
+        return;
       case "answer":
         if (reply.delayMs) await sleep(reply.delayMs);
         if (closed || res.destroyed) return;
@@ -185,4 +188,18 @@ function truncate(res: ServerResponse, answer: Answer, body: CompletionRequestBo
   if (after !== "drop") return;
   // let the partial body reach the client before the connection goes away
   setImmediate(() => res.socket?.destroy());
+}
+
+/** Writes a recorded body in the pieces its cuts make, letting each leave before the next is written. */
+async function writeRaw(res: ServerResponse, reply: RawReply): Promise<void> {
+  const bytes = typeof reply.body === "string" ? Buffer.from(reply.body, "utf8") : Buffer.from(reply.body);
+  const cuts = reply.cuts === "bytes" ? Array.from({ length: bytes.length }, (_, i) => i) : (reply.cuts ?? []);
+  const bounds = [...new Set([0, ...cuts.filter((c) => c > 0 && c < bytes.length), bytes.length])].sort((a, b) => a - b);
+  res.writeHead(reply.status ?? 200, { "content-type": reply.contentType ?? "application/json", "cache-control": "no-cache" });
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    if (res.destroyed) return;
+    res.write(bytes.subarray(bounds[i], bounds[i + 1]));
+    await nextTurn();
+  }
+  res.end();
 }

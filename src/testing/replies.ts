@@ -43,7 +43,21 @@ export type Reply =
   /** 200 with a body that is not valid JSON, or valid JSON without `choices`. */
   | { type: "malformed"; body: "invalid-json" | "no-choices" }
   /** Reset the TCP connection without answering. */
-  | { type: "reset" };
+  | { type: "reset" }
+  /**
+   * A recorded response replayed byte for byte: the status, content type and body, written in the pieces
+   * `cuts` makes (byte offsets where a new network write starts; "bytes" writes one byte at a time), each
+   * write after the previous one has left, so the client reads them as separate chunks.
+   */
+  | RawReply;
+
+export interface RawReply {
+  type: "raw";
+  status?: number;
+  contentType?: string;
+  body: string | Uint8Array;
+  cuts?: number[] | "bytes";
+}
 
 export interface CompletionRequestBody {
   model?: string;

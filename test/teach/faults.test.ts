@@ -124,3 +124,32 @@ test("teach: when the circuit breaker opens the run stops with a clear message; 
   assert.deepEqual(readOutputs(out), readOutputs(join(dir, "clean")));
   assert.equal(answered, 80, "the 20 answers of the stopped run were not asked again");
 });
+
+test("teach: a prompt the server refuses as longer than its context window rejects the sample as context-length after one request", async () => {
+  const dir = tempDir();
+  const input = writeSamples(dir, Array.from({ length: 4 }, (_, i) => itemSample(i + 1)));
+  // vLLM's refusal (serving_engine.py) for item 2; the others are answered
+  const vllmRefusal = JSON.stringify({ object: "error", message: "This model's maximum context length is 4096 tokens. However, you requested 5120 tokens.", type: "BadRequestError", param: null, code: 400 });
+  const server = await startOpenAIServer((request): Reply => (itemOf(request).item === 2 ? { type: "raw", status: 400, body: vllmRefusal } : right(itemOf(request).item)));
+  const client = createClient({ endpoint: server.url, maxRetries: 3, backoff: { baseMs: 1, maxMs: 5 } });
+  cleanups.push(() => client.close(), () => server.close());
+  const stats = await teachRun({
+    input,
+    outDir: join(dir, "out"),
+    client,
+    endpoint: server.url,
+    setup: { model: "teacher", candidates: 4, seed: 0, keepAll: false },
+    verify: DEFAULT_VERIFY_SETUP,
+    concurrency: 2,
+  });
+  const outcomes = jsonLines<SampleOutcome>(readOutputs(join(dir, "out"))[2]!);
+  assert.deepEqual(
+    outcomes.map((o) => [o.outcome, o.candidates]),
+    [["kept", 1], ["rejected", 1], ["kept", 1], ["kept", 1]],
+  );
+  assert.equal(outcomes[1]!.reason, "context-length");
+  assert.equal(server.requests.length, 4, "the refused prompt was sent once: not retried, no other candidate asked");
+  const d = stats.data.domains.search!;
+  assert.deepEqual(d.reject_reasons, { "context-length": 1 });
+  assert.equal(d.answered, 3);
+});
