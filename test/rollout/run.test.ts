@@ -38,13 +38,15 @@ test("GRPO advantages: (r − mean) / (std + ε) over the baseline episodes (unb
 });
 
 /** Answers every example SQL task with its gold query, by sample: wrong answers, endless queries or errors where asked. */
-function bookshopPolicy(behaviour: (task: string, sample: number) => "right" | "wrong" | "endless" | "error" = () => "right") {
+function bookshopPolicy(behaviour: (task: string, sample: number) => "right" | "wrong" | "endless" | "error" | "context" = () => "right") {
   return (body: ChatBody) => {
     const question = String(body.messages[1]!.content);
     const task = tasks.find((t) => question.startsWith(t.question))!;
     const sample = [0, 1, 2, 3, 4, 5, 6, 7].find((i) => episodeSeed(0, task.id, i) === body.seed)!;
     const mode = behaviour(task.id, sample);
-    if (mode === "error") return { type: "error" as const, status: 400, message: "context length exceeded" };
+    if (mode === "error") return { type: "error" as const, status: 400, message: "unsupported value: 'logprobs' does not support 20" };
+    // vLLM's refusal of a prompt longer than --max-model-len (serving_engine.py)
+    if (mode === "context") return { type: "error" as const, status: 400, message: "This model's maximum context length is 2048 tokens. However, you requested 2100 tokens." };
     if (isSummaryRequest(body)) return { content: "<summary>Looked at the tables.</summary>" };
     if (mode === "endless" || turns(body) === 0) return runSql("SELECT name FROM sqlite_schema WHERE type = 'table'", `call_${turns(body)}`);
     return { content: mode === "right" ? `\`\`\`sql\n${task.gold_sql}\n\`\`\`` : "```sql\nSELECT 42\n```" };
@@ -79,6 +81,25 @@ before(async () => {
 });
 after(() => server.close());
 
+test("a policy call the server refuses as longer than its context window stops the episode as overlong window, in the baseline", async () => {
+  const server = await policyServer(bookshopPolicy((_task, sample) => (sample === 1 ? "context" : "right")));
+  try {
+    const out = tempDir();
+    const oneTask = join(out, "tasks.jsonl");
+    writeFileSync(oneTask, `${JSON.stringify(tasks[0])}\n`);
+    const stats = await rolloutRun(options(server, join(out, "run"), { tasks: oneTask, groupSize: 2 }));
+    const episodes = readLines<Episode>(join(out, "run", "episodes.jsonl"));
+    assert.deepEqual(episodes.map((e) => [e.stop_reason, e.overlong_reason, e.in_baseline, e.in_loss]), [
+      ["final", null, true, true],
+      ["window", "window", true, false],
+    ]);
+    assert.match(episodes[1]!.error!, /refused the prompt as longer than its context window: HTTP 400: This model's maximum context length is 2048/);
+    assert.deepEqual([stats.data.errors, stats.data.overlong.window], [0, 1]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("a run: groups of G episodes with advantages broadcast to their rows; overlong episodes masked but in the baseline, errors out of both", async () => {
   const out = tempDir();
   const stats = await rolloutRun(options(server, out));
@@ -99,7 +120,7 @@ test("a run: groups of G episodes with advantages broadcast to their rows; overl
 
   const store = episodes.filter((e) => e.group_id === "sql-newest-store");
   assert.equal(store[3]!.stop_reason, "error");
-  assert.match(store[3]!.error!, /HTTP 400: context length exceeded/);
+  assert.match(store[3]!.error!, /HTTP 400: unsupported value/);
   // baseline rewards 1, 0, 0 (the error is out): mean 1/3, squared deviations 4/9 + 1/9 + 1/9 over n − 1 = 2
   const std3 = Math.sqrt(1 / 3);
   assertClose(store.map((e) => e.advantage), [(1 - 1 / 3) / (std3 + ADVANTAGE_EPSILON), (-1 / 3) / (std3 + ADVANTAGE_EPSILON), (-1 / 3) / (std3 + ADVANTAGE_EPSILON), 0]);
