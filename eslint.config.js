@@ -14,4 +14,20 @@ export default tseslint.config(
       "no-control-regex": "off",
     },
   },
+  {
+    files: ["src/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ClassDeclaration[superClass.name='Error']",
+          message: "Extend AccError or UsageError (src/errors/acc-error.ts): the CLI reports them in one line with their exit code; any other error is reported as a bug.",
+        },
+        {
+          selector: "CallExpression[callee.name=/^mkdir(Sync)?$/] Property[key.name='recursive']",
+          message: "Use makeDirectory (src/io/directory.ts): Node's recursive mkdir spins forever under /proc, and the folders it makes are not cleaned up when the run fails.",
+        },
+      ],
+    },
+  },
 );

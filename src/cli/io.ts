@@ -4,10 +4,9 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-/** A usage or configuration error: one line on stderr, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+import { UsageError } from "../errors/acc-error.js";
+
+export { UsageError };
 
 export function parseInteger(value: string, flag: string): number {
   const number = Number(value);

@@ -1,8 +1,4 @@
 import { Command, CommanderError } from "commander";
-import { EvalDataError } from "../evals/rows.js";
-import { ImportUsageError } from "../import/run.js";
-import { RejectedRecordError } from "../import/write.js";
-import { DecontaminateError } from "../privacy/decontaminate.js";
 import { compileCommand } from "./commands/compile.js";
 import { decontaminateCommand } from "./commands/decontaminate.js";
 import { evalCommand } from "./commands/eval.js";
@@ -12,9 +8,11 @@ import { importCommand } from "./commands/import.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { mineCommand } from "./commands/mine.js";
 import { rolloutCommand } from "./commands/rollout.js";
-import { TeachStopped, teachCommand } from "./commands/teach.js";
-import { VerificationFailed, verifyCommand } from "./commands/verify.js";
-import { type CliIo, UsageError } from "./io.js";
+import { teachCommand } from "./commands/teach.js";
+import { verifyCommand } from "./commands/verify.js";
+import { withCleanup } from "../io/cleanup.js";
+import { helpCommand, renderError } from "./errors.js";
+import type { CliIo } from "./io.js";
 
 export const VERSION = "0.1.0";
 
@@ -23,40 +21,67 @@ function buildProgram(io: CliIo): Command {
     .description("agent-context-compiler: turn LLM agents' work into long-context and long-horizon training data")
     .version(VERSION)
     .helpOption("-h, --help")
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .exitOverride();
+    .option("--debug", "print the stack of an error (also: ACC_DEBUG=1); may come anywhere on the command line")
+    .addHelpText("after", "\nExit codes: 0 success, 1 the work failed or nothing succeeded, 2 usage (see docs/cli.md)");
   for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io), mineCommand(io), teachCommand(io), verifyCommand(io), rolloutCommand(io), decontaminateCommand(io)]) {
-    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
     program.addCommand(command);
   }
+  wireOutput(program, io);
   return program;
+}
+
+/** Every command and subcommand: help to our streams, errors thrown to `main` (which prints them) instead of exiting. */
+function wireOutput(command: Command, io: CliIo): void {
+  command
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: () => {} });
+  for (const sub of command.commands) wireOutput(sub, io);
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const { args, debug } = takeDebugFlag(argv);
   const program = buildProgram(io);
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await withCleanup(() => program.parseAsync(args, { from: "user" }));
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0) return 0;
-      return 2;
-    }
-    if (error instanceof UsageError || error instanceof ImportUsageError) {
-      io.stderr.write(`acc: ${error.message}\nrun \`acc ${argv[0] ?? ""} --help\` for usage\n`);
-      return 2;
-    }
-    if (error instanceof VerificationFailed) return 1;
-    if (error instanceof EvalDataError || error instanceof TeachStopped || error instanceof DecontaminateError) {
-      io.stderr.write(`acc: ${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof RejectedRecordError) {
-      io.stderr.write(`acc: rejected ${error.message}\n(--on-error fail stops at the first rejected record; nothing was written)\n`);
-      return 1;
-    }
-    io.stderr.write(`acc: ${(error as Error).stack ?? String(error)}\n`);
-    return 1;
+    const command = commandPath(program, args);
+    if (error instanceof CommanderError) return commanderExit(error, command, io);
+    const { text, exitCode } = renderError(error, command, debug);
+    io.stderr.write(text);
+    return exitCode;
   }
+}
+
+/** `--debug` may come anywhere before `--`; ACC_DEBUG=1 does the same. */
+function takeDebugFlag(argv: readonly string[]): { args: string[]; debug: boolean } {
+  const end = argv.indexOf("--");
+  const head = end === -1 ? [...argv] : argv.slice(0, end);
+  const args = [...head.filter((arg) => arg !== "--debug"), ...(end === -1 ? [] : argv.slice(end))];
+  const env = process.env.ACC_DEBUG;
+  return { args, debug: args.length !== argv.length || (env !== undefined && env !== "" && env !== "0") };
+}
+
+function commanderExit(error: CommanderError, command: string, io: CliIo): number {
+  if (error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+  // A command run without its subcommand: commander has printed the help, which is the message.
+  if (error.code === "commander.help") return 2;
+  const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
+  io.stderr.write(`acc: ${message}; see \`${helpCommand(command)}\`\n`);
+  return 2;
+}
+
+/** The (sub)command the arguments name, e.g. "verify qa", for "see `acc verify qa --help`". */
+function commandPath(program: Command, argv: readonly string[]): string {
+  const path: string[] = [];
+  let current = program;
+  for (const arg of argv) {
+    if (arg.startsWith("-")) continue;
+    const sub = current.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    path.push(sub.name());
+    current = sub;
+  }
+  return path.join(" ");
 }

@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { ResumableFile } from "../io/resumable.js";
@@ -48,7 +49,7 @@ interface CompileState {
  * a run killed at any point and rerun ends byte-identical to an uninterrupted run.
  */
 export async function compileRun(options: CompileRunOptions): Promise<CompileStats> {
-  await mkdir(options.outDir, { recursive: true });
+  await makeDirectory(options.outDir);
   const fingerprint = await fingerprintOf(options);
   const statePath = join(options.outDir, STATE_FILE);
   const samplesPath = join(options.outDir, "samples.jsonl");

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { toTransferable } from "../errors/transfer.js";
 import type { Trajectory } from "../records/trajectory.js";
 import { BatchCompiler, type CompileSetup } from "./batch.js";
 import { loadPromptTokenizer } from "./tokenizer.js";
@@ -10,6 +11,6 @@ parentPort!.on("message", (trajectories: Trajectory[]) => {
   try {
     parentPort!.postMessage({ result: compiler.run(trajectories) });
   } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });
+    parentPort!.postMessage({ error: toTransferable(error) });
   }
 });

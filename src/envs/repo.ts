@@ -265,6 +265,7 @@ class RepoSession {
     const current = await readFile(full, "utf8").catch(() => undefined);
     if (oldText === "") {
       if (current !== undefined && current !== "") return { content: `edit: ${path} exists; give old_str to change it`, isError: true };
+      // eslint-disable-next-line no-restricted-syntax -- inside the worktree (checked by `inside`), never a user's output folder
       await mkdir(dirname(full), { recursive: true });
       await writeFile(full, newText);
       await giveToSandbox(full);

@@ -4,6 +4,7 @@ import { chown, readdir, lstat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { killGroup } from "../run/process-group.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** Limits of one sandboxed command. */
 export interface SandboxLimits {
@@ -35,7 +36,7 @@ export interface SandboxResult {
 }
 
 /** The sandbox cannot run here: bubblewrap is missing or not allowed to create namespaces. */
-export class SandboxUnavailable extends Error {
+export class SandboxUnavailable extends UsageError {
   override name = "SandboxUnavailable";
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import type { RolloutTask } from "../records/rollout.js";
 import { DEFAULT_QA_OPTIONS, verifyQa } from "../verify/index.js";
 import { capText, type EnvSession, type Environment, type FinalAnswer, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
+import { UsageError } from "../errors/acc-error.js";
 
 export interface SearchEnvOptions {
   /** JSONL corpus: one document per line, `{"id", "text", "title"?, "url"?}`. */
@@ -51,7 +52,7 @@ const SYSTEM_PROMPT = [
 ].join("\n");
 
 /** A corpus line that is not a document. */
-export class CorpusError extends Error {
+export class CorpusError extends UsageError {
   override name = "CorpusError";
 }
 

@@ -1,5 +1,6 @@
 import type { RolloutTask } from "../records/rollout.js";
 import type { Domain, Task } from "../records/trajectory.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** A tool as the policy sees it (OpenAI function-calling shape). */
 export interface ToolSpec {
@@ -81,6 +82,6 @@ export function capText(text: string, maxChars: number): string {
 }
 
 /** An environment that cannot start: a missing database, corpus or repository. */
-export class EnvSpecError extends Error {
+export class EnvSpecError extends UsageError {
   override name = "EnvSpecError";
 }

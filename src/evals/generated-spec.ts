@@ -1,5 +1,6 @@
 import { GRAPHWALKS_PROBLEMS, type GraphwalksProblem } from "./generate-graphwalks.js";
 import type { EvalName } from "./types.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** Generated data described as `generated[:key=value,…]`, lists joined with "+": see docs/commands/eval.md. */
 export interface GeneratedSpec {
@@ -13,7 +14,7 @@ export interface GeneratedSpec {
   source?: string;
 }
 
-export class GeneratedSpecError extends Error {
+export class GeneratedSpecError extends UsageError {
   override name = "GeneratedSpecError";
 }
 

@@ -3,9 +3,10 @@ import { basename } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { type AsyncBuffer, asyncBufferFromFile, type Compressors, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { readLines } from "../io/lines.js";
+import { AccError } from "../errors/acc-error.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
-export class EvalDataError extends Error {
+export class EvalDataError extends AccError {
   override name = "EvalDataError";
 }
 

@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
 import { contextBin } from "./bins.js";
@@ -9,6 +10,7 @@ import { type ResultRecord, ResultsJournal, readResults, writeJsonLines, writeTe
 import { EvalDataError } from "./rows.js";
 import { inProcessCounter, type TokenCounter } from "./tokens.js";
 import type { EvalKind } from "./types.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** Where answers come from: an endpoint (through the client: retries, cache), or responses the user already has. */
 export type AnswerSource =
@@ -35,7 +37,7 @@ export interface EvalRunResult {
 }
 
 /** Another run's results in the same folder (another eval, model or request) must not be resumed. */
-export class EvalUsageError extends Error {
+export class EvalUsageError extends UsageError {
   override name = "EvalUsageError";
 }
 
@@ -53,7 +55,7 @@ interface Failure {
  */
 export async function runEval<Item extends { id: string }>(options: EvalRunOptions<Item>): Promise<EvalRunResult> {
   const { kind, outDir, answers } = options;
-  await mkdir(outDir, { recursive: true });
+  await makeDirectory(outDir);
   const files = { results: join(outDir, "results.jsonl"), summary: join(outDir, "summary.json"), report: join(outDir, "report.html") };
   const failuresPath = join(outDir, "failures.jsonl");
   const model = "client" in answers ? answers.model : null;

@@ -1,6 +1,8 @@
 import { rename, rm } from "node:fs/promises";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
+import { tempPathOf } from "../io/atomic.js";
+import { trackTemp } from "../io/cleanup.js";
 import type { Sample } from "../records/sample.js";
 import { chatMessages, type ReasoningMode } from "./rows.js";
 
@@ -28,12 +30,14 @@ export class SampleParquetWriter {
   private readonly writer: ParquetWriter;
   private batch: Sample[] = [];
   private readonly tempPath: string;
+  private readonly untrack: () => void;
 
   constructor(
     private readonly path: string,
     private readonly reasoning: ReasoningMode,
   ) {
-    this.tempPath = `${path}.tmp-${process.pid}`;
+    this.tempPath = tempPathOf(path);
+    this.untrack = trackTemp(this.tempPath);
     this.writer = new ParquetWriter({ writer: fileWriter(this.tempPath), schema: SCHEMA, createdBy: "agent-context-compiler" });
   }
 
@@ -46,10 +50,12 @@ export class SampleParquetWriter {
     await this.flush();
     await this.writer.finish();
     await rename(this.tempPath, this.path);
+    this.untrack();
   }
 
   async abort(): Promise<void> {
     await rm(this.tempPath, { force: true });
+    this.untrack();
   }
 
   private async flush(): Promise<void> {

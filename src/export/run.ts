@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { basename, join } from "node:path";
 import { AtomicFile } from "../io/atomic.js";
 import { readJsonLines } from "../import/probe.js";
@@ -29,7 +30,7 @@ export interface ExportStats {
 
 /** Writes samples in a trainer's format plus a dataset card; bad lines go to rejects.jsonl with file and line. */
 export async function exportSamples(options: ExportOptions): Promise<ExportStats> {
-  await mkdir(options.outDir, { recursive: true });
+  await makeDirectory(options.outDir);
   const dataFile = options.target === "parquet" ? "train.parquet" : "train.jsonl";
   const dataPath = join(options.outDir, dataFile);
   const parquet = options.target === "parquet" ? new SampleParquetWriter(dataPath, options.reasoning) : undefined;

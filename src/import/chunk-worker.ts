@@ -1,4 +1,5 @@
 import { parentPort } from "node:worker_threads";
+import { toTransferable } from "../errors/transfer.js";
 import { type ChunkTask, processChunk } from "./chunk.js";
 
 parentPort!.on("message", async (task: ChunkTask) => {
@@ -6,6 +7,6 @@ parentPort!.on("message", async (task: ChunkTask) => {
     const result = await processChunk(task);
     parentPort!.postMessage({ result }, [result.output.buffer as ArrayBuffer]);
   } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });
+    parentPort!.postMessage({ error: toTransferable(error) });
   }
 });

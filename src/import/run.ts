@@ -9,6 +9,7 @@ import type { RedactMode } from "../privacy/types.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
 import { isNonJsonText, openDirectory, openFile } from "./probe.js";
+import { UsageError } from "../errors/acc-error.js";
 
 export interface ImportOptions {
   /** Skip detection and read every input as this format. */
@@ -32,7 +33,7 @@ export type ImportEvent =
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 
-export class ImportUsageError extends Error {
+export class ImportUsageError extends UsageError {
   override name = "ImportUsageError";
 }
 

@@ -6,6 +6,7 @@ import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
 import { type ChunkResult, type ChunkTask, processChunk } from "./chunk.js";
 import { convertItems, type ImportEvent, type ImportOptions, openUnit, prepareImport } from "./run.js";
 import { ImportStats } from "./stats.js";
+import { AccError } from "../errors/acc-error.js";
 
 /** Bytes of JSONL handed to a worker at a time (small chunks keep each thread's heap small). */
 const CHUNK_BYTES = 1024 * 1024;
@@ -25,10 +26,10 @@ export interface ImportRunOptions extends ImportOptions {
   onProgress?: (stats: ImportStats) => void;
 }
 
-export class RejectedRecordError extends Error {
+export class RejectedRecordError extends AccError {
   override name = "RejectedRecordError";
   constructor(readonly reject: Reject) {
-    super(`${where(reject)}: ${reject.reason}`);
+    super(`${where(reject)}: ${reject.reason}`, { code: "rejected-record", fix: "nothing was written (--on-error fail stops at the first rejected record; --on-error skip lists them in the rejects file)" });
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "./atomic.js";
 
 /**
  * The checkpoint of a resumable stage: a small JSON file written atomically after each unit of
@@ -20,6 +21,5 @@ export async function readCheckpoint<T extends { fingerprint: string }>(path: st
 }
 
 export async function writeCheckpoint(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomic(path, text);
 }

@@ -1,8 +1,10 @@
 import { isUtf8 } from "node:buffer";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
+import { AccError } from "../errors/acc-error.js";
+import { withPath } from "../errors/system-error.js";
 
 /** Lines longer than this are rejected without being held in memory (V8 strings stop at ~512 MiB). */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -25,15 +27,26 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
     return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw withPath(error, path); // a read error (EISDIR for a folder) does not say which file
   } finally {
     await handle.close();
   }
 }
 
-/** A byte stream of the file's content, gunzipped when the file is gzip. */
+/**
+ * A byte stream of the file's content, gunzipped when the file is gzip. The file is opened (and a
+ * missing one rejected) before any stream exists, and a read error reaches the gunzip stream: no
+ * stream is ever left emitting an error nobody listens to.
+ */
 export async function openContent(path: string): Promise<Readable> {
+  const gzip = await isGzipFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  return (await isGzipFile(path)) ? raw.pipe(createGunzip()) : raw;
+  if (!gzip) return raw;
+  const gunzip = createGunzip();
+  // errors reach the consumer through `gunzip`; the callback only stops pipeline from throwing them again
+  pipeline(raw, gunzip, () => {});
+  return gunzip;
 }
 
 /** Up to `bytes` bytes of the file's (decompressed) content. */
@@ -154,13 +167,11 @@ export async function readDocument(path: string, maxBytes: number): Promise<stri
   return bytes.toString("utf8");
 }
 
-export class DocumentError extends Error {
-  constructor(
-    readonly code: "document-too-large" | "invalid-utf8",
-    message: string,
-  ) {
-    super(message);
-    this.name = "DocumentError";
+export class DocumentError extends AccError {
+  override name = "DocumentError";
+  declare readonly code: "document-too-large" | "invalid-utf8";
+  constructor(code: "document-too-large" | "invalid-utf8", message: string) {
+    super(message, { code });
   }
 }
 

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { open, readdir, readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../io/atomic.js";
+import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import type { ChatRequest, ChatResult } from "./types.js";
 
@@ -145,17 +147,9 @@ export class ResponseCache {
 
   private async writePack(batch: Pending[]): Promise<void> {
     const index = await this.loadIndex();
-    if (this.packs === 0) await mkdir(this.dir, { recursive: true });
+    if (this.packs === 0) await makeDirectory(this.dir);
     const file = `${this.packPrefix}-${this.packs++}.jsonl`;
-    const temp = join(this.dir, `.${file}.tmp`);
-    const text = batch.map((entry) => entry.line).join("");
-    try {
-      await writeFile(temp, text);
-      await rename(temp, join(this.dir, file));
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(join(this.dir, file), batch.map((entry) => entry.line).join(""));
     let offset = 0;
     for (const entry of batch) {
       const length = Buffer.byteLength(entry.line);

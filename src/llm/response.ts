@@ -1,3 +1,4 @@
+import { AccError } from "../errors/acc-error.js";
 import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
 
 /** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
@@ -6,7 +7,7 @@ export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
 // Objects here are built field by field: on Node 20 a spread followed by more fields costs microseconds.
 
 /** Thrown by the parsers when a body does not have the shape of a chat completion; the client maps it to "malformed". */
-export class ShapeError extends Error {}
+export class ShapeError extends AccError {}
 
 type Json = Record<string, unknown>;
 

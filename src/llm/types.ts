@@ -1,4 +1,5 @@
 /** The wire-level shapes of an OpenAI-compatible chat-completions client, and its error. */
+import { AccError } from "../errors/acc-error.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant" | "tool";
@@ -123,8 +124,8 @@ export interface RetryInfo {
 export type LlmErrorCode = "http" | "context-length" | "timeout" | "network" | "malformed" | "circuit-open" | "aborted";
 
 /** A failed chat call. The message names the URL and attempt; it never contains the API key. */
-export class LlmError extends Error {
-  readonly code: LlmErrorCode;
+export class LlmError extends AccError {
+  declare readonly code: LlmErrorCode;
   readonly status?: number;
   readonly url: string;
   readonly attempt: number;
@@ -136,9 +137,8 @@ export class LlmError extends Error {
     detail: string,
     context: { url: string; attempt: number; status?: number; retryAfterMs?: number },
   ) {
-    super(`${detail} (${context.url}, attempt ${context.attempt})`);
+    super(`${detail} (${context.url}, attempt ${context.attempt})`, { code });
     this.name = "LlmError";
-    this.code = code;
     this.url = context.url;
     this.attempt = context.attempt;
     if (context.status !== undefined) this.status = context.status;

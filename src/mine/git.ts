@@ -1,16 +1,17 @@
 import { spawn } from "node:child_process";
+import { AccError } from "../errors/acc-error.js";
 
 /** A git command that failed: names the command, the repository and what git said. */
-export class GitError extends Error {
+export class GitError extends AccError {
   override name = "GitError";
   constructor(
     readonly command: string,
     readonly repo: string,
-    readonly exitCode: number | null,
+    readonly gitExitCode: number | null,
     readonly stderr: string,
   ) {
     const said = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ");
-    super(`\`${command}\` failed in ${repo} (exit ${exitCode ?? "signal"})${said ? `: ${said}` : ""}`);
+    super(`\`${command}\` failed in ${repo} (exit ${gitExitCode ?? "signal"})${said ? `: ${said}` : ""}`, { code: "git" });
   }
 }
 

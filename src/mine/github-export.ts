@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { formatProblems, validate } from "../records/validate.js";
+import { UsageError } from "../errors/acc-error.js";
 
 const Number_ = z.number().int().positive();
 const Text = z.string().nullable().optional();
@@ -35,7 +36,7 @@ export type GitHubExport = z.infer<typeof GitHubExport>;
 export type ExportPull = z.infer<typeof ExportPull>;
 export type ExportIssue = z.infer<typeof ExportIssue>;
 
-export class ExportError extends Error {
+export class ExportError extends UsageError {
   override name = "ExportError";
 }
 

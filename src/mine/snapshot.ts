@@ -1,8 +1,10 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { Git } from "./git.js";
+import { AccError } from "../errors/acc-error.js";
 
-export class SnapshotError extends Error {
+export class SnapshotError extends AccError {
   override name = "SnapshotError";
 }
 
@@ -23,7 +25,7 @@ export interface Snapshot {
  * base can be found in it.
  */
 export async function writeSnapshot(repo: string, base: string, dir: string): Promise<Snapshot> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   if ((await readdir(dir)).length > 0) throw new SnapshotError(`snapshot directory ${dir} is not empty`);
   const source = new Git(repo);
   const sha = (await source.text(["rev-parse", "--verify", "--end-of-options", `${base}^{commit}`])).trim();

@@ -1,6 +1,5 @@
-import { writeFile, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { AtomicFile } from "../io/atomic.js";
+import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
@@ -8,13 +7,14 @@ import { validateFast } from "../records/fast-validate.js";
 import { type EvalSource, evalSource, evalTexts } from "./eval-sources.js";
 import { type NgramSet, NgramSetBuilder } from "./ngram-set.js";
 import { forEachNgram } from "./ngrams.js";
+import { AccError } from "../errors/acc-error.js";
 
 export const DEFAULT_NGRAM = 13;
 export const DECONTAMINATE_MODES = ["drop", "flag"] as const;
 export type DecontaminateMode = (typeof DECONTAMINATE_MODES)[number];
 
 /** A bad samples file: the message names the file and line. */
-export class DecontaminateError extends Error {
+export class DecontaminateError extends AccError {
   override name = "DecontaminateError";
 }
 
@@ -135,8 +135,7 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
   await kept.commit();
   await contamination.commit();
   const reportPath = join(options.outDir, "report.json");
-  await writeFile(`${reportPath}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  await rename(`${reportPath}.tmp`, reportPath);
+  await writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   return report;
 }
 

@@ -1,3 +1,4 @@
+import { AccError } from "../errors/acc-error.js";
 import type { EnvSession, Environment, RewardOutcome, ToolResult } from "../envs/types.js";
 import { type ChatMessage, type LlmClient, LlmError } from "../llm/types.js";
 import {
@@ -367,7 +368,7 @@ class EpisodeRun implements EpisodeControl {
 }
 
 /** A tool that threw instead of returning an error result: the environment failed, not the agent. */
-export class ToolFailure extends Error {
+export class ToolFailure extends AccError {
   override name = "ToolFailure";
 }
 

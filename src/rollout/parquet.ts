@@ -1,4 +1,6 @@
 import { rename, rm } from "node:fs/promises";
+import { tempPathOf } from "../io/atomic.js";
+import { trackTemp } from "../io/cleanup.js";
 import { fileWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
 import { readJsonLines } from "../import/probe.js";
 import type { RolloutRow } from "../records/rollout.js";
@@ -43,7 +45,8 @@ const SCHEMA: SchemaElement[] = [{ name: "root", num_children: COLUMNS.length },
 
 /** Writes the rows of a rows.jsonl file to a Parquet file (in row groups, atomically). Returns the row count. */
 export async function writeRowsParquet(jsonlPath: string, parquetPath: string): Promise<number> {
-  const tempPath = `${parquetPath}.tmp-${process.pid}`;
+  const tempPath = tempPathOf(parquetPath);
+  const untrack = trackTemp(tempPath);
   const writer = new ParquetWriter({ writer: fileWriter(tempPath), schema: SCHEMA, createdBy: "agent-context-compiler" });
   let batch: RolloutRow[] = [];
   let count = 0;
@@ -65,6 +68,8 @@ export async function writeRowsParquet(jsonlPath: string, parquetPath: string): 
   } catch (error) {
     await rm(tempPath, { force: true });
     throw error;
+  } finally {
+    untrack();
   }
   return count;
 }

@@ -1,4 +1,5 @@
 import type { ToolSpec } from "../envs/types.js";
+import { AccError } from "../errors/acc-error.js";
 import type { ChatMessage, ChatRequest, ChatResult, LlmClient } from "../llm/types.js";
 import type { StepKind, Violation } from "../records/rollout.js";
 import type { Tokenizer } from "../tokenize/types.js";
@@ -8,7 +9,7 @@ import type { ChatTemplateText } from "./template.js";
 import type { EpisodeSettings } from "./types.js";
 
 /** A step whose data cannot be trained on (logprobs that do not match the ids, an empty completion). */
-export class InvariantError extends Error {
+export class InvariantError extends AccError {
   override name = "InvariantError";
 }
 

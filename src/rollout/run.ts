@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { join, resolve } from "node:path";
 import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
 import type { Environment } from "../envs/types.js";
@@ -72,7 +73,7 @@ interface GroupResult {
  * already written again, and ends with the same files as an uninterrupted run (given a deterministic server).
  */
 export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutStats> {
-  await mkdir(options.outDir, { recursive: true });
+  await makeDirectory(options.outDir);
   const env = await createEnvironment(options.env, options.envSettings);
   const clients: LlmClient[] = [];
   try {

@@ -3,9 +3,10 @@ import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import type { Environment } from "../envs/types.js";
 import { RolloutTask } from "../records/rollout.js";
 import { formatProblems, validate } from "../records/validate.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** A task file that cannot be run: the message names the file and line. */
-export class TaskFileError extends Error {
+export class TaskFileError extends UsageError {
   override name = "TaskFileError";
 }
 

@@ -1,5 +1,9 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { fromTransferable, type TransferredError } from "../errors/transfer.js";
+
+/** What a worker posts back for a task: its result, or its error as data (rebuilt with its class and fields). */
+export type WorkerReply<T> = { result: T; error?: undefined } | { error: TransferredError };
 
 interface Job<T> {
   task: unknown;
@@ -9,8 +13,8 @@ interface Job<T> {
 }
 
 /**
- * A fixed set of worker threads running one module. Each worker answers `{id, task}` messages with
- * `{id, result}` or `{id, error}`; jobs queue while every worker is busy.
+ * A fixed set of worker threads running one module. Each worker answers a task message with one
+ * WorkerReply; jobs queue while every worker is busy.
  */
 export class WorkerPool<TResult> {
   private readonly idle: Worker[] = [];
@@ -22,7 +26,7 @@ export class WorkerPool<TResult> {
   constructor(moduleUrl: URL, size: number, workerData?: unknown) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker(moduleUrl, workerData);
-      worker.on("message", (message: { result?: TResult; error?: string }) => this.settle(worker, message));
+      worker.on("message", (message: WorkerReply<TResult>) => this.settle(worker, message));
       worker.on("error", (error) => this.fail(error));
       this.idle.push(worker);
     }
@@ -49,11 +53,11 @@ export class WorkerPool<TResult> {
     }
   }
 
-  private settle(worker: Worker, message: { result?: TResult; error?: string }): void {
+  private settle(worker: Worker, message: WorkerReply<TResult>): void {
     const job = this.running.get(worker);
     this.running.delete(worker);
     this.idle.push(worker);
-    if (message.error !== undefined) job?.reject(new Error(message.error));
+    if (message.error !== undefined) job?.reject(fromTransferable(message.error));
     else job?.resolve(message.result as TResult);
     this.dispatch();
   }

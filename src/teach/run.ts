@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
+import { makeDirectory } from "../io/directory.js";
 import { join, resolve } from "node:path";
 import type { JsonLine } from "../formats/types.js";
 import { readJsonLines } from "../import/probe.js";
@@ -59,7 +60,7 @@ type Item =
 export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   // first, so that a sandbox that cannot be set up stops the run before any file is made
   const verifiers = new Verifiers(options.verify);
-  await mkdir(options.outDir, { recursive: true });
+  await makeDirectory(options.outDir);
   const fingerprint = await fingerprintOf(options);
   const statePath = join(options.outDir, STATE_FILE);
   const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
+import { AccError } from "../errors/acc-error.js";
 
 type Program = ReturnType<typeof parse>;
 
 /** `raise_exception(...)` in a chat template (the template rejected the conversation). */
-export class ChatTemplateError extends Error {
+export class ChatTemplateError extends AccError {
   override name = "ChatTemplateError";
 }
 

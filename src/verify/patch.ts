@@ -7,6 +7,7 @@ import { giveToSandbox, runSandboxed, sandboxCanRead, sandboxProblem } from "../
 import { Limiter } from "../llm/limiter.js";
 import { canIsolateNetwork, type CommandResult, commandEnvironment, runCommand } from "./sandbox.js";
 import { fail, pass, type Verdict } from "./types.js";
+import { UsageError } from "../errors/acc-error.js";
 
 const git = promisify(execFile);
 
@@ -26,7 +27,7 @@ export interface PatchTestOptions {
 const OUTPUT_LINES = 12;
 
 /** A test run refused before it starts: the sandbox cannot be set up as asked. */
-export class SandboxError extends Error {
+export class SandboxError extends UsageError {
   override name = "SandboxError";
 }
 
@@ -56,6 +57,7 @@ export class PatchTester {
     if (this.isolation === "none" && !options.allowNetwork) {
       throw new SandboxError(
         `cannot run tests confined: ${sandboxProblem()}, and \`unshare -rn\` is not available here (unprivileged user namespaces are off); allow network access explicitly to run them anyway`,
+        { fix: "pass --allow-network to run them unconfined" },
       );
     }
     this.runs = new Limiter(options.jobs);

@@ -8,6 +8,7 @@ import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
 import { orderedMap } from "../run/pool.js";
 import { type Candidate, referenceName, type Verifiers } from "./index.js";
+import { UsageError } from "../errors/acc-error.js";
 
 export interface VerifySamplesOptions {
   /** Samples JSONL (from compile or teach). */
@@ -50,7 +51,7 @@ export interface SampleVerdict {
   score?: number;
 }
 
-export class AnswersFileError extends Error {
+export class AnswersFileError extends UsageError {
   override name = "AnswersFileError";
 }
 

@@ -7,11 +7,11 @@ import type { SampleVerdict } from "../../src/verify/samples.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { itemSample, jsonLines, writeSamples } from "../teach/helpers.js";
 
-test("acc verify qa: one JSON verdict on stdout; exit 0 when it passes, 1 when it does not, 2 on usage errors", async () => {
+test("acc verify qa: one JSON verdict on stdout; exit 0 when it passes, 1 (and one line on stderr) when it does not, 2 on usage errors", async () => {
   const ok = await runCli(["verify", "qa", "--answer", "The Denver Broncos", "--gold", "denver broncos"]);
   assert.deepEqual([ok.code, JSON.parse(ok.stdout).reason], [0, "exact-match"]);
   const no = await runCli(["verify", "qa", "--answer", "Broncos won", "--gold", "Denver Broncos"]);
-  assert.deepEqual([no.code, JSON.parse(no.stdout).pass, no.stderr], [1, false, ""]);
+  assert.deepEqual([no.code, JSON.parse(no.stdout).pass, no.stderr], [1, false, "acc: did not pass: mismatch\n"]);
   const lenient = await runCli(["verify", "qa", "--answer", "Broncos won", "--gold", "Denver Broncos", "--f1", "0.5"]);
   assert.equal(lenient.code, 0);
   const list = await runCli(["verify", "qa", "--answer", "b; a", "--gold", "a, b", "--list", "set"]);

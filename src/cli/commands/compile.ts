@@ -8,6 +8,7 @@ import { REDACT_MODES, type RedactMode } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
 import { type CliIo, UsageError, parseChoice, parseInteger } from "../io.js";
+import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { secretsSummary } from "../summaries.js";
 import { renderTable } from "../table.js";
@@ -58,6 +59,7 @@ Related: acc import, acc export, acc teach`,
       for (const [flag, path] of [["--repo", flags.repo], ["--db", flags.db]] as const) {
         if (path !== undefined && !existsSync(String(path))) throw new UsageError(`${flag}: no such file or folder: ${String(path)}`);
       }
+      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
       const progress = createProgress(io.stderr, "compile", 0, { quiet: Boolean(flags.quiet) });
       const stats = await compileRun({
         inputs,

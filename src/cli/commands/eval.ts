@@ -1,10 +1,9 @@
 import { Command } from "commander";
 import { readResponses } from "../../evals/data.js";
 import { evaluate } from "../../evals/evaluate.js";
-import { GeneratedSpecError } from "../../evals/generated-spec.js";
 import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../evals/graphwalks.js";
 import { renderSummary } from "../../evals/report.js";
-import { type AnswerSource, EvalUsageError } from "../../evals/runner.js";
+import type { AnswerSource } from "../../evals/runner.js";
 import type { EvalName } from "../../evals/types.js";
 import { createClient } from "../../llm/client.js";
 import type { LlmClient } from "../../llm/types.js";
@@ -68,11 +67,8 @@ Examples:
           io.stderr.write(`wrote ${written}\n`);
         }
         if (flags.saveData) io.stderr.write(`wrote items to ${flags.saveData}\n`);
-      } catch (error) {
-        progress.stop();
-        if (error instanceof GeneratedSpecError || error instanceof EvalUsageError) throw new UsageError(error.message);
-        throw error;
       } finally {
+        progress.stop();
         if (answers && "client" in answers) await answers.client.close();
       }
     });

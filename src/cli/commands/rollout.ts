@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { CorpusError, DEFAULT_ENV_SETTINGS, EnvSpecError, parseEnvSpec, SandboxUnavailable } from "../../envs/index.js";
+import { DEFAULT_ENV_SETTINGS, parseEnvSpec } from "../../envs/index.js";
 import { CONTINUATION, EXTERNAL_SUMMARY_PROMPT, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "../../rollout/context.js";
 import { rolloutRun } from "../../rollout/run.js";
 import { RolloutStats } from "../../rollout/stats.js";
-import { TaskFileError } from "../../rollout/tasks.js";
 import type { ContextName } from "../../rollout/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 
@@ -72,9 +72,10 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
       try {
         env = parseEnvSpec(String(flags.env));
       } catch (error) {
-        throw new UsageError(`--env: ${(error as Error).message}`);
+        throw new UsageError(`--env: ${(error as Error).message}`, { cause: error });
       }
       const toolTimeoutMs = seconds(flags.toolTimeout, "--tool-timeout");
+      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
       const progress = createProgress(io.stderr, "rollout", 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
       try {
         const stats = await rolloutRun({
@@ -137,10 +138,8 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
         progress.stop();
         io.stdout.write(`${rolloutSummary(stats)}\n`);
         io.stderr.write(`wrote ${String(flags.out)}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
-      } catch (error) {
+      } finally {
         progress.stop();
-        if (error instanceof TaskFileError || error instanceof CorpusError || error instanceof EnvSpecError || error instanceof SandboxUnavailable) throw new UsageError(error.message);
-        throw error;
       }
     });
 }

@@ -5,8 +5,9 @@ import { LlmError } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { teachRun } from "../../teach/run.js";
 import type { TeachStats } from "../../teach/stats.js";
-import { SandboxError } from "../../verify/index.js";
+import { AccError } from "../../errors/acc-error.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
+import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 import { clientFlags, judgeEndpoint, makeClient, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
@@ -14,7 +15,7 @@ import { clientFlags, judgeEndpoint, makeClient, qaFlags, seconds, verifierFlags
 type Flags = Record<string, unknown>;
 
 /** The teacher endpoint failed past what retries and the circuit breaker allow; the checkpoint is saved. */
-export class TeachStopped extends Error {
+export class TeachStopped extends AccError {
   override name = "TeachStopped";
 }
 
@@ -58,6 +59,7 @@ Related: acc compile, acc verify, acc export`,
         maxRetries: retries(flags.retries),
       });
       const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
+      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
       const progress = createProgress(io.stderr, "teach", 0, { quiet: Boolean(flags.quiet) });
       try {
         const stats = await teachRun({
@@ -82,8 +84,9 @@ Related: acc compile, acc verify, acc export`,
         io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
       } catch (error) {
         progress.stop();
-        if (error instanceof SandboxError) throw new UsageError(`${error.message} (--allow-network)`);
-        if (error instanceof LlmError) throw new TeachStopped(`${error.message}\nthe run stopped; its progress is saved: rerun the same command to resume`);
+        if (error instanceof LlmError) {
+          throw new TeachStopped(error.message, { code: error.code, cause: error, fix: "the run stopped and its progress is saved: rerun the same command to resume" });
+        }
         throw error;
       } finally {
         await client.close();

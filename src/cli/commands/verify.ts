@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
+import { AccError } from "../../errors/acc-error.js";
 import { createClient } from "../../llm/client.js";
 import type { ClientOptions, LlmClient } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
@@ -10,7 +11,6 @@ import {
   type JudgeOptions,
   PatchTester,
   type QaOptions,
-  SandboxError,
   SqlRunner,
   SqlVerifier,
   type Verdict,
@@ -19,7 +19,7 @@ import {
   verifyJudge,
   verifyQa,
 } from "../../verify/index.js";
-import { AnswersFileError, type VerifyCounts, verifySamples } from "../../verify/samples.js";
+import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -27,7 +27,7 @@ import { renderTable } from "../table.js";
 type Flags = Record<string, unknown>;
 
 /** A verdict that did not pass: the command has printed it and exits 1. */
-export class VerificationFailed extends Error {
+export class VerificationFailed extends AccError {
   override name = "VerificationFailed";
 }
 
@@ -55,7 +55,7 @@ Related: acc teach, docs/commands/verify.md`,
       .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   const report = (verdict: Verdict) => {
     io.stdout.write(`${JSON.stringify(verdict)}\n`);
-    if (!verdict.pass) throw new VerificationFailed(verdict.reason);
+    if (!verdict.pass) throw new VerificationFailed(`did not pass: ${verdict.reason}`, { code: "verification-failed" });
   };
 
   qaFlags(sub("qa", "Normalised exact match, one number within a tolerance, token F1 at a threshold, or list / set equality"))
@@ -95,16 +95,13 @@ Related: acc teach, docs/commands/verify.md`,
       const patch = readText(flags.patch, "--patch");
       if (flags.testCmd !== undefined) {
         if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
-        const tester = sandboxed(
-          () =>
-            new PatchTester({
-              repo: existingPath(flags.repo, "--repo"),
-              testCommand: String(flags.testCmd),
-              timeoutMs: seconds(flags.testTimeout, "--test-timeout"),
-              allowNetwork: Boolean(flags.allowNetwork),
-              jobs: 1,
-            }),
-        );
+        const tester = new PatchTester({
+          repo: existingPath(flags.repo, "--repo"),
+          testCommand: String(flags.testCmd),
+          timeoutMs: seconds(flags.testTimeout, "--test-timeout"),
+          allowNetwork: Boolean(flags.allowNetwork),
+          jobs: 1,
+        });
         report(await tester.verify(String(flags.base), patch));
         return;
       }
@@ -137,7 +134,7 @@ Related: acc teach, docs/commands/verify.md`,
     .option("-q, --quiet", "no progress display")
     .action(async (input: string, flags: Flags) => {
       const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
-      const verifiers = sandboxed(() => new Verifiers(verifySetup(flags, judgeClient)));
+      const verifiers = new Verifiers(verifySetup(flags, judgeClient));
       const progress = createProgress(io.stderr, "verify", 0, { quiet: Boolean(flags.quiet) });
       try {
         const counts = await verifySamples({
@@ -150,9 +147,6 @@ Related: acc teach, docs/commands/verify.md`,
         });
         progress.stop();
         io.stderr.write(`${verifySummary(counts)}\nverdicts: ${String(flags.output)}\n`);
-      } catch (error) {
-        if (error instanceof AnswersFileError) throw new UsageError(error.message);
-        throw error;
       } finally {
         progress.stop();
         await verifiers.close();
@@ -254,16 +248,6 @@ export function makeClient(endpoint: string, flags: Flags, concurrency: number, 
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
-  }
-}
-
-/** A sandbox that cannot be set up as asked is a usage error. */
-export function sandboxed<T>(make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    if (error instanceof SandboxError) throw new UsageError(`${error.message} (--allow-network)`);
-    throw error;
   }
 }
 

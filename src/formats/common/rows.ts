@@ -1,9 +1,10 @@
+import { AccError } from "../../errors/acc-error.js";
 import type { Locator } from "../../records/trajectory.js";
 import type { ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
 import { isRecord } from "./text.js";
 
 /** Thrown by converters when a record does not have the shape its format promises. */
-export class ShapeError extends Error {
+export class ShapeError extends AccError {
   override name = "ShapeError";
 }
 

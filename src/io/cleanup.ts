@@ -1,0 +1,67 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { rmSync, rmdirSync } from "node:fs";
+import { rm, rmdir } from "node:fs/promises";
+
+/**
+ * What a run leaves behind if it stops half-way: temporary files (removed on every exit path) and the
+ * folders it created (removed on failure when they are still empty). A CLI command runs inside
+ * `withCleanup`; a signal handler calls `removeLeftoversSync`. Files a resumed run needs (the
+ * `.partial` outputs and checkpoints of compile, teach, rollout) are not temporary and are not tracked.
+ */
+interface Scope {
+  temps: Set<string>;
+  dirs: string[];
+}
+
+const storage = new AsyncLocalStorage<Scope>();
+/** Work outside any `withCleanup` (library use): still removed by a signal handler. */
+const outside: Scope = { temps: new Set(), dirs: [] };
+const live = new Set<Scope>([outside]);
+
+const current = (): Scope => storage.getStore() ?? outside;
+
+/** Records a temporary file; call the returned function once it is renamed into place or removed. */
+export function trackTemp(path: string): () => void {
+  const scope = current();
+  scope.temps.add(path);
+  return () => scope.temps.delete(path);
+}
+
+/** Records a folder this run created (see makeDirectory). */
+export function trackCreatedDir(path: string): void {
+  current().dirs.push(path);
+}
+
+/**
+ * Runs `work`; whatever happens, its temporary files are removed afterwards, and when it fails the
+ * folders it created are removed too if nothing else is in them.
+ */
+export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
+  const scope: Scope = { temps: new Set(), dirs: [] };
+  live.add(scope);
+  let failed = true;
+  try {
+    const result = await storage.run(scope, work);
+    failed = false;
+    return result;
+  } finally {
+    await Promise.all([...scope.temps].map((path) => rm(path, { force: true })));
+    if (failed) for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
+    live.delete(scope);
+  }
+}
+
+/** For signal handlers: removes every tracked temporary file and every created folder left empty, now. */
+export function removeLeftoversSync(): void {
+  for (const scope of live) {
+    for (const path of scope.temps) rmSync(path, { force: true });
+    scope.temps.clear();
+    for (const dir of [...scope.dirs].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty (it holds what a resumed run needs) or already gone
+      }
+    }
+  }
+}
