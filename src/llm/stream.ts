@@ -1,9 +1,10 @@
+import { AccError } from "../errors/acc-error.js";
 import { isLandmark, type ParsedChoice, ShapeError, StreamAccumulator } from "./response.js";
 import { isContextLengthError } from "./server-errors.js";
 import { SseParser } from "./sse.js";
 
 /** Why a stream could not be read: a garbled or cut stream, or an error event refusing the prompt as too long. */
-export class StreamError extends Error {
+export class StreamError extends AccError {
   constructor(
     readonly kind: "malformed" | "context-length",
     detail: string,
