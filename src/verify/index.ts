@@ -5,7 +5,7 @@ import { type JudgeOptions, verifyJudge } from "./judge.js";
 import { PatchTester } from "./patch.js";
 import { DEFAULT_QA_OPTIONS, type QaOptions, verifyQa } from "./qa.js";
 import { type Reference, type ReferenceSources, referenceOf } from "./reference.js";
-import { SqlVerifier } from "./sql.js";
+import { SqlVerifier, type SqlOptions } from "./sql.js";
 import { type Candidate, fail, type Verdict } from "./types.js";
 
 export { comparePatches, parseDiff } from "./diff.js";
@@ -14,7 +14,7 @@ export { PatchTester, SandboxError, type PatchTestOptions, type TestIsolation } 
 export { DEFAULT_QA_OPTIONS, normalizeAnswer, tokenF1, verifyQa, type QaOptions } from "./qa.js";
 export { referenceName, referenceOf, type Reference, type ReferenceSources } from "./reference.js";
 export { canIsolateNetwork } from "./sandbox.js";
-export { compareResults, hasTopLevelOrderBy, SqlVerifier, type QueryOutcome, type SqlCheck } from "./sql.js";
+export { compareResults, DEFAULT_SQL_OPTIONS, hasTopLevelOrderBy, SqlVerifier, type CompareOptions, type QueryOutcome, type SqlCheck, type SqlOptions } from "./sql.js";
 /** The SQLite processes a SqlVerifier runs its queries in, under the name the library has exported. */
 export { SqliteProcesses as SqlRunner } from "../run/sqlite-process.js";
 export type { Candidate, Verdict } from "./types.js";
@@ -29,6 +29,8 @@ export interface VerifySetup extends ReferenceSources {
   jobs: number;
   /** Answers the QA rules reject go to this LLM judge, which may accept them. */
   judge?: JudgeOptions;
+  /** How query results compare (default: columns in any order). */
+  sql?: SqlOptions;
 }
 
 export const DEFAULT_VERIFY_SETUP: VerifySetup = {
@@ -96,7 +98,7 @@ export class Verifiers {
   private sqlVerifier(): SqlVerifier {
     if (!this.sql) {
       this.runner = new SqliteProcesses(this.setup.jobs);
-      this.sql = new SqlVerifier(this.runner, this.setup.sqlTimeoutMs, this.setup.qa);
+      this.sql = new SqlVerifier(this.runner, this.setup.sqlTimeoutMs, this.setup.qa, this.setup.sql);
     }
     return this.sql;
   }

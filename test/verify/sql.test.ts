@@ -92,3 +92,54 @@ test("sql: a value answer must state every value of the gold result, at the prec
   assert.equal((await verifier.verify({ db, goldSql: "SELECT city FROM stores WHERE id = 3", candidateValue: "Leipzig" })).pass, true);
   assert.equal((await verifier.verify({ db, goldSql: "SELECT city FROM stores WHERE id > 9", candidateValue: "none" })).pass, false);
 });
+
+test("sql: double-quoted string literals run as SQLite's default build reads them; names stay names", async () => {
+  // Spider's gold queries: WHERE Airline = "JetBlue Airways"
+  const dqs = await verifier.verify({ db, goldSql: 'SELECT id FROM stores WHERE city = "Porto"', candidateSql: "SELECT id FROM stores WHERE city = 'Porto'" });
+  assert.equal(dqs.reason, "result-match");
+  const both = await verifier.verify({ db, goldSql: 'SELECT "city" FROM stores WHERE "city" = "Lyon" OR city = "Leipzig"', candidateSql: "SELECT city FROM stores WHERE id IN (1, 3)" });
+  assert.equal(both.reason, "result-match", "a quoted column name is still the column");
+  // the rewrite happens token by token: a quote inside a literal or comment is left alone
+  const inside = await verifier.verify({ db, goldSql: `SELECT 'say "Porto"' -- "Porto"\n`, candidateSql: `SELECT 'say "Porto"'` });
+  assert.equal(inside.reason, "result-match");
+  const wrong = await verifier.verify({ db, goldSql: 'SELECT id FROM stores WHERE city = "Porto"', candidateSql: 'SELECT id FROM stores WHERE city = "Lyon"' });
+  assert.equal(wrong.pass, false);
+});
+
+test("sql: the gold's columns in another order pass unless columnOrder is exact; values must still pair up", async () => {
+  const goldSql = "SELECT city, revenue FROM stores WHERE revenue IS NOT NULL";
+  assert.equal((await verifier.verify({ db, goldSql, candidateSql: "SELECT revenue, city FROM stores WHERE revenue > 0" })).pass, true);
+  const strict = new SqlVerifier(runner, 5_000, DEFAULT_QA_OPTIONS, { columnOrder: "exact" });
+  assert.equal((await strict.verify({ db, goldSql, candidateSql: "SELECT revenue, city FROM stores WHERE revenue > 0" })).pass, false);
+  // each column holds the gold's values, but the rows pair them differently: not a permutation of the gold
+  assert.equal(compareResults([["a", 2], ["b", 1]], [["a", 1], ["b", 2]], false).pass, false);
+  assert.equal(compareResults([[2, "a"], [1, "b"]], [["a", 2], ["b", 1]], false).pass, true);
+  assert.equal(compareResults([[2, "a"], [1, "b"]], [["a", 2], ["b", 1]], false, { columnOrder: "exact" }).pass, false);
+  assert.equal(compareResults([[1, 1, 2]], [[1, 2, 1]], true).pass, true, "equal columns: any pairing that works");
+});
+
+test("sql: rows tied on the gold's ORDER BY keys may come in any order among themselves, not across keys", async () => {
+  const ties = join(tempDir(), "ties.sqlite");
+  const t = new Database(ties);
+  t.exec(`CREATE TABLE s (name TEXT, age INTEGER, pts REAL);
+    INSERT INTO s VALUES ('ann', 30, 1), ('bob', 25, 2), ('cid', 30, 3), ('dan', 20, 4), ('eve', 25, 5);`);
+  t.close();
+  const goldSql = "SELECT name FROM s ORDER BY age DESC";
+  const tiedSwapped = await verifier.verify({ db: ties, goldSql, candidateSql: "SELECT name FROM s ORDER BY age DESC, name DESC" });
+  assert.equal(tiedSwapped.pass, true, tiedSwapped.detail);
+  assert.match(tiedSwapped.detail, /tied on the ORDER BY keys/);
+  const crossed = await verifier.verify({ db: ties, goldSql, candidateSql: "SELECT name FROM s ORDER BY age" });
+  assert.equal(crossed.pass, false);
+  // keys named by alias, by position, by an expression not in the result; an aggregate key
+  for (const candidateSql of ["SELECT name FROM s ORDER BY age DESC, pts DESC"]) {
+    for (const gold of ["SELECT name, age AS a FROM s ORDER BY a DESC", "SELECT name, age FROM s ORDER BY 2 DESC", "SELECT name FROM s ORDER BY age * 2 DESC"]) {
+      const candidate = gold.includes(", age") ? candidateSql.replace("SELECT name", "SELECT name, age") : candidateSql;
+      assert.equal((await verifier.verify({ db: ties, goldSql: gold, candidateSql: candidate })).pass, true, gold);
+    }
+  }
+  const grouped = await verifier.verify({ db: ties, goldSql: "SELECT age, count(*) FROM s GROUP BY age ORDER BY count(*) DESC", candidateSql: "SELECT age, count(*) FROM s GROUP BY age ORDER BY count(*) DESC, age" });
+  assert.equal(grouped.pass, true, grouped.detail);
+  // a LIMIT that cuts through a tie keeps the gold's choice: another tied row is another row
+  const limited = await verifier.verify({ db: ties, goldSql: "SELECT name FROM s ORDER BY age DESC LIMIT 1", candidateSql: "SELECT name FROM s ORDER BY age DESC, name DESC LIMIT 1" });
+  assert.equal(limited.pass, false);
+});

@@ -70,12 +70,15 @@ Related: acc teach, docs/commands/verify.md`,
     .option("--candidate-value <text>", "a candidate answer value: every value of the gold result must be in it")
     .option("--sql-timeout <s>", "time limit of each query, seconds", "30")
     .option("--tolerance <x>", "relative tolerance of numbers in a value answer", String(DEFAULT_QA_OPTIONS.tolerance))
+    .option("--column-order <mode>", "any: the gold's columns in another order pass; exact: they must come in the gold's order", "any")
     .action(async (flags: Flags) => {
       if ((flags.candidateSql === undefined) === (flags.candidateValue === undefined)) throw new UsageError("give exactly one of --candidate-sql and --candidate-value");
+      const columnOrder = String(flags.columnOrder);
+      if (columnOrder !== "any" && columnOrder !== "exact") throw new UsageError(`--column-order must be any or exact, not ${JSON.stringify(columnOrder)}`);
       const db = existingPath(flags.db, "--db");
       const runner = new SqlRunner(1);
       try {
-        const verifier = new SqlVerifier(runner, seconds(flags.sqlTimeout, "--sql-timeout"), { ...DEFAULT_QA_OPTIONS, tolerance: fraction(flags.tolerance, "--tolerance") });
+        const verifier = new SqlVerifier(runner, seconds(flags.sqlTimeout, "--sql-timeout"), { ...DEFAULT_QA_OPTIONS, tolerance: fraction(flags.tolerance, "--tolerance") }, { columnOrder });
         const candidate = flags.candidateSql !== undefined ? { candidateSql: String(flags.candidateSql) } : { candidateValue: String(flags.candidateValue) };
         report(await verifier.verify({ db, goldSql: String(flags.goldSql), ...candidate }));
       } finally {
