@@ -19,12 +19,18 @@ export const DEFAULT_QA_OPTIONS: QaOptions = { f1Threshold: 0.8, tolerance: 1e-6
 const PUNCTUATION = /[\p{P}$+<=>^`|~]/gu;
 const ARTICLES = /\b(a|an|the)\b/g;
 
+/** Characters of scripts written without spaces between words: each is a token of its own. */
+const UNSPACED = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu;
+
 /**
  * SQuAD's answer normalisation: lower case, punctuation removed, articles removed, whitespace
- * collapsed; NFKC first so that full-width and compatibility forms compare equal.
+ * collapsed; NFKC first so that full-width and compatibility forms compare equal, and accents on Latin
+ * letters folded (Zürich, Zurich). Han and kana characters are separated, so that they are scored one
+ * by one (北京 against 北京市 shares two of three).
  */
 export function normalizeAnswer(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(PUNCTUATION, "").replace(ARTICLES, " ").split(/\s+/).filter(Boolean).join(" ");
+  const folded = text.normalize("NFKD").replace(/(\p{Script=Latin})\p{M}+/gu, "$1").normalize("NFKC");
+  return folded.toLowerCase().replace(PUNCTUATION, "").replace(ARTICLES, " ").replace(UNSPACED, " $1 ").split(/\s+/).filter(Boolean).join(" ");
 }
 
 /** SQuAD's token F1 between two answers (1 when both normalise to nothing). */
@@ -55,9 +61,9 @@ export function numbersIn(text: string): number[] {
   return writtenNumbers(text).map((n) => n.value);
 }
 
-/** The numbers of a text with the count of decimals each was written with. */
+/** The numbers of a text (number words and scales read as numbers) with the count of decimals each was written with. */
 export function writtenNumbers(text: string): { value: number; decimals: number }[] {
-  return [...text.normalize("NFKC").matchAll(NUMBER)].map((match) => {
+  return [...canonicalText(text).matchAll(NUMBER)].map((match) => {
     const written = match[0].replace(/,/g, "").replace("−", "-");
     const fraction = /\.(\d+)/.exec(written.split(/[eE]/)[0]!);
     return { value: Number(written), decimals: fraction ? fraction[1]!.length : 0 };
@@ -66,12 +72,103 @@ export function writtenNumbers(text: string): { value: number; decimals: number 
 
 /** The text as one number and what surrounds it (its unit, normalised), or undefined when it holds no number or several. */
 function singleNumber(text: string): { value: number; unit: string } | undefined {
-  const normalized = text.normalize("NFKC");
-  const matches = [...normalized.matchAll(NUMBER)];
+  const canonical = canonicalText(text);
+  const matches = [...canonical.matchAll(NUMBER)];
   if (matches.length !== 1) return undefined;
   const match = matches[0]!;
-  const unit = normalizeAnswer(normalized.slice(0, match.index) + normalized.slice(match.index + match[0].length));
+  const unit = normalizeAnswer(canonical.slice(0, match.index) + canonical.slice(match.index + match[0].length));
   return { value: Number(match[0].replace(/,/g, "").replace("−", "-")), unit };
+}
+
+const SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"];
+const TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const SCALES: Record<string, number> = { hundred: 100, thousand: 1e3, million: 1e6, billion: 1e9, trillion: 1e12 };
+const WORD_VALUES = new Map<string, number>([...SMALL.map((w, i) => [w, i] as const), ...TENS.map((w, i) => [w, i * 10] as const).filter(([w]) => w !== "")]);
+const NUMBER_WORD = `(?:${[...WORD_VALUES.keys(), ...Object.keys(SCALES)].join("|")})`;
+/** A run of number words ("twenty-one", "two hundred and five", "three million"). */
+const NUMBER_WORDS = new RegExp(`\\b${NUMBER_WORD}(?:(?:\\s+|-|\\s+and\\s+)${NUMBER_WORD})*\\b`, "giu");
+/** A written number followed by a scale word: "5 million", "1.2 billion", "3 thousand". */
+const SCALED = new RegExp(`(?<![\\p{L}\\p{N}.,])(\\d+(?:[.,]\\d+)*)\\s+(${Object.keys(SCALES).join("|")})\\b`, "giu");
+
+function wordsValue(words: string): number | undefined {
+  let total = 0;
+  let current = 0;
+  let seen = false;
+  for (const word of words.toLowerCase().split(/\s+|-/)) {
+    if (word === "and" || word === "") continue;
+    const small = WORD_VALUES.get(word);
+    if (small !== undefined) {
+      current += small;
+      seen = true;
+    } else if (SCALES[word] !== undefined) {
+      if (!seen && current === 0) return undefined;
+      if (word === "hundred") current = (current || 1) * 100;
+      else {
+        total += (current || 1) * SCALES[word]!;
+        current = 0;
+      }
+      seen = true;
+    }
+  }
+  return seen ? total + current : undefined;
+}
+
+const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+const MONTH = `(${MONTHS.join("|")}|${MONTHS.map((m) => m.slice(0, 3)).join("|")}|sept)\\.?`;
+const pad = (n: number) => String(n).padStart(2, "0");
+const monthNumber = (name: string) => MONTHS.findIndex((m) => m.startsWith(name.toLowerCase().slice(0, 3))) + 1;
+/** Dates in the forms answers use: 15 August 1843, August 15, 1843, 1843-08-15, August 1843. */
+const DATES: [RegExp, (m: RegExpExecArray) => string | undefined][] = [
+  [/\b(\d{4})-(\d{1,2})-(\d{1,2})\b/g, (m) => ymd(Number(m[1]), Number(m[2]), Number(m[3]))],
+  [new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{3,4})\\b`, "gi"), (m) => ymd(Number(m[3]), monthNumber(m[2]!), Number(m[1]))],
+  [new RegExp(`\\b${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{3,4})\\b`, "gi"), (m) => ymd(Number(m[3]), monthNumber(m[1]!), Number(m[2]))],
+  [new RegExp(`\\b${MONTH},?\\s+(\\d{4})\\b`, "gi"), (m) => (monthNumber(m[1]!) > 0 ? `${m[2]}${pad(monthNumber(m[1]!))}` : undefined)],
+];
+
+function ymd(year: number, month: number, day: number): string | undefined {
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  return `${year}${pad(month)}${pad(day)}`;
+}
+
+/**
+ * The text with what it says in words or in several forms written one way: dates as `date:YYYYMMDD`
+ * (or `date:YYYYMM`), number words as digits ("two" → 2, "twenty-one" → 21), scales multiplied out
+ * ("5 million" → 5000000). Both answers pass through it before they are compared.
+ */
+export function canonicalText(text: string): string {
+  let out = text.normalize("NFKC");
+  for (const [pattern, format] of DATES) out = out.replace(pattern, (...args) => {
+    const date = format(args.slice(0, -2) as unknown as RegExpExecArray);
+    return date === undefined ? args[0] as string : ` date${date} `;
+  });
+  out = out.replace(SCALED, (whole, digits: string, scale: string) => {
+    const value = Number(digits.replace(/,/g, "")) * SCALES[scale.toLowerCase()]!;
+    return Number.isFinite(value) ? String(Math.round(value * 1e6) / 1e6) : whole;
+  });
+  return out.replace(NUMBER_WORDS, (words) => {
+    const value = wordsValue(words);
+    return value === undefined ? words : String(value);
+  });
+}
+
+/** Words that turn a statement into its opposite. */
+const NEGATION = /\b(?:not|no|never|none|neither|nor|without|cannot|isn't|wasn't|aren't|weren't|doesn't|didn't|don't|won't|hasn't|haven't|hadn't|can't|couldn't|shouldn't|wouldn't)\b|n't\b/i;
+
+/** Both answers say it, or neither: "not 412" is no answer to "412". */
+function negationAgrees(answer: string, gold: string): boolean {
+  return NEGATION.test(answer) === NEGATION.test(gold);
+}
+
+/** The same numbers in both (as multisets, within the tolerance). */
+function sameNumbers(a: number[], b: number[], tolerance: number): boolean {
+  if (a.length !== b.length) return false;
+  const left = [...b];
+  return a.every((x) => {
+    const i = left.findIndex((y) => closeEnough(x, y, tolerance));
+    if (i === -1) return false;
+    left.splice(i, 1);
+    return true;
+  });
 }
 
 /** An answer's words around its number agree with the gold's when it has none, or has every word of the gold's ("about 70 °C" for "70 °C"). */
@@ -112,7 +209,7 @@ function splitItems(text: string): string[] {
 }
 
 function itemsEqual(a: string, b: string, tolerance: number): boolean {
-  if (normalizeAnswer(a) === normalizeAnswer(b)) return true;
+  if (normalizeAnswer(canonicalText(a)) === normalizeAnswer(canonicalText(b)) && sameNumbers(numbersIn(a), numbersIn(b), tolerance)) return true;
   const x = singleNumber(a);
   const y = singleNumber(b);
   return x !== undefined && y !== undefined && unitsAgree(x.unit, y.unit) && closeEnough(x.value, y.value, tolerance);
@@ -148,16 +245,25 @@ function verifyList(answer: string, goldItems: string[], ordered: boolean, toler
 export function verifyQa(answer: string, gold: string, options: QaOptions = DEFAULT_QA_OPTIONS): Verdict {
   const goldItems = options.list ? (structuredList(gold) ?? splitItems(gold)) : structuredList(gold);
   if (goldItems) return verifyList(answer, goldItems, options.list === "ordered", options.tolerance);
-  if (normalizeAnswer(answer) === normalizeAnswer(gold)) return pass("exact-match", "normalised answers are equal", 1);
+  // numbers are read before normalisation strips their signs and points ("1.5" would become "15")
+  const answerNumbers = numbersIn(answer);
+  const goldNumbers = numbersIn(gold);
+  const negation = negationAgrees(answer, gold);
+  const a = canonicalText(answer);
+  const g = canonicalText(gold);
+  if (normalizeAnswer(a) === normalizeAnswer(g)) {
+    if (!sameNumbers(answerNumbers, goldNumbers, options.tolerance)) return fail("mismatch", `numbers ${answerNumbers.join(", ")} differ from the gold's ${goldNumbers.join(", ")}`, 0);
+    if (negation) return pass("exact-match", "normalised answers are equal", 1);
+  }
+  if (!negation) return fail("mismatch", `one answer is negated and the other is not (answer ${excerpt(answer)}, gold ${excerpt(gold)})`, 0);
   const x = singleNumber(answer);
   const y = singleNumber(gold);
   if (x && y && unitsAgree(x.unit, y.unit)) {
     if (closeEnough(x.value, y.value, options.tolerance)) return pass("numeric", `${x.value} equals gold ${y.value} within ${options.tolerance}`, 1);
     return fail("mismatch", `number ${x.value} differs from gold ${y.value}`, 0);
   }
-  const f1 = tokenF1(answer, gold);
-  const answerNumbers = numbersIn(answer);
-  const missing = numbersIn(gold).filter((n) => !answerNumbers.some((m) => closeEnough(m, n, options.tolerance)));
+  const f1 = tokenF1(a, g);
+  const missing = goldNumbers.filter((n) => !answerNumbers.some((m) => closeEnough(m, n, options.tolerance)));
   const shown = f1.toFixed(2);
   if (f1 >= options.f1Threshold && missing.length === 0) return pass("f1", `token F1 ${shown} ≥ ${options.f1Threshold}`, f1);
   const why = missing.length > 0 && f1 >= options.f1Threshold ? `gold number ${missing[0]} is not in the answer` : `token F1 ${shown} < ${options.f1Threshold}`;

@@ -100,3 +100,30 @@ test("qa: lists: JSON arrays, [a, b] and bullets compare as sets; --list set / o
   assert.equal(verifyQa("Lyon; Porto", "Lyon, Porto", opts({ list: "ordered" })).reason, "list-match");
   assert.equal(verifyQa("1, 2.50, 3", "1; 2.5; 3", opts({ list: "ordered" })).pass, true);
 });
+
+test("qa: numbers compare as numbers before normalisation strips signs and points; negation, accents, CJK, number words, scales, dates", () => {
+  const pass = (a: string, g: string) => assert.equal(verifyQa(a, g).pass, true, `${a} / ${g}: ${verifyQa(a, g).detail}`);
+  const fail = (a: string, g: string) => assert.equal(verifyQa(a, g).pass, false, `${a} / ${g} passed`);
+  fail("1.5", "15");
+  fail("1.234", "1234");
+  fail("-5", "5");
+  fail("$1.5 million", "$15 million");
+  pass("1,234", "1234");
+  fail("not 412", "412");
+  fail("The bill did not pass the Senate", "The bill did pass the Senate");
+  pass("No", "no");
+  pass("Zürich", "Zurich");
+  pass("Ångström", "angstrom");
+  pass("北京", "北京市");
+  fail("北京", "上海市");
+  pass("5 million", "5,000,000");
+  pass("1.2 billion dollars", "1,200,000,000 dollars");
+  pass("two", "2");
+  pass("twenty-one", "21");
+  pass("two hundred and five", "205");
+  pass("15 August 1843", "August 15, 1843");
+  pass("1843-08-15", "15th of August 1843");
+  pass("March 2001", "Mar. 2001");
+  fail("15 August 1843", "16 August 1843");
+  fail("August 1843", "August 1844");
+});
