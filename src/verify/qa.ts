@@ -131,15 +131,16 @@ function ymd(year: number, month: number, day: number): string | undefined {
 }
 
 /**
- * The text with what it says in words or in several forms written one way: dates as `date:YYYYMMDD`
- * (or `date:YYYYMM`), number words as digits ("two" → 2, "twenty-one" → 21), scales multiplied out
+ * The text with what it says in words or in several forms written one way: dates as `yYYYY mMM dDD`
+ * (or `yYYYY mMM`), number words as digits ("two" → 2, "twenty-one" → 21), scales multiplied out
  * ("5 million" → 5000000). Both answers pass through it before they are compared.
  */
 export function canonicalText(text: string): string {
   let out = text.normalize("NFKC");
   for (const [pattern, format] of DATES) out = out.replace(pattern, (...args) => {
     const date = format(args.slice(0, -2) as unknown as RegExpExecArray);
-    return date === undefined ? args[0] as string : ` date${date} `;
+    // one word per part, so token F1 weighs a date as the three words it was written with
+    return date === undefined ? (args[0] as string) : ` y${date.slice(0, 4)} m${date.slice(4, 6)}${date.length > 6 ? ` d${date.slice(6)}` : ""} `;
   });
   out = out.replace(SCALED, (whole, digits: string, scale: string) => {
     const value = Number(digits.replace(/,/g, "")) * SCALES[scale.toLowerCase()]!;
@@ -171,8 +172,15 @@ function sameNumbers(a: number[], b: number[], tolerance: number): boolean {
   });
 }
 
-/** An answer's words around its number agree with the gold's when it has none, or has every word of the gold's ("about 70 °C" for "70 °C"). */
+/** Words that make a number a bound rather than a value: "after 1763" is not 1763. */
+const BOUND = /\b(?:before|after|over|under|above|below|more|less|fewer|greater|since|until|till|prior|later|earlier|least|most|exceeding|beyond|within|up)\b/;
+
+/**
+ * An answer's words around its number agree with the gold's when it has none, or has every word of the
+ * gold's ("about 70 °C" for "70 °C"); words that bound the number must be in both.
+ */
 function unitsAgree(answerUnit: string, goldUnit: string): boolean {
+  if (BOUND.test(answerUnit) !== BOUND.test(goldUnit)) return false;
   if (answerUnit === "" || goldUnit === "") return true;
   const words = new Set(answerUnit.split(" "));
   return goldUnit.split(" ").every((word) => words.has(word));
@@ -239,8 +247,10 @@ function verifyList(answer: string, goldItems: string[], ordered: boolean, toler
  * A free-text answer against a gold answer: list comparison when the gold is a list (or `list` is
  * set), else normalised exact match, then one number against one number within the tolerance (the
  * answer's other words must include the gold's: "about 70 °C" passes for "70 °C", "70 °F" does not), then
- * token F1 at the threshold. An F1 pass also needs every number of the gold in the answer, so
- * "413 copies" never passes for "412 copies" however similar the words.
+ * token F1 at the threshold. Numbers are read before normalisation; an exact match needs the same
+ * numbers, and an F1 pass needs every number of the gold in an answer that gives numbers, so "413
+ * copies" never passes for "412 copies" however similar the words. Either answer negated and the other
+ * not is a mismatch.
  */
 export function verifyQa(answer: string, gold: string, options: QaOptions = DEFAULT_QA_OPTIONS): Verdict {
   const goldItems = options.list ? (structuredList(gold) ?? splitItems(gold)) : structuredList(gold);
@@ -263,7 +273,9 @@ export function verifyQa(answer: string, gold: string, options: QaOptions = DEFA
     return fail("mismatch", `number ${x.value} differs from gold ${y.value}`, 0);
   }
   const f1 = tokenF1(a, g);
-  const missing = goldNumbers.filter((n) => !answerNumbers.some((m) => closeEnough(m, n, options.tolerance)));
+  // a number the answer gives must be the gold's ("413 copies" is not "412 copies"); an answer that gives
+  // none is left to F1 ("Kansas Jayhawks" for "The 2008 Kansas Jayhawks")
+  const missing = answerNumbers.length === 0 ? [] : goldNumbers.filter((n) => !answerNumbers.some((m) => closeEnough(m, n, options.tolerance)));
   const shown = f1.toFixed(2);
   if (f1 >= options.f1Threshold && missing.length === 0) return pass("f1", `token F1 ${shown} ≥ ${options.f1Threshold}`, f1);
   const why = missing.length > 0 && f1 >= options.f1Threshold ? `gold number ${missing[0]} is not in the answer` : `token F1 ${shown} < ${options.f1Threshold}`;

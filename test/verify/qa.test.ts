@@ -127,3 +127,10 @@ test("qa: numbers compare as numbers before normalisation strips signs and point
   fail("15 August 1843", "16 August 1843");
   fail("August 1843", "August 1844");
 });
+
+test("qa: a bound is not the number it bounds", () => {
+  assert.equal(verifyQa("after 1763", "1763").pass, false);
+  assert.equal(verifyQa("more than 40", "40").pass, false);
+  assert.equal(verifyQa("over 5 million", "over 5,000,000").pass, true);
+  assert.equal(verifyQa("about 70 °C", "70 °C").pass, true);
+});
