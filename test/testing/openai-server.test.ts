@@ -111,7 +111,15 @@ test("scripted failures: status with Retry-After and an OpenAI error body, malfo
 });
 
 test("in-flight counting: the server sees the most concurrent requests it was given", async () => {
-  const server = await start(() => ({ type: "answer", content: "ok", delayMs: 30 }));
+  // every request is held until all five have arrived: an event, not a delay a loaded machine can outrun
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  const server = await start(async () => {
+    if (++arrived === 5) release();
+    await all;
+    return { type: "answer", content: "ok" };
+  });
   const agent = { agent: false } as const;
   const once = () =>
     new Promise<void>((resolve, reject) => {
