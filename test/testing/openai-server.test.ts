@@ -6,7 +6,7 @@ import { type Reply, startOpenAIServer } from "../../src/testing/openai-server.j
 const servers: { close(): Promise<void> }[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
-async function start(script?: (body: unknown, index: number) => Reply) {
+async function start(script?: (body: unknown, index: number) => Reply | Promise<Reply>) {
   const server = await startOpenAIServer(script && ((request, index) => script(request.body, index)));
   servers.push(server);
   return server;
@@ -118,7 +118,7 @@ test("in-flight counting: the server sees the most concurrent requests it was gi
   const server = await start(async () => {
     if (++arrived === 5) release();
     await all;
-    return { type: "answer", content: "ok" };
+    return { type: "answer" as const, content: "ok" };
   });
   const agent = { agent: false } as const;
   const once = () =>
