@@ -79,10 +79,42 @@ export type ImportItem =
   | { kind: "trajectory"; draft: TrajectoryDraft }
   | { kind: "reject"; locator: Locator; scope: "record" | "line"; code: RejectCode; reason: string };
 
+/**
+ * Why source text is knowingly absent from the trajectories (the lossless audit, `acc import --audit`):
+ * - `structure`: the field's meaning is the record's shape (type tags, links between records, markup
+ *   parsed into tool calls);
+ * - `bookkeeping`: run metadata no model saw (hook progress, UI state, ids and timestamps of it);
+ * - `duplicate`: a copy or rendering of text the trajectory keeps once;
+ * - `noise`: fixed text that carries nothing (status lines, placeholders).
+ * Structure and bookkeeping rules are taken at their word; text under a duplicate or noise rule is still
+ * looked for in the output, and only what is missing is put down to the rule.
+ */
+export type DropReason = "structure" | "bookkeeping" | "duplicate" | "noise";
+
+/**
+ * Source text an importer leaves out on purpose, by where it sits in a source record.
+ * `path` segments are separated by `/`: a key, `*` (any one key or array index), `**` (any run of
+ * keys, also none), `$json` (into a string that holds JSON) and `{key=a|b}` (the object here has
+ * `key` equal to `a` or `b`; it consumes nothing). Example: `/{type=progress}/**`.
+ */
+export interface DropRule {
+  path: string;
+  reason: DropReason;
+  /** What the dropped text is, for the audit report. */
+  note: string;
+  /**
+   * Only lines of the text that match (markup the importer parsed into structure: `Action:` labels,
+   * `<tool_call>` tags). Without it the rule covers the whole text at `path`.
+   */
+  lines?: RegExp;
+}
+
 export interface Importer {
   /** Stable name used in `--format` and `source.format`, e.g. `openai-chat`. */
   readonly format: string;
   readonly description: string;
+  /** Source text this importer leaves out on purpose; anything else missing from its output is a loss. */
+  readonly dropRules?: readonly DropRule[];
   /** True when every JSONL line is an independent record, so a file's lines can be imported in parallel. */
   readonly rowBased?: boolean;
   /** How sure, from content alone: 0 = not this format, 1 = certain. */

@@ -7,6 +7,8 @@ import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { redactText } from "../privacy/scan.js";
 import type { RedactMode } from "../privacy/types.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
+import type { AuditCounts } from "./audit.js";
+import { normaliserFor, UnitAudit } from "./audit-unit.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
 import { isNonJsonText, openDirectory, openFile } from "./probe.js";
 import { UsageError } from "../errors/acc-error.js";
@@ -23,13 +25,17 @@ export interface ImportOptions {
    * (`off`, the library's default: it converts verbatim unless asked; `acc import` and `acc compile` pass `on`).
    */
   redact?: RedactMode;
+  /** Audit every unit: how much of the source text the trajectories carry, and what was dropped where. */
+  audit?: boolean;
 }
 
 export type ImportEvent =
   | { type: "file"; file: string; format: string | null; bytes: number }
   | { type: "trajectory"; trajectory: Trajectory }
   | { type: "reject"; reject: Reject }
-  | { type: "skip"; file: string; reason: string };
+  | { type: "skip"; file: string; reason: string }
+  /** With `audit` on: how much of a unit's source text its trajectories carry (once per unit, after its records). */
+  | { type: "audit"; file: string; format: string; counts: AuditCounts };
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 512 * 1024 * 1024;
 
@@ -49,6 +55,7 @@ export interface PreparedImport {
 export interface ConvertOptions {
   domain?: Domain;
   redact: RedactMode;
+  audit?: boolean;
 }
 
 /** Checks the options and expands the inputs into units; throws ImportUsageError on usage mistakes. */
@@ -68,7 +75,11 @@ export async function prepareImport(inputs: readonly string[], options: ImportOp
     return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
   });
   if (missing.length > 0) throw new ImportUsageError(`no such file or directory: ${missing.join(", ")}`);
-  const convert: ConvertOptions = { ...(options.domain ? { domain: options.domain } : {}), redact: options.redact ?? "off" };
+  const convert: ConvertOptions = {
+    ...(options.domain ? { domain: options.domain } : {}),
+    redact: options.redact ?? "off",
+    ...(options.audit ? { audit: true } : {}),
+  };
   return { units, namedByUser: new Set(inputs), forced, limits, convert };
 }
 
@@ -117,19 +128,28 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
  */
 export async function* convertItems(importer: Importer, input: ImportInput, file: string, options: ConvertOptions): AsyncGenerator<ImportEvent> {
   const format = importer.format;
+  const audit = options.audit ? new UnitAudit(importer, normaliserFor(options.redact)) : undefined;
+  const read = audit ? audit.watch(input) : input;
+  const finish = { format, file, redact: options.redact, ...(options.domain ? { domain: options.domain } : {}) };
   let records = 0;
   try {
-    for await (const item of importer.read(input)) {
+    for await (const item of importer.read(read)) {
       if (item.kind === "reject") {
-        if (item.scope === "record") records++;
+        if (item.scope === "record") {
+          records++;
+          audit?.rejected(item.locator);
+        }
         const { kind: _, ...reject } = item;
         yield { type: "reject", reject: { file, format, ...reject, reason: redactIfOn(reject.reason, options.redact) } };
         continue;
       }
       records++;
-      const finished = finishTrajectory(item.draft, { format, file, ...options });
-      if (finished.ok) yield { type: "trajectory", trajectory: finished.trajectory };
-      else {
+      const finished = finishTrajectory(item.draft, finish);
+      if (finished.ok) {
+        audit?.trajectory(finished.trajectory);
+        yield { type: "trajectory", trajectory: finished.trajectory };
+      } else {
+        audit?.rejected(item.draft.locator);
         const reason = redactIfOn(`not a valid trajectory: ${formatProblems(finished.problems)}`, options.redact);
         yield { type: "reject", reject: { file, format, locator: item.draft.locator, scope: "record", code: "schema", reason } };
       }
@@ -138,6 +158,7 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
     const reason = redactIfOn(`the ${format} importer stopped after ${records} records: ${(error as Error).message}`, options.redact);
     yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code: "wrong-shape", reason } };
   }
+  if (audit) yield { type: "audit", file, format, counts: await audit.finish(input) };
 }
 
 /** A reject's reason may quote the record it rejects. */

@@ -1,6 +1,7 @@
 import { trajectoryFindings } from "../privacy/trajectory.js";
 import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Domain } from "../records/trajectory.js";
+import { type AuditCounts, addCounts as addAuditCounts, emptyCounts } from "./audit.js";
 import type { ImportEvent } from "./run.js";
 
 export interface FormatStats {
@@ -27,6 +28,8 @@ export interface ImportStatsSnapshot {
   /** Secrets found in the imported trajectories, by type, and how many trajectories had any. */
   secrets: FindingCounts;
   trajectories_with_secrets: number;
+  /** With `--audit`: per format, how much source text the trajectories carry and what was dropped where. */
+  audit?: Record<string, AuditCounts>;
 }
 
 /** Running totals of an import; `read === imported + rejected` always holds. */
@@ -41,6 +44,7 @@ export class ImportStats {
   readonly rejectsByCode = new Map<string, number>();
   readonly secrets: FindingCounts = {};
   trajectoriesWithSecrets = 0;
+  readonly audit = new Map<string, AuditCounts>();
 
   get read(): number {
     return this.imported + this.rejected;
@@ -73,6 +77,9 @@ export class ImportStats {
         }
         break;
       }
+      case "audit":
+        addAuditCounts(this.auditOf(event.format), event.counts);
+        break;
       case "reject": {
         const r = event.reject;
         const stats = this.format(r.format ?? "(unknown)");
@@ -87,6 +94,12 @@ export class ImportStats {
         break;
       }
     }
+  }
+
+  private auditOf(format: string): AuditCounts {
+    let counts = this.audit.get(format);
+    if (counts === undefined) this.audit.set(format, (counts = emptyCounts()));
+    return counts;
   }
 
   private format(name: string): FormatStats {
@@ -118,6 +131,7 @@ export class ImportStats {
     for (const [code, n] of Object.entries(other.rejects_by_code)) this.rejectsByCode.set(code, (this.rejectsByCode.get(code) ?? 0) + n);
     addCounts(this.secrets, other.secrets);
     this.trajectoriesWithSecrets += other.trajectories_with_secrets;
+    for (const [format, counts] of Object.entries(other.audit ?? {})) addAuditCounts(this.auditOf(format), counts);
     for (const [name, theirs] of Object.entries(other.formats)) {
       const mine = this.format(name);
       for (const key of ["files", "trajectories", "messages", "tool_calls", "tool_result_chars", "rejected_records", "damaged_lines"] as const) {
@@ -140,6 +154,7 @@ export class ImportStats {
       formats: Object.fromEntries([...this.byFormat].sort(([a], [b]) => a.localeCompare(b))),
       secrets: sortedCounts(this.secrets),
       trajectories_with_secrets: this.trajectoriesWithSecrets,
+      ...(this.audit.size > 0 ? { audit: Object.fromEntries([...this.audit].sort(([a], [b]) => a.localeCompare(b))) } : {}),
     };
   }
 }

@@ -1,0 +1,270 @@
+import type { DropReason, DropRule } from "../formats/types.js";
+import { type CompiledRule, compileRules, matchRule, type PathKey, pathPattern } from "./audit-paths.js";
+
+/**
+ * The lossless audit: every string leaf of a source record is either found in the trajectories made
+ * from it (as a whole, or line by line where the importer split or re-joined it) or explained by one
+ * of the importer's drop rules. What is neither is an unexplained loss, reported by its path.
+ */
+
+/** Leaves with fewer non-space characters than this carry nothing worth counting ("", "ok", "0"). */
+const TRIVIAL = 3;
+/** Shorter leaves count as carried only when an output string or line equals them, not as a substring. */
+const MIN_SUBSTRING = 12;
+/** Distinct dropped paths kept per format; the rest are summed under OTHER_PATHS. */
+const MAX_PATHS = 300;
+const OTHER_PATHS = "(other paths)";
+const EXAMPLE_CHARS = 80;
+/**
+ * A short identifier under one of these keys is a tag (`"type": "tool_use"`, `"role": "human"`): its meaning
+ * is the shape the importer mapped, so its absence is structure, not loss. Every importer gets this rule.
+ */
+const TAG_KEYS = new Set(["type", "role", "kind", "from", "object"]);
+const TAG_VALUE = /^[A-Za-z_][\w.:-]{0,63}$/;
+const TAG_RULE: CompiledRule = {
+  rule: { path: "**/type", reason: "structure", note: "a type, role or kind tag: its meaning is the record's shape" },
+  segments: [],
+};
+
+export interface DroppedPath {
+  /** Where in the source record, array indices as `*`: `/messages/ * /extra/response/id`. */
+  path: string;
+  chars: number;
+  leaves: number;
+  /** null: no drop rule explains it. */
+  reason: DropReason | null;
+  note?: string;
+  /** The start of one dropped text, normalised (and redacted) as the output is. */
+  example?: string;
+}
+
+export interface AuditCounts {
+  records: number;
+  /** Characters of every counted string leaf of the source records. */
+  source_chars: number;
+  /** Of those, the characters found in the output. */
+  carried_chars: number;
+  /** What was not found, keyed by reason and path (`unexplained /messages/ * /reasoning`). */
+  dropped: Record<string, DroppedPath>;
+}
+
+/** Text found in the trajectories made from one source record: every string, every line, and all of them joined. */
+export class Haystack {
+  private readonly exact = new Set<string>();
+  private readonly lines = new Set<string>();
+  private readonly parts: string[] = [];
+  private joined: string | undefined;
+
+  constructor(outputs: readonly unknown[]) {
+    for (const output of outputs) this.addStrings(output);
+  }
+
+  private addStrings(value: unknown): void {
+    if (typeof value === "string") {
+      if (this.exact.has(value)) return;
+      this.exact.add(value);
+      this.parts.push(value);
+      if (value.includes("\n")) for (const line of value.split("\n")) this.lines.add(line.trim());
+      else this.lines.add(value.trim());
+    } else if (Array.isArray(value)) {
+      for (const item of value) this.addStrings(item);
+    } else if (value !== null && typeof value === "object") {
+      for (const item of Object.values(value)) this.addStrings(item);
+    }
+  }
+
+  has(text: string): boolean {
+    if (this.exact.has(text) || this.lines.has(text.trim())) return true;
+    if (text.length < MIN_SUBSTRING) return false;
+    this.joined ??= this.parts.join("\u0000");
+    return this.joined.includes(text);
+  }
+}
+
+/** How the output spells a source text: the importer's own normalisation (escape codes stripped, redaction, …). */
+export type Normalise = (text: string) => string;
+
+/** What a source text left in the output: the characters found, and the lines of it that were not. */
+export interface Found {
+  carried: number;
+  missing: string[];
+}
+
+/** Audits one source record against the haystack of its trajectories; adds to `into`. */
+export function auditRecord(
+  source: unknown,
+  haystack: Haystack,
+  rules: readonly DropRule[],
+  normalise: Normalise,
+  into: AuditCounts,
+  /** Lookups already done against this haystack (source records repeat the same strings). */
+  memo: Map<string, Found> = new Map(),
+): void {
+  const compiled = compileRules(rules);
+  const taken = compiled.filter((r) => r.rule.lines === undefined && (r.rule.reason === "structure" || r.rule.reason === "bookkeeping"));
+  const explaining = compiled.filter((r) => r.rule.lines === undefined && !taken.includes(r));
+  const byLine = compiled.filter((r) => r.rule.lines !== undefined);
+  into.records++;
+  const path: PathKey[] = [];
+  const nodes: unknown[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") return leaf(value);
+    if (value === null || typeof value !== "object") return;
+    nodes.push(value);
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        path.push(i);
+        visit(item);
+        path.pop();
+      });
+    } else {
+      for (const [key, item] of Object.entries(value)) {
+        path.push(key);
+        visit(item);
+        path.pop();
+      }
+    }
+    nodes.pop();
+  };
+  const leaf = (text: string): void => {
+    if (text.trim().length < TRIVIAL) return;
+    const declared = isTag(path, text) ? TAG_RULE : matchRule(taken, path, nodes, text);
+    if (declared !== undefined) {
+      into.source_chars += text.length;
+      return addDropped(into, pathPattern(path), text.length, declared.rule, text);
+    }
+    const found = foundIn(text, haystack, normalise, memo);
+    if (found.carried < text.length) {
+      // A string holding JSON that was parsed (tool calls as text, tool lists) is audited by its parts.
+      const parsed = parseJsonText(text);
+      if (parsed !== undefined && matchRule(explaining, path, nodes, text) === undefined) {
+        path.push("$json");
+        nodes.push(text);
+        visit(parsed);
+        nodes.pop();
+        path.pop();
+        return;
+      }
+    }
+    into.source_chars += text.length;
+    into.carried_chars += found.carried;
+    const missing = text.length - found.carried;
+    if (missing === 0) return;
+    const pattern = pathPattern(path);
+    const explained = matchRule(explaining, path, nodes, text);
+    if (explained !== undefined) return addDropped(into, pattern, missing, explained.rule, normalise(text));
+    // Line rules explain the lines they match; the rest of what is missing is unexplained.
+    let left = missing;
+    const lineRules = byLine.filter((r) => matchRule([r], path, nodes, text) !== undefined);
+    for (const line of found.missing) {
+      const lineRule = lineRules.find((r) => r.rule.lines!.test(line));
+      if (lineRule === undefined) continue;
+      const chars = Math.min(left, line.length + 1);
+      left -= chars;
+      addDropped(into, pattern, chars, lineRule.rule, line);
+    }
+    if (left > 0) addDropped(into, pattern, left, undefined, firstUnexplained(found.missing, lineRules) ?? normalise(text));
+  };
+  visit(source);
+}
+
+function firstUnexplained(lines: string[], byLine: CompiledRule[]): string | undefined {
+  return lines.find((line) => !byLine.some((r) => r.rule.lines!.test(line)));
+}
+
+/** The characters of `text` found in the output: all of it, or the lines of it that were found. */
+function foundIn(text: string, haystack: Haystack, normalise: Normalise, memo: Map<string, Found>): Found {
+  const known = memo.get(text);
+  if (known !== undefined) return known;
+  let found: Found;
+  const normal = normalise(text);
+  if (haystack.has(text) || (normal !== text && haystack.has(normal))) found = { carried: text.length, missing: [] };
+  else if (normal.includes("\n")) {
+    const missing: string[] = [];
+    let missingChars = 0;
+    for (const line of normal.split("\n")) {
+      if (line.trim().length < TRIVIAL || haystack.has(line)) continue;
+      missing.push(line);
+      missingChars += line.length + 1;
+    }
+    // Counted on the source's length (normalisation may have shortened it).
+    found = { carried: Math.max(0, text.length - Math.round((missingChars / (normal.length + 1)) * text.length)), missing };
+  } else {
+    found = { carried: 0, missing: [normal] };
+  }
+  memo.set(text, found);
+  return found;
+}
+
+function isTag(path: readonly PathKey[], text: string): boolean {
+  const key = path[path.length - 1];
+  return typeof key === "string" && TAG_KEYS.has(key) && TAG_VALUE.test(text);
+}
+
+function parseJsonText(text: string): object | undefined {
+  const start = text.trimStart()[0];
+  if (start !== "{" && start !== "[") return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function addDropped(into: AuditCounts, pattern: string, chars: number, rule: DropRule | undefined, text: string): void {
+  if (chars <= 0) return;
+  const reason = rule?.reason ?? null;
+  let key = `${reason ?? "unexplained"} ${pattern}`;
+  if (!(key in into.dropped) && Object.keys(into.dropped).length >= MAX_PATHS) key = `${reason ?? "unexplained"} ${OTHER_PATHS}`;
+  const entry = (into.dropped[key] ??= { path: key.slice(key.indexOf(" ") + 1), chars: 0, leaves: 0, reason, ...(rule ? { note: rule.note } : {}) });
+  entry.chars += chars;
+  entry.leaves++;
+  if (entry.example === undefined && reason === null) entry.example = text.trim().slice(0, EXAMPLE_CHARS);
+}
+
+export function emptyCounts(): AuditCounts {
+  return { records: 0, source_chars: 0, carried_chars: 0, dropped: {} };
+}
+
+/** Adds `other` into `into` (another chunk's or record's counts). */
+export function addCounts(into: AuditCounts, other: AuditCounts): void {
+  into.records += other.records;
+  into.source_chars += other.source_chars;
+  into.carried_chars += other.carried_chars;
+  for (const [pattern, theirs] of Object.entries(other.dropped)) {
+    let key = pattern;
+    if (!(key in into.dropped) && Object.keys(into.dropped).length >= MAX_PATHS) key = `${theirs.reason ?? "unexplained"} ${OTHER_PATHS}`;
+    const mine = into.dropped[key];
+    if (mine === undefined) into.dropped[key] = { ...theirs, path: key.slice(key.indexOf(" ") + 1) };
+    else {
+      mine.chars += theirs.chars;
+      mine.leaves += theirs.leaves;
+      if (mine.example === undefined && theirs.example !== undefined) mine.example = theirs.example;
+    }
+  }
+}
+
+/** Characters dropped with no rule to explain them. */
+export function unexplainedChars(counts: AuditCounts): number {
+  let total = 0;
+  for (const entry of Object.values(counts.dropped)) if (entry.reason === null) total += entry.chars;
+  return total;
+}
+
+/** Dropped characters by reason (`unexplained` for those no rule explains). */
+export function droppedByReason(counts: AuditCounts): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of Object.values(counts.dropped)) {
+    const key = entry.reason ?? "unexplained";
+    out[key] = (out[key] ?? 0) + entry.chars;
+  }
+  return out;
+}
+
+/** The dropped paths, unexplained first, then by characters. */
+export function topDropped(counts: AuditCounts, limit: number): DroppedPath[] {
+  return Object.values(counts.dropped)
+    .sort((a, b) => Number(a.reason !== null) - Number(b.reason !== null) || b.chars - a.chars || a.path.localeCompare(b.path))
+    .slice(0, limit);
+}
