@@ -1,5 +1,5 @@
 import type { TrajectoryEvent } from "../records/trajectory.js";
-import { contentToText, isRecord, without } from "./common/text.js";
+import { appendTo, contentToText, isRecord, without } from "./common/text.js";
 import type { SessionNode } from "./claude-code-lines.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
@@ -267,9 +267,4 @@ function extraOfLine(record: Record<string, unknown>, session: Record<string, un
 
 function nonEmpty(extra: Record<string, unknown>): { extra?: Record<string, unknown> } {
   return Object.keys(extra).length > 0 ? { extra } : {};
-}
-
-function appendTo(extra: Record<string, unknown>, key: string, value: unknown): void {
-  const list = Array.isArray(extra[key]) ? (extra[key] as unknown[]) : [];
-  extra[key] = [...list, value];
 }

@@ -4,7 +4,7 @@ import { readSessionLines, type SessionLines, type SessionNode } from "./claude-
 import { buildMessages, SESSION_FIELDS } from "./claude-code-messages.js";
 import { taskQuestion } from "./claude-code-question.js";
 import { agentTypeOf, FORMAT, parentSessionFile, sessionTrajectoryId, subagentLinks } from "./claude-code-subagents.js";
-import type { ImportInput, ImportItem, Importer, Probe } from "./types.js";
+import type { DropRule, ImportInput, ImportItem, Importer, Probe } from "./types.js";
 
 const TREE_TYPES = new Set(["user", "assistant", "progress", "system", "attachment"]);
 
@@ -15,6 +15,20 @@ const TREE_TYPES = new Set(["user", "assistant", "progress", "system", "attachme
 export const claudeCodeImporter: Importer = {
   format: FORMAT,
   description: "Claude Code session JSONL (uuid/parentUuid tree, per-block assistant lines, compaction, sub-agent files)",
+  dropRules: [
+    { path: "/{type=progress}/data/{type=agent_progress}/**", reason: "duplicate", note: "a sub-agent's messages streamed while it ran; imported from the sub-agent's own lines" },
+    { path: "/{type=progress}/data/{type=bash_progress}/*", reason: "duplicate", note: "a running command's output so far; its tool result holds the output" },
+    { path: "/{type=progress}/**", reason: "bookkeeping", note: "progress lines: hook runs, streamed command output, waits" },
+    { path: "/{type=file-history-snapshot}/**", reason: "bookkeeping", note: "file backups kept for undo" },
+    { path: "/{type=queue-operation}/**", reason: "bookkeeping", note: "input queued while the agent worked" },
+    { path: "/{subtype=turn_duration|stop_hook_summary}/**", reason: "bookkeeping", note: "turn timings and hook reports" },
+    { path: "/{subtype=compact_boundary}/*", reason: "noise", note: "the compaction boundary's fixed status text" },
+    { path: "/uuid", reason: "structure", note: "uuid tree links, resolved into message order (a user line's uuid is its source_id)" },
+    { path: "/parentUuid", reason: "structure", note: "uuid tree links, resolved into message order" },
+    { path: "/logicalParentUuid", reason: "structure", note: "uuid tree links, resolved into message order" },
+    { path: "/sourceToolAssistantUUID", reason: "structure", note: "uuid tree links, resolved into message order" },
+    { path: "/timestamp", reason: "bookkeeping", note: "the time of each later line of a message the first line's time stands for" },
+  ] satisfies DropRule[],
   detect(probe: Probe): number {
     if (probe.container !== "jsonl") return 0;
     return probe.head.some((entry) => "value" in entry && isSessionLine(entry.value)) ? 0.9 : 0;

@@ -1,6 +1,6 @@
 import type { TrajectoryEvent } from "../records/trajectory.js";
 import { kindOf, ShapeError } from "./common/rows.js";
-import { contentToText, isRecord, parseArguments, without } from "./common/text.js";
+import { appendTo, contentToText, isRecord, parseArguments, without } from "./common/text.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
 type AssistantDraft = Extract<DraftMessage, { role: "assistant" }>;
@@ -110,8 +110,8 @@ export class RolloutConversation {
     const text = full.length > 0 ? full.join("\n\n") : summary.length > 0 ? summary.join("\n\n") : null;
     if (text !== null) draft.reasoning = draft.reasoning === null ? text : `${draft.reasoning}\n\n${text}`;
     const extra = { ...draft.extra };
-    // Opaque reasoning cannot become training text; only the fact that there was some is kept.
-    if (typeof item.encrypted_content === "string") extra.encrypted_reasoning_items = Number(extra.encrypted_reasoning_items ?? 0) + 1;
+    // Opaque reasoning is no training text, but a provider needs it back to continue the conversation.
+    if (typeof item.encrypted_content === "string") appendTo(extra, "encrypted_reasoning", item.encrypted_content);
     if (full.length > 0 && summary.length > 0) extra.reasoning_summary = [...((extra.reasoning_summary as string[]) ?? []), ...summary];
     if (Object.keys(extra).length > 0) draft.extra = extra;
   }

@@ -3,7 +3,7 @@ import { ShapeError } from "./common/rows.js";
 import { asString, isRecord, without } from "./common/text.js";
 import { RolloutConversation } from "./codex-items.js";
 import { ENVELOPE_TYPES, isOlderMeta, readRolloutLine } from "./codex-lines.js";
-import type { DraftMessage, ImportInput, ImportItem, Importer, JsonLine, Probe, TrajectoryDraft } from "./types.js";
+import type { DraftMessage, DropRule, ImportInput, ImportItem, Importer, JsonLine, Probe, TrajectoryDraft } from "./types.js";
 
 const FORMAT = "codex";
 
@@ -27,6 +27,10 @@ const INJECTED_PREFIXES = [
 export const codexImporter: Importer = {
   format: FORMAT,
   description: "Codex CLI rollout JSONL (session_meta, response_item, compacted; event_msg mirrors dropped; older envelope-less layout)",
+  dropRules: [
+    { path: "/timestamp", reason: "bookkeeping", note: "the time of lines that do not start a message (and of event_msg mirrors)" },
+    { path: "/payload/status", reason: "bookkeeping", note: "an item's completion status" },
+  ] satisfies DropRule[],
   detect(probe: Probe): number {
     if (probe.container !== "jsonl") return 0;
     const values = probe.head.flatMap((entry) => ("value" in entry && isRecord(entry.value) ? [entry.value] : []));

@@ -1,5 +1,6 @@
 import type { Locator, Task } from "../records/trajectory.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
+import { REASONING_KEYS, type Reasoning, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import {
   extractFromTemplate,
@@ -17,17 +18,21 @@ const ACTION_BLOCK = /```(?:bash|mswea_bash_command)[ \t]*\n([\s\S]*?)\n```/g;
 /** The command that ends a run; its output (after the marker line) is the submission. */
 const SUBMIT_MARKER = /\b(?:COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT|MINI_SWE_AGENT_FINAL_OUTPUT)\b/;
 const RETURN_CODE = /^\s*<returncode>-?\d+<\/returncode>/;
-const MESSAGE_MAPPED = ["role", "content", "tool_calls", "tool_call_id", "extra", "reasoning_content"];
+const MESSAGE_MAPPED = ["role", "content", "tool_calls", "tool_call_id", "extra", ...REASONING_KEYS];
 /**
  * `extra.actions` restates the calls, `raw_output` the observation text (kept only when the observation
  * elided part of it), `response` the raw LiteLLM completion: its message repeats this one, so only its
- * usage and finish reason are kept (and its reasoning, if the message lacks it).
+ * usage, finish reason and error are kept (and its reasoning, if the message lacks it).
  */
 const EXTRA_DERIVED = ["actions", "response", "raw_output"];
 
 const rows = rowsImporter({
   format: "mini-swe-agent",
   description: "mini-swe-agent .traj.json: {info, messages, trajectory_format} in tool-call or text (```bash) mode, or a bare message list",
+  dropRules: [
+    { path: "/messages/*/extra/response/{object=chat.completion}/*", reason: "bookkeeping", note: "the raw completion's id, creation time, provider and fingerprint" },
+    { path: "/messages/*/extra/response/choices/*/native_finish_reason", reason: "bookkeeping", note: "the provider's own spelling of the finish reason" },
+  ],
   detectRow(row) {
     if (typeof row.trajectory_format === "string" && row.trajectory_format.startsWith("mini-swe-agent")) return 0.95;
     if (!Array.isArray(row.messages) || !isRecord(row.info)) return 0;
@@ -98,13 +103,16 @@ function convertRun(row: Record<string, unknown>, locator: Locator): TrajectoryD
         const calls = assistantCalls(raw, content, path);
         awaitingTextResult = calls.length > 0 && calls[0]!.type === "text";
         const model = asString(response.model);
+        const reasoning = assistantReasoning(raw, response);
+        const { extra } = extraOf(raw, sourceExtra, content, response);
+        const kept = { ...reasoning.extra, ...extra };
         messages.push({
           role: "assistant",
           content: raw.content === null ? null : content,
-          reasoning: asString(raw.reasoning_content) ?? responseReasoning(response),
+          reasoning: reasoning.text,
           tool_calls: calls,
           ...(model !== undefined ? { model } : {}),
-          ...extraOf(raw, sourceExtra, content, response),
+          ...(Object.keys(kept).length > 0 ? { extra: kept } : {}),
         });
         return;
       }
@@ -173,10 +181,21 @@ function submittedOutput(messages: DraftMessage[]): string | undefined {
   return call.tool_calls.some((c) => SUBMIT_MARKER.test(c.raw_arguments ?? "")) ? result.content : undefined;
 }
 
-function responseReasoning(response: Record<string, unknown>): string | null {
+/**
+ * The message's own reasoning fields, else those of the raw completion's message (where LiteLLM and
+ * OpenRouter runs keep `reasoning`, `reasoning_details` and `thinking_blocks`); the opaque parts of both are kept.
+ */
+function assistantReasoning(raw: Record<string, unknown>, response: Record<string, unknown>): Reasoning {
+  const own = readReasoning(raw);
   const choice = Array.isArray(response.choices) && isRecord(response.choices[0]) ? response.choices[0] : {};
-  const message = isRecord(choice.message) ? choice.message : {};
-  return asString(message.reasoning_content) ?? null;
+  const fromResponse = readReasoning(isRecord(choice.message) ? choice.message : {});
+  const text = own.text ?? fromResponse.text;
+  const differs = own.text !== null && fromResponse.text !== null && !own.text.includes(fromResponse.text);
+  return {
+    text,
+    extra: { ...fromResponse.extra, ...own.extra, ...(differs ? { response_reasoning: fromResponse.text } : {}) },
+    keys: own.keys,
+  };
 }
 
 /** A tool that failed to run (timeout, exception); a non-zero exit code is the command's result, kept in extra. */
@@ -199,6 +218,7 @@ function extraOf(
     ...(rawOutput !== undefined && !content.includes(rawOutput) ? { raw_output: rawOutput } : {}),
     ...(response.usage !== undefined ? { usage: response.usage } : {}),
     ...(typeof choice.finish_reason === "string" ? { finish_reason: choice.finish_reason } : {}),
+    ...(choice.error !== undefined && choice.error !== null ? { error: choice.error } : {}),
   };
   return Object.keys(kept).length > 0 ? { extra: kept } : {};
 }

@@ -77,9 +77,16 @@ function convertHistory(history: unknown[]): DraftMessage[] {
         break;
       case "assistant": {
         const { text: rest, calls } = splitMcpToolBlocks(text);
-        const { content: visible, reasoning } = splitReasoning(raw, rest);
-        const trimmed = visible.trim();
-        messages.push({ role: "assistant", content: trimmed === "" && calls.length > 0 ? null : trimmed, reasoning, tool_calls: calls, ...carried });
+        const split = splitReasoning(raw, rest);
+        const trimmed = split.content.trim();
+        const kept = { ...without(extra, split.keys), ...split.extra };
+        messages.push({
+          role: "assistant",
+          content: trimmed === "" && calls.length > 0 ? null : trimmed,
+          reasoning: split.reasoning,
+          tool_calls: calls,
+          ...(Object.keys(kept).length > 0 ? { extra: kept } : {}),
+        });
         open = calls.length;
         return;
       }

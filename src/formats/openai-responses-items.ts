@@ -71,8 +71,8 @@ export class ResponseItems {
   private open: AssistantDraft | undefined;
   private reasoning: string[] = [];
   private reasoningExtra: Record<string, unknown> = {};
-  private encrypted = 0;
-  private encryptedTotal = 0;
+  private encrypted: string[] = [];
+  private encryptedOnly = 0;
 
   addAll(items: unknown, path: string): void {
     expect(Array.isArray(items), `${path}: expected an array of items, got ${got(items)}`);
@@ -99,9 +99,9 @@ export class ResponseItems {
 
   /** Ends the list: reasoning with nothing after it still becomes an assistant message. */
   finish(): void {
-    if (this.reasoning.length > 0 || this.encrypted > 0) this.push(this.assistant(null, {}));
-    if (this.encryptedTotal > 0) {
-      this.warnings.push(`${this.encryptedTotal} reasoning item(s) hold only encrypted_content; their text is not available`);
+    if (this.reasoning.length > 0 || this.encrypted.length > 0) this.push(this.assistant(null, {}));
+    if (this.encryptedOnly > 0) {
+      this.warnings.push(`${this.encryptedOnly} reasoning item(s) hold only encrypted_content; their text is not available`);
     }
   }
 
@@ -141,7 +141,10 @@ export class ResponseItems {
     const readable = content.length > 0 ? content : summary;
     if (readable.length > 0) this.reasoning.push(readable.join("\n\n"));
     if (content.length > 0 && summary.length > 0) this.reasoningExtra.reasoning_summary = summary.join("\n\n");
-    if (readable.length === 0 && typeof item.encrypted_content === "string") this.encrypted++;
+    if (typeof item.encrypted_content === "string") {
+      this.encrypted.push(item.encrypted_content);
+      if (readable.length === 0) this.encryptedOnly++;
+    }
   }
 
   private clientCall(item: Record<string, unknown>, type: string, path: string): DraftToolCall {
@@ -180,7 +183,7 @@ export class ResponseItems {
   }
 
   private call(call: DraftToolCall): void {
-    if (this.open === undefined || this.reasoning.length > 0 || this.encrypted > 0) {
+    if (this.open === undefined || this.reasoning.length > 0 || this.encrypted.length > 0) {
       const message = this.assistant(null, {});
       this.push(message);
       this.open = message;
@@ -191,11 +194,11 @@ export class ResponseItems {
   /** A new assistant message that takes the reasoning read so far. */
   private assistant(content: string | null, extra: Record<string, unknown>): AssistantDraft {
     const reasoning = this.reasoning.length > 0 ? this.reasoning.join("\n\n") : null;
-    const merged = { ...this.reasoningExtra, ...(this.encrypted > 0 ? { encrypted_reasoning_items: this.encrypted } : {}), ...extra };
-    this.encryptedTotal += this.encrypted;
+    // Opaque reasoning is no training text, but a provider needs it back to continue the conversation.
+    const merged = { ...this.reasoningExtra, ...(this.encrypted.length > 0 ? { encrypted_reasoning: this.encrypted } : {}), ...extra };
     this.reasoning = [];
     this.reasoningExtra = {};
-    this.encrypted = 0;
+    this.encrypted = [];
     return { role: "assistant", content, reasoning, tool_calls: [], ...(Object.keys(merged).length > 0 ? { extra: merged } : {}) };
   }
 

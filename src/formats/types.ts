@@ -86,8 +86,7 @@ export type ImportItem =
  * - `bookkeeping`: run metadata no model saw (hook progress, UI state, ids and timestamps of it);
  * - `duplicate`: a copy or rendering of text the trajectory keeps once;
  * - `noise`: fixed text that carries nothing (status lines, placeholders).
- * Structure and bookkeeping rules are taken at their word; text under a duplicate or noise rule is still
- * looked for in the output, and only what is missing is put down to the rule.
+ * Text under a rule is still looked for in the output; the rule only explains what is missing.
  */
 export type DropReason = "structure" | "bookkeeping" | "duplicate" | "noise";
 

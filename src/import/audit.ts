@@ -101,8 +101,7 @@ export function auditRecord(
   memo: Map<string, Found> = new Map(),
 ): void {
   const compiled = compileRules(rules);
-  const taken = compiled.filter((r) => r.rule.lines === undefined && (r.rule.reason === "structure" || r.rule.reason === "bookkeeping"));
-  const explaining = compiled.filter((r) => r.rule.lines === undefined && !taken.includes(r));
+  const whole = compiled.filter((r) => r.rule.lines === undefined);
   const byLine = compiled.filter((r) => r.rule.lines !== undefined);
   into.records++;
   const path: PathKey[] = [];
@@ -128,16 +127,17 @@ export function auditRecord(
   };
   const leaf = (text: string): void => {
     if (text.trim().length < TRIVIAL) return;
-    const declared = isTag(path, text) ? TAG_RULE : matchRule(taken, path, nodes, text);
-    if (declared !== undefined) {
+    if (isTag(path, text)) {
       into.source_chars += text.length;
-      return addDropped(into, pathPattern(path), text.length, declared.rule, text);
+      return addDropped(into, pathPattern(path), text.length, TAG_RULE.rule, text);
     }
+    // Text under a rule is still looked for: the rule only explains what is missing.
+    const rule = matchRule(whole, path, nodes, text);
     const found = foundIn(text, haystack, normalise, memo);
     if (found.carried < text.length) {
       // A string holding JSON that was parsed (tool calls as text, tool lists) is audited by its parts.
       const parsed = parseJsonText(text);
-      if (parsed !== undefined && matchRule(explaining, path, nodes, text) === undefined) {
+      if (parsed !== undefined && rule === undefined) {
         path.push("$json");
         nodes.push(text);
         visit(parsed);
@@ -151,8 +151,7 @@ export function auditRecord(
     const missing = text.length - found.carried;
     if (missing === 0) return;
     const pattern = pathPattern(path);
-    const explained = matchRule(explaining, path, nodes, text);
-    if (explained !== undefined) return addDropped(into, pattern, missing, explained.rule, normalise(text));
+    if (rule !== undefined) return addDropped(into, pattern, missing, rule.rule, normalise(text));
     // Line rules explain the lines they match; the rest of what is missing is unexplained.
     let left = missing;
     const lineRules = byLine.filter((r) => matchRule([r], path, nodes, text) !== undefined);

@@ -93,8 +93,9 @@ test("codex: session meta, injected context, reasoning and the final answer", { 
   const reasoning = items(lines, "reasoning");
   const summaries = reasoning.flatMap((r) => r.summary.map((s: Raw) => s.text));
   assert.deepEqual(t.messages.flatMap((m) => (m.role === "assistant" && m.reasoning !== null ? [m.reasoning] : [])), summaries);
-  const encrypted = t.messages.reduce((n, m) => n + Number(m.extra?.encrypted_reasoning_items ?? 0), 0);
-  assert.equal(encrypted, reasoning.filter((r) => typeof r.encrypted_content === "string").length);
+  // Encrypted reasoning is opaque but kept verbatim, in order: a provider needs it back to continue.
+  const encrypted = t.messages.flatMap((m) => (m.extra?.encrypted_reasoning as string[] | undefined) ?? []);
+  assert.deepEqual(encrypted, reasoning.flatMap((r) => (typeof r.encrypted_content === "string" ? [r.encrypted_content] : [])));
 
   const lastAssistant = items(lines, "message").filter((m) => m.role === "assistant").at(-1)!;
   assert.equal(t.final.answer, lastAssistant.content.map((c: Raw) => c.text).join("\n"));
@@ -145,7 +146,7 @@ test("codex: the older envelope-less layout (bare meta, bare items, record_type 
   assert.equal(first.reasoning, "Planning the README");
   assert.equal(first.content, "I'll create it.");
   assert.deepEqual(first.tool_calls.map((c) => [c.id, c.name, c.raw_arguments]), [["call_1", "shell", '{"command":["touch","README.md"]}']]);
-  assert.deepEqual(first.extra, { encrypted_reasoning_items: 1 });
+  assert.deepEqual(first.extra, { encrypted_reasoning: ["opaque"] });
   assert.equal(t.messages[4]!.role === "tool" && t.messages[4]!.pairing, "id");
   assert.equal(t.final.answer, "Done.");
   assert.deepEqual(t.extra.skipped_lines, { state: 3 });

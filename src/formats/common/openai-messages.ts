@@ -1,16 +1,23 @@
 import type { DraftMessage, DraftToolCall } from "../types.js";
 import { expect } from "./rows.js";
+import { readReasoning } from "./reasoning.js";
 import { asString, contentToText, isRecord, parseArguments, without } from "./text.js";
 
 const THINK = /^\s*<think>([\s\S]*?)<\/think>\s*/;
 
-/** Reasoning carried in an assistant message: `reasoning_content`, vLLM's `reasoning`, or a leading <think> block. */
-export function splitReasoning(message: Record<string, unknown>, text: string): { content: string; reasoning: string | null } {
-  const field = asString(message.reasoning_content) ?? asString(message.reasoning);
-  if (field !== undefined) return { content: text, reasoning: field };
+/**
+ * Reasoning carried in an assistant message: its reasoning fields (see `readReasoning`: the opaque parts
+ * come back in `extra`), else a leading <think> block of the text.
+ */
+export function splitReasoning(
+  message: Record<string, unknown>,
+  text: string,
+): { content: string; reasoning: string | null; extra: Record<string, unknown>; keys: string[] } {
+  const fields = readReasoning(message);
+  if (fields.text !== null) return { content: text, reasoning: fields.text, extra: fields.extra, keys: fields.keys };
   const think = THINK.exec(text);
-  if (think) return { content: text.slice(think[0].length), reasoning: think[1]!.trim() };
-  return { content: text, reasoning: null };
+  if (think) return { content: text.slice(think[0].length), reasoning: think[1]!.trim(), extra: fields.extra, keys: fields.keys };
+  return { content: text, reasoning: null, extra: fields.extra, keys: fields.keys };
 }
 
 const MAPPED_KEYS = ["role", "content", "tool_calls", "tool_call_id"];
@@ -36,14 +43,16 @@ function convertOne(raw: unknown, path: string): DraftMessage {
     case "user":
       return { role: "user", content: text, ...extraOf(raw) };
     case "assistant": {
-      const { content, reasoning } = splitReasoning(raw, text);
+      const { content, reasoning, extra, keys } = splitReasoning(raw, text);
       const legacy = legacyFunctionCall(raw.function_call);
+      const rest = extraOf(raw, [...keys, ...(legacy ? ["function_call"] : [])]).extra;
+      const merged = { ...extra, ...rest };
       return {
         role: "assistant",
         content: raw.content === null || raw.content === undefined ? null : content,
         reasoning,
         tool_calls: toolCalls(raw, legacy, path),
-        ...extraOf(raw, [...reasoningKeys(raw), ...(legacy ? ["function_call"] : [])]),
+        ...(Object.keys(merged).length > 0 ? { extra: merged } : {}),
       };
     }
     case "tool":
@@ -67,12 +76,6 @@ function extraOf(raw: Record<string, unknown>, alsoMapped: string[] = []): { ext
   const rest = without(raw, [...MAPPED_KEYS, ...alsoMapped]);
   for (const [key, value] of Object.entries(rest)) if (value === null) delete rest[key];
   return Object.keys(rest).length > 0 ? { extra: rest } : {};
-}
-
-/** The reasoning fields `splitReasoning` took; vLLM may send `reasoning` as a copy of `reasoning_content`, kept once. */
-function reasoningKeys(raw: Record<string, unknown>): string[] {
-  if (typeof raw.reasoning_content === "string") return raw.reasoning === raw.reasoning_content ? ["reasoning_content", "reasoning"] : ["reasoning_content"];
-  return typeof raw.reasoning === "string" ? ["reasoning"] : [];
 }
 
 /** `{type:'refusal', refusal}` parts carry their text under `refusal`, which the generic part reader does not know. */

@@ -1,6 +1,6 @@
 import { AccError } from "../../errors/acc-error.js";
 import type { Locator } from "../../records/trajectory.js";
-import type { ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
+import type { DropRule, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
 import { isRecord } from "./text.js";
 
 /** Thrown by converters when a record does not have the shape its format promises. */
@@ -15,6 +15,8 @@ export function expect(condition: unknown, message: string): asserts condition {
 export interface RowsImporterSpec {
   format: string;
   description: string;
+  /** Source text the importer leaves out on purpose (see `Importer.dropRules`). */
+  dropRules?: readonly DropRule[];
   /** How sure that this single row (a JSONL line, an array element or a lone object) is of the format. */
   detectRow(row: Record<string, unknown>): number;
   /** One row → one or more trajectories; throw ShapeError (or anything) to reject the row with its reason. */
@@ -29,6 +31,7 @@ export function rowsImporter(spec: RowsImporterSpec): Importer {
   return {
     format: spec.format,
     description: spec.description,
+    ...(spec.dropRules ? { dropRules: spec.dropRules } : {}),
     rowBased: true,
     detect(probe: Probe): number {
       const row = firstRow(probe);

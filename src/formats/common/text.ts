@@ -55,3 +55,9 @@ export function without(value: Record<string, unknown>, keys: readonly string[])
   for (const [key, v] of Object.entries(value)) if (!keys.includes(key)) rest[key] = v;
   return rest;
 }
+
+/** Adds `value` to the list under `extra[key]` (made when missing). */
+export function appendTo(extra: Record<string, unknown>, key: string, value: unknown): void {
+  const list = Array.isArray(extra[key]) ? (extra[key] as unknown[]) : [];
+  extra[key] = [...list, value];
+}
