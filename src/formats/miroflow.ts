@@ -9,6 +9,14 @@ import type { DraftMessage, TrajectoryDraft } from "./types.js";
 export const miroflowImporter = rowsImporter({
   format: "miroflow",
   description: "MiroFlow task results: message_history with <use_mcp_tool> blocks, summary, final_boxed_answer",
+  dropRules: [
+    {
+      path: "/message_history/**",
+      reason: "structure",
+      note: "<use_mcp_tool> markup, parsed into the tool call (server/tool name and arguments)",
+      lines: /^\s*<\/?(?:use_mcp_tool|server_name|tool_name|arguments)>/,
+    },
+  ],
   detectRow(row) {
     if (!Array.isArray(row.message_history)) return 0;
     if ("final_boxed_answer" in row || "summary" in row) return 0.9;

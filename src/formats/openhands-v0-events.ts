@@ -1,6 +1,7 @@
 import type { Final, ToolDefinition, TrajectoryEvent } from "../records/trajectory.js";
 import { argumentsOf } from "./common/openai-messages.js";
 import { expect, kindOf } from "./common/rows.js";
+import { readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import { toolDefinitions } from "./openai-chat.js";
 import { leftovers } from "./swe-agent-shared.js";
@@ -157,19 +158,21 @@ function assistantOf(event: Record<string, unknown>, args: Record<string, unknow
   const message = responseMessage(response);
   const thought = asString(args.thought);
   const content = thought || contentToText(message.content) || null;
-  const reasoning = asString(message.reasoning_content) ?? null;
+  const reasoning = readReasoning(message);
   const meta = isRecord(event.tool_call_metadata) ? event.tool_call_metadata : {};
   // The response is kept once: its choices are this message and its calls; the rest (id, model, usage) stays.
   const kept = {
+    ...reasoning.extra,
     ...leftovers(event, EVENT_MAPPED),
     ...(response ? { model_response: without(response, ["choices"]) } : {}),
+    ...finishReasonOf(response),
     ...leftovers(meta, ["function_name", "tool_call_id", "model_response"]),
   };
   const model = asString(response?.model);
   return {
     role: "assistant",
     content,
-    reasoning,
+    reasoning: reasoning.text,
     tool_calls: [call],
     ...(model !== undefined ? { model } : {}),
     ...common(event),
@@ -228,4 +231,10 @@ function forgottenIds(args: Record<string, unknown>): string[] {
   const end = args.forgotten_events_end_id;
   if (typeof start !== "number" || typeof end !== "number" || end < start) return [];
   return Array.from({ length: Math.min(end - start + 1, 1_000_000) }, (_, i) => String(start + i));
+}
+
+/** The finish reason of the response's first choice, which is otherwise not kept. */
+function finishReasonOf(response: Record<string, unknown> | undefined): { finish_reason?: string } {
+  const choice = Array.isArray(response?.choices) && isRecord(response.choices[0]) ? response.choices[0] : {};
+  return typeof choice.finish_reason === "string" ? { finish_reason: choice.finish_reason } : {};
 }

@@ -23,6 +23,16 @@ function isEventList(document: unknown): document is unknown[] {
 const rows = rowsImporter({
   format: "openhands-v0",
   description: "OpenHands V0: an event array (action / observation), or eval output rows with history as events or [action, observation] pairs",
+  dropRules: [
+    { path: "/**/{observation=agent_state_changed|null}/**", reason: "bookkeeping", note: "agent state changes and empty observations" },
+    { path: "/**/{action=change_agent_state}/**", reason: "bookkeeping", note: "agent state changes" },
+    { path: "/**/{action=edit}/args/translated_ipython_code", reason: "duplicate", note: "an edit rendered as the IPython call that ran it; the call's arguments hold the edit" },
+    { path: "/**/args/confirmation_state", reason: "bookkeeping", note: "whether the user confirmed the action in the UI" },
+    { path: "/**/{action=*}/message", reason: "duplicate", note: "the UI's one-line summary of an action (\"Running command: …\"), made from its arguments" },
+    { path: "/**/{observation=*}/message", reason: "duplicate", note: "the UI's one-line summary of an observation, made from its content" },
+    { path: "/**/{observation=*}/source", reason: "structure", note: "who emitted the event, mapped to the message role" },
+    { path: "/**/{action=*}/source", reason: "structure", note: "who emitted the event, mapped to the message role" },
+  ],
   detectRow(row) {
     if (!Array.isArray(row.history)) return 0;
     if (row.history.length > 0) return isV0History(row.history) ? 0.9 : 0;

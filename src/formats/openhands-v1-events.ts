@@ -1,6 +1,7 @@
 import type { Final, ToolDefinition, TrajectoryEvent } from "../records/trajectory.js";
 import { argumentsOf } from "./common/openai-messages.js";
 import { expect, kindOf } from "./common/rows.js";
+import { REASONING_KEYS, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord } from "./common/text.js";
 import { functionCalls, leftovers } from "./swe-agent-shared.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
@@ -16,7 +17,7 @@ const BOOKKEEPING = new Set([
 ]);
 const EVENT_BASE = ["kind", "id", "timestamp", "source"];
 /** `action` is OpenHands' parse of `tool_call.arguments`: only its kind is kept. */
-const ACTION_MAPPED = [...EVENT_BASE, "thought", "reasoning_content", "thinking_blocks", "responses_reasoning_item", "action", "tool_name", "tool_call_id", "tool_call"];
+const ACTION_MAPPED = [...EVENT_BASE, "thought", ...REASONING_KEYS, "action", "tool_name", "tool_call_id", "tool_call"];
 const OBSERVATION_MAPPED = [...EVENT_BASE, "observation", "tool_name", "tool_call_id", "action_id"];
 /** Where observations keep their text, by kind: `content` parts (current SDK), `output` (bash, 2025), `message` (finish). */
 const OBSERVATION_TEXT = ["content", "output", "message", "text", "result"];
@@ -96,11 +97,12 @@ export class V1Conversation {
     const llm = event.llm_message;
     expect(isRecord(llm), `${at}.llm_message: expected an object, got ${kindOf(llm)}`);
     const content = contentToText(llm.content);
-    const extra = { ...leftovers(event, [...EVENT_BASE, "llm_message"]), ...leftovers(llm, ["role", "content", "tool_calls", "reasoning_content", "thinking_blocks", "responses_reasoning_item"]) };
+    const reasoning = readReasoning(llm);
+    const extra = { ...leftovers(event, [...EVENT_BASE, "llm_message"]), ...leftovers(llm, ["role", "content", "tool_calls", ...REASONING_KEYS]), ...reasoning.extra };
     const kept = Object.keys(extra).length > 0 ? { extra } : {};
     if (llm.role === "assistant") {
       const calls = functionCalls(llm.tool_calls, `${at}.llm_message.tool_calls`);
-      this.messages.push({ role: "assistant", content, reasoning: reasoningOf(llm), tool_calls: calls, ...common(event), ...kept });
+      this.messages.push({ role: "assistant", content, reasoning: reasoning.text, tool_calls: calls, ...common(event), ...kept });
     } else if (llm.role === "system") {
       this.messages.push({ role: "system", content, ...common(event), ...kept });
     } else {
@@ -124,13 +126,15 @@ export class V1Conversation {
       message.extra = { ...message.extra, grouped_events: [...grouped, { ...common(event), ...details }] };
     } else {
       const thought = contentToText(event.thought);
+      const reasoning = readReasoning(event);
+      const extra = { ...reasoning.extra, ...details };
       message = {
         role: "assistant",
         content: thought === "" ? null : thought,
-        reasoning: reasoningOf(event),
+        reasoning: reasoning.text,
         tool_calls: [call],
         ...common(event),
-        ...(Object.keys(details).length > 0 ? { extra: details } : {}),
+        ...(Object.keys(extra).length > 0 ? { extra } : {}),
       };
       this.messages.push(message);
       this.open = responseId !== undefined ? { message, responseId } : undefined;
@@ -189,18 +193,6 @@ function common(event: Record<string, unknown>): { source_id?: string; timestamp
 
 function timestampOf(event: Record<string, unknown>): { timestamp?: string } {
   return typeof event.timestamp === "string" ? { timestamp: event.timestamp } : {};
-}
-
-/** `reasoning_content`, else the text of `thinking_blocks`, else the summary of a Responses reasoning item. */
-function reasoningOf(holder: Record<string, unknown>): string | null {
-  const field = asString(holder.reasoning_content);
-  if (field) return field;
-  const blocks = Array.isArray(holder.thinking_blocks) ? holder.thinking_blocks : [];
-  const thinking = blocks.map((b) => (isRecord(b) ? (asString(b.thinking) ?? "") : "")).filter((t) => t !== "");
-  if (thinking.length > 0) return thinking.join("\n");
-  const item = isRecord(holder.responses_reasoning_item) ? holder.responses_reasoning_item : {};
-  const summary = Array.isArray(item.summary) ? contentToText(item.summary) : "";
-  return summary !== "" ? summary : null;
 }
 
 /** `tool_call: {id, name, arguments}` (or LiteLLM's `{id, function: {name, arguments}}`), else `tool_name` + the parsed action. */

@@ -18,6 +18,13 @@ function isV1Event(value: unknown): boolean {
 const rows = rowsImporter({
   format: "openhands-v1",
   description: "OpenHands V1 SDK: eval output rows (history of kind-tagged events) and persisted conversation folders (base_state.json + events/)",
+  dropRules: [
+    { path: "/**/{kind=*}/source", reason: "structure", note: "who emitted the event, mapped to the message role" },
+    { path: "/**/tool_call/origin", reason: "bookkeeping", note: "where the SDK took the call from (`completion`)" },
+    { path: "/**/tools/*/action_type", reason: "structure", note: "the SDK's class name for a tool's action" },
+    { path: "/**/tools/*/observation_type", reason: "structure", note: "the SDK's class name for a tool's observation" },
+    { path: "/**/api_key", reason: "noise", note: "a credential (masked by the SDK), never kept" },
+  ],
   detectRow(row) {
     if (!Array.isArray(row.history)) return 0;
     if (row.history.length > 0) return isV1Event(row.history[0]) ? 0.9 : 0;

@@ -12,6 +12,13 @@ import type { DraftMessage, TrajectoryDraft } from "./types.js";
 export const spiderAgentImporter = rowsImporter({
   format: "spider-agent",
   description: "Spider 2.0 agents: Spider-Agent-TC results (conversation, terminate(answer=SQL)) and Spider-Agent-lite/snow result.json",
+  dropRules: [
+    {
+      path: "/final_messages/**",
+      reason: "duplicate",
+      note: "the conversation as the model saw it (calls as XML in the text); kept once, as `conversation`",
+    },
+  ],
   detectRow(row) {
     if (isTcResult(row)) return 0.9;
     return isLiteResult(row) ? 0.9 : 0;

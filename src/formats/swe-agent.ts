@@ -1,5 +1,6 @@
 import type { Task } from "../records/trajectory.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
+import { REASONING_KEYS, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import {
   extractFromTemplate,
@@ -12,7 +13,7 @@ import {
 import type { DraftMessage, DraftToolCall, TrajectoryDraft } from "./types.js";
 
 /** History fields mapped to the message, or derived from it (`thought` and `action` restate content and calls). */
-const HISTORY_MAPPED = ["role", "content", "tool_calls", "tool_call_ids", "thought", "action", "is_demo", "thinking_blocks", "reasoning_content"];
+const HISTORY_MAPPED = ["role", "content", "tool_calls", "tool_call_ids", "thought", "action", "is_demo", ...REASONING_KEYS];
 /** Step fields that repeat `history`: `messages` holds the whole prompt again at every step. */
 const STEP_DUPLICATES = ["messages", "action", "observation", "response", "thought"];
 /** SWE-agent 0.x wraps the issue this way in its instance template. */
@@ -27,6 +28,11 @@ const LEGACY_ISSUE = /ISSUE:\n([\s\S]*?)\n\nINSTRUCTIONS:/;
 export const sweAgentImporter = rowsImporter({
   format: "swe-agent",
   description: "SWE-agent .traj: {trajectory, history, info, replay_config?}, function-calling (v1) and text actions (0.x)",
+  dropRules: [
+    { path: "/trajectory/*/messages/**", reason: "duplicate", note: "each step's prompt, a prefix of `history` (older outputs elided)" },
+    { path: "/trajectory/*/action", reason: "duplicate", note: "the step's call as a command line; the call keeps its name and arguments" },
+    { path: "/history/*/action", reason: "duplicate", note: "the call as a command line; the call keeps its name and arguments" },
+  ],
   detectRow(row) {
     return Array.isArray(row.history) && Array.isArray(row.trajectory) && isRecord(row.info) ? 0.9 : 0;
   },
@@ -97,7 +103,9 @@ function historyMessages(history: unknown[]): { messages: DraftMessage[]; demos:
       case "assistant": {
         const calls = assistantCalls(item, path);
         awaitingTextResult = calls.length > 0 && calls.every((c) => c.type === "text");
-        messages.push({ role: "assistant", content, reasoning: reasoningOf(item), tool_calls: calls, ...common });
+        const reasoning = readReasoning(item);
+        const kept = { ...reasoning.extra, ...extra };
+        messages.push({ role: "assistant", content, reasoning: reasoning.text, tool_calls: calls, ...(Object.keys(kept).length > 0 ? { extra: kept } : {}) });
         return;
       }
       case "tool": {
@@ -117,17 +125,6 @@ function assistantCalls(item: Record<string, unknown>, path: string): DraftToolC
   if (Array.isArray(item.tool_calls) && item.tool_calls.length > 0) return functionCalls(item.tool_calls, `${path}.tool_calls`);
   const action = asString(item.action);
   return action !== undefined && action.trim() !== "" ? [shellTextCall(action)] : [];
-}
-
-function reasoningOf(item: Record<string, unknown>): string | null {
-  const field = asString(item.reasoning_content);
-  if (field !== undefined) return field;
-  if (!Array.isArray(item.thinking_blocks)) return null;
-  const text = item.thinking_blocks
-    .map((block) => (isRecord(block) ? (asString(block.thinking) ?? "") : ""))
-    .filter((t) => t.length > 0)
-    .join("\n");
-  return text.length > 0 ? text : null;
 }
 
 function finalThought(item: unknown): string | null {

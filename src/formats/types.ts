@@ -94,7 +94,7 @@ export type DropReason = "structure" | "bookkeeping" | "duplicate" | "noise";
  * Source text an importer leaves out on purpose, by where it sits in a source record.
  * `path` segments are separated by `/`: a key, `*` (any one key or array index), `**` (any run of
  * keys, also none), `$json` (into a string that holds JSON) and `{key=a|b}` (the object here has
- * `key` equal to `a` or `b`; it consumes nothing). Example: `/{type=progress}/**`.
+ * `key` equal to `a` or `b`, or to anything with `{key=*}`; it consumes nothing). Example: `/{type=progress}/**`.
  */
 export interface DropRule {
   path: string;

@@ -63,7 +63,7 @@ function matches(segments: Segment[], si: number, path: readonly PathKey[], pi: 
       if (node === null || typeof node !== "object" || Array.isArray(node)) return false;
       const value = (node as Record<string, unknown>)[segment.key];
       return (typeof value === "string" || typeof value === "number" || typeof value === "boolean") &&
-        segment.values.has(String(value)) &&
+        (segment.values.has("*") || segment.values.has(String(value))) &&
         matches(segments, si + 1, path, pi, nodes);
     }
     case "deep":

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { importers } from "../../src/formats/registry.js";
+import type { DropRule } from "../../src/formats/types.js";
+import { type AuditCounts, addCounts, auditRecord, emptyCounts, Haystack, unexplainedChars } from "../../src/import/audit.js";
+import { compileRules } from "../../src/import/audit-paths.js";
+import { normaliserFor } from "../../src/import/audit-unit.js";
+import { importTrajectories } from "../../src/import/run.js";
+import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
+
+const plain = normaliserFor("off");
+
+function audit(source: unknown, outputs: unknown[], rules: DropRule[] = []): AuditCounts {
+  const counts = emptyCounts();
+  auditRecord(source, new Haystack(outputs), rules, plain, counts);
+  return counts;
+}
+
+test("audit: a field the output does not hold is an unexplained loss at its path; what the output holds is carried", () => {
+  const source = { messages: [{ content: "the question asked", reasoning: "a thought the importer dropped" }] };
+  const counts = audit(source, [{ messages: [{ content: "the question asked" }] }]);
+  assert.equal(counts.source_chars, "the question asked".length + "a thought the importer dropped".length);
+  assert.equal(counts.carried_chars, "the question asked".length);
+  assert.equal(unexplainedChars(counts), "a thought the importer dropped".length);
+  assert.deepEqual(Object.values(counts.dropped).map((d) => [d.path, d.reason, d.example]), [
+    ["/messages/*/reasoning", null, "a thought the importer dropped"],
+  ]);
+});
+
+test("audit: a drop rule explains only what is missing at its path; text under it that the output holds still counts as carried", () => {
+  const rules: DropRule[] = [
+    { path: "/*/{type=progress}/**", reason: "bookkeeping", note: "progress" },
+    { path: "/copy", reason: "duplicate", note: "a copy" },
+  ];
+  const counts = audit(
+    [{ type: "progress", data: "hook ran for 20 ms" }, { copy: "kept elsewhere in full" }, { type: "user", text: "not matched by the filter" }],
+    [{ x: "kept elsewhere in full" }],
+    rules,
+  );
+  const byPath = Object.fromEntries(Object.values(counts.dropped).map((d) => [d.path, d.reason]));
+  assert.deepEqual(byPath, { "/*/type": "structure", "/*/data": "bookkeeping", "/*/text": null });
+  assert.equal(counts.carried_chars, "kept elsewhere in full".length);
+});
+
+test("audit: rules are matched on the record, so the JSONL line root and filters on it work as written", () => {
+  const counts = emptyCounts();
+  const haystack = new Haystack([]);
+  const rules: DropRule[] = [{ path: "/{type=progress|system}/**", reason: "bookkeeping", note: "x" }];
+  for (const line of [{ type: "progress", a: "some progress text" }, { type: "system", b: "a system line text" }]) {
+    auditRecord(line, haystack, rules, plain, counts);
+  }
+  assert.equal(unexplainedChars(counts), 0);
+  assert.equal(counts.records, 2);
+});
+
+test("audit: a text split into lines (a <think> block, parsed markup) counts line by line; line rules explain only their lines", () => {
+  const text = "<think>\nweigh the options carefully\n</think>\nThe answer is forty-two.\nAction: lookup_table";
+  const outputs = [{ reasoning: "weigh the options carefully", content: "The answer is forty-two." }];
+  const bare = audit({ content: text }, outputs);
+  const missing = ["<think>", "</think>", "Action: lookup_table"].reduce((n, line) => n + line.length + 1, 0);
+  assert.equal(bare.carried_chars, text.length - missing);
+  assert.ok(unexplainedChars(bare) > 0);
+  const ruled = audit({ content: text }, outputs, [{ path: "/content", reason: "structure", note: "tags", lines: /^<\/?think>$|^Action:/ }]);
+  assert.equal(unexplainedChars(ruled), 0);
+});
+
+test("audit: a string holding JSON that the importer parsed is audited by its parts", () => {
+  const call = JSON.stringify({ name: "get_weather_report", arguments: { city: "Lisbon, Portugal" } });
+  const counts = audit({ value: call }, [{ name: "get_weather_report", arguments: { city: "Lisbon, Portugal" } }]);
+  assert.equal(unexplainedChars(counts), 0);
+  const lost = audit({ value: call }, [{ name: "get_weather_report" }]);
+  assert.deepEqual(Object.values(lost.dropped).map((d) => d.path), ["/value/$json/arguments/city"]);
+});
+
+test("audit: source text is compared as the output spells it: escape codes stripped, lone surrogates replaced, secrets redacted", () => {
+  const escaped = "\u001b[1;32mall 12 tests passed\u001b[0m";
+  assert.equal(unexplainedChars(audit({ out: escaped }, [{ content: "all 12 tests passed" }])), 0);
+  const broken = "half of a pair: \ud800 and the rest";
+  assert.equal(unexplainedChars(audit({ out: broken }, [{ content: broken.toWellFormed() }])), 0);
+  const secret = "export OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+  const counts = emptyCounts();
+  const redacted = normaliserFor("on")(secret);
+  assert.notEqual(redacted, secret);
+  auditRecord({ cmd: secret }, new Haystack([{ content: redacted }]), [], normaliserFor("on"), counts);
+  assert.equal(unexplainedChars(counts), 0);
+});
+
+test("audit: type and role tags are structure; short texts count only when the output has them whole", () => {
+  const counts = audit({ role: "assistant", type: "tool_use", status: "completed" }, [{ x: "the task completed today" }]);
+  assert.deepEqual(Object.values(counts.dropped).map((d) => [d.path, d.reason]).sort(), [
+    ["/role", "structure"],
+    ["/status", null],
+    ["/type", "structure"],
+  ]);
+});
+
+test("every importer's drop rules parse, and counts add up across chunks", () => {
+  for (const importer of importers) compileRules(importer.dropRules ?? []);
+  assert.throws(() => compileRules([{ path: "/a/{b}/c", reason: "noise", note: "" }]), /malformed segment/);
+  const a = audit({ x: "some text that was lost" }, []);
+  const total = emptyCounts();
+  addCounts(total, a);
+  addCounts(total, a);
+  assert.equal(total.source_chars, 2 * a.source_chars);
+  assert.equal(Object.values(total.dropped)[0]!.leaves, 2);
+});
+
+/** Characters of every string leaf of the parsed JSON / JSONL files under `path`, counted without acc. */
+function rawStringChars(path: string): number {
+  const count = (value: unknown): number =>
+    typeof value === "string"
+      ? value.length
+      : Array.isArray(value)
+        ? value.reduce((n: number, v) => n + count(v), 0)
+        : value !== null && typeof value === "object"
+          ? Object.values(value).reduce((n: number, v) => n + count(v), 0)
+          : 0;
+  if (statSync(path).isDirectory()) return readdirSync(path).reduce((n, name) => n + rawStringChars(join(path, name)), 0);
+  if (path.endsWith(".md")) return 0;
+  const text = readFileSync(path, "utf8");
+  if (path.endsWith(".jsonl")) return text.split("\n").filter((l) => l.trim() !== "").reduce((n, l) => n + count(JSON.parse(l)), 0);
+  return count(JSON.parse(text));
+}
+
+test("conformance: on every real sample, every format carries all its source text or explains what it drops", { skip: SAMPLES_MISSING }, async () => {
+  const byFormat = new Map<string, AuditCounts>();
+  for await (const event of importTrajectories([SAMPLES_DIR], { audit: true })) {
+    if (event.type === "reject") assert.fail(`${event.reject.file}: ${event.reject.reason}`);
+    if (event.type !== "audit") continue;
+    const counts = byFormat.get(event.format) ?? emptyCounts();
+    addCounts(counts, event.counts);
+    byFormat.set(event.format, counts);
+  }
+  const formats = [...byFormat.keys()].sort();
+  assert.deepEqual(formats, [
+    "claude-code",
+    "codex",
+    "mini-swe-agent",
+    "miroflow",
+    "openhands-v0",
+    "openhands-v1",
+    "sharegpt",
+    "spider-agent",
+    "swe-agent",
+    "tau-bench",
+    "tau2-bench",
+    "toolbench",
+  ]);
+  const raw = rawStringChars(SAMPLES_DIR);
+  let audited = 0;
+  for (const [format, counts] of byFormat) {
+    const unexplained = Object.values(counts.dropped).filter((d) => d.reason === null);
+    assert.deepEqual(unexplained.map((d) => `${d.path} ${d.chars} chars: ${d.example}`), [], `${format}: text lost with no rule to explain it`);
+    assert.ok(counts.carried_chars / counts.source_chars > 0.8, `${format}: only ${counts.carried_chars} of ${counts.source_chars} chars carried`);
+    audited += counts.source_chars;
+  }
+  // Every string of the samples was audited, but for trivial ones ("", "ok") and JSON texts audited by their parts.
+  assert.ok(audited <= raw && audited > 0.97 * raw, `audited ${audited} of ${raw} raw string chars`);
+});
