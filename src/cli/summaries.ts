@@ -1,3 +1,4 @@
+import { type AuditCounts, droppedByReason, topDropped, unexplainedChars } from "../import/audit.js";
 import type { ImportStats } from "../import/stats.js";
 import { type FindingCounts, type RedactMode, SECRET_TYPES } from "../privacy/types.js";
 import { renderTable } from "./table.js";
@@ -44,4 +45,45 @@ export function secretsSummary(counts: FindingCounts, trajectories: number, reda
   const inTrajectories = `${sum(counts)} in ${trajectories} trajectories`;
   const total = sum(evidence) === 0 ? inTrajectories : `${sum(counts) + sum(evidence)} (${inTrajectories}, ${sum(evidence)} in evidence read from --repo and --db)`;
   return `${renderTable(["secret type", "count"], rows)}\nsecrets ${verb}: ${total}`;
+}
+
+const DROP_REASONS = ["structure", "bookkeeping", "duplicate", "noise"] as const;
+/** Dropped paths listed per format: every unexplained one up to this many, then the largest explained ones. */
+const PATHS_PER_FORMAT = 8;
+
+/**
+ * The lossless audit (`acc import --audit`): per format, the share of source text the trajectories carry
+ * and the characters dropped by reason; then the largest dropped paths, unexplained ones first and flagged.
+ */
+export function auditSummary(audit: ReadonlyMap<string, AuditCounts>): string {
+  const formats = [...audit].filter(([, counts]) => counts.source_chars > 0).sort(([a], [b]) => a.localeCompare(b));
+  if (formats.length === 0) return "audit: no records were imported, nothing to audit";
+  const rows = formats.map(([format, counts]) => {
+    const dropped = droppedByReason(counts);
+    return [
+      format,
+      counts.records,
+      counts.source_chars,
+      `${((100 * counts.carried_chars) / counts.source_chars).toFixed(2)}%`,
+      ...DROP_REASONS.map((reason) => dropped[reason] ?? 0),
+      unexplainedChars(counts),
+    ];
+  });
+  const table = renderTable(["format", "records", "source chars", "carried", ...DROP_REASONS, "unexplained"], rows);
+  const paths = formats.flatMap(([format, counts]) =>
+    topDropped(counts, PATHS_PER_FORMAT).map((d) => [
+      format,
+      d.chars,
+      d.reason ?? "UNEXPLAINED",
+      d.path,
+      d.reason === null ? JSON.stringify(d.example ?? "") : (d.note ?? ""),
+    ]),
+  );
+  const lost = formats.reduce((n, [, counts]) => n + unexplainedChars(counts), 0);
+  const verdict =
+    lost === 0
+      ? "audit: every dropped text is explained by its importer's rules"
+      : `audit: ${lost} characters dropped with no rule to explain them (UNEXPLAINED above): text the importer loses`;
+  const list = paths.length > 0 ? `\ndropped paths (largest first, unexplained on top)\n${renderTable(["format", "chars", "reason", "path", "note or example"], paths)}` : "";
+  return `${table}${list}\n${verdict}`;
 }

@@ -1,5 +1,5 @@
 import { convertOpenAIMessages } from "./common/openai-messages.js";
-import { rowsImporter } from "./common/rows.js";
+import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import type { ToolDefinition } from "../records/trajectory.js";
 
@@ -16,14 +16,18 @@ export const openaiChatImporter = rowsImporter({
     return chatLike ? 0.6 : 0;
   },
   convertRow(row, locator) {
-    const tools = toolDefinitions(row.tools ?? row.functions);
+    const warnings: string[] = [];
+    const listed = typeof row.tools === "string" || Array.isArray(row.tools);
+    const tools = listed ? readTools(row.tools, warnings) : toolDefinitions(row.functions);
     const model = typeof row.model === "string" ? row.model : undefined;
     return {
       locator,
       messages: convertOpenAIMessages(row.messages, "messages"),
       ...(tools ? { tools } : {}),
       ...(model !== undefined ? { model } : {}),
-      extra: without(row, ["messages", "tools", "functions", ...(model !== undefined ? ["model"] : [])]),
+      ...(warnings.length > 0 ? { warnings } : {}),
+      // Tools that could not be read stay in extra verbatim.
+      extra: without(row, ["messages", ...(tools ? ["tools", "functions"] : []), ...(model !== undefined ? ["model"] : [])]),
     };
   },
 });
@@ -35,12 +39,33 @@ export const openaiChatImporter = rowsImporter({
 export function toolDefinitions(value: unknown): ToolDefinition[] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.filter(isRecord).map((tool) => {
-    const spec = isRecord(tool.function) ? tool.function : isRecord(tool.custom) ? tool.custom : tool;
+    const wrapped = isRecord(tool.function) ? "function" : isRecord(tool.custom) ? "custom" : undefined;
+    const spec = wrapped ? (tool[wrapped] as Record<string, unknown>) : tool;
     const parameters = spec.parameters ?? spec.input_schema;
+    const rest = {
+      ...(wrapped ? without(tool, ["type", wrapped]) : {}),
+      // A flat spec's `type` is a tag when it says function; a server tool's (`web_search_20250305`) names its version.
+      ...without(spec, ["name", "description", "parameters", "input_schema", ...(spec.type === "function" || spec.type === "custom" ? ["type"] : [])]),
+    };
     return {
       name: typeof spec.name === "string" ? spec.name : typeof tool.type === "string" ? tool.type : "",
       ...(typeof spec.description === "string" ? { description: spec.description } : {}),
       ...(parameters !== undefined ? { parameters } : {}),
+      ...(Object.keys(rest).length > 0 ? { extra: rest } : {}),
     };
   });
+}
+
+/** `tools` is a JSON string (LLaMA-Factory) or an array; a string that is not JSON is kept under extra with a warning. */
+export function readTools(tools: unknown, warnings: string[]): ToolDefinition[] | undefined {
+  if (tools === undefined || tools === null || tools === "") return undefined;
+  expect(typeof tools === "string" || Array.isArray(tools), `tools: expected a JSON string or an array, got ${kindOf(tools)}`);
+  if (Array.isArray(tools)) return toolDefinitions(tools);
+  try {
+    const parsed: unknown = JSON.parse(tools);
+    return toolDefinitions(Array.isArray(parsed) ? parsed : [parsed]);
+  } catch (error) {
+    warnings.push(`tools: not valid JSON (${(error as Error).message}); kept verbatim under extra.tools`);
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import type { ToolDefinition } from "../records/trajectory.js";
 import { argumentsOf, splitReasoning } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
-import { toolDefinitions } from "./openai-chat.js";
+import { readTools } from "./openai-chat.js";
 import { got, readTurns, speakersOf, type Turn, turnList } from "./sharegpt-turns.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
@@ -24,6 +24,8 @@ export const sharegptImporter = rowsImporter({
     if (found === undefined || found.list.length === 0) return 0;
     const speakers = speakersOf(found.list);
     if (speakers === undefined || !speakers.every((s) => SPEAKERS.has(s))) return 0;
+    // Turns hold text; content as typed parts (reasoning, tool-call parts) is OpenAI chat's shape.
+    if (!found.list.every((turn) => typeof textOf(turn) === "string" || textOf(turn) === null)) return 0;
     const toolRow = speakers.some((s) => TOOL_TURNS.has(s)) || typeof row.tools === "string";
     if (toolRow) return 0.7;
     // Plain {role, content} messages are OpenAI chat's; plain {from, value} conversations are ShareGPT's.
@@ -85,16 +87,6 @@ function parseCalls(turn: Turn): DraftToolCall[] {
   });
 }
 
-/** `tools` is a JSON string (LLaMA-Factory) or an array; a string that is not JSON is kept under extra with a warning. */
-function readTools(tools: unknown, warnings: string[]): ToolDefinition[] | undefined {
-  if (tools === undefined || tools === null || tools === "") return undefined;
-  expect(typeof tools === "string" || Array.isArray(tools), `tools: expected a JSON string or an array, got ${kindOf(tools)}`);
-  if (Array.isArray(tools)) return toolDefinitions(tools);
-  try {
-    const parsed: unknown = JSON.parse(tools);
-    return toolDefinitions(Array.isArray(parsed) ? parsed : [parsed]);
-  } catch (error) {
-    warnings.push(`tools: not valid JSON (${(error as Error).message}); kept verbatim under extra.tools`);
-    return undefined;
-  }
+function textOf(turn: unknown): unknown {
+  return isRecord(turn) ? (turn.value ?? turn.content) : undefined;
 }

@@ -110,7 +110,13 @@ export const Task = z
 export type Task = z.infer<typeof Task>;
 
 export const ToolDefinition = z
-  .object({ name: z.string(), description: z.string().optional(), parameters: z.unknown().optional() })
+  .object({
+    name: z.string(),
+    description: z.string().optional(),
+    parameters: z.unknown().optional(),
+    /** Fields of the source's tool spec with no slot here (`strict`, `cache_control`, a `required` list beside the parameters). */
+    extra: Extra.optional(),
+  })
   .strict();
 export type ToolDefinition = z.infer<typeof ToolDefinition>;
 

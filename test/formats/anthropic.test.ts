@@ -123,7 +123,8 @@ test("anthropic: server tools, thinking with signature, redacted thinking, citat
   assert.equal(t.final.answer, "The Elbphilharmonie opened on 11 January 2017.");
   assert.deepEqual(t.tools, [
     { name: "read_file", description: "Read a file", parameters: { type: "object", properties: { path: { type: "string" } } } },
-    { name: "web_search" },
+    // A server tool's settings have no slot of their own; they are kept with the tool.
+    { name: "web_search", extra: { type: "web_search_20250305", max_uses: 3 } },
   ]);
   assert.match(t.warnings?.[0] ?? "", /messages\[1\]: 1 redacted_thinking block\(s\) are opaque/);
   assert.equal(t.model, "claude-sonnet-4-5");

@@ -5,7 +5,7 @@ import { REDACT_MODES } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
-import { importSummary } from "../summaries.js";
+import { auditSummary, importSummary } from "../summaries.js";
 
 export function importCommand(io: CliIo): Command {
   return new Command("import")
@@ -19,6 +19,7 @@ export function importCommand(io: CliIo): Command {
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
     .option("--workers <n>", "worker threads for JSONL row formats: faster on free cores, ~80 MB more memory each", "1")
     .option("--redact <mode>", "secrets and personal details: on (replace with <SECRET:type>), report (count only) or off", "on")
+    .option("--audit", "also check that no source text is silently lost: share carried, dropped text by path and reason")
     .option("--summary-json <file>", "also write the closing summary as JSON")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -29,6 +30,7 @@ Examples:
   acc import runs/*.traj --domain swe -o swe.jsonl --rejects swe.rejects.jsonl
   acc import logs.jsonl.gz --format openai-chat --on-error fail > out.jsonl
   acc import ~/.codex/sessions --redact report -o codex.jsonl
+  acc import runs/ --audit -o runs.jsonl
 
 Related: acc inspect, acc formats`,
     )
@@ -47,12 +49,14 @@ Related: acc inspect, acc formats`,
         ...(flags.format ? { format: String(flags.format) } : {}),
         ...(domain ? { domain } : {}),
         redact,
+        ...(flags.audit ? { audit: true } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
         workers: parseInteger(String(flags.workers), "--workers"),
         onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
       io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined, redact)}\n`);
+      if (flags.audit) io.stderr.write(`${auditSummary(stats.audit)}\n`);
       if (flags.summaryJson) {
         const { writeFile } = await import("node:fs/promises");
         await writeFile(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);

@@ -43,15 +43,16 @@ function convertOne(raw: unknown, path: string): DraftMessage {
     case "user":
       return { role: "user", content: text, ...extraOf(raw) };
     case "assistant": {
-      const { content, reasoning, extra, keys } = splitReasoning(raw, text);
+      const parts = typedParts(raw.content, `${path}.content`);
+      const { content, reasoning, extra, keys } = splitReasoning(raw, parts ? parts.text : text);
       const legacy = legacyFunctionCall(raw.function_call);
       const rest = extraOf(raw, [...keys, ...(legacy ? ["function_call"] : [])]).extra;
       const merged = { ...extra, ...rest };
       return {
         role: "assistant",
-        content: raw.content === null || raw.content === undefined ? null : content,
-        reasoning,
-        tool_calls: toolCalls(raw, legacy, path),
+        content: raw.content === null || raw.content === undefined || (parts && parts.text === "" && parts.calls.length > 0) ? null : content,
+        reasoning: joinReasoning(parts?.reasoning ?? null, reasoning),
+        tool_calls: [...toolCalls(raw, legacy, path), ...(parts?.calls ?? [])],
         ...(Object.keys(merged).length > 0 ? { extra: merged } : {}),
       };
     }
@@ -76,6 +77,57 @@ function extraOf(raw: Record<string, unknown>, alsoMapped: string[] = []): { ext
   const rest = without(raw, [...MAPPED_KEYS, ...alsoMapped]);
   for (const [key, value] of Object.entries(rest)) if (value === null) delete rest[key];
   return Object.keys(rest).length > 0 ? { extra: rest } : {};
+}
+
+/** Reasoning from content parts and from the message's fields, once each. */
+function joinReasoning(fromParts: string | null, fromFields: string | null): string | null {
+  if (fromParts === null || fromFields?.includes(fromParts)) return fromFields;
+  return fromFields === null ? fromParts : `${fromParts}\n\n${fromFields}`;
+}
+
+const REASONING_PARTS = new Set(["reasoning", "thinking"]);
+const CALL_PARTS = new Set(["tool_call", "function_call"]);
+
+/**
+ * Assistant content as typed parts that hold more than text: reasoning parts (`{type:'reasoning', value}`,
+ * `thinking`) and tool-call parts (`{type:'tool_call', value:'{"name":…,"arguments":…}'}`), as LLaMA-Factory's
+ * and other SFT sets write them. Undefined when the content has no such part (plain text parts stay text).
+ */
+function typedParts(content: unknown, path: string): { text: string; reasoning: string | null; calls: DraftToolCall[] } | undefined {
+  if (!Array.isArray(content)) return undefined;
+  const typeOf = (part: unknown) => (isRecord(part) && typeof part.type === "string" ? part.type : "");
+  if (!content.some((part) => REASONING_PARTS.has(typeOf(part)) || CALL_PARTS.has(typeOf(part)))) return undefined;
+  const texts: unknown[] = [];
+  const reasoning: string[] = [];
+  const calls: DraftToolCall[] = [];
+  content.forEach((part, i) => {
+    const type = typeOf(part);
+    if (REASONING_PARTS.has(type)) {
+      const text = contentToText(isRecord(part) && typeof part.thinking === "string" ? part.thinking : part);
+      if (text.trim() !== "") reasoning.push(text);
+    } else if (CALL_PARTS.has(type)) calls.push(...partCalls(part as Record<string, unknown>, `${path}[${i}]`));
+    else texts.push(part);
+  });
+  return { text: contentToText(withRefusalText(texts)), reasoning: reasoning.length > 0 ? reasoning.join("\n\n") : null, calls };
+}
+
+/** A tool-call part: its `value` (or `text`) is JSON `{name, arguments}` or a list of them; or the part names the call itself. */
+function partCalls(part: Record<string, unknown>, path: string): DraftToolCall[] {
+  const body = part.value ?? part.text ?? part.function ?? part;
+  let value: unknown = body;
+  if (typeof body === "string") {
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      throw new Error(`${path}: a ${String(part.type)} part must hold JSON {name, arguments}: ${(error as Error).message}`);
+    }
+  }
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((call, k) => {
+    expect(isRecord(call) && typeof call.name === "string", `${path}${Array.isArray(value) ? ` call ${k}` : ""}: expected {name, arguments}`);
+    const id = asString(call.id) ?? asString(part.id) ?? null;
+    return { id, name: call.name, type: "function", ...argumentsOf(call.arguments) };
+  });
 }
 
 /** `{type:'refusal', refusal}` parts carry their text under `refusal`, which the generic part reader does not know. */
