@@ -1,4 +1,3 @@
-import type { ToolDefinition } from "../records/trajectory.js";
 import { argumentsOf, splitReasoning } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
