@@ -6,6 +6,8 @@ export interface Conversation {
   nodes: SessionNode[];
   /** Conversation lines left out: off the final chain (rewinds) or of the other side (sidechain lines in a session). */
   dropped: { branches: { line: number; messages: number }[]; otherSide: number };
+  /** Every line of the other side (sidechain lines stored in a session file, or main lines in a sub-agent's). */
+  otherSide: SessionNode[];
 }
 
 /**
@@ -24,8 +26,9 @@ export interface Conversation {
 export function selectConversation(all: SessionNode[]): Conversation {
   const conversational = all.filter((node) => node.kind === "user" || node.kind === "assistant");
   const leaf = conversational.at(-1);
-  if (leaf === undefined) return { nodes: [], dropped: { branches: [], otherSide: 0 } };
+  if (leaf === undefined) return { nodes: [], dropped: { branches: [], otherSide: 0 }, otherSide: [] };
   const side = all.filter((node) => node.isSidechain === leaf.isSidechain);
+  const others = all.filter((node) => node.isSidechain !== leaf.isSidechain);
   const otherSide = conversational.length - side.filter((node) => node.kind === "user" || node.kind === "assistant").length;
 
   const byUuid = new Map<string, SessionNode>();
@@ -53,7 +56,7 @@ export function selectConversation(all: SessionNode[]): Conversation {
   const counts = new Map<SessionNode, number>();
   for (const root of branchOf.values()) counts.set(root, (counts.get(root) ?? 0) + 1);
   const branches = [...counts].map(([root, messages]) => ({ line: root.line, messages })).sort((a, b) => a.line - b.line);
-  return { nodes: side.filter((node) => kept.has(node)), dropped: { branches, otherSide } };
+  return { nodes: side.filter((node) => kept.has(node)), dropped: { branches, otherSide }, otherSide: others };
 }
 
 function walkChain(leaf: SessionNode, byUuid: Map<string, SessionNode>, conversation: SessionNode[]): Set<SessionNode> {

@@ -42,8 +42,9 @@ function sessionStem(file: string): string {
 /**
  * The sub-agents a session started: from the `toolUseResult.agentId` of a Task result (with the Task
  * call's `subagent_type`), or else from `agent_progress` lines that name the agent and its Task call.
+ * Agents in `inline` have their lines in the session file itself and are linked there instead.
  */
-export function subagentLinks(sessionFile: string, messages: DraftMessage[], progress: AgentProgress[]): SubagentLink[] {
+export function subagentLinks(sessionFile: string, messages: DraftMessage[], progress: AgentProgress[], inline: ReadonlySet<string> = new Set()): SubagentLink[] {
   const callInputs = new Map<string, unknown>();
   for (const message of messages) {
     if (message.role === "assistant") for (const call of message.tool_calls) if (call.id !== null) callInputs.set(call.id, call.arguments);
@@ -56,6 +57,7 @@ export function subagentLinks(sessionFile: string, messages: DraftMessage[], pro
     }
   }
   for (const entry of progress) if (!found.has(entry.agentId)) found.set(entry.agentId, entry.callId);
+  for (const agentId of inline) found.delete(agentId);
 
   return [...found].map(([agentId, callId]) => {
     const input = callId === undefined ? undefined : callInputs.get(callId);

@@ -1,10 +1,13 @@
 import { asString, isRecord } from "./common/text.js";
-import { selectConversation } from "./claude-code-chain.js";
+import type { SubagentLink } from "../records/trajectory.js";
+import { trajectoryId } from "./common/finish.js";
+import { type Conversation, selectConversation } from "./claude-code-chain.js";
+import { type InlineAgent, inlineAgents } from "./claude-code-inline.js";
 import { readSessionLines, type SessionLines, type SessionNode } from "./claude-code-lines.js";
 import { buildMessages, SESSION_FIELDS } from "./claude-code-messages.js";
 import { taskQuestion } from "./claude-code-question.js";
 import { agentTypeOf, FORMAT, parentSessionFile, sessionTrajectoryId, subagentLinks } from "./claude-code-subagents.js";
-import type { DropRule, ImportInput, ImportItem, Importer, Probe } from "./types.js";
+import type { DraftMessage, DropRule, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "./types.js";
 
 const TREE_TYPES = new Set(["user", "assistant", "progress", "system", "attachment"]);
 
@@ -41,7 +44,7 @@ export const claudeCodeImporter: Importer = {
     }
     const lines = await readSessionLines(input.lines);
     yield* lines.rejects;
-    yield sessionItem(input.file, lines);
+    yield* sessionItems(input.file, lines);
   },
 };
 
@@ -53,15 +56,57 @@ function isSessionLine(value: unknown): boolean {
   return false;
 }
 
-function sessionItem(file: string, lines: SessionLines): ImportItem {
+/**
+ * The session's trajectory, then one per sub-agent whose lines the file holds inline (older Claude Code
+ * wrote a Task's sidechain into the session file), each linked both ways with the Task call that started it.
+ */
+function sessionItems(file: string, lines: SessionLines): ImportItem[] {
   const conversation = selectConversation(lines.nodes);
+  const main = conversationDraft(conversation);
+  if (main.messages.length === 0) {
+    const reason = `no conversation: no user or assistant message in ${lines.lastLine} lines${describeSkipped(lines.skipped)}`;
+    return [{ kind: "reject", locator: {}, scope: "record", code: "wrong-shape", reason }];
+  }
+  const { session, messages, warnings } = main;
+  const isSubagent = session.isSidechain === true;
+  const agents = isSubagent || conversation.otherSide.length === 0 ? [] : inlineAgents(conversation.otherSide, messages);
+  const subagents = agents.map((agent, index) => inlineAgentDraft(file, agent, index, messages));
+  if (isSubagent && conversation.dropped.otherSide > 0) {
+    warnings.push(`dropped ${conversation.dropped.otherSide} main-session message lines stored in this file`);
+  }
+  if (subagents.length > 0) {
+    warnings.push(`imported ${conversation.dropped.otherSide} sidechain message lines stored in this file as ${subagents.length} sub-agent trajectories`);
+  }
+  if (lines.duplicateUuids > 0) warnings.push(`dropped ${lines.duplicateUuids} lines whose uuid an earlier line already had`);
+
+  const parentFile = isSubagent ? parentSessionFile(file, asString(session.sessionId)) : undefined;
+  const agentType = typeof session.agentId === "string" ? agentTypeOf(session.agentId) : undefined;
+  const inlineIds = new Set(agents.flatMap((agent) => (agent.agentId !== undefined ? [agent.agentId] : [])));
+  const fileLinks = subagentLinks(file, messages, lines.agentProgress, inlineIds);
+  const { version, ...sessionExtra } = session;
+  const sessionDraft: TrajectoryDraft = {
+    locator: { line: 1, line_end: Math.max(1, lines.lastLine) },
+    ...(typeof version === "string" ? { format_version: version } : {}),
+    ...(main.model !== undefined ? { model: main.model } : {}),
+    task: taskQuestion(messages),
+    messages,
+    events: main.events,
+    subagents: [...fileLinks, ...subagents.map((sub) => sub.link)],
+    ...(parentFile !== undefined ? { parent: { trajectory_id: sessionTrajectoryId(parentFile) } } : {}),
+    warnings,
+    extra: {
+      ...sessionExtra,
+      ...(isSubagent && agentType !== undefined ? { agent_type: agentType } : {}),
+      skipped_lines: lines.skipped,
+    },
+  };
+  return [{ kind: "trajectory", draft: sessionDraft }, ...subagents.map((sub): ImportItem => ({ kind: "trajectory", draft: sub.draft }))];
+}
+
+/** A chain of lines as messages and events, with the warnings about what the chain left out. */
+function conversationDraft(conversation: Conversation) {
   const session = sessionFields(conversation.nodes);
   const { messages, events, model } = buildMessages(conversation.nodes, session);
-  if (messages.length === 0) {
-    const reason = `no conversation: no user or assistant message in ${lines.lastLine} lines${describeSkipped(lines.skipped)}`;
-    return { kind: "reject", locator: {}, scope: "record", code: "wrong-shape", reason };
-  }
-
   const warnings: string[] = [];
   const { branches } = conversation.dropped;
   if (branches.length > 0) {
@@ -71,34 +116,38 @@ function sessionItem(file: string, lines: SessionLines): ImportItem {
       `dropped ${dropped} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
     );
   }
-  if (conversation.dropped.otherSide > 0) {
-    warnings.push(`dropped ${conversation.dropped.otherSide} ${session.isSidechain === true ? "main-session" : "sidechain"} message lines stored in this file`);
-  }
-  if (lines.duplicateUuids > 0) warnings.push(`dropped ${lines.duplicateUuids} lines whose uuid an earlier line already had`);
+  return { session, messages, events, model, warnings };
+}
 
-  const isSubagent = session.isSidechain === true;
-  const parentFile = isSubagent ? parentSessionFile(file, asString(session.sessionId)) : undefined;
-  const agentType = typeof session.agentId === "string" ? agentTypeOf(session.agentId) : undefined;
+/** A sub-agent stored inline: its own trajectory (`index` tells it from the session's), and the session's link to it. */
+function inlineAgentDraft(file: string, agent: InlineAgent, index: number, sessionMessages: DraftMessage[]): { draft: TrajectoryDraft; link: SubagentLink } {
+  const conversation = selectConversation(agent.nodes);
+  const { session, messages, events, model, warnings } = conversationDraft(conversation);
+  const lines = agent.nodes.map((node) => node.line);
+  const locator = { line: Math.min(...lines), line_end: Math.max(...lines), index };
+  const call = sessionMessages.flatMap((m) => (m.role === "assistant" ? m.tool_calls : [])).find((c) => c.id === agent.callId);
+  const agentType = isRecord(call?.arguments) && typeof call.arguments.subagent_type === "string" ? call.arguments.subagent_type : undefined;
+  if (agent.callId === undefined) warnings.push("no Task call of the session could be tied to this sub-agent (no agent id, prompt or running call matched)");
+  const id = trajectoryId(FORMAT, file, locator);
   const { version, ...sessionExtra } = session;
-  return {
-    kind: "trajectory",
-    draft: {
-      locator: { line: 1, line_end: Math.max(1, lines.lastLine) },
-      ...(typeof version === "string" ? { format_version: version } : {}),
-      ...(model !== undefined ? { model } : {}),
-      task: taskQuestion(messages),
-      messages,
-      events,
-      subagents: subagentLinks(file, messages, lines.agentProgress),
-      ...(parentFile !== undefined ? { parent: { trajectory_id: sessionTrajectoryId(parentFile) } } : {}),
-      warnings,
-      extra: {
-        ...sessionExtra,
-        ...(isSubagent && agentType !== undefined ? { agent_type: agentType } : {}),
-        skipped_lines: lines.skipped,
-      },
+  const draft: TrajectoryDraft = {
+    locator,
+    ...(typeof version === "string" ? { format_version: version } : {}),
+    ...(model !== undefined ? { model } : {}),
+    task: taskQuestion(messages),
+    messages,
+    events,
+    parent: { trajectory_id: sessionTrajectoryId(file), ...(agent.callId !== undefined ? { call_id: agent.callId } : {}) },
+    warnings,
+    extra: {
+      ...sessionExtra,
+      stored: "inline",
+      ...(agentType !== undefined ? { agent_type: agentType } : {}),
+      ...(agent.linkedBy !== undefined ? { linked_by: agent.linkedBy } : {}),
     },
   };
+  const link: SubagentLink = { trajectory_id: id, ...(agent.callId !== undefined ? { call_id: agent.callId } : {}), ...(agentType !== undefined ? { agent_type: agentType } : {}), file };
+  return { draft, link };
 }
 
 /** Each session field's first value in the conversation (some, like `slug`, appear only after a few lines). */

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { claudeCodeImporter } from "../../src/formats/claude-code.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const DIR = sample("claude-code-jsonl");
@@ -290,4 +291,53 @@ test("claude-code: detection looks at content only", () => {
   assert.equal(claudeCodeImporter.detect(probe({ type: "file-history-snapshot", messageId: "m", snapshot: {}, isSnapshotUpdate: false })), 0.9);
   assert.equal(claudeCodeImporter.detect(probe({ role: "user", content: "hi" })), 0);
   assert.equal(claudeCodeImporter.detect(probe({ timestamp: "t", type: "response_item", payload: { type: "message" } })), 0);
+});
+
+test("claude-code: a sub-agent stored inline in the session file (real excerpt) is its own trajectory, linked both ways to its Task call", async () => {
+  const file = realFixture("claude-code-inline-sidechain.jsonl");
+  const raw = rawLines(file);
+  const { trajectories, rejects } = await importAll([file]);
+  assert.equal(rejects.length, 0);
+  assert.equal(trajectories.length, 2);
+  const [main, sub] = trajectories as [Trajectory, Trajectory];
+  const task = blocks(raw.filter((l) => !l.isSidechain), "assistant", "tool_use").find((b) => b.name === "Task")!;
+  assert.deepEqual(main.subagents, [{ trajectory_id: sub.id, call_id: task.id, agent_type: task.input.subagent_type, file }]);
+  assert.deepEqual(sub.parent, { trajectory_id: main.id, call_id: task.id });
+  assert.equal(sub.extra.agent_type, task.input.subagent_type);
+
+  // Every sidechain line is in the sub-agent and none in the session: its call, its result, its text.
+  const side = raw.filter((l) => l.isSidechain === true);
+  assert.deepEqual(calls(sub).map((c) => c.name), blocks(side, "assistant", "tool_use").map((b) => b.name));
+  assert.deepEqual(tools(sub).map((m) => m.content), blocks(side, "user", "tool_result").map((b) => b.content));
+  assert.deepEqual(sub.messages.flatMap((m) => (m.role === "assistant" && m.content ? [m.content] : [])), blocks(side, "assistant", "text").map((b) => b.text));
+  assert.deepEqual(calls(main).map((c) => c.name), blocks(raw.filter((l) => !l.isSidechain), "assistant", "tool_use").map((b) => b.name));
+  assert.equal(sub.source.locator.line, raw.findIndex((l) => l.isSidechain === true) + 1);
+  assert.ok(!main.warnings?.some((w) => w.startsWith("dropped")));
+});
+
+test("claude-code: inline sub-agents without agent ids are told apart by their prompts; one no call fits stays, linked to the session only", async () => {
+  const side = { ...base, isSidechain: true };
+  const task = (id: string, prompt: string) => ({ type: "tool_use", id, name: "Task", input: { subagent_type: "Explore", prompt } });
+  const file = writeSession([
+    user("u1", null, "Find both things."),
+    assistant("a1", "u1", "m1", task("toolu_A", "Find the config loader.")),
+    assistant("a1b", "a1", "m1", task("toolu_B", "Find the CLI entry point.")),
+    { ...side, type: "user", uuid: "s1", parentUuid: null, message: { role: "user", content: "Find the CLI entry point." } },
+    { ...side, type: "assistant", uuid: "s2", parentUuid: "s1", message: { id: "sm1", role: "assistant", content: [text("src/cli/main.ts")] } },
+    { ...side, type: "user", uuid: "t1", parentUuid: null, message: { role: "user", content: "Find the config loader." } },
+    { ...side, type: "assistant", uuid: "t2", parentUuid: "t1", message: { id: "sm2", role: "assistant", content: [text("src/config.ts")] } },
+    { ...side, type: "user", uuid: "r1", parentUuid: null, message: { role: "user", content: "A prompt no call made." } },
+    user("u2", "a1b", [result("toolu_A", "src/config.ts"), result("toolu_B", "src/cli/main.ts")]),
+    assistant("a2", "u2", "m2", text("Both found.")),
+  ]);
+  const { trajectories } = await importAll([file]);
+  const [main, ...subs] = trajectories;
+  assert.deepEqual(subs.map((s) => [s.task.question, s.parent?.call_id, s.extra.linked_by]), [
+    ["Find the CLI entry point.", "toolu_B", "prompt"],
+    ["Find the config loader.", "toolu_A", "prompt"],
+    ["A prompt no call made.", undefined, undefined],
+  ]);
+  assert.deepEqual(main!.subagents.map((l) => l.trajectory_id), subs.map((s) => s.id));
+  assert.equal(new Set(trajectories.map((t) => t.id)).size, 4);
+  assert.match(subs[2]!.warnings?.join("\n") ?? "", /no Task call of the session could be tied/);
 });

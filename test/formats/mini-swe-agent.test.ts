@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { importAll, tempDir } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const FILE = sample("mini-swe-agent/astropy__astropy-12907.traj.json");
@@ -151,4 +152,31 @@ test("mini-swe-agent 1.x object in text mode: info gives exit status and submiss
   const out = JSON.stringify(t);
   assert.ok(!out.includes("sk-ant-do-not-leak"));
   assert.match(out, /"api_key":"\[redacted\]"/);
+});
+
+test("mini-swe-agent through OpenRouter (real Gemini run): reasoning only in the raw completion is read; encrypted reasoning kept", async () => {
+  const file = realFixture("mini-swe-agent-openrouter-gemini.traj.json");
+  type Detail = { type: string; text?: string; data?: string };
+  type Choice = { message: { reasoning?: string | null; reasoning_details?: Detail[] } };
+  const raw = JSON.parse(readFileSync(file, "utf8")) as { messages: { role: string; extra?: { response?: { choices: Choice[] } } }[] };
+  const rawAssistants = raw.messages.filter((m) => m.role === "assistant");
+  const rawReasoning = rawAssistants.map((m) => m.extra?.response?.choices[0]?.message.reasoning ?? null);
+  const encrypted = rawAssistants.flatMap((m) => (m.extra?.response?.choices[0]?.message.reasoning_details ?? []).filter((d) => d.type === "reasoning.encrypted"));
+  assert.ok(rawReasoning.filter((r) => r !== null).length >= 2 && encrypted.length >= 2, "the fixture has reasoning and encrypted reasoning");
+
+  const { trajectories, rejects } = await importAll([file], { audit: true });
+  assert.equal(rejects.length, 0);
+  const assistants = trajectories[0]!.messages.filter((m) => m.role === "assistant");
+  assert.deepEqual(assistants.map((m) => (m.role === "assistant" ? m.reasoning : null)), rawReasoning);
+  // The encrypted blobs stay (a provider needs them back); the text they sit beside is not stored twice.
+  const kept = assistants.flatMap((m) => (m.extra?.reasoning_details as Detail[] | undefined) ?? []);
+  assert.deepEqual(kept.filter((d) => d.type === "reasoning.encrypted").map((d) => d.data), encrypted.map((d) => d.data));
+  assert.ok(kept.every((d) => d.text === undefined));
+});
+
+test("audit: the OpenRouter run loses no text unexplained (before the fix its reasoning was the largest unexplained path)", async () => {
+  const { audits } = await importAll([realFixture("mini-swe-agent-openrouter-gemini.traj.json")], { audit: true });
+  const dropped = Object.values(audits[0]!.counts.dropped);
+  assert.deepEqual(dropped.filter((d) => d.reason === null).map((d) => d.path), []);
+  assert.deepEqual(dropped.filter((d) => d.path.includes("reasoning") && d.reason !== "structure").map((d) => d.path), []);
 });

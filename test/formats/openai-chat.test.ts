@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Message } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 async function importRows(rows: unknown[]) {
@@ -217,4 +218,32 @@ test("openai-chat bad input: wrong types are rejected with the path of the bad f
   assert.match(rejects[1]!.reason, /messages\[1\]\.tool_calls\[0\]\.function\.name: expected a string/);
   assert.match(rejects[2]!.reason, /messages\[1\]\.function_call\.name: expected a string/);
   assert.match(rejects[3]!.reason, /messages\[1\]\.tool_calls\[0\]\.custom\.input: expected a string/);
+});
+
+test("openai-chat: LLaMA-Factory's real tool-use rows (content as typed parts) keep every call, reasoning part and result", async () => {
+  const file = realFixture("llamafactory-reason-tool-use.jsonl");
+  type Part = { type: string; value: string };
+  const rows = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { messages: { role: string; content: Part[] }[]; tools: string });
+  const { trajectories, rejects } = await importAll([file]);
+  assert.equal(rejects.length, 0);
+  assert.equal(trajectories.length, rows.length);
+  trajectories.forEach((t, k) => {
+    const raw = rows[k]!.messages;
+    assert.equal(t.source.format, "openai-chat");
+    assert.deepEqual(t.messages.map((m) => m.role), raw.map((m) => m.role));
+    const partsOf = (type: string) => raw.map((m) => m.content.filter((p) => p.type === type).map((p) => p.value));
+    const calls = t.messages.map((m) => (m.role === "assistant" ? m.tool_calls.map((c) => ({ name: c.name, arguments: c.arguments })) : []));
+    assert.deepEqual(calls, partsOf("tool_call").map((values) => values.map((v) => JSON.parse(v) as unknown)));
+    assert.deepEqual(t.messages.map((m) => (m.role === "assistant" ? m.reasoning : null)), raw.map((m, i) => (m.role === "assistant" ? partsOf("reasoning")[i]!.join("\n\n") || null : null)));
+    // Text parts are the content; reasoning and calls are not mixed into it.
+    assert.deepEqual(t.messages.map((m) => m.content ?? ""), partsOf("text").map((texts) => texts.join("\n")));
+    const results = t.messages.filter((m) => m.role === "tool");
+    assert.ok(results.every((r) => r.role === "tool" && r.pairing === "position"));
+    assert.deepEqual(t.tools?.map((tool) => tool.name), (JSON.parse(rows[k]!.tools) as { function: { name: string } }[]).map((tool) => tool.function.name));
+  });
+  const total = trajectories.reduce((n, t) => n + t.messages.reduce((c, m) => c + (m.role === "assistant" ? m.tool_calls.length : 0), 0), 0);
+  assert.equal(total, rows.reduce((n, r) => n + r.messages.reduce((c, m) => c + m.content.filter((p) => p.type === "tool_call").length, 0), 0));
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Reject } from "../../src/formats/types.js";
-import { type ImportOptions, importTrajectories } from "../../src/import/run.js";
+import { type ImportEvent, type ImportOptions, importTrajectories } from "../../src/import/run.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { main } from "../../src/cli/program.js";
 
@@ -11,12 +11,14 @@ export async function importAll(inputs: string[], options: ImportOptions = {}) {
   const trajectories: Trajectory[] = [];
   const rejects: Reject[] = [];
   const skipped: string[] = [];
+  const audits: Extract<ImportEvent, { type: "audit" }>[] = [];
   for await (const event of importTrajectories(inputs, options)) {
     if (event.type === "trajectory") trajectories.push(event.trajectory);
     else if (event.type === "reject") rejects.push(event.reject);
     else if (event.type === "skip") skipped.push(event.file);
+    else if (event.type === "audit") audits.push(event);
   }
-  return { trajectories, rejects, skipped };
+  return { trajectories, rejects, skipped, audits };
 }
 
 export function tempDir(prefix = "acc-test-"): string {

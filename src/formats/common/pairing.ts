@@ -57,5 +57,7 @@ function pairResult(draft: Omit<ToolMessage, "pairing">, open: { call: ToolCall;
   }
   const next = open.shift();
   if (next === undefined) return { ...draft, pairing: "unpaired" };
-  return { ...draft, call_id: next.call.id, name: draft.name ?? next.call.name, pairing: "position" };
+  // The log named a call that is not open: the id it gave is kept beside the one it is paired with.
+  const named = draft.call_id !== null && draft.call_id !== next.call.id ? { extra: { ...draft.extra, source_call_id: draft.call_id } } : {};
+  return { ...draft, call_id: next.call.id, name: draft.name ?? next.call.name, pairing: "position", ...named };
 }
