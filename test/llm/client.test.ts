@@ -3,9 +3,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createClient } from "../../src/llm/client.js";
-import { type ChatRequest, type ChatResult, type ClientOptions, LlmError } from "../../src/llm/types.js";
+import { type ChatRequest, type ChatResult, type ClientOptions } from "../../src/llm/types.js";
 import { type Answer, type Reply, startOpenAIServer } from "../../src/testing/openai-server.js";
 import { tempDir } from "../helpers/collect.js";
+import { failure } from "../helpers/llm.js";
 
 const fast = { backoff: { baseMs: 5, maxMs: 20 } };
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,15 +22,6 @@ async function setup(script: (index: number, body: Record<string, unknown>) => R
 const ask = (content = "hello there", extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: "m", messages: [{ role: "user", content }], ...extra });
 const answer = (fields: Omit<Answer, "type"> = {}): Answer => ({ type: "answer", content: "fine", ...fields });
 
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LlmError, `expected an LlmError, got ${error}`);
-    return error;
-  }
-  assert.fail("expected the call to fail");
-}
 
 test("plain chat: bearer key, extra_body merged into the body, result fields, stats", async () => {
   const { server, client } = await setup(() => answer({ reasoning: "r", prompt_token_ids: [1, 2] }), { apiKey: "sk-abc" });

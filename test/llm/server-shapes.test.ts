@@ -5,22 +5,14 @@ import { after, test } from "node:test";
 import { createClient } from "../../src/llm/client.js";
 import { parseCompletion, splitHarmony, StreamAccumulator } from "../../src/llm/response.js";
 import { isContextLengthError, retryAfterFromBody } from "../../src/llm/server-errors.js";
-import { LlmError, type RetryInfo } from "../../src/llm/types.js";
+import type { RetryInfo } from "../../src/llm/types.js";
 import { type Reply, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { failure } from "../helpers/llm.js";
 
 const server = await startOpenAIServer();
 after(() => server.close());
 const ask = { model: "m", messages: [{ role: "user" as const, content: "q" }] };
 
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LlmError, `expected an LlmError, got ${error}`);
-    return error;
-  }
-  assert.fail("expected the call to fail");
-}
 
 // gpt-oss harmony format (openai/harmony docs): what vLLM or llama.cpp return without a reasoning parser
 const HARMONY =
