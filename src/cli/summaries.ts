@@ -1,3 +1,4 @@
+import { AccError } from "../errors/acc-error.js";
 import { type AuditCounts, droppedByReason, topDropped, unexplainedChars } from "../import/audit.js";
 import type { ImportStats } from "../import/stats.js";
 import { type FindingCounts, type RedactMode, SECRET_TYPES } from "../privacy/types.js";
@@ -86,4 +87,20 @@ export function auditSummary(audit: ReadonlyMap<string, AuditCounts>): string {
       : `audit: ${lost} characters dropped with no rule to explain them (UNEXPLAINED above): text the importer loses`;
   const list = paths.length > 0 ? `\ndropped paths (largest first, unexplained on top)\n${renderTable(["format", "chars", "reason", "path", "note or example"], paths)}` : "";
   return `${table}${list}\n${verdict}`;
+}
+
+/** The error of an import (or inspect) in which nothing was imported: no log found, or every record rejected. */
+export function nothingImported(inputs: readonly string[], stats: ImportStats, rejectsPath: string | undefined): AccError | undefined {
+  if (stats.imported > 0) return undefined;
+  const where = inputs.length === 1 ? inputs[0]! : `${inputs.length} inputs`;
+  if (stats.read === 0) {
+    const skipped = stats.skippedFiles > 0 ? ` (${stats.skippedFiles} files skipped: not JSON or JSONL)` : "";
+    return new AccError(`no agent logs in ${where}${skipped}`, { code: "no-records", fix: "see `acc formats` for the logs acc reads" });
+  }
+  const codes = [...stats.rejectsByCode].sort(([, a], [, b]) => b - a).map(([code, n]) => `${code}:${n}`).join(" ");
+  const all = stats.read === 1 ? "its one record was rejected" : `all ${stats.read} records were rejected`;
+  return new AccError(`nothing imported from ${where}: ${all} (${codes})`, {
+    code: "no-records",
+    fix: rejectsPath ? `see ${rejectsPath} for each record's file, line and reason` : "rerun with --rejects <file> to list each record's file, line and reason",
+  });
 }

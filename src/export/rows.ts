@@ -1,3 +1,4 @@
+import { UsageError } from "../errors/acc-error.js";
 import type { Sample } from "../records/sample.js";
 
 export const EXPORT_TARGETS = ["trl", "llamafactory", "axolotl", "openai", "parquet"] as const;
@@ -9,6 +10,30 @@ export type ExportTarget = (typeof EXPORT_TARGETS)[number];
  * drops it.
  */
 export type ReasoningMode = "think" | "field" | "none";
+
+/** The reasoning modes each target's rows can hold: LLaMA-Factory's ShareGPT turns have only `from` and `value`. */
+export const REASONING_MODES: Record<ExportTarget, readonly ReasoningMode[]> = {
+  trl: ["think", "field", "none"],
+  llamafactory: ["think", "none"],
+  axolotl: ["think", "field", "none"],
+  parquet: ["think", "none"],
+  openai: ["think", "field", "none"],
+};
+
+/** Why a target cannot hold the modes it lacks. */
+export const REASONING_LIMITS: Partial<Record<ExportTarget, string>> = {
+  llamafactory: "a ShareGPT turn has only from and value; LLaMA-Factory's reasoning templates read <think>…</think> in the value",
+  parquet: "the Parquet messages column has only role and content; the reasoning column holds the trace whatever the mode",
+};
+
+/** Refuses a mode the target's rows cannot hold, rather than dropping the reasoning. */
+export function checkReasoning(target: ExportTarget, reasoning: ReasoningMode): void {
+  if (REASONING_MODES[target].includes(reasoning)) return;
+  throw new UsageError(`--reasoning ${reasoning}: ${target} rows cannot carry it (${REASONING_LIMITS[target] ?? "not supported"})`, {
+    flag: "--reasoning",
+    fix: `use --reasoning ${REASONING_MODES[target].join(" or ")}`,
+  });
+}
 
 export const DEFAULT_REASONING: Record<ExportTarget, ReasoningMode> = {
   trl: "think",

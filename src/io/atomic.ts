@@ -36,9 +36,9 @@ export class AtomicFile {
   }
 
   static async create(path: string): Promise<AtomicFile> {
-    await makeDirectory(dirname(path));
+    await makeDirectory(dirname(path), path);
     const existing = await stat(path).catch(() => undefined);
-    if (existing?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a folder; give a file name`, { code: "is-a-folder" });
+    if (existing?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a folder`, { code: "is-a-folder", fix: "give a file name" });
     const file = new AtomicFile(path, existing !== undefined && !existing.isFile());
     try {
       await once(file.stream, "open");
@@ -112,7 +112,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 function cannotWrite(path: string, error: unknown): unknown {
   if (!isSystemError(error)) return error;
   if (error.code === "ENOENT" && existsSync(dirname(path))) {
-    return new UsageError(`cannot write ${path}: ${dirname(path)} does not take new files (a special file system such as /proc?)`, { code: "not-writable", cause: error });
+    return new UsageError(`cannot write ${path}: ${dirname(path)} does not take new files (a special file system such as /proc?)`, {
+      code: "not-writable",
+      fix: "choose another output path",
+      cause: error,
+    });
   }
   return Object.assign(error, { path, syscall: "open" });
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { rmSync, rmdirSync } from "node:fs";
+import { readdirSync, rmSync, rmdirSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { rm, rmdir } from "node:fs/promises";
 
 /**
@@ -11,11 +12,13 @@ import { rm, rmdir } from "node:fs/promises";
 interface Scope {
   temps: Set<string>;
   dirs: string[];
+  /** Files that say who owns an output folder: removed with the folder when it holds nothing else. */
+  markers: string[];
 }
 
 const storage = new AsyncLocalStorage<Scope>();
 /** Work outside any `withCleanup` (library use): still removed by a signal handler. */
-const outside: Scope = { temps: new Set(), dirs: [] };
+const outside: Scope = { temps: new Set(), dirs: [], markers: [] };
 const live = new Set<Scope>([outside]);
 
 const current = (): Scope => storage.getStore() ?? outside;
@@ -32,12 +35,17 @@ export function trackCreatedDir(path: string): void {
   current().dirs.push(path);
 }
 
+/** Records an output folder's ownership file (see output-dir.ts). */
+export function trackMarker(path: string): void {
+  current().markers.push(path);
+}
+
 /**
  * Runs `work`; whatever happens, its temporary files are removed afterwards, and when it fails the
  * folders it created are removed too if nothing else is in them.
  */
 export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
-  const scope: Scope = { temps: new Set(), dirs: [] };
+  const scope: Scope = { temps: new Set(), dirs: [], markers: [] };
   live.add(scope);
   let failed = true;
   try {
@@ -46,7 +54,10 @@ export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
     return result;
   } finally {
     await Promise.all([...scope.temps].map((path) => rm(path, { force: true })));
-    if (failed) for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
+    if (failed) {
+      for (const marker of scope.markers) if (alone(marker)) await rm(marker, { force: true });
+      for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
+    }
     live.delete(scope);
   }
 }
@@ -56,6 +67,7 @@ export function removeLeftoversSync(): void {
   for (const scope of live) {
     for (const path of scope.temps) rmSync(path, { force: true });
     scope.temps.clear();
+    for (const marker of scope.markers) if (alone(marker)) rmSync(marker, { force: true });
     for (const dir of [...scope.dirs].reverse()) {
       try {
         rmdirSync(dir);
@@ -63,5 +75,15 @@ export function removeLeftoversSync(): void {
         // not empty (it holds what a resumed run needs) or already gone
       }
     }
+  }
+}
+
+/** Whether `file` is the only entry of its folder (so the folder holds nothing a user could want). */
+function alone(file: string): boolean {
+  try {
+    const entries = readdirSync(dirname(file));
+    return entries.length === 1 && entries[0] === basename(file);
+  } catch {
+    return false;
   }
 }

@@ -119,7 +119,7 @@ test("compile: dropped trajectories are listed with their reason; examples compi
   };
   await usage(["--length", "search=uniform:9-3"], /min is larger than max/);
   await usage(["--tokenizer", "gpt9"], /--tokenizer: "gpt9" is not one of qwen3, o200k_base, cl100k_base nor a folder/);
-  await usage(["--db", "/nonexistent.sqlite"], /--db: no such file or folder/);
+  await usage(["--db", "/nonexistent.sqlite"], /--db: \/nonexistent\.sqlite does not exist/);
   await usage(["--question", "middle"], /--question expects one of before, after, both/);
 });
 

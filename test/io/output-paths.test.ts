@@ -20,12 +20,13 @@ async function failure(work: Promise<unknown>): Promise<string> {
 
 test("makeDirectory fails fast where Node's recursive mkdir spins (/proc) or a parent is a file", async () => {
   const started = Date.now();
-  assert.equal(await failure(makeDirectory("/proc/acc-out/x")), "cannot create the folder /proc/acc-out: /proc does not take new folders (a special file system such as /proc?)");
+  assert.equal(await failure(makeDirectory("/proc/acc-out/x")), "cannot create the folder /proc/acc-out/x: /proc does not take new folders (a special file system such as /proc?)");
   const dir = tempDir();
   const file = join(dir, "file");
   writeFileSync(file, "");
-  assert.equal(await failure(makeDirectory(join(file, "sub", "x"))), `cannot create the folder ${file}/sub/x: ${file} is a file, not a folder`);
-  assert.equal(await failure(makeDirectory("/dev/null/x")), "cannot create the folder /dev/null/x: /dev/null is a file, not a folder");
+  assert.equal(await failure(makeDirectory(join(file, "sub", "x"))), `cannot create the folder ${file}/sub/x: ${file} is not a folder`);
+  assert.equal(await failure(makeDirectory("/dev/null/x")), "cannot create the folder /dev/null/x: /dev/null is not a folder");
+  assert.equal(await failure(AtomicFile.create("/dev/null/x.jsonl")), "cannot write /dev/null/x.jsonl: /dev/null is not a folder");
   assert.ok(Date.now() - started < 2000);
   await makeDirectory(join(dir, "a", "b"));
   await makeDirectory(join(dir, "a", "b"));
@@ -35,7 +36,7 @@ test("makeDirectory fails fast where Node's recursive mkdir spins (/proc) or a p
 test("AtomicFile and writeFileAtomic name the path the user gave, never their temporary name", async () => {
   const dir = tempDir();
   assert.equal(await failure(AtomicFile.create("/proc/x.jsonl")), "cannot write /proc/x.jsonl: /proc does not take new files (a special file system such as /proc?)");
-  assert.equal(await failure(AtomicFile.create(dir)), `cannot write ${dir}: it is a folder; give a file name`);
+  assert.equal(await failure(AtomicFile.create(dir)), `cannot write ${dir}: it is a folder`);
   assert.equal(await failure(writeFileAtomic("/proc/x.json", "{}")), "cannot write /proc/x.json: /proc does not take new files (a special file system such as /proc?)");
   const devNull = await AtomicFile.create("/dev/null");
   await devNull.write("ignored\n");

@@ -15,7 +15,7 @@ test("acc mine writes valid JSONL records and a manifest, prints the summary tab
   const run = await runCli(["mine", repo.dir, "-o", first, "-q", "--summary-json", join(work, "summary.json")]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, "");
-  assert.deepEqual(readdirSync(first).sort(), FILES, "no temporary files left behind");
+  assert.deepEqual(readdirSync(first).sort(), [".acc-output.json", ...FILES], "no temporary files left behind");
   const records = (name: string) => readFileSync(join(first, name), "utf8").trim().split("\n").map((line) => JSON.parse(line));
   for (const [name, schema] of [["prs.jsonl", PullRequest], ["links.jsonl", Link], ["chains.jsonl", Chain], ["stages.jsonl", StageInstance]] as const) {
     for (const [i, record] of records(name).entries()) assert.ok(schema.safeParse(record).success, `${name}:${i + 1}`);
@@ -55,7 +55,7 @@ test("acc mine writes valid JSONL records and a manifest, prints the summary tab
   for (const name of FILES) assert.equal(readFileSync(join(second, name), "utf8"), readFileSync(join(first, name), "utf8"), name);
 });
 
-test("acc mine usage errors exit 2; git failures exit 1 naming the command and the repository", async () => {
+test("acc mine usage errors (a path that is not a repository among them) exit 2; git failures exit 1 naming the command and the repository", async () => {
   const { repo } = buildScenario();
   const out = join(tempDir(), "out");
   const missing = await runCli(["mine", repo.dir]);
@@ -68,8 +68,8 @@ test("acc mine usage errors exit 2; git failures exit 1 naming the command and t
   assert.equal(timeout.code, 2);
   const notRepo = tempDir();
   const failed = await runCli(["mine", notRepo, "-o", out, "-q"]);
-  assert.equal(failed.code, 1);
-  assert.ok(failed.stderr.includes(`\`git rev-parse --verify --end-of-options HEAD^{commit}\` failed in ${notRepo}`), failed.stderr);
+  assert.equal(failed.code, 2);
+  assert.match(failed.stderr, new RegExp(`^acc: <repo> ${notRepo}: not a git repository`), failed.stderr);
   const ref = await runCli(["mine", repo.dir, "-o", out, "-q", "--ref", "v9"]);
   assert.equal(ref.code, 1);
   assert.match(ref.stderr, /v9\^\{commit\}` failed in/);

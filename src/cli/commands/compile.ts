@@ -7,7 +7,9 @@ import { defaultWorkers } from "../../run/pool.js";
 import { REDACT_MODES, type RedactMode } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
-import { type CliIo, UsageError, parseChoice, parseInteger } from "../io.js";
+import { AccError } from "../../errors/acc-error.js";
+import { claimOutputDir } from "../../io/output-dir.js";
+import { type CliIo, UsageError, gitRepository, parseChoice, parseInteger, sqliteDatabase } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { secretsSummary } from "../summaries.js";
@@ -34,6 +36,7 @@ export function compileCommand(io: CliIo): Command {
     .option("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
     .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
+    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -56,14 +59,14 @@ Related: acc import, acc export, acc teach`,
       if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(tokenizer) && !existsSync(tokenizer)) {
         throw new UsageError(`--tokenizer: "${tokenizer}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`);
       }
-      for (const [flag, path] of [["--repo", flags.repo], ["--db", flags.db]] as const) {
-        if (path !== undefined && !existsSync(String(path))) throw new UsageError(`${flag}: no such file or folder: ${String(path)}`);
-      }
+      const repo = flags.repo === undefined ? undefined : gitRepository(flags.repo, "--repo");
+      const db = flags.db === undefined ? undefined : sqliteDatabase(flags.db, "--db");
+      const outDir = String(flags.out);
       setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
       const progress = createProgress(io.stderr, "compile", 0, { quiet: Boolean(flags.quiet) });
-      const stats = await compileRun({
+      const runOptions: Parameters<typeof compileRun>[0] = {
         inputs,
-        outDir: String(flags.out),
+        outDir,
         import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}), redact },
         setup: {
           tokenizer,
@@ -76,8 +79,8 @@ Related: acc import, acc export, acc teach`,
             keepFailed: Boolean(flags.keepFailed),
           },
           sources: {
-            ...(flags.repo ? { repo: String(flags.repo) } : {}),
-            ...(flags.db ? { db: String(flags.db) } : {}),
+            ...(repo ? { repo } : {}),
+            ...(db ? { db } : {}),
             maxTableChars: 2_000_000,
             maxDirectoryDistractors: 20,
           },
@@ -88,10 +91,24 @@ Related: acc import, acc export, acc teach`,
         poolMaxPieceChars: 600_000,
         onProgress: (done, total, s) =>
           progress.update(done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`),
-      });
+      };
+      await claimOutputDir(outDir, { stage: "compile" }, { overwrite: Boolean(flags.overwrite), inputs });
+      const stats = await compileRun(runOptions);
       progress.stop();
-      io.stderr.write(`${compileSummary(stats, redact)}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
+      io.stderr.write(`${compileSummary(stats, redact)}\nsamples: ${outDir}/samples.jsonl\n`);
+      if (stats.data.samples === 0) throw nothingCompiled(stats, outDir);
     });
+}
+
+/** A compile that produced no sample: what was read, and why each was dropped. */
+function nothingCompiled(stats: CompileStats, outDir: string): AccError {
+  const d = stats.data;
+  const reasons = new Map<string, number>();
+  for (const domain of Object.values(d.domains)) for (const [reason, n] of Object.entries(domain.dropped)) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+  if (d.import_rejected > 0) reasons.set("import-rejected", d.import_rejected);
+  const why = [...reasons].map(([reason, n]) => `${reason}:${n}`).join(" ");
+  const what = d.read === 0 ? "no trajectories in the inputs" : `no samples from ${d.read} trajectories (${why})`;
+  return new AccError(what, { code: "no-records", fix: `see ${outDir}/rejects.jsonl for each one's file and reason` });
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,6 +1,8 @@
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontaminate } from "../../privacy/decontaminate.js";
+import { AccError } from "../../errors/acc-error.js";
+import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -14,6 +16,7 @@ export function decontaminateCommand(io: CliIo): Command {
     .option("--ngram <n>", "words per n-gram", String(DEFAULT_NGRAM))
     .option("--mode <mode>", "drop: leave overlapping samples out; flag: keep them, and list them in contamination.jsonl", "drop")
     .option("--column <name>", "text column of the eval files; without it MRCR and GraphWalks are recognised and other files use `text`")
+    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -29,11 +32,13 @@ Related: acc compile, acc eval`,
       const mode = parseChoice(String(flags.mode), "--mode", DECONTAMINATE_MODES);
       const ngram = parseInteger(String(flags.ngram), "--ngram");
       const outDir = (flags.out as string | undefined) ?? join(dirname(samples), "decontaminated");
+      const against = flags.against as string[];
+      await claimOutputDir(outDir, { stage: "decontaminate" }, { overwrite: Boolean(flags.overwrite), inputs: [samples, ...against] });
       const lines = { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream;
       const progress = createProgress(lines, "decontaminate", 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
       const report = await decontaminate({
         samples,
-        against: flags.against as string[],
+        against,
         outDir,
         ngram,
         mode,
@@ -43,6 +48,7 @@ Related: acc compile, acc eval`,
       });
       progress.stop();
       io.stderr.write(`${decontaminationSummary(report)}\noutputs: ${outDir}/samples.jsonl, contamination.jsonl, report.json\n`);
+      if (report.read === 0) throw new AccError(`no samples in ${samples}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
     });
 }
 

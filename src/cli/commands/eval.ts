@@ -3,11 +3,15 @@ import { readResponses } from "../../evals/data.js";
 import { evaluate } from "../../evals/evaluate.js";
 import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../evals/graphwalks.js";
 import { renderSummary } from "../../evals/report.js";
-import type { AnswerSource } from "../../evals/runner.js";
+import type { AnswerSource, EvalRunResult } from "../../evals/runner.js";
+import { AccError } from "../../errors/acc-error.js";
+import { readJsonLines } from "../../import/probe.js";
+import { claimOutputDir } from "../../io/output-dir.js";
 import type { EvalName } from "../../evals/types.js";
 import { createClient } from "../../llm/client.js";
 import type { LlmClient } from "../../llm/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -31,6 +35,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--parse <mode>", `GraphWalks answer parsing: ${PARSE_MODES.join(" or ")}`, "brackets")
     .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
     .option("--save-data <file>", "also write the items (official columns plus id) as JSONL; alone, only this is done")
+    .option("--overwrite", "write into a folder holding another stage's or eval's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -50,28 +55,55 @@ Examples:
       const lines = { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream;
       const progress = createProgress(lines, `eval ${evalName}`, 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
       try {
+        const limit = flags.limit ? parseInteger(String(flags.limit), "--limit") : undefined;
+        const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
+        if (answers) setResumeHint(`rerun the same command to resume (answers so far are in ${outDir}/results.jsonl)`);
+        if (answers) await claimOutputDir(outDir, { stage: "eval", target: evalName }, { overwrite: Boolean(flags.overwrite), inputs: flags.data as string[] });
         const result = await evaluate({
           eval: evalName,
           data: flags.data as string[],
-          ...(flags.limit ? { limit: parseInteger(String(flags.limit), "--limit") } : {}),
+          ...(limit ? { limit } : {}),
           graphwalks,
           ...(flags.saveData ? { saveData: String(flags.saveData) } : {}),
           ...(answers ? { answers, outDir } : {}),
-          concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
+          concurrency,
           onProgress: (c) => progress.update(c.items, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
         });
         progress.stop();
+        if (flags.saveData) io.stderr.write(`wrote items to ${flags.saveData}\n`);
         if (result) {
           io.stdout.write(`${renderSummary(result.summary)}\n`);
           const written = Object.values(result.files).join(", ");
           io.stderr.write(`wrote ${written}\n`);
+          if (result.summary.counts.graded === 0) throw await nothingGraded(result, flags);
         }
-        if (flags.saveData) io.stderr.write(`wrote items to ${flags.saveData}\n`);
       } finally {
         progress.stop();
         if (answers && "client" in answers) await answers.client.close();
       }
     });
+}
+
+/** An eval in which no item was graded: every request failed, no response matched, or there were no items. */
+async function nothingGraded(result: EvalRunResult, flags: Flags): Promise<AccError> {
+  const { counts } = result.summary;
+  if (counts.items === 0) return new AccError("no items in --data", { code: "no-records" });
+  if (counts.failed > 0) {
+    const first = result.files.failures ? await firstFailure(result.files.failures) : undefined;
+    return new AccError(`no item graded: all ${counts.failed} requests failed${first ? `; the first: ${first}` : ""}`, {
+      code: "no-records",
+      fix: `check that --endpoint ${String(flags.endpoint)} serves --model ${String(flags.model)}; rerun to ask the failed items again`,
+    });
+  }
+  return new AccError(`no item graded: --responses ${String(flags.responses)} answers none of the ${counts.items} items (${counts.unmatched_responses} responses with other ids)`, {
+    code: "no-records",
+    fix: "the responses' ids must be the items' ids (see --save-data)",
+  });
+}
+
+async function firstFailure(path: string): Promise<string | undefined> {
+  for await (const line of readJsonLines(path, 64 * 1024 * 1024)) if (!("error" in line)) return String((line.value as { error?: unknown }).error);
+  return undefined;
 }
 
 function graphwalksOptions(evalName: EvalName, flags: Flags): GraphwalksOptions {

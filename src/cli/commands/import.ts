@@ -1,11 +1,11 @@
 import { Command } from "commander";
 import { importToFiles } from "../../import/write.js";
-import { openSink } from "../../io/atomic.js";
+import { type LineSink, openSink, writeFileAtomic } from "../../io/atomic.js";
 import { REDACT_MODES } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
-import { auditSummary, importSummary } from "../summaries.js";
+import { auditSummary, importSummary, nothingImported } from "../summaries.js";
 
 export function importCommand(io: CliIo): Command {
   return new Command("import")
@@ -41,9 +41,19 @@ Related: acc inspect, acc formats`,
       const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
       const rejectsPath = (flags.rejects as string | undefined) ?? (output && output !== "-" ? `${output}.rejects.jsonl` : "acc-import.rejects.jsonl");
       const sink = await openSink(output, io.stdout);
+      let imported = false;
+      // nothing imported: the output is not written (an earlier file of that name stays as it was)
+      const keepIfAny: LineSink = {
+        async write(text) {
+          imported = true;
+          await sink.write(text);
+        },
+        commit: () => (imported ? sink.commit() : sink.abort()),
+        abort: () => sink.abort(),
+      };
       const progress = createProgress(io.stderr, "import", 0, { quiet: Boolean(flags.quiet) });
       const stats = await importToFiles(inputs, {
-        output: sink,
+        output: keepIfAny,
         rejectsPath,
         onError,
         ...(flags.format ? { format: String(flags.format) } : {}),
@@ -57,9 +67,8 @@ Related: acc inspect, acc formats`,
       progress.stop();
       io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined, redact)}\n`);
       if (flags.audit) io.stderr.write(`${auditSummary(stats.audit)}\n`);
-      if (flags.summaryJson) {
-        const { writeFile } = await import("node:fs/promises");
-        await writeFile(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);
-      }
+      if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);
+      const failure = nothingImported(inputs, stats, rejectsPath);
+      if (failure) throw failure;
     });
 }

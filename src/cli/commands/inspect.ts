@@ -4,7 +4,7 @@ import type { LineSink } from "../../io/atomic.js";
 import type { CliIo } from "../io.js";
 import { parseInteger } from "../io.js";
 import { createProgress } from "../progress.js";
-import { importSummary } from "../summaries.js";
+import { importSummary, nothingImported } from "../summaries.js";
 
 const discard: LineSink = { async write() {}, async commit() {}, async abort() {} };
 
@@ -40,5 +40,7 @@ Related: acc import, acc formats`,
       progress.stop();
       if (flags.json) io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
       else io.stdout.write(`${importSummary(stats, rejectsPath)}\n`);
+      const failure = nothingImported(inputs, stats, rejectsPath);
+      if (failure) throw failure;
     });
 }

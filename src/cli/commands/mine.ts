@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { mineRepository, type MineProgress, type MineStats } from "../../mine/run.js";
@@ -6,7 +6,9 @@ import { writeSnapshot } from "../../mine/snapshot.js";
 import { MINE_FILES, type MineManifest, writeMineOutputs } from "../../mine/write.js";
 import { Chain } from "../../records/mine.js";
 import { formatProblems, validate } from "../../records/validate.js";
-import { type CliIo, parseInteger, UsageError } from "../io.js";
+import { writeFileAtomic } from "../../io/atomic.js";
+import { claimOutputDir } from "../../io/output-dir.js";
+import { type CliIo, gitRepository, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
 
@@ -23,6 +25,7 @@ export function mineCommand(io: CliIo): Command {
     .option("--test-cmd <command>", "shell command that runs the tests in each stage (TAP output, or pass/fail by exit code)")
     .option("--test-timeout <seconds>", "time limit of one test run", "600")
     .option("--summary-json <file>", "also write the closing summary as JSON")
+    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -40,6 +43,10 @@ Related: docs/commands/mine.md`,
       if (flags.repoName !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(String(flags.repoName))) {
         throw new UsageError(`--repo-name expects owner/name, got "${String(flags.repoName)}"`);
       }
+      gitRepository(repo, "<repo>");
+      const testTimeoutSeconds = parseInteger(String(flags.testTimeout), "--test-timeout");
+      const output = String(flags.output);
+      await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
       const progress = phasedProgress(io, Boolean(flags.quiet));
       const result = await mineRepository({
         repo,
@@ -47,13 +54,13 @@ Related: docs/commands/mine.md`,
         ...(flags.repoName ? { repoName: String(flags.repoName) } : {}),
         ...(flags.githubExport ? { githubExport: String(flags.githubExport) } : {}),
         ...(flags.testCmd ? { testCommand: String(flags.testCmd) } : {}),
-        testTimeoutSeconds: parseInteger(String(flags.testTimeout), "--test-timeout"),
+        testTimeoutSeconds,
         onProgress: progress.update,
       });
       progress.stop();
-      await writeMineOutputs(result, String(flags.output));
-      io.stderr.write(`${mineSummary(result.stats)}\nwritten to ${String(flags.output)}\n`);
-      if (flags.summaryJson) await writeFile(String(flags.summaryJson), `${JSON.stringify(result.stats, null, 2)}\n`);
+      await writeMineOutputs(result, output);
+      io.stderr.write(`${mineSummary(result.stats)}\nwritten to ${output}\n`);
+      if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), `${JSON.stringify(result.stats, null, 2)}\n`);
     });
   mine.addCommand(
     new Command("snapshot")

@@ -1,11 +1,15 @@
-import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
 import { DEFAULT_ENV_SETTINGS, parseEnvSpec } from "../../envs/index.js";
 import { CONTINUATION, EXTERNAL_SUMMARY_PROMPT, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "../../rollout/context.js";
 import { rolloutRun } from "../../rollout/run.js";
 import { RolloutStats } from "../../rollout/stats.js";
 import type { ContextName } from "../../rollout/types.js";
-import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { AccError } from "../../errors/acc-error.js";
+import { readJsonLines } from "../../import/probe.js";
+import { claimOutputDir } from "../../io/output-dir.js";
+import type { Episode } from "../../records/rollout.js";
+import { type CliIo, parseChoice, parseInteger, readText, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -49,6 +53,7 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--tool-timeout <s>", "seconds a SQL statement or bash command may run", "30")
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
     .option("--max-chars <n>", "characters of one tool result shown to the agent", "4000")
+    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -75,12 +80,13 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
         throw new UsageError(`--env: ${(error as Error).message}`, { cause: error });
       }
       const toolTimeoutMs = seconds(flags.toolTimeout, "--tool-timeout");
-      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
+      const outDir = String(flags.out);
+      setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = createProgress(io.stderr, "rollout", 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
       try {
-        const stats = await rolloutRun({
+        const runOptions: Parameters<typeof rolloutRun>[0] = {
           tasks: String(flags.tasks),
-          outDir: String(flags.out),
+          outDir,
           env,
           envSettings: {
             ...DEFAULT_ENV_SETTINGS,
@@ -134,14 +140,41 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
             const d = s.data;
             progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`);
           },
-        });
+        };
+        await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [String(flags.tasks)] });
+        const stats = await rolloutRun(runOptions);
         progress.stop();
         io.stdout.write(`${rolloutSummary(stats)}\n`);
-        io.stderr.write(`wrote ${String(flags.out)}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
+        io.stderr.write(`wrote ${outDir}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
+        const d = stats.data;
+        if (d.episodes > 0 && d.errors === d.episodes) {
+          const first = await firstEpisodeError(join(outDir, "episodes.jsonl"));
+          throw new AccError(`every episode stopped on an error (${d.errors} of ${d.episodes})${first ? `; the first: ${first}` : ""}`, {
+            code: "no-records",
+            fix: `check that --endpoint ${String(flags.endpoint)} serves --model ${String(flags.model)}; each episode's error is in ${outDir}/episodes.jsonl`,
+          });
+        }
+        if (d.rows === 0) throw new AccError(`no training rows from ${d.episodes} episodes`, { code: "no-records", fix: `see ${outDir}/episodes.jsonl for how each one ended` });
       } finally {
         progress.stop();
       }
     });
+}
+
+/**
+ * The error of the first episode that stopped on one, from episodes.jsonl; an episode stopped by the
+ * open circuit breaker only when no episode says what opened it.
+ */
+async function firstEpisodeError(path: string): Promise<string | undefined> {
+  let breaker: string | undefined;
+  for await (const line of readJsonLines(path, 64 * 1024 * 1024)) {
+    if ("error" in line) continue;
+    const episode = line.value as Partial<Episode>;
+    if (episode.stop_reason !== "error" || !episode.error) continue;
+    if (!episode.error.startsWith("circuit breaker open")) return episode.error;
+    breaker ??= episode.error;
+  }
+  return breaker;
 }
 
 /** The closing table: outcomes, context management and what the rows hold. */
@@ -186,12 +219,4 @@ function wholeNumber(value: unknown, flag: string): number {
 
 function seconds(value: unknown, flag: string): number {
   return Math.round(number(value, flag, 0.001, 86_400) * 1000);
-}
-
-function readText(path: string, flag: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }

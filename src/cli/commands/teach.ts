@@ -8,9 +8,10 @@ import type { TeachStats } from "../../teach/stats.js";
 import { AccError } from "../../errors/acc-error.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
+import { claimOutputDir } from "../../io/output-dir.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { clientFlags, judgeEndpoint, makeClient, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
+import { clientFlags, judgeEndpoint, judgeOptions, makeClient, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
 
 type Flags = Record<string, unknown>;
 
@@ -37,6 +38,7 @@ export function teachCommand(io: CliIo): Command {
     .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600")
     .option("--retries <n>", "retries of a failed request (429, 5xx, timeouts, resets, malformed bodies)", "5");
   verifierFlags(qaFlags(clientFlags(command)))
+    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -52,6 +54,8 @@ Related: acc compile, acc verify, acc export`,
     .action(async (input: string, flags: Flags) => {
       if (!existsSync(input)) throw new UsageError(`${input} does not exist`);
       const endpoint = String(flags.endpoint);
+      const outDir = String(flags.out);
+      const verify = verifySetup(flags, undefined);
       const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
       const client = makeClient(endpoint, flags, concurrency, {
         stream: Boolean(flags.stream),
@@ -59,12 +63,12 @@ Related: acc compile, acc verify, acc export`,
         maxRetries: retries(flags.retries),
       });
       const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
-      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
+      setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = createProgress(io.stderr, "teach", 0, { quiet: Boolean(flags.quiet) });
       try {
-        const stats = await teachRun({
+        const runOptions: Parameters<typeof teachRun>[0] = {
           input,
-          outDir: String(flags.out),
+          outDir,
           client,
           endpoint,
           setup: {
@@ -76,12 +80,15 @@ Related: acc compile, acc verify, acc export`,
             ...(flags.maxTokens !== undefined ? { maxTokens: parseInteger(String(flags.maxTokens), "--max-tokens") } : {}),
             ...(flags.extraBody !== undefined ? { extraBody: extraBody(flags.extraBody) } : {}),
           },
-          verify: verifySetup(flags, judgeClient),
+          verify: judgeClient ? { ...verify, judge: judgeOptions(flags, judgeClient) } : verify,
           concurrency,
           onProgress: (s) => progress.update(s.data.read, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
-        });
+        };
+        await claimOutputDir(outDir, { stage: "teach" }, { overwrite: Boolean(flags.overwrite), inputs: [input] });
+        const stats = await teachRun(runOptions);
         progress.stop();
-        io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${String(flags.out)}/samples.jsonl\n`);
+        io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${outDir}/samples.jsonl\n`);
+        if (stats.data.kept_samples === 0) throw nothingKept(stats, outDir);
       } catch (error) {
         progress.stop();
         if (error instanceof LlmError) {
@@ -94,6 +101,16 @@ Related: acc compile, acc verify, acc export`,
       }
     });
   return command;
+}
+
+/** A teach run that kept no sample: how many were read and why each was rejected. */
+function nothingKept(stats: TeachStats, outDir: string): AccError {
+  const d = stats.data;
+  const reasons = new Map<string, number>();
+  for (const domain of Object.values(d.domains)) for (const [reason, n] of Object.entries(domain.reject_reasons)) reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+  const why = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([reason, n]) => `${reason}:${n}`).join(" ");
+  const what = d.read === 0 ? "no samples in the input" : `no sample kept of ${d.read} (${d.invalid} invalid lines; rejected candidates: ${why || "none"})`;
+  return new AccError(what, { code: "no-records", fix: `see ${outDir}/outcomes.jsonl for each sample's reason` });
 }
 
 function combined(client: LlmClient, judge: LlmClient | undefined): ClientStats {

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { AccError } from "../../errors/acc-error.js";
 import { createClient } from "../../llm/client.js";
@@ -20,7 +19,7 @@ import {
   verifyQa,
 } from "../../verify/index.js";
 import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
-import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { type CliIo, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 
@@ -75,7 +74,7 @@ Related: acc teach, docs/commands/verify.md`,
       if ((flags.candidateSql === undefined) === (flags.candidateValue === undefined)) throw new UsageError("give exactly one of --candidate-sql and --candidate-value");
       const columnOrder = String(flags.columnOrder);
       if (columnOrder !== "any" && columnOrder !== "exact") throw new UsageError(`--column-order must be any or exact, not ${JSON.stringify(columnOrder)}`);
-      const db = existingPath(flags.db, "--db");
+      const db = sqliteDatabase(flags.db, "--db");
       const runner = new SqlRunner(1);
       try {
         const verifier = new SqlVerifier(runner, seconds(flags.sqlTimeout, "--sql-timeout"), { ...DEFAULT_QA_OPTIONS, tolerance: fraction(flags.tolerance, "--tolerance") }, { columnOrder });
@@ -99,7 +98,7 @@ Related: acc teach, docs/commands/verify.md`,
       if (flags.testCmd !== undefined) {
         if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
         const tester = new PatchTester({
-          repo: existingPath(flags.repo, "--repo"),
+          repo: gitRepository(flags.repo, "--repo"),
           testCommand: String(flags.testCmd),
           timeoutMs: seconds(flags.testTimeout, "--test-timeout"),
           allowNetwork: Boolean(flags.allowNetwork),
@@ -150,6 +149,7 @@ Related: acc teach, docs/commands/verify.md`,
         });
         progress.stop();
         io.stderr.write(`${verifySummary(counts)}\nverdicts: ${String(flags.output)}\n`);
+        if (counts.read === 0) throw new AccError(`no samples in ${input}`, { code: "no-records", fix: "verify samples reads samples JSONL from acc compile or acc teach" });
       } finally {
         progress.stop();
         await verifiers.close();
@@ -221,16 +221,18 @@ export function verifySetup(flags: Flags, judgeClient: LlmClient | undefined): V
     allowNetwork: Boolean(flags.allowNetwork),
     jobs: parseInteger(String(flags.jobs), "--jobs"),
   };
-  if (flags.db !== undefined) setup.db = existingPath(flags.db, "--db");
-  if (flags.repo !== undefined) setup.repo = existingPath(flags.repo, "--repo");
+  if (flags.db !== undefined) setup.db = sqliteDatabase(flags.db, "--db");
+  if (flags.repo !== undefined) setup.repo = gitRepository(flags.repo, "--repo");
   if (flags.testCmd !== undefined) {
     if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
     setup.testCommand = String(flags.testCmd);
   }
-  if (judgeClient) {
-    setup.judge = { client: judgeClient, model: String(flags.judgeModel), ...(flags.rubric ? { rubric: readText(flags.rubric, "--rubric") } : {}) };
-  }
+  if (judgeClient) setup.judge = judgeOptions(flags, judgeClient);
   return setup;
+}
+
+export function judgeOptions(flags: Flags, client: LlmClient): JudgeOptions {
+  return { client, model: String(flags.judgeModel), ...(flags.rubric ? { rubric: readText(flags.rubric, "--rubric") } : {}) };
 }
 
 export function judgeEndpoint(flags: Flags): string {
@@ -266,16 +268,3 @@ function fraction(value: unknown, flag: string): number {
   return number;
 }
 
-function existingPath(value: unknown, flag: string): string {
-  const path = String(value);
-  if (!existsSync(path)) throw new UsageError(`${flag}: ${path} does not exist`);
-  return path;
-}
-
-function readText(value: unknown, flag: string): string {
-  try {
-    return readFileSync(String(value), "utf8");
-  } catch (error) {
-    throw new UsageError(`${flag}: cannot read ${String(value)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
