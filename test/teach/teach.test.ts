@@ -227,7 +227,8 @@ test("teach: SQL samples are checked by running the gold query on the database; 
   );
   const reject = jsonLines<CandidateReject>(readOutputs(join(dir, "out"))[1]!)[0]!;
   assert.deepEqual([reject.reason, reject.detail], ["mismatch", "1 rows, the gold 1; 1 gold rows missing, e.g. (6); 1 rows not in the gold, e.g. (7)"]);
-  assert.match(outcomes[2]!.detail, /the judge accepted it.*\(rules: token F1 0\.00 < 0\.8/);
+  // "nine" is read as 9, so one word of two is shared, but "euros" is not "EUR": the rules still refuse it
+  assert.match(outcomes[2]!.detail, /the judge accepted it.*\(rules: token F1 0\.50 < 0\.8/);
 });
 
 test("teach: SWE samples with --repo and --test-cmd are verified by running the tests on the teacher's patch at the base commit", { skip: canIsolateNetwork() ? false : "unshare -rn is not available here" }, async () => {
