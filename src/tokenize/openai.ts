@@ -25,7 +25,7 @@ export async function loadOpenAiEncoding(name: OpenAiEncoding): Promise<Tokenize
     pat_str: string;
   };
   const specialTokens = new Map(Object.entries(special_tokens));
-  const codec = new TiktokenCodec({ ranks: bpe_ranks, pattern: pat_str, specialTokens, splitAddedTokens: false, nfc: false, countByPieces: true });
+  const codec = new TiktokenCodec({ ranks: bpe_ranks, pattern: pat_str, specialTokens, splitAddedTokens: false, nfc: false });
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   return new LoadedTokenizer({ name, backend: "tiktoken", sha256 }, codec, { all: specialTokens });
 }

@@ -1,6 +1,7 @@
 import { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
-import { jsPreTokenizer, PieceCounter } from "./piece-count.js";
+import { HeapBpe } from "./heap-bpe.js";
+import { jsPreTokenizer, PieceCoder } from "./pieces.js";
 import type { TokenCodec } from "./tokenizer.js";
 
 /** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
@@ -12,30 +13,39 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
  * first and each run between them is NFC-normalised on its own when `nfc` is set: normalising the
  * whole text could fuse a token's last character with a combining mark that follows
  * (`<think>` + U+0338 → `<think≯`).
+ *
+ * When the pre-tokenizer pattern reads the same in JavaScript (the bundled and OpenAI patterns do),
+ * text is split into pieces here and each piece encoded on its own (see PieceCoder): long pieces go to
+ * an O(n log n) merge instead of tiktoken's quadratic one. Other patterns go to tiktoken whole.
  */
 export class TiktokenCodec implements TokenCodec {
   private readonly bpe: Tiktoken;
   private readonly splitter: AddedTokenSplitter | undefined;
   private readonly nfc: boolean;
-  private readonly pieces: PieceCounter | undefined;
+  private readonly pieces: PieceCoder | undefined;
+  private heap: HeapBpe | undefined;
 
-  /** `countByPieces`: count through a PieceCounter (for plain encodings: no added-token split, no NFC). */
-  constructor(options: { ranks: string; pattern: string; specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean; nfc: boolean; countByPieces?: boolean }) {
+  constructor(options: { ranks: string; pattern: string; specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean; nfc: boolean }) {
     this.bpe = new Tiktoken(options.ranks, Object.fromEntries(options.specialTokens), options.pattern);
     this.splitter = options.splitAddedTokens ? new AddedTokenSplitter(options.specialTokens) : undefined;
     this.nfc = options.nfc;
-    if (options.countByPieces) {
-      if (options.splitAddedTokens || options.nfc) throw new Error("counting by pieces needs plain text: no added-token split, no NFC");
-      this.pieces = new PieceCounter(jsPreTokenizer(options.pattern), (piece) => this.bpe.encode_ordinary(piece).length);
+    const preTokenizer = jsPreTokenizerOrUndefined(options.pattern);
+    if (preTokenizer) {
+      this.pieces = new PieceCoder(preTokenizer, {
+        short: (piece) => this.bpe.encode_ordinary(piece),
+        // Built on first use: parsing the ranks takes a moment and most texts have no long piece.
+        long: () => (this.heap ??= new HeapBpe(options.ranks)),
+      });
     }
   }
 
   encode(text: string): number[] {
     const ids: number[] = [];
-    this.forEachPiece(
+    this.forEachRun(
       text,
-      (piece) => {
-        for (const id of piece) ids.push(id);
+      (run) => {
+        if (this.pieces) this.pieces.encode(run, ids);
+        else for (const id of this.bpe.encode_ordinary(run)) ids.push(id);
       },
       (id) => ids.push(id),
     );
@@ -43,12 +53,11 @@ export class TiktokenCodec implements TokenCodec {
   }
 
   count(text: string): number {
-    if (this.pieces) return this.pieces.count(text);
     let total = 0;
-    this.forEachPiece(
+    this.forEachRun(
       text,
-      (piece) => {
-        total += piece.length;
+      (run) => {
+        total += this.pieces ? this.pieces.count(run) : this.bpe.encode_ordinary(run).length;
       },
       () => total++,
     );
@@ -70,9 +79,18 @@ export class TiktokenCodec implements TokenCodec {
     }
   }
 
-  private forEachPiece(text: string, onPiece: (ids: Uint32Array) => void, onAdded: (id: number) => void): void {
-    const encodeRun = (run: string) => onPiece(this.bpe.encode_ordinary(this.nfc ? run.normalize("NFC") : run));
-    if (this.splitter === undefined) encodeRun(text);
-    else this.splitter.split(text, encodeRun, onAdded);
+  /** Calls `onRun` with each (normalised) run of text between added tokens, `onAdded` with each added token. */
+  private forEachRun(text: string, onRun: (run: string) => void, onAdded: (id: number) => void): void {
+    const run = (part: string) => onRun(this.nfc ? part.normalize("NFC") : part);
+    if (this.splitter === undefined) run(text);
+    else this.splitter.split(text, run, onAdded);
+  }
+}
+
+function jsPreTokenizerOrUndefined(pattern: string): RegExp | undefined {
+  try {
+    return jsPreTokenizer(pattern);
+  } catch {
+    return undefined;
   }
 }
