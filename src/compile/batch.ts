@@ -2,11 +2,13 @@ import type { EvidencePiece } from "../records/sample.js";
 import type { Domain, Locator, Trajectory } from "../records/trajectory.js";
 import type { FindingCounts, RedactMode } from "../privacy/types.js";
 import { extractEvidence } from "./evidence/index.js";
+import { filesInPatch, goldPatch } from "./evidence/swe.js";
 import { redactEvidence } from "./redact.js";
 import type { CountCache, PromptTokenizer } from "./pack.js";
-import { buildSample, type SampleOptions } from "./sample.js";
+import { buildSample, type SampleGuards, type SampleOptions } from "./sample.js";
 import { SourceResolver, type SourceOptions } from "./sources.js";
 import { type SampleSummary, summarise } from "./stats.js";
+import { TaskIndex, type TaskIdentity, taskIdentity } from "./task-identity.js";
 
 /** Everything a worker needs to compile trajectories the same way the main thread would. */
 export interface CompileSetup {
@@ -14,6 +16,8 @@ export interface CompileSetup {
   sources: SourceOptions;
   tokenizer: string;
   pool: Partial<Record<Domain, EvidencePiece[]>>;
+  /** Task identities of the trajectories the pool's pieces come from, by trajectory id. */
+  poolTasks: Record<string, TaskIdentity>;
   /** Redaction of evidence read from `--repo` and `--db` (trajectories are redacted when imported). */
   redact: RedactMode;
   /** Token counts of the pool pieces' bodies, counted once for every worker. */
@@ -31,12 +35,13 @@ export interface CompileDrop {
 }
 
 /** A sample or a drop, with the secrets found in evidence read from outside the trajectory. */
-export type BatchItem = ({ kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop }) & { secrets: FindingCounts };
+export type BatchItem = ({ kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop; guards: SampleGuards }) & { secrets: FindingCounts };
 
 /** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
 export class BatchCompiler {
   private readonly resolver: SourceResolver;
   private readonly counts: CountCache;
+  private readonly tasks: TaskIndex;
 
   constructor(
     private readonly setup: CompileSetup,
@@ -44,17 +49,33 @@ export class BatchCompiler {
   ) {
     this.resolver = new SourceResolver(setup.sources);
     this.counts = { poolBodies: new Map(Object.entries(setup.poolCounts)), headers: new Map() };
+    this.tasks = new TaskIndex(setup.poolTasks);
   }
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
-      const { pieces, counts: secrets } = redactEvidence(extractEvidence(trajectory, this.resolver.for(trajectory)), this.setup.redact, trajectory);
-      const pool = this.setup.pool[trajectory.domain] ?? [];
-      const result = buildSample(trajectory, pieces, pool, this.tokenizer, this.setup.sample, this.counts);
-      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample), secrets };
+      const sources = this.resolver.for(trajectory);
+      const { pieces, counts: secrets } = redactEvidence(extractEvidence(trajectory, sources), this.setup.redact, trajectory);
+      const sameTask = this.tasks.sameTask(taskIdentity(trajectory));
+      const patch = trajectory.domain === "swe" ? goldPatch(trajectory) : null;
+      const before = sources.repo && patch ? filesInPatch(patch).flatMap((file) => sources.repo!.read(file) ?? []) : [];
+      const result = buildSample(
+        trajectory,
+        {
+          pieces,
+          pool: this.setup.pool[trajectory.domain] ?? [],
+          sameTask: (piece) => piece.origins.some((origin) => sameTask.has(origin.trajectory_id)),
+          before,
+        },
+        this.tokenizer,
+        this.setup.sample,
+        this.counts,
+      );
+      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample, result.guards), secrets };
       return {
         kind: "drop",
         secrets,
+        guards: result.guards,
         drop: {
           stage: "compile",
           file: trajectory.source.file,

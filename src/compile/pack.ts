@@ -23,7 +23,17 @@ export interface PackOptions {
   splitOversize: boolean;
   /** Seeded streams for this sample: target length, which distractors, and the order of pieces. */
   random: { length: Random; choice: Random; order: Random };
+  /** Pieces not to place (cut because they give the answer away). */
+  exclude?: ReadonlySet<string>;
+  /** Pool pieces not to place: from the same task as this sample (another run of it, or a near-duplicate). */
+  sameTask?: (piece: EvidencePiece) => boolean;
 }
+
+/**
+ * Why filling stopped: the target was reached; distractors are off; every candidate was placed or
+ * tried; or MAX_MISSES candidates in a row did not fit the room left.
+ */
+export type FillStop = "target" | "distractors-off" | "out-of-candidates" | "nothing-fits";
 
 /** Token counts that stay valid across samples of one compiler. */
 export interface CountCache {
@@ -40,7 +50,17 @@ export interface PlacedPiece {
 }
 
 export type PackResult =
-  | { ok: true; userContent: string; promptTokens: number; targetTokens: number; placed: PlacedPiece[]; split: { id: string; dropped_lines: number }[] }
+  | {
+      ok: true;
+      userContent: string;
+      promptTokens: number;
+      targetTokens: number;
+      placed: PlacedPiece[];
+      split: { id: string; dropped_lines: number }[];
+      fillStop: FillStop;
+      /** Pool pieces withheld because they come from the same task. */
+      sameTaskWithheld: number;
+    }
   | { ok: false; reason: "no-evidence" | "evidence-over-budget" };
 
 /** Gives up filling after this many distractors in a row did not fit. */
@@ -75,7 +95,8 @@ export function packSample(
   const fixed =
     tokenizer.count(before + promptPrefix(options.question, options.position)) +
     tokenizer.count(promptSuffix(options.question, options.position) + after);
-  const byRole = (role: PieceRole) => pieces.filter((p) => p.role === role);
+  const exclude = options.exclude;
+  const byRole = (role: PieceRole) => pieces.filter((p) => p.role === role && !exclude?.has(p.id));
   let evidence = byRole("evidence");
   if (evidence.length === 0) return { ok: false, reason: "no-evidence" };
 
@@ -112,10 +133,11 @@ export function packSample(
 
   const chosen: { piece: EvidencePiece; pool: boolean }[] = evidence.map((piece) => ({ piece, pool: false }));
   let used = needed;
-  const fill = (candidates: readonly EvidencePiece[], fromPool: boolean) => {
+  const fill = (candidates: readonly EvidencePiece[], fromPool: boolean): FillStop => {
     let misses = 0;
     for (const piece of candidates) {
-      if (misses >= MAX_MISSES || used >= target) return;
+      if (used >= target) return "target";
+      if (misses >= MAX_MISSES) return "nothing-fits";
       const c = cost(piece);
       if (used + c <= target) {
         chosen.push({ piece, pool: fromPool });
@@ -123,19 +145,30 @@ export function packSample(
         misses = 0;
       } else misses++;
     }
+    return used >= target ? "target" : "out-of-candidates";
   };
-  fill(options.random.choice.shuffle(byRole("context")), false);
-  if (options.distractors) {
+  let fillStop: FillStop = fill(options.random.choice.shuffle(byRole("context")), false);
+  let sameTaskWithheld = 0;
+  if (!options.distractors) fillStop = fillStop === "target" ? fillStop : "distractors-off";
+  else {
     fill(options.random.choice.shuffle(byRole("distractor")), false);
     const own = new Set(pieces.map((p) => p.id));
-    fill(options.random.choice.shuffle(pool.filter((p) => !own.has(p.id))), true);
+    const candidates = pool.filter((p) => {
+      if (own.has(p.id) || exclude?.has(p.id)) return false;
+      if (options.sameTask?.(p)) {
+        sameTaskWithheld++;
+        return false;
+      }
+      return true;
+    });
+    fillStop = fill(options.random.choice.shuffle(candidates), true);
   }
 
   const ordered = options.random.order.shuffle(chosen);
   // The header bound makes this exact on the first pass; the loop only guards exotic tokenizers.
   for (;;) {
     const laid = layout(ordered, options, tokenizer, bodyTokens);
-    if (laid.promptTokens <= target) return { ok: true, ...laid, targetTokens: target, split };
+    if (laid.promptTokens <= target) return { ok: true, ...laid, targetTokens: target, split, fillStop, sameTaskWithheld };
     const drop = ordered.findLastIndex((entry) => entry.piece.role !== "evidence");
     if (drop === -1) return { ok: false, reason: "evidence-over-budget" };
     ordered.splice(drop, 1);

@@ -11,6 +11,7 @@ import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
 import { extractEvidence } from "./evidence/index.js";
 import { DistractorPool } from "./pool.js";
 import { SourceResolver } from "./sources.js";
+import { type TaskIdentity, taskIdentity } from "./task-identity.js";
 import { CompileStats, type CompileStatsData } from "./stats.js";
 import type { PromptTokenizer } from "./pack.js";
 import { blockBody } from "./render.js";
@@ -22,7 +23,7 @@ export interface CompileRunOptions {
   /** Folder for samples.jsonl, rejects.jsonl and stats.json. */
   outDir: string;
   import: ImportOptions;
-  setup: Omit<CompileSetup, "pool" | "poolCounts" | "redact">;
+  setup: Omit<CompileSetup, "pool" | "poolTasks" | "poolCounts" | "redact">;
   workers: number;
   /** Bounds of the distractor pool: pieces and characters kept per domain, and the largest piece taken. */
   poolMaxPieces: number;
@@ -59,12 +60,12 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
 
-  const { pool, total } = await buildPool(options);
+  const { pool, tasks, total } = await buildPool(options);
   const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
   const redact = options.import.redact ?? "off";
   // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
   const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
-  const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolCounts: countBodies(poolPieces, tokenizer) };
+  const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolTasks: tasksOf(poolPieces, tasks), poolCounts: countBodies(poolPieces, tokenizer) };
   const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
   const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
   const compile = (trajectories: Trajectory[]) =>
@@ -89,7 +90,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
             stats.sampled(item.summary);
           } else {
             rejects.write(`${JSON.stringify(item.drop)}\n`);
-            stats.dropped(item.drop.domain, item.drop.reason);
+            stats.dropped(item.drop.domain, item.drop.reason, item.guards);
           }
         } else {
           rejects.write(`${JSON.stringify({ stage: "import", ...entry.reject })}\n`);
@@ -134,21 +135,42 @@ async function* recordBatches(
   if (batch.length > 0) yield batch;
 }
 
-/** First pass: a seeded, bounded sample of every trajectory's pieces, per domain, for distractors. */
-async function buildPool(options: CompileRunOptions): Promise<{ pool: DistractorPool; total: number | undefined }> {
+/**
+ * First pass: a seeded, bounded sample of every trajectory's pieces, per domain, for distractors, and
+ * the task identity of every trajectory (so a sample never gets distractors from its own task).
+ */
+async function buildPool(options: CompileRunOptions): Promise<{ pool: DistractorPool; tasks: Map<string, TaskIdentity>; total: number | undefined }> {
   const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars, options.poolMaxChars);
-  if (!options.setup.sample.distractors) return { pool, total: undefined };
+  const tasks = new Map<string, TaskIdentity>();
+  if (!options.setup.sample.distractors) return { pool, tasks, total: undefined };
   const resolver = new SourceResolver(options.setup.sources);
   let total = 0;
   try {
     for await (const event of importTrajectories(options.inputs, options.import)) {
-      if (event.type === "trajectory") pool.offer(event.trajectory.domain, extractEvidence(event.trajectory, resolver.for(event.trajectory)));
+      if (event.type === "trajectory") {
+        pool.offer(event.trajectory.domain, extractEvidence(event.trajectory, resolver.for(event.trajectory)));
+        tasks.set(event.trajectory.id, taskIdentity(event.trajectory));
+      }
       if (event.type === "trajectory" || (event.type === "reject" && event.reject.scope === "record")) total++;
     }
   } finally {
     resolver.close();
   }
-  return { pool, total };
+  return { pool, tasks, total };
+}
+
+/** The identities of the trajectories the pool's pieces come from. */
+function tasksOf(pool: Partial<Record<string, EvidencePiece[]>>, tasks: ReadonlyMap<string, TaskIdentity>): Record<string, TaskIdentity> {
+  const kept: Record<string, TaskIdentity> = {};
+  for (const pieces of Object.values(pool)) {
+    for (const piece of pieces ?? []) {
+      for (const { trajectory_id } of piece.origins) {
+        const identity = tasks.get(trajectory_id);
+        if (identity !== undefined) kept[trajectory_id] = identity;
+      }
+    }
+  }
+  return kept;
 }
 
 /** Pool pieces are counted here once, not once per worker. */

@@ -2,9 +2,13 @@ import { trajectoryFindings } from "../privacy/trajectory.js";
 import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Sample } from "../records/sample.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
+import type { LeakKind } from "./leaks.js";
+import type { SampleGuards } from "./sample.js";
 
 /** Prompt lengths are kept as a histogram (bins of this many tokens), so stats merge and stay small. */
 const BIN = 256;
+/** Fills (prompt / target) are kept as a histogram of bins this wide. */
+const FILL_BIN = 0.05;
 
 export interface DomainStats {
   samples: number;
@@ -16,6 +20,19 @@ export interface DomainStats {
   evidence_tokens: number;
   context_tokens: number;
   distractor_tokens: number;
+  /** Samples by fill (prompt / target tokens), in bins of 0.05 keyed by their lower edge. */
+  fill_histogram: Record<string, number>;
+  fill_sum: number;
+  fill_min: number;
+  /** Samples marked `under_filled` (below half their target). */
+  under_filled: number;
+  /** Pieces cut out because they held the answer (in kept and dropped samples), by what they held. */
+  answer_leaks_cut: Partial<Record<LeakKind, number>>;
+  /** Samples (kept or dropped) that had at least one piece cut. */
+  samples_with_leaks_cut: number;
+  /** Pool pieces withheld from samples of their own task, and the samples that had some. */
+  same_task_withheld: number;
+  samples_with_same_task_withheld: number;
 }
 
 export interface CompileStatsData {
@@ -38,9 +55,12 @@ export interface SampleSummary {
   evidence_tokens: number;
   context_tokens: number;
   distractor_tokens: number;
+  fill: number;
+  under_filled: boolean;
+  guards: SampleGuards;
 }
 
-export function summarise(sample: Sample): SampleSummary {
+export function summarise(sample: Sample, guards: SampleGuards): SampleSummary {
   const tokens = (role: string) =>
     sample.meta.pieces.filter((p) => p.role === role).reduce((sum, p) => sum + p.token_end - p.token_start, 0);
   return {
@@ -49,6 +69,9 @@ export function summarise(sample: Sample): SampleSummary {
     evidence_tokens: tokens("evidence"),
     context_tokens: tokens("context"),
     distractor_tokens: tokens("distractor"),
+    fill: sample.meta.fill ?? sample.meta.prompt_tokens / sample.meta.target_tokens,
+    under_filled: sample.meta.under_filled !== undefined,
+    guards,
   };
 }
 
@@ -63,6 +86,8 @@ export class CompileStats {
     stats.data.secrets ??= {};
     stats.data.trajectories_with_secrets ??= 0;
     stats.data.evidence_secrets ??= {};
+    // A checkpoint written before fill, leak and same-task counts has none of them.
+    for (const d of Object.values(stats.data.domains)) Object.assign(d, { ...emptyGuardStats(), ...d });
     return stats;
   }
 
@@ -85,11 +110,12 @@ export class CompileStats {
     this.data.import_rejected++;
   }
 
-  dropped(domain: Domain, reason: string): void {
+  dropped(domain: Domain, reason: string, guards?: SampleGuards): void {
     this.data.read++;
     this.data.dropped++;
     const d = this.domain(domain);
     d.dropped[reason] = (d.dropped[reason] ?? 0) + 1;
+    if (guards) this.guarded(d, guards);
   }
 
   sampled(summary: SampleSummary): void {
@@ -105,6 +131,34 @@ export class CompileStats {
     d.evidence_tokens += summary.evidence_tokens;
     d.context_tokens += summary.context_tokens;
     d.distractor_tokens += summary.distractor_tokens;
+    const fillBin = (Math.min(Math.floor(summary.fill / FILL_BIN), 1 / FILL_BIN - 1) * FILL_BIN).toFixed(2);
+    d.fill_histogram[fillBin] = (d.fill_histogram[fillBin] ?? 0) + 1;
+    d.fill_sum += summary.fill;
+    d.fill_min = Math.min(d.fill_min, summary.fill);
+    if (summary.under_filled) d.under_filled++;
+    this.guarded(d, summary.guards);
+  }
+
+  private guarded(d: DomainStats, guards: SampleGuards): void {
+    const cut = Object.entries(guards.cut) as [LeakKind, number][];
+    for (const [kind, n] of cut) d.answer_leaks_cut[kind] = (d.answer_leaks_cut[kind] ?? 0) + n;
+    if (cut.length > 0) d.samples_with_leaks_cut++;
+    d.same_task_withheld += guards.sameTaskWithheld;
+    if (guards.sameTaskWithheld > 0) d.samples_with_same_task_withheld++;
+  }
+
+  /** The p-th percentile (0–100) of a domain's fills, to its bin's upper edge (never above 1). */
+  fillPercentile(domain: Domain, p: number): number | undefined {
+    const d = this.data.domains[domain];
+    if (!d || d.samples === 0) return undefined;
+    const bins = Object.entries(d.fill_histogram).map(([k, n]) => [Number(k), n] as const).sort((a, b) => a[0] - b[0]);
+    const rank = Math.ceil((p / 100) * d.samples);
+    let seen = 0;
+    for (const [start, n] of bins) {
+      seen += n;
+      if (seen >= rank) return Math.min(1, start + FILL_BIN);
+    }
+    return 1;
   }
 
   /** The p-th percentile (0–100) of a domain's prompt lengths, to the bin's upper edge (never above the maximum). */
@@ -134,9 +188,14 @@ export class CompileStats {
         evidence_tokens: 0,
         context_tokens: 0,
         distractor_tokens: 0,
+        ...emptyGuardStats(),
       };
       this.data.domains[domain] = d;
     }
     return d;
   }
+}
+
+function emptyGuardStats(): Pick<DomainStats, "fill_histogram" | "fill_sum" | "fill_min" | "under_filled" | "answer_leaks_cut" | "samples_with_leaks_cut" | "same_task_withheld" | "samples_with_same_task_withheld"> {
+  return { fill_histogram: {}, fill_sum: 0, fill_min: 1, under_filled: 0, answer_leaks_cut: {}, samples_with_leaks_cut: 0, same_task_withheld: 0, samples_with_same_task_withheld: 0 };
 }

@@ -74,6 +74,15 @@ export const Sample = z
         question_position: z.enum(["before", "after", "both"]),
         /** Pieces cut to fit (--split-oversize): id and how many lines were left out. */
         split_pieces: z.array(z.object({ id: z.string(), dropped_lines: z.number().int().positive() }).strict()),
+        /** prompt_tokens / target_tokens, to 4 decimals. */
+        fill: z.number().min(0).max(1).optional(),
+        /**
+         * Present when the prompt fills less than half its target: why filling stopped (distractors off,
+         * every candidate placed or tried, or none of the next 64 fitting the room left).
+         */
+        under_filled: z.enum(["distractors-off", "out-of-candidates", "nothing-fits"]).optional(),
+        /** Pieces cut out (and the sample packed again) because they held the answer or the gold patch. */
+        answer_leaks_cut: z.number().int().nonnegative().optional(),
         /** Token span [start, end) of every piece in the rendered prompt, in prompt order. */
         pieces: z.array(
           z

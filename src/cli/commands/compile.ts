@@ -27,6 +27,7 @@ export function compileCommand(io: CliIo): Command {
     .option("--no-distractors", "only evidence (and debugging context): the paper's ablation")
     .option("--split-oversize", "cut an evidence piece that can never fit at line boundaries instead of dropping the sample")
     .option("--keep-failed", "also compile trajectories whose outcome is a failure")
+    .option("--min-fill <ratio>", "drop samples whose prompt fills less than this share of its target length (0-1)", "0")
     .option("--targets <source>", "where answers and reasoning come from: trajectory", "trajectory")
     .option("--repo <path>", "git repository of SWE tasks: patched files are read in full at the base commit")
     .option("--db <path>", "SQLite file, or folder of them by database id, for SQL tasks: queried tables in full")
@@ -55,6 +56,8 @@ Related: acc import, acc export, acc teach`,
       const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
       const workers = flags.workers === undefined ? defaultWorkers() : parseInteger(String(flags.workers), "--workers");
       const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
+      const minFill = Number(flags.minFill);
+      if (!(minFill >= 0 && minFill <= 1)) throw new UsageError(`--min-fill expects a ratio from 0 to 1, got "${String(flags.minFill)}"`);
       const tokenizer = String(flags.tokenizer);
       if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(tokenizer) && !existsSync(tokenizer)) {
         throw new UsageError(`--tokenizer: "${tokenizer}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`);
@@ -77,6 +80,7 @@ Related: acc import, acc export, acc teach`,
             distractors: flags.distractors !== false,
             splitOversize: Boolean(flags.splitOversize),
             keepFailed: Boolean(flags.keepFailed),
+            minFill,
           },
           sources: {
             ...(repo ? { repo } : {}),
@@ -149,10 +153,34 @@ export function compileSummary(stats: CompileStats, redact: RedactMode = "off"):
         s.samples > 0 ? String(s.prompt_tokens_max) : "-",
         share(s.evidence_tokens),
         share(s.distractor_tokens),
+        s.samples > 0 ? `${(s.fill_sum / s.samples).toFixed(2)} / ${s.fill_min.toFixed(2)}` : "-",
+        s.samples > 0 ? String(s.under_filled) : "-",
       ];
     });
-  const table = renderTable(["domain", "samples", "dropped", "min tokens", "p50 ≤", "p90 ≤", "max tokens", "evidence share", "distractor share"], rows);
+  const table = renderTable(
+    ["domain", "samples", "dropped", "min tokens", "p50 ≤", "p90 ≤", "max tokens", "evidence share", "distractor share", "fill mean / min", "under-filled"],
+    rows,
+  );
   const d = stats.data;
   const secrets = secretsSummary(d.secrets, d.trajectories_with_secrets, redact, d.evidence_secrets);
-  return `${table}\nread ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}${secrets ? `\n${secrets}` : ""}`;
+  return [table, `read ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}`, guardsSummary(stats), secrets]
+    .filter((line) => line !== "")
+    .join("\n");
+}
+
+/** Answer leaks cut and same-task distractors withheld, over all domains. */
+function guardsSummary(stats: CompileStats): string {
+  const domains = Object.values(stats.data.domains);
+  const cut: Record<string, number> = {};
+  for (const d of domains) for (const [kind, n] of Object.entries(d.answer_leaks_cut)) cut[kind] = (cut[kind] ?? 0) + n;
+  const total = Object.values(cut).reduce((a, b) => a + b, 0);
+  const inSamples = domains.reduce((n, d) => n + d.samples_with_leaks_cut, 0);
+  const droppedForLeaks = domains.reduce((n, d) => n + (d.dropped["answer-in-evidence"] ?? 0), 0);
+  const withheld = domains.reduce((n, d) => n + d.same_task_withheld, 0);
+  const withheldIn = domains.reduce((n, d) => n + d.samples_with_same_task_withheld, 0);
+  const kinds = Object.entries(cut).map(([kind, n]) => `${kind} ${n}`).join(", ");
+  return [
+    `answer leaks: ${total} pieces cut in ${inSamples} samples${total > 0 ? ` (${kinds})` : ""}, ${droppedForLeaks} samples dropped with the answer in their evidence`,
+    `same-task distractors withheld: ${withheld} pool pieces from ${withheldIn} samples`,
+  ].join("\n");
 }
