@@ -5,9 +5,10 @@ import { extractEvidence } from "./evidence/index.js";
 import { filesInPatch, goldPatch } from "./evidence/swe.js";
 import { redactEvidence } from "./redact.js";
 import type { CountCache, PromptTokenizer } from "./pack.js";
-import { buildSample, type SampleGuards, type SampleOptions } from "./sample.js";
+import { buildSample, type SampleOptions } from "./sample.js";
 import { SourceResolver, type SourceOptions } from "./sources.js";
-import { type SampleSummary, summarise } from "./stats.js";
+import type { SqlParse } from "./sql-tables.js";
+import { type SampleSummary, summarise, type TrajectoryNotes } from "./stats.js";
 import { TaskIndex, type TaskIdentity, taskIdentity } from "./task-identity.js";
 
 /** Everything a worker needs to compile trajectories the same way the main thread would. */
@@ -35,7 +36,7 @@ export interface CompileDrop {
 }
 
 /** A sample or a drop, with the secrets found in evidence read from outside the trajectory. */
-export type BatchItem = ({ kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop; guards: SampleGuards }) & { secrets: FindingCounts };
+export type BatchItem = ({ kind: "sample"; line: string; summary: SampleSummary } | { kind: "drop"; drop: CompileDrop; notes: TrajectoryNotes }) & { secrets: FindingCounts };
 
 /** Compiles batches of trajectories; the same code runs in worker threads and in-process. */
 export class BatchCompiler {
@@ -54,7 +55,8 @@ export class BatchCompiler {
 
   run(trajectories: readonly Trajectory[]): BatchItem[] {
     return trajectories.map((trajectory) => {
-      const sources = this.resolver.for(trajectory);
+      const sqlStatements: Partial<Record<SqlParse, number>> = {};
+      const sources = { ...this.resolver.for(trajectory), onSqlStatement: (parse: SqlParse) => (sqlStatements[parse] = (sqlStatements[parse] ?? 0) + 1) };
       const { pieces, counts: secrets } = redactEvidence(extractEvidence(trajectory, sources), this.setup.redact, trajectory);
       const sameTask = this.tasks.sameTask(taskIdentity(trajectory));
       const patch = trajectory.domain === "swe" ? goldPatch(trajectory) : null;
@@ -71,11 +73,12 @@ export class BatchCompiler {
         this.setup.sample,
         this.counts,
       );
-      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample, result.guards), secrets };
+      const notes: TrajectoryNotes = { guards: result.guards, sqlStatements, ...(sources.repoBase ? { repoBase: sources.repoBase } : {}) };
+      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample, notes), secrets };
       return {
         kind: "drop",
         secrets,
-        guards: result.guards,
+        notes,
         drop: {
           stage: "compile",
           file: trajectory.source.file,

@@ -11,6 +11,7 @@ import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
 import { extractEvidence } from "./evidence/index.js";
 import { DistractorPool } from "./pool.js";
 import { SourceResolver } from "./sources.js";
+import { loadSqlParser } from "./sql-tables.js";
 import { type TaskIdentity, taskIdentity } from "./task-identity.js";
 import { CompileStats, type CompileStatsData } from "./stats.js";
 import type { PromptTokenizer } from "./pack.js";
@@ -60,6 +61,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
 
+  await loadSqlParser();
   const { pool, tasks, total } = await buildPool(options);
   const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
   const redact = options.import.redact ?? "off";
@@ -90,7 +92,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
             stats.sampled(item.summary);
           } else {
             rejects.write(`${JSON.stringify(item.drop)}\n`);
-            stats.dropped(item.drop.domain, item.drop.reason, item.guards);
+            stats.dropped(item.drop.domain, item.drop.reason, item.notes);
           }
         } else {
           rejects.write(`${JSON.stringify({ stage: "import", ...entry.reject })}\n`);

@@ -1,72 +1,124 @@
+import parseSqlite from "@appland/sql-parser";
+import { init, parse } from "@guanmingchiu/sqlparser-ts";
+
 /**
- * Names of the tables a SQL text reads or writes: identifiers after FROM, JOIN, UPDATE, INTO and in
- * comma lists after FROM; comments and string literals ignored; CTE names excluded; quoted
- * identifiers ("x", `x`, [x]) unquoted; `schema.table` gives `table` (SQLite has one schema per file).
+ * How a statement's tables were read: by sqlparser-rs (its SQLite dialect), by the SQLite grammar of
+ * @appland/sql-parser when sqlparser-rs refused the statement, or not at all (neither parses it).
  */
-export function tablesInSql(sql: string): string[] {
-  const tokens = tokenize(sql);
-  const ctes = new Set<string>();
-  const tables: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const word = tokens[i]!.toLowerCase();
-    if ((word === "with" || word === ",") && isIdentifier(tokens[i + 1]) && tokens[i + 2]?.toLowerCase() === "as") {
-      ctes.add(unquote(tokens[i + 1]!).toLowerCase());
-    }
-    if (word === "recursive" && isIdentifier(tokens[i + 1]) && tokens[i + 2]?.toLowerCase() === "as") ctes.add(unquote(tokens[i + 1]!).toLowerCase());
-    if (!["from", "join", "update", "into"].includes(word)) continue;
-    let j = i + 1;
-    for (;;) {
-      const name = qualifiedName(tokens, j);
-      if (name === undefined) break;
-      tables.push(name.name);
-      j = name.next;
-      // skip an alias: `t`, `AS t`
-      if (tokens[j]?.toLowerCase() === "as") j += 2;
-      else if (isIdentifier(tokens[j]) && !KEYWORDS.has(tokens[j]!.toLowerCase())) j += 1;
-      if (word !== "from" || tokens[j] !== ",") break;
-      j += 1;
-    }
-  }
-  const seen = new Set<string>();
-  return tables.filter((t) => {
-    const key = t.toLowerCase();
-    if (ctes.has(key) || seen.has(key)) return false;
-    seen.add(key);
-    return true;
+export type SqlParse = "sqlparser" | "sqlite-grammar" | "unparsed";
+
+let ready: Promise<void> | undefined = undefined;
+let loaded = false;
+
+/** Loads the SQL parser (WebAssembly); call once per thread before `tablesInSql`. */
+export function loadSqlParser(): Promise<void> {
+  ready ??= init().then(() => {
+    loaded = true;
   });
+  return ready;
 }
 
-const KEYWORDS = new Set([
-  "where", "join", "inner", "left", "right", "full", "outer", "cross", "natural", "on", "using", "group", "order",
-  "limit", "having", "union", "intersect", "except", "select", "set", "values", "as", "window", "offset", "returning",
-]);
-
-function qualifiedName(tokens: string[], start: number): { name: string; next: number } | undefined {
-  if (!isIdentifier(tokens[start]) || KEYWORDS.has(tokens[start]!.toLowerCase())) return undefined;
-  let j = start;
-  let name = unquote(tokens[j]!);
-  while (tokens[j + 1] === "." && isIdentifier(tokens[j + 2])) {
-    name = unquote(tokens[j + 2]!);
-    j += 2;
+/**
+ * The tables a SQL text reads or writes, in order of first appearance: FROM and JOIN items at any
+ * depth (subqueries, set operations, expressions), INSERT/REPLACE targets, UPDATE and DELETE tables;
+ * a name that a WITH clause defines is not a table where that clause is in scope (so in
+ * `WITH sales AS (… FROM sales) …` the inner `sales` is the table); `schema.table` gives `table`.
+ */
+export function tablesInSql(sql: string): { tables: string[]; parse: SqlParse } {
+  if (!loaded) throw new Error("tablesInSql: the SQL parser is not loaded (await loadSqlParser() first)");
+  const tables = new Tables();
+  try {
+    tables.visitSqlparser(parse(sql, "sqlite"), new Set());
+    return { tables: tables.names(), parse: "sqlparser" };
+  } catch {
+    // sqlparser-rs's SQLite dialect lacks some of SQLite's own syntax (GLOB, INDEXED BY, ISNULL, IS NOT <expr>).
   }
-  return { name, next: j + 1 };
-}
-
-function isIdentifier(token: string | undefined): boolean {
-  return token !== undefined && (/^[A-Za-z_][\w$]*$/.test(token) || /^(".*"|`.*`|\[.*\])$/.test(token));
-}
-
-function unquote(token: string): string {
-  return /^(".*"|`.*`|\[.*\])$/.test(token) ? token.slice(1, -1) : token;
-}
-
-function tokenize(sql: string): string[] {
-  const tokens: string[] = [];
-  const pattern = /--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[A-Za-z_][\w$]*|\d+(?:\.\d+)?|[(),.;*=<>!+\-/%]/g;
-  for (const match of sql.matchAll(pattern)) {
-    const token = match[0];
-    if (token.startsWith("--") || token.startsWith("/*") || token.startsWith("'")) continue;
-    tokens.push(token);
+  try {
+    tables.visitSqlite(parseSqlite(sql), new Set());
+    return { tables: tables.names(), parse: "sqlite-grammar" };
+  } catch {
+    return { tables: [], parse: "unparsed" };
   }
-  return tokens;
+}
+
+type Node = Record<string, unknown>;
+
+function isNode(value: unknown): value is Node {
+  return typeof value === "object" && value !== null;
+}
+
+class Tables {
+  private readonly found: string[] = [];
+
+  names(): string[] {
+    const seen = new Set<string>();
+    return this.found.filter((name) => !seen.has(name.toLowerCase()) && Boolean(seen.add(name.toLowerCase())));
+  }
+
+  /** sqlparser-rs's AST (serde JSON): a Query's `with` scopes its CTE names; `Table` items and INSERT targets are tables. */
+  visitSqlparser(node: unknown, scope: ReadonlySet<string>): void {
+    if (Array.isArray(node)) return node.forEach((item) => this.visitSqlparser(item, scope));
+    if (!isNode(node)) return;
+    const withClause = node["with"];
+    if (isNode(withClause) && "body" in node) {
+      const inner = this.ctes(withClause["recursive"] === true, (withClause["cte_tables"] as Node[]) ?? [], scope, (cte) => identValue((cte["alias"] as Node)["name"]) ?? "", (cte, inner) => this.visitSqlparser(cte["query"], inner));
+      for (const [key, value] of Object.entries(node)) if (key !== "with") this.visitSqlparser(value, inner);
+      return;
+    }
+    const table = node["Table"];
+    if (isNode(table) && Array.isArray(table["name"])) this.add(objectName(table["name"]), scope);
+    const insert = node["Insert"];
+    if (isNode(insert) && isNode(insert["table"])) {
+      const target = insert["table"];
+      const name = target["TableName"] ?? target;
+      if (Array.isArray(name)) this.add(objectName(name), scope);
+    }
+    for (const value of Object.values(node)) this.visitSqlparser(value, scope);
+  }
+
+  /** @appland/sql-parser's AST: a statement's `with` scopes its CTE names; identifiers of tables are tables. */
+  visitSqlite(node: unknown, scope: ReadonlySet<string>): void {
+    if (Array.isArray(node)) return node.forEach((item) => this.visitSqlite(item, scope));
+    if (!isNode(node)) return;
+    if (node["type"] === "statement" && Array.isArray(node["with"])) {
+      const recursive = (node["with"] as Node[]).some((cte) => cte["variant"] === "recursive");
+      const inner = this.ctes(recursive, node["with"] as Node[], scope, (cte) => String((cte["target"] as Node)["name"]), (cte, inner) => this.visitSqlite(cte["expression"], inner));
+      for (const [key, value] of Object.entries(node)) if (key !== "with") this.visitSqlite(value, inner);
+      return;
+    }
+    if (node["type"] === "identifier" && (node["variant"] === "table" || (node["format"] === "table" && node["variant"] !== "column"))) {
+      const parts = String(node["name"]).split(".");
+      this.add(parts[parts.length - 1]!, scope);
+    }
+    for (const value of Object.values(node)) this.visitSqlite(value, scope);
+  }
+
+  /**
+   * The scope inside a WITH clause: each CTE's body sees the CTEs before it (and itself when
+   * RECURSIVE); the statement sees them all.
+   */
+  private ctes(recursive: boolean, ctes: Node[], scope: ReadonlySet<string>, name: (cte: Node) => string, visit: (cte: Node, scope: ReadonlySet<string>) => void): Set<string> {
+    const inner = new Set(scope);
+    if (recursive) for (const cte of ctes) inner.add(name(cte).toLowerCase());
+    for (const cte of ctes) {
+      visit(cte, new Set(inner));
+      inner.add(name(cte).toLowerCase());
+    }
+    return inner;
+  }
+
+  private add(name: string | undefined, scope: ReadonlySet<string>): void {
+    if (name !== undefined && name !== "" && !scope.has(name.toLowerCase())) this.found.push(name);
+  }
+}
+
+/** The last part of an ObjectName (`main.books` → `books`). */
+function objectName(parts: unknown[]): string | undefined {
+  return identValue(parts[parts.length - 1]);
+}
+
+function identValue(part: unknown): string | undefined {
+  if (!isNode(part)) return undefined;
+  const ident = isNode(part["Identifier"]) ? part["Identifier"] : part;
+  return typeof ident["value"] === "string" ? ident["value"] : undefined;
 }

@@ -2,8 +2,10 @@ import { trajectoryFindings } from "../privacy/trajectory.js";
 import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Sample } from "../records/sample.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
+import type { RepoBase } from "./evidence/index.js";
 import type { LeakKind } from "./leaks.js";
 import type { SampleGuards } from "./sample.js";
+import type { SqlParse } from "./sql-tables.js";
 
 /** Prompt lengths are kept as a histogram (bins of this many tokens), so stats merge and stay small. */
 const BIN = 256;
@@ -33,6 +35,17 @@ export interface DomainStats {
   /** Pool pieces withheld from samples of their own task, and the samples that had some. */
   same_task_withheld: number;
   samples_with_same_task_withheld: number;
+  /** SWE trajectories with `--repo`, by where their files were read (see RepoBase). */
+  repo_base: Partial<Record<RepoBase, number>>;
+  /** SQL statements with `--db`, by how their tables were read (see SqlParse). */
+  sql_statements: Partial<Record<SqlParse, number>>;
+}
+
+/** What compiling one trajectory noted, whether it became a sample or was dropped. */
+export interface TrajectoryNotes {
+  guards: SampleGuards;
+  repoBase?: RepoBase;
+  sqlStatements: Partial<Record<SqlParse, number>>;
 }
 
 export interface CompileStatsData {
@@ -57,10 +70,10 @@ export interface SampleSummary {
   distractor_tokens: number;
   fill: number;
   under_filled: boolean;
-  guards: SampleGuards;
+  notes: TrajectoryNotes;
 }
 
-export function summarise(sample: Sample, guards: SampleGuards): SampleSummary {
+export function summarise(sample: Sample, notes: TrajectoryNotes): SampleSummary {
   const tokens = (role: string) =>
     sample.meta.pieces.filter((p) => p.role === role).reduce((sum, p) => sum + p.token_end - p.token_start, 0);
   return {
@@ -71,7 +84,7 @@ export function summarise(sample: Sample, guards: SampleGuards): SampleSummary {
     distractor_tokens: tokens("distractor"),
     fill: sample.meta.fill ?? sample.meta.prompt_tokens / sample.meta.target_tokens,
     under_filled: sample.meta.under_filled !== undefined,
-    guards,
+    notes,
   };
 }
 
@@ -87,7 +100,7 @@ export class CompileStats {
     stats.data.trajectories_with_secrets ??= 0;
     stats.data.evidence_secrets ??= {};
     // A checkpoint written before fill, leak and same-task counts has none of them.
-    for (const d of Object.values(stats.data.domains)) Object.assign(d, { ...emptyGuardStats(), ...d });
+    for (const d of Object.values(stats.data.domains)) Object.assign(d, { ...emptyNotedStats(), ...d });
     return stats;
   }
 
@@ -110,12 +123,12 @@ export class CompileStats {
     this.data.import_rejected++;
   }
 
-  dropped(domain: Domain, reason: string, guards?: SampleGuards): void {
+  dropped(domain: Domain, reason: string, notes?: TrajectoryNotes): void {
     this.data.read++;
     this.data.dropped++;
     const d = this.domain(domain);
     d.dropped[reason] = (d.dropped[reason] ?? 0) + 1;
-    if (guards) this.guarded(d, guards);
+    if (notes) this.noted(d, notes);
   }
 
   sampled(summary: SampleSummary): void {
@@ -136,10 +149,12 @@ export class CompileStats {
     d.fill_sum += summary.fill;
     d.fill_min = Math.min(d.fill_min, summary.fill);
     if (summary.under_filled) d.under_filled++;
-    this.guarded(d, summary.guards);
+    this.noted(d, summary.notes);
   }
 
-  private guarded(d: DomainStats, guards: SampleGuards): void {
+  private noted(d: DomainStats, { guards, repoBase, sqlStatements }: TrajectoryNotes): void {
+    if (repoBase !== undefined) d.repo_base[repoBase] = (d.repo_base[repoBase] ?? 0) + 1;
+    for (const [parse, n] of Object.entries(sqlStatements) as [SqlParse, number][]) d.sql_statements[parse] = (d.sql_statements[parse] ?? 0) + n;
     const cut = Object.entries(guards.cut) as [LeakKind, number][];
     for (const [kind, n] of cut) d.answer_leaks_cut[kind] = (d.answer_leaks_cut[kind] ?? 0) + n;
     if (cut.length > 0) d.samples_with_leaks_cut++;
@@ -188,7 +203,7 @@ export class CompileStats {
         evidence_tokens: 0,
         context_tokens: 0,
         distractor_tokens: 0,
-        ...emptyGuardStats(),
+        ...emptyNotedStats(),
       };
       this.data.domains[domain] = d;
     }
@@ -196,6 +211,8 @@ export class CompileStats {
   }
 }
 
-function emptyGuardStats(): Pick<DomainStats, "fill_histogram" | "fill_sum" | "fill_min" | "under_filled" | "answer_leaks_cut" | "samples_with_leaks_cut" | "same_task_withheld" | "samples_with_same_task_withheld"> {
-  return { fill_histogram: {}, fill_sum: 0, fill_min: 1, under_filled: 0, answer_leaks_cut: {}, samples_with_leaks_cut: 0, same_task_withheld: 0, samples_with_same_task_withheld: 0 };
+type NotedStats = "fill_histogram" | "fill_sum" | "fill_min" | "under_filled" | "answer_leaks_cut" | "samples_with_leaks_cut" | "same_task_withheld" | "samples_with_same_task_withheld" | "repo_base" | "sql_statements";
+
+function emptyNotedStats(): Pick<DomainStats, NotedStats> {
+  return { fill_histogram: {}, fill_sum: 0, fill_min: 1, under_filled: 0, answer_leaks_cut: {}, samples_with_leaks_cut: 0, same_task_withheld: 0, samples_with_same_task_withheld: 0, repo_base: {}, sql_statements: {} };
 }

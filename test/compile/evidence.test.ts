@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { before, test } from "node:test";
 import Database from "better-sqlite3";
 import { extractEvidence } from "../../src/compile/evidence/index.js";
 import { RepoSnapshot } from "../../src/compile/repo.js";
-import { tablesInSql } from "../../src/compile/sql-tables.js";
+import { loadSqlParser, tablesInSql } from "../../src/compile/sql-tables.js";
 import { mostCompleteView } from "../../src/compile/evidence/swe.js";
 import { parseResults } from "../../src/compile/evidence/search.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
@@ -11,6 +11,8 @@ import { importAll } from "../helpers/collect.js";
 import { EXAMPLE_LOGS, buildExamples } from "../helpers/examples.js";
 
 const sources = { maxTableChars: 1_000_000, maxDirectoryDistractors: 20 };
+
+before(() => loadSqlParser());
 
 async function examples(domain: string): Promise<Trajectory[]> {
   const { trajectories } = await importAll([EXAMPLE_LOGS]);
@@ -58,13 +60,33 @@ test("sql: without a database the query results in the log are the evidence", as
   assert.match(pieces[0]!.text, /Ursula K\. Le Guin\|412/);
 });
 
-test("sql: table names from FROM/JOIN lists, quoted and qualified names, without CTE names, strings or comments", () => {
+test("sql: tables from a real SQL parser: comma lists with aliases, subqueries in FROM and WHERE, joins, quoted and qualified names, CTE scope", () => {
+  const tables = (sql: string) => tablesInSql(sql).tables;
+  assert.deepEqual(tables("SELECT * FROM a AS x, b AS y, c AS z"), ["a", "b", "c"]);
+  assert.deepEqual(tables("SELECT * FROM (SELECT id FROM t1 WHERE k > 2) s, d WHERE s.id = d.id"), ["t1", "d"]);
+  assert.deepEqual(tables("WITH sales AS (SELECT * FROM sales WHERE y = 2024) SELECT * FROM sales"), ["sales"], "the CTE's body reads the table it shadows");
+  assert.deepEqual(tables("WITH a AS (SELECT * FROM x), b AS (SELECT * FROM a JOIN y ON 1) SELECT * FROM b"), ["x", "y"]);
+  assert.deepEqual(tables("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT i FROM n"), []);
+  assert.deepEqual(tables("SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c USING (id) CROSS JOIN e NATURAL JOIN f"), ["a", "b", "c", "e", "f"]);
+  assert.deepEqual(tables("SELECT * FROM a WHERE id IN (SELECT aid FROM b WHERE x IN (SELECT y FROM c)) AND EXISTS (SELECT 1 FROM d)"), ["a", "b", "c", "d"]);
+  assert.deepEqual(tables("SELECT count(*) FROM (SELECT * FROM a UNION SELECT * FROM b EXCEPT SELECT * FROM c)"), ["a", "b", "c"]);
   assert.deepEqual(
-    tablesInSql(`WITH recent AS (SELECT * FROM "Sales" s WHERE note = 'from fake') -- from comment
+    tables(`WITH recent AS (SELECT * FROM "Sales" s WHERE note = 'from fake') -- from comment
       SELECT * FROM recent, main.books AS b JOIN [authors] a ON a.id = b.author_id LEFT JOIN \`stores\` ON 1`),
     ["Sales", "books", "authors", "stores"],
   );
-  assert.deepEqual(tablesInSql("INSERT INTO log SELECT * FROM a, b c WHERE 1"), ["log", "a", "b"]);
+  assert.deepEqual(tables("INSERT INTO log SELECT * FROM a, b c WHERE 1"), ["log", "a", "b"]);
+  assert.deepEqual(tables("UPDATE t SET a = 1 WHERE b IN (SELECT b FROM u)"), ["t", "u"]);
+  assert.deepEqual(tables("DELETE FROM t WHERE x = (SELECT max(x) FROM v)"), ["t", "v"]);
+  assert.deepEqual(tablesInSql("SELECT * FROM a; SELECT * FROM b").tables, ["a", "b"]);
+});
+
+test("sql: SQLite's own syntax the first parser lacks goes to the SQLite grammar; what neither parses is counted, with no tables", () => {
+  assert.deepEqual(tablesInSql("SELECT name FROM t WHERE a GLOB 'x*'"), { tables: ["t"], parse: "sqlite-grammar" });
+  assert.deepEqual(tablesInSql("SELECT * FROM t INDEXED BY idx WHERE a ISNULL"), { tables: ["t"], parse: "sqlite-grammar" });
+  assert.deepEqual(tablesInSql("SELECT * FROM t WHERE a = 1"), { tables: ["t"], parse: "sqlparser" });
+  assert.deepEqual(tablesInSql(".tables"), { tables: [], parse: "unparsed" });
+  assert.deepEqual(tablesInSql("SELECT * FROM"), { tables: [], parse: "unparsed" });
 });
 
 test("swe: patched files in full at the base commit; viewed files and command outputs are context; siblings are distractors", async () => {

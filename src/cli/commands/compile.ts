@@ -163,7 +163,24 @@ export function compileSummary(stats: CompileStats, redact: RedactMode = "off"):
   );
   const d = stats.data;
   const secrets = secretsSummary(d.secrets, d.trajectories_with_secrets, redact, d.evidence_secrets);
-  return [table, `read ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}`, guardsSummary(stats), secrets]
+  return [table, `read ${d.read} = samples ${d.samples} + dropped ${d.dropped} + import rejects ${d.import_rejected}`, guardsSummary(stats), sourcesSummary(stats), secrets]
+    .filter((line) => line !== "")
+    .join("\n");
+}
+
+/** Where SWE files and SQL tables came from, when --repo or --db was given. */
+function sourcesSummary(stats: CompileStats): string {
+  const total = (pick: (d: (typeof stats.data.domains)[Domain] & object) => Record<string, number>) => {
+    const sum: Record<string, number> = {};
+    for (const d of Object.values(stats.data.domains)) for (const [key, n] of Object.entries(pick(d))) sum[key] = (sum[key] ?? 0) + n;
+    return Object.entries(sum).map(([key, n]) => `${key} ${n}`).join(", ");
+  };
+  const bases = total((d) => d.repo_base);
+  const statements = total((d) => d.sql_statements);
+  return [
+    bases ? `repository base commits: ${bases} (recorded-missing and unknown: files from the log, not the repository)` : "",
+    statements ? `SQL statements read for tables: ${statements}` : "",
+  ]
     .filter((line) => line !== "")
     .join("\n");
 }

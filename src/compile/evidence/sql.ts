@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import type { Trajectory } from "../../records/trajectory.js";
-import { tablesInSql } from "../sql-tables.js";
+import { type SqlParse, tablesInSql } from "../sql-tables.js";
 import { argumentText, callsWithResults, nameTokens, PieceSet } from "./common.js";
 
 const SQL_KEYS = ["sql", "query", "statement", "sql_query", "command", "cmd", "code"];
@@ -11,6 +11,8 @@ export interface SqlEvidenceOptions {
   database?: Database.Database;
   /** Stop rendering a table past this many characters (it could never fit a budget anyway). */
   maxTableChars: number;
+  /** Counts how each statement's tables were read (parsed, by the SQLite grammar, or not at all). */
+  onStatement?: (parse: SqlParse) => void;
 }
 
 /** SQL texts the agent ran: SQL tool arguments and sqlite3 command lines, plus its submitted SQL. */
@@ -51,7 +53,9 @@ export function extractSqlEvidence(trajectory: Trajectory, options: SqlEvidenceO
   const byName = new Map(tables.map((t) => [t.name.toLowerCase(), t]));
   const queried = new Map<string, { messageIndex: number; callId?: string }>();
   for (const s of statements) {
-    for (const name of tablesInSql(s.sql)) {
+    const { tables: names, parse } = tablesInSql(s.sql);
+    options.onStatement?.(parse);
+    for (const name of names) {
       const table = byName.get(name.toLowerCase());
       if (table && !queried.has(table.name)) queried.set(table.name, { messageIndex: s.messageIndex, ...(s.callId ? { callId: s.callId } : {}) });
     }
