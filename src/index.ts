@@ -15,6 +15,7 @@ export {
   Link,
   LinkKind,
   MINE_SCHEMA_VERSION,
+  MineReject,
   PullRequest,
   RecoveryMethod,
   StageInstance,

@@ -1,19 +1,8 @@
 import { spawn } from "node:child_process";
-import { AccError } from "../errors/acc-error.js";
+import { GitError } from "./errors.js";
 
-/** A git command that failed: names the command, the repository and what git said. */
-export class GitError extends AccError {
-  override name = "GitError";
-  constructor(
-    readonly command: string,
-    readonly repo: string,
-    readonly gitExitCode: number | null,
-    readonly stderr: string,
-  ) {
-    const said = stderr.trim().split("\n").filter(Boolean).slice(-3).join(" | ");
-    super(`\`${command}\` failed in ${repo} (exit ${gitExitCode ?? "signal"})${said ? `: ${said}` : ""}`, { code: "git" });
-  }
-}
+export { GitError } from "./errors.js";
+
 
 /**
  * Settings that make git's output stable whatever the user's configuration: no pager, colour, quoting of
@@ -36,9 +25,37 @@ const STABLE_CONFIG = [
   "diff.interHunkContext=0",
   "log.showRoot=true",
   "i18n.logOutputEncoding=UTF-8",
+  "diff.renameLimit=1000",
+  // Nothing the repository's configuration names is run: no hooks, no fsmonitor, no filesystem monitor daemon.
+  "core.hooksPath=/dev/null",
+  "core.fsmonitor=false",
 ].flatMap((setting) => ["-c", setting]);
 
-const STABLE_ENV = { GIT_OPTIONAL_LOCKS: "0", LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", GIT_NO_REPLACE_OBJECTS: "1" };
+/**
+ * The environment of every git process acc starts: the caller's environment without any GIT_* variable
+ * (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE, GIT_CONFIG_*, GIT_OBJECT_DIRECTORY… would point git at another
+ * repository or change what it reads), plus settings that keep git quiet, lock-free, offline and stable.
+ * `extra` holds acc's own GIT_* settings for one command.
+ */
+export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.toUpperCase().startsWith("GIT_")) env[key] = value;
+  return {
+    ...env,
+    LC_ALL: "C",
+    GIT_OPTIONAL_LOCKS: "0",
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_NO_REPLACE_OBJECTS: "1",
+    // A partial clone would fetch missing objects from its remote; acc never goes online.
+    GIT_NO_LAZY_FETCH: "1",
+    ...extra,
+  };
+}
+
+/** The arguments of a git command run against `repo` with the stable settings. */
+export function gitArguments(repo: string, args: readonly string[]): string[] {
+  return ["-C", repo, ...STABLE_CONFIG, ...args];
+}
 
 /** Shortens long argument lists (blame ranges, many paths) for error messages. */
 function describeCommand(args: readonly string[]): string {
@@ -72,8 +89,8 @@ export class Git {
 
   /** Runs git and returns its exit code; stdout is discarded. For yes/no questions such as `cat-file -e`. */
   async status(args: readonly string[]): Promise<number> {
-    const child = spawn("git", ["-C", this.repo, ...STABLE_CONFIG, ...args], {
-      env: { ...process.env, ...STABLE_ENV },
+    const child = spawn("git", gitArguments(this.repo, args), {
+      env: gitEnvironment(),
       stdio: ["ignore", "ignore", "ignore"],
     });
     return new Promise((resolve, reject) => {
@@ -88,8 +105,8 @@ export class Git {
    */
   async *stream(args: readonly string[], options: RunOptions = {}): AsyncGenerator<Buffer> {
     const command = describeCommand(args);
-    const child = spawn("git", ["-C", this.repo, ...STABLE_CONFIG, ...args], {
-      env: { ...process.env, ...STABLE_ENV, ...options.env },
+    const child = spawn("git", gitArguments(this.repo, args), {
+      env: gitEnvironment(options.env),
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stderr = "";

@@ -16,8 +16,8 @@ export interface CommitGraph {
   sideCommits: Map<number, string[]>;
 }
 
-export async function readGraph(git: Git, ref: string, onCommit?: (count: number) => void): Promise<CommitGraph> {
-  const tip = (await git.text(["rev-parse", "--verify", "--end-of-options", `${ref}^{commit}`])).trim();
+/** The graph reachable from `tip` (a full commit sha). */
+export async function readGraph(git: Git, tip: string, onCommit?: (count: number) => void): Promise<CommitGraph> {
   const commits = new Map<string, CommitInfo>();
   for await (const commit of readCommits(git, tip)) {
     commits.set(commit.sha, commit);

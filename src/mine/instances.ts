@@ -1,6 +1,8 @@
-import { isUtf8 } from "node:buffer";
+import { binarySections } from "./binary-patch.js";
+import type { BlobReader } from "./blobs.js";
 import type { Git } from "./git.js";
-import { isTestPath, splitPatch } from "./test-paths.js";
+import { type CommitPatch, isPlainText } from "./patch-parser.js";
+import { isTestPath } from "./test-paths.js";
 
 export interface StagePatch {
   patch: string;
@@ -9,54 +11,57 @@ export interface StagePatch {
   testFiles: string[];
   /** Every line the whole diff adds (code and tests), for the leak check. */
   addedLines: string[];
+  /** Text files written as git binary patches because JSON cannot carry their diff (NUL bytes, not UTF-8). */
+  binaryEncoded: string[];
 }
 
+export type StagePatchResult = { ok: true; value: StagePatch } | { ok: false; reason: string };
+
+/** A stage patch larger than this is no task: the stage is rejected. */
+export const MAX_STAGE_PATCH_BYTES = 8 * 1024 * 1024;
+
+const ZERO = /^0+$/;
+const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+
 /**
- * The gold diff of each stage (base → merge) from a local diff with binary files included (unlike
- * GitHub's .diff), split into code and test patches; undefined for a diff that is not UTF-8 text, which
- * JSON strings cannot carry byte for byte. One `git diff-tree --stdin --always -z --numstat -p --binary`
- * for all pairs: it reads "<commit> <parent>" lines and prints, per line, the commit's sha + NUL, the
- * NUL-terminated numstat rows of parent → commit, a NUL, then the patch.
+ * The gold diff of a stage (base → merge, as one `git diff --binary` would print it), split into code and
+ * test patches by path. Binary files, and every section that JSON cannot carry byte for byte and `git apply`
+ * cannot read back as text (NUL bytes past git's binary sniff, bytes that are not UTF-8, paths that are not
+ * UTF-8), are written as git binary patches of the same blobs, so any diff git can print becomes a UTF-8
+ * patch that applies to the exact merge tree. What cannot be a task is rejected with the reason: a diff git's output did not let us
+ * read, one over MAX_STAGE_PATCH_BYTES, an empty one.
  */
-export async function readStagePatches(git: Git, pairs: readonly (readonly [string, string])[]): Promise<(StagePatch | undefined)[]> {
-  if (pairs.length === 0) return [];
-  const args = ["diff-tree", "--stdin", "--always", "-z", "--numstat", "-p", "--binary", "--no-renames", "--no-ext-diff", "--no-textconv"];
-  const output = await git.output(args, { input: pairs.map(([base, merge]) => `${merge} ${base}\n`).join("") });
-  const fail = (message: string): never => {
-    throw new Error(`cannot parse \`git diff-tree --stdin -z --numstat -p\` output in ${git.repo}: ${message}`);
-  };
-  const patches: (StagePatch | undefined)[] = [];
-  let pos = 0;
-  for (const [base, merge] of pairs) {
-    const headerEnd = output.indexOf(0, pos);
-    if (headerEnd === -1 || output.toString("latin1", pos, headerEnd) !== merge) fail(`expected the diff of ${base}..${merge} at byte ${pos}`);
-    pos = headerEnd + 1;
-    const paths: string[] = [];
-    for (let end = output.indexOf(0, pos); end !== -1 && output.subarray(pos, end).includes(9 /* TAB */); end = output.indexOf(0, pos)) {
-      const row = output.toString("utf8", pos, end);
-      paths.push(row.slice(row.indexOf("\t", row.indexOf("\t") + 1) + 1));
-      pos = end + 1;
-    }
-    if (paths.length === 0) {
-      patches.push({ patch: "", test_patch: "", testFiles: [], addedLines: [] });
-      continue;
-    }
-    if (output[pos] !== 0) fail(`no patch after the numstat rows of ${base}`);
-    pos++;
-    // A patch holds no NUL: the next NUL ends the next pair's header, which starts after the last newline.
-    const nextHeader = output.indexOf(0, pos);
-    const end = nextHeader === -1 ? output.length : output.lastIndexOf(0x0a, nextHeader) + 1;
-    const bytes = output.subarray(pos, end);
-    pos = end;
-    if (!isUtf8(bytes)) {
-      patches.push(undefined);
-      continue;
-    }
-    const patch = bytes.toString("utf8");
-    patches.push({ ...splitPatch(patch, paths), testFiles: paths.filter(isTestPath), addedLines: addedLinesOf(patch) });
+export async function assembleStagePatch(record: CommitPatch, blobs: BlobReader): Promise<StagePatchResult> {
+  if (record.error !== undefined) return { ok: false, reason: `its diff could not be read: ${record.error}` };
+  if (record.patchBytes > MAX_STAGE_PATCH_BYTES) {
+    return { ok: false, reason: `its diff is ${megabytes(record.patchBytes)} MB, over the ${megabytes(MAX_STAGE_PATCH_BYTES)} MB limit of a stage patch` };
   }
-  if (pos !== output.length) fail(`unexpected output after the last diff`);
-  return patches;
+  if (record.files.length === 0) return { ok: false, reason: "it changes nothing (empty diff)" };
+  let code = "";
+  let tests = "";
+  let size = 0;
+  const testFiles: string[] = [];
+  const binaryEncoded: string[] = [];
+  for (const file of record.files) {
+    let bytes = Buffer.concat(file.sections);
+    if ((file.binary && !file.binaryData) || !isPlainText(bytes)) {
+      const read = (sha: string) => (ZERO.test(sha) ? Promise.resolve(Buffer.alloc(0)) : blobs.read(sha));
+      bytes = Buffer.concat(binarySections(file, await read(file.oldSha), await read(file.newSha)));
+      if (!file.binary) binaryEncoded.push(file.path);
+    }
+    size += bytes.length;
+    const text = bytes.toString("utf8");
+    if (isTestPath(file.path)) {
+      tests += text;
+      testFiles.push(file.path);
+    } else {
+      code += text;
+    }
+  }
+  if (size > MAX_STAGE_PATCH_BYTES) {
+    return { ok: false, reason: `its diff is ${megabytes(size)} MB once binary files are encoded, over the ${megabytes(MAX_STAGE_PATCH_BYTES)} MB limit of a stage patch` };
+  }
+  return { ok: true, value: { patch: code, test_patch: tests, testFiles, addedLines: addedLinesOf(code + tests), binaryEncoded } };
 }
 
 /** The `+` lines inside hunks (not the `+++` file headers). */

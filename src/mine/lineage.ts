@@ -1,95 +1,123 @@
-import type { CommitDiff, Hunk } from "./history.js";
-import { cosmeticKey, matchLines } from "./reformat.js";
+import type { CommitPatch, FileChange, Hunk } from "./patch-parser.js";
+import { matchLines } from "./reformat.js";
 
-/** A line that a mainline commit changes or removes, and the mainline position of the commit that introduced it. */
+/**
+ * A line that a mainline commit changes or removes, and the mainline position of the commit it is traced
+ * to: `code` for the commit that wrote it (what `git blame -w` names), `whitespace` for a commit that only
+ * re-indented or re-spaced it since (what plain `git blame` names), or for a whitespace-only rewrite the
+ * commit whose line it re-indents.
+ */
 export interface BlamedLine {
   path: string;
   /** 1-based line number in the commit's parent. */
   line: number;
   origin: number;
+  kind: "code" | "whitespace";
+}
+
+/** What a commit's own lines say, for revert detection: whitespace-free hashes of the non-trivial lines it adds and removes. */
+export interface LineKeys {
+  added: number[];
+  removed: number[];
 }
 
 const UNKNOWN = -1;
 
-const whitespaceKey = (line: string) => line.replace(/\s+/g, "");
-
-/**
- * Lines that say nothing about who wrote the logic, skipped as blame evidence (as SZZ implementations do):
- * blank lines, comment-only lines and lines without a letter or digit (braces, brackets).
- */
-export function isTrivialLine(line: string): boolean {
-  const text = line.trim();
-  return !/[\p{L}\p{N}]/u.test(text) || /^(\/\/|#|\/\*|\*|'''|"""|--|<!--)/.test(text);
+/** Per line of a file: the commit that wrote it (whitespace ignored) and the last commit that touched its text at all. */
+interface FileLines {
+  origin: number[];
+  touch: number[];
 }
+
+/** Files whose lines blame does not follow: symbolic links (their target) and submodules (a commit id). */
+const NOT_LINES = new Set(["120000", "160000"]);
 
 /**
  * First-parent blame for every mainline commit in one pass. Replaying the history oldest first, it keeps,
- * for every line of every file, the mainline position of the commit that introduced it. Applying a commit's
- * -U0 hunks yields the lines it changes, with their origins: what
+ * for every line of every file, the mainline position of the commit that wrote it and of the last one that
+ * touched it. Applying a commit's changes yields the lines it changes with their origins: what
  * `git blame -w --first-parent --ignore-revs-file … <commit>^ -L…` reports for those lines, at the cost of
  * one `git log -p` instead of one blame per commit and file.
- * - Whitespace (-w): within a hunk, a removed and an added line equal up to whitespace keep their origin.
+ * - Renames (whole-file, as `git blame` follows them): the lines keep their origins under the new path.
+ * - Whitespace: a removed and an added line equal up to whitespace keep their origin; the rewrite is
+ *   reported as `whitespace` lineage to that origin, and a later real change of the line also names the
+ *   re-indenting commit (`whitespace`) besides the writer (`code`).
  * - Looking through a commit (listed in the ignore-revs file or detected as a mass reformat): its added
  *   lines inherit the origin of the removed line they match up to cosmetics (whitespace, quotes, commas,
  *   semicolons), or of the removed line at the same place when both sides have as many unmatched lines;
  *   the rest are attributed to the commit itself, and it blames nothing.
- * Binary files have no lines; their history restarts when they turn into text.
+ * Binary files, symbolic links and submodules have no lines; a file with more changed lines than the parser
+ * decodes (oversized) restarts its history.
  */
 export class LineOrigins {
-  private readonly files = new Map<string, number[]>();
+  private readonly files = new Map<string, FileLines>();
 
-  apply(index: number, diff: CommitDiff, lookThrough: boolean): BlamedLine[] {
+  apply(index: number, commit: CommitPatch, lookThrough: boolean): { blamed: BlamedLine[]; keys: LineKeys } {
     const blamed: BlamedLine[] = [];
-    for (const file of diff.files) {
-      if (file.added === null) {
+    const keys: LineKeys = { added: [], removed: [] };
+    const renamed = new Map<FileChange, FileLines | undefined>();
+    for (const file of commit.files) if (file.status === "R") renamed.set(file, this.files.get(file.oldPath));
+    for (const file of commit.files) if (file.status === "R" || file.status === "D") this.files.delete(file.oldPath);
+    for (const file of commit.files) {
+      if (file.status === "D") continue;
+      if (file.binary || file.oversized || file.status === "T" || NOT_LINES.has(file.newMode)) {
         this.files.delete(file.path);
         continue;
       }
-      if (file.hunks.length === 0) continue;
-      let origins = this.files.get(file.path) ?? [];
-      for (let h = file.hunks.length - 1; h >= 0; h--) {
-        const hunk = file.hunks[h]!;
-        const start = hunk.oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
-        const removed = Array.from({ length: hunk.oldCount }, (_, i) => origins[start + i] ?? UNKNOWN);
-        const { added, changed } = this.inherit(index, hunk, removed, lookThrough);
-        if (!lookThrough) {
-          for (const r of changed) {
-            if (removed[r] !== UNKNOWN && !isTrivialLine(hunk.removed[r]!)) blamed.push({ path: file.path, line: hunk.oldStart + r, origin: removed[r]! });
-          }
-        }
-        origins = replaceRange(origins, start, hunk.oldCount, added);
-      }
-      this.files.set(file.path, origins);
+      const lines = (file.status === "R" ? renamed.get(file) : this.files.get(file.path)) ?? { origin: [], touch: [] };
+      for (let h = file.hunks.length - 1; h >= 0; h--) this.applyHunk(index, file.path, file.hunks[h]!, lines, lookThrough, blamed, keys);
+      this.files.set(file.path, lines);
     }
-    blamed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
-    return blamed;
+    blamed.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)));
+    return { blamed, keys };
   }
 
-  /** Origins of the hunk's added lines, and the indexes of removed lines it really changes. */
-  private inherit(index: number, hunk: Hunk, removed: readonly number[], lookThrough: boolean): { added: number[]; changed: number[] } {
-    const added = new Array<number>(hunk.newCount).fill(index);
+  private applyHunk(index: number, path: string, hunk: Hunk, lines: FileLines, lookThrough: boolean, blamed: BlamedLine[], keys: LineKeys): void {
+    const { removed, added } = hunk;
+    const start = hunk.oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    const removedOrigin = Array.from({ length: hunk.oldCount }, (_, i) => lines.origin[start + i] ?? UNKNOWN);
+    const removedTouch = Array.from({ length: hunk.oldCount }, (_, i) => lines.touch[start + i] ?? UNKNOWN);
+    const addedOrigin = new Array<number>(hunk.newCount).fill(index);
+    const addedTouch = new Array<number>(hunk.newCount).fill(index);
     const keptRemoved = new Set<number>();
     const keptAdded = new Set<number>();
-    const keep = (pairs: [number, number][], offsetsRemoved: number[], offsetsAdded: number[]) => {
+    const keep = (pairs: [number, number][], removedAt: readonly number[], addedAt: readonly number[], rewrite: boolean) => {
       for (const [r, a] of pairs) {
-        const ri = offsetsRemoved[r]!;
-        const ai = offsetsAdded[a]!;
-        added[ai] = removed[ri]!;
+        const ri = removedAt[r]!;
+        const ai = addedAt[a]!;
+        addedOrigin[ai] = removedOrigin[ri]!;
+        const same = removed.exact[ri] === added.exact[ai];
+        addedTouch[ai] = same || !rewrite ? removedTouch[ri]! : index;
         keptRemoved.add(ri);
         keptAdded.add(ai);
+        if (rewrite && !same && !lookThrough && removedOrigin[ri] !== UNKNOWN && !removed.trivial[ri]) {
+          blamed.push({ path, line: hunk.oldStart + ri, origin: removedOrigin[ri]!, kind: "whitespace" });
+        }
       }
     };
     const all = (n: number) => Array.from({ length: n }, (_, i) => i);
-    keep(matchLines(hunk.removed, hunk.added, whitespaceKey), all(hunk.removed.length), all(hunk.added.length));
+    keep(matchLines(removed.ws, added.ws), all(hunk.oldCount), all(hunk.newCount), true);
     if (lookThrough) {
-      let restRemoved = all(hunk.removed.length).filter((i) => !keptRemoved.has(i));
-      let restAdded = all(hunk.added.length).filter((i) => !keptAdded.has(i));
-      keep(matchLines(restRemoved.map((i) => hunk.removed[i]!), restAdded.map((i) => hunk.added[i]!), cosmeticKey), restRemoved, restAdded);
+      let restRemoved = all(hunk.oldCount).filter((i) => !keptRemoved.has(i));
+      let restAdded = all(hunk.newCount).filter((i) => !keptAdded.has(i));
+      keep(matchLines(restRemoved.map((i) => removed.cosmetic[i]!), restAdded.map((i) => added.cosmetic[i]!)), restRemoved, restAdded, false);
       restRemoved = restRemoved.filter((i) => !keptRemoved.has(i));
       restAdded = restAdded.filter((i) => !keptAdded.has(i));
-      if (restRemoved.length === restAdded.length) keep(restRemoved.map((_, k) => [k, k]), restRemoved, restAdded);
+      if (restRemoved.length === restAdded.length) keep(restRemoved.map((_, k) => [k, k]), restRemoved, restAdded, false);
+    } else {
+      for (let r = 0; r < hunk.oldCount; r++) {
+        if (keptRemoved.has(r) || removed.trivial[r]) continue;
+        keys.removed.push(removed.ws[r]!);
+        const origin = removedOrigin[r]!;
+        if (origin === UNKNOWN) continue;
+        blamed.push({ path, line: hunk.oldStart + r, origin, kind: "code" });
+        const touch = removedTouch[r]!;
+        if (touch !== UNKNOWN && touch !== origin) blamed.push({ path, line: hunk.oldStart + r, origin: touch, kind: "whitespace" });
+      }
+      for (let a = 0; a < hunk.newCount; a++) if (!keptAdded.has(a) && !added.trivial[a]) keys.added.push(added.ws[a]!);
     }
-    return { added, changed: all(hunk.removed.length).filter((i) => !keptRemoved.has(i)) };
+    lines.origin = replaceRange(lines.origin, start, hunk.oldCount, addedOrigin);
+    lines.touch = replaceRange(lines.touch, start, hunk.oldCount, addedTouch);
   }
 }
 

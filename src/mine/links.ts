@@ -1,6 +1,7 @@
 import { type Evidence, type Link, type LinkKind, LinkKind as LinkKinds, type NodeRef } from "../records/mine.js";
-import { findReferences } from "./references.js";
-import { jaccard, MODULE_WINDOW_DAYS, moduleOf, scoreLink } from "./scoring.js";
+import { findReferences, normalizeTitle, revertBranchNumber } from "./references.js";
+import type { PrLines } from "./replay.js";
+import { jaccard, MODULE_WINDOW_DAYS, moduleOf, scoreLink, WHITESPACE_LINE_WEIGHT } from "./scoring.js";
 
 /** What linking needs to know about one (non-bot) PR. */
 export interface LinkablePr {
@@ -11,6 +12,8 @@ export interface LinkablePr {
   mergedAt: number;
   title: string;
   body: string;
+  /** The merged branch (merge PRs): GitHub's revert button names it revert-<N>-<branch>. */
+  branch?: string;
   messages: { sha: string; text: string }[];
   files: string[];
   /** Identifies the author across PRs (GitHub login, else lower-cased email). */
@@ -21,12 +24,13 @@ export interface LinkablePr {
   exportReferences: number[];
 }
 
-/** A line the later PR changes, introduced by the PR `origin`. */
+/** A line the later PR changes: written by the PR `origin` (code), or last re-indented by it or re-indented now (whitespace). */
 export interface BlameHit {
   commit: string;
   path: string;
   line: number;
   origin: number;
+  kind: "code" | "whitespace";
 }
 
 export interface LinkInput {
@@ -37,6 +41,8 @@ export interface LinkInput {
   allPrNumbers: ReadonlySet<number>;
   /** Per later PR: its blame hits and how many non-trivial lines it changes in all. */
   blame: ReadonlyMap<number, { hits: readonly BlameHit[]; changed: number }>;
+  /** Per PR: keys of the lines it adds and removes, for reverts found by content. */
+  lines: ReadonlyMap<number, PrLines>;
   /** The PR that a commit (full or abbreviated sha) belongs to. */
   resolveCommit(sha: string): number | undefined;
 }
@@ -59,10 +65,19 @@ interface Draft {
 }
 
 /**
+ * A later PR undoes an earlier one by content when it undoes at least this share of the earlier PR's
+ * non-trivial lines (removing lines it wrote, restoring lines it removed)…
+ */
+export const CONTENT_REVERT_COVERAGE = 0.5;
+/** …and at least this share of the lines it adds restore lines the earlier PR removed (rewriting is not undoing). */
+export const CONTENT_REVERT_RESTORING = 0.5;
+
+/**
  * Links between PRs (and from issues to the PRs closing them), each with its evidence and score:
- * closing keywords (to an issue: `closes`; to a PR: `fixes`), PRs closing the same issue, reverts,
- * follow-ups, weaker mentions and export cross-references, blame lineage, and same-author work on a shared
- * module. PR-to-PR links always point from the PR merged first to the later one.
+ * closing keywords (to an issue: `closes`; to a PR: `fixes`), PRs closing the same issue, reverts (by
+ * subject, body, revert branch or content), follow-ups, weaker mentions and export cross-references, blame
+ * lineage, and same-author work on a shared module. PR-to-PR links always point from the PR merged first to
+ * the later one.
  */
 export function buildLinks(input: LinkInput): LinkOutput {
   const byNumber = new Map(input.prs.map((pr) => [pr.number, pr]));
@@ -72,6 +87,7 @@ export function buildLinks(input: LinkInput): LinkOutput {
   const add = (kind: LinkKind, from: NodeRef, to: NodeRef, evidence: Evidence[], strength = 1) => {
     const id = linkId(kind, from, to);
     const draft = drafts.get(id) ?? { kind, from, to, strength, evidence: [] };
+    draft.strength = Math.max(draft.strength, strength);
     drafts.set(id, draft);
     for (const item of evidence) {
       const key = JSON.stringify(item);
@@ -95,6 +111,7 @@ export function buildLinks(input: LinkInput): LinkOutput {
     pushTo(issues, number, evidence);
     add("closes", { type: "issue", number }, { type: "pr", number: pr.number }, [evidence]);
   };
+  const byTitle = titleIndex(input.prs);
 
   for (const pr of input.prs) {
     const texts: { source: Evidence["source"]; text: string; commit?: string }[] = [
@@ -113,11 +130,13 @@ export function buildLinks(input: LinkInput): LinkOutput {
           const target = input.resolveCommit(ref.sha);
           if (target !== undefined) betweenPrs("revert", target, pr.number, [evidence]);
         } else if (ref.kind === "revert-title") {
-          const target = [...input.prs].reverse().find((other) => other.order < pr.order && other.title.trim() === ref.title.trim());
+          const target = byTitle.get(normalizeTitle(ref.title))?.findLast((other) => other.order < pr.order && other.number !== pr.number);
           if (target) betweenPrs("revert", target.number, pr.number, [evidence]);
         }
       }
     }
+    const branchTarget = pr.branch === undefined ? undefined : revertBranchNumber(pr.branch);
+    if (branchTarget !== undefined) betweenPrs("revert", branchTarget, pr.number, [{ source: "branch", text: pr.branch!, pr: pr.number }]);
     for (const number of pr.exportClosing) closes(pr, number, { source: "github-export", text: `closing issue #${number}`, pr: pr.number });
     for (const number of pr.exportReferences) {
       betweenPrs("reference", number, pr.number, [{ source: "github-export", text: `cross-referenced #${number}`, pr: pr.number }]);
@@ -145,19 +164,25 @@ export function buildLinks(input: LinkInput): LinkOutput {
     }
     for (const [origin, originHits] of byOrigin) {
       const evidence: Evidence[] = [];
-      for (const group of groupBy(originHits, (h) => `${h.commit}\0${h.path}`)) {
+      for (const group of groupBy(originHits, (h) => `${h.kind}\0${h.commit}\0${h.path}`)) {
         const lines = group.map((h) => h.line);
+        const whitespace = group[0]!.kind === "whitespace";
         evidence.push({
-          source: "blame",
-          text: `${lines.length} of the lines it changes in ${group[0]!.path} were written by #${origin}`,
+          source: whitespace ? "blame-whitespace" : "blame",
+          text: whitespace
+            ? `${lines.length} of the lines it changes in ${group[0]!.path} were re-indented by #${origin} or re-indent its lines`
+            : `${lines.length} of the lines it changes in ${group[0]!.path} were written by #${origin}`,
           pr: later,
           commit: group[0]!.commit,
           path: group[0]!.path,
           lines: lines.slice(0, MAX_LISTED_LINES),
         });
       }
-      betweenPrs("blame", origin, later, evidence, Math.min(1, 0.5 + originHits.length / changed));
+      const code = originHits.filter((h) => h.kind === "code").length;
+      const whitespace = originHits.length - code;
+      betweenPrs("blame", origin, later, evidence, Math.min(1, 0.5 + (code + WHITESPACE_LINE_WEIGHT * whitespace) / Math.max(1, changed)));
     }
+    contentReverts(later, hits, input.lines, byNumber, (origin, evidence, strength) => betweenPrs("revert", origin, later, [evidence], strength));
   }
 
   const byAuthor = new Map<string, LinkablePr[]>();
@@ -185,6 +210,56 @@ export function buildLinks(input: LinkInput): LinkOutput {
   );
   const closingLists = new Map([...closing].map(([pr, issues]) => [pr, [...issues.keys()].sort((a, b) => a - b)]));
   return { links, closing: closingLists };
+}
+
+/** PRs by normalized title and by the subjects of their commits, in merge order: what a revert's subject names. */
+function titleIndex(prs: readonly LinkablePr[]): Map<string, LinkablePr[]> {
+  const index = new Map<string, LinkablePr[]>();
+  const sorted = [...prs].sort((a, b) => a.order - b.order);
+  for (const pr of sorted) {
+    const subjects = new Set([pr.title, ...pr.messages.map((m) => m.text.split("\n", 1)[0]!)].map(normalizeTitle).filter(Boolean));
+    for (const subject of subjects) pushTo(index, subject, pr);
+  }
+  return index;
+}
+
+/**
+ * Reverts found by content: the later PR removes lines an earlier PR wrote and adds back lines it removed,
+ * undoing at least CONTENT_REVERT_COVERAGE of the earlier PR's non-trivial lines, with at least
+ * CONTENT_REVERT_RESTORING of the lines it adds being restored ones (so rewriting someone's code is not
+ * taken for undoing it; a revert of several PRs at once still counts for each). Strength = the share undone.
+ */
+function contentReverts(
+  later: number,
+  hits: readonly BlameHit[],
+  lines: ReadonlyMap<number, PrLines>,
+  byNumber: ReadonlyMap<number, LinkablePr>,
+  link: (origin: number, evidence: Evidence, strength: number) => void,
+): void {
+  const own = lines.get(later);
+  if (!own) return;
+  const removedFrom = new Map<number, number>();
+  for (const hit of hits) if (hit.kind === "code" && hit.origin !== later) removedFrom.set(hit.origin, (removedFrom.get(hit.origin) ?? 0) + 1);
+  for (const [origin, removed] of removedFrom) {
+    const earlier = lines.get(origin);
+    if (!earlier || !byNumber.has(origin) || byNumber.get(origin)!.blameIgnored) continue;
+    const restored = own.added.filter((key) => earlier.removed.has(key)).length;
+    const undone = removed + restored;
+    const earlierSize = earlier.added.length + earlier.removedCount;
+    if (undone < 2 || earlierSize === 0) continue;
+    const coverage = Math.min(1, undone / earlierSize);
+    const restoring = own.added.length === 0 ? 1 : restored / own.added.length;
+    if (coverage < CONTENT_REVERT_COVERAGE || restoring < CONTENT_REVERT_RESTORING) continue;
+    link(
+      origin,
+      {
+        source: "diff",
+        text: `undoes ${undone} of the ${earlierSize} lines #${origin} changed: removes ${removed} lines it wrote, restores ${restored} lines it removed`,
+        pr: later,
+      },
+      coverage,
+    );
+  }
 }
 
 const moduleCache = new WeakMap<LinkablePr, Set<string>>();

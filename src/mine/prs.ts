@@ -15,6 +15,8 @@ export interface RecoveredPr {
   commits: string[];
   title: string;
   body: string;
+  /** The merged branch ("owner/branch" from the merge subject), for merge PRs. */
+  branch?: string;
   author: { name: string; email: string };
   /** Unix seconds: earliest author time among its commits, and committer time of the landing commit. */
   createdAt: number;
@@ -103,6 +105,7 @@ export function recoverPrs(graph: CommitGraph): Recovery {
         commits: side,
         title: title || merge[2]!,
         body: rest,
+        branch: merge[2]!,
         author: head ? { name: head.authorName, email: head.authorEmail } : { name: commit.authorName, email: commit.authorEmail },
         createdAt: Math.min(commit.authorTime, ...side.map((s) => commits.get(s)!.authorTime)),
         messages: side.map((s) => ({ sha: s, text: commits.get(s)!.message })),

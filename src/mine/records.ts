@@ -6,7 +6,7 @@ import { instanceId, type StagePatch } from "./instances.js";
 import type { LinkablePr } from "./links.js";
 import type { RecoveredPr } from "./prs.js";
 import type { Lineage } from "./replay.js";
-import { labelStage, redactLeaks, type StageFacts, stageInstruction } from "./stages.js";
+import { labelStage, type StageFacts } from "./stages.js";
 
 /** Unix seconds as an ISO 8601 UTC time without fractions: 2024-01-31T12:00:00Z. */
 export function isoSeconds(unixSeconds: number): string {
@@ -110,34 +110,43 @@ function chainObjective(prs: readonly PullRequest[], issues: ReadonlyMap<number,
   return { source: { type: "pr", number: first.number }, text: [first.title.trim(), first.body.trim()].filter(Boolean).join("\n\n") };
 }
 
-/** The SWE-bench-compatible task of one stage (FAIL_TO_PASS / PASS_TO_PASS stay empty until tests run). */
+/** A stage's problem statement, where it comes from, and how many lines the leak filter removed. */
+export interface StageStatement {
+  text: string;
+  source: "text" | "llm";
+  redacted: number;
+}
+
+/**
+ * The SWE-bench-compatible task of one stage (FAIL_TO_PASS / PASS_TO_PASS stay empty until tests run;
+ * environment_setup_commit is set once all stages are known).
+ */
 export function stageInstance(
   pr: PullRequest,
   patch: StagePatch,
+  statement: StageStatement,
   context: { issues: ReadonlyMap<number, ExportIssue>; version: string | undefined; chainIds: string[]; label: StageLabel; firstCommitTime: number },
 ): StageInstance {
-  const issueTexts = pr.closing_issues.flatMap((n) => {
-    const issue = context.issues.get(n);
-    return issue ? [{ number: n, title: issue.title, body: issue.body ?? "" }] : [];
-  });
-  const instruction = redactLeaks(stageInstruction(pr.title, pr.body, issueTexts, pr.closing_issues), patch.addedLines);
   return {
     instance_id: instanceId(pr.repo, pr.number),
     repo: pr.repo,
     base_commit: pr.base_commit,
     patch: patch.patch,
     test_patch: patch.test_patch,
-    problem_statement: instruction.text,
+    problem_statement: statement.text,
     hints_text: hints(pr, context.issues, context.firstCommitTime),
     created_at: pr.created_at,
     ...(context.version ? { version: context.version } : {}),
+    environment_setup_commit: pr.base_commit,
     FAIL_TO_PASS: "[]",
     PASS_TO_PASS: "[]",
     pull_number: pr.number,
     merge_commit: pr.merge_commit,
     stage_label: context.label,
     chain_ids: context.chainIds,
-    instruction_redacted_lines: instruction.redacted,
+    statement_source: statement.source,
+    instruction_redacted_lines: statement.redacted,
+    binary_encoded: patch.binaryEncoded,
   };
 }
 

@@ -1,20 +1,27 @@
-import { basename, resolve } from "node:path";
-import type { Chain, Link, LinkKind, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
+import { basename } from "node:path";
+import type { Chain, Link, LinkKind, MineReject, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
 import { LinkKind as LinkKinds, RecoveryMethod as RecoveryMethods, StageLabel as StageLabels } from "../records/mine.js";
-import { buildChainPaths } from "./chains.js";
+import { BlobReader } from "./blobs.js";
+import { buildChainPaths, type ChainPath } from "./chains.js";
 import { validateStage } from "./execution.js";
 import { Git } from "./git.js";
-import { readGitHubExport } from "./github-export.js";
+import { type ExportIssue, readGitHubExport } from "./github-export.js";
 import { readGraph } from "./graph.js";
-import { readStagePatches, readVersions, type StagePatch } from "./instances.js";
+import { readPairPatches } from "./history.js";
+import { assembleStagePatch, readVersions, type StagePatch } from "./instances.js";
 import { buildLinks, type LinkablePr } from "./links.js";
+import type { CommitPatch } from "./patch-parser.js";
 import { commitResolver, isBot, type RecoveredPr, recoverPrs } from "./prs.js";
-import { chainRecord, prRecord, stageFacts, stageInstance } from "./records.js";
-import { replayLineage } from "./replay.js";
-import { labelStage } from "./stages.js";
+import { chainRecord, prRecord, stageFacts, stageInstance, type StageStatement } from "./records.js";
+import { findReferences } from "./references.js";
+import { type Lineage, replayLineage } from "./replay.js";
+import { openRepository } from "./repository.js";
+import { PatchSpill } from "./spill.js";
+import { labelStage, redactLeaks, stageInstruction, unusableStatement } from "./stages.js";
+import type { StatementWriter } from "./statements.js";
 
 export interface MineOptions {
-  /** Path of the repository (work tree or bare). */
+  /** Path of the repository (work tree or bare), resolved against the working directory. */
   repo: string;
   /** The history to mine (default HEAD). */
   ref?: string;
@@ -22,6 +29,10 @@ export interface MineOptions {
   repoName?: string;
   /** A GitHub metadata export (see docs/commands/mine.md). */
   githubExport?: string;
+  /** Mine a shallow clone (its cut is reported) instead of refusing it. */
+  allowShallow?: boolean;
+  /** Writes each stage's problem statement with a model (`--endpoint`); the texts alone otherwise. */
+  statementWriter?: StatementWriter;
   /** Shell command that runs the tests; fills FAIL_TO_PASS / PASS_TO_PASS. */
   testCommand?: string;
   testTimeoutSeconds?: number;
@@ -29,7 +40,7 @@ export interface MineOptions {
 }
 
 export interface MineProgress {
-  phase: "history" | "lineage" | "instances" | "validation";
+  phase: "history" | "lineage" | "stages" | "validation";
   done: number;
   /** 0 when not known in advance. */
   total: number;
@@ -50,10 +61,18 @@ export interface MineStats {
   reformatCommits: { listed: number; detected: number };
   blamedLines: number;
   linksByKind: Record<LinkKind, number>;
+  /** Revert links by what found them (a link found both ways counts in both). */
+  revertsBy: { text: number; content: number };
   chainsByLength: Record<string, number>;
-  /** Chains dropped because a stage's diff is not UTF-8 text. */
-  chainsDropped: number;
   stagesByLabel: Record<StageLabel, number>;
+  /** PRs that chains needed as stages: written + rejected (rejects.jsonl says why). */
+  stageCandidates: number;
+  stagesRejected: number;
+  /** Mainline commits whose diff could not be read (rejects.jsonl); mining went on without them. */
+  commitsUnreadable: number;
+  statements: { text: number; llm: number };
+  /** Where stage versions come from: a version file, a version tag, or nowhere. */
+  versions: { file: number; tag: number; none: number };
   validatedStages: number;
   stagesWithFailToPass: number;
 }
@@ -63,10 +82,15 @@ export interface MineResult {
   repo: string;
   ref: string;
   tip: string;
+  /** Commits a shallow clone cuts (0 for a complete history). */
+  shallowBoundary: number;
+  /** Whether --test-cmd ran (FAIL_TO_PASS / PASS_TO_PASS measured). */
+  testsRun: boolean;
   prs: PullRequest[];
   links: Link[];
   chains: Chain[];
   stages: StageInstance[];
+  rejects: MineReject[];
   stats: MineStats;
 }
 
@@ -74,16 +98,21 @@ export const DEFAULT_TEST_TIMEOUT_SECONDS = 600;
 
 const count = <T extends string>(keys: readonly T[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<T, number>;
 
-/** Mines a repository's history into PR records, links, chains and stage instances (in memory). */
+interface BuiltStage {
+  patch: StagePatch;
+  statement: StageStatement;
+}
+
+/** Mines a repository's history into PR records, links, chains, stage instances and rejects (in memory). */
 export async function mineRepository(options: MineOptions): Promise<MineResult> {
-  const repoPath = resolve(options.repo);
-  const git = new Git(repoPath);
   const ref = options.ref ?? "HEAD";
+  const facts = await openRepository(options.repo, ref, options.allowShallow ?? false);
+  const repoPath = facts.path;
+  const git = new Git(repoPath);
   const progress = options.onProgress ?? (() => {});
   const exported = options.githubExport === undefined ? undefined : await readGitHubExport(options.githubExport);
-  const graph = await readGraph(git, ref, (done) => done % 1000 === 0 && progress({ phase: "history", done, total: 0 }));
+  const graph = await readGraph(git, facts.tip, (done) => done % 1000 === 0 && progress({ phase: "history", done, total: 0 }));
   const repo = options.repoName ?? (await inferRepoName(git, repoPath));
-
   const recovery = recoverPrs(graph);
   const exportPulls = new Map((exported?.pulls ?? []).map((pull) => [pull.number, pull]));
   const issues = new Map((exported?.issues ?? []).map((issue) => [issue.number, issue]));
@@ -91,97 +120,227 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
   for (const pr of recovery.prs) for (const index of pr.mainline) prOfIndex.set(index, pr);
   const eligible = recovery.prs.filter((pr) => !isBot({ ...pr.author, ...exportPulls.get(pr.number)?.user }));
   const eligibleNumbers = new Set(eligible.map((pr) => pr.number));
-
-  const lineage = await replayLineage(git, graph, prOfIndex, eligibleNumbers, (done, total) => progress({ phase: "lineage", done, total }));
-  const linkable: LinkablePr[] = eligible.map((pr) => {
-    const pull = exportPulls.get(pr.number);
-    return {
-      number: pr.number,
-      order: pr.mainline.at(-1)!,
-      mergedAt: pr.mergedAt,
-      title: pull?.title ?? pr.title,
-      body: pull?.body ?? pr.body,
-      messages: pr.messages,
-      files: lineage.files.get(pr.number)!.map((f) => f.path),
-      authorKey: pull?.user?.login ?? pr.author.email.toLowerCase(),
-      blameIgnored: lineage.ignored.has(pr.number),
-      exportClosing: pull?.closing_issues ?? [],
-      exportReferences: pull?.cross_references ?? [],
-    };
-  });
-  const { links, closing } = buildLinks({
-    repo,
-    prs: linkable,
-    allPrNumbers: new Set(recovery.prs.map((pr) => pr.number)),
-    blame: lineage.blame,
-    resolveCommit: commitResolver(graph, prOfIndex, eligibleNumbers),
-  });
-  const prs = eligible.map((pr, i) => prRecord(pr, repo, graph, linkable[i]!, exportPulls.get(pr.number), lineage, closing.get(pr.number) ?? []));
-  const byNumber = new Map(prs.map((pr) => [pr.number, pr]));
-
-  const order = new Map(prs.map((pr) => [pr.number, pr.merge_order]));
-  const paths = buildChainPaths(order, links);
-  const revertTargets = new Set(links.filter((l) => l.kind === "revert").map((l) => l.to.number));
-  const versions = await readVersions(git, graph.mainline);
-  const stagePrs = [...new Set(paths.flatMap((p) => p.prs))].sort((a, b) => order.get(a)! - order.get(b)!);
-  progress({ phase: "instances", done: 0, total: stagePrs.length });
-  const stagePatches = await readStagePatches(git, stagePrs.map((n) => [byNumber.get(n)!.base_commit, byNumber.get(n)!.merge_commit] as const));
-  const patches = new Map(stagePrs.map((n, i) => [n, stagePatches[i]]));
-  progress({ phase: "instances", done: stagePrs.length, total: stagePrs.length });
-  const kept = paths.filter((path) => path.prs.every((n) => patches.get(n) !== undefined));
-  const chains = kept.map((path) => chainRecord(path, repo, byNumber, issues, revertTargets));
-  const chainIds = new Map<number, string[]>();
-  for (const chain of chains) for (const stage of chain.stages) chainIds.set(stage.pr, [...(chainIds.get(stage.pr) ?? []), chain.id]);
-
   const recoveredByNumber = new Map(recovery.prs.map((pr) => [pr.number, pr]));
-  const stages: StageInstance[] = [];
-  for (const number of stagePrs.filter((n) => chainIds.has(n))) {
-    const pr = byNumber.get(number)!;
-    const recovered = recoveredByNumber.get(number)!;
-    stages.push(
-      stageInstance(pr, patches.get(number)!, {
+
+  const spill = new PatchSpill();
+  const blobs = new BlobReader(repoPath);
+  try {
+    const lineage = await replayLineage(git, graph, prOfIndex, eligibleNumbers, spill, (done, total) => progress({ phase: "lineage", done, total }));
+    const linkable: LinkablePr[] = eligible.map((pr) => {
+      const pull = exportPulls.get(pr.number);
+      return {
+        number: pr.number,
+        order: pr.mainline.at(-1)!,
+        mergedAt: pr.mergedAt,
+        title: pull?.title ?? pr.title,
+        body: pull?.body ?? pr.body,
+        ...(pr.branch === undefined ? {} : { branch: pr.branch }),
+        messages: pr.messages,
+        files: lineage.files.get(pr.number)!.map((f) => f.path),
+        authorKey: pull?.user?.login ?? pr.author.email.toLowerCase(),
+        blameIgnored: lineage.ignored.has(pr.number),
+        exportClosing: pull?.closing_issues ?? [],
+        exportReferences: pull?.cross_references ?? [],
+      };
+    });
+    const { links, closing } = buildLinks({
+      repo,
+      prs: linkable,
+      allPrNumbers: new Set(recovery.prs.map((pr) => pr.number)),
+      blame: lineage.blame,
+      lines: lineage.lines,
+      resolveCommit: commitResolver(graph, prOfIndex, eligibleNumbers),
+    });
+    const prs = eligible.map((pr, i) => prRecord(pr, repo, graph, linkable[i]!, exportPulls.get(pr.number), lineage, closing.get(pr.number) ?? []));
+    const byNumber = new Map(prs.map((pr) => [pr.number, pr]));
+    const order = new Map(prs.map((pr) => [pr.number, pr.merge_order]));
+    const tagVersions = await readVersions(git, graph.mainline);
+
+    // Chains are built from the PRs that can be stages: a PR rejected as a stage leaves the graph and the
+    // chains are rebuilt, until every stage of every chain is written.
+    const rejected = new Map<number, string>();
+    const built = new Map<number, BuiltStage>();
+    let paths: ChainPath[] = [];
+    for (;;) {
+      const usableOrder = new Map([...order].filter(([n]) => !rejected.has(n)));
+      const usableLinks = links.filter((l) => !rejected.has(l.to.number) && !(l.from.type === "pr" && rejected.has(l.from.number)));
+      paths = buildChainPaths(usableOrder, usableLinks);
+      const needed = [...new Set(paths.flatMap((p) => p.prs))].filter((n) => !built.has(n)).sort((a, b) => order.get(a)! - order.get(b)!);
+      if (needed.length === 0) break;
+      progress({ phase: "stages", done: built.size + rejected.size, total: built.size + rejected.size + needed.length });
+      const records = await stageDiffs(git, needed.map((n) => recoveredByNumber.get(n)!), lineage, spill, graph.mainline);
+      await Promise.all(
+        needed.map(async (number) => {
+          const outcome = await buildStage(byNumber.get(number)!, recoveredByNumber.get(number)!, records.get(number)!, {
+            repo,
+            issues,
+            blobs,
+            writer: options.statementWriter,
+          });
+          if ("reason" in outcome) rejected.set(number, outcome.reason);
+          else built.set(number, outcome);
+        }),
+      );
+      progress({ phase: "stages", done: built.size + rejected.size, total: built.size + rejected.size });
+    }
+    const revertTargets = new Set(links.filter((l) => l.kind === "revert").map((l) => l.to.number));
+    const chains = paths.map((path) => chainRecord(path, repo, byNumber, issues, revertTargets));
+    const chainIds = new Map<number, string[]>();
+    for (const chain of chains) for (const stage of chain.stages) chainIds.set(stage.pr, [...(chainIds.get(stage.pr) ?? []), chain.id]);
+    const stagePrs = [...chainIds.keys()].sort((a, b) => order.get(a)! - order.get(b)!);
+    const versionSource = { file: 0, tag: 0, none: 0 };
+    const stages = stagePrs.map((number) => {
+      const pr = byNumber.get(number)!;
+      const recovered = recoveredByNumber.get(number)!;
+      const baseIndex = recovered.mainline[0]! - 1;
+      const fileVersion = lineage.versions[baseIndex];
+      const version = fileVersion ?? tagVersions[baseIndex];
+      versionSource[fileVersion ? "file" : version ? "tag" : "none"]++;
+      const { patch, statement } = built.get(number)!;
+      return stageInstance(pr, patch, statement, {
         issues,
-        version: versions[recovered.mainline[0]! - 1],
+        version,
         chainIds: chainIds.get(number)!,
         label: labelStage(stageFacts(pr, revertTargets)),
         firstCommitTime: recovered.createdAt,
-      }),
-    );
+      });
+    });
+    setEnvironmentCommits(stages);
+    if (options.testCommand !== undefined) {
+      await validateStages(stages, built, repoPath, options.testCommand, options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS, progress);
+    }
+    const rejects: MineReject[] = [
+      ...[...lineage.unreadable].sort(([a], [b]) => a - b).map(([index, reason]): MineReject => ({ kind: "commit", commit: graph.mainline[index]!, reason })),
+      ...[...rejected]
+        .sort(([a], [b]) => order.get(a)! - order.get(b)!)
+        .map(([number, reason]): MineReject => ({ kind: "stage", pr: number, commit: byNumber.get(number)!.merge_commit, reason })),
+    ];
+    const stats: MineStats = {
+      commits: graph.commits.size,
+      mainline: graph.mainline.length,
+      attributed: prOfIndex.size,
+      unattributed: recovery.unattributed,
+      duplicateNumbers: recovery.duplicates.length,
+      prsByMethod: count(RecoveryMethods.options),
+      botPrs: recovery.prs.length - eligible.length,
+      exportPulls: exportPulls.size,
+      exportUnmatched: [...exportPulls.keys()].filter((n) => !recoveredByNumber.has(n)).length,
+      reformatCommits: { listed: lineage.listedCommits, detected: lineage.detectedCommits },
+      blamedLines: lineage.blamedLines,
+      linksByKind: count(LinkKinds.options),
+      revertsBy: { text: 0, content: 0 },
+      chainsByLength: {},
+      stagesByLabel: count(StageLabels.options),
+      stageCandidates: built.size + rejected.size,
+      stagesRejected: rejected.size,
+      commitsUnreadable: lineage.unreadable.size,
+      statements: { text: 0, llm: 0 },
+      versions: versionSource,
+      validatedStages: options.testCommand === undefined ? 0 : stages.length,
+      stagesWithFailToPass: stages.filter((s) => s.FAIL_TO_PASS !== "[]").length,
+    };
+    for (const pr of prs) stats.prsByMethod[pr.method]++;
+    for (const link of links) {
+      stats.linksByKind[link.kind]++;
+      if (link.kind !== "revert") continue;
+      if (link.evidence.some((e) => e.source === "diff")) stats.revertsBy.content++;
+      if (link.evidence.some((e) => e.source !== "diff")) stats.revertsBy.text++;
+    }
+    for (const chain of chains) stats.chainsByLength[chain.length] = (stats.chainsByLength[chain.length] ?? 0) + 1;
+    for (const stage of stages) {
+      stats.stagesByLabel[stage.stage_label]++;
+      stats.statements[stage.statement_source]++;
+    }
+    return { repoPath, repo, ref, tip: graph.tip, shallowBoundary: facts.shallowBoundary, testsRun: options.testCommand !== undefined, prs, links, chains, stages, rejects, stats };
+  } finally {
+    spill.close();
+    await blobs.close();
   }
-  if (options.testCommand !== undefined) {
-    await validateStages(stages, patches, repoPath, options.testCommand, options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS, progress);
-  }
+}
 
-  const stats: MineStats = {
-    commits: graph.commits.size,
-    mainline: graph.mainline.length,
-    attributed: prOfIndex.size,
-    unattributed: recovery.unattributed,
-    duplicateNumbers: recovery.duplicates.length,
-    prsByMethod: count(RecoveryMethods.options),
-    botPrs: recovery.prs.length - eligible.length,
-    exportPulls: exportPulls.size,
-    exportUnmatched: [...exportPulls.keys()].filter((n) => !recoveredByNumber.has(n)).length,
-    reformatCommits: { listed: lineage.listedCommits, detected: lineage.detectedCommits },
-    blamedLines: lineage.blamedLines,
-    linksByKind: count(LinkKinds.options),
-    chainsByLength: {},
-    chainsDropped: paths.length - kept.length,
-    stagesByLabel: count(StageLabels.options),
-    validatedStages: options.testCommand === undefined ? 0 : stages.length,
-    stagesWithFailToPass: stages.filter((s) => s.FAIL_TO_PASS !== "[]").length,
+/**
+ * The diff of each PR from its base to its last mainline commit: from the spill for single-commit PRs, from
+ * one `git diff-tree --stdin` for the rest (rebased runs of several commits).
+ */
+async function stageDiffs(git: Git, prs: readonly RecoveredPr[], lineage: Lineage, spill: PatchSpill, mainline: readonly string[]): Promise<Map<number, CommitPatch>> {
+  const records = new Map<number, CommitPatch>();
+  const pairs: { pr: RecoveredPr; base: string; head: string }[] = [];
+  for (const pr of prs) {
+    const unreadable = pr.mainline.map((i) => lineage.unreadable.get(i)).find((reason) => reason !== undefined);
+    const spilled = pr.mainline.length === 1 ? lineage.patches.get(pr.mainline[0]!) : undefined;
+    if (unreadable !== undefined) records.set(pr.number, { sha: mainline[pr.mainline.at(-1)!]!, files: [], patchBytes: 0, error: unreadable });
+    else if (spilled) records.set(pr.number, spill.get(spilled));
+    else pairs.push({ pr, base: pr.baseCommit, head: pr.mergeCommit });
+  }
+  let i = 0;
+  for await (const record of readPairPatches(git, pairs, { keepPatch: () => true })) {
+    const pair = pairs[i++];
+    if (!pair || (record.sha !== pair.head && record.error === undefined)) throw new Error(`git diff-tree --stdin in ${git.repo} answered ${record.sha} for ${pair?.head}`);
+    records.set(pair.pr.number, record);
+  }
+  if (i !== pairs.length) throw new Error(`git diff-tree --stdin in ${git.repo} answered ${i} of ${pairs.length} diffs`);
+  return records;
+}
+
+/** A stage's patch and statement, or why it cannot be one. */
+async function buildStage(
+  pr: PullRequest,
+  recovered: RecoveredPr,
+  record: CommitPatch,
+  context: { repo: string; issues: ReadonlyMap<number, ExportIssue>; blobs: BlobReader; writer: StatementWriter | undefined },
+): Promise<BuiltStage | { reason: string }> {
+  const assembled = await assembleStagePatch(record, context.blobs);
+  if (!assembled.ok) return { reason: assembled.reason };
+  const patch = assembled.value;
+  const issueText = (n: number) => {
+    const issue = context.issues.get(n);
+    return issue ? [{ number: n, title: issue.title, body: issue.body ?? "" }] : [];
   };
-  for (const pr of prs) stats.prsByMethod[pr.method]++;
-  for (const link of links) stats.linksByKind[link.kind]++;
-  for (const chain of chains) stats.chainsByLength[chain.length] = (stats.chainsByLength[chain.length] ?? 0) + 1;
-  for (const stage of stages) stats.stagesByLabel[stage.stage_label]++;
-  return { repoPath, repo, ref, tip: graph.tip, prs, links, chains, stages, stats };
+  const mentioned = [pr.title, pr.body, ...recovered.messages.map((m) => m.text)]
+    .flatMap((text) => findReferences(text, context.repo))
+    .flatMap((ref) => ("number" in ref ? [ref.number] : []));
+  const text = stageInstruction({
+    title: pr.title,
+    body: pr.body,
+    messages: recovered.messages.map((m) => m.text),
+    closing: pr.closing_issues,
+    issues: pr.closing_issues.flatMap(issueText),
+    referenced: [...new Set(mentioned)].sort((a, b) => a - b).flatMap(issueText),
+  });
+  const fromText = redactLeaks(text, patch.addedLines);
+  let statement: StageStatement = { text: fromText.text, source: "text", redacted: fromText.redacted };
+  if (context.writer) {
+    let written: string;
+    try {
+      written = await context.writer.write({ repo: context.repo, text, diff: patch.patch + patch.test_patch });
+    } catch (error) {
+      return { reason: `the model could not write its problem statement: ${(error as Error).message}` };
+    }
+    const filtered = redactLeaks(written, patch.addedLines);
+    const problem = unusableStatement(filtered.text);
+    if (problem) return { reason: `the model's statement is unusable after the leak filter: ${problem.replace(/^its problem statement /, "it ")}` };
+    statement = { text: filtered.text, source: "llm", redacted: filtered.redacted };
+  } else {
+    const problem = unusableStatement(statement.text);
+    if (problem) return { reason: problem };
+  }
+  return { patch, statement };
+}
+
+/**
+ * SWE-bench's environment_setup_commit: one commit per version whose environment serves every task of that
+ * version, the base of its latest task (by merge order); a stage without a version uses its own base.
+ */
+function setEnvironmentCommits(stages: StageInstance[]): void {
+  const latest = new Map<string, string>();
+  for (const stage of stages) if (stage.version !== undefined) latest.set(stage.version, stage.base_commit); // stages are in merge order
+  for (const stage of stages) stage.environment_setup_commit = stage.version === undefined ? stage.base_commit : latest.get(stage.version)!;
 }
 
 /** Runs the tests of every stage before and after its gold patch and records FAIL_TO_PASS / PASS_TO_PASS. */
 async function validateStages(
   stages: StageInstance[],
-  patches: ReadonlyMap<number, StagePatch | undefined>,
+  built: ReadonlyMap<number, BuiltStage>,
   repo: string,
   command: string,
   timeoutSeconds: number,
@@ -193,7 +352,7 @@ async function validateStages(
       base: stage.base_commit,
       patch: stage.patch,
       testPatch: stage.test_patch,
-      testFiles: patches.get(stage.pull_number)!.testFiles,
+      testFiles: built.get(stage.pull_number)!.patch.testFiles,
       command,
       timeoutSeconds,
     });

@@ -12,9 +12,17 @@ export const KIND_WEIGHT: Record<LinkKind, number> = {
   module: 0.4,
 };
 
-/** Implicit links (blame, module) halve in score every this many days between the two merges. */
-export const HALF_LIFE_DAYS = 180;
-const IMPLICIT: ReadonlySet<LinkKind> = new Set(["blame", "module"]);
+/**
+ * Implicit links decay with the days between the two merges: module links (same author, shared folder)
+ * halve every HALF_LIFE_DAYS; blame links only down to BLAME_DECAY_FLOOR, since code lineage a year later
+ * still says the later PR works on the earlier one's lines.
+ */
+export const HALF_LIFE_DAYS = 365;
+export const BLAME_DECAY_FLOOR = 0.5;
+const DECAY_FLOOR: Partial<Record<LinkKind, number>> = { blame: BLAME_DECAY_FLOOR, module: 0 };
+
+/** A line the later PR only re-indents (or that an intermediate PR re-indented) counts this much of a changed line. */
+export const WHITESPACE_LINE_WEIGHT = 0.5;
 
 /** Same author, shared module and at most this many days apart make a `module` link. */
 export const MODULE_WINDOW_DAYS = 14;
@@ -37,12 +45,15 @@ const round = (value: number) => Math.round(value * 10_000) / 10_000;
 /**
  * score = weight(kind) × strength × (0.75 + 0.25 × module overlap) × time decay, rounded to 4 places.
  * strength is 1 except for blame (0.5 + share of the later PR's changed lines that the earlier PR wrote,
- * capped at 1); module overlap is the Jaccard index of the two PRs' directories (absent for issue links);
- * time decay is 2^(−days / HALF_LIFE_DAYS) for blame and module links and 1 for explicit references.
+ * whitespace-only lines counting WHITESPACE_LINE_WEIGHT, capped at 1) and reverts found by content (the
+ * share of the earlier PR undone); module overlap is the Jaccard index of the two PRs' directories (absent
+ * for issue links); time decay is floor + (1 − floor) × 2^(−days / HALF_LIFE_DAYS) for blame (floor
+ * BLAME_DECAY_FLOOR) and module (floor 0) links, and 1 for explicit references.
  */
 export function scoreLink(kind: LinkKind, strength: number, moduleOverlap: number | null, daysApart: number | null): Pick<Link, "score" | "signals"> {
   const weight = KIND_WEIGHT[kind];
-  const decay = IMPLICIT.has(kind) && daysApart !== null ? 2 ** (-daysApart / HALF_LIFE_DAYS) : 1;
+  const floor = DECAY_FLOOR[kind];
+  const decay = floor !== undefined && daysApart !== null ? floor + (1 - floor) * 2 ** (-daysApart / HALF_LIFE_DAYS) : 1;
   const overlapFactor = moduleOverlap === null ? 1 : 0.75 + 0.25 * moduleOverlap;
   return {
     score: round(weight * strength * overlapFactor * decay),

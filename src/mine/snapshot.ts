@@ -1,10 +1,12 @@
-import { readdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { makeDirectory } from "../io/directory.js";
-import { join } from "node:path";
+import { MineError } from "./errors.js";
 import { Git } from "./git.js";
-import { AccError } from "../errors/acc-error.js";
+import { openRepository } from "./repository.js";
 
-export class SnapshotError extends AccError {
+export class SnapshotError extends MineError {
   override name = "SnapshotError";
 }
 
@@ -19,32 +21,68 @@ export interface Snapshot {
 
 /**
  * Writes a repository at `dir` whose only history is `base` and its ancestors, checked out on branch
- * `main`: a fresh `git init` that fetches `base` alone from `repo` (objects travel in a pack negotiated for
- * that one commit, never copied or hard-linked, so the new store holds nothing else and needs no gc), with
- * no remote, no tags, no FETCH_HEAD and no reflogs. It is then verified (verifySnapshot): nothing from after
- * base can be found in it.
+ * `main`: a fresh `git init` (no templates, so no hooks) that fetches `base` alone from `repo` (objects
+ * travel in a pack negotiated for that one commit, never copied or hard-linked, so the new store holds
+ * nothing else and needs no gc), with no remote, no tags, no FETCH_HEAD and no reflogs. It is then verified
+ * (verifySnapshot): nothing from after base can be found in it.
+ *
+ * Both paths are resolved against the working directory. `dir` must be new or empty and outside the mined
+ * repository (inside its work tree, the full history would be one `cd ..` away). The repository is built in
+ * a temporary folder beside `dir` and renamed into place only once verified: a failure leaves nothing.
  */
 export async function writeSnapshot(repo: string, base: string, dir: string): Promise<Snapshot> {
-  await makeDirectory(dir);
-  if ((await readdir(dir)).length > 0) throw new SnapshotError(`snapshot directory ${dir} is not empty`);
-  const source = new Git(repo);
-  const sha = (await source.text(["rev-parse", "--verify", "--end-of-options", `${base}^{commit}`])).trim();
-  const snapshot = new Git(dir);
-  await snapshot.output(["init", "-q", "-b", "main"]);
-  await snapshot.output([
-    "fetch",
-    "-q",
-    "--no-tags",
-    "--no-write-fetch-head",
-    "--update-head-ok",
-    "--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack",
-    repo,
-    `${sha}:refs/heads/main`,
-  ]);
-  await snapshot.output(["checkout", "-q", "-f", "main"]);
-  // The reflogs only name the base, but a stage repository has no use for them.
-  await rm(join(dir, ".git", "logs"), { recursive: true, force: true });
-  return verifySnapshot(dir, sha);
+  const source = await openRepository(resolve(repo), base, true);
+  const target = resolve(dir);
+  await refuseInside(target, source.workTree ?? source.gitDir, source.gitDir);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw new SnapshotError(`snapshot directory ${target} is a file`, { fix: "pass a new or empty folder" });
+  if (existing && (await readdir(target)).length > 0) throw new SnapshotError(`snapshot directory ${target} is not empty`, { fix: "pass a new or empty folder" });
+  await makeDirectory(dirname(target));
+  const building = join(dirname(target), `.${basename(target)}.acc-tmp-${randomBytes(6).toString("hex")}`);
+  await mkdir(building);
+  try {
+    const snapshot = new Git(building);
+    await snapshot.output(["init", "-q", "--template=", "-b", "main"]);
+    await snapshot.output([
+      "fetch",
+      "-q",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "--update-head-ok",
+      "--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack",
+      source.path,
+      `${source.tip}:refs/heads/main`,
+    ]);
+    await snapshot.output(["checkout", "-q", "-f", "main"]);
+    // The reflogs only name the base, but a stage repository has no use for them.
+    await rm(join(building, ".git", "logs"), { recursive: true, force: true });
+    const verified = await verifySnapshot(building, source.tip);
+    if (existing) await rmdir(target);
+    await rename(building, target);
+    return { ...verified, dir: target };
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Refuses a target inside (or equal to) the repository's work tree or git folder, links resolved. */
+async function refuseInside(target: string, ...roots: string[]): Promise<void> {
+  let existing = target;
+  const rest: string[] = [];
+  while (!(await stat(existing).catch(() => undefined))) {
+    rest.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  const real = join(await realpath(existing), ...rest);
+  for (const root of roots) {
+    const inside = relative(await realpath(root), real);
+    if (inside === "" || (!inside.startsWith(`..${sep}`) && inside !== ".." && !inside.startsWith(sep))) {
+      throw new SnapshotError(`snapshot directory ${target} is inside the mined repository ${root}: its full history would be one folder up`, {
+        fix: "write the snapshot outside the repository",
+      });
+    }
+  }
 }
 
 /**

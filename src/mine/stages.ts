@@ -56,7 +56,9 @@ export function redactLeaks(text: string, addedLines: readonly string[]): { text
     open = -1;
   });
   const kept = lines.filter((_, i) => !drop[i]);
-  return { text: kept.join("\n").replace(/\n{3,}/g, "\n\n").trim(), redacted: lines.length - kept.length };
+  // A list heading whose items all went ("Commits:") says nothing on its own.
+  const joined = kept.join("\n").replace(/^(?:Commits|Related issues):\n(?=\n|$)/gm, "");
+  return { text: joined.replace(/\n{3,}/g, "\n\n").trim(), redacted: lines.length - kept.length };
 }
 
 export interface IssueText {
@@ -65,16 +67,67 @@ export interface IssueText {
   body: string;
 }
 
+/** Everything offline that says what a stage is about, as a developer had it before writing the PR. */
+export interface StatementSources {
+  title: string;
+  /** The PR description (export), else the merge or squash commit's message body. */
+  body: string;
+  /** The PR's own commit messages (the merged branch's, or the rebased run's), oldest first. */
+  messages: readonly string[];
+  /** Issues it closes, with their text when the GitHub export has it. */
+  closing: readonly number[];
+  issues: readonly IssueText[];
+  /** Other issues it mentions whose title the export has. */
+  referenced: readonly IssueText[];
+}
+
+/** Trailers that say who, not what: sign-offs, co-authors, reviewers, tool bookkeeping. */
+const BOOKKEEPING = /^\s*(?:[\w-]+-by|Co-authored-by|PR-URL|Pull-Request|Change-Id|Reviewed-on|Cc)\s*:.*$/gim;
+
+function clean(text: string): string {
+  return stripHtmlComments(text).replace(BOOKKEEPING, "").replace(/\n{3,}/g, "\n\n").trim();
+}
+
 /**
- * The task text of a stage, built from what a developer had before writing the PR: the PR title and
- * description and the issues it closes (titles and bodies when the GitHub export has them). HTML comments
- * are removed; leaks of the patch are redacted by the caller.
+ * The task text of a stage from all offline text: the PR title and description, its commit messages (those
+ * that add something: not merges of the base branch, not repeats of the title), the issues it closes (title
+ * and body from the export, else their number) and the titles of other issues it mentions. HTML comments and
+ * bookkeeping trailers are removed; leaks of the patch are redacted by the caller.
  */
-export function stageInstruction(title: string, body: string, issues: readonly IssueText[], closing: readonly number[]): string {
-  const parts = [title.trim(), stripHtmlComments(body).trim()];
-  for (const number of closing) {
-    const issue = issues.find((i) => i.number === number);
-    parts.push(issue ? `Issue #${number}: ${issue.title.trim()}\n\n${stripHtmlComments(issue.body).trim()}` : `Resolves issue #${number}.`);
+export function stageInstruction(sources: StatementSources): string {
+  const title = sources.title.trim();
+  const body = clean(sources.body);
+  const parts = [title, body];
+  const seen = new Set([title.toLowerCase(), body.toLowerCase()]);
+  const messages: string[] = [];
+  for (const message of sources.messages) {
+    const text = clean(message);
+    const subject = text.split("\n", 1)[0]!.trim();
+    if (!text || /^Merge (?:branch|remote-tracking branch|pull request)\b/.test(subject) || seen.has(text.toLowerCase()) || seen.has(subject.toLowerCase())) continue;
+    seen.add(text.toLowerCase());
+    messages.push(text.replace(/\n(?=.)/g, "\n  "));
   }
+  if (messages.length > 0) parts.push(`Commits:\n${messages.map((m) => `- ${m}`).join("\n")}`);
+  for (const number of sources.closing) {
+    const issue = sources.issues.find((i) => i.number === number);
+    parts.push(issue ? `Issue #${number}: ${issue.title.trim()}\n\n${clean(issue.body)}`.trim() : `Resolves issue #${number}.`);
+  }
+  const referenced = sources.referenced.filter((issue) => !sources.closing.includes(issue.number));
+  if (referenced.length > 0) parts.push(`Related issues:\n${referenced.map((i) => `- #${i.number}: ${i.title.trim()}`).join("\n")}`);
   return parts.filter(Boolean).join("\n\n");
+}
+
+/** A statement needs at least this many words… */
+export const MIN_STATEMENT_WORDS = 3;
+/** …and this many characters to say what to do. */
+export const MIN_STATEMENT_CHARS = 12;
+
+/** Why a statement cannot be a task's problem statement, or undefined when it can. */
+export function unusableStatement(text: string): string | undefined {
+  const words = text.match(/[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu) ?? [];
+  if (text.trim().length === 0) return "its problem statement is empty";
+  if (words.length < MIN_STATEMENT_WORDS || text.trim().length < MIN_STATEMENT_CHARS) {
+    return `its problem statement is too thin to be a task (${JSON.stringify(text.trim().slice(0, 60))}; at least ${MIN_STATEMENT_WORDS} words and ${MIN_STATEMENT_CHARS} characters)`;
+  }
+  return undefined;
 }

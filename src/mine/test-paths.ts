@@ -22,25 +22,3 @@ export function isTestPath(path: string): boolean {
   if (parts.slice(0, -1).some((dir) => TEST_DIRECTORIES.has(dir.toLowerCase()))) return true;
   return TEST_FILE_NAMES.some((pattern) => pattern.test(name));
 }
-
-/**
- * Splits a `git diff` patch into the part that changes code and the part that changes tests. `paths` are
- * the paths of the patch's file sections in order (from `--numstat -z`, so quoting cannot mislead).
- */
-export function splitPatch(patch: string, paths: readonly string[]): { patch: string; test_patch: string } {
-  const sections: string[] = [];
-  let start = patch.startsWith("diff --git ") ? 0 : -1;
-  for (let at = patch.indexOf("\ndiff --git "); at !== -1; at = patch.indexOf("\ndiff --git ", at + 1)) {
-    if (start !== -1) sections.push(patch.slice(start, at + 1));
-    start = at + 1;
-  }
-  if (start !== -1) sections.push(patch.slice(start));
-  if (sections.length !== paths.length) throw new Error(`patch has ${sections.length} file sections for ${paths.length} paths`);
-  let code = "";
-  let tests = "";
-  sections.forEach((section, i) => {
-    if (isTestPath(paths[i]!)) tests += section;
-    else code += section;
-  });
-  return { patch: code, test_patch: tests };
-}

@@ -9,17 +9,38 @@ export const MINE_FILES = {
   links: "links.jsonl",
   chains: "chains.jsonl",
   stages: "stages.jsonl",
+  rejects: "rejects.jsonl",
   manifest: "manifest.json",
 } as const;
 
-/** What `acc mine snapshot` needs to find the repository again, and the run's totals. */
+/** What `acc mine snapshot` needs to find the repository again, what the run could and could not see, and its totals. */
 export interface MineManifest {
   schema_version: string;
   repo: string;
   repo_path: string;
   ref: string;
   tip: string;
+  /** complete: false for a shallow clone mined with --allow-shallow (cut_commits: how many commits lost their parents). */
+  history: { complete: boolean; cut_commits: number };
+  /** Whether FAIL_TO_PASS / PASS_TO_PASS were measured, and what their empty lists mean when not. */
+  tests: { run: boolean; note: string };
   stats: MineResult["stats"];
+}
+
+/** The manifest of a run. */
+export function mineManifest(result: MineResult): MineManifest {
+  return {
+    schema_version: MINE_SCHEMA_VERSION,
+    repo: result.repo,
+    repo_path: result.repoPath,
+    ref: result.ref,
+    tip: result.tip,
+    history: { complete: result.shallowBoundary === 0, cut_commits: result.shallowBoundary },
+    tests: result.testsRun
+      ? { run: true, note: "FAIL_TO_PASS and PASS_TO_PASS come from running --test-cmd before and after each gold patch" }
+      : { run: false, note: "no --test-cmd was given: FAIL_TO_PASS and PASS_TO_PASS are empty lists, not measured" },
+    stats: result.stats,
+  };
 }
 
 /**
@@ -27,19 +48,13 @@ export interface MineManifest {
  * manifest, each atomically: all files are complete before any is renamed into place.
  */
 export async function writeMineOutputs(result: MineResult, dir: string): Promise<void> {
-  const manifest: MineManifest = {
-    schema_version: MINE_SCHEMA_VERSION,
-    repo: result.repo,
-    repo_path: result.repoPath,
-    ref: result.ref,
-    tip: result.tip,
-    stats: result.stats,
-  };
+  const manifest = mineManifest(result);
   const contents: [string, readonly unknown[] | string][] = [
     [MINE_FILES.prs, result.prs],
     [MINE_FILES.links, result.links],
     [MINE_FILES.chains, result.chains],
     [MINE_FILES.stages, result.stages],
+    [MINE_FILES.rejects, result.rejects],
     [MINE_FILES.manifest, `${JSON.stringify(manifest, null, 2)}\n`],
   ];
   const files: AtomicFile[] = [];

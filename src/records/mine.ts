@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Version of the mine records (PR, Link, Chain, StageInstance); bump on any incompatible change. */
-export const MINE_SCHEMA_VERSION = "1.0.0";
+export const MINE_SCHEMA_VERSION = "1.1.0";
 
 const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a full commit sha");
 const Timestamp = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, "an ISO 8601 UTC time like 2024-01-31T12:00:00Z");
@@ -64,8 +64,12 @@ export type LinkKind = z.infer<typeof LinkKind>;
 
 export const Evidence = z
   .object({
-    /** Where it was found: a PR text, a commit message, the GitHub export, blame, or shared authorship and modules. */
-    source: z.enum(["title", "body", "commit-message", "github-export", "blame", "history"]),
+    /**
+     * Where it was found: a PR text, a commit message, the merged branch's name, the GitHub export, blame
+     * (lines written by the earlier PR), whitespace blame (lines it re-indented), the diff itself (a revert by
+     * content), or shared authorship and modules.
+     */
+    source: z.enum(["title", "body", "commit-message", "branch", "github-export", "blame", "blame-whitespace", "diff", "history"]),
     /** The matched text, or a short description of the measurement. */
     text: z.string(),
     /** The PR whose text or commit carries the evidence. */
@@ -165,15 +169,22 @@ export const StageInstance = z
     problem_statement: z.string(),
     hints_text: z.string(),
     created_at: Timestamp,
+    /** SWE-bench's version: major.minor declared in the repository's version file at the base (else of the latest version tag). */
     version: z.string().optional(),
+    /** SWE-bench's environment_setup_commit: the base of the latest stage with the same version (its own base without one). */
+    environment_setup_commit: Sha,
     FAIL_TO_PASS: JsonStringList,
     PASS_TO_PASS: JsonStringList,
     pull_number: Number_,
     merge_commit: Sha,
     stage_label: StageLabel,
     chain_ids: z.array(z.string()).min(1),
+    /** Where problem_statement comes from: the PR's own texts, or a model that rewrote them (--endpoint). */
+    statement_source: z.enum(["text", "llm"]),
     /** Instruction lines dropped because they repeat a line the gold patch adds. */
     instruction_redacted_lines: Count,
+    /** Paths whose diff is written as a git binary patch because its text is not UTF-8 or holds NUL bytes. */
+    binary_encoded: z.array(z.string()),
     /** Present when tests were run (`--test-cmd`): before = base + test_patch, after = + patch. */
     validation: z
       .object({
@@ -188,3 +199,15 @@ export const StageInstance = z
   })
   .strict();
 export type StageInstance = z.infer<typeof StageInstance>;
+
+/** Something that could not become part of the output, and why (`rejects.jsonl`). */
+export const MineReject = z
+  .object({
+    /** A stage (a PR that chains need), or a mainline commit whose diff could not be read. */
+    kind: z.enum(["stage", "commit"]),
+    pr: Number_.optional(),
+    commit: Sha,
+    reason: z.string().min(1),
+  })
+  .strict();
+export type MineReject = z.infer<typeof MineReject>;

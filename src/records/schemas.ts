@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { Episode, RolloutRow, RolloutStep, RolloutTask } from "./rollout.js";
-import { Chain, Link, PullRequest, StageInstance } from "./mine.js";
+import { Chain, Link, MineReject, PullRequest, StageInstance } from "./mine.js";
 import { EvidencePiece, Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
 
@@ -13,6 +13,7 @@ export const recordSchemas: Record<string, z.ZodType> = {
   link: Link,
   chain: Chain,
   "stage-instance": StageInstance,
+  "mine-reject": MineReject,
   "rollout-task": RolloutTask,
   "rollout-step": RolloutStep,
   episode: Episode,

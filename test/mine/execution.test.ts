@@ -11,7 +11,7 @@ function shellRepo() {
   repo.write("src/lib.sh", "greet() { echo hi; }\n").write("tests/greet.sh", '. ./src/lib.sh\n[ "$(greet)" = hi ]\n');
   repo.commit("Initial commit");
   repo.write("src/lib.sh", "greet() { echo hi; }\nshout() { echo HI; }\n").write("tests/shout.sh", '. ./src/lib.sh\n[ "$(shout)" = HI ]\n');
-  repo.commit("Add shout (#1)");
+  repo.commit("Add a shout command (#1)");
   repo.write("src/lib.sh", "greet() { echo hi; }\nshout() { echo 'HI!'; }\n").write("tests/shout.sh", '. ./src/lib.sh\n[ "$(shout)" = "HI!" ]\n');
   repo.commit("Make shout louder (#2)\n\nFollow-up to #1.");
   return repo;

@@ -61,7 +61,10 @@ test("a GitHub export adds titles, bodies, labels, logins, closing issues, cross
   assert.deepEqual(main.objective, { source: { type: "issue", number: 100 }, text: "Calculator cannot add\n\nPlease add an add() function." });
   assert.equal(result.chains.some((c) => c.stages.some((s) => s.pr === 7)), false);
   const stage1 = result.stages.find((s) => s.pull_number === 1)!;
-  assert.equal(stage1.problem_statement, "Add an add() function\n\nAdds add().\n\nIssue #100: Calculator cannot add\n\nPlease add an add() function.");
+  assert.equal(
+    stage1.problem_statement,
+    "Add an add() function\n\nAdds add().\n\nCommits:\n- Add add()\n\n  Closes #100\n\nIssue #100: Calculator cannot add\n\nPlease add an add() function.",
+  );
   assert.equal(stage1.hints_text, "Maybe call it sum?", "only comments posted before the PR's first commit");
   assert.equal(result.stages.find((s) => s.pull_number === 4)!.stage_label, "fix");
 });

@@ -5,11 +5,11 @@ import { test } from "node:test";
 import { buildBenchRepo } from "../../bench/mine-repo.js";
 import { blameLines, parseIgnoreRevs, readIgnoreRevs } from "../../src/mine/blame.js";
 import { Git } from "../../src/mine/git.js";
-import { readMainlineDiffs } from "../../src/mine/history.js";
+import { readMainlinePatches } from "../../src/mine/history.js";
 import { LineOrigins } from "../../src/mine/lineage.js";
 import { isMassReformat } from "../../src/mine/reformat.js";
 import { tempDir } from "../helpers/collect.js";
-import { ADA, BOB, CY, FixtureRepo } from "./fixture-repo.js";
+import { ADA, BOB, CY, DEE, FixtureRepo } from "./fixture-repo.js";
 import { buildScenario } from "./scenario.js";
 
 /**
@@ -24,13 +24,14 @@ async function compareWithGitBlame(repo: string, maxCalls: number) {
   const mainline: string[] = [];
   const ignored: string[] = [];
   const questions: { sha: string; path: string; lines: Map<number, number> }[] = [];
-  for await (const diff of readMainlineDiffs(git, "HEAD")) {
+  const tip = (await git.text(["rev-parse", "HEAD"])).trim();
+  for await (const diff of readMainlinePatches(git, tip, { lines: true })) {
     mainline.push(diff.sha);
     const lookThrough = listed.has(diff.sha) || isMassReformat(diff);
     if (lookThrough) ignored.push(diff.sha);
     const byPath = new Map<string, Map<number, number>>();
-    for (const b of origins.apply(mainline.length - 1, diff, lookThrough)) {
-      byPath.set(b.path, (byPath.get(b.path) ?? new Map()).set(b.line, b.origin));
+    for (const b of origins.apply(mainline.length - 1, diff, lookThrough).blamed) {
+      if (b.kind === "code") byPath.set(b.path, (byPath.get(b.path) ?? new Map()).set(b.line, b.origin));
     }
     for (const [path, lines] of byPath) questions.push({ sha: diff.sha, path, lines });
   }
@@ -80,6 +81,36 @@ test("lineage replay agrees with git blame on whitespace-only edits, deletions, 
   const { compared, disagreements } = await compareWithGitBlame(repo.dir, 1000);
   assert.ok(compared >= 5, `compared ${compared} lines`);
   assert.deepEqual(disagreements, []);
+});
+
+test("lineage follows whole-file renames (as git blame does) and reports whitespace-only rewrites as their own kind", async () => {
+  const repo = new FixtureRepo();
+  const body = ["def handler(request):", "    token = request.token", "    user = lookup(token)", "    audit(user)", "    return user", ""];
+  repo.write("app/m.py", body.join("\n")).commit("Add handler (#1)", ADA);
+  repo.remove("app/m.py").write("src/app/m.py", body.join("\n")).commit("Move to src directory (#2)", BOB);
+  const indented = ["def handler(request):", "    try:", "        token = request.token", "        user = lookup(token)", "    except KeyError:", "        return None", "    audit(user)", "    return user", ""];
+  repo.write("src/app/m.py", indented.join("\n")).commit("Handle missing tokens (#3)", CY);
+  indented[3] = "        user = lookup(token, strict=True)";
+  repo.write("src/app/m.py", indented.join("\n")).commit("Strict lookup (#4)", DEE);
+
+  const git = new Git(repo.dir);
+  const origins = new LineOrigins();
+  const mainline: string[] = [];
+  const blamedBy = new Map<string, string[]>();
+  for await (const diff of readMainlinePatches(git, repo.head(), { lines: true })) {
+    mainline.push(diff.sha);
+    const { blamed } = origins.apply(mainline.length - 1, diff, false);
+    blamedBy.set(diff.sha, blamed.map((b) => `${b.kind}:${b.path}:${b.line}:${mainline[b.origin]!.slice(0, 7)}`));
+  }
+  const [pr1, pr2, pr3, pr4] = mainline.map((sha) => sha.slice(0, 7));
+  assert.deepEqual(blamedBy.get(mainline[1]!), [], "a pure rename changes no line: the mover is blamed for nothing");
+  assert.deepEqual(blamedBy.get(mainline[2]!), [`whitespace:src/app/m.py:2:${pr1}`, `whitespace:src/app/m.py:3:${pr1}`], "#3 re-indents #1's lines");
+  assert.deepEqual(blamedBy.get(mainline[3]!), [`code:src/app/m.py:4:${pr1}`, `whitespace:src/app/m.py:4:${pr3}`], "#1 wrote the line, #3 re-indented it");
+  void pr2;
+  void pr4;
+  const { compared, disagreements } = await compareWithGitBlame(repo.dir, 100);
+  assert.ok(compared >= 1);
+  assert.deepEqual(disagreements, [], "code lineage is what git blame -w says, across the rename");
 });
 
 test("lineage replay agrees with git blame on a generated PR-shaped history (sampled)", async () => {

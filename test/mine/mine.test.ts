@@ -83,7 +83,11 @@ test("links: closing keywords, same issue, revert, follow-up, reference, blame t
   const revert = byId.get("revert:pr-4->pr-5")!;
   assert.deepEqual(
     revert.evidence.map((e) => [e.source, e.text]),
-    [["title", 'Revert "Fix negative numbers in add (#4)"'], ["body", `This reverts commit ${shas.pr4}`]],
+    [
+      ["title", 'Revert "Fix negative numbers in add (#4)"'],
+      ["body", `This reverts commit ${shas.pr4}`],
+      ["diff", "undoes 2 of the 2 lines #4 changed: removes 1 lines it wrote, restores 1 lines it removed"],
+    ],
   );
   assert.equal(revert.score, 1, "weight 1 × same module (src) × no decay for explicit links");
 
@@ -104,7 +108,7 @@ test("links: closing keywords, same issue, revert, follow-up, reference, blame t
       .split("\n")
       .map((l) => [l.split(" ")[0]!, Number(l.split(" ")[1])] as [string, number]),
   );
-  const decay = (h: number) => 2 ** (-(h / 24) / 180);
+  const decay = (h: number) => 0.5 + 0.5 * 2 ** (-(h / 24) / 365);
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
   // #1 touches {src, tests}, #3 only src: Jaccard 1/2.
   assert.equal(blame13.score, round(0.8 * 1 * (0.75 + 0.25 * 0.5) * decay(hours("pr1", "pr3b", shas, times))));
@@ -116,16 +120,16 @@ test("links: closing keywords, same issue, revert, follow-up, reference, blame t
 
 test("without the ignore list and the reformat detection the fix-of-a-fix chain is lost (the reformats take the blame)", async () => {
   const { LineOrigins } = await import("../../src/mine/lineage.js");
-  const { readMainlineDiffs } = await import("../../src/mine/history.js");
+  const { readMainlinePatches } = await import("../../src/mine/history.js");
   const { Git } = await import("../../src/mine/git.js");
   const origins = new LineOrigins();
   const { shas } = scenario;
   const blamedBy = new Map<string, string[]>();
   let index = 0;
   const mainline: string[] = [];
-  for await (const diff of readMainlineDiffs(new Git(scenario.repo.dir), "HEAD")) {
+  for await (const diff of readMainlinePatches(new Git(scenario.repo.dir), scenario.repo.head(), { lines: true })) {
     mainline.push(diff.sha);
-    blamedBy.set(diff.sha, origins.apply(index++, diff, false).map((b) => mainline[b.origin]!));
+    blamedBy.set(diff.sha, origins.apply(index++, diff, false).blamed.filter((b) => b.kind === "code").map((b) => mainline[b.origin]!));
   }
   assert.deepEqual(blamedBy.get(shas.pr3a), [shas.r1]);
   assert.deepEqual(blamedBy.get(shas.pr4), [shas.r2]);
@@ -165,12 +169,12 @@ test("stage instances: SWE-bench fields, code and test patches split by path, in
     ],
   );
   const first = result.stages[0]!;
-  const expectedDiff = scenario.repo.git(["diff", "--binary", scenario.shas.c0, scenario.shas.pr1]);
+  const expectedDiff = scenario.repo.git(["diff", "--binary", "--full-index", scenario.shas.c0, scenario.shas.pr1]);
   assert.equal(first.patch + first.test_patch, expectedDiff, "code then test sections, byte for byte the local git diff");
   assert.match(first.patch, /^diff --git a\/src\/calc.js/);
   assert.doesNotMatch(first.patch, /tests\//);
   assert.match(first.test_patch, /^diff --git a\/tests\/calc_test.sh/);
-  assert.equal(first.problem_statement, "Add add function\n\nThe calculator can add.\n\nResolves issue #100.");
+  assert.equal(first.problem_statement, "Add add function\n\nThe calculator can add.\n\nCommits:\n- Add add()\n\n  Closes #100\n\nResolves issue #100.", "title, body, the branch's commit messages, the closed issue");
   assert.deepEqual([first.FAIL_TO_PASS, first.PASS_TO_PASS, first.hints_text], ["[]", "[]", ""]);
   const four = result.stages.find((s) => s.pull_number === 4)!;
   assert.equal(four.problem_statement, "Fix negative numbers in add\n\nNegative inputs get their own label:\n\nSee the docs.");

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildChainPaths } from "../../src/mine/chains.js";
 import { parseTestOutput } from "../../src/mine/execution.js";
-import type { CommitDiff } from "../../src/mine/history.js";
+import { sideOf } from "../../src/mine/line-keys.js";
+import type { CommitPatch, FileChange } from "../../src/mine/patch-parser.js";
 import { findReferences } from "../../src/mine/references.js";
 import { isMassReformat } from "../../src/mine/reformat.js";
 import { scoreLink } from "../../src/mine/scoring.js";
@@ -25,10 +26,21 @@ test("references: closing keywords in every documented form, same repository onl
     "follow-up:23",
   ]);
   assert.deepEqual(refs("Refs #30, see #31, related to #32, part of #33"), ["mention:30", "mention:31", "mention:32", "mention:33"]);
-  assert.deepEqual(refs("Reverts acme/widgets#40\n\nThis reverts commit 0123abcd."), ["revert:40", "revert-commit:0123abcd"]);
+  assert.deepEqual(refs("Reverts acme/widgets#40\n\nThis reverts commit 0123abcd."), ["revert-commit:0123abcd", "revert:40"]);
   assert.deepEqual(refs('Revert "Add add (#41)"', true), ["revert:41"]);
   assert.deepEqual(refs('Revert "Add add"', true), ["revert-title:Add add"]);
-  assert.deepEqual(refs('Revert "Add add"', false), [], "Revert \"…\" counts only in a title");
+  assert.deepEqual(refs('Revert "Add add"', false), ["revert-title:Add add"], "a quoted subject names a commit anywhere");
+  assert.deepEqual(refs("Revert caching a default SSLContext (#6767)", true), ["revert-title:caching a default SSLContext"], "unquoted, in a title");
+  assert.deepEqual(refs("Revert caching a default SSLContext", false), [], "unquoted words outside a title are prose");
+  assert.deepEqual(refs("Partially revert 3f2a1b9c", true), ["revert-commit:3f2a1b9c"]);
+  assert.deepEqual(refs("Partial revert of #77", true), ["revert:77"]);
+  assert.deepEqual(refs("reverting 3362", true), ["revert:3362"]);
+  assert.deepEqual(refs("Reverting #12 and #13 for now"), ["revert:12", "revert:13"]);
+  assert.deepEqual(refs("Back out changeset 9f8e7d6c5b"), ["revert-commit:9f8e7d6c5b"]);
+  assert.deepEqual(refs('Backout "Use the new parser"', true), ["revert-title:Use the new parser"]);
+  assert.deepEqual(refs("[2.x] fix(http): revert #88 (#90)", true), ["revert:88"], "tags and conventional prefixes before the verb");
+  assert.deepEqual(refs("Revert to the old default when unset", true), ["revert-title:to the old default when unset"], "resolved only if a PR has that title");
+  assert.deepEqual(refs("We should not revert #5 yet"), [], "the verb must lead the line");
 });
 
 test("test paths: directory components and file-name conventions, not substrings", () => {
@@ -38,14 +50,29 @@ test("test paths: directory components and file-name conventions, not substrings
   for (const path of ["contest.py", "attestation/x.py", "src/latest.js", "testimony.md", "src/protest/a.c"]) assert.ok(!isTestPath(path), path);
 });
 
-const diff = (files: [string, [string[], string[]][]][]): CommitDiff => ({
+const diff = (files: [string, [string[], string[]][]][]): CommitPatch => ({
   sha: "0".repeat(40),
-  files: files.map(([path, hunks]) => ({
-    path,
-    added: 1,
-    deleted: 1,
-    hunks: hunks.map(([removed, added]) => ({ oldStart: 1, oldCount: removed.length, newStart: 1, newCount: added.length, removed, added })),
-  })),
+  patchBytes: 0,
+  files: files.map(
+    ([path, hunks]): FileChange => ({
+      status: "M",
+      oldMode: "100644",
+      newMode: "100644",
+      oldSha: "1".repeat(40),
+      newSha: "2".repeat(40),
+      oldPath: path,
+      path,
+      oldPathBytes: Buffer.from(path),
+      pathBytes: Buffer.from(path),
+      binary: false,
+      binaryData: false,
+      added: 1,
+      deleted: 1,
+      oversized: false,
+      sections: [],
+      hunks: hunks.map(([removed, added]) => ({ oldStart: 1, oldCount: removed.length, newStart: 1, newCount: added.length, removed: sideOf(removed), added: sideOf(added) })),
+    }),
+  ),
 });
 
 test("mass reformats: many files whose changed lines differ only in whitespace, quotes, commas or semicolons", () => {
@@ -114,7 +141,9 @@ test("chains: long paths are cut into windows of at most 8 that share one PR; we
 
 test("scores follow the documented formula", () => {
   assert.deepEqual(scoreLink("revert", 1, 1, 400), { score: 1, signals: { weight: 1, strength: 1, module_overlap: 1, days_apart: 400, time_decay: 1 } });
-  assert.equal(scoreLink("blame", 0.75, 0.5, 180).score, Math.round(0.8 * 0.75 * 0.875 * 0.5 * 10_000) / 10_000);
+  assert.equal(scoreLink("blame", 0.75, 0.5, 365).score, Math.round(0.8 * 0.75 * 0.875 * 0.75 * 10_000) / 10_000, "a year on, blame keeps 3/4");
+  assert.equal(scoreLink("blame", 1, 1, 3650).score, Math.round(0.8 * (0.5 + 0.5 * 2 ** -10) * 10_000) / 10_000, "and never falls under half");
+  assert.equal(scoreLink("module", 1, 1, 365).score, 0.2, "module links halve every year");
   assert.equal(scoreLink("closes", 1, null, null).score, 1);
   assert.equal(scoreLink("module", 1, 0, 0).score, 0.3);
 });

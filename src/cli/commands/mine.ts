@@ -1,38 +1,48 @@
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { mineRepository, type MineProgress, type MineStats } from "../../mine/run.js";
+import { MineError } from "../../mine/errors.js";
+import { openRepository } from "../../mine/repository.js";
+import { mineRepository, type MineProgress, type MineResult, type MineStats } from "../../mine/run.js";
 import { writeSnapshot } from "../../mine/snapshot.js";
+import { llmStatementWriter } from "../../mine/statements.js";
 import { MINE_FILES, type MineManifest, writeMineOutputs } from "../../mine/write.js";
 import { Chain } from "../../records/mine.js";
 import { formatProblems, validate } from "../../records/validate.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, gitRepository, parseInteger, UsageError } from "../io.js";
+import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
+import { clientFlags, makeClient } from "./verify.js";
 
 export function mineCommand(io: CliIo): Command {
-  const mine = new Command("mine")
-    .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
-    .argument("<repo>", "path of the repository (work tree or bare)")
-    // Checked in the actions, not as commander requiredOptions: `mine` and `snapshot` both take -o, and
-    // whichever of the two commander hands it to, the other must not fail for lack of it.
-    .option("-o, --output <dir>", "directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl and manifest.json (required)")
-    .option("--ref <ref>", "history to mine", "HEAD")
-    .option("--repo-name <owner/name>", "repository name for records and instance ids (default: from the origin remote)")
-    .option("--github-export <file>", "GitHub metadata export (JSON: pulls and issues) to enrich the PRs")
-    .option("--test-cmd <command>", "shell command that runs the tests in each stage (TAP output, or pass/fail by exit code)")
-    .option("--test-timeout <seconds>", "time limit of one test run", "600")
-    .option("--summary-json <file>", "also write the closing summary as JSON")
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
-    .option("-q, --quiet", "no progress display")
+  const mine = clientFlags(
+    new Command("mine")
+      .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
+      .argument("<repo>", "path of the repository (work tree or bare)")
+      // Checked in the actions, not as commander requiredOptions: `mine` and `snapshot` both take -o, and
+      // whichever of the two commander hands it to, the other must not fail for lack of it.
+      .option("-o, --output <dir>", "directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl, rejects.jsonl and manifest.json (required)")
+      .option("--ref <ref>", "history to mine", "HEAD")
+      .option("--repo-name <owner/name>", "repository name for records and instance ids (default: from the origin remote)")
+      .option("--github-export <file>", "GitHub metadata export (JSON: pulls and issues) to enrich the PRs")
+      .option("--allow-shallow", "mine a shallow clone's partial history (the cut is recorded in the manifest) instead of refusing it")
+      .option("--endpoint <url>", "OpenAI-compatible base URL of a model that writes each stage's problem statement (default: the PR texts)")
+      .option("--model <name>", "model name for --endpoint")
+      .option("--test-cmd <command>", "shell command that runs the tests in each stage (TAP output, or pass/fail by exit code)")
+      .option("--test-timeout <seconds>", "time limit of one test run", "600")
+      .option("--summary-json <file>", "also write the closing summary as JSON")
+      .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
+      .option("-q, --quiet", "no progress display"),
+  )
     .addHelpText(
       "after",
       `
 Examples:
   acc mine ~/src/requests -o mined/requests
   acc mine repo.git -o out --repo-name psf/requests --github-export requests-github.json
+  acc mine repo -o out --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-32B
   acc mine repo -o out --test-cmd 'node --test --test-reporter=tap' --test-timeout 300
   acc mine snapshot psf__requests-6667-chain-6767 --stage 2 --mined out -o stage2-repo
 
@@ -43,24 +53,40 @@ Related: docs/commands/mine.md`,
       if (flags.repoName !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(String(flags.repoName))) {
         throw new UsageError(`--repo-name expects owner/name, got "${String(flags.repoName)}"`);
       }
-      gitRepository(repo, "<repo>");
+      if ((flags.endpoint === undefined) !== (flags.model === undefined)) throw new UsageError("--endpoint and --model go together");
       const testTimeoutSeconds = parseInteger(String(flags.testTimeout), "--test-timeout");
-      const output = String(flags.output);
+      // The repository is checked before the output folder is claimed: a bad <repo> leaves nothing behind.
+      await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
+      const output = resolve(String(flags.output));
       await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
+      const client = flags.endpoint === undefined ? undefined : makeClient(String(flags.endpoint), flags, 8);
       const progress = phasedProgress(io, Boolean(flags.quiet));
-      const result = await mineRepository({
-        repo,
-        ref: String(flags.ref),
-        ...(flags.repoName ? { repoName: String(flags.repoName) } : {}),
-        ...(flags.githubExport ? { githubExport: String(flags.githubExport) } : {}),
-        ...(flags.testCmd ? { testCommand: String(flags.testCmd) } : {}),
-        testTimeoutSeconds,
-        onProgress: progress.update,
-      });
-      progress.stop();
+      let result: MineResult;
+      try {
+        result = await mineRepository({
+          repo,
+          ref: String(flags.ref),
+          ...(flags.repoName ? { repoName: String(flags.repoName) } : {}),
+          ...(flags.githubExport ? { githubExport: String(flags.githubExport) } : {}),
+          allowShallow: Boolean(flags.allowShallow),
+          ...(client ? { statementWriter: llmStatementWriter(client, String(flags.model)) } : {}),
+          ...(flags.testCmd ? { testCommand: String(flags.testCmd) } : {}),
+          testTimeoutSeconds,
+          onProgress: progress.update,
+        });
+      } finally {
+        progress.stop();
+        await client?.close();
+      }
       await writeMineOutputs(result, output);
-      io.stderr.write(`${mineSummary(result.stats)}\nwritten to ${output}\n`);
+      io.stderr.write(`${mineSummary(result)}\nwritten to ${output}\n`);
       if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), `${JSON.stringify(result.stats, null, 2)}\n`);
+      const { stageCandidates, stagesRejected } = result.stats;
+      if (stageCandidates > 0 && stagesRejected === stageCandidates) {
+        throw new MineError(`no stage could be written: all ${stageCandidates} stage candidates were rejected (${MINE_FILES.rejects} says why)`, {
+          fix: mostCommonReason(result),
+        });
+      }
     });
   mine.addCommand(
     new Command("snapshot")
@@ -79,13 +105,22 @@ Related: docs/commands/mine.md`,
         const stage = parseInteger(flags.stage!, "--stage");
         const chain = await findChain(join(mined, MINE_FILES.chains), chainId);
         if (stage > chain.length) throw new UsageError(`--stage ${stage} is past the end of chain ${chainId} (${chain.length} stages)`);
-        const repo = flags.repo ?? (JSON.parse(await readFile(join(mined, MINE_FILES.manifest), "utf8")) as MineManifest).repo_path;
+        const repo = flags.repo === undefined ? await manifestRepo(join(mined, MINE_FILES.manifest)) : resolve(flags.repo);
         const base = chain.stages[stage - 1]!.base_commit;
-        const snapshot = await writeSnapshot(repo, base, output);
+        const snapshot = await writeSnapshot(repo, base, resolve(output));
         io.stderr.write(`stage ${stage} of ${chainId}: ${snapshot.dir} at ${base} (${snapshot.commits} commits, ${snapshot.objects} objects, nothing after the base)\n`);
       }),
   );
   return mine;
+}
+
+/** The mined repository's path recorded in a manifest. */
+async function manifestRepo(path: string): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(path, "utf8")) as MineManifest).repo_path;
+  } catch {
+    throw new UsageError(`cannot read ${path}: pass --mined <output directory of acc mine>, or --repo <repository>`);
+  }
 }
 
 async function findChain(path: string, id: string): Promise<Chain> {
@@ -97,8 +132,14 @@ async function findChain(path: string, id: string): Promise<Chain> {
   }
   for (const [i, line] of text.split("\n").entries()) {
     if (!line) continue;
-    const checked = validate(Chain, JSON.parse(line));
-    if (!checked.ok) throw new Error(`${path}:${i + 1}: not a chain record: ${formatProblems(checked.problems)}`);
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new MineError(`${path}:${i + 1}: not JSON`, { fix: "pass --mined <output directory of acc mine>" });
+    }
+    const checked = validate(Chain, value);
+    if (!checked.ok) throw new MineError(`${path}:${i + 1}: not a chain record: ${formatProblems(checked.problems)}`, { fix: "pass --mined <output directory of acc mine>" });
     if (checked.value.id === id) return checked.value;
   }
   throw new UsageError(`no chain "${id}" in ${path}`);
@@ -121,28 +162,48 @@ function phasedProgress(io: CliIo, quiet: boolean): { update: (p: MineProgress) 
   };
 }
 
-/** The closing table: commits, PRs by recovery method, links by kind, chains by length, stages by label. */
-export function mineSummary(stats: MineStats): string {
+/** The closing table: commits, PRs by recovery method, links by kind, chains by length, stages by label, rejects. */
+export function mineSummary(result: MineResult): string {
+  const stats: MineStats = result.stats;
   const rows: [string, string, number][] = [
     ["commits", "reachable", stats.commits],
     ["commits", "first-parent", stats.mainline],
     ["commits", "in a PR", stats.attributed],
     ["commits", "no PR marker", stats.unattributed],
+    ["commits", "diff unreadable", stats.commitsUnreadable],
     ...Object.entries(stats.prsByMethod).map(([method, n]) => ["PRs", method, n] as [string, string, number]),
     ["PRs", "bots (filtered)", stats.botPrs],
     ["reformats", "listed", stats.reformatCommits.listed],
     ["reformats", "detected", stats.reformatCommits.detected],
     ...Object.entries(stats.linksByKind).map(([kind, n]) => ["links", kind, n] as [string, string, number]),
+    ["reverts", "by text", stats.revertsBy.text],
+    ["reverts", "by content", stats.revertsBy.content],
     ...Object.entries(stats.chainsByLength)
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([length, n]) => ["chains", `length ${length}`, n] as [string, string, number]),
     ...Object.entries(stats.stagesByLabel).map(([label, n]) => ["stages", label, n] as [string, string, number]),
+    ["stages", "rejected", stats.stagesRejected],
+    ["statements", "from PR texts", stats.statements.text],
+    ["statements", "by the model", stats.statements.llm],
+    ["versions", "version file", stats.versions.file],
+    ["versions", "version tag", stats.versions.tag],
+    ["versions", "none", stats.versions.none],
   ];
   if (stats.exportPulls > 0) rows.push(["export", "PRs", stats.exportPulls], ["export", "not in history", stats.exportUnmatched]);
   if (stats.validatedStages > 0) rows.push(["tests", "stages run", stats.validatedStages], ["tests", "with FAIL_TO_PASS", stats.stagesWithFailToPass]);
   const notes = [
+    result.shallowBoundary > 0 ? `shallow clone: the history is cut at ${result.shallowBoundary} commit(s); PRs, links and versions before the cut are missing` : "",
     stats.duplicateNumbers > 0 ? `${stats.duplicateNumbers} commits reuse an earlier PR number (left unattributed)` : "",
-    stats.chainsDropped > 0 ? `${stats.chainsDropped} chains dropped: a stage's diff is not UTF-8 text` : "",
+    stats.stagesRejected + stats.commitsUnreadable > 0 ? `${stats.stagesRejected + stats.commitsUnreadable} rejects with their reasons in ${MINE_FILES.rejects}` : "",
+    result.testsRun ? "" : "FAIL_TO_PASS / PASS_TO_PASS not measured (no --test-cmd)",
   ].filter(Boolean);
   return [renderTable(["what", "kind", "count"], rows), ...notes].join("\n");
+}
+
+/** The reason most stage rejects share, for the one-line error of a run where every stage was rejected. */
+function mostCommonReason(result: MineResult): string {
+  const counts = new Map<string, number>();
+  for (const reject of result.rejects) if (reject.kind === "stage") counts.set(reject.reason, (counts.get(reject.reason) ?? 0) + 1);
+  const [reason] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ["unknown"];
+  return `most were rejected because ${reason}`;
 }

@@ -1,0 +1,60 @@
+import { deflateSync } from "node:zlib";
+import type { FileChange } from "./patch-parser.js";
+import { patchPath } from "./git-path.js";
+
+const BASE85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+
+const DIGITS = Buffer.from(BASE85, "latin1");
+
+/** git's base85 lines of a binary patch: a length character (A–Z = 1–26, a–z = 27–52), then 5 characters per 4 bytes. */
+export function base85Lines(data: Buffer): string {
+  const lines = Math.ceil(data.length / 52);
+  const out = Buffer.alloc(lines * 2 + Math.ceil(data.length / 4) * 5 + lines * 5);
+  let o = 0;
+  for (let at = 0; at < data.length; at += 52) {
+    const n = Math.min(52, data.length - at);
+    out[o++] = n <= 26 ? 64 + n : 96 + n - 26;
+    for (let i = 0; i < n; i += 4) {
+      let value = 0;
+      for (let k = 0; k < 4; k++) value = value * 256 + (i + k < n ? data[at + i + k]! : 0);
+      for (let k = 4; k >= 0; k--) {
+        out[o + k] = DIGITS[value % 85]!;
+        value = Math.floor(value / 85);
+      }
+      o += 5;
+    }
+    out[o++] = 0x0a;
+  }
+  return out.toString("latin1", 0, o);
+}
+
+function literal(data: Buffer): string {
+  return `literal ${data.length}\n${base85Lines(deflateSync(data))}\n`;
+}
+
+/**
+ * The patch section(s) of one changed path as `git diff --binary` writes a binary file: extended headers,
+ * the full blob ids and a `GIT binary patch` with forward and reverse literals. Used for paths whose text
+ * diff JSON cannot carry byte for byte (NUL bytes, bytes that are not UTF-8): the result is ASCII and
+ * `git apply` recreates the exact blobs. A type change is written as a deletion and a creation.
+ */
+export function binarySections(file: FileChange, oldData: Buffer, newData: Buffer): Buffer[] {
+  const empty = Buffer.alloc(0);
+  const a = patchPath("a/", file.oldPathBytes);
+  const b = patchPath("b/", file.pathBytes);
+  const head = (from: string, to: string) => `diff --git ${from} ${to}\n`;
+  if (file.status === "T") {
+    const zero = "0".repeat(file.oldSha.length);
+    const removal = `${head(a, patchPath("b/", file.oldPathBytes))}deleted file mode ${file.oldMode}\nindex ${file.oldSha}..${zero}\nGIT binary patch\n${literal(empty)}${literal(oldData)}`;
+    const creation = `${head(patchPath("a/", file.pathBytes), b)}new file mode ${file.newMode}\nindex ${zero}..${file.newSha}\nGIT binary patch\n${literal(newData)}${literal(empty)}`;
+    return [Buffer.from(removal), Buffer.from(creation)];
+  }
+  let text = head(a, b);
+  if (file.status === "A") text += `new file mode ${file.newMode}\n`;
+  else if (file.status === "D") text += `deleted file mode ${file.oldMode}\n`;
+  else if (file.oldMode !== file.newMode) text += `old mode ${file.oldMode}\nnew mode ${file.newMode}\n`;
+  if (file.status === "R") text += `rename from ${patchPath("", file.oldPathBytes)}\nrename to ${patchPath("", file.pathBytes)}\n`;
+  const sameMode = file.status !== "A" && file.status !== "D" && file.oldMode === file.newMode ? ` ${file.newMode}` : "";
+  text += `index ${file.oldSha}..${file.newSha}${sameMode}\nGIT binary patch\n${literal(newData)}${literal(oldData)}`;
+  return [Buffer.from(text)];
+}
