@@ -33,22 +33,28 @@ function literal(data: Buffer): string {
 }
 
 /**
- * The patch section(s) of one changed path as `git diff --binary` writes a binary file: extended headers,
- * the full blob ids and a `GIT binary patch` with forward and reverse literals. Used for paths whose text
- * diff JSON cannot carry byte for byte (NUL bytes, bytes that are not UTF-8): the result is ASCII and
- * `git apply` recreates the exact blobs. A type change is written as a deletion and a creation.
+ * One patch section of a changed path as `git diff --binary` writes a binary file: extended headers, the
+ * full blob ids and a `GIT binary patch` with forward and reverse literals. Used for binary files and for
+ * paths whose text diff JSON cannot carry byte for byte (NUL bytes, bytes that are not UTF-8): the result is
+ * ASCII and `git apply` recreates the exact blobs. A type change has two sections, the removal of the old
+ * entry and the creation of the new one (`part`); each reads only its own blob (`read`).
  */
-export function binarySections(file: FileChange, oldData: Buffer, newData: Buffer): Buffer[] {
+export async function binarySection(file: FileChange, part: "whole" | "removal" | "creation", read: (sha: string) => Promise<Buffer>): Promise<Buffer> {
   const empty = Buffer.alloc(0);
   const a = patchPath("a/", file.oldPathBytes);
   const b = patchPath("b/", file.pathBytes);
   const head = (from: string, to: string) => `diff --git ${from} ${to}\n`;
-  if (file.status === "T") {
-    const zero = "0".repeat(file.oldSha.length);
-    const removal = `${head(a, patchPath("b/", file.oldPathBytes))}deleted file mode ${file.oldMode}\nindex ${file.oldSha}..${zero}\nGIT binary patch\n${literal(empty)}${literal(oldData)}`;
-    const creation = `${head(patchPath("a/", file.pathBytes), b)}new file mode ${file.newMode}\nindex ${zero}..${file.newSha}\nGIT binary patch\n${literal(newData)}${literal(empty)}`;
-    return [Buffer.from(removal), Buffer.from(creation)];
+  const zero = "0".repeat(file.oldSha.length);
+  if (part === "removal") {
+    const old = await read(file.oldSha);
+    return Buffer.from(`${head(a, patchPath("b/", file.oldPathBytes))}deleted file mode ${file.oldMode}\nindex ${file.oldSha}..${zero}\nGIT binary patch\n${literal(empty)}${literal(old)}`);
   }
+  if (part === "creation") {
+    const created = await read(file.newSha);
+    return Buffer.from(`${head(patchPath("a/", file.pathBytes), b)}new file mode ${file.newMode}\nindex ${zero}..${file.newSha}\nGIT binary patch\n${literal(created)}${literal(empty)}`);
+  }
+  const oldData = file.status === "A" ? empty : await read(file.oldSha);
+  const newData = file.status === "D" ? empty : await read(file.newSha);
   let text = head(a, b);
   if (file.status === "A") text += `new file mode ${file.newMode}\n`;
   else if (file.status === "D") text += `deleted file mode ${file.oldMode}\n`;
@@ -56,5 +62,5 @@ export function binarySections(file: FileChange, oldData: Buffer, newData: Buffe
   if (file.status === "R") text += `rename from ${patchPath("", file.oldPathBytes)}\nrename to ${patchPath("", file.pathBytes)}\n`;
   const sameMode = file.status !== "A" && file.status !== "D" && file.oldMode === file.newMode ? ` ${file.newMode}` : "";
   text += `index ${file.oldSha}..${file.newSha}${sameMode}\nGIT binary patch\n${literal(newData)}${literal(oldData)}`;
-  return [Buffer.from(text)];
+  return Buffer.from(text);
 }

@@ -1,4 +1,4 @@
-import { binarySections } from "./binary-patch.js";
+import { binarySection } from "./binary-patch.js";
 import type { BlobReader } from "./blobs.js";
 import type { Git } from "./git.js";
 import { type CommitPatch, isPlainText } from "./patch-parser.js";
@@ -20,7 +20,8 @@ export type StagePatchResult = { ok: true; value: StagePatch } | { ok: false; re
 /** A stage patch larger than this is no task: the stage is rejected. */
 export const MAX_STAGE_PATCH_BYTES = 8 * 1024 * 1024;
 
-const ZERO = /^0+$/;
+/** git's line for a binary file when the patch carries no data (the sections of our diffs never do). */
+const BINARY_WITHOUT_DATA = /^Binary files .* differ$/m;
 const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /**
@@ -42,13 +43,21 @@ export async function assembleStagePatch(record: CommitPatch, blobs: BlobReader)
   let size = 0;
   const testFiles: string[] = [];
   const binaryEncoded: string[] = [];
+  const read = (sha: string) => blobs.read(sha);
   for (const file of record.files) {
-    let bytes = Buffer.concat(file.sections);
-    if ((file.binary && !file.binaryData) || !isPlainText(bytes)) {
-      const read = (sha: string) => (ZERO.test(sha) ? Promise.resolve(Buffer.alloc(0)) : blobs.read(sha));
-      bytes = Buffer.concat(binarySections(file, await read(file.oldSha), await read(file.newSha)));
-      if (!file.binary) binaryEncoded.push(file.path);
+    const sections: Buffer[] = [];
+    let encoded = false;
+    for (const [i, section] of file.sections.entries()) {
+      if (isPlainText(section) && !BINARY_WITHOUT_DATA.test(section.toString("latin1"))) {
+        sections.push(section);
+        continue;
+      }
+      const part = file.sections.length === 1 ? "whole" : i === 0 ? "removal" : "creation";
+      sections.push(await binarySection(file, part, read));
+      encoded = true;
     }
+    if (encoded && !file.binary) binaryEncoded.push(file.path);
+    const bytes = Buffer.concat(sections);
     size += bytes.length;
     const text = bytes.toString("utf8");
     if (isTestPath(file.path)) {

@@ -30,8 +30,6 @@ export interface FileChange {
   oldPathBytes: Buffer;
   pathBytes: Buffer;
   binary: boolean;
-  /** The binary section carries its data (`GIT binary patch`), not just "Binary files … differ". */
-  binaryData: boolean;
   /** Lines added and deleted (0 for binary files, whose counts are unknown). */
   added: number;
   deleted: number;
@@ -284,7 +282,6 @@ export class PatchParser {
       oldPathBytes,
       pathBytes,
       binary: false,
-      binaryData: false,
       added: 0,
       deleted: 0,
       hunks: [],
@@ -331,7 +328,6 @@ export class PatchParser {
     }
     if (startsWith(buf, start, end, GIT_BINARY)) {
       row.binary = true;
-      row.binaryData = true;
       this.sawHeaderEnd = true;
       this.binaryBlocks = 0;
       this.state = "binary";

@@ -65,7 +65,6 @@ const diff = (files: [string, [string[], string[]][]][]): CommitPatch => ({
       oldPathBytes: Buffer.from(path),
       pathBytes: Buffer.from(path),
       binary: false,
-      binaryData: false,
       added: 1,
       deleted: 1,
       oversized: false,
