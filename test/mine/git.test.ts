@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { BlobReader } from "../../src/mine/blobs.js";
 import { GitError } from "../../src/mine/errors.js";
 import { Git, splitRecords } from "../../src/mine/git.js";
 import { DEFAULT_PARSER_OPTIONS, readCommits, readMainlinePatches } from "../../src/mine/history.js";
+import { assembleStagePatch } from "../../src/mine/instances.js";
 import { sideOf } from "../../src/mine/line-keys.js";
 import { type FileChange, PatchParser } from "../../src/mine/patch-parser.js";
 import { readGraph } from "../../src/mine/graph.js";
@@ -129,4 +131,48 @@ test("NUL-delimited records survive any chunking", async () => {
     assert.deepEqual(out, records, `chunks of ${size}`);
   }
   assert.equal(spawnSync("git", ["--version"]).status, 0);
+});
+
+test("a text file with NUL bytes past git's 8 KB binary sniff (the requests logo case) parses, and its stage patch applies as a binary patch", async () => {
+  const repo = new FixtureRepo();
+  const text = (tail: string) => Buffer.concat([Buffer.from(`${"%PDF-1.5 header line\n".repeat(500)}`), Buffer.from([0, 0, 1, 10]), Buffer.from(tail)]);
+  repo.write("ext/logo.ai", text("one\n")).write("README", "x\n").commit("root");
+  repo.write("ext/logo.ai", text("two\n")).write("README", "y\n").commit("Update the logo and readme (#1)");
+  const git = new Git(repo.dir);
+  const raw = await git.output(["diff", "--no-ext-diff", "HEAD~1", "HEAD", "--", "ext/logo.ai"]);
+  assert.ok(raw.includes(0), "git diffs it as text, NUL bytes and all");
+  const commits = [];
+  for await (const commit of readMainlinePatches(git, repo.head(), { lines: true, keepPatch: () => true })) commits.push(commit);
+  assert.deepEqual(commits.map((c) => c.error), [undefined, undefined]);
+  const logo = commits[1]!.files.find((f) => f.path === "ext/logo.ai")!;
+  assert.deepEqual([logo.binary, logo.added, logo.deleted], [false, 1, 1]);
+  const blobs = new BlobReader(repo.dir);
+  try {
+    const assembled = await assembleStagePatch(commits[1]!, blobs);
+    assert.ok(assembled.ok);
+    assert.deepEqual(assembled.value.binaryEncoded, ["ext/logo.ai"]);
+    assert.match(assembled.value.patch, /^diff --git a\/README b\/README\n[\s\S]*\ndiff --git a\/ext\/logo.ai b\/ext\/logo.ai\nindex [0-9a-f]{40}\.\.[0-9a-f]{40} 100644\nGIT binary patch\nliteral \d+\n/);
+    assert.ok(!assembled.value.patch.includes("\0"));
+    const check = spawnSync("git", ["-C", repo.dir, "apply", "--check", "-R", "--binary", "-"], { input: assembled.value.patch, encoding: "utf8" });
+    assert.equal(check.status, 0, `the patch is the diff of HEAD: it reverse-applies to the work tree (${check.stderr})`);
+  } finally {
+    await blobs.close();
+  }
+});
+
+test("the patch parser returns an unreadable record with its reason and carries on with the next", () => {
+  const good = (sha: string) => `\x1e${sha}\0\n:100644 100644 ${"1".repeat(40)} ${"2".repeat(40)} M\0a.txt\0\0diff --git a/a.txt b/a.txt\nindex ${"1".repeat(40)}..${"2".repeat(40)} 100644\n--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-x\n+y\n`;
+  const broken = `\x1e${"b".repeat(40)}\0\n:100644 100644 ${"1".repeat(40)} ${"2".repeat(40)} M\0a.txt\0\0diff --git a/a.txt b/a.txt\n@@ -1,2 +1 @@\n-x\nsurprise\n`;
+  const mismatched = `\x1e${"c".repeat(40)}\0\n:100644 100644 ${"1".repeat(40)} ${"2".repeat(40)} M\0a.txt\0\0diff --git a/a.txt b/a.txt\nindex ${"3".repeat(40)}..${"2".repeat(40)} 100644\n`;
+  const parser = new PatchParser({ ...DEFAULT_PARSER_OPTIONS, lines: true });
+  const records = [...parser.push(Buffer.from(good("a".repeat(40)) + broken + mismatched + good("d".repeat(40)))), ...parser.end()];
+  assert.deepEqual(
+    records.map((r) => [r.sha.slice(0, 1), r.error ?? "ok", r.files.length]),
+    [
+      ["a", "ok", 1],
+      ["b", "unexpected line inside a hunk of a.txt", 0],
+      ["c", `the patch section of a.txt does not match its --raw row (index ${"3".repeat(40)}..${"2".repeat(40)})`, 0],
+      ["d", "ok", 1],
+    ],
+  );
 });
