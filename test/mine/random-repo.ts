@@ -18,9 +18,8 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
   const random = new Random(seed, "mine fuzz repo");
   const chunks: Buffer[] = [];
   const write = (data: string | Buffer) => chunks.push(typeof data === "string" ? Buffer.from(data, "utf8") : data);
-  /** Current tree of each branch: path (latin1-keyed bytes) → entry. */
+  /** A tree is a map from path (its bytes as a latin1 string) to entry. */
   type Entry = { mode: string; data: Buffer };
-  const trees = new Map<string, Map<string, Entry>>();
   let mark = 0;
   let time = 1_700_000_000;
   const tips = new Map<string, number>();
@@ -101,7 +100,7 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
     return `${out}"`;
   };
 
-  const commit = (branch: string, message: string, parents: number[], tree: Map<string, Entry>, previous: Map<string, Entry> | undefined) => {
+  const commit = (branch: string, message: string, parents: number[], tree: Map<string, Entry>) => {
     mark++;
     time += 600;
     const body = Buffer.from(message);
@@ -120,7 +119,6 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
         write("\n");
       }
     }
-    void previous;
     write("\n");
     tips.set(branch, mark);
     return mark;
@@ -128,7 +126,7 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
 
   let main = new Map<string, Entry>();
   for (let i = 0; i < 4; i++) edit(main);
-  commit("main", "Initial commit", [], main, undefined);
+  commit("main", "Initial commit", [], main);
   const history: { mark: number; tree: Map<string, Entry> }[] = [{ mark, tree: new Map(main) }];
   let number = 0;
   for (let pr = 0; pr < prs; pr++) {
@@ -141,17 +139,17 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
       const branch = new Map(base.tree);
       edit(branch);
       const early = new Map(branch);
-      const x0 = commit(`topic${number}`, "Start the topic", [base.mark], branch, undefined);
+      const x0 = commit(`topic${number}`, "Start the topic", [base.mark], branch);
       main = new Map(base.tree);
       edit(main);
-      const m1 = commit("main", "Direct push", [base.mark], main, undefined);
+      const m1 = commit("main", "Direct push", [base.mark], main);
       const crossed = new Map([...main, ...branch]);
-      const x1 = commit(`topic${number}`, "Merge branch 'main' into topic", [x0, m1], crossed, undefined);
+      const x1 = commit(`topic${number}`, "Merge branch 'main' into topic", [x0, m1], crossed);
       main = new Map([...main, ...early]);
-      const m2 = commit("main", `Merge pull request #${number} from dev/topic${number}\n\n${title}`, [m1, x0], main, undefined);
+      const m2 = commit("main", `Merge pull request #${number} from dev/topic${number}\n\n${title}`, [m1, x0], main);
       number++;
       main = new Map([...main, ...crossed]);
-      commit("main", `Merge pull request #${number} from dev/topic${number - 1}\n\n${title}, again`, [m2, x1], main, undefined);
+      commit("main", `Merge pull request #${number} from dev/topic${number - 1}\n\n${title}, again`, [m2, x1], main);
     } else if (roll < 0.35) {
       // Merge PR: a branch from main (sometimes from an older commit), 1–3 commits, maybe main merged back in.
       const from = random.next() < 0.3 ? random.pick(history) : history.at(-1)!;
@@ -159,32 +157,32 @@ export function buildRandomRepo(dir: string, seed: number, prs = 10): { dir: str
       let tip = from.mark;
       for (let k = random.int(1, 3); k > 0; k--) {
         if (random.next() < 0.85) edit(branch);
-        tip = commit(`topic${number}`, `Step ${k}\n\nCloses #${number + 1000}`, [tip], branch, undefined);
+        tip = commit(`topic${number}`, `Step ${k}\n\nCloses #${number + 1000}`, [tip], branch);
       }
       if (random.next() < 0.25 && from !== history.at(-1)) {
         branch = new Map([...history.at(-1)!.tree, ...branch]);
-        tip = commit(`topic${number}`, "Merge branch 'main' into topic", [tip, history.at(-1)!.mark], branch, undefined);
+        tip = commit(`topic${number}`, "Merge branch 'main' into topic", [tip, history.at(-1)!.mark], branch);
       }
       const parents = [history.at(-1)!.mark, tip];
       if (random.next() < 0.15) {
         const other = new Map(history.at(-1)!.tree);
         edit(other);
-        parents.push(commit(`extra${number}`, "Extra work", [history.at(-1)!.mark], other, undefined));
+        parents.push(commit(`extra${number}`, "Extra work", [history.at(-1)!.mark], other));
         branch = new Map([...branch, ...other]);
       }
       main = random.next() < 0.1 ? new Map(history.at(-1)!.tree) : new Map([...history.at(-1)!.tree, ...branch]); // sometimes an empty merge
-      commit("main", `Merge pull request #${number} from dev/topic${number}\n\n${title}`, parents, main, undefined);
+      commit("main", `Merge pull request #${number} from dev/topic${number}\n\n${title}`, parents, main);
     } else if (roll < 0.75) {
       edit(main);
       if (random.next() < 0.5) edit(main);
-      commit("main", `${title} (#${number})\n\nFixes #${number + 1000}`, [history.at(-1)!.mark], main, undefined);
+      commit("main", `${title} (#${number})\n\nFixes #${number + 1000}`, [history.at(-1)!.mark], main);
     } else if (roll < 0.92) {
       for (let k = random.int(1, 3); k > 0; k--) {
         edit(main);
-        commit("main", `${title}, step ${k}\n\nPR-URL: https://github.com/acme/fuzz/pull/${number}`, [mark], main, undefined);
+        commit("main", `${title}, step ${k}\n\nPR-URL: https://github.com/acme/fuzz/pull/${number}`, [mark], main);
       }
     } else {
-      commit("main", random.next() < 0.5 ? `Empty change (#${number})` : "Direct push", [history.at(-1)!.mark], main, undefined);
+      commit("main", random.next() < 0.5 ? `Empty change (#${number})` : "Direct push", [history.at(-1)!.mark], main);
     }
     history.push({ mark, tree: new Map(main) });
   }
