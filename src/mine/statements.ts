@@ -51,6 +51,6 @@ export function llmStatementWriter(client: LlmClient, model: string): StatementW
 
 /** A reply wrapped whole in one fenced block is unwrapped. */
 function stripFence(text: string): string {
-  const match = /^```[\w-]*\n([\s\S]*?)\n```$/.exec(text);
+  const match = /^```[\w-]*\n([\s\S]*?)\n?```$/.exec(text);
   return match ? match[1]!.trim() : text;
 }
