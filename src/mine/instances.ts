@@ -73,14 +73,22 @@ export async function assembleStagePatch(record: CommitPatch, blobs: BlobReader)
   return { ok: true, value: { patch: code, test_patch: tests, testFiles, addedLines: addedLinesOf(code + tests), binaryEncoded } };
 }
 
-/** The `+` lines inside hunks (not the `+++` file headers). */
+/** The `+` lines inside hunks (not the `+++` file headers, which come before a section's first hunk). */
 export function addedLinesOf(patch: string): string[] {
   const added: string[] = [];
   let inHunk = false;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("diff --git ")) inHunk = false;
-    else if (line.startsWith("@@")) inHunk = true;
-    else if (inHunk && line.startsWith("+")) added.push(line.slice(1));
+  for (let start = 0; start < patch.length; ) {
+    let end = patch.indexOf("\n", start);
+    if (end === -1) end = patch.length;
+    const first = patch.charCodeAt(start);
+    if (first === 0x2b /* + */) {
+      if (inHunk) added.push(patch.slice(start + 1, end));
+    } else if (first === 0x40 /* @ */ && patch.startsWith("@@", start)) {
+      inHunk = true;
+    } else if (first === 0x64 /* d */ && patch.startsWith("diff --git ", start)) {
+      inHunk = false;
+    }
+    start = end + 1;
   }
   return added;
 }

@@ -62,6 +62,8 @@ interface Draft {
   to: NodeRef;
   strength: number;
   evidence: Evidence[];
+  /** The evidence already held, serialized, so the same evidence found twice is kept once. */
+  seen: Set<string>;
 }
 
 /**
@@ -86,12 +88,14 @@ export function buildLinks(input: LinkInput): LinkOutput {
 
   const add = (kind: LinkKind, from: NodeRef, to: NodeRef, evidence: Evidence[], strength = 1) => {
     const id = linkId(kind, from, to);
-    const draft = drafts.get(id) ?? { kind, from, to, strength, evidence: [] };
+    const draft = drafts.get(id) ?? { kind, from, to, strength, evidence: [], seen: new Set<string>() };
     draft.strength = Math.max(draft.strength, strength);
     drafts.set(id, draft);
     for (const item of evidence) {
       const key = JSON.stringify(item);
-      if (!draft.evidence.some((e) => JSON.stringify(e) === key)) draft.evidence.push(item);
+      if (draft.seen.has(key)) continue;
+      draft.seen.add(key);
+      draft.evidence.push(item);
     }
   };
   const betweenPrs = (kind: LinkKind, a: number, b: number, evidence: Evidence[], strength = 1) => {

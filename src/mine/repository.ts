@@ -46,19 +46,21 @@ export async function openRepository(path: string, ref: string, allowShallow: bo
   if (real !== (await realpath(gitDir)) && (workTree === null || real !== (await realpath(workTree)))) {
     throw new RepositoryError(`${absolute} is inside the repository ${workTree ?? gitDir}, not its top`, { fix: `pass ${workTree ?? gitDir}` });
   }
-  const partial = (await git.text(["config", "--get-regexp", String.raw`^(remote\..*\.promisor|extensions\.partialclone)$`], { okExitCodes: [0, 1] })).trim();
+  const [partial, tip, shallow] = await Promise.all([
+    git.text(["config", "--get-regexp", String.raw`^(remote\..*\.promisor|extensions\.partialclone)$`], { okExitCodes: [0, 1] }).then((t) => t.trim()),
+    git.text(["rev-parse", "--verify", "-q", "--end-of-options", `${ref}^{commit}`], { okExitCodes: [0, 1, 128] }).then((t) => t.trim()),
+    git.text(["rev-parse", "--is-shallow-repository"]).then((t) => t.trim() === "true"),
+  ]);
   if (partial) {
     throw new RepositoryError(`${absolute} is a partial clone: objects it lacks would be fetched from its remote, and acc does not go online`, {
       fix: "mine a full clone (git clone without --filter), or run `git fetch --refetch` in it first",
     });
   }
-  const tip = (await git.text(["rev-parse", "--verify", "-q", "--end-of-options", `${ref}^{commit}`], { okExitCodes: [0, 1, 128] })).trim();
   if (!tip) {
     const refs = (await git.text(["for-each-ref", "--count=1", "--format=%(refname)"])).trim();
     if (!refs && ref === "HEAD") throw new RepositoryError(`${absolute} has no commits: nothing to mine`, { fix: "commit something, or pass the clone that holds the history" });
     throw new RepositoryError(`"${ref}" names no commit in ${absolute}`, { fix: "pass a branch, tag or commit of it (git branch -a lists them)" });
   }
-  const shallow = (await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true";
   let shallowBoundary = 0;
   if (shallow) {
     const file = (await git.text(["rev-parse", "--git-path", "shallow"])).trim();

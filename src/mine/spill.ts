@@ -3,57 +3,73 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommitPatch } from "./patch-parser.js";
 
-/** A record whose patch sections wait on disk: per file, (offset, length) of each section. */
+/** A record whose patch sections wait aside: in memory, or on disk as (offset, length) per section. */
 export interface SpilledPatch {
   record: CommitPatch;
-  sections: [number, number][][];
+  sections: (Buffer | [number, number])[][];
 }
 
+/** Patch bytes kept in memory before the rest goes to disk. */
+export const SPILL_MEMORY_BYTES = 256 * 1024 * 1024;
+
 /**
- * Patch sections kept on disk while the history is read, so memory does not grow with the history: the
- * first-parent pass writes the diffs that may become stage patches here, and only the ones chains use are
- * read back. The file lives in a private temporary folder removed by `close` (also on failure).
+ * Patch sections kept aside while the history is read: the first-parent pass puts the diffs that may become
+ * stage patches here, and only the ones chains use are taken back. The first SPILL_MEMORY_BYTES stay in
+ * memory; the rest go to a file in a private temporary folder, so memory does not grow with the history.
+ * `close` removes the folder (also on failure).
  */
 export class PatchSpill {
-  private readonly dir = mkdtempSync(join(tmpdir(), "acc-mine-"));
-  private readonly fd = openSync(join(this.dir, "patches"), "w+");
+  private dir: string | undefined;
+  private fd = -1;
   private size = 0;
+  private inMemory = 0;
+
+  constructor(private readonly memoryBytes = SPILL_MEMORY_BYTES) {}
 
   put(record: CommitPatch): SpilledPatch {
-    const all = record.files.flatMap((file) => file.sections);
-    const bytes = all.length === 1 ? all[0]! : Buffer.concat(all);
-    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, this.size + done);
-    let at = this.size;
-    this.size += bytes.length;
-    const sections = record.files.map((file) =>
-      file.sections.map((section): [number, number] => {
-        at += section.length;
-        return [at - section.length, section.length];
-      }),
-    );
+    const bytes = record.files.reduce((sum, file) => sum + file.sections.reduce((s, b) => s + b.length, 0), 0);
+    let sections: SpilledPatch["sections"];
+    if (this.inMemory + bytes <= this.memoryBytes) {
+      this.inMemory += bytes;
+      sections = record.files.map((file) => file.sections);
+    } else {
+      sections = record.files.map((file) => file.sections.map((section) => this.write(section)));
+    }
     return { record: { ...record, files: record.files.map((file) => ({ ...file, hunks: [], sections: [] })) }, sections };
   }
 
   get(spilled: SpilledPatch): CommitPatch {
     return {
       ...spilled.record,
-      files: spilled.record.files.map((file, i) => ({
-        ...file,
-        sections: spilled.sections[i]!.map(([at, length]) => {
-          const bytes = Buffer.alloc(length);
-          for (let done = 0; done < length; ) {
-            const read = readSync(this.fd, bytes, done, length - done, at + done);
-            if (read === 0) throw new Error(`patch spill file ended at ${at + done} of ${at + length}`);
-            done += read;
-          }
-          return bytes;
-        }),
-      })),
+      files: spilled.record.files.map((file, i) => ({ ...file, sections: spilled.sections[i]!.map((section) => (Buffer.isBuffer(section) ? section : this.read(section))) })),
     };
   }
 
   close(): void {
-    closeSync(this.fd);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.fd !== -1) closeSync(this.fd);
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
+    this.fd = -1;
+    this.dir = undefined;
+  }
+
+  private write(bytes: Buffer): [number, number] {
+    if (this.fd === -1) {
+      this.dir = mkdtempSync(join(tmpdir(), "acc-mine-"));
+      this.fd = openSync(join(this.dir, "patches"), "w+");
+    }
+    const at = this.size;
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
+    this.size += bytes.length;
+    return [at, bytes.length];
+  }
+
+  private read([at, length]: [number, number]): Buffer {
+    const bytes = Buffer.alloc(length);
+    for (let done = 0; done < length; ) {
+      const read = readSync(this.fd, bytes, done, length - done, at + done);
+      if (read === 0) throw new Error(`patch spill file ended at ${at + done} of ${at + length}`);
+      done += read;
+    }
+    return bytes;
   }
 }

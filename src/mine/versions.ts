@@ -14,9 +14,17 @@ const DECLARATIONS: { kind: number; matches: (path: string) => boolean; line: Re
   { kind: 5, matches: (path) => path === "Cargo.toml", line: /^version\s*=\s*"([^"]+)"/ },
 ];
 
+const declarationOf = new Map<string, (typeof DECLARATIONS)[number] | undefined>();
+
+/** The kind of version declaration a path can hold (cached: histories name the same paths again and again). */
+function declarationFor(path: string): (typeof DECLARATIONS)[number] | undefined {
+  if (!declarationOf.has(path)) declarationOf.set(path, DECLARATIONS.find((d) => d.matches(path)));
+  return declarationOf.get(path);
+}
+
 /** Whether a path can declare the package version (its changed lines are then read as text). */
 export function isVersionFile(path: string): boolean {
-  return DECLARATIONS.some((d) => d.matches(path));
+  return declarationFor(path) !== undefined;
 }
 
 /**
@@ -45,7 +53,7 @@ export class VersionTracker {
         if (file.status === "R" && moved) this.declared.set(file.path, moved);
       }
       if (file.status === "D") continue;
-      const declaration = DECLARATIONS.find((d) => d.matches(file.path));
+      const declaration = declarationFor(file.path);
       if (!declaration) continue;
       for (const hunk of file.hunks) {
         const removes = (hunk.removed.text ?? []).some((line) => declaration.line.test(line));

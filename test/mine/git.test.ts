@@ -7,7 +7,8 @@ import { Git, splitRecords } from "../../src/mine/git.js";
 import { DEFAULT_PARSER_OPTIONS, readCommits, readMainlinePatches } from "../../src/mine/history.js";
 import { assembleStagePatch } from "../../src/mine/instances.js";
 import { sideOf } from "../../src/mine/line-keys.js";
-import { type FileChange, PatchParser } from "../../src/mine/patch-parser.js";
+import { type CommitPatch, type FileChange, PatchParser } from "../../src/mine/patch-parser.js";
+import { PatchSpill } from "../../src/mine/spill.js";
 import { readGraph } from "../../src/mine/graph.js";
 import { recoverPrs } from "../../src/mine/prs.js";
 import { ADA, BOB, FixtureRepo } from "./fixture-repo.js";
@@ -176,3 +177,25 @@ test("the patch parser returns an unreadable record with its reason and carries 
     ],
   );
 });
+
+test("the patch spill gives back the sections it was given, from memory or, past its memory budget, from disk", () => {
+  const record = (sha: string, parts: string[][]): CommitPatch => ({
+    sha,
+    patchBytes: 0,
+    files: parts.map((sections, i) => ({ ...emptyChange(`f${i}`), sections: sections.map((s) => Buffer.from(s)) })),
+  });
+  for (const budget of [0, 10, 1 << 20]) {
+    const spill = new PatchSpill(budget);
+    try {
+      const inputs = [record("a", [["one\0", "two"], ["three"]]), record("b", [[]]), record("c", [["\xff bytes"]])];
+      const kept = inputs.map((r) => spill.put(r));
+      assert.deepEqual(kept.map((k) => spill.get(k)).reverse(), [...inputs].reverse().map((r) => ({ ...r, files: r.files.map((f) => ({ ...f, hunks: [] })) })), `budget ${budget}`);
+    } finally {
+      spill.close();
+    }
+  }
+});
+
+function emptyChange(path: string): FileChange {
+  return { status: "M", oldMode: "100644", newMode: "100644", oldSha: "1".repeat(40), newSha: "2".repeat(40), oldPath: path, path, oldPathBytes: Buffer.from(path), pathBytes: Buffer.from(path), binary: false, added: 0, deleted: 0, hunks: [], oversized: false, sections: [] };
+}
