@@ -1,7 +1,7 @@
 import { type Evidence, type Link, type LinkKind, LinkKind as LinkKinds, type NodeRef } from "../records/mine.js";
 import { findReferences, normalizeTitle, revertBranchNumber } from "./references.js";
 import type { PrLines } from "./replay.js";
-import { jaccard, MODULE_WINDOW_DAYS, moduleOf, scoreLink, WHITESPACE_LINE_WEIGHT } from "./scoring.js";
+import { BLAME_STRENGTH_FLOOR, jaccard, MODULE_WINDOW_DAYS, moduleOf, scoreLink, WHITESPACE_LINE_WEIGHT } from "./scoring.js";
 
 /** What linking needs to know about one (non-bot) PR. */
 export interface LinkablePr {
@@ -66,12 +66,9 @@ interface Draft {
   seen: Set<string>;
 }
 
-/**
- * A later PR undoes an earlier one by content when it undoes at least this share of the earlier PR's
- * non-trivial lines (removing lines it wrote, restoring lines it removed)…
- */
-export const CONTENT_REVERT_COVERAGE = 0.5;
-/** …and at least this share of the lines it adds restore lines the earlier PR removed (rewriting is not undoing). */
+/** A later PR undoes an earlier one by content when it undoes at least this share of the earlier PR's non-trivial lines… */
+export const CONTENT_REVERT_COVERAGE = 0.6;
+/** …and more than this share of the lines it adds are restorations (lines some earlier commit removed). */
 export const CONTENT_REVERT_RESTORING = 0.5;
 
 /**
@@ -184,7 +181,7 @@ export function buildLinks(input: LinkInput): LinkOutput {
       }
       const code = originHits.filter((h) => h.kind === "code").length;
       const whitespace = originHits.length - code;
-      betweenPrs("blame", origin, later, evidence, Math.min(1, 0.5 + (code + WHITESPACE_LINE_WEIGHT * whitespace) / Math.max(1, changed)));
+      betweenPrs("blame", origin, later, evidence, Math.min(1, BLAME_STRENGTH_FLOOR + (code + WHITESPACE_LINE_WEIGHT * whitespace) / Math.max(1, changed)));
     }
     contentReverts(later, hits, input.lines, byNumber, (origin, evidence, strength) => betweenPrs("revert", origin, later, [evidence], strength));
   }
@@ -229,9 +226,10 @@ function titleIndex(prs: readonly LinkablePr[]): Map<string, LinkablePr[]> {
 
 /**
  * Reverts found by content: the later PR removes lines an earlier PR wrote and adds back lines it removed,
- * undoing at least CONTENT_REVERT_COVERAGE of the earlier PR's non-trivial lines, with at least
- * CONTENT_REVERT_RESTORING of the lines it adds being restored ones (so rewriting someone's code is not
- * taken for undoing it; a revert of several PRs at once still counts for each). Strength = the share undone.
+ * undoing at least CONTENT_REVERT_COVERAGE of the earlier PR's non-trivial lines, and more than
+ * CONTENT_REVERT_RESTORING of the lines it adds are restorations of lines removed before (so rewriting
+ * someone's code is not taken for undoing it, while one revert of several PRs counts for each of them).
+ * Strength = the share undone.
  */
 function contentReverts(
   later: number,
@@ -242,6 +240,8 @@ function contentReverts(
 ): void {
   const own = lines.get(later);
   if (!own) return;
+  const restoring = own.added.length === 0 ? 1 : own.restored / own.added.length;
+  if (restoring <= CONTENT_REVERT_RESTORING) return;
   const removedFrom = new Map<number, number>();
   for (const hit of hits) if (hit.kind === "code" && hit.origin !== later) removedFrom.set(hit.origin, (removedFrom.get(hit.origin) ?? 0) + 1);
   for (const [origin, removed] of removedFrom) {
@@ -252,8 +252,7 @@ function contentReverts(
     const earlierSize = earlier.added.length + earlier.removedCount;
     if (undone < 2 || earlierSize === 0) continue;
     const coverage = Math.min(1, undone / earlierSize);
-    const restoring = own.added.length === 0 ? 1 : restored / own.added.length;
-    if (coverage < CONTENT_REVERT_COVERAGE || restoring < CONTENT_REVERT_RESTORING) continue;
+    if (coverage < CONTENT_REVERT_COVERAGE) continue;
     link(
       origin,
       {

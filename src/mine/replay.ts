@@ -16,13 +16,15 @@ export interface PrLines {
   added: number[];
   removed: Set<number>;
   removedCount: number;
+  /** How many of the lines it adds are lines some earlier commit removed: restorations. */
+  restored: number;
 }
 
 /** What one pass over the first-parent diffs learns. */
 export interface Lineage {
   /** Per PR: first-parent numstat summed over its mainline commits, by path (null counts for binary files). */
   files: Map<number, FileStat[]>;
-  /** Per eligible PR: lines it changes that an earlier PR wrote or re-indented, and how many non-trivial lines it changes in all. */
+  /** Per eligible PR: lines it changes that an earlier PR wrote or re-indented, and how many traced lines it changes in all. */
   blame: Map<number, { hits: BlameHit[]; changed: number }>;
   /** Per eligible PR: its own added and removed lines. */
   lines: Map<number, PrLines>;
@@ -67,6 +69,8 @@ export async function replayLineage(
     patches: new Map(),
   };
   const fileTotals = new Map<number, Map<string, FileStat>>();
+  /** Keys of every non-trivial line any mainline commit removed so far. */
+  const everRemoved = new Set<number>();
   const keepPatch = (sha: string) => {
     const index = graph.landedAt.get(sha);
     const pr = index === undefined ? undefined : prOfIndex.get(index);
@@ -95,11 +99,11 @@ export async function replayLineage(
       addFileStats(fileTotals, pr.number, commit.files);
       if (eligible.has(pr.number)) {
         if (keepPatch(commit.sha)) result.patches.set(index, spill.put(commit));
-        addLines(result.lines, pr.number, keys);
+        addLines(result.lines, pr.number, keys, everRemoved);
         if (blamed.length > 0) {
           const entry = result.blame.get(pr.number) ?? { hits: [], changed: 0 };
           result.blame.set(pr.number, entry);
-          entry.changed += blamed.filter((line) => line.kind === "code").length;
+          entry.changed += new Set(blamed.map((line) => `${line.path}\0${line.line}`)).size;
           result.blamedLines += blamed.length;
           for (const line of blamed) {
             const origin = prOfIndex.get(line.origin);
@@ -108,6 +112,7 @@ export async function replayLineage(
         }
       }
     }
+    for (const key of keys.removed) everRemoved.add(key);
     index++;
     if (index % 100 === 0) onCommit(index, graph.mainline.length);
   }
@@ -130,10 +135,13 @@ function addFileStats(totals: Map<number, Map<string, FileStat>>, pr: number, fi
 
 type CommitPatchFiles = Parameters<LineOrigins["apply"]>[1]["files"];
 
-function addLines(lines: Map<number, PrLines>, pr: number, keys: LineKeys): void {
-  const entry = lines.get(pr) ?? { added: [], removed: new Set<number>(), removedCount: 0 };
+function addLines(lines: Map<number, PrLines>, pr: number, keys: LineKeys, everRemoved: ReadonlySet<number>): void {
+  const entry = lines.get(pr) ?? { added: [], removed: new Set<number>(), removedCount: 0, restored: 0 };
   lines.set(pr, entry);
-  for (const key of keys.added) entry.added.push(key);
+  for (const key of keys.added) {
+    entry.added.push(key);
+    if (everRemoved.has(key)) entry.restored++;
+  }
   for (const key of keys.removed) entry.removed.add(key);
   entry.removedCount += keys.removed.length;
 }

@@ -24,6 +24,12 @@ const DECAY_FLOOR: Partial<Record<LinkKind, number>> = { blame: BLAME_DECAY_FLOO
 /** A line the later PR only re-indents (or that an intermediate PR re-indented) counts this much of a changed line. */
 export const WHITESPACE_LINE_WEIGHT = 0.5;
 
+/**
+ * Blame strength = this + the share of the later PR's traced lines that the earlier PR wrote (capped at 1):
+ * one line among many is weak evidence, a PR working mostly on the earlier PR's lines strong evidence.
+ */
+export const BLAME_STRENGTH_FLOOR = 0.3;
+
 /** Same author, shared module and at most this many days apart make a `module` link. */
 export const MODULE_WINDOW_DAYS = 14;
 
@@ -44,8 +50,8 @@ const round = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /**
  * score = weight(kind) × strength × (0.75 + 0.25 × module overlap) × time decay, rounded to 4 places.
- * strength is 1 except for blame (0.5 + share of the later PR's changed lines that the earlier PR wrote,
- * whitespace-only lines counting WHITESPACE_LINE_WEIGHT, capped at 1) and reverts found by content (the
+ * strength is 1 except for blame (BLAME_STRENGTH_FLOOR + share of the later PR's traced lines that the
+ * earlier PR wrote, whitespace-only lines counting WHITESPACE_LINE_WEIGHT, capped at 1) and reverts found by content (the
  * share of the earlier PR undone); module overlap is the Jaccard index of the two PRs' directories (absent
  * for issue links); time decay is floor + (1 − floor) × 2^(−days / HALF_LIFE_DAYS) for blame (floor
  * BLAME_DECAY_FLOOR) and module (floor 0) links, and 1 for explicit references.
