@@ -55,7 +55,7 @@ test("acc mine writes valid JSONL records and a manifest, prints the summary tab
   for (const name of FILES) assert.equal(readFileSync(join(second, name), "utf8"), readFileSync(join(first, name), "utf8"), name);
 });
 
-test("acc mine usage errors (a path that is not a repository among them) exit 2; git failures exit 1 naming the command and the repository", async () => {
+test("acc mine usage errors exit 2 with one line: flags, a path that is not a repository, a ref that names no commit", async () => {
   const { repo } = buildScenario();
   const out = join(tempDir(), "out");
   const missing = await runCli(["mine", repo.dir]);
@@ -72,7 +72,7 @@ test("acc mine usage errors (a path that is not a repository among them) exit 2;
   assert.equal(failed.stderr, `acc: ${notRepo} is not a git repository; pass the folder of a clone (a work tree or a bare repository)\n`);
   assert.ok(!existsSync(out), "a bad <repo> claims no output folder");
   const ref = await runCli(["mine", repo.dir, "-o", out, "-q", "--ref", "v9"]);
-  assert.equal(ref.code, 1);
+  assert.equal(ref.code, 2);
   assert.equal(ref.stderr, `acc: "v9" names no commit in ${repo.dir}; pass a branch, tag or commit of it (git branch -a lists them)\n`);
   const help = await runCli(["mine", "--help"]);
   assert.equal(help.code, 0);
