@@ -2,14 +2,16 @@
 // Compile throughput on generated search trajectories whose pages are real tool output from the shared
 // samples, against the raw encode speed of the same tokenizer (Qwen3) on the same text, in the same run:
 // every byte of evidence is tokenized once, so encoding is the floor. Then 2 workers against 1, and peak
-// RSS at a quarter and at the full input (memory must not grow with input size).
+// RSS at a quarter and at the full input (memory must not grow with input size). Last, long runs: tool
+// outputs holding a 1,000,000-character run of one character (space, `=`, CJK), compiled against the
+// same trajectories with ordinary text of the same length, and the count of each run on its own.
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import { importTrajectories } from "../src/import/run.js";
 import { Random } from "../src/random.js";
 import { resolveTokenizer } from "../src/tokenize/resolve.js";
-import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+import { BENCH_DATA, REPO, build, mib, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
@@ -58,9 +60,10 @@ async function generate(path: string, bytes: number, texts: string[]): Promise<n
   return pageBytes;
 }
 
-async function rawEncode(path: string): Promise<{ bytes: number; seconds: number }> {
+async function rawEncode(path: string): Promise<{ bytes: number; seconds: number; cpuSeconds: number }> {
   const tokenizer = await resolveTokenizer("qwen3");
   let bytes = 0;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for await (const event of importTrajectories([path])) {
     if (event.type !== "trajectory") continue;
@@ -70,7 +73,41 @@ async function rawEncode(path: string): Promise<{ bytes: number; seconds: number
       bytes += Buffer.byteLength(m.content);
     }
   }
-  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  return { bytes, seconds: Number(process.hrtime.bigint() - start) / 1e9, cpuSeconds: cpuSecondsSince(cpu) };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * The CPU time of one compile on one worker, in this process, from dist/: on a shared machine whose
+ * load swings, CPU time compares with the raw encode's where wall time cannot.
+ */
+async function compileCpuSeconds(input: string): Promise<number> {
+  const { compileRun } = (await import(join(REPO, "dist/compile/run.js"))) as typeof import("../src/compile/run.js");
+  const { DEFAULT_LENGTHS } = (await import(join(REPO, "dist/compile/lengths.js"))) as typeof import("../src/compile/lengths.js");
+  const out = join(BENCH_DATA, "compile-out-cpu");
+  rmSync(out, { recursive: true, force: true });
+  const cpu = process.cpuUsage();
+  await compileRun({
+    inputs: [input],
+    outDir: out,
+    import: { redact: "on" },
+    setup: {
+      tokenizer: "qwen3",
+      sample: { seed: 0, lengths: DEFAULT_LENGTHS, question: "after", distractors: true, splitOversize: false, keepFailed: false, minFill: 0 },
+      sources: { maxTableChars: 2_000_000, maxDirectoryDistractors: 20 },
+    },
+    workers: 1,
+    poolMaxPieces: 4096,
+    poolMaxChars: 16_000_000,
+    poolMaxPieceChars: 600_000,
+  });
+  const seconds = cpuSecondsSince(cpu);
+  rmSync(out, { recursive: true, force: true });
+  return seconds;
 }
 
 mkdirSync(BENCH_DATA, { recursive: true });
@@ -96,10 +133,61 @@ const rawMBps = mib(raw.bytes) / raw.seconds;
 const one = compile(full, 1);
 const two = compile(full, 2);
 const small = compile(quarter, 1);
+const oneCpu = await compileCpuSeconds(full);
 const oneMBps = mib(raw.bytes) / one.seconds;
 const twoMBps = mib(raw.bytes) / two.seconds;
 console.log(`input: ${mib(statSync(full).size).toFixed(0)} MiB of trajectories, ${mib(raw.bytes).toFixed(0)} MiB of tool output (evidence and distractor text)`);
 console.log(`raw Qwen3 encode (1 thread):      ${rawMBps.toFixed(2)} MiB/s`);
 console.log(`compile, 1 worker:                ${oneMBps.toFixed(2)} MiB/s  = ${(oneMBps / rawMBps).toFixed(2)}x raw encode  (peak RSS ${one.peakRssMiB.toFixed(0)} MiB, ${one.outputMiB.toFixed(0)} MiB of samples) ${one.summary}`);
+console.log(`  by CPU time: raw encode ${raw.cpuSeconds.toFixed(1)} s, compile (1 worker, in process) ${oneCpu.toFixed(1)} s = ${(raw.cpuSeconds / oneCpu).toFixed(2)}x raw encode`);
 console.log(`compile, 2 workers:               ${twoMBps.toFixed(2)} MiB/s  = ${(twoMBps / oneMBps).toFixed(2)}x one worker  (peak RSS ${two.peakRssMiB.toFixed(0)} MiB)`);
 console.log(`peak RSS, 1 worker, quarter input: ${small.peakRssMiB.toFixed(0)} MiB; full input: ${one.peakRssMiB.toFixed(0)} MiB (${(one.peakRssMiB / small.peakRssMiB).toFixed(2)}x for 4x the input)`);
+
+/** Search rows whose opened page is one long run (or, for the baseline, ordinary text of the same length). */
+async function writeRuns(path: string, pages: string[]): Promise<void> {
+  const out = createWriteStream(path);
+  pages.forEach((page, i) => {
+    const call = (id: string, args: unknown) => ({ id, type: "function", function: { name: "open_url", arguments: JSON.stringify(args) } });
+    const row = {
+      messages: [
+        { role: "user", content: `What does page ${i} hold?` },
+        { role: "assistant", content: null, tool_calls: [call("a", { url: `https://runs.example/${i}` })] },
+        { role: "tool", tool_call_id: "a", content: `Page ${i}\n${page}\nend` },
+        { role: "assistant", content: `Page ${i} holds one long run.` },
+      ],
+    };
+    out.write(`${JSON.stringify(row)}\n`);
+  });
+  out.end();
+  await once(out, "close");
+}
+
+const RUN = 1_000_000;
+const units = [" ", "=", "字"];
+const runsPath = join(BENCH_DATA, "compile-runs.jsonl");
+const plainPath = join(BENCH_DATA, "compile-runs-plain.jsonl");
+await writeRuns(runsPath, units.map((unit) => unit.repeat(RUN)));
+let plainText = "";
+while (plainText.length < RUN) plainText += `${texts[plainText.length % texts.length]!}\n`;
+await writeRuns(plainPath, units.map(() => plainText.slice(0, RUN)));
+const runsLength = "--length=all=fixed:1100000";
+const compileRuns = (input: string) => {
+  const out = join(BENCH_DATA, "compile-out-runs");
+  rmSync(out, { recursive: true, force: true });
+  const result = timeNode(["dist/cli/main.js", "compile", input, "-o", out, "--workers", "1", "-q", runsLength, "--no-distractors"]);
+  rmSync(out, { recursive: true, force: true });
+  return result;
+};
+const withRuns = compileRuns(runsPath);
+const withPlain = compileRuns(plainPath);
+console.log(`long runs: compile of 3 pages of a 1,000,000-character run (space, =, 字): ${withRuns.seconds.toFixed(2)} s; the same pages of ordinary text: ${withPlain.seconds.toFixed(2)} s (${(withRuns.seconds / withPlain.seconds).toFixed(2)}x)`);
+const qwen = await resolveTokenizer("qwen3");
+for (const unit of units) {
+  const run = unit.repeat(RUN);
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const tokens = qwen.count(run);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  console.log(`  count of a 1,000,000-character run of ${JSON.stringify(unit)}: ${tokens} tokens in ${seconds.toFixed(3)} s (${((used.user + used.system) / 1e6).toFixed(3)} s CPU; first run includes building the merge tables)`);
+}

@@ -66,10 +66,6 @@ export function leakProbes(answer: string, patch: string | null, before: readonl
   return probes;
 }
 
-export function hasProbes(probes: LeakProbes): boolean {
-  return probes.answer !== undefined || probes.lines.length > 0 || probes.diffFiles.length > 0;
-}
-
 /** What in `piece` gives the answer away, or undefined. Evidence is held to pairs, other pieces to single lines. */
 export function leakIn(piece: EvidencePiece, probes: LeakProbes): LeakKind | undefined {
   if (probes.diffFiles.length > 0 && diffsOneOf(piece.text, probes.diffFiles)) return "gold-diff";

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { DEFAULT_LENGTHS } from "../../src/compile/lengths.js";
-import { compileRun } from "../../src/compile/run.js";
+import { compileRun, type CompileRunOptions } from "../../src/compile/run.js";
 import { Sample } from "../../src/records/sample.js";
-import { tempDir } from "../helpers/collect.js";
+import { importAll, tempDir } from "../helpers/collect.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/swe-runs");
@@ -67,27 +67,33 @@ function documents(content: string): Document[] {
   return [...content.matchAll(/<document index="(\d+)" source="((?:[^"\\]|\\.)*)">\n([\s\S]*?)\n<\/document>\n/g)].map((m) => ({ index: Number(m[1]), source: m[2]!, text: m[3]! }));
 }
 
+/** Compiles `inputs` on one worker with fixed lengths and a pool that holds every piece; returns the output folder. */
+async function compile(inputs: string[], lengths: Partial<CompileRunOptions["setup"]["sample"]["lengths"]>, seed: number, splitOversize: boolean): Promise<string> {
+  const out = tempDir();
+  await compileRun({
+    inputs,
+    outDir: out,
+    import: {},
+    setup: {
+      tokenizer: "qwen3",
+      sample: { seed, lengths: { ...DEFAULT_LENGTHS, ...lengths }, question: "after", distractors: true, splitOversize, keepFailed: true },
+      sources: { maxTableChars: 1_000_000, maxDirectoryDistractors: 20 },
+    },
+    workers: 1,
+    poolMaxPieces: 4096,
+    poolMaxChars: 16_000_000,
+    poolMaxPieceChars: 600_000,
+  });
+  return out;
+}
+
 let samples: Sample[];
 let stats: { domains: Record<string, { dropped: Record<string, number>; answer_leaks_cut: Record<string, number>; same_task_withheld: number }> };
 let patches: string[];
 
 before(async () => {
   if (SAMPLES_MISSING) return;
-  const out = tempDir();
-  await compileRun({
-    inputs: [...RUNS, ...SHARED.map(sample)],
-    outDir: out,
-    import: {},
-    setup: {
-      tokenizer: "qwen3",
-      sample: { seed: 3, lengths: { ...DEFAULT_LENGTHS, swe: { kind: "fixed", tokens: 32_768 } }, question: "after", distractors: true, splitOversize: true, keepFailed: true },
-      sources: { maxTableChars: 1_000_000, maxDirectoryDistractors: 20 },
-    },
-    workers: 1,
-    poolMaxPieces: 512,
-    poolMaxChars: 4_000_000,
-    poolMaxPieceChars: 200_000,
-  });
+  const out = await compile([...RUNS, ...SHARED.map(sample)], { swe: { kind: "fixed", tokens: 32_768 } }, 3, true);
   samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((line) => Sample.parse(JSON.parse(line)));
   stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
   patches = submissions();
@@ -137,4 +143,29 @@ test("real SWE runs: a sample never gets distractors from another run of its own
     }
   }
   assert.ok(stats.domains.swe!.same_task_withheld > 0, "the two astropy runs had pieces to withhold");
+});
+
+test("tau-bench (each task run 4 times): no sample holds a distractor from another run of its task, and the runs' pieces were there to take", { skip: SAMPLES_MISSING }, async () => {
+  const file = sample("openai-chat-tau-bench/gpt-4o-airline.json");
+  // Each record's task, read here from the raw file: the importer gives trajectories in record order.
+  const taskOfRecord = (JSON.parse(readFileSync(file, "utf8")) as { task_id: number }[]).map((record) => record.task_id);
+  const out = await compile([file], { generic: { kind: "fixed", tokens: 16_384 } }, 1, false);
+  const compiled = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((line) => Sample.parse(JSON.parse(line)));
+  // Each trajectory's record (its JSON pointer in the file), then that record's task from the raw file.
+  const { trajectories } = await importAll([file]);
+  const taskOf = new Map(trajectories.map((t) => [t.id, taskOfRecord[Number(t.source.locator.json_pointer!.slice(1))]]));
+  assert.equal(taskOf.size, taskOfRecord.length);
+  let fromOtherTasks = 0;
+  for (const s of compiled) {
+    for (const piece of s.meta.pieces) {
+      for (const { trajectory_id } of piece.origins) {
+        if (trajectory_id === s.meta.trajectory_id) continue;
+        assert.notEqual(taskOf.get(trajectory_id), taskOf.get(s.meta.trajectory_id), `${s.meta.trajectory_id}: a distractor from another run of task ${taskOf.get(s.meta.trajectory_id)}`);
+        fromOtherTasks++;
+      }
+    }
+  }
+  assert.ok(fromOtherTasks > 100, "distractors from other tasks were placed");
+  const generic = (JSON.parse(readFileSync(join(out, "stats.json"), "utf8")) as typeof stats).domains.generic!;
+  assert.ok(generic.same_task_withheld > 0);
 });
