@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import type { Readable } from "node:stream";
 import { UsageError } from "../errors/acc-error.js";
 import { describeSystemError } from "../errors/system-error.js";
 
@@ -9,6 +10,8 @@ export { UsageError };
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** What an input of `-` reads (default: process.stdin). */
+  stdin?: Readable;
 }
 
 export function parseInteger(value: string, flag: string): number {

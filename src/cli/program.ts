@@ -11,6 +11,7 @@ import { rolloutCommand } from "./commands/rollout.js";
 import { teachCommand } from "./commands/teach.js";
 import { verifyCommand } from "./commands/verify.js";
 import { withCleanup } from "../io/cleanup.js";
+import { setStdin } from "../io/stdin.js";
 import { helpCommand, renderError } from "./errors.js";
 import type { CliIo } from "./io.js";
 
@@ -42,6 +43,7 @@ function wireOutput(command: Command, io: CliIo): void {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const { args, debug } = takeDebugFlag(argv);
   const program = buildProgram(io);
+  setStdin(io.stdin ?? process.stdin);
   try {
     await withCleanup(() => program.parseAsync(args, { from: "user" }));
     return 0;

@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { statInput } from "../io/stdin.js";
 import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
@@ -187,7 +188,7 @@ async function fingerprintOf(options: CompileRunOptions): Promise<string> {
   const { units } = await prepareImport(options.inputs, options.import);
   const files = await Promise.all(
     units.map(async (unit) => {
-      const info = await stat(unit.path);
+      const info = await statInput(unit.path);
       return [unit.path, info.size, info.mtimeMs];
     }),
   );

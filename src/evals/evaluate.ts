@@ -1,5 +1,6 @@
-import { AtomicFile } from "../io/atomic.js";
+import { type LineSink, openOutput, type Output } from "../io/atomic.js";
 import { loadItems } from "./data.js";
+import { countDataRows } from "./rows.js";
 import { generateGraphwalks } from "./generate-graphwalks.js";
 import { generateMrcr } from "./generate-mrcr.js";
 import { type GeneratedSpec, isGeneratedSource, parseGeneratedSpec } from "./generated-spec.js";
@@ -17,8 +18,8 @@ export interface EvaluateOptions {
   data: readonly string[];
   limit?: number;
   graphwalks?: GraphwalksOptions;
-  /** Also write the items (official columns plus id) to this JSONL file. */
-  saveData?: string;
+  /** Also write the items (official columns plus id) to this JSONL file (or sink). */
+  saveData?: Output;
   /** Without answers nothing is run: only saveData is written. */
   answers?: AnswerSource;
   outDir?: string;
@@ -58,6 +59,19 @@ function graphwalksDefinition(options: GraphwalksOptions): Definition<Graphwalks
   };
 }
 
+/** How many items the data hold, `limit` applied: generated specs by their counts, files by their rows (for progress). */
+export async function countItems(evalName: EvalName, data: readonly string[], limit = Number.POSITIVE_INFINITY): Promise<number> {
+  let total = 0;
+  for (const source of data) {
+    if (!isGeneratedSource(source)) total += await countDataRows(source);
+    else {
+      const spec = parseGeneratedSpec(evalName, source);
+      total += spec.sizes.length * spec.perSize * (evalName === "mrcr" ? spec.needles.length : spec.problems.length);
+    }
+  }
+  return Math.min(total, limit);
+}
+
 /** Loads or generates the items, optionally saves them, and runs and grades them when answers are given. */
 export async function evaluate(options: EvaluateOptions): Promise<EvalRunResult | undefined> {
   return options.eval === "mrcr" ? evaluateWith(mrcrDefinition(), options) : evaluateWith(graphwalksDefinition(options.graphwalks ?? {}), options);
@@ -66,7 +80,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalRunResult 
 async function evaluateWith<Item extends { id: string }>(definition: Definition<Item>, options: EvaluateOptions): Promise<EvalRunResult | undefined> {
   const specs = options.data.map((data) => (isGeneratedSource(data) ? parseGeneratedSpec(definition.kind.name, data) : data));
   let items = evalItems(definition, specs, options.limit ?? Number.POSITIVE_INFINITY);
-  const save = options.saveData === undefined ? undefined : await AtomicFile.create(options.saveData);
+  const save = options.saveData === undefined ? undefined : await openOutput(options.saveData);
   try {
     if (save) items = teeRows(items, definition.kind, save);
     let result: EvalRunResult | undefined;
@@ -110,7 +124,7 @@ async function* evalItems<Item extends { id: string }>(definition: Definition<It
   }
 }
 
-async function* teeRows<Item extends { id: string }>(items: AsyncIterable<Item>, kind: EvalKind<Item>, file: AtomicFile): AsyncGenerator<Item> {
+async function* teeRows<Item extends { id: string }>(items: AsyncIterable<Item>, kind: EvalKind<Item>, file: LineSink): AsyncGenerator<Item> {
   for await (const item of items) {
     await file.write(`${JSON.stringify(kind.toRow(item))}\n`);
     yield item;

@@ -2,7 +2,8 @@ import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { type AsyncBuffer, asyncBufferFromFile, type Compressors, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
-import { readLines } from "../io/lines.js";
+import { countLines, readLines } from "../io/lines.js";
+import { contentPath } from "../io/stdin.js";
 import { AccError } from "../errors/acc-error.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
@@ -43,8 +44,17 @@ export async function* readDataRows(file: string, columns: ColumnSpec): AsyncGen
   else yield* jsonlRows(file, columns);
 }
 
+/** Rows of a data file without reading them: Parquet's metadata, or JSONL's lines (blank ones included). */
+export async function countDataRows(file: string): Promise<number> {
+  if ((await fileHead(file, 4)) !== PARQUET_MAGIC) return countLines(file);
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(await contentPath(file))).catch((error: Error) => {
+    throw new EvalDataError(`${file}: not a readable Parquet file: ${error.message}`);
+  });
+  return Number(metadata.num_rows);
+}
+
 async function* parquetRows(file: string, columns: ColumnSpec): AsyncGenerator<DataRow> {
-  const buffer: AsyncBuffer = await asyncBufferFromFile(file);
+  const buffer: AsyncBuffer = await asyncBufferFromFile(await contentPath(file));
   const metadata = await parquetMetadataAsync(buffer).catch((error: Error) => {
     throw new EvalDataError(`${file}: not a readable Parquet file: ${error.message}`);
   });
@@ -96,7 +106,7 @@ async function* jsonlRows(file: string, columns: ColumnSpec): AsyncGenerator<Dat
 
 async function fileHead(file: string, bytes: number): Promise<string> {
   try {
-    const handle = await open(file, "r");
+    const handle = await open(await contentPath(file), "r");
     try {
       const buffer = Buffer.alloc(bytes);
       const { bytesRead } = await handle.read(buffer, 0, bytes, 0);

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { glob } from "tinyglobby";
+import { statInput } from "../io/stdin.js";
 
 export type InputUnit = { kind: "file"; path: string } | { kind: "directory"; path: string };
 
@@ -34,7 +35,7 @@ export async function expandInputs(
   }
 
   for (const arg of args) {
-    const info = await stat(arg).catch(() => undefined);
+    const info = await statInput(arg).catch(() => undefined);
     if (info?.isDirectory()) await walk(arg);
     else if (info?.isFile()) add({ kind: "file", path: arg });
     else if (/[*?[{]/.test(arg)) {

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { statInput } from "../io/stdin.js";
 import { finishTrajectory } from "../formats/common/finish.js";
 import { formatProblems } from "../records/validate.js";
 import { importerFor, importers } from "../formats/registry.js";
@@ -103,7 +103,7 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
   if (unit.kind === "file" && !prepared.namedByUser.has(file) && (await isNonJsonText(file))) {
     return { events: [{ type: "skip", file, reason: "not JSON or JSONL" }] };
   }
-  const bytes = unit.kind === "file" ? (await stat(file)).size : 0;
+  const bytes = unit.kind === "file" ? (await statInput(file)).size : 0;
   const opened = unit.kind === "file" ? await openFile(file, prepared.limits) : await openDirectory(file);
   if (!opened.ok) {
     return {

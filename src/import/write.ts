@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { statInput } from "../io/stdin.js";
 import { AtomicFile, type LineSink } from "../io/atomic.js";
 import { readLineChunks } from "../io/chunks.js";
 import type { Reject } from "../formats/types.js";
@@ -80,7 +80,7 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
         for await (const event of convertItems(importer, input, unit.path, prepared.convert)) await handle(event);
         continue;
       }
-      const parallel = workers > 1 && (await stat(unit.path)).size > 2 * CHUNK_BYTES;
+      const parallel = workers > 1 && (await statInput(unit.path)).size > 2 * CHUNK_BYTES;
       const chunks = readLineChunks(unit.path, CHUNK_BYTES, prepared.limits.maxLineBytes);
       const results = orderedMap(
         chunks,

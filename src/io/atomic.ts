@@ -128,11 +128,25 @@ export interface LineSink {
   abort(): Promise<void>;
 }
 
-export async function openSink(path: string | undefined, fallback: NodeJS.WritableStream): Promise<LineSink> {
+/** A file path, or a sink the caller opened (stdout for `-o -`). */
+export type Output = string | LineSink;
+
+/** The sink of an output: an atomic file for a path. */
+export async function openOutput(output: Output): Promise<LineSink> {
+  return typeof output === "string" ? AtomicFile.create(output) : output;
+}
+
+/** `path` as an atomic file, or `stream` (stdout) when the path is `-` or not given. */
+export async function openSink(path: string | undefined, stream: NodeJS.WritableStream): Promise<LineSink> {
   if (path !== undefined && path !== "-") return AtomicFile.create(path);
+  return streamSink(stream);
+}
+
+/** Lines written to a stream (with backpressure); nothing to commit or undo. */
+export function streamSink(stream: NodeJS.WritableStream): LineSink {
   return {
     async write(text) {
-      if (!fallback.write(text)) await once(fallback, "drain");
+      if (!stream.write(text)) await once(stream, "drain");
     },
     async commit() {},
     async abort() {},

@@ -1,10 +1,11 @@
 import { isUtf8 } from "node:buffer";
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { AccError } from "../errors/acc-error.js";
 import { withPath } from "../errors/system-error.js";
+import { contentPath } from "./stdin.js";
 
 /** Lines longer than this are rejected without being held in memory (V8 strings stop at ~512 MiB). */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -22,7 +23,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
 }
 
 async function readRawHead(path: string, bytes: number): Promise<Buffer> {
-  const handle = await open(path, "r");
+  const handle = await open(await contentPath(path), "r");
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
@@ -35,18 +36,33 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
 }
 
 /**
- * A byte stream of the file's content, gunzipped when the file is gzip. The file is opened (and a
+ * A byte stream of the file's content (`-`: standard input), gunzipped when the file is gzip. The file is opened (and a
  * missing one rejected) before any stream exists, and a read error reaches the gunzip stream: no
  * stream is ever left emitting an error nobody listens to.
  */
 export async function openContent(path: string): Promise<Readable> {
   const gzip = await isGzipFile(path);
-  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  const raw = createReadStream(await contentPath(path), { highWaterMark: 1 << 20 });
+  reading.add(raw);
+  raw.once("close", () => {
+    reading.delete(raw);
+    bytesOfClosed += raw.bytesRead;
+  });
   if (!gzip) return raw;
   const gunzip = createGunzip();
   // errors reach the consumer through `gunzip`; the callback only stops pipeline from throwing them again
   pipeline(raw, gunzip, () => {});
   return gunzip;
+}
+
+const reading = new Set<ReadStream>();
+let bytesOfClosed = 0;
+
+/** Bytes read from input files so far in this process, before decompression: what progress estimates count. */
+export function inputBytesRead(): number {
+  let total = bytesOfClosed;
+  for (const stream of reading) total += stream.bytesRead;
+  return total;
 }
 
 /** Up to `bytes` bytes of the file's (decompressed) content. */
@@ -143,6 +159,17 @@ export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_B
   const stream = await openContent(path);
   for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
   yield* splitter.end();
+}
+
+/** Lines of a (possibly gzip) file, blank ones included: a quick total for progress. */
+export async function countLines(path: string): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of (await openContent(path)) as AsyncIterable<Buffer>) {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    if (chunk.length > 0) last = chunk[chunk.length - 1]!;
+  }
+  return last === 10 ? lines : lines + 1;
 }
 
 /** The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. */

@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { statInput } from "../io/stdin.js";
 import { makeDirectory } from "../io/directory.js";
 import { join, resolve } from "node:path";
 import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
@@ -169,7 +170,7 @@ async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
 
 /** Same tasks, environment data and settings → same fingerprint → a rerun resumes. The API key is not part of it. */
 async function fingerprintOf(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer): Promise<string> {
-  const tasks = await stat(options.tasks);
+  const tasks = await statInput(options.tasks);
   const key = ({
     tasks: [resolve(options.tasks), tasks.size, tasks.mtimeMs],
     env: [options.env, options.envSettings, await env.fingerprint()],

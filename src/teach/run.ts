@@ -1,5 +1,6 @@
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { statInput } from "../io/stdin.js";
 import { makeDirectory } from "../io/directory.js";
 import { join, resolve } from "node:path";
 import type { JsonLine } from "../formats/types.js";
@@ -194,7 +195,7 @@ async function idsWritten(path: string): Promise<Set<string>> {
 
 /** Same input file (path, size, time), endpoint and settings → same fingerprint → a rerun resumes. */
 async function fingerprintOf(options: TeachRunOptions): Promise<string> {
-  const info = await stat(options.input);
+  const info = await statInput(options.input);
   // how many SQL processes and test runs go at once changes no output
   const { judge, jobs: _jobs, ...verify } = options.verify;
   const key = ({

@@ -1,6 +1,6 @@
 import type { JsonLine } from "../formats/types.js";
 import { readJsonLines } from "../import/probe.js";
-import { AtomicFile } from "../io/atomic.js";
+import { openOutput, type Output } from "../io/atomic.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
@@ -15,8 +15,8 @@ export interface VerifySamplesOptions {
   input: string;
   /** JSONL of candidates `{"id" | "sample_id", "answer", "sql"?, "patch"?}`; without it each sample's own target answer is checked. */
   answers?: string;
-  /** Verdicts JSONL, written atomically. */
-  output: string;
+  /** Verdicts JSONL: a file (written atomically) or a sink such as stdout. */
+  output: Output;
   verifiers: Verifiers;
   /** Samples verified at once. */
   concurrency: number;
@@ -64,7 +64,7 @@ export async function verifySamples(options: VerifySamplesOptions): Promise<Veri
   const answers = options.answers ? await readAnswers(options.answers) : undefined;
   const used = new Set<string>();
   const counts: VerifyCounts = { read: 0, invalid: 0, passed: 0, failed: 0, unmatched_answers: 0, domains: {} };
-  const out = await AtomicFile.create(options.output);
+  const out = await openOutput(options.output);
 
   const judge = async (entry: JsonLine): Promise<SampleVerdict> => {
     if ("error" in entry) return invalid(entry.line, entry.detail);

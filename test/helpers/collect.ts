@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import type { Reject } from "../../src/formats/types.js";
 import { type ImportEvent, type ImportOptions, importTrajectories } from "../../src/import/run.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
@@ -33,10 +33,11 @@ class Capture extends Writable {
   }
 }
 
-/** Runs the CLI in-process and returns its exit code and both streams. */
-export async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI in-process and returns its exit code and both streams; `stdin` is what `-` reads. */
+export async function runCli(argv: string[], options: { stdin?: string | Buffer } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await main(argv, { stdout, stderr });
+  const stdin = Readable.from(options.stdin === undefined ? [] : [typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin]);
+  const code = await main(argv, { stdout, stderr, stdin });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -9,16 +9,17 @@ import { Domain } from "../../records/trajectory.js";
 import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
 import { AccError } from "../../errors/acc-error.js";
 import { claimOutputDir } from "../../io/output-dir.js";
+import { STDIN } from "../../io/stdin.js";
 import { type CliIo, UsageError, gitRepository, parseChoice, parseInteger, sqliteDatabase } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
-import { createProgress } from "../progress.js";
+import { bytesReadFromNow, createProgress, inputBytes } from "../progress.js";
 import { secretsSummary } from "../summaries.js";
 import { renderTable } from "../table.js";
 
 export function compileCommand(io: CliIo): Command {
   return new Command("compile")
     .description("Compile agent trajectories into long-context QA samples packed to exact token budgets")
-    .argument("<inputs...>", "agent logs of any supported format, or trajectories from `acc import`")
+    .argument("<inputs...>", "agent logs of any supported format, or trajectories from `acc import`; - reads stdin")
     .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, stats.json")
     .option("--seed <n>", "seed of every random choice", "0")
     .option("--tokenizer <name|dir>", "qwen3 (bundled), o200k_base, cl100k_base, or a Hugging Face tokenizer folder", "qwen3")
@@ -65,8 +66,12 @@ Related: acc import, acc export, acc teach`,
       const repo = flags.repo === undefined ? undefined : gitRepository(flags.repo, "--repo");
       const db = flags.db === undefined ? undefined : sqliteDatabase(flags.db, "--db");
       const outDir = String(flags.out);
-      setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
-      const progress = createProgress(io.stderr, "compile", 0, { quiet: Boolean(flags.quiet) });
+      // a run from stdin cannot be resumed: the input is gone once read
+      if (!inputs.includes(STDIN)) setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
+      // trajectories against their count once the distractor pass has counted them; input bytes read before that, or without distractors
+      const progress = createProgress(io.stderr, "compile", { quiet: Boolean(flags.quiet) });
+      const bytes = flags.quiet || !io.stderr.isTTY ? undefined : await inputBytes(inputs);
+      const bytesRead = bytesReadFromNow();
       const runOptions: Parameters<typeof compileRun>[0] = {
         inputs,
         outDir,
@@ -94,7 +99,7 @@ Related: acc import, acc export, acc teach`,
         poolMaxChars: parseInteger(String(flags.poolMb), "--pool-mb") * 1_000_000,
         poolMaxPieceChars: 600_000,
         onProgress: (done, total, s) =>
-          progress.update(done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`),
+          progress.update(total === undefined ? bytesRead() : done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`, total ?? bytes),
       };
       await claimOutputDir(outDir, { stage: "compile" }, { overwrite: Boolean(flags.overwrite), inputs });
       const stats = await compileRun(runOptions);

@@ -4,13 +4,14 @@ import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontami
 import { AccError } from "../../errors/acc-error.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
-import { createProgress } from "../progress.js";
+import { countLines } from "../../io/lines.js";
+import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 
 export function decontaminateCommand(io: CliIo): Command {
   return new Command("decontaminate")
     .description("Drop or flag samples that share word n-grams with eval sets (MRCR, GraphWalks, or any text column)")
-    .argument("<samples>", "samples JSONL from `acc compile` (gzip accepted)")
+    .argument("<samples>", "samples JSONL from `acc compile` (gzip accepted; - reads stdin)")
     .requiredOption("--against <files...>", "eval files: MRCR or GraphWalks Parquet/JSONL, or any JSONL/Parquet with a text column; each is an eval set")
     .option("-o, --out <dir>", "output folder: samples.jsonl, contamination.jsonl, report.json (default: decontaminated/ beside the samples)")
     .option("--ngram <n>", "words per n-gram", String(DEFAULT_NGRAM))
@@ -34,8 +35,7 @@ Related: acc compile, acc eval`,
       const outDir = (flags.out as string | undefined) ?? join(dirname(samples), "decontaminated");
       const against = flags.against as string[];
       await claimOutputDir(outDir, { stage: "decontaminate" }, { overwrite: Boolean(flags.overwrite), inputs: [samples, ...against] });
-      const lines = { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream;
-      const progress = createProgress(lines, "decontaminate", 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
+      const progress = await progressWithTotal(io.stderr, "decontaminate", Boolean(flags.quiet), () => countLines(samples));
       const report = await decontaminate({
         samples,
         against,

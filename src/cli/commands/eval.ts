@@ -1,18 +1,19 @@
 import { Command } from "commander";
 import { readResponses } from "../../evals/data.js";
-import { evaluate } from "../../evals/evaluate.js";
+import { countItems, evaluate } from "../../evals/evaluate.js";
 import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../evals/graphwalks.js";
 import { renderSummary } from "../../evals/report.js";
 import type { AnswerSource, EvalRunResult } from "../../evals/runner.js";
 import { AccError } from "../../errors/acc-error.js";
 import { readJsonLines } from "../../import/probe.js";
+import { streamSink } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import type { EvalName } from "../../evals/types.js";
 import { createClient } from "../../llm/client.js";
 import type { LlmClient } from "../../llm/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
-import { createProgress } from "../progress.js";
+import { progressWithTotal } from "../progress.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 
@@ -20,7 +21,7 @@ export function evalCommand(io: CliIo): Command {
   return new Command("eval")
     .description("Run MRCR or GraphWalks against an OpenAI-compatible endpoint (or grade responses you have) and report by context length")
     .argument("<eval>", "mrcr or graphwalks")
-    .requiredOption("--data <sources...>", "Parquet or JSONL files, and/or generated[:key=value,…] (see docs/commands/eval.md)")
+    .requiredOption("--data <sources...>", "Parquet or JSONL files (- reads stdin), and/or generated[:key=value,…] (see docs/commands/eval.md)")
     .option("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     .option("--model <name>", "model name sent with each request")
     .option("--api-key-env <var>", "environment variable holding the API key")
@@ -34,7 +35,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--no-cache", "send every request even when a cached answer exists")
     .option("--parse <mode>", `GraphWalks answer parsing: ${PARSE_MODES.join(" or ")}`, "brackets")
     .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
-    .option("--save-data <file>", "also write the items (official columns plus id) as JSONL; alone, only this is done")
+    .option("--save-data <file>", "also write the items (official columns plus id) as JSONL (- for stdout, alone); alone, only this is done")
     .option("--overwrite", "write into a folder holding another stage's or eval's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -50,12 +51,11 @@ Examples:
       const evalName = parseChoice(name, "<eval>", ["mrcr", "graphwalks"] as const);
       const graphwalks = graphwalksOptions(evalName, flags);
       const answers = await answerSource(flags);
+      if (answers && flags.saveData === "-") throw new UsageError("--save-data - writes the items to stdout, where the run's table goes too: give a file, or use --save-data - alone");
       const outDir = (flags.output as string | undefined) ?? `acc-eval-${evalName}`;
-      // the number of items is not known up front, so a line every few seconds rather than a bar
-      const lines = { write: (text: string) => io.stderr.write(text) } as NodeJS.WritableStream;
-      const progress = createProgress(lines, `eval ${evalName}`, 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
+      const limit = flags.limit ? parseInteger(String(flags.limit), "--limit") : undefined;
+      const progress = await progressWithTotal(io.stderr, `eval ${evalName}`, Boolean(flags.quiet), () => countItems(evalName, flags.data as string[], limit));
       try {
-        const limit = flags.limit ? parseInteger(String(flags.limit), "--limit") : undefined;
         const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
         if (answers) setResumeHint(`rerun the same command to resume (answers so far are in ${outDir}/results.jsonl)`);
         if (answers) await claimOutputDir(outDir, { stage: "eval", target: evalName }, { overwrite: Boolean(flags.overwrite), inputs: flags.data as string[] });
@@ -64,13 +64,13 @@ Examples:
           data: flags.data as string[],
           ...(limit ? { limit } : {}),
           graphwalks,
-          ...(flags.saveData ? { saveData: String(flags.saveData) } : {}),
+          ...(flags.saveData ? { saveData: flags.saveData === "-" ? streamSink(io.stdout) : String(flags.saveData) } : {}),
           ...(answers ? { answers, outDir } : {}),
           concurrency,
           onProgress: (c) => progress.update(c.items, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
         });
         progress.stop();
-        if (flags.saveData) io.stderr.write(`wrote items to ${flags.saveData}\n`);
+        if (flags.saveData && flags.saveData !== "-") io.stderr.write(`wrote items to ${flags.saveData}\n`);
         if (result) {
           io.stdout.write(`${renderSummary(result.summary)}\n`);
           const written = Object.values(result.files).join(", ");

@@ -7,7 +7,7 @@ import { type CliIo, parseChoice } from "../io.js";
 export function exportCommand(io: CliIo): Command {
   return new Command("export")
     .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet) with a dataset card")
-    .argument("<samples...>", "samples JSONL files from acc compile or acc teach")
+    .argument("<samples...>", "samples JSONL files from acc compile or acc teach; - reads stdin")
     .requiredOption("--to <target>", `one of ${EXPORT_TARGETS.join(", ")}`)
     .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai); none (default: none for openai, think otherwise)")

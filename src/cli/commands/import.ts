@@ -3,24 +3,24 @@ import { importToFiles } from "../../import/write.js";
 import { type LineSink, openSink, writeFileAtomic } from "../../io/atomic.js";
 import { REDACT_MODES } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
-import { type CliIo, parseChoice, parseInteger } from "../io.js";
-import { createProgress } from "../progress.js";
+import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { bytesReadFromNow, inputBytes, progressWithTotal } from "../progress.js";
 import { auditSummary, importSummary, nothingImported } from "../summaries.js";
 
 export function importCommand(io: CliIo): Command {
   return new Command("import")
     .description("Read agent logs of any supported format and write canonical trajectories as JSONL")
-    .argument("<inputs...>", "files, directories or globs (gzip accepted)")
+    .argument("<inputs...>", "files, directories or globs (gzip accepted); - reads stdin")
     .option("--format <name>", "skip detection and read every input as this format (see `acc formats`)")
     .option("--domain <domain>", "set the domain instead of inferring it: search, swe, sql or generic")
-    .option("-o, --output <file>", "write trajectories here instead of stdout")
+    .option("-o, --output <file>", "write trajectories here instead of stdout (-: stdout)")
     .option("--rejects <file>", "where rejected records go (default: <output>.rejects.jsonl, or acc-import.rejects.jsonl)")
     .option("--on-error <mode>", "skip: list bad records in the rejects file; fail: stop at the first", "skip")
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
     .option("--workers <n>", "worker threads for JSONL row formats: faster on free cores, ~80 MB more memory each", "1")
     .option("--redact <mode>", "secrets and personal details: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--audit", "also check that no source text is silently lost: share carried, dropped text by path and reason")
-    .option("--summary-json <file>", "also write the closing summary as JSON")
+    .option("--summary-json <file>", "also write the closing summary as JSON (- for stdout, when trajectories go to a file)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -39,6 +39,9 @@ Related: acc inspect, acc formats`,
       const onError = parseChoice(String(flags.onError), "--on-error", ["skip", "fail"] as const);
       const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
       const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
+      if (flags.summaryJson === "-" && (output === undefined || output === "-")) {
+        throw new UsageError("--summary-json - and the trajectories would both go to stdout: give -o <file> or a --summary-json file");
+      }
       const rejectsPath = (flags.rejects as string | undefined) ?? (output && output !== "-" ? `${output}.rejects.jsonl` : "acc-import.rejects.jsonl");
       const sink = await openSink(output, io.stdout);
       let imported = false;
@@ -51,7 +54,8 @@ Related: acc inspect, acc formats`,
         commit: () => (imported ? sink.commit() : sink.abort()),
         abort: () => sink.abort(),
       };
-      const progress = createProgress(io.stderr, "import", 0, { quiet: Boolean(flags.quiet) });
+      const progress = await progressWithTotal(io.stderr, "import", Boolean(flags.quiet), () => inputBytes(inputs));
+      const bytesRead = bytesReadFromNow();
       const stats = await importToFiles(inputs, {
         output: keepIfAny,
         rejectsPath,
@@ -62,12 +66,14 @@ Related: acc inspect, acc formats`,
         ...(flags.audit ? { audit: true } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
         workers: parseInteger(String(flags.workers), "--workers"),
-        onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
+        onProgress: (s) => progress.update(bytesRead(), `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
       io.stderr.write(`${importSummary(stats, stats.rejected + stats.damagedLines > 0 ? rejectsPath : undefined, redact)}\n`);
       if (flags.audit) io.stderr.write(`${auditSummary(stats.audit)}\n`);
-      if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), `${JSON.stringify(stats, null, 2)}\n`);
+      const summaryJson = `${JSON.stringify(stats, null, 2)}\n`;
+      if (flags.summaryJson === "-") io.stdout.write(summaryJson);
+      else if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), summaryJson);
       const failure = nothingImported(inputs, stats, rejectsPath);
       if (failure) throw failure;
     });

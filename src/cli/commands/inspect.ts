@@ -3,7 +3,7 @@ import { importToFiles } from "../../import/write.js";
 import type { LineSink } from "../../io/atomic.js";
 import type { CliIo } from "../io.js";
 import { parseInteger } from "../io.js";
-import { createProgress } from "../progress.js";
+import { bytesReadFromNow, inputBytes, progressWithTotal } from "../progress.js";
 import { importSummary, nothingImported } from "../summaries.js";
 
 const discard: LineSink = { async write() {}, async commit() {}, async abort() {} };
@@ -11,7 +11,7 @@ const discard: LineSink = { async write() {}, async commit() {}, async abort() {
 export function inspectCommand(io: CliIo): Command {
   return new Command("inspect")
     .description("Detect the format of agent logs and print what they hold, without writing trajectories")
-    .argument("<inputs...>", "files, directories or globs (gzip accepted)")
+    .argument("<inputs...>", "files, directories or globs (gzip accepted); - reads stdin")
     .option("--format <name>", "skip detection and read every input as this format")
     .option("--rejects <file>", "also list rejected records in this file")
     .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
@@ -27,7 +27,8 @@ Examples:
 Related: acc import, acc formats`,
     )
     .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
-      const progress = createProgress(io.stderr, "inspect", 0, { quiet: Boolean(flags.quiet) });
+      const progress = await progressWithTotal(io.stderr, "inspect", Boolean(flags.quiet), () => inputBytes(inputs));
+      const bytesRead = bytesReadFromNow();
       const rejectsPath = flags.rejects as string | undefined;
       const stats = await importToFiles(inputs, {
         output: discard,
@@ -35,7 +36,7 @@ Related: acc import, acc formats`,
         onError: "skip",
         ...(flags.format ? { format: String(flags.format) } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
-        onProgress: (s) => progress.update(s.read, `${s.files} files, ${s.read} records`),
+        onProgress: (s) => progress.update(bytesRead(), `${s.files} files, ${s.read} records`),
       });
       progress.stop();
       if (flags.json) io.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);

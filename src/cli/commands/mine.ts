@@ -154,7 +154,8 @@ function phasedProgress(io: CliIo, quiet: boolean): { update: (p: MineProgress) 
       if (p.phase !== phase) {
         bar?.stop();
         phase = p.phase;
-        bar = createProgress(io.stderr, `mine ${p.phase}`, p.total, { quiet });
+        // the history phase counts commits as it finds them: no total
+        bar = createProgress(io.stderr, `mine ${p.phase}`, { quiet, ...(p.phase === "history" ? {} : { total: p.total }) });
       }
       bar!.update(p.done, p.phase === "history" ? `${p.done} commits` : `${p.done}/${p.total}`);
     },

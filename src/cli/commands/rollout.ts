@@ -8,6 +8,7 @@ import type { ContextName } from "../../rollout/types.js";
 import { AccError } from "../../errors/acc-error.js";
 import { readJsonLines } from "../../import/probe.js";
 import { claimOutputDir } from "../../io/output-dir.js";
+import { STDIN } from "../../io/stdin.js";
 import type { Episode } from "../../records/rollout.js";
 import { type CliIo, parseChoice, parseInteger, readText, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
@@ -22,7 +23,7 @@ export function rolloutCommand(io: CliIo): Command {
   return new Command("rollout")
     .description("Run an agent on tasks in an environment with a context manager (SUPO summaries and peers) and write RL training rows")
     .requiredOption("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>")
-    .requiredOption("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md)")
+    .requiredOption("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md); - reads stdin")
     .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1")
     .requiredOption("--model <name>", "model name sent with each request")
     .requiredOption("-o, --out <dir>", "output folder: steps, episodes, rows (JSONL and Parquet), trajectories, stats.json")
@@ -81,8 +82,9 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
       }
       const toolTimeoutMs = seconds(flags.toolTimeout, "--tool-timeout");
       const outDir = String(flags.out);
-      setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
-      const progress = createProgress(io.stderr, "rollout", 0, { quiet: Boolean(flags.quiet), intervalMs: 5000 });
+      // a run from stdin cannot be resumed: the tasks are gone once read
+      if (String(flags.tasks) !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
+      const progress = createProgress(io.stderr, "rollout", { quiet: Boolean(flags.quiet) });
       try {
         const runOptions: Parameters<typeof rolloutRun>[0] = {
           tasks: String(flags.tasks),
@@ -138,7 +140,7 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
           concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
           onProgress: (done, total, s) => {
             const d = s.data;
-            progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`);
+            progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`, total);
           },
         };
         await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [String(flags.tasks)] });

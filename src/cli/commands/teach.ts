@@ -9,7 +9,9 @@ import { AccError } from "../../errors/acc-error.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { createProgress } from "../progress.js";
+import { STDIN } from "../../io/stdin.js";
+import { countLines } from "../../io/lines.js";
+import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 import { clientFlags, judgeEndpoint, judgeOptions, makeClient, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
 
@@ -23,7 +25,7 @@ export class TeachStopped extends AccError {
 export function teachCommand(io: CliIo): Command {
   const command = new Command("teach")
     .description("Ask a teacher model for reasoning traces, verify each answer against the gold, keep the verified ones (rejection sampling)")
-    .argument("<samples>", "samples JSONL from acc compile")
+    .argument("<samples>", "samples JSONL from acc compile (- reads stdin; a run from stdin does not resume)")
     .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8000/v1")
     .requiredOption("--model <name>", "the teacher model")
     .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json")
@@ -52,7 +54,7 @@ A killed run resumes when rerun with the same command; cached answers are never 
 Related: acc compile, acc verify, acc export`,
     )
     .action(async (input: string, flags: Flags) => {
-      if (!existsSync(input)) throw new UsageError(`${input} does not exist`);
+      if (input !== STDIN && !existsSync(input)) throw new UsageError(`${input} does not exist`);
       const endpoint = String(flags.endpoint);
       const outDir = String(flags.out);
       const verify = verifySetup(flags, undefined);
@@ -63,8 +65,9 @@ Related: acc compile, acc verify, acc export`,
         maxRetries: retries(flags.retries),
       });
       const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
-      setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
-      const progress = createProgress(io.stderr, "teach", 0, { quiet: Boolean(flags.quiet) });
+      // a run from stdin cannot be resumed: the input is gone once read
+      if (input !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
+      const progress = await progressWithTotal(io.stderr, "teach", Boolean(flags.quiet), () => countLines(input));
       try {
         const runOptions: Parameters<typeof teachRun>[0] = {
           input,

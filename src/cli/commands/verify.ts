@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { AccError } from "../../errors/acc-error.js";
+import { streamSink } from "../../io/atomic.js";
 import { createClient } from "../../llm/client.js";
 import type { ClientOptions, LlmClient } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
@@ -20,7 +21,8 @@ import {
 } from "../../verify/index.js";
 import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
 import { type CliIo, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
-import { createProgress } from "../progress.js";
+import { countLines } from "../../io/lines.js";
+import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 
 type Flags = Record<string, unknown>;
@@ -129,26 +131,26 @@ Related: acc teach, docs/commands/verify.md`,
     });
 
   verifierFlags(qaFlags(clientFlags(sub("samples", "Verify every sample of a JSONL file: its own target answer, or candidates from --answers"))))
-    .argument("<samples>", "samples JSONL (from acc compile or acc teach)")
+    .argument("<samples>", "samples JSONL (from acc compile or acc teach); - reads stdin")
     .option("--answers <file>", 'candidates JSONL: {"id": <sample id>, "answer": …, "sql"?: …, "patch"?: …}')
-    .requiredOption("-o, --output <file>", "verdicts JSONL, one line per input line")
+    .requiredOption("-o, --output <file>", "verdicts JSONL, one line per input line (- for stdout)")
     .option("--endpoint <url>", "endpoint of the --judge-model")
     .option("-q, --quiet", "no progress display")
     .action(async (input: string, flags: Flags) => {
       const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
       const verifiers = new Verifiers(verifySetup(flags, judgeClient));
-      const progress = createProgress(io.stderr, "verify", 0, { quiet: Boolean(flags.quiet) });
+      const progress = await progressWithTotal(io.stderr, "verify", Boolean(flags.quiet), () => countLines(input));
       try {
         const counts = await verifySamples({
           input,
           ...(flags.answers ? { answers: String(flags.answers) } : {}),
-          output: String(flags.output),
+          output: flags.output === "-" ? streamSink(io.stdout) : String(flags.output),
           verifiers,
           concurrency: 4 * parseInteger(String(flags.jobs), "--jobs"),
           onProgress: (c) => progress.update(c.read, `${c.read} samples, ${c.passed} passed`),
         });
         progress.stop();
-        io.stderr.write(`${verifySummary(counts)}\nverdicts: ${String(flags.output)}\n`);
+        io.stderr.write(`${verifySummary(counts)}\nverdicts: ${flags.output === "-" ? "stdout" : String(flags.output)}\n`);
         if (counts.read === 0) throw new AccError(`no samples in ${input}`, { code: "no-records", fix: "verify samples reads samples JSONL from acc compile or acc teach" });
       } finally {
         progress.stop();
