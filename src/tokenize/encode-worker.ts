@@ -1,4 +1,6 @@
 import { parentPort } from "node:worker_threads";
+import { toTransferable } from "../errors/transfer.js";
+import type { WorkerReply } from "../run/pool.js";
 import type { EncodeTask, EncodeResult } from "./pool.js";
 import { resolveTokenizer } from "./resolve.js";
 import type { Tokenizer } from "./types.js";
@@ -13,11 +15,16 @@ parentPort!.on("message", async (task: EncodeTask) => {
       loaded.set(task.spec, tokenizer);
     }
     const result = run(await tokenizer, task);
-    parentPort!.postMessage({ result }, [result.lengths.buffer as ArrayBuffer, ...(result.ids ? [result.ids.buffer as ArrayBuffer] : [])]);
+    reply({ result }, [result.lengths.buffer as ArrayBuffer, ...(result.ids ? [result.ids.buffer as ArrayBuffer] : [])]);
   } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) });
+    reply({ error: toTransferable(error) });
   }
 });
+
+/** Typed, so a reply the pool cannot read fails the typecheck. */
+function reply(message: WorkerReply<EncodeResult>, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
 
 function run(tokenizer: Tokenizer, task: EncodeTask): EncodeResult {
   const lengths = new Uint32Array(task.texts.length);
