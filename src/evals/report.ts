@@ -14,6 +14,8 @@ export interface EvalCounts {
   graded: number;
   /** The endpoint kept failing after its retries (a rerun asks again). */
   failed: number;
+  /** Of the failed: refused by the server as longer than the model's context window (not retried). */
+  over_context: number;
   /** No response for the item in the --responses file. */
   missing: number;
   /** Of the graded: answers reused from an earlier run's results.jsonl (no request). */
@@ -122,7 +124,7 @@ export function renderSummary(summary: EvalSummary): string {
   const reused = [counts.resumed ? `${counts.resumed} resumed` : "", counts.cached ? `${counts.cached} from cache` : ""].filter(Boolean);
   const lines = [
     `${summary.eval}${summary.model ? ` · ${summary.model}` : ""}: ${counts.graded} of ${counts.items} items graded` +
-      `${counts.failed ? `, ${counts.failed} failed` : ""}${counts.missing ? `, ${counts.missing} without a response` : ""}` +
+      `${counts.failed ? `, ${counts.failed} failed${counts.over_context ? ` (${counts.over_context} longer than the model's context window)` : ""}` : ""}${counts.missing ? `, ${counts.missing} without a response` : ""}` +
       `${reused.length ? ` (${reused.join(", ")})` : ""}`,
   ];
   if (counts.unmatched_responses) lines.push(`warning: ${counts.unmatched_responses} responses have ids that are not items of the data`);

@@ -44,6 +44,10 @@ export class EvalUsageError extends UsageError {
 interface Failure {
   id: string;
   error: string;
+  /** Set when the server refused the prompt as longer than the model's context window. */
+  code?: "context-length";
+  /** The prompt's tokens, for context-length refusals: which lengths the model cannot take. */
+  tokens?: number;
 }
 
 /**
@@ -64,7 +68,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const earlierById = new Map(earlier.map((record) => [record.id, record]));
   if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
 
-  const counts: EvalCounts = { items: 0, graded: 0, failed: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
+  const counts: EvalCounts = { items: 0, graded: 0, failed: 0, over_context: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
   const done = new Map<number, ResultRecord>();
   const failures = new Map<number, Failure>();
   const seen = new Set<string>();
@@ -100,8 +104,13 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
         answer = { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts };
       } catch (error) {
         if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
-        failures.set(position, { id: item.id, error: error.message });
         counts.failed++;
+        if (error.code === "context-length") {
+          counts.over_context++;
+          failures.set(position, { id: item.id, error: error.message, code: error.code, tokens: await counting });
+        } else {
+          failures.set(position, { id: item.id, error: error.message });
+        }
         return;
       }
       if (answer.cached) counts.cached++;

@@ -129,3 +129,18 @@ test("usage errors exit 2 with one clear line; bad data exits 1 naming the file 
   assert.equal(stderr.trim(), `acc: ${bad}: line 2: column answer_nodes must be a list of strings, got string "a"`);
   assert.equal(existsSync(join(out, "summary.json")), false);
 });
+
+test("an eval whose every prompt the server refuses as too long exits 1 with one line naming the context window", async () => {
+  const groqRefusal = JSON.stringify({ error: { message: "Please reduce the length of the messages or completion.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" } });
+  const server = await startOpenAIServer(() => ({ type: "raw", status: 400, body: groqRefusal }));
+  try {
+    const out = join(tempDir(), "run");
+    const { code, stderr } = await runCli(["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", server.url, "--model", "m", "-o", out, "--no-cache", "-q"]);
+    assert.equal(code, 1);
+    // the files written (failures.jsonl names the refused items), then the one error line
+    assert.match(stderr, /^wrote .*failures\.jsonl\nacc: no item graded: the server refused all 4 prompts as longer than the model's context window; serve the model with a longer context window .*\n$/);
+    assert.equal(server.requests.length, 4, "refusals are not retried");
+  } finally {
+    await server.close();
+  }
+});

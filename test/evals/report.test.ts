@@ -28,7 +28,7 @@ function records(): ResultRecord[] {
   });
 }
 
-const counts = { items: 203, graded: 200, failed: 2, missing: 1, resumed: 0, cached: 0, unmatched_responses: 0 };
+const counts = { items: 203, graded: 200, failed: 2, over_context: 0, missing: 1, resumed: 0, cached: 0, unmatched_responses: 0 };
 
 test("means per bin × group, per bin, per group and overall match a direct computation", () => {
   const rows = records();

@@ -9,7 +9,8 @@ import { type GraphwalksItem, graphwalksEval } from "../../src/evals/graphwalks.
 import type { ResultRecord } from "../../src/evals/results.js";
 import { EvalDataError } from "../../src/evals/rows.js";
 import { EvalUsageError, runEval } from "../../src/evals/runner.js";
-import { workerCounter } from "../../src/evals/tokens.js";
+import { inProcessCounter, workerCounter } from "../../src/evals/tokens.js";
+import { renderSummary } from "../../src/evals/report.js";
 import { createClient } from "../../src/llm/client.js";
 import type { ClientOptions } from "../../src/llm/types.js";
 import { type RecordedRequest, startOpenAIServer } from "../../src/testing/openai-server.js";
@@ -50,7 +51,7 @@ test("429s are retried; every item is graded once and written in item order", as
     const out = tempDir();
     const { summary } = await runEval({ kind, items, outDir: out, answers: { client: llm, model: "m" }, concurrency: 4 });
     assert.equal(server.requests.length, 2 * items.length);
-    assert.deepEqual(summary.counts, { items: 20, graded: 20, failed: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 });
+    assert.deepEqual(summary.counts, { items: 20, graded: 20, failed: 0, over_context: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 });
     const records = readRecords(out);
     assert.deepEqual(records.map((r) => r.id), items.map((i) => i.id));
     assert.ok(records.every((r) => r.attempts === 2));
@@ -158,6 +159,33 @@ test("requests that keep failing are counted and listed, and asked again by the 
     assert.equal(server.requests.length - asked, 1);
     assert.equal(second.summary.counts.graded, 20);
     assert.equal(existsSync(join(out, "failures.jsonl")), false);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a prompt refused as longer than the model's context window is asked once, counted as over_context with its tokens, and named in the summary", async () => {
+  const longest = Math.max(...items.map((item) => item.prompt.length));
+  const refused = new Set(items.filter((item) => item.prompt.length === longest).map((item) => item.id));
+  // vLLM's refusal (serving_engine.py): a 400 with an {"object": "error"} body
+  const vllmRefusal = JSON.stringify({ object: "error", message: "This model's maximum context length is 1024 tokens. However, you requested 2048 tokens.", type: "BadRequestError", param: null, code: 400 });
+  const server = await startOpenAIServer((request) => {
+    const item = itemOf(request);
+    return refused.has(item.id) ? { type: "raw", status: 400, body: vllmRefusal } : { type: "answer", content: answerFor(item) };
+  });
+  const out = tempDir();
+  try {
+    const { summary, files } = await runEval({ kind, items, outDir: out, answers: { client: client(server.url, { maxRetries: 3 }), model: "m" } });
+    assert.equal(server.requests.length, items.length, "refusals are not retried");
+    assert.deepEqual([summary.counts.failed, summary.counts.over_context, summary.counts.graded], [refused.size, refused.size, items.length - refused.size]);
+    const failures = readFileSync(files.failures!, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { id: string; code: string; tokens: number });
+    assert.deepEqual(failures.map((f) => f.id).sort(), [...refused].sort());
+    const counter = inProcessCounter();
+    for (const failure of failures) {
+      assert.equal(failure.code, "context-length");
+      assert.equal(failure.tokens, await counter.count(kind.contextTexts(items.find((item) => item.id === failure.id)!)));
+    }
+    assert.match(renderSummary(summary), new RegExp(`${refused.size} failed \\(${refused.size} longer than the model's context window\\)`));
   } finally {
     await server.close();
   }

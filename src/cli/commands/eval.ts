@@ -88,6 +88,12 @@ Examples:
 async function nothingGraded(result: EvalRunResult, flags: Flags): Promise<AccError> {
   const { counts } = result.summary;
   if (counts.items === 0) return new AccError("no items in --data", { code: "no-records" });
+  if (counts.over_context === counts.items) {
+    return new AccError(`no item graded: the server refused all ${counts.items} prompts as longer than the model's context window`, {
+      code: "no-records",
+      fix: "serve the model with a longer context window (e.g. vLLM --max-model-len), or eval shorter items (e.g. --data generated:sizes=8k)",
+    });
+  }
   if (counts.failed > 0) {
     const first = result.files.failures ? await firstFailure(result.files.failures) : undefined;
     return new AccError(`no item graded: all ${counts.failed} requests failed${first ? `; the first: ${first}` : ""}`, {
