@@ -1,6 +1,6 @@
 export { REDACT_MODES, type RedactMode, SECRET_TYPES, type SecretType, type FindingCounts, placeholder } from "./types.js";
 export { findSecrets, redactText } from "./scan.js";
-export type { Span as SecretSpan } from "./detectors.js";
+export type { Span as SecretSpan } from "./scan.js";
 export { Redactor } from "./redactor.js";
 export { redactTrajectory } from "./trajectory.js";
 export { forEachNgram, type NgramVisitor } from "./ngrams.js";

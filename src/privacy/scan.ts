@@ -1,63 +1,51 @@
-import { DETECTORS, type Detector, type Span } from "./detectors.js";
+import { DETECTORS } from "./detectors/index.js";
+import type { Finding } from "./detectors/detector.js";
+import { buildKeywordIndex, FILTER_SHIFT, GRAM_MASK, type KeywordEntry } from "./prefilter.js";
 import { type FindingCounts, placeholder, SECRET_TYPES, type SecretType } from "./types.js";
 
-interface Candidate {
-  trigger: string;
-  detectors: { detector: Detector; priority: number }[];
+/** A finding and its detector's priority: lower wins when two findings overlap. */
+export interface Span extends Finding {
+  priority: number;
 }
 
-/**
- * The triggers, looked up by their first two characters: the scan reads each character once and looks
- * its pair with the next one up in a 16 K table, so a text without triggers costs one table read per
- * character. A one-character trigger (`@`) is filed under every pair it can start.
- */
-const PAIRS = 128 * 128;
-const byPair: (Candidate[] | undefined)[] = new Array(PAIRS).fill(undefined);
-const pairHit = new Uint8Array(PAIRS);
-{
-  const candidates = new Map<string, Candidate>();
-  DETECTORS.forEach((detector, priority) => {
-    for (const trigger of detector.triggers) {
-      const candidate = candidates.get(trigger) ?? { trigger, detectors: [] };
-      candidate.detectors.push({ detector, priority });
-      candidates.set(trigger, candidate);
-    }
-  });
-  for (const candidate of candidates.values()) {
-    const first = candidate.trigger.charCodeAt(0);
-    const seconds = candidate.trigger.length === 1 ? Array.from({ length: 128 }, (_, i) => i) : [candidate.trigger.charCodeAt(1)];
-    for (const second of seconds) {
-      (byPair[(first << 7) | second] ??= []).push(candidate);
-      pairHit[(first << 7) | second] = 1;
-    }
-  }
-}
+const INDEX = buildKeywordIndex(DETECTORS);
+const { fold: FOLD, filter: FILTER, byGram: BY_GRAM, single: SINGLE } = INDEX;
+const HASH = 0x9e3779b1 | 0;
 
 /** The priority of generic `key = value` findings, for spans found from a parsed object's key. */
-export const ASSIGNMENT_PRIORITY = DETECTORS.findIndex((d) => d.triggers.includes("token"));
+export const ASSIGNMENT_PRIORITY = DETECTORS.findIndex((d) => d.keywords.includes("token"));
 
-/** Every candidate finding in `text`, overlaps not yet resolved. */
+/** Every candidate finding in `text`, overlaps not yet resolved: one pass, detectors only where a keyword occurs. */
 export function scanSecrets(text: string): Span[] {
   const spans: Span[] = [];
   const length = text.length;
-  let c = length > 0 ? text.charCodeAt(0) : 0;
+  let gram = INDEX.initial;
   for (let i = 0; i < length; i++) {
-    // Past the end, and for non-ASCII characters, the next character counts as 0 (no trigger has it second).
-    const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-    if (c < 128 && pairHit[(c << 7) | (next < 128 ? next : 0)] === 1) {
-      for (const candidate of byPair[(c << 7) | (next < 128 ? next : 0)]!) {
-        if (candidate.trigger.length === 1 || text.startsWith(candidate.trigger, i)) tryCandidate(text, i, candidate, spans);
-      }
+    const code = FOLD[text.charCodeAt(i)]!;
+    if (code >= 128) runAll(SINGLE[code & 127]!, text, i, spans);
+    gram = ((gram << 7) | (code & 127)) & GRAM_MASK;
+    const h = Math.imul(gram, HASH) >>> FILTER_SHIFT;
+    if ((FILTER[h >>> 5]! & (1 << (h & 31))) !== 0) {
+      const entries = BY_GRAM.get(gram);
+      if (entries !== undefined) runAll(entries, text, i, spans);
     }
-    c = next;
   }
   return spans;
 }
 
-function tryCandidate(text: string, at: number, candidate: Candidate, spans: Span[]): void {
-  for (const { detector, priority } of candidate.detectors) {
-    const found = detector.find(text, at, candidate.trigger);
-    if (found !== undefined) spans.push({ start: found.start, end: found.end, type: found.type, priority });
+/** Runs the detectors of each keyword whose gram ends at `i` and that occurs there in full. */
+function runAll(entries: readonly KeywordEntry[], text: string, i: number, spans: Span[]): void {
+  for (const entry of entries) {
+    const start = i - entry.back;
+    const { codes } = entry;
+    let k = entry.back + 1;
+    while (k < codes.length && (FOLD[text.charCodeAt(start + k)]! & 127) === codes[k]) k++;
+    if (k < codes.length) continue;
+    for (const { detector, priority } of entry.detectors) {
+      const first = spans.length;
+      detector.find(text, start, entry.keyword, spans as Finding[]);
+      for (let s = first; s < spans.length; s++) spans[s]!.priority = priority;
+    }
   }
 }
 
@@ -78,7 +66,7 @@ export function findSecrets(text: string): Span[] {
 }
 
 /** `text` with every span replaced by its type's placeholder. */
-export function replaceSpans(text: string, spans: readonly Span[]): string {
+export function replaceSpans(text: string, spans: readonly Finding[]): string {
   if (spans.length === 0) return text;
   let out = "";
   let at = 0;
@@ -94,7 +82,7 @@ export function redactText(text: string): string {
   return replaceSpans(text, findSecrets(text));
 }
 
-export function countSpans(spans: readonly Span[], into: FindingCounts): void {
+export function countSpans(spans: readonly Finding[], into: FindingCounts): void {
   for (const span of spans) into[span.type] = (into[span.type] ?? 0) + 1;
 }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
 import { Redactor } from "./redactor.js";
 import { type FindingCounts, sortedCounts } from "./types.js";
@@ -56,14 +57,31 @@ function redactMessage(message: Message, r: Redactor): Message {
   }
 }
 
-/** The raw argument string is counted; its parsed twin is redacted alike but not counted again. */
+/**
+ * Redaction works on decoded strings. A raw argument string that is JSON is redacted literal by
+ * literal, each as its decoded value and exactly as the parsed arguments are, so it still parses and
+ * equals them; what was found is counted once. Raw text that is not JSON is scanned as text and
+ * counted, its parsed form (if any) redacted without counting again.
+ */
 function redactCall(call: ToolCall, r: Redactor): ToolCall {
-  const hasRaw = call.raw_arguments !== null;
-  return patch(call, {
-    raw_arguments: r.nullableText(call.raw_arguments),
-    arguments: r.value(call.arguments, !hasRaw),
-    arguments_error: optional(call.arguments_error, (s) => r.text(s, false)),
-  });
+  const raw = call.raw_arguments;
+  const arguments_error = optional(call.arguments_error, (s) => r.text(s, false));
+  if (raw === null) return patch(call, { arguments: r.value(call.arguments), arguments_error });
+  const parsed = parseJson(raw);
+  if (parsed === NOT_JSON) return patch(call, { raw_arguments: r.text(raw), arguments: r.value(call.arguments, false), arguments_error });
+  if (!isDeepStrictEqual(parsed, call.arguments)) return patch(call, { raw_arguments: r.json(raw, true), arguments: r.value(call.arguments, false), arguments_error });
+  const redacted = r.value(call.arguments);
+  return patch(call, { raw_arguments: redacted === call.arguments ? raw : r.json(raw, false), arguments: redacted, arguments_error });
+}
+
+const NOT_JSON = Symbol("not JSON");
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 function optional<T>(value: T | undefined, f: (value: T) => T): T | undefined {

@@ -26,8 +26,14 @@ export const SECRET_TYPES = [
   "password",
   "bearer-token",
   "basic-auth",
+  "authorization",
+  "cookie",
   "generic-secret",
   "email",
+  "phone-number",
+  "ip-address",
+  "payment-card",
+  "iban",
   "home-user",
 ] as const;
 export type SecretType = (typeof SECRET_TYPES)[number];

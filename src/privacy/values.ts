@@ -1,33 +1,30 @@
-// Rules for `key = value` secrets: which key names hold secrets, and which values look like one.
-// The text scanner (`token = "…"` in logs) and the structured walk (`{"token": "…"}` in parsed tool
-// arguments) both use these, so a raw argument string and its parsed value are redacted alike.
-
-/** Characters an unquoted secret value may contain (no quotes, backslashes, spaces or `&`, which ends a query parameter). */
-export const VALUE_CHARS = "A-Za-z0-9_\\-+/=.~!@#$%^*";
-/** A quoted value may also hold `&`. */
-export const QUOTED_VALUE_CHARS = `${VALUE_CHARS}&`;
-/** A string value in parsed JSON was quoted in its raw text. */
-const WHOLE_VALUE = new RegExp(`^[${QUOTED_VALUE_CHARS}]+$`);
-const KEY_NAME = /^[A-Za-z0-9_.-]+$/;
-
-/** Case-sensitive words one of which a secret-holding key name contains; they trigger the text scan. */
-export const KEY_TRIGGERS = [
-  "token", "Token", "TOKEN",
-  "secret", "Secret", "SECRET",
-  "pass", "Pass", "PASS",
-  "pwd", "Pwd", "PWD",
-  "key", "Key", "KEY",
-  "credential", "Credential", "CREDENTIAL",
-] as const;
-const KEY_TRIGGER = new RegExp(KEY_TRIGGERS.join("|"));
+// Rules for `key = value` secrets: which key names hold secrets, and which values are secrets rather
+// than names, references, types or placeholders. The text scanner (`password: …` in a log) and the
+// structured walk (`{"password": "…"}` in parsed JSON) both use these, so a JSON document and its
+// parsed value are judged alike.
 
 export type KeyKind = "password" | "token";
 
-const PASSWORD_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase"]);
-const TOKEN_WORDS = new Set(["secret", "token", "apikey", "credential", "credentials"]);
-/** `<word>_key` names that hold secrets (a plain `key` or `cache_key` does not). */
+const KEY_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/** Last words that name a password. */
+const PASSWORD_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase", "passcode", "passwort", "motdepasse"]);
+/** Last words that name a token or secret (the value must look random to count). */
+const TOKEN_WORDS = new Set(["secret", "token", "apikey", "credential", "credentials", "signature", "sig"]);
+/** `<word>_key` names that hold secrets (a plain `key`, `cache_key` or `public_key` does not). */
 const KEY_QUALIFIERS = new Set([
-  "api", "access", "secret", "private", "auth", "master", "encryption", "signing", "client", "app", "service", "account", "storage", "license", "subscription", "session",
+  "api", "access", "secret", "private", "auth", "master", "encryption", "signing", "client", "app", "service", "account", "storage", "license",
+  "subscription", "session", "shared", "sas", "hmac", "webhook", "admin", "consumer", "x-api", "ssh", "gpg", "pgp", "decryption",
+]);
+/**
+ * Words before `token` that make it a position, a count or a kind rather than a credential: pagination
+ * cursors (`NextToken`, `nextPageToken`, `continuation_token`), idempotency and request ids, token
+ * counts and types. Their values are kept (see docs/privacy.md, "High-entropy strings").
+ */
+const NOT_CREDENTIAL_TOKEN = new Set([
+  "next", "page", "prev", "previous", "continuation", "pagination", "cursor", "sync", "resume", "start", "end", "marker", "offset", "idempotency",
+  "request", "correlation", "trace", "max", "min", "num", "total", "count", "input", "output", "prompt", "completion", "cached", "reasoning", "type",
+  "special", "eos", "bos", "pad", "unk", "sep", "cls", "mask", "stop", "split", "last",
 ]);
 
 /**
@@ -35,17 +32,18 @@ const KEY_QUALIFIERS = new Set([
  * `client-secret`), or how that word ends when words run together (`PGPASSWORD`, `githubtoken`).
  */
 export function secretKeyKind(key: string): KeyKind | undefined {
-  if (!KEY_NAME.test(key) || !KEY_TRIGGER.test(key)) return undefined;
+  if (key.length > 64 || !KEY_NAME.test(key)) return undefined;
   const words = splitWords(key);
   const last = words[words.length - 1];
   if (last === undefined) return undefined;
   if (PASSWORD_WORDS.has(last) || /.(?:password|passwd|passphrase)$/.test(last)) return "password";
-  if (TOKEN_WORDS.has(last) || /.(?:secret|token|apikey)$/.test(last)) return "token";
-  if (last === "key" && words.length > 1 && (KEY_QUALIFIERS.has(words[words.length - 2]!) || words.includes("secret"))) return "token";
+  const before = words[words.length - 2];
+  if (TOKEN_WORDS.has(last) || /.(?:secret|token|apikey)$/.test(last)) return before !== undefined && NOT_CREDENTIAL_TOKEN.has(before) ? undefined : "token";
+  if (last === "key" && before !== undefined && (KEY_QUALIFIERS.has(before) || words.includes("secret"))) return "token";
   return undefined;
 }
 
-/** `AWS_SECRET_ACCESS_KEY` → aws, secret, access, key; `clientSecret` → client, secret. */
+/** `AWS_SECRET_ACCESS_KEY` → aws, secret, access, key; `clientSecret` → client, secret; `X-Api-Key` → x, api, key. */
 export function splitWords(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
@@ -55,16 +53,31 @@ export function splitWords(key: string): string[] {
     .filter((word) => word.length > 0);
 }
 
-/** Values that stand for a secret without being one: `$TOKEN`, `%PASSWORD%`, `xxxxxxxx`, `your-api-key`. */
-const PLACEHOLDER_PARTS = ["your", "example", "placeholder", "redacted", "changeme", "dummy", "<secret"];
-const NOT_SECRETS = new Set(["undefined", "null", "none", "true", "false", "string", "required", "optional", "password", "secret", "token"]);
+/** Values that stand for a secret without being one. */
+const PLACEHOLDER_PARTS = ["your", "example", "placeholder", "redacted", "changeme", "change_me", "dummy", "<secret", "xxxx", "****", "...", "…", "fixme", "todo"];
+/** Words that are types, keywords, prompts or form labels rather than passwords. */
+const NOT_SECRETS = new Set([
+  "undefined", "null", "nil", "none", "true", "false", "yes", "no", "on", "off", "string", "str", "text", "varchar", "char", "bytes", "int", "integer",
+  "number", "bool", "boolean", "any", "object", "optional", "required", "nullable", "hidden", "input", "field", "value", "default", "empty", "blank",
+  "password", "passwords", "passwd", "pass", "pwd", "secret", "secrets", "token", "tokens", "key", "keys", "credential", "credentials", "prompt",
+  "stdin", "env", "file", "auto", "disabled", "enabled", "self", "this", "new", "type", "unknown", "omitted", "masked", "sensitive", "secretstr",
+  "secretstring", "secretbytes", "protected", "private", "public", "unset", "missing", "invalid", "correct", "wrong", "incorrect", "new_password",
+  "old_password", "confirm", "confirmation", "mismatch", "expired", "reset", "forgot", "username", "user", "secure", "strong", "weak", "plain", "plaintext", "hash", "hashed", "encrypted", "bcrypt", "argon2", "md5", "sha1", "sha256", "basic",
+  "bearer", "digest", "oauth", "jwt", "none", "function", "callable", "async", "await", "return", "lambda", "static", "final", "const", "let", "var",
+  "mut", "ref", "out", "in", "of", "is", "the", "a", "an",
+]);
+
+/** References, templates and markers: `$VAR`, `${VAR}`, `$(cmd)`, `%VAR%`, `{var}`, `<your-token>`, `[REDACTED]`, YAML `!vault` tags and `*alias`es. */
+const REFERENCE = /^(?:\$[A-Za-z_{(]|%\w+%$|\{[\w.\s]*\}$|<[^<>]*>$|\[[^[\]]*\]$|[!*][A-Za-z_-]+$)/;
 
 export function isPlaceholder(value: string): boolean {
-  const first = value.charCodeAt(0);
-  if (first === 36 /* $ */ || first === 37 /* % */) return true;
+  if (REFERENCE.test(value)) return true;
+  if (/(.)\1{3,}/.test(value) && new Set(value).size <= 2) return true;
   if (/(.)\1{5,}/.test(value)) return true;
   const lower = value.toLowerCase();
   if (NOT_SECRETS.has(lower)) return true;
+  if (/^(?:required|nullable|sometimes|confirmed)(?:[|:]|$)/.test(lower)) return true;
+  if (value.includes("${") || value.includes("{{") || value.includes("<%") || value.includes("#{")) return true;
   return PLACEHOLDER_PARTS.some((part) => lower.includes(part));
 }
 
@@ -83,37 +96,63 @@ export function entropy(value: string): number {
   return bits;
 }
 
-/** Lower, upper, digit, other: how many of these classes occur. */
-function classes(value: string): { lower: boolean; upper: boolean; digit: boolean; other: boolean } {
-  const seen = { lower: false, upper: false, digit: false, other: false };
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c >= 97 && c <= 122) seen.lower = true;
-    else if (c >= 65 && c <= 90) seen.upper = true;
-    else if (c >= 48 && c <= 57) seen.digit = true;
-    else seen.other = true;
-  }
-  return seen;
-}
-
-/** `opts.password`, `some-secret-name`, `process.env.API_TOKEN`: words joined by separators, no digits. */
+/** `opts.password`, `some-secret-name`, `process.env.API_TOKEN`, `secrets/db`: words joined by separators, no digits. */
 function looksLikeIdentifier(value: string): boolean {
-  const parts = value.split(/[._/-]+/).filter((p) => p.length > 0);
+  const parts = value.split(/[._/:-]+/).filter((p) => p.length > 0);
   return parts.length > 1 && parts.every((p) => /^[A-Za-z]+$/.test(p));
 }
 
-/** Whether `value`, assigned to a key of this kind, is a secret rather than a name, a reference or a placeholder. */
-export function isSecretValue(kind: KeyKind, value: string): boolean {
-  if (value.length < 6 || value.length > 1024 || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
-  const seen = classes(value);
-  if (kind === "password") return (seen.digit || seen.other) && entropy(value) >= 2;
-  // A digit keeps out code (`credentials: corsAttributeState`); a random token of 16+ characters almost surely has one.
-  return value.length >= 16 && seen.digit && (seen.lower || seen.upper) && entropy(value) >= 3;
+/**
+ * Code, not a literal: a call (`getpass()`, `input("…")`), an index (`env["X"]`, `args[1]`), a member
+ * (`self.password`, `req.body.pw`), a `camelCase` or `snake_case` name, an `UPPER_SNAKE` constant.
+ */
+function looksLikeCode(value: string): boolean {
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[([]/.test(value)) return true;
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/\d/.test(value)) return true;
+  if (/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) || /^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value)) return true;
+  if (/^[a-z]+(?:_[a-z0-9]+)+$/.test(value) || /^[A-Z]+(?:_[A-Z0-9]+)+$/.test(value)) return true;
+  return false;
 }
 
-/** A whole string value under a secret-holding key (the structured form of `key = value`). */
+/** Where a value stands, as far as telling a password from text and code goes. */
+export interface ValueContext {
+  /** Quoted, or all that follows the key on its line: only then may it be letters only. */
+  whole: boolean;
+  /** Quoted (a literal, not code). */
+  quoted: boolean;
+  /** A place that holds nothing but a password (`-p` of sshpass, a URL's password, `<password>…</password>`): phrases count. */
+  certain?: boolean;
+}
+
+/**
+ * Whether `value`, assigned to a password key, is a password: any printable characters (letters only
+ * too), 4 to 200 of them, that are not a placeholder, a reference or code. Letters only count when
+ * the value is quoted or is all that follows the key on its line (`password: The password to use` and
+ * `password: string;` are text and code, `password: hunter` is not); a phrase with spaces counts when
+ * quoted and holding a digit, or wherever only a password can stand.
+ */
+export function isPasswordValue(value: string, context: ValueContext): boolean {
+  if (value.length < 4 || value.length > 200 || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
+  if (!context.quoted && looksLikeCode(value)) return false;
+  if (context.certain) return true;
+  if (/^[A-Za-z]+$/.test(value) && !context.whole) return false;
+  if (/\s/.test(value)) return context.quoted && value.length <= 64 && /[0-9]/.test(value) && value.split(/\s+/).length <= 4;
+  return true;
+}
+
+/** Whether `value`, assigned to a token or secret key, looks random: 16+ characters, letters and a digit, 3+ bits of entropy each. */
+export function isTokenValue(value: string): boolean {
+  if (value.length < 16 || value.length > 1024 || /\s/.test(value) || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
+  return /[0-9]/.test(value) && /[A-Za-z]/.test(value) && entropy(value) >= 3;
+}
+
+export function isSecretValue(kind: KeyKind, value: string, context: ValueContext): boolean {
+  return kind === "password" ? isPasswordValue(value, context) : isTokenValue(value);
+}
+
+/** A whole string value under a secret-holding key (the structured form of `key = "value"`). */
 export function isWholeSecretValue(kind: KeyKind, value: string): boolean {
-  return WHOLE_VALUE.test(value) && isSecretValue(kind, value);
+  return !/[\r\n]/.test(value) && isSecretValue(kind, value, { whole: true, quoted: true });
 }
 
 /** 40 base64 characters under a key naming a secret access key: AWS's secret key. */

@@ -127,14 +127,30 @@ const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, text, fc.integer(), fc.constant(null), fc.array(tie("value"), { maxLength: 4 }), fc.dictionary(key, tie("value"), { maxKeys: 4 })),
 })).value;
 
-test("property: redacting a raw argument string and redacting its parsed value give the same value, and the raw string stays valid JSON", () => {
+test("property: a tool call's raw JSON arguments, redacted, still parse and equal its redacted parsed arguments", () => {
   fc.assert(
-    fc.property(json, fc.constantFrom(undefined, 2), (value, indent) => {
-      const raw = JSON.stringify(value, null, indent);
-      const redactedRaw = redactText(raw);
-      assert.deepEqual(JSON.parse(redactedRaw), new Redactor("on").value(JSON.parse(raw)));
+    fc.property(json, fc.constantFrom(undefined, 2), fc.boolean(), (value, indent, asciiOnly) => {
+      // JSON.stringify's escapes, or every non-ASCII and control character as \uXXXX (as Python's json.dumps writes them).
+      let raw = JSON.stringify(value, null, indent) ?? "null";
+      if (asciiOnly) raw = raw.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+      const call = { id: "c", name: "f", type: "function" as const, raw_arguments: raw, arguments: JSON.parse(raw) as unknown };
+      const t = finishTrajectory({ locator: { line: 1 }, messages: [{ role: "user", content: "q" }, { role: "assistant", content: null, reasoning: null, tool_calls: [call] }] }, { format: "test", file: "t.jsonl", redact: "on" });
+      assert.ok(t.ok);
+      const redacted = t.trajectory.messages[1]!.role === "assistant" ? t.trajectory.messages[1]!.tool_calls[0]! : assert.fail();
+      assert.deepEqual(JSON.parse(redacted.raw_arguments!), redacted.arguments);
+      assert.deepEqual(redacted.arguments, new Redactor("on").value(JSON.parse(raw)));
     }),
     { seed: 8, numRuns: 500 },
+  );
+});
+
+test("property: a JSON document in a text (a tool's output) stays valid JSON after redaction", () => {
+  fc.assert(
+    fc.property(json, fc.constantFrom(undefined, 2), (value, indent) => {
+      const raw = JSON.stringify(value, null, indent) ?? "null";
+      JSON.parse(redactText(raw));
+    }),
+    { seed: 9, numRuns: 500 },
   );
 });
 

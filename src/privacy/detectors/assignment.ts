@@ -1,0 +1,182 @@
+// `key = value` in its many spellings: shell and .env (`DB_PASSWORD=…`), YAML and JSON
+// (`password: …`, `"client_secret": "…"`), INI and properties, URL queries (`?password=…&`),
+// connection strings (`Password=…;`, ODBC `PWD={…}`), XML elements (`<password>…</password>`),
+// command-line flags (`--password …`, `--token=…`) and .netrc lines (`login x password …`).
+import {
+  closingQuote,
+  escapedAt,
+  isBlank,
+  isKeyChar,
+  isSpaceOrEnd,
+  lineStart,
+  skipBackWhile,
+  skipWhile,
+} from "../text.js";
+import type { SecretType } from "../types.js";
+import { isAwsSecretKey, isSecretValue, type KeyKind, secretKeyKind, type ValueContext } from "../values.js";
+import type { Detector, Finding } from "./detector.js";
+
+/** Words one of which every secret-holding key name contains (see values.ts). */
+export const KEY_KEYWORDS = ["pass", "pwd", "secret", "token", "key", "cred", "sig"] as const;
+
+export function assignmentType(key: string, kind: KeyKind, value: string): SecretType {
+  if (kind === "password") return "password";
+  return isAwsSecretKey(key, value) ? "aws-secret-key" : "generic-secret";
+}
+
+const QUOTES = new Set([34, 39, 96]); // " ' `
+
+/** The quote that opens at `i`: `"`, `'`, a backtick, or an escaped `\"` / `\'`; "" when none. */
+function quoteAt(text: string, i: number): string {
+  const c = text.charCodeAt(i);
+  if (QUOTES.has(c)) return text[i]!;
+  if (c === 92 && (text.charCodeAt(i + 1) === 34 || text.charCodeAt(i + 1) === 39)) return text.slice(i, i + 2);
+  return "";
+}
+
+/** Where a key is written: a flag, a URL query, a connection string, an XML element, or plain. */
+type Context = "flag" | "query" | "connection" | "xml" | "plain";
+
+function contextOf(text: string, keyStart: number, key: string): Context {
+  if (key.startsWith("-")) return "flag";
+  const before = text.charCodeAt(keyStart - 1);
+  if (before === 63 || before === 38) return "query"; // ? &
+  if (before === 59) return "connection"; // ;
+  if (before === 60) return "xml"; // <
+  return "plain";
+}
+
+/** The operator after a key: `=`, `:`, `:=`, `=>`; its end, or -1 (`==` is a comparison, not an assignment). */
+function operatorEnd(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (c === 61) return next === 61 ? -1 : next === 62 ? i + 2 : i + 1; // = => (not ==)
+  if (c === 58) return next === 61 ? i + 2 : next === 58 ? -1 : i + 1; // : := (not ::)
+  return -1;
+}
+
+const OPENERS: Record<number, number> = { 41: 40, 93: 91, 125: 123 }; // ) ] } → ( [ {
+
+/**
+ * An unquoted value's end: where it stops in its context (a query parameter at `&`, a connection
+ * string at `;`), then without the closing punctuation of what encloses it (`f(password=x)`,
+ * `{password: x, …}`, `"PASSWORD=x"` inside a quoted string).
+ */
+function unquotedEnd(text: string, start: number, context: Context, lineFrom: number): number {
+  let end = start;
+  // A double quote always ends it: in JSON text, the string the assignment is written in closes there.
+  const stop = context === "query" ? "&#\"'<>" : context === "connection" ? ";\"'" : '"';
+  while (end < text.length) {
+    const c = text.charCodeAt(end);
+    if (isSpaceOrEnd(c) || c === 92 || stop.includes(text[end]!)) break;
+    end++;
+  }
+  // A connection string whose first key is this one: `Password=x;Server=y` stops at the `;` before the next key.
+  if (context === "plain") {
+    const next = /;\s*[A-Za-z][A-Za-z ]*=/.exec(text.slice(start, end));
+    if (next !== null) end = start + next.index;
+  }
+  const before = text.slice(lineFrom, start);
+  for (;;) {
+    const last = text.charCodeAt(end - 1);
+    if (end <= start + 1) break;
+    const opener = OPENERS[last];
+    if (opener !== undefined && before.includes(String.fromCharCode(opener))) end--;
+    else if ((last === 44 || last === 59) && (/[([{]/.test(before) || isSpaceOrEnd(text.charCodeAt(end)))) end--;
+    else if (QUOTES.has(last) && count(before, last) % 2 === 1) end--;
+    else break;
+  }
+  return end;
+}
+
+function count(text: string, c: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === c) n++;
+  return n;
+}
+
+/** Whether only blanks or a `#` / `//` comment follow `end` on its line. */
+function restOfLineEmpty(text: string, end: number): boolean {
+  const i = skipWhile(text, end, isBlank);
+  const c = text.charCodeAt(i);
+  if (i >= text.length || c === 10 || c === 13 || c === 92) return true;
+  return i > end && (c === 35 || (c === 47 && text.charCodeAt(i + 1) === 47));
+}
+
+/** A .netrc line (`machine host login me password …`): the value follows the key after a space. */
+function inNetrc(text: string, keyStart: number): boolean {
+  const line = text.slice(lineStart(text, keyStart), keyStart);
+  return /(?:^|\s)(?:machine|default)\s.*\blogin\s+\S+\s+$/.test(line) || /^\s*(?:login\s+\S+\s+)$/.test(line);
+}
+
+export const assignment: Detector = {
+  keywords: KEY_KEYWORDS,
+  find(text, at, keyword, out) {
+    const keyStart = skipBackWhile(text, at, (c) => isKeyChar(c));
+    let keyStartSafe = keyStart;
+    while (keyStartSafe < at && escapedAt(text, keyStartSafe)) keyStartSafe++;
+    const keyEnd = skipWhile(text, at + keyword.length, isKeyChar);
+    const key = text.slice(keyStartSafe, keyEnd);
+    const kind = secretKeyKind(key);
+    if (kind === undefined) return;
+    const finding = valueAfterKey(text, keyStartSafe, keyEnd, key, kind);
+    if (finding !== undefined) out.push(finding);
+  },
+};
+
+/** The secret value assigned to the key at [keyStart, keyEnd), if there is one. */
+export function valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, kind: KeyKind): Finding | undefined {
+  const context = contextOf(text, keyStart, key);
+  let i = keyEnd;
+  // A quoted key: `"password": …`, `'password' => …`, `\"password\": …` inside a JSON string.
+  const escapedQuote = keyStart >= 2 ? quoteAt(text, keyStart - 2) : "";
+  const keyQuote = escapedQuote.length === 2 ? escapedQuote : keyStart >= 1 ? quoteAt(text, keyStart - 1) : "";
+  const closeQuote = keyQuote !== "" && text.startsWith(keyQuote, i) ? keyQuote : "";
+  i += closeQuote.length;
+  if (context === "xml") {
+    if (text.charCodeAt(i) !== 62) return undefined; // >
+    const close = text.indexOf("</", i + 1);
+    if (close <= i + 1 || text.slice(i + 1, close).includes("\n")) return undefined;
+    return judged(text, i + 1, close, key, kind, { whole: true, quoted: true, certain: true });
+  }
+  i = skipWhile(text, i, isBlank);
+  const operator = operatorEnd(text, i);
+  if (operator !== -1) {
+    i = skipWhile(text, operator, isBlank);
+  } else if ((context === "flag" || inNetrc(text, keyStart)) && i > keyEnd && closeQuote === "") {
+    // `--password value`, `password value` in .netrc: the value is the next word.
+    if (text.charCodeAt(i) === 45) return undefined; // the next flag
+  } else {
+    return undefined;
+  }
+  const open = quoteAt(text, i);
+  if (open !== "") {
+    const close = closingQuote(text, i + open.length, open);
+    if (close === -1) return undefined;
+    return judged(text, i + open.length, close, key, kind, { whole: true, quoted: true, certain: context === "flag" });
+  }
+  if (context === "connection" && text.charCodeAt(i) === 123) {
+    // ODBC braces: `;PWD={p;ss}}w};` (a `}` inside is doubled).
+    let close = i + 1;
+    for (; close < text.length; close++) {
+      if (text.charCodeAt(close) !== 125) continue;
+      if (text.charCodeAt(close + 1) !== 125) break;
+      close++;
+    }
+    return close < text.length && close > i + 1 ? judged(text, i + 1, close, key, kind, { whole: true, quoted: true, certain: true }) : undefined;
+  }
+  // A quoted key with an unquoted value is JSON (`"pin": 123456`, `"password": null`, `"secret": {…}`): left alone, as replacing it would break the JSON.
+  if (closeQuote !== "") return undefined;
+  const end = unquotedEnd(text, i, context, lineStart(text, keyStart));
+  if (end <= i) return undefined;
+  const delimited = context === "flag" || context === "query" || context === "connection";
+  return judged(text, i, end, key, kind, { whole: delimited || restOfLineEmpty(text, end), quoted: false });
+}
+
+function judged(text: string, start: number, end: number, key: string, kind: KeyKind, context: ValueContext): Finding | undefined {
+  const value = text.slice(start, end);
+  if (!isSecretValue(kind, value, context)) return undefined;
+  // Never end inside an escape: a value cut before `\` is fine, one that holds a lone trailing backslash is not.
+  if (text.charCodeAt(end - 1) === 92) return undefined;
+  return { start, end, type: assignmentType(key, kind, value) };
+}

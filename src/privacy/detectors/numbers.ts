@@ -1,0 +1,362 @@
+// Numbers that identify a person or an account: phone numbers, public IP addresses, payment cards
+// (Luhn-checked) and IBANs (mod-97-checked). Each is found from its digits (the keyword `0000`, `0.0`,
+// `+0…` with every digit written 0) and judged by its whole shape, so numbers in tables, dates,
+// versions, hashes and ids stay.
+import { isAlnum, isBlank, isDigit, isHex, isKeyChar, isLetter, isTokenChar, skipBackWhile, skipWhile } from "../text.js";
+import type { Detector } from "./detector.js";
+
+const HEX_DIGITS = ["0", "a", "b", "c", "d", "e", "f"];
+
+// --- Payment cards -------------------------------------------------------------------------------
+
+/** Luhn's check digit test. */
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** Issuer ranges (IIN) and lengths of the card networks a user expects: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro. */
+function issuedCard(digits: string): boolean {
+  const n = digits.length;
+  const two = Number(digits.slice(0, 2));
+  const four = Number(digits.slice(0, 4));
+  const three = Number(digits.slice(0, 3));
+  if (digits[0] === "4") return n === 13 || n === 16 || n === 19;
+  if ((two >= 51 && two <= 55) || (four >= 2221 && four <= 2720)) return n === 16;
+  if (two === 34 || two === 37) return n === 15;
+  if (four === 6011 || two === 65 || (three >= 644 && three <= 649)) return n >= 16 && n <= 19;
+  if (four >= 3528 && four <= 3589) return n >= 16 && n <= 19;
+  if ((three >= 300 && three <= 305) || two === 36 || two === 38 || two === 39) return n >= 14 && n <= 19;
+  if (two === 62) return n >= 16 && n <= 19;
+  if (two === 50 || (two >= 56 && two <= 58) || two === 67) return n >= 12 && n <= 19;
+  return false;
+}
+
+/** The networks' published test numbers: in every payment tutorial and test suite, no one's card. */
+const TEST_CARDS = new Set([
+  "4242424242424242", "4111111111111111", "4000056655665556", "4012888888881881", "4222222222222", "5555555555554444", "5200828282828210",
+  "5105105105105100", "2223003122003222", "378282246310005", "371449635398431", "378734493671000", "6011111111111117", "6011000990139424",
+  "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005", "4000000000000002", "4000000000009995", "4000000000000077",
+]);
+
+/** Groups a card is printed in: 4-4-4-4(-3), Amex 4-6-5, Diners 4-6-4, or no separators. */
+const CARD_GROUPS = new Set(["4,4,4,4", "4,4,4,4,3", "4,4,4,4,1", "4,4,4,4,2", "4,4,4,1", "4,6,5", "4,6,4", "4,4,4,3", "4,4,4,2", "4,4,4,4,4"]);
+
+/** Characters that may not touch a number on its left: it would be part of a word, a version, an id or an amount. */
+const NOT_BEFORE_NUMBER = (c: number) => isTokenChar(c) || c === 46 || c === 43 || c === 64 || c === 47 || c === 35 || c === 36 || c === 44;
+const NOT_AFTER_NUMBER = (c: number) => isTokenChar(c) || c === 64;
+
+/** The digit groups around `at`: [start, end) of digits with single spaces or dashes between them, and the groups. */
+function digitGroups(text: string, at: number, separators: string): { start: number; end: number; groups: string[]; separator: string } | undefined {
+  const isSep = (c: number) => separators.includes(String.fromCharCode(c));
+  let start = at;
+  for (;;) {
+    start = skipBackWhile(text, start, isDigit);
+    if (start >= 2 && isSep(text.charCodeAt(start - 1)) && isDigit(text.charCodeAt(start - 2))) start -= 1;
+    else break;
+  }
+  let end = at;
+  for (;;) {
+    end = skipWhile(text, end, isDigit);
+    if (isSep(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) end += 1;
+    else break;
+  }
+  if (end - start > 40) return undefined;
+  const raw = text.slice(start, end);
+  const used = new Set(raw.replace(/\d/g, ""));
+  if (used.size > 1) return undefined;
+  const separator = [...used][0] ?? "";
+  return { start, end, groups: separator === "" ? [raw] : raw.split(separator), separator };
+}
+
+export const paymentCard: Detector = {
+  keywords: ["0000"],
+  find(text, at, _keyword, out) {
+    const run = digitGroups(text, at, " -");
+    if (run === undefined) return;
+    if (run.start > 0 && NOT_BEFORE_NUMBER(text.charCodeAt(run.start - 1))) return;
+    if (run.end < text.length && (NOT_AFTER_NUMBER(text.charCodeAt(run.end)) || (text.charCodeAt(run.end) === 46 && isDigit(text.charCodeAt(run.end + 1))))) return;
+    const digits = run.groups.join("");
+    if (digits.length < 12 || digits.length > 19) return;
+    if (run.separator !== "" && !CARD_GROUPS.has(run.groups.map((g) => g.length).join(","))) return;
+    if (!issuedCard(digits) || !luhn(digits) || TEST_CARDS.has(digits)) return;
+    out.push({ start: run.start, end: run.end, type: "payment-card" });
+  },
+};
+
+// --- IBAN ----------------------------------------------------------------------------------------
+
+/** IBAN length per country (ISO 13616 registry). */
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27,
+  DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28,
+  IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22,
+  MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24,
+  SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/** ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10–35). */
+export function ibanChecksumOk(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const c = rearranged.charCodeAt(i);
+    const value = c <= 57 ? c - 48 : c - 55;
+    remainder = value > 9 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+const IBAN_START = /[A-Z]{2}\d{2}/y;
+const isIbanChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90);
+
+/** `DE89370400440532013000` or `DE89 3704 0044 0532 0130 00` (groups of four), found from a run of digits inside it. */
+export const iban: Detector = {
+  keywords: ["0000"],
+  find(text, at, _keyword, out) {
+    // Look back for the country code and check digits, over IBAN characters and single spaces.
+    for (let start = at; start >= Math.max(0, at - 40); start--) {
+      const c = text.charCodeAt(start);
+      if (!isIbanChar(c) && !(c === 32 && isIbanChar(text.charCodeAt(start - 1)))) return;
+      if (!isLetter(c) || (start > 0 && isAlnum(text.charCodeAt(start - 1)))) continue;
+      IBAN_START.lastIndex = start;
+      if (!IBAN_START.test(text)) continue;
+      const length = IBAN_LENGTHS[text.slice(start, start + 2)];
+      if (length === undefined) continue;
+      let compact = "";
+      let end = start;
+      const grouped = text.charCodeAt(start + 4) === 32;
+      while (end < text.length && compact.length < length) {
+        const k = text.charCodeAt(end);
+        if (isIbanChar(k)) compact += text[end];
+        else if (!(grouped && k === 32 && compact.length % 4 === 0)) break;
+        end++;
+      }
+      if (compact.length !== length || isAlnum(text.charCodeAt(end)) || !ibanChecksumOk(compact)) continue;
+      out.push({ start, end, type: "iban" });
+      return;
+    }
+  },
+};
+
+// --- Phone numbers -------------------------------------------------------------------------------
+
+/** `+` country code and groups (E.164: 8–15 digits in all), separated by single spaces, dots or dashes, maybe a `(0)` or a bracketed area code. */
+const INTERNATIONAL = /\+\d{1,3}(?:[ .-]?(?:\(0\)[ .-]?)?\(?\d{1,5}\)?)(?:[ .-]?\d{1,5}){1,5}/y;
+/** North American: `(415) 555-0132`, `415-555-0132`, `415.555.0132`, maybe `1-` first. */
+const NANP = /(?:1[ .-])?(?:\([2-9]\d\d\) ?[2-9]\d\d[.-]\d{4}|[2-9]\d\d([.-])[2-9]\d\d\1\d{4})/y;
+/** National with a trunk 0: `020 7946 0958`, `06 12 34 56 78`, `030/1234567`, `0412 345 678`, `03-1234-5678`. */
+const NATIONAL = /0[1-9]\d{0,4}([ ./-])\d{2,8}(?:\1\d{2,8}){0,3}/y;
+
+function digitCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (isDigit(text.charCodeAt(i))) n++;
+  return n;
+}
+
+/** Whether the number [start, end) stands alone: no word, digit, version dot or amount sign touches it. */
+function standsAlone(text: string, start: number, end: number): boolean {
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+  const after = end < text.length ? text.charCodeAt(end) : 32;
+  if (isTokenChar(before) || before === 46 || before === 43 || before === 47 || before === 36 || before === 44) return false;
+  if (isTokenChar(after) || after === 64 || after === 47) return false;
+  // The number goes on (`… 0132 77`, `0132.5`): part of a longer series.
+  const next = text.charCodeAt(end + 1);
+  if ((after === 46 || after === 44 || after === 58 || (after === 32 && isDigit(next)) || after === 45) && isDigit(next)) return false;
+  return true;
+}
+
+/** Whether a phone number's shape is plausible where it starts: a `+`, `(` or digit after a non-digit. */
+function phoneAt(text: string, start: number): number {
+  for (const [pattern, min, max] of [[INTERNATIONAL, 8, 15], [NANP, 10, 11], [NATIONAL, 9, 11]] as const) {
+    pattern.lastIndex = start;
+    const match = pattern.exec(text);
+    if (match === null) continue;
+    const end = start + match[0].length;
+    const digits = digitCount(match[0]);
+    if (digits < min || digits > max || !standsAlone(text, start, end)) continue;
+    return end;
+  }
+  return -1;
+}
+
+/** Where a number that holds `at` may start: its `+`, its `(`, or the first digit of its first group. */
+function numberStarts(text: string, at: number): number[] {
+  const starts: number[] = [];
+  let i = at;
+  for (let groups = 0; groups < 7 && i > 0; groups++) {
+    i = skipBackWhile(text, i, isDigit);
+    const c = text.charCodeAt(i - 1);
+    if (c === 40 || c === 43) i--; // ( +
+    starts.push(i);
+    const sep = text.charCodeAt(i - 1);
+    if (!(sep === 32 || sep === 45 || sep === 46 || sep === 47 || sep === 41) || !(isDigit(text.charCodeAt(i - 2)) || text.charCodeAt(i - 2) === 41 || text.charCodeAt(i - 2) === 40)) break;
+    i -= 1;
+    if (text.charCodeAt(i - 1) === 41) i--;
+  }
+  return starts.reverse();
+}
+
+export const phoneNumber: Detector = {
+  keywords: ["+00", "+0 ", "+0-", "+0(", "+0.", "(00", "0000", "0 00"],
+  find(text, at, _keyword, out) {
+    for (const start of numberStarts(text, text.charCodeAt(at) === 43 || text.charCodeAt(at) === 40 ? at + 1 : at)) {
+      const end = phoneAt(text, start);
+      if (end !== -1) {
+        out.push({ start, end, type: "phone-number" });
+        return;
+      }
+    }
+  },
+};
+
+/** Key names of phone numbers: their last word. */
+const PHONE_KEYS = new Set(["phone", "phonenumber", "telephone", "tel", "mobile", "cell", "cellphone", "fax", "whatsapp", "sms", "msisdn"]);
+const PHONE_VALUE = /\+?\d[\d .()-]{5,20}\d/y;
+
+/** `phone: 4155550132`, `"mobile": "+14155550132"`, `tel:+1-415-555-0132`: any 7–15 digits after a key naming a phone. */
+export const phoneField: Detector = {
+  keywords: ["phone", "tel", "mobile", "cell", "fax", "whatsapp", "sms", "msisdn"],
+  find(text, at, keyword, out) {
+    const keyStart = skipBackWhile(text, at, isKeyChar);
+    const keyEnd = skipWhile(text, at + keyword.length, isKeyChar);
+    const words = text.slice(keyStart, keyEnd).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().split(/[\s_.-]+/);
+    if (!PHONE_KEYS.has(words[words.length - 1] ?? "")) return;
+    let i = keyEnd;
+    if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
+    i = skipWhile(text, i, isBlank);
+    if (text.charCodeAt(i) !== 58 && text.charCodeAt(i) !== 61) return;
+    i = skipWhile(text, i + 1, isBlank);
+    if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
+    PHONE_VALUE.lastIndex = i;
+    const match = PHONE_VALUE.exec(text);
+    if (match === null) return;
+    const digits = digitCount(match[0]);
+    const end = i + match[0].length;
+    if (digits < 7 || digits > 15 || isTokenChar(text.charCodeAt(end))) return;
+    out.push({ start: i, end, type: "phone-number" });
+  },
+};
+
+// --- IP addresses --------------------------------------------------------------------------------
+
+/**
+ * Addresses that identify no one: unspecified, loopback, private (RFC 1918), carrier-grade NAT,
+ * link-local, documentation (TEST-NET-1/2/3), benchmarking, multicast, reserved and broadcast, and
+ * the well-known public resolvers.
+ */
+function keptIpv4(a: number, b: number, c: number, d: number): boolean {
+  if (a === 0 || a === 10 || a === 127 || a >= 224) return true;
+  if (a === 100 && b >= 64 && b <= 127) return true;
+  if (a === 169 && b === 254) return true;
+  if (a === 172 && b >= 16 && b <= 31) return true;
+  if (a === 192 && (b === 168 || (b === 0 && (c === 0 || c === 2)))) return true;
+  if (a === 198 && (b === 18 || b === 19 || (b === 51 && c === 100))) return true;
+  if (a === 203 && b === 0 && c === 113) return true;
+  return PUBLIC_RESOLVERS.has(`${a}.${b}.${c}.${d}`);
+}
+const PUBLIC_RESOLVERS = new Set(["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222", "208.67.220.220", "4.2.2.2", "4.2.2.1"]);
+
+const IPV4 = /(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)/y;
+/** What before a dotted number makes it a version: `v1.2.3.4`, `version 1.2.3.4`, `==1.2.3.4`, `pkg@1.2.3.4`, `Chrome/1.2.3.4`. */
+const VERSION_BEFORE = /(?:\b(?:v|ver|version|release|build|rev|revision)\s*[:=]?\s*|[=<>~^@/]=?\s*)$/i;
+
+export const ipv4: Detector = {
+  keywords: ["0.0"],
+  find(text, at, _keyword, out) {
+    const start = skipBackWhile(text, at, (c) => isDigit(c) || c === 46);
+    if (start < at - 12) return;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+    if (isTokenChar(before) || before === 46) return;
+    IPV4.lastIndex = start;
+    const match = IPV4.exec(text);
+    if (match === null) return;
+    const end = IPV4.lastIndex;
+    const after = text.charCodeAt(end);
+    if (isTokenChar(after) || ((after === 46 || after === 45) && isAlnum(text.charCodeAt(end + 1)))) return;
+    // A network (`/24`) names no host.
+    if (after === 47 && /^\/(?:[0-9]|[12]\d|3[01])(?!\d)/.test(text.slice(end, end + 4))) return;
+    const [, a, b, c, d] = match.map(Number) as [number, number, number, number, number];
+    if (keptIpv4(a, b, c, d) || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return;
+    out.push({ start, end, type: "ip-address" });
+  },
+};
+
+/** The 16-bit groups of an IPv6 address (an embedded IPv4 as two), or undefined when it is not one. */
+export function ipv6Groups(address: string): number[] | undefined {
+  const halves = address.split("::");
+  if (halves.length > 2) return undefined;
+  const parse = (part: string): number[] | undefined => {
+    if (part === "") return [];
+    const groups: number[] = [];
+    const pieces = part.split(":");
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (i === pieces.length - 1 && piece.includes(".")) {
+        const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(piece);
+        if (v4 === null || v4.slice(1).some((o) => Number(o) > 255)) return undefined;
+        groups.push(Number(v4[1]) * 256 + Number(v4[2]), Number(v4[3]) * 256 + Number(v4[4]));
+      } else if (/^[0-9A-Fa-f]{1,4}$/.test(piece)) {
+        groups.push(parseInt(piece, 16));
+      } else {
+        return undefined;
+      }
+    }
+    return groups;
+  };
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  return [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+}
+
+const PUBLIC_RESOLVERS_V6 = new Set(["2001:4860:4860::8888", "2001:4860:4860::8844", "2606:4700:4700::1111", "2606:4700:4700::1001", "2620:fe::fe", "2620:fe::9"]);
+
+/**
+ * Global unicast IPv6 (2000::/3) outside the documentation prefix 2001:db8::/32 and the public
+ * resolvers; loopback, link-local, unique-local, multicast and IPv4-mapped private addresses stay.
+ */
+function redactedIpv6(address: string, groups: number[]): boolean {
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    const [a, b] = [groups[6]! >> 8, groups[6]! & 255];
+    const [c, d] = [groups[7]! >> 8, groups[7]! & 255];
+    return !keptIpv4(a, b, c, d);
+  }
+  if (groups[0]! < 0x2000 || groups[0]! > 0x3fff) return false;
+  if (groups[0] === 0x2001 && groups[1] === 0x0db8) return false;
+  return !PUBLIC_RESOLVERS_V6.has(address.toLowerCase());
+}
+
+const isIpv6Char = (c: number) => isHex(c) || c === 58 || c === 46;
+
+export const ipv6: Detector = {
+  keywords: [...HEX_DIGITS.flatMap((a) => HEX_DIGITS.map((b) => `${a}:${b}`)), ...HEX_DIGITS.map((a) => `${a}::`)],
+  find(text, at, _keyword, out) {
+    let start = skipBackWhile(text, at + 1, isIpv6Char);
+    let end = skipWhile(text, at, isIpv6Char);
+    // `::ffff:1.2.3.4` may start with colons; a sentence may end in one.
+    if (text.charCodeAt(end - 1) === 46) end--;
+    if (text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58) end--;
+    if (text.charCodeAt(start) === 58 && text.charCodeAt(start + 1) !== 58) start++;
+    if (end - start < 6 || end - start > 45) return;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+    const after = text.charCodeAt(end);
+    if (isTokenChar(before) || before === 46 || before === 58 || isTokenChar(after) || (after === 58 && text.charCodeAt(end + 1) !== 32)) return;
+    const address = text.slice(start, end);
+    const groups = ipv6Groups(address);
+    if (groups === undefined || !redactedIpv6(address, groups)) return;
+    // A prefix shorter than /128 names a network, not a host.
+    if (after === 47 && /^\/(?:\d|[1-9]\d|1[01]\d|12[0-7])(?!\d)/.test(text.slice(end, end + 5))) return;
+    out.push({ start, end, type: "ip-address" });
+  },
+};

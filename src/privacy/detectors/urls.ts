@@ -1,0 +1,49 @@
+// Credentials before the `@` of a URL (`postgres://app:S3cret@db/app`, `jdbc:mysql://root:pw@h/db`,
+// `https://<token>@github.com/…`) and Oracle's `user/password@service` (`sqlplus scott/tiger@orcl`,
+// `jdbc:oracle:thin:scott/tiger@//host:1521/svc`).
+import { isAlnum, isSpaceOrEnd } from "../text.js";
+import { isPlaceholder, isTokenValue } from "../values.js";
+import type { Detector } from "./detector.js";
+
+/** What ends a URL's user information on its left: a space, a quote, a bracket, an escape. */
+const OUTSIDE_URL = (c: number) => isSpaceOrEnd(c) || c === 34 || c === 39 || c === 96 || c === 60 || c === 62 || c === 92 || c === 40 || c === 91;
+
+/** Passwords that stand for a password (`:password@`, `:pass@`, `:***@`, `:${DB_PASSWORD}@`). */
+const PLACEHOLDER_PASSWORD = /^(?:pass(?:word)?|pwd|secret|x+|\*+|\.\.\.|…)$/i;
+
+/** Commands that take Oracle's `user/password@connect` argument. */
+const ORACLE_COMMANDS = /(?:^|[\s;|&(])(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|tkprof|sql)(?:\s+-\S+)*\s+$/;
+
+export const urlCredentials: Detector = {
+  keywords: ["@"],
+  find(text, at, _keyword, out) {
+    // The host follows: a letter or digit, or `[` of an IPv6 address, or `/` of Oracle's `@//host`.
+    const host = text.charCodeAt(at + 1);
+    if (!(isAlnum(host) || host === 91 || host === 47)) return;
+    let from = at;
+    while (from > 0 && !OUTSIDE_URL(text.charCodeAt(from - 1))) from--;
+    const before = text.slice(from, at);
+    const scheme = before.lastIndexOf("://");
+    if (scheme !== -1 && !before.slice(scheme + 3).includes("/")) {
+      const userInfo = from + scheme + 3;
+      const colon = text.indexOf(":", userInfo);
+      if (colon !== -1 && colon < at) {
+        const password = text.slice(colon + 1, at);
+        if (password.length > 0 && !isPlaceholder(password) && !PLACEHOLDER_PASSWORD.test(password)) out.push({ start: colon + 1, end: at, type: "password" });
+      } else if (isTokenValue(text.slice(userInfo, at))) {
+        // `https://<token>@host`: a user name that is a random token is a credential.
+        out.push({ start: userInfo, end: at, type: "password" });
+      }
+      return;
+    }
+    // Oracle: `user/password@connect`, after `:thin:` or an Oracle command.
+    const thin = before.lastIndexOf(":thin:");
+    const credentialsAt = thin === -1 ? from : from + thin + 6;
+    if (thin === -1 && !ORACLE_COMMANDS.test(text.slice(Math.max(0, from - 60), from))) return;
+    const credentials = text.slice(credentialsAt, at);
+    const slash = credentials.indexOf("/");
+    if (slash <= 0 || credentials.indexOf("/", slash + 1) !== -1 || !/^[A-Za-z][\w$#.]*$/.test(credentials.slice(0, slash))) return;
+    const password = credentials.slice(slash + 1);
+    if (password.length > 0 && !isPlaceholder(password) && !PLACEHOLDER_PASSWORD.test(password)) out.push({ start: credentialsAt + slash + 1, end: at, type: "password" });
+  },
+};

@@ -1,0 +1,106 @@
+// Character tests and small text walks shared by the detectors. Texts are decoded strings, but they
+// often hold JSON or other escaped text (a tool that printed a JSON document): the walks below never
+// start or end a finding inside an escape sequence, so escaped text stays valid after redaction.
+
+export const isDigit = (c: number) => c >= 48 && c <= 57;
+export const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+export const isUpper = (c: number) => c >= 65 && c <= 90;
+export const isAlnum = (c: number) => isDigit(c) || isLetter(c);
+export const isHex = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+/** Letters, digits, `_` and `-`: the characters of tokens and identifiers. */
+export const isTokenChar = (c: number) => isAlnum(c) || c === 95 || c === 45;
+/** What a key name is made of: token characters and `.` (`spring.datasource.password`). */
+export const isKeyChar = (c: number) => isTokenChar(c) || c === 46;
+/** Space, tab, line breaks, and the end of the text (NaN). */
+export const isSpaceOrEnd = (c: number) => Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/**
+ * True when the character at `i` belongs to an escape: a backslash stands right before it, or it is a
+ * hex digit of `\uXXXX`. Any backslash counts, not only an odd run: then a text and its JSON encoding
+ * (where `\n` becomes `\\n`) cut words at the same places.
+ */
+export function escapedAt(text: string, i: number): boolean {
+  if (i > 0 && text.charCodeAt(i - 1) === 92) return true;
+  for (let p = i - 1; p >= Math.max(1, i - 4); p--) {
+    const c = text.charCodeAt(p);
+    if (c === 117 && text.charCodeAt(p - 1) === 92) return true;
+    if (!isHex(c)) return false;
+  }
+  return false;
+}
+
+/**
+ * Whether a token may start at `i`: the character before is not part of a word, or is itself escaped
+ * (the `n` of a `\n` in a JSON string), so raw JSON text and its parsed string agree.
+ */
+export function startsWord(text: string, i: number, isWord: (c: number) => boolean): boolean {
+  return i === 0 || !isWord(text.charCodeAt(i - 1)) || escapedAt(text, i - 1);
+}
+
+/** Whether a token may end at `end` (exclusive): what follows is not part of a word. */
+export function endsWord(text: string, end: number, isWord: (c: number) => boolean): boolean {
+  return end >= text.length || !isWord(text.charCodeAt(end));
+}
+
+/** The first index ≥ `from` whose character passes `test`, or `text.length`. */
+export function skipWhile(text: string, from: number, test: (c: number) => boolean): number {
+  let i = from;
+  while (i < text.length && test(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** The first index ≤ `from` such that the characters in [index, from) all pass `test`. */
+export function skipBackWhile(text: string, from: number, test: (c: number) => boolean): number {
+  let i = from;
+  while (i > 0 && test(text.charCodeAt(i - 1))) i--;
+  return i;
+}
+
+/** Horizontal space. */
+export const isBlank = (c: number) => c === 32 || c === 9;
+
+/**
+ * Where the line that holds `from` ends: at a line break, or at a backslash (the `\n` escape of a
+ * line break in JSON-escaped text, or any escape, which an unquoted value never crosses).
+ */
+export function lineEnd(text: string, from: number): number {
+  let i = from;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 92) break;
+  }
+  return i;
+}
+
+/** Where the line that holds `from` starts (after a line break or its `\n` escape). */
+export function lineStart(text: string, from: number): number {
+  let i = from;
+  for (; i > 0; i--) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 10 || c === 13) break;
+    if ((c === 110 || c === 114) && i >= 2 && text.charCodeAt(i - 2) === 92) break;
+  }
+  return i;
+}
+
+/**
+ * The index of the quote that closes a string opened just before `from` with `quote` (`"`, `'`, a
+ * backtick, or the escaped `\"` / `\'` of a string inside a JSON string), or -1 when it does not
+ * close on the same line. Inside, a quote preceded by an odd number of backslashes is escaped.
+ */
+export function closingQuote(text: string, from: number, quote: string): number {
+  const q = quote.charCodeAt(quote.length - 1);
+  const escapedOpen = quote.length === 2;
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return -1;
+    if (c !== q) continue;
+    let slashes = 0;
+    while (i - 1 - slashes >= from && text.charCodeAt(i - 1 - slashes) === 92) slashes++;
+    // `"` closes after an even run of backslashes. Inside a string that is itself JSON-escaped, the
+    // closing `\"` has 1 (mod 4) backslashes: a quote of the inner text is `\\\"` (3), an inner
+    // backslash before the closing quote `\\\\\"` (5).
+    if (escapedOpen ? slashes % 4 === 1 : slashes % 2 === 0) return escapedOpen ? i - 1 : i;
+  }
+  return -1;
+}
