@@ -49,15 +49,28 @@ function runAll(entries: readonly KeywordEntry[], text: string, i: number, spans
   }
 }
 
-/** Keeps the best of overlapping findings (lowest priority number, then earliest, then longest), in text order. */
+/**
+ * Overlapping findings become one: their union (nothing any detector found is left), typed by the
+ * most specific of them (lowest priority number: a vendor's key inside an Authorization header's
+ * credentials). In text order.
+ */
 export function resolveSpans(spans: Span[]): Span[] {
   if (spans.length <= 1) return spans;
-  const ranked = [...spans].sort((a, b) => a.priority - b.priority || a.start - b.start || b.end - a.end);
-  const kept: Span[] = [];
-  for (const span of ranked) {
-    if (kept.every((k) => span.end <= k.start || span.start >= k.end)) kept.push(span);
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: Span[] = [];
+  for (const span of sorted) {
+    const last = merged[merged.length - 1];
+    if (last === undefined || span.start >= last.end) {
+      merged.push({ ...span });
+      continue;
+    }
+    last.end = Math.max(last.end, span.end);
+    if (span.priority < last.priority) {
+      last.type = span.type;
+      last.priority = span.priority;
+    }
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return merged;
 }
 
 /** The secrets in `text`, in text order, without overlaps. */

@@ -60,16 +60,32 @@ export function skipBackWhile(text: string, from: number, test: (c: number) => b
 export const isBlank = (c: number) => c === 32 || c === 9;
 
 /**
- * Where the line that holds `from` ends: at a line break, or at a backslash (the `\n` escape of a
- * line break in JSON-escaped text, or any escape, which an unquoted value never crosses).
+ * Where the line that holds `from` ends: at a line break, or at the escape of one in JSON-escaped
+ * text (`\n`, `\\n`: the first backslash of the run).
  */
 export function lineEnd(text: string, from: number): number {
-  let i = from;
-  for (; i < text.length; i++) {
+  for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || c === 13 || c === 92) break;
+    if (c === 10 || c === 13) return i;
+    if (c === 92) {
+      let j = i;
+      while (text.charCodeAt(j) === 92) j++;
+      const next = text.charCodeAt(j);
+      if (next === 110 || next === 114) return i;
+      i = j - 1;
+    }
   }
-  return i;
+  return text.length;
+}
+
+/**
+ * Whether an escape of JSON-escaped text starts at `i` that an unquoted value must not take in: `\n`,
+ * `\r`, `\t`, `\"`, `\u`… (a doubled backslash is an escaped backslash, which a value may hold).
+ */
+export function escapeStartsAt(text: string, i: number): boolean {
+  if (text.charCodeAt(i) !== 92) return false;
+  const next = text.charCodeAt(i + 1);
+  return next === 110 || next === 114 || next === 116 || next === 34 || next === 39 || next === 117 || next === 98 || next === 102 || next === 47;
 }
 
 /** Where the line that holds `from` starts (after a line break or its `\n` escape). */
@@ -86,21 +102,22 @@ export function lineStart(text: string, from: number): number {
 /**
  * The index of the quote that closes a string opened just before `from` with `quote` (`"`, `'`, a
  * backtick, or the escaped `\"` / `\'` of a string inside a JSON string), or -1 when it does not
- * close on the same line. Inside, a quote preceded by an odd number of backslashes is escaped.
+ * close on the same line (a line break, or its escape, ends the line). Inside, a quote preceded by an odd number of backslashes is escaped.
  */
 export function closingQuote(text: string, from: number, quote: string): number {
   const q = quote.charCodeAt(quote.length - 1);
   const escapedOpen = quote.length === 2;
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return -1;
-    if (c !== q) continue;
+  const end = lineEnd(text, from);
+  for (let i = from; i < end; i++) {
+    if (text.charCodeAt(i) !== q) continue;
     let slashes = 0;
     while (i - 1 - slashes >= from && text.charCodeAt(i - 1 - slashes) === 92) slashes++;
     // `"` closes after an even run of backslashes. Inside a string that is itself JSON-escaped, the
     // closing `\"` has 1 (mod 4) backslashes: a quote of the inner text is `\\\"` (3), an inner
     // backslash before the closing quote `\\\\\"` (5).
     if (escapedOpen ? slashes % 4 === 1 : slashes % 2 === 0) return escapedOpen ? i - 1 : i;
+    // An unescaped quote inside an escaped string ends the string around it: no close on this side.
+    if (escapedOpen && slashes % 2 === 0) return -1;
   }
   return -1;
 }

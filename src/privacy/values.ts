@@ -53,8 +53,10 @@ export function splitWords(key: string): string[] {
     .filter((word) => word.length > 0);
 }
 
-/** Values that stand for a secret without being one. */
-const PLACEHOLDER_PARTS = ["your", "example", "placeholder", "redacted", "changeme", "change_me", "dummy", "<secret", "xxxx", "****", "...", "…", "fixme", "todo"];
+/** Words that make a value stand for a secret without being one (`your-api-key`, `sk-example`, `changeme`), at a word start. */
+const PLACEHOLDER_WORD = /(?:^|[^a-z])(?:your|example|placeholder|redacted|changeme|change_me|dummy|fixme|todo|insert|replace)/;
+/** Masks and ellipses: `xxxx`, `****`, `...`. */
+const PLACEHOLDER_PARTS = ["<secret", "xxxx", "****", "...", "…"];
 /** Words that are types, keywords, prompts or form labels rather than passwords. */
 const NOT_SECRETS = new Set([
   "undefined", "null", "nil", "none", "true", "false", "yes", "no", "on", "off", "string", "str", "text", "varchar", "char", "bytes", "int", "integer",
@@ -78,7 +80,7 @@ export function isPlaceholder(value: string): boolean {
   if (NOT_SECRETS.has(lower)) return true;
   if (/^(?:required|nullable|sometimes|confirmed)(?:[|:]|$)/.test(lower)) return true;
   if (value.includes("${") || value.includes("{{") || value.includes("<%") || value.includes("#{")) return true;
-  return PLACEHOLDER_PARTS.some((part) => lower.includes(part));
+  return PLACEHOLDER_WORD.test(lower) || PLACEHOLDER_PARTS.some((part) => lower.includes(part));
 }
 
 /** Shannon entropy in bits per character. */
@@ -107,10 +109,10 @@ function looksLikeIdentifier(value: string): boolean {
  * (`self.password`, `req.body.pw`), a `camelCase` or `snake_case` name, an `UPPER_SNAKE` constant.
  */
 function looksLikeCode(value: string): boolean {
-  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*[([]/.test(value)) return true;
+  if (/^[A-Za-z_$][\w$]{2,}(?:\.[A-Za-z_$][\w$]*)*(?:\((?:\)|["'A-Za-z_])|\[["'0-9])/.test(value)) return true;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/\d/.test(value)) return true;
-  if (/^[a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value) || /^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value)) return true;
-  if (/^[a-z]+(?:_[a-z0-9]+)+$/.test(value) || /^[A-Z]+(?:_[A-Z0-9]+)+$/.test(value)) return true;
+  if (/^[a-z]+(?:[A-Z][a-z]*)+$/.test(value) || /^[A-Z][a-z]+(?:[A-Z][a-z]*)+$/.test(value)) return true;
+  if (/^[a-z]+(?:_[a-z]+)+$/.test(value) || /^[A-Z]+(?:_[A-Z0-9]+)+$/.test(value)) return true;
   return false;
 }
 

@@ -5,9 +5,11 @@
 import {
   closingQuote,
   escapedAt,
+  escapeStartsAt,
   isBlank,
   isKeyChar,
   isSpaceOrEnd,
+  lineEnd,
   lineStart,
   skipBackWhile,
   skipWhile,
@@ -46,12 +48,17 @@ function contextOf(text: string, keyStart: number, key: string): Context {
   return "plain";
 }
 
-/** The operator after a key: `=`, `:`, `:=`, `=>`; its end, or -1 (`==` is a comparison, not an assignment). */
+/**
+ * The operator after a key: `=`, `:`, `:=`, `=>`; its end, or -1 (`==` is a comparison, not an
+ * assignment). `=>` and `:=` count as one operator only when spaced or quoted (`'pw' => 'x'`): in
+ * `PASSWORD=>x`, the password starts with `>`.
+ */
 function operatorEnd(text: string, i: number): number {
   const c = text.charCodeAt(i);
   const next = text.charCodeAt(i + 1);
-  if (c === 61) return next === 61 ? -1 : next === 62 ? i + 2 : i + 1; // = => (not ==)
-  if (c === 58) return next === 61 ? i + 2 : next === 58 ? -1 : i + 1; // : := (not ::)
+  const spaced = isBlank(text.charCodeAt(i - 1)) || isBlank(text.charCodeAt(i + 2)) || quoteAt(text, i + 2) !== "";
+  if (c === 61) return next === 61 ? -1 : next === 62 && spaced ? i + 2 : i + 1; // = => (not ==)
+  if (c === 58) return next === 58 ? -1 : next === 61 && spaced ? i + 2 : i + 1; // : := (not ::)
   return -1;
 }
 
@@ -64,18 +71,21 @@ const OPENERS: Record<number, number> = { 41: 40, 93: 91, 125: 123 }; // ) ] } �
  */
 function unquotedEnd(text: string, start: number, context: Context, lineFrom: number): number {
   let end = start;
-  // A double quote always ends it: in JSON text, the string the assignment is written in closes there.
-  const stop = context === "query" ? "&#\"'<>" : context === "connection" ? ";\"'" : '"';
+  // Inside a double-quoted string (JSON text: `{"env": "PASSWORD=x", …}`), the string's closing quote ends it.
+  const inString = unescapedQuotes(text, start) % 2 === 1;
+  const stop = context === "query" ? "&#\"'<>" : context === "connection" ? ";\"'" : inString ? '"' : "";
   while (end < text.length) {
     const c = text.charCodeAt(end);
-    if (isSpaceOrEnd(c) || c === 92 || stop.includes(text[end]!)) break;
-    end++;
+    if (isSpaceOrEnd(c) || escapeStartsAt(text, end) || stop.includes(text[end]!)) break;
+    // An escaped backslash is taken whole, never cut in two.
+    end += c === 92 && text.charCodeAt(end + 1) === 92 ? 2 : 1;
   }
   // A connection string whose first key is this one: `Password=x;Server=y` stops at the `;` before the next key.
   if (context === "plain") {
     const next = /;\s*[A-Za-z][A-Za-z ]*=/.exec(text.slice(start, end));
     if (next !== null) end = start + next.index;
   }
+  if (context !== "plain") return end;
   const before = text.slice(lineFrom, start);
   for (;;) {
     const last = text.charCodeAt(end - 1);
@@ -95,11 +105,24 @@ function count(text: string, c: number): number {
   return n;
 }
 
+/** Double quotes not escaped by a backslash between the start of the (real, unescaped) line and `at`. */
+function unescapedQuotes(text: string, at: number): number {
+  let from = at;
+  while (from > 0 && text.charCodeAt(from - 1) !== 10 && text.charCodeAt(from - 1) !== 13) from--;
+  let n = 0;
+  for (let i = from; i < at; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92) i++;
+    else if (c === 34) n++;
+  }
+  return n;
+}
+
 /** Whether only blanks or a `#` / `//` comment follow `end` on its line. */
 function restOfLineEmpty(text: string, end: number): boolean {
   const i = skipWhile(text, end, isBlank);
   const c = text.charCodeAt(i);
-  if (i >= text.length || c === 10 || c === 13 || c === 92) return true;
+  if (i >= text.length || c === 10 || c === 13 || lineEnd(text, i) === i) return true;
   return i > end && (c === 35 || (c === 47 && text.charCodeAt(i + 1) === 47));
 }
 
@@ -126,6 +149,8 @@ export const assignment: Detector = {
 
 /** The secret value assigned to the key at [keyStart, keyEnd), if there is one. */
 export function valueAfterKey(text: string, keyStart: number, keyEnd: number, key: string, kind: KeyKind): Finding | undefined {
+  // `scheme://user:password@host`: the URL detector's.
+  if (text.startsWith("//", keyStart - 2)) return undefined;
   const context = contextOf(text, keyStart, key);
   let i = keyEnd;
   // A quoted key: `"password": …`, `'password' => …`, `\"password\": …` inside a JSON string.
@@ -143,18 +168,17 @@ export function valueAfterKey(text: string, keyStart: number, keyEnd: number, ke
   const operator = operatorEnd(text, i);
   if (operator !== -1) {
     i = skipWhile(text, operator, isBlank);
-  } else if ((context === "flag" || inNetrc(text, keyStart)) && i > keyEnd && closeQuote === "") {
-    // `--password value`, `password value` in .netrc: the value is the next word.
-    if (text.charCodeAt(i) === 45) return undefined; // the next flag
-  } else {
+  } else if (context === "flag" && i > keyEnd && closeQuote === "") {
+    // `--password value`: the value is the next word, unless that is the next flag.
+    if (text.charCodeAt(i) === 45) return undefined;
+  } else if (!(i > keyEnd && closeQuote === "" && inNetrc(text, keyStart))) {
+    // (`password value` in .netrc: the value is the next word.)
     return undefined;
   }
   const open = quoteAt(text, i);
-  if (open !== "") {
-    const close = closingQuote(text, i + open.length, open);
-    if (close === -1) return undefined;
-    return judged(text, i + open.length, close, key, kind, { whole: true, quoted: true, certain: context === "flag" });
-  }
+  const close = open === "" ? -1 : closingQuote(text, i + open.length, open);
+  // (A quote that does not close on the line is the value's own first character.)
+  if (close !== -1) return judged(text, i + open.length, close, key, kind, { whole: true, quoted: true, certain: context === "flag" });
   if (context === "connection" && text.charCodeAt(i) === 123) {
     // ODBC braces: `;PWD={p;ss}}w};` (a `}` inside is doubled).
     let close = i + 1;
@@ -176,7 +200,5 @@ export function valueAfterKey(text: string, keyStart: number, keyEnd: number, ke
 function judged(text: string, start: number, end: number, key: string, kind: KeyKind, context: ValueContext): Finding | undefined {
   const value = text.slice(start, end);
   if (!isSecretValue(kind, value, context)) return undefined;
-  // Never end inside an escape: a value cut before `\` is fine, one that holds a lone trailing backslash is not.
-  if (text.charCodeAt(end - 1) === 92) return undefined;
   return { start, end, type: assignmentType(key, kind, value) };
 }

@@ -1,7 +1,7 @@
 // Passwords given to commands by short flags, which no key name announces: `mysql -pS3cret`,
 // `sshpass -p S3cret ssh …`, `redis-cli -a S3cret`, `docker login -u me -p S3cret`,
 // `curl -u me:S3cret …`. (`--password …` and `--password=…` are found as assignments.)
-import { isBlank, isSpaceOrEnd, isTokenChar, lineEnd, startsWord } from "../text.js";
+import { closingQuote, isBlank, isSpaceOrEnd, isTokenChar, lineEnd, startsWord } from "../text.js";
 import { isPasswordValue } from "../values.js";
 import type { Detector, Finding } from "./detector.js";
 
@@ -32,7 +32,8 @@ const LOGIN_CLIENTS = /\b(?:docker|podman|nerdctl|buildah|skopeo|helm(?: registr
 function word(text: string, i: number, end: number): { start: number; end: number; quoted: boolean } | undefined {
   const c = text.charCodeAt(i);
   if (c === 39 || c === 34) {
-    const close = text.indexOf(text[i]!, i + 1);
+    // In single quotes nothing is escaped; in double quotes `\"` is.
+    const close = c === 39 ? text.indexOf("'", i + 1) : closingQuote(text, i + 1, '"');
     return close === -1 || close > end ? undefined : { start: i + 1, end: close, quoted: true };
   }
   let j = i;

@@ -1,6 +1,6 @@
 // HTTP credentials: `Authorization:` headers of any scheme, `Bearer …` and `Basic …` tokens wherever
 // they stand, and cookie values (`Cookie:`, `Set-Cookie:`, `--cookie`).
-import { closingQuote, isBlank, isLetter, isSpaceOrEnd, isTokenChar, lineEnd, skipWhile, startsWord } from "../text.js";
+import { closingQuote, escapeStartsAt, isBlank, isLetter, isSpaceOrEnd, isTokenChar, lineEnd, lineStart, skipWhile, startsWord } from "../text.js";
 import { isPlaceholder } from "../values.js";
 import type { Detector, Finding } from "./detector.js";
 
@@ -39,6 +39,16 @@ function valueEnd(text: string, start: number, quote: string): number {
 
 /** The schemes whose credentials have their own type; any other scheme's are `authorization`. */
 const SCHEME_TYPES = { bearer: "bearer-token", basic: "basic-auth" } as const;
+/** Schemes whose credentials are a list of parameters (`k="v", k=v`), up to the end of the header. */
+const PARAMETER_SCHEMES = /^(?:digest|aws4-hmac-sha256|aws|oauth|hawk|signature|hoba|mutual|scram-sha-\d+|vapid)$/i;
+
+/** Without the closing quotes of a string the header is written in (`-H 'Authorization: Basic …'`). */
+function withoutClosingQuote(text: string, start: number, end: number): number {
+  const line = text.slice(lineStart(text, start), start);
+  let stop = end;
+  while (stop > start && (text[stop - 1] === "'" || text[stop - 1] === '"') && line.split(text[stop - 1]!).length % 2 === 0) stop--;
+  return stop;
+}
 
 /**
  * `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), in a header dump, a curl
@@ -53,11 +63,18 @@ export const authorizationHeader: Detector = {
     if (isTokenChar(text.charCodeAt(nameEnd))) return;
     const value = headerValue(text, nameEnd, false);
     if (value === undefined) return;
-    const end = valueEnd(text, value.start, value.quote);
+    let end = valueEnd(text, value.start, value.quote);
     let start = value.start;
     const scheme = /^([A-Za-z][A-Za-z0-9_-]*)[ \t]+(?=\S)/.exec(text.slice(start, Math.min(end, start + 40)));
     const type = scheme ? (SCHEME_TYPES[scheme[1]!.toLowerCase() as keyof typeof SCHEME_TYPES] ?? "authorization") : "authorization";
     if (scheme) start += scheme[0].length;
+    // One token, unless the scheme takes parameters; unquoted, without the quote of the string around the header.
+    if (!(scheme && PARAMETER_SCHEMES.test(scheme[1]!))) {
+      let stop = start;
+      while (stop < end && !isSpaceOrEnd(text.charCodeAt(stop)) && !escapeStartsAt(text, stop)) stop++;
+      end = stop;
+    }
+    if (value.quote === "") end = withoutClosingQuote(text, start, end);
     const credentials = text.slice(start, end);
     if (credentials.length < 8 || isPlaceholder(credentials) || /[{}]|\$\w|["'`]\s*\+/.test(credentials)) return;
     // One token with something besides letters (`Authorization: required` is prose), or parameters
@@ -122,11 +139,12 @@ export const cookie: Detector = {
     if (value === undefined) return;
     const end = valueEnd(text, value.start, value.quote);
     const setCookie = /set-$/i.test(text.slice(at - 4, at));
+    const header = text.slice(0, end);
     const pair = /[ \t]*([!#$%&'*+.^_`|~0-9A-Za-z-]+)=("?)([^;"\s\\]*)\2/y;
     for (let i = value.start; i < end; ) {
       pair.lastIndex = i;
-      const match = pair.exec(text);
-      if (match === null || pair.lastIndex > end) return;
+      const match = pair.exec(header);
+      if (match === null) return;
       const [, name, quote, cookieValue] = match;
       const start = pair.lastIndex - quote!.length - cookieValue!.length;
       if (!ATTRIBUTES.has(name!.toLowerCase()) && (cookieValue!.length >= 8 || /\d/.test(cookieValue!)) && cookieValue!.length >= 4 && !isPlaceholder(cookieValue!)) {

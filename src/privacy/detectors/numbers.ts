@@ -176,7 +176,7 @@ function standsAlone(text: string, start: number, end: number): boolean {
 
 /** Whether a phone number's shape is plausible where it starts: a `+`, `(` or digit after a non-digit. */
 function phoneAt(text: string, start: number): number {
-  for (const [pattern, min, max] of [[INTERNATIONAL, 8, 15], [NANP, 10, 11], [NATIONAL, 9, 11]] as const) {
+  for (const [pattern, min, max] of [[INTERNATIONAL, 8, 15], [NANP, 10, 11], [NATIONAL, 9, 12]] as const) {
     pattern.lastIndex = start;
     const match = pattern.exec(text);
     if (match === null) continue;

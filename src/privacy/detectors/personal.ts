@@ -1,5 +1,5 @@
 // Personal details: e-mail addresses and the user name in home folders.
-import { escapedAt, isAlnum, isKeyChar, startsWord } from "../text.js";
+import { escapedAt, isAlnum, isKeyChar, isSpaceOrEnd, startsWord } from "../text.js";
 import type { Detector } from "./detector.js";
 
 const EMAIL_LOCAL = (c: number) => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45; // . _ % + -
@@ -32,6 +32,10 @@ export const email: Detector = {
     if (!/^[A-Za-z]{2,24}$/.test(tld) || FILE_EXTENSIONS.has(tld.toLowerCase()) || RESERVED_DOMAIN.test(domain)) return;
     const local = text.slice(start, at);
     if (local === "git" || NO_PERSON.test(local)) return;
+    // The user information of a URL (`postgres://app:p%40ss@db.corp.io`): the URL detector's.
+    let word = start;
+    while (word > 0 && !isSpaceOrEnd(text.charCodeAt(word - 1)) && at - word < 400) word--;
+    if (text.slice(word, start).includes("://")) return;
     out.push({ start, end, type: "email" });
   },
 };
