@@ -1,6 +1,6 @@
 import { DETECTORS } from "./detectors/index.js";
 import type { Finding } from "./detectors/detector.js";
-import { buildKeywordIndex, FILTER_SHIFT, GRAM_MASK, type KeywordEntry } from "./prefilter.js";
+import { buildKeywordIndex, FILTER_SHIFT, foldCode, GRAM_MASK, type KeywordEntry, tableSlot } from "./prefilter.js";
 import { type FindingCounts, placeholder, SECRET_TYPES, type SecretType } from "./types.js";
 
 /** A finding and its detector's priority: lower wins when two findings overlap. */
@@ -9,8 +9,10 @@ export interface Span extends Finding {
 }
 
 const INDEX = buildKeywordIndex(DETECTORS);
-const { fold: FOLD, filter: FILTER, byGram: BY_GRAM, single: SINGLE } = INDEX;
+const { filter: FILTER, keys: KEYS, values: VALUES, lists: LISTS, single: SINGLE } = INDEX;
 const HASH = 0x9e3779b1 | 0;
+/** The gram of four digits: frequent (years, ids, hashes), so only a run's first four reach the detectors. */
+const DIGITS = (48 << 21) | (48 << 14) | (48 << 7) | 48;
 
 /** The priority of generic `key = value` findings, for spans found from a parsed object's key. */
 export const ASSIGNMENT_PRIORITY = DETECTORS.findIndex((d) => d.keywords.includes("token"));
@@ -21,14 +23,18 @@ export function scanSecrets(text: string): Span[] {
   const length = text.length;
   let gram = INDEX.initial;
   for (let i = 0; i < length; i++) {
-    const code = FOLD[text.charCodeAt(i)]!;
-    if (code >= 128) runAll(SINGLE[code & 127]!, text, i, spans);
-    gram = ((gram << 7) | (code & 127)) & GRAM_MASK;
+    // foldCode, written out: this loop runs for every character redacted.
+    const x = text.charCodeAt(i) | 32;
+    gram = ((gram << 7) | ((x - 48) >>> 0 < 10 ? 48 : x)) & GRAM_MASK;
     const h = Math.imul(gram, HASH) >>> FILTER_SHIFT;
     if ((FILTER[h >>> 5]! & (1 << (h & 31))) !== 0) {
-      const entries = BY_GRAM.get(gram);
-      if (entries !== undefined) runAll(entries, text, i, spans);
+      if (gram === DIGITS && i >= 4 && (text.charCodeAt(i - 4) - 48) >>> 0 < 10) continue;
+      const slot = tableSlot(KEYS, gram);
+      if (KEYS[slot] === gram) runAll(LISTS[VALUES[slot]!]!, text, i, spans);
     }
+  }
+  for (const entry of SINGLE) {
+    for (let at = text.indexOf(entry.keyword); at !== -1; at = text.indexOf(entry.keyword, at + 1)) runAll([entry], text, at, spans);
   }
   return spans;
 }
@@ -38,8 +44,9 @@ function runAll(entries: readonly KeywordEntry[], text: string, i: number, spans
   for (const entry of entries) {
     const start = i - entry.back;
     const { codes } = entry;
-    let k = entry.back + 1;
-    while (k < codes.length && (FOLD[text.charCodeAt(start + k)]! & 127) === codes[k]) k++;
+    if (start < 0 || start + codes.length > text.length) continue;
+    let k = 0;
+    while (k < codes.length && foldCode(text.charCodeAt(start + k)) === codes[k]) k++;
     if (k < codes.length) continue;
     for (const { detector, priority } of entry.detectors) {
       const first = spans.length;

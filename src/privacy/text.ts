@@ -42,40 +42,59 @@ export function endsWord(text: string, end: number, isWord: (c: number) => boole
   return end >= text.length || !isWord(text.charCodeAt(end));
 }
 
-/** The first index ≥ `from` whose character passes `test`, or `text.length`. */
-export function skipWhile(text: string, from: number, test: (c: number) => boolean): number {
+/** How far the detectors look along a line at most (values, keys and headers are shorter): bounds every walk, so no scan is quadratic. */
+export const LINE_LIMIT = 1024;
+
+/** The first index ≥ `from` whose character fails `test` (at most `limit` further), or `text.length`. */
+export function skipWhile(text: string, from: number, test: (c: number) => boolean, limit = LINE_LIMIT): number {
+  const stop = Math.min(text.length, from + limit);
   let i = from;
-  while (i < text.length && test(text.charCodeAt(i))) i++;
+  while (i < stop && test(text.charCodeAt(i))) i++;
   return i;
 }
 
-/** The first index ≤ `from` such that the characters in [index, from) all pass `test`. */
-export function skipBackWhile(text: string, from: number, test: (c: number) => boolean): number {
+/** The first index ≤ `from` such that the characters in [index, from) all pass `test` (at most `limit` back). */
+export function skipBackWhile(text: string, from: number, test: (c: number) => boolean, limit = LINE_LIMIT): number {
+  const stop = Math.max(0, from - limit);
   let i = from;
-  while (i > 0 && test(text.charCodeAt(i - 1))) i--;
+  while (i > stop && test(text.charCodeAt(i - 1))) i--;
   return i;
 }
 
 /** Horizontal space. */
 export const isBlank = (c: number) => c === 32 || c === 9;
 
-/**
- * Where the line that holds `from` ends: at a line break, or at the escape of one in JSON-escaped
- * text (`\n`, `\\n`: the first backslash of the run).
- */
-export function lineEnd(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
+/** Whether a line ends at `i`: a line break, or the escape of one in JSON-escaped text (`\n`, `\\n`: the first backslash of the run). */
+export function atLineBreak(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 10 || c === 13) return true;
+  if (c !== 92) return false;
+  let j = i;
+  while (text.charCodeAt(j) === 92) j++;
+  const next = text.charCodeAt(j);
+  return (next === 110 || next === 114) && (i === 0 || text.charCodeAt(i - 1) !== 92);
+}
+
+/** Where the line that holds `from` ends (a line break or its escape), looking at most `limit` characters ahead. */
+export function lineEnd(text: string, from: number, limit = 512): number {
+  const stop = Math.min(text.length, from + limit);
+  for (let i = from; i < stop; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return i;
-    if (c === 92) {
-      let j = i;
-      while (text.charCodeAt(j) === 92) j++;
-      const next = text.charCodeAt(j);
-      if (next === 110 || next === 114) return i;
-      i = j - 1;
-    }
+    if ((c === 10 || c === 13 || c === 92) && atLineBreak(text, i)) return i;
   }
-  return text.length;
+  return stop;
+}
+
+/** Where the line that holds `from` starts (after a line break or its `\n` escape), looking at most `limit` characters back. */
+export function lineStart(text: string, from: number, limit = 512): number {
+  const stop = Math.max(0, from - limit);
+  let i = from;
+  for (; i > stop; i--) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 10 || c === 13) break;
+    if ((c === 110 || c === 114) && i >= 2 && text.charCodeAt(i - 2) === 92) break;
+  }
+  return i;
 }
 
 /**
@@ -88,17 +107,6 @@ export function escapeStartsAt(text: string, i: number): boolean {
   return next === 110 || next === 114 || next === 116 || next === 34 || next === 39 || next === 117 || next === 98 || next === 102 || next === 47;
 }
 
-/** Where the line that holds `from` starts (after a line break or its `\n` escape). */
-export function lineStart(text: string, from: number): number {
-  let i = from;
-  for (; i > 0; i--) {
-    const c = text.charCodeAt(i - 1);
-    if (c === 10 || c === 13) break;
-    if ((c === 110 || c === 114) && i >= 2 && text.charCodeAt(i - 2) === 92) break;
-  }
-  return i;
-}
-
 /**
  * The index of the quote that closes a string opened just before `from` with `quote` (`"`, `'`, a
  * backtick, or the escaped `\"` / `\'` of a string inside a JSON string), or -1 when it does not
@@ -107,9 +115,11 @@ export function lineStart(text: string, from: number): number {
 export function closingQuote(text: string, from: number, quote: string): number {
   const q = quote.charCodeAt(quote.length - 1);
   const escapedOpen = quote.length === 2;
-  const end = lineEnd(text, from);
+  const end = Math.min(text.length, from + LINE_LIMIT);
   for (let i = from; i < end; i++) {
-    if (text.charCodeAt(i) !== q) continue;
+    const c = text.charCodeAt(i);
+    if ((c === 10 || c === 13 || (c === 92 && !escapedOpen)) && atLineBreak(text, i)) return -1;
+    if (c !== q) continue;
     let slashes = 0;
     while (i - 1 - slashes >= from && text.charCodeAt(i - 1 - slashes) === 92) slashes++;
     // `"` closes after an even run of backslashes. Inside a string that is itself JSON-escaped, the

@@ -8,7 +8,7 @@ export type KeyKind = "password" | "token";
 const KEY_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Last words that name a password. */
-const PASSWORD_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase", "passcode", "passwort", "motdepasse"]);
+const PASSWORD_WORDS = new Set(["password", "passwd", "pwd", "pass", "passphrase", "passcode", "passwort"]);
 /** Last words that name a token or secret (the value must look random to count). */
 const TOKEN_WORDS = new Set(["secret", "token", "apikey", "credential", "credentials", "signature", "sig"]);
 /** `<word>_key` names that hold secrets (a plain `key`, `cache_key` or `public_key` does not). */

@@ -3,13 +3,14 @@
 // connection strings (`Password=…;`, ODBC `PWD={…}`), XML elements (`<password>…</password>`),
 // command-line flags (`--password …`, `--token=…`) and .netrc lines (`login x password …`).
 import {
+  atLineBreak,
   closingQuote,
   escapedAt,
   escapeStartsAt,
   isBlank,
   isKeyChar,
   isSpaceOrEnd,
-  lineEnd,
+  LINE_LIMIT,
   lineStart,
   skipBackWhile,
   skipWhile,
@@ -18,8 +19,14 @@ import type { SecretType } from "../types.js";
 import { isAwsSecretKey, isSecretValue, type KeyKind, secretKeyKind, type ValueContext } from "../values.js";
 import type { Detector, Finding } from "./detector.js";
 
-/** Words one of which every secret-holding key name contains (see values.ts). */
-export const KEY_KEYWORDS = ["pass", "pwd", "secret", "token", "key", "cred", "sig"] as const;
+/**
+ * What every secret-holding key name contains (see values.ts): a password word (`pass` only where the
+ * key ends there, so `passed` and `bypass` do not reach the detector), a token or secret word, `key`.
+ */
+export const KEY_KEYWORDS = [
+  "passw", "passp", "passc", "pass=", "pass:", 'pass"', "pass'", "pass ", "pass>", "pass\\", "pwd",
+  "secret", "token", "key", "credential", "signature", "sig=", 'sig"', "sig:", "sig'",
+] as const;
 
 export function assignmentType(key: string, kind: KeyKind, value: string): SecretType {
   if (kind === "password") return "password";
@@ -74,9 +81,12 @@ function unquotedEnd(text: string, start: number, context: Context, lineFrom: nu
   // Inside a double-quoted string (JSON text: `{"env": "PASSWORD=x", …}`), the string's closing quote ends it.
   const inString = unescapedQuotes(text, start) % 2 === 1;
   const stop = context === "query" ? "&#\"'<>" : context === "connection" ? ";\"'" : inString ? '"' : "";
-  while (end < text.length) {
+  const limit = Math.min(text.length, start + LINE_LIMIT);
+  while (end < limit) {
     const c = text.charCodeAt(end);
     if (isSpaceOrEnd(c) || escapeStartsAt(text, end) || stop.includes(text[end]!)) break;
+    // A quote followed by JSON punctuation closes the string the value is written in.
+    if (c === 34 && /[,}\]:]/.test(text[end + 1] ?? "")) break;
     // An escaped backslash is taken whole, never cut in two.
     end += c === 92 && text.charCodeAt(end + 1) === 92 ? 2 : 1;
   }
@@ -105,10 +115,14 @@ function count(text: string, c: number): number {
   return n;
 }
 
-/** Double quotes not escaped by a backslash between the start of the (real, unescaped) line and `at`. */
+/**
+ * Double quotes not escaped by a backslash between the start of the (real, unescaped) line and `at`,
+ * looking at most 512 characters back (past that, a quote followed by JSON punctuation still ends a value).
+ */
 function unescapedQuotes(text: string, at: number): number {
+  const stop = Math.max(0, at - 512);
   let from = at;
-  while (from > 0 && text.charCodeAt(from - 1) !== 10 && text.charCodeAt(from - 1) !== 13) from--;
+  while (from > stop && text.charCodeAt(from - 1) !== 10 && text.charCodeAt(from - 1) !== 13) from--;
   let n = 0;
   for (let i = from; i < at; i++) {
     const c = text.charCodeAt(i);
@@ -120,27 +134,53 @@ function unescapedQuotes(text: string, at: number): number {
 
 /** Whether only blanks or a `#` / `//` comment follow `end` on its line. */
 function restOfLineEmpty(text: string, end: number): boolean {
-  const i = skipWhile(text, end, isBlank);
+  const i = skipWhile(text, end, isBlank, 64);
   const c = text.charCodeAt(i);
-  if (i >= text.length || c === 10 || c === 13 || lineEnd(text, i) === i) return true;
+  if (i >= text.length || atLineBreak(text, i)) return true;
   return i > end && (c === 35 || (c === 47 && text.charCodeAt(i + 1) === 47));
 }
 
-/** A .netrc line (`machine host login me password …`): the value follows the key after a space. */
+/** A .netrc line (`machine host login me password …`): the key follows `login <name> `, and the value follows the key after a space. */
 function inNetrc(text: string, keyStart: number): boolean {
-  const line = text.slice(lineStart(text, keyStart), keyStart);
-  return /(?:^|\s)(?:machine|default)\s.*\blogin\s+\S+\s+$/.test(line) || /^\s*(?:login\s+\S+\s+)$/.test(line);
+  return /(?:^|\s)login[ \t]+\S+[ \t]+$/.test(text.slice(lineStart(text, keyStart, 200), keyStart));
+}
+
+/**
+ * Whether something that can hold a value follows a key ending at `keyEnd` (a closing quote, then `=`
+ * or `:`; `>` of an XML element; a blank after a flag or in .netrc): most words such as `password`
+ * in prose are turned away here, before the key name is judged.
+ */
+function valueMayFollow(text: string, keyStart: number, keyEnd: number): boolean {
+  let i = keyEnd;
+  while (i < keyEnd + 3 && (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39 || text.charCodeAt(i) === 92)) i++;
+  const afterQuote = i;
+  while (i < afterQuote + 8 && isBlank(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  if (c === 61 || c === 58) return true;
+  if (c === 62 && text.charCodeAt(keyStart - 1) === 60) return true;
+  return i > keyEnd && (text.charCodeAt(keyStart) === 45 || text.charCodeAt(keyStart - 1) === 32 || text.charCodeAt(keyStart - 1) === 9);
+}
+
+const kinds = new Map<string, KeyKind | undefined>();
+
+/** secretKeyKind, remembered: the same key names come back again and again. */
+function keyKind(key: string): KeyKind | undefined {
+  if (kinds.has(key)) return kinds.get(key);
+  const kind = secretKeyKind(key);
+  if (kinds.size < 10_000) kinds.set(key, kind);
+  return kind;
 }
 
 export const assignment: Detector = {
   keywords: KEY_KEYWORDS,
-  find(text, at, keyword, out) {
-    const keyStart = skipBackWhile(text, at, (c) => isKeyChar(c));
+  find(text, at, _keyword, out) {
+    const keyStart = skipBackWhile(text, at, isKeyChar, 65);
     let keyStartSafe = keyStart;
     while (keyStartSafe < at && escapedAt(text, keyStartSafe)) keyStartSafe++;
-    const keyEnd = skipWhile(text, at + keyword.length, isKeyChar);
+    const keyEnd = skipWhile(text, at, isKeyChar, 65);
+    if (!valueMayFollow(text, keyStartSafe, keyEnd)) return;
     const key = text.slice(keyStartSafe, keyEnd);
-    const kind = secretKeyKind(key);
+    const kind = keyKind(key);
     if (kind === undefined) return;
     const finding = valueAfterKey(text, keyStartSafe, keyEnd, key, kind);
     if (finding !== undefined) out.push(finding);
@@ -191,7 +231,7 @@ export function valueAfterKey(text: string, keyStart: number, keyEnd: number, ke
   }
   // A quoted key with an unquoted value is JSON (`"pin": 123456`, `"password": null`, `"secret": {…}`): left alone, as replacing it would break the JSON.
   if (closeQuote !== "") return undefined;
-  const end = unquotedEnd(text, i, context, lineStart(text, keyStart));
+  const end = unquotedEnd(text, i, context, lineStart(text, keyStart, 200));
   if (end <= i) return undefined;
   const delimited = context === "flag" || context === "query" || context === "connection";
   return judged(text, i, end, key, kind, { whole: delimited || restOfLineEmpty(text, end), quoted: false });

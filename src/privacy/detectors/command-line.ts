@@ -47,7 +47,7 @@ export const commandLine: Detector = {
     const flags = COMMANDS[keyword];
     if (flags === undefined || !startsWord(text, at, (c) => isTokenChar(c) || c === 46 || c === 47) || !isSpaceOrEnd(text.charCodeAt(at + keyword.length))) return;
     if (keyword === "login" && !LOGIN_CLIENTS.test(text.slice(Math.max(0, at - 40), at))) return;
-    const end = lineEnd(text, at);
+    const end = lineEnd(text, at, 400);
     // Each argument up to the end of the command (a pipe, `;`, `&&` or the line's end).
     for (let i = at + keyword.length; i < end; ) {
       while (i < end && isBlank(text.charCodeAt(i))) i++;

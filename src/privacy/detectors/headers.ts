@@ -32,7 +32,7 @@ function valueEnd(text: string, start: number, quote: string): number {
     const close = closingQuote(text, start, quote);
     if (close !== -1) return close;
   }
-  let end = lineEnd(text, start);
+  let end = lineEnd(text, start, 2048);
   while (end > start && isSpaceOrEnd(text.charCodeAt(end - 1))) end--;
   return end;
 }
@@ -44,7 +44,7 @@ const PARAMETER_SCHEMES = /^(?:digest|aws4-hmac-sha256|aws|oauth|hawk|signature|
 
 /** Without the closing quotes of a string the header is written in (`-H 'Authorization: Basic …'`). */
 function withoutClosingQuote(text: string, start: number, end: number): number {
-  const line = text.slice(lineStart(text, start), start);
+  const line = text.slice(lineStart(text, start, 200), start);
   let stop = end;
   while (stop > start && (text[stop - 1] === "'" || text[stop - 1] === '"') && line.split(text[stop - 1]!).length % 2 === 0) stop--;
   return stop;
@@ -93,7 +93,7 @@ const BEARER = /[Bb]earer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{16,}=*)(?![A-Za-z0-9.
 
 /** `Bearer <token>` outside an Authorization header (`-H "Bearer …"`, a log line). */
 export const bearer: Detector = {
-  keywords: ["bearer"],
+  keywords: ["bearer "],
   find(text, at, _keyword, out) {
     if (!startsWord(text, at, isTokenChar)) return;
     BEARER.lastIndex = at;
@@ -108,9 +108,9 @@ const BASIC = /Basic[ \t]+(?<secret>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])/d
 
 /** `Basic <base64 of user:password>` anywhere; the base64 must decode to printable `user:password`. */
 export const basic: Detector = {
-  keywords: ["basic"],
+  keywords: ["basic "],
   find(text, at, _keyword, out) {
-    if (!startsWord(text, at, isTokenChar)) return;
+    if (text.charCodeAt(at) !== 66 || !startsWord(text, at, isTokenChar)) return; // B
     BASIC.lastIndex = at;
     const match = BASIC.exec(text);
     if (match === null) return;

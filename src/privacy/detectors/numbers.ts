@@ -2,7 +2,7 @@
 // (Luhn-checked) and IBANs (mod-97-checked). Each is found from its digits (the keyword `0000`, `0.0`,
 // `+0…` with every digit written 0) and judged by its whole shape, so numbers in tables, dates,
 // versions, hashes and ids stay.
-import { isAlnum, isBlank, isDigit, isHex, isKeyChar, isLetter, isTokenChar, skipBackWhile, skipWhile } from "../text.js";
+import { isAlnum, isBlank, isDigit, isHex, isKeyChar, isLetter, isTokenChar, isUpper, skipBackWhile, skipWhile } from "../text.js";
 import type { Detector } from "./detector.js";
 
 const HEX_DIGITS = ["0", "a", "b", "c", "d", "e", "f"];
@@ -29,20 +29,21 @@ function issuedCard(digits: string): boolean {
   const two = Number(digits.slice(0, 2));
   const four = Number(digits.slice(0, 4));
   const three = Number(digits.slice(0, 3));
-  if (digits[0] === "4") return n === 13 || n === 16 || n === 19;
+  // (Visa's old 13-digit numbers and 12–15-digit Maestro numbers are left: too many ids look like them.)
+  if (digits[0] === "4") return n === 16 || n === 19;
   if ((two >= 51 && two <= 55) || (four >= 2221 && four <= 2720)) return n === 16;
   if (two === 34 || two === 37) return n === 15;
   if (four === 6011 || two === 65 || (three >= 644 && three <= 649)) return n >= 16 && n <= 19;
   if (four >= 3528 && four <= 3589) return n >= 16 && n <= 19;
   if ((three >= 300 && three <= 305) || two === 36 || two === 38 || two === 39) return n >= 14 && n <= 19;
   if (two === 62) return n >= 16 && n <= 19;
-  if (two === 50 || (two >= 56 && two <= 58) || two === 67) return n >= 12 && n <= 19;
+  if (two === 50 || (two >= 56 && two <= 58) || two === 67) return n >= 16 && n <= 19;
   return false;
 }
 
 /** The networks' published test numbers: in every payment tutorial and test suite, no one's card. */
 const TEST_CARDS = new Set([
-  "4242424242424242", "4111111111111111", "4000056655665556", "4012888888881881", "4222222222222", "5555555555554444", "5200828282828210",
+  "4242424242424242", "4111111111111111", "4000056655665556", "4012888888881881", "5555555555554444", "5200828282828210",
   "5105105105105100", "2223003122003222", "378282246310005", "371449635398431", "378734493671000", "6011111111111117", "6011000990139424",
   "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005", "4000000000000002", "4000000000009995", "4000000000000077",
 ]);
@@ -54,41 +55,48 @@ const CARD_GROUPS = new Set(["4,4,4,4", "4,4,4,4,3", "4,4,4,4,1", "4,4,4,4,2", "
 const NOT_BEFORE_NUMBER = (c: number) => isTokenChar(c) || c === 46 || c === 43 || c === 64 || c === 47 || c === 35 || c === 36 || c === 44;
 const NOT_AFTER_NUMBER = (c: number) => isTokenChar(c) || c === 64;
 
-/** The digit groups around `at`: [start, end) of digits with single spaces or dashes between them, and the groups. */
-function digitGroups(text: string, at: number, separators: string): { start: number; end: number; groups: string[]; separator: string } | undefined {
-  const isSep = (c: number) => separators.includes(String.fromCharCode(c));
-  let start = at;
+const isCardSeparator = (c: number) => c === 32 || c === 45;
+
+/**
+ * A card number starting at `start`: digit groups separated by one space or dash each, all the same.
+ * Its end and the lengths of its groups, or undefined when the separators differ or it runs past 23 characters.
+ */
+function cardRun(text: string, start: number): { end: number; groups: number[]; digits: string } | undefined {
+  const groups: number[] = [];
+  let separator = -1;
+  let digits = "";
+  let i = start;
   for (;;) {
-    start = skipBackWhile(text, start, isDigit);
-    if (start >= 2 && isSep(text.charCodeAt(start - 1)) && isDigit(text.charCodeAt(start - 2))) start -= 1;
-    else break;
+    const from = i;
+    while (isDigit(text.charCodeAt(i)) && i - start <= 23) i++;
+    groups.push(i - from);
+    digits += text.slice(from, i);
+    const c = text.charCodeAt(i);
+    if (!isCardSeparator(c) || !isDigit(text.charCodeAt(i + 1))) break;
+    if (separator !== -1 && c !== separator) return undefined;
+    separator = c;
+    i++;
   }
-  let end = at;
-  for (;;) {
-    end = skipWhile(text, end, isDigit);
-    if (isSep(text.charCodeAt(end)) && isDigit(text.charCodeAt(end + 1))) end += 1;
-    else break;
-  }
-  if (end - start > 40) return undefined;
-  const raw = text.slice(start, end);
-  const used = new Set(raw.replace(/\d/g, ""));
-  if (used.size > 1) return undefined;
-  const separator = [...used][0] ?? "";
-  return { start, end, groups: separator === "" ? [raw] : raw.split(separator), separator };
+  if (i - start > 23) return undefined;
+  return { end: i, groups, digits };
 }
 
 export const paymentCard: Detector = {
+  // Four digits: the scan calls this once per run of digits, at its first four.
   keywords: ["0000"],
   find(text, at, _keyword, out) {
-    const run = digitGroups(text, at, " -");
+    // Once per number: at its first four digits.
+    if (isDigit(text.charCodeAt(at - 1)) || (isCardSeparator(text.charCodeAt(at - 1)) && isDigit(text.charCodeAt(at - 2)))) return;
+    if (at > 0 && NOT_BEFORE_NUMBER(text.charCodeAt(at - 1))) return;
+    const run = cardRun(text, at);
     if (run === undefined) return;
-    if (run.start > 0 && NOT_BEFORE_NUMBER(text.charCodeAt(run.start - 1))) return;
-    if (run.end < text.length && (NOT_AFTER_NUMBER(text.charCodeAt(run.end)) || (text.charCodeAt(run.end) === 46 && isDigit(text.charCodeAt(run.end + 1))))) return;
-    const digits = run.groups.join("");
-    if (digits.length < 12 || digits.length > 19) return;
-    if (run.separator !== "" && !CARD_GROUPS.has(run.groups.map((g) => g.length).join(","))) return;
+    const after = text.charCodeAt(run.end);
+    if (NOT_AFTER_NUMBER(after) || (after === 46 && isDigit(text.charCodeAt(run.end + 1)))) return;
+    const { digits, groups } = run;
+    if (digits.length < 14 || digits.length > 19) return;
+    if (groups.length > 1 && !CARD_GROUPS.has(groups.join(","))) return;
     if (!issuedCard(digits) || !luhn(digits) || TEST_CARDS.has(digits)) return;
-    out.push({ start: run.start, end: run.end, type: "payment-card" });
+    out.push({ start: at, end: run.end, type: "payment-card" });
   },
 };
 
@@ -115,35 +123,25 @@ export function ibanChecksumOk(iban: string): boolean {
   return remainder === 1;
 }
 
-const IBAN_START = /[A-Z]{2}\d{2}/y;
 const isIbanChar = (c: number) => isDigit(c) || (c >= 65 && c <= 90);
 
-/** `DE89370400440532013000` or `DE89 3704 0044 0532 0130 00` (groups of four), found from a run of digits inside it. */
+/** `DE89370400440532013000` or `DE89 3704 0044 0532 0130 00` (groups of four), found by its country code and check digits. */
 export const iban: Detector = {
-  keywords: ["0000"],
+  keywords: Object.keys(IBAN_LENGTHS).map((country) => `${country.toLowerCase()}00`),
   find(text, at, _keyword, out) {
-    // Look back for the country code and check digits, over IBAN characters and single spaces.
-    for (let start = at; start >= Math.max(0, at - 40); start--) {
-      const c = text.charCodeAt(start);
-      if (!isIbanChar(c) && !(c === 32 && isIbanChar(text.charCodeAt(start - 1)))) return;
-      if (!isLetter(c) || (start > 0 && isAlnum(text.charCodeAt(start - 1)))) continue;
-      IBAN_START.lastIndex = start;
-      if (!IBAN_START.test(text)) continue;
-      const length = IBAN_LENGTHS[text.slice(start, start + 2)];
-      if (length === undefined) continue;
-      let compact = "";
-      let end = start;
-      const grouped = text.charCodeAt(start + 4) === 32;
-      while (end < text.length && compact.length < length) {
-        const k = text.charCodeAt(end);
-        if (isIbanChar(k)) compact += text[end];
-        else if (!(grouped && k === 32 && compact.length % 4 === 0)) break;
-        end++;
-      }
-      if (compact.length !== length || isAlnum(text.charCodeAt(end)) || !ibanChecksumOk(compact)) continue;
-      out.push({ start, end, type: "iban" });
-      return;
+    if (!isUpper(text.charCodeAt(at)) || !isUpper(text.charCodeAt(at + 1)) || isAlnum(text.charCodeAt(at - 1))) return;
+    const length = IBAN_LENGTHS[text.slice(at, at + 2)]!;
+    let compact = "";
+    let end = at;
+    const grouped = text.charCodeAt(at + 4) === 32;
+    while (end < text.length && compact.length < length) {
+      const k = text.charCodeAt(end);
+      if (isIbanChar(k)) compact += text[end];
+      else if (!(grouped && k === 32 && compact.length % 4 === 0)) break;
+      end++;
     }
+    if (compact.length !== length || isAlnum(text.charCodeAt(end)) || !ibanChecksumOk(compact)) return;
+    out.push({ start: at, end, type: "iban" });
   },
 };
 
@@ -206,9 +204,12 @@ function numberStarts(text: string, at: number): number[] {
 }
 
 export const phoneNumber: Detector = {
-  keywords: ["+00", "+0 ", "+0-", "+0(", "+0.", "(00", "0000", "0 00"],
+  // A `+` or `(` before digits, or the end of a group and the start of the next (`020 7946`, `555-0132`, `030/1234567`).
+  keywords: ["+00", "+0 ", "+0-", "+0(", "+0.", "(00", "0 00", "0-000", "0.000", "0/000"],
   find(text, at, _keyword, out) {
-    for (const start of numberStarts(text, text.charCodeAt(at) === 43 || text.charCodeAt(at) === 40 ? at + 1 : at)) {
+    const sign = text.charCodeAt(at) === 43 || text.charCodeAt(at) === 40;
+    const from = sign ? at + 1 : skipBackWhile(text, at, isDigit, 8);
+    for (const start of numberStarts(text, from)) {
       const end = phoneAt(text, start);
       if (end !== -1) {
         out.push({ start, end, type: "phone-number" });
@@ -218,22 +219,21 @@ export const phoneNumber: Detector = {
   },
 };
 
-/** Key names of phone numbers: their last word. */
-const PHONE_KEYS = new Set(["phone", "phonenumber", "telephone", "tel", "mobile", "cell", "cellphone", "fax", "whatsapp", "sms", "msisdn"]);
 const PHONE_VALUE = /\+?\d[\d .()-]{5,20}\d/y;
 
 /** `phone: 4155550132`, `"mobile": "+14155550132"`, `tel:+1-415-555-0132`: any 7–15 digits after a key naming a phone. */
 export const phoneField: Detector = {
-  keywords: ["phone", "tel", "mobile", "cell", "fax", "whatsapp", "sms", "msisdn"],
+  keywords: ["phone", "mobile", "whatsapp", "msisdn", ...["cell", "tel", "fax", "sms"].flatMap((k) => [`${k}"`, `${k}'`, `${k}:`, `${k}=`, `${k}_`])],
   find(text, at, keyword, out) {
-    const keyStart = skipBackWhile(text, at, isKeyChar);
-    const keyEnd = skipWhile(text, at + keyword.length, isKeyChar);
-    const words = text.slice(keyStart, keyEnd).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase().split(/[\s_.-]+/);
-    if (!PHONE_KEYS.has(words[words.length - 1] ?? "")) return;
+    const word = keyword.replace(/[^a-z]+$/, "");
+    const keyEnd = skipWhile(text, at + word.length, isKeyChar, 65);
     let i = keyEnd;
     if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
-    i = skipWhile(text, i, isBlank);
+    i = skipWhile(text, i, isBlank, 8);
     if (text.charCodeAt(i) !== 58 && text.charCodeAt(i) !== 61) return;
+    // The key's last word is the keyword, maybe followed by "number" / "no" (`phone`, `mobilePhone`, `phone_number`, `TelNo`; not `hotel`).
+    if (!/^(?:[_-]?(?:number|num|no|nr))?$/i.test(text.slice(at + word.length, keyEnd))) return;
+    if (isLetter(text.charCodeAt(at - 1)) && !isUpper(text.charCodeAt(at))) return;
     i = skipWhile(text, i + 1, isBlank);
     if (text.charCodeAt(i) === 34 || text.charCodeAt(i) === 39) i++;
     PHONE_VALUE.lastIndex = i;
@@ -265,26 +265,45 @@ function keptIpv4(a: number, b: number, c: number, d: number): boolean {
 }
 const PUBLIC_RESOLVERS = new Set(["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222", "208.67.220.220", "4.2.2.2", "4.2.2.1"]);
 
-const IPV4 = /(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)/y;
+/** The four octets of a dotted IPv4 address at `start` (0–255, no leading zeros) and where it ends, or undefined. */
+function ipv4At(text: string, start: number): { octets: number[]; end: number } | undefined {
+  const octets: number[] = [];
+  let i = start;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (text.charCodeAt(i) !== 46) return undefined;
+      i++;
+    }
+    const from = i;
+    let value = 0;
+    while (i - from < 3 && isDigit(text.charCodeAt(i))) value = value * 10 + text.charCodeAt(i++) - 48;
+    if (i === from || value > 255 || (i - from > 1 && text.charCodeAt(from) === 48)) return undefined;
+    octets.push(value);
+  }
+  return isDigit(text.charCodeAt(i)) ? undefined : { octets, end: i };
+}
 /** What before a dotted number makes it a version: `v1.2.3.4`, `version 1.2.3.4`, `==1.2.3.4`, `pkg@1.2.3.4`, `Chrome/1.2.3.4`. */
 const VERSION_BEFORE = /(?:\b(?:v|ver|version|release|build|rev|revision)\s*[:=]?\s*|[=<>~^@/]=?\s*)$/i;
 
 export const ipv4: Detector = {
   keywords: ["0.0"],
   find(text, at, _keyword, out) {
-    const start = skipBackWhile(text, at, (c) => isDigit(c) || c === 46);
-    if (start < at - 12) return;
+    // Once per address: at its first dot.
+    if (isDigit(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46) {
+      const digits = skipBackWhile(text, at, isDigit);
+      if (text.charCodeAt(digits - 1) === 46 || digits < at - 3) return;
+    }
+    const start = skipBackWhile(text, at, isDigit, 4);
     const before = start > 0 ? text.charCodeAt(start - 1) : 32;
     if (isTokenChar(before) || before === 46) return;
-    IPV4.lastIndex = start;
-    const match = IPV4.exec(text);
-    if (match === null) return;
-    const end = IPV4.lastIndex;
+    const address = ipv4At(text, start);
+    if (address === undefined) return;
+    const { end } = address;
     const after = text.charCodeAt(end);
     if (isTokenChar(after) || ((after === 46 || after === 45) && isAlnum(text.charCodeAt(end + 1)))) return;
     // A network (`/24`) names no host.
     if (after === 47 && /^\/(?:[0-9]|[12]\d|3[01])(?!\d)/.test(text.slice(end, end + 4))) return;
-    const [, a, b, c, d] = match.map(Number) as [number, number, number, number, number];
+    const [a, b, c, d] = address.octets as [number, number, number, number];
     if (keptIpv4(a, b, c, d) || VERSION_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return;
     out.push({ start, end, type: "ip-address" });
   },
@@ -340,10 +359,15 @@ function redactedIpv6(address: string, groups: number[]): boolean {
 const isIpv6Char = (c: number) => isHex(c) || c === 58 || c === 46;
 
 export const ipv6: Detector = {
-  keywords: [...HEX_DIGITS.flatMap((a) => HEX_DIGITS.map((b) => `${a}:${b}`)), ...HEX_DIGITS.map((a) => `${a}::`)],
+  // A global unicast address starts with a group of four, 2xxx or 3xxx, and a colon (digits read as 0);
+  // an IPv4-mapped one with `::ffff:`.
+  keywords: [...HEX_DIGITS.flatMap((a) => HEX_DIGITS.flatMap((b) => HEX_DIGITS.map((c) => `0${a}${b}${c}:`))), "::ffff:"],
   find(text, at, _keyword, out) {
-    let start = skipBackWhile(text, at + 1, isIpv6Char);
-    let end = skipWhile(text, at, isIpv6Char);
+    let start = at;
+    const first = text.charCodeAt(at);
+    if (first !== 50 && first !== 51 && first !== 58) return;
+    let end = at;
+    while (end < text.length && isIpv6Char(text.charCodeAt(end)) && end - start < 46) end++;
     // `::ffff:1.2.3.4` may start with colons; a sentence may end in one.
     if (text.charCodeAt(end - 1) === 46) end--;
     if (text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58) end--;

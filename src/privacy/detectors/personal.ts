@@ -34,7 +34,7 @@ export const email: Detector = {
     if (local === "git" || NO_PERSON.test(local)) return;
     // The user information of a URL (`postgres://app:p%40ss@db.corp.io`): the URL detector's.
     let word = start;
-    while (word > 0 && !isSpaceOrEnd(text.charCodeAt(word - 1)) && at - word < 400) word--;
+    while (word > 0 && !isSpaceOrEnd(text.charCodeAt(word - 1)) && at - word < 256) word--;
     if (text.slice(word, start).includes("://")) return;
     out.push({ start, end, type: "email" });
   },

@@ -21,7 +21,7 @@ export const urlCredentials: Detector = {
     const host = text.charCodeAt(at + 1);
     if (!(isAlnum(host) || host === 91 || host === 47)) return;
     let from = at;
-    while (from > 0 && !OUTSIDE_URL(text.charCodeAt(from - 1))) from--;
+    while (from > 0 && !OUTSIDE_URL(text.charCodeAt(from - 1)) && at - from < 2048) from--;
     const before = text.slice(from, at);
     const scheme = before.lastIndexOf("://");
     if (scheme !== -1 && !before.slice(scheme + 3).includes("/")) {
