@@ -54,7 +54,7 @@ export function splitWords(key: string): string[] {
 }
 
 /** Words that make a value stand for a secret without being one (`your-api-key`, `sk-example`, `changeme`), at a word start. */
-const PLACEHOLDER_WORD = /(?:^|[^a-z])(?:your|example|placeholder|redacted|changeme|change_me|dummy|fixme|todo|insert|replace)/;
+const PLACEHOLDER_WORD = /(?:^|[^a-z])(?:your|example|sample|placeholder|redacted|changeme|change_me|dummy|fixme|todo|insert|replace)/;
 /** Masks and ellipses: `xxxx`, `****`, `...`. */
 const PLACEHOLDER_PARTS = ["<secret", "xxxx", "****", "...", "…"];
 /** Words that are types, keywords, prompts or form labels rather than passwords. */
@@ -66,14 +66,18 @@ const NOT_SECRETS = new Set([
   "secretstring", "secretbytes", "protected", "private", "public", "unset", "missing", "invalid", "correct", "wrong", "incorrect", "new_password",
   "old_password", "confirm", "confirmation", "mismatch", "expired", "reset", "forgot", "username", "user", "secure", "strong", "weak", "plain", "plaintext", "hash", "hashed", "encrypted", "bcrypt", "argon2", "md5", "sha1", "sha256", "basic",
   "bearer", "digest", "oauth", "jwt", "none", "function", "callable", "async", "await", "return", "lambda", "static", "final", "const", "let", "var",
-  "mut", "ref", "out", "in", "of", "is", "the", "a", "an",
+  "mut", "ref", "out", "in", "of", "is", "the", "a", "an", "fail", "failed", "passed", "ok", "success", "error", "skip", "skipped", "pending",
 ]);
 
 /** References, templates and markers: `$VAR`, `${VAR}`, `$(cmd)`, `%VAR%`, `{var}`, `<your-token>`, `[REDACTED]`, YAML `!vault` tags and `*alias`es. */
-const REFERENCE = /^(?:\$[A-Za-z_{(]|%\w+%$|\{[\w.\s]*\}$|<[^<>]*>$|\[[^[\]]*\]$|[!*][A-Za-z_-]+$)/;
+const REFERENCE = /^(?:\$[A-Za-z_{(]|%\w+%$|\{[\w.\s]*\}$|<[\w\s.|-]+>|\[[^[\]]*\]$|[!*][A-Za-z_-]+$)/;
+/** A name that says what it stands for: `my_token`, `api-key-here`, `SECRET_VALUE` (words joined by `_` or `-`, one of them the word). */
+const NAMED_STAND_IN = /^(?:[A-Za-z]+[_-])*(?:token|secret|key|password|passwd|pass|apikey)(?:[_-][A-Za-z]+)*$|^[A-Za-z]*pass(?:word|wd)[A-Za-z]*$/i;
+/** A version or a version range: `^1.0.0`, `~2.3`, `>=1.2.3`, `1.2.3-beta.1`. */
+const VERSION = /^(?:[\^~<>=]=?|v)?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$/;
 
 export function isPlaceholder(value: string): boolean {
-  if (REFERENCE.test(value)) return true;
+  if (REFERENCE.test(value) || NAMED_STAND_IN.test(value) || VERSION.test(value)) return true;
   if (/(.)\1{3,}/.test(value) && new Set(value).size <= 2) return true;
   if (/(.)\1{5,}/.test(value)) return true;
   const lower = value.toLowerCase();
@@ -109,11 +113,20 @@ function looksLikeIdentifier(value: string): boolean {
  * (`self.password`, `req.body.pw`), a `camelCase` or `snake_case` name, an `UPPER_SNAKE` constant.
  */
 function looksLikeCode(value: string): boolean {
-  if (/^[A-Za-z_$][\w$]{2,}(?:\.[A-Za-z_$][\w$]*)*(?:\((?:\)|["'A-Za-z_])|\[["'0-9])/.test(value)) return true;
+  // A call or an index: `getpass()`, `input("…`, `get(f"…`, `args.get(name`, `after.passed.filter((t)`, `env["X"]`, `argv[1]`.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:\((?:$|[)([]|[\w$.]*["']|[\w$.]+(?:[,)]|$))|\[["'0-9])/.test(value)) return true;
+  // A parameter list, a flag's alias or a type: `(reason:`, `(a, b)`, `(-p)`, `string[]`, `Optional[str]`, `Array<string>`; a hex literal.
+  if (/^\((?:\)|[\w$]+[:,)]|-{1,2}[\w-]+\))/.test(value) || /^[A-Za-z_$][\w$.]*(?:\[\]|\[[\w\s,|.]+\]?|<[\w\s,|.<>[\]]+>)[;,]?$/.test(value)) return true;
+  if (/^0x[0-9A-Fa-f]+$/.test(value)) return true;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/\d/.test(value)) return true;
   if (/^[a-z]+(?:[A-Z][a-z]*)+$/.test(value) || /^[A-Z][a-z]+(?:[A-Z][a-z]*)+$/.test(value)) return true;
   if (/^[a-z]+(?:_[a-z]+)+$/.test(value) || /^[A-Z]+(?:_[A-Z0-9]+)+$/.test(value)) return true;
   return false;
+}
+
+/** An identifier with a number, not a random token: `defaultToConfig2`, `request_id_2`, `SemicolonToken1`. */
+function looksLikeName(value: string): boolean {
+  return /^(?:[a-z]+|[A-Z][a-z]+)(?:[A-Z][a-z]+)+\d{0,3}$/.test(value) || /^[a-z]+(?:[_-][a-z]+)+[_-]?\d{0,3}$/.test(value);
 }
 
 /** Where a value stands, as far as telling a password from text and code goes. */
@@ -142,10 +155,14 @@ export function isPasswordValue(value: string, context: ValueContext): boolean {
   return true;
 }
 
-/** Whether `value`, assigned to a token or secret key, looks random: 16+ characters, letters and a digit, 3+ bits of entropy each. */
+/**
+ * Whether `value`, assigned to a token or secret key, looks random: 16+ characters of a token's
+ * alphabet (base64, base64url, hex: letters, digits, `+/=_-.~`), letters and a digit, 3+ bits of
+ * entropy each, and not a name with a number in it.
+ */
 export function isTokenValue(value: string): boolean {
-  if (value.length < 16 || value.length > 1024 || /\s/.test(value) || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
-  return /[0-9]/.test(value) && /[A-Za-z]/.test(value) && entropy(value) >= 3;
+  if (value.length < 16 || value.length > 1024 || !/^[A-Za-z0-9+/=_.~-]+$/.test(value) || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
+  return /[0-9]/.test(value) && /[A-Za-z]/.test(value) && !looksLikeCode(value) && !looksLikeName(value) && entropy(value) >= 3;
 }
 
 export function isSecretValue(kind: KeyKind, value: string, context: ValueContext): boolean {

@@ -3,9 +3,7 @@ import { test } from "node:test";
 import { Redactor } from "../../src/privacy/redactor.js";
 import { findSecrets, redactText } from "../../src/privacy/scan.js";
 import type { SecretType } from "../../src/privacy/types.js";
-import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 import { buildCorpus } from "./corpus.js";
-import { lookAlikes, REAL_FINDING, realTexts, sampleToolOutputs } from "./negatives.js";
 
 test("recall: of 500+ secrets of 20+ types planted in shell output, config files, diffs and JSON, at least 99% are gone and typed right", (t) => {
   const corpus = buildCorpus(7, 196);
@@ -45,46 +43,6 @@ test("structure: redacted JSON outputs still parse, to the same value as redacti
     assert.deepEqual(JSON.parse(redacted), structured, doc.kind);
     assert.ok(!/<SECRET:[^>]*["\\]/.test(redacted));
   }
-});
-
-test("false positives: at most 0.1% of the lines of 1+ MB of real code, docs and tool outputs and of generated look-alikes", async (t) => {
-  const texts = realTexts();
-  if (SAMPLES_MISSING) t.diagnostic(SAMPLES_MISSING);
-  else texts.push(...(await sampleToolOutputs(SAMPLES_DIR)));
-  const realBytes = texts.reduce((n, x) => n + Buffer.byteLength(x.text), 0);
-  texts.push({ name: "look-alikes", text: lookAlikes(3, 20_000) });
-
-  let lines = 0;
-  let excluded = 0;
-  const flagged: string[] = [];
-  for (const { name, text } of texts) {
-    const all = text.split("\n");
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-    const hitLines = new Set<number>();
-    for (const span of findSecrets(text)) {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid]! <= span.start) lo = mid;
-        else hi = mid - 1;
-      }
-      hitLines.add(lo);
-    }
-    all.forEach((line, i) => {
-      if (name !== "look-alikes" && REAL_FINDING.test(line)) {
-        excluded++;
-        return;
-      }
-      lines++;
-      if (hitLines.has(i)) flagged.push(`${name}:${i + 1}: ${line.slice(0, 160)}`);
-    });
-  }
-  t.diagnostic(`${lines} lines (${(realBytes / 1e6).toFixed(1)} MB of real text), ${excluded} lines with real personal data left out, ${flagged.length} flagged`);
-  assert.ok(realBytes >= 1_000_000, `${realBytes} bytes of real text`);
-  assert.ok(excluded / lines < 0.01, `${excluded} lines left out`);
-  assert.ok(flagged.length / lines <= 0.001, `${flagged.length} of ${lines} lines flagged:\n${flagged.slice(0, 30).join("\n")}`);
 });
 
 test("each type: a typical occurrence is found, with the placeholder where the secret was", () => {

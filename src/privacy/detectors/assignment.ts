@@ -10,6 +10,7 @@ import {
   isBlank,
   isKeyChar,
   isSpaceOrEnd,
+  isUpper,
   LINE_LIMIT,
   lineStart,
   skipBackWhile,
@@ -80,7 +81,7 @@ function unquotedEnd(text: string, start: number, context: Context, lineFrom: nu
   let end = start;
   // Inside a double-quoted string (JSON text: `{"env": "PASSWORD=x", …}`), the string's closing quote ends it.
   const inString = unescapedQuotes(text, start) % 2 === 1;
-  const stop = context === "query" ? "&#\"'<>" : context === "connection" ? ";\"'" : inString ? '"' : "";
+  const stop = context === "query" ? "&#\"'<>)]}|" : context === "connection" ? ";\"'" : inString ? '"' : "";
   const limit = Math.min(text.length, start + LINE_LIMIT);
   while (end < limit) {
     const c = text.charCodeAt(end);
@@ -97,12 +98,14 @@ function unquotedEnd(text: string, start: number, context: Context, lineFrom: nu
   }
   if (context !== "plain") return end;
   const before = text.slice(lineFrom, start);
+  // The full stop of a sentence (`Your new password: x. Keep it safe.`).
+  if (text.charCodeAt(end - 1) === 46 && text.charCodeAt(end) === 32 && isUpper(text.charCodeAt(end + 1))) end--;
   for (;;) {
     const last = text.charCodeAt(end - 1);
     if (end <= start + 1) break;
     const opener = OPENERS[last];
     if (opener !== undefined && before.includes(String.fromCharCode(opener))) end--;
-    else if ((last === 44 || last === 59) && (/[([{]/.test(before) || isSpaceOrEnd(text.charCodeAt(end)))) end--;
+    else if ((last === 44 || last === 59) && (/[([{]/.test(before) || isSpaceOrEnd(text.charCodeAt(end)) || atLineBreak(text, end))) end--;
     else if (QUOTES.has(last) && count(before, last) % 2 === 1) end--;
     else break;
   }

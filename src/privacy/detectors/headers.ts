@@ -46,7 +46,7 @@ const PARAMETER_SCHEMES = /^(?:digest|aws4-hmac-sha256|aws|oauth|hawk|signature|
 function withoutClosingQuote(text: string, start: number, end: number): number {
   const line = text.slice(lineStart(text, start, 200), start);
   let stop = end;
-  while (stop > start && (text[stop - 1] === "'" || text[stop - 1] === '"') && line.split(text[stop - 1]!).length % 2 === 0) stop--;
+  while (stop > start && (text[stop - 1] === "'" || text[stop - 1] === '"' || text[stop - 1] === "`") && line.split(text[stop - 1]!).length % 2 === 0) stop--;
   return stop;
 }
 
@@ -77,9 +77,11 @@ export const authorizationHeader: Detector = {
     if (value.quote === "") end = withoutClosingQuote(text, start, end);
     const credentials = text.slice(start, end);
     if (credentials.length < 8 || isPlaceholder(credentials) || /[{}]|\$\w|["'`]\s*\+/.test(credentials)) return;
-    // One token with something besides letters (`Authorization: required` is prose), or parameters
+    // One token of the header's alphabet (RFC 7235 token68) with something besides letters
+    // (`Authorization: required` is prose, `Authorization: kindMaker(…` code), or parameters
     // (`Digest username="…", response="…"`, `AWS4-HMAC-SHA256 Credential=…, Signature=…`).
-    if (/\s/.test(credentials) ? !/^[A-Za-z][\w-]*=/.test(credentials) : /^[A-Za-z]+$/.test(credentials)) return;
+    if (/\s/.test(credentials) ? !/^[A-Za-z][\w-]*=/.test(credentials) : !/^[A-Za-z0-9._~+/-]+=*$/.test(credentials) || /^[A-Za-z]+$/.test(credentials)) return;
+    if (type === "basic-auth" && !basicCredentials(credentials)) return;
     out.push({ start, end, type });
   },
 };
@@ -106,6 +108,17 @@ export const bearer: Detector = {
 
 const BASIC = /Basic[ \t]+(?<secret>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])/dy;
 
+/** Metasyntactic user names and passwords (`foo:bar`, `user001:pass002`): test fixtures, not credentials. */
+const STAND_IN = /^(?:foo|bar|baz|qux|quux|user(?:name)?|pass(?:word)?|secret|test|admin|alice|bob)\d{0,3}$/i;
+
+/** Base64 of printable `user:password`, not of stand-ins. */
+function basicCredentials(base64: string): boolean {
+  const decoded = Buffer.from(base64, "base64").toString("latin1");
+  const colon = decoded.indexOf(":");
+  if (colon <= 0 || colon === decoded.length - 1 || !/^[\x20-\x7e]+$/.test(decoded)) return false;
+  return !(STAND_IN.test(decoded.slice(0, colon)) && STAND_IN.test(decoded.slice(colon + 1)));
+}
+
 /** `Basic <base64 of user:password>` anywhere; the base64 must decode to printable `user:password`. */
 export const basic: Detector = {
   keywords: ["basic "],
@@ -113,9 +126,7 @@ export const basic: Detector = {
     if (text.charCodeAt(at) !== 66 || !startsWord(text, at, isTokenChar)) return; // B
     BASIC.lastIndex = at;
     const match = BASIC.exec(text);
-    if (match === null) return;
-    const decoded = Buffer.from(match.groups!.secret!, "base64").toString("latin1");
-    if (!/^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded)) return;
+    if (match === null || !basicCredentials(match.groups!.secret!)) return;
     const [start, end] = match.indices!.groups!.secret!;
     out.push({ start, end, type: "basic-auth" });
   },
@@ -126,8 +137,8 @@ const ATTRIBUTES = new Set(["path", "domain", "expires", "max-age", "samesite", 
 
 /**
  * `Cookie: a=…; b=…` (every value), `Set-Cookie: a=…; Path=/` (the cookie's value, not its
- * attributes), and the same after `--cookie`, `-b` … or in a JSON or dict entry. Values shorter
- * than 8 characters without a digit (`theme=dark`, `lang=en`) are preferences and stay.
+ * attributes), and the same after `--cookie` or in a JSON or dict entry. Values without a digit
+ * (`theme=dark`, `lang=en`) are preferences and stay.
  */
 export const cookie: Detector = {
   keywords: ["cookie"],
@@ -147,7 +158,9 @@ export const cookie: Detector = {
       if (match === null) return;
       const [, name, quote, cookieValue] = match;
       const start = pair.lastIndex - quote!.length - cookieValue!.length;
-      if (!ATTRIBUTES.has(name!.toLowerCase()) && (cookieValue!.length >= 8 || /\d/.test(cookieValue!)) && cookieValue!.length >= 4 && !isPlaceholder(cookieValue!)) {
+      // A session id: random-looking (a digit or an escape), not a word (`theme=dark`, `and=attributes`).
+      const random = cookieValue!.length >= 6 && /[0-9%]/.test(cookieValue!);
+      if (!ATTRIBUTES.has(name!.toLowerCase()) && random && !isPlaceholder(cookieValue!)) {
         out.push({ start, end: start + cookieValue!.length, type: "cookie" } satisfies Finding);
       }
       if (setCookie) return;

@@ -2,7 +2,7 @@
 // (Luhn-checked) and IBANs (mod-97-checked). Each is found from its digits (the keyword `0000`, `0.0`,
 // `+0…` with every digit written 0) and judged by its whole shape, so numbers in tables, dates,
 // versions, hashes and ids stay.
-import { isAlnum, isBlank, isDigit, isHex, isKeyChar, isLetter, isTokenChar, isUpper, skipBackWhile, skipWhile } from "../text.js";
+import { isAlnum, isBlank, isDigit, isHex, isKeyChar, isLetter, isSpaceOrEnd, isTokenChar, isUpper, skipBackWhile, skipWhile } from "../text.js";
 import type { Detector } from "./detector.js";
 
 const HEX_DIGITS = ["0", "a", "b", "c", "d", "e", "f"];
@@ -46,6 +46,7 @@ const TEST_CARDS = new Set([
   "4242424242424242", "4111111111111111", "4000056655665556", "4012888888881881", "5555555555554444", "5200828282828210",
   "5105105105105100", "2223003122003222", "378282246310005", "371449635398431", "378734493671000", "6011111111111117", "6011000990139424",
   "3056930009020004", "36227206271667", "3566002020360505", "6200000000000005", "4000000000000002", "4000000000009995", "4000000000000077",
+  "3530111333300000", "30569309025904", "38520000023237", "6011000400000000", "5105105105105100", "4917610000000000", "4462030000000000",
 ]);
 
 /** Groups a card is printed in: 4-4-4-4(-3), Amex 4-6-5, Diners 4-6-4, or no separators. */
@@ -95,7 +96,8 @@ export const paymentCard: Detector = {
     const { digits, groups } = run;
     if (digits.length < 14 || digits.length > 19) return;
     if (groups.length > 1 && !CARD_GROUPS.has(groups.join(","))) return;
-    if (!issuedCard(digits) || !luhn(digits) || TEST_CARDS.has(digits)) return;
+    // Seven zeros in a row or one digit repeated: a test number (`6011000000000004`), no one's card.
+    if (!issuedCard(digits) || !luhn(digits) || TEST_CARDS.has(digits) || /0{7}|^(\d)\1+$/.test(digits.slice(1))) return;
     out.push({ start: at, end: run.end, type: "payment-card" });
   },
 };
@@ -110,6 +112,15 @@ const IBAN_LENGTHS: Record<string, number> = {
   MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24,
   SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 };
+
+/** The example IBANs of the ISO 13616 registry and of every IBAN tutorial: in tests and docs, no one's account. */
+const EXAMPLE_IBANS = new Set([
+  "DE89370400440532013000", "GB29NWBK60161331926819", "GB82WEST12345698765432", "NL91ABNA0417164300", "FR1420041010050500013M02606",
+  "BE68539007547034", "CH9300762011623852957", "ES9121000418450200051332", "IT60X0542811101000000123456", "AT611904300234573201",
+  "PL61109010140000071219812874", "SE4550000000058398257466", "IE29AIBK93115212345678", "DK5000400440116243", "FI2112345600000785",
+  "NO9386011117947", "PT50000201231234567890154", "LU280019400644750000", "CY17002001280000001200527600", "TR330006100519786457841326",
+  "MT84MALT011000012345MTLCAST001S", "SA0380000000608010167519", "AE070331234567890123456", "BR1800360305000010009795493C1",
+]);
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN (letters as 10–35). */
 export function ibanChecksumOk(iban: string): boolean {
@@ -140,7 +151,9 @@ export const iban: Detector = {
       else if (!(grouped && k === 32 && compact.length % 4 === 0)) break;
       end++;
     }
-    if (compact.length !== length || isAlnum(text.charCodeAt(end)) || !ibanChecksumOk(compact)) return;
+    if (compact.length !== length || isAlnum(text.charCodeAt(end)) || !ibanChecksumOk(compact) || EXAMPLE_IBANS.has(compact)) return;
+    // An account number of zeros (`TR610000100000000000000001`) is a test vector.
+    if (/0{10}/.test(compact)) return;
     out.push({ start: at, end, type: "iban" });
   },
 };
@@ -154,21 +167,20 @@ const NANP = /(?:1[ .-])?(?:\([2-9]\d\d\) ?[2-9]\d\d[.-]\d{4}|[2-9]\d\d([.-])[2-
 /** National with a trunk 0: `020 7946 0958`, `06 12 34 56 78`, `030/1234567`, `0412 345 678`, `03-1234-5678`. */
 const NATIONAL = /0[1-9]\d{0,4}([ ./-])\d{2,8}(?:\1\d{2,8}){0,3}/y;
 
-function digitCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) if (isDigit(text.charCodeAt(i))) n++;
-  return n;
-}
-
 /** Whether the number [start, end) stands alone: no word, digit, version dot or amount sign touches it. */
 function standsAlone(text: string, start: number, end: number): boolean {
   const before = start > 0 ? text.charCodeAt(start - 1) : 32;
   const after = end < text.length ? text.charCodeAt(end) : 32;
   if (isTokenChar(before) || before === 46 || before === 43 || before === 47 || before === 36 || before === 44) return false;
-  if (isTokenChar(after) || after === 64 || after === 47) return false;
-  // The number goes on (`… 0132 77`, `0132.5`): part of a longer series.
-  const next = text.charCodeAt(end + 1);
-  if ((after === 46 || after === 44 || after === 58 || (after === 32 && isDigit(next)) || after === 45) && isDigit(next)) return false;
+  // `+21225780:text` (a line number in grep output), a path, an address.
+  if (isTokenChar(after) || after === 64 || after === 47 || (after === 58 && !isSpaceOrEnd(text.charCodeAt(end + 1)))) return false;
+  // The number goes on (`… 0132 77`, `0132.5`) or comes after another (`08 07 06 05 04`, `0 0100 57808  100`): part of a table or series.
+  let next = end;
+  while (next < end + 3 && (text.charCodeAt(next) === 32 || text.charCodeAt(next) === 46 || text.charCodeAt(next) === 44 || text.charCodeAt(next) === 45)) next++;
+  if (next > end && isDigit(text.charCodeAt(next))) return false;
+  let previous = start;
+  while (previous > start - 3 && text.charCodeAt(previous - 1) === 32) previous--;
+  if (previous < start && isDigit(text.charCodeAt(previous - 1))) return false;
   return true;
 }
 
@@ -179,11 +191,23 @@ function phoneAt(text: string, start: number): number {
     const match = pattern.exec(text);
     if (match === null) continue;
     const end = start + match[0].length;
-    const digits = digitCount(match[0]);
-    if (digits < min || digits > max || !standsAlone(text, start, end)) continue;
+    const digits = match[0].replace(/\D/g, "");
+    if (digits.length < min || digits.length > max || !standsAlone(text, start, end) || fictional(match[0], digits)) continue;
     return end;
   }
   return -1;
+}
+
+/**
+ * Numbers no one answers: North America's 555-0100–0199 (reserved for fiction), one digit seven times,
+ * a count (`+1234567890`), pairs all starting with 0 (`01 02 03 04 05`: a hex dump), ZIP+4 codes.
+ */
+function fictional(written: string, digits: string): boolean {
+  if (/555[ .-]?01\d\d$/.test(written) || /(\d)\1{6}/.test(digits) || /0123456|1234567|2345678|3456789|9876543|8765432|7654321/.test(digits)) return true;
+  // A US ZIP+4 code (`02110-1301`), not a number with a trunk 0.
+  if (/^0\d{4}-\d{4}$/.test(written)) return true;
+  const pairs = written.split(" ");
+  return pairs.length >= 4 && pairs.slice(1).filter((p) => p.startsWith("0")).length >= pairs.length - 2;
 }
 
 /** Where a number that holds `at` may start: its `+`, its `(`, or the first digit of its first group. */
@@ -239,9 +263,9 @@ export const phoneField: Detector = {
     PHONE_VALUE.lastIndex = i;
     const match = PHONE_VALUE.exec(text);
     if (match === null) return;
-    const digits = digitCount(match[0]);
+    const digits = match[0].replace(/\D/g, "");
     const end = i + match[0].length;
-    if (digits < 7 || digits > 15 || isTokenChar(text.charCodeAt(end))) return;
+    if (digits.length < 7 || digits.length > 15 || isTokenChar(text.charCodeAt(end)) || fictional(match[0], digits)) return;
     out.push({ start: i, end, type: "phone-number" });
   },
 };
@@ -261,7 +285,9 @@ function keptIpv4(a: number, b: number, c: number, d: number): boolean {
   if (a === 192 && (b === 168 || (b === 0 && (c === 0 || c === 2)))) return true;
   if (a === 198 && (b === 18 || b === 19 || (b === 51 && c === 100))) return true;
   if (a === 203 && b === 0 && c === 113) return true;
-  return PUBLIC_RESOLVERS.has(`${a}.${b}.${c}.${d}`);
+  // A network (`.0`) or broadcast (`.255`) address of a /24, one number four times: not a host.
+  if (d === 0 || d === 255 || (a === b && b === c && c === d)) return true;
+  return PUBLIC_RESOLVERS.has(`${a}.${b}.${c}.${d}`) || EXAMPLE_IPV4.has(`${a}.${b}.${c}.${d}`);
 }
 const PUBLIC_RESOLVERS = new Set(["8.8.8.8", "8.8.4.4", "1.1.1.1", "1.0.0.1", "9.9.9.9", "149.112.112.112", "208.67.222.222", "208.67.220.220", "4.2.2.2", "4.2.2.1"]);
 
@@ -282,8 +308,10 @@ function ipv4At(text: string, start: number): { octets: number[]; end: number } 
   }
   return isDigit(text.charCodeAt(i)) ? undefined : { octets, end: i };
 }
-/** What before a dotted number makes it a version: `v1.2.3.4`, `version 1.2.3.4`, `==1.2.3.4`, `pkg@1.2.3.4`, `Chrome/1.2.3.4`. */
-const VERSION_BEFORE = /(?:\b(?:v|ver|version|release|build|rev|revision)\s*[:=]?\s*|[=<>~^@/]=?\s*)$/i;
+/** What before a dotted number makes it a version or an OID: `v1.2.3.4`, `version 1.2.3.4`, `==1.2.3.4`, `< "2.8.0.0"`, `pkg@1.2.3.4`, `Chrome/1.2.3.4`, `OID 1.3.101.110`. */
+const VERSION_BEFORE = /(?:\b(?:v|ver|version|release|build|rev|revision|oid|section|sec|step|chapter|clause)\.?\s*[:=]?\s*|§\s*|[=<>~^@/]=?\s*)["']?$/i;
+/** Addresses of the examples in docs: example.com's, and ones made of one number or a count (`4.4.4.4`, `1.2.3.4`). */
+const EXAMPLE_IPV4 = new Set(["93.184.216.34", "93.184.215.14", "1.2.3.4", "4.3.2.1", "123.123.123.123", "12.34.56.78"]);
 
 export const ipv4: Detector = {
   keywords: ["0.0"],
@@ -339,11 +367,15 @@ export function ipv6Groups(address: string): number[] | undefined {
   return [...head, ...Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
 }
 
-const PUBLIC_RESOLVERS_V6 = new Set(["2001:4860:4860::8888", "2001:4860:4860::8844", "2606:4700:4700::1111", "2606:4700:4700::1001", "2620:fe::fe", "2620:fe::9"]);
+/** Public resolvers and example.com's addresses. */
+const KEPT_IPV6 = new Set([
+  "2001:4860:4860::8888", "2001:4860:4860::8844", "2606:4700:4700::1111", "2606:4700:4700::1001", "2620:fe::fe", "2620:fe::9",
+  "2606:2800:220:1:248:1893:25c8:1946", "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+]);
 
 /**
- * Global unicast IPv6 (2000::/3) outside the documentation prefix 2001:db8::/32 and the public
- * resolvers; loopback, link-local, unique-local, multicast and IPv4-mapped private addresses stay.
+ * Global unicast IPv6 (2000::/3) outside the documentation prefix 2001:db8::/32, Teredo 2001::/32 and
+ * the public resolvers; loopback, link-local, unique-local, multicast and IPv4-mapped private addresses stay.
  */
 function redactedIpv6(address: string, groups: number[]): boolean {
   if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
@@ -352,8 +384,9 @@ function redactedIpv6(address: string, groups: number[]): boolean {
     return !keptIpv4(a, b, c, d);
   }
   if (groups[0]! < 0x2000 || groups[0]! > 0x3fff) return false;
-  if (groups[0] === 0x2001 && groups[1] === 0x0db8) return false;
-  return !PUBLIC_RESOLVERS_V6.has(address.toLowerCase());
+  // Documentation (2001:db8::/32) and Teredo (2001::/32), which the examples of IPv6 parsers use.
+  if (groups[0] === 0x2001 && (groups[1] === 0x0db8 || groups[1] === 0)) return false;
+  return !KEPT_IPV6.has(address.toLowerCase());
 }
 
 const isIpv6Char = (c: number) => isHex(c) || c === 58 || c === 46;

@@ -8,8 +8,8 @@ const DOMAIN_CHAR = (c: number) => isAlnum(c) || c === 45 || c === 46;
 const FILE_EXTENSIONS = new Set(
   "png jpg jpeg gif svg webp ico bmp js mjs cjs ts tsx jsx json css scss less html htm md txt py rb rs go java kt c h cpp hpp sh yml yaml toml lock xml map wasm zip gz tar pdf csv log".split(" "),
 );
-/** RFC 2606 / 6761 names that never reach a person. */
-const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost|local)$/i;
+/** RFC 2606 / 6761 names that never reach a person, and the stand-in domains of docs and tests (`email@domain.com`, `you@yourdomain.com`). */
+const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost|local)$|(?:^|\.)(?:[\w-]*example[\w-]*|domain|yourdomain|mydomain|yourcompany|company|test|foo|bar)\.[a-z]+$/i;
 /** Addresses no person reads (`noreply@anthropic.com` in every Claude Code commit trailer). */
 const NO_PERSON = /^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster)$/i;
 
@@ -18,8 +18,10 @@ export const email: Detector = {
   keywords: ["@"],
   find(text, at, _keyword, out) {
     let start = at;
-    while (start > 0 && EMAIL_LOCAL(text.charCodeAt(start - 1)) && !escapedAt(text, start - 1)) start--;
-    if (start === at || text.charCodeAt(start) === 46) return;
+    while (start > 0 && EMAIL_LOCAL(text.charCodeAt(start - 1)) && !escapedAt(text, start - 1) && at - start < 64) start--;
+    // The local part starts with a letter, digit or `_` (`+@pytest.fixture` in a diff is not an address).
+    while (start < at && !isAlnum(text.charCodeAt(start)) && text.charCodeAt(start) !== 95) start++;
+    if (start === at) return;
     const before = start > 0 ? text.charCodeAt(start - 1) : 0;
     if (before === 58 /* : */ || before === 47 /* / */) return;
     let end = at + 1;
@@ -31,7 +33,8 @@ export const email: Detector = {
     const tld = domain.slice(dot + 1);
     if (!/^[A-Za-z]{2,24}$/.test(tld) || FILE_EXTENSIONS.has(tld.toLowerCase()) || RESERVED_DOMAIN.test(domain)) return;
     const local = text.slice(start, at);
-    if (local === "git" || NO_PERSON.test(local)) return;
+    // `git@github.com:…`, pip's `git+git@…`: a remote, not an address.
+    if (/(?:^|\+)git$/.test(local) || NO_PERSON.test(local) || (local.length === 1 && dot === 1)) return;
     // The user information of a URL (`postgres://app:p%40ss@db.corp.io`): the URL detector's.
     let word = start;
     while (word > 0 && !isSpaceOrEnd(text.charCodeAt(word - 1)) && at - word < 256) word--;
@@ -53,6 +56,7 @@ const NOT_A_PERSON = new Set([
   "build", "ci", "coder", "developer", "dev", "azureuser", "cloudshell-user", "opc", "pi", "linuxbrew", "sandbox", "agent", "openhands", "swe",
   "root", "daemon", "ftp", "git", "postgres", "mysql", "redis", "nginx", "apache", "hadoop", "spark", "airflow", "jupyter", "rstudio", "conda",
   "bitnami", "buildkite-agent", "gitlab-runner", "teamcity", "bamboo", "semaphore", "runner-user", "vsts", "vsts_azpcontainer", "cloudbuild",
+  "appveyor", "foo", "bar", "baz", "foobar", "example", "test", "tester", "demo", "someone", "somebody", "yourusername", "your-name", "myuser",
 ]);
 
 /**

@@ -10,9 +10,17 @@ const OUTSIDE_URL = (c: number) => isSpaceOrEnd(c) || c === 34 || c === 39 || c 
 
 /** Passwords that stand for a password (`:password@`, `:pass@`, `:***@`, `:${DB_PASSWORD}@`). */
 const PLACEHOLDER_PASSWORD = /^(?:pass(?:word)?|pwd|secret|x+|\*+|\.\.\.|…)$/i;
+/** Hosts of examples (RFC 2606 / 6761): `http://abc:xyz@example.com` in docs is no one's password. */
+const EXAMPLE_HOST = /^(?:[\w-]+\.)*(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)(?![\w.-])/i;
 
 /** Commands that take Oracle's `user/password@connect` argument. */
 const ORACLE_COMMANDS = /(?:^|[\s;|&(])(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|tkprof|sql)(?:\s+-\S+)*\s+$/;
+
+/** `a:b@`, `foo001:bar002@`: a user and a password that are both stand-ins. */
+function standIns(user: string, password: string): boolean {
+  const standIn = (s: string) => s.length <= 1 || /^(?:foo|bar|baz|qux|quux|user(?:name)?|pass(?:word)?|secret|test|admin|alice|bob)\d{0,3}$/i.test(s);
+  return standIn(user) && standIn(password);
+}
 
 export const urlCredentials: Detector = {
   keywords: ["@"],
@@ -22,6 +30,7 @@ export const urlCredentials: Detector = {
     if (!(isAlnum(host) || host === 91 || host === 47)) return;
     let from = at;
     while (from > 0 && !OUTSIDE_URL(text.charCodeAt(from - 1)) && at - from < 2048) from--;
+    if (EXAMPLE_HOST.test(text.slice(at + 1, at + 64))) return;
     const before = text.slice(from, at);
     const scheme = before.lastIndexOf("://");
     if (scheme !== -1 && !before.slice(scheme + 3).includes("/")) {
@@ -29,7 +38,9 @@ export const urlCredentials: Detector = {
       const colon = text.indexOf(":", userInfo);
       if (colon !== -1 && colon < at) {
         const password = text.slice(colon + 1, at);
-        if (password.length > 0 && !isPlaceholder(password) && !PLACEHOLDER_PASSWORD.test(password)) out.push({ start: colon + 1, end: at, type: "password" });
+        if (password.length > 0 && !isPlaceholder(password) && !PLACEHOLDER_PASSWORD.test(password) && !standIns(text.slice(userInfo, colon), password)) {
+          out.push({ start: colon + 1, end: at, type: "password" });
+        }
       } else if (isTokenValue(text.slice(userInfo, at))) {
         // `https://<token>@host`: a user name that is a random token is a credential.
         out.push({ start: userInfo, end: at, type: "password" });

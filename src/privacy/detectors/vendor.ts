@@ -31,6 +31,7 @@ function prefixed(
 }
 
 const HEX_STARTS = ["0", "a", "b", "c", "d", "e", "f"];
+const JWT_IO_EXAMPLE = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.";
 
 export const VENDOR_DETECTORS: readonly Detector[] = [
   // AWS documents its examples as AKIA…EXAMPLE; they fill docs and tests and are no one's key.
@@ -50,5 +51,6 @@ export const VENDOR_DETECTORS: readonly Detector[] = [
   prefixed("sendgrid-key", ["sg."], /SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/),
   prefixed("azure-storage-key", ["accountkey=", "sharedaccesskey="], /(?:AccountKey|SharedAccessKey)=(?<secret>[A-Za-z0-9+/]{20,}={0,2})/, { wordBefore: isAlnum }),
   prefixed("azure-sas", ["sig="], /sig=(?<secret>[A-Za-z0-9%+/]{30,}(?:%3D|=)*)/, { wordBefore: (c) => c !== 63 && c !== 38 && c !== 59 }),
-  prefixed("jwt", ["eyj"], /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/),
+  // jwt.io's example token (John Doe) fills tutorials and test suites.
+  prefixed("jwt", ["eyj"], /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, { accept: (token) => !token.startsWith(JWT_IO_EXAMPLE) }),
 ];

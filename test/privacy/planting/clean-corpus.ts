@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { deflateSync } from "node:zlib";
 import { importTrajectories } from "../../../src/import/run.js";
 import { Random } from "../../../src/random.js";
+import { CorpusBuilder } from "../corpus.js";
 
 export interface CleanText {
   /** The kind of text: code, lockfile, git log, base64 image, ids and hashes, agent log. */
@@ -32,14 +33,13 @@ function walk(dir: string, keep: (path: string) => boolean): string[] {
 
 const read = (kind: string, path: string): CleanText => ({ kind, source: relative(REPO, path), text: readFileSync(path, "utf8") });
 
-/**
- * This repository's code, tests, docs and scripts, but the privacy module, its page and its tests,
- * which show secret shapes on purpose, and test fixtures.
- */
+/** Paths of this repository that hold secret shapes on purpose: the privacy module, its page, and the tests (fake keys are their fixtures). */
+const ON_PURPOSE = [":(exclude)src/privacy", ":(exclude)test", ":(exclude)docs/privacy.md", ":(exclude)bench/privacy.ts"];
+
+/** This repository's code, docs and scripts, but the privacy module and its page and the tests, which show secret shapes on purpose. */
 export function repositoryCode(): CleanText[] {
-  const mine = (path: string) =>
-    /\.(?:ts|mjs|js|md|json|sh)$/.test(path) && !/[/\\]privacy[/\\.]|fixtures|privacy\.md$|package-lock\.json$/.test(relative(REPO, path));
-  return ["src", "test", "docs", "bench", "scripts", "examples"].flatMap((dir) => walk(join(REPO, dir), mine)).map((path) => read("code", path));
+  const mine = (path: string) => /\.(?:ts|mjs|js|md|json|sh)$/.test(path) && !/[/\\]privacy[/\\.]|privacy\.md$|package-lock\.json$/.test(relative(REPO, path));
+  return ["src", "docs", "bench", "scripts", "examples"].flatMap((dir) => walk(join(REPO, dir), mine)).map((path) => read("code", path));
 }
 
 /** Sources and docs of the installed packages, in path order, up to `maxBytes`. */
@@ -69,16 +69,18 @@ export function lockfiles(gitDirs: readonly string[] = []): CleanText[] {
 
 /** `git log -p` (messages, authors and patches) of this repository and the given git directories, up to `maxBytes` each. */
 export function gitLogs(gitDirs: readonly string[], maxBytes: number): CleanText[] {
-  const dirs = [join(REPO, ".git"), ...gitDirs].filter((d) => existsSync(d));
+  const dirs = [REPO, ...gitDirs].filter((d) => existsSync(d));
   return dirs.flatMap((gitDir) => {
     let log: string;
     try {
-      log = execFileSync("git", ["--git-dir", gitDir, "log", "-p", "--no-color", "-n", "3000", "HEAD"], { encoding: "utf8", maxBuffer: 256 << 20, stdio: ["ignore", "pipe", "ignore"] });
+      const own = gitDir === REPO;
+      const args = [...(own ? ["-C", REPO] : ["--git-dir", gitDir]), "log", "-p", "--no-color", "-n", "3000", "HEAD", ...(own ? ["--", ".", ...ON_PURPOSE] : [])];
+      log = execFileSync("git", args, { encoding: "utf8", maxBuffer: 256 << 20, stdio: ["ignore", "pipe", "ignore"] });
     } catch {
       return [];
     }
     const text = log.slice(0, maxBytes);
-    return [{ kind: "git log", source: gitDir === join(REPO, ".git") ? "this repository" : gitDir, text: text.slice(0, text.lastIndexOf("\n")) }];
+    return [{ kind: "git log", source: gitDir === REPO ? "this repository" : gitDir, text: text.slice(0, text.lastIndexOf("\n")) }];
   });
 }
 
@@ -164,4 +166,51 @@ export async function agentLogs(samplesDir: string): Promise<CleanText[]> {
     if (event.type === "trajectory") strings({ ...event.trajectory, source: undefined }, relative(samplesDir, event.trajectory.source.file));
   }
   return out;
+}
+
+/** Generated lines that look like secrets to a careless detector but are not. */
+export function lookAlikes(seed: number, lines: number): CleanText[] {
+  const b = new CorpusBuilder(seed);
+  const hex = (n: number) => b.chars("0123456789abcdef", n);
+  const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-${b.random.pick(["8", "9", "a", "b"])}${hex(3)}-${hex(12)}`;
+  const word = () => b.random.pick(["parse", "render", "token", "stream", "buffer", "request", "session", "cache", "index", "query", "secret", "password", "key"]);
+  const camel = () => Array.from({ length: b.random.int(3, 6) }, (_, i) => (i === 0 ? word() : word().replace(/^./, (c) => c.toUpperCase()))).join("");
+  const makers: (() => string)[] = [
+    () => `${hex(7)} ${b.random.pick(["Fix", "Add", "Refactor", "Bump"])} ${word()} handling in ${camel()}`,
+    () => `commit ${hex(40)}`,
+    () => `Merge: ${hex(7)} ${hex(7)}`,
+    () => `request_id=${uuid()} status=200 duration_ms=${b.random.int(1, 900)}`,
+    () => `    "id": "${uuid()}",`,
+    () => `      "integrity": "sha512-${b.base64(64)}",`,
+    () => `      "resolved": "https://registry.npmjs.org/${word()}/-/${word()}-${b.random.int(0, 9)}.${b.random.int(0, 30)}.${b.random.int(0, 9)}.tgz",`,
+    () => `${hex(64)}  dist/${word()}-${b.random.int(1, 9)}.${b.random.int(0, 9)}.tar.gz`,
+    () => `Digest: sha256:${hex(64)}`,
+    () => `  "image": "data:image/png;base64,${b.base64(b.random.int(200, 600))}"`,
+    () => `md5: ${hex(32)}  etag: "${hex(32)}"`,
+    () => `arn:aws:iam::${b.chars("0123456789", 12)}:role/${camel()}`,
+    () => `+ ${word()}@${b.random.int(0, 9)}.${b.random.int(0, 30)}.${b.random.int(0, 9)}`,
+    () => `<img src="assets/${word()}@2x.png" srcset="assets/${word()}@3x.png 3x">`,
+    () => `    @property\n    def ${word()}_${word()}(self):`,
+    () => `const ${camel()} = ${camel()}(${word()}, { ${word()}: ${b.random.int(0, 99)} });`,
+    () => `max_tokens = ${b.random.int(256, 32768)}`,
+    () => `tokenizer = AutoTokenizer.from_pretrained("Qwen/Qwen3-${b.random.pick(["8B", "32B", "0.6B"])}")`,
+    () => `password = getpass.getpass("Password: ")`,
+    () => `API_KEY = os.environ["${word().toUpperCase()}_API_KEY"]`,
+    () => `          token: \${{ secrets.GITHUB_TOKEN }}`,
+    () => `curl -H "Authorization: Bearer $API_TOKEN" https://api.example.com/v1/${word()}`,
+    () => `DATABASE_URL=postgres://user:password@localhost:5432/${word()}`,
+    () => `git clone git@github.com:${word()}/${word()}.git`,
+    () => `GET https://example.com/home/${word()}/index.html 200`,
+    () => `secret_name = "prod/${word()}/credentials"`,
+    () => `if (options.${camel()} && ${camel()}.${word()}Key === undefined) return;`,
+    () => `export const ${word().toUpperCase()}_KEY_PREFIX = "${word()}:";`,
+    () => `Saved to /tmp/${word()}-${hex(8)}/${word()}.json (${b.random.int(1, 999)} KB)`,
+    () => `  ${word()}-${word()}  ${b.random.int(1, 99)}.${b.random.int(0, 9)}%  ${hex(12)}`,
+    () => `sk-output-waiting-${b.chars("0123456789", 13)} { display: none; }`,
+    () => `const sessionKey = \`session:\${${word()}Id}\`;`,
+    () => `AKIAIOSFODNN7EXAMPLE is the example key id in the AWS documentation`,
+    () => `SECRET_KEY = env("DJANGO_SECRET_KEY")`,
+    () => `"access_token_ttl": ${b.random.int(60, 86400)},`,
+  ];
+  return [{ kind: "look-alikes", source: "generated", text: Array.from({ length: lines }, () => b.random.pick(makers)()).join("\n") }];
 }
