@@ -93,6 +93,13 @@ test("structure is kept: home paths keep their folders, URLs their user and host
   assert.deepEqual(JSON.parse(redacted), { log: "ok\n<SECRET:email>\n/home/<SECRET:home-user>\ntoken=<SECRET:generic-secret>" });
 });
 
+test("passwords in URLs and connection strings: brackets the value opened are its own, the link's closing bracket is not; a local database's password is redacted", () => {
+  assert.equal(redactText("jdbc:mysql://db:3306/x?user=bob&password=hunt(er)2&ssl=true"), "jdbc:mysql://db:3306/x?user=bob&password=<SECRET:password>&ssl=true");
+  assert.equal(redactText("jdbc:sqlserver://h;user=sa;password=Ab(c)d[1];"), "jdbc:sqlserver://h;user=sa;password=<SECRET:password>;");
+  assert.equal(redactText("[docs](https://h.io/x?token=a8f7d6s5a4d3f2g1h0j9) now"), "[docs](https://h.io/x?token=<SECRET:generic-secret>) now");
+  assert.equal(redactText("DATABASE_URL=postgres://app:S3cr3t!x@localhost:5432/db"), "DATABASE_URL=postgres://app:<SECRET:password>@localhost:5432/db");
+});
+
 test("a key block cut off before its footer loses its lines, not the text after it, and never runs into the next JSON string", () => {
   const head = "$ head -4 key.pem\n-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nMIIEpAIBAAKCAQEA1b2c3d4e5f6g7h8\n$ ls\ntotal 16";
   assert.equal(redactText(head), "$ head -4 key.pem\n<SECRET:private-key>\n$ ls\ntotal 16");

@@ -81,11 +81,15 @@ function unquotedEnd(text: string, start: number, context: Context, lineFrom: nu
   let end = start;
   // Inside a double-quoted string (JSON text: `{"env": "PASSWORD=x", …}`), the string's closing quote ends it.
   const inString = unescapedQuotes(text, start) % 2 === 1;
-  const stop = context === "query" ? "&#\"'<>)]}|" : context === "connection" ? ";\"'" : inString ? '"' : "";
+  const stop = context === "query" ? "&#\"'<>|" : context === "connection" ? ";\"'" : inString ? '"' : "";
   const limit = Math.min(text.length, start + LINE_LIMIT);
+  // In a query, a bracket that closes one opened before the value ends it (`[docs](https://h/?token=x)`); one the value opened is its own (`password=hunt(er)2`).
+  let open = 0;
   while (end < limit) {
     const c = text.charCodeAt(end);
     if (isSpaceOrEnd(c) || escapeStartsAt(text, end) || stop.includes(text[end]!)) break;
+    if (context === "query" && OPENERS[c] !== undefined && open-- === 0) break;
+    if (context === "query" && (c === 40 || c === 91 || c === 123)) open++;
     // A quote followed by JSON punctuation closes the string the value is written in.
     if (c === 34 && /[,}\]:]/.test(text[end + 1] ?? "")) break;
     // An escaped backslash is taken whole, never cut in two.
@@ -237,7 +241,9 @@ export function valueAfterKey(text: string, keyStart: number, keyEnd: number, ke
   const end = unquotedEnd(text, i, context, lineStart(text, keyStart, 200));
   if (end <= i) return undefined;
   const delimited = context === "flag" || context === "query" || context === "connection";
-  return judged(text, i, end, key, kind, { whole: delimited || restOfLineEmpty(text, end), quoted: false });
+  // A URL's query and a connection string hold literals, never code (`password=hunt(er)2`).
+  const literal = context === "query" || context === "connection";
+  return judged(text, i, end, key, kind, { whole: delimited || restOfLineEmpty(text, end), quoted: literal });
 }
 
 function judged(text: string, start: number, end: number, key: string, kind: KeyKind, context: ValueContext): Finding | undefined {

@@ -10,8 +10,11 @@ const OUTSIDE_URL = (c: number) => isSpaceOrEnd(c) || c === 34 || c === 39 || c 
 
 /** Passwords that stand for a password (`:password@`, `:pass@`, `:***@`, `:${DB_PASSWORD}@`). */
 const PLACEHOLDER_PASSWORD = /^(?:pass(?:word)?|pwd|secret|x+|\*+|\.\.\.|…)$/i;
-/** Hosts of examples (RFC 2606 / 6761): `http://abc:xyz@example.com` in docs is no one's password. */
-const EXAMPLE_HOST = /^(?:[\w-]+\.)*(?:example(?:\.(?:com|net|org))?|test|invalid|localhost)(?![\w.-])/i;
+/**
+ * Hosts of examples (RFC 2606 / 6761): `http://abc:xyz@example.com` in docs is no one's password.
+ * Not `localhost`: a local database's password is often the one used everywhere else.
+ */
+const EXAMPLE_HOST = /^(?:[\w-]+\.)*(?:example(?:\.(?:com|net|org))?|test|invalid)(?![\w.-])/i;
 
 /** Commands that take Oracle's `user/password@connect` argument. */
 const ORACLE_COMMANDS = /(?:^|[\s;|&(])(?:sqlplus|sqlldr|expdp|impdp|exp|imp|rman|dgmgrl|tkprof|sql)(?:\s+-\S+)*\s+$/;
