@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { Agent, request } from "node:http";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Pool } from "undici";
 
 export const BENCH_DATA = join(import.meta.dirname, ".data");
 export const REPO = join(import.meta.dirname, "..");
@@ -30,23 +31,42 @@ export function mib(bytes: number): number {
 }
 
 /**
- * The raw HTTP baseline the client benches compare with: POST `total` bodies (cycling through
- * `bodies`) to `<url>/chat/completions`, `inFlight` at a time over a keep-alive agent, reading each
- * response to its end. Returns requests per second.
+ * Imports a module of the built package (dist/: call `build()` first), typed as its source:
+ * `await fromDist<typeof import("../src/llm/client.js")>("llm/client.js")`. Benchmarks time the
+ * JavaScript users run, not the TypeScript loader's output of src/.
+ */
+export function fromDist<Module>(path: string): Promise<Module> {
+  return import(pathToFileURL(join(REPO, "dist", path)).href) as Promise<Module>;
+}
+
+/**
+ * The raw client every endpoint benchmark compares with: undici's Pool at `inFlight` connections, driven
+ * through its lowest-level API (`dispatch`, a handler that takes the body's bytes and keeps nothing),
+ * POSTing `total` pre-built bodies (cycling through `bodies`) to `<url>/chat/completions`, `inFlight`
+ * at a time. Of undici's ways to send (`fetch`, `request`, `dispatch`; `npm run bench:baseline`
+ * measures them and node:http) this one costs the least per request. HTTP pipelining is left out on
+ * purpose: a real server answers a connection's requests one after another, so pipelined requests would
+ * wait for each other's generations. A status other than 200 fails the run. Returns requests/s.
  */
 export async function rawLoad(url: string, bodies: readonly string[], inFlight: number, total = bodies.length): Promise<number> {
   const target = new URL(`${url}/chat/completions`);
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
+  const pool = new Pool(target.origin, { connections: inFlight });
+  const headers = { "content-type": "application/json" };
   const post = (body: string) =>
     new Promise<void>((resolve, reject) => {
-      const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", agent, headers }, (res) => {
-        res.resume();
-        res.on("end", resolve);
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
+      pool.dispatch(
+        { method: "POST", path: target.pathname, headers, body },
+        {
+          onConnect() {},
+          onHeaders(status: number) {
+            if (status !== 200) reject(new Error(`the baseline got HTTP ${status}`));
+            return true;
+          },
+          onData: () => true,
+          onComplete: () => resolve(),
+          onError: reject,
+        },
+      );
     });
   let next = 0;
   const start = performance.now();
@@ -56,7 +76,7 @@ export async function rawLoad(url: string, bodies: readonly string[], inFlight: 
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
+  await pool.close();
   return total / seconds;
 }
 
@@ -68,21 +88,35 @@ export interface RoundResult {
 
 /**
  * Runs every measurement once per round, rounds interleaved (a, b, c, a, b, c, …), after one warm-up
- * round that is not kept. Each run returns its rate and how many units it did. On a shared machine
- * whose speed drifts, the ratio of two runs of the same round is far steadier than the ratio of two
- * rates taken at different moments: compare rounds with `medianRatio`.
+ * round that is not kept. Each run returns its rate and how many units it did, and the process CPU time
+ * (µs, all threads) of its timed part when it has set-up outside the clock (else the whole call counts).
+ * On a shared machine whose speed drifts, the ratio of two runs of the same round is far steadier than
+ * the ratio of two rates taken at different moments: compare rounds with `medianRatio`.
  */
-export async function interleavedRounds<Name extends string>(runs: Record<Name, () => Promise<{ rate: number; units: number }>>, rounds: number): Promise<Record<Name, RoundResult[]>> {
+export async function interleavedRounds<Name extends string>(
+  runs: Record<Name, () => Promise<{ rate: number; units: number; cpu?: number }>>,
+  rounds: number,
+): Promise<Record<Name, RoundResult[]>> {
   const results = {} as Record<Name, RoundResult[]>;
   for (let round = -1; round < rounds; round++) {
     for (const name of Object.keys(runs) as Name[]) {
       const cpu = process.cpuUsage();
-      const { rate, units } = await runs[name]();
+      const run = await runs[name]();
       const used = process.cpuUsage(cpu);
-      if (round >= 0) (results[name] ??= []).push({ rate, cpuMicros: (used.user + used.system) / units });
+      if (round >= 0) (results[name] ??= []).push({ rate: run.rate, cpuMicros: (run.cpu ?? used.user + used.system) / run.units });
     }
   }
   return results;
+}
+
+/** Wall-clock seconds and process CPU µs (all threads) of `work`. */
+export async function clock<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const value = await work();
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { value, seconds, cpu: used.user + used.system };
 }
 
 export function median(values: readonly number[]): number {
@@ -95,3 +129,25 @@ export function median(values: readonly number[]): number {
 export function medianRatio(a: readonly RoundResult[], b: readonly RoundResult[], of: (result: RoundResult) => number): number {
   return median(a.map((result, round) => of(result) / of(b[round]!)));
 }
+
+/** acc's cost per unit beyond the baseline's, µs: the median over rounds of 1/rate − 1/baseline rate. */
+export function medianOverheadMicros(a: readonly RoundResult[], baseline: readonly RoundResult[]): number {
+  return median(a.map((result, round) => 1e6 / result.rate - 1e6 / baseline[round]!.rate));
+}
+
+/**
+ * One line comparing a run with the baseline: its rate and CPU per unit (medians), the ratios (wall and
+ * CPU, medians of per-round ratios) and its overhead per unit in µs (wall and CPU).
+ */
+export function comparisonLine(label: string, unit: string, rounds: readonly RoundResult[], baseline: readonly RoundResult[]): string {
+  const rate = median(rounds.map((r) => r.rate));
+  const cpu = median(rounds.map((r) => r.cpuMicros));
+  const head = `  ${label.padEnd(28)} ${rate.toFixed(0).padStart(6)} ${unit}/s ${cpu.toFixed(0).padStart(4)} µs CPU each`;
+  if (rounds === baseline) return head;
+  const wall = medianRatio(rounds, baseline, (r) => r.rate);
+  const cpuRatio = medianRatio(baseline, rounds, (r) => r.cpuMicros);
+  const cpuOverhead = median(rounds.map((r, i) => r.cpuMicros - baseline[i]!.cpuMicros));
+  return `${head}  ${wall.toFixed(2)}x wall ${cpuRatio.toFixed(2)}x CPU  ${signed(medianOverheadMicros(rounds, baseline))} µs wall ${signed(cpuOverhead)} µs CPU`;
+}
+
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(0)}`;

@@ -60,6 +60,11 @@ export async function readResults(path: string): Promise<ResultRecord[]> {
   return records;
 }
 
+/** A record's line in results.jsonl (with its newline). */
+export function resultLine(record: ResultRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
 /**
  * Appends records in the order they are given, without making the caller wait: records appended while
  * a write is on its way go out together in the next one. A kill leaves at most a torn last line, which
@@ -76,9 +81,10 @@ export class ResultsJournal {
     return new ResultsJournal(await open(path, "a"));
   }
 
-  append(record: ResultRecord): void {
+  /** Appends one record's line (resultLine). */
+  append(line: string): void {
     if (this.failure) throw this.failure.error;
-    this.waiting.push(`${JSON.stringify(record)}\n`);
+    this.waiting.push(line);
     this.writing ??= this.writeWaiting();
   }
 

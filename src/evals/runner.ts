@@ -6,7 +6,7 @@ import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
 import { contextBin } from "./bins.js";
 import { type CoarseSplit, type EvalCounts, type EvalSummary, summarize } from "./report.js";
 import { renderHtmlReport } from "./report-html.js";
-import { type ResultRecord, ResultsJournal, readResults, writeJsonLines, writeTextAtomically } from "./results.js";
+import { type ResultRecord, ResultsJournal, readResults, resultLine, writeJsonLines, writeTextAtomically } from "./results.js";
 import { EvalDataError } from "./rows.js";
 import { inProcessCounter, type TokenCounter } from "./tokens.js";
 import type { EvalKind } from "./types.js";
@@ -69,7 +69,8 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
 
   const counts: EvalCounts = { items: 0, graded: 0, failed: 0, over_context: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
-  const done = new Map<number, ResultRecord>();
+  // each record with its line, serialised once for the journal and the final file
+  const done = new Map<number, { record: ResultRecord; line: string }>();
   const failures = new Map<number, Failure>();
   const seen = new Set<string>();
   const journal = "client" in answers ? await ResultsJournal.open(files.results) : undefined;
@@ -119,9 +120,10 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     const tokens = await counting;
     const { score, detail } = kind.grade(item, answer.response);
     const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
-    done.set(position, record);
+    const line = resultLine(record);
+    done.set(position, { record, line });
     counts.graded++;
-    if (fresh) journal?.append(record);
+    if (fresh) journal?.append(line);
   };
 
   const queue = numbered(options.items);
@@ -156,9 +158,9 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   if (firstError) throw firstError.cause;
 
   if ("responses" in answers) counts.unmatched_responses = [...answers.responses.keys()].filter((id) => !seen.has(id)).length;
-  const ordered = [...done.entries()].sort(([a], [b]) => a - b).map(([, record]) => record);
-  const others = earlier.filter((record) => !seen.has(record.id));
-  await writeJsonLines(files.results, [...ordered, ...others]);
+  const ordered = [...done.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+  const others = earlier.filter((record) => !seen.has(record.id)).map(resultLine);
+  await writeTextAtomically(files.results, ordered.map((entry) => entry.line).join("") + others.join(""));
   let failuresFile: string | undefined;
   if (failures.size > 0) {
     failuresFile = failuresPath;
@@ -171,7 +173,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     model,
     settings: kind.settings,
     counts,
-    records: ordered,
+    records: ordered.map((entry) => entry.record),
     ...(options.coarse ? { coarse: options.coarse } : {}),
   });
   await writeTextAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -180,7 +182,18 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
 }
 
 /** Items with their 0-based position; safe to pull from several workers at once. */
-function numbered<Item>(items: AsyncIterable<Item> | Iterable<Item>): AsyncIterator<[number, Item]> {
+function numbered<Item>(items: AsyncIterable<Item> | Iterable<Item>): AsyncIterator<[number, Item]> | Iterator<[number, Item]> {
+  if (Symbol.iterator in items) {
+    // items in memory: no async generator step per item
+    const iterator = items[Symbol.iterator]();
+    let position = 0;
+    return {
+      next: () => {
+        const next = iterator.next();
+        return next.done ? { done: true, value: undefined } : { done: false, value: [position++, next.value] };
+      },
+    };
+  }
   async function* generate(): AsyncGenerator<[number, Item]> {
     let position = 0;
     for await (const item of items) yield [position++, item];

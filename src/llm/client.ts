@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache } from "./cache.js";
 import { CircuitBreaker } from "./circuit.js";
+import { postText } from "./http.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
 import { type ParsedChoice, parseCompletion, ShapeError } from "./response.js";
@@ -166,6 +167,7 @@ class Client implements LlmClient {
   }
 
   private async exchange(body: string, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+    if (!stream) return this.exchangePlain(body, attempt, signal);
     // undici's own timers bound the wait for the head and every silence in the body: cheaper than a timer
     // and an AbortController per request, and a long stream that keeps talking is not cut off
     const response = await this.pool.request({
@@ -179,15 +181,18 @@ class Client implements LlmClient {
     });
     const status = response.statusCode;
     if (status < 200 || status >= 300) {
-      const text = await response.body.text();
       const retryAfter = response.headers["retry-after"];
-      // without the header, the body may say how long to wait ("Please try again in 6s")
-      const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now()) ?? retryAfterFromBody(text);
-      const code = isContextLengthError(status, text) ? "context-length" : "http";
-      throw new LlmError(code, `HTTP ${status}: ${this.redact(errorMessage(text))}`, { ...this.context(attempt), status, retryAfterMs });
+      throw this.httpError(status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, await response.body.text(), attempt);
     }
-    if (stream) return this.readStream(response.body, attempt);
-    const text = await response.body.text();
+    return this.readStream(response.body, attempt);
+  }
+
+  /** A plain (not streamed) answer, read whole by the light dispatcher path (postText). */
+  private async exchangePlain(body: string, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+    const response = await postText(this.pool, { path: this.path, headers: this.headers, body, signal, timeoutMs: this.timeoutMs });
+    const status = response.statusCode;
+    if (status < 200 || status >= 300) throw this.httpError(status, response.header("retry-after"), response.text, attempt);
+    const text = response.text;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -199,6 +204,13 @@ class Client implements LlmClient {
     } catch (error) {
       throw this.malformed(shapeMessage(error), attempt);
     }
+  }
+
+  private httpError(status: number, retryAfter: string | undefined, text: string, attempt: number): LlmError {
+    // without the header, the body may say how long to wait ("Please try again in 6s")
+    const retryAfterMs = parseRetryAfter(retryAfter, Date.now()) ?? retryAfterFromBody(text);
+    const code = isContextLengthError(status, text) ? "context-length" : "http";
+    return new LlmError(code, `HTTP ${status}: ${this.redact(errorMessage(text))}`, { ...this.context(attempt), status, retryAfterMs });
   }
 
   private async readStream(body: AsyncIterable<Uint8Array>, attempt: number): Promise<Answer> {

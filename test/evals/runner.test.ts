@@ -209,15 +209,19 @@ test("outputs are byte-identical whatever the concurrency, the order answers arr
 
 test("bad data in the middle of a run stops it with that error (not the aborted requests'), keeping what was graded", async () => {
   const server = await startOpenAIServer((request) => ({ type: "answer", content: answerFor(itemOf(request)), delayMs: request.index < 2 ? 0 : 200 }));
+  // the bad line comes once the two quick answers are graded (an event, not a sleep: a busy machine is slow)
+  let twoGraded: () => void = () => {};
+  const graded = new Promise<void>((resolve) => (twoGraded = resolve));
   async function* data() {
     yield* items.slice(0, 6);
-    await sleep(50);
+    await graded;
     throw new EvalDataError("data.jsonl: line 7: column prompt must be a string, got number 7");
   }
   try {
     const out = tempDir();
+    const onProgress = (counts: { graded: number }) => counts.graded >= 2 && twoGraded();
     await assert.rejects(
-      runEval({ kind, items: data(), outDir: out, answers: { client: client(server.url, { concurrency: 8 }), model: "m" }, concurrency: 8 }),
+      runEval({ kind, items: data(), outDir: out, answers: { client: client(server.url, { concurrency: 8 }), model: "m" }, concurrency: 8, onProgress }),
       (error: Error) => error instanceof EvalDataError && /line 7/.test(error.message),
     );
     assert.deepEqual(readRecords(out).map((r) => r.id), [items[0]!.id, items[1]!.id]);
