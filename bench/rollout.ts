@@ -1,73 +1,157 @@
-// npm run bench:rollout [-- --episodes 40]
-// 1. Per-step overhead of the agent loop without model time: episodes run one at a time against the local
-//    server answering at once (replies precomputed, vLLM-style token ids included); the time inside the
-//    LLM client and inside tool calls is subtracted from the wall time. Target < 1 ms per step.
-// 2. Episodes per second of the whole runner (acc rollout's library call: groups, records, rows,
-//    checkpoints), from its first group written to its last, at 32 episodes in flight, against the server's raw capacity measured in the same run
-//    (the same request bodies replayed by a plain keep-alive HTTP client at 32 in flight) divided by the
-//    steps of an episode.
-import { rawLoad } from "./common.js";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// npm run bench:rollout [-- --episodes 40] [-- --part loop|runner]
+// The agent loop of `acc rollout` against the in-process OpenAI-compatible server answering at once, with
+// acc's own client, on the search environment over a corpus of real tool outputs (the shared trajectory
+// samples; else this repository's sources) cut into documents of 150 to 12,000 characters, so that
+// observations are a mix of search results (~1.5k chars) and opened documents (up to 4,000 chars, the
+// default --max-chars). Every episode has its own task, and the scripted agent varies with the request's
+// seed, so no first prompt repeats. Replies (vLLM-style, with token ids) are computed once in a warm-up
+// pass and then answered from memory: the server costs the same for acc and for the raw client.
+// 1. Loop overhead per step: episodes one at a time; the wall time minus the time inside tool calls,
+//    minus what the raw client (bench/common.ts rawLoad, one request at a time) takes for the same
+//    requests in the same order, per step. Includes acc's client, prompt prediction (the tokenizer), the
+//    policy's checks, the context manager and the episode records. Target < 1 ms per step. Interleaved
+//    rounds, medians.
+// 2. Throughput of the whole runner (acc rollout's library call: groups, records, rows, Parquet,
+//    checkpoints) at 32 episodes in flight, start to end, against the raw client replaying the same
+//    requests at 32 in flight: episodes/s against requests/s divided by the requests of an episode; and
+//    the same without the start-up (opening the environment, loading the tokenizer, timed on their own).
+//    Interleaved rounds, medians.
+// acc's code runs from dist/ (built first).
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEnvironment, DEFAULT_ENV_SETTINGS } from "../src/envs/index.js";
 import type { EnvSession, Environment } from "../src/envs/types.js";
-import { createClient } from "../src/llm/client.js";
 import type { LlmClient } from "../src/llm/types.js";
-import { CONTINUATION, contextManager, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "../src/rollout/context.js";
-import { runEpisode } from "../src/rollout/episode.js";
-import { Policy } from "../src/rollout/policy.js";
-import { PromptPredictor } from "../src/rollout/prompt.js";
-import { nativeProtocol } from "../src/rollout/protocol.js";
-import { rolloutRun } from "../src/rollout/run.js";
-import { ChatTemplateText } from "../src/rollout/template.js";
 import type { EpisodeSettings } from "../src/rollout/types.js";
-import { startOpenAIServer } from "../src/testing/openai-server.js";
 import type { Answer } from "../src/testing/replies.js";
-import { withTokenIds } from "../src/testing/token-ids.js";
-import { resolveTokenizer } from "../src/tokenize/resolve.js";
+import { build, clock, fromDist, median, rawLoad, REPO } from "./common.js";
+
+build();
+const { createEnvironment, DEFAULT_ENV_SETTINGS } = await fromDist<typeof import("../src/envs/index.js")>("envs/index.js");
+const { importTrajectories } = await fromDist<typeof import("../src/import/run.js")>("import/run.js");
+const { createClient } = await fromDist<typeof import("../src/llm/client.js")>("llm/client.js");
+const { Random } = await fromDist<typeof import("../src/random.js")>("random.js");
+const { CONTINUATION, contextManager, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } = await fromDist<typeof import("../src/rollout/context.js")>("rollout/context.js");
+const { runEpisode } = await fromDist<typeof import("../src/rollout/episode.js")>("rollout/episode.js");
+const { Policy } = await fromDist<typeof import("../src/rollout/policy.js")>("rollout/policy.js");
+const { PromptPredictor } = await fromDist<typeof import("../src/rollout/prompt.js")>("rollout/prompt.js");
+const { nativeProtocol } = await fromDist<typeof import("../src/rollout/protocol.js")>("rollout/protocol.js");
+const { rolloutRun } = await fromDist<typeof import("../src/rollout/run.js")>("rollout/run.js");
+const { ChatTemplateText } = await fromDist<typeof import("../src/rollout/template.js")>("rollout/template.js");
+const { startOpenAIServer } = await fromDist<typeof import("../src/testing/openai-server.js")>("testing/openai-server.js");
+const { completionBody } = await fromDist<typeof import("../src/testing/replies.js")>("testing/replies.js");
+const { withTokenIds } = await fromDist<typeof import("../src/testing/token-ids.js")>("testing/token-ids.js");
+const { resolveTokenizer } = await fromDist<typeof import("../src/tokenize/resolve.js")>("tokenize/resolve.js");
 
 const episodesArg = process.argv.indexOf("--episodes");
 const EPISODES = episodesArg > 0 ? Number(process.argv[episodesArg + 1]) : 40;
+const partArg = process.argv.indexOf("--part");
+const PART = partArg > 0 ? process.argv[partArg + 1] : undefined;
+const ROUNDS = 5;
 const IN_FLIGHT = 32;
-const CORPUS = join(import.meta.dirname, "../examples/rollout/corpus.jsonl");
-const QUESTION = "In which year was the author of the novel Solaris born?";
-const QUERIES = ["Solaris novel", "Stanisław Lem", "Lem born", "Lwów city", "Polish writer", "science fiction ocean planet", "The Cyberiad", "Kraków"];
+const GROUP_SIZE = 8;
+/** Tool calls of an episode before its answer. */
+const ACTIONS = 24;
+const DOCUMENTS = 2000;
+const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(REPO, "../shared/trajectory-samples");
 const work = mkdtempSync(join(tmpdir(), "acc-bench-rollout-"));
 
+/** Real text: tool outputs of the shared samples, else this repository's TypeScript sources. */
+async function realTexts(): Promise<string[]> {
+  const texts: string[] = [];
+  try {
+    for await (const event of importTrajectories([SAMPLES])) {
+      if (event.type !== "trajectory") continue;
+      for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
+    }
+  } catch {
+    // no samples: fall back to the sources below
+  }
+  if (texts.length > 0) return texts;
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+  return walk(join(REPO, "src")).map((path) => readFileSync(path, "utf8"));
+}
+
+interface Doc {
+  id: string;
+  title: string;
+  text: string;
+}
+
+/** Documents of 150 to 12,000 characters (log-uniform), cut from the real texts. */
+function corpus(texts: string[]): Doc[] {
+  const random = new Random("bench", "rollout-corpus");
+  return Array.from({ length: DOCUMENTS }, (_, i) => {
+    const length = Math.round(150 * Math.exp(random.next() * Math.log(12_000 / 150)));
+    let text = "";
+    while (text.length < length) {
+      const source = random.pick(texts);
+      const start = random.int(0, Math.max(0, source.length - length));
+      text += source.slice(start, start + length - text.length);
+    }
+    const words = text.match(/[A-Za-z]{4,}/g) ?? ["document"];
+    const title = `${words.slice(0, 3).join(" ")} ${i}`;
+    return { id: `doc-${i}`, title, text };
+  });
+}
+
 interface Body {
+  seed?: number;
   messages: { role: string; content: string | null }[];
 }
 
-/** The agent: searches and opens documents for 16 actions, summarizing when asked, then answers. */
-function policy(body: Body): Omit<Answer, "type"> {
-  const messages = body.messages;
-  if (messages.at(-1)?.content === SUPO_SUMMARY_PROMPT) return { content: "<summary>Solaris is by Stanisław Lem; his page says he was born in 1921.</summary>" };
-  const actions = messages.filter((m) => m.role === "assistant").length + (String(messages[1]!.content).includes("We are in the following stage") ? 8 : 0);
-  if (actions >= 16) return { content: "<answer>1921</answer>" };
-  const call = actions % 2 === 0 ? { name: "search", arguments: JSON.stringify({ query: QUERIES[(actions / 2) % QUERIES.length], k: 3 }) } : { name: "open", arguments: JSON.stringify({ doc_id: "lem" }) };
-  return { content: "", tool_calls: [{ id: `call_${actions}`, ...call }] };
+/** The task of a request: its number is in the first user message ("Task 12: …"). */
+const taskOf = (body: Body) => Number(/^Task (\d+):/.exec(String(body.messages[1]!.content))?.[1]);
+const STAGE = /Actions so far: (\d+)\./;
+
+/**
+ * The agent: alternately searches (words of a document's title, chosen by task, seed and step) and opens
+ * the first result, for ACTIONS tool calls, summarizing when asked; then answers.
+ */
+function agent(docs: Doc[]): (body: Body) => Omit<Answer, "type"> {
+  return (body) => {
+    const messages = body.messages;
+    const earlier = Number(STAGE.exec(String(messages[1]!.content))?.[1] ?? 0);
+    const actions = earlier + messages.filter((m) => m.role === "assistant").length;
+    if (messages.at(-1)?.content === SUPO_SUMMARY_PROMPT) return { content: `<summary>Actions so far: ${actions}. Searched and read documents on the task.</summary>` };
+    const task = taskOf(body);
+    if (actions >= ACTIONS) return { content: `<answer>answer ${task}</answer>` };
+    const pick = docs[(task * 7919 + (body.seed ?? 0) * 104729 + actions * 131) % docs.length]!;
+    if (actions % 2 === 0) return { content: "", tool_calls: [{ id: `call_${actions}`, name: "search", arguments: JSON.stringify({ query: pick.title.split(" ").slice(0, 2).join(" ") }) }] };
+    const first = /^1\. \[([^\]]+)\]/m.exec(String(messages.at(-1)?.content))?.[1] ?? pick.id;
+    return { content: "", tool_calls: [{ id: `call_${actions}`, name: "open", arguments: JSON.stringify({ doc_id: first }) }] };
+  };
 }
 
+const texts = await realTexts();
+const docs = corpus(texts);
+const corpusFile = join(work, "corpus.jsonl");
+writeFileSync(corpusFile, docs.map((doc) => `${JSON.stringify(doc)}\n`).join(""));
 const tokenizer = await resolveTokenizer("qwen3");
 const withIds = withTokenIds(tokenizer);
-/** Replies by request messages: computed (chat template, token ids) once, then answered at once. */
+const policyOf = agent(docs);
+/** Replies by request: computed (chat template, token ids) the first time, then answered from memory. */
 const replies = new Map<string, string>();
-const bodies: string[] = [];
+/** Requests (body text and reply) in arrival order, while `recording` is set. */
+let recording: { body: string; reply: string }[] | undefined;
 const server = await startOpenAIServer(
   (req) => {
-    const body = req.body as Body;
-    const key = JSON.stringify(body.messages);
+    const text = JSON.stringify(req.body);
+    const key = createHash("sha256").update(text).digest("base64");
     let reply = replies.get(key);
     if (reply === undefined) {
-      reply = JSON.stringify(withIds(body, { type: "answer", ...policy(body) }));
+      const body = req.body as Body;
+      reply = JSON.stringify(withIds(body, { type: "answer", ...policyOf(body) }));
       replies.set(key, reply);
-      bodies.push(JSON.stringify(body));
     }
+    recording?.push({ body: text, reply });
     return JSON.parse(reply) as Answer;
   },
   { record: false },
 );
+
+const task = (i: number) => ({ id: `task-${i}`, question: `Task ${i}: which documents describe ${docs[(i * 31) % docs.length]!.title}? Answer with their topic.`, answer: `answer ${i}` });
 
 const settings: EpisodeSettings = {
   model: "policy",
@@ -78,33 +162,24 @@ const settings: EpisodeSettings = {
   tokenIds: true,
   protocol: nativeProtocol,
   // a window that fills about twice per episode
-  context: { kind: "supo", window: 2300, ratio: 0.95, maxSummaries: 4, summaryMaxTokens: 128, summaryPrompt: SUPO_SUMMARY_PROMPT, continuation: CONTINUATION, maxSummaryChars: 6000, keepObservations: 5, placeholder: OBSERVATION_PLACEHOLDER },
+  context: { kind: "supo", window: 8192, ratio: 0.95, maxSummaries: 4, summaryMaxTokens: 256, summaryPrompt: SUPO_SUMMARY_PROMPT, continuation: CONTINUATION, maxSummaryChars: 6000, keepObservations: 5, placeholder: OBSERVATION_PLACEHOLDER },
 };
 
-/** A client and environment that add up the time spent inside them. */
-function timed(client: LlmClient, env: Environment, clock: { model: number; tools: number }): { client: LlmClient; env: Environment } {
-  const timedClient: LlmClient = {
-    async chat(request, options) {
-      const start = performance.now();
-      try {
-        return await client.chat(request, options);
-      } finally {
-        clock.model += performance.now() - start;
-      }
-    },
-    stats: () => client.stats(),
-    close: () => client.close(),
-  };
-  const timedEnv: Environment = Object.create(env) as Environment;
-  timedEnv.open = async (task) => {
+/** An environment whose sessions add up the wall time (ms) and process CPU time (µs) spent inside tool calls. */
+function timedTools(env: Environment, clock: { tools: number; toolsCpu: number }): Environment {
+  const timed: Environment = Object.create(env) as Environment;
+  timed.open = async (task) => {
     const session = await env.open(task);
     const wrapped: EnvSession = {
       async call(name, args) {
         const start = performance.now();
+        const cpu = process.cpuUsage();
         try {
           return await session.call(name, args);
         } finally {
           clock.tools += performance.now() - start;
+          const used = process.cpuUsage(cpu);
+          clock.toolsCpu += used.user + used.system;
         }
       },
       reward: (final) => session.reward(final),
@@ -112,82 +187,174 @@ function timed(client: LlmClient, env: Environment, clock: { model: number; tool
     };
     return wrapped;
   };
-  return { client: timedClient, env: timedEnv };
+  return timed;
 }
 
-async function loopOverhead(): Promise<{ perStepMs: number; steps: number; modelMs: number; toolMs: number; wallMs: number; summaries: number }> {
-  const env = await createEnvironment({ kind: "search", path: CORPUS });
-  const clock = { model: 0, tools: 0 };
-  const raw = createClient({ endpoint: server.url, concurrency: 1 });
-  const { client, env: timedEnv } = timed(raw, env, clock);
-  const tools = nativeProtocol.requestTools(env.tools);
-  const text = new ChatTemplateText(tokenizer, { ...(tools ? { tools } : {}) });
-  const deps = { env: timedEnv, policy: new Policy(client, settings, tokenizer, text, env.tools, settings.context.window), manager: contextManager(settings.context), settings };
-  const task = { id: "solaris", question: QUESTION, answer: "1921" };
-  const run = (i: number) => runEpisode({ ...deps, predictor: new PromptPredictor(text, tokenizer) }, { task, groupId: task.id, sampleIndex: i, seed: i });
-  await run(0); // warm-up: fills the server's replies and the template memos
-  clock.model = 0;
-  clock.tools = 0;
+interface LoopPass {
+  wallMs: number;
+  cpuMicros: number;
+  toolMs: number;
+  toolCpuMicros: number;
+  steps: number;
+  summaries: number;
+  observationChars: number[];
+}
+
+/** EPISODES episodes one at a time, each on its own task. */
+async function loopPass(env: Environment, client: LlmClient): Promise<LoopPass> {
+  const tools = { tools: 0, toolsCpu: 0 };
+  const requestTools = nativeProtocol.requestTools(env.tools);
+  const text = new ChatTemplateText(tokenizer, { ...(requestTools ? { tools: requestTools } : {}) });
+  const deps = { env: timedTools(env, tools), policy: new Policy(client, settings, tokenizer, text, env.tools, settings.context.window), manager: contextManager(settings.context), settings };
   let steps = 0;
   let summaries = 0;
-  const start = performance.now();
-  for (let i = 1; i <= EPISODES; i++) {
-    const output = await run(i);
-    if (output.episode.stop_reason !== "final" || output.episode.reward !== 1) throw new Error(`bench episode ended ${output.episode.stop_reason}`);
-    steps += output.episode.counts.steps;
-    summaries += output.episode.counts.summaries;
-  }
-  const wallMs = performance.now() - start;
-  await raw.close();
-  await env.close();
-  return { perStepMs: (wallMs - clock.model - clock.tools) / steps, steps: steps / EPISODES, modelMs: clock.model / steps, toolMs: clock.tools / steps, wallMs, summaries: summaries / EPISODES };
+  const observationChars: number[] = [];
+  const { seconds, cpu } = await clock(async () => {
+    for (let i = 0; i < EPISODES; i++) {
+      const output = await runEpisode({ ...deps, predictor: new PromptPredictor(text, tokenizer) }, { task: task(i), groupId: `task-${i}`, sampleIndex: 0, seed: i });
+      if (output.episode.stop_reason !== "final" || output.episode.reward !== 1) throw new Error(`bench episode ended ${output.episode.stop_reason}: ${output.episode.error ?? output.episode.verdict.detail}`);
+      steps += output.episode.counts.steps;
+      summaries += output.episode.counts.summaries;
+      for (const entry of output.transcript) if (entry.type === "message" && entry.message.role === "tool") observationChars.push(entry.message.content?.length ?? 0);
+    }
+  });
+  return { wallMs: seconds * 1000, cpuMicros: cpu, toolMs: tools.tools, toolCpuMicros: tools.toolsCpu, steps, summaries, observationChars };
 }
 
+async function loopOverhead() {
+  const env = await createEnvironment({ kind: "search", path: corpusFile });
+  const client = createClient({ endpoint: server.url, concurrency: 1 });
+  try {
+    recording = [];
+    await loopPass(env, client); // warm-up: computes the replies, records the requests in order
+    const sequence = recording.map((request) => request.body);
+    const floor = floorMicros(recording);
+    recording = undefined;
+    const rounds: { overheadMs: number; cpuOverheadMs: number; pass: LoopPass; rawMs: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const pass = await loopPass(env, client);
+      if (pass.steps !== sequence.length) throw new Error(`${pass.steps} steps, ${sequence.length} requests recorded`);
+      const raw = await clock(() => rawLoad(server.url, sequence, 1));
+      const rawMs = (raw.seconds * 1000) / sequence.length;
+      rounds.push({ pass, rawMs, overheadMs: (pass.wallMs - pass.toolMs) / pass.steps - rawMs, cpuOverheadMs: (pass.cpuMicros - pass.toolCpuMicros - raw.cpu) / 1000 / pass.steps });
+    }
+    return { rounds, floor };
+  } finally {
+    await client.close();
+    await env.close();
+  }
+}
 
-/** Episodes/s of the runner once it is going (from its first written group to its last), and its start-up time. */
-async function runnerThroughput(episodes: number): Promise<{ episodesPerSecond: number; stepsPerEpisode: number; startupSeconds: number }> {
-  const groupSize = 8;
-  const tasks = join(work, "tasks.jsonl");
-  const groups = Math.ceil(episodes / groupSize);
-  writeFileSync(tasks, Array.from({ length: groups }, (_, i) => `${JSON.stringify({ id: `solaris-${i}`, question: QUESTION, answer: "1921" })}\n`).join(""));
-  const start = performance.now();
-  let first = 0;
-  let last = 0;
-  const stats = await rolloutRun({
-    tasks,
-    outDir: join(work, `out-${episodes}`),
-    env: { kind: "search", path: CORPUS },
-    envSettings: DEFAULT_ENV_SETTINGS,
-    client: { endpoint: server.url, concurrency: IN_FLIGHT },
-    episode: { ...settings, protocol: "native" },
-    groupSize,
-    seed: 0,
-    tokenizer: "qwen3",
-    concurrency: IN_FLIGHT,
-    onProgress: (done) => {
-      if (done === 1) first = performance.now();
-      last = performance.now();
-    },
+/**
+ * CPU µs per step of what any agent loop must do that the raw client does not: serialise the request,
+ * parse the answer (token ids included) and tokenize what the step added to the conversation (tool
+ * results, or the task at a segment's start), to know the prompt's length before sending it.
+ */
+function floorMicros(requests: readonly { body: string; reply: string }[]): number {
+  const prepared = requests.map(({ body, reply }, i) => {
+    const request = JSON.parse(body) as Body;
+    const response = JSON.stringify(completionBody(JSON.parse(reply) as Answer, request, `chatcmpl-${i}`, 0));
+    const lastTurn = request.messages.findLastIndex((m) => m.role === "assistant");
+    const added = request.messages.slice(Math.max(1, lastTurn + 1)).map((m) => m.content ?? "");
+    return { request, response, added };
   });
+  const once = () => {
+    for (const step of prepared) {
+      JSON.stringify(step.request);
+      JSON.parse(step.response);
+      for (const text of step.added) tokenizer.encode(text);
+    }
+  };
+  once();
+  const start = process.cpuUsage();
+  once();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / prepared.length;
+}
+
+/** `acc rollout` as the command runs it (the library call), from its start to its end (records and Parquet included). */
+async function runnerPass(tasksFile: string, out: string) {
+  const { value: stats, seconds } = await clock(() =>
+    rolloutRun({
+      tasks: tasksFile,
+      outDir: out,
+      env: { kind: "search", path: corpusFile },
+      envSettings: DEFAULT_ENV_SETTINGS,
+      client: { endpoint: server.url, concurrency: IN_FLIGHT },
+      episode: { ...settings, protocol: "native" },
+      groupSize: GROUP_SIZE,
+      seed: 0,
+      tokenizer: "qwen3",
+      concurrency: IN_FLIGHT,
+    }),
+  );
   if (stats.data.successes !== stats.data.episodes) throw new Error("bench episodes failed");
-  const seconds = (last - first) / 1000;
-  return { episodesPerSecond: (stats.data.episodes - groupSize) / seconds, stepsPerEpisode: stats.data.steps / stats.data.episodes, startupSeconds: (first - start) / 1000 };
+  return { seconds, episodes: stats.data.episodes, stepsPerEpisode: stats.data.steps / stats.data.episodes };
+}
+
+/** What the runner does once before its first episode: open the environment and load the tokenizer. */
+async function startupSeconds(): Promise<number> {
+  const { seconds } = await clock(async () => {
+    const env = await createEnvironment({ kind: "search", path: corpusFile });
+    await resolveTokenizer("qwen3");
+    await env.close();
+  });
+  return seconds;
+}
+
+async function runnerThroughput() {
+  const tasksFile = join(work, "tasks.jsonl");
+  const groups = Math.ceil((EPISODES * 4) / GROUP_SIZE);
+  writeFileSync(tasksFile, Array.from({ length: groups }, (_, i) => `${JSON.stringify(task(1000 + i))}\n`).join(""));
+  recording = [];
+  await runnerPass(tasksFile, join(work, "runner-warm-up")); // computes the replies, records the requests
+  const bodies = recording.map((request) => request.body);
+  recording = undefined;
+  const rounds: { ratio: number; steadyRatio: number; episodesPerSecond: number; rawPerSecond: number; stepsPerEpisode: number; startupSeconds: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const run = await runnerPass(tasksFile, join(work, `runner-${round}`));
+    const startup = await startupSeconds();
+    const raw = await rawLoad(server.url, bodies, IN_FLIGHT);
+    const ideal = raw / run.stepsPerEpisode;
+    const episodesPerSecond = run.episodes / run.seconds;
+    rounds.push({
+      episodesPerSecond,
+      rawPerSecond: raw,
+      stepsPerEpisode: run.stepsPerEpisode,
+      startupSeconds: startup,
+      ratio: episodesPerSecond / ideal,
+      steadyRatio: run.episodes / (run.seconds - startup) / ideal,
+    });
+  }
+  return rounds;
+}
+
+async function reportLoop() {
+  const { rounds: loop, floor } = await loopOverhead();
+  const pass = loop[0]!.pass;
+  const chars = pass.observationChars.slice().sort((a, b) => a - b);
+  const quantile = (q: number) => chars[Math.min(chars.length - 1, Math.floor(q * chars.length))]!;
+  console.log(`corpus: ${DOCUMENTS} documents of real tool output, 150–12,000 chars; observations: median ${quantile(0.5)} chars, 90th percentile ${quantile(0.9)}, max ${chars.at(-1)}`);
+  console.log(`loop overhead, ${EPISODES} episodes one at a time, each its own task (${(pass.steps / EPISODES).toFixed(1)} LLM calls and ${(pass.summaries / EPISODES).toFixed(1)} summaries each), ${ROUNDS} interleaved rounds (medians):`);
+  const overhead = median(loop.map((r) => r.overheadMs));
+  console.log(`  ${overhead.toFixed(3)} ms per step beyond the raw client and the tools (target < 1 ms): ${overhead < 1 ? "met" : "NOT met"}`);
+  console.log(`  ${median(loop.map((r) => r.cpuOverheadMs)).toFixed(3)} ms CPU per step beyond the raw client and the tools`);
+  console.log(`  work any agent loop must do per step beyond the raw client (serialise the request, parse the answer and its token ids, tokenize the new messages): ${(floor / 1000).toFixed(3)} ms CPU`);
+  console.log(`  (per step: the raw client ${median(loop.map((r) => r.rawMs)).toFixed(3)} ms, tools ${median(loop.map((r) => r.pass.toolMs / r.pass.steps)).toFixed(3)} ms, acc in all ${median(loop.map((r) => r.pass.wallMs / r.pass.steps)).toFixed(3)} ms)`);
+
+}
+
+async function reportRunner() {
+  const runner = await runnerThroughput();
+  console.log(`throughput at ${IN_FLIGHT} episodes in flight (groups of ${GROUP_SIZE}, ${runner[0]!.stepsPerEpisode.toFixed(1)} LLM calls an episode), ${ROUNDS} interleaved rounds (medians):`);
+  console.log(`  raw client ${median(runner.map((r) => r.rawPerSecond)).toFixed(0)} requests/s = ${median(runner.map((r) => r.rawPerSecond / r.stepsPerEpisode)).toFixed(1)} episodes/s`);
+  console.log(`  acc rollout ${median(runner.map((r) => r.episodesPerSecond)).toFixed(1)} episodes/s = ${median(runner.map((r) => r.ratio)).toFixed(2)}x the raw client (the whole run: start-up, records, Parquet)`);
+  console.log(`  ${median(runner.map((r) => r.steadyRatio)).toFixed(2)}x without its start-up (opening the environment and loading the tokenizer: ${median(runner.map((r) => r.startupSeconds)).toFixed(2)} s)`);
 }
 
 try {
-  const overhead = await loopOverhead();
-  console.log(`loop overhead (${EPISODES} episodes one at a time, ${overhead.steps.toFixed(1)} LLM calls and ${overhead.summaries.toFixed(1)} summaries each):`);
-  console.log(`  ${overhead.perStepMs.toFixed(3)} ms per step without model and tool time (target < 1 ms): ${overhead.perStepMs < 1 ? "met" : "NOT met"}`);
-  console.log(`  (per step: model ${overhead.modelMs.toFixed(3)} ms, tools ${overhead.toolMs.toFixed(3)} ms; wall ${(overhead.wallMs / 1000).toFixed(2)} s)`);
-
-  await runnerThroughput(IN_FLIGHT); // warm-up
-  const runner = await runnerThroughput(EPISODES * 4);
-  const capacity = await rawLoad(server.url, bodies, IN_FLIGHT, Math.round(runner.stepsPerEpisode * EPISODES * 4));
-  const ideal = capacity / runner.stepsPerEpisode;
-  console.log(`throughput at ${IN_FLIGHT} episodes in flight:`);
-  console.log(`  server raw capacity ${capacity.toFixed(0)} requests/s = ${ideal.toFixed(1)} episodes/s at ${runner.stepsPerEpisode.toFixed(1)} calls each`);
-  console.log(`  acc rollout ${runner.episodesPerSecond.toFixed(1)} episodes/s = ${(runner.episodesPerSecond / ideal).toFixed(2)}× the server's raw capacity`);
-  console.log(`  (from its first group written to its last; before that ${runner.startupSeconds.toFixed(2)} s: tokenizer, index, the first group)`);
+  if (PART !== "runner") await reportLoop();
+  if (PART !== "loop") await reportRunner();
 } finally {
   await server.close();
   rmSync(work, { recursive: true, force: true });
