@@ -3,14 +3,16 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from "./sandbox.js";
 import { DEFAULT_SEARCH_OPTIONS, SearchEnvironment } from "./search.js";
 import { DEFAULT_SQL_OPTIONS, SqlEnvironment } from "./sql.js";
 import { existsSync } from "node:fs";
-import { type Environment, type EnvName, EnvSpecError } from "./types.js";
+import { DEFAULT_MAX_CHARS, type Environment, type EnvName, EnvSpecError } from "./types.js";
 
 export { CorpusError, DEFAULT_SEARCH_OPTIONS, SearchEnvironment, type SearchEnvOptions } from "./search.js";
+export { defaultIndexPath, ensureSearchIndex, isSqliteFile, type SearchIndex } from "./search-index.js";
 export { DEFAULT_SQL_OPTIONS, queryOf, SqlEnvironment, type SqlEnvOptions } from "./sql.js";
 export { RepoEnvironment, type RepoEnvOptions } from "./repo.js";
 export { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits, type SandboxResult, sandboxProblem, SandboxUnavailable } from "./sandbox.js";
 export { EnvSpecError } from "./types.js";
 export type { EnvName, EnvSession, Environment, FinalAnswer, RewardOutcome, ToolResult, ToolSpec } from "./types.js";
+export { DEFAULT_MAX_CHARS } from "./types.js";
 
 /** Which environment, and the file or folder it works on: `sql:<db>`, `search:<corpus.jsonl>`, `repo:<git repo>`. */
 export interface EnvSpec {
@@ -33,14 +35,14 @@ export interface EnvSettings {
   maxChars: number;
   sqlTimeoutMs: number;
   sqlMaxRows: number;
-  /** SQL processes, or sandboxed commands at once. */
+  /** SQL processes, search threads, or sandboxed commands at once. */
   jobs: number;
   sandbox: SandboxLimits;
   testTimeoutMs: number;
 }
 
 export const DEFAULT_ENV_SETTINGS: EnvSettings = {
-  maxChars: 4_000,
+  maxChars: DEFAULT_MAX_CHARS,
   sqlTimeoutMs: DEFAULT_SQL_OPTIONS.timeoutMs,
   sqlMaxRows: DEFAULT_SQL_OPTIONS.maxRows,
   jobs: 2,
@@ -54,7 +56,7 @@ export async function createEnvironment(spec: EnvSpec, settings: EnvSettings = D
     case "sql":
       return new SqlEnvironment({ db: spec.path, timeoutMs: settings.sqlTimeoutMs, maxRows: settings.sqlMaxRows, maxChars: settings.maxChars, processes: settings.jobs });
     case "search":
-      return SearchEnvironment.load({ ...DEFAULT_SEARCH_OPTIONS, corpus: spec.path, maxChars: settings.maxChars });
+      return SearchEnvironment.load({ ...DEFAULT_SEARCH_OPTIONS, corpus: spec.path, maxChars: settings.maxChars, workers: settings.jobs });
     case "repo":
       return RepoEnvironment.create({ repo: spec.path, limits: settings.sandbox, testTimeoutMs: settings.testTimeoutMs, maxChars: settings.maxChars, jobs: settings.jobs });
   }

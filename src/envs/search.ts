@@ -1,30 +1,36 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import MiniSearch from "minisearch";
-import { readJsonLines } from "../import/probe.js";
-import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import Database from "better-sqlite3";
 import type { RolloutTask } from "../records/rollout.js";
+import { siblingModule, WorkerPool } from "../run/pool.js";
 import { DEFAULT_QA_OPTIONS, verifyQa } from "../verify/index.js";
-import { capText, type EnvSession, type Environment, type FinalAnswer, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
-import { UsageError } from "../errors/acc-error.js";
+import { CorpusError, ensureSearchIndex, isSqliteFile, matchExpression, readMeta, SEARCH_INDEX_FORMAT } from "./search-index.js";
+import type { SearchHit, SearchTask } from "./search-worker.js";
+import { capText, DEFAULT_MAX_CHARS, type EnvSession, type Environment, type FinalAnswer, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
+
+export { CorpusError };
 
 export interface SearchEnvOptions {
-  /** JSONL corpus: one document per line, `{"id", "text", "title"?, "url"?}`. */
+  /** JSONL corpus: one document per line, `{"id", "text", "title"?, "url"?}`; or an index file built from one. */
   corpus: string;
+  /** Where the index is kept (default: beside the corpus, see defaultIndexPath). */
+  index?: string;
   /** Results of a search when the agent gives no k, and the most it may ask for. */
   defaultK: number;
   maxK: number;
   /** Characters of one tool result shown to the agent. */
   maxChars: number;
+  /** Worker threads running searches. */
+  workers: number;
 }
 
-export const DEFAULT_SEARCH_OPTIONS: Omit<SearchEnvOptions, "corpus"> = { defaultK: 5, maxK: 20, maxChars: 6_000 };
+export const DEFAULT_SEARCH_OPTIONS: Omit<SearchEnvOptions, "corpus"> = { defaultK: 5, maxK: 20, maxChars: DEFAULT_MAX_CHARS, workers: 2 };
 
-interface Document {
+interface DocumentRow {
   id: string;
   title: string;
+  url: string | null;
   text: string;
-  url?: string;
 }
 
 const SNIPPET_CHARS = 240;
@@ -51,38 +57,44 @@ const SYSTEM_PROMPT = [
   "When you know the answer, reply without calling a tool, with the answer inside <answer></answer>: a short phrase, not a sentence.",
 ].join("\n");
 
-/** A corpus line that is not a document. */
-export class CorpusError extends UsageError {
-  override name = "CorpusError";
-}
-
-/** The search environment: a local JSONL corpus behind a BM25 index (minisearch), with search and open. */
+/**
+ * The search environment: a JSONL corpus behind a BM25 index kept on disk (SQLite FTS5, see
+ * search-index.ts), with search and open. Searches run on worker threads, so a slow one (a word in every
+ * document of a large corpus) never holds up the other episodes' steps; `open` reads one row by id.
+ */
 export class SearchEnvironment implements Environment {
   readonly name = "search" as const;
   readonly domain = "search" as const;
   readonly tools = TOOLS;
   readonly systemPrompt = SYSTEM_PROMPT;
 
+  private readonly document: Database.Statement<[string], DocumentRow>;
+
   private constructor(
     private readonly options: SearchEnvOptions,
-    private readonly documents: Map<string, Document>,
-    private readonly index: MiniSearch<Document>,
-  ) {}
+    private readonly indexPath: string,
+    private readonly db: Database.Database,
+    private readonly workers: WorkerPool<SearchHit[]>,
+  ) {
+    this.document = db.prepare("SELECT id, title, url, text FROM docs WHERE id = ?");
+  }
 
-  /** Reads and indexes the corpus; a bad line is an error naming the file and line. */
+  /**
+   * Opens the corpus's index, building it first when it is missing or older than the corpus (a bad line
+   * is an error naming the file and line). `corpus` may also be an index file itself.
+   */
   static async load(options: SearchEnvOptions): Promise<SearchEnvironment> {
-    const documents = new Map<string, Document>();
-    for await (const line of readJsonLines(options.corpus, DEFAULT_MAX_LINE_BYTES)) {
-      const where = `${options.corpus} line ${line.line}`;
-      if ("error" in line) throw new CorpusError(`${where}: ${line.detail}`);
-      const document = documentOf(line.value, where);
-      if (documents.has(document.id)) throw new CorpusError(`${where}: document id ${JSON.stringify(document.id)} appears twice`);
-      documents.set(document.id, document);
+    let indexPath: string;
+    if (isSqliteFile(options.corpus)) {
+      const meta = readMeta(options.corpus);
+      if (meta?.format !== SEARCH_INDEX_FORMAT) throw new CorpusError(`${options.corpus}: not a search index of this version of acc: give the JSONL corpus instead`);
+      indexPath = options.corpus;
+    } else {
+      indexPath = (await ensureSearchIndex(options.corpus, options.index)).path;
     }
-    if (documents.size === 0) throw new CorpusError(`${options.corpus}: the corpus has no documents`);
-    const index = new MiniSearch<Document>({ fields: ["title", "text"], storeFields: [], idField: "id" });
-    index.addAll([...documents.values()]);
-    return new SearchEnvironment(options, documents, index);
+    const db = new Database(indexPath, { readonly: true, fileMustExist: true });
+    const workers = new WorkerPool<SearchHit[]>(siblingModule(import.meta.url, "search-worker"), Math.max(1, options.workers), { index: indexPath, snippetChars: SNIPPET_CHARS });
+    return new SearchEnvironment(options, indexPath, db, workers);
   }
 
   checkTask(task: RolloutTask): string | undefined {
@@ -103,39 +115,45 @@ export class SearchEnvironment implements Environment {
 
   async fingerprint(): Promise<unknown> {
     const info = await stat(this.options.corpus);
-    return { corpus: resolve(this.options.corpus), size: info.size, mtime: info.mtimeMs, options: this.options };
+    const { index: _index, workers: _workers, ...options } = this.options;
+    return { corpus: resolve(this.options.corpus), size: info.size, mtime: info.mtimeMs, index: SEARCH_INDEX_FORMAT, options };
   }
 
-  async close(): Promise<void> {}
-
-  /** The ids of the best `k` documents for `query`, best first (ties by id, so results are deterministic). */
-  search(query: string, k: number): { id: string; score: number }[] {
-    const hits = this.index.search(query, { combineWith: "OR", prefix: false, fuzzy: false });
-    return hits
-      .map((hit) => ({ id: String(hit.id), score: hit.score }))
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, k);
+  async close(): Promise<void> {
+    await this.workers.close();
+    this.db.close();
   }
 
-  private call(name: string, args: Record<string, unknown>): ToolResult {
+  /** The best `k` documents for `query`, best first (equal scores by id, so results are deterministic). */
+  async search(query: string, k: number): Promise<SearchHit[]> {
+    const match = matchExpression(query);
+    if (match === undefined) return [];
+    return this.workers.run({ match, k } satisfies SearchTask);
+  }
+
+  /** Where the index is: the file that was opened. */
+  get index(): string {
+    return this.indexPath;
+  }
+
+  private async call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
     switch (name) {
       case "search": {
         const query = stringArgument(args, "query", name);
         if (typeof query !== "string") return query;
         const k = integerArgument(args, "k", name, this.options.defaultK);
         if (typeof k !== "number") return k;
-        const hits = this.search(query, Math.max(1, Math.min(k, this.options.maxK)));
+        const hits = await this.search(query, Math.max(1, Math.min(k, this.options.maxK)));
         if (hits.length === 0) return { content: `no document matches ${JSON.stringify(query)}`, isError: false };
-        const lines = hits.map((hit, i) => {
-          const doc = this.documents.get(hit.id)!;
-          return `${i + 1}. [${doc.id}] ${doc.title}\n${snippet(doc.text)}`;
-        });
+        const lines = hits.map((hit, i) => `${i + 1}. [${hit.id}] ${hit.title}\n${hit.snippet}`);
         return { content: capText(lines.join("\n\n"), this.options.maxChars), isError: false };
       }
       case "open": {
-        const id = stringArgument(args, "doc_id", name);
+        // numeric ids are written as numbers by many agents ({"doc_id": 12})
+        const given = args["doc_id"];
+        const id = typeof given === "number" && Number.isFinite(given) ? String(given) : stringArgument(args, "doc_id", name);
         if (typeof id !== "string") return id;
-        const doc = this.documents.get(id);
+        const doc = this.document.get(id);
         if (!doc) return { content: `no document with id ${JSON.stringify(id)} (ids come from search results)`, isError: true };
         const head = [`[${doc.id}] ${doc.title}`, ...(doc.url ? [doc.url] : [])].join("\n");
         return { content: capText(`${head}\n\n${doc.text}`, this.options.maxChars), isError: false };
@@ -149,21 +167,4 @@ export class SearchEnvironment implements Environment {
 function reward(task: RolloutTask, final: FinalAnswer): RewardOutcome {
   const verdict = verifyQa(final.answer, task.answer!, DEFAULT_QA_OPTIONS);
   return { reward: verdict.pass ? 1 : 0, success: verdict.pass, reason: verdict.reason, detail: verdict.detail };
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}…` : flat;
-}
-
-function documentOf(value: unknown, where: string): Document {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CorpusError(`${where}: expected a JSON object`);
-  const row = value as Record<string, unknown>;
-  const id = typeof row["id"] === "number" ? String(row["id"]) : row["id"];
-  if (typeof id !== "string" || id === "") throw new CorpusError(`${where}: "id" must be a non-empty string or a number`);
-  if (typeof row["text"] !== "string") throw new CorpusError(`${where}: "text" must be a string`);
-  if (row["title"] !== undefined && typeof row["title"] !== "string") throw new CorpusError(`${where}: "title" must be a string`);
-  const document: Document = { id, title: (row["title"] as string | undefined) ?? "", text: row["text"] };
-  if (typeof row["url"] === "string") document.url = row["url"];
-  return document;
 }

@@ -75,6 +75,9 @@ export function integerArgument(args: Record<string, unknown>, name: string, too
   return { content: `${tool}: argument "${name}" must be an integer, got ${JSON.stringify(value)}`, isError: true };
 }
 
+/** Characters of one tool result shown to the agent unless `--max-chars` says otherwise. */
+export const DEFAULT_MAX_CHARS = 4_000;
+
 /** Text cut to `maxChars`, saying how much was left out. */
 export function capText(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;

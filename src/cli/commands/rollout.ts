@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { DEFAULT_ENV_SETTINGS, parseEnvSpec } from "../../envs/index.js";
+import { DEFAULT_ENV_SETTINGS, DEFAULT_MAX_CHARS, ensureSearchIndex, isSqliteFile, parseEnvSpec } from "../../envs/index.js";
 import { CONTINUATION, EXTERNAL_SUMMARY_PROMPT, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "../../rollout/context.js";
 import { rolloutRun } from "../../rollout/run.js";
 import { RolloutStats } from "../../rollout/stats.js";
@@ -50,10 +51,10 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--concurrency <n>", "episodes in flight", "16")
     .option("--api-key-env <var>", "environment variable holding the API key")
     .option("--request-timeout <s>", "seconds an LLM request may wait for an answer", "600")
-    .option("--jobs <n>", "SQL processes or sandboxed commands at once", "2")
+    .option("--jobs <n>", "SQL processes, search threads or sandboxed commands at once", "2")
     .option("--tool-timeout <s>", "seconds a SQL statement or bash command may run", "30")
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
-    .option("--max-chars <n>", "characters of one tool result shown to the agent", "4000")
+    .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -86,6 +87,10 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
       if (String(flags.tasks) !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = createProgress(io.stderr, "rollout", { quiet: Boolean(flags.quiet) });
       try {
+        if (env.kind === "search" && existsSync(env.path) && !isSqliteFile(env.path)) {
+          // a large corpus takes minutes to index: say so before the run seems to hang
+          await ensureSearchIndex(env.path, undefined, (path) => flags.quiet || io.stderr.write(`indexing ${env.path} into ${path} (once: later runs open it)\n`));
+        }
         const runOptions: Parameters<typeof rolloutRun>[0] = {
           tasks: String(flags.tasks),
           outDir,
