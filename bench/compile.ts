@@ -10,8 +10,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { importTrajectories } from "../src/import/run.js";
 import { Random } from "../src/random.js";
-import { resolveTokenizer } from "../src/tokenize/resolve.js";
-import { BENCH_DATA, REPO, build, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
@@ -86,8 +85,8 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
  * load swings, CPU time compares with the raw encode's where wall time cannot.
  */
 async function compileCpuSeconds(input: string): Promise<number> {
-  const { compileRun } = (await import(join(REPO, "dist/compile/run.js"))) as typeof import("../src/compile/run.js");
-  const { DEFAULT_LENGTHS } = (await import(join(REPO, "dist/compile/lengths.js"))) as typeof import("../src/compile/lengths.js");
+  const { compileRun } = await fromDist<typeof import("../src/compile/run.js")>("compile/run.js");
+  const { DEFAULT_LENGTHS } = await fromDist<typeof import("../src/compile/lengths.js")>("compile/lengths.js");
   const out = join(BENCH_DATA, "compile-out-cpu");
   rmSync(out, { recursive: true, force: true });
   const cpu = process.cpuUsage();
@@ -113,6 +112,8 @@ async function compileCpuSeconds(input: string): Promise<number> {
 mkdirSync(BENCH_DATA, { recursive: true });
 if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
 build();
+// the raw encode baseline runs the same built tokenizer as acc compile
+const { resolveTokenizer } = await fromDist<typeof import("../src/tokenize/resolve.js")>("tokenize/resolve.js");
 const texts = await realTexts();
 const full = join(BENCH_DATA, `compile-${targetMiB}.jsonl`);
 const quarter = join(BENCH_DATA, `compile-${targetMiB / 4}.jsonl`);

@@ -4,9 +4,8 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
 import { readHead } from "../src/io/lines.js";
-import { findSecrets } from "../src/privacy/scan.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const gbArg = process.argv.indexOf("--gb");
@@ -54,6 +53,8 @@ function measure(input: string, workers = 1, keepOutput = false) {
 mkdirSync(BENCH_DATA, { recursive: true });
 if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
 build();
+// the floor is measured on the same built scanner as acc import
+const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
 const small = join(BENCH_DATA, "import-small.jsonl");
 const large = join(BENCH_DATA, "import-large.jsonl");
 await generate(small, 256 * 1024 * 1024);

@@ -15,10 +15,8 @@ import { graphwalksEval } from "../src/evals/graphwalks.js";
 import { mrcrEval } from "../src/evals/mrcr.js";
 import { o200k } from "../src/evals/tokens.js";
 import { importTrajectories } from "../src/import/run.js";
-import { decontaminate } from "../src/privacy/decontaminate.js";
-import { Redactor } from "../src/privacy/redactor.js";
 import { Random } from "../src/random.js";
-import { BENCH_DATA, build, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
@@ -125,6 +123,9 @@ const best = async (runs: number, f: () => Promise<number>) => {
 
 mkdirSync(BENCH_DATA, { recursive: true });
 build();
+// what is timed in this process runs from dist/ too
+const { decontaminate } = await fromDist<typeof import("../src/privacy/decontaminate.js")>("privacy/decontaminate.js");
+const { Redactor } = await fromDist<typeof import("../src/privacy/redactor.js")>("privacy/redactor.js");
 const texts = await realTexts();
 
 // 1. Redaction.

@@ -107,7 +107,8 @@ const STAGE = /Actions so far: (\d+)\./;
 
 /**
  * The agent: alternately searches (words of a document's title, chosen by task, seed and step) and opens
- * the first result, for ACTIONS tool calls, summarizing when asked; then answers.
+ * that document (whatever its rank: opened documents then have the corpus's mix of lengths), for ACTIONS
+ * tool calls, summarizing when asked; then answers.
  */
 function agent(docs: Doc[]): (body: Body) => Omit<Answer, "type"> {
   return (body) => {
@@ -117,10 +118,9 @@ function agent(docs: Doc[]): (body: Body) => Omit<Answer, "type"> {
     if (messages.at(-1)?.content === SUPO_SUMMARY_PROMPT) return { content: `<summary>Actions so far: ${actions}. Searched and read documents on the task.</summary>` };
     const task = taskOf(body);
     if (actions >= ACTIONS) return { content: `<answer>answer ${task}</answer>` };
-    const pick = docs[(task * 7919 + (body.seed ?? 0) * 104729 + actions * 131) % docs.length]!;
-    if (actions % 2 === 0) return { content: "", tool_calls: [{ id: `call_${actions}`, name: "search", arguments: JSON.stringify({ query: pick.title.split(" ").slice(0, 2).join(" ") }) }] };
-    const first = /^1\. \[([^\]]+)\]/m.exec(String(messages.at(-1)?.content))?.[1] ?? pick.id;
-    return { content: "", tool_calls: [{ id: `call_${actions}`, name: "open", arguments: JSON.stringify({ doc_id: first }) }] };
+    const pick = docs[(task * 7919 + (body.seed ?? 0) * 104729 + (actions >> 1) * 131) % docs.length]!;
+    if (actions % 2 === 0) return { content: "", tool_calls: [{ id: `call_${actions}`, name: "search", arguments: JSON.stringify({ query: pick.title }) }] };
+    return { content: "", tool_calls: [{ id: `call_${actions}`, name: "open", arguments: JSON.stringify({ doc_id: pick.id }) }] };
   };
 }
 

@@ -2,16 +2,18 @@
 // Raw encode MB/s of the bundled Qwen3 tokenizer (tiktoken + converted ranks) against
 // @huggingface/tokenizers on the same tokenizer.json and the same text, in the same run; also the
 // worker pool on 2 threads and o200k_base. Text: the string values of the trajectory samples (tool
-// outputs, files, messages), else TypeScript's lib .d.ts files.
+// outputs, files, messages), else TypeScript's lib .d.ts files. acc's code runs from dist/ (built first).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { HfTokenizersCodec } from "../src/tokenize/hf-tokenizers.js";
-import { loadOpenAiEncoding } from "../src/tokenize/openai.js";
-import { TokenizerPool } from "../src/tokenize/pool.js";
-import { QWEN3_DIR, loadQwen3 } from "../src/tokenize/qwen3.js";
-import { measureEncodeThroughput } from "../src/tokenize/throughput.js";
-import { REPO } from "./common.js";
+import { build, fromDist, REPO } from "./common.js";
+
+build();
+const { HfTokenizersCodec } = await fromDist<typeof import("../src/tokenize/hf-tokenizers.js")>("tokenize/hf-tokenizers.js");
+const { loadOpenAiEncoding } = await fromDist<typeof import("../src/tokenize/openai.js")>("tokenize/openai.js");
+const { TokenizerPool } = await fromDist<typeof import("../src/tokenize/pool.js")>("tokenize/pool.js");
+const { QWEN3_DIR, loadQwen3 } = await fromDist<typeof import("../src/tokenize/qwen3.js")>("tokenize/qwen3.js");
+const { measureEncodeThroughput } = await fromDist<typeof import("../src/tokenize/throughput.js")>("tokenize/throughput.js");
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
