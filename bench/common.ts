@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
@@ -24,6 +25,35 @@ export function timeNode(args: string[]): { seconds: number; peakRssMiB: number;
   if (result.status !== 0) throw new Error(`node ${args.join(" ")} failed:\n${result.stderr}`);
   const kb = Number(/bench-max-rss-kb=(\d+)/.exec(result.stderr)?.[1] ?? Number.NaN);
   return { seconds, peakRssMiB: kb / 1024, stderr: result.stderr };
+}
+
+/** CPU µs per item of `work` on this thread, after a warm-up on the first items (not timed). */
+export function cpuMicrosPerItem<T>(items: readonly T[], work: (item: T) => void, warmUp = 200): number {
+  for (const item of items.slice(0, warmUp)) work(item);
+  const start = process.cpuUsage();
+  for (const item of items) work(item);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / items.length;
+}
+
+/**
+ * Real text for generated corpora: the tool outputs (over 200 characters) of the shared trajectory
+ * samples (ACC_SAMPLES_DIR, else ../shared/trajectory-samples), read by acc's importer; without them,
+ * this repository's TypeScript sources. Call after `build()`.
+ */
+export async function realTexts(): Promise<string[]> {
+  const { importTrajectories } = await fromDist<typeof import("../src/import/run.js")>("import/run.js");
+  const samples = process.env.ACC_SAMPLES_DIR ?? join(REPO, "../shared/trajectory-samples");
+  const texts: string[] = [];
+  if (existsSync(samples)) {
+    for await (const event of importTrajectories([samples])) {
+      if (event.type !== "trajectory") continue;
+      for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
+    }
+  }
+  if (texts.length > 0) return texts;
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+  return walk(join(REPO, "src")).map((path) => readFileSync(path, "utf8"));
 }
 
 export function mib(bytes: number): number {

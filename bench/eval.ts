@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, clock, comparisonLine, fromDist, interleavedRounds, median, rawLoad, type RoundResult } from "./common.js";
+import { build, clock, comparisonLine, cpuMicrosPerItem, fromDist, interleavedRounds, median, rawLoad, type RoundResult } from "./common.js";
 
 build();
 const { sequenceMatcherRatio } = await fromDist<typeof import("../src/evals/difflib.js")>("evals/difflib.js");
@@ -76,13 +76,7 @@ async function floorMicros(items: Item[]): Promise<{ total: number; counting: nu
   const tokenizer = await o200k();
   const kind = graphwalksEval();
   const answer = JSON.stringify(completionBody({ type: "answer", content: "Final Answer: [cfcd208495]" }, { model: "bench", messages: [] }, "chatcmpl-0", 0));
-  const cpu = (work: (item: Item) => void) => {
-    for (const item of items.slice(0, 200)) work(item);
-    const start = process.cpuUsage();
-    for (const item of items) work(item);
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / items.length;
-  };
+  const cpu = (work: (item: Item) => void) => cpuMicrosPerItem(items, work);
   const counting = cpu((item) => countTokens(tokenizer, kind.contextTexts(item)));
   const total = cpu((item) => {
     JSON.stringify({ model: "bench", messages: kind.messages(item), stream: false });

@@ -18,18 +18,17 @@
 //    Interleaved rounds, medians.
 // acc's code runs from dist/ (built first).
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvSession, Environment } from "../src/envs/types.js";
 import type { LlmClient } from "../src/llm/types.js";
 import type { EpisodeSettings } from "../src/rollout/types.js";
 import type { Answer } from "../src/testing/replies.js";
-import { build, clock, fromDist, median, rawLoad, REPO } from "./common.js";
+import { build, clock, cpuMicrosPerItem, fromDist, median, rawLoad, realTexts } from "./common.js";
 
 build();
 const { createEnvironment, DEFAULT_ENV_SETTINGS } = await fromDist<typeof import("../src/envs/index.js")>("envs/index.js");
-const { importTrajectories } = await fromDist<typeof import("../src/import/run.js")>("import/run.js");
 const { createClient } = await fromDist<typeof import("../src/llm/client.js")>("llm/client.js");
 const { Random } = await fromDist<typeof import("../src/random.js")>("random.js");
 const { CONTINUATION, contextManager, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } = await fromDist<typeof import("../src/rollout/context.js")>("rollout/context.js");
@@ -54,24 +53,7 @@ const GROUP_SIZE = 8;
 /** Tool calls of an episode before its answer. */
 const ACTIONS = 24;
 const DOCUMENTS = 2000;
-const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(REPO, "../shared/trajectory-samples");
 const work = mkdtempSync(join(tmpdir(), "acc-bench-rollout-"));
-
-/** Real text: tool outputs of the shared samples, else this repository's TypeScript sources. */
-async function realTexts(): Promise<string[]> {
-  const texts: string[] = [];
-  try {
-    for await (const event of importTrajectories([SAMPLES])) {
-      if (event.type !== "trajectory") continue;
-      for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
-    }
-  } catch {
-    // no samples: fall back to the sources below
-  }
-  if (texts.length > 0) return texts;
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
-  return walk(join(REPO, "src")).map((path) => readFileSync(path, "utf8"));
-}
 
 interface Doc {
   id: string;
@@ -258,18 +240,11 @@ function floorMicros(requests: readonly { body: string; reply: string }[]): numb
     const added = request.messages.slice(Math.max(1, lastTurn + 1)).map((m) => m.content ?? "");
     return { request, response, added };
   });
-  const once = () => {
-    for (const step of prepared) {
-      JSON.stringify(step.request);
-      JSON.parse(step.response);
-      for (const text of step.added) tokenizer.encode(text);
-    }
-  };
-  once();
-  const start = process.cpuUsage();
-  once();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / prepared.length;
+  return cpuMicrosPerItem(prepared, (step) => {
+    JSON.stringify(step.request);
+    JSON.parse(step.response);
+    for (const text of step.added) tokenizer.encode(text);
+  });
 }
 
 /** `acc rollout` as the command runs it (the library call), from its start to its end (records and Parquet included). */

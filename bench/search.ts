@@ -11,24 +11,22 @@
 //    them; median and 99th percentile), and the worst case: words that every document holds.
 // acc's code runs from dist/ (built first).
 import { once } from "node:events";
-import { copyFileSync, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import MiniSearch from "minisearch";
-import { build, clock, fromDist, median, mib, REPO, timeNode } from "./common.js";
+import { build, clock, fromDist, median, mib, realTexts, REPO, timeNode } from "./common.js";
 
 build();
 const { DEFAULT_SEARCH_OPTIONS, SearchEnvironment } = await fromDist<typeof import("../src/envs/search.js")>("envs/search.js");
 const { matchExpression } = await fromDist<typeof import("../src/envs/search-index.js")>("envs/search-index.js");
-const { importTrajectories } = await fromDist<typeof import("../src/import/run.js")>("import/run.js");
 const { Random } = await fromDist<typeof import("../src/random.js")>("random.js");
 
 const docsArg = process.argv.indexOf("--docs");
 const SIZES = (docsArg > 0 ? process.argv[docsArg + 1]! : "100000,1000000").split(",").map(Number);
 const SET = join(REPO, "test/fixtures/search-ranking");
-const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(REPO, "../shared/trajectory-samples");
 const work = mkdtempSync(join(tmpdir(), "acc-bench-search-"));
 
 const gunzipLines = <T>(file: string): T[] =>
@@ -86,22 +84,6 @@ async function ranking(): Promise<void> {
         .map((hit) => String(hit.id)),
     )}`,
   );
-}
-
-/** Real text: tool outputs of the shared samples, else this repository's sources. */
-async function realTexts(): Promise<string[]> {
-  const texts: string[] = [];
-  try {
-    for await (const event of importTrajectories([SAMPLES])) {
-      if (event.type !== "trajectory") continue;
-      for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
-    }
-  } catch {
-    // no samples: the sources below
-  }
-  if (texts.length > 0) return texts;
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
-  return walk(join(REPO, "src")).map((path) => readFileSync(path, "utf8"));
 }
 
 /** A JSONL corpus of `count` passages of 150–1,100 characters cut from the real texts. */

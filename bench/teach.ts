@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
-import { build, clock, comparisonLine, fromDist, interleavedRounds, median, rawLoad } from "./common.js";
+import { build, clock, comparisonLine, cpuMicrosPerItem, fromDist, interleavedRounds, median, rawLoad } from "./common.js";
 
 build();
 const { canonicalJson, keyOfBody, requestBody } = await fromDist<typeof import("../src/llm/cache.js")>("llm/cache.js");
@@ -100,13 +100,7 @@ async function teachLoad(url: string, input: string, count: number, cache = true
  */
 function floorMicros(lines: string[], url: string): { total: number; cache: number } {
   const reply = JSON.stringify(completionBody(answer({ messages: [{ content: "Question: What does item 1 cost?" }] }), { model: "bench", messages: [] }, "chatcmpl-0", 0));
-  const cpu = (work: (line: string) => void) => {
-    for (const line of lines.slice(0, 200)) work(line);
-    const start = process.cpuUsage();
-    for (const line of lines) work(line);
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / lines.length;
-  };
+  const cpu = (work: (line: string) => void) => cpuMicrosPerItem(lines, work);
   const teach = (line: string, cache: boolean) => {
     const checked = validateFast(Sample, JSON.parse(line));
     if (!checked.ok) throw new Error("invalid bench sample");
