@@ -8,23 +8,12 @@
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { importTrajectories } from "../src/import/run.js";
 import { Random } from "../src/random.js";
-import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, mib, realTexts, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
 const targetMiB = mbArg > 0 ? Number(process.argv[mbArg + 1]) : 200;
-
-/** Tool outputs of every sample trajectory: code, JSON, shell output, prose. */
-async function realTexts(): Promise<string[]> {
-  const texts: string[] = [];
-  for await (const event of importTrajectories([SAMPLES])) {
-    if (event.type !== "trajectory") continue;
-    for (const m of event.trajectory.messages) if (m.role === "tool" && m.content.length > 200) texts.push(m.content);
-  }
-  return texts;
-}
 
 /** Writes search-agent rows (2 opened pages of ~40 KB, 3 unopened results) until `bytes` of page text; returns the page texts' size. */
 async function generate(path: string, bytes: number, texts: string[]): Promise<number> {
@@ -114,6 +103,7 @@ if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set 
 build();
 // the raw encode baseline runs the same built tokenizer as acc compile
 const { resolveTokenizer } = await fromDist<typeof import("../src/tokenize/resolve.js")>("tokenize/resolve.js");
+const { importTrajectories } = await fromDist<typeof import("../src/import/run.js")>("import/run.js");
 const texts = await realTexts();
 const full = join(BENCH_DATA, `compile-${targetMiB}.jsonl`);
 const quarter = join(BENCH_DATA, `compile-${targetMiB / 4}.jsonl`);
