@@ -1,15 +1,4 @@
 import { Command, CommanderError } from "commander";
-import { compileCommand } from "./commands/compile.js";
-import { decontaminateCommand } from "./commands/decontaminate.js";
-import { evalCommand } from "./commands/eval.js";
-import { exportCommand } from "./commands/export.js";
-import { formatsCommand } from "./commands/formats.js";
-import { importCommand } from "./commands/import.js";
-import { inspectCommand } from "./commands/inspect.js";
-import { mineCommand } from "./commands/mine.js";
-import { rolloutCommand } from "./commands/rollout.js";
-import { teachCommand } from "./commands/teach.js";
-import { verifyCommand } from "./commands/verify.js";
 import { withCleanup } from "../io/cleanup.js";
 import { setStdin } from "../io/stdin.js";
 import { helpCommand, renderError } from "./errors.js";
@@ -17,15 +6,35 @@ import type { CliIo } from "./io.js";
 
 export const VERSION = "0.1.0";
 
-function buildProgram(io: CliIo): Command {
+/**
+ * Every command, in help order, as the module that builds it. Only the module of the command being run is
+ * loaded (all of them for the top-level help or an unknown name): start-up pays for one command's
+ * dependencies, not for every command's.
+ */
+const COMMANDS: [string, () => Promise<(io: CliIo) => Command>][] = [
+  ["import", async () => (await import("./commands/import.js")).importCommand],
+  ["inspect", async () => (await import("./commands/inspect.js")).inspectCommand],
+  ["formats", async () => (await import("./commands/formats.js")).formatsCommand],
+  ["compile", async () => (await import("./commands/compile.js")).compileCommand],
+  ["export", async () => (await import("./commands/export.js")).exportCommand],
+  ["eval", async () => (await import("./commands/eval.js")).evalCommand],
+  ["mine", async () => (await import("./commands/mine.js")).mineCommand],
+  ["teach", async () => (await import("./commands/teach.js")).teachCommand],
+  ["verify", async () => (await import("./commands/verify.js")).verifyCommand],
+  ["rollout", async () => (await import("./commands/rollout.js")).rolloutCommand],
+  ["decontaminate", async () => (await import("./commands/decontaminate.js")).decontaminateCommand],
+];
+
+async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command> {
   const program = new Command("acc")
     .description("agent-context-compiler: turn LLM agents' work into long-context and long-horizon training data")
     .version(VERSION)
     .helpOption("-h, --help")
     .option("--debug", "print the stack of an error (also: ACC_DEBUG=1); may come anywhere on the command line")
     .addHelpText("after", "\nExit codes: 0 success, 1 the work failed or nothing succeeded, 2 usage (see docs/cli.md)");
-  for (const command of [importCommand(io), inspectCommand(io), formatsCommand(io), compileCommand(io), exportCommand(io), evalCommand(io), mineCommand(io), teachCommand(io), verifyCommand(io), rolloutCommand(io), decontaminateCommand(io)]) {
-    program.addCommand(command);
+  const named = args.find((arg) => !arg.startsWith("-"));
+  for (const [name, load] of COMMANDS) {
+    if (named === undefined || !COMMANDS.some(([known]) => known === named) || name === named) program.addCommand((await load())(io));
   }
   wireOutput(program, io);
   return program;
@@ -42,7 +51,7 @@ function wireOutput(command: Command, io: CliIo): void {
 /** Runs the CLI on `argv` (without node and script) and returns the exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const { args, debug } = takeDebugFlag(argv);
-  const program = buildProgram(io);
+  const program = await buildProgram(io, args);
   setStdin(io.stdin ?? process.stdin);
   try {
     await withCleanup(() => program.parseAsync(args, { from: "user" }));

@@ -73,40 +73,43 @@ export class LineOrigins {
   }
 
   private applyHunk(index: number, path: string, hunk: Hunk, lines: FileLines, lookThrough: boolean, blamed: BlamedLine[], keys: LineKeys): void {
-    const { removed, added } = hunk;
-    const start = hunk.oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
-    const removedOrigin = Array.from({ length: hunk.oldCount }, (_, i) => lines.origin[start + i] ?? UNKNOWN);
-    const removedTouch = Array.from({ length: hunk.oldCount }, (_, i) => lines.touch[start + i] ?? UNKNOWN);
-    const addedOrigin = new Array<number>(hunk.newCount).fill(index);
-    const addedTouch = new Array<number>(hunk.newCount).fill(index);
-    const keptRemoved = new Set<number>();
-    const keptAdded = new Set<number>();
-    const keep = (pairs: [number, number][], removedAt: readonly number[], addedAt: readonly number[], rewrite: boolean) => {
+    const { removed, added, oldCount, newCount } = hunk;
+    const start = oldCount === 0 ? hunk.oldStart : hunk.oldStart - 1;
+    const removedOrigin = new Array<number>(oldCount);
+    const removedTouch = new Array<number>(oldCount);
+    for (let i = 0; i < oldCount; i++) {
+      removedOrigin[i] = lines.origin[start + i] ?? UNKNOWN;
+      removedTouch[i] = lines.touch[start + i] ?? UNKNOWN;
+    }
+    const addedOrigin = new Array<number>(newCount).fill(index);
+    const addedTouch = new Array<number>(newCount).fill(index);
+    const keptRemoved = new Uint8Array(oldCount);
+    const keptAdded = new Uint8Array(newCount);
+    const keep = (pairs: [number, number][], removedAt: readonly number[] | null, addedAt: readonly number[] | null, rewrite: boolean) => {
       for (const [r, a] of pairs) {
-        const ri = removedAt[r]!;
-        const ai = addedAt[a]!;
+        const ri = removedAt ? removedAt[r]! : r;
+        const ai = addedAt ? addedAt[a]! : a;
         addedOrigin[ai] = removedOrigin[ri]!;
         const same = removed.exact[ri] === added.exact[ai];
         addedTouch[ai] = same || !rewrite ? removedTouch[ri]! : index;
-        keptRemoved.add(ri);
-        keptAdded.add(ai);
+        keptRemoved[ri] = 1;
+        keptAdded[ai] = 1;
         if (rewrite && !same && !lookThrough && removedOrigin[ri] !== UNKNOWN && !removed.trivial[ri]) {
           blamed.push({ path, line: hunk.oldStart + ri, origin: removedOrigin[ri]!, kind: "whitespace" });
         }
       }
     };
-    const all = (n: number) => Array.from({ length: n }, (_, i) => i);
-    keep(matchLines(removed.ws, added.ws), all(hunk.oldCount), all(hunk.newCount), true);
+    keep(matchLines(removed.ws, added.ws), null, null, true);
     if (lookThrough) {
-      let restRemoved = all(hunk.oldCount).filter((i) => !keptRemoved.has(i));
-      let restAdded = all(hunk.newCount).filter((i) => !keptAdded.has(i));
+      let restRemoved = indexesWhere(keptRemoved, 0);
+      let restAdded = indexesWhere(keptAdded, 0);
       keep(matchLines(restRemoved.map((i) => removed.cosmetic[i]!), restAdded.map((i) => added.cosmetic[i]!)), restRemoved, restAdded, false);
-      restRemoved = restRemoved.filter((i) => !keptRemoved.has(i));
-      restAdded = restAdded.filter((i) => !keptAdded.has(i));
+      restRemoved = restRemoved.filter((i) => !keptRemoved[i]);
+      restAdded = restAdded.filter((i) => !keptAdded[i]);
       if (restRemoved.length === restAdded.length) keep(restRemoved.map((_, k) => [k, k]), restRemoved, restAdded, false);
     } else {
-      for (let r = 0; r < hunk.oldCount; r++) {
-        if (keptRemoved.has(r) || removed.trivial[r]) continue;
+      for (let r = 0; r < oldCount; r++) {
+        if (keptRemoved[r] || removed.trivial[r]) continue;
         keys.removed.push(removed.ws[r]!);
         const origin = removedOrigin[r]!;
         if (origin === UNKNOWN) continue;
@@ -114,11 +117,17 @@ export class LineOrigins {
         const touch = removedTouch[r]!;
         if (touch !== UNKNOWN && touch !== origin) blamed.push({ path, line: hunk.oldStart + r, origin: touch, kind: "whitespace" });
       }
-      for (let a = 0; a < hunk.newCount; a++) if (!keptAdded.has(a) && !added.trivial[a]) keys.added.push(added.ws[a]!);
+      for (let a = 0; a < newCount; a++) if (!keptAdded[a] && !added.trivial[a]) keys.added.push(added.ws[a]!);
     }
-    lines.origin = replaceRange(lines.origin, start, hunk.oldCount, addedOrigin);
-    lines.touch = replaceRange(lines.touch, start, hunk.oldCount, addedTouch);
+    lines.origin = replaceRange(lines.origin, start, oldCount, addedOrigin);
+    lines.touch = replaceRange(lines.touch, start, oldCount, addedTouch);
   }
+}
+
+function indexesWhere(flags: Uint8Array, value: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < flags.length; i++) if (flags[i] === value) out.push(i);
+  return out;
 }
 
 function replaceRange(items: number[], start: number, count: number, replacement: number[]): number[] {

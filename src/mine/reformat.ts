@@ -47,41 +47,62 @@ function sharedCount(a: readonly number[], b: readonly number[]): number {
   return shared;
 }
 
+/** Scratch table of the LCS, grown as needed and reused: hunks are many and small. */
+let table = new Uint32Array(1024);
+
 /**
  * Pairs of (removed index, added index) whose keys are equal, in order, as a longest common subsequence;
  * hunks are small, and very large ones fall back to greedy in-order matching to stay linear.
  */
 export function matchLines(a: readonly number[], b: readonly number[]): [number, number][] {
-  if (a.length === 0 || b.length === 0) return [];
-  const left = new Set(a);
-  if (!b.some((k) => left.has(k))) return [];
-  if (a.length * b.length > 250_000) return greedyMatch(a, b);
   const n = a.length;
   const m = b.length;
-  const table = new Uint32Array((n + 1) * (m + 1));
+  if (n === 0 || m === 0) return [];
+  if (n === 1 && m === 1) return a[0] === b[0] ? [[0, 0]] : [];
+  if (n * m > 40_000) return greedyMatch(a, b);
+  if (n * m <= 64) {
+    let shared = false;
+    for (let i = 0; i < n && !shared; i++) for (let j = 0; j < m && !shared; j++) shared = a[i] === b[j];
+    if (!shared) return [];
+  } else {
+    const left = new Set(a);
+    if (!b.some((k) => left.has(k))) return [];
+  }
+  const width = m + 1;
+  if (table.length < (n + 1) * width) table = new Uint32Array((n + 1) * width * 2);
+  table.fill(0, 0, (n + 1) * width);
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      table[i * (m + 1) + j] = a[i] === b[j] ? table[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(table[(i + 1) * (m + 1) + j]!, table[i * (m + 1) + j + 1]!);
+      table[i * width + j] = a[i] === b[j] ? table[(i + 1) * width + j + 1]! + 1 : Math.max(table[(i + 1) * width + j]!, table[i * width + j + 1]!);
     }
   }
   const pairs: [number, number][] = [];
   for (let i = 0, j = 0; i < n && j < m; ) {
     if (a[i] === b[j]) pairs.push([i++, j++]);
-    else if (table[(i + 1) * (m + 1) + j]! >= table[i * (m + 1) + j + 1]!) i++;
+    else if (table[(i + 1) * width + j]! >= table[i * width + j + 1]!) i++;
     else j++;
   }
   return pairs;
 }
 
+/** In-order matching for very large hunks: each line takes the first equal line after the last match (linear). */
 function greedyMatch(a: readonly number[], b: readonly number[]): [number, number][] {
+  const positions = new Map<number, number[]>();
+  for (let j = b.length - 1; j >= 0; j--) {
+    const list = positions.get(b[j]!);
+    if (list) list.push(j);
+    else positions.set(b[j]!, [j]);
+  }
   const pairs: [number, number][] = [];
   let j = 0;
   for (let i = 0; i < a.length && j < b.length; i++) {
-    const at = b.indexOf(a[i]!, j);
-    if (at !== -1) {
-      pairs.push([i, at]);
-      j = at + 1;
-    }
+    const list = positions.get(a[i]!);
+    if (!list) continue;
+    while (list.length > 0 && list.at(-1)! < j) list.pop();
+    if (list.length === 0) continue;
+    const at = list.pop()!;
+    pairs.push([i, at]);
+    j = at + 1;
   }
   return pairs;
 }

@@ -14,7 +14,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { clientFlags, makeClient } from "./verify.js";
+import { clientFlags, makeClient } from "../llm-flags.js";
 
 export function mineCommand(io: CliIo): Command {
   const mine = clientFlags(

@@ -1,8 +1,7 @@
 import { Command } from "commander";
 import { AccError } from "../../errors/acc-error.js";
 import { streamSink } from "../../io/atomic.js";
-import { createClient } from "../../llm/client.js";
-import type { ClientOptions, LlmClient } from "../../llm/types.js";
+import type { LlmClient } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
 import {
   comparePatches,
@@ -22,6 +21,7 @@ import {
 import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
 import { type CliIo, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
 import { countLines } from "../../io/lines.js";
+import { clientFlags, makeClient } from "../llm-flags.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 
@@ -200,14 +200,6 @@ export function verifierFlags(command: Command): Command {
     .option("--rubric <file>", "the judge's rubric (default: docs/commands/verify.md)");
 }
 
-export function clientFlags(command: Command): Command {
-  return command
-    .option("--api-key-env <var>", "environment variable holding the API key")
-    .option("--api-key-file <file>", "file holding the API key")
-    .option("--cache <dir>", "response cache folder, shared by runs", ".acc-cache/llm")
-    .option("--no-cache", "send every request even when a cached answer exists");
-}
-
 export function qaOptions(flags: Flags): QaOptions {
   const options: QaOptions = { f1Threshold: fraction(flags.f1, "--f1"), tolerance: fraction(flags.tolerance, "--tolerance") };
   if (options.f1Threshold > 1) throw new UsageError(`--f1 expects a number between 0 and 1, got "${String(flags.f1)}"`);
@@ -241,21 +233,6 @@ export function judgeEndpoint(flags: Flags): string {
   const endpoint = flags.judgeEndpoint ?? flags.endpoint;
   if (endpoint === undefined) throw new UsageError("--judge-model needs --judge-endpoint or --endpoint");
   return String(endpoint);
-}
-
-export function makeClient(endpoint: string, flags: Flags, concurrency: number, extra: Partial<ClientOptions> = {}): LlmClient {
-  try {
-    return createClient({
-      endpoint,
-      concurrency,
-      ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
-      ...(flags.apiKeyFile ? { apiKeyFile: String(flags.apiKeyFile) } : {}),
-      ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
-      ...extra,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 export function seconds(value: unknown, flag: string): number {
