@@ -28,20 +28,18 @@ export async function openDirectory(path: string): Promise<Opened> {
 }
 
 export async function openFile(file: string, limits: ReadLimits): Promise<Opened> {
-  let head: Buffer;
+  let head: JsonLine[];
+  let blank: boolean;
   try {
-    head = await readHead(file, HEAD_BYTES);
+    ({ head, blank } = await readHeadLines(file, limits.maxLineBytes));
   } catch (error) {
     return { ok: false, reject: { locator: {}, code: "unreadable", reason: `cannot read: ${(error as Error).message}` } };
   }
-  const text = head.toString("utf8").replace(/^\uFEFF/, "");
-  if (text.trim() === "") return { ok: false, reject: { locator: {}, code: "empty-file", reason: "the file is empty" } };
+  if (blank) return { ok: false, reject: { locator: {}, code: "empty-file", reason: "the file is empty" } };
 
-  const headLines = parseHeadLines(text, head.length < HEAD_BYTES);
-  const firstParsed = headLines.find((entry) => "value" in entry);
-  const firstLineIsObject =
-    headLines[0] !== undefined && "value" in headLines[0] && isPlainObject(headLines[0].value);
-  if (firstLineIsObject) return jsonl(file, headLines, limits);
+  const firstParsed = head.find((entry) => "value" in entry);
+  const firstLineIsObject = head[0] !== undefined && "value" in head[0] && isPlainObject(head[0].value);
+  if (firstLineIsObject) return jsonl(file, head, limits);
 
   try {
     const document = JSON.parse(await readDocument(file, limits.maxDocumentBytes)) as unknown;
@@ -49,11 +47,28 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
   } catch (error) {
     // Not one document but lines that parse on their own (a damaged first line, or rows that are arrays): JSONL.
     if (firstParsed !== undefined && typeof (firstParsed as { value: unknown }).value === "object") {
-      return jsonl(file, headLines, limits);
+      return jsonl(file, head, limits);
     }
     if (error instanceof DocumentError) return { ok: false, reject: { locator: {}, code: error.code, reason: error.message } };
     return { ok: false, reject: { locator: {}, code: "invalid-json", reason: `invalid JSON: ${(error as Error).message}` } };
   }
+}
+
+/**
+ * The first lines of a file, parsed, for detection: the first line whole however long it is (up to the
+ * line limit: real rows reach tens of MB), then more lines while they fit in HEAD_BYTES, up to HEAD_LINES.
+ * `blank`: the file holds nothing but whitespace.
+ */
+async function readHeadLines(file: string, maxLineBytes: number): Promise<{ head: JsonLine[]; blank: boolean }> {
+  const head: JsonLine[] = [];
+  let bytes = 0;
+  for await (const raw of readLines(file, maxLineBytes)) {
+    head.push(toJsonLine(raw));
+    bytes += "text" in raw ? raw.text.length : 0;
+    if (head.length >= HEAD_LINES || (head.length > 1 && bytes >= HEAD_BYTES)) break;
+  }
+  // The reader skips blank lines, so no line at all means nothing but whitespace.
+  return { head, blank: head.length === 0 };
 }
 
 function jsonl(file: string, head: JsonLine[], limits: ReadLimits): Opened {
@@ -78,18 +93,6 @@ function parseLine(line: number, text: string): JsonLine {
   } catch (error) {
     return { line, error: "invalid-json", detail: `invalid JSON: ${(error as Error).message}` };
   }
-}
-
-function parseHeadLines(text: string, complete: boolean): JsonLine[] {
-  const lines = text.split("\n");
-  if (!complete) lines.pop(); // the last line of a partial head may be cut
-  const parsed: JsonLine[] = [];
-  for (let i = 0; i < lines.length && parsed.length < HEAD_LINES; i++) {
-    const line = lines[i]!.replace(/\r$/, "");
-    if (line.trim() === "") continue;
-    parsed.push(parseLine(i + 1, line));
-  }
-  return parsed;
 }
 
 function isPlainObject(value: unknown): boolean {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { importAll, tempDir } from "../helpers/collect.js";
+import { importAll, runCli, tempDir } from "../helpers/collect.js";
 
 const chatRow = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: `answer to ${q}` }] });
 
@@ -104,4 +104,33 @@ test("a JSONL file whose lines are arrays (Responses item lists) is read as JSON
     ["openai-responses", 1, "re: a"],
     ["openai-responses", 2, "re: b"],
   ]);
+});
+
+test("a first row larger than the detection head (real OpenHands rows reach several MB) is read whole: 3 rows read, 3 imported", async () => {
+  const file = join(tempDir(), "big-first.jsonl");
+  const output = "x".repeat(6 * 1024 * 1024);
+  const big = JSON.stringify({
+    messages: [
+      { role: "user", content: "read the log" },
+      { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "read", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "c1", content: output },
+      { role: "assistant", content: "done" },
+    ],
+  });
+  writeFileSync(file, `${big}\n${chatRow("two")}\n${chatRow("three")}\n`);
+  for (const options of [{}, { format: "openai-chat" }]) {
+    const { trajectories, rejects } = await importAll([file], options);
+    assert.deepEqual(rejects, []);
+    assert.deepEqual(trajectories.map((t) => t.source.locator.line), [1, 2, 3]);
+    assert.equal(trajectories[0]!.messages[2]!.content.length, output.length);
+  }
+  // The file path of the CLI (chunks, a worker pool) counts the same.
+  const out = join(tempDir(), "out.jsonl");
+  const { code, stderr } = await runCli(["import", file, "-o", out, "-q", "--workers", "2"]);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /read 3 = imported 3 \+ rejected 0/);
+  // A first row over --max-line-bytes is one line reject; the rows after it still import.
+  const limited = await importAll([file], { maxLineBytes: 1024 * 1024 });
+  assert.deepEqual(limited.trajectories.map((t) => t.source.locator.line), [2, 3]);
+  assert.deepEqual(limited.rejects.map((r) => [r.locator.line, r.code]), [[1, "line-too-long"]]);
 });
