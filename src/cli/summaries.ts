@@ -28,6 +28,9 @@ export function importSummary(stats: ImportStats, rejectsPath?: string, redact: 
     `read ${stats.read} = imported ${stats.imported} + rejected ${stats.rejected}` +
     (stats.damagedLines > 0 ? `; ${stats.damagedLines} damaged lines skipped inside imported records` : "") +
     (stats.skippedFiles > 0 ? `; ${stats.skippedFiles} non-JSON files skipped` : "") +
+    (stats.loneSurrogates > 0
+      ? `\nlone UTF-16 surrogates replaced with U+FFFD: ${stats.loneSurrogates} in ${stats.trajectoriesWithLoneSurrogates} trajectories`
+      : "") +
     (rejectsPath ? `\nrejects: ${rejectsPath}` : "");
   const secrets = secretsSummary(stats.secrets, stats.trajectoriesWithSecrets, redact);
   return `${table}\n${totals}${secrets ? `\n${secrets}` : ""}`;

@@ -31,7 +31,8 @@ export interface ImportOptions {
 
 export type ImportEvent =
   | { type: "file"; file: string; format: string | null; bytes: number }
-  | { type: "trajectory"; trajectory: Trajectory }
+  /** `loneSurrogates`: halves of UTF-16 pairs in the source that the trajectory holds as U+FFFD. */
+  | { type: "trajectory"; trajectory: Trajectory; loneSurrogates?: number }
   | { type: "reject"; reject: Reject }
   | { type: "skip"; file: string; reason: string }
   /** With `audit` on: how much of a unit's source text its trajectories carry (once per unit, after its records). */
@@ -147,7 +148,7 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
       const finished = finishTrajectory(item.draft, finish);
       if (finished.ok) {
         audit?.trajectory(finished.trajectory);
-        yield { type: "trajectory", trajectory: finished.trajectory };
+        yield { type: "trajectory", trajectory: finished.trajectory, ...(finished.loneSurrogates > 0 ? { loneSurrogates: finished.loneSurrogates } : {}) };
       } else {
         audit?.rejected(item.draft.locator);
         const reason = redactIfOn(`not a valid trajectory: ${formatProblems(finished.problems)}`, options.redact);
@@ -161,9 +162,10 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
   if (audit) yield { type: "audit", file, format, counts: await audit.finish(input) };
 }
 
-/** A reject's reason may quote the record it rejects. */
+/** A reject's reason may quote the record it rejects (redacted when redaction is on, and always valid UTF-8). */
 function redactIfOn(reason: string, mode: RedactMode): string {
-  return mode === "on" ? redactText(reason) : reason;
+  const text = reason.toWellFormed();
+  return mode === "on" ? redactText(text) : text;
 }
 
 function bestImporter(probe: Probe): { importer: Importer; score: number } | undefined {

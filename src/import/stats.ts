@@ -28,6 +28,9 @@ export interface ImportStatsSnapshot {
   /** Secrets found in the imported trajectories, by type, and how many trajectories had any. */
   secrets: FindingCounts;
   trajectories_with_secrets: number;
+  /** Halves of UTF-16 pairs (`\ud800` escapes) replaced with U+FFFD so every output is valid UTF-8, and in how many trajectories. */
+  lone_surrogates: number;
+  trajectories_with_lone_surrogates: number;
   /** With `--audit`: per format, how much source text the trajectories carry and what was dropped where. */
   audit?: Record<string, AuditCounts>;
 }
@@ -45,6 +48,8 @@ export class ImportStats {
   readonly secrets: FindingCounts = {};
   trajectoriesWithSecrets = 0;
   readonly audit = new Map<string, AuditCounts>();
+  loneSurrogates = 0;
+  trajectoriesWithLoneSurrogates = 0;
 
   get read(): number {
     return this.imported + this.rejected;
@@ -70,6 +75,10 @@ export class ImportStats {
         for (const m of t.messages) {
           if (m.role === "assistant") stats.tool_calls += m.tool_calls.length;
           else if (m.role === "tool") stats.tool_result_chars += m.content.length;
+        }
+        if (event.loneSurrogates) {
+          this.loneSurrogates += event.loneSurrogates;
+          this.trajectoriesWithLoneSurrogates++;
         }
         if (t.secrets !== undefined) {
           addCounts(this.secrets, trajectoryFindings(t));
@@ -131,6 +140,8 @@ export class ImportStats {
     for (const [code, n] of Object.entries(other.rejects_by_code)) this.rejectsByCode.set(code, (this.rejectsByCode.get(code) ?? 0) + n);
     addCounts(this.secrets, other.secrets);
     this.trajectoriesWithSecrets += other.trajectories_with_secrets;
+    this.loneSurrogates += other.lone_surrogates;
+    this.trajectoriesWithLoneSurrogates += other.trajectories_with_lone_surrogates;
     for (const [format, counts] of Object.entries(other.audit ?? {})) addAuditCounts(this.auditOf(format), counts);
     for (const [name, theirs] of Object.entries(other.formats)) {
       const mine = this.format(name);
@@ -154,6 +165,8 @@ export class ImportStats {
       formats: Object.fromEntries([...this.byFormat].sort(([a], [b]) => a.localeCompare(b))),
       secrets: sortedCounts(this.secrets),
       trajectories_with_secrets: this.trajectoriesWithSecrets,
+      lone_surrogates: this.loneSurrogates,
+      trajectories_with_lone_surrogates: this.trajectoriesWithLoneSurrogates,
       ...(this.audit.size > 0 ? { audit: Object.fromEntries([...this.audit].sort(([a], [b]) => a.localeCompare(b))) } : {}),
     };
   }

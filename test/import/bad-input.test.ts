@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, runCli, tempDir } from "../helpers/collect.js";
 
 const chatRow = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: `answer to ${q}` }] });
@@ -122,7 +123,7 @@ test("a first row larger than the detection head (real OpenHands rows reach seve
     const { trajectories, rejects } = await importAll([file], options);
     assert.deepEqual(rejects, []);
     assert.deepEqual(trajectories.map((t) => t.source.locator.line), [1, 2, 3]);
-    assert.equal(trajectories[0]!.messages[2]!.content.length, output.length);
+    assert.equal(trajectories[0]!.messages[2]!.content?.length, output.length);
   }
   // The file path of the CLI (chunks, a worker pool) counts the same.
   const out = join(tempDir(), "out.jsonl");
@@ -133,4 +134,70 @@ test("a first row larger than the detection head (real OpenHands rows reach seve
   const limited = await importAll([file], { maxLineBytes: 1024 * 1024 });
   assert.deepEqual(limited.trajectories.map((t) => t.source.locator.line), [2, 3]);
   assert.deepEqual(limited.rejects.map((r) => [r.locator.line, r.code]), [[1, "line-too-long"]]);
+});
+
+test("lone UTF-16 surrogates (\\ud800 escapes) anywhere in a record become U+FFFD, are counted, and every output is valid UTF-8", async () => {
+  const file = join(tempDir(), "surrogates.jsonl");
+  // As JSON text: escapes a JSON reader turns into half of a pair, in a tool output, a key and an argument.
+  const line =
+    '{"messages":[{"role":"user","content":"list"},' +
+    '{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"ls","arguments":"{\\"path\\": \\"a\\\\udc80b\\"}"}}]},' +
+    '{"role":"tool","tool_call_id":"c1","content":"bad byte: \\ud800 then a pair \\ud83d\\ude00 fine"}],' +
+    '"meta":{"k\\udfff":"v"}}';
+  writeFileSync(file, `${line}\n${chatRow("clean")}\n`);
+  // Counted here from the parsed line, code unit by code unit.
+  let loneInSource = 0;
+  const scan = (v: unknown): void => {
+    const units = (t: string) => {
+      for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        const high = c >= 0xd800 && c <= 0xdbff;
+        const low = c >= 0xdc00 && c <= 0xdfff;
+        if (high && i + 1 < t.length && t.charCodeAt(i + 1) >= 0xdc00 && t.charCodeAt(i + 1) <= 0xdfff) i++;
+        else if (high || low) loneInSource++;
+      }
+    };
+    if (typeof v === "string") units(v);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        units(k);
+        scan(x);
+      }
+    }
+  };
+  const row = JSON.parse(line) as { messages: { tool_calls?: { function: { arguments: string } }[] }[] };
+  scan(row);
+  scan(JSON.parse(row.messages[1]!.tool_calls![0]!.function.arguments));
+  assert.equal(loneInSource, 3, "a tool output, a key and the parsed arguments hold one each");
+
+  const out = join(tempDir(), "out.jsonl");
+  const summary = join(tempDir(), "summary.json");
+  const { code, stderr } = await runCli(["import", file, "-o", out, "-q", "--redact", "off", "--summary-json", summary]);
+  assert.equal(code, 0, stderr);
+  const text = readFileSync(out, "utf8");
+  const [first, second] = text.trim().split("\n").map((l) => JSON.parse(l) as Trajectory);
+  const strings: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === "string") strings.push(v);
+    else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) {
+        strings.push(k);
+        collect(x);
+      }
+    }
+  };
+  collect(first);
+  assert.ok(strings.every((s) => s.isWellFormed()));
+  const tool = first!.messages.find((m) => m.role === "tool")!;
+  assert.equal(tool.content, "bad byte: \uFFFD then a pair \u{1F600} fine");
+  assert.ok(Object.keys(first!.extra.meta as object).includes("k\uFFFD"));
+  // The raw argument text is kept verbatim (its escape is six characters of text); its parsed value is repaired.
+  const call = first!.messages.flatMap((m) => (m.role === "assistant" ? m.tool_calls : []))[0]!;
+  assert.equal(call.raw_arguments, row.messages[1]!.tool_calls![0]!.function.arguments);
+  assert.deepEqual(call.arguments, { path: "a\uFFFDb" });
+  assert.match(first!.warnings!.join("\n"), /replaced 3 lone UTF-16 surrogates/);
+  assert.equal(second!.warnings, undefined);
+  const stats = JSON.parse(readFileSync(summary, "utf8")) as { lone_surrogates: number; trajectories_with_lone_surrogates: number };
+  assert.deepEqual([stats.lone_surrogates, stats.trajectories_with_lone_surrogates], [3, 1]);
+  assert.match(stderr, /lone UTF-16 surrogates replaced with U\+FFFD: 3 in 1 trajectories/);
 });

@@ -14,6 +14,7 @@ import { inferDomain } from "../domain.js";
 import type { TrajectoryDraft } from "../types.js";
 import { pairToolCalls } from "./pairing.js";
 import { stripAnsi } from "./text.js";
+import { withWellFormedStrings } from "./unicode.js";
 
 /** Deterministic id: the same file, locator and format always give the same id. */
 export function trajectoryId(format: string, file: string, locator: Locator): string {
@@ -34,7 +35,7 @@ export interface FinishOptions {
 export function finishTrajectory(
   draft: TrajectoryDraft,
   options: FinishOptions,
-): { ok: true; trajectory: Trajectory } | { ok: false; problems: SchemaProblem[] } {
+): { ok: true; trajectory: Trajectory; loneSurrogates: number } | { ok: false; problems: SchemaProblem[] } {
   // A kept canonical record is already paired and clean; pairing again would lose how it was paired.
   const messages = draft.keep ? (draft.messages as Message[]) : pairToolCalls(draft.messages).map(cleanMessage);
   const firstUser = messages.find((m) => m.role === "user");
@@ -85,10 +86,16 @@ export function finishTrajectory(
     extra: draft.extra ?? {},
     ...(draft.keep?.secrets ? { secrets: draft.keep.secrets } : {}),
   };
-  const result = validateFast(Trajectory, candidate);
+  // Half of a UTF-16 pair has no UTF-8 form: the record would not be valid UTF-8 for other readers.
+  const { value: wellFormed, replaced } = withWellFormedStrings(candidate);
+  if (replaced > 0) {
+    const note = `replaced ${replaced} lone UTF-16 surrogate${replaced === 1 ? "" : "s"} (half of a pair) with U+FFFD`;
+    wellFormed.warnings = [...(wellFormed.warnings ?? []), note];
+  }
+  const result = validateFast(Trajectory, wellFormed);
   if (!result.ok) return { ok: false, problems: result.problems };
   const redact = options.redact ?? "off";
-  return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact) };
+  return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact), loneSurrogates: replaced };
 }
 
 function cleanMessage(message: Message): Message {
