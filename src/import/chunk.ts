@@ -2,7 +2,7 @@ import { importerFor } from "../formats/registry.js";
 import type { Reject } from "../formats/types.js";
 import { LineSplitter } from "../io/lines.js";
 import { toJsonLine } from "./probe.js";
-import { type ConvertOptions, convertItems } from "./run.js";
+import { type ConvertOptions, convertItems } from "./convert.js";
 import { ImportStats, type ImportStatsSnapshot } from "./stats.js";
 
 /** A run of whole lines of one JSONL file of a row-based format. */

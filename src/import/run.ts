@@ -1,14 +1,12 @@
 import { statInput } from "../io/stdin.js";
-import { finishTrajectory } from "../formats/common/finish.js";
-import { formatProblems } from "../records/validate.js";
 import { importerFor, importers } from "../formats/registry.js";
 import type { ImportInput, Importer, Probe, Reject } from "../formats/types.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
-import { redactText } from "../privacy/scan.js";
 import type { RedactMode } from "../privacy/types.js";
 import type { Domain, Trajectory } from "../records/trajectory.js";
 import type { AuditCounts } from "./audit.js";
-import { normaliserFor, UnitAudit } from "./audit-unit.js";
+import { type ConvertOptions, convertItems } from "./convert.js";
+import { misfitReason } from "./forced.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
 import { isNonJsonText, openDirectory, openFile } from "./probe.js";
 import { UsageError } from "../errors/acc-error.js";
@@ -52,12 +50,6 @@ export interface PreparedImport {
   convert: ConvertOptions;
 }
 
-/** How every record is finished: the domain to force, and what to do with secrets. */
-export interface ConvertOptions {
-  domain?: Domain;
-  redact: RedactMode;
-  audit?: boolean;
-}
 
 /** Checks the options and expands the inputs into units; throws ImportUsageError on usage mistakes. */
 export async function prepareImport(inputs: readonly string[], options: ImportOptions = {}): Promise<PreparedImport> {
@@ -120,52 +112,11 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
     const reason = describeUnknown(opened.probe);
     return { events: [fileEvent, { type: "reject", reject: { file, locator: {}, scope: "record", code: "unknown-format", reason } }] };
   }
-  return { events: [fileEvent], importer, input: opened.input };
-}
-
-/**
- * An importer's items as events: drafts finished, validated and redacted, rejects attributed to the file.
- * With redaction on, a reject's reason is redacted too (it may quote the record).
- */
-export async function* convertItems(importer: Importer, input: ImportInput, file: string, options: ConvertOptions): AsyncGenerator<ImportEvent> {
-  const format = importer.format;
-  const audit = options.audit ? new UnitAudit(importer, normaliserFor(options.redact)) : undefined;
-  const read = audit ? audit.watch(input) : input;
-  const finish = { format, file, redact: options.redact, ...(options.domain ? { domain: options.domain } : {}) };
-  let records = 0;
-  try {
-    for await (const item of importer.read(read)) {
-      if (item.kind === "reject") {
-        if (item.scope === "record") {
-          records++;
-          audit?.rejected(item.locator);
-        }
-        const { kind: _, ...reject } = item;
-        yield { type: "reject", reject: { file, format, ...reject, reason: redactIfOn(reject.reason, options.redact) } };
-        continue;
-      }
-      records++;
-      const finished = finishTrajectory(item.draft, finish);
-      if (finished.ok) {
-        audit?.trajectory(finished.trajectory);
-        yield { type: "trajectory", trajectory: finished.trajectory, ...(finished.loneSurrogates > 0 ? { loneSurrogates: finished.loneSurrogates } : {}) };
-      } else {
-        audit?.rejected(item.draft.locator);
-        const reason = redactIfOn(`not a valid trajectory: ${formatProblems(finished.problems)}`, options.redact);
-        yield { type: "reject", reject: { file, format, locator: item.draft.locator, scope: "record", code: "schema", reason } };
-      }
-    }
-  } catch (error) {
-    const reason = redactIfOn(`the ${format} importer stopped after ${records} records: ${(error as Error).message}`, options.redact);
-    yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code: "wrong-shape", reason } };
+  const misfit = prepared.forced ? await misfitReason(prepared.forced, opened.probe, file, bestImporter(opened.probe)?.importer) : undefined;
+  if (misfit !== undefined) {
+    return { events: [fileEvent, { type: "reject", reject: { file, format: importer.format, locator: {}, scope: "record", code: "wrong-shape", reason: misfit } }] };
   }
-  if (audit) yield { type: "audit", file, format, counts: await audit.finish(input) };
-}
-
-/** A reject's reason may quote the record it rejects (redacted when redaction is on, and always valid UTF-8). */
-function redactIfOn(reason: string, mode: RedactMode): string {
-  const text = reason.toWellFormed();
-  return mode === "on" ? redactText(text) : text;
+  return { events: [fileEvent], importer, input: opened.input };
 }
 
 function bestImporter(probe: Probe): { importer: Importer; score: number } | undefined {

@@ -4,7 +4,8 @@ import { readLineChunks } from "../io/chunks.js";
 import type { Reject } from "../formats/types.js";
 import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
 import { type ChunkResult, type ChunkTask, processChunk } from "./chunk.js";
-import { convertItems, type ImportEvent, type ImportOptions, openUnit, prepareImport } from "./run.js";
+import { convertItems } from "./convert.js";
+import { type ImportEvent, type ImportOptions, openUnit, prepareImport } from "./run.js";
 import { ImportStats } from "./stats.js";
 import { AccError } from "../errors/acc-error.js";
 
