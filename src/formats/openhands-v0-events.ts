@@ -8,8 +8,8 @@ import { leftovers } from "./swe-agent-shared.js";
 import type { DraftMessage, DraftToolCall } from "./types.js";
 
 /** Events that only move the agent's state machine; they say nothing the model saw or did. */
-const BOOKKEEPING_ACTIONS = new Set(["change_agent_state", "null", "pause", "resume", "stop", "recall", "condensation_request"]);
-const BOOKKEEPING_OBSERVATIONS = new Set(["agent_state_changed", "null"]);
+export const BOOKKEEPING_ACTIONS = new Set(["change_agent_state", "null", "pause", "resume", "stop", "recall", "condensation_request"]);
+export const BOOKKEEPING_OBSERVATIONS = new Set(["agent_state_changed", "null"]);
 /** `message` on actions and observations is a display line rebuilt from the event ("Running command: …"). */
 const EVENT_MAPPED = ["id", "timestamp", "source", "message", "action", "observation", "args", "content", "extras", "cause", "tool_call_metadata"];
 

@@ -1,7 +1,7 @@
 import type { Locator, Task } from "../records/trajectory.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { asString, isRecord, without } from "./common/text.js";
-import { convertV0Events } from "./openhands-v0-events.js";
+import { BOOKKEEPING_ACTIONS, BOOKKEEPING_OBSERVATIONS, convertV0Events } from "./openhands-v0-events.js";
 import { looksLikePatch, withoutSecrets } from "./swe-agent-shared.js";
 import type { ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "./types.js";
 
@@ -24,14 +24,17 @@ const rows = rowsImporter({
   format: "openhands-v0",
   description: "OpenHands V0: an event array (action / observation), or eval output rows with history as events or [action, observation] pairs",
   dropRules: [
-    { path: "/**/{observation=agent_state_changed|null}/**", reason: "bookkeeping", note: "agent state changes and empty observations" },
-    { path: "/**/{action=change_agent_state}/**", reason: "bookkeeping", note: "agent state changes" },
+    { path: `/**/{observation=${[...BOOKKEEPING_OBSERVATIONS].join("|")}}/**`, reason: "bookkeeping", note: "agent state changes and empty observations" },
+    { path: `/**/{action=${[...BOOKKEEPING_ACTIONS].join("|")}}/**`, reason: "bookkeeping", note: "agent state changes, pauses, memory recalls (their results are kept)" },
     { path: "/**/{action=edit}/args/translated_ipython_code", reason: "duplicate", note: "an edit rendered as the IPython call that ran it; the call's arguments hold the edit" },
     { path: "/**/args/confirmation_state", reason: "bookkeeping", note: "whether the user confirmed the action in the UI" },
     { path: "/**/{action=*}/message", reason: "duplicate", note: "the UI's one-line summary of an action (\"Running command: …\"), made from its arguments" },
     { path: "/**/{observation=*}/message", reason: "duplicate", note: "the UI's one-line summary of an observation, made from its content" },
     { path: "/**/{observation=*}/source", reason: "structure", note: "who emitted the event, mapped to the message role" },
     { path: "/**/{action=*}/source", reason: "structure", note: "who emitted the event, mapped to the message role" },
+    { path: "/**/{action=*}/action", reason: "structure", note: "the event's type, mapped to a message or a call" },
+    { path: "/**/{observation=*}/observation", reason: "structure", note: "the event's type, mapped to a tool result" },
+    { path: "/**/api_key", reason: "noise", note: "a credential (masked by OpenHands), never kept" },
   ],
   detectRow(row) {
     if (!Array.isArray(row.history)) return 0;

@@ -8,6 +8,8 @@ import { type AuditCounts, addCounts, auditRecord, emptyCounts, Haystack, unexpl
 import { compileRules } from "../../src/import/audit-paths.js";
 import { normaliserFor } from "../../src/import/audit-unit.js";
 import { importTrajectories } from "../../src/import/run.js";
+import { importAll } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 
 const plain = normaliserFor("off");
@@ -158,4 +160,18 @@ test("conformance: on every real sample, every format carries all its source tex
   }
   // Every string of the samples was audited, but for trivial ones ("", "ok") and JSON texts audited by their parts.
   assert.ok(audited <= raw && audited > 0.97 * raw, `audited ${audited} of ${raw} raw string chars`);
+});
+
+test("every real fixture (logs fetched for the fixes, see test/fixtures/real/SOURCES.md) loses no text unexplained", async () => {
+  const dir = realFixture(".");
+  const files = readdirSync(dir).filter((name) => !name.endsWith(".md")).map((name) => join(dir, name));
+  assert.ok(files.length >= 4);
+  const { audits, rejects } = await importAll(files, { audit: true });
+  assert.deepEqual(rejects, []);
+  assert.deepEqual(audits.map((a) => a.file).sort(), [...files].sort());
+  for (const audit of audits) {
+    const unexplained = Object.values(audit.counts.dropped).filter((d) => d.reason === null);
+    assert.deepEqual(unexplained.map((d) => `${d.path}: ${d.example}`), [], audit.file);
+    assert.ok(audit.counts.carried_chars > 0.75 * audit.counts.source_chars, audit.file);
+  }
 });
