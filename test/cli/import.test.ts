@@ -2,8 +2,12 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { auditSummary } from "../../src/cli/summaries.js";
+import { auditRecord, emptyCounts, Haystack } from "../../src/import/audit.js";
+import { normaliserFor } from "../../src/import/audit-unit.js";
 import { Trajectory } from "../../src/records/trajectory.js";
 import { runCli, tempDir } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 
 const row = (q: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: "ok" }] });
 
@@ -98,4 +102,30 @@ test("acc inspect without --rejects writes no rejects file anywhere", async () =
   assert.match(stdout, /rejected/);
   assert.deepEqual(readdirSync(dir).sort(), before);
   assert.ok((await import("node:fs")).statSync("/dev/null").isCharacterDevice());
+});
+
+test("acc import --audit prints the share of source text carried per format and the dropped paths, unexplained ones flagged", async () => {
+  const dir = tempDir();
+  const out = join(dir, "out.jsonl");
+  const summary = join(dir, "summary.json");
+  const fixture = realFixture("mini-swe-agent-openrouter-gemini.traj.json");
+  const { code, stderr } = await runCli(["import", fixture, "--audit", "-o", out, "-q", "--summary-json", summary]);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /format\s+records\s+source chars\s+carried\s+structure\s+bookkeeping\s+duplicate\s+noise\s+unexplained/);
+  assert.match(stderr, /mini-swe-agent\s+1\s+[\d,]+\s+\d+\.\d\d%/);
+  assert.match(stderr, /bookkeeping\s+\/messages\/\*\/extra\/response\/id/);
+  assert.match(stderr, /audit: every dropped text is explained by its importer's rules/);
+  const stats = JSON.parse(readFileSync(summary, "utf8")) as { audit: Record<string, { source_chars: number; carried_chars: number }> };
+  assert.ok(stats.audit["mini-swe-agent"]!.carried_chars > 0.9 * stats.audit["mini-swe-agent"]!.source_chars);
+
+  // Unexplained loss comes first and is flagged, with an example of the lost text.
+  const counts = emptyCounts();
+  auditRecord({ messages: [{ reasoning_details: "a thought no importer rule explains", id: "gen-1" }] }, new Haystack([]), [
+    { path: "/messages/*/id", reason: "bookkeeping", note: "completion ids" },
+  ], normaliserFor("off"), counts);
+  const text = auditSummary(new Map([["openai-chat", counts]]));
+  const lines = text.split("\n");
+  const flagged = lines.findIndex((l) => /UNEXPLAINED\s+\/messages\/\*\/reasoning_details\s+"a thought no importer rule explains"/.test(l));
+  assert.ok(flagged !== -1 && flagged < lines.findIndex((l) => /bookkeeping\s+\/messages\/\*\/id/.test(l)), text);
+  assert.match(text, /audit: 35 characters dropped with no rule to explain them/);
 });
