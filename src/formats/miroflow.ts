@@ -1,5 +1,5 @@
 import type { Final, Locator } from "../records/trajectory.js";
-import { splitReasoning } from "./common/openai-messages.js";
+import { splitReasoning, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { contentToText, isRecord, without } from "./common/text.js";
 import { splitMcpToolBlocks } from "./miroflow-blocks.js";
@@ -10,11 +10,12 @@ export const miroflowImporter = rowsImporter({
   format: "miroflow",
   description: "MiroFlow task results: message_history with <use_mcp_tool> blocks, summary, final_boxed_answer",
   dropRules: [
+    THINK_MARKUP,
     {
       path: "/message_history/**",
       reason: "structure",
       note: "<use_mcp_tool> markup, parsed into the tool call (server/tool name and arguments)",
-      lines: /^\s*<\/?(?:use_mcp_tool|server_name|tool_name|arguments)>/,
+      markup: /<\/?(?:use_mcp_tool|server_name|tool_name|arguments)>/,
     },
   ],
   detectRow(row) {

@@ -1,4 +1,4 @@
-import { convertOpenAIMessages } from "./common/openai-messages.js";
+import { convertOpenAIMessages, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import type { ToolDefinition } from "../records/trajectory.js";
@@ -9,6 +9,7 @@ const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "func
 export const openaiChatImporter = rowsImporter({
   format: "openai-chat",
   description: "OpenAI Chat Completions rows: {messages, tools?} with tool_calls, legacy function_call, reasoning_content",
+  dropRules: [THINK_MARKUP],
   detectRow(row) {
     const messages = row.messages;
     if (!Array.isArray(messages) || messages.length === 0) return 0;

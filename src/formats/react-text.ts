@@ -18,6 +18,14 @@ const SPEAKERS = [...USER, ...ASSISTANT, ...OBSERVATION, "system"];
 export const reactTextImporter = rowsImporter({
   format: "react-text",
   description: "ReAct-text SFT rows (AgentInstruct, ToolLLaMA, Agent-FLAN): Thought / Action / Action Input in assistant turns",
+  dropRules: [
+    {
+      path: "/**",
+      reason: "structure",
+      note: "ReAct labels (Thought:, Action:, Action Input:, Final Answer:) and code fences, parsed into reasoning, calls and the answer",
+      markup: /^[ \t]*(?:Thought|Think|THOUGHT|Action Input|Action|Act|Final Answer|Observation):[ \t]*|^[ \t]*```\w*[ \t]*$/,
+    },
+  ],
   detectRow(row) {
     const found = turnList(row);
     if (found === undefined) return 0;

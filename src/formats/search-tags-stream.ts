@@ -33,6 +33,18 @@ const FEEDBACK = String.raw`\n?My previous action is invalid\.[^\n]{0,400}?Let m
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const TOKEN = new RegExp([...SPANS.map((s) => escapeRegExp(s.open)), "<think>", "</think>", FEEDBACK].join("|"), "g");
 
+/** Every tag the stream is split on, with chat-template turn markers: markup for the lossless audit. */
+export const STREAM_MARKUP = new RegExp(
+  [
+    ...SPANS.flatMap((s) => [escapeRegExp(s.open), escapeRegExp(s.close)]),
+    "</?think>",
+    "</?answer>",
+    String.raw`<\|im_start\|>\w*`,
+    String.raw`<\|im_end\|>`,
+    String.raw`<\|endoftext\|>`,
+  ].join("|"),
+);
+
 /** True when the text holds an opening call or result tag of any dialect. */
 export function hasToolTags(text: string): boolean {
   return SPANS.some((span) => text.includes(span.open));

@@ -3,7 +3,7 @@ import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { contentToText, isRecord, without } from "./common/text.js";
 import { lastAnswerTag, lastBoxed } from "./search-tags-answer.js";
 import { rowGroundTruth } from "./search-tags-truth.js";
-import { hasToolTags } from "./search-tags-stream.js";
+import { hasToolTags, STREAM_MARKUP } from "./search-tags-stream.js";
 import { type RawTurn, turnsToMessages } from "./search-tags-turns.js";
 import type { DraftMessage, TrajectoryDraft } from "./types.js";
 
@@ -16,6 +16,9 @@ import type { DraftMessage, TrajectoryDraft } from "./types.js";
 export const searchTagsImporter = rowsImporter({
   format: "search-tags",
   description: "Tag-style search agents: Search-R1 <search>/<information>, Tongyi <tool_call>/<tool_response>, Search-o1 markers",
+  dropRules: [
+    { path: "/**", reason: "structure", note: "search, result, think and answer tags and chat-template markers, parsed into messages and calls", markup: STREAM_MARKUP },
+  ],
   detectRow(row) {
     if (Array.isArray(row.messages)) return row.messages.some(usesTags) ? 0.8 : 0;
     const stream = streamOf(row)?.value;

@@ -1,4 +1,4 @@
-import { argumentsOf, splitReasoning } from "./common/openai-messages.js";
+import { argumentsOf, splitReasoning, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import { readTools } from "./openai-chat.js";
@@ -18,6 +18,7 @@ const SPEAKERS = new Set([...USER, ...ASSISTANT, ...TOOL_TURNS, "system", "tool"
 export const sharegptImporter = rowsImporter({
   format: "sharegpt",
   description: "ShareGPT / LLaMA-Factory rows: conversations [{from, value}] with function_call / observation turns, tools, system",
+  dropRules: [THINK_MARKUP],
   detectRow(row) {
     const found = turnList(row);
     if (found === undefined || found.list.length === 0) return 0;

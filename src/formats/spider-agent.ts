@@ -1,5 +1,5 @@
 import type { Locator, Task } from "../records/trajectory.js";
-import { convertOpenAIMessages } from "./common/openai-messages.js";
+import { convertOpenAIMessages, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import { convertLiteResult, isLiteResult } from "./spider-agent-lite.js";
@@ -13,6 +13,7 @@ export const spiderAgentImporter = rowsImporter({
   format: "spider-agent",
   description: "Spider 2.0 agents: Spider-Agent-TC results (conversation, terminate(answer=SQL)) and Spider-Agent-lite/snow result.json",
   dropRules: [
+    THINK_MARKUP,
     {
       path: "/final_messages/**",
       reason: "duplicate",

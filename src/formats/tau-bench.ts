@@ -1,4 +1,4 @@
-import { convertOpenAIMessages } from "./common/openai-messages.js";
+import { convertOpenAIMessages, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 
@@ -6,6 +6,7 @@ import { isRecord, without } from "./common/text.js";
 export const tauBenchImporter = rowsImporter({
   format: "tau-bench",
   description: "tau-bench results: [{task_id, reward, info, traj, trial}] with OpenAI chat messages",
+  dropRules: [THINK_MARKUP],
   detectRow(row) {
     return Array.isArray(row.traj) && "task_id" in row && "reward" in row ? 0.9 : 0;
   },

@@ -1,5 +1,5 @@
 import type { Final, Locator } from "../records/trajectory.js";
-import { convertOpenAIMessages } from "./common/openai-messages.js";
+import { convertOpenAIMessages, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
 import { toolDefinitions } from "./openai-chat.js";
@@ -14,6 +14,7 @@ import type { DraftMessage, TrajectoryDraft } from "./types.js";
 export const toolbenchImporter = rowsImporter({
   format: "toolbench",
   description: "ToolBench DFS/CoT answers: answer_generation.train_messages (longest prefix kept), Finish call, win",
+  dropRules: [THINK_MARKUP],
   detectRow(row) {
     const generation = row.answer_generation;
     return isRecord(generation) && Array.isArray(generation.train_messages) ? 0.9 : 0;

@@ -102,10 +102,11 @@ export interface DropRule {
   /** What the dropped text is, for the audit report. */
   note: string;
   /**
-   * Only lines of the text that match (markup the importer parsed into structure: `Action:` labels,
-   * `<tool_call>` tags). Without it the rule covers the whole text at `path`.
+   * Markup in the text that the importer parsed into structure (`<think>` tags, `Action:` labels, tool-call
+   * tags), matched anywhere in a line: the audit takes it out of a text it did not find whole and looks for
+   * what is left. Without it the rule covers the whole text at `path`.
    */
-  lines?: RegExp;
+  markup?: RegExp;
 }
 
 export interface Importer {

@@ -12,6 +12,8 @@ type Segment =
 export interface CompiledRule {
   rule: DropRule;
   segments: Segment[];
+  /** The rule's `markup`, matching every occurrence. */
+  markup?: RegExp;
 }
 
 const compiled = new WeakMap<readonly DropRule[], CompiledRule[]>();
@@ -20,7 +22,11 @@ const compiled = new WeakMap<readonly DropRule[], CompiledRule[]>();
 export function compileRules(rules: readonly DropRule[]): CompiledRule[] {
   let result = compiled.get(rules);
   if (result === undefined) {
-    result = rules.map((rule) => ({ rule, segments: parsePattern(rule.path) }));
+    result = rules.map((rule) => ({
+      rule,
+      segments: parsePattern(rule.path),
+      ...(rule.markup ? { markup: new RegExp(rule.markup.source, rule.markup.flags.includes("g") ? rule.markup.flags : `${rule.markup.flags}g`) } : {}),
+    }));
     compiled.set(rules, result);
   }
   return result;

@@ -73,9 +73,14 @@ export class Haystack {
     }
   }
 
+  /** True when an output string or line is `text`, or (for texts long enough to mean something alone) holds it. */
   has(text: string): boolean {
     if (this.exact.has(text) || this.lines.has(text.trim())) return true;
-    if (text.length < MIN_SUBSTRING) return false;
+    return text.length >= MIN_SUBSTRING && this.contains(text);
+  }
+
+  /** True when some output string holds `text`, however short. */
+  contains(text: string): boolean {
     this.joined ??= this.parts.join("\u0000");
     return this.joined.includes(text);
   }
@@ -101,8 +106,8 @@ export function auditRecord(
   memo: Map<string, Found> = new Map(),
 ): void {
   const compiled = compileRules(rules);
-  const whole = compiled.filter((r) => r.rule.lines === undefined);
-  const byLine = compiled.filter((r) => r.rule.lines !== undefined);
+  const whole = compiled.filter((r) => r.markup === undefined);
+  const byMarkup = compiled.filter((r) => r.markup !== undefined);
   into.records++;
   const path: PathKey[] = [];
   const nodes: unknown[] = [];
@@ -152,23 +157,61 @@ export function auditRecord(
     if (missing === 0) return;
     const pattern = pathPattern(path);
     if (rule !== undefined) return addDropped(into, pattern, missing, rule.rule, normalise(text));
-    // Line rules explain the lines they match; the rest of what is missing is unexplained.
-    let left = missing;
-    const lineRules = byLine.filter((r) => matchRule([r], path, nodes, text) !== undefined);
-    for (const line of found.missing) {
-      const lineRule = lineRules.find((r) => r.rule.lines!.test(line));
-      if (lineRule === undefined) continue;
-      const chars = Math.min(left, line.length + 1);
-      left -= chars;
-      addDropped(into, pattern, chars, lineRule.rule, line);
+    // Markup the importer parsed (tags, labels) is taken out of the missing lines; what is left is looked for.
+    const markup = byMarkup.filter((r) => matchRule([r], path, nodes, text) !== undefined);
+    const lines = accountLines(found.missing, markup, haystack);
+    const scale = lines.total > 0 ? missing / lines.total : 0;
+    into.carried_chars += Math.round(lines.recovered * scale);
+    let left = missing - Math.round(lines.recovered * scale);
+    for (const [markupRule, chars] of lines.explained) {
+      const share = Math.min(left, Math.round(chars * scale));
+      left -= share;
+      addDropped(into, pattern, share, markupRule, markupRule.note);
     }
-    if (left > 0) addDropped(into, pattern, left, undefined, firstUnexplained(found.missing, lineRules) ?? normalise(text));
+    if (left > 0) addDropped(into, pattern, left, undefined, lines.example ?? normalise(text));
   };
   visit(source);
 }
 
-function firstUnexplained(lines: string[], byLine: CompiledRule[]): string | undefined {
-  return lines.find((line) => !byLine.some((r) => r.rule.lines!.test(line)));
+/**
+ * Missing lines with the markup of `rules` taken out: characters of pieces found after all (`recovered`),
+ * of markup (by rule), and an example of what is still lost. `total` counts every line with its newline.
+ */
+function accountLines(
+  lines: string[],
+  rules: CompiledRule[],
+  haystack: Haystack,
+): { total: number; recovered: number; explained: Map<DropRule, number>; example: string | undefined } {
+  const explained = new Map<DropRule, number>();
+  let total = 0;
+  let recovered = 0;
+  let example: string | undefined;
+  for (const line of lines) {
+    total += line.length + 1;
+    let rest = line;
+    let markupChars = 0;
+    for (const rule of rules) {
+      rest = rest.replace(rule.markup!, (match) => {
+        explained.set(rule.rule, (explained.get(rule.rule) ?? 0) + match.length);
+        markupChars += match.length;
+        return "\u0000";
+      });
+    }
+    if (markupChars === 0) {
+      example ??= line.trim();
+      continue;
+    }
+    let lost = 0;
+    for (const piece of rest.split("\u0000")) {
+      const trimmed = piece.trim();
+      // A piece between markup (a tag's value, a label's name) may be short: any place in the output will do.
+      if (trimmed.length < TRIVIAL || haystack.contains(trimmed)) continue;
+      lost += piece.length;
+      example ??= trimmed;
+    }
+    recovered += line.length + 1 - markupChars - lost;
+  }
+  return { total, recovered, explained, example };
 }
 
 /** The characters of `text` found in the output: all of it, or the lines of it that were found. */

@@ -57,15 +57,23 @@ test("audit: rules are matched on the record, so the JSONL line root and filters
   assert.equal(counts.records, 2);
 });
 
-test("audit: a text split into lines (a <think> block, parsed markup) counts line by line; line rules explain only their lines", () => {
+test("audit: a text the importer split counts line by line; markup rules take out the tags and labels it parsed", () => {
   const text = "<think>\nweigh the options carefully\n</think>\nThe answer is forty-two.\nAction: lookup_table";
-  const outputs = [{ reasoning: "weigh the options carefully", content: "The answer is forty-two." }];
+  const outputs = [{ reasoning: "weigh the options carefully", content: "The answer is forty-two.", name: "lookup_table" }];
   const bare = audit({ content: text }, outputs);
   const missing = ["<think>", "</think>", "Action: lookup_table"].reduce((n, line) => n + line.length + 1, 0);
   assert.equal(bare.carried_chars, text.length - missing);
-  assert.ok(unexplainedChars(bare) > 0);
-  const ruled = audit({ content: text }, outputs, [{ path: "/content", reason: "structure", note: "tags", lines: /^<\/?think>$|^Action:/ }]);
+  assert.equal(unexplainedChars(bare), missing);
+  const rules: DropRule[] = [{ path: "/content", reason: "structure", note: "tags", markup: /<\/?think>|^Action: / }];
+  const ruled = audit({ content: text }, outputs, rules);
   assert.equal(unexplainedChars(ruled), 0);
+  assert.equal(ruled.carried_chars, text.length - "<think>".length - "</think>".length - "Action: ".length);
+  // On one line too: the tags go, the reasoning and the answer are each found.
+  const inline = audit({ content: "<think>weigh the options carefully</think>The answer is forty-two." }, outputs, rules);
+  assert.equal(unexplainedChars(inline), 0);
+  // What is left after the markup must still be in the output.
+  const lost = audit({ content: "<think>a thought that was dropped</think>The answer is forty-two." }, outputs, rules);
+  assert.deepEqual(Object.values(lost.dropped).filter((d) => d.reason === null).map((d) => d.example), ["a thought that was dropped"]);
 });
 
 test("audit: a string holding JSON that the importer parsed is audited by its parts", () => {

@@ -1,9 +1,12 @@
-import type { DraftMessage, DraftToolCall } from "../types.js";
+import type { DraftMessage, DraftToolCall, DropRule } from "../types.js";
 import { expect } from "./rows.js";
 import { readReasoning } from "./reasoning.js";
 import { asString, contentToText, isRecord, parseArguments, without } from "./text.js";
 
 const THINK = /^\s*<think>([\s\S]*?)<\/think>\s*/;
+
+/** For the lossless audit: the <think> tags `splitReasoning` takes off (the text between them is the reasoning). */
+export const THINK_MARKUP: DropRule = { path: "/**", reason: "structure", note: "<think> tags around reasoning, parsed into the reasoning", markup: /<\/?think>/ };
 
 /**
  * Reasoning carried in an assistant message: its reasoning fields (see `readReasoning`: the opaque parts
