@@ -1,4 +1,5 @@
 import { accTrajectoryImporter } from "./acc-trajectory.js";
+import { atifImporter } from "./atif.js";
 import type { Importer } from "./types.js";
 import { openaiChatImporter } from "./openai-chat.js";
 import { openaiResponsesImporter } from "./openai-responses.js";
@@ -21,6 +22,7 @@ import { codexImporter } from "./codex.js";
 /** Every importer, in the order that breaks detection ties (more specific formats first). */
 export const importers: readonly Importer[] = [
   accTrajectoryImporter,
+  atifImporter,
   tauBenchImporter,
   sweAgentImporter,
   miniSweAgentImporter,

@@ -3,6 +3,7 @@ import { Episode, RolloutRow, RolloutStep, RolloutTask } from "./rollout.js";
 import { Chain, Link, MineReject, PullRequest, StageInstance } from "./mine.js";
 import { EvidencePiece, Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
+import { AtifTrajectory } from "./atif.js";
 
 /** Every record that has a published JSON Schema in docs/schemas/<name>.schema.json. */
 export const recordSchemas: Record<string, z.ZodType> = {
@@ -18,4 +19,5 @@ export const recordSchemas: Record<string, z.ZodType> = {
   "rollout-step": RolloutStep,
   episode: Episode,
   "rollout-row": RolloutRow,
+  atif: AtifTrajectory,
 };
