@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing: bubblewrap (the sandbox of the repo
-# environment's bash tool) and git. Idempotent: does nothing when everything is there. Needs root (CI runs
+# environment's bash tool), git, and chromium (the headless browser the viewer's tests drive through
+# playwright-core; acc itself never needs or downloads a browser). Idempotent: does nothing when everything is there. Needs root (CI runs
 # as root); without it, says what to install and fails, and the tests that need the sandbox skip.
 set -euo pipefail
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v git >/dev/null 2>&1 || missing+=(git)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

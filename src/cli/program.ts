@@ -23,6 +23,7 @@ const COMMANDS: [string, () => Promise<(io: CliIo) => Command>][] = [
   ["verify", async () => (await import("./commands/verify.js")).verifyCommand],
   ["rollout", async () => (await import("./commands/rollout.js")).rolloutCommand],
   ["decontaminate", async () => (await import("./commands/decontaminate.js")).decontaminateCommand],
+  ["view", async () => (await import("./commands/view.js")).viewCommand],
 ];
 
 async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command> {

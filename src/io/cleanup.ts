@@ -11,6 +11,8 @@ import { rm, rmdir } from "node:fs/promises";
  */
 interface Scope {
   temps: Set<string>;
+  /** Temporary folders (a site being built): removed with everything in them. */
+  tempDirs: Set<string>;
   dirs: string[];
   /** Files that say who owns an output folder: removed with the folder when it holds nothing else. */
   markers: string[];
@@ -18,7 +20,7 @@ interface Scope {
 
 const storage = new AsyncLocalStorage<Scope>();
 /** Work outside any `withCleanup` (library use): still removed by a signal handler. */
-const outside: Scope = { temps: new Set(), dirs: [], markers: [] };
+const outside: Scope = { temps: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
 const live = new Set<Scope>([outside]);
 
 const current = (): Scope => storage.getStore() ?? outside;
@@ -28,6 +30,13 @@ export function trackTemp(path: string): () => void {
   const scope = current();
   scope.temps.add(path);
   return () => scope.temps.delete(path);
+}
+
+/** Records a temporary folder; call the returned function once its contents are moved into place or removed. */
+export function trackTempDir(path: string): () => void {
+  const scope = current();
+  scope.tempDirs.add(path);
+  return () => scope.tempDirs.delete(path);
 }
 
 /** Records a folder this run created (see makeDirectory). */
@@ -45,7 +54,7 @@ export function trackMarker(path: string): void {
  * folders it created are removed too if nothing else is in them.
  */
 export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
-  const scope: Scope = { temps: new Set(), dirs: [], markers: [] };
+  const scope: Scope = { temps: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
   live.add(scope);
   let failed = true;
   try {
@@ -54,6 +63,7 @@ export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
     return result;
   } finally {
     await Promise.all([...scope.temps].map((path) => rm(path, { force: true })));
+    await Promise.all([...scope.tempDirs].map((path) => rm(path, { recursive: true, force: true })));
     if (failed) {
       for (const marker of scope.markers) if (alone(marker)) await rm(marker, { force: true });
       for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
@@ -67,6 +77,8 @@ export function removeLeftoversSync(): void {
   for (const scope of live) {
     for (const path of scope.temps) rmSync(path, { force: true });
     scope.temps.clear();
+    for (const path of scope.tempDirs) rmSync(path, { recursive: true, force: true });
+    scope.tempDirs.clear();
     for (const marker of scope.markers) if (alone(marker)) rmSync(marker, { force: true });
     for (const dir of [...scope.dirs].reverse()) {
       try {
