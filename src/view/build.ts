@@ -1,6 +1,7 @@
 import { copyFile, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AccError } from "../errors/acc-error.js";
 import { trackTempDir } from "../io/cleanup.js";
 import { makeDirectory } from "../io/directory.js";
 import { readLines } from "../io/lines.js";
@@ -57,6 +58,7 @@ export async function buildView(options: ViewOptions): Promise<ViewStats> {
   const files = new FileWriter(build);
   try {
     const stats = await buildSite(groups, store, files, options);
+    if (stats.records === 0 && stats.documents === 0) throw nothingToShow(options.inputs, stats.unreadable);
     await files.drain();
     store.close();
     await rm(join(build, "view.sqlite"), { force: true });
@@ -65,7 +67,8 @@ export async function buildView(options: ViewOptions): Promise<ViewStats> {
     await rename(join(build, "index.html"), join(options.outDir, "index.html"));
     await rm(build, { recursive: true, force: true });
     untrack();
-    return { ...stats, pages: files.count };
+    const { documents: _, ...counts } = stats;
+    return { ...counts, pages: files.count };
   } catch (error) {
     store.close();
     await files.drain().catch(() => {});
@@ -73,7 +76,7 @@ export async function buildView(options: ViewOptions): Promise<ViewStats> {
   }
 }
 
-async function buildSite(groups: InputGroup[], store: ViewStore, files: FileWriter, options: ViewOptions): Promise<Omit<ViewStats, "pages">> {
+async function buildSite(groups: InputGroup[], store: ViewStore, files: FileWriter, options: ViewOptions): Promise<Omit<ViewStats, "pages"> & { documents: number }> {
   for (const asset of ASSETS) await files.copy(join(ASSETS_DIR, asset), `site/assets/${asset}`);
   const slugs = new Set<string>();
   const plan = await Promise.all(
@@ -141,7 +144,17 @@ async function buildSite(groups: InputGroup[], store: ViewStore, files: FileWrit
   const stubs = await writeStubs(store, files);
   for (const g of overview.values()) g.sections.sort((a, b) => plan.findIndex((p) => p.slug === a.slug) - plan.findIndex((p) => p.slug === b.slug));
   await files.write("index.html", renderOverview([...overview.values()], { records, unreadable, files: plan.length }));
-  return { files: plan.length, records, unreadable, stubs, sections };
+  const documents = [...overview.values()].reduce((sum, g) => sum + g.documents.length, 0);
+  return { files: plan.length, records, unreadable, stubs, sections, documents };
+}
+
+/** A run that found no record and no readable JSON document fails (exit 1) and leaves no site. */
+function nothingToShow(inputs: readonly string[], unreadable: number): AccError {
+  const where = inputs.join(", ");
+  return new AccError(
+    unreadable > 0 ? `nothing to show in ${where}: all ${unreadable} lines are unreadable (not JSON); no site was written` : `nothing to show in ${where}: no JSONL record or JSON document; no site was written`,
+    { code: "no-records", fix: "give acc view the files or folders a stage wrote (acc import, compile, rollout, mine, eval)" },
+  );
 }
 
 interface RecordSetting {

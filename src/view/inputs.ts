@@ -22,7 +22,7 @@ const RECORD_FILE = /\.(jsonl|ndjson)(\.gz)?$/i;
 /**
  * The files `acc view` shows, grouped by folder: JSONL files (gzip too) as records, .json files as
  * documents (a stage's statistics, summary or manifest), anything else listed as not shown. Folders are
- * walked whole, except hidden entries (checkpoints, state files) and the output folder.
+ * walked whole, except hidden entries (checkpoints, state files), the output folder and earlier sites.
  */
 export async function collectInputs(inputs: readonly string[], outDir: string): Promise<InputGroup[]> {
   const groups = new Map<string, InputGroup>();
@@ -48,7 +48,7 @@ export async function collectInputs(inputs: readonly string[], outDir: string): 
 }
 
 async function walk(root: string, folder: string, out: string, groupOf: (folder: string, name: string) => Promise<InputGroup>): Promise<void> {
-  if (resolve(folder) === out) return;
+  if (resolve(folder) === out || (await isSite(folder))) return;
   const entries = (await readdir(folder, { withFileTypes: true })).filter((e) => !e.name.startsWith(".")).sort((a, b) => a.name.localeCompare(b.name));
   const name = relative(dirname(resolve(root)), resolve(folder)) || basename(resolve(folder));
   for (const entry of entries) {
@@ -56,6 +56,15 @@ async function walk(root: string, folder: string, out: string, groupOf: (folder:
     if (entry.isFile()) place(await groupOf(resolve(folder), name), path, (await stat(path)).size);
   }
   for (const entry of entries) if (entry.isDirectory()) await walk(root, join(folder, entry.name), out, groupOf);
+}
+
+/** A site acc view wrote earlier (its ownership marker says so): pages, not records to show. */
+async function isSite(folder: string): Promise<boolean> {
+  try {
+    return (JSON.parse(await readFile(join(folder, OUTPUT_MARKER), "utf8")) as { stage?: unknown }).stage === "view";
+  } catch {
+    return false;
+  }
 }
 
 function place(group: InputGroup, path: string, size: number): void {

@@ -111,13 +111,14 @@ describe("acc view of real stage outputs", () => {
     }
   });
 
-  it("the same inputs give the same site, byte for byte", async () => {
+  it("the same inputs give the same site, byte for byte (the earlier site among the inputs is not shown)", async () => {
     const again = join(dir, "view-again");
-    assert.equal((await view([dir, "-o", again, "--overwrite"])).code, 0);
+    assert.equal((await view([dir, "-o", again])).code, 0);
     const digest = (root: string) =>
       filesUnder(root)
-        .filter((f) => !f.includes("view-again") && !f.endsWith(".acc-output.json"))
+        .filter((f) => !f.endsWith(".acc-output.json"))
         .map((f) => `${relative(root, f)} ${createHash("sha256").update(readFileSync(f)).digest("hex")}`);
+    assert.ok(digest(site).length > 10);
     assert.deepEqual(digest(again), digest(site));
   });
 });
@@ -199,5 +200,28 @@ describe("acc view: unreadable lines, records of no kind, absent links, pages", 
     assert.equal(missing.stderr.trim().split("\n").length, 1);
     assert.match(missing.stderr, /nope\.jsonl does not exist/);
     assert.equal(existsSync(join(dir, "fresh")), false);
+  });
+
+  it("nothing to show (an empty folder, only unreadable lines) exits 1 with one line and leaves no site; an earlier site stays", async () => {
+    const dir = tempDir("acc-view-nothing-");
+    mkdirSync(join(dir, "empty"));
+    writeFileSync(join(dir, "bad.jsonl"), "not json\n{\n");
+    const empty = await view([join(dir, "empty"), "-o", join(dir, "out-empty")]);
+    assert.equal(empty.code, 1);
+    assert.equal(empty.stderr.trim().split("\n").length, 1);
+    assert.match(empty.stderr, /nothing to show .*no JSONL record or JSON document/);
+    assert.equal(existsSync(join(dir, "out-empty")), false);
+    const bad = await view([join(dir, "bad.jsonl"), "-o", join(dir, "out-bad")]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /all 2 lines are unreadable/);
+    assert.equal(existsSync(join(dir, "out-bad")), false);
+
+    writeJsonl(join(dir, "good.jsonl"), [{ id: "kept" }]);
+    const out = join(dir, "view");
+    assert.equal((await view([join(dir, "good.jsonl"), "-o", out])).code, 0);
+    const before = readFileSync(join(out, "index.html"), "utf8");
+    assert.equal((await view([join(dir, "bad.jsonl"), "-o", out])).code, 1);
+    assert.equal(readFileSync(join(out, "index.html"), "utf8"), before);
+    assert.deepEqual(readdirSync(out).sort(), [".acc-output.json", "index.html", "site"]);
   });
 });

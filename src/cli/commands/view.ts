@@ -17,8 +17,8 @@ export function viewCommand(io: CliIo): Command {
       `
 Examples:
   acc view out/compile -o view/compile
-  acc view trajectories.jsonl trajectories.rejects.jsonl -o view/import
-  acc view out/ -o view/
+  acc view trajectories.jsonl -o view/import
+  acc view out/ -o view/all
 
 Open view/index.html in a browser (file:// works). Related: acc import, acc compile, acc rollout, acc mine`,
     )
