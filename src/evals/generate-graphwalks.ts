@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { UsageError } from "../errors/acc-error.js";
 import { Random } from "../random.js";
 import type { GraphwalksItem } from "./graphwalks.js";
 
@@ -89,7 +90,7 @@ export function* generateGraphwalks(options: GraphwalksGenerateOptions): Generat
 
 function generateOne(random: Random, problem: GraphwalksProblem, targetChars: number): Omit<GraphwalksItem, "id"> {
   const minimum = minimumPromptChars(problem);
-  if (targetChars < minimum) throw new RangeError(`GraphWalks prompts need at least ${minimum} characters, got a target of ${targetChars}`);
+  if (targetChars < minimum) throw new UsageError(`generated: GraphWalks ${problem} prompts need at least ${minimum} characters, got a size of ${targetChars}`, { fix: "choose larger sizes" });
   const edgeCount = Math.floor((targetChars - promptCharsFor(problem, 0)) / EDGE_LINE_CHARS);
   let degree = random.int(1, MAX_OUT_DEGREE);
   if (Math.floor(edgeCount / degree) < 2) degree = 1;

@@ -1,3 +1,4 @@
+import { UsageError } from "../errors/acc-error.js";
 import { Random } from "../random.js";
 import type { MrcrItem, MrcrMessage } from "./mrcr.js";
 import { builtinReplies, MRCR_FORMATS, MRCR_TOPICS, type ReplySource } from "./mrcr-text.js";
@@ -77,7 +78,9 @@ function generateOne(random: Random, source: ReplySource, tokenizer: Pick<Tokeni
   const answer = prefix + needleReplies[k - 1];
   const fixed = countTokens(tokenizer, [preamble, final, answer, ...needleReplies.flatMap((reply) => [ask(key), reply])]);
   if (fixed > targetTokens) {
-    throw new RangeError(`an MRCR instance with ${needles} needles needs at least ${fixed} tokens here, more than the target of ${targetTokens}`);
+    throw new UsageError(`generated: an MRCR instance with ${needles} needles needs at least ${fixed} tokens here, more than the size of ${targetTokens}`, {
+      fix: "choose larger sizes or fewer needles",
+    });
   }
   let remaining = targetTokens - fixed;
   const distractors: [Key, string][] = [];

@@ -132,6 +132,11 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
     await Promise.all([kept.abort(), contamination.abort()]);
     throw error;
   }
+  if (report.read === 0) {
+    // Nothing was checked: no empty outputs are left behind.
+    await Promise.all([kept.abort(), contamination.abort()]);
+    throw new AccError(`no samples in ${options.samples}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
+  }
   await kept.commit();
   await contamination.commit();
   const reportPath = join(options.outDir, "report.json");

@@ -92,7 +92,9 @@ export async function verifySamples(options: VerifySamplesOptions): Promise<Veri
     await out.abort();
     throw error;
   }
-  await out.commit();
+  // An input without a line verified nothing: no empty verdicts file is left behind.
+  if (counts.read === 0) await out.abort();
+  else await out.commit();
   if (answers) counts.unmatched_answers = [...answers.keys()].filter((id) => !used.has(id)).length;
   return counts;
 }

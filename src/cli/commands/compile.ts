@@ -44,7 +44,8 @@ export function compileCommand(io: CliIo): Command {
       "after",
       `
 Examples:
-  acc compile examples -o out/compile --repo examples/repo --db examples/bookshop.sqlite
+  node examples/setup.mjs
+  acc compile examples/logs -o out/compile --repo examples/.build/repo --db examples/.build/bookshop.sqlite
   acc compile trajectories.jsonl -o out/search --length search=fixed:100000 --seed 7
   acc compile swe/ -o out/swe --no-distractors --question both --workers 2
 

@@ -1,7 +1,6 @@
 import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontaminate } from "../../privacy/decontaminate.js";
-import { AccError } from "../../errors/acc-error.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseChoice, parseInteger } from "../io.js";
 import { countLines } from "../../io/lines.js";
@@ -48,7 +47,6 @@ Related: acc compile, acc eval`,
       });
       progress.stop();
       io.stderr.write(`${decontaminationSummary(report)}\noutputs: ${outDir}/samples.jsonl, contamination.jsonl, report.json\n`);
-      if (report.read === 0) throw new AccError(`no samples in ${samples}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
     });
 }
 

@@ -22,7 +22,7 @@ export function inspectCommand(io: CliIo): Command {
       `
 Examples:
   acc inspect ~/.codex/sessions
-  acc inspect examples/ --json
+  acc inspect examples/logs --json
 
 Related: acc import, acc formats`,
     )

@@ -152,6 +152,12 @@ Related: acc teach, docs/commands/verify.md`,
         progress.stop();
         io.stderr.write(`${verifySummary(counts)}\nverdicts: ${flags.output === "-" ? "stdout" : String(flags.output)}\n`);
         if (counts.read === 0) throw new AccError(`no samples in ${input}`, { code: "no-records", fix: "verify samples reads samples JSONL from acc compile or acc teach" });
+        if (counts.invalid === counts.read) {
+          throw new AccError(`no valid sample in ${input}: all ${counts.read} lines are invalid (see the verdicts for each line's reason)`, {
+            code: "no-records",
+            fix: "verify samples reads samples JSONL from acc compile or acc teach",
+          });
+        }
       } finally {
         progress.stop();
         await verifiers.close();
