@@ -39,6 +39,8 @@ export interface EnvSettings {
   jobs: number;
   sandbox: SandboxLimits;
   testTimeoutMs: number;
+  /** repo: the test command of tasks that name none (SWE-bench instances, acc mine stages mined without --test-cmd). */
+  testCommand?: string;
 }
 
 export const DEFAULT_ENV_SETTINGS: EnvSettings = {
@@ -58,6 +60,13 @@ export async function createEnvironment(spec: EnvSpec, settings: EnvSettings = D
     case "search":
       return SearchEnvironment.load({ ...DEFAULT_SEARCH_OPTIONS, corpus: spec.path, maxChars: settings.maxChars, workers: settings.jobs });
     case "repo":
-      return RepoEnvironment.create({ repo: spec.path, limits: settings.sandbox, testTimeoutMs: settings.testTimeoutMs, maxChars: settings.maxChars, jobs: settings.jobs });
+      return RepoEnvironment.create({
+        repo: spec.path,
+        limits: settings.sandbox,
+        testTimeoutMs: settings.testTimeoutMs,
+        maxChars: settings.maxChars,
+        jobs: settings.jobs,
+        ...(settings.testCommand !== undefined ? { testCommand: settings.testCommand } : {}),
+      });
   }
 }

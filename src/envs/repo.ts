@@ -22,6 +22,8 @@ export interface RepoEnvOptions {
   maxChars: number;
   /** Sandboxed commands at once. */
   jobs: number;
+  /** The test command of tasks that name none. */
+  testCommand?: string;
 }
 
 const VIEW_LINES = 200;
@@ -100,7 +102,7 @@ export class RepoEnvironment implements Environment {
 
   checkTask(task: RolloutTask): string | undefined {
     if (task.base_commit === undefined) return "a repo task needs base_commit";
-    if (task.test_command === undefined) return "a repo task needs test_command";
+    if (task.test_command === undefined && this.options.testCommand === undefined) return "a repo task needs test_command (or give rollout --test-cmd)";
     return undefined;
   }
 
@@ -153,6 +155,10 @@ export class RepoEnvironment implements Environment {
     return this.options.testTimeoutMs;
   }
 
+  testCommandOf(task: RolloutTask): string {
+    return task.test_command ?? this.options.testCommand!;
+  }
+
   get maxChars(): number {
     return this.options.maxChars;
   }
@@ -200,8 +206,12 @@ class RepoSession {
   async reward(): Promise<RewardOutcome> {
     const patch = this.patch ?? (await this.diff());
     const protectedFiles = this.task.test_files ?? [];
-    if (protectedFiles.length > 0) await git(this.worktree, "checkout", this.base, "--", ...protectedFiles);
-    const result = await this.env.sandboxed(this.worktree, this.task.test_command!, this.env.testTimeoutMs);
+    if (protectedFiles.length > 0) await this.restore(protectedFiles);
+    if (this.task.test_patch) {
+      const problem = await this.applyTestPatch(this.task.test_patch);
+      if (problem !== undefined) return { reward: 0, success: false, reason: "tests-failed", detail: `the task's test patch does not apply to the submitted tree: ${problem}`, submittedPatch: patch };
+    }
+    const result = await this.env.sandboxed(this.worktree, this.env.testCommandOf(this.task), this.env.testTimeoutMs);
     const outcome: RewardOutcome = result.timedOut
       ? { reward: 0, success: false, reason: "tests-timeout", detail: `the test command ran past ${this.env.testTimeoutMs} ms` }
       : result.exitCode === 0
@@ -209,6 +219,32 @@ class RepoSession {
         : { reward: 0, success: false, reason: "tests-failed", detail: `the test command exited ${result.exitCode ?? result.signal}: ${lastLine(result.output)}` };
     outcome.submittedPatch = patch;
     return outcome;
+  }
+
+  /** Test files back as they are at the base commit; files the base does not have are removed (the test patch adds them). */
+  private async restore(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      const tracked = await git(this.worktree, "cat-file", "-e", `${this.base}:${path}`).then(
+        () => true,
+        () => false,
+      );
+      if (tracked) await git(this.worktree, "checkout", this.base, "--", path);
+      else await git(this.worktree, "rm", "-r", "-f", "-q", "--ignore-unmatch", "--", path);
+    }
+  }
+
+  /** `git apply` of the test patch, from a file beside the worktree (never inside it); a message when it does not apply. */
+  private async applyTestPatch(testPatch: string): Promise<string | undefined> {
+    const file = join(dirname(this.worktree), "test.patch");
+    await writeFile(file, testPatch);
+    try {
+      await git(this.worktree, "apply", "--whitespace=nowarn", file);
+      return undefined;
+    } catch (error) {
+      return firstLine(error);
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /** Every change against the base commit, new files included. */

@@ -25,6 +25,8 @@ export const RolloutTask = z
     test_command: z.string().optional(),
     /** repo: paths restored to the base commit before the tests run, so edits to the tests do not count. */
     test_files: z.array(z.string()).optional(),
+    /** repo: a patch applied after test_files are restored and before test_command runs (SWE-bench's test_patch: the tests that check the fix). */
+    test_patch: z.string().optional(),
     meta: Extra.optional(),
   })
   .strict();

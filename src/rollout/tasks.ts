@@ -24,7 +24,7 @@ export async function readTasks(file: string, env: Environment): Promise<Rollout
       problems.push(`${where}: ${line.detail}`);
       continue;
     }
-    const checked = validate(RolloutTask, line.value);
+    const checked = validate(RolloutTask, isSweBenchInstance(line.value) ? taskFromInstance(line.value) : line.value);
     if (!checked.ok) {
       problems.push(`${where}: not a rollout task: ${formatProblems(checked.problems)}`);
       continue;
@@ -46,4 +46,50 @@ export async function readTasks(file: string, env: Environment): Promise<Rollout
   }
   if (tasks.length === 0) throw new TaskFileError(`${file}: no tasks`);
   return tasks;
+}
+
+/** A SWE-bench task instance: a line of SWE-bench's own files, or of the stages.jsonl `acc mine` writes. */
+interface SweBenchInstance {
+  instance_id: string;
+  problem_statement: string;
+  base_commit: string;
+  test_patch?: string;
+  validation?: { command?: string };
+  [key: string]: unknown;
+}
+
+function isSweBenchInstance(value: unknown): value is SweBenchInstance {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return "instance_id" in v && "problem_statement" in v && "base_commit" in v && !("id" in v);
+}
+
+/**
+ * The rollout task of a SWE-bench instance: the problem statement is the question; the test patch's files are
+ * put back and the test patch applied before the tests run, so the agent's own edits to tests do not count;
+ * the test command is the one `acc mine --test-cmd` validated the stage with, else rollout's --test-cmd.
+ */
+function taskFromInstance(instance: SweBenchInstance): unknown {
+  const testPatch = typeof instance.test_patch === "string" && instance.test_patch !== "" ? instance.test_patch : undefined;
+  const command = instance.validation?.command;
+  const meta: Record<string, unknown> = {};
+  for (const key of ["repo", "pull_number", "stage_label", "chain_ids", "FAIL_TO_PASS", "PASS_TO_PASS", "version"]) if (instance[key] !== undefined) meta[key] = instance[key];
+  return {
+    id: instance.instance_id,
+    question: instance.problem_statement,
+    base_commit: instance.base_commit,
+    ...(typeof command === "string" ? { test_command: command } : {}),
+    ...(testPatch !== undefined ? { test_patch: testPatch, test_files: patchPaths(testPatch) } : {}),
+    meta: { source: "swe-bench-instance", ...meta },
+  };
+}
+
+/** The paths a git patch touches (both sides of a rename), in order, once each. */
+function patchPaths(patch: string): string[] {
+  const paths = new Set<string>();
+  for (const match of patch.matchAll(/^diff --git a\/(.+?) b\/(.+)$/gm)) {
+    paths.add(match[1]!);
+    paths.add(match[2]!);
+  }
+  return [...paths];
 }

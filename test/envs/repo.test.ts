@@ -150,3 +150,33 @@ test("sandbox escapes fail and are reported: writing outside the worktree, the n
   assert.equal(hog.isError, true);
   assert.match(hog.content, /\[exit code 137: killed by SIGKILL: the CPU-time limit\]|\[stopped after 8000 ms\]/);
 });
+
+test("a test patch (SWE-bench's) is applied after the test files are put back: edits to the tests do not count, new test files are the patch's, a patch that does not apply is reward 0", { skip }, async () => {
+  const testPatch = [
+    "diff --git a/tests/test_spaces.py b/tests/test_spaces.py",
+    "new file mode 100644",
+    "--- /dev/null",
+    "+++ b/tests/test_spaces.py",
+    "@@ -0,0 +1,3 @@",
+    "+from textstats import count_words",
+    "+",
+    "+assert count_words('one  two') == 2, count_words('one  two')",
+    "",
+  ].join("\n");
+  const task = { test_command: "PYTHONPATH=. python3 tests/test_spaces.py", test_patch: testPatch, test_files: ["tests/test_spaces.py"] };
+  // the agent writes its own, passing version of the test file and does not fix the code
+  const cheat = await open(task);
+  await cheat.call("edit", { path: "tests/test_spaces.py", old_str: "", new_str: "print('ok')\n" });
+  const cheated = await cheat.reward({ answer: "" });
+  assert.deepEqual([cheated.reward, cheated.reason], [0, "tests-failed"]);
+  assert.match(cheated.detail, /AssertionError: 3/);
+  // the fix passes the patch's test
+  const fixed = await open(task);
+  await fixed.call("edit", { path: "textstats/counter.py", old_str: 'len(text.split(" "))', new_str: "len(text.split())" });
+  assert.deepEqual([(await fixed.reward({ answer: "" })).reward], [1]);
+  // a patch against lines that are not there
+  const broken = await open({ ...task, test_patch: testPatch.replace("new file mode 100644\n--- /dev/null", "--- a/tests/test_spaces.py").replace("@@ -0,0 +1,3 @@", "@@ -1,1 +1,3 @@\n-nothing like this") });
+  const refused = await broken.reward({ answer: "" });
+  assert.deepEqual([refused.reward, refused.success, refused.reason], [0, false, "tests-failed"]);
+  assert.match(refused.detail, /^the task's test patch does not apply to the submitted tree: /);
+});

@@ -54,6 +54,7 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--jobs <n>", "SQL processes, search threads or sandboxed commands at once", "2")
     .option("--tool-timeout <s>", "seconds a SQL statement or bash command may run", "30")
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
+    .option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)")
     .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
@@ -102,6 +103,7 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
             jobs: parseInteger(String(flags.jobs), "--jobs"),
             sandbox: { ...DEFAULT_ENV_SETTINGS.sandbox, timeoutMs: toolTimeoutMs, cpuSeconds: Math.ceil(toolTimeoutMs / 1000) },
             testTimeoutMs: seconds(flags.testTimeout, "--test-timeout"),
+            ...(flags.testCmd !== undefined ? { testCommand: String(flags.testCmd) } : {}),
           },
           client: {
             endpoint: String(flags.endpoint),
