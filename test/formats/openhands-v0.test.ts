@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { importAll, tempDir } from "../helpers/collect.js";
+import { realFixture } from "../helpers/fixtures.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const FILE = sample("openhands-v0-events/basic_gui_mode.json");
@@ -147,4 +148,26 @@ test("openhands-v0: a finish action without a patch is the final answer", async 
   const t = trajectories[0]!;
   assert.deepEqual(t.final, { answer: "4", reasoning: "Answering.", kind: "submit_call" });
   assert.equal(t.messages.length, 4);
+});
+
+test("openhands-v0: a real eval row grown past the 4 MiB detection head, then two more rows: 3 read, 3 imported, calls and the long output whole", async () => {
+  const line = readFileSync(realFixture("openhands-v0-eval-row.jsonl"), "utf8").split("\n")[0]!;
+  const row = JSON.parse(line) as { instance_id: string; history: RawEvent[] };
+  // Real rows reach several MB through long command outputs: the first run observation's output, repeated to 5 MB.
+  const observation = row.history.find((e) => e.observation === "run")!;
+  const long = observation.content!.repeat(Math.ceil((5 * 1024 * 1024) / observation.content!.length));
+  observation.content = long;
+  const big = JSON.stringify(row);
+  assert.ok(Buffer.byteLength(big) > 4 * 1024 * 1024);
+  // Counted from the raw row: the run actions the agent took.
+  const runs = row.history.filter((e) => e.source === "agent" && e.action === "run").length;
+  const file = join(tempDir(), "big-first.jsonl");
+  writeFileSync(file, `${big}\n${line}\n${line}\n`);
+  for (const options of [{}, { format: "openhands-v0" }]) {
+    const { trajectories, rejects } = await importAll([file], options);
+    assert.deepEqual(rejects, []);
+    assert.deepEqual(trajectories.map((t) => [t.source.format, t.source.locator.line]), [["openhands-v0", 1], ["openhands-v0", 2], ["openhands-v0", 3]]);
+    for (const t of trajectories) assert.equal(t.messages.flatMap((m) => (m.role === "assistant" ? m.tool_calls : [])).length, runs);
+    assert.ok(trajectories[0]!.messages.some((m) => m.role === "tool" && m.content === long));
+  }
 });
