@@ -1,7 +1,7 @@
 import { argumentsOf } from "./common/openai-messages.js";
 import { expect, kindOf } from "./common/rows.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
-import type { DraftMessage, DraftToolCall } from "./types.js";
+import type { DraftMessage, DraftToolCall, DropRule } from "./types.js";
 
 type AssistantDraft = Extract<DraftMessage, { role: "assistant" }>;
 
@@ -18,6 +18,9 @@ const SERVER_RESULTS = new Set([
 const SERVER_CALLS = new Set(["server_tool_use", "mcp_tool_use"]);
 
 /** Block types only Anthropic messages have; detection looks for them. */
+/** For the lossless audit: base64 image bytes, which the text shows as an [image] placeholder. */
+export const IMAGE_BYTES: DropRule = { path: "/**/{type=image}/source/data", reason: "noise", note: "image bytes (base64); the text holds an [image] placeholder" };
+
 export const ANTHROPIC_BLOCK_TYPES = new Set(["tool_use", "tool_result", "thinking", "redacted_thinking", ...SERVER_CALLS, ...SERVER_RESULTS]);
 
 /**
@@ -83,7 +86,7 @@ export class AnthropicMessages {
       const type = block.type;
       if (type === "text") turn.text(block);
       else if (type === "thinking") turn.thinking(block, at);
-      else if (type === "redacted_thinking") turn.redacted++;
+      else if (type === "redacted_thinking") turn.redact(block);
       else if (type === "tool_use" || SERVER_CALLS.has(type)) turn.calls.push(toolUse(block, at, type === "tool_use" ? "function" : "server"));
       else if (SERVER_RESULTS.has(type)) {
         turn.flushInto(this.messages);
@@ -99,7 +102,7 @@ export class AnthropicMessages {
       this.messages.push({ role: "assistant", content: "", reasoning: null, tool_calls: [] });
     }
     if (turn.redactedTotal > 0) {
-      this.warnings.push(`${path}: ${turn.redactedTotal} redacted_thinking block(s) are opaque; their text is not available`);
+      this.warnings.push(`${path}: ${turn.redactedTotal} redacted_thinking block(s) are opaque; their data is kept under extra.redacted_thinking, no text`);
     }
   }
 }
@@ -108,8 +111,9 @@ export class AnthropicMessages {
 class AssistantTurn {
   calls: DraftToolCall[] = [];
   unknown: Record<string, unknown>[] = [];
-  redacted = 0;
   redactedTotal = 0;
+  /** The encrypted data of redacted_thinking blocks: opaque, but the provider needs it back to continue. */
+  private redacted: string[] = [];
   private texts: { text: string; cited: boolean }[] = [];
   private reasoning: string[] = [];
   private signatures: string[] = [];
@@ -127,13 +131,17 @@ class AssistantTurn {
     if (typeof block.signature === "string") this.signatures.push(block.signature);
   }
 
+  redact(block: Record<string, unknown>): void {
+    this.redacted.push(typeof block.data === "string" ? block.data : "");
+  }
+
   /** Pushes the assistant message read so far, if any; true when it pushed one. */
   flushInto(messages: DraftMessage[]): boolean {
-    const empty = this.texts.length === 0 && this.reasoning.length === 0 && this.calls.length === 0 && this.redacted === 0 && this.unknown.length === 0;
+    const empty = this.texts.length === 0 && this.reasoning.length === 0 && this.calls.length === 0 && this.redacted.length === 0 && this.unknown.length === 0;
     if (empty) return false;
     const extra: Record<string, unknown> = {};
     if (this.signatures.length > 0) extra.thinking_signatures = this.signatures;
-    if (this.redacted > 0) extra.redacted_thinking_blocks = this.redacted;
+    if (this.redacted.length > 0) extra.redacted_thinking = this.redacted;
     if (this.citations.length > 0) extra.citations = this.citations;
     if (this.unknown.length > 0) extra.unknown_blocks = this.unknown;
     const message: AssistantDraft = {
@@ -144,10 +152,10 @@ class AssistantTurn {
       ...(Object.keys(extra).length > 0 ? { extra } : {}),
     };
     messages.push(message);
-    this.redactedTotal += this.redacted;
+    this.redactedTotal += this.redacted.length;
     this.calls = [];
     this.unknown = [];
-    this.redacted = 0;
+    this.redacted = [];
     this.texts = [];
     this.reasoning = [];
     this.signatures = [];
@@ -180,6 +188,8 @@ function toolResult(block: Record<string, unknown>, path: string, sourceRole: "u
   const content = block.content;
   const errorType = isRecord(content) && typeof content.type === "string" && content.type.endsWith("_error");
   const extra = without(block, ["type", "tool_use_id", "content", "is_error", "cache_control"]);
+  const opaque = Array.isArray(content) ? content.filter(isRecord).map(searchResultExtra).filter((e) => e !== undefined) : [];
+  if (opaque.length > 0) extra.search_results = opaque;
   return {
     role: "tool",
     call_id: block.tool_use_id,
@@ -189,6 +199,16 @@ function toolResult(block: Record<string, unknown>, path: string, sourceRole: "u
     source_role: sourceRole,
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
   };
+}
+
+/**
+ * What a web search result holds besides the title and url its text shows: `encrypted_content` (the provider's
+ * copy of the page, needed to cite it in a later turn), `page_age`; by url, undefined when nothing else.
+ */
+function searchResultExtra(result: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (result.type !== "web_search_result") return undefined;
+  const rest = without(result, ["type", "title", "url"]);
+  return Object.keys(rest).length > 0 ? { url: result.url, ...rest } : undefined;
 }
 
 /** Text of user or tool-result content: a string or blocks, including documents and the result shapes of server tools. */

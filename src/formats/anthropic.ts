@@ -1,4 +1,4 @@
-import { ANTHROPIC_BLOCK_TYPES, AnthropicMessages } from "./anthropic-blocks.js";
+import { ANTHROPIC_BLOCK_TYPES, AnthropicMessages, IMAGE_BYTES } from "./anthropic-blocks.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { contentToText, isRecord, without } from "./common/text.js";
 import { toolDefinitions } from "./openai-chat.js";
@@ -13,6 +13,7 @@ const REQUEST_KEYS = ["system", "messages", "tools", "model"];
 export const anthropicImporter = rowsImporter({
   format: "anthropic",
   description: "Anthropic Messages rows: {system?, messages, tools?} with tool_use, tool_result, thinking, server tools; optional response",
+  dropRules: [IMAGE_BYTES],
   detectRow(row) {
     const request = isRecord(row.request) ? row.request : row;
     const messages = request.messages;

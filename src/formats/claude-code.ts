@@ -1,3 +1,4 @@
+import { IMAGE_BYTES } from "./anthropic-blocks.js";
 import { asString, isRecord } from "./common/text.js";
 import type { SubagentLink } from "../records/trajectory.js";
 import { trajectoryId } from "./common/finish.js";
@@ -31,6 +32,7 @@ export const claudeCodeImporter: Importer = {
     { path: "/logicalParentUuid", reason: "structure", note: "uuid tree links, resolved into message order" },
     { path: "/sourceToolAssistantUUID", reason: "structure", note: "uuid tree links, resolved into message order" },
     { path: "/timestamp", reason: "bookkeeping", note: "the time of each later line of a message the first line's time stands for" },
+    IMAGE_BYTES,
   ] satisfies DropRule[],
   detect(probe: Probe): number {
     if (probe.container !== "jsonl") return 0;

@@ -106,10 +106,15 @@ test("anthropic: server tools, thinking with signature, redacted thinking, citat
   assert.equal(system!.content, "You answer with sources.");
   assert.ok(first?.role === "assistant" && second?.role === "assistant" && third?.role === "assistant");
   assert.deepEqual([first.content, first.reasoning], ["Let me search.", "Search the web, then read the notes."]);
-  assert.deepEqual(first.extra, { thinking_signatures: ["sig-1"], redacted_thinking_blocks: 1 });
+  assert.deepEqual(first.extra, { thinking_signatures: ["sig-1"], redacted_thinking: ["EmwKAhgBEgy-opaque"] });
   assert.deepEqual(first.tool_calls.map((c) => [c.id, c.type, c.arguments]), [["srvtoolu_1", "server", { query: "Elbphilharmonie opening date" }]]);
   assert.ok(search?.role === "tool" && search.call_id === "srvtoolu_1" && search.source_role === "assistant" && !search.is_error);
   assert.equal(search.content, "Elbphilharmonie - history\nhttps://example.org/elbphil\nHamburg venues\nhttps://example.org/hamburg");
+  // What the text does not show is kept: the provider's encrypted page copies (needed to cite them later) and the page age.
+  assert.deepEqual(search.extra?.search_results, [
+    { url: "https://example.org/elbphil", encrypted_content: "opaque", page_age: "2024" },
+    { url: "https://example.org/hamburg", encrypted_content: "opaque" },
+  ]);
   assert.deepEqual(second.tool_calls.map((c) => c.id), ["srvtoolu_2"]);
   assert.ok(searchError?.role === "tool" && searchError.is_error && searchError.content === "max_uses_exceeded");
   // text split around a citation is one sentence; the client tool call rides with it
@@ -126,8 +131,15 @@ test("anthropic: server tools, thinking with signature, redacted thinking, citat
     // A server tool's settings have no slot of their own; they are kept with the tool.
     { name: "web_search", extra: { type: "web_search_20250305", max_uses: 3 } },
   ]);
-  assert.match(t.warnings?.[0] ?? "", /messages\[1\]: 1 redacted_thinking block\(s\) are opaque/);
+  assert.match(t.warnings?.[0] ?? "", /messages\[1\]: 1 redacted_thinking block\(s\) are opaque; their data is kept under extra.redacted_thinking/);
   assert.equal(t.model, "claude-sonnet-4-5");
+  // The audit finds nothing lost unexplained: opaque parts are kept, image bytes are the [image] placeholder.
+  const file = join(tempDir(), "anthropic.jsonl");
+  writeFileSync(file, `${JSON.stringify(SEARCH_ROW)}\n`);
+  const { audits } = await importAll([file], { audit: true });
+  const dropped = Object.values(audits[0]!.counts.dropped);
+  assert.deepEqual(dropped.filter((d) => d.reason === null).map((d) => d.path), []);
+  assert.deepEqual(dropped.filter((d) => d.reason === "noise").map((d) => d.path), ["/messages/*/content/*/content/*/source/data"]);
 });
 
 test("anthropic: a request with its response beside it; the response is the last assistant message", async () => {
