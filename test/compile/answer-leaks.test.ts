@@ -12,11 +12,20 @@ import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 const FIXTURES = join(import.meta.dirname, "fixtures/swe-runs");
 const RUNS = ["astropy__astropy-12907", "django__django-11095", "django__django-14349", "pylint-dev__pylint-4551"].map((id) => join(FIXTURES, `${id}.traj.json.gz`));
 const SHARED = ["mini-swe-agent/astropy__astropy-12907.traj.json", "swe-agent-traj/marshmallow-1867__function_calling_replace_from_source.traj"];
+/** Three OpenHands V0 CodeActAgent runs on Multi-SWE-bench (ponyc, C), eval rows: views of the edited files after the edit. */
+const OPENHANDS = join(FIXTURES, "openhands-v0-ponyc.jsonl.gz");
 
-/** The patch each raw log submitted (`info.submission` in mini-swe-agent and SWE-agent files), read here, not by acc. */
+/**
+ * The patch each raw log submitted (`info.submission` in mini-swe-agent and SWE-agent files, `test_result.git_patch`
+ * in OpenHands eval rows), read here, not by acc.
+ */
 function submissions(): string[] {
   const raw = [...RUNS.map((file) => gunzipSync(readFileSync(file)).toString("utf8")), ...SHARED.map((file) => readFileSync(sample(file), "utf8"))];
-  return raw.map((text) => (JSON.parse(text) as { info: { submission: string } }).info.submission);
+  const rows = gunzipSync(readFileSync(OPENHANDS)).toString("utf8").trim().split("\n");
+  return [
+    ...raw.map((text) => (JSON.parse(text) as { info: { submission: string } }).info.submission),
+    ...rows.map((row) => (JSON.parse(row) as { test_result: { git_patch: string } }).test_result.git_patch),
+  ];
 }
 
 const normalise = (text: string) => text.toLowerCase().replaceAll("\\", "").replace(/\s+/g, " ").trim();
@@ -93,14 +102,19 @@ let patches: string[];
 
 before(async () => {
   if (SAMPLES_MISSING) return;
-  const out = await compile([...RUNS, ...SHARED.map(sample)], { swe: { kind: "fixed", tokens: 32_768 } }, 3, true);
+  const out = await compile([...RUNS, ...SHARED.map(sample), OPENHANDS], { swe: { kind: "fixed", tokens: 32_768 } }, 3, true);
   samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((line) => Sample.parse(JSON.parse(line)));
   stats = JSON.parse(readFileSync(join(out, "stats.json"), "utf8"));
   patches = submissions();
 });
 
-test("real SWE runs of two agents: no prompt holds an added line of its gold patch, a post-fix neighbour pair in its evidence, or a diff of a patched file", { skip: SAMPLES_MISSING }, () => {
-  assert.equal(samples.length, 6, `every run compiles (dropped: ${JSON.stringify(stats.domains.swe?.dropped)})`);
+test("real SWE runs of three agents: no prompt holds an added line of its gold patch, a post-fix neighbour pair in its evidence, or a diff of a patched file", { skip: SAMPLES_MISSING }, () => {
+  // One OpenHands run (ponyc-4595) read the file it fixed only after the edit: its evidence shows the fix, so it is dropped.
+  assert.deepEqual(stats.domains.swe?.dropped, { "answer-in-evidence": 1 });
+  assert.equal(samples.length, 8);
+  // Trajectory ids start with their format.
+  const agents = new Set(samples.map((s) => /^(mini-swe-agent|swe-agent|openhands-v0)-/.exec(s.meta.trajectory_id)?.[1]));
+  assert.deepEqual([...agents].sort(), ["mini-swe-agent", "openhands-v0", "swe-agent"]);
   for (const compiled of samples) {
     const gold = answerOf(patches.find((patch) => normalise(patch) === normalise(compiled.meta.task.gold_patch ?? ""))!);
     assert.ok(gold.lines.length > 0 && gold.files.length > 0, `${compiled.meta.task.instance_id}: the gold patch has lines to look for`);
