@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stripAnsi } from "../formats/common/text.js";
 import type { ImportInput, Importer, JsonLine } from "../formats/types.js";
+import { Redactor } from "../privacy/redactor.js";
 import { redactText } from "../privacy/scan.js";
 import type { RedactMode } from "../privacy/types.js";
 import type { Locator, Trajectory } from "../records/trajectory.js";
@@ -10,9 +11,14 @@ import { type AuditCounts, auditRecord, emptyCounts, type Found, Haystack, type 
 /** Source files of a directory unit bigger than this are left out of its audit. */
 const MAX_AUDITED_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Source text as the finished trajectories spell it: well-formed UTF-16, no escape codes, redacted when redaction is on. */
+/**
+ * Source text as the finished trajectories spell it: well-formed UTF-16, no escape codes, redacted when
+ * redaction is on (a value under a key that names a secret is judged whole, as the trajectory's redaction does).
+ */
 export function normaliserFor(redact: RedactMode): Normalise {
-  return redact === "on" ? (text) => redactText(stripAnsi(text.toWellFormed())) : (text) => stripAnsi(text.toWellFormed());
+  if (redact !== "on") return (text) => stripAnsi(text.toWellFormed());
+  const redactor = new Redactor("on");
+  return (text, key) => (key === undefined ? redactText(stripAnsi(text.toWellFormed())) : redactor.text(stripAnsi(text.toWellFormed()), false, key));
 }
 
 interface PendingRow {

@@ -1,4 +1,5 @@
 import type { DropReason, DropRule } from "../formats/types.js";
+import { secretKeyKind } from "../privacy/values.js";
 import { type CompiledRule, compileRules, matchRule, type PathKey, pathPattern } from "./audit-paths.js";
 
 /**
@@ -87,7 +88,7 @@ export class Haystack {
 }
 
 /** How the output spells a source text: the importer's own normalisation (escape codes stripped, redaction, …). */
-export type Normalise = (text: string) => string;
+export type Normalise = (text: string, key?: string) => string;
 
 /** What a source text left in the output: the characters found, and the lines of it that were not. */
 export interface Found {
@@ -138,7 +139,10 @@ export function auditRecord(
     }
     // Text under a rule is still looked for: the rule only explains what is missing.
     const rule = matchRule(whole, path, nodes, text);
-    const found = foundIn(text, haystack, normalise, memo);
+    // A value under a key that names a secret (`"password": …`) is redacted whole, as the trajectory's redaction judges it.
+    const last = path[path.length - 1];
+    const secretKey = typeof last === "string" && secretKeyKind(last) !== undefined ? last : undefined;
+    const found = foundIn(text, secretKey, haystack, normalise, memo);
     if (found.carried < text.length) {
       // A string holding JSON that was parsed (tool calls as text, tool lists) is audited by its parts.
       const parsed = parseJsonText(text);
@@ -215,11 +219,12 @@ function accountLines(
 }
 
 /** The characters of `text` found in the output: all of it, or the lines of it that were found. */
-function foundIn(text: string, haystack: Haystack, normalise: Normalise, memo: Map<string, Found>): Found {
-  const known = memo.get(text);
+function foundIn(text: string, secretKey: string | undefined, haystack: Haystack, normalise: Normalise, memo: Map<string, Found>): Found {
+  const memoKey = secretKey === undefined ? text : `${secretKey}\u0000${text}`;
+  const known = memo.get(memoKey);
   if (known !== undefined) return known;
   let found: Found;
-  const normal = normalise(text);
+  const normal = normalise(text, secretKey);
   if (haystack.has(text) || (normal !== text && haystack.has(normal))) found = { carried: text.length, missing: [] };
   else if (normal.includes("\n")) {
     const missing: string[] = [];
@@ -234,7 +239,7 @@ function foundIn(text: string, haystack: Haystack, normalise: Normalise, memo: M
   } else {
     found = { carried: 0, missing: [normal] };
   }
-  memo.set(text, found);
+  memo.set(memoKey, found);
   return found;
 }
 

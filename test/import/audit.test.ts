@@ -183,3 +183,21 @@ test("every real fixture (logs fetched for the fixes, see test/fixtures/real/SOU
     assert.ok(audit.counts.carried_chars > 0.75 * audit.counts.source_chars, audit.file);
   }
 });
+
+test("audit with redaction on (the CLI default): a value under a key that names a secret, redacted whole in the trajectory, is not a loss (real glaive call with a password argument)", { skip: SAMPLES_MISSING }, async () => {
+  const file = join(SAMPLES_DIR, "sharegpt-toolcall/glaive_toolcall_en_demo.json");
+  // Counted here from the raw file: calls whose JSON arguments hold a `password` member.
+  const raw = JSON.stringify(JSON.parse(readFileSync(file, "utf8")));
+  const withPassword = raw.match(/\\"password\\":\s*\\"[^\\"]+\\"/g)?.length ?? 0;
+  assert.ok(withPassword > 0);
+  const { audits } = await importAll([file], { audit: true, redact: "on" });
+  const unexplained = audits.flatMap((a) => Object.values(a.counts.dropped)).filter((d) => d.reason === null);
+  assert.deepEqual(unexplained.map((d) => `${d.path}: ${d.example}`), []);
+  // The same value with no key to judge it by is still compared as it is (and found missing when redacted).
+  const counts = emptyCounts();
+  auditRecord({ note: "password123" }, new Haystack([{ content: "<SECRET:password>" }]), [], normaliserFor("on"), counts);
+  assert.equal(unexplainedChars(counts), "password123".length);
+  const keyed = emptyCounts();
+  auditRecord({ password: "password123" }, new Haystack([{ content: "<SECRET:password>" }]), [], normaliserFor("on"), keyed);
+  assert.equal(unexplainedChars(keyed), 0);
+});
