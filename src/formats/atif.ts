@@ -18,6 +18,7 @@ const VERSION = /^ATIF-v(\d+)\.(\d+)$/;
 export const atifImporter = rowsImporter({
   format: "atif",
   description: "Harbor ATIF trajectories (ATIF-v1.0 to v1.7; trajectory.json or JSONL), sub-agents embedded or referenced",
+  dropRules: [{ path: "/**/steps/*/source", reason: "structure", note: "who took the step (user, agent, system), mapped to the message role" }],
   detectRow(row) {
     return typeof row.schema_version === "string" && VERSION.test(row.schema_version) && Array.isArray(row.steps) ? 1 : 0;
   },

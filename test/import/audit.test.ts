@@ -170,10 +170,11 @@ test("conformance: on every real sample, every format carries all its source tex
   assert.ok(audited <= raw && audited > 0.97 * raw, `audited ${audited} of ${raw} raw string chars`);
 });
 
-test("every real fixture (logs fetched for the fixes, see test/fixtures/real/SOURCES.md) loses no text unexplained", async () => {
-  const dir = realFixture(".");
-  const files = readdirSync(dir).filter((name) => !name.endsWith(".md")).map((name) => join(dir, name));
-  assert.ok(files.length >= 4);
+test("every real fixture (logs fetched for the fixes and Harbor's ATIF trajectories, see their SOURCES.md) loses no text unexplained", async () => {
+  const files = [realFixture("."), join(import.meta.dirname, "../fixtures/atif")].flatMap((dir) =>
+    readdirSync(dir).filter((name) => !name.endsWith(".md")).map((name) => join(dir, name)),
+  );
+  assert.ok(files.length >= 8);
   const { audits, rejects } = await importAll(files, { audit: true });
   assert.deepEqual(rejects, []);
   assert.deepEqual(audits.map((a) => a.file).sort(), [...files].sort());
