@@ -17,10 +17,10 @@ const SERVER_RESULTS = new Set([
 ]);
 const SERVER_CALLS = new Set(["server_tool_use", "mcp_tool_use"]);
 
-/** Block types only Anthropic messages have; detection looks for them. */
 /** For the lossless audit: base64 image bytes, which the text shows as an [image] placeholder. */
 export const IMAGE_BYTES: DropRule = { path: "/**/{type=image}/source/data", reason: "noise", note: "image bytes (base64); the text holds an [image] placeholder" };
 
+/** Block types only Anthropic messages have; detection looks for them. */
 export const ANTHROPIC_BLOCK_TYPES = new Set(["tool_use", "tool_result", "thinking", "redacted_thinking", ...SERVER_CALLS, ...SERVER_RESULTS]);
 
 /**
