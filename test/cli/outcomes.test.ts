@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EXAMPLE_LOGS } from "../helpers/examples.js";
@@ -35,17 +35,23 @@ test("a run where nothing succeeded exits 1 and writes no output: import of reje
   assert.equal(existsSync(out), false);
 });
 
-test("export of trajectories writes nothing, exits 1, and says what export reads and how to get it", async () => {
+test("export of trajectories: multi-turn rows for the SFT targets; a samples-only target is refused with what to do, nothing written", async () => {
   const dir = tempDir();
   const trajectories = join(dir, "trajectories.jsonl");
   const imported = await runCli(["import", EXAMPLE_LOGS, "-o", trajectories, "-q"]);
   assert.equal(imported.code, 0, imported.stderr);
+  const lines = readFileSync(trajectories, "utf8").trim().split("\n").length;
   const out = join(dir, "trl");
   const exported = await runCli(["export", trajectories, "--to", "trl", "-o", out]);
-  assert.equal(exported.code, 1);
-  assert.equal(exported.stderr.split("\n").filter(Boolean).length, 1, exported.stderr);
-  assert.match(exported.stderr, /holds trajectories \(from acc import or acc rollout\), not samples: export reads samples \(from acc compile or acc teach\); nothing was written; .*acc compile/);
-  assert.equal(existsSync(out), false, "the folder made for the export is removed again");
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.match(exported.stderr, new RegExp(`read ${lines} = exported ${lines} \\+ rejected 0`));
+  assert.equal(readFileSync(join(out, "train.jsonl"), "utf8").trim().split("\n").length, lines);
+  const parquet = join(dir, "parquet");
+  const refused = await runCli(["export", trajectories, "--to", "parquet", "-o", parquet]);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr.split("\n").filter(Boolean).length, 1, refused.stderr);
+  assert.match(refused.stderr, /--to parquet: .* holds trajectories, and trajectories export to atif, trl, axolotl, openai; .*acc compile/);
+  assert.equal(existsSync(parquet), false);
 });
 
 test("export: --reasoning field is refused where the rows cannot hold it, instead of dropping the reasoning", async () => {

@@ -4,13 +4,21 @@ import { exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectorie
 import { checkReasoning, DEFAULT_REASONING, EXPORT_TARGETS } from "../../export/rows.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseChoice } from "../io.js";
+import { UsageError } from "../../errors/acc-error.js";
+import { MASK_MODES } from "../../export/sft.js";
+import { readJsonLines } from "../../import/probe.js";
+import { DEFAULT_MAX_LINE_BYTES } from "../../io/lines.js";
+import { resolveTokenizer } from "../../tokenize/index.js";
 
 export function exportCommand(io: CliIo): Command {
   return new Command("export")
     .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, with a dataset card")
-    .argument("<inputs...>", "samples JSONL (acc compile, acc teach), or trajectories JSONL (acc import) for --to atif; - reads stdin")
+    .argument("<inputs...>", "samples JSONL (acc compile, acc teach), or trajectories JSONL (acc import, acc rollout); - reads stdin")
     .requiredOption("--to <target>", `one of ${[...EXPORT_TARGETS, ...TRAJECTORY_TARGETS].join(", ")}`)
     .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
+    .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
+    .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask rendered with the tokenizer's chat template")
+    .option("--tokenizer <spec>", "with --tokenized: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai); none (default: none for openai, think otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
     .option("--overwrite", "write into a folder holding another stage's or target's outputs (they are removed first)")
@@ -23,26 +31,53 @@ Examples:
   acc export out/compile/samples.jsonl --to llamafactory -o out/lf
   acc export out/compile/samples.jsonl --to axolotl --reasoning field -o out/axolotl
   acc export out/import/trajectories.jsonl --to atif -o out/atif
+  acc export out/import/trajectories.jsonl --to trl -o out/sft
+  acc export out/import/trajectories.jsonl --to trl --tokenized --mask last -o out/sft-ids
 
 Related: acc compile, acc teach`,
     )
-    .action(async (samples: string[], flags: Record<string, string | undefined>) => {
-      const to = parseChoice(String(flags.to), "--to", [...EXPORT_TARGETS, ...TRAJECTORY_TARGETS] as const);
-      if (to === "atif") {
-        const outDir = String(flags.out);
-        await claimOutputDir(outDir, { stage: "export", target: to }, { overwrite: Boolean(flags.overwrite), inputs: samples });
-        const stats = await exportTrajectories({ inputs: samples, outDir, target: to, ...(flags.name ? { name: flags.name } : {}) });
-        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected}\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
+    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
+      const to = parseChoice(String(flags.to), "--to", [...new Set([...EXPORT_TARGETS, ...TRAJECTORY_TARGETS])] as const);
+      const outDir = String(flags.out);
+      const name = typeof flags.name === "string" ? { name: flags.name } : {};
+      const trajectories = to === "atif" || (await firstRecordKind(inputs)) === "acc.trajectory";
+      if (!trajectories && (flags.mask !== undefined || flags.tokenized)) {
+        throw new UsageError("--mask and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : "--tokenized", fix: "export trajectories JSONL, or drop the flag" });
+      }
+      if (trajectories) {
+        if (!(TRAJECTORY_TARGETS as readonly string[]).includes(to)) {
+          throw new UsageError(`--to ${to}: ${inputs[0]} holds trajectories, and trajectories export to ${TRAJECTORY_TARGETS.join(", ")}`, {
+            flag: "--to",
+            fix: `use --to ${TRAJECTORY_TARGETS.join(" or ")}, or compile samples first (acc compile ${inputs[0]} -o out/compile) for --to ${to}`,
+          });
+        }
+        const target = to as (typeof TRAJECTORY_TARGETS)[number];
+        const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
+        const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
+        const tokenizer = flags.tokenized ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
+        await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
+        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...name });
+        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} rows)\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
         return;
       }
-      const target = to;
-      const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(flags.reasoning, "--reasoning", ["think", "field", "none"] as const);
+      const target = parseChoice(to, "--to", EXPORT_TARGETS);
+      const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
       checkReasoning(target, reasoning);
-      const outDir = String(flags.out);
-      await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs: samples });
-      const stats = await exportSamples({ inputs: samples, outDir, target, reasoning, ...(flags.name ? { name: flags.name } : {}) });
+      await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
+      const stats = await exportSamples({ inputs, outDir, target, reasoning, ...name });
       io.stderr.write(
         `read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected}\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`,
       );
     });
+}
+
+/** The `schema` of the first record of the first input (trajectories and samples are exported differently). */
+async function firstRecordKind(inputs: readonly string[]): Promise<string | undefined> {
+  if (inputs.length === 0) return undefined;
+  for await (const line of readJsonLines(inputs[0]!, DEFAULT_MAX_LINE_BYTES)) {
+    if ("error" in line) continue;
+    const value = line.value as { schema?: unknown } | null;
+    return typeof value?.schema === "string" ? value.schema : undefined;
+  }
+  return undefined;
 }

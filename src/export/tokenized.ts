@@ -1,0 +1,109 @@
+import type { Tokenizer } from "../tokenize/types.js";
+import { type SftConversation, templateMessages } from "./sft.js";
+
+/** Label of a token the loss skips (the value PyTorch's cross-entropy and every trainer ignore). */
+export const IGNORE = -100;
+
+export interface TokenizedRow {
+  input_ids: number[];
+  /** The id where the token is trained, -100 elsewhere. */
+  labels: number[];
+  /** 1 where the token is trained. */
+  loss_mask: number[];
+  /** Character spans of the rendered text that are trained, and the text itself (for checking). */
+  spans: { start: number; end: number }[];
+  text: string;
+}
+
+/**
+ * A conversation rendered with the tokenizer's own chat template and tokenized, with labels on the
+ * trained assistant turns only. Where each turn starts is found by rendering the conversation before
+ * it with the generation prompt (so templates need no `{% generation %}` markers); it ends after the
+ * template's end-of-turn token. This needs the template to render earlier turns the same whatever
+ * follows: Qwen3 drops the `<think>` of turns before the last user message, so a conversation with
+ * several user turns is cut into one row per user turn (`rowsPerUserTurn`), each ending after its
+ * turn's last assistant message. A conversation the template cannot render that way is refused
+ * with the turn where it breaks, never mis-masked. The ids are checked against tokenizing the whole
+ * text at once, so no id drifts at a span boundary.
+ */
+export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
+  const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer);
+  if (whole.ok || conversation.trainEverything) {
+    if (!whole.ok) throw new Error(whole.reason);
+    return [whole.row];
+  }
+  const rows: TokenizedRow[] = [];
+  let from = 0;
+  for (const end of userTurnEnds(conversation)) {
+    const part = tryRender(conversation, from, end, tokenizer);
+    if (!part.ok) throw new Error(part.reason);
+    if (part.row.spans.length > 0) rows.push(part.row);
+    from = end;
+  }
+  return rows;
+}
+
+/** Where each user turn ends: the index after the last message before the next user message. */
+function userTurnEnds(conversation: SftConversation): number[] {
+  const ends: number[] = [];
+  conversation.messages.forEach((m, i) => {
+    if (m.role === "user" && i > 0) ends.push(i);
+  });
+  ends.push(conversation.messages.length);
+  return ends;
+}
+
+type Rendered = { ok: true; row: TokenizedRow } | { ok: false; reason: string };
+
+/** The conversation up to `end`, training the turns from `from` on. */
+function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer): Rendered {
+  const messages = templateMessages(conversation).slice(0, end);
+  const tools = conversation.tools.length > 0 ? { tools: conversation.tools } : {};
+  const text = tokenizer.applyChatTemplate(messages, tools);
+  const endOfTurn = tokenizer.specialTokens.eos?.text;
+  const spans: { start: number; end: number }[] = [];
+  const trainAll = conversation.trainEverything;
+  for (let i = from; i < end && !trainAll; i++) {
+    if (!conversation.train[i]) continue;
+    const prefix = tokenizer.applyChatTemplate(messages.slice(0, i), { ...tools, addGenerationPrompt: true });
+    if (!text.startsWith(prefix)) return { ok: false, reason: `the chat template renders the turns before message ${i} differently once later turns follow (it is not append-only there)` };
+    const stop = endOfTurn === undefined ? -1 : text.indexOf(endOfTurn, prefix.length);
+    const next = stop === -1 ? nextTurnStart(conversation, messages, i, text, tokenizer, tools) : stop + endOfTurn!.length;
+    const message = conversation.messages[i]!;
+    const spanText = text.slice(prefix.length, next);
+    // A template that drops a turn's reasoning (or content) once later turns follow would train the model on less than it wrote.
+    const lost = [message.reasoning_content, message.content].find((part) => part !== undefined && part.trim() !== "" && !spanText.includes(part.trim()));
+    if (lost !== undefined) return { ok: false, reason: `the chat template leaves part of message ${i} out once later turns follow (Qwen3 drops the reasoning of turns before the last user message)` };
+    spans.push({ start: prefix.length, end: next });
+  }
+  if (trainAll) spans.push({ start: 0, end: text.length });
+  const { ids, trained } = encodeSpans(text, spans, tokenizer);
+  const check = tokenizer.encode(text);
+  if (check.length !== ids.length || check.some((id, k) => id !== ids[k])) return { ok: false, reason: "tokenizing the trained spans apart gives other ids than tokenizing the whole text (a token crosses a span edge)" };
+  return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (trained[k] ? id : IGNORE)), loss_mask: trained.map((t) => (t ? 1 : 0)), spans, text } };
+}
+
+/** Without an end-of-turn token: the turn ends where the rendering of the conversation up to it ends. */
+function nextTurnStart(conversation: SftConversation, messages: ReturnType<typeof templateMessages>, i: number, text: string, tokenizer: Tokenizer, tools: object): number {
+  const upTo = tokenizer.applyChatTemplate(messages.slice(0, i + 1), tools);
+  return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
+}
+
+function encodeSpans(text: string, spans: readonly { start: number; end: number }[], tokenizer: Tokenizer): { ids: number[]; trained: boolean[] } {
+  const ids: number[] = [];
+  const trained: boolean[] = [];
+  let at = 0;
+  const add = (piece: string, train: boolean) => {
+    for (const id of tokenizer.encode(piece)) {
+      ids.push(id);
+      trained.push(train);
+    }
+  };
+  for (const span of spans) {
+    if (span.start > at) add(text.slice(at, span.start), false);
+    add(text.slice(span.start, span.end), true);
+    at = span.end;
+  }
+  if (at < text.length) add(text.slice(at), false);
+  return { ids, trained };
+}
