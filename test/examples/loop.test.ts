@@ -1,0 +1,65 @@
+// examples/loop/run.ts end to end: every stage's output is checked against what the stage before it wrote,
+// counted from the raw files (and the repository's own history), not from acc's summaries.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { sandboxProblem } from "../../src/envs/index.js";
+import { runLoop } from "../../examples/loop/run.js";
+import { tempDir } from "../helpers/collect.js";
+import { readJsonl } from "../view/fixtures.js";
+
+describe("the loop example", { skip: sandboxProblem() ?? false }, () => {
+  it("mine → rollout → import → compile → export → eval → view, offline, each stage reading the one before", async () => {
+    const out = join(tempDir("acc-loop-"), "loop");
+    const commands: string[] = [];
+    const dir = await runLoop(out, (line) => commands.push(line));
+    assert.deepEqual(
+      commands.filter((c) => c.startsWith("$ acc ")).map((c) => c.split(" ")[2]),
+      ["mine", "rollout", "import", "compile", "export", "eval", "eval", "eval", "eval", "view"],
+    );
+
+    // mine: one stage per PR of the history (squash commits "(#N)"), each with a test patch and the test command it was validated with
+    const subjects = execFileSync("git", ["-C", join(out, "textstats"), "log", "--format=%s"], { encoding: "utf8" }).trim().split("\n");
+    const prs = subjects.filter((s) => /\(#\d+\)$/.test(s)).length;
+    const stages = readJsonl<{ instance_id: string; test_patch: string; patch: string; validation: { command: string } }>(join(dir.mine, "stages.jsonl"));
+    assert.equal(stages.length, prs);
+    for (const s of stages) assert.ok(s.test_patch !== "" && s.validation.command.includes("unittest"), s.instance_id);
+
+    // rollout: a group of 2 per stage; an episode passes exactly when its submitted patch holds the gold patch's changes
+    const episodes = readJsonl<{ task_id: string; reward: number; in_loss: boolean }>(join(dir.rollout, "episodes.jsonl"));
+    assert.equal(episodes.length, stages.length * 2);
+    const trajectories = readJsonl<{ id: string; final: { answer: string | null } }>(join(dir.rollout, "trajectories.jsonl"));
+    assert.equal(trajectories.length, episodes.length);
+    const passed = episodes.filter((e) => e.reward === 1).length;
+    assert.ok(passed > 0 && passed < episodes.length, `some pass, some fail: ${passed}/${episodes.length}`);
+
+    // import: every rollout trajectory, none rejected
+    assert.equal(readJsonl(join(dir.import, "trajectories.jsonl")).length, trajectories.length);
+
+    // compile → export: every sample becomes one training row
+    const samples = readJsonl<{ id: string; meta: { trajectory_id: string } }>(join(dir.compile, "samples.jsonl"));
+    assert.ok(samples.length >= 1, "at least one sample");
+    const rejects = readJsonl(join(dir.compile, "rejects.jsonl"));
+    assert.equal(samples.length + rejects.length, trajectories.length);
+    for (const s of samples) assert.ok(trajectories.some((t) => t.id === s.meta.trajectory_id));
+    assert.equal(readJsonl(join(dir.export, "train.jsonl")).length, samples.length);
+
+    // eval: every generated item graded; the scripted answers are right on every other item
+    for (const kind of ["mrcr", "graphwalks"] as const) {
+      const items = readJsonl(join(out, `${kind}-items.jsonl`));
+      const results = readJsonl<{ score: number }>(join(dir[`eval-${kind}`], "results.jsonl"));
+      assert.equal(results.length, items.length);
+      const right = results.filter((r) => r.score === 1).length;
+      // MRCR's wrong answers lack the prefix (score 0); a GraphWalks answer of one node can be whole by chance
+      if (kind === "mrcr") assert.equal(right, Math.ceil(items.length / 2));
+      else assert.ok(right >= Math.ceil(items.length / 2) && right < items.length, `${kind}: ${right}/${items.length}`);
+    }
+
+    // view: one site listing every stage's records, with a page per episode
+    const index = readFileSync(join(dir.view, "index.html"), "utf8");
+    for (const file of ["stages.jsonl", "episodes.jsonl", "samples.jsonl", "results.jsonl"]) assert.match(index, new RegExp(file.replace(".", "\\.")));
+    assert.ok(existsSync(join(dir.view, "site", "records", "episode")));
+  });
+});
