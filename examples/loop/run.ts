@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { main } from "../../src/cli/program.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { withTokenIds } from "../../src/testing/token-ids.js";
@@ -117,7 +118,7 @@ function scriptedAnswer(kind: "mrcr" | "graphwalks", item: Record<string, unknow
   return i % 2 === 0 ? answer : answer.slice(String(item.random_string_to_prepend).length);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   runLoop(process.argv[2] ?? "out/loop").catch((error: unknown) => {
     console.error(`loop: ${(error as Error).message}`);
     process.exitCode = 1;
