@@ -1,8 +1,11 @@
 // The process that runs SqliteProcesses' statements (the SQL environment's tools, the sql verifier's
 // queries). It lives apart because a better-sqlite3 statement cannot be interrupted from JavaScript: the
-// parent kills this process when a statement overruns its time. Databases are opened read-only with
-// query_only set, and only statements that return rows are run.
+// parent kills this process when a statement overruns its time, and starts it under a memory limit
+// (RLIMIT_DATA: SQLite is built without the memory accounting its own heap limit needs). Each request opens
+// its own read-only connection, so no setting or temporary object outlives a statement; only statements
+// classified as read-only are ever prepared (sqlite-statement.ts).
 import Database from "better-sqlite3";
+import { classifyStatement } from "./sqlite-statement.js";
 
 export type SqlRequest =
   | { id: number; kind: "tables"; db: string }
@@ -23,15 +26,16 @@ export type SqlReply =
   | { id: number; ok: true; columns: string[]; rows: unknown[][]; more: boolean }
   | { id: number; ok: false; code: "sql-error" | "not-a-query"; message: string };
 
-const databases = new Map<string, Database.Database>();
-
+/**
+ * A fresh read-only connection: query_only as a second lock, the schema's own functions untrusted (a hostile
+ * database's views and triggers cannot call functions with side effects), sorts and temporary tables in
+ * memory (under the process's limit) instead of temporary files.
+ */
 function open(path: string): Database.Database {
-  let db = databases.get(path);
-  if (!db) {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma("query_only = 1");
-    databases.set(path, db);
-  }
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma("query_only = 1");
+  db.pragma("trusted_schema = 0");
+  db.pragma("temp_store = MEMORY");
   return db;
 }
 
@@ -68,26 +72,37 @@ function describe(db: Database.Database, table: string, sampleRows: number, maxC
   };
 }
 
-function run(request: SqlRequest): SqlReply {
+function answer(db: Database.Database, request: SqlRequest): SqlReply {
   const { id } = request;
-  try {
-    const db = open(request.db);
-    switch (request.kind) {
-      case "tables": {
-        const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-        return { id, ok: true, tables: names };
-      }
-      case "describe":
-        return { id, ok: true, description: describe(db, request.table, request.sampleRows, request.maxCellChars) };
-      case "query": {
-        const statement = db.prepare(request.sql);
-        if (!statement.reader) return { id, ok: false, code: "not-a-query", message: "only statements that return rows are run (the database is read-only)" };
-        const { rows, more } = rowsOf(statement, request.maxRows, request.maxCellChars);
-        return { id, ok: true, columns: statement.columns().map((column) => column.name), rows, more };
-      }
+  switch (request.kind) {
+    case "tables": {
+      const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+      return { id, ok: true, tables: names };
     }
+    case "describe":
+      return { id, ok: true, description: describe(db, request.table, request.sampleRows, request.maxCellChars) };
+    case "query": {
+      const statement = db.prepare(request.sql);
+      if (!statement.reader) return { id, ok: false, code: "not-a-query", message: "only statements that return rows are run (the database is read-only)" };
+      const { rows, more } = rowsOf(statement, request.maxRows, request.maxCellChars);
+      return { id, ok: true, columns: statement.columns().map((column) => column.name), rows, more };
+    }
+  }
+}
+
+function run(request: SqlRequest): SqlReply {
+  if (request.kind === "query") {
+    const verdict = classifyStatement(request.sql);
+    if (!verdict.ok) return { id: request.id, ok: false, code: "not-a-query", message: verdict.reason };
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = open(request.db);
+    return answer(db, request);
   } catch (error) {
-    return { id, ok: false, code: "sql-error", message: (error as Error).message };
+    return { id: request.id, ok: false, code: "sql-error", message: (error as Error).message };
+  } finally {
+    db?.close();
   }
 }
 

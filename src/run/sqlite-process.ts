@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from "node:child_process";
+import { type ChildProcess, fork, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { SqlReply, SqlRequest } from "./sqlite-child.js";
 
@@ -24,10 +24,15 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/** Memory a SQLite process may use (its writable private memory, RLIMIT_DATA) unless told otherwise. */
+export const DEFAULT_SQL_MEMORY_BYTES = 1024 * 1024 * 1024;
+
 /**
  * Child processes running read-only SQLite statements (sqlite-child.ts), `size` at once. A statement's time
  * limit counts from when its process is up; a statement still running at its limit has its process killed
- * (SIGKILL) and a fresh process takes the next one. Processes start when statements wait for them.
+ * (SIGKILL) and a fresh process takes the next one. Processes start when statements wait for them. Each
+ * process runs under a memory limit (`memoryBytes`, RLIMIT_DATA): a statement that needs more fails with
+ * an out-of-memory error, or its process dies and the next statement gets a fresh one.
  */
 export class SqliteProcesses {
   private readonly slots: Slot[] = [];
@@ -36,7 +41,10 @@ export class SqliteProcesses {
   private readonly killed = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly memoryBytes = DEFAULT_SQL_MEMORY_BYTES,
+  ) {}
 
   run(request: SqlJob, timeoutMs: number): Promise<SqlOutcome> {
     if (this.closed) return Promise.reject(new Error("the SQLite processes are closed"));
@@ -65,7 +73,7 @@ export class SqliteProcesses {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { child: startChild(), ready: false };
+    const slot: Slot = { child: startChild(this.memoryBytes), ready: false };
     slot.child.on("message", (reply: SqlReply | { ready: true }) => {
       if ("ready" in reply) {
         slot.ready = true;
@@ -75,7 +83,7 @@ export class SqliteProcesses {
     });
     slot.child.on("exit", (code, signal) => {
       this.remove(slot);
-      const how = signal ?? `exit ${code}`;
+      const how = `${signal ?? `exit ${code}`}; a statement that needs more than ${Math.round(this.memoryBytes / 2 ** 20)} MiB of memory ends this way`;
       if (slot.job) this.finish(slot, { id: 0, ok: false, code: "process-died", message: `the SQLite process died (${how})` });
       else if (!slot.ready) {
         // it never came up: another try would fail the same way
@@ -116,12 +124,20 @@ export class SqliteProcesses {
   }
 }
 
-/** The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches). */
-function startChild(): ChildProcess {
+let prlimitWorks: boolean | undefined;
+
+/**
+ * The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches),
+ * started through prlimit with its memory limit (RLIMIT_DATA counts only memory written to, so V8's and
+ * WebAssembly's large address reservations do not trip it, unlike RLIMIT_AS).
+ */
+function startChild(memoryBytes: number): ChildProcess {
   const url = new URL(import.meta.url.endsWith(".ts") ? "./sqlite-child.ts" : "./sqlite-child.js", import.meta.url);
-  const execArgv = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  const nodeArgs = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  prlimitWorks ??= spawnSync("prlimit", ["--version"], { stdio: "ignore" }).status === 0;
+  const limited = prlimitWorks ? { execPath: "prlimit", execArgv: [`--data=${memoryBytes}`, "--core=0", "--", process.execPath, ...nodeArgs] } : { execArgv: nodeArgs };
   // a process is only started for a waiting statement: it keeps the parent alive until it is up
-  return fork(fileURLToPath(url), [], { execArgv, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  return fork(fileURLToPath(url), [], { ...limited, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
 }
 
 /** An idle child does not keep the parent alive; a busy one does. */
