@@ -30,4 +30,26 @@ export default tseslint.config(
       ],
     },
   },
+  // Data flows one way: execution (src/run) serves the stages and imports none of them; the verifiers
+  // do not reach into the environments (the environments use the verifiers).
+  {
+    files: ["src/run/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["cli", "compile", "envs", "evals", "export", "formats", "import", "llm", "mine", "privacy", "rollout", "teach", "tokenize", "verify"].flatMap((stage) => [`../${stage}/*`, `../../${stage}/*`]),
+              message: "src/run imports nothing from the stages above it",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/verify/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../envs/*", "../rollout/*"], message: "the verifiers do not import the environments (envs imports verify)" }] }] },
+  },
 );

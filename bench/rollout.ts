@@ -1,4 +1,4 @@
-// npm run bench:rollout [-- --episodes 40] [-- --part loop|runner]
+// npm run bench:rollout [-- --episodes 40] [-- --part loop|runner|sandbox]
 // The agent loop of `acc rollout` against the in-process OpenAI-compatible server answering at once, with
 // acc's own client, on the search environment over a corpus of real tool outputs (the shared trajectory
 // samples; else this repository's sources) cut into documents of 150 to 12,000 characters, so that
@@ -16,6 +16,8 @@
 //    requests at 32 in flight: episodes/s against requests/s divided by the requests of an episode; and
 //    the same without the start-up (opening the environment, loading the tokenizer, timed on their own).
 //    Interleaved rounds, medians.
+// 3. (bench/sandbox.ts, --part sandbox) The repo environment's sandbox: its cost per tool call and per
+//    episode against the same work unconfined (--unsafe-no-sandbox), interleaved rounds, medians.
 // acc's code runs from dist/ (built first).
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +28,7 @@ import type { LlmClient } from "../src/llm/types.js";
 import type { EpisodeSettings } from "../src/rollout/types.js";
 import type { Answer } from "../src/testing/replies.js";
 import { build, clock, cpuMicrosPerItem, fromDist, median, rawLoad, realTexts } from "./common.js";
+import { sandboxCost } from "./sandbox.js";
 
 build();
 const { createEnvironment, DEFAULT_ENV_SETTINGS } = await fromDist<typeof import("../src/envs/index.js")>("envs/index.js");
@@ -328,8 +331,9 @@ async function reportRunner() {
 }
 
 try {
-  if (PART !== "runner") await reportLoop();
-  if (PART !== "loop") await reportRunner();
+  if (PART === undefined || PART === "loop") await reportLoop();
+  if (PART === undefined || PART === "runner") await reportRunner();
+  if (PART === undefined || PART === "sandbox") console.log((await sandboxCost()).join("\n"));
 } finally {
   await server.close();
   rmSync(work, { recursive: true, force: true });

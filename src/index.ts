@@ -53,6 +53,17 @@ export {
 } from "./verify/index.js";
 export { verifySamples, type VerifySamplesOptions } from "./verify/samples.js";
 export * from "./envs/index.js";
+export {
+  Box,
+  type BoxOptions,
+  DEFAULT_SANDBOX_LIMITS,
+  type SandboxLimits,
+  type SandboxSettings,
+  SandboxUnavailable,
+  sandboxProblem,
+  requireSandbox,
+  Workspace,
+} from "./run/sandbox/index.js";
 export * from "./rollout/index.js";
 export { compileRun, type CompileRunOptions } from "./compile/run.js";
 export { buildSample, type SampleOptions, type SampleResult, type DropReason } from "./compile/sample.js";

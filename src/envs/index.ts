@@ -1,5 +1,6 @@
+import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../run/sandbox/index.js";
+import { DEFAULT_SQL_MEMORY_BYTES } from "../run/sqlite-process.js";
 import { RepoEnvironment } from "./repo.js";
-import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from "./sandbox.js";
 import { DEFAULT_SEARCH_OPTIONS, SearchEnvironment } from "./search.js";
 import { DEFAULT_SQL_OPTIONS, SqlEnvironment } from "./sql.js";
 import { existsSync } from "node:fs";
@@ -9,7 +10,6 @@ export { CorpusError, DEFAULT_SEARCH_OPTIONS, SearchEnvironment, type SearchEnvO
 export { defaultIndexPath, ensureSearchIndex, isSqliteFile, type SearchIndex } from "./search-index.js";
 export { DEFAULT_SQL_OPTIONS, queryOf, SqlEnvironment, type SqlEnvOptions } from "./sql.js";
 export { RepoEnvironment, type RepoEnvOptions } from "./repo.js";
-export { DEFAULT_SANDBOX_LIMITS, runSandboxed, type SandboxLimits, type SandboxResult, sandboxProblem, SandboxUnavailable } from "./sandbox.js";
 export { EnvSpecError } from "./types.js";
 export type { EnvName, EnvSession, Environment, FinalAnswer, RewardOutcome, ToolResult, ToolSpec } from "./types.js";
 export { DEFAULT_MAX_CHARS } from "./types.js";
@@ -35,9 +35,12 @@ export interface EnvSettings {
   maxChars: number;
   sqlTimeoutMs: number;
   sqlMaxRows: number;
-  /** SQL processes, search threads, or sandboxed commands at once. */
+  /** Memory of each SQL process. */
+  sqlMemoryBytes: number;
+  /** SQL processes, search threads, or box commands at once. */
   jobs: number;
-  sandbox: SandboxLimits;
+  /** The repo environment's box (its timeoutMs is each tool call's). */
+  sandbox: SandboxSettings;
   testTimeoutMs: number;
   /** repo: the test command of tasks that name none (SWE-bench instances, acc mine stages mined without --test-cmd). */
   testCommand?: string;
@@ -47,8 +50,9 @@ export const DEFAULT_ENV_SETTINGS: EnvSettings = {
   maxChars: DEFAULT_MAX_CHARS,
   sqlTimeoutMs: DEFAULT_SQL_OPTIONS.timeoutMs,
   sqlMaxRows: DEFAULT_SQL_OPTIONS.maxRows,
+  sqlMemoryBytes: DEFAULT_SQL_MEMORY_BYTES,
   jobs: 2,
-  sandbox: DEFAULT_SANDBOX_LIMITS,
+  sandbox: { limits: DEFAULT_SANDBOX_LIMITS, readOnly: [], unsafe: false },
   testTimeoutMs: 300_000,
 };
 
@@ -56,13 +60,13 @@ export async function createEnvironment(spec: EnvSpec, settings: EnvSettings = D
   if (!existsSync(spec.path)) throw new EnvSpecError(`${spec.kind} environment: ${spec.path} does not exist`);
   switch (spec.kind) {
     case "sql":
-      return new SqlEnvironment({ db: spec.path, timeoutMs: settings.sqlTimeoutMs, maxRows: settings.sqlMaxRows, maxChars: settings.maxChars, processes: settings.jobs });
+      return new SqlEnvironment({ db: spec.path, timeoutMs: settings.sqlTimeoutMs, maxRows: settings.sqlMaxRows, maxChars: settings.maxChars, processes: settings.jobs, memoryBytes: settings.sqlMemoryBytes });
     case "search":
       return SearchEnvironment.load({ ...DEFAULT_SEARCH_OPTIONS, corpus: spec.path, maxChars: settings.maxChars, workers: settings.jobs });
     case "repo":
       return RepoEnvironment.create({
         repo: spec.path,
-        limits: settings.sandbox,
+        sandbox: settings.sandbox,
         testTimeoutMs: settings.testTimeoutMs,
         maxChars: settings.maxChars,
         jobs: settings.jobs,

@@ -1,39 +1,54 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
-import { constants, tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { promisify } from "node:util";
+import { constants } from "node:os";
 import { Limiter } from "../llm/limiter.js";
 import type { RolloutTask } from "../records/rollout.js";
-import { giveToSandbox, runSandboxed, sandboxCanRead, type SandboxLimits, sandboxProblem, SandboxUnavailable, type SandboxResult } from "./sandbox.js";
+import { type ExecResult, GitError, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SnapshotError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
-const run = promisify(execFile);
-
 export interface RepoEnvOptions {
-  /** The git repository tasks start from. */
+  /** The git repository tasks start from (only read: its objects, never its work tree). */
   repo: string;
-  /** Limits of every bash command. */
-  limits: SandboxLimits;
-  /** Wall-clock limit of the test command (same sandbox, same other limits). */
+  /** The box every episode works in; its `limits.timeoutMs` is each tool call's wall-clock limit. */
+  sandbox: SandboxSettings;
+  /** Wall-clock limit of the test command (same box limits otherwise). */
   testTimeoutMs: number;
-  /** Characters of one view result shown to the agent. */
+  /** Characters of one tool result shown to the agent. */
   maxChars: number;
-  /** Sandboxed commands at once. */
+  /** Box commands at once (tool calls, test runs, episode setups). */
   jobs: number;
   /** The test command of tasks that name none. */
   testCommand?: string;
 }
 
 const VIEW_LINES = 200;
-/** Git inside the sandbox sees a repository owned by another user; this lets it read it. */
-const GIT_SAFE_ENV = { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" };
+/** Largest file `edit` reads and rewrites. */
+const MAX_EDIT_BYTES = 4 * 1024 * 1024;
+/** The kernel's limit of one argument (MAX_ARG_STRLEN): a longer command cannot be started. */
+const MAX_COMMAND_BYTES = 128 * 1024;
+
+// Tool implementations run inside the box (as its user, with its time limit), so a FIFO, a symlink or a
+// huge file the agent left behind meets the box's limits, never acc's privileges. Exit codes 65-67 say
+// what the path is (the shell's own failures use 1 and 2); a symlink to nothing does not exist.
+const MISSING = 65;
+const SPECIAL = 66;
+const EXISTS = 67;
+const VIEW = `p=$1
+if [ -d "$p" ]; then echo folder >&2; exec find "$p" -mindepth 1 -maxdepth 1 -printf '%y %f\\0'; fi
+if [ -f "$p" ]; then exec awk -v s="$2" -v e="$3" -v lim="$4" 'NR >= s && NR <= e && n < lim { line = substr($0, 1, lim); print line; n += length(line) + 1 } END { printf "%d", NR > "/dev/stderr" }' "$p"; fi
+if [ -e "$p" ]; then exit ${SPECIAL}; fi
+exit ${MISSING}`;
+const READ = `if [ -f "$1" ]; then exec head -c "$2" -- "$1"; fi
+if [ -e "$1" ]; then exit ${SPECIAL}; fi
+exit ${MISSING}`;
+const WRITE = `if [ "$2" = create ]; then
+  if [ -s "$1" ]; then exit ${EXISTS}; fi
+  mkdir -p -- "$(dirname -- "$1")" || exit 1
+fi
+cat > "$1"`;
 
 const TOOLS: ToolSpec[] = [
   {
     name: "bash",
-    description: "Run a shell command in the repository (no network; only the repository is writable).",
+    description: "Run a shell command in the repository (no network; only the repository and /tmp are writable).",
     parameters: { type: "object", properties: { command: { type: "string" } }, required: ["command"] },
   },
   {
@@ -63,8 +78,9 @@ const SYSTEM_PROMPT = [
 ].join("\n");
 
 /**
- * The repo environment: each episode works in its own git worktree at the task's base commit, with
- * bash (sandboxed by bubblewrap), view, edit and submit. The reward is the task's test command's exit code.
+ * The repo environment: each episode works in a box of its own (see src/run/sandbox/) holding the task's
+ * base commit, with bash, view, edit and submit all running inside it. The patch is computed by acc from
+ * the box's files; the reward is the task's test command's exit code, run in a fresh box on exactly that patch.
  */
 export class RepoEnvironment implements Environment {
   readonly name = "repo" as const;
@@ -72,32 +88,22 @@ export class RepoEnvironment implements Environment {
   readonly tools = TOOLS;
   readonly systemPrompt = SYSTEM_PROMPT;
   private readonly commands: Limiter;
-  private gitQueue: Promise<unknown> = Promise.resolve();
-  private readonly repo: string;
 
-  /**
-   * @param gitDirs the repository's git folder when the sandbox user can read it: git then works inside the
-   * sandbox too (as root the sandbox runs as another user, who may not be allowed into a private folder)
-   */
   private constructor(
-    private readonly options: RepoEnvOptions,
-    private readonly gitDirs: string[],
+    readonly options: RepoEnvOptions,
+    private readonly gitDir: string,
   ) {
-    this.repo = resolve(options.repo);
     this.commands = new Limiter(options.jobs);
   }
 
-  /** Checks the repository and the sandbox; both are needed before any episode starts. */
+  /** Checks the sandbox and the repository; both are needed before any episode starts. */
   static async create(options: RepoEnvOptions): Promise<RepoEnvironment> {
-    const problem = sandboxProblem();
-    if (problem) throw new SandboxUnavailable(`repo environment: ${problem}`);
-    let gitDir: string;
+    await requireSandbox("the repo environment", options.sandbox.unsafe);
     try {
-      gitDir = (await git(resolve(options.repo), "rev-parse", "--path-format=absolute", "--git-common-dir")).trim();
+      return new RepoEnvironment(options, await sourceGitDir(options.repo));
     } catch (error) {
-      throw new EnvSpecError(`repo environment: ${options.repo} is not a git repository (${firstLine(error)})`);
+      throw new EnvSpecError(`repo environment: ${(error as Error).message}`);
     }
-    return new RepoEnvironment(options, sandboxCanRead(join(gitDir, "HEAD")) ? [gitDir] : []);
   }
 
   checkTask(task: RolloutTask): string | undefined {
@@ -107,96 +113,98 @@ export class RepoEnvironment implements Environment {
   }
 
   trajectoryTask(task: RolloutTask) {
-    return { ground_truth: null, repo: { url: this.repo, ...(task.base_commit !== undefined ? { base_commit: task.base_commit } : {}) } };
+    return { ground_truth: null, repo: { url: this.options.repo, ...(task.base_commit !== undefined ? { base_commit: task.base_commit } : {}) } };
   }
 
   async open(task: RolloutTask): Promise<EnvSession> {
-    const base = (await git(this.repo, "rev-parse", "--verify", `${task.base_commit}^{commit}`).catch((error: unknown) => {
-      throw new Error(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id} is not a commit (${firstLine(error)})`);
-    })).trim();
-    const dir = await mkdtemp(join(tmpdir(), "acc-rollout-"));
-    const worktree = join(dir, "worktree");
-    await this.serialGit(() => git(this.repo, "worktree", "add", "--detach", "--quiet", worktree, base));
-    await giveToSandbox(dir);
-    const session = new RepoSession(this, worktree, base, task);
-    return {
-      call: (name, args) => session.call(name, args),
-      reward: () => session.reward(),
-      close: async () => {
-        await this.serialGit(() => git(this.repo, "worktree", "remove", "--force", worktree)).catch(() => undefined);
-        await rm(dir, { recursive: true, force: true });
-        await this.serialGit(() => git(this.repo, "worktree", "prune")).catch(() => undefined);
-      },
-    };
+    const base = await resolveCommit(this.gitDir, task.base_commit!).catch((error: unknown) => {
+      throw new Error(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id}: ${(error as Error).message}`);
+    });
+    const workspace = await this.limited(() => this.start(base)).catch((error: unknown) => {
+      if (error instanceof SnapshotError) throw new EnvSpecError(`repo environment: task ${task.id}: ${error.message}`);
+      throw error;
+    });
+    const session = new RepoSession(this, workspace, base, task);
+    return { call: (name, args) => session.call(name, args), reward: () => session.reward(), close: () => workspace.close() };
   }
 
   async fingerprint(): Promise<unknown> {
-    const head = (await git(this.repo, "rev-parse", "HEAD").catch(() => "")).trim();
-    return { repo: this.repo, head, options: this.options };
+    const head = await resolveCommit(this.gitDir, "HEAD").catch(() => "");
+    return { repo: this.options.repo, head, options: this.options };
   }
 
   async close(): Promise<void> {}
 
-  /** A sandboxed command in a worktree, at most `jobs` at once. */
-  async sandboxed(worktree: string, command: string, timeoutMs: number): Promise<SandboxResult> {
+  /**
+   * A box holding `commit`: an episode's, with a store and the agent's own git repository; or, given the
+   * episode's workspace `from`, a box for the tests that takes the commit from the episode's store.
+   */
+  async start(commit: string, from?: Workspace): Promise<Workspace> {
+    const workspace = await Workspace.open(this.options.sandbox, from ? undefined : this.gitDir);
+    try {
+      await (from ? workspace.load(commit, from.store) : workspace.load(commit, workspace.store, true));
+      return workspace;
+    } catch (error) {
+      await workspace.close();
+      throw error;
+    }
+  }
+
+  /** At most `jobs` box commands at once. */
+  async limited<T>(action: () => Promise<T>): Promise<T> {
     await this.commands.acquire();
     try {
-      return await runSandboxed(command, { cwd: worktree, writable: worktree, readable: this.gitDirs, env: GIT_SAFE_ENV, limits: { ...this.options.limits, timeoutMs } });
+      return await action();
     } finally {
       this.commands.release();
     }
   }
 
-  get limits(): SandboxLimits {
-    return this.options.limits;
-  }
-
-  get testTimeoutMs(): number {
-    return this.options.testTimeoutMs;
-  }
-
+  /** The task's test command, or the environment's for tasks that name none. */
   testCommandOf(task: RolloutTask): string {
     return task.test_command ?? this.options.testCommand!;
-  }
-
-  get maxChars(): number {
-    return this.options.maxChars;
-  }
-
-  /** git refuses concurrent changes to a repository's worktree list. */
-  private serialGit<T>(action: () => Promise<T>): Promise<T> {
-    const next = this.gitQueue.then(action, action);
-    this.gitQueue = next.catch(() => undefined);
-    return next;
   }
 }
 
 class RepoSession {
-  private patch: string | undefined;
+  private submitted: { commit: string; patch: string } | undefined;
 
   constructor(
     private readonly env: RepoEnvironment,
-    private readonly worktree: string,
+    private readonly workspace: Workspace,
     private readonly base: string,
     private readonly task: RolloutTask,
   ) {}
+
+  private get options(): RepoEnvOptions {
+    return this.env.options;
+  }
 
   async call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
     switch (name) {
       case "bash": {
         const command = stringArgument(args, "command", name);
         if (typeof command !== "string") return command;
-        const result = await this.env.sandboxed(this.worktree, command, this.env.limits.timeoutMs);
-        return { content: describeRun(result, this.env.limits.timeoutMs), isError: result.timedOut || result.exitCode !== 0 };
+        const size = Buffer.byteLength(command);
+        if (size > MAX_COMMAND_BYTES) return { content: `bash: the command is ${size} bytes; one command can be at most ${MAX_COMMAND_BYTES} (write long scripts to a file with edit)`, isError: true };
+        const result = await this.env.limited(() => this.workspace.run(command, this.options.sandbox.limits.timeoutMs));
+        return { content: describeRun(result, this.options.sandbox.limits.timeoutMs, this.options.sandbox.limits.outputBytes), isError: result.timedOut || result.exitCode !== 0 };
       }
       case "view":
         return this.view(args);
       case "edit":
         return this.edit(args);
       case "submit": {
-        this.patch = await this.diff();
-        const files = (this.patch.match(/^diff --git /gm) ?? []).length;
-        return { content: `submitted: ${files} file${files === 1 ? "" : "s"} changed`, isError: false, submitted: this.patch };
+        let submitted: { commit: string; patch: string };
+        try {
+          submitted = await this.snapshot();
+        } catch (error) {
+          if (error instanceof SnapshotError || error instanceof GitError) return { content: `submit: ${error.message}`, isError: true };
+          throw error;
+        }
+        this.submitted = submitted;
+        const files = (submitted.patch.match(/^diff --git /gm) ?? []).length;
+        return { content: `submitted: ${files} file${files === 1 ? "" : "s"} changed`, isError: false, submitted: submitted.patch };
       }
       default:
         return { content: `unknown tool ${JSON.stringify(name)}; the tools are ${TOOLS.map((t) => t.name).join(", ")}`, isError: true };
@@ -204,89 +212,74 @@ class RepoSession {
   }
 
   async reward(): Promise<RewardOutcome> {
-    const patch = this.patch ?? (await this.diff());
-    const protectedFiles = this.task.test_files ?? [];
-    if (protectedFiles.length > 0) await this.restore(protectedFiles);
-    if (this.task.test_patch) {
-      const problem = await this.applyTestPatch(this.task.test_patch);
-      if (problem !== undefined) return { reward: 0, success: false, reason: "tests-failed", detail: `the task's test patch does not apply to the submitted tree: ${problem}`, submittedPatch: patch };
+    let submitted: { commit: string; patch: string };
+    try {
+      submitted = this.submitted ?? (await this.snapshot());
+    } catch (error) {
+      if (error instanceof SnapshotError || error instanceof GitError) return { reward: 0, success: false, reason: "no-patch", detail: error.message };
+      throw error;
     }
-    const result = await this.env.sandboxed(this.worktree, this.env.testCommandOf(this.task), this.env.testTimeoutMs);
+    const store = this.workspace.store;
+    const tested = this.task.test_files?.length ? await store.restore(submitted.commit, this.base, this.task.test_files) : submitted.commit;
+    const timeoutMs = this.options.testTimeoutMs;
+    const result = await this.env.limited(async () => {
+      // a fresh box holding exactly the submitted patch (and the protected test files as they were)
+      const box = await this.env.start(tested, this.workspace);
+      try {
+        // SWE-bench's test patch goes on top of the put-back test files, applied inside the box
+        const refused = this.task.test_patch ? await box.apply([{ text: this.task.test_patch, args: ["--whitespace=nowarn"] }]) : undefined;
+        if (refused) return { refused: refused.message };
+        return await box.run(this.env.testCommandOf(this.task), timeoutMs);
+      } finally {
+        await box.close();
+      }
+    });
+    if ("refused" in result) return { reward: 0, success: false, reason: "tests-failed", detail: `the task's test patch does not apply to the submitted tree: ${result.refused}`, submittedPatch: submitted.patch };
     const outcome: RewardOutcome = result.timedOut
-      ? { reward: 0, success: false, reason: "tests-timeout", detail: `the test command ran past ${this.env.testTimeoutMs} ms` }
+      ? { reward: 0, success: false, reason: "tests-timeout", detail: `the test command ran past ${timeoutMs} ms` }
       : result.exitCode === 0
         ? { reward: 1, success: true, reason: "tests-passed", detail: "the test command exited 0" }
         : { reward: 0, success: false, reason: "tests-failed", detail: `the test command exited ${result.exitCode ?? result.signal}: ${lastLine(result.output)}` };
-    outcome.submittedPatch = patch;
+    outcome.submittedPatch = submitted.patch;
     return outcome;
   }
 
-  /** Test files back as they are at the base commit; files the base does not have are removed (the test patch adds them). */
-  private async restore(paths: readonly string[]): Promise<void> {
-    for (const path of paths) {
-      const tracked = await git(this.worktree, "cat-file", "-e", `${this.base}:${path}`).then(
-        () => true,
-        () => false,
-      );
-      if (tracked) await git(this.worktree, "checkout", this.base, "--", path);
-      else await git(this.worktree, "rm", "-r", "-f", "-q", "--ignore-unmatch", "--", path);
-    }
+  /** The box's files as a commit of acc's store, and the patch from the base commit to it. */
+  private async snapshot(): Promise<{ commit: string; patch: string }> {
+    const { limits } = this.options.sandbox;
+    const { commit } = await this.env.limited(() => this.workspace.snapshot(this.base));
+    return { commit, patch: await this.workspace.store.diff(this.base, commit, 4 * limits.outputBytes + 1024 * 1024) };
   }
 
-  /** `git apply` of the test patch, from a file beside the worktree (never inside it); a message when it does not apply. */
-  private async applyTestPatch(testPatch: string): Promise<string | undefined> {
-    const file = join(dirname(this.worktree), "test.patch");
-    await writeFile(file, testPatch);
-    try {
-      await git(this.worktree, "apply", "--whitespace=nowarn", file);
-      return undefined;
-    } catch (error) {
-      return firstLine(error);
-    } finally {
-      await rm(file, { force: true });
-    }
-  }
-
-  /** Every change against the base commit, new files included. */
-  private async diff(): Promise<string> {
-    await git(this.worktree, "add", "--all");
-    return git(this.worktree, "diff", "--cached", "--binary", this.base);
-  }
-
-  /** The absolute path of `path` if it stays inside the worktree (symlinks resolved), else an error result. */
-  private async inside(path: string, tool: string): Promise<string | ToolResult> {
-    const full = resolve(this.worktree, path);
-    const root = await realpath(this.worktree);
-    let existing = full;
-    while (!existsSync(existing)) existing = dirname(existing);
-    const real = join(await realpath(existing), relative(existing, full));
-    const rel = relative(root, real);
-    if (rel.startsWith("..") || isAbsolute(rel)) return { content: `${tool}: ${path} is outside the repository`, isError: true };
-    if (rel === ".git" || rel.startsWith(`.git${sep}`)) return { content: `${tool}: ${path} is git's own data`, isError: true };
-    return real;
+  /** Runs one of the tool scripts in the box, as a tool call (its time limit, at most `jobs` at once). */
+  private script(script: string, args: string[], options: { stdin?: Buffer; maxStdout?: number } = {}): Promise<ExecResult> {
+    return this.env.limited(() => this.workspace.box.exec(["sh", "-c", script, "acc", ...args], options));
   }
 
   private async view(args: Record<string, unknown>): Promise<ToolResult> {
     const path = stringArgument(args, "path", "view");
     if (typeof path !== "string") return path;
-    const full = await this.inside(path, "view");
-    if (typeof full !== "string") return full;
-    const info = await stat(full).catch(() => undefined);
-    if (!info) return { content: `view: ${path} does not exist`, isError: true };
-    if (info.isDirectory()) {
-      const entries = await readdir(full, { withFileTypes: true });
-      const names = entries.filter((e) => e.name !== ".git").map((e) => (e.isDirectory() ? `${e.name}/` : e.name)).sort();
-      return { content: capText(names.join("\n") || "(empty directory)", this.env.maxChars), isError: false };
-    }
     const start = integerArgument(args, "start_line", "view", 1);
     if (typeof start !== "number") return start;
-    const lines = (await readFile(full, "utf8")).split("\n");
-    const end = integerArgument(args, "end_line", "view", Math.min(lines.length, start + VIEW_LINES - 1));
-    if (typeof end !== "number") return end;
-    if (start < 1 || end < start) return { content: `view: the range ${start}-${end} is empty (the file has ${lines.length} lines)`, isError: true };
-    const shown = lines.slice(start - 1, end).map((line, i) => `${String(start + i).padStart(5)}  ${line}`);
-    const more = end < lines.length ? `\n(lines ${start}-${end} of ${lines.length})` : "";
-    return { content: capText(shown.join("\n") + more, this.env.maxChars), isError: false };
+    const endArgument = integerArgument(args, "end_line", "view", start + VIEW_LINES - 1);
+    if (typeof endArgument !== "number") return endArgument;
+    if (start < 1 || endArgument < start) return { content: `view: the range ${start}-${endArgument} is empty`, isError: true };
+    const { maxChars } = this.options;
+    const result = await this.script(VIEW, [path, String(start), String(endArgument), String(4 * maxChars)]);
+    const failed = this.failure("view", path, result);
+    if (failed) return failed;
+    if (result.stderr.startsWith("folder")) {
+      // a folder: find's type letters and names
+      const names = result.stdout.toString("utf8").split("\0").filter((entry) => entry.length > 2).map((entry) => (entry[0] === "d" ? `${entry.slice(2)}/` : entry.slice(2)));
+      return { content: capText(names.filter((name) => name !== ".git/").sort().join("\n") || "(empty directory)", maxChars), isError: false };
+    }
+    const total = Number(result.stderr.trim());
+    const lines = result.stdout.toString("utf8").replace(/\n$/, "").split("\n");
+    if (start > total) return { content: `view: the range ${start}-${endArgument} is empty (the file has ${total} lines)`, isError: true };
+    const end = Math.min(endArgument, total);
+    const shown = lines.slice(0, end - start + 1).map((line, i) => `${String(start + i).padStart(5)}  ${line}`);
+    const more = end < total ? `\n(lines ${start}-${end} of ${total})` : "";
+    return { content: capText(shown.join("\n") + more, maxChars), isError: false };
   }
 
   private async edit(args: Record<string, unknown>): Promise<ToolResult> {
@@ -296,46 +289,49 @@ class RepoSession {
     if (typeof oldText !== "string") return oldText;
     const newText = stringArgument(args, "new_str", "edit");
     if (typeof newText !== "string") return newText;
-    const full = await this.inside(path, "edit");
-    if (typeof full !== "string") return full;
-    const current = await readFile(full, "utf8").catch(() => undefined);
     if (oldText === "") {
-      if (current !== undefined && current !== "") return { content: `edit: ${path} exists; give old_str to change it`, isError: true };
-      // eslint-disable-next-line no-restricted-syntax -- inside the worktree (checked by `inside`), never a user's output folder
-      await mkdir(dirname(full), { recursive: true });
-      await writeFile(full, newText);
-      await giveToSandbox(full);
-      return { content: `created ${path}`, isError: false };
+      const created = await this.script(WRITE, [path, "create"], { stdin: Buffer.from(newText, "utf8") });
+      if (created.exitCode === EXISTS) return { content: `edit: ${path} exists; give old_str to change it`, isError: true };
+      return this.failure("edit", path, created) ?? { content: `created ${path}`, isError: false };
     }
-    if (current === undefined) return { content: `edit: ${path} does not exist`, isError: true };
+    const read = await this.script(READ, [path, String(MAX_EDIT_BYTES + 1)], { maxStdout: MAX_EDIT_BYTES + 1 });
+    const failed = this.failure("edit", path, read);
+    if (failed) return failed;
+    if (read.stdout.length > MAX_EDIT_BYTES) return { content: `edit: ${path} is larger than ${MAX_EDIT_BYTES} bytes; change it with bash`, isError: true };
+    let current: string;
+    try {
+      current = new TextDecoder("utf-8", { fatal: true }).decode(read.stdout);
+    } catch {
+      return { content: `edit: ${path} is not UTF-8 text; change it with bash`, isError: true };
+    }
     const count = current.split(oldText).length - 1;
     if (count !== 1) return { content: `edit: old_str appears ${count} times in ${path}; it must appear exactly once (add surrounding lines)`, isError: true };
-    await writeFile(full, current.replace(oldText, () => newText));
-    return { content: `edited ${path}`, isError: false };
+    const written = await this.script(WRITE, [path, "replace"], { stdin: Buffer.from(current.replace(oldText, () => newText), "utf8") });
+    return this.failure("edit", path, written) ?? { content: `edited ${path}`, isError: false };
+  }
+
+  /** The error result of a tool script that did not succeed, or undefined when it did. */
+  private failure(tool: string, path: string, result: ExecResult): ToolResult | undefined {
+    if (result.timedOut) return { content: `${tool}: ${path} did not answer within ${this.options.sandbox.limits.timeoutMs} ms (a FIFO or a device?)`, isError: true };
+    if (result.exitCode === 0 && !result.overflowed) return undefined;
+    if (result.exitCode === MISSING) return { content: `${tool}: ${path} does not exist`, isError: true };
+    if (result.exitCode === SPECIAL) return { content: `${tool}: ${path} is not a regular file or a directory`, isError: true };
+    if (result.overflowed) return { content: `${tool}: ${path}: the output passed ${this.options.sandbox.limits.outputBytes} bytes`, isError: true };
+    return { content: `${tool}: ${path}: ${result.stderr.trim().split("\n").at(-1) || `exit ${result.exitCode ?? result.signal}`}`, isError: true };
   }
 }
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("git", ["-c", "safe.directory=*", "-C", cwd, ...args], { maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
-}
-
-function describeRun(result: SandboxResult, timeoutMs: number): string {
+function describeRun(result: RunResult, timeoutMs: number, outputBytes: number): string {
   let status: string;
   if (result.timedOut) status = `[stopped after ${timeoutMs} ms]`;
+  else if (result.overflowed) status = `[stopped: the output passed ${outputBytes} bytes]`;
   else if (result.signal) status = `[killed by ${result.signal}]`;
   else if (result.exitCode !== null && result.exitCode > 128) {
-    // the shell reports a child killed by a signal as 128 + its number; SIGKILL and SIGXCPU come from the CPU-time limit
+    // the shell reports a child killed by a signal as 128 + its number
     const signal = Object.entries(constants.signals).find(([, n]) => n === result.exitCode! - 128)?.[0] ?? `signal ${result.exitCode - 128}`;
-    const why = signal === "SIGKILL" || signal === "SIGXCPU" ? ": the CPU-time limit" : "";
-    status = `[exit code ${result.exitCode}: killed by ${signal}${why}]`;
+    status = `[exit code ${result.exitCode}: killed by ${signal}]`;
   } else status = `[exit code ${result.exitCode}]`;
   return result.output === "" ? status : `${result.output.replace(/\n$/, "")}\n${status}`;
-}
-
-function firstLine(error: unknown): string {
-  const text = (error as { stderr?: string }).stderr || (error as Error).message;
-  return text.trim().split("\n")[0] ?? "";
 }
 
 function lastLine(output: string): string {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { RolloutTask } from "../records/rollout.js";
-import { SqliteProcesses, type TableDescription } from "../run/sqlite-process.js";
+import { DEFAULT_SQL_MEMORY_BYTES, SqliteProcesses, type TableDescription } from "../run/sqlite-process.js";
 import { DEFAULT_QA_OPTIONS, SqlVerifier, type Verdict, verifyQa } from "../verify/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, type FinalAnswer, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
@@ -17,9 +17,11 @@ export interface SqlEnvOptions {
   maxChars: number;
   /** SQL processes at once (tools and rewards each have their own). */
   processes: number;
+  /** Memory each SQL process may use (RLIMIT_DATA). */
+  memoryBytes: number;
 }
 
-export const DEFAULT_SQL_OPTIONS: Omit<SqlEnvOptions, "db"> = { timeoutMs: 5_000, maxRows: 50, maxChars: 4_000, processes: 2 };
+export const DEFAULT_SQL_OPTIONS: Omit<SqlEnvOptions, "db"> = { timeoutMs: 5_000, maxRows: 50, maxChars: 4_000, processes: 2, memoryBytes: DEFAULT_SQL_MEMORY_BYTES };
 
 const MAX_CELL_CHARS = 200;
 const SAMPLE_ROWS = 3;
@@ -55,8 +57,8 @@ export class SqlEnvironment implements Environment {
 
   constructor(private readonly options: SqlEnvOptions) {
     if (!existsSync(options.db)) throw new EnvSpecError(`sql environment: database ${options.db} does not exist`);
-    this.processes = new SqliteProcesses(options.processes);
-    this.rewardProcesses = new SqliteProcesses(options.processes);
+    this.processes = new SqliteProcesses(options.processes, options.memoryBytes);
+    this.rewardProcesses = new SqliteProcesses(options.processes, options.memoryBytes);
     this.verifier = new SqlVerifier(this.rewardProcesses, options.timeoutMs, DEFAULT_QA_OPTIONS);
   }
 

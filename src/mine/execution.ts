@@ -1,9 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { killGroup } from "../run/process-group.js";
-import { Git } from "./git.js";
+import { requireSandbox, resolveCommit, type SandboxSettings, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 
 export interface TestRun {
   exit_code: number | null;
@@ -23,7 +18,7 @@ export interface StageValidation {
 }
 
 export interface ValidationInput {
-  /** Repository holding the commits. */
+  /** Repository holding the commits (only its objects are read). */
   repo: string;
   base: string;
   patch: string;
@@ -32,40 +27,29 @@ export interface ValidationInput {
   testFiles: readonly string[];
   command: string;
   timeoutSeconds: number;
+  /** The box the tests run in (its time limit is replaced by timeoutSeconds). */
+  sandbox: SandboxSettings;
 }
 
-const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
-
-let sandboxPrefix: string[] | null | undefined;
-
-/**
- * How to run a command without network: a new network namespace through `unshare -rn` (unprivileged user
- * namespace) or `unshare -n` (root); null when neither works here, and the command then runs with network.
- */
-export function networkSandbox(): string[] | null {
-  if (sandboxPrefix !== undefined) return sandboxPrefix;
-  sandboxPrefix = null;
-  for (const prefix of [["unshare", "-rn"], ["unshare", "-n"]]) {
-    if (spawnSync(prefix[0]!, [...prefix.slice(1), "true"], { stdio: "ignore" }).status === 0) {
-      sandboxPrefix = prefix;
-      break;
-    }
-  }
-  return sandboxPrefix;
+/** Refuses (SandboxUnavailable) before any work when tests are asked for and the sandbox cannot run them. */
+export function checkTestSandbox(sandbox: SandboxSettings): Promise<void> {
+  return requireSandbox("mine --test-cmd", sandbox.unsafe);
 }
 
 /**
- * Runs the tests twice, each time in a fresh export of `base` (`git archive`, so no history is visible):
- * before = base + test patch, after = base + test patch + gold patch. FAIL_TO_PASS are the tests that pass
- * after but not before; PASS_TO_PASS pass both times (SWE-bench's rule).
+ * Runs the tests twice, each time in a fresh box holding the tree of `base` (no history): before = base +
+ * test patch, after = base + test patch + gold patch. FAIL_TO_PASS are the tests that pass after but not
+ * before; PASS_TO_PASS pass both times (SWE-bench's rule).
  */
 export async function validateStage(input: ValidationInput): Promise<StageValidation> {
-  const before = await runInExport(input, [input.testPatch]);
-  const after = await runInExport(input, [input.testPatch, input.patch]);
+  const gitDir = await sourceGitDir(input.repo);
+  const base = await resolveCommit(gitDir, input.base);
+  const before = await runInBox(input, gitDir, base, [input.testPatch]);
+  const after = await runInBox(input, gitDir, base, [input.testPatch, input.patch]);
   const passedBefore = new Set(before.passed);
   return {
     command: input.command,
-    network_isolated: networkSandbox() !== null,
+    network_isolated: !input.sandbox.unsafe,
     timeout_seconds: input.timeoutSeconds,
     before,
     after,
@@ -74,66 +58,21 @@ export async function validateStage(input: ValidationInput): Promise<StageValida
   };
 }
 
-async function runInExport(input: ValidationInput, patches: readonly string[]): Promise<TestRun> {
-  const dir = await mkdtemp(join(tmpdir(), "acc-mine-run-"));
+async function runInBox(input: ValidationInput, gitDir: string, base: string, patches: readonly string[]): Promise<TestRun> {
+  const timeoutMs = input.timeoutSeconds * 1000;
+  const workspace = await Workspace.open({ ...input.sandbox, limits: { ...input.sandbox.limits, timeoutMs } }, gitDir);
   try {
-    await extract(new Git(input.repo), input.base, dir);
-    // The ceiling keeps `git apply` from finding an enclosing repository: it applies to the plain files.
-    const plain = new Git(dir);
-    for (const patch of patches) {
-      if (patch) await plain.output(["apply", "--binary", "--whitespace=nowarn", "-"], { input: patch, env: { GIT_CEILING_DIRECTORIES: dirname(dir) } });
-    }
-    return await runCommand(input, dir);
+    await workspace.load(base);
+    const refused = await workspace.apply(patches.filter(Boolean).map((text) => ({ text, args: ["--binary", "--whitespace=nowarn"] })));
+    if (refused) throw new Error(`\`git apply --binary --whitespace=nowarn -\` failed on the tree of ${base} in the box: ${refused.message}`);
+    const result = await workspace.box.exec(["sh", "-c", input.command], { timeoutMs, env: { ACC_TEST_FILES: input.testFiles.join("\n") } });
+    const finished = !result.timedOut && !result.overflowed;
+    const output = `${result.stdout.toString("utf8")}\n${result.stderr}`;
+    const exitCode = finished ? result.exitCode : null;
+    return { exit_code: exitCode, timed_out: result.timedOut, ...parseTestOutput(output, input.command, exitCode) };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await workspace.close();
   }
-}
-
-/** Writes the tree of `commit` into `dir` through a tar archive (no .git, no history). */
-async function extract(git: Git, commit: string, dir: string): Promise<void> {
-  const archive = `${dir}.tar`;
-  try {
-    await git.output(["archive", "--format=tar", "-o", archive, commit]);
-    const tar = spawnSync("tar", ["-x", "-f", archive, "-C", dir], { encoding: "utf8" });
-    if (tar.status !== 0) throw new Error(`tar -x of ${commit} from ${git.repo} into ${dir} failed (exit ${tar.status}): ${(tar.stderr ?? tar.error?.message ?? "").trim()}`);
-  } finally {
-    await rm(archive, { force: true });
-  }
-}
-
-function runCommand(input: ValidationInput, cwd: string): Promise<TestRun> {
-  const prefix = networkSandbox() ?? [];
-  const argv = [...prefix, "sh", "-c", input.command];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd,
-    detached: true, // its own process group, so a timeout kills everything it started
-    env: { ...process.env, ACC_TEST_FILES: input.testFiles.join("\n") },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const collect = (chunk: Buffer) => {
-    if (size < MAX_OUTPUT_BYTES) chunks.push(chunk);
-    size += chunk.length;
-  };
-  child.stdout.on("data", collect);
-  child.stderr.on("data", collect);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup(child.pid);
-  }, input.timeoutSeconds * 1000);
-  return new Promise((resolve, reject) => {
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run test command \`${input.command}\`: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const results = parseTestOutput(Buffer.concat(chunks).toString("utf8"), input.command, timedOut ? null : code);
-      resolve({ exit_code: timedOut ? null : code, timed_out: timedOut, ...results });
-    });
-  });
 }
 
 /**

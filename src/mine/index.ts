@@ -1,6 +1,6 @@
 export { blameLines, parseIgnoreRevs, parsePorcelain, readIgnoreRevs, BLAME_IGNORE_REVS_FILE, type LineRange } from "./blame.js";
 export { buildChainPaths, MAX_CHAIN_LENGTH, MIN_CHAIN_LINK_SCORE, type ChainPath } from "./chains.js";
-export { networkSandbox, parseTestOutput, validateStage, type TestRun, type StageValidation, type ValidationInput } from "./execution.js";
+export { checkTestSandbox, parseTestOutput, validateStage, type TestRun, type StageValidation, type ValidationInput } from "./execution.js";
 export { Git, gitEnvironment, splitRecords } from "./git.js";
 export { GitError, MineError, RepositoryError } from "./errors.js";
 export { ExportError, GitHubExport, readGitHubExport } from "./github-export.js";

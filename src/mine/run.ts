@@ -3,7 +3,8 @@ import type { Chain, Link, LinkKind, MineReject, PullRequest, RecoveryMethod, St
 import { LinkKind as LinkKinds, RecoveryMethod as RecoveryMethods, StageLabel as StageLabels } from "../records/mine.js";
 import { BlobReader } from "./blobs.js";
 import { buildChainPaths, type ChainPath } from "./chains.js";
-import { validateStage } from "./execution.js";
+import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../run/sandbox/index.js";
+import { checkTestSandbox, validateStage } from "./execution.js";
 import { Git } from "./git.js";
 import { type ExportIssue, readGitHubExport } from "./github-export.js";
 import { readGraph } from "./graph.js";
@@ -36,6 +37,8 @@ export interface MineOptions {
   /** Shell command that runs the tests; fills FAIL_TO_PASS / PASS_TO_PASS. */
   testCommand?: string;
   testTimeoutSeconds?: number;
+  /** The box tests run in (default: the default limits, no extra folders). */
+  sandbox?: SandboxSettings;
   onProgress?: (progress: MineProgress) => void;
 }
 
@@ -106,6 +109,9 @@ interface BuiltStage {
 /** Mines a repository's history into PR records, links, chains, stage instances and rejects (in memory). */
 export async function mineRepository(options: MineOptions): Promise<MineResult> {
   const ref = options.ref ?? "HEAD";
+  const sandbox = options.sandbox ?? { limits: DEFAULT_SANDBOX_LIMITS, readOnly: [], unsafe: false };
+  // before any work: tests that cannot run confined are refused up front
+  if (options.testCommand !== undefined) await checkTestSandbox(sandbox);
   const facts = await openRepository(options.repo, ref, options.allowShallow ?? false);
   const repoPath = facts.path;
   const git = new Git(repoPath);
@@ -207,7 +213,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
     });
     setEnvironmentCommits(stages);
     if (options.testCommand !== undefined) {
-      await validateStages(stages, built, repoPath, options.testCommand, options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS, progress);
+      await validateStages(stages, built, repoPath, options.testCommand, options.testTimeoutSeconds ?? DEFAULT_TEST_TIMEOUT_SECONDS, sandbox, progress);
     }
     const rejects: MineReject[] = [
       ...[...lineage.unreadable].sort(([a], [b]) => a - b).map(([index, reason]): MineReject => ({ kind: "commit", commit: graph.mainline[index]!, reason })),
@@ -344,6 +350,7 @@ async function validateStages(
   repo: string,
   command: string,
   timeoutSeconds: number,
+  sandbox: SandboxSettings,
   progress: (p: MineProgress) => void,
 ): Promise<void> {
   for (const [done, stage] of stages.entries()) {
@@ -355,6 +362,7 @@ async function validateStages(
       testFiles: built.get(stage.pull_number)!.patch.testFiles,
       command,
       timeoutSeconds,
+      sandbox,
     });
     stage.FAIL_TO_PASS = JSON.stringify(FAIL_TO_PASS);
     stage.PASS_TO_PASS = JSON.stringify(PASS_TO_PASS);

@@ -124,18 +124,21 @@ export class SqliteProcesses {
   }
 }
 
-let prlimitWorks: boolean | undefined;
+let wrappersWork: boolean | undefined;
 
 /**
  * The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches),
- * started through prlimit with its memory limit (RLIMIT_DATA counts only memory written to, so V8's and
+ * started through setpriv with acc's death signal (a child busy in a statement never sees its parent go)
+ * and prlimit with its memory limit (RLIMIT_DATA counts only memory written to, so V8's and
  * WebAssembly's large address reservations do not trip it, unlike RLIMIT_AS).
  */
 function startChild(memoryBytes: number): ChildProcess {
   const url = new URL(import.meta.url.endsWith(".ts") ? "./sqlite-child.ts" : "./sqlite-child.js", import.meta.url);
   const nodeArgs = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
-  prlimitWorks ??= spawnSync("prlimit", ["--version"], { stdio: "ignore" }).status === 0;
-  const limited = prlimitWorks ? { execPath: "prlimit", execArgv: [`--data=${memoryBytes}`, "--core=0", "--", process.execPath, ...nodeArgs] } : { execArgv: nodeArgs };
+  wrappersWork ??= ["setpriv", "prlimit"].every((tool) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0);
+  const limited = wrappersWork
+    ? { execPath: "setpriv", execArgv: ["--pdeathsig", "SIGKILL", "--", "prlimit", `--data=${memoryBytes}`, "--core=0", "--", process.execPath, ...nodeArgs] }
+    : { execArgv: nodeArgs };
   // a process is only started for a waiting statement: it keeps the parent alive until it is up
   return fork(fileURLToPath(url), [], { ...limited, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
 }

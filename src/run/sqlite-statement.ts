@@ -4,6 +4,7 @@
 // comments, the four quoting styles, blobs and the identifier characters; statements are told apart by
 // their leading keywords, which is all the decision needs. A full SQL parser would refuse queries SQLite
 // accepts (dialect gaps), and the npm parsers that know SQLite's dialect are unmaintained or GPL.
+import { AccError } from "../errors/acc-error.js";
 
 /** One token of SQLite's lexical grammar (whitespace and comments are dropped). */
 export interface SqlToken {
@@ -37,7 +38,8 @@ const PRAGMAS_BARE = new Set([
 const QUERY_STARTS = new Set(["SELECT", "VALUES", "WITH"]);
 const MAIN_STATEMENTS = new Set(["SELECT", "VALUES", "INSERT", "REPLACE", "UPDATE", "DELETE"]);
 
-export class SqlSyntaxError extends Error {
+/** The text cannot be tokenized (an unterminated string, a NUL): the statement is refused. */
+export class SqlSyntaxError extends AccError {
   override name = "SqlSyntaxError";
 }
 

@@ -60,7 +60,7 @@ type Item =
  */
 export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   // first, so that a sandbox that cannot be set up stops the run before any file is made
-  const verifiers = new Verifiers(options.verify);
+  const verifiers = await Verifiers.create(options.verify);
   await makeDirectory(options.outDir);
   const fingerprint = await fingerprintOf(options);
   const statePath = join(options.outDir, STATE_FILE);

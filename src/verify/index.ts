@@ -1,5 +1,6 @@
 import type { Sample } from "../records/sample.js";
-import { SqliteProcesses } from "../run/sqlite-process.js";
+import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../run/sandbox/index.js";
+import { DEFAULT_SQL_MEMORY_BYTES, SqliteProcesses } from "../run/sqlite-process.js";
 import { comparePatches } from "./diff.js";
 import { type JudgeOptions, verifyJudge } from "./judge.js";
 import { PatchTester } from "./patch.js";
@@ -10,10 +11,9 @@ import { type Candidate, fail, type Verdict } from "./types.js";
 
 export { comparePatches, parseDiff } from "./diff.js";
 export { DEFAULT_RUBRIC, judgeMessages, parseJudgeVerdict, verifyJudge, type JudgeOptions } from "./judge.js";
-export { PatchTester, SandboxError, type PatchTestOptions, type TestIsolation } from "./patch.js";
+export { PatchTester, type PatchTestOptions } from "./patch.js";
 export { DEFAULT_QA_OPTIONS, normalizeAnswer, tokenF1, verifyQa, type QaOptions } from "./qa.js";
 export { referenceName, referenceOf, type Reference, type ReferenceSources } from "./reference.js";
-export { canIsolateNetwork } from "./sandbox.js";
 export { compareResults, DEFAULT_SQL_OPTIONS, hasTopLevelOrderBy, SqlVerifier, type CompareOptions, type QueryOutcome, type SqlCheck, type SqlOptions } from "./sql.js";
 /** The SQLite processes a SqlVerifier runs its queries in, under the name the library has exported. */
 export { SqliteProcesses as SqlRunner } from "../run/sqlite-process.js";
@@ -22,9 +22,10 @@ export type { Candidate, Verdict } from "./types.js";
 export interface VerifySetup extends ReferenceSources {
   qa: QaOptions;
   sqlTimeoutMs: number;
-  testTimeoutMs: number;
-  /** Run tests unconfined when neither bubblewrap nor `unshare -rn` works here. */
-  allowNetwork: boolean;
+  /** Memory of each SQL process. */
+  sqlMemoryBytes: number;
+  /** The box tests run in; its `limits.timeoutMs` is the test command's time limit. */
+  sandbox: SandboxSettings;
   /** SQL processes and test runs at once. */
   jobs: number;
   /** Answers the QA rules reject go to this LLM judge, which may accept them. */
@@ -36,8 +37,8 @@ export interface VerifySetup extends ReferenceSources {
 export const DEFAULT_VERIFY_SETUP: VerifySetup = {
   qa: DEFAULT_QA_OPTIONS,
   sqlTimeoutMs: 30_000,
-  testTimeoutMs: 600_000,
-  allowNetwork: false,
+  sqlMemoryBytes: DEFAULT_SQL_MEMORY_BYTES,
+  sandbox: { limits: { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 600_000 }, readOnly: [], unsafe: false },
   jobs: 2,
 };
 
@@ -45,23 +46,19 @@ export const DEFAULT_VERIFY_SETUP: VerifySetup = {
 export class Verifiers {
   private runner: SqliteProcesses | undefined;
   private sql: SqlVerifier | undefined;
-  private readonly tester: PatchTester | undefined;
 
-  constructor(private readonly setup: VerifySetup) {
-    if (setup.testCommand !== undefined && setup.repo !== undefined) {
-      this.tester = new PatchTester({
-        repo: setup.repo,
-        testCommand: setup.testCommand,
-        timeoutMs: setup.testTimeoutMs,
-        allowNetwork: setup.allowNetwork,
-        jobs: setup.jobs,
-      });
-    }
-  }
+  private constructor(
+    private readonly setup: VerifySetup,
+    private readonly tester: PatchTester | undefined,
+  ) {}
 
-  /** Whether tests run without network (undefined when no tests are configured). */
-  get networkIsolated(): boolean | undefined {
-    return this.tester?.networkIsolated;
+  /** Refuses (SandboxUnavailable) when tests are configured and the sandbox cannot run them. */
+  static async create(setup: VerifySetup): Promise<Verifiers> {
+    const tester =
+      setup.testCommand !== undefined && setup.repo !== undefined
+        ? await PatchTester.create({ repo: setup.repo, testCommand: setup.testCommand, sandbox: setup.sandbox, jobs: setup.jobs })
+        : undefined;
+    return new Verifiers(setup, tester);
   }
 
   referenceOf(sample: Sample): Reference | { unverifiable: string } {
@@ -97,7 +94,7 @@ export class Verifiers {
 
   private sqlVerifier(): SqlVerifier {
     if (!this.sql) {
-      this.runner = new SqliteProcesses(this.setup.jobs);
+      this.runner = new SqliteProcesses(this.setup.jobs, this.setup.sqlMemoryBytes);
       this.sql = new SqlVerifier(this.runner, this.setup.sqlTimeoutMs, this.setup.qa, this.setup.sql);
     }
     return this.sql;

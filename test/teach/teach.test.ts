@@ -10,7 +10,8 @@ import type { CandidateReject, SampleOutcome, TeachSetup } from "../../src/teach
 import { teachRun } from "../../src/teach/run.js";
 import type { TeachStatsData } from "../../src/teach/stats.js";
 import { type OpenAIServer, type ServerScript, startOpenAIServer } from "../../src/testing/openai-server.js";
-import { canIsolateNetwork, DEFAULT_VERIFY_SETUP, type VerifySetup } from "../../src/verify/index.js";
+import { sandboxProblem } from "../../src/run/sandbox/index.js";
+import { DEFAULT_VERIFY_SETUP, type VerifySetup } from "../../src/verify/index.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { buildExamples, EXAMPLE_LOGS } from "../helpers/examples.js";
 import { calcRepo, GOLD } from "../verify/calc-repo.js";
@@ -231,7 +232,7 @@ test("teach: SQL samples are checked by running the gold query on the database; 
   assert.match(outcomes[2]!.detail, /the judge accepted it.*\(rules: token F1 0\.50 < 0\.8/);
 });
 
-test("teach: SWE samples with --repo and --test-cmd are verified by running the tests on the teacher's patch at the base commit", { skip: canIsolateNetwork() ? false : "unshare -rn is not available here" }, async () => {
+test("teach: SWE samples with --repo and --test-cmd are verified by running the tests on the teacher's patch at the base commit", { skip: (await sandboxProblem()) ?? false }, async () => {
   const dir = tempDir();
   const { repo, base } = calcRepo();
   const swe = (i: number) => itemSample(i, "swe", { repo: { base_commit: base }, ground_truth: null });
@@ -243,7 +244,7 @@ test("teach: SWE samples with --repo and --test-cmd are verified by running the 
     const patches = item === 1 ? [GOLD] : [GOLD.replace("+neg() { echo $(( 0 - $1 )); }", "+neg() { echo $(( 0 * $1 )); }"), GOLD.replaceAll("$1 - $2 )); }\n+add", "$1 / $2 )); }\n+add"), GOLD];
     return { type: "answer", content: `Seed ${seed}: the helpers are wrong.\n\`\`\`diff\n${patches[tries - 1]}\`\`\`` };
   });
-  await teach(input, join(dir, "out"), at, { concurrency: 1, verify: { repo, testCommand: "sh test.sh", testTimeoutMs: 20_000 } });
+  await teach(input, join(dir, "out"), at, { concurrency: 1, verify: { repo, testCommand: "sh test.sh", sandbox: { ...DEFAULT_VERIFY_SETUP.sandbox, limits: { ...DEFAULT_VERIFY_SETUP.sandbox.limits, timeoutMs: 20_000 } } } });
   const [samplesText, rejectsText, outcomesText] = readOutputs(join(dir, "out"));
   assert.deepEqual(
     jsonLines<SampleOutcome>(outcomesText!).map((o) => [o.reference, o.outcome, o.reason, o.kept]),

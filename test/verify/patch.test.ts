@@ -6,9 +6,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { comparePatches, parseDiff } from "../../src/verify/diff.js";
-import { sandboxProblem } from "../../src/envs/sandbox.js";
+import { DEFAULT_SANDBOX_LIMITS, sandboxProblem } from "../../src/run/sandbox/index.js";
 import { PatchTester } from "../../src/verify/patch.js";
-import { canIsolateNetwork, commandEnvironment } from "../../src/verify/sandbox.js";
 import { tempDir } from "../helpers/collect.js";
 import { calcRepo, GOLD } from "./calc-repo.js";
 
@@ -57,27 +56,29 @@ test("patch diff: a removed line that starts with '-- ' is a change, not a file 
 });
 
 const worktrees = (repo: string) => execFileSync("git", ["-C", repo, "worktree", "list", "--porcelain"], { encoding: "utf8" }).match(/^worktree /gm)!.length;
-const isolation = sandboxProblem() === undefined || canIsolateNetwork() ? false : "neither bubblewrap nor unshare -rn works here: confined test runs cannot be checked";
+const isolation = (await sandboxProblem()) ?? false;
+const tester = (repo: string, testCommand: string, timeoutMs: number, jobs = 1) =>
+  PatchTester.create({ repo, testCommand, sandbox: { limits: { ...DEFAULT_SANDBOX_LIMITS, timeoutMs }, readOnly: [], unsafe: false }, jobs });
 
-test("patch tests: the patch is applied at the base commit in a worktree; exit 0 passes; failures quote the output; worktrees are removed", { skip: isolation }, async () => {
+test("patch tests: the patch is applied at the base commit in a box; exit 0 passes; failures quote the output; the repository's worktrees are untouched", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
   // a later commit must not leak into a run at the base commit
   writeFileSync(join(repo, "calc/lib.sh"), "broken\n");
   execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "later"]);
-  const tester = new PatchTester({ repo, testCommand: "sh test.sh", timeoutMs: 20_000, allowNetwork: false, jobs: 2 });
+  const calc = await tester(repo, "sh test.sh", 20_000, 2);
   const edits = SAME_EDITS.split("\r\n");
   const oneLineContext = ["--- a/calc/lib.sh", "+++ b/calc/lib.sh", "@@ -1,3 +1,3 @@", " # arithmetic helpers", edits[3], edits[4], " sub() { echo $(( $1 - $2 )); }", "@@ -4,3 +4,3 @@", ...edits.slice(6, 9), " # end", ""].join("\n");
   assert.equal(comparePatches(oneLineContext, GOLD).pass, true);
-  const [good, also] = await Promise.all([tester.verify(base, oneLineContext), tester.verify(base, GOLD)]);
+  const [good, also] = await Promise.all([calc.verify(base, oneLineContext), calc.verify(base, GOLD)]);
   assert.deepEqual([good.pass, good.reason], [true, "tests-passed"]);
   assert.equal(also.pass, true);
-  const wrong = await tester.verify(base, GOLD.replace("0 - $1", "0 * $1"));
+  const wrong = await calc.verify(base, GOLD.replace("0 - $1", "0 * $1"));
   assert.equal(wrong.reason, "tests-failed");
   assert.match(wrong.detail, /`sh test.sh` exited 1: …neg 4 gave 0/);
-  const stale = await tester.verify(base, GOLD.replaceAll("$1 - $2 )); }\n+add", "$1 / $2 )); }\n+add"));
+  const stale = await calc.verify(base, GOLD.replaceAll("$1 - $2 )); }\n+add", "$1 / $2 )); }\n+add"));
   assert.equal(stale.reason, "patch-does-not-apply");
   assert.match(stale.detail, /patch failed: calc\/lib\.sh/);
-  const missing = await tester.verify("0000000000000000000000000000000000000000", GOLD);
+  const missing = await calc.verify("0000000000000000000000000000000000000000", GOLD);
   assert.equal(missing.reason, "repo-error");
   assert.equal(worktrees(repo), 1, "only the main worktree is left");
 });
@@ -98,9 +99,9 @@ function processesWith(marker: string): number {
 test("patch tests: a test run past its time limit is killed with everything it started", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
   const marker = join(tempDir(), "still-running");
-  const tester = new PatchTester({ repo, testCommand: `(sleep 2.71828; touch ${marker}) & sleep 31.4159`, timeoutMs: 300, allowNetwork: false, jobs: 1 });
+  const slow = await tester(repo, `(sleep 2.71828; touch ${marker}) & sleep 31.4159`, 300);
   const started = Date.now();
-  const verdict = await tester.verify(base, GOLD);
+  const verdict = await slow.verify(base, GOLD);
   assert.equal(verdict.reason, "tests-timeout");
   assert.ok(Date.now() - started < 10_000);
   await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -109,16 +110,16 @@ test("patch tests: a test run past its time limit is killed with everything it s
   assert.equal(worktrees(repo), 1);
 });
 
-test("patch tests in the bubblewrap sandbox: the worktree is writable, the rest of the filesystem is not", { skip: sandboxProblem() ?? false }, async () => {
+test("patch tests in the bubblewrap sandbox: the repository is writable, the rest of the filesystem is not", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
   // world-writable and outside /tmp and the home folders: only the sandbox's read-only mounts protect it
   const outside = mkdtempSync("/var/tmp/acc-outside-");
   chmodSync(outside, 0o777);
   try {
     const command = `echo ok > inside.txt && cat inside.txt && ! (echo x > ${outside}/leak) 2>/dev/null && ! touch /etc/acc-leak 2>/dev/null`;
-    const tester = new PatchTester({ repo, testCommand: command, timeoutMs: 20_000, allowNetwork: false, jobs: 1 });
-    assert.equal(tester.isolation, "sandbox");
-    const verdict = await tester.verify(base, GOLD);
+    const confined = await tester(repo, command, 20_000);
+    assert.equal(confined.sandboxed, true);
+    const verdict = await confined.verify(base, GOLD);
     assert.deepEqual([verdict.reason, verdict.detail], ["tests-passed", `\`${command}\` exited 0`]);
     assert.equal(existsSync(join(outside, "leak")), false);
     assert.equal(existsSync("/etc/acc-leak"), false);
@@ -127,7 +128,7 @@ test("patch tests in the bubblewrap sandbox: the worktree is writable, the rest 
   }
 });
 
-test("patch tests: no network inside the sandbox (a local server sees nothing) and no credentials in the environment", { skip: isolation }, async () => {
+test("patch tests: no network inside the sandbox (a local server sees nothing) and nothing of acc's environment", { skip: isolation }, async () => {
   const { repo, base } = calcRepo();
   let hits = 0;
   const server = createServer((_req, res) => {
@@ -139,14 +140,11 @@ test("patch tests: no network inside the sandbox (a local server sees nothing) a
   process.env["ACC_TEST_API_KEY"] = "sk-must-not-leak";
   try {
     const fetchIt = `node -e "fetch('http://127.0.0.1:${port}/').then(() => process.exit(0), () => process.exit(3))"`;
-    const tester = new PatchTester({ repo, testCommand: fetchIt, timeoutMs: 20_000, allowNetwork: false, jobs: 1 });
-    const verdict = await tester.verify(base, GOLD);
+    const verdict = await (await tester(repo, fetchIt, 20_000)).verify(base, GOLD);
     assert.deepEqual([verdict.reason, hits], ["tests-failed", 0]);
     assert.match(verdict.detail, /exited 3/);
-    const env = new PatchTester({ repo, testCommand: '[ -z "$ACC_TEST_API_KEY" ] && [ -n "$PATH" ]', timeoutMs: 20_000, allowNetwork: false, jobs: 1 });
-    assert.equal((await env.verify(base, GOLD)).reason, "tests-passed");
-    assert.equal(commandEnvironment({ PATH: "/bin", OPENAI_API_KEY: "x", HF_TOKEN: "y", GITHUB_PAT_AUTH: "z", HOME: "/h" })["PATH"], "/bin");
-    assert.deepEqual(Object.keys(commandEnvironment({ PATH: "/bin", OPENAI_API_KEY: "x", HF_TOKEN: "y", DB_PASSWORD: "z", HOME: "/h" })), ["PATH", "HOME"]);
+    const env = await tester(repo, '[ -z "$ACC_TEST_API_KEY" ] && [ -n "$PATH" ] && [ "$HOME" = /tmp ]', 20_000);
+    assert.equal((await env.verify(base, GOLD)).reason, "tests-passed", "the box's environment is its own: nothing of acc's reaches it");
   } finally {
     delete process.env["ACC_TEST_API_KEY"];
     server.close();

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { MineError } from "../../mine/errors.js";
+import { checkTestSandbox } from "../../mine/execution.js";
 import { openRepository } from "../../mine/repository.js";
 import { mineRepository, type MineProgress, type MineResult, type MineStats } from "../../mine/run.js";
 import { writeSnapshot } from "../../mine/snapshot.js";
@@ -15,9 +16,10 @@ import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
 import { clientFlags, makeClient } from "../llm-flags.js";
+import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 export function mineCommand(io: CliIo): Command {
-  const mine = clientFlags(
+  const mine = sandboxFlags(clientFlags(
     new Command("mine")
       .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
       .argument("<repo>", "path of the repository (work tree or bare)")
@@ -30,12 +32,12 @@ export function mineCommand(io: CliIo): Command {
       .option("--allow-shallow", "mine a shallow clone's partial history (the cut is recorded in the manifest) instead of refusing it")
       .option("--endpoint <url>", "OpenAI-compatible base URL of a model that writes each stage's problem statement (default: the PR texts)")
       .option("--model <name>", "model name for --endpoint")
-      .option("--test-cmd <command>", "shell command that runs the tests in each stage (TAP output, or pass/fail by exit code)")
+      .option("--test-cmd <command>", "shell command that runs the tests of each stage in the sandbox (TAP output, or pass/fail by exit code)")
       .option("--test-timeout <seconds>", "time limit of one test run", "600")
       .option("--summary-json <file>", "also write the closing summary as JSON")
       .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
       .option("-q, --quiet", "no progress display"),
-  )
+  ))
     .addHelpText(
       "after",
       `
@@ -55,7 +57,9 @@ Related: docs/commands/mine.md`,
       }
       if ((flags.endpoint === undefined) !== (flags.model === undefined)) throw new UsageError("--endpoint and --model go together");
       const testTimeoutSeconds = parseInteger(String(flags.testTimeout), "--test-timeout");
-      // The repository is checked before the output folder is claimed: a bad <repo> leaves nothing behind.
+      const sandbox = sandboxSettings(flags, testTimeoutSeconds * 1000);
+      // Tests that cannot run confined, and a bad <repo>, are refused before the output folder is claimed.
+      if (flags.testCmd) await checkTestSandbox(sandbox);
       await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
       const output = resolve(String(flags.output));
       await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
@@ -72,6 +76,7 @@ Related: docs/commands/mine.md`,
           ...(client ? { statementWriter: llmStatementWriter(client, String(flags.model)) } : {}),
           ...(flags.testCmd ? { testCommand: String(flags.testCmd) } : {}),
           testTimeoutSeconds,
+          sandbox,
           onProgress: progress.update,
         });
       } finally {

@@ -15,13 +15,14 @@ import { type CliIo, parseChoice, parseInteger, readText, UsageError } from "../
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
+import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 type Flags = Record<string, string | boolean | undefined>;
 
 const CONTEXTS = ["supo", "external", "mask-observations", "none"] as const satisfies readonly ContextName[];
 
 export function rolloutCommand(io: CliIo): Command {
-  return new Command("rollout")
+  return sandboxFlags(new Command("rollout"))
     .description("Run an agent on tasks in an environment with a context manager (SUPO summaries and peers) and write RL training rows")
     .requiredOption("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>")
     .requiredOption("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md); - reads stdin")
@@ -51,8 +52,9 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--concurrency <n>", "episodes in flight", "16")
     .option("--api-key-env <var>", "environment variable holding the API key")
     .option("--request-timeout <s>", "seconds an LLM request may wait for an answer", "600")
-    .option("--jobs <n>", "SQL processes, search threads or sandboxed commands at once", "2")
-    .option("--tool-timeout <s>", "seconds a SQL statement or bash command may run", "30")
+    .option("--jobs <n>", "SQL processes, search threads or box commands at once", "2")
+    .option("--tool-timeout <s>", "seconds a SQL statement or a repo tool call (bash, view, edit, submit) may run", "30")
+    .option("--sql-memory <MiB>", "sql: memory of each SQL process", String(DEFAULT_ENV_SETTINGS.sqlMemoryBytes / 1024 / 1024))
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
     .option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)")
     .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
@@ -83,6 +85,8 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
         throw new UsageError(`--env: ${(error as Error).message}`, { cause: error });
       }
       const toolTimeoutMs = seconds(flags.toolTimeout, "--tool-timeout");
+      const maxChars = parseInteger(String(flags.maxChars), "--max-chars");
+      const sandbox = sandboxSettings(flags, toolTimeoutMs);
       const outDir = String(flags.out);
       // a run from stdin cannot be resumed: the tasks are gone once read
       if (String(flags.tasks) !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
@@ -98,10 +102,11 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
           env,
           envSettings: {
             ...DEFAULT_ENV_SETTINGS,
-            maxChars: parseInteger(String(flags.maxChars), "--max-chars"),
+            maxChars,
             sqlTimeoutMs: toolTimeoutMs,
+            sqlMemoryBytes: parseInteger(String(flags.sqlMemory), "--sql-memory") * 1024 * 1024,
             jobs: parseInteger(String(flags.jobs), "--jobs"),
-            sandbox: { ...DEFAULT_ENV_SETTINGS.sandbox, timeoutMs: toolTimeoutMs, cpuSeconds: Math.ceil(toolTimeoutMs / 1000) },
+            sandbox: { ...sandbox, limits: { ...sandbox.limits, outputChars: maxChars } },
             testTimeoutMs: seconds(flags.testTimeout, "--test-timeout"),
             ...(flags.testCmd !== undefined ? { testCommand: String(flags.testCmd) } : {}),
           },

@@ -24,6 +24,7 @@ import { countLines } from "../../io/lines.js";
 import { clientFlags, makeClient } from "../llm-flags.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
+import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 type Flags = Record<string, unknown>;
 
@@ -87,23 +88,23 @@ Related: acc teach, docs/commands/verify.md`,
       }
     });
 
-  sub("patch", "Apply a patch at a base commit in a temporary worktree and run the tests confined (sandbox or at least no network, time limit), or compare it with the gold patch")
-    .requiredOption("--patch <file>", "the candidate patch (unified diff)")
-    .option("--gold-patch <file>", "compare with this patch: same files and changes (without --test-cmd)")
-    .option("--repo <dir>", "git repository")
-    .option("--base <rev>", "commit the patch applies to", "HEAD")
-    .option("--test-cmd <cmd>", "test command run by sh at the worktree's root; exit 0 passes")
-    .option("--test-timeout <s>", "time limit of the test command, seconds", "600")
-    .option("--allow-network", "run the tests unconfined when neither bubblewrap nor `unshare -rn` works here (otherwise refused)")
+  sandboxFlags(
+    sub("patch", "Apply a patch at a base commit and run the tests in the sandbox (a box of their own: no network, only the repository writable, limits), or compare it with the gold patch")
+      .requiredOption("--patch <file>", "the candidate patch (unified diff)")
+      .option("--gold-patch <file>", "compare with this patch: same files and changes (without --test-cmd)")
+      .option("--repo <dir>", "git repository")
+      .option("--base <rev>", "commit the patch applies to", "HEAD")
+      .option("--test-cmd <cmd>", "test command run by sh at the repository's root in the box; exit 0 passes")
+      .option("--test-timeout <s>", "time limit of the test command, seconds", "600"),
+  )
     .action(async (flags: Flags) => {
       const patch = readText(flags.patch, "--patch");
       if (flags.testCmd !== undefined) {
         if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
-        const tester = new PatchTester({
+        const tester = await PatchTester.create({
           repo: gitRepository(flags.repo, "--repo"),
           testCommand: String(flags.testCmd),
-          timeoutMs: seconds(flags.testTimeout, "--test-timeout"),
-          allowNetwork: Boolean(flags.allowNetwork),
+          sandbox: sandboxSettings(flags, seconds(flags.testTimeout, "--test-timeout")),
           jobs: 1,
         });
         report(await tester.verify(String(flags.base), patch));
@@ -138,7 +139,7 @@ Related: acc teach, docs/commands/verify.md`,
     .option("-q, --quiet", "no progress display")
     .action(async (input: string, flags: Flags) => {
       const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
-      const verifiers = new Verifiers(verifySetup(flags, judgeClient));
+      const verifiers = await Verifiers.create(verifySetup(flags, judgeClient));
       const progress = await progressWithTotal(io.stderr, "verify", Boolean(flags.quiet), () => countLines(input));
       try {
         const counts = await verifySamples({
@@ -193,13 +194,13 @@ export function qaFlags(command: Command): Command {
 }
 
 export function verifierFlags(command: Command): Command {
-  return command
+  return sandboxFlags(command)
     .option("--db <path>", "SQLite file, or folder of them by database id: SQL samples with a gold query are checked by running it")
     .option("--repo <dir>", "git repository of SWE samples (with --test-cmd)")
-    .option("--test-cmd <cmd>", "test command run at the worktree's root after applying a patch; exit 0 passes (else: compare with the gold patch)")
+    .option("--test-cmd <cmd>", "test command run in the sandbox at the repository's root after applying a patch; exit 0 passes (else: compare with the gold patch)")
     .option("--test-timeout <s>", "time limit of each test run, seconds", "600")
-    .option("--allow-network", "run tests unconfined when neither bubblewrap nor `unshare -rn` works here (otherwise refused)")
     .option("--sql-timeout <s>", "time limit of each query, seconds", "30")
+    .option("--sql-memory <MiB>", "memory of each SQL process", String(DEFAULT_VERIFY_SETUP.sqlMemoryBytes / 1024 / 1024))
     .option("--jobs <n>", "test runs and SQL processes at once", String(DEFAULT_VERIFY_SETUP.jobs))
     .option("--judge-model <name>", "LLM judge for free-text answers the rules reject")
     .option("--judge-endpoint <url>", "endpoint of the judge (default: --endpoint)")
@@ -217,8 +218,8 @@ export function verifySetup(flags: Flags, judgeClient: LlmClient | undefined): V
   const setup: VerifySetup = {
     qa: qaOptions(flags),
     sqlTimeoutMs: seconds(flags.sqlTimeout, "--sql-timeout"),
-    testTimeoutMs: seconds(flags.testTimeout, "--test-timeout"),
-    allowNetwork: Boolean(flags.allowNetwork),
+    sqlMemoryBytes: parseInteger(String(flags.sqlMemory), "--sql-memory") * 1024 * 1024,
+    sandbox: sandboxSettings(flags, seconds(flags.testTimeout, "--test-timeout")),
     jobs: parseInteger(String(flags.jobs), "--jobs"),
   };
   if (flags.db !== undefined) setup.db = sqliteDatabase(flags.db, "--db");

@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The lowest uid a box's commands run as when acc is root (src/run/sandbox/box.ts). */
+const BOX_UIDS = 0x50000000;
+
+/** Processes running as a box's user (as root; as another user, boxes run as that user: 0 is reported). */
+export function boxProcesses(): number {
+  if (process.getuid?.() !== 0) return 0;
+  let found = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+      if (uid >= BOX_UIDS) found++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** Box processes left once the kernel has had 2 s to reap a killed box's (its pid namespace dies asynchronously). */
+export async function boxProcessesAfterExit(): Promise<number> {
+  let left = boxProcesses();
+  for (let i = 0; i < 20 && left > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = boxProcesses();
+  }
+  return left;
+}

@@ -1,0 +1,114 @@
+// A run killed with SIGKILL (no handler runs) in the middle of a tool call, a test run or a statement
+// leaves nothing behind: no box, holder or SQLite process, no temporary folder, no change to the source
+// repository (its bytes and worktree list) or the database.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { test } from "node:test";
+import { sandboxProblem } from "../../src/run/sandbox/index.js";
+import { tempDir } from "../helpers/collect.js";
+import { calcRepo } from "../verify/calc-repo.js";
+import { exampleData } from "../rollout/harness.js";
+import { Canary, repositoryHash } from "./canary.js";
+
+const skip = (await sandboxProblem()) ?? false;
+const CHILD = join(import.meta.dirname, "crash-child.ts");
+
+/** Every process descending from `root`, with its command line. */
+function descendants(root: number): Map<number, string> {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      // the fields after the command name (which may hold spaces): state, then the parent's pid
+      parents.set(Number(name), Number(readFileSync(`/proc/${name}/stat`, "utf8").split(") ").at(-1)!.split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found = new Map<number, string>();
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents) {
+      if (parent !== pid || found.has(child)) continue;
+      try {
+        found.set(child, readFileSync(`/proc/${child}/cmdline`, "utf8").replaceAll("\0", " ").trim());
+      } catch {
+        continue;
+      }
+      walk(child);
+    }
+  };
+  walk(root);
+  return found;
+}
+
+/**
+ * Kills the child with SIGKILL once its long step runs (`runs` holds for one of its processes' command
+ * lines); what it had started then (holder, box, SQLite process).
+ */
+async function killMidway(args: string[], runs: string): Promise<Map<number, string>> {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const closed = new Promise((resolve) => child.once("close", resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("running") && resolve());
+    child.on("exit", (code) => reject(new Error(`the child ended first (${code})`)));
+  });
+  let started = descendants(child.pid!);
+  for (let i = 0; i < 300 && ![...started.values()].some((command) => command.includes(runs)); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    started = descendants(child.pid!);
+  }
+  child.kill("SIGKILL");
+  await closed;
+  assert.ok([...started.values()].some((command) => command.includes(runs)), `the long step (${runs}) was running when the child was killed`);
+  return started;
+}
+
+/** Which of `started` still run (zombies being reaped aside). */
+function alive(started: Map<number, string>): string[] {
+  return [...started].filter(([pid]) => {
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+    } catch {
+      return false;
+    }
+  }).map(([pid, command]) => `${pid} ${command}`);
+}
+
+async function settled(check: () => string[]): Promise<string[]> {
+  let left = check();
+  for (let i = 0; i < 30 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = check();
+  }
+  return left;
+}
+
+for (const mode of ["repo", "verify"] as const) {
+  test(`killed mid-${mode === "repo" ? "tool call" : "test run"}: no box, holder or process left, no temporary folder, the repository unchanged`, { skip }, async () => {
+    const canary = await new Canary().start();
+    try {
+      const { repo, base } = calcRepo();
+      const before = repositoryHash(repo);
+      const started = await killMidway([mode, repo, base], "sleep 5");
+      assert.ok([...started.values()].some((command) => command.includes("acc-box")), "a box holder was running");
+      assert.deepEqual(await settled(() => alive(started)), [], "the holder and the box's commands died with acc");
+      await canary.check(`killed ${mode}`);
+      canary.checkTemporaryFolders(`killed ${mode}`);
+      assert.equal(repositoryHash(repo), before, "the repository's bytes and worktree list are unchanged");
+    } finally {
+      await canary.close();
+    }
+  });
+}
+
+test("killed mid-statement: the SQLite process ends with acc and the database is unchanged", async () => {
+  const db = join(tempDir("acc-crash-sql-"), "bookshop.sqlite");
+  copyFileSync(exampleData().db, db);
+  const digest = createHash("sha256").update(readFileSync(db)).digest("hex");
+  const started = await killMidway(["sql", db], "sqlite-child");
+  assert.deepEqual(await settled(() => alive(started)), [], "the SQLite process exited");
+  assert.equal(createHash("sha256").update(readFileSync(db)).digest("hex"), digest);
+  assert.deepEqual(readdirSync(join(db, "..")), ["bookshop.sqlite"]);
+});
