@@ -3,14 +3,18 @@ import { readdirSync, readFileSync } from "node:fs";
 /** The lowest uid a box's commands run as when acc is root (src/run/sandbox/box.ts). */
 const BOX_UIDS = 0x50000000;
 
-/** Processes running as a box's user (as root; as another user, boxes run as that user: 0 is reported). */
-export function boxProcesses(): number {
+/**
+ * Processes running as the user of a box that the process `owner` made (as root, a box's uid carries its
+ * maker's pid, so boxes of test files running alongside are not counted; as another user, boxes run as
+ * that user: 0 is reported).
+ */
+export function boxProcesses(owner = process.pid): number {
   if (process.getuid?.() !== 0) return 0;
   let found = 0;
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-      if (uid >= BOX_UIDS) found++;
+      if (uid >= BOX_UIDS && (uid - BOX_UIDS) >> 10 === owner % 0x8000) found++;
     } catch {
       // gone meanwhile
     }

@@ -113,9 +113,9 @@ test("mine --test-cmd: hostile test commands run in the box, offline, and reach 
   repo.write("src/lib.sh", "greet() { echo hi; }\n").write("tests/greet.sh", '. ./src/lib.sh\n[ "$(greet)" = hi ]\n');
   repo.commit("Initial commit");
   repo.write("src/lib.sh", "greet() { echo hi; }\nshout() { echo HI; }\n").write("tests/shout.sh", '. ./src/lib.sh\n[ "$(shout)" = HI ]\n');
-  repo.commit("Add shout (#1)");
+  repo.commit("Add a shout helper to the library (#1)");
   repo.write("src/lib.sh", "greet() { echo hi; }\nshout() { echo 'HI!'; }\n").write("tests/shout.sh", '. ./src/lib.sh\n[ "$(shout)" = "HI!" ]\n');
-  repo.commit("Make shout louder (#2)\n\nFollow-up to #1.");
+  repo.commit("Make the shout helper louder (#2)\n\nFollow-up to #1.");
   const before = repositoryHash(repo.dir);
   const command = canary.fill(`${HOSTILE_TESTS.replace("sh test.sh", "")} for t in tests/*.sh; do if sh "$t"; then echo "ok - $t"; else echo "not ok - $t"; fi; done`);
   const result = await mineRepository({ repo: repo.dir, testCommand: command, testTimeoutSeconds: 20, sandbox: ATTACK_SANDBOX });
