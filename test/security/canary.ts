@@ -1,7 +1,9 @@
 // Canaries on the host that a hostile agent, repository or test command would touch if it got out of its
 // box: a folder with a secret file (and nothing else), a TCP port, an abstract and a path unix socket, an
 // environment variable of acc's process, the source repository's bytes (objects, refs, config, worktree
-// list, work tree) and the temporary folders acc may leave. check() names whatever changed.
+// list, work tree) and the temporary folders acc may leave. check() names whatever changed. While the
+// canary is up, TMPDIR is a folder of its own (children inherit it), so folders other tests or other
+// programs leave in the machine's temporary folder are not taken for acc's.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -20,11 +22,14 @@ export class Canary {
   readonly abstractName: string;
   port = 0;
   connections = 0;
+  /** The temporary folder of acc (and of the test) while the canary is up. */
+  readonly tmp: string;
   private readonly servers: Server[] = [];
-  private tmpBefore = new Set<string>();
+  private readonly tmpdirBefore = process.env.TMPDIR;
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), "acc-canary-"));
+    this.tmp = mkdtempSync(join(tmpdir(), "acc-canary-tmp-"));
     this.secretFile = join(this.dir, "secret.txt");
     writeFileSync(this.secretFile, `${SECRET}\n`, { mode: 0o644 });
     this.socketPath = join(this.dir, "host.sock");
@@ -47,7 +52,7 @@ export class Canary {
     this.port = (tcp.address() as { port: number }).port;
     await listen(this.socketPath);
     await listen(`\0${this.abstractName}`);
-    this.tmpBefore = accFolders();
+    process.env.TMPDIR = this.tmp;
     return this;
   }
 
@@ -71,22 +76,20 @@ export class Canary {
     assert.equal(await boxProcessesAfterExit(), 0, `${what}: no box process is left`);
   }
 
-  /** Asserts no acc temporary folder appeared in the host's temporary folder since start(). */
+  /** Asserts acc left no temporary folder of its own (acc-box-*, acc-stdin-*, acc-base-*) since start(). */
   checkTemporaryFolders(what: string): void {
-    const now = accFolders();
-    assert.deepEqual([...now].filter((name) => !this.tmpBefore.has(name)), [], `${what}: no temporary folder is left`);
+    const left = readdirSync(this.tmp).filter((name) => /^acc-(box|stdin|base)-/.test(name));
+    assert.deepEqual(left, [], `${what}: no temporary folder is left`);
   }
 
   async close(): Promise<void> {
     delete process.env[ENV_SECRET];
+    if (this.tmpdirBefore === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = this.tmpdirBefore;
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.tmp, { recursive: true, force: true });
   }
-}
-
-/** Folders acc itself would leave in the host's temporary folder (acc-box-*, acc-verify-*, acc-rollout-*, acc-mine-run-*). */
-function accFolders(): Set<string> {
-  return new Set(readdirSync(tmpdir()).filter((name) => /^acc-(box|verify|rollout|mine-run)-/.test(name)));
 }
 
 /**
