@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { DEFAULT_SANDBOX_LIMITS, RepoEnvironment, sandboxProblem } from "../../src/envs/index.js";
+import { RepoEnvironment } from "../../src/envs/index.js";
+import { DEFAULT_SANDBOX_LIMITS, sandboxProblem } from "../../src/run/sandbox/index.js";
 import { readTasks } from "../../src/rollout/tasks.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { buildScenario } from "../mine/scenario.js";
@@ -16,11 +17,13 @@ interface Stage {
   test_patch: string;
 }
 
-describe("rollout tasks from mined stages", { skip: sandboxProblem() ?? false }, () => {
+const skip = (await sandboxProblem()) ?? false;
+
+describe("rollout tasks from mined stages", { skip }, () => {
   let repo = "";
   let stagesFile = "";
   let stages: Stage[] = [];
-  const limits = { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 8_000 };
+  const sandbox = { limits: { ...DEFAULT_SANDBOX_LIMITS, timeoutMs: 8_000 }, readOnly: [], unsafe: false };
 
   before(async () => {
     repo = buildScenario().repo.dir;
@@ -33,7 +36,7 @@ describe("rollout tasks from mined stages", { skip: sandboxProblem() ?? false },
   });
 
   it("without a test command every stage is refused, each with its line and the fix", async () => {
-    const env = await RepoEnvironment.create({ repo, limits, testTimeoutMs: 10_000, maxChars: 2_000, jobs: 1 });
+    const env = await RepoEnvironment.create({ repo, sandbox, testTimeoutMs: 10_000, maxChars: 2_000, jobs: 1 });
     await assert.rejects(readTasks(stagesFile, env), (error: Error) => {
       const lines = error.message.split("\n");
       assert.equal(lines.length, Math.min(stages.length, 20));
@@ -43,7 +46,7 @@ describe("rollout tasks from mined stages", { skip: sandboxProblem() ?? false },
   });
 
   it("with --test-cmd each stage is a task: its id, statement and base; the test patch and the files it touches", async () => {
-    const env = await RepoEnvironment.create({ repo, limits, testTimeoutMs: 10_000, maxChars: 2_000, jobs: 1, testCommand: "sh tests/calc_test.sh" });
+    const env = await RepoEnvironment.create({ repo, sandbox, testTimeoutMs: 10_000, maxChars: 2_000, jobs: 1, testCommand: "sh tests/calc_test.sh" });
     const tasks = await readTasks(stagesFile, env);
     assert.equal(tasks.length, stages.length);
     for (const [i, task] of tasks.entries()) {
