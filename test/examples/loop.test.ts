@@ -5,12 +5,14 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { sandboxProblem } from "../../src/envs/index.js";
+import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { runLoop } from "../../examples/loop/run.js";
 import { tempDir } from "../helpers/collect.js";
 import { readJsonl } from "../view/fixtures.js";
 
-describe("the loop example", { skip: sandboxProblem() ?? false }, () => {
+const skip = (await sandboxProblem()) ?? false;
+
+describe("the loop example", { skip }, () => {
   it("mine → rollout → import → compile → export → eval → view, offline, each stage reading the one before", async () => {
     const out = join(tempDir("acc-loop-"), "loop");
     const commands: string[] = [];
