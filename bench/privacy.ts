@@ -1,11 +1,15 @@
 // npm run bench:privacy [-- --mb 64]
-// 1. Redaction: MB/s of reading agent-log rows (read lines + JSON.parse) and redacting every string in
+// 1. The secret scan: MB/s over every string of the real samples' trajectories, against plain reading
+//    (JSON.parse), the floor (one table read per character) and the scanner before issue 15, in the
+//    same run, interleaved.
+// 2. Redaction: MB/s of reading agent-log rows (read lines + JSON.parse) and redacting every string in
 //    them, against plain reading of the same file in the same run; and `acc import` with --redact on
 //    against off.
-// 2. Decontamination: MB/s of checking compiled samples against an indexed MRCR + GraphWalks eval set,
+// 3. Decontamination: MB/s of checking compiled samples against an indexed MRCR + GraphWalks eval set,
 //    against plain reading of the same samples file; and index building against reading the eval file.
-// 3. `acc compile` with --redact on against --redact off on the same input in the same run (target ≥ 0.8×).
+// 4. `acc compile` with --redact on against --redact off on the same input in the same run (target ≥ 0.8×).
 // Inputs are built from the real tool outputs of the shared samples (or this repo's sources when absent).
+import { execFileSync } from "node:child_process";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -16,7 +20,7 @@ import { mrcrEval } from "../src/evals/mrcr.js";
 import { o200k } from "../src/evals/tokens.js";
 import { importTrajectories } from "../src/import/run.js";
 import { Random } from "../src/random.js";
-import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, interleavedRounds, median, medianRatio, mib, REPO, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 const mbArg = process.argv.indexOf("--mb");
@@ -35,6 +39,37 @@ async function realTexts(): Promise<string[]> {
   }
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   return walk(join(import.meta.dirname, "../src")).map((path) => readFileSync(path, "utf8"));
+}
+
+/** Every trajectory of the shared samples (imported without redaction), one JSON row each; this repository's sources when absent. */
+async function sampleRows(): Promise<string[]> {
+  if (!existsSync(SAMPLES)) return (await realTexts()).map((text) => JSON.stringify({ text }));
+  const rows: string[] = [];
+  for await (const event of importTrajectories([SAMPLES], { redact: "off" })) if (event.type === "trajectory") rows.push(JSON.stringify(event.trajectory));
+  return rows;
+}
+
+/** Every string inside a JSON value. */
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === "string") yield value;
+  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) yield* strings(item);
+}
+
+/** The scanner before issue 15: its four modules taken from git and compiled by tsc as dist/ is. */
+const BEFORE = "c76beba";
+async function scannerAt(commit: string): Promise<(text: string) => unknown[]> {
+  const dir = join(BENCH_DATA, `scanner-${commit}`);
+  if (!existsSync(join(dir, "out/scan.js"))) {
+    mkdirSync(join(dir, "src"), { recursive: true });
+    for (const file of ["scan", "detectors", "values", "types"]) {
+      writeFileSync(join(dir, "src", `${file}.ts`), execFileSync("git", ["-C", REPO, "show", `${commit}:src/privacy/${file}.ts`], { encoding: "utf8" }));
+    }
+    const tsc = join(REPO, "node_modules/typescript/bin/tsc");
+    const options = ["--target", "ES2022", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--lib", "ES2023", "--types", "node", "--skipLibCheck", "--strict", "--outDir", join(dir, "out")];
+    writeFileSync(join(dir, "package.json"), '{"type": "module"}');
+    execFileSync(process.execPath, [tsc, ...options, join(dir, "src/scan.ts")], { cwd: REPO, stdio: "inherit" });
+  }
+  return ((await import(join(dir, "out/scan.js"))) as { findSecrets: (text: string) => unknown[] }).findSecrets;
 }
 
 const hex = (n: number) => Array.from({ length: n }, () => "0123456789abcdef"[random.int(0, 15)]).join("");
@@ -128,7 +163,58 @@ const { decontaminate } = await fromDist<typeof import("../src/privacy/decontami
 const { Redactor } = await fromDist<typeof import("../src/privacy/redactor.js")>("privacy/redactor.js");
 const texts = await realTexts();
 
-// 1. Redaction.
+// 1. The secret scan on real agent logs: every string of every trajectory of the shared samples, in
+//    memory, interleaved rounds. Baselines in the same run: parsing the same rows (plain reading), one
+//    pass that folds every character and reads one table entry for it (the floor: the work any
+//    one-pass keyword scan, an Aho-Corasick automaton included, does per character), and the scanner
+//    before issue 15, compiled from its commit.
+const rows = await sampleRows();
+const rowBytes = rows.reduce((n, row) => n + Buffer.byteLength(row) + 1, 0);
+const parsed = rows.map((row) => JSON.parse(row) as unknown);
+const rowStrings = parsed.flatMap((row) => [...strings(row)]);
+const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
+const before = await scannerAt(BEFORE);
+// Enough passes per run for ~64 MB (or --mb) of rows.
+const passes = Math.max(1, Math.round((targetMiB * 1024 * 1024) / rowBytes));
+// A transition table with varied states, so every read depends on the one before.
+const table = Uint8Array.from({ length: 65536 }, (_, i) => (i * 2654435761) >>> 25);
+let sink = 0;
+const scanRun = (work: () => void) => async () => {
+  const start = process.hrtime.bigint();
+  for (let p = 0; p < passes; p++) work();
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { rate: (rowBytes * passes) / 1e6 / seconds, units: passes };
+};
+const scanResults = await interleavedRounds(
+  {
+    parse: scanRun(() => rows.forEach((row) => JSON.parse(row))),
+    floor: scanRun(() => {
+      for (const text of rowStrings) {
+        let state = 0;
+        for (let i = 0; i < text.length; i++) state = table[((state << 7) ^ (text.charCodeAt(i) | 32)) & 0xffff]!;
+        sink += state;
+      }
+    }),
+    before: scanRun(() => rowStrings.forEach((text) => (sink += before(text).length))),
+    now: scanRun(() => rowStrings.forEach((text) => (sink += findSecrets(text).length))),
+  },
+  5,
+);
+// Per core: MB per CPU second (the machine may be shared; CPU time is what a core spent), median over rounds.
+const perCore = (name: keyof typeof scanResults) => median(scanResults[name].map((r) => rowBytes / r.cpuMicros));
+const against = (a: keyof typeof scanResults, b: keyof typeof scanResults) => medianRatio(scanResults[b], scanResults[a], (r) => r.cpuMicros).toFixed(2);
+const found = rowStrings.reduce((n, text) => n + findSecrets(text).length, 0);
+const foundBefore = rowStrings.reduce((n, text) => n + before(text).length, 0);
+console.log(`scan input: ${rows.length} trajectories of the shared samples (${(rowBytes / 1e6).toFixed(1)} MB of JSONL, ${rowStrings.length} strings), ${passes} passes per run, median of 5 interleaved rounds (checksum ${sink % 10})`);
+console.log("MB per CPU second (one core):");
+console.log(`  plain reading (JSON.parse):             ${perCore("parse").toFixed(0)}`);
+console.log(`  floor (fold + one table read per char): ${perCore("floor").toFixed(0)}`);
+console.log(`  scanner before issue 15 (${BEFORE}):     ${perCore("before").toFixed(0)} (${foundBefore} findings)`);
+console.log(`  scanner now:                            ${perCore("now").toFixed(0)} (${found} findings; target 250)`);
+console.log(`  now against before ${against("now", "before")}x, against the floor ${against("now", "floor")}x, against plain reading ${against("now", "parse")}x`);
+
+// 2. Redaction inside a whole stage: agent-log rows built from real tool output, read + parse +
+//    redact every string against read + parse, and `acc import` with --redact on against off.
 const logs = join(BENCH_DATA, `privacy-logs-${targetMiB}.jsonl`);
 await writeLines(logs, targetMiB * 1024 * 1024, (() => {
   let i = 0;
@@ -159,7 +245,7 @@ const importOff = importRun("off");
 const importOn = importRun("on");
 console.log(`acc import (whole stage): --redact off ${(logMiB / importOff).toFixed(1)} MiB/s, on ${(logMiB / importOn).toFixed(1)} MiB/s = ${(importOff / importOn).toFixed(2)}x`);
 
-// 2. Decontamination.
+// 3. Decontamination.
 const tokenizer = await o200k();
 const mrcr = mrcrEval();
 const graphwalks = graphwalksEval();
@@ -206,7 +292,7 @@ console.log(`  plain reading: ${(evalMiB / readEval).toFixed(1)} MiB/s; reading 
 console.log(`samples: ${samplesMiB.toFixed(0)} MiB, ${report!.read} samples, ${report!.dropped} overlapping`);
 console.log(`  plain reading: ${(samplesMiB / readSamples).toFixed(1)} MiB/s; decontamination: ${(samplesMiB / decontaminateSeconds).toFixed(1)} MiB/s = ${(readSamples / decontaminateSeconds).toFixed(2)}x plain reading`);
 
-// 3. Compile with redaction on against off.
+// 4. Compile with redaction on against off.
 const compileInput = join(BENCH_DATA, "privacy-compile.jsonl");
 await writeLines(compileInput, 12 * 1024 * 1024, (() => {
   let i = 0;

@@ -11,6 +11,9 @@ export interface Span extends Finding {
 const INDEX = buildKeywordIndex(DETECTORS);
 const { filter: FILTER, keys: KEYS, values: VALUES, lists: LISTS, single: SINGLE } = INDEX;
 const HASH = 0x9e3779b1 | 0;
+// The prefilter's constants as this module's own: V8 folds them into the scan loop (an imported binding is loaded and checked on every character).
+const MASK = GRAM_MASK;
+const SHIFT = FILTER_SHIFT;
 /** The gram of four digits: frequent (years, ids, hashes), so only a run's first four reach the detectors. */
 const DIGITS = (48 << 21) | (48 << 14) | (48 << 7) | 48;
 
@@ -25,8 +28,8 @@ export function scanSecrets(text: string): Span[] {
   for (let i = 0; i < length; i++) {
     // foldCode, written out: this loop runs for every character redacted.
     const x = text.charCodeAt(i) | 32;
-    gram = ((gram << 7) | ((x - 48) >>> 0 < 10 ? 48 : x)) & GRAM_MASK;
-    const h = Math.imul(gram, HASH) >>> FILTER_SHIFT;
+    gram = ((gram << 7) | ((x - 48) >>> 0 < 10 ? 48 : x)) & MASK;
+    const h = Math.imul(gram, HASH) >>> SHIFT;
     if ((FILTER[h >>> 5]! & (1 << (h & 31))) !== 0) {
       if (gram === DIGITS && i >= 4 && (text.charCodeAt(i - 4) - 48) >>> 0 < 10) continue;
       const slot = tableSlot(KEYS, gram);
@@ -34,25 +37,31 @@ export function scanSecrets(text: string): Span[] {
     }
   }
   for (const entry of SINGLE) {
-    for (let at = text.indexOf(entry.keyword); at !== -1; at = text.indexOf(entry.keyword, at + 1)) runAll([entry], text, at, spans);
+    for (let at = text.indexOf(entry.keyword); at !== -1; at = text.indexOf(entry.keyword, at + 1)) runEntry(entry, text, at, spans);
   }
   return spans;
 }
 
 /** Runs the detectors of each keyword whose gram ends at `i` and that occurs there in full. */
 function runAll(entries: readonly KeywordEntry[], text: string, i: number, spans: Span[]): void {
-  for (const entry of entries) {
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e]!;
     const start = i - entry.back;
-    const { codes } = entry;
+    const codes = entry.codes;
     if (start < 0 || start + codes.length > text.length) continue;
     let k = 0;
     while (k < codes.length && foldCode(text.charCodeAt(start + k)) === codes[k]) k++;
-    if (k < codes.length) continue;
-    for (const { detector, priority } of entry.detectors) {
-      const first = spans.length;
-      detector.find(text, start, entry.keyword, spans as Finding[]);
-      for (let s = first; s < spans.length; s++) spans[s]!.priority = priority;
-    }
+    if (k === codes.length) runEntry(entry, text, start, spans);
+  }
+}
+
+/** Runs the detectors of a keyword that occurs at `start`, each finding marked with its detector's priority. */
+function runEntry(entry: KeywordEntry, text: string, start: number, spans: Span[]): void {
+  const detectors = entry.detectors;
+  for (let d = 0; d < detectors.length; d++) {
+    const first = spans.length;
+    detectors[d]!.detector.find(text, start, entry.keyword, spans as Finding[]);
+    for (let s = first; s < spans.length; s++) spans[s]!.priority = detectors[d]!.priority;
   }
 }
 

@@ -82,6 +82,17 @@ function cardRun(text: string, start: number): { end: number; groups: number[]; 
   return { end: i, groups, digits };
 }
 
+/** Digits of the number at `start` (groups joined by one space or dash), counted up to 23 characters. */
+function digitsAhead(text: string, start: number): number {
+  let n = 0;
+  for (let i = start; i - start <= 23; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigit(c)) n++;
+    else if (!isCardSeparator(c) || !isDigit(text.charCodeAt(i + 1))) break;
+  }
+  return n;
+}
+
 export const paymentCard: Detector = {
   // Four digits: the scan calls this once per run of digits, at its first four.
   keywords: ["0000"],
@@ -89,6 +100,8 @@ export const paymentCard: Detector = {
     // Once per number: at its first four digits.
     if (isDigit(text.charCodeAt(at - 1)) || (isCardSeparator(text.charCodeAt(at - 1)) && isDigit(text.charCodeAt(at - 2)))) return;
     if (at > 0 && NOT_BEFORE_NUMBER(text.charCodeAt(at - 1))) return;
+    // Most numbers (years, times, line numbers, ids) are far shorter than a card: counted before anything is built.
+    if (digitsAhead(text, at) < 14) return;
     const run = cardRun(text, at);
     if (run === undefined) return;
     const after = text.charCodeAt(run.end);
