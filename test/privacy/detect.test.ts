@@ -149,3 +149,8 @@ test("report mode counts without changing anything", () => {
   assert.equal(redactor.text(text), text);
   assert.deepEqual(redactor.counts, { "github-token": 1, "home-user": 1 });
 });
+
+test("phone numbers: repeated digits inside a real number do not make it fictional; one digit throughout and 555-01xx do", () => {
+  assert.equal(redactText("You can reach me at (238) 888-8887 after 5pm."), "You can reach me at <SECRET:phone-number> after 5pm.");
+  for (const text of ["call 555-5555 now", "Phone: (415) 555-0142", "Phone: +1 212 999 9999"]) assert.deepEqual(findSecrets(text), [], text);
+});

@@ -212,11 +212,11 @@ function phoneAt(text: string, start: number): number {
 }
 
 /**
- * Numbers no one answers: North America's 555-0100–0199 (reserved for fiction), one digit seven times,
+ * Numbers no one answers: North America's 555-0100–0199 (reserved for fiction), a subscriber number of one digit (`555-5555`),
  * a count (`+1234567890`), pairs all starting with 0 (`01 02 03 04 05`: a hex dump), ZIP+4 codes.
  */
 function fictional(written: string, digits: string): boolean {
-  if (/555[ .-]?01\d\d$/.test(written) || /(\d)\1{6}/.test(digits) || /0123456|1234567|2345678|3456789|9876543|8765432|7654321/.test(digits)) return true;
+  if (/555[ .-]?01\d\d$/.test(written) || /^(\d)\1+$/.test(digits.slice(-7)) || /0123456|1234567|2345678|3456789|9876543|8765432|7654321/.test(digits)) return true;
   // A US ZIP+4 code (`02110-1301`), not a number with a trunk 0.
   if (/^0\d{4}-\d{4}$/.test(written)) return true;
   const pairs = written.split(" ");
