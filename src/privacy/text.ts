@@ -118,6 +118,11 @@ export function closingQuote(text: string, from: number, quote: string): number 
   const end = Math.min(text.length, from + LINE_LIMIT);
   for (let i = from; i < end; i++) {
     const c = text.charCodeAt(i);
+    // An escaped backslash (`\\r` in `"od\\ru"`) is one character, never the start of an escaped line break.
+    if (c === 92 && !escapedOpen && text.charCodeAt(i + 1) === 92) {
+      i++;
+      continue;
+    }
     if ((c === 10 || c === 13 || (c === 92 && !escapedOpen)) && atLineBreak(text, i)) return -1;
     if (c !== q) continue;
     let slashes = 0;

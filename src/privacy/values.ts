@@ -55,8 +55,8 @@ export function splitWords(key: string): string[] {
 
 /** Words that make a value stand for a secret without being one (`your-api-key`, `sk-example`, `changeme`), at a word start. */
 const PLACEHOLDER_WORD = /(?:^|[^a-z])(?:your|example|sample|placeholder|redacted|changeme|change_me|dummy|fixme|todo|insert|replace)/;
-/** Masks and ellipses: `xxxx`, `****`, `...`. */
-const PLACEHOLDER_PARTS = ["<secret", "xxxx", "****", "...", "…"];
+/** Masks and ellipses: `xxxx`, `XXXX`, `****`, `...` (a mask is written in one case: `jxxXXb` is a random token's). */
+const PLACEHOLDER_PARTS = ["xxxx", "XXXX", "****", "...", "…"];
 /** Words that are types, keywords, prompts or form labels rather than passwords. */
 const NOT_SECRETS = new Set([
   "undefined", "null", "nil", "none", "true", "false", "yes", "no", "on", "off", "string", "str", "text", "varchar", "char", "bytes", "int", "integer",
@@ -70,7 +70,7 @@ const NOT_SECRETS = new Set([
 ]);
 
 /** References, templates and markers: `$VAR`, `${VAR}`, `$(cmd)`, `%VAR%`, `{var}`, `<your-token>`, `[REDACTED]`, YAML `!vault` tags and `*alias`es. */
-const REFERENCE = /^(?:\$[A-Za-z_{(]|%\w+%$|\{[\w.\s]*\}$|<[\w\s.|-]+>|\[[^[\]]*\]$|[!*][A-Za-z_-]+$)/;
+const REFERENCE = /^(?:\$[A-Za-z_{(]|%\w+%$|\{[\w.\s]*\}$|<[\w\s.|-]+>[,;)"']?$|\[[^[\]]*\]$|[!*][A-Za-z_-]+$)/;
 /** A name that says what it stands for: `my_token`, `api-key-here`, `SECRET_VALUE` (words joined by `_` or `-`, one of them the word). */
 const NAMED_STAND_IN = /^(?:[A-Za-z]+[_-])*(?:token|secret|key|password|passwd|pass|apikey)(?:[_-][A-Za-z]+)*$|^[A-Za-z]*pass(?:word|wd)[A-Za-z]*$/i;
 /** A version or a version range: `^1.0.0`, `~2.3`, `>=1.2.3`, `1.2.3-beta.1`. */
@@ -84,7 +84,7 @@ export function isPlaceholder(value: string): boolean {
   if (NOT_SECRETS.has(lower)) return true;
   if (/^(?:required|nullable|sometimes|confirmed)(?:[|:]|$)/.test(lower)) return true;
   if (value.includes("${") || value.includes("{{") || value.includes("<%") || value.includes("#{")) return true;
-  return PLACEHOLDER_WORD.test(lower) || PLACEHOLDER_PARTS.some((part) => lower.includes(part));
+  return PLACEHOLDER_WORD.test(lower) || lower.includes("<secret") || PLACEHOLDER_PARTS.some((part) => value.includes(part));
 }
 
 /** Shannon entropy in bits per character. */
@@ -148,8 +148,9 @@ export interface ValueContext {
  */
 export function isPasswordValue(value: string, context: ValueContext): boolean {
   if (value.length < 4 || value.length > 200 || isPlaceholder(value) || looksLikeIdentifier(value)) return false;
-  if (!context.quoted && looksLikeCode(value)) return false;
+  // (Where only a password can stand — `mysql -pNayQSVKz` — a name-like value is one.)
   if (context.certain) return true;
+  if (!context.quoted && looksLikeCode(value)) return false;
   if (/^[A-Za-z]+$/.test(value) && !context.whole) return false;
   if (/\s/.test(value)) return context.quoted && value.length <= 64 && /[0-9]/.test(value) && value.split(/\s+/).length <= 4;
   return true;

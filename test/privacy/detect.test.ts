@@ -154,3 +154,17 @@ test("phone numbers: repeated digits inside a real number do not make it fiction
   assert.equal(redactText("You can reach me at (238) 888-8887 after 5pm."), "You can reach me at <SECRET:phone-number> after 5pm.");
   for (const text of ["call 555-5555 now", "Phone: (415) 555-0142", "Phone: +1 212 999 9999"]) assert.deepEqual(findSecrets(text), [], text);
 });
+
+test("passwords the planted-secret generator found left: an escaped backslash before r in a quoted value, a name-like value after mysql -p, a mixed-case x run in a token, .netrc values that read as code, a value opening with <name>", () => {
+  assert.equal(redactText('    password: "a`s)1m--\\"YG@od\\\\ru"\n'), '    password: "<SECRET:password>"\n');
+  assert.equal(redactText("mysql -u root -pNayQSVKz -h 127.0.0.1 shop"), "mysql -u root -p<SECRET:password> -h 127.0.0.1 shop");
+  assert.equal(redactText('"Authorization": "SSWS t4bpkHtiS8jxxXXb0DjeZp",'), '"Authorization": "SSWS <SECRET:authorization>",');
+  assert.equal(redactText("machine api.corp.io login deploy password CtzO[9NIZrDkQ[}O\n"), "machine api.corp.io login deploy password <SECRET:password>\n");
+  assert.equal(redactText("conn = connect(host='db', password=\"<WNM>Q|G|Z'\")"), "conn = connect(host='db', password=\"<SECRET:password>\")");
+  assert.equal(redactText("You can reach me at +44 20 0650 0999 after 5pm."), "You can reach me at <SECRET:phone-number> after 5pm.");
+  // jdbc:sqlserver properties are not a URL's user information: only the password goes.
+  assert.equal(
+    redactText("jdbc:sqlserver://sql13.corp:1433;databaseName=orders;user=sa;password={OK60fuX_wqrg@O)^>J;y};encrypt=true"),
+    "jdbc:sqlserver://sql13.corp:1433;databaseName=orders;user=sa;password={<SECRET:password>};encrypt=true",
+  );
+});

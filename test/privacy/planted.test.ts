@@ -9,7 +9,8 @@ import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 import { agentLogs, base64Images, gitLogs, identifiers, lockfiles, lookAlikes, packageCode, repositoryCode } from "./planting/clean-corpus.js";
 import { measureDamage } from "./planting/damage.js";
 import { byKind, byPlace, measureRecall } from "./planting/measure.js";
-import { KINDS } from "./planting/secrets.js";
+import { redactText } from "../../src/privacy/scan.js";
+import { KINDS, SecretMaker } from "./planting/secrets.js";
 
 test("recall: secrets of every kind planted in copies of the real samples are all gone, and every JSON tool call still parses to its arguments", { skip: SAMPLES_MISSING }, async (t) => {
   const dir = tempDir("acc-planted-");
@@ -28,6 +29,26 @@ test("recall: secrets of every kind planted in copies of the real samples are al
   assert.deepEqual(leaked, []);
   assert.ok(report.jsonCalls >= 500, `${report.jsonCalls} JSON tool calls`);
   assert.deepEqual(report.brokenCalls, [], "raw_arguments that no longer parse to arguments");
+});
+
+test("every kind in every written form, 300 of each redacted as plain text: nothing of the secret is left", () => {
+  const maker = new SecretMaker(23);
+  const leaks: string[] = [];
+  let clean = 0;
+  let total = 0;
+  for (const [kind, make] of Object.entries(KINDS)) {
+    for (let n = 0; n < 300; n++) {
+      const plant = make(maker);
+      const out = redactText(plant.text);
+      total++;
+      if (out.includes(`${plant.before}<SECRET:`)) clean++;
+      // A short value (a user name, a letters-only password) counts only as a word of its own.
+      const left = plant.values.filter((v) => (v.length >= 8 ? out.includes(v) : new RegExp(`(?<![A-Za-z0-9])${v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![A-Za-z0-9])`).test(out)));
+      if (left.length > 0) leaks.push(`${kind} (${plant.form}): ${JSON.stringify(plant.text).slice(0, 160)} -> ${JSON.stringify(out).slice(0, 160)}`);
+    }
+  }
+  assert.deepEqual(leaks, []);
+  assert.ok(clean / total >= 0.95, `${clean} of ${total} replaced with their context intact`);
 });
 
 test("false positives: at most 2 damaged words per MB of code, lockfiles, git logs, base64 images, ids and hashes, and the real logs", { skip: SAMPLES_MISSING }, async (t) => {

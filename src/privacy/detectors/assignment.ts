@@ -218,8 +218,11 @@ export function valueAfterKey(text: string, keyStart: number, keyEnd: number, ke
   } else if (context === "flag" && i > keyEnd && closeQuote === "") {
     // `--password value`: the value is the next word, unless that is the next flag.
     if (text.charCodeAt(i) === 45) return undefined;
-  } else if (!(i > keyEnd && closeQuote === "" && inNetrc(text, keyStart))) {
-    // (`password value` in .netrc: the value is the next word.)
+  } else if (i > keyEnd && closeQuote === "" && inNetrc(text, keyStart)) {
+    // `password value` in .netrc: the value is the next word, and nothing but a password stands there.
+    const end = skipWhile(text, i, (c) => !isSpaceOrEnd(c), LINE_LIMIT);
+    return end > i ? judged(text, i, end, key, kind, { whole: true, quoted: true, certain: true }) : undefined;
+  } else {
     return undefined;
   }
   const open = quoteAt(text, i);

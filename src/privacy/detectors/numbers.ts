@@ -220,7 +220,8 @@ function fictional(written: string, digits: string): boolean {
   // A US ZIP+4 code (`02110-1301`), not a number with a trunk 0.
   if (/^0\d{4}-\d{4}$/.test(written)) return true;
   const pairs = written.split(" ");
-  return pairs.length >= 4 && pairs.slice(1).filter((p) => p.startsWith("0")).length >= pairs.length - 2;
+  // (Not an international number: `+44 20 0650 0999` has groups that start with 0.)
+  return !written.startsWith("+") && pairs.length >= 4 && pairs.slice(1).filter((p) => p.startsWith("0")).length >= pairs.length - 2;
 }
 
 /** Where a number that holds `at` may start: its `+`, its `(`, or the first digit of its first group. */

@@ -36,7 +36,8 @@ export const urlCredentials: Detector = {
     if (EXAMPLE_HOST.test(text.slice(at + 1, at + 64))) return;
     const before = text.slice(from, at);
     const scheme = before.lastIndexOf("://");
-    if (scheme !== -1 && !before.slice(scheme + 3).includes("/")) {
+    // (`jdbc:sqlserver://host:1433;user=sa;password={p@ss}`: properties after the host, no user information; the assignment detector's.)
+    if (scheme !== -1 && !before.slice(scheme + 3).includes("/") && !/sqlserver$/i.test(before.slice(0, scheme))) {
       const userInfo = from + scheme + 3;
       const colon = text.indexOf(":", userInfo);
       if (colon !== -1 && colon < at) {
