@@ -61,10 +61,7 @@ export async function runAttacks(env: Environment, attacks: readonly Attack[], c
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         for (let attack = queue.shift(); attack; attack = queue.shift()) {
-          const t0 = Date.now();
-          if (process.env.ACC_ATTACK_DEBUG) process.stderr.write(`start ${attack.name}\n`);
           const output = await run.run({ id: attack.name, question: attack.name, ...task, ...attack.task } as RolloutTask);
-          if (process.env.ACC_ATTACK_DEBUG) process.stderr.write(`done ${attack.name} ${Date.now() - t0} ms\n`);
           const results = output.transcript.flatMap((entry) => (entry.type === "message" && entry.results && entry.message.role === "tool" ? entry.results : []));
           seen.set(attack.name, { results: [...new Set(results)], text: results.map((r) => r.content).join("\n"), output });
         }

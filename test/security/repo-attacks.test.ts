@@ -4,7 +4,7 @@
 // source repository's hash, besides what the attack itself must show.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { RepoEnvironment } from "../../src/envs/index.js";
@@ -161,6 +161,25 @@ const ATTACKS: Attack[] = [
       assert.doesNotMatch(seen.text, new RegExp(SECRET));
       assert.doesNotMatch(seen.text, /acc-canary|node|tsx/, "no host process is visible");
       said(seen, 0, /\brepo\b/);
+    },
+  },
+  {
+    name: "host-writes-mounts-namespaces-and-signals",
+    steps: [
+      bash(`env | grep -c ${ENV_SECRET}; ls /sys; echo 1 > /proc/sys/kernel/sysrq; echo x > /usr/pwned; echo x > /etc/pwned; chown 0:0 calc.sh; mount -t tmpfs x /tmp; unshare -r id; kill -9 -1; echo end`),
+      bash("echo alive"),
+    ],
+    expect: (seen) => {
+      said(seen, 0, /^0\n/, "acc's environment is not the box's");
+      said(seen, 0, /\/sys.*No such file or directory/);
+      said(seen, 0, /\/proc\/sys\/kernel\/sysrq: (Directory nonexistent|Read-only file system)/);
+      said(seen, 0, /\/usr\/pwned: Read-only file system/);
+      said(seen, 0, /\/etc\/pwned: Read-only file system/);
+      said(seen, 0, /chown: .*(Invalid argument|Operation not permitted)/);
+      said(seen, 0, /mount: .*(must be superuser|not permitted|Permission denied)/);
+      said(seen, 0, /unshare: unshare failed/, "no user namespace inside the box");
+      said(seen, 1, /^alive\n/, "a kill of every process reaches only the box's");
+      assert.deepEqual([existsSync("/usr/pwned"), existsSync("/etc/pwned")], [false, false]);
     },
   },
   {
