@@ -21,8 +21,7 @@ const NUL = 0;
  * separated by US; author name and email by newlines, which an identity cannot hold; the message is the rest.
  */
 export async function* readCommits(git: Git, ref: string): AsyncGenerator<CommitInfo> {
-  const format = "%H%x1f%P%x1f%at%x1f%ct%x1f%an%n%ae%n%B";
-  for await (const record of splitRecords(git.stream(["log", "-z", `--format=${format}`, ref, "--"]), NUL)) {
+  for await (const record of splitRecords(git.stream(commitLogArguments(ref)), NUL)) {
     if (record.length === 0) continue;
     const text = record.toString("utf8");
     const fields = text.split(FIELD, 4);
@@ -40,6 +39,11 @@ export async function* readCommits(git: Git, ref: string): AsyncGenerator<Commit
       message: rest.slice(emailEnd + 1),
     };
   }
+}
+
+/** The git arguments readCommits runs (bench:mine times them as part of the floor). */
+export function commitLogArguments(ref: string): string[] {
+  return ["log", "-z", "--format=%H%x1f%P%x1f%at%x1f%ct%x1f%an%n%ae%n%B", ref, "--"];
 }
 
 /** Options every patch-printing command gets: stable hunks, exact bytes, renames followed, full blob ids. */
@@ -72,8 +76,12 @@ export const DEFAULT_PARSER_OPTIONS: PatchParserOptions = {
  * (see PatchParser). A commit whose diff cannot be read comes back with an `error`.
  */
 export async function* readMainlinePatches(git: Git, tip: string, options: Partial<PatchParserOptions> = {}): AsyncGenerator<CommitPatch> {
-  const args = ["log", "--first-parent", "--reverse", "--diff-merges=first-parent", ...PATCH_ARGS, tip, "--"];
-  yield* parsePatches(git.stream(args), options);
+  yield* parsePatches(git.stream(mainlinePatchArguments(tip)), options);
+}
+
+/** The git arguments readMainlinePatches runs (bench:mine times them as part of the floor). */
+export function mainlinePatchArguments(tip: string): string[] {
+  return ["log", "--first-parent", "--reverse", "--diff-merges=first-parent", ...PATCH_ARGS, tip, "--"];
 }
 
 /**

@@ -16,14 +16,17 @@ import { commitResolver, isBot, type RecoveredPr, recoverPrs } from "./prs.js";
 import { chainRecord, prRecord, stageFacts, stageInstance, type StageStatement } from "./records.js";
 import { findReferences } from "./references.js";
 import { type Lineage, replayLineage } from "./replay.js";
-import { openRepository } from "./repository.js";
+import { openRepository, type RepositoryFacts } from "./repository.js";
 import { PatchSpill } from "./spill.js";
 import { labelStage, redactLeaks, stageInstruction, unusableStatement } from "./stages.js";
 import type { StatementWriter } from "./statements.js";
 
 export interface MineOptions {
-  /** Path of the repository (work tree or bare), resolved against the working directory. */
-  repo: string;
+  /**
+   * Path of the repository (work tree or bare), resolved against the working directory; or what
+   * openRepository found for it, when the caller has checked it already (its checks are then not run twice).
+   */
+  repo: string | RepositoryFacts;
   /** The history to mine (default HEAD). */
   ref?: string;
   /** "owner/name" (default: from the origin remote's URL, else "local/<directory name>"). */
@@ -112,7 +115,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
   const sandbox = options.sandbox ?? { limits: DEFAULT_SANDBOX_LIMITS, readOnly: [], unsafe: false };
   // before any work: tests that cannot run confined are refused up front
   if (options.testCommand !== undefined) await checkTestSandbox(sandbox);
-  const facts = await openRepository(options.repo, ref, options.allowShallow ?? false);
+  const facts = typeof options.repo === "string" ? await openRepository(options.repo, ref, options.allowShallow ?? false) : options.repo;
   const repoPath = facts.path;
   const git = new Git(repoPath);
   const progress = options.onProgress ?? (() => {});

@@ -84,8 +84,9 @@ export interface StatementSources {
 /** Trailers that say who, not what: sign-offs, co-authors, reviewers, tool bookkeeping. */
 const BOOKKEEPING = /^\s*(?:[\w-]+-by|Co-authored-by|PR-URL|Pull-Request|Change-Id|Reviewed-on|Cc)\s*:.*$/gim;
 
+/** GitHub stores squash bodies written in its web editor with CRLF line ends: one kind of line end in statements. */
 function clean(text: string): string {
-  return stripHtmlComments(text).replace(BOOKKEEPING, "").replace(/\n{3,}/g, "\n\n").trim();
+  return stripHtmlComments(text.replace(/\r\n?/g, "\n")).replace(BOOKKEEPING, "").replace(/\n{3,}/g, "\n\n").trim();
 }
 
 /**

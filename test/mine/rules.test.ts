@@ -7,7 +7,7 @@ import type { CommitPatch, FileChange } from "../../src/mine/patch-parser.js";
 import { findReferences } from "../../src/mine/references.js";
 import { isMassReformat } from "../../src/mine/reformat.js";
 import { scoreLink } from "../../src/mine/scoring.js";
-import { labelStage, redactLeaks } from "../../src/mine/stages.js";
+import { labelStage, redactLeaks, stageInstruction } from "../../src/mine/stages.js";
 import { isTestPath } from "../../src/mine/test-paths.js";
 import type { Link } from "../../src/records/mine.js";
 
@@ -96,6 +96,28 @@ test("stage labels: the first rule that applies", () => {
   assert.equal(labelStage({ ...facts, title: "Run black", blameIgnored: true }), "refactor");
   assert.equal(labelStage({ ...facts, title: "Add streaming parser" }), "feature");
   assert.equal(labelStage({ ...facts, title: "Prefix handling", labels: ["prefix"] }), "feature", "label words need a word start");
+});
+
+test("statements: title, body without trailers or CRLF, new commit messages, issues; repeats and merges of the base left out", () => {
+  const text = stageInstruction({
+    title: "Rename 'next' to 'anext' on Response",
+    body: "* Rename 'next' to 'anext' on Response\r\n\r\n* Drop the check\r\n\r\nCo-authored-by: Ada <ada@example.com>",
+    messages: ["Rename 'next' to 'anext' on Response", "Merge branch 'master' into anext", "Keep the old name as an alias\n\nSigned-off-by: Bob <bob@example.com>"],
+    closing: [12, 13],
+    issues: [{ number: 12, title: "next() clashes with iterators", body: "Calling next(response) fails.\r\n" }],
+    referenced: [{ number: 9, title: "Async API naming" }],
+  });
+  assert.equal(
+    text,
+    [
+      "Rename 'next' to 'anext' on Response",
+      "* Rename 'next' to 'anext' on Response\n\n* Drop the check",
+      "Commits:\n- Keep the old name as an alias",
+      "Issue #12: next() clashes with iterators\n\nCalling next(response) fails.",
+      "Resolves issue #13.",
+      "Related issues:\n- #9: Async API naming",
+    ].join("\n\n"),
+  );
 });
 
 test("leak redaction: lines repeating an added line go, short common lines stay, counts are exact", () => {

@@ -15,7 +15,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { clientFlags, makeClient } from "../llm-flags.js";
+import { clientFlags } from "../llm-flags.js";
 import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 export function mineCommand(io: CliIo): Command {
@@ -60,15 +60,16 @@ Related: docs/commands/mine.md`,
       const sandbox = sandboxSettings(flags, testTimeoutSeconds * 1000);
       // Tests that cannot run confined, and a bad <repo>, are refused before the output folder is claimed.
       if (flags.testCmd) await checkTestSandbox(sandbox);
-      await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
+      const repository = await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
       const output = resolve(String(flags.output));
       await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
-      const client = flags.endpoint === undefined ? undefined : makeClient(String(flags.endpoint), flags, 8);
+      // The LLM client (and its HTTP stack) is loaded only when a model writes the statements.
+      const client = flags.endpoint === undefined ? undefined : (await import("../llm-client.js")).makeClient(String(flags.endpoint), flags, 8);
       const progress = phasedProgress(io, Boolean(flags.quiet));
       let result: MineResult;
       try {
         result = await mineRepository({
-          repo,
+          repo: repository,
           ref: String(flags.ref),
           ...(flags.repoName ? { repoName: String(flags.repoName) } : {}),
           ...(flags.githubExport ? { githubExport: String(flags.githubExport) } : {}),

@@ -13,7 +13,8 @@ import { STDIN } from "../../io/stdin.js";
 import { countLines } from "../../io/lines.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
-import { clientFlags, makeClient } from "../llm-flags.js";
+import { makeClient } from "../llm-client.js";
+import { clientFlags } from "../llm-flags.js";
 import { judgeEndpoint, judgeOptions, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
 
 type Flags = Record<string, unknown>;

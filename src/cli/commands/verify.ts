@@ -21,7 +21,8 @@ import {
 import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
 import { type CliIo, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
 import { countLines } from "../../io/lines.js";
-import { clientFlags, makeClient } from "../llm-flags.js";
+import { makeClient } from "../llm-client.js";
+import { clientFlags } from "../llm-flags.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
