@@ -105,7 +105,7 @@ test("statements: title, body without trailers or CRLF, new commit messages, iss
     messages: ["Rename 'next' to 'anext' on Response", "Merge branch 'master' into anext", "Keep the old name as an alias\n\nSigned-off-by: Bob <bob@example.com>"],
     closing: [12, 13],
     issues: [{ number: 12, title: "next() clashes with iterators", body: "Calling next(response) fails.\r\n" }],
-    referenced: [{ number: 9, title: "Async API naming" }],
+    referenced: [{ number: 9, title: "Async API naming", body: "" }],
   });
   assert.equal(
     text,
