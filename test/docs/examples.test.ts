@@ -1,0 +1,171 @@
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { after, before, suite, test } from "node:test";
+import { build } from "esbuild";
+import type { Sample } from "../../src/records/sample.js";
+import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { runCli, tempDir } from "../helpers/collect.js";
+import { type Example, helpExamples, markdownFiles, shellExamples } from "../helpers/doc-examples.js";
+import { adjustWorkspace, buildWorld, oracle, readSamples, type World } from "../helpers/doc-world.js";
+
+// Every shell example of README.md, docs/**/*.md and every command's --help runs here, as written, in
+// a real shell (pipes, globs, ~ and redirections included) against the built CLI, the bundled examples
+// and the in-process test server. Each doc runs in its own copy of the world (doc-world.ts), its
+// examples in order, so a doc may use what its earlier examples wrote. An example passes when it
+// exits as expected (0 unless listed below), prints no stack trace, and leaves the `-o` output it names.
+
+const ROOT = join(import.meta.dirname, "../..");
+
+/** Examples that are not run, by their exact text, with why. The test fails when one no longer exists. */
+const NOT_RUN = new Map<string, string>([]);
+
+/** Examples documented to exit non-zero, by their exact text. */
+const EXPECTED_EXIT = new Map<string, number>([]);
+
+const ENDPOINT = /https?:\/\/(?:127\.0\.0\.1:8000|api\.openai\.com|gpu:8000)\/v1/g;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sh(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, killSignal: "SIGKILL" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The docs' examples, grouped by where they are written (one Markdown file, or one command's --help). */
+async function allExamples(): Promise<Map<string, Example[]>> {
+  const groups = new Map<string, Example[]>();
+  for (const file of markdownFiles()) {
+    const examples = shellExamples(file);
+    if (examples.length > 0) groups.set(relative(ROOT, file), examples);
+  }
+  const top = await runCli(["--help"]);
+  const commands = [...top.stdout.matchAll(/^ {2}(\w[\w-]*)\b/gm)].map((m) => m[1]!).filter((name) => name !== "help");
+  // A command's --help examples run in a folder of their own; one its page already runs is not run twice.
+  for (const command of commands) {
+    const help = await runCli([command, "--help"]);
+    const page = groups.get(`docs/commands/${command}.md`) ?? [];
+    const examples = helpExamples(command, help.stdout).filter((example) => !page.some((p) => p.command === example.command));
+    if (examples.length > 0) groups.set(`acc ${command} --help`, examples);
+  }
+  return groups;
+}
+
+/** The `-o` outputs an example names (not stdout). */
+function outputsOf(command: string): string[] {
+  return [...command.matchAll(/(?:^|\s)-o\s+(\S+)/g)].map((m) => m[1]!).filter((path) => path !== "-");
+}
+
+/** What an example's output must look like beyond its exit code. */
+function checkShape(command: string, run: Run) {
+  const acc = /^(?:npx )?acc /.test(command) && !command.includes("|") && !command.includes(">");
+  if (!acc) return;
+  if (/ --json\b/.test(command)) {
+    const summary = JSON.parse(run.stdout) as { imported?: number; rejected?: number };
+    if (command.startsWith("acc inspect")) {
+      assert.ok((summary.imported ?? 0) > 0, "inspect --json finds trajectories");
+      assert.equal(summary.rejected, 0, "a documented inspect reports no rejects");
+    }
+  }
+  if (/^acc verify (?:qa|sql|patch|judge) /.test(command)) assert.equal((JSON.parse(run.stdout) as { pass: boolean }).pass, true, "the documented verdict passes");
+}
+
+// About 70 examples in real processes take several CPU-minutes: they run when ACC_DOC_EXAMPLES=1.
+const SKIP = process.env.ACC_DOC_EXAMPLES === "1" ? false : "set ACC_DOC_EXAMPLES=1 to run every shell example of the docs (several CPU-minutes)";
+const groups = await allExamples();
+let bin: string;
+let world: World;
+let server: OpenAIServer;
+let worldSamples: Sample[] = [];
+const built = tempDir("acc-doc-examples-");
+
+before(async () => {
+  if (SKIP) return;
+  // The CLI as `npm run build` would make it, transpiled by esbuild in a few seconds (tsc takes minutes here).
+  const src = join(ROOT, "src");
+  const entryPoints = (readdirSync(src, { recursive: true }) as string[]).filter((path) => path.endsWith(".ts")).map((path) => join(src, path));
+  await build({ entryPoints, outdir: join(built, "dist"), outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" });
+  for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(built, name));
+  writeFileSync(join(built, "package.json"), '{"type": "module"}\n');
+  bin = join(built, "bin");
+  mkdirSync(bin);
+  const script = (name: string, text: string) => {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  script("acc", `exec "${process.execPath}" "${join(built, "dist/cli/main.js")}" "$@"`);
+  // `npx acc` is the package's bin; `npm ci` / `npm test` are what the reader does in a checkout this test already runs in.
+  script("npx", `[ "$1" = acc ] && { shift; exec acc "$@"; }; echo "npx $1: not available in the docs test" >&2; exit 127`);
+  script("npm", `case "$1" in ci|install|test) exit 0;; esac; echo "npm $1: not available in the docs test" >&2; exit 127`);
+
+  const samples = join(built, "world/out/compile/samples.jsonl");
+  server = await startOpenAIServer(oracle(() => (worldSamples.length > 0 || !existsSync(samples) ? worldSamples : (worldSamples = readSamples(samples)))));
+  // Asynchronous: the test server answering teach runs in this process.
+  const acc = async (args: string[], cwd: string) => {
+    const run = await sh(`acc ${args.map((arg) => `'${arg}'`).join(" ")}`, cwd, env(cwd), 300_000);
+    if (run.code !== 0) throw new Error(`building the docs' world: acc ${args.join(" ")}: ${run.stderr}`);
+  };
+  world = await buildWorld(join(built, "world"), acc, server.url);
+  // Test commands run in the sandbox, which hides home folders: a python installed under one (pyenv) is not there.
+  const python = spawnSync("sh", ["-c", "readlink -f \"$(command -v python)\""], { encoding: "utf8" }).stdout.trim();
+  if (!python || /^\/(root|home)\//.test(python)) world.missing.set("python -m pytest", `python (${python || "none"}) is not on a path the sandbox shows`);
+});
+
+after(async () => {
+  await server?.close();
+  rmSync(built, { recursive: true, force: true });
+});
+
+function env(workspace: string): NodeJS.ProcessEnv {
+  return { ...process.env, HOME: join(workspace, "home"), PATH: `${bin}:${process.env.PATH}`, OPENAI_API_KEY: "sk-docs-test", ACC_DEBUG: "", NO_COLOR: "1" };
+}
+
+
+test("every example listed as not run or expected to fail is still in the docs", () => {
+  const all = new Set([...groups.values()].flat().map((example) => example.command));
+  for (const command of [...NOT_RUN.keys(), ...EXPECTED_EXIT.keys()]) assert.ok(all.has(command), `no longer in the docs: ${command}`);
+});
+
+suite("every shell example in the docs and in --help runs", { concurrency: 2, skip: SKIP }, () => {
+  for (const [doc, examples] of groups) {
+    test(doc, async (t) => {
+      const workspace = join(built, "ws", doc.replace(/[^\w.-]+/g, "_"));
+      cpSync(world.dir, workspace, { recursive: true, verbatimSymlinks: true });
+      adjustWorkspace(workspace, doc);
+      const failures: string[] = [];
+      for (const example of examples) {
+        const skip = NOT_RUN.get(example.command) ?? [...world.missing].find(([path]) => example.command.includes(path))?.[1];
+        if (skip) {
+          t.diagnostic(`not run: ${example.source}: ${skip}`);
+          continue;
+        }
+        const command = example.command.replace(ENDPOINT, server.url);
+        const started = performance.now();
+        const run = await sh(command, workspace, env(workspace), 300_000);
+        t.diagnostic(`${((performance.now() - started) / 1000).toFixed(1)} s ${example.source}`);
+        const expected = EXPECTED_EXIT.get(example.command) ?? 0;
+        try {
+          assert.equal(run.code, expected, `exit code ${run.code}, expected ${expected}`);
+          assert.doesNotMatch(run.stderr, /\n\s+at |internal error/, "no stack trace");
+          if (expected === 0) for (const output of outputsOf(command)) assert.ok(existsSync(join(workspace, output)), `no ${output} written`);
+          checkShape(example.command, run);
+        } catch (error) {
+          failures.push(`${example.source}: ${example.command}\n  ${(error as Error).message.split("\n")[0]}\n  stderr: ${run.stderr.trim().split("\n").slice(-3).join("\n          ")}`);
+        }
+      }
+      assert.equal(failures.length, 0, `\n${failures.join("\n")}`);
+    });
+  }
+});
