@@ -140,6 +140,15 @@ for (const command of COMMANDS) {
   });
 }
 
+test("mine: an output under a file, /dev/null or /proc fails fast with one line", async () => {
+  const i = inputs();
+  const file = join(i.dir, "a-file");
+  writeFileSync(file, "");
+  await check("mine -o under a file", i, ["mine", examples.repo, "-o", join(file, "sub", "out")], 2, new RegExp(`^acc: cannot create the folder ${file}/sub/out: ${file} is not a folder`));
+  await check("mine -o under /dev/null", i, ["mine", examples.repo, "-o", "/dev/null/out"], 2, /^acc: cannot create the folder \/dev\/null\/out: \/dev\/null is not a folder/);
+  await check("mine -o under /proc", i, ["mine", examples.repo, "-o", "/proc/acc-matrix/out"], 2, /^acc: cannot create the folder \/proc\/acc-matrix\/out: .*special file system/);
+});
+
 test("commands that call a model exit 1 with one line naming the endpoint when nobody listens there", async () => {
   const i = inputs();
   const out = (name: string) => join(i.dir, name);
