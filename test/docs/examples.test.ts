@@ -107,7 +107,7 @@ before(async () => {
   };
   script("acc", `exec "${process.execPath}" "${join(built, "dist/cli/main.js")}" "$@"`);
   // `npx acc` is the package's bin; `npm ci` / `npm test` are what the reader does in a checkout this test already runs in.
-  script("npx", `[ "$1" = acc ] && { shift; exec acc "$@"; }; echo "npx $1: not available in the docs test" >&2; exit 127`);
+  script("npx", `[ "$1" = acc ] && { shift; exec acc "$@"; }; name=$1; shift; exec "${join(ROOT, "node_modules/.bin")}/$name" "$@"`);
   script("npm", `case "$1" in ci|install|test) exit 0;; esac; echo "npm $1: not available in the docs test" >&2; exit 127`);
 
   const samples = join(built, "world/out/compile/samples.jsonl");
