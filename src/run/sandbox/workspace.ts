@@ -78,6 +78,9 @@ export class Workspace {
     const reading = this.store.snapshot(base, tar, this.box.limits.outputBytes);
     const [result, snapshot] = await Promise.allSettled([running, reading]);
     if (result.status === "rejected") throw result.reason;
+    // the store refusing the changes (past the output limit) stops the stream, and so kills the box's
+    // command: the refusal is the cause, whichever of the two ended first
+    if (snapshot.status === "rejected" && snapshot.reason instanceof SnapshotError) throw snapshot.reason;
     const run = result.value;
     if (run.exitCode !== 0) {
       const why = run.timedOut ? `it took longer than ${timeoutMs ?? this.box.limits.timeoutMs} ms` : firstLine(run.stderr) || `exit ${run.exitCode ?? run.signal}`;
