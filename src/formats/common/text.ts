@@ -51,9 +51,9 @@ export function asString(value: unknown): string | undefined {
 
 /** `value` with the listed keys removed, for keeping unmapped source fields under `extra`. */
 export function without(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const rest: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (!keys.includes(key)) rest[key] = v;
-  return rest;
+  // fromEntries defines each key as an own property: a parsed "__proto__" key stays a field (an assignment
+  // would set the object's prototype and lose it)
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
 }
 
 /** Adds `value` to the list under `extra[key]` (made when missing). */
