@@ -1,6 +1,6 @@
 // A seeded corpus of tool outputs (shell sessions, config files, diffs, JSON) with planted secrets,
 // each made the way its issuer makes it (prefix, alphabet, length), independent of the detectors.
-import { Random } from "../../src/random.js";
+import { RandomText } from "./random-text.js";
 import type { SecretType } from "../../src/privacy/types.js";
 
 export interface Planted {
@@ -26,31 +26,9 @@ const URLSAFE = `${ALNUM}-_`;
 const HEX = "0123456789abcdef";
 
 /** Builds documents; every secret value is fresh, so finding it in the output means it leaked. */
-export class CorpusBuilder {
-  readonly random: Random;
-
+export class CorpusBuilder extends RandomText {
   constructor(seed: number) {
-    this.random = new Random(seed, "privacy-corpus");
-  }
-
-  chars(alphabet: string, n: number): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += alphabet[this.random.int(0, alphabet.length - 1)];
-    return out;
-  }
-
-  /** A random string that has at least one digit and one letter, like every real token of that length. */
-  token(alphabet: string, n: number): string {
-    for (;;) {
-      const out = this.chars(alphabet, n);
-      if (/[0-9]/.test(out) && /[A-Za-z]/.test(out)) return out;
-    }
-  }
-
-  base64(bytes: number): string {
-    const raw = Buffer.alloc(bytes);
-    for (let i = 0; i < bytes; i++) raw[i] = this.random.int(0, 255);
-    return raw.toString("base64");
+    super(seed, "privacy-corpus");
   }
 
   base64url(bytes: number): string {

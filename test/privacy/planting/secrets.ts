@@ -2,7 +2,7 @@
 // of the contexts it turns up in (env files, YAML, JSON, URLs, connection strings, command lines,
 // HTTP headers, prose), encoded as that context requires. Independent of the detectors: the
 // alphabets, lengths and encodings come from the issuers' and formats' own rules.
-import { Random } from "../../../src/random.js";
+import { RandomText } from "../random-text.js";
 import type { SecretType } from "../../../src/privacy/types.js";
 
 /** One planted secret: `text` goes into a record; every string of `values` must be gone after redaction. */
@@ -29,31 +29,9 @@ const WORDS = ["sunshine", "dragon", "monkey", "shadow", "harbor", "violet", "gr
 const FIRST = ["jane", "omar", "li", "priya", "lucas", "sofia", "kwame", "mei", "ivan", "fatima", "noah", "elena", "tariq", "yuki", "diego", "anika"];
 const LAST = ["roe", "haddad", "wang", "sharma", "martin", "rossi", "mensah", "chen", "petrov", "khan", "smith", "garcia", "aziz", "tanaka", "lopez", "berg"];
 
-export class SecretMaker {
-  readonly random: Random;
-
+export class SecretMaker extends RandomText {
   constructor(seed: number) {
-    this.random = new Random(seed, "planted-secrets");
-  }
-
-  chars(alphabet: string, n: number): string {
-    let out = "";
-    for (let i = 0; i < n; i++) out += alphabet[this.random.int(0, alphabet.length - 1)];
-    return out;
-  }
-
-  /** Random characters with at least one digit and one letter, like every real token of that length. */
-  token(alphabet: string, n: number): string {
-    for (;;) {
-      const out = this.chars(alphabet, n);
-      if (/[0-9]/.test(out) && /[A-Za-z]/.test(out)) return out;
-    }
-  }
-
-  base64(bytes: number): string {
-    const raw = Buffer.alloc(bytes);
-    for (let i = 0; i < bytes; i++) raw[i] = this.random.int(0, 255);
-    return raw.toString("base64");
+    super(seed, "planted-secrets");
   }
 
   pick<T>(items: readonly T[]): T {
