@@ -129,18 +129,21 @@ function toRows(value: unknown, options: TrajectoryExportOptions): { ok: true; v
   return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain }] };
 }
 
-function atifCard(name: string, dataFile: string, count: number): string {
+/** The Hub's metadata block of a trajectories card: its tags and the one train split. */
+function frontMatter(tags: readonly string[], dataFile: string): string {
   return `---
 tags:
-- agent-trajectories
-- atif
-configs:
+${tags.map((tag) => `- ${tag}\n`).join("")}configs:
 - config_name: default
   data_files:
   - split: train
     path: ${dataFile}
 ---
+`;
+}
 
+function atifCard(name: string, dataFile: string, count: number): string {
+  return `${frontMatter(["agent-trajectories", "atif"], dataFile)}
 # ${name}
 
 ${count} agent trajectories in Harbor's Agent Trajectory Interchange Format (ATIF-v1.7), one
@@ -152,18 +155,7 @@ and validated against ATIF's JSON Schema. Fields ATIF has no slot for are under 
 
 function sftCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: TrajectoryExportOptions): string {
   const tokenized = options.tokenizer !== undefined;
-  return `---
-tags:
-- agent-trajectories
-- multi-turn
-- tool-use
-configs:
-- config_name: default
-  data_files:
-  - split: train
-    path: ${dataFile}
----
-
+  return `${frontMatter(["agent-trajectories", "multi-turn", "tool-use"], dataFile)}
 # ${name}
 
 ${stats.exported} agent trajectories as ${stats.rows} multi-turn ${options.target} rows (\`${dataFile}\`), written by
