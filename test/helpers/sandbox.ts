@@ -1,7 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-
-/** The lowest uid a box's commands run as when acc is root (src/run/sandbox/box.ts). */
-const BOX_UIDS = 0x50000000;
+import { BOX_UIDS } from "../../src/run/sandbox/box.js";
 
 /**
  * Processes running as the user of a box that the process `owner` made (as root, a box's uid carries its
@@ -14,7 +12,7 @@ export function boxProcesses(owner = process.pid): number {
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
-      if (uid >= BOX_UIDS && (uid - BOX_UIDS) >> 10 === owner % 0x8000) found++;
+      if (uid >= BOX_UIDS && Math.floor((uid - BOX_UIDS) / 512) === owner) found++;
     } catch {
       // gone meanwhile
     }

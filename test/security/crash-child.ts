@@ -1,8 +1,9 @@
 // Run by crash.test.ts and killed with SIGKILL in the middle of its work: a repo episode's tool call, a
-// patch test run, or a SQL statement. Prints "running" when the long step starts (the test then waits
+// patch test run, or a SQL statement; or (mode "launch") killed a given number of milliseconds after it
+// started a box's command, while the command's launch is still under way. Prints "running" when the long step starts (the test then waits
 // for its processes to show).
 import { RepoEnvironment, SqlEnvironment } from "../../src/envs/index.js";
-import { DEFAULT_SANDBOX_LIMITS } from "../../src/run/sandbox/index.js";
+import { Box, DEFAULT_SANDBOX_LIMITS } from "../../src/run/sandbox/index.js";
 import { PatchTester } from "../../src/verify/patch.js";
 import { GOLD } from "../verify/calc-repo.js";
 
@@ -19,6 +20,12 @@ if (mode === "repo") {
   const tester = await PatchTester.create({ repo: path, testCommand: "sleep 50 & sleep 51", sandbox, jobs: 1 });
   running();
   await tester.verify(base, GOLD);
+} else if (mode === "launch") {
+  const [delayMs, marker] = [Number(path), base];
+  const box = await Box.open({ limits: sandbox.limits });
+  void box.run(`sleep 50; : ${marker}`);
+  if (delayMs === 0) process.kill(process.pid, "SIGKILL");
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), delayMs);
 } else {
   const env = new SqlEnvironment({ db: path, timeoutMs: 60_000, maxRows: 1, maxChars: 100, processes: 1, memoryBytes: 256 * 1024 * 1024 });
   const session = await env.open({ id: "crash", question: "crash", gold_sql: "SELECT 1" });

@@ -103,6 +103,33 @@ for (const mode of ["repo", "verify"] as const) {
   });
 }
 
+/** Processes whose command line holds `marker`. */
+function withMarker(marker: string): string[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+        return command.includes(marker) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")) ? [`${pid} ${command}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
+
+// A command's launch (nsenter, setpriv, bubblewrap, its pid-1) takes a few milliseconds before every
+// process of it is bound to acc's life: acc killed in that window must not leave the command running.
+test("killed while a box's command is being launched: nothing of the command is left", { skip }, async () => {
+  const left: string[] = [];
+  for (const delayMs of [0, 1, 2, 4, 8, 16, 32, 64]) {
+    const marker = `acc-launch-${process.pid}-${delayMs}`;
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, "launch", String(delayMs), marker], { stdio: "inherit" });
+    await new Promise((resolve) => child.once("close", resolve));
+    left.push(...(await settled(() => withMarker(marker))));
+  }
+  assert.deepEqual(left, [], "the command died with acc");
+});
+
 test("killed mid-statement: the SQLite process ends with acc and the database is unchanged", async () => {
   const db = join(tempDir("acc-crash-sql-"), "bookshop.sqlite");
   copyFileSync(exampleData().db, db);

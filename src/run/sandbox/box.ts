@@ -2,8 +2,8 @@
 // long as acc does, and commands that run in it under bubblewrap, each as an unprivileged user in fresh
 // namespaces (user, mount, pid, network, ipc, uts, cgroup) that see only the box, the read-only system
 // folders and what the caller adds read-only. The filesystem is a tmpfs mounted over /run in a mount
-// namespace of its own, held by one small process (the holder) started with acc's death signal and
-// reading acc's end of a pipe: when acc ends, however it ends, the holder ends and the kernel frees the
+// namespace of its own, held by one small process (the holder) reading acc's end of a pipe: when acc
+// ends, however it ends, the pipe closes, the holder ends and the kernel frees the
 // filesystem. Nothing is written to the host's disk, so nothing can be left behind. acc's own git runs
 // in the holder's mount namespace (where the box's filesystem is /run and the host's files are as they are).
 import { type ChildProcess, spawn } from "node:child_process";
@@ -87,15 +87,24 @@ const BOX_UID = 1000;
 
 // The holder: mounts the box's tmpfs over /run in its own mount namespace (a folder no repository lives
 // in, that acc's git does not need), makes the folders the commands get (repo, tmp, shm) and acc's own
-// (acc), says it is ready, and waits for acc's pipe to close.
+// (acc), says it is ready, and waits for acc's pipe to close (acc closed the box, or died). As root, the
+// box's commands run as a user of their own: it then kills whatever still runs as that user, which
+// catches a command whose launch acc's death interrupted before bubblewrap bound its processes to acc.
 const HOLDER = `set -e
 mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=0755,uid=$3,gid=$3,nosuid,nodev" acc-box /run
 mkdir /run/repo /run/tmp /run/shm /run/acc
 chown "$3:$3" /run/repo /run/tmp /run/shm
 chmod 0700 /run/acc
 echo ready
-read -r _ || true`;
+read -r _ || true
+[ "$3" = 0 ] || exec setpriv --reuid="$3" --regid="$3" --clear-groups -- sh -c 'kill -9 -1 2>/dev/null || true'`;
 
+// A command's process gets acc's death signal only once it asks for it; acc killed before then would
+// leave it running. Run after the request: if acc is no longer the parent, it died first, so stop here.
+const PARENT_GUARD = `[ "$PPID" = "$0" ] && exec "$@"; exit 125`;
+
+/** As root, box uids start here (no account uses them); each acc process has 512 of its own. */
+export const BOX_UIDS = 0x40000000;
 let boxes = 0;
 
 /**
@@ -103,7 +112,8 @@ let boxes = 0;
  * share a process count or a file owner; otherwise as acc's user mapped into the box's namespaces.
  */
 function boxUid(): number {
-  return 0x50000000 + ((process.pid % 0x8000) << 10) + (boxes++ % 1024);
+  // pids are below 2^22 (the kernel's largest pid_max): no two acc processes share a uid
+  return BOX_UIDS + process.pid * 512 + (boxes++ % 512);
 }
 
 const isRoot = () => process.getuid?.() === 0;
@@ -153,7 +163,7 @@ class SandboxPlace implements Place {
     const root = isRoot();
     const uid = root ? boxUid() : 0;
     const namespaces = root ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
-    const holder = spawn("setpriv", ["--pdeathsig", "SIGKILL", "--", "unshare", ...namespaces, "--propagation", "private", "--", "sh", "-c", HOLDER, "holder", String(limits.diskBytes), String(limits.files), String(uid)], {
+    const holder = spawn("unshare", [ ...namespaces, "--propagation", "private", "--", "sh", "-c", HOLDER, "holder", String(limits.diskBytes), String(limits.files), String(uid)], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? PATH },
     });
@@ -177,9 +187,12 @@ class SandboxPlace implements Place {
 
   launch(argv: readonly string[], env: Record<string, string>): { file: string; args: string[] } {
     const [file, ...enter] = this.enter();
-    const drop = isRoot() ? ["setpriv", `--reuid=${this.uid}`, `--regid=${this.uid}`, "--clear-groups", "--"] : [];
+    // acc's death signal is set after the last change of user (which clears it), then the guard checks
+    // that acc was still there when it was set
+    const drop = isRoot() ? [`--reuid=${this.uid}`, `--regid=${this.uid}`, "--clear-groups"] : [];
+    const bound = ["setpriv", ...drop, "--pdeathsig", "SIGKILL", "--", "sh", "-c", PARENT_GUARD, String(process.pid)];
     const variables = Object.entries({ ...BOX_ENV, ...env }).flatMap(([name, value]) => ["--setenv", name, value]);
-    return { file: file!, args: [...enter, ...drop, "bwrap", ...this.bwrap, ...variables, "--", "prlimit", ...rlimits(this.limits), "--", ...argv] };
+    return { file: file!, args: [...enter, ...bound, "bwrap", ...this.bwrap, ...variables, "--", "prlimit", ...rlimits(this.limits), "--", ...argv] };
   }
 
   async close(): Promise<void> {
