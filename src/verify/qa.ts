@@ -54,8 +54,11 @@ export function tokenF1(answer: string, gold: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
-/** Numbers written in a text: signs, thousands separators, decimals, exponents; not the parts of dates or words. */
-const NUMBER = /(?<![\p{L}\p{N}.,])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\d])/gu;
+/**
+ * Numbers written in a text: signs, thousands separators, decimals, exponents; not the parts of dates or
+ * words, and not decades ("1990s", "1990's" name ten years, not the year 1990).
+ */
+const NUMBER = /(?<![\p{L}\p{N}.,])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\d]|['’]?s\b)/gu;
 
 export function numbersIn(text: string): number[] {
   return writtenNumbers(text).map((n) => n.value);
@@ -87,8 +90,13 @@ const WORD_VALUES = new Map<string, number>([...SMALL.map((w, i) => [w, i] as co
 const NUMBER_WORD = `(?:${[...WORD_VALUES.keys(), ...Object.keys(SCALES)].join("|")})`;
 /** A run of number words ("twenty-one", "two hundred and five", "three million"). */
 const NUMBER_WORDS = new RegExp(`\\b${NUMBER_WORD}(?:(?:\\s+|-|\\s+and\\s+)${NUMBER_WORD})*\\b`, "giu");
-/** A written number followed by a scale word: "5 million", "1.2 billion", "3 thousand". */
-const SCALED = new RegExp(`(?<![\\p{L}\\p{N}.,])(\\d+(?:[.,]\\d+)*)\\s+(${Object.keys(SCALES).join("|")})\\b`, "giu");
+/** Scale letters written against the number: "5k", "$2bn", "3.5M", "$2B" (a lower-case "m" is left alone: metres). */
+const SCALE_LETTERS: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, mn: 1e6, bn: 1e9, B: 1e9 };
+/** A written number followed by a scale word or letters: "5 million", "1.2 billion", "3 thousand", "5k", "$2bn". */
+const SCALED = new RegExp(
+  `(?<![\\p{L}\\p{N}.,])(\\d+(?:[.,]\\d+)*)(?:\\s+(${Object.keys(SCALES).join("|")})\\b|(${Object.keys(SCALE_LETTERS).join("|")})(?![\\p{L}\\p{N}]))`,
+  "giu",
+);
 
 function wordsValue(words: string): number | undefined {
   let total = 0;
@@ -142,8 +150,10 @@ export function canonicalText(text: string): string {
     // one word per part, so token F1 weighs a date as the three words it was written with
     return date === undefined ? (args[0] as string) : ` y${date.slice(0, 4)} m${date.slice(4, 6)}${date.length > 6 ? ` d${date.slice(6)}` : ""} `;
   });
-  out = out.replace(SCALED, (whole, digits: string, scale: string) => {
-    const value = Number(digits.replace(/,/g, "")) * SCALES[scale.toLowerCase()]!;
+  out = out.replace(SCALED, (whole, digits: string, word: string | undefined, letters: string | undefined) => {
+    const scale = word === undefined ? SCALE_LETTERS[letters!] : SCALES[word.toLowerCase()];
+    if (scale === undefined) return whole;
+    const value = Number(digits.replace(/,/g, "")) * scale;
     return Number.isFinite(value) ? String(Math.round(value * 1e6) / 1e6) : whole;
   });
   return out.replace(NUMBER_WORDS, (words) => {

@@ -75,6 +75,23 @@ test("qa: one number against one number within the tolerance; units may be left 
   assert.deepEqual(numbersIn("Q3 of 2024-03 sold 1,250.5 units, 3e2"), [2024, 3, 1250.5, 300]);
 });
 
+test("qa: a number's glued suffix that changes what it counts is not a unit to leave out: decades and scale letters", () => {
+  // a decade is not its first year, either way round; the apostrophe form is the same decade
+  assert.equal(verifyQa("1990", "1990s").pass, false);
+  assert.equal(verifyQa("1990s", "1990").pass, false);
+  assert.equal(verifyQa("the 1990's", "1990s").reason, "exact-match");
+  assert.deepEqual(numbersIn("the 1980s and 1990's"), []);
+  // k, M, bn, B multiply; a lower-case m stays a unit (metres)
+  assert.equal(verifyQa("5", "5k").pass, false);
+  assert.equal(verifyQa("5,000", "5k").pass, true);
+  assert.equal(verifyQa("2", "$2bn").pass, false);
+  assert.equal(verifyQa("$2bn", "2 billion dollars").pass, true);
+  assert.equal(verifyQa("3.5 million", "3.5M").pass, true);
+  assert.equal(verifyQa("5", "5m").reason, "numeric");
+  // what the real HotpotQA golds hold stays a pass: the count alone for "how many consecutive years"
+  assert.equal(verifyQa("15", "15th consecutive").reason, "numeric");
+});
+
 test("qa: an F1 pass needs every number of the gold in the answer", () => {
   const gold = "Le Guin sold 412 copies in 2024";
   assert.ok(tokenF1("Le Guin sold 413 copies in 2024", gold) >= 0.8);
