@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache } from "./cache.js";
 import { CircuitBreaker } from "./circuit.js";
-import { postText } from "./http.js";
+import { errorText, postText, ResponseTooLarge } from "./http.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "./limiter.js";
 import { type ParsedChoice, parseCompletion, ShapeError } from "./response.js";
@@ -13,7 +13,7 @@ import { type ChatRequest, type ChatResult, type ClientOptions, type ClientStats
 
 export type { ClientOptions, RetryInfo } from "./types.js";
 
-const DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 600_000, circuitBreaker: { failures: 32, cooldownMs: 30_000 } };
+const DEFAULTS = { concurrency: 16, maxRetries: 5, timeoutMs: 600_000, maxResponseBytes: 256 * 1024 * 1024, circuitBreaker: { failures: 32, cooldownMs: 30_000 } };
 
 /** An OpenAI-compatible chat-completions client: see docs/llm-client.md. */
 export function createClient(options: ClientOptions): LlmClient {
@@ -39,6 +39,7 @@ class Client implements LlmClient {
   private readonly breaker: CircuitBreaker | undefined;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly backoff: Backoff;
   private readonly counters: ClientStats = { requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 };
 
@@ -58,6 +59,7 @@ class Client implements LlmClient {
     this.breaker = breaker === false ? undefined : new CircuitBreaker(breaker.failures, breaker.cooldownMs);
     this.maxRetries = options.maxRetries ?? DEFAULTS.maxRetries;
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
@@ -182,14 +184,14 @@ class Client implements LlmClient {
     const status = response.statusCode;
     if (status < 200 || status >= 300) {
       const retryAfter = response.headers["retry-after"];
-      throw this.httpError(status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, await response.body.text(), attempt);
+      throw this.httpError(status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, await errorText(response.body, this.maxResponseBytes), attempt);
     }
     return this.readStream(response.body, attempt);
   }
 
   /** A plain (not streamed) answer, read whole by the light dispatcher path (postText). */
   private async exchangePlain(body: string, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
-    const response = await postText(this.pool, { path: this.path, headers: this.headers, body, signal, timeoutMs: this.timeoutMs });
+    const response = await postText(this.pool, { path: this.path, headers: this.headers, body, signal, timeoutMs: this.timeoutMs, maxBytes: this.maxResponseBytes });
     const status = response.statusCode;
     if (status < 200 || status >= 300) throw this.httpError(status, response.header("retry-after"), response.text, attempt);
     const text = response.text;
@@ -215,7 +217,7 @@ class Client implements LlmClient {
 
   private async readStream(body: AsyncIterable<Uint8Array>, attempt: number): Promise<Answer> {
     try {
-      return await readChatStream(body);
+      return await readChatStream(body, this.maxResponseBytes);
     } catch (error) {
       if (!(error instanceof StreamError)) throw error;
       if (error.kind === "malformed") throw this.malformed(error.message, attempt);
@@ -242,6 +244,7 @@ class Client implements LlmClient {
   private toLlmError(caught: unknown, attempt: number, signal: AbortSignal | undefined): LlmError {
     if (caught instanceof LlmError) return caught;
     if (signal?.aborted) return this.abortedError(attempt);
+    if (caught instanceof ResponseTooLarge) return this.malformed(caught.message, attempt);
     const error = caught as Error & { code?: string; cause?: { code?: string; message?: string } };
     const code = error.cause?.code ?? error.code ?? error.name;
     if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {

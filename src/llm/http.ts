@@ -1,4 +1,15 @@
 import type { Dispatcher } from "undici";
+import { AccError } from "../errors/acc-error.js";
+
+/** An error answer (not 2xx) is kept only up to this many bytes: only its message is used. */
+export const ERROR_BODY_BYTES = 64 * 1024;
+
+/** The server's answer passed the client's maxResponseBytes; acc stopped reading it. */
+export class ResponseTooLarge extends AccError {
+  constructor(maxBytes: number) {
+    super(`the server's answer passed ${maxBytes} bytes (maxResponseBytes); acc stopped reading it (a broken or hostile server)`);
+  }
+}
 
 /** A response read whole. `header` looks a response header up by its lower-case name. */
 export interface TextResponse {
@@ -14,13 +25,16 @@ export interface PostOptions {
   signal: AbortSignal | undefined;
   /** undici's own timers: for the head, and for every silence in the body. */
   timeoutMs: number;
+  /** Past this many bytes of the answer, the request is aborted with ResponseTooLarge. */
+  maxBytes: number;
 }
 
 /**
  * POSTs `body` and reads the whole answer as text, through undici's dispatcher and a handler that only
  * gathers the bytes: no response stream, async resource or header object per request, which on a busy
  * client cost more than the rest of an exchange. Failures reject with undici's errors (codes
- * UND_ERR_HEADERS_TIMEOUT, UND_ERR_BODY_TIMEOUT, …), or the signal's reason when it aborted the request.
+ * UND_ERR_HEADERS_TIMEOUT, UND_ERR_BODY_TIMEOUT, …), ResponseTooLarge, or the signal's reason when it
+ * aborted the request. An error answer's text is its first ERROR_BODY_BYTES.
  */
 export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
@@ -28,6 +42,7 @@ export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<
     let statusCode = 0;
     let rawHeaders: Buffer[] = [];
     const chunks: Buffer[] = [];
+    let size = 0;
     let abort: ((reason?: Error) => void) | undefined;
     const unwatch = signal ? watch(signal, (reason) => abort?.(reason)) : undefined;
     const done = () => unwatch?.();
@@ -42,7 +57,13 @@ export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<
         return true;
       },
       onData(chunk) {
-        chunks.push(chunk);
+        size += chunk.length;
+        if (size > options.maxBytes) {
+          abort?.(new ResponseTooLarge(options.maxBytes));
+          return false;
+        }
+        if (statusCode >= 200 && statusCode < 300) chunks.push(chunk);
+        else if (size - chunk.length < ERROR_BODY_BYTES) chunks.push(chunk.subarray(0, ERROR_BODY_BYTES - (size - chunk.length)));
         return true;
       },
       onComplete() {
@@ -86,4 +107,16 @@ function watch(signal: AbortSignal, onAbort: (reason: Error) => void): () => voi
 function headerValue(raw: readonly Buffer[], name: string): string | undefined {
   for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toString("latin1").toLowerCase() === name) return raw[i + 1]!.toString("latin1");
   return undefined;
+}
+
+/** The first ERROR_BODY_BYTES of an error answer's body, read to its end (or past `maxBytes`: ResponseTooLarge). */
+export async function errorText(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
+  const kept: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < ERROR_BODY_BYTES) kept.push(chunk.subarray(0, ERROR_BODY_BYTES - size));
+    size += chunk.length;
+    if (size > maxBytes) throw new ResponseTooLarge(maxBytes);
+  }
+  return Buffer.concat(kept).toString("utf8");
 }

@@ -1,4 +1,5 @@
 import { AccError } from "../errors/acc-error.js";
+import { ResponseTooLarge } from "./http.js";
 import { isLandmark, type ParsedChoice, ShapeError, StreamAccumulator } from "./response.js";
 import { isContextLengthError } from "./server-errors.js";
 import { SseParser } from "./sse.js";
@@ -22,9 +23,10 @@ export interface StreamAnswer {
 /**
  * Reads a chat-completion SSE body however the network cut it. Bytes go through one streaming UTF-8
  * decoder, so a character split between two chunks stays whole (decoding each chunk on its own turns
- * both halves into U+FFFD). A stream that ends before `[DONE]` and before a finish reason is an error.
+ * both halves into U+FFFD). A stream that ends before `[DONE]` and before a finish reason is an error,
+ * and so is one that passes `maxBytes`.
  */
-export async function readChatStream(body: AsyncIterable<Uint8Array>): Promise<StreamAnswer> {
+export async function readChatStream(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<StreamAnswer> {
   const decoder = new TextDecoder("utf-8");
   const parser = new SseParser();
   const accumulator = new StreamAccumulator();
@@ -52,7 +54,11 @@ export async function readChatStream(body: AsyncIterable<Uint8Array>): Promise<S
       if (events++ === 0 || isLandmark(chunk)) kept.push(chunk);
     }
   };
-  for await (const bytes of body) take(parser.feed(decoder.decode(bytes, { stream: true })));
+  let size = 0;
+  for await (const bytes of body) {
+    if ((size += bytes.length) > maxBytes) throw new StreamError("malformed", new ResponseTooLarge(maxBytes).message);
+    take(parser.feed(decoder.decode(bytes, { stream: true })));
+  }
   take(parser.feed(decoder.decode()));
   take(parser.end());
   if (!done && !accumulator.finished) throw new StreamError("malformed", `stream ended after ${events} events without a finish reason or [DONE]`);

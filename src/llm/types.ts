@@ -97,6 +97,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Folder of the response cache; no cache when absent. */
   cacheDir?: string;
+  /**
+   * The most bytes read of one answer, streamed or not (default 256 MiB: far above a real completion; a
+   * bound on what a broken or hostile server can make acc hold). Past it the answer is "malformed".
+   */
+  maxResponseBytes?: number;
   /** Stream responses (SSE) by default (default false). */
   stream?: boolean;
   /** Retry delays: full jitter under a ceiling that starts at baseMs and doubles up to maxMs (default 500 / 30000). */

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { Pool } from "undici";
+import { createClient, type LlmError } from "../../src/llm/index.js";
 import { postText } from "../../src/llm/http.js";
 
 /** A server that answers every POST with `pieces`, written one by one, after `delayMs`. */
@@ -25,7 +26,7 @@ async function server(pieces: Buffer[], delayMs = 0): Promise<{ server: Server; 
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const post = (pool: Pool, signal?: AbortSignal) => postText(pool, { path: "/", headers: { "content-type": "application/json" }, body: "{}", signal, timeoutMs: 5000 });
+const post = (pool: Pool, signal?: AbortSignal) => postText(pool, { path: "/", headers: { "content-type": "application/json" }, body: "{}", signal, timeoutMs: 5000, maxBytes: 1024 * 1024 });
 
 test("postText: a body whose characters are split across network chunks reads whole; headers by lower-case name", async () => {
   const text = '{"content":"naïve – 北京 😀"}';
@@ -69,3 +70,43 @@ test("postText: one signal aborts every request waiting on it through a single l
     s.close();
   }
 });
+
+const MAX_BYTES = 4 * 1024 * 1024;
+
+/** A server that answers every POST with `status` and an endless body, counting the bytes it wrote. */
+async function endless(status: number, stream: boolean): Promise<{ server: Server; origin: string; written: () => number }> {
+  let written = 0;
+  const chunk = Buffer.from((stream ? 'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n' : "x").repeat(1024));
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(status, { "Content-Type": stream ? "text/event-stream" : "application/json" });
+    const pump = () => {
+      while (!res.destroyed && written < 64 * MAX_BYTES) {
+        written += chunk.length;
+        if (!res.write(chunk)) return res.once("drain", pump);
+      }
+      res.end();
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, written: () => written };
+}
+
+// A hostile or broken server must not make acc hold an answer without bound, streamed or not.
+for (const [name, status, stream] of [["an answer", 200, false], ["an error answer", 500, false], ["a stream", 200, true], ["a stream's error answer", 500, true]] as const) {
+  test(`an endless ${name} is cut at maxResponseBytes as malformed; the server stops being read`, async () => {
+    const { server: s, origin, written } = await endless(status, stream);
+    const client = createClient({ endpoint: origin, maxRetries: 0, circuitBreaker: false, stream, timeoutMs: 10_000, maxResponseBytes: MAX_BYTES });
+    try {
+      const error = await client.chat({ model: "m", messages: [{ role: "user", content: "hi" }] }).then(() => undefined, (caught: LlmError) => caught);
+      assert.equal(error?.code, "malformed");
+      assert.match(error.message, new RegExp(`passed ${MAX_BYTES} bytes`));
+      assert.ok(written() < 16 * MAX_BYTES, `the server wrote ${written()} bytes before acc stopped reading`);
+    } finally {
+      await client.close();
+      s.close();
+      s.closeAllConnections();
+    }
+  });
+}

@@ -102,7 +102,7 @@ for (const fixture of fixtures) {
     check(fixture, cut, "random cuts");
     if (!isStream(fixture)) return;
     // every byte its own network chunk: each multi-byte character is split
-    check(fixture, { ...(await readChatStream(pieces(bytes, 1))).parsed, cached: false, attempts: 1, raw: null }, "1-byte pieces");
+    check(fixture, { ...(await readChatStream(pieces(bytes, 1), bytes.length)).parsed, cached: false, attempts: 1, raw: null }, "1-byte pieces");
     if (bytes.length <= 8_000) {
       const byByte = await replay(fixture, "bytes");
       assert.ok(!(byByte instanceof LlmError), `${fixture.name} bytes: ${byByte instanceof LlmError ? byByte.message : ""}`);
