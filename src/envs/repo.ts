@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { Limiter } from "../llm/limiter.js";
+import { Limiter } from "../run/limiter.js";
 import type { RolloutTask } from "../records/rollout.js";
 import { type ExecResult, GitError, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SnapshotError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";

@@ -4,7 +4,7 @@ import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache
 import { CircuitBreaker } from "./circuit.js";
 import { errorText, postText, ResponseTooLarge } from "./http.js";
 import { loadApiKey, redact } from "./keys.js";
-import { Limiter } from "./limiter.js";
+import { Limiter } from "../run/limiter.js";
 import { type ParsedChoice, parseCompletion, ShapeError } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
 import { errorMessage, isContextLengthError, retryAfterFromBody } from "./server-errors.js";

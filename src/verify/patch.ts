@@ -1,4 +1,4 @@
-import { Limiter } from "../llm/limiter.js";
+import { Limiter } from "../run/limiter.js";
 import { GitError, requireSandbox, resolveCommit, type SandboxSettings, SnapshotError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { fail, pass, type Verdict } from "./types.js";
 

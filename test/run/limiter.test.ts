@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Limiter } from "../../src/llm/limiter.js";
+import { Limiter } from "../../src/run/limiter.js";
 
 test("limiter: never more than the limit at once, waiters served in order, aborted waiters skipped", async () => {
   const limiter = new Limiter(2);
