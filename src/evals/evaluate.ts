@@ -1,10 +1,12 @@
-import { type LineSink, openOutput, type Output } from "../io/atomic.js";
+import { join } from "node:path";
+import { AtomicFile, type LineSink, openOutput, type Output, writeFileAtomic } from "../io/atomic.js";
 import { loadItems } from "./data.js";
 import { countDataRows } from "./rows.js";
 import { generateGraphwalks } from "./generate-graphwalks.js";
 import { generateMrcr } from "./generate-mrcr.js";
 import { type GeneratedSpec, isGeneratedSource, parseGeneratedSpec } from "./generated-spec.js";
 import { type GraphwalksItem, type GraphwalksOptions, graphwalksEval } from "./graphwalks.js";
+import { checkGold, type GoldCheck, type GoldCheckSummary, summarizeGoldChecks } from "./graphwalks-gold.js";
 import { type MrcrItem, mrcrEval } from "./mrcr.js";
 import { textFileReplies } from "./mrcr-text.js";
 import type { CoarseSplit, EvalCounts } from "./report.js";
@@ -110,6 +112,40 @@ async function evaluateWith<Item extends { id: string }>(definition: Definition<
     await save?.abort();
     throw error;
   }
+}
+
+export interface GoldCheckResult {
+  summary: GoldCheckSummary;
+  files: { checks: string; summary: string };
+}
+
+/**
+ * `acc eval graphwalks --check-gold`: recomputes each row's gold from its prompt and compares it with the
+ * stored answer_nodes. Writes gold-check.jsonl (one verdict per row, in data order) and gold-check.json
+ * (counts and the flagged ids) into `outDir`; nothing is sent anywhere.
+ */
+export async function checkGraphwalksGold(options: { data: readonly string[]; limit?: number; outDir: string; onRow?: (rows: number) => void }): Promise<GoldCheckResult> {
+  const definition = graphwalksDefinition({});
+  const specs = options.data.map((data) => (isGeneratedSource(data) ? parseGeneratedSpec("graphwalks", data) : data));
+  const files = { checks: join(options.outDir, "gold-check.jsonl"), summary: join(options.outDir, "gold-check.json") };
+  const out = await AtomicFile.create(files.checks);
+  const checks: GoldCheck[] = [];
+  try {
+    for await (const item of evalItems(definition, specs, options.limit ?? Number.POSITIVE_INFINITY)) {
+      const check = checkGold(item);
+      const { extra: _extra, missing: _missing, ...brief } = check;
+      checks.push(brief);
+      await out.write(`${JSON.stringify(check)}\n`);
+      options.onRow?.(checks.length);
+    }
+    await out.commit();
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+  const summary = summarizeGoldChecks(checks);
+  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return { summary, files };
 }
 
 async function* evalItems<Item extends { id: string }>(definition: Definition<Item>, sources: (string | GeneratedSpec)[], limit: number): AsyncGenerator<Item> {

@@ -21,7 +21,8 @@ export { builtinReplies, MRCR_FORMATS, MRCR_TOPICS, type ReplySource, textFileRe
 export { CONTEXT_BINS, contextBin, type ContextBin } from "./bins.js";
 export { countTokens, o200k } from "./tokens.js";
 export { runEval, EvalUsageError, type AnswerSource, type EvalRunOptions, type EvalRunResult } from "./runner.js";
-export { evaluate, GRAPHWALKS_SPLIT, type EvaluateOptions } from "./evaluate.js";
+export { checkGraphwalksGold, evaluate, GRAPHWALKS_SPLIT, type EvaluateOptions, type GoldCheckResult } from "./evaluate.js";
+export { checkGold, type GoldCheck, type GoldCheckSummary, type GraphwalksQuestion, parseGraphwalksPrompt, recomputeGold } from "./graphwalks-gold.js";
 export { renderSummary, summarize, type EvalCounts, type EvalSummary, type ScoreTable } from "./report.js";
 export { renderHtmlReport } from "./report-html.js";
 export type { ResultRecord } from "./results.js";

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { readResponses } from "../../evals/data.js";
-import { countItems, evaluate } from "../../evals/evaluate.js";
+import { checkGraphwalksGold, countItems, evaluate } from "../../evals/evaluate.js";
+import { renderGoldSummary } from "../../evals/graphwalks-gold.js";
 import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../evals/graphwalks.js";
 import { renderSummary } from "../../evals/report.js";
 import type { AnswerSource, EvalRunResult } from "../../evals/runner.js";
@@ -36,6 +37,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--parse <mode>", `GraphWalks answer parsing: ${PARSE_MODES.join(" or ")}`, "brackets")
     .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
     .option("--save-data <file>", "also write the items (official columns plus id) as JSONL (- for stdout, alone); alone, only this is done")
+    .option("--check-gold", "GraphWalks: recompute each row's answer from its prompt and flag rows whose stored answer_nodes differ (nothing is sent)")
     .option("--overwrite", "write into a folder holding another stage's or eval's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -45,11 +47,13 @@ Examples:
   acc eval mrcr --data 2needle/2needle_0.parquet --endpoint http://127.0.0.1:8000/v1 --model qwen3 --max-tokens 8192
   acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --endpoint https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --model gpt-4.1
   acc eval mrcr --data generated:sizes=8k+32k,per-size=20,seed=7 --save-data mrcr-gen.jsonl
-  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --responses my-answers.jsonl -o gw-report`,
+  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --responses my-answers.jsonl -o gw-report
+  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --check-gold -o gw-gold`,
     )
     .action(async (name: string, flags: Flags) => {
       const evalName = parseChoice(name, "<eval>", ["mrcr", "graphwalks"] as const);
       const graphwalks = graphwalksOptions(evalName, flags);
+      if (flags.checkGold) return checkGold(io, evalName, flags);
       const answers = await answerSource(flags);
       if (answers && flags.saveData === "-") throw new UsageError("--save-data - writes the items to stdout, where the run's table goes too: give a file, or use --save-data - alone");
       const outDir = (flags.output as string | undefined) ?? `acc-eval-${evalName}`;
@@ -82,6 +86,30 @@ Examples:
         if (answers && "client" in answers) await answers.client.close();
       }
     });
+}
+
+/** --check-gold: a check of the data alone, refused beside the flags that run or save an eval. */
+async function checkGold(io: CliIo, evalName: EvalName, flags: Flags): Promise<void> {
+  if (evalName !== "graphwalks") throw new UsageError("--check-gold applies to graphwalks only (MRCR's answers are not derived from the prompt)");
+  for (const flag of ["endpoint", "responses", "saveData"] as const) {
+    if (flags[flag] !== undefined) throw new UsageError(`--check-gold checks the data alone: run it without --${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  const outDir = (flags.output as string | undefined) ?? "acc-eval-graphwalks-gold";
+  const limit = flags.limit ? parseInteger(String(flags.limit), "--limit") : undefined;
+  await claimOutputDir(outDir, { stage: "eval", target: "graphwalks-gold" }, { overwrite: Boolean(flags.overwrite), inputs: flags.data as string[] });
+  const progress = await progressWithTotal(io.stderr, "gold check", Boolean(flags.quiet), () => countItems(evalName, flags.data as string[], limit));
+  try {
+    const result = await checkGraphwalksGold({ data: flags.data as string[], ...(limit ? { limit } : {}), outDir, onRow: (rows) => progress.update(rows, `${rows} rows`) });
+    progress.stop();
+    io.stdout.write(`${renderGoldSummary(result.summary)}\n`);
+    io.stderr.write(`wrote ${result.files.checks}, ${result.files.summary}\n`);
+    if (result.summary.rows === 0) throw new AccError("no rows in --data", { code: "no-records" });
+    if (result.summary.unreadable === result.summary.rows) {
+      throw new AccError(`no row could be checked: none of the ${result.summary.rows} prompts has the GraphWalks shape (see ${result.files.checks})`, { code: "no-records" });
+    }
+  } finally {
+    progress.stop();
+  }
 }
 
 /** An eval in which no item was graded: every request failed, no response matched, or there were no items. */
