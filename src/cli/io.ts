@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import type { Readable } from "node:stream";
 import { UsageError } from "../errors/acc-error.js";
 import { describeSystemError } from "../errors/system-error.js";
+import { STDIN } from "../io/stdin.js";
 
 export { UsageError };
 
@@ -25,6 +26,13 @@ export function parseChoice<T extends string>(value: string, flag: string, choic
     throw new UsageError(`${flag} expects one of ${choices.join(", ")}, got "${value}"`, { flag });
   }
   return value as T;
+}
+
+/** Input paths a command reads (`-` is stdin), which must exist: one wording for every command. */
+export function existingInputs(paths: readonly string[], flag?: string): void {
+  for (const path of paths) {
+    if (path !== STDIN && !existsSync(path)) throw new UsageError(`${flag ? `${flag}: ` : ""}${path} does not exist`, { file: path, ...(flag ? { flag } : {}) });
+  }
 }
 
 /** A path a flag names, which must exist. */

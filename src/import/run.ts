@@ -67,7 +67,7 @@ export async function prepareImport(inputs: readonly string[], options: ImportOp
     const opened = await openDirectory(dir);
     return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
   });
-  if (missing.length > 0) throw new ImportUsageError(`no such file or directory: ${missing.join(", ")}`);
+  if (missing.length > 0) throw new ImportUsageError(`${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist`);
   const convert: ConvertOptions = {
     ...(options.domain ? { domain: options.domain } : {}),
     redact: options.redact ?? "off",

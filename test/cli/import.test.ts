@@ -62,7 +62,7 @@ test("usage errors exit 2 with one line and a pointer to --help", async () => {
   assert.match(bad.stderr, /--on-error expects one of skip, fail, got "maybe"/);
   const missing = await runCli(["import", "/nonexistent/x.jsonl"]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /no such file or directory: \/nonexistent\/x.jsonl/);
+  assert.match(missing.stderr, /^acc: \/nonexistent\/x.jsonl does not exist/);
   const domain = await runCli(["import", file, "--domain", "chess"]);
   assert.equal(domain.code, 2);
 });

@@ -111,7 +111,7 @@ for (const command of COMMANDS) {
     const i = inputs();
     const out = join(i.dir, "out", command.out === "dir" ? "" : "x.jsonl").replace(/\/$/, "");
     const missing = join(i.dir, "nope.jsonl");
-    await check("missing input", i, command.argv(missing, out, i), 2, new RegExp(`^acc: .*(${missing}.*(no such file|does not exist)|no such file or directory: ${missing})`));
+    await check("missing input", i, command.argv(missing, out, i), 2, new RegExp(`^acc: (--[a-z]+: )?${missing} does not exist`));
     const empty = join(i.dir, "empty.jsonl");
     writeFileSync(empty, "");
     await check("empty input", i, command.argv(empty, out, i), command.inputExit?.empty ?? 1, /^acc: .*(nothing|no |empty|0 )/);

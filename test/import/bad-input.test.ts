@@ -88,7 +88,7 @@ test("--format forces an importer and an unknown one is a usage error", async ()
   const { trajectories } = await importAll([file], { format: "openai-chat" });
   assert.equal(trajectories.length, 1);
   await assert.rejects(importAll([file], { format: "nope" }), /unknown format "nope"; known formats: .*openai-chat/);
-  await assert.rejects(importAll([join(tempDir(), "missing.jsonl")]), /no such file or directory/);
+  await assert.rejects(importAll([join(tempDir(), "missing.jsonl")]), /missing\.jsonl does not exist/);
 });
 
 test("a JSONL file whose lines are arrays (Responses item lists) is read as JSONL, not as one broken document", async () => {

@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { Command } from "commander";
 import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontaminate } from "../../privacy/decontaminate.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, parseChoice, parseInteger } from "../io.js";
+import { type CliIo, existingInputs, parseChoice, parseInteger } from "../io.js";
 import { countLines } from "../../io/lines.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -33,6 +33,8 @@ Related: acc compile, acc eval`,
       const ngram = parseInteger(String(flags.ngram), "--ngram");
       const outDir = (flags.out as string | undefined) ?? join(dirname(samples), "decontaminated");
       const against = flags.against as string[];
+      existingInputs([samples]);
+      existingInputs(against, "--against");
       await claimOutputDir(outDir, { stage: "decontaminate" }, { overwrite: Boolean(flags.overwrite), inputs: [samples, ...against] });
       const progress = await progressWithTotal(io.stderr, "decontaminate", Boolean(flags.quiet), () => countLines(samples));
       const report = await decontaminate({

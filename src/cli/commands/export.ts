@@ -3,7 +3,7 @@ import { exportSamples } from "../../export/run.js";
 import { exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectories.js";
 import { checkReasoning, DEFAULT_REASONING, EXPORT_TARGETS } from "../../export/rows.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, parseChoice } from "../io.js";
+import { type CliIo, existingInputs, parseChoice } from "../io.js";
 import { UsageError } from "../../errors/acc-error.js";
 import { MASK_MODES } from "../../export/sft.js";
 import { readJsonLines } from "../../import/probe.js";
@@ -38,6 +38,7 @@ Related: acc compile, acc teach`,
     )
     .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
       const to = parseChoice(String(flags.to), "--to", [...new Set([...EXPORT_TARGETS, ...TRAJECTORY_TARGETS])] as const);
+      existingInputs(inputs);
       const outDir = String(flags.out);
       const name = typeof flags.name === "string" ? { name: flags.name } : {};
       const trajectories = to === "atif" || (await firstRecordKind(inputs)) === "acc.trajectory";

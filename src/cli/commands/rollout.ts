@@ -11,7 +11,7 @@ import { readJsonLines } from "../../import/probe.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
 import type { Episode } from "../../records/rollout.js";
-import { type CliIo, parseChoice, parseInteger, readText, UsageError } from "../io.js";
+import { type CliIo, existingInputs, parseChoice, parseInteger, readText, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -74,6 +74,7 @@ Examples:
 Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
     )
     .action(async (flags: Flags) => {
+      existingInputs([String(flags.tasks)], "--tasks");
       const context = parseChoice(String(flags.context), "--context", CONTEXTS);
       const maxTokens = parseInteger(String(flags.maxTokens), "--max-tokens");
       const window = parseInteger(String(flags.window), "--window");

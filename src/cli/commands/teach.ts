@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { Command } from "commander";
 import type { ClientStats, LlmClient } from "../../llm/types.js";
 import { LlmError } from "../../llm/types.js";
@@ -6,7 +5,7 @@ import { Domain } from "../../records/trajectory.js";
 import { teachRun } from "../../teach/run.js";
 import type { TeachStats } from "../../teach/stats.js";
 import { AccError } from "../../errors/acc-error.js";
-import { type CliIo, parseInteger, UsageError } from "../io.js";
+import { type CliIo, existingInputs, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
@@ -56,7 +55,7 @@ A killed run resumes when rerun with the same command; cached answers are never 
 Related: acc compile, acc verify, acc export`,
     )
     .action(async (input: string, flags: Flags) => {
-      if (input !== STDIN && !existsSync(input)) throw new UsageError(`${input} does not exist`);
+      existingInputs([input]);
       const endpoint = String(flags.endpoint);
       const outDir = String(flags.out);
       const verify = verifySetup(flags, undefined);

@@ -19,7 +19,7 @@ import {
   verifyQa,
 } from "../../verify/index.js";
 import { type VerifyCounts, verifySamples } from "../../verify/samples.js";
-import { type CliIo, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
+import { type CliIo, existingInputs, gitRepository, parseChoice, parseInteger, readText, sqliteDatabase, UsageError } from "../io.js";
 import { countLines } from "../../io/lines.js";
 import { makeClient } from "../llm-client.js";
 import { clientFlags } from "../llm-flags.js";
@@ -139,6 +139,7 @@ Related: acc teach, docs/commands/verify.md`,
     .option("--endpoint <url>", "endpoint of the --judge-model")
     .option("-q, --quiet", "no progress display")
     .action(async (input: string, flags: Flags) => {
+      existingInputs([input]);
       const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
       const verifiers = await Verifiers.create(verifySetup(flags, judgeClient));
       const progress = await progressWithTotal(io.stderr, "verify", Boolean(flags.quiet), () => countLines(input));
