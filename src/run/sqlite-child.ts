@@ -1,10 +1,12 @@
 // The process that runs SqliteProcesses' statements (the SQL environment's tools, the sql verifier's
 // queries). It lives apart because a better-sqlite3 statement cannot be interrupted from JavaScript: the
 // parent kills this process when a statement overruns its time, and starts it under a memory limit
-// (RLIMIT_DATA: SQLite is built without the memory accounting its own heap limit needs). Each request opens
+// (RLIMIT_DATA: SQLite is built without the memory accounting its own heap limit needs) and passes the
+// limit of one result's size (process.argv[2], in bytes): no result larger than it reaches acc. Each request opens
 // its own read-only connection, so no setting or temporary object outlives a statement; only statements
 // classified as read-only are ever prepared (sqlite-statement.ts).
 import Database from "better-sqlite3";
+import { AccError } from "../errors/acc-error.js";
 import { classifyStatement } from "./sqlite-statement.js";
 
 export type SqlRequest =
@@ -24,7 +26,17 @@ export type SqlReply =
   | { id: number; ok: true; tables: string[] }
   | { id: number; ok: true; description: TableDescription | null }
   | { id: number; ok: true; columns: string[]; rows: unknown[][]; more: boolean }
-  | { id: number; ok: false; code: "sql-error" | "not-a-query"; message: string };
+  | { id: number; ok: false; code: "sql-error" | "not-a-query" | "result-too-large"; message: string };
+
+/** Bytes of values one reply may carry (strings count their length); set by the parent. */
+const RESULT_BYTES = Number(process.argv[2]);
+
+/** A result past RESULT_BYTES: the statement stops there and its reply says why. */
+class ResultTooLarge extends AccError {
+  override name = "ResultTooLarge";
+}
+
+const sizeOf = (value: unknown): number => (typeof value === "string" ? value.length : value instanceof Uint8Array ? value.byteLength : 8);
 
 /**
  * A fresh read-only connection: query_only as a second lock, the schema's own functions untrusted (a hostile
@@ -47,12 +59,20 @@ function cell(value: unknown, maxChars: number): unknown {
   return value;
 }
 
+/**
+ * The first `maxRows` rows, their values cut to `maxCellChars` when given. The values kept count against
+ * RESULT_BYTES as the rows come: a statement producing more stops at the first row past it.
+ */
 function rowsOf(statement: Database.Statement, maxRows: number, maxCellChars: number | undefined, params: unknown[] = []): { rows: unknown[][]; more: boolean } {
   statement.raw(true);
   const rows: unknown[][] = [];
+  let bytes = 0;
   for (const row of statement.iterate(...params) as IterableIterator<unknown[]>) {
     if (rows.length >= maxRows) return { rows, more: true };
-    rows.push(maxCellChars === undefined ? row : row.map((value) => cell(value, maxCellChars)));
+    const kept = maxCellChars === undefined ? row : row.map((value) => cell(value, maxCellChars));
+    bytes += kept.reduce<number>((sum, value) => sum + sizeOf(value), 0);
+    if (bytes > RESULT_BYTES) throw new ResultTooLarge(`the first ${rows.length + 1} rows hold more than the limit of ${RESULT_BYTES} bytes for one result (strings count their length)`);
+    rows.push(kept);
   }
   return { rows, more: false };
 }
@@ -100,7 +120,7 @@ function run(request: SqlRequest): SqlReply {
     db = open(request.db);
     return answer(db, request);
   } catch (error) {
-    return { id: request.id, ok: false, code: "sql-error", message: (error as Error).message };
+    return { id: request.id, ok: false, code: error instanceof ResultTooLarge ? "result-too-large" : "sql-error", message: (error as Error).message };
   } finally {
     db?.close();
   }

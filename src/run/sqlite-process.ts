@@ -28,11 +28,19 @@ interface Slot {
 export const DEFAULT_SQL_MEMORY_BYTES = 1024 * 1024 * 1024;
 
 /**
+ * The largest result (its values together, strings by their length) a SQLite process sends back: a quarter
+ * of its memory. In the process, one value is capped by SQLite's length limit (better-sqlite3 sets 2^29 − 24
+ * bytes) and by the memory limit; this bounds the copy that crosses into acc's own heap.
+ */
+export const resultBytesOf = (memoryBytes: number) => Math.floor(memoryBytes / 4);
+
+/**
  * Child processes running read-only SQLite statements (sqlite-child.ts), `size` at once. A statement's time
  * limit counts from when its process is up; a statement still running at its limit has its process killed
  * (SIGKILL) and a fresh process takes the next one. Processes start when statements wait for them. Each
  * process runs under a memory limit (`memoryBytes`, RLIMIT_DATA): a statement that needs more fails with
- * an out-of-memory error, or its process dies and the next statement gets a fresh one.
+ * an out-of-memory error, or its process dies and the next statement gets a fresh one. A result larger
+ * than resultBytesOf(memoryBytes) is refused in the process (`result-too-large`).
  */
 export class SqliteProcesses {
   private readonly slots: Slot[] = [];
@@ -140,7 +148,7 @@ function startChild(memoryBytes: number): ChildProcess {
     ? { execPath: "setpriv", execArgv: ["--pdeathsig", "SIGKILL", "--", "prlimit", `--data=${memoryBytes}`, "--core=0", "--", process.execPath, ...nodeArgs] }
     : { execArgv: nodeArgs };
   // a process is only started for a waiting statement: it keeps the parent alive until it is up
-  return fork(fileURLToPath(url), [], { ...limited, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  return fork(fileURLToPath(url), [String(resultBytesOf(memoryBytes))], { ...limited, serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
 }
 
 /** An idle child does not keep the parent alive; a busy one does. */

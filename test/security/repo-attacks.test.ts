@@ -369,6 +369,10 @@ const HOSTILE_REPOS: HostileRepository[] = [
   },
 ];
 
+/** ACC_ATTACKS=name,… runs only those attacks (scripts/mutation-check.mjs runs the ones a defence answers for). */
+const only = process.env.ACC_ATTACKS?.split(",");
+const chosen = (attack: { name: string }) => only === undefined || only.includes(attack.name);
+
 let canary: Canary;
 let seen: Map<string, Seen>;
 let hostile: Map<string, Seen>;
@@ -380,9 +384,9 @@ before(async () => {
   const { repo, base } = sourceRepo();
   repos.push({ repo, hash: repositoryHash(repo) });
   const env = await RepoEnvironment.create({ repo, sandbox: ATTACK_SANDBOX, testTimeoutMs: 10_000, maxChars: 2_000, jobs: 4 });
-  seen = await runAttacks(env, ATTACKS, canary, { base_commit: base, test_command: "sh test.sh" });
+  seen = await runAttacks(env, ATTACKS.filter(chosen), canary, { base_commit: base, test_command: "sh test.sh" });
   hostile = new Map();
-  for (const attack of HOSTILE_REPOS) {
+  for (const attack of HOSTILE_REPOS.filter(chosen)) {
     const source = sourceRepo(
       (dir, git) => attack.files?.(dir, git, canary),
       (dir, git) => attack.configure?.(dir, git, canary),
@@ -399,14 +403,14 @@ after(async () => {
 });
 
 for (const attack of ATTACKS) {
-  test(`repo attack: ${attack.name}`, { skip }, async () => {
+  test(`repo attack: ${attack.name}`, { skip: skip || !chosen(attack) }, async () => {
     attack.expect(seen.get(attack.name)!);
     await canary.check(attack.name);
   });
 }
 
 for (const attack of HOSTILE_REPOS) {
-  test(`hostile repository: ${attack.name}`, { skip }, async () => {
+  test(`hostile repository: ${attack.name}`, { skip: skip || !chosen(attack) }, async () => {
     attack.expect(hostile.get(attack.name)!);
     await canary.check(attack.name);
   });

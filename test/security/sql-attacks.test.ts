@@ -92,6 +92,37 @@ const ATTACKS: Attack[] = [
     },
   },
   {
+    // SQLite's own length limit (better-sqlite3 sets 2^29 - 24 bytes) or the memory limit, whichever SQLite meets first
+    name: "strings-and-blobs-past-sqlite-length-limit",
+    steps: [sql("SELECT zeroblob(2e9)"), sql("SELECT printf('%.*c', 1e9, 'x')"), sql("SELECT length(replace(printf('%.*c', 4e8, 'x'), 'x', 'xxxx'))")],
+    expect: (seen) => {
+      refused(seen, 0, /^sql-error: string or blob too big/);
+      for (const i of [1, 2]) refused(seen, i, /^sql-error: (string or blob too big|out of memory)|^process-died: .*256 MiB/);
+    },
+  },
+  {
+    // the memory limit (RLIMIT_DATA) ends a value that doubles each step well before SQLite's length limit
+    name: "recursive-concatenation",
+    steps: [sql("WITH RECURSIVE c(s, n) AS (SELECT 'x', 0 UNION ALL SELECT s || s, n + 1 FROM c WHERE n < 40) SELECT max(length(s)) FROM c"), sql("SELECT count(*) AS n FROM books")],
+    expect: (seen) => {
+      // the memory limit ends it (on a loaded machine the time limit may come first)
+      refused(seen, 0, /^sql-error: (out of memory|string or blob too big)|^process-died: .*256 MiB|^sql-timeout/);
+      assert.match(seen.results[1]!.content, /^n\n10\n/);
+    },
+  },
+  {
+    // values under both limits above that together pass the result limit (a quarter of the 256 MiB memory): the verifier keeps whole values, so
+    // the SQL process refuses the result before it crosses into acc (the tools cut each value to 200 characters, so they stay under it)
+    name: "a-result-past-the-result-limit",
+    steps: [sql("SELECT printf('%.*c', 8000000, 'x') AS big FROM books")],
+    answer: "```sql\nSELECT printf('%.*c', 8000000, 'x') FROM books\n```",
+    expect: (seen) => {
+      assert.equal(seen.results[0]!.isError, false, seen.results[0]!.content);
+      assert.deepEqual([seen.output.episode.reward, seen.output.episode.verdict.reason], [0, "result-too-large"]);
+      assert.match(seen.output.episode.verdict.detail, /the first 9 rows hold more than the limit of 67108864 bytes/);
+    },
+  },
+  {
     name: "a-final-answer-that-writes",
     steps: [],
     answer: "```sql\nDELETE FROM books\n```",
