@@ -32,35 +32,55 @@ function literal(data: Buffer): string {
   return `literal ${data.length}\n${base85Lines(deflateSync(data))}\n`;
 }
 
+const EMPTY_LITERAL = literal(Buffer.alloc(0));
+
+/**
+ * git's `literal` block of each blob, encoded once per run: a binary file's blob is in the patch that
+ * creates it (forward) and in the next one that changes it (reverse), and deflating it is the costly part.
+ */
+export class BinaryLiterals {
+  private readonly encoded = new Map<string, Promise<string>>();
+
+  constructor(private readonly blobs: { read(sha: string): Promise<Buffer> }) {}
+
+  of(sha: string): Promise<string> {
+    let text = this.encoded.get(sha);
+    if (text === undefined) {
+      text = this.blobs.read(sha).then(literal);
+      this.encoded.set(sha, text);
+    }
+    return text;
+  }
+}
+
 /**
  * One patch section of a changed path as `git diff --binary` writes a binary file: extended headers, the
  * full blob ids and a `GIT binary patch` with forward and reverse literals. Used for binary files and for
  * paths whose text diff JSON cannot carry byte for byte (NUL bytes, bytes that are not UTF-8): the result is
  * ASCII and `git apply` recreates the exact blobs. A type change has two sections, the removal of the old
- * entry and the creation of the new one (`part`); each reads only its own blob (`read`).
+ * entry and the creation of the new one (`part`); each reads only its own blob.
  */
-export async function binarySection(file: FileChange, part: "whole" | "removal" | "creation", read: (sha: string) => Promise<Buffer>): Promise<Buffer> {
-  const empty = Buffer.alloc(0);
+export async function binarySection(file: FileChange, part: "whole" | "removal" | "creation", literals: BinaryLiterals): Promise<Buffer> {
   const a = patchPath("a/", file.oldPathBytes);
   const b = patchPath("b/", file.pathBytes);
   const head = (from: string, to: string) => `diff --git ${from} ${to}\n`;
   const zero = "0".repeat(file.oldSha.length);
   if (part === "removal") {
-    const old = await read(file.oldSha);
-    return Buffer.from(`${head(a, patchPath("b/", file.oldPathBytes))}deleted file mode ${file.oldMode}\nindex ${file.oldSha}..${zero}\nGIT binary patch\n${literal(empty)}${literal(old)}`);
+    const old = await literals.of(file.oldSha);
+    return Buffer.from(`${head(a, patchPath("b/", file.oldPathBytes))}deleted file mode ${file.oldMode}\nindex ${file.oldSha}..${zero}\nGIT binary patch\n${EMPTY_LITERAL}${old}`);
   }
   if (part === "creation") {
-    const created = await read(file.newSha);
-    return Buffer.from(`${head(patchPath("a/", file.pathBytes), b)}new file mode ${file.newMode}\nindex ${zero}..${file.newSha}\nGIT binary patch\n${literal(created)}${literal(empty)}`);
+    const created = await literals.of(file.newSha);
+    return Buffer.from(`${head(patchPath("a/", file.pathBytes), b)}new file mode ${file.newMode}\nindex ${zero}..${file.newSha}\nGIT binary patch\n${created}${EMPTY_LITERAL}`);
   }
-  const oldData = file.status === "A" ? empty : await read(file.oldSha);
-  const newData = file.status === "D" ? empty : await read(file.newSha);
+  const oldData = file.status === "A" ? EMPTY_LITERAL : await literals.of(file.oldSha);
+  const newData = file.status === "D" ? EMPTY_LITERAL : await literals.of(file.newSha);
   let text = head(a, b);
   if (file.status === "A") text += `new file mode ${file.newMode}\n`;
   else if (file.status === "D") text += `deleted file mode ${file.oldMode}\n`;
   else if (file.oldMode !== file.newMode) text += `old mode ${file.oldMode}\nnew mode ${file.newMode}\n`;
   if (file.status === "R") text += `rename from ${patchPath("", file.oldPathBytes)}\nrename to ${patchPath("", file.pathBytes)}\n`;
   const sameMode = file.status !== "A" && file.status !== "D" && file.oldMode === file.newMode ? ` ${file.newMode}` : "";
-  text += `index ${file.oldSha}..${file.newSha}${sameMode}\nGIT binary patch\n${literal(newData)}${literal(oldData)}`;
+  text += `index ${file.oldSha}..${file.newSha}${sameMode}\nGIT binary patch\n${newData}${oldData}`;
   return Buffer.from(text);
 }

@@ -11,6 +11,9 @@ import { gitArguments, gitEnvironment } from "./git.js";
 export class BlobReader {
   private child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
   private buffered: Buffer = Buffer.alloc(0);
+  /** Chunks that came after `buffered`, joined only when a read needs them (a large blob comes in many). */
+  private incoming: Buffer[] = [];
+  private incomingBytes = 0;
   private waiting: (() => void) | undefined;
   private ended = false;
   private stderr = "";
@@ -35,7 +38,8 @@ export class BlobReader {
   private start(): ChildProcessByStdio<Writable, Readable, Readable> {
     const child = spawn("git", gitArguments(this.repo, ["cat-file", "--batch"]), { env: gitEnvironment(), stdio: ["pipe", "pipe", "pipe"] });
     child.stdout.on("data", (chunk: Buffer) => {
-      this.buffered = this.buffered.length > 0 ? Buffer.concat([this.buffered, chunk]) : chunk;
+      this.incoming.push(chunk);
+      this.incomingBytes += chunk.length;
       this.wake();
     });
     child.stderr.setEncoding("utf8").on("data", (text: string) => {
@@ -60,11 +64,19 @@ export class BlobReader {
     waiting?.();
   }
 
+  private gather(): void {
+    if (this.incoming.length === 0) return;
+    this.buffered = this.buffered.length === 0 && this.incoming.length === 1 ? this.incoming[0]! : Buffer.concat([this.buffered, ...this.incoming]);
+    this.incoming = [];
+    this.incomingBytes = 0;
+  }
+
   private async take(size: number): Promise<Buffer> {
-    while (this.buffered.length < size) {
+    while (this.buffered.length + this.incomingBytes < size) {
       if (this.ended) throw new GitError("git cat-file --batch", this.repo, null, this.stderr || "ended early");
       await new Promise<void>((resolve) => (this.waiting = resolve));
     }
+    this.gather();
     const out = this.buffered.subarray(0, size);
     this.buffered = this.buffered.subarray(size);
     return out;
@@ -72,6 +84,7 @@ export class BlobReader {
 
   private async line(): Promise<string> {
     for (;;) {
+      this.gather();
       const end = this.buffered.indexOf(0x0a);
       if (end !== -1) return (await this.take(end + 1)).toString("latin1", 0, end);
       if (this.ended) throw new GitError("git cat-file --batch", this.repo, null, this.stderr || "ended early");

@@ -1,5 +1,4 @@
-import { binarySection } from "./binary-patch.js";
-import type { BlobReader } from "./blobs.js";
+import { type BinaryLiterals, binarySection } from "./binary-patch.js";
 import type { Git } from "./git.js";
 import { type CommitPatch, isPlainText } from "./patch-parser.js";
 import { isTestPath } from "./test-paths.js";
@@ -20,8 +19,23 @@ export type StagePatchResult = { ok: true; value: StagePatch } | { ok: false; re
 /** A stage patch larger than this is no task: the stage is rejected. */
 export const MAX_STAGE_PATCH_BYTES = 8 * 1024 * 1024;
 
-/** git's line for a binary file when the patch carries no data (the sections of our diffs never do). */
-const BINARY_WITHOUT_DATA = /^Binary files .* differ$/m;
+const BINARY_FILES = Buffer.from("Binary files ", "latin1");
+const DIFFER = Buffer.from(" differ", "latin1");
+const isLineEnd = (byte: number | undefined) => byte === 0x0a || byte === 0x0d;
+
+/**
+ * Whether a section holds git's line for a binary file when the patch carries no data (the sections of our
+ * diffs never do): a line `Binary files … differ` (a line ends at CR or LF), found in the bytes.
+ */
+function binaryWithoutData(section: Buffer): boolean {
+  for (let at = section.indexOf(BINARY_FILES); at !== -1; at = section.indexOf(BINARY_FILES, at + 1)) {
+    if (at > 0 && !isLineEnd(section[at - 1])) continue;
+    let end = at + BINARY_FILES.length;
+    while (end < section.length && !isLineEnd(section[end])) end++;
+    if (end - at >= BINARY_FILES.length + DIFFER.length && section.compare(DIFFER, 0, DIFFER.length, end - DIFFER.length, end) === 0) return true;
+  }
+  return false;
+}
 const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /**
@@ -32,7 +46,7 @@ const megabytes = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
  * patch that applies to the exact merge tree. What cannot be a task is rejected with the reason: a diff git's output did not let us
  * read, one over MAX_STAGE_PATCH_BYTES, an empty one.
  */
-export async function assembleStagePatch(record: CommitPatch, blobs: BlobReader): Promise<StagePatchResult> {
+export async function assembleStagePatch(record: CommitPatch, literals: BinaryLiterals): Promise<StagePatchResult> {
   if (record.error !== undefined) return { ok: false, reason: `its diff could not be read: ${record.error}` };
   if (record.patchBytes > MAX_STAGE_PATCH_BYTES) {
     return { ok: false, reason: `its diff is ${megabytes(record.patchBytes)} MB, over the ${megabytes(MAX_STAGE_PATCH_BYTES)} MB limit of a stage patch` };
@@ -43,17 +57,16 @@ export async function assembleStagePatch(record: CommitPatch, blobs: BlobReader)
   let size = 0;
   const testFiles: string[] = [];
   const binaryEncoded: string[] = [];
-  const read = (sha: string) => blobs.read(sha);
   for (const file of record.files) {
     const sections: Buffer[] = [];
     let encoded = false;
     for (const [i, section] of file.sections.entries()) {
-      if (isPlainText(section) && !BINARY_WITHOUT_DATA.test(section.toString("latin1"))) {
+      if (isPlainText(section) && !binaryWithoutData(section)) {
         sections.push(section);
         continue;
       }
       const part = file.sections.length === 1 ? "whole" : i === 0 ? "removal" : "creation";
-      sections.push(await binarySection(file, part, read));
+      sections.push(await binarySection(file, part, literals));
       encoded = true;
     }
     if (encoded && !file.binary) binaryEncoded.push(file.path);

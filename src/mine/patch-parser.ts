@@ -475,7 +475,7 @@ export class PatchParser {
     }
     if (this.sectionStart !== -1) {
       this.keepSectionBytes(buf.subarray(this.sectionStart, end));
-      const bytes = Buffer.concat(this.sectionParts);
+      const bytes = this.sectionParts.length === 1 ? this.sectionParts[0]! : Buffer.concat(this.sectionParts);
       this.sectionParts = [];
       this.sectionStart = -1;
       if (this.keep) row.sections.push(bytes);

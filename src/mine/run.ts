@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { Chain, Link, LinkKind, MineReject, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
 import { LinkKind as LinkKinds, RecoveryMethod as RecoveryMethods, StageLabel as StageLabels } from "../records/mine.js";
+import { BinaryLiterals } from "./binary-patch.js";
 import { BlobReader } from "./blobs.js";
 import { buildChainPaths, type ChainPath } from "./chains.js";
 import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../run/sandbox/index.js";
@@ -133,6 +134,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
 
   const spill = new PatchSpill();
   const blobs = new BlobReader(repoPath);
+  const literals = new BinaryLiterals(blobs);
   try {
     const lineage = await replayLineage(git, graph, prOfIndex, eligibleNumbers, spill, (done, total) => progress({ phase: "lineage", done, total }));
     const linkable: LinkablePr[] = eligible.map((pr) => {
@@ -183,7 +185,7 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
           const outcome = await buildStage(byNumber.get(number)!, recoveredByNumber.get(number)!, records.get(number)!, {
             repo,
             issues,
-            blobs,
+            literals,
             writer: options.statementWriter,
           });
           if ("reason" in outcome) rejected.set(number, outcome.reason);
@@ -296,9 +298,9 @@ async function buildStage(
   pr: PullRequest,
   recovered: RecoveredPr,
   record: CommitPatch,
-  context: { repo: string; issues: ReadonlyMap<number, ExportIssue>; blobs: BlobReader; writer: StatementWriter | undefined },
+  context: { repo: string; issues: ReadonlyMap<number, ExportIssue>; literals: BinaryLiterals; writer: StatementWriter | undefined },
 ): Promise<BuiltStage | { reason: string }> {
-  const assembled = await assembleStagePatch(record, context.blobs);
+  const assembled = await assembleStagePatch(record, context.literals);
   if (!assembled.ok) return { reason: assembled.reason };
   const patch = assembled.value;
   const issueText = (n: number) => {

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { BinaryLiterals } from "../../src/mine/binary-patch.js";
 import { BlobReader } from "../../src/mine/blobs.js";
 import { Git, gitEnvironment } from "../../src/mine/git.js";
 import { readGraph } from "../../src/mine/graph.js";
@@ -60,7 +61,7 @@ test(`fuzz: ${SEEDS} random repositories of awkward changes mine without a crash
       for await (const record of readPairPatches(git, prs.map((pr) => ({ base: pr.baseCommit, head: pr.mergeCommit })), { keepPatch: () => true })) {
         const pr = prs[i++]!;
         assert.equal(record.error, undefined, `seed ${seed} #${pr.number}: ${record.error}`);
-        const assembled = await assembleStagePatch(record, blobs);
+        const assembled = await assembleStagePatch(record, new BinaryLiterals(blobs));
         if (!assembled.ok) {
           const [base, merge] = treesOf(dir, [pr.baseCommit, pr.mergeCommit]);
           assert.equal(base, merge, `seed ${seed} #${pr.number} rejected (${assembled.reason}) but changes the tree`);

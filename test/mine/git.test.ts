@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { BinaryLiterals } from "../../src/mine/binary-patch.js";
 import { BlobReader } from "../../src/mine/blobs.js";
 import { GitError } from "../../src/mine/errors.js";
 import { Git, splitRecords } from "../../src/mine/git.js";
@@ -149,7 +150,7 @@ test("a text file with NUL bytes past git's 8 KB binary sniff (the requests logo
   assert.deepEqual([logo.binary, logo.added, logo.deleted], [false, 1, 1]);
   const blobs = new BlobReader(repo.dir);
   try {
-    const assembled = await assembleStagePatch(commits[1]!, blobs);
+    const assembled = await assembleStagePatch(commits[1]!, new BinaryLiterals(blobs));
     assert.ok(assembled.ok);
     assert.deepEqual(assembled.value.binaryEncoded, ["ext/logo.ai"]);
     assert.match(assembled.value.patch, /^diff --git a\/README b\/README\n[\s\S]*\ndiff --git a\/ext\/logo.ai b\/ext\/logo.ai\nindex [0-9a-f]{40}\.\.[0-9a-f]{40} 100644\nGIT binary patch\nliteral \d+\n/);
