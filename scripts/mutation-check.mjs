@@ -66,7 +66,7 @@ const MUTATIONS = [
     file: "src/run/sqlite-child.ts",
     from: "    if (bytes > RESULT_BYTES) throw",
     to: "    if (bytes < 0) throw",
-    test: "test/security/sql-attacks",
+    test: "test/run/sqlite-process test/security/sql-attacks",
   },
 ];
 
@@ -87,7 +87,7 @@ for (const mutation of chosen) {
   pending = { file: mutation.file, text };
   writeFileSync(mutation.file, text.replace(mutation.from, mutation.to));
   const started = Date.now();
-  const run = spawnSync(process.execPath, ["scripts/run-tests.mjs", mutation.test], {
+  const run = spawnSync(process.execPath, ["scripts/run-tests.mjs", ...mutation.test.split(" ")], {
     encoding: "utf8",
     env: { ...process.env, ...(mutation.attacks ? { ACC_ATTACKS: mutation.attacks.join(",") } : {}) },
   });

@@ -97,7 +97,8 @@ const ATTACKS: Attack[] = [
     steps: [sql("SELECT zeroblob(2e9)"), sql("SELECT printf('%.*c', 1e9, 'x')"), sql("SELECT length(replace(printf('%.*c', 4e8, 'x'), 'x', 'xxxx'))")],
     expect: (seen) => {
       refused(seen, 0, /^sql-error: string or blob too big/);
-      for (const i of [1, 2]) refused(seen, i, /^sql-error: (string or blob too big|out of memory)|^process-died: .*256 MiB/);
+      // a failed allocation ends these at once, but a machine too busy to run the process for 3 s stops them at the time limit
+      for (const i of [1, 2]) refused(seen, i, /^sql-error: (string or blob too big|out of memory)|^process-died: .*256 MiB|^sql-timeout/);
     },
   },
   {
@@ -111,15 +112,17 @@ const ATTACKS: Attack[] = [
     },
   },
   {
-    // values under both limits above that together pass the result limit (a quarter of the 256 MiB memory): the verifier keeps whole values, so
-    // the SQL process refuses the result before it crosses into acc (the tools cut each value to 200 characters, so they stay under it)
+    // values under both limits above that together pass the result limit (a quarter of the 256 MiB memory): the verifier keeps whole
+    // values, so the SQL process refuses the result before it crosses into acc (test/run/sqlite-process.test.ts checks it without a time
+    // limit; here, on a machine too busy to build 70 MB within the statement's 3 s, the time limit may stop it first)
     name: "a-result-past-the-result-limit",
-    steps: [sql("SELECT printf('%.*c', 8000000, 'x') AS big FROM books")],
-    answer: "```sql\nSELECT printf('%.*c', 8000000, 'x') FROM books\n```",
+    steps: [],
+    answer: "```sql\nSELECT printf('%.*c', 7000000, 'x') FROM books\n```",
     expect: (seen) => {
-      assert.equal(seen.results[0]!.isError, false, seen.results[0]!.content);
-      assert.deepEqual([seen.output.episode.reward, seen.output.episode.verdict.reason], [0, "result-too-large"]);
-      assert.match(seen.output.episode.verdict.detail, /the first 9 rows hold more than the limit of 67108864 bytes/);
+      assert.equal(seen.output.episode.reward, 0);
+      if (seen.output.episode.verdict.reason === "sql-timeout") return;
+      assert.equal(seen.output.episode.verdict.reason, "result-too-large");
+      assert.match(seen.output.episode.verdict.detail, /the first 10 rows hold more than the limit of 67108864 bytes/);
     },
   },
   {
