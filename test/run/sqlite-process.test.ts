@@ -102,12 +102,12 @@ test("sqlite processes: a statement past the memory limit fails (or its process 
 
 test("sqlite processes: a result past a quarter of the memory limit is refused in the process; cells cut to maxCellChars stay under it", async () => {
   const db = numbersDb();
-  const processes = new SqliteProcesses(1, 128 * 1024 * 1024);
-  // 20 rows of 4 MB strings: each row under the 32 MiB result limit, the first 9 together over it
+  const processes = new SqliteProcesses(1, 256 * 1024 * 1024);
+  // 20 rows of 4 MB strings: each row under the 64 MiB result limit, the first 17 together over it
   const sql = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20) SELECT printf('%.*c', 4000000, 'x') AS big FROM c";
   try {
     const whole = await processes.run({ kind: "query", db, sql, maxRows: 50 }, 60_000);
-    assert.deepEqual(whole, { id: 0, ok: false, code: "result-too-large", message: "the first 9 rows hold more than the limit of 33554432 bytes for one result (strings count their length)" });
+    assert.deepEqual(whole, { id: 0, ok: false, code: "result-too-large", message: "the first 17 rows hold more than the limit of 67108864 bytes for one result (strings count their length)" });
     const cut = await processes.run({ kind: "query", db, sql, maxRows: 50, maxCellChars: 10 }, 60_000);
     assert.deepEqual(cut.ok && "rows" in cut && [cut.rows.length, cut.rows[0]], [20, ["xxxxxxxxxx…"]]);
   } finally {
