@@ -8,9 +8,10 @@
 // scripted agent) the same commands are the recipe for real data (docs/loop.md).
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { main } from "../../src/cli/program.js";
+import { episodeSeed } from "../../src/rollout/run.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { withTokenIds } from "../../src/testing/token-ids.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
@@ -20,8 +21,12 @@ interface Stage {
   instance_id: string;
   problem_statement: string;
   patch: string;
+  base_commit: string;
   merge_commit: string;
 }
+
+/** The rollout's seed: the scripted agent knows from it which episode of a group it is playing. */
+const SEED = 0;
 
 interface ChatBody {
   messages: { role: string; content: string | null }[];
@@ -45,12 +50,19 @@ const readJsonl = <T>(file: string): T[] =>
     .map((line) => JSON.parse(line) as T);
 
 /**
- * The scripted agent: it looks at the first file the stage's gold patch changes, and on even seeds writes
- * the files as the PR left them (so half of each group passes the tests and GRPO has something to
- * compare); on odd seeds it looks at the tests and submits without a fix.
+ * The scripted agent: it looks at the first file the stage's gold patch changes (or, when the PR adds it, a
+ * file beside it), and in the first episode of each group writes the files as the PR left them; in the
+ * second it looks at the tests and submits without a fix. So every group has one pass and one failure
+ * (GRPO has something to compare) and every passing episode read the code it changed.
  */
 function scriptedAgent(repo: string, stages: Stage[]) {
   const fileAt = (commit: string, path: string) => execFileSync("git", ["-C", repo, "show", `${commit}:${path}`], { encoding: "utf8" });
+  const filesAt = (commit: string) => execFileSync("git", ["-C", repo, "ls-tree", "-r", "--name-only", commit], { encoding: "utf8" }).trim().split("\n");
+  const toView = (stage: Stage, changed: string[]) => {
+    const existing = filesAt(stage.base_commit);
+    const folder = dirname(changed[0]!);
+    return changed.find((path) => existing.includes(path)) ?? existing.find((path) => dirname(path) === folder && !path.endsWith("__init__.py")) ?? changed[0]!;
+  };
   return (body: ChatBody): { content: string; tool_calls?: { id: string; name: string; arguments: string }[] } => {
     const task = body.messages.find((m) => m.role === "user")?.content ?? "";
     const stage = stages.find((s) => task.includes(s.problem_statement));
@@ -58,8 +70,8 @@ function scriptedAgent(repo: string, stages: Stage[]) {
     const turn = body.messages.filter((m) => m.role === "assistant").length;
     const changed = [...stage.patch.matchAll(/^diff --git a\/(\S+) b\//gm)].map((m) => m[1]!);
     const call = (name: string, args: Record<string, unknown>) => ({ content: "", tool_calls: [{ id: `call_${turn}`, name, arguments: JSON.stringify(args) }] });
-    if (turn === 0) return call("view", { path: changed[0] });
-    if (turn === 1 && body.seed % 2 === 0) {
+    if (turn === 0) return call("view", { path: toView(stage, changed) });
+    if (turn === 1 && body.seed === episodeSeed(SEED, stage.instance_id, 0)) {
       const writes = changed.map((path) => `cat > ${path} <<'ACC_EOF'\n${fileAt(stage.merge_commit, path)}ACC_EOF`).join("\n");
       return call("bash", { command: `${writes}\n${TEST_COMMAND}` });
     }
@@ -84,7 +96,7 @@ export async function runLoop(out: string, log: (line: string) => void = (line) 
   const server = await startOpenAIServer((request) => ids(request.body, { type: "answer", ...agent(request.body as ChatBody) }), { record: false });
   log(`# the scripted agent answers at ${server.url}`);
   try {
-    await acc(["rollout", "--env", `repo:${repo}`, "--tasks", join(dir.mine, "stages.jsonl"), "--endpoint", server.url, "--model", "scripted-agent", "--group-size", "2", "--max-steps", "6", "--max-tokens", "512", "--window", "16384", "-o", dir.rollout, "-q"], log);
+    await acc(["rollout", "--env", `repo:${repo}`, "--tasks", join(dir.mine, "stages.jsonl"), "--endpoint", server.url, "--model", "scripted-agent", "--group-size", "2", "--seed", String(SEED), "--max-steps", "6", "--max-tokens", "512", "--window", "16384", "-o", dir.rollout, "-q"], log);
   } finally {
     await server.close();
   }
@@ -96,7 +108,7 @@ export async function runLoop(out: string, log: (line: string) => void = (line) 
   for (const kind of ["mrcr", "graphwalks"] as const) {
     const folder = dir[`eval-${kind}`];
     const data = join(out, `${kind}-items.jsonl`);
-    await acc(["eval", kind, "--data", `generated:sizes=8k,per-size=2${kind === "mrcr" ? ",needles=2" : ""}`, "--save-data", data], log);
+    await acc(["eval", kind, "--data", `generated:sizes=8k,per-size=4${kind === "mrcr" ? ",needles=2" : ""}`, "--save-data", data], log);
     const responses = join(out, `${kind}-answers.jsonl`);
     writeFileSync(responses, readJsonl<Record<string, unknown>>(data).map((item, i) => `${JSON.stringify({ id: item.id, text: scriptedAnswer(kind, item, i) })}\n`).join(""));
     await acc(["eval", kind, "--data", data, "--responses", responses, "-o", folder], log);

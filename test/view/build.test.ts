@@ -12,6 +12,7 @@ import type { Sample } from "../../src/records/sample.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { escapeHtml, html } from "../../src/view/html.js";
 import { CONTENT_SECURITY_POLICY } from "../../src/view/layout.js";
+import { shorten } from "../../src/view/render/common.js";
 import { splitPrompt } from "../../src/view/render/sample.js";
 import { PAGE_SIZE } from "../../src/view/section.js";
 import { pageKey } from "../../src/view/store.js";
@@ -48,6 +49,17 @@ describe("html escaping", () => {
   it("Html made by the tag is not escaped twice; arrays and empty values join", () => {
     const inner = html`<b>${"<i>"}</b>`;
     assert.equal(html`<p>${inner}${["a", "<", null, undefined, false]}</p>`.text, "<p><b>&lt;i&gt;</b>a&lt;</p>");
+  });
+});
+
+describe("shorten", () => {
+  it("cuts a long text as flattening the whole text would, though it flattens only the head", () => {
+    const whole = (text: string, max: number) => {
+      const flat = text.replace(/\s+/g, " ").trim();
+      return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+    };
+    const spacy = fc.stringMatching(/^[ a\n\t]{0,400}$/);
+    fc.assert(fc.property(spacy, fc.integer({ min: 1, max: 40 }), (text, max) => assert.equal(shorten(text, max), whole(text, max))));
   });
 });
 

@@ -4,7 +4,10 @@ import { type Html, html, joinHtml, type Value } from "../html.js";
 export const MAX_TEXT_CHARS = 100_000;
 
 export function shorten(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  // a long text is flattened from its head only (collapsing whitespace never lengthens it): when that head
+  // alone flattens past `max`, the whole text's cut is the same
+  const head = text.length > 4 * max + 64 ? text.slice(0, 4 * max + 64).replace(/\s+/g, " ").trim() : undefined;
+  const flat = head !== undefined && head.length > max ? head : text.replace(/\s+/g, " ").trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
