@@ -13,8 +13,26 @@ export function build(): void {
   if (result.status !== 0) throw new Error("npm run build failed");
 }
 
-/** Runs `node <args>` with the RSS reporter preloaded; returns wall seconds and peak RSS in MiB. */
-export function timeNode(args: string[]): { seconds: number; peakRssMiB: number; stderr: string } {
+/**
+ * The baseline of the benchmarks that read JSONL: a `node -e` script reading the file given as its argument
+ * in 1 MiB chunks and JSON.parse-ing each line, keeping nothing (the least work any reader of it must do).
+ */
+export const READ_PARSE_BASELINE = `
+const { createReadStream } = require("node:fs");
+(async () => {
+  let pending = Buffer.alloc(0), records = 0;
+  for await (const chunk of createReadStream(process.argv[1], { highWaterMark: 1 << 20 })) {
+    let buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk, start = 0;
+    for (let nl = buffer.indexOf(10); nl !== -1; nl = buffer.indexOf(10, start)) {
+      JSON.parse(buffer.toString("utf8", start, nl)); records++; start = nl + 1;
+    }
+    pending = buffer.subarray(start);
+  }
+  console.error("records", records);
+})();`;
+
+/** Runs `node <args>` with the RSS reporter preloaded; returns wall seconds, CPU seconds (all threads) and peak RSS in MiB. */
+export function timeNode(args: string[]): { seconds: number; cpuSeconds: number; peakRssMiB: number; stderr: string } {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ["--import", join(import.meta.dirname, "report-rss.mjs"), ...args], {
     cwd: REPO,
@@ -24,7 +42,8 @@ export function timeNode(args: string[]): { seconds: number; peakRssMiB: number;
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.status !== 0) throw new Error(`node ${args.join(" ")} failed:\n${result.stderr}`);
   const kb = Number(/bench-max-rss-kb=(\d+)/.exec(result.stderr)?.[1] ?? Number.NaN);
-  return { seconds, peakRssMiB: kb / 1024, stderr: result.stderr };
+  const cpuMicros = Number(/bench-cpu-us=(\d+)/.exec(result.stderr)?.[1] ?? Number.NaN);
+  return { seconds, cpuSeconds: cpuMicros / 1e6, peakRssMiB: kb / 1024, stderr: result.stderr };
 }
 
 /** CPU µs per item of `work` on this thread, after a warm-up on the first items (not timed). */

@@ -4,7 +4,7 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { BENCH_DATA, build, fromDist, mib, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, mib, READ_PARSE_BASELINE, timeNode } from "./common.js";
 import { readHead } from "../src/io/lines.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
@@ -26,24 +26,10 @@ async function generate(path: string, bytes: number): Promise<void> {
   await once(out, "close");
 }
 
-const BASELINE = `
-const { createReadStream } = require("node:fs");
-(async () => {
-  let pending = Buffer.alloc(0), records = 0;
-  for await (const chunk of createReadStream(process.argv[1], { highWaterMark: 1 << 20 })) {
-    let buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk, start = 0;
-    for (let nl = buffer.indexOf(10); nl !== -1; nl = buffer.indexOf(10, start)) {
-      JSON.parse(buffer.toString("utf8", start, nl)); records++; start = nl + 1;
-    }
-    pending = buffer.subarray(start);
-  }
-  console.error("records", records);
-})();`;
-
 function measure(input: string, workers = 1, keepOutput = false) {
   const size = statSync(input).size;
   const out = join(BENCH_DATA, "import-out.jsonl");
-  const baseline = timeNode(["-e", BASELINE, input]);
+  const baseline = timeNode(["-e", READ_PARSE_BASELINE, input]);
   const acc = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(workers)]);
   const outputBytes = statSync(out).size;
   if (!keepOutput) rmSync(out);
