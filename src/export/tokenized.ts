@@ -13,6 +13,9 @@ export interface TokenizedRow {
   /** Character spans of the rendered text that are trained, and the text itself (for checking). */
   spans: { start: number; end: number }[];
   text: string;
+  /** The trained messages (indices into the conversation), and the end of the messages the row holds. */
+  trained: number[];
+  end: number;
 }
 
 /**
@@ -62,6 +65,7 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
   const text = tokenizer.applyChatTemplate(messages, tools);
   const endOfTurn = tokenizer.specialTokens.eos?.text;
   const spans: { start: number; end: number }[] = [];
+  const trained: number[] = [];
   const trainAll = conversation.trainEverything;
   for (let i = from; i < end && !trainAll; i++) {
     if (!conversation.train[i]) continue;
@@ -75,12 +79,14 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
     const lost = [message.reasoning_content, message.content].find((part) => part !== undefined && part.trim() !== "" && !spanText.includes(part.trim()));
     if (lost !== undefined) return { ok: false, reason: `the chat template leaves part of message ${i} out once later turns follow (Qwen3 drops the reasoning of turns before the last user message)` };
     spans.push({ start: prefix.length, end: next });
+    trained.push(i);
   }
   if (trainAll) spans.push({ start: 0, end: text.length });
-  const { ids, trained } = encodeSpans(text, spans, tokenizer);
+  const { ids, mask } = encodeSpans(text, spans, tokenizer);
   const check = tokenizer.encode(text);
   if (check.length !== ids.length || check.some((id, k) => id !== ids[k])) return { ok: false, reason: "tokenizing the trained spans apart gives other ids than tokenizing the whole text (a token crosses a span edge)" };
-  return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (trained[k] ? id : IGNORE)), loss_mask: trained.map((t) => (t ? 1 : 0)), spans, text } };
+  if (trainAll) conversation.messages.slice(0, end).forEach((m, i) => m.role === "assistant" && trained.push(i));
+  return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (mask[k] ? id : IGNORE)), loss_mask: mask.map((t) => (t ? 1 : 0)), spans, text, trained, end } };
 }
 
 /** Without an end-of-turn token: the turn ends where the rendering of the conversation up to it ends. */
@@ -89,14 +95,14 @@ function nextTurnStart(conversation: SftConversation, messages: ReturnType<typeo
   return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
 }
 
-function encodeSpans(text: string, spans: readonly { start: number; end: number }[], tokenizer: Tokenizer): { ids: number[]; trained: boolean[] } {
+function encodeSpans(text: string, spans: readonly { start: number; end: number }[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[] } {
   const ids: number[] = [];
-  const trained: boolean[] = [];
+  const mask: boolean[] = [];
   let at = 0;
   const add = (piece: string, train: boolean) => {
     for (const id of tokenizer.encode(piece)) {
       ids.push(id);
-      trained.push(train);
+      mask.push(train);
     }
   };
   for (const span of spans) {
@@ -105,5 +111,5 @@ function encodeSpans(text: string, spans: readonly { start: number; end: number 
     at = span.end;
   }
   if (at < text.length) add(text.slice(at), false);
-  return { ids, trained };
+  return { ids, mask };
 }

@@ -13,9 +13,12 @@ import { trajectoryToAtif } from "./atif.js";
 import { atifErrors } from "./atif-check.js";
 import type { ReasoningMode } from "./rows.js";
 import { type MaskMode, rowMessages, sftConversation } from "./sft.js";
-import { tokenizeConversation } from "./tokenized.js";
+import { IGNORE } from "./tokenized.js";
+import { type RlTask, rlTask, slimePrompt, slimeSample, verlPrompt, verlRow } from "./rl.js";
+import { type TokenSource, trajectoryTokenRows } from "./token-rows.js";
+import { writeVerlPrompts } from "./verl-prompts.js";
 
-export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai"] as const;
+export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "verl", "slime"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
 
 export interface TrajectoryExportOptions {
@@ -27,7 +30,10 @@ export interface TrajectoryExportOptions {
   mask?: MaskMode;
   /** Where reasoning goes in SFT rows (ignored by `atif` and tokenized rows, which use the template's own place). */
   reasoning?: ReasoningMode;
-  /** Rows of token ids and labels rendered with this tokenizer's chat template (SFT targets). */
+  /**
+   * Rows of token ids and labels (SFT targets; verl and slime rows always have ids): the ids the log
+   * recorded when every assistant turn has them, else rendered with this tokenizer's chat template.
+   */
   tokenizer?: Tokenizer;
   name?: string;
 }
@@ -38,10 +44,30 @@ export interface TrajectoryExportStats {
   rejected: number;
   /** Rows written (a trajectory gives several when tokenized rows are cut at user turns). */
   rows: number;
+  /** Rows of token ids by where the ids came from: the log's recorded ids, or acc's tokenizer. */
+  tokenSources: Record<TokenSource, number>;
+  /** Trajectories with recorded ids on some assistant turns but not all (re-tokenised whole). */
+  partialRecorded: number;
   files: string[];
 }
 
-const DATA_FILE: Record<TrajectoryTarget, string> = { atif: "trajectories.atif.jsonl", trl: "train.jsonl", axolotl: "train.jsonl", openai: "train.jsonl" };
+const DATA_FILE: Record<TrajectoryTarget, string> = {
+  atif: "trajectories.atif.jsonl",
+  trl: "train.jsonl",
+  axolotl: "train.jsonl",
+  openai: "train.jsonl",
+  verl: "rollouts.jsonl",
+  slime: "samples.jsonl",
+};
+/** The prompt file each RL target's trainer starts rollouts from. */
+const PROMPT_FILE: Partial<Record<TrajectoryTarget, string>> = { verl: "prompts.parquet", slime: "prompts.jsonl" };
+
+/** What the RL targets gather across trajectories: one prompt per task, and slime's running indices. */
+interface RlState {
+  tasks: Map<string, { task: RlTask; group: number; tools: Record<string, unknown>[] }>;
+  samples: number;
+  trajectories: number;
+}
 
 /**
  * Writes trajectories in a target's format (one row per line) plus a README; a line that is not a
@@ -53,13 +79,14 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   const dataFile = DATA_FILE[options.target];
   const data = await AtomicFile.create(join(options.outDir, dataFile));
   let rejects: AtomicFile | undefined;
-  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, files: [dataFile, "README.md"] };
+  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, files: [dataFile, "README.md"] };
+  const rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
   let firstReject: string | undefined;
   try {
     for (const file of options.inputs) {
       for await (const line of readJsonLines(file, DEFAULT_MAX_LINE_BYTES)) {
         stats.read++;
-        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options);
+        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats, rl);
         if (!row.ok) {
           stats.rejected++;
           firstReject ??= `${file}:${line.line}: ${row.reason}`;
@@ -84,13 +111,20 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
     throw error;
   }
   await Promise.all([data.commit(), rejects?.commit()]);
+  const promptFile = PROMPT_FILE[options.target];
+  if (promptFile !== undefined) {
+    await writePrompts(join(options.outDir, promptFile), options.target, rl);
+    stats.files.push(promptFile);
+  }
   if (rejects) stats.files.push("rejects.jsonl");
   const name = options.name ?? basename(options.outDir);
   await writeFile(join(options.outDir, "README.md"), options.target === "atif" ? atifCard(name, dataFile, stats.exported) : sftCard(name, dataFile, stats, options));
   return stats;
 }
 
-function toRows(value: unknown, options: TrajectoryExportOptions): { ok: true; values: unknown[] } | { ok: false; reason: string } {
+type Rows = { ok: true; values: unknown[] } | { ok: false; reason: string };
+
+function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats, rl: RlState): Rows {
   const checked = validateFast(Trajectory, value);
   if (!checked.ok) return { ok: false, reason: `not a valid trajectory: ${formatProblems(checked.problems)}` };
   const t = checked.value;
@@ -104,21 +138,32 @@ function toRows(value: unknown, options: TrajectoryExportOptions): { ok: true; v
   const conversation = sftConversation(t, options.mask ?? "assistant");
   if (!conversation.train.some(Boolean)) return { ok: false, reason: `trajectory ${t.id} has no assistant turn to train with --mask ${options.mask ?? "assistant"}` };
   if (options.tokenizer !== undefined) {
+    let tokenRows: ReturnType<typeof trajectoryTokenRows>;
     try {
-      const rows = tokenizeConversation(conversation, options.tokenizer);
-      return {
-        ok: true,
-        values: rows.map((r, part) => ({
-          id: rows.length > 1 ? `${t.id}#${part}` : t.id,
-          input_ids: r.input_ids,
-          labels: r.labels,
-          loss_mask: r.loss_mask,
-          ...(options.target === "trl" ? { assistant_masks: r.loss_mask } : {}),
-        })),
-      };
+      tokenRows = trajectoryTokenRows(t, conversation, options.tokenizer);
     } catch (error) {
       return { ok: false, reason: `trajectory ${t.id}: ${(error as Error).message}` };
     }
+    const { rows } = tokenRows;
+    if (rows.length === 0) return { ok: false, reason: `trajectory ${t.id} has no trained token with --mask ${options.mask ?? "assistant"}` };
+    stats.tokenSources[tokenRows.source] += rows.length;
+    if (tokenRows.fallback !== undefined) stats.partialRecorded++;
+    if (options.target === "verl" || options.target === "slime") return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
+    return {
+      ok: true,
+      values: rows.map((r, part) => {
+        const loss_mask = [...r.prompt_ids.map(() => 0), ...r.response_mask];
+        const input_ids = [...r.prompt_ids, ...r.response_ids];
+        return {
+          id: rows.length > 1 ? `${t.id}#${part}` : t.id,
+          input_ids,
+          labels: input_ids.map((id, k) => (loss_mask[k] ? id : IGNORE)),
+          loss_mask,
+          ...(options.target === "trl" ? { assistant_masks: loss_mask } : {}),
+          token_source: r.token_source,
+        };
+      }),
+    };
   }
   const reasoning = options.reasoning ?? "field";
   if (options.target === "openai") {
@@ -127,6 +172,31 @@ function toRows(value: unknown, options: TrajectoryExportOptions): { ok: true; v
   }
   const messages = rowMessages(conversation, reasoning, true).map((m, i) => (options.target === "axolotl" && m.role === "assistant" ? { ...m, training: conversation.train[i] } : m));
   return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain }] };
+}
+
+function rlRows(t: Trajectory, conversation: ReturnType<typeof sftConversation>, rows: ReturnType<typeof trajectoryTokenRows>["rows"], options: TrajectoryExportOptions, rl: RlState): unknown[] {
+  const task = rlTask(t, conversation);
+  let known = rl.tasks.get(task.id);
+  if (known === undefined) {
+    known = { task, group: rl.tasks.size, tools: conversation.tools };
+    rl.tasks.set(task.id, known);
+  }
+  const rollout = rl.trajectories++;
+  if (options.target === "verl") return rows.map((row, i) => verlRow(t, task, row, i, rows.length));
+  return rows.map((row) => slimeSample(t, task, row, { group: known.group, index: rl.samples++, rollout }, options.tokenizer!));
+}
+
+async function writePrompts(path: string, target: TrajectoryTarget, rl: RlState): Promise<void> {
+  const tasks = [...rl.tasks.values()];
+  if (target === "verl") return writeVerlPrompts(path, tasks.map((k) => verlPrompt(k.task, k.group, k.tools)));
+  const file = await AtomicFile.create(path);
+  try {
+    for (const k of tasks) await file.write(`${JSON.stringify(slimePrompt(k.task, k.tools))}\n`);
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+  await file.commit();
 }
 
 /** The Hub's metadata block of a trajectories card: its tags and the one train split. */
@@ -154,6 +224,7 @@ and validated against ATIF's JSON Schema. Fields ATIF has no slot for are under 
 }
 
 function sftCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: TrajectoryExportOptions): string {
+  if (options.target === "verl" || options.target === "slime") return rlCard(name, dataFile, stats, options);
   const tokenized = options.tokenizer !== undefined;
   return `${frontMatter(["agent-trajectories", "multi-turn", "tool-use"], dataFile)}
 # ${name}
@@ -164,5 +235,19 @@ and reasoning) and tool messages, and the tools the agent had.
 
 - Trained turns (\`--mask\`): ${options.mask ?? "assistant"}
 - ${tokenized ? `Tokenized with ${options.tokenizer!.name}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? "field"}`}
+`;
+}
+
+function rlCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: TrajectoryExportOptions): string {
+  const verl = options.target === "verl";
+  return `${frontMatter(["agent-trajectories", "reinforcement-learning", options.target], dataFile)}
+# ${name}
+
+${stats.exported} agent trajectories as ${stats.rows} ${verl ? "verl `AgentLoopOutput`" : "slime `Sample`"} rows (\`${dataFile}\`), and the
+prompt file the trainer starts rollouts from (\`${PROMPT_FILE[options.target]}\`), written by
+[acc](https://www.npmjs.com/package/agent-context-compiler).
+
+- Trained turns (\`--mask\`): ${options.mask ?? "assistant"}
+- Token ids: ${stats.tokenSources.recorded} rows with the ids the log recorded, ${stats.tokenSources.tokenizer} rendered with ${options.tokenizer?.name}'s chat template
 `;
 }

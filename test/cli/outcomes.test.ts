@@ -50,7 +50,7 @@ test("export of trajectories: multi-turn rows for the SFT targets; a samples-onl
   const refused = await runCli(["export", trajectories, "--to", "parquet", "-o", parquet]);
   assert.equal(refused.code, 2);
   assert.equal(refused.stderr.split("\n").filter(Boolean).length, 1, refused.stderr);
-  assert.match(refused.stderr, /--to parquet: .* holds trajectories, and trajectories export to atif, trl, axolotl, openai; .*acc compile/);
+  assert.match(refused.stderr, /--to parquet: .* holds trajectories, and trajectories export to atif, trl, axolotl, openai, verl, slime; .*acc compile/);
   assert.equal(existsSync(parquet), false);
 });
 

@@ -12,13 +12,13 @@ import { resolveTokenizer } from "../../tokenize/index.js";
 
 export function exportCommand(io: CliIo): Command {
   return new Command("export")
-    .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, with a dataset card")
+    .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, multi-turn SFT rows or verl/slime RL rows, with a dataset card")
     .argument("<inputs...>", "samples JSONL (acc compile, acc teach), or trajectories JSONL (acc import, acc rollout); - reads stdin")
     .requiredOption("--to <target>", `one of ${[...EXPORT_TARGETS, ...TRAJECTORY_TARGETS].join(", ")}`)
     .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
     .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
-    .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask rendered with the tokenizer's chat template")
-    .option("--tokenizer <spec>", "with --tokenized: qwen3 (default) or a folder with tokenizer.json and its chat template")
+    .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
+    .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai); none (default: none for openai, think otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
     .option("--overwrite", "write into a folder holding another stage's or target's outputs (they are removed first)")
@@ -33,6 +33,8 @@ Examples:
   acc export out/import/trajectories.jsonl --to atif -o out/atif
   acc export out/import/trajectories.jsonl --to trl -o out/sft
   acc export out/import/trajectories.jsonl --to trl --tokenized --mask last -o out/sft-ids
+  acc export out/import/trajectories.jsonl --to verl -o out/verl
+  acc export out/import/trajectories.jsonl --to slime -o out/slime
 
 Related: acc compile, acc teach`,
     )
@@ -55,10 +57,12 @@ Related: acc compile, acc teach`,
         const target = to as (typeof TRAJECTORY_TARGETS)[number];
         const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
         const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
-        const tokenizer = flags.tokenized ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
+        const withIds = Boolean(flags.tokenized) || target === "verl" || target === "slime";
+        const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
         const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...name });
-        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} rows)\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
+        const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
+        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} rows${ids})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
         return;
       }
       const target = parseChoice(to, "--to", EXPORT_TARGETS);
