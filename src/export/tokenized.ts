@@ -1,3 +1,4 @@
+import { escapeRegExp } from "../tokenize/added-tokens.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import { type SftConversation, templateMessages } from "./sft.js";
 
@@ -30,7 +31,9 @@ export interface TokenizedRow {
  * text at once, so no id drifts at a span boundary.
  */
 export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
-  const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer);
+  // The rendering before each turn is the same whichever row the turn lands in: rendered once.
+  const prefixes = new Map<number, string>();
+  const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer, prefixes);
   if (whole.ok || conversation.trainEverything) {
     if (!whole.ok) throw new Error(whole.reason);
     return [whole.row];
@@ -38,7 +41,7 @@ export function tokenizeConversation(conversation: SftConversation, tokenizer: T
   const rows: TokenizedRow[] = [];
   let from = 0;
   for (const end of userTurnEnds(conversation)) {
-    const part = tryRender(conversation, from, end, tokenizer);
+    const part = tryRender(conversation, from, end, tokenizer, prefixes);
     if (!part.ok) throw new Error(part.reason);
     if (part.row.spans.length > 0) rows.push(part.row);
     from = end;
@@ -59,7 +62,7 @@ function userTurnEnds(conversation: SftConversation): number[] {
 type Rendered = { ok: true; row: TokenizedRow } | { ok: false; reason: string };
 
 /** The conversation up to `end`, training the turns from `from` on. */
-function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer): Rendered {
+function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, prefixes: Map<number, string>): Rendered {
   const messages = templateMessages(conversation).slice(0, end);
   const tools = conversation.tools.length > 0 ? { tools: conversation.tools } : {};
   const text = tokenizer.applyChatTemplate(messages, tools);
@@ -69,7 +72,8 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
   const trainAll = conversation.trainEverything;
   for (let i = from; i < end && !trainAll; i++) {
     if (!conversation.train[i]) continue;
-    const prefix = tokenizer.applyChatTemplate(messages.slice(0, i), { ...tools, addGenerationPrompt: true });
+    const prefix = prefixes.get(i) ?? tokenizer.applyChatTemplate(messages.slice(0, i), { ...tools, addGenerationPrompt: true });
+    prefixes.set(i, prefix);
     if (!text.startsWith(prefix)) return { ok: false, reason: `the chat template renders the turns before message ${i} differently once later turns follow (it is not append-only there)` };
     const stop = endOfTurn === undefined ? -1 : text.indexOf(endOfTurn, prefix.length);
     const next = stop === -1 ? nextTurnStart(conversation, messages, i, text, tokenizer, tools) : stop + endOfTurn!.length;
@@ -83,8 +87,8 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
   }
   if (trainAll) spans.push({ start: 0, end: text.length });
   const { ids, mask } = encodeSpans(text, spans, tokenizer);
-  const check = tokenizer.encode(text);
-  if (check.length !== ids.length || check.some((id, k) => id !== ids[k])) return { ok: false, reason: "tokenizing the trained spans apart gives other ids than tokenizing the whole text (a token crosses a span edge)" };
+  const cuts = spans.flatMap((span) => [span.start, span.end]).filter((at) => at > 0 && at < text.length);
+  if (!cutsAreStable(text, cuts, tokenizer)) return { ok: false, reason: "tokenizing the trained spans apart gives other ids than tokenizing the whole text (a token crosses a span edge)" };
   if (trainAll) conversation.messages.slice(0, end).forEach((m, i) => m.role === "assistant" && trained.push(i));
   return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (mask[k] ? id : IGNORE)), loss_mask: mask.map((t) => (t ? 1 : 0)), spans, text, trained, end } };
 }
@@ -93,6 +97,48 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
 function nextTurnStart(conversation: SftConversation, messages: ReturnType<typeof templateMessages>, i: number, text: string, tokenizer: Tokenizer, tools: object): number {
   const upTo = tokenizer.applyChatTemplate(messages.slice(0, i + 1), tools);
   return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
+}
+
+/**
+ * Whether tokenizing `text` in pieces cut at `cuts` gives the ids of tokenizing it whole. A chat
+ * template's tokenizer finds its added tokens (`<|im_start|>`, `<think>`, …) before the BPE runs, so a
+ * cut can change only the run of text between added tokens that holds it: a cut at an added token's
+ * edge is safe, one inside it never is, and otherwise that run is encoded whole and in two and compared
+ * (not the whole text again: the run is a turn's opening and content, the text may be megabytes).
+ */
+function cutsAreStable(text: string, cuts: readonly number[], tokenizer: Tokenizer): boolean {
+  const added = addedTokens(tokenizer);
+  const edges = added === undefined ? [] : [...text.matchAll(added)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  for (const at of cuts) {
+    let runStart = 0;
+    let runEnd = text.length;
+    let edge = false;
+    for (const token of edges) {
+      if (token.start < at && at < token.end) return false;
+      if (token.end === at || token.start === at) edge = true;
+      if (token.end <= at) runStart = token.end;
+      else if (token.start >= at) {
+        runEnd = token.start;
+        break;
+      }
+    }
+    if (edge) continue;
+    const whole = tokenizer.encode(text.slice(runStart, runEnd));
+    const apart = [...tokenizer.encode(text.slice(runStart, at)), ...tokenizer.encode(text.slice(at, runEnd))];
+    if (whole.length !== apart.length || whole.some((id, k) => id !== apart[k])) return false;
+  }
+  return true;
+}
+
+const addedPatterns = new WeakMap<Tokenizer, RegExp | undefined>();
+
+/** The tokenizer's added tokens as one pattern, longest first (as its own splitter matches them). */
+function addedTokens(tokenizer: Tokenizer): RegExp | undefined {
+  if (!addedPatterns.has(tokenizer)) {
+    const texts = [...tokenizer.specialTokens.all.keys()].filter((t) => t !== "").sort((a, b) => b.length - a.length);
+    addedPatterns.set(tokenizer, texts.length === 0 ? undefined : new RegExp(texts.map(escapeRegExp).join("|"), "gu"));
+  }
+  return addedPatterns.get(tokenizer);
 }
 
 function encodeSpans(text: string, spans: readonly { start: number; end: number }[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[] } {
