@@ -1,4 +1,4 @@
-// npm run bench:export
+// npm run bench:export [-- --rounds 3]
 // `acc export --to trl --tokenized` on the real trajectory samples (imported once), against, in the same run
 // and interleaved: `acc import` of the same samples (the issue's target: export at ≥ 0.5× import), and the
 // floor any implementation must pay for the same rows: one chat-template render and one encode of each
@@ -11,7 +11,8 @@ import { gunzipSync } from "node:zlib";
 import { BENCH_DATA, REPO, build, fromDist, median, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(REPO, "../shared/trajectory-samples");
-const ROUNDS = 3;
+const roundsArg = process.argv.indexOf("--rounds");
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
 
 if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
 build();
