@@ -77,10 +77,10 @@ test("errors cross a worker thread with their class, code, exit code and system 
 
 test("main: --debug anywhere (or ACC_DEBUG=1) adds the stack; commander's errors are one acc line, exit 2", async () => {
   const plain = await runCli(["export", "/nonexistent/samples.jsonl", "--to", "trl", "-o", "/tmp/acc-never-written"]);
-  assert.deepEqual([plain.code, plain.stderr], [2, "acc: cannot open /nonexistent/samples.jsonl: no such file or directory\n"]);
+  assert.deepEqual([plain.code, plain.stderr], [2, "acc: /nonexistent/samples.jsonl does not exist; see `acc export --help`\n"]);
   const debug = await runCli(["export", "/nonexistent/samples.jsonl", "--debug", "--to", "trl", "-o", "/tmp/acc-never-written"]);
   assert.equal(debug.code, 2);
-  assert.match(debug.stderr, /^acc: cannot open \/nonexistent\/samples\.jsonl: no such file or directory\nError: ENOENT[^\n]*\n {4}at /);
+  assert.match(debug.stderr, /^acc: \/nonexistent\/samples\.jsonl does not exist; see `acc export --help`\nUsageError: [^\n]*\n {4}at /);
   process.env.ACC_DEBUG = "1";
   try {
     const env = await runCli(["export", "/nonexistent/samples.jsonl", "--to", "trl", "-o", "/tmp/acc-never-written"]);
