@@ -1,6 +1,7 @@
 import { importerFor } from "../formats/registry.js";
 import type { Reject } from "../formats/types.js";
 import { LineSplitter } from "../io/lines.js";
+import { utf8Concat } from "../io/utf8.js";
 import { toJsonLine } from "./probe.js";
 import { type ConvertOptions, convertItems } from "./convert.js";
 import { ImportStats, type ImportStatsSnapshot } from "./stats.js";
@@ -33,12 +34,13 @@ export async function processChunk(task: ChunkTask): Promise<ChunkResult> {
     for (const raw of splitter.end()) yield toJsonLine(raw);
   }
   const stats = new ImportStats();
-  const parts: string[] = [];
+  const records: string[] = [];
   const rejects: Reject[] = [];
   for await (const event of convertItems(importer, { container: "jsonl", file: task.file, lines: lines() }, task.file, task.convert)) {
     stats.observe(event);
-    if (event.type === "trajectory") parts.push(`${JSON.stringify(event.trajectory)}\n`);
+    if (event.type === "trajectory") records.push(JSON.stringify(event.trajectory), "\n");
     else if (event.type === "reject") rejects.push(event.reject);
   }
-  return { output: new TextEncoder().encode(parts.join("")), rejects, stats: stats.toJSON() };
+  return { output: utf8Concat(records), rejects, stats: stats.toJSON() };
 }
+

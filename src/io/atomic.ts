@@ -6,6 +6,7 @@ import { UsageError } from "../errors/acc-error.js";
 import { isSystemError } from "../errors/system-error.js";
 import { trackTemp } from "./cleanup.js";
 import { makeDirectory } from "./directory.js";
+import { utf8Concat } from "./utf8.js";
 
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -66,7 +67,7 @@ export class AtomicFile {
 
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    const chunk = this.pending.join("");
+    const chunk = utf8Concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     if (!this.stream.write(chunk)) await once(this.stream, "drain");

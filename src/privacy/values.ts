@@ -27,11 +27,22 @@ const NOT_CREDENTIAL_TOKEN = new Set([
   "special", "eos", "bos", "pad", "unk", "sep", "cls", "mask", "stop", "split", "last",
 ]);
 
+const kinds = new Map<string, KeyKind | undefined>();
+
 /**
  * Whether a key name holds a password or a token, judged by its last word (`DB_PASSWORD`, `apiKey`,
  * `client-secret`), or how that word ends when words run together (`PGPASSWORD`, `githubtoken`).
+ * Remembered (up to 10,000 names): the same keys come back in every record, and splitting a name into
+ * words costs more than the scan of a short value.
  */
 export function secretKeyKind(key: string): KeyKind | undefined {
+  if (kinds.has(key)) return kinds.get(key);
+  const kind = judgeKey(key);
+  if (kinds.size < 10_000) kinds.set(key, kind);
+  return kind;
+}
+
+function judgeKey(key: string): KeyKind | undefined {
   if (key.length > 64 || !KEY_NAME.test(key)) return undefined;
   const words = splitWords(key);
   const last = words[words.length - 1];

@@ -11,7 +11,7 @@ import { type Validation, validate } from "./validate.js";
  */
 const COMPILABLE = new Set<z.ZodType>([Sample, Trajectory]);
 
-const ajv = new Ajv2020({ strict: false, allErrors: false });
+const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
 const compiled = new Map<z.ZodType, ValidateFunction>();
 
 /**

@@ -168,16 +168,6 @@ function valueMayFollow(text: string, keyStart: number, keyEnd: number): boolean
   return i > keyEnd && (text.charCodeAt(keyStart) === 45 || text.charCodeAt(keyStart - 1) === 32 || text.charCodeAt(keyStart - 1) === 9);
 }
 
-const kinds = new Map<string, KeyKind | undefined>();
-
-/** secretKeyKind, remembered: the same key names come back again and again. */
-function keyKind(key: string): KeyKind | undefined {
-  if (kinds.has(key)) return kinds.get(key);
-  const kind = secretKeyKind(key);
-  if (kinds.size < 10_000) kinds.set(key, kind);
-  return kind;
-}
-
 export const assignment: Detector = {
   keywords: KEY_KEYWORDS,
   find(text, at, _keyword, out) {
@@ -187,7 +177,7 @@ export const assignment: Detector = {
     const keyEnd = skipWhile(text, at, isKeyChar, 65);
     if (!valueMayFollow(text, keyStartSafe, keyEnd)) return;
     const key = text.slice(keyStartSafe, keyEnd);
-    const kind = keyKind(key);
+    const kind = secretKeyKind(key);
     if (kind === undefined) return;
     const finding = valueAfterKey(text, keyStartSafe, keyEnd, key, kind);
     if (finding !== undefined) out.push(finding);
