@@ -4,7 +4,8 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import { BENCH_DATA, build, fromDist, mib, READ_PARSE_BASELINE, timeNode } from "./common.js";
+import { loadavg } from "node:os";
+import { BENCH_DATA, build, fromDist, median, mib, READ_PARSE_BASELINE, timeNode } from "./common.js";
 import { readHead } from "../src/io/lines.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
@@ -26,14 +27,16 @@ async function generate(path: string, bytes: number): Promise<void> {
   await once(out, "close");
 }
 
-function measure(input: string, workers = 1, keepOutput = false) {
-  const size = statSync(input).size;
+
+const ROUNDS = 3;
+
+/** One `acc import` of `input` (the output removed unless kept); its wall and CPU seconds, peak RSS and summary line. */
+function importOnce(input: string, options: { workers?: number; redact?: "on" | "off"; keep?: boolean } = {}) {
   const out = join(BENCH_DATA, "import-out.jsonl");
-  const baseline = timeNode(["-e", READ_PARSE_BASELINE, input]);
-  const acc = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(workers)]);
-  const outputBytes = statSync(out).size;
-  if (!keepOutput) rmSync(out);
-  return { sizeMiB: mib(size), workers, baseline, acc, outputMiB: mib(outputBytes), summary: acc.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
+  const run = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(options.workers ?? 1), "--redact", options.redact ?? "on"]);
+  const outputMiB = mib(statSync(out).size);
+  if (!options.keep) rmSync(out);
+  return { ...run, outputMiB, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
 }
 
 mkdirSync(BENCH_DATA, { recursive: true });
@@ -42,9 +45,13 @@ build();
 // the floor is measured on the same built scanner as acc import
 const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
 const small = join(BENCH_DATA, "import-small.jsonl");
-const large = join(BENCH_DATA, "import-large.jsonl");
+const largeInput = join(BENCH_DATA, "import-large.jsonl");
 await generate(small, 256 * 1024 * 1024);
-await generate(large, targetGiB * 1024 * 1024 * 1024);
+await generate(largeInput, targetGiB * 1024 * 1024 * 1024);
+
+function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(1)).join(" ");
+}
 
 /** The first `bytes` of a JSONL file, as whole lines. */
 async function headLines(path: string, bytes: number): Promise<string[]> {
@@ -61,52 +68,79 @@ function* strings(value: unknown): Generator<string> {
 /**
  * CPU ms per MB of input of the work no implementation of import can skip, measured in this process on
  * the first 32 MB of the small input and its canonical output: parse the input, serialise and encode
- * the output (1.5× larger), and scan every output text for secrets (redaction is on by default).
+ * the output (1.5x larger), and scan every output text for secrets (redaction is on by default). The
+ * output is serialised as an importer meets it: records fresh from JSON.parse, each stringified once
+ * (V8 makes a repeated stringify of the same objects about twice as fast, which no import gets).
  */
 async function floorMsPerMB(input: string, output: string): Promise<{ parse: number; serialise: number; scan: number }> {
   const inputLines = await headLines(input, 32 * 1024 * 1024);
-  const records = (await headLines(output, 48 * 1024 * 1024)).map((line) => JSON.parse(line) as unknown);
+  // as many output records as the input lines give (the output head may hold a few more or fewer)
+  const outputLines = (await headLines(output, 48 * 1024 * 1024)).slice(0, inputLines.length);
   const megabytes = inputLines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1e6;
   const cpuMs = (work: () => void) => {
-    work();
     const start = process.cpuUsage();
     work();
     const used = process.cpuUsage(start);
     return (used.user + used.system) / 1000 / megabytes;
   };
-  // as many output records as the input lines give (the output head may hold a few more or fewer)
-  const outputs = records.slice(0, inputLines.length);
-  return {
-    parse: cpuMs(() => inputLines.forEach((line) => JSON.parse(line))),
-    serialise: cpuMs(() => outputs.forEach((record) => Buffer.from(`${JSON.stringify(record)}\n`))),
-    scan: cpuMs(() => outputs.forEach((record) => {
+  const parsed = () => outputLines.map((line) => JSON.parse(line) as unknown);
+  const serialise = (records: unknown[]) => () => records.forEach((record) => Buffer.from(`${JSON.stringify(record)}\n`));
+  const scan = (records: unknown[]) => () =>
+    records.forEach((record) => {
       for (const text of strings(record)) findSecrets(text);
-    })),
-  };
+    });
+  const parse = () => inputLines.forEach((line) => JSON.parse(line));
+  const warm = parsed();
+  [parse, serialise(warm), scan(warm)].forEach(cpuMs);
+  const records = parsed();
+  return { parse: cpuMs(parse), serialise: cpuMs(serialise(records)), scan: cpuMs(scan(records)) };
 }
 
-const first = measure(small, 1, true);
-const floor = await floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
-rmSync(join(BENCH_DATA, "import-out.jsonl"));
-const rows = [first, measure(large), measure(small, 2)];
-console.log("input MiB | workers | plain read+JSON.parse MB/s | acc import MB/s | ratio | acc peak RSS MiB | summary");
-for (const r of rows) {
-  const base = r.sizeMiB / r.baseline.seconds;
-  const acc = r.sizeMiB / r.acc.seconds;
+// Interleaved rounds on the small input after a warm-up round (not kept): the baseline, acc with
+// redaction on (the default), acc with it off; each ratio is the median of the rounds' ratios.
+const rounds: { baseline: ReturnType<typeof timeNode>; on: ReturnType<typeof importOnce>; off: ReturnType<typeof importOnce> }[] = [];
+for (let round = -1; round < ROUNDS; round++) {
+  const load = loadAverage();
+  const result = { baseline: timeNode(["-e", READ_PARSE_BASELINE, small]), on: importOnce(small, { keep: true }), off: importOnce(small, { redact: "off" }) };
+  if (round >= 0) rounds.push(result);
   console.log(
-    `${r.sizeMiB.toFixed(0)} | ${r.workers} | ${base.toFixed(1)} | ${acc.toFixed(1)} | ${(acc / base).toFixed(2)}x | ${r.acc.peakRssMiB.toFixed(0)} | ${r.summary}`,
+    `${round < 0 ? "warm-up" : `round ${round + 1}`} (load ${load}): baseline ${result.baseline.seconds.toFixed(2)} s wall, ${result.baseline.cpuSeconds.toFixed(2)} s CPU; ` +
+      `acc import ${result.on.seconds.toFixed(2)} s wall, ${result.on.cpuSeconds.toFixed(2)} s CPU; --redact off ${result.off.seconds.toFixed(2)} s wall, ${result.off.cpuSeconds.toFixed(2)} s CPU`,
   );
 }
-const [a, b] = rows as [ReturnType<typeof measure>, ReturnType<typeof measure>];
-console.log(`peak RSS growth from ${a.sizeMiB.toFixed(0)} MiB to ${b.sizeMiB.toFixed(0)} MiB of input: ${(b.acc.peakRssMiB / a.acc.peakRssMiB).toFixed(2)}x`);
-const must = floor.parse + floor.serialise + floor.scan;
-const baselineMs = 1000 / (a.sizeMiB / a.baseline.seconds) / 1.048576;
-const ceiling = (work: number, threads: number) => ((threads * baselineMs) / work).toFixed(2);
+const floor = await floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
+rmSync(join(BENCH_DATA, "import-out.jsonl"));
+const smallMiB = mib(statSync(small).size);
+const smallMB = statSync(small).size / 1e6;
+const ratio = (of: (run: { seconds: number; cpuSeconds: number }) => number, side: "on" | "off") =>
+  median(rounds.map((r) => of(r.baseline) / of(r[side])));
+const wall = (run: { seconds: number }) => run.seconds;
+const cpu = (run: { cpuSeconds: number }) => run.cpuSeconds;
+const rate = (of: (r: (typeof rounds)[number]) => number) => median(rounds.map((r) => smallMiB / of(r)));
+console.log(`\n${smallMiB.toFixed(0)} MiB of tau-bench rows, one thread, medians of ${ROUNDS} rounds:`);
+console.log(`  plain read + JSON.parse: ${rate((r) => r.baseline.seconds).toFixed(1)} MiB/s wall, ${median(rounds.map((r) => (1000 * r.baseline.cpuSeconds) / smallMB)).toFixed(2)} CPU ms per MB`);
+for (const side of ["on", "off"] as const) {
+  console.log(
+    `  acc import --redact ${side}: ${rate((r) => r[side].seconds).toFixed(1)} MiB/s wall, ${median(rounds.map((r) => (1000 * r[side].cpuSeconds) / smallMB)).toFixed(2)} CPU ms per MB: ` +
+      `${ratio(wall, side).toFixed(3)}x wall, ${ratio(cpu, side).toFixed(3)}x CPU`,
+  );
+}
+const last = rounds[rounds.length - 1]!;
+const large = importOnce(largeInput);
+const two = importOnce(small, { workers: 2 });
+console.log(`  acc import, 2 workers (load ${loadAverage()}): ${(smallMiB / two.seconds).toFixed(1)} MiB/s wall, ${((1000 * two.cpuSeconds) / smallMB).toFixed(2)} CPU ms per MB`);
 console.log(
-  `work any import must do, CPU ms per MB of input: parse ${floor.parse.toFixed(2)}, serialise the output ${floor.serialise.toFixed(2)}, ` +
-    `scan it for secrets ${floor.scan.toFixed(2)}: ${must.toFixed(2)}, against ${baselineMs.toFixed(2)} for the whole read + parse baseline`,
+  `peak RSS: ${last.on.peakRssMiB.toFixed(0)} MiB for ${smallMiB.toFixed(0)} MiB of input, ${large.peakRssMiB.toFixed(0)} MiB for ${mib(statSync(largeInput).size).toFixed(0)} MiB ` +
+    `(${(large.peakRssMiB / last.on.peakRssMiB).toFixed(2)}x); 2 workers ${two.peakRssMiB.toFixed(0)} MiB; ${last.on.summary}`,
+);
+const baselineMs = median(rounds.map((r) => (1000 * r.baseline.cpuSeconds) / smallMB));
+const accMs = median(rounds.map((r) => (1000 * r.on.cpuSeconds) / smallMB));
+const must = floor.parse + floor.serialise + floor.scan;
+console.log(
+  `work any import must do, CPU ms per MB of input: parse ${floor.parse.toFixed(2)}, serialise and encode the output ${floor.serialise.toFixed(2)}, ` +
+    `scan it for secrets ${floor.scan.toFixed(2)}: ${must.toFixed(2)}, against ${baselineMs.toFixed(2)} for the whole baseline process`,
 );
 console.log(
-  `  so import cannot pass ${ceiling(must, 1)}x on one thread, ${ceiling(must, 2)}x on two ` +
-    `(${ceiling(floor.parse + floor.serialise, 1)}x / ${ceiling(floor.parse + floor.serialise, 2)}x with --redact off), before converting or validating anything`,
+  `  so no import passes ${(baselineMs / must).toFixed(2)}x by CPU on one thread (${(baselineMs / (floor.parse + floor.serialise)).toFixed(2)}x with --redact off), ` +
+    `before converting or validating anything; acc spends ${accMs.toFixed(2)} ms per MB: ${(must / accMs).toFixed(2)}x that floor`,
 );
