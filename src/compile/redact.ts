@@ -20,8 +20,14 @@ export function redactEvidence(pieces: EvidencePiece[], mode: RedactMode, trajec
   const counts: FindingCounts = {};
   if (mode === "off") return { pieces, counts };
   let own: string[] | undefined;
-  const inTrajectory = (value: string) => (own ??= trajectory ? stringsOf(trajectory) : []).some((text) => text.includes(value));
+  const ownTexts = () => (own ??= trajectory ? stringsOf(trajectory) : []);
+  const inTrajectory = (value: string) => ownTexts().some((text) => text.includes(value));
+  // A piece that is a whole text of the trajectory (a page, a tool output) was judged at import:
+  // redacted there (a second scan finds nothing more), or, in report mode, counted there.
+  let whole: Set<string> | undefined;
+  const isOwnText = (text: string) => (whole ??= new Set(ownTexts())).has(text);
   const redacted = pieces.map((piece) => {
+    if (isOwnText(piece.text)) return piece;
     const spans = findSecrets(piece.text);
     if (spans.length === 0) return piece;
     countSpans(mode === "on" ? spans : spans.filter((s) => !inTrajectory(piece.text.slice(s.start, s.end))), counts);

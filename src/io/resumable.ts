@@ -1,4 +1,5 @@
 import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
+import { utf8Concat } from "./utf8.js";
 
 /**
  * An output file that can be cut back to a known length and appended to, for runs that resume after
@@ -32,9 +33,9 @@ export class ResumableFile {
   /** Writes what is pending and returns the file's length; bytes up to it survive a kill -9. */
   async flush(): Promise<number> {
     if (this.pending.length > 0) {
-      const text = this.pending.join("");
+      const bytes = utf8Concat(this.pending);
       this.pending = [];
-      const { bytesWritten } = await this.handle.write(text, this.size, "utf8");
+      const { bytesWritten } = await this.handle.write(bytes, 0, bytes.length, this.size);
       this.size += bytesWritten;
     }
     return this.size;
