@@ -70,7 +70,7 @@ function* strings(value: unknown): Generator<string> {
  * the first 32 MB of the small input and its canonical output: parse the input, serialise and encode
  * the output (1.5x larger), and scan every output text for secrets (redaction is on by default). The
  * output is serialised as an importer meets it: records fresh from JSON.parse, each stringified once
- * (V8 makes a repeated stringify of the same objects about twice as fast, which no import gets).
+ * (not a second stringify of objects already stringified, which V8 may find cheaper).
  */
 async function floorMsPerMB(input: string, output: string): Promise<{ parse: number; serialise: number; scan: number }> {
   const inputLines = await headLines(input, 32 * 1024 * 1024);
