@@ -24,6 +24,7 @@ const COMMANDS: [string, () => Promise<(io: CliIo) => Command>][] = [
   ["rollout", async () => (await import("./commands/rollout.js")).rolloutCommand],
   ["decontaminate", async () => (await import("./commands/decontaminate.js")).decontaminateCommand],
   ["view", async () => (await import("./commands/view.js")).viewCommand],
+  ["merge", async () => (await import("./commands/merge.js")).mergeCommand],
 ];
 
 async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command> {

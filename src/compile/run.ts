@@ -19,6 +19,10 @@ import type { PromptTokenizer } from "./pack.js";
 import { blockBody } from "./render.js";
 import { loadPromptTokenizer } from "./tokenizer.js";
 import type { EvidencePiece } from "../records/sample.js";
+import type { Reject } from "../formats/types.js";
+import { inShard, type Shard } from "../shard/partition.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import { statsText } from "../shard/stats.js";
 
 export interface CompileRunOptions {
   inputs: readonly string[];
@@ -31,6 +35,11 @@ export interface CompileRunOptions {
   poolMaxPieces: number;
   poolMaxChars: number;
   poolMaxPieceChars: number;
+  /**
+   * Compile only this shard's trajectories (by trajectory id), and write what `acc merge` needs. The
+   * distractor pool is still built from every trajectory, so it is the same in every shard.
+   */
+  shard?: Shard;
   onProgress?: (done: number, total: number | undefined, stats: CompileStats) => void;
 }
 
@@ -43,6 +52,7 @@ interface CompileState {
   done: number;
   samples_bytes: number;
   rejects_bytes: number;
+  order_bytes?: number;
   stats: CompileStatsData;
 }
 
@@ -53,7 +63,8 @@ interface CompileState {
  */
 export async function compileRun(options: CompileRunOptions): Promise<CompileStats> {
   await makeDirectory(options.outDir);
-  const fingerprint = await fingerprintOf(options);
+  const run = await fingerprintOf(options);
+  const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
   const statePath = join(options.outDir, STATE_FILE);
   const samplesPath = join(options.outDir, "samples.jsonl");
   const rejectsPath = join(options.outDir, "rejects.jsonl");
@@ -61,6 +72,8 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   const stats = state ? CompileStats.from(state.stats) : new CompileStats();
   const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
+  const orderPath = join(options.outDir, ORDER_FILE);
+  const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
 
   await loadSqlParser();
   const { pool, tasks, total } = await buildPool(options);
@@ -77,13 +90,13 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   let done = state?.done ?? 0;
   try {
     const batches = orderedMap(
-      recordBatches(importTrajectories(options.inputs, options.import), done),
-      async (batch) => ({ batch, items: await compile(batch.filter((e): e is Trajectory => "messages" in e)) }),
+      recordBatches(importTrajectories(options.inputs, options.import), done, options.shard),
+      async (batch) => ({ ...batch, items: await compile(batch.records.flatMap(({ record }) => ("messages" in record ? [record] : []))) }),
       Math.max(2, options.workers * 2),
     );
-    for await (const { batch, items } of batches) {
+    for await (const { records, read, items } of batches) {
       let next = 0;
-      for (const entry of batch) {
+      for (const { ordinal, record: entry } of records) {
         if ("messages" in entry) {
           stats.trajectory(entry);
           const item = items[next++]!;
@@ -99,14 +112,24 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
           rejects.write(`${JSON.stringify({ stage: "import", ...entry.reject })}\n`);
           stats.importRejected();
         }
+        // one line per record, in samples.jsonl or in rejects.jsonl
+        const sampled = "messages" in entry && items[next - 1]!.kind === "sample";
+        order?.write(orderLine(ordinal, [sampled ? 1 : 0, sampled ? 0 : 1]));
       }
-      done += batch.length;
-      const checkpoint: CompileState = { fingerprint, done, samples_bytes: await samples.flush(), rejects_bytes: await rejects.flush(), stats: stats.data };
+      done += read;
+      const checkpoint: CompileState = {
+        fingerprint,
+        done,
+        samples_bytes: await samples.flush(),
+        rejects_bytes: await rejects.flush(),
+        ...(order ? { order_bytes: await order.flush() } : {}),
+        stats: stats.data,
+      };
       await writeCheckpoint(statePath, JSON.stringify(checkpoint));
       options.onProgress?.(done, total, stats);
     }
   } catch (error) {
-    await Promise.all([samples.close(), rejects.close()]);
+    await Promise.all([samples.close(), rejects.close(), order?.close()]);
     throw error;
   } finally {
     await workers?.close();
@@ -114,28 +137,42 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   }
   await samples.finish(samplesPath);
   await rejects.finish(rejectsPath);
-  await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await order?.finish(orderPath);
+  await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
+  if (options.shard) await writeManifest(options.outDir, { stage: "compile", shard: options.shard, run, files: ["samples.jsonl", "rejects.jsonl"] });
   await rm(statePath, { force: true });
   return stats;
 }
 
+interface RecordBatch {
+  /** This shard's records (all of them without a shard), each with its position in the whole input. */
+  records: { ordinal: number; record: Trajectory | { reject: Reject } }[];
+  /** Records read for this batch, the other shards' included: what the checkpoint counts. */
+  read: number;
+}
+
 /** The import stream cut into batches of trajectories and import rejects, skipping the first `skip` records. */
-async function* recordBatches(
-  events: AsyncIterable<ImportEvent>,
-  skip: number,
-): AsyncGenerator<(Trajectory | { reject: Extract<ImportEvent, { type: "reject" }>["reject"] })[]> {
+async function* recordBatches(events: AsyncIterable<ImportEvent>, skip: number, shard: Shard | undefined): AsyncGenerator<RecordBatch> {
   let index = 0;
-  let batch: (Trajectory | { reject: Extract<ImportEvent, { type: "reject" }>["reject"] })[] = [];
+  let batch: RecordBatch = { records: [], read: 0 };
   for await (const event of events) {
     if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
-    if (index++ < skip) continue;
-    batch.push(event.type === "trajectory" ? event.trajectory : { reject: event.reject });
-    if (batch.length >= BATCH_SIZE) {
+    const ordinal = index++;
+    if (ordinal < skip) continue;
+    batch.read++;
+    const record = event.type === "trajectory" ? event.trajectory : { reject: event.reject };
+    if (inShard("messages" in record ? record.id : rejectKey(record.reject), shard)) batch.records.push({ ordinal, record });
+    if (batch.read >= BATCH_SIZE) {
       yield batch;
-      batch = [];
+      batch = { records: [], read: 0 };
     }
   }
-  if (batch.length > 0) yield batch;
+  if (batch.read > 0) yield batch;
+}
+
+/** An import reject's key for sharding: where it is. */
+function rejectKey(reject: Reject): string {
+  return JSON.stringify([reject.file, reject.locator]);
 }
 
 /**

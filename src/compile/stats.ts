@@ -1,3 +1,4 @@
+import { addMillionths } from "../shard/stats.js";
 import { trajectoryFindings } from "../privacy/trajectory.js";
 import { addCounts, type FindingCounts, sortedCounts } from "../privacy/types.js";
 import type { Sample } from "../records/sample.js";
@@ -146,7 +147,8 @@ export class CompileStats {
     d.distractor_tokens += summary.distractor_tokens;
     const fillBin = (Math.min(Math.floor(summary.fill / FILL_BIN), 1 / FILL_BIN - 1) * FILL_BIN).toFixed(2);
     d.fill_histogram[fillBin] = (d.fill_histogram[fillBin] ?? 0) + 1;
-    d.fill_sum += summary.fill;
+    // in millionths: the sum of shards' sums is then the same double as the whole run's (acc merge)
+    d.fill_sum = addMillionths(d.fill_sum, summary.fill);
     d.fill_min = Math.min(d.fill_min, summary.fill);
     if (summary.under_filled) d.under_filled++;
     this.noted(d, summary.notes);

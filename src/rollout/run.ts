@@ -27,6 +27,9 @@ import { readTasks } from "./tasks.js";
 import { ChatTemplateText } from "./template.js";
 import { episodeTrajectory } from "./trajectory.js";
 import type { EpisodeSettings } from "./types.js";
+import { inShard, type Shard } from "../shard/partition.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import { statsText } from "../shard/stats.js";
 
 export interface RolloutRunOptions {
   /** JSONL file of rollout tasks. */
@@ -47,6 +50,8 @@ export interface RolloutRunOptions {
   tokenizer: string;
   /** Episodes in flight at once. */
   concurrency: number;
+  /** Run only this shard's tasks (by task id), and write what `acc merge` needs. */
+  shard?: Shard;
   onProgress?: (groupsDone: number, groupsTotal: number, stats: RolloutStats) => void;
 }
 
@@ -59,10 +64,13 @@ interface RolloutState {
   /** Groups (tasks) written. */
   done: number;
   bytes: Record<Output, number>;
+  order_bytes?: number;
   stats: RolloutStatsData;
 }
 
 interface GroupResult {
+  /** The task's position in the task file. */
+  index: number;
   lines: Record<Output, string[]>;
   episodes: Episode[];
   rows: number;
@@ -80,12 +88,15 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
   try {
     const tasks = await readTasks(options.tasks, env);
     const tokenizer = await resolveTokenizer(options.tokenizer);
-    const fingerprint = await fingerprintOf(options, env, tokenizer);
+    const run = await fingerprintOf(options, env, tokenizer);
+    const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
     const statePath = join(options.outDir, STATE_FILE);
     const state = await readCheckpoint<RolloutState>(statePath, fingerprint);
     const stats = new RolloutStats(state?.stats);
     const files = {} as Record<Output, ResumableFile>;
     for (const name of OUTPUTS) files[name] = await ResumableFile.open(join(options.outDir, `${name}.jsonl.partial`), state?.bytes[name] ?? 0);
+    const orderPath = join(options.outDir, ORDER_FILE);
+    const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
 
     const client = createClient(options.client);
     clients.push(client);
@@ -94,21 +105,25 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
     const deps = episodeDeps(options, env, tokenizer, client, summarizerClient);
 
     let done = state?.done ?? 0;
-    const pending = tasks.map((task, index) => ({ task, index })).slice(done);
+    const mine = tasks.map((task, index) => ({ task, index })).filter(({ task }) => inShard(task.id, options.shard));
+    const pending = mine.slice(done);
     const window = Math.max(1, Math.floor(options.concurrency / options.groupSize));
     for await (const group of orderedMap(iterate(pending), ({ task, index }) => runGroup(options, deps, env, task, index), window)) {
       for (const name of OUTPUTS) for (const line of group.lines[name]) files[name].write(line);
+      order?.write(orderLine(group.index, OUTPUTS.map((name) => group.lines[name].length)));
       stats.group(group.episodes, group.rows);
       done++;
       const bytes = {} as Record<Output, number>;
       for (const name of OUTPUTS) bytes[name] = await files[name].flush();
-      const checkpoint: RolloutState = { fingerprint, done, bytes, stats: stats.data };
+      const checkpoint: RolloutState = { fingerprint, done, bytes, ...(order ? { order_bytes: await order.flush() } : {}), stats: stats.data };
       await writeCheckpoint(statePath, JSON.stringify(checkpoint));
-      options.onProgress?.(done, tasks.length, stats);
+      options.onProgress?.(done, mine.length, stats);
     }
     for (const name of OUTPUTS) await files[name].finish(join(options.outDir, `${name}.jsonl`));
+    await order?.finish(orderPath);
     await writeRowsParquet(join(options.outDir, "rows.jsonl"), join(options.outDir, "rows.parquet"));
-    await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+    await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
+    if (options.shard) await writeManifest(options.outDir, { stage: "rollout", shard: options.shard, run, files: OUTPUTS.map((name) => `${name}.jsonl`) });
     await rm(statePath, { force: true });
     return stats;
   } finally {
@@ -154,7 +169,7 @@ async function runGroup(options: RolloutRunOptions, deps: RunDeps, env: Environm
     const position = index * options.groupSize + i;
     lines.trajectories.push(line<Trajectory>(episodeTrajectory(env, task, output, { file: "trajectories.jsonl", index: position })));
   });
-  return { lines, episodes: outputs.map((o) => o.episode), rows };
+  return { index, lines, episodes: outputs.map((o) => o.episode), rows };
 }
 
 const line = <T>(record: T) => `${JSON.stringify(record)}\n`;

@@ -15,6 +15,9 @@ import { orderedMap } from "../run/pool.js";
 import { Verifiers, type VerifySetup } from "../verify/index.js";
 import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
 import { TeachStats, type TeachStatsData } from "./stats.js";
+import { inShard, type Shard } from "../shard/partition.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import { statsText } from "../shard/stats.js";
 
 export interface TeachRunOptions {
   /** Samples JSONL from `acc compile` (gzip accepted). */
@@ -29,6 +32,8 @@ export interface TeachRunOptions {
   verify: VerifySetup;
   /** Samples in flight at once. */
   concurrency: number;
+  /** Teach only this shard's samples (by sample id), and write what `acc merge` needs. */
+  shard?: Shard;
   onProgress?: (stats: TeachStats) => void;
 }
 
@@ -43,13 +48,16 @@ interface TeachState {
   samples_bytes: number;
   rejects_bytes: number;
   outcomes_bytes: number;
+  order_bytes?: number;
   stats: TeachStatsData;
 }
 
 type Item =
-  | { kind: "taught"; taught: TaughtSample }
+  | { kind: "taught"; line: number; taught: TaughtSample }
   | { kind: "invalid"; line: number; detail: string }
-  | { kind: "duplicate"; sample: Sample; line: number };
+  | { kind: "duplicate"; sample: Sample; line: number }
+  /** Another shard's sample. */
+  | { kind: "elsewhere"; line: number };
 
 /**
  * Teaches every sample of the input (see teachSample) with up to `concurrency` samples in flight,
@@ -62,7 +70,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   // first, so that a sandbox that cannot be set up stops the run before any file is made
   const verifiers = await Verifiers.create(options.verify);
   await makeDirectory(options.outDir);
-  const fingerprint = await fingerprintOf(options);
+  const run = await fingerprintOf(options);
+  const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
   const statePath = join(options.outDir, STATE_FILE);
   const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };
   const state = await readCheckpoint<TeachState>(statePath, fingerprint);
@@ -70,6 +79,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const samples = await ResumableFile.open(`${paths.samples}.partial`, state?.samples_bytes ?? 0);
   const rejects = await ResumableFile.open(`${paths.rejects}.partial`, state?.rejects_bytes ?? 0);
   const outcomes = await ResumableFile.open(`${paths.outcomes}.partial`, state?.outcomes_bytes ?? 0);
+  const orderPath = join(options.outDir, ORDER_FILE);
+  const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
   // the partial file has just been cut back to the checkpoint
   const seen = state ? await idsWritten(`${paths.outcomes}.partial`) : new Set<string>();
 
@@ -78,7 +89,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   // go with, in one synchronous step; checkpoints then write one after another. So the byte lengths
   // and the count a checkpoint records always describe the same samples, and the loop does not stop
   // for the disk (unless two checkpoints are already waiting for it).
-  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[] };
+  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[], order: [] as string[] };
   let sinceCheckpoint = 0;
   let queued = 0;
   let failure: unknown;
@@ -86,19 +97,21 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const checkpoint = () => {
     const batch = lines;
     const at = { done, stats: structuredClone(stats.data) };
-    lines = { samples: [], rejects: [], outcomes: [] };
+    lines = { samples: [], rejects: [], outcomes: [], order: [] };
     sinceCheckpoint = 0;
     queued++;
     saving = saving.then(async () => {
       samples.write(batch.samples.join(""));
       rejects.write(batch.rejects.join(""));
       outcomes.write(batch.outcomes.join(""));
+      order?.write(batch.order.join(""));
       const next: TeachState = {
         fingerprint,
         done: at.done,
         samples_bytes: await samples.flush(),
         rejects_bytes: await rejects.flush(),
         outcomes_bytes: await outcomes.flush(),
+        ...(order ? { order_bytes: await order.flush() } : {}),
         stats: at.stats,
       };
       await writeCheckpoint(statePath, JSON.stringify(next));
@@ -115,18 +128,22 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   timer.unref();
 
   const handle = async (entry: JsonLine): Promise<Item> => {
+    if (!inShard(recordKey(entry), options.shard)) return { kind: "elsewhere", line: entry.line };
     if ("error" in entry) return { kind: "invalid", line: entry.line, detail: entry.detail };
     const checked = validateFast(Sample, entry.value);
     if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
     if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
     seen.add(checked.value.id);
-    return { kind: "taught", taught: await teachSample(checked.value, entry.line, options.client, verifiers, options.setup) };
+    return { kind: "taught", line: entry.line, taught: await teachSample(checked.value, entry.line, options.client, verifiers, options.setup) };
   };
 
   try {
     for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
       if (failure !== undefined) throw failure;
-      if (item.kind === "taught") {
+      const before = [lines.samples.length, lines.rejects.length, lines.outcomes.length];
+      if (item.kind === "elsewhere") {
+        // another shard's: read (the checkpoint counts input lines), not written
+      } else if (item.kind === "taught") {
         for (const sample of item.taught.kept) lines.samples.push(`${JSON.stringify(sample)}\n`);
         for (const reject of item.taught.rejects) lines.rejects.push(`${JSON.stringify(reject)}\n`);
         lines.outcomes.push(`${JSON.stringify(item.taught.outcome)}\n`);
@@ -138,6 +155,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
         lines.outcomes.push(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
         stats.invalidLine();
       }
+      if (order && item.kind !== "elsewhere") lines.order.push(orderLine(item.line, [lines.samples.length - before[0]!, lines.rejects.length - before[1]!, lines.outcomes.length - before[2]!]));
       done++;
       if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) {
         void checkpoint();
@@ -153,7 +171,9 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   await samples.finish(paths.samples);
   await rejects.finish(paths.rejects);
   await outcomes.finish(paths.outcomes);
-  await writeCheckpoint(join(options.outDir, "stats.json"), `${JSON.stringify(stats.data, null, 2)}\n`);
+  await order?.finish(orderPath);
+  await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
+  if (options.shard) await writeManifest(options.outDir, { stage: "teach", shard: options.shard, run, files: ["samples.jsonl", "rejects.jsonl", "outcomes.jsonl"] });
   await rm(statePath, { force: true });
   return stats;
 }
@@ -172,6 +192,12 @@ function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
     prompt_tokens: 0,
     completion_tokens: 0,
   };
+}
+
+/** A line's key for sharding: the sample's id, or (for a line that is not a sample) its line number. */
+function recordKey(entry: JsonLine): string {
+  const id = "value" in entry && typeof entry.value === "object" && entry.value !== null ? (entry.value as { id?: unknown }).id : undefined;
+  return typeof id === "string" ? id : `line:${entry.line}`;
 }
 
 function skip<T>(items: AsyncIterable<T>, count: number): AsyncIterable<T> {

@@ -1,3 +1,4 @@
+import { shardOption } from "../shard-flag.js";
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
@@ -38,6 +39,7 @@ export function compileCommand(io: CliIo): Command {
     .option("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
     .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
+    .option("--shard <i/N>", "compile only shard i of N (0-based; trajectories split by a hash of their id; the distractor pool is the same in every shard), for array jobs; join the shard folders with acc merge")
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -99,6 +101,7 @@ Related: acc import, acc export, acc teach`,
         poolMaxPieces: parseInteger(String(flags.poolPieces), "--pool-pieces"),
         poolMaxChars: parseInteger(String(flags.poolMb), "--pool-mb") * 1_000_000,
         poolMaxPieceChars: 600_000,
+        ...shardOption(flags),
         onProgress: (done, total, s) =>
           progress.update(total === undefined ? bytesRead() : done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`, total ?? bytes),
       };

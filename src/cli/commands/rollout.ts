@@ -1,3 +1,4 @@
+import { shardOption } from "../shard-flag.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -58,6 +59,7 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
     .option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)")
     .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
+    .option("--shard <i/N>", "run only shard i of N (0-based; tasks split by a hash of their id), for array jobs; join the shard folders with acc merge")
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -151,6 +153,7 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
           seed: wholeNumber(flags.seed, "--seed"),
           tokenizer: String(flags.tokenizer),
           concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
+          ...shardOption(flags),
           onProgress: (done, total, s) => {
             const d = s.data;
             progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`, total);

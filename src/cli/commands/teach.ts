@@ -14,6 +14,7 @@ import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 import { makeClient } from "../llm-client.js";
 import { clientFlags } from "../llm-flags.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 import { judgeEndpoint, judgeOptions, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
 
 type Flags = Record<string, unknown>;
@@ -40,7 +41,7 @@ export function teachCommand(io: CliIo): Command {
     .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
     .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600")
     .option("--retries <n>", "retries of a failed request (429, 5xx, timeouts, resets, malformed bodies)", "5");
-  verifierFlags(qaFlags(clientFlags(command)))
+  shardFlag(verifierFlags(qaFlags(clientFlags(command))))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -86,6 +87,7 @@ Related: acc compile, acc verify, acc export`,
           },
           verify: judgeClient ? { ...verify, judge: judgeOptions(flags, judgeClient) } : verify,
           concurrency,
+          ...shardOption(flags),
           onProgress: (s) => progress.update(s.data.read, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
         };
         await claimOutputDir(outDir, { stage: "teach" }, { overwrite: Boolean(flags.overwrite), inputs: [input] });

@@ -1,0 +1,102 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AccError, UsageError } from "../errors/acc-error.js";
+import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
+import { readLines } from "../io/lines.js";
+import { MANIFEST_FILE, ORDER_FILE, readManifest, type ShardManifest } from "./manifest.js";
+import { statsText, sumStats } from "./stats.js";
+
+export interface ShardFolder {
+  dir: string;
+  manifest: ShardManifest;
+}
+
+/** The folders' manifests, checked to be every shard of one run, each once; sorted by shard index. */
+export async function readShards(dirs: readonly string[]): Promise<ShardFolder[]> {
+  if (dirs.length === 0) throw new UsageError("acc merge needs the shard folders to merge", { fix: "name every shard's output folder, e.g. acc merge out/shard-* -o out/all" });
+  const shards: ShardFolder[] = [];
+  for (const dir of dirs) {
+    const manifest = await readManifest(dir);
+    if (!manifest) {
+      throw new UsageError(`${dir} holds no finished shard (no ${MANIFEST_FILE})`, { file: dir, fix: "rerun that shard's command (with its --shard i/N) until it finishes, then merge" });
+    }
+    shards.push({ dir, manifest });
+  }
+  const first = shards[0]!.manifest;
+  for (const { dir, manifest } of shards) {
+    if (manifest.stage !== first.stage || manifest.shard.count !== first.shard.count || manifest.run !== first.run) {
+      throw new UsageError(`${dir} is a shard of another run than ${shards[0]!.dir} (${describe(manifest)} vs ${describe(first)}, or other inputs or settings)`, {
+        file: dir,
+        fix: "merge only the shards of one command, run with the same inputs and settings and the same N",
+      });
+    }
+  }
+  const byIndex = new Map<number, string>();
+  for (const { dir, manifest } of shards) {
+    const other = byIndex.get(manifest.shard.index);
+    if (other !== undefined) throw new UsageError(`${other} and ${dir} are both shard ${manifest.shard.index}/${first.shard.count}`, { file: dir, fix: "name each shard's folder once" });
+    byIndex.set(manifest.shard.index, dir);
+  }
+  const missing = Array.from({ length: first.shard.count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) {
+    throw new UsageError(`shards ${missing.map((i) => `${i}/${first.shard.count}`).join(", ")} are missing from the merge`, {
+      fix: "run the missing shards and name every shard folder",
+    });
+  }
+  return shards.sort((a, b) => a.manifest.shard.index - b.manifest.shard.index);
+}
+
+/**
+ * Writes into `outDir` each JSONL output of the shards, its lines interleaved back into the order of the
+ * whole input, and stats.json, the shards' stats added up: the files an unsharded run writes.
+ */
+export async function mergeShardFiles(shards: readonly ShardFolder[], outDir: string): Promise<void> {
+  const order = await mergedOrder(shards);
+  for (const [column, name] of shards[0]!.manifest.files.entries()) {
+    if (!shards.some(({ dir }) => existsSync(join(dir, name)))) continue;
+    const lines = shards.map(({ dir }) => (existsSync(join(dir, name)) ? readLines(join(dir, name))[Symbol.asyncIterator]() : undefined));
+    const output = await AtomicFile.create(join(outDir, name));
+    try {
+      for (const { shard, counts } of order) {
+        for (let n = 0; n < counts[column]!; n++) {
+          const next = await lines[shard]?.next();
+          if (!next || next.done || !("text" in next.value)) throw shortFile(shards[shard]!.dir, name);
+          await output.write(`${next.value.text}\n`);
+        }
+      }
+      for (const [shard, iterator] of lines.entries()) if (iterator && !(await iterator.next()).done) throw shortFile(shards[shard]!.dir, name, "more lines than");
+      await output.commit();
+    } catch (error) {
+      await output.abort();
+      throw error;
+    }
+  }
+  let stats: unknown;
+  for (const { dir } of shards) stats = sumStats(stats, JSON.parse(await readFile(join(dir, "stats.json"), "utf8")));
+  await writeFileAtomic(join(outDir, "stats.json"), statsText(stats));
+}
+
+/** Every record of every shard by its ordinal in the whole input, with the lines it has in each file. */
+async function mergedOrder(shards: readonly ShardFolder[]): Promise<{ ordinal: number; shard: number; counts: number[] }[]> {
+  const all: { ordinal: number; shard: number; counts: number[] }[] = [];
+  for (const [shard, { dir }] of shards.entries()) {
+    for await (const line of readLines(join(dir, ORDER_FILE))) {
+      if (!("text" in line)) throw shortFile(dir, ORDER_FILE, "an unreadable line in");
+      const [ordinal, ...counts] = JSON.parse(line.text) as number[];
+      all.push({ ordinal: ordinal!, shard, counts });
+    }
+  }
+  return all.sort((a, b) => a.ordinal - b.ordinal || a.shard - b.shard);
+}
+
+function shortFile(dir: string, name: string, what = "fewer lines than"): AccError {
+  return new AccError(`${join(dir, name)} has ${what} ${join(dir, ORDER_FILE)} says: the shard folder was changed after its run`, {
+    file: join(dir, name),
+    fix: "rerun that shard with --overwrite, then merge",
+  });
+}
+
+function describe(manifest: ShardManifest): string {
+  return `${manifest.stage} shard ${manifest.shard.index}/${manifest.shard.count}`;
+}
