@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { parseShard, shardOf } from "../../src/shard/partition.js";
+import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { runCli, tempDir } from "../helpers/collect.js";
+import { buildExamples, EXAMPLE_LOGS } from "../helpers/examples.js";
+import { itemSample, jsonLines, OUTPUTS, teacherReply, writeSamples } from "../teach/helpers.js";
+
+let server: OpenAIServer;
+before(async () => {
+  server = await startOpenAIServer(teacherReply);
+});
+after(() => server.close());
+
+const teach = (input: string, out: string, ...more: string[]) =>
+  runCli(["teach", input, "--endpoint", server.url, "--model", "teacher", "--candidates", "3", "--concurrency", "8", "-o", out, "-q", ...more]);
+const bytes = (dir: string, files: readonly string[]) => files.map((file) => readFileSync(join(dir, file), "utf8"));
+
+test("teach as 3 shards + merge is byte-identical to one run: samples, rejects, outcomes, stats (invalid lines and a duplicate included)", async () => {
+  const dir = tempDir();
+  const samples = Array.from({ length: 30 }, (_, i) => itemSample(i + 1));
+  const input = writeSamples(dir, [...samples, samples[4]!], ["{not json", '{"id": "no-sample"}']);
+  assert.equal((await teach(input, join(dir, "whole"))).code, 0);
+  const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+  for (const [i, out] of shards.entries()) assert.equal((await teach(input, out, "--shard", `${i}/3`)).code, 0);
+  // each shard taught only its own samples
+  const perShard = shards.map((out) => jsonLines<{ sample_id?: string }>(readFileSync(join(out, "outcomes.jsonl"), "utf8")).length);
+  assert.ok(perShard.every((n) => n > 0 && n < 33), `outcomes per shard: ${perShard.join(", ")}`);
+  assert.equal(perShard.reduce((a, b) => a + b), 33);
+
+  const merged = await runCli(["merge", shards[2]!, shards[0]!, shards[1]!, "-o", join(dir, "merged")]);
+  assert.equal(merged.code, 0, merged.stderr);
+  assert.deepEqual(bytes(join(dir, "merged"), OUTPUTS), bytes(join(dir, "whole"), OUTPUTS));
+});
+
+test("a shard's records depend on their ids only: adding input moves none of the records already there", async () => {
+  const dir = tempDir();
+  const first = writeSamples(dir, Array.from({ length: 24 }, (_, i) => itemSample(i + 1)));
+  const grown = join(dir, "grown.jsonl");
+  copyFileSync(first, grown);
+  // new samples before and among the old ones: positions change, shards do not
+  writeFileSync(grown, [...Array.from({ length: 12 }, (_, i) => JSON.stringify(itemSample(100 + i))), readFileSync(first, "utf8").trimEnd()].join("\n") + "\n");
+  const ids = (out: string) => jsonLines<{ sample_id: string }>(readFileSync(join(out, "outcomes.jsonl"), "utf8")).map((o) => o.sample_id);
+  for (const i of [0, 1]) {
+    assert.equal((await teach(first, join(dir, `a-${i}`), "--shard", `${i}/2`)).code, 0);
+    assert.equal((await teach(grown, join(dir, `b-${i}`), "--shard", `${i}/2`)).code, 0);
+    const before = ids(join(dir, `a-${i}`));
+    assert.deepEqual(ids(join(dir, `b-${i}`)).filter((id) => !/sample-01/.test(id)), before, `shard ${i}/2 keeps its samples`);
+  }
+  // and the split is even enough: 1000 keys over 4 shards
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 1000; i++) counts[shardOf(`trajectory-${i}`, 4)]!++;
+  assert.ok(counts.every((n) => n > 200 && n < 300), `keys per shard: ${counts.join(", ")}`);
+});
+
+test("merge refuses a missing shard, a shard twice, a shard of another run and an unfinished shard, each in one line naming the fix", async () => {
+  const dir = tempDir();
+  const input = writeSamples(dir, Array.from({ length: 12 }, (_, i) => itemSample(i + 1)));
+  const shard = (i: number, n: number, name = `s${i}-${n}`, ...more: string[]) => teach(input, join(dir, name), "--shard", `${i}/${n}`, ...more);
+  assert.equal((await shard(0, 2)).code, 0);
+  assert.equal((await shard(1, 2)).code, 0);
+  assert.equal((await shard(1, 2, "other", "--candidates", "1")).code, 0);
+  const merge = (...dirs: string[]) => runCli(["merge", ...dirs.map((d) => join(dir, d)), "-o", join(dir, "merged")]);
+  const cases: [string[], RegExp][] = [
+    [["s0-2"], /shards 1\/2 are missing from the merge; run the missing shards/],
+    [["s0-2", "s1-2", "s1-2"], /are both shard 1\/2/],
+    [["s0-2", "other"], /is a shard of another run/],
+    [["s0-2", "nowhere"], /holds no finished shard \(no shard.json\); rerun that shard's command/],
+  ];
+  for (const [dirs, message] of cases) {
+    const result = await merge(...dirs);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  }
+  assert.equal(existsSync(join(dir, "merged", "samples.jsonl")), false, "nothing merged");
+  // a shard whose outputs were cut after its run
+  appendFileSync(join(dir, "s1-2", "outcomes.jsonl"), "{}\n");
+  const changed = await merge("s0-2", "s1-2");
+  assert.equal(changed.code, 1);
+  assert.match(changed.stderr, /has more lines than .*shard-order.jsonl says.*rerun that shard with --overwrite/);
+  assert.throws(() => parseShard("3/3"), /--shard expects i\/N with 0 ≤ i < N/);
+});
+
+test("compile as 3 shards + merge is byte-identical to one run on the bundled examples (the distractor pool is the same in every shard)", async () => {
+  const dir = tempDir();
+  const { db, repo } = buildExamples();
+  const compile = (out: string, ...more: string[]) => runCli(["compile", EXAMPLE_LOGS, "-o", out, "--repo", repo, "--db", db, "--workers", "1", "-q", ...more]);
+  assert.equal((await compile(join(dir, "whole"))).code, 0);
+  const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+  for (const [i, out] of shards.entries()) await compile(out, "--shard", `${i}/3`);
+  const merged = await runCli(["merge", ...shards, "-o", join(dir, "merged")]);
+  assert.equal(merged.code, 0, merged.stderr);
+  const files = ["samples.jsonl", "rejects.jsonl", "stats.json"];
+  assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
+  assert.ok(jsonLines(readFileSync(join(dir, "whole", "samples.jsonl"), "utf8")).length >= 5);
+});
