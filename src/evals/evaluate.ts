@@ -13,6 +13,7 @@ import type { CoarseSplit, EvalCounts } from "./report.js";
 import { type AnswerSource, type EvalRunResult, runEval } from "./runner.js";
 import { o200k, workerCounter } from "./tokens.js";
 import type { EvalKind, EvalName } from "./types.js";
+import type { Shard } from "../shard/partition.js";
 
 export interface EvaluateOptions {
   eval: EvalName;
@@ -26,6 +27,7 @@ export interface EvaluateOptions {
   answers?: AnswerSource;
   outDir?: string;
   concurrency?: number;
+  shard?: Shard;
   onProgress?: (counts: EvalCounts) => void;
 }
 
@@ -75,6 +77,11 @@ export async function countItems(evalName: EvalName, data: readonly string[], li
 }
 
 /** Loads or generates the items, optionally saves them, and runs and grades them when answers are given. */
+/** The second binning an eval's summary reports, by the eval's name (acc merge rebuilds a summary with it). */
+export function coarseSplitOf(evalName: EvalName): CoarseSplit | undefined {
+  return evalName === "graphwalks" ? GRAPHWALKS_SPLIT : undefined;
+}
+
 export async function evaluate(options: EvaluateOptions): Promise<EvalRunResult | undefined> {
   return options.eval === "mrcr" ? evaluateWith(mrcrDefinition(), options) : evaluateWith(graphwalksDefinition(options.graphwalks ?? {}), options);
 }
@@ -98,6 +105,7 @@ async function evaluateWith<Item extends { id: string }>(definition: Definition<
           tokens,
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(definition.coarse ? { coarse: definition.coarse } : {}),
+          ...(options.shard ? { shard: options.shard } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
       } finally {

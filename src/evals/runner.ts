@@ -11,6 +11,9 @@ import { EvalDataError } from "./rows.js";
 import { inProcessCounter, type TokenCounter } from "./tokens.js";
 import type { EvalKind } from "./types.js";
 import { UsageError } from "../errors/acc-error.js";
+import { keyHash } from "../io/checkpoint.js";
+import { inShard, type Shard } from "../shard/partition.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 
 /** Where answers come from: an endpoint (through the client: retries, cache), or responses the user already has. */
 export type AnswerSource =
@@ -28,6 +31,8 @@ export interface EvalRunOptions<Item extends { id: string }> {
   coarse?: CoarseSplit;
   /** How context tokens are counted for bins (default: in this thread). */
   tokens?: TokenCounter;
+  /** Run only this shard's items (by item id), and write what `acc merge` needs. */
+  shard?: Shard;
   onProgress?: (counts: EvalCounts) => void;
 }
 
@@ -135,6 +140,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       const [position, item] = next.value;
       if (seen.has(item.id)) throw new EvalDataError(`duplicate item id ${item.id}: give each data file a distinct name, or ids in an id column`);
       seen.add(item.id);
+      if (!inShard(item.id, options.shard)) continue;
       counts.items++;
       await handle(item, position);
       options.onProgress?.({ ...counts });
@@ -167,6 +173,13 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     await writeJsonLines(failuresPath, [...failures.entries()].sort(([a], [b]) => a - b).map(([, failure]) => failure));
   } else {
     await rm(failuresPath, { force: true });
+  }
+  if (options.shard) {
+    // one line per item answered or failed, at its position among all items
+    const positions = [...new Set([...done.keys(), ...failures.keys()])].sort((a, b) => a - b);
+    await writeTextAtomically(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [done.has(p) ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
+    const run = keyHash({ eval: kind.name, settings: kind.settings, model, request: "client" in answers ? answers.request ?? {} : "responses" });
+    await writeManifest(outDir, { stage: "eval", target: kind.name, shard: options.shard, run, files: ["results.jsonl", "failures.jsonl"] });
   }
   const summary = summarize({
     eval: kind.name,

@@ -1,9 +1,15 @@
 import { existsSync } from "node:fs";
+import { copyFile, readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { UsageError } from "../errors/acc-error.js";
+import { coarseSplitOf } from "../evals/evaluate.js";
+import { type EvalSummary, summarize } from "../evals/report.js";
+import { renderHtmlReport } from "../evals/report-html.js";
+import { readResults, writeTextAtomically } from "../evals/results.js";
 import { claimOutputDir } from "../io/output-dir.js";
 import { writeRowsParquet } from "../rollout/parquet.js";
-import { mergeShardFiles, readShards } from "../shard/merge.js";
+import { mergeShardFiles, readShards, type ShardFolder } from "../shard/merge.js";
+import { sumStats } from "../shard/stats.js";
 
 export interface MergeResult {
   stage: string;
@@ -14,7 +20,7 @@ export interface MergeResult {
 /**
  * Joins the output folders of every shard of one sharded run (`--shard i/N`) into `outDir`, which then
  * holds what the unsharded run writes, byte for byte: the JSONL outputs in input order, stats.json added
- * up, and the files a stage derives from them (rollout's rows.parquet).
+ * up, and the files a stage derives from them (rollout's rows.parquet, eval's summary and report).
  */
 export async function mergeRun(dirs: readonly string[], outDir: string, options: { overwrite: boolean }): Promise<MergeResult> {
   const shards = await readShards(dirs);
@@ -24,9 +30,29 @@ export async function mergeRun(dirs: readonly string[], outDir: string, options:
       throw new UsageError(`-o ${outDir} is inside the shard folder ${dir}`, { flag: "-o", fix: "merge into a folder of its own, e.g. -o out/merged" });
     }
   }
-  const { stage, shard, files } = shards[0]!.manifest;
-  await claimOutputDir(outDir, { stage }, { overwrite: options.overwrite });
+  const { stage, target, shard } = shards[0]!.manifest;
+  await claimOutputDir(outDir, { stage, ...(target !== undefined ? { target } : {}) }, { overwrite: options.overwrite });
   await mergeShardFiles(shards, outDir);
-  if (stage === "rollout" && existsSync(join(outDir, "rows.jsonl"))) await writeRowsParquet(join(outDir, "rows.jsonl"), join(outDir, "rows.parquet"));
-  return { stage, shards: shard.count, files: [...files.filter((name) => existsSync(join(outDir, name))), "stats.json"] };
+  if (stage === "rollout") await writeRowsParquet(join(outDir, "rows.jsonl"), join(outDir, "rows.parquet"));
+  if (stage === "eval") await mergeEvalSummary(shards, outDir);
+  const files = (await readdir(outDir)).filter((name) => !name.startsWith(".")).sort();
+  return { stage, shards: shard.count, files };
+}
+
+/** An eval's summary and report, from the merged results and the shards' counts added up, as the unsharded run makes them. */
+async function mergeEvalSummary(shards: readonly ShardFolder[], outDir: string): Promise<void> {
+  const summaries = await Promise.all(shards.map(async ({ dir }) => JSON.parse(await readFile(join(dir, "summary.json"), "utf8")) as EvalSummary));
+  const first = summaries[0]!;
+  const coarse = coarseSplitOf(first.eval);
+  const summary = summarize({
+    eval: first.eval,
+    model: first.model,
+    settings: first.settings,
+    counts: summaries.map((s) => s.counts).reduce((a, b) => sumStats(a, b) as EvalSummary["counts"]),
+    records: await readResults(join(outDir, "results.jsonl")),
+    ...(coarse ? { coarse } : {}),
+  });
+  await writeTextAtomically(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeTextAtomically(join(outDir, "report.html"), renderHtmlReport(summary));
+  if (existsSync(join(shards[0]!.dir, "run.json"))) await copyFile(join(shards[0]!.dir, "run.json"), join(outDir, "run.json"));
 }

@@ -13,6 +13,8 @@ export const ORDER_FILE = "shard-order.jsonl";
 
 export interface ShardManifest {
   stage: string;
+  /** What the stage wrote, when it writes different things (eval: mrcr or graphwalks). */
+  target?: string;
   shard: Shard;
   /** The stage's fingerprint of its inputs and settings without the shard: shards of one run share it. */
   run: string;

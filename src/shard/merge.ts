@@ -25,7 +25,7 @@ export async function readShards(dirs: readonly string[]): Promise<ShardFolder[]
   }
   const first = shards[0]!.manifest;
   for (const { dir, manifest } of shards) {
-    if (manifest.stage !== first.stage || manifest.shard.count !== first.shard.count || manifest.run !== first.run) {
+    if (manifest.stage !== first.stage || manifest.target !== first.target || manifest.shard.count !== first.shard.count || manifest.run !== first.run) {
       throw new UsageError(`${dir} is a shard of another run than ${shards[0]!.dir} (${describe(manifest)} vs ${describe(first)}, or other inputs or settings)`, {
         file: dir,
         fix: "merge only the shards of one command, run with the same inputs and settings and the same N",
@@ -72,6 +72,7 @@ export async function mergeShardFiles(shards: readonly ShardFolder[], outDir: st
       throw error;
     }
   }
+  if (!existsSync(join(shards[0]!.dir, "stats.json"))) return;
   let stats: unknown;
   for (const { dir } of shards) stats = sumStats(stats, JSON.parse(await readFile(join(dir, "stats.json"), "utf8")));
   await writeFileAtomic(join(outDir, "stats.json"), statsText(stats));

@@ -8,6 +8,7 @@ import type { Episode, RolloutRow } from "../../src/records/rollout.js";
 import { Trajectory } from "../../src/records/trajectory.js";
 import { validate } from "../../src/records/validate.js";
 import { ADVANTAGE_EPSILON, groupAdvantages } from "../../src/rollout/advantages.js";
+import { mergeRun } from "../../src/merge/run.js";
 import { episodeSeed, type RolloutRunOptions, rolloutRun } from "../../src/rollout/run.js";
 import type { OpenAIServer } from "../../src/testing/openai-server.js";
 import { importAll, runCli, tempDir } from "../helpers/collect.js";
@@ -204,6 +205,20 @@ test("same inputs and seed give byte-identical files; a run killed after a group
   const resentTasks = new Set(server.requests.slice(before).map((r) => tasks.find((t) => String((r.body as ChatBody).messages[1]!.content).startsWith(t.question))!.id));
   assert.deepEqual([...resentTasks].sort(), tasks.slice(2).map((t) => t.id).sort(), "only the groups not written before the kill ran again");
   for (const file of files) assert.ok(readFileSync(join(first, file)).equals(readFileSync(join(resumed, file))), `${file} differs after resuming`);
+});
+
+test("as 3 shards + acc merge: the files of one run, byte for byte (rows.parquet included)", async () => {
+  const whole = tempDir();
+  await rolloutRun(options(server, whole, { groupSize: 2 }));
+  const shards = [0, 1, 2].map(() => tempDir());
+  for (const [index, out] of shards.entries()) await rolloutRun(options(server, out, { groupSize: 2, shard: { index, count: 3 } }));
+  const groups = shards.map((out) => (JSON.parse(readFileSync(join(out, "stats.json"), "utf8")) as { groups: number }).groups);
+  assert.ok(groups.filter((n) => n > 0).length >= 2, `groups per shard: ${groups.join(", ")}`);
+  const merged = join(tempDir(), "merged");
+  await mergeRun(shards, merged, { overwrite: false });
+  for (const file of ["steps.jsonl", "episodes.jsonl", "rows.jsonl", "rows.parquet", "trajectories.jsonl", "stats.json"]) {
+    assert.ok(readFileSync(join(merged, file)).equals(readFileSync(join(whole, file))), `${file} differs from the unsharded run's`);
+  }
 });
 
 test("acc rollout: the closing table; a bad task line is a usage error naming the file and line", async () => {

@@ -97,3 +97,27 @@ test("compile as 3 shards + merge is byte-identical to one run on the bundled ex
   assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
   assert.ok(jsonLines(readFileSync(join(dir, "whole", "samples.jsonl"), "utf8")).length >= 5);
 });
+
+test("eval as 3 shards + merge: results, failures, summary and report of one run, byte for byte", async () => {
+  const dir = tempDir();
+  // answers by item; one item's request fails, so failures.jsonl is merged too
+  const model = await startOpenAIServer((request) => {
+    const text = JSON.stringify(request.body);
+    return text.length % 4 === 0 ? { type: "error", status: 400, message: "bad item" } : { type: "answer", content: `answer ${text.length % 5}` };
+  });
+  try {
+    const run = (out: string, ...more: string[]) =>
+      runCli(["eval", "mrcr", "--data", "generated:sizes=4k,per-size=4,seed=3", "--endpoint", model.url, "--model", "m", "--no-cache", "-o", out, "-q", ...more]);
+    const whole = await run(join(dir, "whole"));
+    assert.equal(whole.code, 0, whole.stderr);
+    const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+    for (const [i, out] of shards.entries()) await run(out, "--shard", `${i}/3`);
+    const merged = await runCli(["merge", ...shards, "-o", join(dir, "merged")]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.ok(existsSync(join(dir, "whole", "failures.jsonl")), "a request failed");
+    const files = ["results.jsonl", "failures.jsonl", "summary.json", "report.html", "run.json"];
+    assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
+  } finally {
+    await model.close();
+  }
+});

@@ -15,6 +15,7 @@ import type { LlmClient } from "../../llm/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { progressWithTotal } from "../progress.js";
+import { shardOption } from "../shard-flag.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 
@@ -38,6 +39,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
     .option("--save-data <file>", "also write the items (official columns plus id) as JSONL (- for stdout, alone); alone, only this is done")
     .option("--check-gold", "GraphWalks: recompute each row's answer from its prompt and flag rows whose stored answer_nodes differ (nothing is sent)")
+    .option("--shard <i/N>", "run only shard i of N (0-based; items split by a hash of their id), for array jobs; join the shard folders with acc merge")
     .option("--overwrite", "write into a folder holding another stage's or eval's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
@@ -71,6 +73,7 @@ Examples:
           ...(flags.saveData ? { saveData: flags.saveData === "-" ? streamSink(io.stdout) : String(flags.saveData) } : {}),
           ...(answers ? { answers, outDir } : {}),
           concurrency,
+          ...shardOption(flags),
           onProgress: (c) => progress.update(c.items, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
         });
         progress.stop();
