@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, suite, test } from "node:test";
-import { build } from "esbuild";
 import type { Sample } from "../../src/records/sample.js";
 import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { buildCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { type Example, helpExamples, markdownFiles, shellExamples } from "../helpers/doc-examples.js";
 import { adjustWorkspace, buildWorld, oracle, readSamples, type World } from "../helpers/doc-world.js";
@@ -93,19 +93,11 @@ const built = tempDir("acc-doc-examples-");
 
 before(async () => {
   if (SKIP) return;
-  // The CLI as `npm run build` would make it, transpiled by esbuild in a few seconds (tsc takes minutes here).
-  const src = join(ROOT, "src");
-  const entryPoints = (readdirSync(src, { recursive: true }) as string[]).filter((path) => path.endsWith(".ts")).map((path) => join(src, path));
-  await build({ entryPoints, outdir: join(built, "dist"), outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" });
-  for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(built, name));
-  writeFileSync(join(built, "package.json"), '{"type": "module"}\n');
-  bin = join(built, "bin");
-  mkdirSync(bin);
+  bin = await buildCli(built);
   const script = (name: string, text: string) => {
     writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`);
     chmodSync(join(bin, name), 0o755);
   };
-  script("acc", `exec "${process.execPath}" "${join(built, "dist/cli/main.js")}" "$@"`);
   // `npx acc` is the package's bin; `npm ci` / `npm test` are what the reader does in a checkout this test already runs in.
   script("npx", `[ "$1" = acc ] && { shift; exec acc "$@"; }; name=$1; shift; exec "${join(ROOT, "node_modules/.bin")}/$name" "$@"`);
   script("npm", `case "$1" in ci|install|test) exit 0;; esac; echo "npm $1: not available in the docs test" >&2; exit 127`);

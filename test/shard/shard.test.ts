@@ -121,3 +121,16 @@ test("eval as 3 shards + merge: results, failures, summary and report of one run
     await model.close();
   }
 });
+
+test("a shard none of the input falls in exits 0 with empty outputs, and merges", async () => {
+  const dir = tempDir();
+  const input = writeSamples(dir, [itemSample(1)]);
+  const shards = [0, 1, 2, 3].map((i) => join(dir, `shard-${i}`));
+  const codes = [];
+  for (const [i, out] of shards.entries()) codes.push((await teach(input, out, "--shard", `${i}/4`)).code);
+  assert.deepEqual(codes, [0, 0, 0, 0]);
+  assert.equal(shards.filter((out) => readFileSync(join(out, "outcomes.jsonl"), "utf8") === "").length, 3);
+  assert.equal((await teach(input, join(dir, "whole"))).code, 0);
+  assert.equal((await runCli(["merge", ...shards, "-o", join(dir, "merged")])).code, 0);
+  assert.deepEqual(bytes(join(dir, "merged"), OUTPUTS), bytes(join(dir, "whole"), OUTPUTS));
+});

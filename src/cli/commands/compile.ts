@@ -109,7 +109,8 @@ Related: acc import, acc export, acc teach`,
       const stats = await compileRun(runOptions);
       progress.stop();
       io.stderr.write(`${compileSummary(stats, redact)}\nsamples: ${outDir}/samples.jsonl\n`);
-      if (stats.data.samples === 0) throw nothingCompiled(stats, outDir);
+      // a shard none of the input falls in has done all its work
+      if (stats.data.samples === 0 && !(runOptions.shard && stats.data.read === 0)) throw nothingCompiled(stats, outDir);
     });
 }
 

@@ -172,7 +172,8 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
             fix: `check that --endpoint ${String(flags.endpoint)} serves --model ${String(flags.model)}; each episode's error is in ${outDir}/episodes.jsonl`,
           });
         }
-        if (d.rows === 0) throw new AccError(`no training rows from ${d.episodes} episodes`, { code: "no-records", fix: `see ${outDir}/episodes.jsonl for how each one ended` });
+        // a shard none of the tasks fall in has done all its work
+        if (d.rows === 0 && !(runOptions.shard && d.groups === 0)) throw new AccError(`no training rows from ${d.episodes} episodes`, { code: "no-records", fix: `see ${outDir}/episodes.jsonl for how each one ended` });
       } finally {
         progress.stop();
       }

@@ -94,7 +94,8 @@ Related: acc compile, acc verify, acc export`,
         const stats = await teachRun(runOptions);
         progress.stop();
         io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${outDir}/samples.jsonl\n`);
-        if (stats.data.kept_samples === 0) throw nothingKept(stats, outDir);
+        // a shard none of the input falls in has done all its work
+        if (stats.data.kept_samples === 0 && !(runOptions.shard && stats.data.read === 0)) throw nothingKept(stats, outDir);
       } catch (error) {
         progress.stop();
         if (error instanceof LlmError) {

@@ -1,0 +1,23 @@
+import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+/**
+ * The CLI as `npm run build` would make it, transpiled by esbuild into `dir` in a few seconds (tsc
+ * takes minutes here; tsx costs every process and worker thread seconds). Returns the folder holding
+ * an `acc` script, to put first on PATH.
+ */
+export async function buildCli(dir: string): Promise<string> {
+  const src = join(ROOT, "src");
+  const entryPoints = (readdirSync(src, { recursive: true }) as string[]).filter((path) => path.endsWith(".ts")).map((path) => join(src, path));
+  await build({ entryPoints, outdir: join(dir, "dist"), outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" });
+  for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(dir, name));
+  writeFileSync(join(dir, "package.json"), '{"type": "module"}\n');
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "acc"), `#!/bin/sh\nexec "${process.execPath}" "${join(dir, "dist/cli/main.js")}" "$@"\n`);
+  chmodSync(join(bin, "acc"), 0o755);
+  return bin;
+}
