@@ -1,4 +1,3 @@
-import { shardOption } from "../shard-flag.js";
 import { existsSync } from "node:fs";
 import { Command } from "commander";
 import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
@@ -16,6 +15,7 @@ import { setResumeHint } from "../interrupt.js";
 import { bytesReadFromNow, createProgress, inputBytes } from "../progress.js";
 import { secretsSummary } from "../summaries.js";
 import { renderTable } from "../table.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 
 export function compileCommand(io: CliIo): Command {
   return new Command("compile")
@@ -39,7 +39,7 @@ export function compileCommand(io: CliIo): Command {
     .option("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
     .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
-    .option("--shard <i/N>", "compile only shard i of N (0-based; trajectories split by a hash of their id; the distractor pool is the same in every shard), for array jobs; join the shard folders with acc merge")
+    .addOption(shardFlag("trajectories split by a hash of their id; the distractor pool is the same in every shard"))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(

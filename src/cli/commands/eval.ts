@@ -15,7 +15,7 @@ import type { LlmClient } from "../../llm/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { progressWithTotal } from "../progress.js";
-import { shardOption } from "../shard-flag.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
 
@@ -39,7 +39,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--empty-gold <mode>", `GraphWalks score for an empty gold set: ${EMPTY_GOLD_MODES.join(" or ")}`, "zero")
     .option("--save-data <file>", "also write the items (official columns plus id) as JSONL (- for stdout, alone); alone, only this is done")
     .option("--check-gold", "GraphWalks: recompute each row's answer from its prompt and flag rows whose stored answer_nodes differ (nothing is sent)")
-    .option("--shard <i/N>", "run only shard i of N (0-based; items split by a hash of their id), for array jobs; join the shard folders with acc merge")
+    .addOption(shardFlag("items split by a hash of their id"))
     .option("--overwrite", "write into a folder holding another stage's or eval's outputs (they are removed first)")
     .option("-q, --quiet", "no progress display")
     .addHelpText(

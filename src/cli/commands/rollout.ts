@@ -1,4 +1,3 @@
-import { shardOption } from "../shard-flag.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
@@ -17,6 +16,7 @@ import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -59,7 +59,7 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
     .option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)")
     .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
-    .option("--shard <i/N>", "run only shard i of N (0-based; tasks split by a hash of their id), for array jobs; join the shard folders with acc merge")
+    .addOption(shardFlag("tasks split by a hash of their id"))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(

@@ -41,7 +41,8 @@ export function teachCommand(io: CliIo): Command {
     .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
     .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600")
     .option("--retries <n>", "retries of a failed request (429, 5xx, timeouts, resets, malformed bodies)", "5");
-  shardFlag(verifierFlags(qaFlags(clientFlags(command))))
+  verifierFlags(qaFlags(clientFlags(command)))
+    .addOption(shardFlag("samples split by a hash of their id"))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
     .addHelpText(
