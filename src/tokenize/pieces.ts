@@ -36,6 +36,62 @@ const MAX_REMEMBERED = 1 << 17;
  */
 export const LONG_PIECE_CHARS = 256;
 
+/**
+ * The top-level alternatives of the patterns whose pieces never run from a newline into a following
+ * character that is neither white space nor "/" (o200k_base, cl100k_base, Qwen's): letters and digits
+ * never take a newline, punctuation runs take newlines only at their end (o200k also takes "/" there),
+ * and a white-space run that ends in a newline is one piece (`\s*[\r\n]+` is tried before `\s+(?!\S)`,
+ * whose look-ahead would read past the newline). Text cut at such a place therefore splits into the same
+ * pieces on both sides as the whole.
+ */
+const LINE_SAFE_ALTERNATIVES = new Set([
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)",
+  "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+",
+  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+  "\\p{N}{1,3}",
+  "\\p{N}",
+  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*",
+  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
+  "\\s*[\\r\\n]+",
+  "\\s+(?!\\S)",
+  "\\s+",
+]);
+
+/** Whether a tiktoken pattern splits text cut after a newline (before a character that is not white space or "/") as it splits the whole. */
+export function splitsAtLines(pattern: string): boolean {
+  const alternatives = topLevelAlternatives(pattern);
+  const runs = alternatives.indexOf("\\s*[\\r\\n]+");
+  const lookahead = alternatives.indexOf("\\s+(?!\\S)");
+  return alternatives.every((alternative) => LINE_SAFE_ALTERNATIVES.has(alternative)) && runs !== -1 && (lookahead === -1 || runs < lookahead);
+}
+
+function topLevelAlternatives(pattern: string): string[] {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === "\\") i++;
+    else if (inClass) inClass = char !== "]";
+    else if (char === "[") inClass = true;
+    else if (char === "(") depth++;
+    else if (char === ")") depth--;
+    else if (char === "|" && depth === 0) {
+      alternatives.push(pattern.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alternatives.push(pattern.slice(start));
+  return alternatives;
+}
+
+/** Lines up to this many characters are remembered by count (with splitsAtLines patterns). */
+const MAX_REMEMBERED_LINE_CHARS = 256;
+const MAX_REMEMBERED_LINES = 1 << 15;
+const WHITE_SPACE_CHAR = new RegExp(`[${WHITE_SPACE}]`);
+
 export interface PieceEncoders {
   /** Ids of a piece (tiktoken's `encode_ordinary` on the piece). */
   short(piece: string): ArrayLike<number>;
@@ -54,13 +110,40 @@ export interface PieceEncoders {
 export class PieceCoder {
   private readonly counts = new Map<string, number>();
   private readonly ids = new Map<string, number[]>();
+  private readonly lineCounts = new Map<string, number>();
 
+  /** `atLines`: the pattern splitsAtLines, so count may cut text after newlines and remember each line's count (log lines, edge lists and code repeat whole lines). */
   constructor(
     private readonly splitter: RegExp,
     private readonly encoders: PieceEncoders,
+    private readonly atLines = false,
   ) {}
 
   count(text: string): number {
+    if (!this.atLines) return this.countPieces(text);
+    let total = 0;
+    let start = 0;
+    for (let newline = text.indexOf("\n"); newline !== -1 && newline + 1 < text.length; newline = text.indexOf("\n", newline + 1)) {
+      const next = text[newline + 1]!;
+      if (next === "/" || WHITE_SPACE_CHAR.test(next)) continue;
+      total += this.countLine(text.slice(start, newline + 1));
+      start = newline + 1;
+    }
+    return total + this.countLine(start === 0 ? text : text.slice(start));
+  }
+
+  private countLine(line: string): number {
+    if (line.length > MAX_REMEMBERED_LINE_CHARS) return this.countPieces(line);
+    let lineCount = this.lineCounts.get(line);
+    if (lineCount === undefined) {
+      lineCount = this.countPieces(line);
+      if (this.lineCounts.size >= MAX_REMEMBERED_LINES) this.lineCounts.clear();
+      this.lineCounts.set(line, lineCount);
+    }
+    return lineCount;
+  }
+
+  private countPieces(text: string): number {
     const splitter = this.splitter;
     let total = 0;
     splitter.lastIndex = 0;

@@ -1,7 +1,7 @@
 import { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
 import { HeapBpe } from "./heap-bpe.js";
-import { jsPreTokenizer, PieceCoder } from "./pieces.js";
+import { jsPreTokenizer, PieceCoder, splitsAtLines } from "./pieces.js";
 import type { TokenCodec } from "./tokenizer.js";
 
 /** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
@@ -35,7 +35,7 @@ export class TiktokenCodec implements TokenCodec {
         short: (piece) => this.bpe.encode_ordinary(piece),
         // Built on first use: parsing the ranks takes a moment and most texts have no long piece.
         long: () => (this.heap ??= new HeapBpe(options.ranks)),
-      });
+      }, splitsAtLines(options.pattern));
     }
   }
 

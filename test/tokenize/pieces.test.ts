@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import { Tiktoken } from "tiktoken/lite";
 import { Random } from "../../src/random.js";
-import { jsPreTokenizer, LONG_PIECE_CHARS, PieceCoder } from "../../src/tokenize/pieces.js";
+import { jsPreTokenizer, LONG_PIECE_CHARS, PieceCoder, splitsAtLines } from "../../src/tokenize/pieces.js";
 import { loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { loadOpenAiEncoding } from "../../src/tokenize/openai.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
@@ -121,4 +121,23 @@ test("a PieceCoder remembers short pieces only, sends long ones to the long-piec
 test("patterns with constructs that read differently in JavaScript are refused", () => {
   assert.throws(() => jsPreTokenizer("(?i:abc)|\\w+"), /not supported in JavaScript/);
   assert.throws(() => jsPreTokenizer("\\d+|\\s+"), /not supported in JavaScript/);
+});
+
+test("counting line by line (remembered lines) equals tiktoken on multi-line text read twice: newlines before '/', white space, letters and punctuation, long lines", async () => {
+  assert.deepEqual(["o200k_base", "cl100k_base"].map((name) => splitsAtLines(reference(name as "o200k_base").pattern)), [true, true]);
+  const gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+  assert.equal(splitsAtLines(gpt2), false, "GPT-2's pattern reads past a newline with \\s+(?!\\S): its text is never cut");
+  const random = new Random(3, "line-count");
+  const lines = ["cfcd208495 -> c4ca4238a0", "}", "};", "  return x;", "\t\tdone", "/usr/bin", "// comment", "'s the", "a \u00a0", ".", "..", "x".repeat(300), "", " ", "\r", "\u3000y"];
+  for (const name of ["o200k_base", "cl100k_base"] as const) {
+    const { bpe } = reference(name);
+    const tokenizer = await loadOpenAiEncoding(name);
+    for (let i = 0; i < 2_000; i++) {
+      const text = Array.from({ length: random.int(1, 12) }, () => random.pick(lines)).join(random.pick(["\n", "\n\n", "\r\n", " \n", "\n/"]));
+      const expected = bpe.encode_ordinary(text).length;
+      assert.equal(tokenizer.count(text), expected, `${name}: ${JSON.stringify(text)}`);
+      assert.equal(tokenizer.count(text), expected, `${name}, remembered lines: ${JSON.stringify(text)}`);
+    }
+    bpe.free();
+  }
 });
