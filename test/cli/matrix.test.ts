@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { test } from "node:test";
+import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { EXAMPLE_LOGS, buildExamples } from "../helpers/examples.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { itemSample } from "../teach/helpers.js";
@@ -152,6 +153,7 @@ test("mine: an output under a file, /dev/null or /proc fails fast with one line"
 test("commands that call a model exit 1 with one line naming the endpoint when nobody listens there", async () => {
   const i = inputs();
   const out = (name: string) => join(i.dir, name);
+  // One retry each (not the default 5, whose backoff waits up to 15 s): the failed retry is still the path taken.
   const cases: [string, string[]][] = [
     ["teach", ["teach", i.samples, "--endpoint", DEAD, "--model", "m", "-o", out("teach"), "-q"]],
     ["rollout", ["rollout", "--env", `sql:${examples.db}`, "--tasks", i.tasks, "--endpoint", DEAD, "--model", "m", "-o", out("rollout"), "-q"]],
@@ -159,8 +161,32 @@ test("commands that call a model exit 1 with one line naming the endpoint when n
     ["verify judge", ["verify", "judge", "--endpoint", DEAD, "--model", "m", "--question", "Which comet?", "--answer", "67P", "--gold", "67P"]],
   ];
   for (const [what, argv] of cases) {
-    const run = await runCli(argv);
+    const run = await runCli([...argv, "--retries", "1"]);
     assertOneLine(what, run, 1, /^acc: .*(127\.0\.0\.1:9|connect|ECONNREFUSED|failed)/);
+  }
+});
+
+test("--retries: every command that calls a model sends a failing request once more per retry, then fails", async (t) => {
+  const server = await startOpenAIServer(() => ({ type: "error", status: 503, retryAfter: "0" }));
+  t.after(() => server.close());
+  const i = inputs();
+  const task = join(i.dir, "one-task.jsonl");
+  writeFileSync(task, readFileSync(i.tasks, "utf8").split("\n")[0]!);
+  const out = (name: string) => join(i.dir, name);
+  const cases: [string, string[]][] = [
+    ["teach", ["teach", i.samples, "--endpoint", server.url, "--model", "m", "--candidates", "1", "--no-cache", "-o", out("teach"), "-q"]],
+    ["rollout", ["rollout", "--env", `sql:${examples.db}`, "--tasks", task, "--group-size", "1", "--endpoint", server.url, "--model", "m", "-o", out("rollout"), "-q"]],
+    ["eval", ["eval", "graphwalks", "--data", "generated:sizes=4k,per-size=1", "--endpoint", server.url, "--model", "m", "--no-cache", "-o", out("eval"), "-q"]],
+    ["verify judge", ["verify", "judge", "--endpoint", server.url, "--model", "m", "--no-cache", "--question", "Which comet?", "--answer", "67P", "--gold", "67P"]],
+  ];
+  for (const [what, argv] of cases) {
+    server.requests.length = 0;
+    const run = await runCli([...argv, "--retries", "1"]);
+    assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+    const sent = new Map<string, number>();
+    for (const request of server.requests) sent.set(JSON.stringify(request.body), (sent.get(JSON.stringify(request.body)) ?? 0) + 1);
+    assert.ok(sent.size > 0, `${what}: asked the model`);
+    assert.deepEqual(new Set(sent.values()), new Set([2]), `${what} --retries 1: each request sent twice (the default would send it 6 times)`);
   }
 });
 

@@ -13,6 +13,7 @@ import type { EvalName } from "../../evals/types.js";
 import { createClient } from "../../llm/client.js";
 import type { LlmClient } from "../../llm/types.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
+import { parseRetries, retriesOption } from "../llm-flags.js";
 import { setResumeHint } from "../interrupt.js";
 import { progressWithTotal } from "../progress.js";
 import { shardFlag, shardOption } from "../shard-flag.js";
@@ -27,6 +28,7 @@ export function evalCommand(io: CliIo): Command {
     .option("--endpoint <url>", "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     .option("--model <name>", "model name sent with each request")
     .option("--api-key-env <var>", "environment variable holding the API key")
+    .addOption(retriesOption())
     .option("--responses <file>", 'grade these responses instead of asking an endpoint: JSONL of {"id": …, "text": …}')
     .option("-o, --output <dir>", "results folder (default: acc-eval-<eval>)")
     .option("--concurrency <n>", "requests in flight", "16")
@@ -173,6 +175,7 @@ async function answerSource(flags: Flags): Promise<AnswerSource | undefined> {
     client = createClient({
       endpoint: String(flags.endpoint),
       concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
+      maxRetries: parseRetries(flags.retries),
       ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
       ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
     });

@@ -12,6 +12,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
 import type { Episode } from "../../records/rollout.js";
 import { type CliIo, existingInputs, parseChoice, parseInteger, readText, UsageError } from "../io.js";
+import { parseRetries, retriesOption } from "../llm-flags.js";
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
@@ -52,6 +53,7 @@ export function rolloutCommand(io: CliIo): Command {
     .option("--tokenizer <name|dir>", "the served model's tokenizer: qwen3 (bundled), or a Hugging Face tokenizer folder", "qwen3")
     .option("--concurrency <n>", "episodes in flight", "16")
     .option("--api-key-env <var>", "environment variable holding the API key")
+    .addOption(retriesOption())
     .option("--request-timeout <s>", "seconds an LLM request may wait for an answer", "600")
     .option("--jobs <n>", "SQL processes, search threads or box commands at once", "2")
     .option("--tool-timeout <s>", "seconds a SQL statement or a repo tool call (bash, view, edit, submit) may run", "30")
@@ -118,12 +120,13 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
             ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
             concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
             timeoutMs: seconds(flags.requestTimeout, "--request-timeout"),
+            maxRetries: parseRetries(flags.retries),
           },
           ...(context === "external"
             ? {
                 summarizer: {
                   model: String(flags.summarizerModel ?? flags.model),
-                  ...(flags.summarizerEndpoint ? { client: { endpoint: String(flags.summarizerEndpoint), ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}) } } : {}),
+                  ...(flags.summarizerEndpoint ? { client: { endpoint: String(flags.summarizerEndpoint), maxRetries: parseRetries(flags.retries), ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}) } } : {}),
                 },
               }
             : {}),

@@ -39,8 +39,7 @@ export function teachCommand(io: CliIo): Command {
     .option("--extra-body <json>", 'extra request fields, e.g. \'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": true}}\'')
     .option("--concurrency <n>", "samples (and requests) in flight", "64")
     .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
-    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600")
-    .option("--retries <n>", "retries of a failed request (429, 5xx, timeouts, resets, malformed bodies)", "5");
+    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600");
   verifierFlags(qaFlags(clientFlags(command)))
     .addOption(shardFlag("samples split by a hash of their id"))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
@@ -65,7 +64,6 @@ Related: acc compile, acc verify, acc export`,
       const client = makeClient(endpoint, flags, concurrency, {
         stream: Boolean(flags.stream),
         timeoutMs: seconds(flags.timeout, "--timeout"),
-        maxRetries: retries(flags.retries),
       });
       const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
       // a run from stdin cannot be resumed: the input is gone once read
@@ -163,12 +161,6 @@ export function teachSummary(stats: TeachStats, client: ClientStats): string {
 function integer(value: unknown, flag: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number)) throw new UsageError(`${flag} expects a whole number, got "${String(value)}"`);
-  return number;
-}
-
-function retries(value: unknown): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < 0) throw new UsageError(`--retries expects a whole number ≥ 0, got "${String(value)}"`);
   return number;
 }
 
