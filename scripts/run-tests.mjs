@@ -1,7 +1,16 @@
-// Runs every test/**/*.test.ts with node's own test runner (Node 20 has no glob in --test).
-import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+// Runs every test/**/*.test.ts (or those whose path contains one of the arguments), each file in its own
+// Node process with node:test's spec reporter, as many at once as there are cores. Files start longest
+// first, by the durations recorded in test/durations.json, so the slow ones do not end the run alone.
+// Each file's output is printed whole when it ends, with its duration; the run ends with the slowest files.
+// `--durations` records this run's durations into test/durations.json (run it on the whole suite).
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+
+const DURATIONS = "test/durations.json";
+/** A file not yet in test/durations.json is taken for a slow one: it starts early rather than last. */
+const UNKNOWN_SECONDS = 30;
 
 function findTests(dir) {
   return readdirSync(dir)
@@ -13,15 +22,53 @@ function findTests(dir) {
     });
 }
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const record = args.includes("--durations");
+const filters = args.filter((arg) => arg !== "--durations");
 const files = findTests("test").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
-);
-process.exit(result.status ?? 1);
+const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, "utf8")) : {};
+const expected = (file) => known[file] ?? UNKNOWN_SECONDS;
+const queue = [...files].sort((a, b) => expected(b) - expected(a));
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const env = process.stdout.isTTY ? { ...process.env, FORCE_COLOR: "1" } : process.env;
+    const child = spawn(process.execPath, ["--import", "tsx", "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const output = [];
+    child.stdout.on("data", (chunk) => output.push(chunk));
+    child.stderr.on("data", (chunk) => output.push(chunk));
+    child.on("close", (code, signal) => {
+      const seconds = (performance.now() - started) / 1000;
+      const ok = code === 0;
+      process.stdout.write(`\n${ok ? "✔" : "✖"} ${file} (${seconds.toFixed(1)} s${ok ? "" : `, exit ${code ?? signal}`})\n`);
+      process.stdout.write(Buffer.concat(output));
+      resolve({ file, seconds, ok });
+    });
+  });
+}
+
+const started = performance.now();
+const results = [];
+async function worker() {
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(await runFile(file));
+}
+await Promise.all(Array.from({ length: Math.min(availableParallelism(), files.length) }, worker));
+const wall = (performance.now() - started) / 1000;
+
+const failed = results.filter((result) => !result.ok);
+console.log(`\nslowest files:`);
+for (const { file, seconds } of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 10)) console.log(`${seconds.toFixed(1).padStart(7)} s  ${file}`);
+console.log(`\n${results.length} files in ${wall.toFixed(1)} s, ${failed.length} failed${failed.map((result) => `\n  ✖ ${result.file}`).join("")}`);
+if (record) {
+  const durations = { ...known };
+  for (const { file, seconds } of results) durations[file] = Math.round(seconds * 10) / 10;
+  const present = new Set(findTests("test"));
+  const sorted = Object.fromEntries(Object.entries(durations).filter(([file]) => present.has(file)).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(DURATIONS, `${JSON.stringify(sorted, null, 2)}\n`);
+}
+process.exit(failed.length === 0 ? 0 : 1);
