@@ -1,22 +1,50 @@
-// examples/loop/run.ts end to end: every stage's output is checked against what the stage before it wrote,
-// counted from the raw files (and the repository's own history), not from acc's summaries.
+// examples/loop/run.ts end to end, run as README.md and docs/loop.md show it (the docs' examples test leaves
+// it to this one): every stage's output is checked against what the stage before it wrote, counted from the
+// raw files (and the repository's own history), not from acc's summaries.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it, test } from "node:test";
 import { sandboxProblem } from "../../src/run/sandbox/index.js";
-import { runLoop } from "../../examples/loop/run.js";
+import { STAGES } from "../../examples/loop/run.js";
 import { tempDir } from "../helpers/collect.js";
+import { markdownFiles, shellExamples } from "../helpers/doc-examples.js";
 import { readJsonl } from "../view/fixtures.js";
 
+const ROOT = join(import.meta.dirname, "../..");
+/** The loop's command line in the docs; test/docs/examples.test.ts does not run it again. */
+const LOOP_COMMAND = "npx tsx examples/loop/run.ts out/loop";
+
 const skip = (await sandboxProblem()) ?? false;
+
+/** Runs a shell command line in the checkout, as a reader of the docs would; resolves with its exit code and output. */
+function run(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", command], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 600_000, killSignal: "SIGKILL" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test("README.md and docs/loop.md show the loop's command line this test runs", () => {
+  for (const doc of ["README.md", "docs/loop.md"]) {
+    const file = markdownFiles().find((path) => path.endsWith(`/${doc}`))!;
+    assert.ok(shellExamples(file).some((example) => example.command === LOOP_COMMAND), `${doc} shows ${LOOP_COMMAND}`);
+  }
+});
 
 describe("the loop example", { skip }, () => {
   it("mine → rollout → import → compile → export → eval → view, offline, each stage reading the one before", async () => {
     const out = join(tempDir("acc-loop-"), "loop");
-    const commands: string[] = [];
-    const dir = await runLoop(out, (line) => commands.push(line));
+    const loop = await run(LOOP_COMMAND.replace(/ out\/loop$/, ` ${out}`));
+    assert.equal(loop.code, 0, loop.stderr);
+    const dir = Object.fromEntries([...STAGES, "view"].map((stage) => [stage, join(out, stage)])) as Record<(typeof STAGES)[number] | "view", string>;
+    const commands = loop.stdout.split("\n");
     assert.deepEqual(
       commands.filter((c) => c.startsWith("$ acc ")).map((c) => c.split(" ")[2]),
       ["mine", "rollout", "import", "compile", "export", "eval", "eval", "eval", "eval", "view"],

@@ -8,6 +8,7 @@ import { generateMrcr } from "../../src/evals/generate-mrcr.js";
 import { graphwalksEval } from "../../src/evals/graphwalks.js";
 import { mrcrEval } from "../../src/evals/mrcr.js";
 import { o200k } from "../../src/evals/tokens.js";
+import { buildLoopRepo } from "../../examples/loop/repo.js";
 import type { Sample } from "../../src/records/sample.js";
 import type { RecordedRequest, Reply } from "../../src/testing/openai-server.js";
 import { sample, SAMPLES_MISSING } from "./samples.js";
@@ -151,6 +152,8 @@ export async function buildWorld(dir: string, acc: Acc, endpoint: string): Promi
   write(join(dir, "suspicious.jsonl"), `${readFileSync(search, "utf8")}{"messages": "not a list"}\n[1, 2, 3]\n`);
   copy(join(dir, "examples/logs/swe-agent.jsonl"), join(dir, "swe/swe-agent.jsonl"));
   await acc(["import", search, "-o", "trajectories.jsonl", "-q"], dir);
+  // The import stage's output as the loop (docs/loop.md) leaves it.
+  await acc(["import", "examples/logs", "-o", "out/import/trajectories.jsonl", "-q"], dir);
 
   // Databases and repositories.
   copy(join(built, "bookshop.sqlite"), join(dir, "bookshop.sqlite"));
@@ -161,6 +164,8 @@ export async function buildWorld(dir: string, acc: Acc, endpoint: string): Promi
     if (run.status !== 0) throw new Error(`git clone ${to}: ${run.stderr}`);
   };
   clone("home/src/requests");
+  // The loop's small Python package with four PRs (docs/commands/rollout.md mines it and rolls out on its stages).
+  buildLoopRepo(join(dir, "home/src/textstats"));
   clone("repo.git", "--bare");
   write(join(dir, "requests-github.json"), GITHUB_EXPORT);
 
