@@ -151,10 +151,6 @@ export async function buildWorld(dir: string, acc: Acc, endpoint: string): Promi
   write(join(dir, "logs.jsonl.gz"), gzipSync(readFileSync(search)));
   write(join(dir, "suspicious.jsonl"), `${readFileSync(search, "utf8")}{"messages": "not a list"}\n[1, 2, 3]\n`);
   copy(join(dir, "examples/logs/swe-agent.jsonl"), join(dir, "swe/swe-agent.jsonl"));
-  await acc(["import", search, "-o", "trajectories.jsonl", "-q"], dir);
-  // The import stage's output as the loop (docs/loop.md) leaves it.
-  await acc(["import", "examples/logs", "-o", "out/import/trajectories.jsonl", "-q"], dir);
-
   // Databases and repositories.
   copy(join(built, "bookshop.sqlite"), join(dir, "bookshop.sqlite"));
   copy(join(built, "bookshop.sqlite"), join(dir, "dbs/bookshop.sqlite"));
@@ -169,15 +165,21 @@ export async function buildWorld(dir: string, acc: Acc, endpoint: string): Promi
   clone("repo.git", "--bare");
   write(join(dir, "requests-github.json"), GITHUB_EXPORT);
 
-  // Compiled samples, and what users check them against.
-  await acc(["compile", "examples/logs", "-o", "out/compile", "--repo", "examples/.build/repo", "--db", "examples/.build/bookshop.sqlite", "-q"], dir);
+  // The CLI runs in processes of their own: what does not depend on each other runs at once.
+  await Promise.all([
+    acc(["import", search, "-o", "trajectories.jsonl", "-q"], dir),
+    // The import stage's output as the loop (docs/loop.md) leaves it.
+    acc(["import", "examples/logs", "-o", "out/import/trajectories.jsonl", "-q"], dir),
+    // Compiled samples, and what users check them against.
+    acc(["compile", "examples/logs", "-o", "out/compile", "--repo", "examples/.build/repo", "--db", "examples/.build/bookshop.sqlite", "-q"], dir),
+    evalFiles(dir),
+  ]);
   const samples = readSamples(join(dir, "out/compile/samples.jsonl"));
   write(join(dir, "samples.jsonl"), jsonl(samples));
   write(join(dir, "swe.jsonl"), jsonl(samples.filter((s) => s.meta.domain === "swe")));
   const heldout = [...samples.slice(0, 1).map((s) => s.meta.task.question), "Which river flows through Vienna?"];
   write(join(dir, "heldout.jsonl"), jsonl(heldout.map((question) => ({ text: `Held-out item. ${question}`, question }))));
   write(join(dir, "my-model-answers.jsonl"), jsonl(samples.filter((s) => s.meta.domain !== "swe").map((s) => ({ sample_id: s.id, answer: s.target.answer }))));
-  await evalFiles(dir);
   await acc(["teach", "out/compile/samples.jsonl", "--endpoint", endpoint, "--model", "teacher", "-o", "out/teach", "--db", "examples/.build/bookshop.sqlite", "--repo", "examples/.build/repo", "-q"], dir);
   return { dir, missing };
 }
