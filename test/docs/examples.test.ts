@@ -132,6 +132,8 @@ suite("every shell example in the docs and in --help runs", { concurrency: 2 }, 
     test(doc, async (t) => {
       const workspace = join(built, "ws", doc.replace(/[^\w.-]+/g, "_"));
       cpSync(world.dir, workspace, { recursive: true, verbatimSymlinks: true });
+      // removed when the doc is done, not all at the end: about 10 MB each
+      t.after(() => rmSync(workspace, { recursive: true, force: true }));
       adjustWorkspace(workspace, doc);
       const failures: string[] = [];
       for (const example of examples) {
