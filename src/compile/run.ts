@@ -57,6 +57,13 @@ interface CompileState {
 }
 
 /**
+ * A worker thread starts by loading the tokenizer and the setup (1–2 s of CPU): a thread is started for
+ * every this many trajectories at most (when the distractor pool's pass has counted them), so a small
+ * input is compiled in the main thread.
+ */
+const TRAJECTORIES_PER_WORKER = 16;
+
+/**
  * Compiles every trajectory read from `inputs` into samples. Streams in input order, writes through
  * a checkpoint after every batch, and resumes from it when rerun with the same inputs and options:
  * a run killed at any point and rerun ends byte-identical to an uninterrupted run.
@@ -82,7 +89,8 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
   // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
   const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
   const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolTasks: tasksOf(poolPieces, tasks), poolCounts: countBodies(poolPieces, tokenizer) };
-  const workers = options.workers > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), options.workers, setup) : undefined;
+  const threads = total === undefined ? options.workers : Math.min(options.workers, Math.max(1, Math.floor(total / TRAJECTORIES_PER_WORKER)));
+  const workers = threads > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), threads, setup) : undefined;
   const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
   const compile = (trajectories: Trajectory[]) =>
     trajectories.length === 0 ? Promise.resolve([]) : workers ? workers.run(trajectories) : Promise.resolve(local!.run(trajectories));
@@ -92,7 +100,7 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
     const batches = orderedMap(
       recordBatches(importTrajectories(options.inputs, options.import), done, options.shard),
       async (batch) => ({ ...batch, items: await compile(batch.records.flatMap(({ record }) => ("messages" in record ? [record] : []))) }),
-      Math.max(2, options.workers * 2),
+      Math.max(2, threads * 2),
     );
     for await (const { records, read, items } of batches) {
       let next = 0;

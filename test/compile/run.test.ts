@@ -73,6 +73,7 @@ test("compile: every sample fits its budget exactly by the real tokenizer, count
     assert.ok(sample.meta.distractor_count > 0);
   }
   assert.match(rejectsText!, /"stage":"import".*"line":41/);
+  // 41 records: enough for two worker threads (one per 16 trajectories at most)
   const two = tempDir();
   await compileRun(options(input, two, { workers: 2 }));
   assert.deepEqual(outputs(two), outputs(one));
