@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, suite, test } from "node:test";
@@ -9,6 +9,7 @@ import { buildCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { type Example, helpExamples, markdownFiles, shellExamples } from "../helpers/doc-examples.js";
 import { adjustWorkspace, buildWorld, oracle, readSamples, type World } from "../helpers/doc-world.js";
+import { type ShellRun, sh } from "../helpers/shell.js";
 
 // Every shell example of README.md, docs/**/*.md and every command's --help runs here, as written, in
 // a real shell (pipes, globs, ~ and redirections included) against the built CLI, the bundled examples
@@ -25,24 +26,6 @@ const NOT_RUN = new Map<string, string>([["npx tsx examples/loop/run.ts out/loop
 const EXPECTED_EXIT = new Map<string, number>([]);
 
 const ENDPOINT = /https?:\/\/(?:127\.0\.0\.1:8000|api\.openai\.com|gpu:8000)\/v1/g;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(command: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", command], { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs, killSignal: "SIGKILL" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The docs' examples, grouped by where they are written (one Markdown file, or one command's --help). */
 async function allExamples(): Promise<Map<string, Example[]>> {
@@ -69,7 +52,7 @@ function outputsOf(command: string): string[] {
 }
 
 /** What an example's output must look like beyond its exit code. */
-function checkShape(command: string, run: Run) {
+function checkShape(command: string, run: ShellRun) {
   const acc = /^(?:npx )?acc /.test(command) && !command.includes("|") && !command.includes(">");
   if (!acc) return;
   if (/ --json\b/.test(command)) {

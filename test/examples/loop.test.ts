@@ -2,7 +2,7 @@
 // it to this one): every stage's output is checked against what the stage before it wrote, counted from the
 // raw files (and the repository's own history), not from acc's summaries.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, test } from "node:test";
@@ -10,6 +10,7 @@ import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { STAGES } from "../../examples/loop/run.js";
 import { tempDir } from "../helpers/collect.js";
 import { markdownFiles, shellExamples } from "../helpers/doc-examples.js";
+import { sh } from "../helpers/shell.js";
 import { readJsonl } from "../view/fixtures.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -18,18 +19,8 @@ const LOOP_COMMAND = "npx tsx examples/loop/run.ts out/loop";
 
 const skip = (await sandboxProblem()) ?? false;
 
-/** Runs a shell command line in the checkout, as a reader of the docs would; resolves with its exit code and output. */
-function run(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", command], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], timeout: 600_000, killSignal: "SIGKILL" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs a shell command line in the checkout, as a reader of the docs would. */
+const run = (command: string) => sh(command, ROOT, process.env, 600_000);
 
 test("README.md and docs/loop.md show the loop's command line this test runs", () => {
   for (const doc of ["README.md", "docs/loop.md"]) {
