@@ -1,0 +1,21 @@
+// Data flows one way between the top-level folders of src/: an import cycle between two folders (directly or
+// through others) fails here, naming the imports that close it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { folderCycles, folderEdges } from "../../scripts/structure.js";
+
+test("no import cycle between the top-level folders of src/", () => {
+  const edges = folderEdges();
+  assert.ok(edges.size > 50, `the folder graph was read (${edges.size} edges)`);
+  const cycles = folderCycles(edges).map((cycle) => {
+    const inside = [...edges].filter(([key]) => cycle.includes(key.split(" -> ")[0]!) && cycle.includes(key.split(" -> ")[1]!));
+    return `${cycle.join(" ↔ ")}:\n${inside.map(([key, lines]) => `  ${key}: ${lines.slice(0, 3).join("; ")}`).join("\n")}`;
+  });
+  assert.deepEqual(cycles, [], cycles.join("\n"));
+});
+
+test("the cycle finder finds a cycle through three folders and none in a chain", () => {
+  const edge = (key: string) => [key, [key]] as [string, string[]];
+  assert.deepEqual(folderCycles(new Map([edge("a -> b"), edge("b -> c"), edge("c -> a"), edge("c -> d")])), [["a", "b", "c"]]);
+  assert.deepEqual(folderCycles(new Map([edge("a -> b"), edge("b -> c"), edge("a -> c")])), []);
+});
