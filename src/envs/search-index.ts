@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { UsageError } from "../errors/acc-error.js";
-import { readJsonLines } from "../import/probe.js";
+import { readJsonLines } from "../io/json-lines.js";
 import { trackTemp } from "../io/cleanup.js";
 import { makeDirectory } from "../io/directory.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";

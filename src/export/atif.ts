@@ -1,4 +1,5 @@
-import { isRecord, without } from "../formats/common/text.js";
+import { without } from "../formats/common/text.js";
+import { isRecord } from "../json.js";
 import { ATIF_VERSION, type AtifObservationResult, type AtifStep, type AtifToolCall, type AtifTrajectory, type StoredRoot, type StoredStep, compact, nonEmpty } from "../records/atif.js";
 import type { Message, ToolCall, ToolDefinition, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
 

@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { makeDirectory } from "../io/directory.js";
 import { basename, join } from "node:path";
 import { AtomicFile } from "../io/atomic.js";
-import { readJsonLines } from "../import/probe.js";
+import { readJsonLines } from "../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";

@@ -1,4 +1,4 @@
-import { isRecord } from "../formats/common/text.js";
+import { isRecord } from "../json.js";
 import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
 import type { TemplateMessage } from "../tokenize/types.js";
 import { toolDefinition } from "./atif.js";

@@ -1,4 +1,4 @@
-import { isRecord } from "../formats/common/text.js";
+import { isRecord } from "../json.js";
 import type { Trajectory } from "../records/trajectory.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import type { SftConversation } from "./sft.js";

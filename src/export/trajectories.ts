@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { AtomicFile } from "../io/atomic.js";
 import { makeDirectory } from "../io/directory.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
-import { readJsonLines } from "../import/probe.js";
+import { readJsonLines } from "../io/json-lines.js";
 import { AccError } from "../errors/acc-error.js";
 import { Trajectory } from "../records/trajectory.js";
 import { validateFast } from "../records/fast-validate.js";

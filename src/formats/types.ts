@@ -10,9 +10,10 @@ import type {
   Message,
   Trajectory,
 } from "../records/trajectory.js";
+import type { JsonLine } from "../io/json-lines.js";
 
-/** A JSONL line as an importer sees it: parsed, or why it could not be. */
-export type JsonLine = { line: number; value: unknown } | { line: number; error: RejectCode; detail: string };
+/** A JSONL line as an importer sees it (src/io/json-lines.ts): parsed, or why it could not be. */
+export type { JsonLine };
 
 /** What detection sees of an input, from its content only. */
 export type Probe =

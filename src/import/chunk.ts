@@ -2,7 +2,7 @@ import { importerFor } from "../formats/registry.js";
 import type { Reject } from "../formats/types.js";
 import { LineSplitter } from "../io/lines.js";
 import { utf8Concat } from "../io/utf8.js";
-import { toJsonLine } from "./probe.js";
+import { toJsonLine } from "../io/json-lines.js";
 import { type ConvertOptions, convertItems } from "./convert.js";
 import { ImportStats, type ImportStatsSnapshot } from "./stats.js";
 

@@ -1,6 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
-import { DocumentError, type RawLine, readDocument, readHead, readLines } from "../io/lines.js";
-import type { ImportInput, JsonLine, Probe, Reject } from "../formats/types.js";
+import { type JsonLine, readJsonLines, toJsonLine } from "../io/json-lines.js";
+import { DocumentError, readDocument, readHead, readLines } from "../io/lines.js";
+import { isRecord } from "../json.js";
+import type { ImportInput, Probe, Reject } from "../formats/types.js";
 
 const HEAD_BYTES = 4 * 1024 * 1024;
 const HEAD_LINES = 50;
@@ -38,7 +40,7 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
   if (blank) return { ok: false, reject: { locator: {}, code: "empty-file", reason: "the file is empty" } };
 
   const firstParsed = head.find((entry) => "value" in entry);
-  const firstLineIsObject = head[0] !== undefined && "value" in head[0] && isPlainObject(head[0].value);
+  const firstLineIsObject = head[0] !== undefined && "value" in head[0] && isRecord(head[0].value);
   if (firstLineIsObject) return jsonl(file, head, limits);
 
   try {
@@ -77,26 +79,6 @@ function jsonl(file: string, head: JsonLine[], limits: ReadLimits): Opened {
     probe: { container: "jsonl", file, head },
     input: { container: "jsonl", file, lines: readJsonLines(file, limits.maxLineBytes) },
   };
-}
-
-export async function* readJsonLines(file: string, maxLineBytes: number): AsyncGenerator<JsonLine> {
-  for await (const raw of readLines(file, maxLineBytes)) yield toJsonLine(raw);
-}
-
-export function toJsonLine(raw: RawLine): JsonLine {
-  return "error" in raw ? { line: raw.line, error: raw.error, detail: raw.detail } : parseLine(raw.line, raw.text);
-}
-
-function parseLine(line: number, text: string): JsonLine {
-  try {
-    return { line, value: JSON.parse(text) };
-  } catch (error) {
-    return { line, error: "invalid-json", detail: `invalid JSON: ${(error as Error).message}` };
-  }
-}
-
-function isPlainObject(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 export async function isDirectory(path: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { CircuitBreaker } from "./circuit.js";
 import { errorText, postText, ResponseTooLarge } from "./http.js";
 import { loadApiKey, redact } from "./keys.js";
 import { Limiter } from "../run/limiter.js";
-import { type ParsedChoice, parseCompletion, ShapeError } from "./response.js";
+import { type ParsedChoice, parseCompletion, ResponseShapeError } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
 import { errorMessage, isContextLengthError, retryAfterFromBody } from "./server-errors.js";
 import { readChatStream, StreamError } from "./stream.js";
@@ -307,6 +307,6 @@ function cacheEntry(result: ChatResult): CachedResult {
 
 
 function shapeMessage(error: unknown): string {
-  if (error instanceof ShapeError) return error.message;
+  if (error instanceof ResponseShapeError) return error.message;
   throw error;
 }

@@ -1,4 +1,5 @@
 import { AccError } from "../errors/acc-error.js";
+import { isRecord } from "../json.js";
 import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
 
 /** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
@@ -7,11 +8,10 @@ export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
 // Objects here are built field by field: on Node 20 a spread followed by more fields costs microseconds.
 
 /** Thrown by the parsers when a body does not have the shape of a chat completion; the client maps it to "malformed". */
-export class ShapeError extends AccError {}
+export class ResponseShapeError extends AccError {}
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
 const stringOrNull = (value: unknown) => (typeof value === "string" ? value : null);
 const numbers = (value: unknown) => (Array.isArray(value) && value.every((v) => typeof v === "number") ? (value as number[]) : undefined);
 
@@ -64,22 +64,22 @@ export function splitThink(content: string | null): { reasoning: string | null; 
 const count = (value: unknown) => (typeof value === "number" ? value : 0);
 
 function usageOf(value: unknown): ChatUsage | null {
-  if (!isObject(value)) return null;
+  if (!isRecord(value)) return null;
   const usage: ChatUsage = {
     prompt_tokens: count(value["prompt_tokens"]),
     completion_tokens: count(value["completion_tokens"]),
     total_tokens: count(value["total_tokens"]),
   };
   const details = value["completion_tokens_details"];
-  if (isObject(details) && typeof details["reasoning_tokens"] === "number") usage.reasoning_tokens = details["reasoning_tokens"];
+  if (isRecord(details) && typeof details["reasoning_tokens"] === "number") usage.reasoning_tokens = details["reasoning_tokens"];
   return usage;
 }
 
 /** `logprobs.content[].logprob` (OpenAI, vLLM, SGLang), or the legacy `logprobs.token_logprobs` SGLang also sends in chat chunks. */
 function logprobValues(value: unknown): number[] | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   if (Array.isArray(value["content"])) {
-    return value["content"].map((entry) => (isObject(entry) && typeof entry["logprob"] === "number" ? entry["logprob"] : Number.NaN));
+    return value["content"].map((entry) => (isRecord(entry) && typeof entry["logprob"] === "number" ? entry["logprob"] : Number.NaN));
   }
   if (Array.isArray(value["token_logprobs"])) return value["token_logprobs"].map((v) => (typeof v === "number" ? v : Number.NaN));
   return undefined;
@@ -102,8 +102,8 @@ export function contentParts(value: unknown): { text: string | null; thinking: s
   let thinking: string | null = null;
   for (const part of value) {
     if (typeof part === "string") text = (text ?? "") + part;
-    else if (isObject(part) && (part["type"] === "text" || part["type"] === "output_text") && typeof part["text"] === "string") text = (text ?? "") + part["text"];
-    else if (isObject(part) && (part["type"] === "thinking" || part["type"] === "reasoning")) {
+    else if (isRecord(part) && (part["type"] === "text" || part["type"] === "output_text") && typeof part["text"] === "string") text = (text ?? "") + part["text"];
+    else if (isRecord(part) && (part["type"] === "thinking" || part["type"] === "reasoning")) {
       const inner = partsText(part["thinking"] ?? part["text"]);
       if (inner !== null) thinking = (thinking ?? "") + inner;
     }
@@ -117,7 +117,7 @@ function partsText(value: unknown): string | null {
   let text: string | null = null;
   for (const part of value) {
     if (typeof part === "string") text = (text ?? "") + part;
-    else if (isObject(part) && typeof part["text"] === "string") text = (text ?? "") + part["text"];
+    else if (isRecord(part) && typeof part["text"] === "string") text = (text ?? "") + part["text"];
   }
   return text;
 }
@@ -126,7 +126,7 @@ function partsText(value: unknown): string | null {
 export function reasoningDetailsText(value: unknown): string | null {
   if (!Array.isArray(value)) return null;
   const pick = (type: string, field: string) =>
-    value.filter((d) => isObject(d) && d["type"] === type && typeof d[field] === "string").map((d) => (d as Json)[field] as string);
+    value.filter((d) => isRecord(d) && d["type"] === type && typeof d[field] === "string").map((d) => (d as Json)[field] as string);
   const texts = pick("reasoning.text", "text");
   const chosen = texts.length > 0 ? texts : pick("reasoning.summary", "summary");
   return chosen.length > 0 ? chosen.join("") : null;
@@ -150,23 +150,23 @@ function withReasoning(content: string | null, reasoning: string | null) {
 
 function firstChoice(body: Json): Json {
   const choices = body["choices"];
-  if (!Array.isArray(choices)) throw new ShapeError(isObject(body["error"]) ? `error body: ${String(body["error"]["message"])}` : "no choices array");
-  const choice = choices.find((c) => isObject(c) && (c["index"] ?? 0) === 0) ?? choices[0];
-  if (!isObject(choice)) throw new ShapeError("choices is empty");
+  if (!Array.isArray(choices)) throw new ResponseShapeError(isRecord(body["error"]) ? `error body: ${String(body["error"]["message"])}` : "no choices array");
+  const choice = choices.find((c) => isRecord(c) && (c["index"] ?? 0) === 0) ?? choices[0];
+  if (!isRecord(choice)) throw new ResponseShapeError("choices is empty");
   return choice;
 }
 
 /** A non-streaming `chat.completion` body. */
 export function parseCompletion(body: unknown): ParsedChoice {
-  if (!isObject(body)) throw new ShapeError("body is not a JSON object");
+  if (!isRecord(body)) throw new ResponseShapeError("body is not a JSON object");
   const choice = firstChoice(body);
   const message = choice["message"];
-  if (!isObject(message)) throw new ShapeError("choices[0].message is missing");
+  if (!isRecord(message)) throw new ResponseShapeError("choices[0].message is missing");
   const toolCalls: ChatToolCall[] = [];
   if (Array.isArray(message["tool_calls"])) {
     for (const call of message["tool_calls"]) {
-      if (!isObject(call)) continue;
-      const fn = isObject(call["function"]) ? call["function"] : {};
+      if (!isRecord(call)) continue;
+      const fn = isRecord(call["function"]) ? call["function"] : {};
       const id = typeof call["id"] === "string" ? call["id"] : `call_${toolCalls.length}`;
       toolCalls.push({ id, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) });
     }
@@ -196,10 +196,10 @@ export function parseCompletion(body: unknown): ParsedChoice {
  * ones kept as a stream's `raw`; a long answer streamed token by token would otherwise keep thousands.
  */
 export function isLandmark(chunk: unknown): boolean {
-  if (!isObject(chunk)) return false;
-  if (isObject(chunk["usage"])) return true;
+  if (!isRecord(chunk)) return false;
+  if (isRecord(chunk["usage"])) return true;
   const choices = chunk["choices"];
-  return Array.isArray(choices) && choices.some((choice) => isObject(choice) && choice["finish_reason"] != null);
+  return Array.isArray(choices) && choices.some((choice) => isRecord(choice) && choice["finish_reason"] != null);
 }
 
 interface ToolCallParts {
@@ -227,26 +227,26 @@ export class StreamAccumulator {
   private logprobs: number[] | undefined;
 
   add(chunk: unknown): void {
-    if (!isObject(chunk)) throw new ShapeError("stream chunk is not a JSON object");
-    if (isObject(chunk["error"])) {
+    if (!isRecord(chunk)) throw new ResponseShapeError("stream chunk is not a JSON object");
+    if (isRecord(chunk["error"])) {
       // after choice 0 has finished, an error event (OpenRouter's "Token limit reached" after finish_reason
       // "length") takes nothing from the answer already received
-      if (this.finishReason === null) throw new ShapeError(`error event in stream: ${String(chunk["error"]["message"])}`);
-      if (isObject(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
+      if (this.finishReason === null) throw new ResponseShapeError(`error event in stream: ${String(chunk["error"]["message"])}`);
+      if (isRecord(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
       return;
     }
-    if (!Array.isArray(chunk["choices"])) throw new ShapeError("stream chunk has no choices array");
+    if (!Array.isArray(chunk["choices"])) throw new ResponseShapeError("stream chunk has no choices array");
     if (typeof chunk["model"] === "string") this.model = chunk["model"];
-    if (isObject(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
+    if (isRecord(chunk["usage"])) this.usage = usageOf(chunk["usage"]);
     const promptIds = numbers(chunk["prompt_token_ids"]);
     if (promptIds) this.promptIds = promptIds;
     for (const choice of chunk["choices"]) {
-      if (isObject(choice) && (choice["index"] ?? 0) === 0) this.addChoice(choice);
+      if (isRecord(choice) && (choice["index"] ?? 0) === 0) this.addChoice(choice);
     }
   }
 
   private addChoice(choice: Json): void {
-    const delta = isObject(choice["delta"]) ? choice["delta"] : {};
+    const delta = isRecord(choice["delta"]) ? choice["delta"] : {};
     const content = delta["content"];
     if (typeof content === "string") this.content.push(content);
     else if (Array.isArray(content)) {
@@ -258,7 +258,7 @@ export class StreamAccumulator {
     if (typeof delta["reasoning"] === "string") this.reasoning.push(delta["reasoning"]);
     const details = reasoningDetailsText(delta["reasoning_details"]);
     if (details !== null) this.reasoningDetails.push(details);
-    if (Array.isArray(delta["tool_calls"])) for (const call of delta["tool_calls"]) if (isObject(call)) this.addToolCall(call);
+    if (Array.isArray(delta["tool_calls"])) for (const call of delta["tool_calls"]) if (isRecord(call)) this.addToolCall(call);
     if (typeof choice["finish_reason"] === "string") this.finishReason = choice["finish_reason"];
     const ids = numbers(choice["token_ids"]);
     if (ids) this.completionIds = (this.completionIds ?? []).concat(ids);
@@ -276,7 +276,7 @@ export class StreamAccumulator {
       this.toolCalls.set(index, parts);
     }
     if (typeof call["id"] === "string" && call["id"] !== "") parts.id = call["id"];
-    const fn = isObject(call["function"]) ? call["function"] : {};
+    const fn = isRecord(call["function"]) ? call["function"] : {};
     if (typeof fn["name"] === "string") parts.name += fn["name"];
     if (typeof fn["arguments"] === "string") parts.arguments += fn["arguments"];
   }

@@ -1,6 +1,6 @@
 import { AccError } from "../errors/acc-error.js";
 import { ResponseTooLarge } from "./http.js";
-import { isLandmark, type ParsedChoice, ShapeError, StreamAccumulator } from "./response.js";
+import { isLandmark, type ParsedChoice, ResponseShapeError, StreamAccumulator } from "./response.js";
 import { isContextLengthError } from "./server-errors.js";
 import { SseParser } from "./sse.js";
 
@@ -48,7 +48,7 @@ export async function readChatStream(body: AsyncIterable<Uint8Array>, maxBytes: 
       try {
         accumulator.add(chunk);
       } catch (error) {
-        if (!(error instanceof ShapeError)) throw error;
+        if (!(error instanceof ResponseShapeError)) throw error;
         throw new StreamError(isContextLengthError(undefined, payload) ? "context-length" : "malformed", `stream event ${events + 1}: ${error.message}`);
       }
       if (events++ === 0 || isLandmark(chunk)) kept.push(chunk);

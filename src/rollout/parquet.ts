@@ -2,7 +2,7 @@ import { rename, rm } from "node:fs/promises";
 import { tempPathOf } from "../io/atomic.js";
 import { trackTemp } from "../io/cleanup.js";
 import { fileWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
-import { readJsonLines } from "../import/probe.js";
+import { readJsonLines } from "../io/json-lines.js";
 import type { RolloutRow } from "../records/rollout.js";
 
 /** Rows per row group: rows carry whole prompts and responses, so groups stay small. */

@@ -1,4 +1,4 @@
-import { readJsonLines } from "../import/probe.js";
+import { readJsonLines } from "../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import type { Environment } from "../envs/types.js";
 import { RolloutTask } from "../records/rollout.js";

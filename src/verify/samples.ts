@@ -1,5 +1,4 @@
-import type { JsonLine } from "../formats/types.js";
-import { readJsonLines } from "../import/probe.js";
+import { type JsonLine, readJsonLines } from "../io/json-lines.js";
 import { openOutput, type Output } from "../io/atomic.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { Sample } from "../records/sample.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseCompletion, ShapeError, StreamAccumulator, splitThink } from "../../src/llm/response.js";
+import { parseCompletion, ResponseShapeError, StreamAccumulator, splitThink } from "../../src/llm/response.js";
 
 const completion = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   id: "c",
@@ -46,7 +46,7 @@ test("parseCompletion: tool calls with raw argument strings, usage with reasonin
 });
 
 test("parseCompletion: bodies without choices or message are shape errors that say what is missing", () => {
-  assert.throws(() => parseCompletion({ id: "x" }), (e: Error) => e instanceof ShapeError && /no choices/.test(e.message));
+  assert.throws(() => parseCompletion({ id: "x" }), (e: Error) => e instanceof ResponseShapeError && /no choices/.test(e.message));
   assert.throws(() => parseCompletion({ choices: [] }), /choices is empty/);
   assert.throws(() => parseCompletion({ choices: [{ index: 0 }] }), /message is missing/);
   assert.throws(() => parseCompletion([1]), /not a JSON object/);

@@ -6,7 +6,7 @@ import { EMPTY_GOLD_MODES, type GraphwalksOptions, PARSE_MODES } from "../../eva
 import { renderSummary } from "../../evals/report.js";
 import type { AnswerSource, EvalRunResult } from "../../evals/runner.js";
 import { AccError } from "../../errors/acc-error.js";
-import { readJsonLines } from "../../import/probe.js";
+import { readJsonLines } from "../../io/json-lines.js";
 import { streamSink } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import type { EvalName } from "../../evals/types.js";

@@ -6,7 +6,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, existingInputs, parseChoice } from "../io.js";
 import { UsageError } from "../../errors/acc-error.js";
 import { MASK_MODES } from "../../export/sft.js";
-import { readJsonLines } from "../../import/probe.js";
+import { readJsonLines } from "../../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../../io/lines.js";
 import { resolveTokenizer } from "../../tokenize/index.js";
 

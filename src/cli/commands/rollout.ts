@@ -7,7 +7,7 @@ import { rolloutRun } from "../../rollout/run.js";
 import { RolloutStats } from "../../rollout/stats.js";
 import type { ContextName } from "../../rollout/types.js";
 import { AccError } from "../../errors/acc-error.js";
-import { readJsonLines } from "../../import/probe.js";
+import { readJsonLines } from "../../io/json-lines.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
 import type { Episode } from "../../records/rollout.js";

@@ -41,9 +41,8 @@ function partToText(part: unknown): string {
   return `[${type}]`;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
+/** Importers take it from here with the other text helpers; it is defined once, in src/json.ts. */
+export { isRecord } from "../../json.js";
 
 export function asString(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
