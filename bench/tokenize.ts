@@ -11,7 +11,7 @@ import { build, fromDist, REPO } from "./common.js";
 build();
 const { HfTokenizersCodec } = await fromDist<typeof import("../src/tokenize/hf-tokenizers.js")>("tokenize/hf-tokenizers.js");
 const { loadOpenAiEncoding } = await fromDist<typeof import("../src/tokenize/openai.js")>("tokenize/openai.js");
-const { TokenizerPool } = await fromDist<typeof import("../src/tokenize/pool.js")>("tokenize/pool.js");
+const { TokenizerPool } = await fromDist<typeof import("../src/tokenize/tokenizer-pool.js")>("tokenize/tokenizer-pool.js");
 const { QWEN3_DIR, loadQwen3 } = await fromDist<typeof import("../src/tokenize/qwen3.js")>("tokenize/qwen3.js");
 const { measureEncodeThroughput } = await fromDist<typeof import("../src/tokenize/throughput.js")>("tokenize/throughput.js");
 

@@ -7,10 +7,10 @@ import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport
 import { ResumableFile } from "../io/resumable.js";
 import { redactEvidence } from "./redact.js";
 import type { Trajectory } from "../records/trajectory.js";
-import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
+import { WorkerPool, orderedMap, siblingModule } from "../run/worker-pool.js";
 import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
 import { extractEvidence } from "./evidence/index.js";
-import { DistractorPool } from "./pool.js";
+import { DistractorPool } from "./distractor-pool.js";
 import { SourceResolver } from "./sources.js";
 import { loadSqlParser } from "./sql-tables.js";
 import { type TaskIdentity, taskIdentity } from "./task-identity.js";

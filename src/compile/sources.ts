@@ -1,6 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
 import Database from "better-sqlite3";
+import { databasePath } from "../io/database-path.js";
 import type { Trajectory } from "../records/trajectory.js";
 import type { EvidenceSources } from "./evidence/index.js";
 import { goldPatch } from "./evidence/swe.js";
@@ -73,14 +72,4 @@ export class SourceResolver {
     if (!this.databases.has(path)) this.databases.set(path, new Database(path, { readonly: true, fileMustExist: true }));
     return this.databases.get(path);
   }
-}
-
-/** The SQLite file of a task: `db` itself when it is a file, else found in the folder by path or database id. */
-export function databasePath(db: string, id: string | undefined, path: string | undefined): string | undefined {
-  if (!statSync(db).isDirectory()) return db;
-  const candidates = [
-    ...(path ? [join(db, path)] : []),
-    ...(id ? [".sqlite", ".db", ".sqlite3"].flatMap((ext) => [join(db, `${id}${ext}`), join(db, id, `${id}${ext}`)]) : []),
-  ];
-  return candidates.find((candidate) => existsSync(candidate));
 }

@@ -1,7 +1,7 @@
 import { constants } from "node:os";
 import { Limiter } from "../run/limiter.js";
 import type { RolloutTask } from "../records/rollout.js";
-import { type ExecResult, GitError, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SnapshotError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
+import { type ExecResult, SandboxGitError, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
 export interface RepoEnvOptions {
@@ -121,7 +121,7 @@ export class RepoEnvironment implements Environment {
       throw new Error(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id}: ${(error as Error).message}`);
     });
     const workspace = await this.limited(() => this.start(base)).catch((error: unknown) => {
-      if (error instanceof SnapshotError) throw new EnvSpecError(`repo environment: task ${task.id}: ${error.message}`);
+      if (error instanceof SandboxTreeError) throw new EnvSpecError(`repo environment: task ${task.id}: ${error.message}`);
       throw error;
     });
     const session = new RepoSession(this, workspace, base, task);
@@ -199,7 +199,7 @@ class RepoSession {
         try {
           submitted = await this.snapshot();
         } catch (error) {
-          if (error instanceof SnapshotError || error instanceof GitError) return { content: `submit: ${error.message}`, isError: true };
+          if (error instanceof SandboxTreeError || error instanceof SandboxGitError) return { content: `submit: ${error.message}`, isError: true };
           throw error;
         }
         this.submitted = submitted;
@@ -216,7 +216,7 @@ class RepoSession {
     try {
       submitted = this.submitted ?? (await this.snapshot());
     } catch (error) {
-      if (error instanceof SnapshotError || error instanceof GitError) return { reward: 0, success: false, reason: "no-patch", detail: error.message };
+      if (error instanceof SandboxTreeError || error instanceof SandboxGitError) return { reward: 0, success: false, reason: "no-patch", detail: error.message };
       throw error;
     }
     const store = this.workspace.store;

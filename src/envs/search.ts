@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { RolloutTask } from "../records/rollout.js";
-import { siblingModule, WorkerPool } from "../run/pool.js";
+import { siblingModule, WorkerPool } from "../run/worker-pool.js";
 import { DEFAULT_QA_OPTIONS, verifyQa } from "../verify/index.js";
 import { CorpusError, ensureSearchIndex, isSqliteFile, matchExpression, readMeta, SEARCH_INDEX_FORMAT } from "./search-index.js";
 import type { SearchHit, SearchTask } from "./search-worker.js";

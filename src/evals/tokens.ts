@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { loadOpenAiEncoding } from "../tokenize/openai.js";
-import { TokenizerPool } from "../tokenize/pool.js";
+import { TokenizerPool } from "../tokenize/tokenizer-pool.js";
 import type { Tokenizer } from "../tokenize/types.js";
 
 let loading: Promise<Tokenizer> | undefined;

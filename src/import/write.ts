@@ -2,7 +2,7 @@ import { statInput } from "../io/stdin.js";
 import { AtomicFile, type LineSink } from "../io/atomic.js";
 import { readLineChunks } from "../io/chunks.js";
 import type { Reject } from "../formats/types.js";
-import { WorkerPool, orderedMap, siblingModule } from "../run/pool.js";
+import { WorkerPool, orderedMap, siblingModule } from "../run/worker-pool.js";
 import { type ChunkResult, type ChunkTask, processChunk } from "./chunk.js";
 import { convertItems } from "./convert.js";
 import { type ImportEvent, type ImportOptions, openUnit, prepareImport } from "./run.js";

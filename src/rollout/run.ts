@@ -11,7 +11,7 @@ import type { ClientOptions, LlmClient } from "../llm/types.js";
 import { Random } from "../random.js";
 import type { Episode, RolloutRow, RolloutStep, RolloutTask } from "../records/rollout.js";
 import type { Trajectory } from "../records/trajectory.js";
-import { orderedMap } from "../run/pool.js";
+import { orderedMap } from "../run/worker-pool.js";
 import { resolveTokenizer } from "../tokenize/resolve.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import { groupAdvantages } from "./advantages.js";

@@ -10,7 +10,7 @@ import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
-import { orderedMap } from "../run/pool.js";
+import { orderedMap } from "../run/worker-pool.js";
 import { Verifiers, type VerifySetup } from "../verify/index.js";
 import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
 import { TeachStats, type TeachStatsData } from "./stats.js";

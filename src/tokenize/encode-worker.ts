@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { toTransferable } from "../errors/transfer.js";
-import type { WorkerReply } from "../run/pool.js";
-import type { EncodeTask, EncodeResult } from "./pool.js";
+import type { WorkerReply } from "../run/worker-pool.js";
+import type { EncodeTask, EncodeResult } from "./tokenizer-pool.js";
 import { resolveTokenizer } from "./resolve.js";
 import type { Tokenizer } from "./types.js";
 

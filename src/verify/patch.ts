@@ -1,5 +1,5 @@
 import { Limiter } from "../run/limiter.js";
-import { GitError, requireSandbox, resolveCommit, type SandboxSettings, SnapshotError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
+import { SandboxGitError, requireSandbox, resolveCommit, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { fail, pass, type Verdict } from "./types.js";
 
 export interface PatchTestOptions {
@@ -64,7 +64,7 @@ export class PatchTester {
       try {
         await workspace.load(commit);
       } catch (error) {
-        if (error instanceof SnapshotError || error instanceof GitError) return fail("repo-error", error.message);
+        if (error instanceof SandboxTreeError || error instanceof SandboxGitError) return fail("repo-error", error.message);
         throw error;
       }
       // --recount: models get hunk line counts wrong; the lines themselves must still match

@@ -1,4 +1,4 @@
-import { databasePath } from "../compile/sources.js";
+import { databasePath } from "../io/database-path.js";
 import type { Sample } from "../records/sample.js";
 
 /** What a sample's answers are checked against. */

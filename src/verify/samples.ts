@@ -5,7 +5,7 @@ import { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
-import { orderedMap } from "../run/pool.js";
+import { orderedMap } from "../run/worker-pool.js";
 import { type Candidate, referenceName, type Verifiers } from "./index.js";
 import { UsageError } from "../errors/acc-error.js";
 

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
 import { compileRun } from "../../compile/run.js";
 import type { CompileStats } from "../../compile/stats.js";
-import { defaultWorkers } from "../../run/pool.js";
+import { defaultWorkers } from "../../run/worker-pool.js";
 import { REDACT_MODES, type RedactMode } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";

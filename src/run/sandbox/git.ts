@@ -7,8 +7,8 @@ import { dirname, resolve } from "node:path";
 import { AccError } from "../../errors/acc-error.js";
 
 /** A git command acc ran failed (a missing commit, an unreadable repository). */
-export class GitError extends AccError {
-  override name = "GitError";
+export class SandboxGitError extends AccError {
+  override name = "SandboxGitError";
 }
 
 /** Configuration that outranks any the repository has (command-line configuration comes last). */
@@ -49,7 +49,7 @@ export interface GitOptions {
   prefix?: readonly string[];
 }
 
-/** Runs git on the repository at `gitDir`; its stdout, or a GitError with its first line of stderr. */
+/** Runs git on the repository at `gitDir`; its stdout, or a SandboxGitError with its first line of stderr. */
 export function git(gitDir: string, args: readonly string[], options: GitOptions = {}): Promise<Buffer> {
   const [file, ...prefix] = [...(options.prefix ?? []), "git"];
   return new Promise((resolvePromise, reject) => {
@@ -58,7 +58,7 @@ export function git(gitDir: string, args: readonly string[], options: GitOptions
       [...prefix, ...SAFE_CONFIG, ...args],
       { cwd: "/", env: gitEnvironment(gitDir), encoding: "buffer", maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) reject(new GitError(`git ${args[0]}: ${firstLine(stderr.toString("utf8")) || error.message}`));
+        if (error) reject(new SandboxGitError(`git ${args[0]}: ${firstLine(stderr.toString("utf8")) || error.message}`));
         else resolvePromise(stdout);
       },
     );
@@ -86,18 +86,18 @@ export async function sourceGitDir(repo: string): Promise<string> {
       [...SAFE_CONFIG, "-C", path, "rev-parse", "--path-format=absolute", "--git-common-dir"],
       { cwd: "/", env: { ...gitEnvironment(), GIT_CEILING_DIRECTORIES: dirname(path) }, encoding: "utf8" },
       (error, stdout, stderr) => {
-        if (error) reject(new GitError(`${repo} is not a git repository (${firstLine(stderr) || error.message})`));
+        if (error) reject(new SandboxGitError(`${repo} is not a git repository (${firstLine(stderr) || error.message})`));
         else resolvePromise(stdout.trim());
       },
     );
   });
 }
 
-/** The commit `revision` names in the repository, in full; a GitError when it names none. */
+/** The commit `revision` names in the repository, in full; a SandboxGitError when it names none. */
 export async function resolveCommit(gitDir: string, revision: string): Promise<string> {
-  if (revision.startsWith("-") || revision.includes("\0")) throw new GitError(`${JSON.stringify(revision)} is not a revision`);
+  if (revision.startsWith("-") || revision.includes("\0")) throw new SandboxGitError(`${JSON.stringify(revision)} is not a revision`);
   return (await git(gitDir, ["rev-parse", "--verify", "--quiet", `${revision}^{commit}`]).catch(() => {
-    throw new GitError(`${JSON.stringify(revision)} is not a commit`);
+    throw new SandboxGitError(`${JSON.stringify(revision)} is not a commit`);
   }))
     .toString("utf8")
     .trim();

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { extract } from "tar-stream";
 import { AccError } from "../../errors/acc-error.js";
-import { GitError, firstLine, git, gitEnvironment, spawnGit } from "./git.js";
+import { SandboxGitError, firstLine, git, gitEnvironment, spawnGit } from "./git.js";
 
 /** One file of a tree: its mode (100644, 100755, 120000 for a symlink, 160000 for a submodule) and object id. */
 export interface TreeEntry {
@@ -24,8 +24,8 @@ const RAW_ATTRIBUTES = "* -text -eol -crlf -filter -ident -export-ignore -export
 const FORBIDDEN_COMPONENT = /^(?:\.git[. ]*|git~\d+|\.{1,2}|)$/i;
 
 /** A tree could not be put into a box or read out of it (the box's disk, a refused change). */
-export class SnapshotError extends AccError {
-  override name = "SnapshotError";
+export class SandboxTreeError extends AccError {
+  override name = "SandboxTreeError";
 }
 
 export interface Snapshot {
@@ -56,7 +56,7 @@ export class TreeStore {
     const setup = `git init --bare --quiet --object-format="$4" "$1" && mkdir -p "$1/info" && printf '%s' "$2" > "$1/info/attributes" && printf '%s\\n' "$3" > "$1/objects/info/alternates"`;
     await new Promise<void>((resolve, reject) => {
       const [file, ...args] = [...prefix, "sh", "-c", setup, "acc", dir, RAW_ATTRIBUTES, join(sourceGitDir, "objects"), format];
-      execFile(file!, args, { env: gitEnvironment(dir) }, (error, _stdout, stderr) => (error ? reject(new GitError(`cannot set up acc's git store: ${firstLine(stderr) || error.message}`)) : resolve()));
+      execFile(file!, args, { env: gitEnvironment(dir) }, (error, _stdout, stderr) => (error ? reject(new SandboxGitError(`cannot set up acc's git store: ${firstLine(stderr) || error.message}`)) : resolve()));
     });
     return new TreeStore(dir, prefix, format);
   }
@@ -69,7 +69,7 @@ export class TreeStore {
     child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const done = new Promise<void>((resolve, reject) => {
       child.on("error", reject);
-      child.on("close", (code) => (code === 0 ? resolve() : reject(new GitError(`git archive ${treeish}: ${firstLine(stderr) || `exit ${code}`}`))));
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new SandboxGitError(`git archive ${treeish}: ${firstLine(stderr) || `exit ${code}`}`))));
     });
     return { stream: child.stdout!, done };
   }
@@ -98,7 +98,7 @@ export class TreeStore {
     const changes = new Map<string, Change>();
     const skipped: string[] = [];
     let budget = maxChangedBytes;
-    const tooLarge = (path: string) => new SnapshotError(`the changes pass ${maxChangedBytes} bytes (at ${path}): the output limit bounds a snapshot`);
+    const tooLarge = (path: string) => new SandboxTreeError(`the changes pass ${maxChangedBytes} bytes (at ${path}): the output limit bounds a snapshot`);
     const parser = extract();
     tar.pipe(parser);
     try {
@@ -198,7 +198,7 @@ export class TreeStore {
       child.on("error", reject);
       child.on("close", resolve);
     });
-    if (code !== 0) throw new GitError(`git fast-import: ${firstLine(stderr) || `exit ${code}`}`);
+    if (code !== 0) throw new SandboxGitError(`git fast-import: ${firstLine(stderr) || `exit ${code}`}`);
     return stdout.trim();
   }
 

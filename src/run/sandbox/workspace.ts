@@ -4,7 +4,7 @@
 import { PassThrough } from "node:stream";
 import { Box, type BoxOptions, type RunResult } from "./box.js";
 import { firstLine } from "./git.js";
-import { type Snapshot, SnapshotError, TreeStore } from "./tree.js";
+import { type Snapshot, SandboxTreeError, TreeStore } from "./tree.js";
 
 export interface SandboxSettings extends BoxOptions {
   /** Host folders commands may read besides the system's. */
@@ -65,7 +65,7 @@ export class Workspace {
     ]);
     if (result.exitCode !== 0) {
       const why = result.timedOut ? `it took longer than ${this.box.limits.timeoutMs} ms` : firstLine(result.stderr) || `exit ${result.exitCode ?? result.signal}`;
-      throw new SnapshotError(`cannot put ${treeish} into the box: ${why}${/No space|Disk quota|inode/i.test(why) ? " (the box's disk or file limit: raise --sandbox-disk or --sandbox-files)" : ""}`);
+      throw new SandboxTreeError(`cannot put ${treeish} into the box: ${why}${/No space|Disk quota|inode/i.test(why) ? " (the box's disk or file limit: raise --sandbox-disk or --sandbox-files)" : ""}`);
     }
     await done;
   }
@@ -80,11 +80,11 @@ export class Workspace {
     if (result.status === "rejected") throw result.reason;
     // the store refusing the changes (past the output limit) stops the stream, and so kills the box's
     // command: the refusal is the cause, whichever of the two ended first
-    if (snapshot.status === "rejected" && snapshot.reason instanceof SnapshotError) throw snapshot.reason;
+    if (snapshot.status === "rejected" && snapshot.reason instanceof SandboxTreeError) throw snapshot.reason;
     const run = result.value;
     if (run.exitCode !== 0) {
       const why = run.timedOut ? `it took longer than ${timeoutMs ?? this.box.limits.timeoutMs} ms` : firstLine(run.stderr) || `exit ${run.exitCode ?? run.signal}`;
-      throw new SnapshotError(`cannot read the box's files: ${why}`);
+      throw new SandboxTreeError(`cannot read the box's files: ${why}`);
     }
     if (snapshot.status === "rejected") throw snapshot.reason;
     return snapshot.value;

@@ -1,4 +1,4 @@
-import { siblingModule, WorkerPool } from "../run/pool.js";
+import { siblingModule, WorkerPool } from "../run/worker-pool.js";
 
 export interface EncodeTask {
   spec: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TokenizerPool } from "../../src/tokenize/pool.js";
+import { TokenizerPool } from "../../src/tokenize/tokenizer-pool.js";
 import { loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { fuzzStrings } from "./fuzz-text.js";
 

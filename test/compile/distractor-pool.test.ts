@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DistractorPool } from "../../src/compile/pool.js";
+import { DistractorPool } from "../../src/compile/distractor-pool.js";
 import type { EvidencePiece } from "../../src/records/sample.js";
 
 const piece = (i: number, chars: number): EvidencePiece => ({
