@@ -45,30 +45,63 @@ async function loadDirectory(dir: string, options: LoadOptions, pinnedSha256: st
     throw new Error(`${jsonPath}: sha256 ${sha256} is not the pinned ${pinnedSha256}; the bundled file is damaged (reinstall acc)`);
   }
   const json = asTokenizerJson(parseJson(bytes, jsonPath), jsonPath);
-  const configPath = join(dir, "tokenizer_config.json");
-  const config = existsSync(configPath) ? asObject(parseJson(await readFile(configPath), configPath), configPath) : {};
-
+  const { config, configPath } = await readConfig(dir);
   const addedTokens = new Map((json.added_tokens ?? []).map((token) => [token.content, token.id]));
   const conversion = tiktokenRanksFrom(json, { verifyMerges: pinnedSha256 === undefined });
-  let codec: TokenCodec;
-  let fallbackReason: string | undefined;
-  if (conversion.ok) {
-    codec = new TiktokenCodec({ ...conversion, specialTokens: addedTokens, splitAddedTokens: true });
-  } else {
-    codec = new HfTokenizersCodec(json, config);
-    fallbackReason = conversion.reason;
+  if (!conversion.ok) {
+    return assemble(dir, config, configPath, addedTokens, new HfTokenizersCodec(json, config), { name: options.name, backend: "hf-tokenizers", sha256, fallbackReason: conversion.reason });
   }
+  const codec = new TiktokenCodec({ ...conversion, specialTokens: addedTokens, splitAddedTokens: true });
+  return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256 });
+}
 
+/** A tokenizer.json converted to tiktoken ranks ahead of time (`tiktokenRanksFrom`), as stored beside it. */
+export interface StoredRanks {
+  pattern: string;
+  nfc: boolean;
+  ranks: string;
+}
+
+/**
+ * Loads a tokenizer directory from ranks converted ahead of time instead of its tokenizer.json: parsing
+ * and converting Qwen3's 11 MB tokenizer.json cost most of a second in every process. The added tokens
+ * come from tokenizer_config.json's `added_tokens_decoder`; the caller vouches that the ranks are the
+ * conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are checked in the tests).
+ */
+export async function loadStoredRanks(dir: string, stored: StoredRanks, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
+  const { config, configPath } = await readConfig(dir);
+  const decoder = config["added_tokens_decoder"];
+  if (typeof decoder !== "object" || decoder === null) throw new Error(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
+  const addedTokens = new Map<string, number>();
+  for (const [id, token] of Object.entries(decoder)) {
+    const text = tokenText(token);
+    if (text === undefined || !/^\d+$/.test(id)) throw new Error(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
+    addedTokens.set(text, Number(id));
+  }
+  const codec = new TiktokenCodec({ ...stored, specialTokens: addedTokens, splitAddedTokens: true });
+  return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256: options.tokenizerSha256 });
+}
+
+async function readConfig(dir: string): Promise<{ config: Record<string, unknown>; configPath: string }> {
+  const configPath = join(dir, "tokenizer_config.json");
+  const config = existsSync(configPath) ? asObject(parseJson(await readFile(configPath), configPath), configPath) : {};
+  return { config, configPath };
+}
+
+async function assemble(
+  dir: string,
+  config: Record<string, unknown>,
+  configPath: string,
+  addedTokens: ReadonlyMap<string, number>,
+  codec: TokenCodec,
+  described: { name: string | undefined; backend: TokenizerInfo["backend"]; sha256: string; fallbackReason?: string },
+): Promise<Tokenizer> {
   const specialTokens = namedTokens(config, addedTokens, codec);
   const templates = await chatTemplates(dir, config, configPath, tokenVariables(config));
-  const info: TokenizerInfo = {
-    name: options.name ?? basename(resolve(dir)),
-    backend: conversion.ok ? "tiktoken-ranks" : "hf-tokenizers",
-    sha256,
-  };
+  const info: TokenizerInfo = { name: described.name ?? basename(resolve(dir)), backend: described.backend, sha256: described.sha256 };
   const shown = templates.default ?? templates.toolUse;
   if (shown) info.chatTemplateSha256 = shown.sha256;
-  if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+  if (described.fallbackReason !== undefined) info.fallbackReason = described.fallbackReason;
   return new LoadedTokenizer(info, codec, specialTokens, templates);
 }
 

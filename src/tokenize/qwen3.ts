@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { loadPinnedTokenizer } from "./hf-dir.js";
+import { gunzipSync } from "node:zlib";
+import { loadStoredRanks, type StoredRanks } from "./hf-dir.js";
 import type { Tokenizer } from "./types.js";
 
 /** assets/tokenizers/qwen3, from src/tokenize (tests, tsx) and from dist/tokenize (the package) alike. */
@@ -12,11 +15,24 @@ export const QWEN3_TOKENIZER_SHA256 = "aeb13307a71acd8fe81861d94ad54ab689df77331
 export const QWEN3_CHAT_TEMPLATE_SHA256 = "a55ee1b1660128b7098723e0abcd92caa0788061051c62d51cbe87d9cf1974d8";
 
 /**
+ * tokenizer.json converted to tiktoken ranks, stored beside it (`npm run tokenizers:ranks` writes it;
+ * test/tokenize/load.test.ts checks it is the conversion of the pinned tokenizer.json): what is loaded.
+ */
+export const QWEN3_RANKS_FILE = "tokenizer.tiktoken.json.gz";
+
+/** sha256 of the uncompressed QWEN3_RANKS_FILE. */
+export const QWEN3_RANKS_SHA256 = "50332ef8af258753506dec69fac099db60fdc9bf32d72bf96e05a9c9c802d7df";
+
+/**
  * The bundled Qwen3 tokenizer with its official chat template: offline, exact (tiktoken with the
  * converted ranks), refusing to load a file whose hash is not the pinned one.
  */
 export async function loadQwen3(): Promise<Tokenizer> {
-  const tokenizer = await loadPinnedTokenizer(QWEN3_DIR, { name: "qwen3", sha256: QWEN3_TOKENIZER_SHA256 });
+  const path = `${QWEN3_DIR}${QWEN3_RANKS_FILE}`;
+  const bytes = gunzipSync(await readFile(path));
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== QWEN3_RANKS_SHA256) throw new Error(`${path}: sha256 ${sha256} is not the pinned ${QWEN3_RANKS_SHA256}; the bundled file is damaged (reinstall acc)`);
+  const tokenizer = await loadStoredRanks(QWEN3_DIR, JSON.parse(bytes.toString("utf8")) as StoredRanks, { name: "qwen3", tokenizerSha256: QWEN3_TOKENIZER_SHA256 });
   if (tokenizer.info.chatTemplateSha256 !== QWEN3_CHAT_TEMPLATE_SHA256) {
     throw new Error(`${QWEN3_DIR}tokenizer_config.json: the chat template is not the pinned Qwen3 template; the bundled file is damaged (reinstall acc)`);
   }

@@ -8,7 +8,7 @@ import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
 import { ChatTemplateError } from "../../src/tokenize/chat-template.js";
 import { loadPinnedTokenizer, loadTokenizer } from "../../src/tokenize/hf-dir.js";
-import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
+import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
 import { TiktokenCodec } from "../../src/tokenize/tiktoken-bpe.js";
 import { tempDir } from "../helpers/collect.js";
@@ -31,11 +31,23 @@ test("bundled Qwen3 files: SHA256SUMS holds, tokenizer.json and the chat templat
   assert.equal(sha256(template), QWEN3_CHAT_TEMPLATE_SHA256);
 });
 
-test("Qwen3's ranks reproduce all 151,387 merges, so the pinned file may skip that check at load", () => {
+test("Qwen3's ranks reproduce all 151,387 merges, and the stored ranks loadQwen3 reads are that conversion", () => {
   const json = JSON.parse(qwen3TokenizerJsonText());
   assert.equal(json.model.merges.length, 151_387);
   const conversion = tiktokenRanksFrom(json, { verifyMerges: true });
   assert.ok(conversion.ok, conversion.ok ? "" : conversion.reason);
+  const stored = gunzipSync(readFileSync(join(QWEN3_DIR, QWEN3_RANKS_FILE)));
+  assert.equal(sha256(stored), QWEN3_RANKS_SHA256);
+  assert.deepEqual(JSON.parse(stored.toString("utf8")), { pattern: conversion.pattern, nfc: conversion.nfc, ranks: conversion.ranks }, "rerun npm run tokenizers:ranks");
+});
+
+test("loadQwen3 (stored ranks) and a load of tokenizer.json itself give the same tokenizer", async () => {
+  const stored = await loadQwen3();
+  const converted = await loadPinnedTokenizer(QWEN3_DIR, { name: "qwen3", sha256: QWEN3_TOKENIZER_SHA256 });
+  assert.deepEqual(stored.info, converted.info);
+  assert.deepEqual([...stored.specialTokens.all], [...converted.specialTokens.all]);
+  assert.deepEqual(stored.specialTokens, converted.specialTokens);
+  for (const text of ["<|im_start|>user\n<think>x</think> 北京 <tool_call>", ...fuzzStrings(200, 11)]) assert.deepEqual(stored.encode(text), converted.encode(text), JSON.stringify(text));
 });
 
 test("a pinned load refuses a tokenizer.json with another hash", async () => {
