@@ -1,8 +1,4 @@
-import { rename, rm } from "node:fs/promises";
-import { ParquetWriter, fileWriter } from "hyparquet-writer";
-import type { SchemaElement } from "hyparquet-writer";
-import { tempPathOf } from "../io/atomic.js";
-import { trackTemp } from "../io/cleanup.js";
+import { ParquetFile, type SchemaElement } from "../io/parquet-file.js";
 import type { Sample } from "../records/sample.js";
 import { chatMessages, type ReasoningMode } from "./rows.js";
 
@@ -27,18 +23,22 @@ const SCHEMA: SchemaElement[] = [
 
 /** Writes samples to a Parquet file in row groups of 1,000 (bounded memory), atomically. */
 export class SampleParquetWriter {
-  private readonly writer: ParquetWriter;
+  private readonly file: ParquetFile;
   private batch: Sample[] = [];
-  private readonly tempPath: string;
-  private readonly untrack: () => void;
+  private readonly columns: { name: string; pick: (s: Sample) => unknown }[];
 
-  constructor(
-    private readonly path: string,
-    private readonly reasoning: ReasoningMode,
-  ) {
-    this.tempPath = tempPathOf(path);
-    this.untrack = trackTemp(this.tempPath);
-    this.writer = new ParquetWriter({ writer: fileWriter(this.tempPath), schema: SCHEMA, createdBy: "agent-context-compiler" });
+  constructor(path: string, reasoning: ReasoningMode) {
+    this.file = new ParquetFile(path, SCHEMA, ROWS_PER_GROUP);
+    this.columns = [
+      { name: "id", pick: (s) => s.id },
+      { name: "messages", pick: (s) => chatMessages(s, reasoning).map(({ role, content }) => ({ role, content })) },
+      { name: "answer", pick: (s) => s.target.answer },
+      { name: "reasoning", pick: (s) => s.target.reasoning },
+      { name: "domain", pick: (s) => s.meta.domain },
+      { name: "prompt_tokens", pick: (s) => s.meta.prompt_tokens },
+      { name: "trajectory_id", pick: (s) => s.meta.trajectory_id },
+      { name: "meta", pick: (s) => s.meta },
+    ];
   }
 
   async add(sample: Sample): Promise<void> {
@@ -48,33 +48,16 @@ export class SampleParquetWriter {
 
   async finish(): Promise<void> {
     await this.flush();
-    await this.writer.finish();
-    await rename(this.tempPath, this.path);
-    this.untrack();
+    await this.file.commit();
   }
 
-  async abort(): Promise<void> {
-    await rm(this.tempPath, { force: true });
-    this.untrack();
+  abort(): Promise<void> {
+    return this.file.abort();
   }
 
   private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
     const rows = this.batch;
     this.batch = [];
-    const column = <T>(name: string, pick: (s: Sample) => T) => ({ name, data: rows.map(pick) });
-    await this.writer.write({
-      columnData: [
-        column("id", (s) => s.id),
-        column("messages", (s) => chatMessages(s, this.reasoning).map(({ role, content }) => ({ role, content }))),
-        column("answer", (s) => s.target.answer),
-        column("reasoning", (s) => s.target.reasoning),
-        column("domain", (s) => s.meta.domain),
-        column("prompt_tokens", (s) => s.meta.prompt_tokens),
-        column("trajectory_id", (s) => s.meta.trajectory_id),
-        column("meta", (s) => s.meta),
-      ],
-      rowGroupSize: ROWS_PER_GROUP,
-    });
+    await this.file.write(rows, this.columns);
   }
 }

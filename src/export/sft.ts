@@ -125,7 +125,8 @@ export function rowMessages(conversation: SftConversation, reasoning: ReasoningM
   });
 }
 
-function parseOr(text: string): unknown {
+/** The JSON value of an argument text, or the text itself when it is not JSON. */
+export function parseOr(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

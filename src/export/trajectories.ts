@@ -4,7 +4,7 @@ import { AtomicFile } from "../io/atomic.js";
 import { makeDirectory } from "../io/directory.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { readJsonLines } from "../io/json-lines.js";
-import { AccError } from "../errors/acc-error.js";
+import { AccError, UsageError } from "../errors/acc-error.js";
 import { Trajectory } from "../records/trajectory.js";
 import { validateFast } from "../records/fast-validate.js";
 import { formatProblems } from "../records/validate.js";
@@ -17,8 +17,10 @@ import { IGNORE } from "./tokenized.js";
 import { type RlTask, rlTask, slimePrompt, slimeSample, verlPrompt, verlRow } from "./rl.js";
 import { type TokenSource, trajectoryTokenRows } from "./token-rows.js";
 import { writeVerlPrompts } from "./verl-prompts.js";
+import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from "./llamafactory.js";
+import { ConversationParquetWriter, type ParquetConversationRow } from "./trajectory-parquet.js";
 
-export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "verl", "slime"] as const;
+export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
 
 export interface TrajectoryExportOptions {
@@ -56,11 +58,47 @@ const DATA_FILE: Record<TrajectoryTarget, string> = {
   trl: "train.jsonl",
   axolotl: "train.jsonl",
   openai: "train.jsonl",
+  llamafactory: "train.jsonl",
+  parquet: "train.parquet",
   verl: "rollouts.jsonl",
   slime: "samples.jsonl",
 };
 /** The prompt file each RL target's trainer starts rollouts from. */
 const PROMPT_FILE: Partial<Record<TrajectoryTarget, string>> = { verl: "prompts.parquet", slime: "prompts.jsonl" };
+
+/** Targets whose rows are conversations only (no --tokenized rows), and why. */
+const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
+  llamafactory: "LLaMA-Factory tokenizes its rows with its own template",
+  parquet: "rows of token ids are written as JSONL only",
+  atif: "ATIF documents are not rows of token ids",
+};
+
+/** Options a target cannot honour, refused before anything is written. */
+export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning"> & { tokenized: boolean }): void {
+  const textOnly = TEXT_ONLY[options.target];
+  if (options.tokenized && textOnly !== undefined) {
+    throw new UsageError(`--tokenized does not apply to --to ${options.target}: ${textOnly}`, { flag: "--tokenized", fix: "drop --tokenized, or use --to trl, axolotl or openai for rows of token ids" });
+  }
+  if (options.target === "llamafactory" && options.reasoning === "field") {
+    throw new UsageError("--reasoning field: llamafactory rows cannot carry it (a ShareGPT turn has only from and value; LLaMA-Factory's reasoning templates read <think>…</think> in the value)", { flag: "--reasoning", fix: "use --reasoning think or none" });
+  }
+}
+
+/** Where the rows go: a JSONL file, or Parquet for `--to parquet`. */
+interface RowSink {
+  add(value: unknown): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+async function openSink(path: string, target: TrajectoryTarget): Promise<RowSink> {
+  if (target === "parquet") {
+    const parquet = new ConversationParquetWriter(path);
+    return { add: (value) => parquet.add(value as ParquetConversationRow), commit: () => parquet.commit(), abort: () => parquet.abort() };
+  }
+  const file = await AtomicFile.create(path);
+  return { add: (value) => file.write(`${JSON.stringify(value)}\n`), commit: () => file.commit(), abort: () => file.abort() };
+}
 
 /** What the RL targets gather across trajectories: one prompt per task, and slime's running indices. */
 interface RlState {
@@ -75,9 +113,10 @@ interface RlState {
  * reason. Nothing is left behind when no trajectory was exported.
  */
 export async function exportTrajectories(options: TrajectoryExportOptions): Promise<TrajectoryExportStats> {
+  checkTrajectoryOptions({ ...options, tokenized: options.tokenizer !== undefined });
   await makeDirectory(options.outDir);
   const dataFile = DATA_FILE[options.target];
-  const data = await AtomicFile.create(join(options.outDir, dataFile));
+  const data = await openSink(join(options.outDir, dataFile), options.target);
   let rejects: AtomicFile | undefined;
   const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, files: [dataFile, "README.md"] };
   const rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
@@ -94,7 +133,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
           await rejects.write(`${JSON.stringify({ file, locator: { line: line.line }, reason: row.reason })}\n`);
           continue;
         }
-        for (const value of row.values) await data.write(`${JSON.stringify(value)}\n`);
+        for (const value of row.values) await data.add(value);
         stats.exported++;
         stats.rows += row.values.length;
       }
@@ -115,6 +154,10 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   if (promptFile !== undefined) {
     await writePrompts(join(options.outDir, promptFile), options.target, rl);
     stats.files.push(promptFile);
+  }
+  if (options.target === "llamafactory") {
+    await writeFile(join(options.outDir, "dataset_info.json"), `${JSON.stringify(llamaFactoryDatasetInfo(dataFile), null, 2)}\n`);
+    stats.files.push("dataset_info.json");
   }
   if (rejects) stats.files.push("rejects.jsonl");
   const name = options.name ?? basename(options.outDir);
@@ -165,7 +208,15 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
       }),
     };
   }
+  if (options.target === "llamafactory") {
+    const row = llamaFactoryRow(t.id, conversation, options.mask ?? "assistant", options.reasoning === "none" ? "none" : "think");
+    return row.ok ? { ok: true, values: [row.row] } : row;
+  }
   const reasoning = options.reasoning ?? "field";
+  if (options.target === "parquet") {
+    const messages = rowMessages(conversation, reasoning, false).map((m, i) => (m.role === "assistant" ? { ...m, training: conversation.train[i] } : m));
+    return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain } satisfies ParquetConversationRow] };
+  }
   if (options.target === "openai") {
     const messages = rowMessages(conversation, reasoning, false).map((m, i) => (m.role === "assistant" ? { ...m, weight: conversation.train[i] ? 1 : 0 } : m));
     return { ok: true, values: [{ messages, ...(conversation.tools.length > 0 ? { tools: conversation.tools } : {}) }] };
@@ -234,7 +285,30 @@ ${stats.exported} agent trajectories as ${stats.rows} multi-turn ${options.targe
 and reasoning) and tool messages, and the tools the agent had.
 
 - Trained turns (\`--mask\`): ${options.mask ?? "assistant"}
-- ${tokenized ? `Tokenized with ${options.tokenizer!.name}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? "field"}`}
+- ${tokenized ? `Tokenized with ${options.tokenizer!.name}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? (options.target === "llamafactory" ? "think" : "field")}`}
+${loading(dataFile, options)}`;
+}
+
+/** How to load the rows: LLaMA-Factory's dataset entry and training arguments, or `datasets`. */
+function loading(dataFile: string, options: TrajectoryExportOptions): string {
+  if (options.target === "llamafactory") {
+    const argument = LLAMAFACTORY_TRAINING[options.mask ?? "assistant"];
+    return `
+## Loading
+
+Point LLaMA-Factory's \`dataset_dir\` at this folder (its \`dataset_info.json\` names the columns) and train
+with \`dataset: acc_trajectories\`, \`template:\` your model's template${argument === undefined ? "" : ` and \`${argument}\` (the trained turns of \`--mask ${options.mask}\`)`}.
+`;
+  }
+  if (options.target !== "parquet") return "";
+  return `
+## Loading
+
+\`\`\`python
+from datasets import load_dataset
+
+dataset = load_dataset("parquet", data_files="${dataFile}", split="train")
+\`\`\`
 `;
 }
 

@@ -1,7 +1,4 @@
-import { rename, rm } from "node:fs/promises";
-import { tempPathOf } from "../io/atomic.js";
-import { trackTemp } from "../io/cleanup.js";
-import { fileWriter, ParquetWriter, type SchemaElement } from "hyparquet-writer";
+import { ParquetFile, type SchemaElement, listColumn, textColumn as string } from "../io/parquet-file.js";
 import { readJsonLines } from "../io/json-lines.js";
 import type { RolloutRow } from "../records/rollout.js";
 
@@ -9,12 +6,7 @@ import type { RolloutRow } from "../records/rollout.js";
 const ROWS_PER_GROUP = 256;
 const MAX_LINE_BYTES = 1024 * 1024 * 1024;
 
-const list = (name: string, type: "INT32" | "DOUBLE", repetition: "REQUIRED" | "OPTIONAL"): SchemaElement[] => [
-  { name, repetition_type: repetition, converted_type: "LIST", num_children: 1 },
-  { name: "list", repetition_type: "REPEATED", num_children: 1 },
-  { name: "element", type, repetition_type: "REQUIRED" },
-];
-const string = (name: string): SchemaElement => ({ name, type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" });
+const list = (name: string, type: "INT32" | "DOUBLE", repetition: "REQUIRED" | "OPTIONAL"): SchemaElement[] => listColumn(name, { name: "element", type, repetition_type: "REQUIRED" }, repetition);
 const int = (name: string): SchemaElement => ({ name, type: "INT32", repetition_type: "REQUIRED" });
 const bool = (name: string): SchemaElement => ({ name, type: "BOOLEAN", repetition_type: "REQUIRED" });
 const double = (name: string): SchemaElement => ({ name, type: "DOUBLE", repetition_type: "REQUIRED" });
@@ -45,31 +37,25 @@ const SCHEMA: SchemaElement[] = [{ name: "root", num_children: COLUMNS.length },
 
 /** Writes the rows of a rows.jsonl file to a Parquet file (in row groups, atomically). Returns the row count. */
 export async function writeRowsParquet(jsonlPath: string, parquetPath: string): Promise<number> {
-  const tempPath = tempPathOf(parquetPath);
-  const untrack = trackTemp(tempPath);
-  const writer = new ParquetWriter({ writer: fileWriter(tempPath), schema: SCHEMA, createdBy: "agent-context-compiler" });
+  const file = new ParquetFile(parquetPath, SCHEMA, ROWS_PER_GROUP);
+  const columns = COLUMNS.map((c) => ({ name: c.schema[0]!.name, pick: c.pick }));
   let batch: RolloutRow[] = [];
   let count = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await writer.write({ columnData: COLUMNS.map((c) => ({ name: c.schema[0]!.name, data: batch.map(c.pick) })), rowGroupSize: ROWS_PER_GROUP });
-    batch = [];
-  };
   try {
     for await (const line of readJsonLines(jsonlPath, MAX_LINE_BYTES)) {
       if ("error" in line) throw new Error(`${jsonlPath} line ${line.line}: ${line.detail}`);
       batch.push(line.value as RolloutRow);
       count++;
-      if (batch.length >= ROWS_PER_GROUP) await flush();
+      if (batch.length >= ROWS_PER_GROUP) {
+        await file.write(batch, columns);
+        batch = [];
+      }
     }
-    await flush();
-    await writer.finish();
-    await rename(tempPath, parquetPath);
+    await file.write(batch, columns);
   } catch (error) {
-    await rm(tempPath, { force: true });
+    await file.abort();
     throw error;
-  } finally {
-    untrack();
   }
+  await file.commit();
   return count;
 }

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { exportSamples } from "../../export/run.js";
-import { exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectories.js";
+import { checkTrajectoryOptions, exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectories.js";
 import { checkReasoning, DEFAULT_REASONING, EXPORT_TARGETS } from "../../export/rows.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, existingInputs, parseChoice } from "../io.js";
@@ -19,7 +19,7 @@ export function exportCommand(io: CliIo): Command {
     .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
     .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
     .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
-    .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai); none (default: none for openai, think otherwise)")
+    .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
     .option("--overwrite", "write into a folder holding another stage's or target's outputs (they are removed first)")
     .addHelpText(
@@ -33,6 +33,8 @@ Examples:
   acc export out/import/trajectories.jsonl --to atif -o out/atif
   acc export out/import/trajectories.jsonl --to trl -o out/sft
   acc export out/import/trajectories.jsonl --to trl --tokenized --mask last -o out/sft-ids
+  acc export out/import/trajectories.jsonl --to llamafactory -o out/lf-sft
+  acc export out/import/trajectories.jsonl --to parquet -o out/hf-sft
   acc export out/import/trajectories.jsonl --to verl -o out/verl
   acc export out/import/trajectories.jsonl --to slime -o out/slime
 
@@ -57,6 +59,7 @@ Related: acc compile, acc teach`,
         const target = to as (typeof TRAJECTORY_TARGETS)[number];
         const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
         const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
+        checkTrajectoryOptions({ target, tokenized: Boolean(flags.tokenized), ...(reasoning ? { reasoning } : {}) });
         const withIds = Boolean(flags.tokenized) || target === "verl" || target === "slime";
         const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });

@@ -1,0 +1,76 @@
+import { ParquetFile, type SchemaElement, listColumn, textColumn as text } from "../io/parquet-file.js";
+
+const ROWS_PER_GROUP = 256;
+
+/**
+ * Multi-turn rows as Parquet: `messages` is a LIST of STRUCT in OpenAI's chat shape (optional fields
+ * null where a message has none; call arguments as the model's text); `tools` is JSON text, since the
+ * tools' schemas differ from row to row and Parquet columns cannot.
+ */
+const SCHEMA: SchemaElement[] = [
+  { name: "root", num_children: 4 },
+  text("id"),
+  ...listColumn("messages", { name: "element", repetition_type: "REQUIRED", num_children: 7 }),
+  text("role"),
+  text("content"),
+  text("reasoning_content", "OPTIONAL"),
+  ...listColumn("tool_calls", { name: "element", repetition_type: "REQUIRED", num_children: 3 }, "OPTIONAL"),
+  text("id"),
+  text("type"),
+  { name: "function", repetition_type: "REQUIRED", num_children: 2 },
+  text("name"),
+  text("arguments"),
+  text("tool_call_id", "OPTIONAL"),
+  text("name", "OPTIONAL"),
+  { name: "training", type: "BOOLEAN", repetition_type: "OPTIONAL" },
+  text("tools"),
+  text("domain"),
+];
+
+/** A row of the Parquet file: messages as `rowMessages` gives them with string arguments, `training` on assistant messages. */
+export interface ParquetConversationRow {
+  id: string;
+  messages: Record<string, unknown>[];
+  tools: Record<string, unknown>[];
+  domain: string;
+}
+
+const MESSAGE_FIELDS = ["role", "content", "reasoning_content", "tool_calls", "tool_call_id", "name", "training"] as const;
+
+const COLUMNS: { name: string; pick: (row: ParquetConversationRow) => unknown }[] = [
+  { name: "id", pick: (r) => r.id },
+  // Every struct field present (null where absent): the writer reads each by name.
+  { name: "messages", pick: (r) => r.messages.map((m) => Object.fromEntries(MESSAGE_FIELDS.map((f) => [f, m[f] ?? null]))) },
+  { name: "tools", pick: (r) => JSON.stringify(r.tools) },
+  { name: "domain", pick: (r) => r.domain },
+];
+
+/** Writes conversation rows to a Parquet file in row groups (bounded memory), atomically on `commit`. */
+export class ConversationParquetWriter {
+  private readonly file: ParquetFile;
+  private batch: ParquetConversationRow[] = [];
+
+  constructor(path: string) {
+    this.file = new ParquetFile(path, SCHEMA, ROWS_PER_GROUP);
+  }
+
+  async add(row: ParquetConversationRow): Promise<void> {
+    this.batch.push(row);
+    if (this.batch.length >= ROWS_PER_GROUP) await this.flush();
+  }
+
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.file.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.batch;
+    this.batch = [];
+    await this.file.write(rows, COLUMNS);
+  }
+}
