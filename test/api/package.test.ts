@@ -1,0 +1,56 @@
+// The public API as a user gets it: the package built, installed in a project's node_modules and imported
+// by name. Its runtime names must be exactly those docs/api.md lists (so a new export is documented and an
+// internal helper does not leak out), `agent-context-compiler/testing` must resolve, and the page's example
+// must run against the built package.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { before, test } from "node:test";
+import { buildPackage } from "../helpers/built-cli.js";
+import { tempDir } from "../helpers/collect.js";
+
+const API_DOC = join(import.meta.dirname, "../../docs/api.md");
+const TESTING_SECTION = "## agent-context-compiler/testing";
+
+/** The names each list item of a part of docs/api.md documents: every backticked name before its " — ". */
+function documentedNames(markdown: string): string[] {
+  return markdown
+    .split("\n")
+    .filter((line) => line.startsWith("- `"))
+    .flatMap((line) => [...line.split(" — ")[0]!.matchAll(/`([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!))
+    .sort();
+}
+
+const doc = readFileSync(API_DOC, "utf8");
+const [mainPart, testingPart] = doc.split(TESTING_SECTION) as [string, string];
+let project: string;
+/** Runs a module in the project (as a user's code would run), returning its stdout. */
+const runInProject = (name: string, code: string) => {
+  writeFileSync(join(project, name), code);
+  return execFileSync(process.execPath, [name], { cwd: project, encoding: "utf8", timeout: 60_000 });
+};
+
+before(async () => {
+  project = tempDir("acc-api-");
+  mkdirSync(join(project, "node_modules"));
+  await buildPackage(join(project, "node_modules/agent-context-compiler"));
+  writeFileSync(join(project, "package.json"), '{"type": "module"}\n');
+});
+
+test("the built package exports exactly the names docs/api.md lists, and agent-context-compiler/testing resolves", () => {
+  const out = runInProject(
+    "names.mjs",
+    'import * as api from "agent-context-compiler";\nimport * as testing from "agent-context-compiler/testing";\nconsole.log(JSON.stringify({ api: Object.keys(api), testing: Object.keys(testing) }));\n',
+  );
+  const exported = JSON.parse(out) as { api: string[]; testing: string[] };
+  assert.deepEqual([...new Set(documentedNames(mainPart))], documentedNames(mainPart), "docs/api.md lists a name twice");
+  assert.deepEqual(exported.api.sort(), documentedNames(mainPart));
+  assert.deepEqual(exported.testing.sort(), documentedNames(testingPart));
+});
+
+test("docs/api.md's example runs against the built package: a client talks to the test server", () => {
+  const example = /```ts\n([\s\S]*?)```/.exec(testingPart)?.[1];
+  assert.ok(example, "the testing section has an example");
+  assert.equal(runInProject("example.mjs", example).trim(), "42");
+});
