@@ -36,14 +36,22 @@ async function allExamples(): Promise<Map<string, Example[]>> {
   }
   const top = await runCli(["--help"]);
   const commands = [...top.stdout.matchAll(/^ {2}(\w[\w-]*)\b/gm)].map((m) => m[1]!).filter((name) => name !== "help");
-  // A command's --help examples run in a folder of their own; one its page already runs is not run twice.
+  // A command's --help examples run in a folder of their own; one a doc already runs is not run twice.
+  const inDocs = new Set([...groups.values()].flat().map((example) => withoutComment(example.command)));
   for (const command of commands) {
     const help = await runCli([command, "--help"]);
-    const page = groups.get(`docs/commands/${command}.md`) ?? [];
-    const examples = helpExamples(command, help.stdout).filter((example) => !page.some((p) => p.command === example.command));
+    const examples = helpExamples(command, help.stdout).filter((example) => !inDocs.has(withoutComment(example.command)));
     if (examples.length > 0) groups.set(`acc ${command} --help`, examples);
   }
   return groups;
+}
+
+/** A command without the comment at its end (`acc view out/ -o view/all   # every stage`), for comparing examples. */
+function withoutComment(command: string): string {
+  const at = command.search(/\s#\s/);
+  const before = at < 0 ? command : command.slice(0, at);
+  const quotesClosed = (before.match(/'/g) ?? []).length % 2 === 0 && (before.match(/"/g) ?? []).length % 2 === 0;
+  return quotesClosed ? before.trimEnd() : command;
 }
 
 /** The `-o` outputs an example names (not stdout). */

@@ -51,7 +51,7 @@ Examples:
   acc eval mrcr --data 2needle/2needle_0.parquet --endpoint http://127.0.0.1:8000/v1 --model qwen3 --max-tokens 8192
   acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --endpoint https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --model gpt-4.1
   acc eval mrcr --data generated:sizes=8k+32k,per-size=20,seed=7 --save-data mrcr-gen.jsonl
-  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --responses my-answers.jsonl -o gw-report
+  acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --responses my-answers.jsonl -o gw-graded
   acc eval graphwalks --data graphwalks_128k_and_shorter.parquet --check-gold -o gw-gold`,
     )
     .action(async (name: string, flags: Flags) => {

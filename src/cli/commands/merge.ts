@@ -12,8 +12,8 @@ export function mergeCommand(io: CliIo): Command {
       "after",
       `
 Examples:
-  acc compile examples/logs --shard 0/2 -o out/shards/compile-0 -q
-  acc compile examples/logs --shard 1/2 -o out/shards/compile-1 -q
+  acc compile examples/logs --shard 0/2 -o out/shards/compile-0 --repo examples/.build/repo --db examples/.build/bookshop.sqlite -q
+  acc compile examples/logs --shard 1/2 -o out/shards/compile-1 --repo examples/.build/repo --db examples/.build/bookshop.sqlite -q
   acc merge out/shards/compile-0 out/shards/compile-1 -o out/merged
 
 Related: acc compile, acc teach, acc rollout (their --shard); docs/scale.md (Slurm arrays, Kubernetes Indexed Jobs)`,

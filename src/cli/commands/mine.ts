@@ -44,7 +44,7 @@ export function mineCommand(io: CliIo): Command {
 Examples:
   acc mine ~/src/requests -o mined/requests
   acc mine repo.git -o out --repo-name psf/requests --github-export requests-github.json
-  acc mine repo -o out --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-32B
+  acc mine repo -o llm-statements --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-32B
   acc mine repo -o tested --test-cmd 'node --test --test-reporter=tap' --test-timeout 300
   acc mine snapshot psf__requests-6655-chain-6767 --stage 2 --mined out -o stage2-repo
 

@@ -73,7 +73,8 @@ Examples:
     --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --group-size 8 --context supo --window 4096 --max-summaries 3 -o out/sql
   acc rollout --env search:examples/rollout/corpus.jsonl --tasks examples/rollout/search-tasks.jsonl \\
     --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --context mask-observations --keep-observations 3 -o out/search
-  acc rollout --env repo:examples/.build/repo --tasks examples/rollout/repo-tasks.jsonl --endpoint http://127.0.0.1:8000/v1 --model m -o out/repo
+  acc rollout --env repo:examples/.build/repo --tasks examples/rollout/repo-tasks.jsonl \\
+    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --max-steps 40 -o out/repo
 
 Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
     )
