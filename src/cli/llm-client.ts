@@ -17,6 +17,6 @@ export function makeClient(endpoint: string, flags: Record<string, unknown>, con
       ...extra,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, { cause: error });
   }
 }

@@ -139,7 +139,7 @@ function parseLengths(specs: string[]): Record<Domain, LengthDistribution> {
     try {
       parsed = parseLengthSpec(distribution);
     } catch (error) {
-      throw new UsageError(`--length: ${(error as Error).message}`);
+      throw new UsageError(`--length: ${(error as Error).message}`, { flag: "--length", cause: error });
     }
     for (const d of domains) lengths[d] = parsed;
   }

@@ -180,7 +180,7 @@ async function answerSource(flags: Flags): Promise<AnswerSource | undefined> {
       ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError((error as Error).message, { cause: error });
   }
   return { client, model: String(flags.model), request };
 }
