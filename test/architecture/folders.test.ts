@@ -1,5 +1,6 @@
 // Data flows one way between the top-level folders of src/: an import cycle between two folders (directly or
-// through others) fails here, naming the imports that close it.
+// through others) fails here, naming the imports that close it; so does a general folder (errors, io, run, …)
+// that imports a stage, or any folder that imports the CLI.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { folderCycles, folderEdges } from "../../scripts/structure.js";
@@ -12,6 +13,19 @@ test("no import cycle between the top-level folders of src/", () => {
     return `${cycle.join(" ↔ ")}:\n${inside.map(([key, lines]) => `  ${key}: ${lines.slice(0, 3).join("; ")}`).join("\n")}`;
   });
   assert.deepEqual(cycles, [], cycles.join("\n"));
+});
+
+/** The folders every stage may use; they import only each other. */
+const GENERAL = ["errors", "json", "random", "records", "io", "run", "shard"];
+
+test("the general folders import no stage, and nothing imports the CLI", () => {
+  const wrong = [...folderEdges()]
+    .filter(([key]) => {
+      const [from, to] = key.split(" -> ") as [string, string];
+      return (GENERAL.includes(from) && !GENERAL.includes(to)) || to === "cli";
+    })
+    .map(([key, lines]) => `${key}: ${lines.join("; ")}`);
+  assert.deepEqual(wrong, []);
 });
 
 test("the cycle finder finds a cycle through three folders and none in a chain", () => {
