@@ -28,7 +28,8 @@ export interface EvaluateOptions {
   outDir?: string;
   concurrency?: number;
   shard?: Shard;
-  onProgress?: (counts: EvalCounts) => void;
+  /** After each item: the counts, and the items read so far (other shards' items included). */
+  onProgress?: (counts: EvalCounts, itemsRead: number) => void;
 }
 
 interface Definition<Item extends { id: string }> {

@@ -33,7 +33,8 @@ export interface EvalRunOptions<Item extends { id: string }> {
   tokens?: TokenCounter;
   /** Run only this shard's items (by item id), and write what `acc merge` needs. */
   shard?: Shard;
-  onProgress?: (counts: EvalCounts) => void;
+  /** After each item: the counts, and the items read so far (other shards' items included). */
+  onProgress?: (counts: EvalCounts, itemsRead: number) => void;
 }
 
 export interface EvalRunResult {
@@ -140,10 +141,13 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       const [position, item] = next.value;
       if (seen.has(item.id)) throw new EvalDataError(`duplicate item id ${item.id}: give each data file a distinct name, or ids in an id column`);
       seen.add(item.id);
-      if (!inShard(item.id, options.shard)) continue;
+      if (!inShard(item.id, options.shard)) {
+        options.onProgress?.({ ...counts }, seen.size);
+        continue;
+      }
       counts.items++;
       await handle(item, position);
-      options.onProgress?.({ ...counts });
+      options.onProgress?.({ ...counts }, seen.size);
     }
   };
   // the first error is the cause; requests it aborts fail after it

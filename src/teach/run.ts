@@ -33,7 +33,8 @@ export interface TeachRunOptions {
   concurrency: number;
   /** Teach only this shard's samples (by sample id), and write what `acc merge` needs. */
   shard?: Shard;
-  onProgress?: (stats: TeachStats) => void;
+  /** After each checkpoint: the stats, and the input lines read so far (other shards' lines included). */
+  onProgress?: (stats: TeachStats, linesRead: number) => void;
 }
 
 const STATE_FILE = ".teach-state.json";
@@ -115,7 +116,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
       };
       await writeCheckpoint(statePath, JSON.stringify(next));
       queued--;
-      options.onProgress?.(stats);
+      options.onProgress?.(stats, at.done);
     });
     saving.catch((error: unknown) => (failure ??= error));
     return saving;

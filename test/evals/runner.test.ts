@@ -11,6 +11,7 @@ import { EvalDataError } from "../../src/evals/rows.js";
 import { EvalUsageError, runEval } from "../../src/evals/runner.js";
 import { inProcessCounter, workerCounter } from "../../src/evals/tokens.js";
 import { renderSummary } from "../../src/evals/report.js";
+import { shardOf } from "../../src/shard/partition.js";
 import { createClient } from "../../src/llm/client.js";
 import type { ClientOptions } from "../../src/llm/types.js";
 import { type RecordedRequest, startOpenAIServer } from "../../src/testing/openai-server.js";
@@ -226,6 +227,24 @@ test("bad data in the middle of a run stops it with that error (not the aborted 
     );
     assert.deepEqual(readRecords(out).map((r) => r.id), [items[0]!.id, items[1]!.id]);
     assert.equal(existsSync(join(out, "summary.json")), false);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a shard's progress counts every item read, the other shards' included, so its bar ends at the whole input", async () => {
+  const server = await startOpenAIServer((request) => ({ type: "answer", content: answerFor(itemOf(request)) }));
+  try {
+    const reads: number[] = [];
+    let answered = 0;
+    const onProgress = (counts: { items: number }, read: number) => {
+      reads.push(read);
+      answered = counts.items;
+    };
+    await runEval({ kind, items, outDir: tempDir(), answers: { client: client(server.url), model: "m" }, concurrency: 1, shard: { index: 0, count: 3 }, onProgress });
+    assert.ok(answered > 0 && answered < items.length, `shard 0/3 answered ${answered} of ${items.length}`);
+    assert.ok(items.some((item) => shardOf(item.id, 3) !== 0));
+    assert.equal(Math.max(...reads), items.length);
   } finally {
     await server.close();
   }

@@ -8,7 +8,7 @@ import type { ClientOptions } from "../../src/llm/types.js";
 import { Sample } from "../../src/records/sample.js";
 import type { CandidateReject, SampleOutcome, TeachSetup } from "../../src/teach/candidates.js";
 import { teachRun } from "../../src/teach/run.js";
-import type { TeachStatsData } from "../../src/teach/stats.js";
+import type { TeachStats, TeachStatsData } from "../../src/teach/stats.js";
 import { type OpenAIServer, type ServerScript, startOpenAIServer } from "../../src/testing/openai-server.js";
 import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { DEFAULT_VERIFY_SETUP, type VerifySetup } from "../../src/verify/index.js";
@@ -31,6 +31,8 @@ interface RunOverrides {
   verify?: Partial<VerifySetup>;
   client?: Partial<ClientOptions>;
   concurrency?: number;
+  shard?: { index: number; count: number };
+  onProgress?: (stats: TeachStats, linesRead: number) => void;
 }
 
 async function teach(input: string, out: string, at: OpenAIServer, overrides: RunOverrides = {}) {
@@ -44,6 +46,8 @@ async function teach(input: string, out: string, at: OpenAIServer, overrides: Ru
       setup: { model: "teacher", candidates: 4, seed: 0, keepAll: false, ...overrides.setup },
       verify: { ...DEFAULT_VERIFY_SETUP, ...overrides.verify },
       concurrency: overrides.concurrency ?? 8,
+      ...(overrides.shard ? { shard: overrides.shard } : {}),
+      ...(overrides.onProgress ? { onProgress: overrides.onProgress } : {}),
     });
   } finally {
     await client.close();
@@ -260,4 +264,20 @@ test("teach: SWE samples with --repo and --test-cmd are verified by running the 
   const kept = jsonLines<Sample>(samplesText!);
   assert.deepEqual(kept.map((s) => s.target.answer), [GOLD, GOLD]);
   assert.match(kept[0]!.target.reasoning!, /^Seed \d+: the helpers are wrong\.$/);
+});
+
+test("a shard's progress counts every input line read, the other shards' included, so its bar ends at the whole input", async () => {
+  const dir = tempDir();
+  const input = writeSamples(dir, Array.from({ length: 12 }, (_, i) => itemSample(i + 1)));
+  const reads: number[] = [];
+  let taught = 0;
+  await teach(input, join(dir, "out"), await server(teacherReply), {
+    shard: { index: 1, count: 3 },
+    onProgress: (stats, linesRead) => {
+      reads.push(linesRead);
+      taught = stats.data.read;
+    },
+  });
+  assert.ok(taught > 0 && taught < 12, `shard 1/3 taught ${taught} of 12`);
+  assert.equal(Math.max(...reads), 12);
 });

@@ -76,7 +76,7 @@ Examples:
           ...(answers ? { answers, outDir } : {}),
           concurrency,
           ...shardOption(flags),
-          onProgress: (c) => progress.update(c.items, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
+          onProgress: (c, read) => progress.update(read, `${c.items} items, ${c.graded} graded, ${c.failed} failed`),
         });
         progress.stop();
         if (flags.saveData && flags.saveData !== "-") io.stderr.write(`wrote items to ${flags.saveData}\n`);

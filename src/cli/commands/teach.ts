@@ -87,7 +87,7 @@ Related: acc compile, acc verify, acc export`,
           verify: judgeClient ? { ...verify, judge: judgeOptions(flags, judgeClient) } : verify,
           concurrency,
           ...shardOption(flags),
-          onProgress: (s) => progress.update(s.data.read, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
+          onProgress: (s, linesRead) => progress.update(linesRead, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
         };
         await claimOutputDir(outDir, { stage: "teach" }, { overwrite: Boolean(flags.overwrite), inputs: [input] });
         const stats = await teachRun(runOptions);
