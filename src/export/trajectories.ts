@@ -19,8 +19,10 @@ import { type TokenSource, trajectoryTokenRows } from "./token-rows.js";
 import { writeVerlPrompts } from "./verl-prompts.js";
 import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from "./llamafactory.js";
 import { ConversationParquetWriter, type ParquetConversationRow } from "./trajectory-parquet.js";
+import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
+import { redactTrajectory } from "../privacy/index.js";
 
-export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime"] as const;
+export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
 
 export interface TrajectoryExportOptions {
@@ -50,6 +52,9 @@ export interface TrajectoryExportStats {
   tokenSources: Record<TokenSource, number>;
   /** Trajectories with recorded ids on some assistant turns but not all (re-tokenised whole). */
   partialRecorded: number;
+  /** hf-traces: messages written, and secrets replaced by placeholders, by type. */
+  messages: number;
+  redacted: Record<string, number>;
   files: string[];
 }
 
@@ -62,6 +67,7 @@ const DATA_FILE: Record<TrajectoryTarget, string> = {
   parquet: "train.parquet",
   verl: "rollouts.jsonl",
   slime: "samples.jsonl",
+  "hf-traces": `${SESSIONS_DIR}/`,
 };
 /** The prompt file each RL target's trainer starts rollouts from. */
 const PROMPT_FILE: Partial<Record<TrajectoryTarget, string>> = { verl: "prompts.parquet", slime: "prompts.jsonl" };
@@ -71,6 +77,7 @@ const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
   llamafactory: "LLaMA-Factory tokenizes its rows with its own template",
   parquet: "rows of token ids are written as JSONL only",
   atif: "ATIF documents are not rows of token ids",
+  "hf-traces": "session traces are text for the Hub's trace viewer",
 };
 
 /** Options a target cannot honour, refused before anything is written. */
@@ -91,7 +98,12 @@ interface RowSink {
   abort(): Promise<void>;
 }
 
-async function openSink(path: string, target: TrajectoryTarget): Promise<RowSink> {
+async function openSink(outDir: string, target: TrajectoryTarget): Promise<RowSink> {
+  const path = join(outDir, DATA_FILE[target]);
+  if (target === "hf-traces") {
+    const sessions = new SessionsWriter(outDir);
+    return { add: (value) => sessions.add(value as Trajectory), commit: () => sessions.commit(), abort: () => sessions.abort() };
+  }
   if (target === "parquet") {
     const parquet = new ConversationParquetWriter(path);
     return { add: (value) => parquet.add(value as ParquetConversationRow), commit: () => parquet.commit(), abort: () => parquet.abort() };
@@ -116,9 +128,9 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   checkTrajectoryOptions({ ...options, tokenized: options.tokenizer !== undefined });
   await makeDirectory(options.outDir);
   const dataFile = DATA_FILE[options.target];
-  const data = await openSink(join(options.outDir, dataFile), options.target);
+  const data = await openSink(options.outDir, options.target);
   let rejects: AtomicFile | undefined;
-  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, files: [dataFile, "README.md"] };
+  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, messages: 0, redacted: {}, files: [dataFile, "README.md"] };
   const rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
   let firstReject: string | undefined;
   try {
@@ -161,7 +173,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   }
   if (rejects) stats.files.push("rejects.jsonl");
   const name = options.name ?? basename(options.outDir);
-  await writeFile(join(options.outDir, "README.md"), options.target === "atif" ? atifCard(name, dataFile, stats.exported) : sftCard(name, dataFile, stats, options));
+  await writeFile(join(options.outDir, "README.md"), options.target === "atif" ? atifCard(name, dataFile, stats.exported) : options.target === "hf-traces" ? hfTracesCard(name, stats) : sftCard(name, dataFile, stats, options));
   return stats;
 }
 
@@ -171,6 +183,13 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
   const checked = validateFast(Trajectory, value);
   if (!checked.ok) return { ok: false, reason: `not a valid trajectory: ${formatProblems(checked.problems)}` };
   const t = checked.value;
+  if (options.target === "hf-traces") {
+    // Sessions are published as they are: every text is redacted again (placeholders already there are counted, not changed).
+    const redacted = redactTrajectory(t, "on");
+    for (const [type, n] of Object.entries(redacted.secrets?.counts ?? {})) stats.redacted[type] = (stats.redacted[type] ?? 0) + n;
+    stats.messages += t.messages.length;
+    return { ok: true, values: [redacted] };
+  }
   if (options.target === "atif") {
     const doc = trajectoryToAtif(t);
     const errors = atifErrors(doc);

@@ -12,7 +12,7 @@ import { resolveTokenizer } from "../../tokenize/index.js";
 
 export function exportCommand(io: CliIo): Command {
   return new Command("export")
-    .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, multi-turn SFT rows or verl/slime RL rows, with a dataset card")
+    .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, multi-turn SFT rows, verl/slime RL rows or Hugging Face session traces, with a dataset card")
     .argument("<inputs...>", "samples JSONL (acc compile, acc teach), or trajectories JSONL (acc import, acc rollout); - reads stdin")
     .requiredOption("--to <target>", `one of ${[...EXPORT_TARGETS, ...TRAJECTORY_TARGETS].join(", ")}`)
     .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
@@ -37,6 +37,7 @@ Examples:
   acc export out/import/trajectories.jsonl --to parquet -o out/hf-sft
   acc export out/import/trajectories.jsonl --to verl -o out/verl
   acc export out/import/trajectories.jsonl --to slime -o out/slime
+  acc export out/import/trajectories.jsonl --to hf-traces -o out/hf-traces
 
 Related: acc compile, acc teach`,
     )
@@ -65,7 +66,8 @@ Related: acc compile, acc teach`,
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
         const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...name });
         const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
-        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} rows${ids})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
+        const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
+        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
         return;
       }
       const target = parseChoice(to, "--to", EXPORT_TARGETS);
