@@ -17,7 +17,16 @@ function writeTrajectories(trajectories: Trajectory[]): string {
   return file;
 }
 
-function sessions(out: string): Map<string, Record<string, any>[]> {
+/** A line of a session file: the header, or a message. */
+interface StsLine {
+  type: string;
+  harness?: string;
+  id?: string;
+  source_format?: string;
+  message?: { role: string; toolCalls?: { id: string; function: { arguments: unknown } }[]; toolCallId?: string };
+}
+
+function sessions(out: string): Map<string, StsLine[]> {
   const dir = join(out, "sessions");
   return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), "utf8").trim().split("\n").map((l) => JSON.parse(l))]));
 }
@@ -67,17 +76,17 @@ test("hf-traces: real sessions in the Hub's Session Trace Simple Format, counted
   assert.ok(claudeSession, "the Claude Code session names the Hub's claude-code harness");
   const calls = claudeSession.flatMap((l) => l.message?.toolCalls ?? []);
   assert.equal(calls.length, toolUses, "every tool_use of the raw file is a toolCall");
-  const ids = new Set(calls.map((c: { id: string }) => c.id));
+  const ids = new Set(calls.map((c) => c.id));
   const results = claudeSession.filter((l) => l.message?.role === "tool");
-  assert.ok(results.length > 0 && results.every((l) => ids.has(l.message.toolCallId)), "every tool result links to a call the viewer can stitch it to");
-  assert.ok(calls.every((c: { function: { arguments: unknown } }) => typeof c.function.arguments === "string"), "arguments are JSON strings");
+  assert.ok(results.length > 0 && results.every((l) => ids.has(l.message!.toolCallId!)), "every tool result links to a call the viewer can stitch it to");
+  assert.ok(calls.every((c) => typeof c.function.arguments === "string"), "arguments are JSON strings");
 
   tauRaw.forEach((raw, i) => {
     const lines = files.get(`${tau[i]!.id}.jsonl`)!;
     const { type, harness, id, source_format } = lines[0]!;
     assert.deepEqual({ type, harness, id, source_format }, { type: "session", harness: "acc", id: tau[i]!.id, source_format: "tau-bench" });
-    assert.deepEqual(lines.slice(1).map((l) => [l.type, l.message.role]), raw.traj.map((m) => ["message", m.role]));
-    assert.equal(lines.slice(1).reduce((n, l) => n + (l.message.toolCalls?.length ?? 0), 0), raw.traj.reduce((n, m) => n + (m.tool_calls?.length ?? 0), 0));
+    assert.deepEqual(lines.slice(1).map((l) => [l.type, l.message!.role]), raw.traj.map((m) => ["message", m.role]));
+    assert.equal(lines.slice(1).reduce((n, l) => n + (l.message!.toolCalls?.length ?? 0), 0), raw.traj.reduce((n, m) => n + (m.tool_calls?.length ?? 0), 0));
   });
   const card = readFileSync(join(out, "README.md"), "utf8");
   assert.match(card, /^---\n[\s\S]*configs:\n- config_name: default\n {2}data_files:\n {2}- split: train\n {4}path: sessions\/\*\.jsonl\n[\s\S]*?---\n/);
