@@ -7,6 +7,7 @@ import { type EvalSummary, summarize } from "../evals/report.js";
 import { renderHtmlReport } from "../evals/report-html.js";
 import { readResults, writeTextAtomically } from "../evals/results.js";
 import { claimOutputDir } from "../io/output-dir.js";
+import { type DecontaminateReport, mergeDecontaminateReports } from "../privacy/decontaminate.js";
 import { writeRowsParquet } from "../rollout/parquet.js";
 import { mergeShardFiles, readShards, type ShardFolder } from "../shard/merge.js";
 import { sumStats } from "../shard/stats.js";
@@ -35,6 +36,7 @@ export async function mergeRun(dirs: readonly string[], outDir: string, options:
   await mergeShardFiles(shards, outDir);
   if (stage === "rollout") await writeRowsParquet(join(outDir, "rows.jsonl"), join(outDir, "rows.parquet"));
   if (stage === "eval") await mergeEvalSummary(shards, outDir);
+  if (stage === "decontaminate") await mergeDecontaminateReport(shards, outDir);
   const files = (await readdir(outDir)).filter((name) => !name.startsWith(".")).sort();
   return { stage, shards: shard.count, files };
 }
@@ -55,4 +57,10 @@ async function mergeEvalSummary(shards: readonly ShardFolder[], outDir: string):
   await writeTextAtomically(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   await writeTextAtomically(join(outDir, "report.html"), renderHtmlReport(summary));
   if (existsSync(join(shards[0]!.dir, "run.json"))) await copyFile(join(shards[0]!.dir, "run.json"), join(outDir, "run.json"));
+}
+
+/** decontaminate's report.json, the shards' reports added up as the unsharded run writes it. */
+async function mergeDecontaminateReport(shards: readonly ShardFolder[], outDir: string): Promise<void> {
+  const reports = await Promise.all(shards.map(async ({ dir }) => JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DecontaminateReport));
+  await writeTextAtomically(join(outDir, "report.json"), `${JSON.stringify(mergeDecontaminateReports(reports), null, 2)}\n`);
 }

@@ -1,6 +1,10 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
+import { keyHash } from "../io/checkpoint.js";
 import { readLines } from "../io/lines.js";
+import { statInput } from "../io/stdin.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import { inShard, type Shard } from "../shard/partition.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
@@ -31,8 +35,11 @@ export interface DecontaminateOptions {
   mode: DecontaminateMode;
   /** The text column of eval files that are neither MRCR nor GraphWalks (default `text`); when given, every file is read by it. */
   column?: string;
+  /** Check only this shard's samples (by sample id), and write what `acc merge` needs. */
+  shard?: Shard;
   onIndexed?: (set: EvalSetReport) => void;
-  onProgress?: (read: number) => void;
+  /** After each sample line: the lines read so far (other shards' included). */
+  onProgress?: (linesRead: number) => void;
 }
 
 export interface EvalSetReport {
@@ -99,11 +106,18 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
   };
   const kept = await AtomicFile.create(join(options.outDir, "samples.jsonl"));
   const contamination = await AtomicFile.create(join(options.outDir, "contamination.jsonl"));
+  const order = options.shard ? await AtomicFile.create(join(options.outDir, ORDER_FILE)) : undefined;
+  let linesRead = 0;
   try {
     for await (const entry of readLines(options.samples)) {
       const where = `${options.samples}: line ${entry.line}`;
       if ("error" in entry) throw new DecontaminateError(`${where}: ${entry.detail}`);
       const sample = parseSample(entry.text, where);
+      linesRead++;
+      if (!inShard(sample.id, options.shard)) {
+        options.onProgress?.(linesRead);
+        continue;
+      }
       report.read++;
       const matched = sets.map(() => 0);
       for (const text of sampleTexts(sample)) {
@@ -119,29 +133,70 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
       if (overlaps.length === 0) {
         report.kept++;
         await kept.write(`${entry.text}\n`);
+        await order?.write(orderLine(entry.line, [1, 0]));
       } else {
         const action = options.mode === "drop" ? "dropped" : "flagged";
         report[action]++;
         if (action === "flagged") await kept.write(`${entry.text}\n`);
         const record: ContaminationRecord = { sample_id: sample.id, line: entry.line, action, overlaps };
         await contamination.write(`${JSON.stringify(record)}\n`);
+        await order?.write(orderLine(entry.line, [action === "flagged" ? 1 : 0, 1]));
       }
-      options.onProgress?.(report.read);
+      options.onProgress?.(linesRead);
     }
   } catch (error) {
-    await Promise.all([kept.abort(), contamination.abort()]);
+    await Promise.all([kept.abort(), contamination.abort(), order?.abort()]);
     throw error;
   }
-  if (report.read === 0) {
+  if (linesRead === 0) {
     // Nothing was checked: no empty outputs are left behind.
-    await Promise.all([kept.abort(), contamination.abort()]);
+    await Promise.all([kept.abort(), contamination.abort(), order?.abort()]);
     throw new AccError(`no samples in ${options.samples}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
   }
   await kept.commit();
   await contamination.commit();
+  await order?.commit();
   const reportPath = join(options.outDir, "report.json");
   await writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  if (options.shard) {
+    await writeManifest(options.outDir, { stage: "decontaminate", shard: options.shard, run: await runFingerprint(options), files: ["samples.jsonl", "contamination.jsonl"] });
+  }
   return report;
+}
+
+/** The run's inputs (path, size, time) and settings, without the shard: what the shards of one run share. */
+async function runFingerprint(options: DecontaminateOptions): Promise<string> {
+  const file = async (path: string) => {
+    const info = await statInput(path);
+    return [resolve(path), info.size, info.mtimeMs];
+  };
+  return keyHash({
+    version: 1,
+    samples: await file(options.samples),
+    against: await Promise.all(options.against.map(file)),
+    ngram: options.ngram,
+    mode: options.mode,
+    column: options.column ?? null,
+  });
+}
+
+/**
+ * The report of a whole run from its shards' reports: counts added, each eval set's hits added (its
+ * items and n-grams are the same in every shard), in the key order the unsharded run writes.
+ */
+export function mergeDecontaminateReports(reports: readonly DecontaminateReport[]): DecontaminateReport {
+  const merged = structuredClone(reports[0]!);
+  for (const report of reports.slice(1)) {
+    merged.read += report.read;
+    merged.kept += report.kept;
+    merged.dropped += report.dropped;
+    merged.flagged += report.flagged;
+    report.eval_sets.forEach((set, i) => {
+      merged.eval_sets[i]!.samples_hit += set.samples_hit;
+      merged.eval_sets[i]!.ngrams_matched += set.ngrams_matched;
+    });
+  }
+  return merged;
 }
 
 /** Every n-gram of every item of an eval file, in one compact set. */

@@ -134,3 +134,25 @@ test("a shard none of the input falls in exits 0 with empty outputs, and merges"
   assert.equal((await runCli(["merge", ...shards, "-o", join(dir, "merged")])).code, 0);
   assert.deepEqual(bytes(join(dir, "merged"), OUTPUTS), bytes(join(dir, "whole"), OUTPUTS));
 });
+
+test("decontaminate as 3 shards + merge: kept samples, contamination list and report of one run, byte for byte", async () => {
+  const dir = tempDir();
+  const input = writeSamples(dir, Array.from({ length: 30 }, (_, i) => itemSample(i + 1)));
+  // each held-out text is one sample's document and question: every 8 words of it hold that sample's numbers
+  const planted = [3, 7, 11, 20, 25];
+  const heldout = join(dir, "heldout.jsonl");
+  writeFileSync(heldout, planted.map((i) => `${JSON.stringify({ text: `Item ${i} costs ${3 * i} EUR. </document> Question: What does item ${i} cost?` })}\n`).join(""));
+  const run = (out: string, ...more: string[]) => runCli(["decontaminate", input, "--against", heldout, "--ngram", "8", "-o", out, "-q", ...more]);
+  const whole = await run(join(dir, "whole"));
+  assert.equal(whole.code, 0, whole.stderr);
+  const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+  for (const [i, out] of shards.entries()) assert.equal((await run(out, "--shard", `${i}/3`)).code, 0);
+  const dropped = shards.map((out) => jsonLines(readFileSync(join(out, "contamination.jsonl"), "utf8")).length);
+  assert.equal(dropped.reduce((a, b) => a + b), planted.length);
+  assert.ok(dropped.filter((n) => n > 0).length >= 2, `dropped per shard: ${dropped.join(", ")}`);
+  const merged = await runCli(["merge", ...shards, "-o", join(dir, "merged")]);
+  assert.equal(merged.code, 0, merged.stderr);
+  const files = ["samples.jsonl", "contamination.jsonl", "report.json"];
+  assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
+  assert.equal(JSON.parse(readFileSync(join(dir, "whole", "report.json"), "utf8")).dropped, planted.length);
+});

@@ -5,6 +5,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, existingInputs, parseChoice, parseInteger } from "../io.js";
 import { countLines } from "../../io/lines.js";
 import { progressWithTotal } from "../progress.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 import { renderTable } from "../table.js";
 
 export function decontaminateCommand(io: CliIo): Command {
@@ -17,6 +18,7 @@ export function decontaminateCommand(io: CliIo): Command {
     .option("--mode <mode>", "drop: leave overlapping samples out; flag: keep them, and list them in contamination.jsonl", "drop")
     .option("--column <name>", "text column of the eval files; without it MRCR and GraphWalks are recognised and other files use `text`")
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
+    .addOption(shardFlag("samples by id"))
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -44,6 +46,7 @@ Related: acc compile, acc eval`,
         ngram,
         mode,
         ...(flags.column !== undefined ? { column: String(flags.column) } : {}),
+        ...shardOption(flags),
         onIndexed: (set) => progress.update(0, `indexed ${set.file}: ${set.items} items, ${set.ngrams} n-grams`),
         onProgress: (read) => progress.update(read, `${read} samples checked`),
       });
