@@ -1,18 +1,24 @@
 // npm run bench:mine [-- <repository> …]
 // `acc mine` end to end (the CLI, on the built code) on real repositories of different merge styles, each
 // against raw `git log --numstat` on the same repository in the same run: a warm-up round, then 3 rounds
-// interleaved (git, acc, git, acc, …); the ratio is the median of the per-round ratios. Target: ≤ 5× on each.
+// interleaved (git log, acc, floor, git log, acc, floor, …). Each figure is compared twice: by wall time and
+// by CPU time (acc's CPU includes the git processes it runs; read from /proc as the CPU of waited-for
+// children, so the machine's load, which stretches wall time, barely moves it). Each ratio is the median of
+// the per-round ratios, and each workload's line names the load average it ran under. Target: ≤ 5× on each.
 // Repositories: the paths given, else snapshots of psf/requests (merge commits), encode/httpx (squash) and
 // nodejs/node-addon-api (rebase with PR-URL trailers) under $ACC_MINE_REPOS (the layout `fetch` writes,
 // owner+name/repo, or clones named owner+name or name; see docs/commands/mine.md). Missing ones are skipped
 // with a message. A generated 5,000-commit repository with PR-shaped history is always measured too.
-// The floor, timed in the same rounds: the two git commands acc cannot do without (every commit's metadata
-// and message, and the mainline's patches with renames and context, which lineage and the gold patches are
-// read from), their output read and discarded; plus the CLI's start-up (`acc mine --help`).
+// The floor, timed in the same rounds, is the git reads any implementation must do and nothing of acc's:
+// every commit's metadata and message, and the mainline's patches with renames and context (lineage and the
+// gold patches are read from them), output read and discarded. Node's own start-up (`node -e 0`) is printed
+// beside it, not added: a program in another language would not pay it.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg } from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { basename, join } from "node:path";
-import { BENCH_DATA, build, fromDist, median, timeNode } from "./common.js";
+import { BENCH_DATA, build, fromDist, median, REPO } from "./common.js";
 import { buildBenchRepo } from "./mine-repo.js";
 
 const ROUNDS = 3;
@@ -32,12 +38,40 @@ function findSnapshot(dir: string, repo: string): string | undefined {
   return [join(dir, `${owner}+${name}`, "repo"), join(dir, `${owner}+${name}`), join(dir, name)].find((path) => existsSync(path));
 }
 
-/** Wall seconds of git with `args` (run as given), its output read and discarded. */
-function timeGit(args: string[], env?: NodeJS.ProcessEnv): number {
+const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/stat on every Linux architecture acc runs on
+/** CPU seconds (user + system) of this process's terminated, waited-for children and their own waited-for children. */
+function childrenCpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on: the name may hold spaces
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND; // cutime, cstime: fields 16 and 17
+}
+
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
+  stderr?: string;
+}
+
+/** Wall and CPU seconds of `command args` (its children included), its output read and discarded. */
+function time(command: string, args: string[], env?: NodeJS.ProcessEnv): Timing {
+  const cpu = childrenCpuSeconds();
   const start = process.hrtime.bigint();
-  const result = spawnSync("git", args, { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 30, ...(env ? { env } : {}) });
-  if (result.status !== 0) throw new Error(`git ${args.slice(0, 4).join(" ")} … failed`);
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  const result = spawnSync(command, args, { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30, ...(env ? { env } : {}) });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 6).join(" ")} … failed:\n${result.stderr}`);
+  return { seconds, cpuSeconds: childrenCpuSeconds() - cpu, stderr: result.stderr.toString() };
+}
+
+const add = (a: Timing, b: Timing): Timing => ({ seconds: a.seconds + b.seconds, cpuSeconds: a.cpuSeconds + b.cpuSeconds });
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
+const ratioOf = (a: Timing[], b: Timing[], of: (t: Timing) => number) => median(a.map((t, round) => of(t) / of(b[round]!)));
+
+/** What bench/report-rss.mjs, preloaded into acc, printed at its exit: its own peak RSS (MiB) and CPU seconds (git's not included). */
+function selfReport(stderr = ""): { peakRssMiB: number; cpuSeconds: number } {
+  const kb = Number(/bench-max-rss-kb=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+  const cpuMicros = Number(/bench-cpu-us=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+  return { peakRssMiB: kb / 1024, cpuSeconds: cpuMicros / 1e6 };
 }
 
 const workloads: { label: string; repo: string; name: string }[] = [];
@@ -63,36 +97,106 @@ workloads.push({ label: "generated PR-shaped history", repo: generated, name: "b
 build();
 const { commitLogArguments, mainlinePatchArguments } = await fromDist<typeof import("../src/mine/history.js")>("mine/history.js");
 const { gitArguments, gitEnvironment } = await fromDist<typeof import("../src/mine/git.js")>("mine/git.js");
-/** Wall seconds of the git work acc must do on `repo` (see the header). */
-function timeFloor(repo: string): number {
-  return timeGit(gitArguments(repo, commitLogArguments("HEAD")), gitEnvironment()) + timeGit(gitArguments(repo, mainlinePatchArguments("HEAD")), gitEnvironment());
+/** The git reads any implementation must do on `repo` (see the header), run as acc runs them. */
+function timeFloor(repo: string): Timing {
+  const env = gitEnvironment();
+  return add(time("git", gitArguments(repo, commitLogArguments("HEAD")), env), time("git", gitArguments(repo, mainlinePatchArguments("HEAD")), env));
 }
+const { mineRepository } = await fromDist<typeof import("../src/mine/run.js")>("mine/run.js");
+const { writeMineOutputs } = await fromDist<typeof import("../src/mine/write.js")>("mine/write.js");
+
+/**
+ * Where one mine's time goes, phase by phase (the library run in this process, as the CLI runs it): CPU of
+ * this process (Node: JavaScript, GC, I/O) and of the git processes that ended in the phase, from the
+ * progress events that start each phase, and the GC pauses (wall time) of the whole run.
+ */
+async function phases(repo: string, name: string, dir: string): Promise<{ rows: { phase: string; node: number; git: number }[]; gcPauseSeconds: number }> {
+  const marks: { phase: string; node: number; git: number }[] = [];
+  const mark = (phase: string) => {
+    const used = process.cpuUsage();
+    marks.push({ phase, node: (used.user + used.system) / 1e6, git: childrenCpuSeconds() });
+  };
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const labels: Record<string, string> = {
+    history: "history: every commit (git log -z), PR recovery",
+    lineage: "lineage: mainline patches parsed (git log -p), blame replay; links; chains",
+    stages: "stages: gold patches (git diff-tree, cat-file), statements, leak check, instances",
+  };
+  let current = "history";
+  mark(labels.history!);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const result = await mineRepository({
+    repo,
+    repoName: name,
+    allowShallow: true,
+    onProgress: ({ phase }) => {
+      if (phase === current || labels[phase] === undefined) return;
+      current = phase;
+      mark(labels[phase]!);
+    },
+  });
+  mark("write: JSON lines of every record");
+  await writeMineOutputs(result, dir);
+  mark("end");
+  await new Promise((resolve) => setImmediate(resolve)); // the observer's last entries
+  observer.disconnect();
+  const rows = marks.slice(0, -1).map((m, i) => ({ phase: m.phase, node: marks[i + 1]!.node - m.node, git: marks[i + 1]!.git - m.git }));
+  return { rows, gcPauseSeconds: gcMs / 1000 };
+}
+
 const out = join(BENCH_DATA, "mine-out");
-const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
 const rows: string[] = [];
 for (const { label, repo, name } of workloads) {
-  const git: number[] = [];
-  const acc: number[] = [];
-  const floor: number[] = [];
-  let peakRssMiB = 0;
+  const accArgs = ["dist/cli/main.js", "mine", repo, "-o", out, "-q", "--repo-name", name, "--allow-shallow", "--overwrite"];
+  const reported = ["--import", join(import.meta.dirname, "report-rss.mjs"), ...accArgs];
+  const git: Timing[] = [];
+  const acc: Timing[] = [];
+  const floor: Timing[] = [];
+  const start: Timing[] = [];
+  const help: Timing[] = [];
+  const loads: string[] = [load()];
   for (let round = -1; round < ROUNDS; round++) {
-    const gitSeconds = timeGit(["-C", repo, "log", "--numstat"]);
-    rmSync(out, { recursive: true, force: true });
-    const timed = timeNode(["dist/cli/main.js", "mine", repo, "-o", out, "-q", "--repo-name", name, "--allow-shallow"]);
-    const floorSeconds = timeFloor(repo) + timeNode(["dist/cli/main.js", "mine", "--help"]).seconds;
+    const gitTiming = time("git", ["-C", repo, "log", "--numstat"]);
+    const accTiming = time(process.execPath, reported);
+    const floorTiming = timeFloor(repo);
+    const startTiming = time(process.execPath, ["-e", "0"]);
+    const helpTiming = time(process.execPath, ["dist/cli/main.js", "mine", "--help"]);
     if (round < 0) continue;
-    git.push(gitSeconds);
-    acc.push(timed.seconds);
-    floor.push(floorSeconds);
-    peakRssMiB = Math.max(peakRssMiB, timed.peakRssMiB);
+    help.push(helpTiming);
+    git.push(gitTiming);
+    acc.push(accTiming);
+    floor.push(floorTiming);
+    start.push(startTiming);
   }
+  loads.push(load());
+  const selves = acc.map((t) => selfReport(t.stderr));
+  const rss = Math.max(...selves.map((s) => s.peakRssMiB));
+  const nodeCpu = median(selves.map((s) => s.cpuSeconds));
   const stats = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).stats;
-  const ratio = median(acc.map((seconds, round) => seconds / git[round]!));
-  const floorRatio = median(floor.map((seconds, round) => seconds / git[round]!));
-  console.log(`\n${label}: ${repo}`);
+  const med = (timings: Timing[], of: (t: Timing) => number) => median(timings.map(of)).toFixed(2);
+  const wall = (t: Timing) => t.seconds;
+  const cpu = (t: Timing) => t.cpuSeconds;
+  const cpuRatio = ratioOf(acc, git, cpu);
+  const wallRatio = ratioOf(acc, git, wall);
+  const floorCpu = ratioOf(floor, git, cpu);
+  const floorWall = ratioOf(floor, git, wall);
+  console.log(`\n${label}: ${repo} (load average ${loads.join(" → ")})`);
   console.log(`  commits ${stats.commits} (first-parent ${stats.mainline}); PRs ${sum(stats.prsByMethod)} ${JSON.stringify(stats.prsByMethod)}; links ${sum(stats.linksByKind)}; chains ${sum(stats.chainsByLength)}; stages ${sum(stats.stagesByLabel)} (+${stats.stagesRejected} rejected)`);
-  console.log(`  git log --numstat ${median(git).toFixed(2)} s; acc mine ${median(acc).toFixed(2)} s; floor ${median(floor).toFixed(2)} s; peak RSS ${peakRssMiB.toFixed(0)} MiB`);
-  console.log(`  ratio acc mine / git log --numstat: ${ratio.toFixed(1)}× (target ≤ 5×); floor / git log --numstat: ${floorRatio.toFixed(1)}×`);
-  rows.push(`| ${label} | ${stats.commits} | ${median(git).toFixed(2)} s | ${median(acc).toFixed(2)} s | ${ratio.toFixed(1)}× | ${floorRatio.toFixed(1)}× | ${peakRssMiB.toFixed(0)} MiB |`);
+  console.log(`  git log --numstat ${med(git, cpu)} CPU-s ${med(git, wall)} s; acc mine ${med(acc, cpu)} CPU-s ${med(acc, wall)} s; floor ${med(floor, cpu)} CPU-s ${med(floor, wall)} s; node start-up ${med(start, cpu)} CPU-s; acc's peak RSS ${rss.toFixed(0)} MiB (git's not included)`);
+  console.log(`  acc mine / git log --numstat: ${cpuRatio.toFixed(1)}× CPU, ${wallRatio.toFixed(1)}× wall (target ≤ 5×); floor / git log --numstat: ${floorCpu.toFixed(1)}× CPU, ${floorWall.toFixed(1)}× wall`);
+  if (cpuRatio > 5) {
+    const accCpu = median(acc.map(cpu));
+    const breakdown = await phases(repo, name, join(BENCH_DATA, "mine-phases"));
+    console.log(`  over target: of acc's ${accCpu.toFixed(2)} CPU-s, ${nodeCpu.toFixed(2)} are Node's (all threads, GC included) and ${(accCpu - nodeCpu).toFixed(2)} its git processes' (the floor's git: ${med(floor, cpu)})`);
+    console.log(`  where it goes, CPU-s (one more mine, in this process${breakdown.gcPauseSeconds > 0 ? `; GC paused it ${breakdown.gcPauseSeconds.toFixed(2)} s wall in all` : ""}):`);
+    console.log(`    ${med(help, cpu).padStart(5)} Node     start-up: node and acc's modules (acc mine --help; bare node -e 0: ${med(start, cpu)})`);
+    for (const { phase, node, git } of breakdown.rows) console.log(`    ${node.toFixed(2).padStart(5)} Node ${git.toFixed(2).padStart(5)} git  ${phase}`);
+  }
+  rows.push(`| ${label} | ${stats.commits} | ${med(git, cpu)} / ${med(git, wall)} s | ${med(acc, cpu)} / ${med(acc, wall)} s | **${cpuRatio.toFixed(1)}×** / ${wallRatio.toFixed(1)}× | ${floorCpu.toFixed(1)}× / ${floorWall.toFixed(1)}× | ${rss.toFixed(0)} MiB | ${loads.join(" → ")} |`);
 }
-console.log(`\n${["| repository | commits | git log --numstat | acc mine | ratio | floor ratio | peak RSS |", "|---|---|---|---|---|---|---|", ...rows].join("\n")}`);
+console.log(`\n${["| repository | commits | git log --numstat (CPU / wall) | acc mine (CPU / wall) | ratio (CPU / wall) | floor ratio (CPU / wall) | peak RSS | load average |", "|---|---|---|---|---|---|---|---|", ...rows].join("\n")}`);
