@@ -77,6 +77,7 @@ export async function replayLineage(
     return pr !== undefined && pr.mainline.length === 1 && eligible.has(pr.number);
   };
   let index = 0;
+  onCommit(0, graph.mainline.length);
   for await (const commit of readMainlinePatches(git, graph.tip, { lines: true, textFor: isVersionFile, keepPatch })) {
     if (commit.sha !== graph.mainline[index]) {
       if (commit.error !== undefined && commit.sha === "") {
