@@ -65,7 +65,3 @@ export async function readGitHubExport(path: string): Promise<GitHubExport> {
   }
   return checked.value;
 }
-
-export function labelNames(pull: ExportPull): string[] {
-  return (pull.labels ?? []).map((label) => (typeof label === "string" ? label : label.name)).sort();
-}

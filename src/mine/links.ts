@@ -1,4 +1,5 @@
-import { type Evidence, type Link, type LinkKind, LinkKind as LinkKinds, type NodeRef } from "../records/mine.js";
+import { LINK_KINDS } from "../records/mine-enums.js";
+import type { Evidence, Link, LinkKind, NodeRef } from "../records/mine.js";
 import { findReferences, normalizeTitle, revertBranchNumber } from "./references.js";
 import type { PrLines } from "./replay.js";
 import { BLAME_STRENGTH_FLOOR, jaccard, MODULE_WINDOW_DAYS, moduleOf, scoreLink, WHITESPACE_LINE_WEIGHT } from "./scoring.js";
@@ -200,7 +201,7 @@ export function buildLinks(input: LinkInput): LinkOutput {
   }
 
   const links = [...drafts.values()].map((draft) => finish(draft, byNumber));
-  const kindOrder = (kind: LinkKind) => LinkKinds.options.indexOf(kind);
+  const kindOrder = (kind: LinkKind) => LINK_KINDS.indexOf(kind);
   const order = (ref: NodeRef) => (ref.type === "pr" ? byNumber.get(ref.number)!.order : -1);
   links.sort(
     (a, b) =>

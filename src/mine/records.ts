@@ -1,7 +1,7 @@
 import type { Chain, PullRequest, StageInstance, StageLabel } from "../records/mine.js";
 import type { ChainPath } from "./chains.js";
 import type { CommitGraph } from "./graph.js";
-import { type ExportIssue, type ExportPull, labelNames } from "./github-export.js";
+import type { ExportIssue, ExportPull } from "./github-export.js";
 import { instanceId, type StagePatch } from "./instances.js";
 import type { LinkablePr } from "./links.js";
 import type { RecoveredPr } from "./prs.js";
@@ -159,4 +159,8 @@ function hints(pr: PullRequest, issues: ReadonlyMap<number, ExportIssue>, firstC
     .map((c) => (c.body ?? "").trim())
     .filter(Boolean)
     .join("\n\n");
+}
+
+function labelNames(pull: ExportPull): string[] {
+  return (pull.labels ?? []).map((label) => (typeof label === "string" ? label : label.name)).sort();
 }

@@ -1,13 +1,13 @@
 import { basename } from "node:path";
 import type { Chain, Link, LinkKind, MineReject, PullRequest, RecoveryMethod, StageInstance, StageLabel } from "../records/mine.js";
-import { LinkKind as LinkKinds, RecoveryMethod as RecoveryMethods, StageLabel as StageLabels } from "../records/mine.js";
+import { LINK_KINDS, RECOVERY_METHODS, STAGE_LABELS } from "../records/mine-enums.js";
 import { BinaryLiterals } from "./binary-patch.js";
 import { BlobReader } from "./blobs.js";
 import { buildChainPaths, type ChainPath } from "./chains.js";
-import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../run/sandbox/index.js";
-import { checkTestSandbox, validateStage } from "./execution.js";
+import { DEFAULT_SANDBOX_LIMITS } from "../run/sandbox/limits.js";
+import type { SandboxSettings } from "../run/sandbox/index.js";
 import { Git } from "./git.js";
-import { type ExportIssue, readGitHubExport } from "./github-export.js";
+import type { ExportIssue } from "./github-export.js";
 import { readGraph } from "./graph.js";
 import { readPairPatches } from "./history.js";
 import { assembleStagePatch, readVersions, type StagePatch } from "./instances.js";
@@ -115,12 +115,14 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
   const ref = options.ref ?? "HEAD";
   const sandbox = options.sandbox ?? { limits: DEFAULT_SANDBOX_LIMITS, readOnly: [], unsafe: false };
   // before any work: tests that cannot run confined are refused up front
-  if (options.testCommand !== undefined) await checkTestSandbox(sandbox);
+  // the test runner and its sandbox are loaded only for --test-cmd
+  if (options.testCommand !== undefined) await (await import("./execution.js")).checkTestSandbox(sandbox);
   const facts = typeof options.repo === "string" ? await openRepository(options.repo, ref, options.allowShallow ?? false) : options.repo;
   const repoPath = facts.path;
   const git = new Git(repoPath);
   const progress = options.onProgress ?? (() => {});
-  const exported = options.githubExport === undefined ? undefined : await readGitHubExport(options.githubExport);
+  // loaded only for an export: its validation brings zod, which a mine otherwise never needs
+  const exported = options.githubExport === undefined ? undefined : await (await import("./github-export.js")).readGitHubExport(options.githubExport);
   const graph = await readGraph(git, facts.tip, (done) => done % 1000 === 0 && progress({ phase: "history", done, total: 0 }));
   const repo = options.repoName ?? (await inferRepoName(git, repoPath));
   const recovery = recoverPrs(graph);
@@ -232,16 +234,16 @@ export async function mineRepository(options: MineOptions): Promise<MineResult> 
       attributed: prOfIndex.size,
       unattributed: recovery.unattributed,
       duplicateNumbers: recovery.duplicates.length,
-      prsByMethod: count(RecoveryMethods.options),
+      prsByMethod: count(RECOVERY_METHODS),
       botPrs: recovery.prs.length - eligible.length,
       exportPulls: exportPulls.size,
       exportUnmatched: [...exportPulls.keys()].filter((n) => !recoveredByNumber.has(n)).length,
       reformatCommits: { listed: lineage.listedCommits, detected: lineage.detectedCommits },
       blamedLines: lineage.blamedLines,
-      linksByKind: count(LinkKinds.options),
+      linksByKind: count(LINK_KINDS),
       revertsBy: { text: 0, content: 0 },
       chainsByLength: {},
-      stagesByLabel: count(StageLabels.options),
+      stagesByLabel: count(STAGE_LABELS),
       stageCandidates: built.size + rejected.size,
       stagesRejected: rejected.size,
       commitsUnreadable: lineage.unreadable.size,
@@ -359,7 +361,7 @@ async function validateStages(
   progress: (p: MineProgress) => void,
 ): Promise<void> {
   for (const [done, stage] of stages.entries()) {
-    const { FAIL_TO_PASS, PASS_TO_PASS, ...validation } = await validateStage({
+    const { FAIL_TO_PASS, PASS_TO_PASS, ...validation } = await (await import("./execution.js")).validateStage({
       repo,
       base: stage.base_commit,
       patch: stage.patch,

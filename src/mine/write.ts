@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { AtomicFile } from "../io/atomic.js";
-import { MINE_SCHEMA_VERSION } from "../records/mine.js";
+import { MINE_SCHEMA_VERSION } from "../records/mine-enums.js";
 import type { MineResult } from "./run.js";
 
 /** The files `acc mine` writes into its output directory. */

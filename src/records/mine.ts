@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { LINK_KINDS, RECOVERY_METHODS, STAGE_LABELS } from "./mine-enums.js";
 
-/** Version of the mine records (PR, Link, Chain, StageInstance); bump on any incompatible change. */
-export const MINE_SCHEMA_VERSION = "1.1.0";
+export { MINE_SCHEMA_VERSION } from "./mine-enums.js";
 
 const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "a full commit sha");
 const Timestamp = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, "an ISO 8601 UTC time like 2024-01-31T12:00:00Z");
@@ -9,7 +9,7 @@ const Count = z.number().int().nonnegative();
 const Number_ = z.number().int().positive();
 
 /** How a PR was recovered from history (see docs/commands/mine.md). */
-export const RecoveryMethod = z.enum(["merge", "squash", "rebase"]);
+export const RecoveryMethod = z.enum(RECOVERY_METHODS);
 export type RecoveryMethod = z.infer<typeof RecoveryMethod>;
 
 export const FileStat = z
@@ -59,7 +59,7 @@ export type PullRequest = z.infer<typeof PullRequest>;
 export const NodeRef = z.object({ type: z.enum(["pr", "issue"]), number: Number_ }).strict();
 export type NodeRef = z.infer<typeof NodeRef>;
 
-export const LinkKind = z.enum(["closes", "fixes", "same-issue", "revert", "follow-up", "reference", "blame", "module"]);
+export const LinkKind = z.enum(LINK_KINDS);
 export type LinkKind = z.infer<typeof LinkKind>;
 
 export const Evidence = z
@@ -106,7 +106,7 @@ export const Link = z
   .strict();
 export type Link = z.infer<typeof Link>;
 
-export const StageLabel = z.enum(["feature", "fix", "refactor", "revert", "test"]);
+export const StageLabel = z.enum(STAGE_LABELS);
 export type StageLabel = z.infer<typeof StageLabel>;
 
 export const ChainStage = z

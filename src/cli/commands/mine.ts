@@ -2,14 +2,12 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { MineError } from "../../mine/errors.js";
-import { checkTestSandbox } from "../../mine/execution.js";
 import { openRepository } from "../../mine/repository.js";
 import { mineRepository, type MineProgress, type MineResult, type MineStats } from "../../mine/run.js";
 import { writeSnapshot } from "../../mine/snapshot.js";
 import { llmStatementWriter } from "../../mine/statements.js";
 import { MINE_FILES, type MineManifest, writeMineOutputs } from "../../mine/write.js";
-import { Chain } from "../../records/mine.js";
-import { formatProblems, validate } from "../../records/validate.js";
+import type { Chain } from "../../records/mine.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, parseInteger, UsageError } from "../io.js";
@@ -59,7 +57,8 @@ Related: docs/commands/mine.md`,
       const testTimeoutSeconds = parseInteger(String(flags.testTimeout), "--test-timeout");
       const sandbox = sandboxSettings(flags, testTimeoutSeconds * 1000);
       // Tests that cannot run confined, and a bad <repo>, are refused before the output folder is claimed.
-      if (flags.testCmd) await checkTestSandbox(sandbox);
+      // the test runner, its sandbox and their modules are loaded only for --test-cmd
+      if (flags.testCmd) await (await import("../../mine/execution.js")).checkTestSandbox(sandbox);
       const repository = await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
       const output = resolve(String(flags.output));
       await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
@@ -136,6 +135,8 @@ async function findChain(path: string, id: string): Promise<Chain> {
   } catch {
     throw new UsageError(`cannot read ${path}: pass --mined <output directory of acc mine>`);
   }
+  // the schemas (zod) are loaded here, for the one command that reads records back
+  const [{ Chain }, { formatProblems, validate }] = await Promise.all([import("../../records/mine.js"), import("../../records/validate.js")]);
   for (const [i, line] of text.split("\n").entries()) {
     if (!line) continue;
     let value: unknown;

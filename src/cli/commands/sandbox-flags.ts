@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { DEFAULT_SANDBOX_LIMITS, type SandboxSettings } from "../../run/sandbox/index.js";
+import type { SandboxSettings } from "../../run/sandbox/index.js";
+import { DEFAULT_SANDBOX_LIMITS } from "../../run/sandbox/limits.js";
 import { parseInteger } from "../io.js";
 
 type Flags = Record<string, unknown>;
