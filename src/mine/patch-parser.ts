@@ -88,8 +88,11 @@ const HEADER_PREFIXES = [
   "+++ ",
 ].map((prefix) => Buffer.from(prefix, "latin1"));
 
+/** Byte by byte: prefixes are short, and a call into Buffer#compare costs more than comparing them here. */
 function startsWith(buf: Buffer, pos: number, end: number, prefix: Buffer): boolean {
-  return end - pos >= prefix.length && buf.compare(prefix, 0, prefix.length, pos, pos + prefix.length) === 0;
+  if (end - pos < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[pos + i] !== prefix[i]) return false;
+  return true;
 }
 
 const DIFF_GIT = Buffer.from("diff --git ", "latin1");
@@ -136,7 +139,16 @@ export class PatchParser {
 
   /** Feeds a chunk; returns the records completed by it. */
   push(chunk: Buffer): CommitPatch[] {
-    this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    let rest = chunk;
+    const lineEnd = this.pending.length > 0 ? chunk.indexOf(LF) + 1 : 0;
+    if (lineEnd > 0 && lineEnd < chunk.length) {
+      // The bytes left over end inside a line: complete that line alone, then parse the rest of the chunk in
+      // place, instead of copying the whole chunk behind them (a copy of the whole stream, and its garbage).
+      this.pending = Buffer.concat([this.pending, chunk.subarray(0, lineEnd)]);
+      this.parse(false);
+      rest = chunk.subarray(lineEnd);
+    }
+    this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, rest]) : rest;
     this.parse(false);
     return this.done.splice(0);
   }

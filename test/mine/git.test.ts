@@ -52,12 +52,22 @@ test("the mainline reader parses --raw rows and hunks of awkward paths, binary f
 
   // The push parser gives the same records however the bytes are chunked.
   const raw = await new Git(repo.dir).output(["log", "--first-parent", "--reverse", "--diff-merges=first-parent", "-z", "--raw", "-p", "--full-index", "--no-abbrev", "-M", "--format=%x1e%H", merge]);
-  for (const size of [1, 3, 64]) {
+  // With the patch bytes kept too: a section cut by chunk ends (inside a line, or right after one) is put together again.
+  const keeping = { ...DEFAULT_PARSER_OPTIONS, lines: true, keepPatch: () => true };
+  const whole = new PatchParser(keeping);
+  const wholeRecords = [...whole.push(raw), ...whole.end()];
+  assert.ok(wholeRecords.some((record) => record.files.some((file) => file.sections.length > 0)));
+  for (const size of [1, 3, 64, 200]) {
     const parser = new PatchParser({ ...DEFAULT_PARSER_OPTIONS, lines: true });
     const parsed = [];
     for (let i = 0; i < raw.length; i += size) parsed.push(...parser.push(raw.subarray(i, i + size)));
     parsed.push(...parser.end());
     assert.deepEqual(parsed, commits, `chunks of ${size} bytes`);
+    const kept = new PatchParser(keeping);
+    const keptRecords = [];
+    for (let i = 0; i < raw.length; i += size) keptRecords.push(...kept.push(raw.subarray(i, i + size)));
+    keptRecords.push(...kept.end());
+    assert.deepEqual(keptRecords, wholeRecords, `chunks of ${size} bytes, patches kept`);
   }
 
   const infos = new Map<string, { message: string; parents: string[]; authorName: string }>();
