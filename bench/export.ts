@@ -1,11 +1,14 @@
 // npm run bench:export [-- --rounds 3]
 // `acc export --to trl --tokenized` on the real trajectory samples (imported once), against, in the same run
-// and interleaved: `acc import` of the same samples (the issue's target: export at ≥ 0.5× import), and the
-// floor any implementation must pay for the same rows: one chat-template render and one encode of each
-// row's text, timed in-process on acc's built code, with Python `tokenizers` encode_batch (Rust, threaded)
-// on the same texts beside it. acc's code runs from dist/ (built first).
+// and interleaved: `acc import` of the same samples (the issue's target: export at ≥ 0.5× import), by wall
+// and by CPU (all threads, from the process's resource usage), and the floor any implementation must pay
+// for the same rows: loading the tokenizer, one chat-template render and one encode of each row's text,
+// timed in-process on acc's built code, with Python `tokenizers` encode_batch (Rust, threaded) on the same
+// texts beside it. It also counts the template renders acc makes per row. acc's code runs from dist/
+// (built first); the load average is printed with each round.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { BENCH_DATA, REPO, build, fromDist, median, timeNode } from "./common.js";
@@ -32,9 +35,18 @@ const conversations = records.map((t) => sftConversation(t, "assistant"));
 // The rows' texts as acc renders them (a row is the conversation up to a user turn when Qwen3's template cuts it).
 const texts: string[] = [];
 const rendered: { messages: ReturnType<typeof templateMessages>; tools: Record<string, unknown>[] }[] = [];
+let renders = 0;
+const counting: typeof qwen3 = Object.create(qwen3);
+counting.chatTemplatePrefixes = (messages, options) => {
+  const render = qwen3.chatTemplatePrefixes(messages, options);
+  return (end, addGenerationPrompt) => {
+    renders++;
+    return render(end, addGenerationPrompt);
+  };
+};
 for (const c of conversations) {
   try {
-    for (const row of tokenizeConversation(c, qwen3)) {
+    for (const row of tokenizeConversation(c, counting)) {
       texts.push(row.text);
       rendered.push({ messages: templateMessages(c).slice(0, row.end), tools: c.tools });
     }
@@ -44,10 +56,13 @@ for (const c of conversations) {
 }
 const chars = texts.reduce((n, t) => n + t.length, 0);
 
-function floorSeconds(): number {
-  const start = performance.now();
-  for (const { messages, tools } of rendered) qwen3.encode(qwen3.applyChatTemplate(messages, tools.length > 0 ? { tools } : {}));
-  return (performance.now() - start) / 1000;
+/** CPU seconds of the floor on this thread: the tokenizer's load, then one render and one encode per row. */
+async function floorCpuSeconds(): Promise<number> {
+  const start = process.cpuUsage();
+  const tokenizer = await loadQwen3();
+  for (const { messages, tools } of rendered) tokenizer.encode(tokenizer.applyChatTemplate(messages, tools.length > 0 ? { tools } : {}));
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 const venvPython = join(REPO, ".venv-checks/bin/python");
@@ -70,19 +85,34 @@ function pythonSeconds(): number | undefined {
   return run.status === 0 ? Number(run.stdout.trim()) : undefined;
 }
 
-const rounds: { importS: number; exportS: number; floorS: number; pythonS: number | undefined }[] = [];
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+interface Round {
+  importS: number;
+  importCpu: number;
+  exportS: number;
+  exportCpu: number;
+  floorCpu: number;
+  pythonS: number | undefined;
+  load: string;
+}
+const rounds: Round[] = [];
+console.log(`${records.length} trajectories → ${texts.length} rows, ${(chars / 1e6).toFixed(1)} M characters rendered; ${renders} template renders (${(renders / texts.length).toFixed(2)} per row)`);
+console.log("round  import wall/CPU s  export wall/CPU s  export÷import speed wall/CPU  floor CPU s  load (1/5/15 min)");
 for (let round = 0; round < ROUNDS; round++) {
-  const importS = timeNode(["dist/cli/main.js", "import", SAMPLES, "-o", imported, "-q"]).seconds;
+  const before = load();
+  const imported_ = timeNode(["dist/cli/main.js", "import", SAMPLES, "-o", imported, "-q"]);
   rmSync(imported, { force: true });
-  const exportS = timeNode(["dist/cli/main.js", "export", trajectories, "--to", "trl", "--tokenized", "-o", out, "--overwrite"]).seconds;
-  rounds.push({ importS, exportS, floorS: floorSeconds(), pythonS: pythonSeconds() });
+  const exported = timeNode(["dist/cli/main.js", "export", trajectories, "--to", "trl", "--tokenized", "-o", out, "--overwrite"]);
+  const r: Round = { importS: imported_.seconds, importCpu: imported_.cpuSeconds, exportS: exported.seconds, exportCpu: exported.cpuSeconds, floorCpu: await floorCpuSeconds(), pythonS: pythonSeconds(), load: before };
+  rounds.push(r);
+  console.log(`${String(round + 1).padStart(5)}  ${r.importS.toFixed(2).padStart(6)} / ${r.importCpu.toFixed(2).padStart(5)}    ${r.exportS.toFixed(2).padStart(6)} / ${r.exportCpu.toFixed(2).padStart(5)}    ${(r.importS / r.exportS).toFixed(2)}× / ${(r.importCpu / r.exportCpu).toFixed(2)}×                ${r.floorCpu.toFixed(2).padStart(5)}        ${r.load}`);
 }
 rmSync(out, { recursive: true, force: true });
-const m = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
+const m = (pick: (r: Round) => number) => median(rounds.map(pick));
 const python = rounds.every((r) => r.pythonS !== undefined) ? m((r) => r.pythonS!) : undefined;
-console.log(`${records.length} trajectories → ${texts.length} rows, ${(chars / 1e6).toFixed(1)} M characters rendered; ${ROUNDS} rounds, medians (wall, load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`);
-console.log(`acc import:                 ${m((r) => r.importS).toFixed(2)} s`);
-console.log(`acc export --tokenized:     ${m((r) => r.exportS).toFixed(2)} s  → ${(m((r) => r.importS) / m((r) => r.exportS)).toFixed(2)}× import speed (target ≥ 0.5×)`);
-console.log(`floor (1 render + 1 encode per row, in-process, tokenizer loaded): ${m((r) => r.floorS).toFixed(2)} s  → export at ${(m((r) => r.floorS) / m((r) => r.exportS)).toFixed(2)}× the floor's speed`);
+console.log(`medians of ${ROUNDS} interleaved rounds (load now ${load()}):`);
+console.log(`acc import:                 ${m((r) => r.importS).toFixed(2)} s wall, ${m((r) => r.importCpu).toFixed(2)} CPU-s`);
+console.log(`acc export --tokenized:     ${m((r) => r.exportS).toFixed(2)} s wall, ${m((r) => r.exportCpu).toFixed(2)} CPU-s  → ${m((r) => r.importS / r.exportS).toFixed(2)}× import speed by wall, ${m((r) => r.importCpu / r.exportCpu).toFixed(2)}× by CPU (target ≥ 0.5×)`);
+console.log(`floor (tokenizer load + 1 render + 1 encode per row, in-process): ${m((r) => r.floorCpu).toFixed(2)} CPU-s → export at ${m((r) => r.floorCpu / r.exportCpu).toFixed(2)}× the floor's speed; the floor alone runs at ${m((r) => r.importCpu / r.floorCpu).toFixed(2)}× import by CPU`);
 if (python !== undefined) console.log(`Python tokenizers encode_batch of the same texts (no rendering): ${python.toFixed(2)} s`);
 else console.log("Python tokenizers: .venv-checks missing (scripts/setup-python-checks.sh); skipped");

@@ -31,9 +31,8 @@ export interface TokenizedRow {
  * text at once, so no id drifts at a span boundary.
  */
 export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
-  // The rendering before each turn is the same whichever row the turn lands in: rendered once.
-  const prefixes = new Map<number, string>();
-  const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer, prefixes);
+  const renders = new Renders(conversation, tokenizer);
+  const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer, renders);
   if (whole.ok || conversation.trainEverything) {
     if (!whole.ok) throw new Error(whole.reason);
     return [whole.row];
@@ -41,7 +40,7 @@ export function tokenizeConversation(conversation: SftConversation, tokenizer: T
   const rows: TokenizedRow[] = [];
   let from = 0;
   for (const end of userTurnEnds(conversation)) {
-    const part = tryRender(conversation, from, end, tokenizer, prefixes);
+    const part = tryRender(conversation, from, end, tokenizer, renders);
     if (!part.ok) throw new Error(part.reason);
     if (part.row.spans.length > 0) rows.push(part.row);
     from = end;
@@ -61,22 +60,44 @@ function userTurnEnds(conversation: SftConversation): number[] {
 
 type Rendered = { ok: true; row: TokenizedRow } | { ok: false; reason: string };
 
+/**
+ * The template's renderings of one conversation's prefixes, each rendered once: the rendering before a
+ * turn is the same whichever row the turn lands in, and the last row is the whole conversation again.
+ */
+class Renders {
+  private readonly render: (end: number, addGenerationPrompt: boolean) => string;
+  private readonly done = new Map<string, string>();
+
+  constructor(conversation: SftConversation, tokenizer: Tokenizer) {
+    const tools = conversation.tools.length > 0 ? { tools: conversation.tools } : {};
+    this.render = tokenizer.chatTemplatePrefixes(templateMessages(conversation), tools);
+  }
+
+  /** The messages before `end`, with the generation prompt or not. */
+  upTo(end: number, addGenerationPrompt: boolean): string {
+    const key = `${end}${addGenerationPrompt ? "+" : ""}`;
+    let text = this.done.get(key);
+    if (text === undefined) {
+      text = this.render(end, addGenerationPrompt);
+      this.done.set(key, text);
+    }
+    return text;
+  }
+}
+
 /** The conversation up to `end`, training the turns from `from` on. */
-function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, prefixes: Map<number, string>): Rendered {
-  const messages = templateMessages(conversation).slice(0, end);
-  const tools = conversation.tools.length > 0 ? { tools: conversation.tools } : {};
-  const text = tokenizer.applyChatTemplate(messages, tools);
+function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, renders: Renders): Rendered {
+  const text = renders.upTo(end, false);
   const endOfTurn = tokenizer.specialTokens.eos?.text;
   const spans: { start: number; end: number }[] = [];
   const trained: number[] = [];
   const trainAll = conversation.trainEverything;
   for (let i = from; i < end && !trainAll; i++) {
     if (!conversation.train[i]) continue;
-    const prefix = prefixes.get(i) ?? tokenizer.applyChatTemplate(messages.slice(0, i), { ...tools, addGenerationPrompt: true });
-    prefixes.set(i, prefix);
+    const prefix = renders.upTo(i, true);
     if (!text.startsWith(prefix)) return { ok: false, reason: `the chat template renders the turns before message ${i} differently once later turns follow (it is not append-only there)` };
     const stop = endOfTurn === undefined ? -1 : text.indexOf(endOfTurn, prefix.length);
-    const next = stop === -1 ? nextTurnStart(conversation, messages, i, text, tokenizer, tools) : stop + endOfTurn!.length;
+    const next = stop === -1 ? nextTurnStart(renders, i, text) : stop + endOfTurn!.length;
     const message = conversation.messages[i]!;
     const spanText = text.slice(prefix.length, next);
     // A template that drops a turn's reasoning (or content) once later turns follow would train the model on less than it wrote.
@@ -94,8 +115,8 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
 }
 
 /** Without an end-of-turn token: the turn ends where the rendering of the conversation up to it ends. */
-function nextTurnStart(conversation: SftConversation, messages: ReturnType<typeof templateMessages>, i: number, text: string, tokenizer: Tokenizer, tools: object): number {
-  const upTo = tokenizer.applyChatTemplate(messages.slice(0, i + 1), tools);
+function nextTurnStart(renders: Renders, i: number, text: string): number {
+  const upTo = renders.upTo(i + 1, false);
   return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
 }
 

@@ -214,8 +214,8 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
     return {
       ok: true,
       values: rows.map((r, part) => {
-        const loss_mask = [...r.prompt_ids.map(() => (conversation.trainEverything ? 1 : 0)), ...r.response_mask];
-        const input_ids = [...r.prompt_ids, ...r.response_ids];
+        const loss_mask = new Array<number>(r.prompt_ids.length).fill(conversation.trainEverything ? 1 : 0).concat(r.response_mask);
+        const input_ids = r.prompt_ids.concat(r.response_ids);
         return {
           id: rows.length > 1 ? `${t.id}#${part}` : t.id,
           input_ids,

@@ -4,6 +4,7 @@ import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
 import { AccError } from "../errors/acc-error.js";
 
 type Program = ReturnType<typeof parse>;
+type RuntimeValue = ReturnType<Environment["set"]>;
 
 /** `raise_exception(...)` in a chat template (the template rejected the conversation). */
 export class ChatTemplateError extends AccError {
@@ -38,25 +39,42 @@ export class ChatTemplate {
   }
 
   render(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): string {
+    return this.prefixes(messages, options)(messages.length, options.addGenerationPrompt ?? false);
+  }
+
+  /**
+   * Renders of prefixes of one conversation: `prefixes(messages, options)(end, g)` equals
+   * `render(messages.slice(0, end), { ...options, addGenerationPrompt: g })`. The messages, tools and
+   * variables become the interpreter's values once, not at every render (the interpreter never changes
+   * a value it is given: only a template's own `namespace` objects can be assigned to).
+   */
+  prefixes(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): (end: number, addGenerationPrompt: boolean) => string {
     const variables: Record<string, unknown> = {
       ...this.tokenVariables,
       ...options.variables,
       messages,
-      add_generation_prompt: options.addGenerationPrompt ?? false,
     };
     if (options.tools !== undefined) variables["tools"] = options.tools;
     if (options.enableThinking !== undefined) variables["enable_thinking"] = options.enableThinking;
     const raiseException = (message: unknown) => {
       throw new ChatTemplateError(`${this.where}: the chat template rejected the conversation: ${String(message)}`);
     };
-    const env = new Environment();
-    for (const [name, value] of Object.entries({ ...GLOBALS, raise_exception: raiseException, ...variables })) env.set(name, value);
-    try {
-      return new Interpreter(env).run(this.program).value as string;
-    } catch (error) {
-      if (error instanceof ChatTemplateError) throw error;
-      throw new Error(`${this.where}: chat template failed: ${(error as Error).message}`);
-    }
+    const values = new Environment();
+    for (const [name, value] of Object.entries({ ...GLOBALS, raise_exception: raiseException, ...variables })) values.set(name, value);
+    const list = values.variables.get("messages") as RuntimeValue & { value: RuntimeValue[] };
+    const ArrayValue = list.constructor as new (items: RuntimeValue[]) => RuntimeValue;
+    return (end, addGenerationPrompt) => {
+      const env = new Environment();
+      for (const [name, value] of values.variables) if (name !== "add_generation_prompt") env.variables.set(name, value);
+      env.variables.set("messages", end === list.value.length ? list : new ArrayValue(list.value.slice(0, end)));
+      env.set("add_generation_prompt", addGenerationPrompt);
+      try {
+        return new Interpreter(env).run(this.program).value as string;
+      } catch (error) {
+        if (error instanceof ChatTemplateError) throw error;
+        throw new Error(`${this.where}: chat template failed: ${(error as Error).message}`);
+      }
+    };
   }
 }
 

@@ -48,10 +48,18 @@ export class LoadedTokenizer implements Tokenizer {
   }
 
   applyChatTemplate(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): string {
+    return this.template(options).render(messages, options);
+  }
+
+  chatTemplatePrefixes(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): (end: number, addGenerationPrompt: boolean) => string {
+    return this.template(options).prefixes(messages, options);
+  }
+
+  private template(options: ChatTemplateOptions): ChatTemplate {
     const template = (options.tools !== undefined ? this.templates.toolUse : undefined) ?? this.templates.default;
     if (template === undefined) {
       throw new Error(this.hasChatTemplate ? `${this.name} has only a tool_use chat template; pass tools` : `${this.name} has no chat template`);
     }
-    return template.render(messages, options);
+    return template;
   }
 }

@@ -71,4 +71,10 @@ export interface Tokenizer {
   decode(ids: readonly number[]): string;
   /** The chat template rendered to text (throws when the tokenizer has none). */
   applyChatTemplate(messages: readonly TemplateMessage[], options?: ChatTemplateOptions): string;
+  /**
+   * For many renders of one conversation's prefixes: `chatTemplatePrefixes(messages, options)(end, g)`
+   * equals `applyChatTemplate(messages.slice(0, end), { ...options, addGenerationPrompt: g })`, with the
+   * messages and tools read once.
+   */
+  chatTemplatePrefixes(messages: readonly TemplateMessage[], options?: ChatTemplateOptions): (end: number, addGenerationPrompt: boolean) => string;
 }

@@ -103,6 +103,27 @@ test("Qwen3 chat template: reasoning inside content is dropped from turns before
   );
 });
 
+test("renders of a conversation's prefixes equal rendering each prefix alone, however often and in whatever order", () => {
+  const conversation: TemplateMessage[] = [
+    ...CONVERSATION,
+    { role: "assistant", content: "<think>\nsum is 5\n</think>\n\n2+3 = 5." },
+    { role: "user", content: "<tool_response>\nnot a query\n</tool_response>" },
+    { role: "assistant", content: "Noted.", reasoning_content: "the user pasted a tool response" },
+    { role: "user", content: "And 4+4?" },
+    { role: "assistant", content: "8" },
+  ];
+  for (const options of [{ tools: TOOLS }, {}, { enableThinking: false, variables: { date_string: "7 Dec 2026" } }]) {
+    const render = qwen3.chatTemplatePrefixes(conversation, options);
+    // Longest first, then shortest: a render must not depend on the ones before it.
+    const ends = [...conversation.keys()].map((k) => k + 1);
+    for (const end of [...ends.toReversed(), ...ends]) {
+      for (const addGenerationPrompt of [false, true]) {
+        assert.equal(render(end, addGenerationPrompt), qwen3.applyChatTemplate(conversation.slice(0, end), { ...options, addGenerationPrompt }), `end ${end}, generation prompt ${addGenerationPrompt}`);
+      }
+    }
+  }
+});
+
 test("the rendered prompt is counted exactly: same ids as @huggingface/tokenizers and Python tokenizers", () => {
   const rendered = qwen3.applyChatTemplate(CONVERSATION, { tools: TOOLS, addGenerationPrompt: true, enableThinking: false });
   const jsonText = qwen3TokenizerJsonText();
