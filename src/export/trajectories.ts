@@ -21,6 +21,7 @@ import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from 
 import { ConversationParquetWriter, type ParquetConversationRow } from "./trajectory-parquet.js";
 import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
 import { redactTrajectory } from "../privacy/index.js";
+import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
@@ -39,6 +40,8 @@ export interface TrajectoryExportOptions {
    * recorded when every assistant turn has them, else rendered with this tokenizer's chat template.
    */
   tokenizer?: Tokenizer;
+  /** Rows of ids: the tool calls of trained turns (`<tool_call>` … `</tool_call>`) are not trained. */
+  maskToolArgs?: boolean;
   name?: string;
 }
 
@@ -81,7 +84,13 @@ const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
 };
 
 /** Options a target cannot honour, refused before anything is written. */
-export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning"> & { tokenized: boolean }): void {
+export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning" | "mask" | "maskToolArgs"> & { tokenized: boolean }): void {
+  if (options.maskToolArgs && !options.tokenized) {
+    throw new UsageError(`--mask-tool-args applies to rows of token ids: --tokenized, or --to verl or slime`, { flag: "--mask-tool-args", fix: "add --tokenized (--to trl, axolotl or openai), or drop --mask-tool-args" });
+  }
+  if (options.maskToolArgs && options.mask === "none") {
+    throw new UsageError("--mask-tool-args with --mask none: none trains every token, tool calls included", { flag: "--mask-tool-args", fix: "use --mask assistant, last or final" });
+  }
   const textOnly = TEXT_ONLY[options.target];
   if (options.tokenized && textOnly !== undefined) {
     throw new UsageError(`--tokenized does not apply to --to ${options.target}: ${textOnly}`, { flag: "--tokenized", fix: "drop --tokenized, or use --to trl, axolotl or openai for rows of token ids" });
@@ -126,6 +135,10 @@ interface RlState {
  */
 export async function exportTrajectories(options: TrajectoryExportOptions): Promise<TrajectoryExportStats> {
   checkTrajectoryOptions({ ...options, tokenized: options.tokenizer !== undefined });
+  const added = options.tokenizer?.specialTokens.all;
+  if (options.maskToolArgs && !(added?.has(TOOL_CALL_OPEN) && added.has(TOOL_CALL_CLOSE))) {
+    throw new UsageError(`--mask-tool-args finds tool calls by the ${TOOL_CALL_OPEN} and ${TOOL_CALL_CLOSE} added tokens, and ${options.tokenizer?.name} has not both`, { flag: "--mask-tool-args", fix: "use a tokenizer whose chat template wraps tool calls in them (qwen3), or drop --mask-tool-args" });
+  }
   await makeDirectory(options.outDir);
   const dataFile = DATA_FILE[options.target];
   const data = await openSink(options.outDir, options.target);
@@ -206,8 +219,8 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
     } catch (error) {
       return { ok: false, reason: `trajectory ${t.id}: ${(error as Error).message}` };
     }
-    const { rows } = tokenRows;
-    if (rows.length === 0) return { ok: false, reason: `trajectory ${t.id} has no trained token with --mask ${options.mask ?? "assistant"}` };
+    const rows = options.maskToolArgs ? tokenRows.rows.map((r) => maskToolCalls(r, options.tokenizer!)).filter((r) => r.response_mask.some(Boolean)) : tokenRows.rows;
+    if (rows.length === 0) return { ok: false, reason: `trajectory ${t.id} has no trained token with --mask ${options.mask ?? "assistant"}${options.maskToolArgs ? " --mask-tool-args" : ""}` };
     stats.tokenSources[tokenRows.source] += rows.length;
     if (tokenRows.fallback !== undefined) stats.partialRecorded++;
     if (options.target === "verl" || options.target === "slime") return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
@@ -303,7 +316,7 @@ ${stats.exported} agent trajectories as ${stats.rows} multi-turn ${options.targe
 [acc](https://www.npmjs.com/package/agent-context-compiler): system, user, assistant (with its tool calls
 and reasoning) and tool messages, and the tools the agent had.
 
-- Trained turns (\`--mask\`): ${options.mask ?? "assistant"}
+- Trained turns (\`--mask\`): ${options.mask ?? "assistant"}${options.maskToolArgs ? ", their tool calls (`<tool_call>` … `</tool_call>`) not trained (`--mask-tool-args`)" : ""}
 - ${tokenized ? `Tokenized with ${options.tokenizer!.name}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? (options.target === "llamafactory" ? "think" : "field")}`}
 ${loading(dataFile, options)}`;
 }
@@ -340,7 +353,7 @@ ${stats.exported} agent trajectories as ${stats.rows} ${verl ? "verl `AgentLoopO
 prompt file the trainer starts rollouts from (\`${PROMPT_FILE[options.target]}\`), written by
 [acc](https://www.npmjs.com/package/agent-context-compiler).
 
-- Trained turns (\`--mask\`): ${options.mask ?? "assistant"}
+- Trained turns (\`--mask\`): ${options.mask ?? "assistant"}${options.maskToolArgs ? ", their tool calls (`<tool_call>` … `</tool_call>`) not trained (`--mask-tool-args`)" : ""}
 - Token ids: ${stats.tokenSources.recorded} rows with the ids the log recorded, ${stats.tokenSources.tokenizer} rendered with ${options.tokenizer?.name}'s chat template
 `;
 }

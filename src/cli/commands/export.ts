@@ -18,6 +18,7 @@ export function exportCommand(io: CliIo): Command {
     .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
     .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
     .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
+    .option("--mask-tool-args", "rows of token ids: the tool calls of trained turns (<tool_call> … </tool_call>: name and arguments) are not trained")
     .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
@@ -47,8 +48,8 @@ Related: acc compile, acc teach`,
       const outDir = String(flags.out);
       const name = typeof flags.name === "string" ? { name: flags.name } : {};
       const trajectories = to === "atif" || (await firstRecordKind(inputs)) === "acc.trajectory";
-      if (!trajectories && (flags.mask !== undefined || flags.tokenized)) {
-        throw new UsageError("--mask and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : "--tokenized", fix: "export trajectories JSONL, or drop the flag" });
+      if (!trajectories && (flags.mask !== undefined || flags.tokenized || flags.maskToolArgs)) {
+        throw new UsageError("--mask, --mask-tool-args and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : flags.tokenized ? "--tokenized" : "--mask-tool-args", fix: "export trajectories JSONL, or drop the flag" });
       }
       if (trajectories) {
         if (!(TRAJECTORY_TARGETS as readonly string[]).includes(to)) {
@@ -60,11 +61,12 @@ Related: acc compile, acc teach`,
         const target = to as (typeof TRAJECTORY_TARGETS)[number];
         const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
         const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
-        checkTrajectoryOptions({ target, tokenized: Boolean(flags.tokenized), ...(reasoning ? { reasoning } : {}) });
         const withIds = Boolean(flags.tokenized) || target === "verl" || target === "slime";
+        const maskToolArgs = Boolean(flags.maskToolArgs);
+        checkTrajectoryOptions({ target, tokenized: withIds, maskToolArgs, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}) });
         const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
-        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...name });
+        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...name });
         const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
         const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
         io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
