@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache } from "./cache.js";
+import { bodyJson } from "./body.js";
 import { CircuitBreaker } from "./circuit.js";
 import { errorText, postText, ResponseTooLarge } from "./http.js";
 import { loadApiKey, redact } from "./keys.js";
@@ -108,7 +109,7 @@ class Client implements LlmClient {
   /** Sends the request, retrying per policy; stores the answer under `cached.key` when caching. */
   private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: string }): Promise<ChatResult> {
     const stream = request.stream ?? this.options.stream ?? false;
-    const body = !stream && cached ? cached.plainBody : JSON.stringify(requestBody(request, stream));
+    const body = !stream && cached ? cached.plainBody : bodyJson(requestBody(request, stream));
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {

@@ -314,10 +314,7 @@ class EpisodeRun implements EpisodeControl {
   private openSegment(userText: string, start: "task" | "summary"): void {
     const index = this.segments.length;
     this.segments.push({ index, start, end: "error", first_step: this.steps.length, steps: 0, prompt_tokens: 0, completion_tokens: 0, summary_tokens: 0, summary: null });
-    this.messages = [
-      { role: "system", content: this.systemPrompt },
-      { role: "user", content: userText },
-    ];
+    this.messages = [frozen({ role: "system", content: this.systemPrompt }), frozen({ role: "user", content: userText })];
     this.startLength = this.messages.length;
     if (start === "summary") this.transcript.push({ type: "message", segment: index, message: this.messages[1]! });
     this.deps.predictor.reset();
@@ -326,7 +323,7 @@ class EpisodeRun implements EpisodeControl {
   }
 
   private push(message: ChatMessage, calls?: Call[], results?: ToolResult[]): void {
-    this.messages.push(message);
+    this.messages.push(frozen(message));
     const entry: TranscriptEntry = { type: "message", segment: this.segments.at(-1)!.index, message };
     if (calls !== undefined) entry.calls = calls;
     if (results !== undefined) entry.results = results;
@@ -378,6 +375,18 @@ async function callTool(session: EnvSession, name: string, args: Record<string, 
   } catch (error) {
     throw new ToolFailure(`tool ${name} failed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A message of the conversation, frozen through: the history is sent again at every step, and the client
+ * reuses the JSON of frozen messages (src/llm/body.ts) instead of serialising the whole history each time.
+ */
+function frozen(message: ChatMessage): ChatMessage {
+  if (message.tool_calls) {
+    for (const call of message.tool_calls) Object.freeze(Object.freeze(call).function);
+    Object.freeze(message.tool_calls);
+  }
+  return Object.freeze(message);
 }
 
 const SUMMARY = /<summary>([\s\S]*?)<\/summary>/g;

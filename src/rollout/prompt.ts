@@ -16,9 +16,10 @@ export interface SettledStep {
 /**
  * Predicts the exact token ids of the next prompt before it is sent. Within a segment the next prompt is
  * the previous prompt, its completion and what the template appends for the new messages (tool results, a
- * summary request), so only that appended text is tokenized; a whole prompt is rendered only at a
- * segment's start, when the view changed in the middle (masked observations), or when the template does
- * not extend prompts (`ChatTemplateText.appendOnly`).
+ * summary request), so only that appended text is tokenized. A segment's first prompt is the system
+ * message's ids, remembered for the run (`ChatTemplateText.head`), and the task's. A whole prompt is
+ * rendered only when the view changed in the middle (masked observations), or when the template does not
+ * extend prompts (`ChatTemplateText.appendOnly`).
  */
 export class PromptPredictor {
   private last: SettledStep | undefined;
@@ -51,6 +52,14 @@ export class PromptPredictor {
         if (open && this.joins(open, appended)) return concat(open, [], this.tokenizer.encode(appended));
       }
     }
+    if (!last && this.text.appendOnly && opensSegment(view)) {
+      // a segment's first prompt: the system message's ids (the same all run long) and the task's
+      const head = this.text.head(view);
+      if (head) {
+        const appended = this.text.appended(view.slice(0, 1), view.slice(1));
+        if (this.joins(head.ids, appended)) return concat(head.ids, [], this.tokenizer.encode(appended));
+      }
+    }
     return this.tokenizer.encode(this.text.prompt(view));
   }
 
@@ -68,6 +77,13 @@ export class PromptPredictor {
   private joins(ids: readonly number[], text: string): boolean {
     return (ids.length > 0 && this.specialIds.has(ids.at(-1)!)) || this.specialTexts.some((special) => text.startsWith(special));
   }
+}
+
+/** A system message followed by user or tool messages only. */
+function opensSegment(view: readonly ChatMessage[]): boolean {
+  if (view.length < 2 || view[0]!.role !== "system") return false;
+  for (let i = 1; i < view.length; i++) if (view[i]!.role !== "user" && view[i]!.role !== "tool") return false;
+  return true;
 }
 
 function extendsView(view: readonly ChatMessage[], previous: readonly ChatMessage[]): boolean {

@@ -26,6 +26,7 @@ const paddedContent = /^ \n\u0000\d+c\u0000\n $/;
 export class ChatTemplateText {
   private readonly frames = new Map<string, Piece[] | null>();
   private readonly starts = new Map<string, string>();
+  private readonly heads = new Map<string, { text: string; ids: number[] } | null>();
   readonly generationPrompt: string;
   /** The text a template writes after the end-of-turn token of an assistant turn (Qwen3: "\n"). */
   readonly separator: string;
@@ -66,6 +67,30 @@ export class ChatTemplateText {
       remember(this.starts, key, text);
     }
     return text;
+  }
+
+  /**
+   * The text and ids of a conversation's system message alone (no generation prompt), when the whole prompt
+   * of `view` (a system message, then user or tool messages) is that text followed by what the template
+   * appends for the rest (`appended`): then a segment's first prompt is the head's ids, remembered, and the
+   * appended text's. Checked against a whole render of `view` the first time a system message is seen;
+   * undefined when it does not hold.
+   */
+  head(view: readonly ChatMessage[]): { text: string; ids: readonly number[] } | undefined {
+    const key = JSON.stringify(view[0]);
+    let head = this.heads.get(key);
+    if (head === undefined) {
+      const text = this.render(view.slice(0, 1), false);
+      let appended: string | undefined;
+      try {
+        appended = this.appended(view.slice(0, 1), view.slice(1));
+      } catch {
+        appended = undefined; // the template rewrites the system message when more follow
+      }
+      head = appended !== undefined && this.render(view, true) === text + appended ? { text, ids: this.tokenizer.encode(text) } : null;
+      remember(this.heads, key, head);
+    }
+    return head ?? undefined;
   }
 
   /**

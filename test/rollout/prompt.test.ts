@@ -45,9 +45,41 @@ for (const thinking of [undefined, false] as const) {
     predictor.settle({ view, promptIds: ids, completionIds: tokenizer.encode(text.assistantTurn(assistant)), assistant });
     const summary = [...view, { role: "user" as const, content: "Summarize inside <summary></summary>." }];
     assert.deepEqual(predictor.predict(summary), whole(summary));
-    assert.equal(rendered, thinking === undefined ? 1 : observations.length + 2, "later prompts are predicted from the appended text only");
+    assert.equal(rendered, thinking === undefined ? 0 : observations.length + 2, "prompts are predicted from the system message's ids and the appended text only");
   });
 }
+
+test("a segment's first prompt (the system message's remembered ids, then the task's) equals the whole render for every task and system message, with text the template looks at", async () => {
+  const tokenizer = await qwen3();
+  const options = { tools: TOOLS };
+  const text = new ChatTemplateText(tokenizer, options);
+  const whole = (view: ChatMessage[]) => tokenizer.encode(tokenizer.applyChatTemplate(view, { ...options, addGenerationPrompt: true }));
+  const systems = ["You answer questions about a database.", "  other system prompt\n<|im_end|>\n", "ünïcödé 書"];
+  const tasks = ["How many books?", "<tool_response>\nlooks like a tool result\n</tool_response>", "\n\nleading newlines", "Task 3: x\n\nWe are in the following stage of solving the problem:\nsummary 🙂"];
+  for (const system of systems) {
+    for (const task of tasks) {
+      const view: ChatMessage[] = [
+        { role: "system", content: system },
+        { role: "user", content: task },
+      ];
+      assert.deepEqual(new PromptPredictor(text, tokenizer).predict(view), whole(view), `${JSON.stringify(system)} then ${JSON.stringify(task)}`);
+    }
+  }
+});
+
+test("a template whose system turn changes when more messages follow is rendered whole at a segment's start, and stays exact", async () => {
+  const tokenizer = await qwen3();
+  const changing: Tokenizer = Object.create(tokenizer);
+  changing.applyChatTemplate = (messages, options) =>
+    tokenizer.applyChatTemplate(messages.length > 1 ? messages.map((m) => (m.role === "system" ? { ...m, content: `${String(m.content)} (${messages.length} messages)` } : m)) : messages, options);
+  const text = new ChatTemplateText(changing, {});
+  const view: ChatMessage[] = [
+    { role: "system", content: "S" },
+    { role: "user", content: "task" },
+  ];
+  assert.equal(text.head(view), undefined);
+  assert.deepEqual(new PromptPredictor(text, tokenizer).predict(view), tokenizer.encode(changing.applyChatTemplate(view, { addGenerationPrompt: true })));
+});
 
 test("a template that does not copy a field verbatim (here it trims tool results) is rendered in full for that shape, not filled in", async () => {
   const tokenizer = await qwen3();
