@@ -39,7 +39,12 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
       const finished = finishTrajectory(item.draft, finish);
       if (finished.ok) {
         audit?.trajectory(finished.trajectory);
-        yield { type: "trajectory", trajectory: finished.trajectory, ...(finished.loneSurrogates > 0 ? { loneSurrogates: finished.loneSurrogates } : {}) };
+        yield {
+          type: "trajectory",
+          trajectory: finished.trajectory,
+          ...(finished.loneSurrogates > 0 ? { loneSurrogates: finished.loneSurrogates } : {}),
+          ...(item.draft.locator.line !== undefined ? { line: item.draft.locator.line } : {}),
+        };
       } else {
         audit?.rejected(item.draft.locator);
         const reason = redactIfOn(`not a valid trajectory: ${formatProblems(finished.problems)}`, options.redact);

@@ -30,7 +30,7 @@ export interface ImportOptions {
 export type ImportEvent =
   | { type: "file"; file: string; format: string | null; bytes: number }
   /** `loneSurrogates`: halves of UTF-16 pairs in the source that the trajectory holds as U+FFFD. */
-  | { type: "trajectory"; trajectory: Trajectory; loneSurrogates?: number }
+  | { type: "trajectory"; trajectory: Trajectory; loneSurrogates?: number; line?: number }
   | { type: "reject"; reject: Reject }
   | { type: "skip"; file: string; reason: string }
   /** With `audit` on: how much of a unit's source text its trajectories carry (once per unit, after its records). */

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { parseShard, shardOf } from "../../src/shard/partition.js";
 import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { buildExamples, EXAMPLE_LOGS } from "../helpers/examples.js";
+import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 import { itemSample, jsonLines, OUTPUTS, teacherReply, writeSamples } from "../teach/helpers.js";
 
 let server: OpenAIServer;
@@ -155,4 +156,33 @@ test("decontaminate as 3 shards + merge: kept samples, contamination list and re
   const files = ["samples.jsonl", "contamination.jsonl", "report.json"];
   assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
   assert.equal(JSON.parse(readFileSync(join(dir, "whole", "report.json"), "utf8")).dropped, planted.length);
+});
+
+test("import as 3 shards + merge: trajectories and rejects of one run, byte for byte; row files split by line, other logs whole", async () => {
+  const dir = tempDir();
+  const inputs = join(dir, "logs");
+  cpSync(EXAMPLE_LOGS, inputs, { recursive: true });
+  // a row file with a damaged line, a file no importer knows, and a session log read whole
+  const rows = readFileSync(join(EXAMPLE_LOGS, "search-agents.jsonl"), "utf8").trim().split("\n");
+  writeFileSync(join(inputs, "more-search.jsonl"), [...rows.map((row) => row.replaceAll('"id":"', '"id":"more-')), "{damaged", ...rows].join("\n") + "\n");
+  writeFileSync(join(inputs, "unknown.json"), '{"what": "not a log"}\n');
+  if (!SAMPLES_MISSING) cpSync(join(SAMPLES_DIR, "claude-code-jsonl"), join(inputs, "claude-code"), { recursive: true });
+  const run = (out: string, ...more: string[]) => runCli(["import", inputs, "-o", join(out, "trajectories.jsonl"), "-q", ...more]);
+  const whole = await run(join(dir, "whole"));
+  assert.equal(whole.code, 0, whole.stderr);
+  const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+  for (const [i, out] of shards.entries()) assert.equal((await run(out, "--shard", `${i}/3`)).code, 0);
+  const lines = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).length : 0);
+  const perShard = shards.map((out) => lines(join(out, "trajectories.jsonl")));
+  assert.equal(perShard.reduce((a, b) => a + b), lines(join(dir, "whole", "trajectories.jsonl")));
+  assert.ok(perShard.filter((n) => n > 0).length >= 2, `trajectories per shard: ${perShard.join(", ")}`);
+  const merged = await runCli(["merge", ...shards, "-o", join(dir, "merged")]);
+  assert.equal(merged.code, 0, merged.stderr);
+  const files = ["trajectories.jsonl", "trajectories.jsonl.rejects.jsonl"];
+  assert.ok(lines(join(dir, "whole", files[1]!)) >= 2, "the damaged line and the unknown file are rejected");
+  assert.deepEqual(bytes(join(dir, "merged"), files), bytes(join(dir, "whole"), files));
+  // -o must name a file in the shard's folder
+  const stdout = await runCli(["import", inputs, "--shard", "0/3"]);
+  assert.equal(stdout.code, 2);
+  assert.match(stdout.stderr, /--shard needs -o <file>/);
 });

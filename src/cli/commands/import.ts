@@ -1,3 +1,4 @@
+import { basename, dirname } from "node:path";
 import { Command } from "commander";
 import { importToFiles } from "../../import/write.js";
 import { type LineSink, openSink, writeFileAtomic } from "../../io/atomic.js";
@@ -5,6 +6,7 @@ import { REDACT_MODES } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { type CliIo, parseChoice, parseInteger, UsageError } from "../io.js";
 import { bytesReadFromNow, inputBytes, progressWithTotal } from "../progress.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 import { auditSummary, importSummary, nothingImported } from "../summaries.js";
 
 export function importCommand(io: CliIo): Command {
@@ -21,6 +23,7 @@ export function importCommand(io: CliIo): Command {
     .option("--redact <mode>", "secrets and personal details: on (replace with <SECRET:type>), report (count only) or off", "on")
     .option("--audit", "also check that no source text is silently lost: share carried, dropped text by path and reason")
     .option("--summary-json <file>", "also write the closing summary as JSON (- for stdout, when trajectories go to a file)")
+    .addOption(shardFlag("rows of JSONL files by file and line, other logs by path; -o names a file in the shard's own folder"))
     .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
@@ -43,6 +46,10 @@ Related: acc inspect, acc formats`,
         throw new UsageError("--summary-json - and the trajectories would both go to stdout: give -o <file> or a --summary-json file");
       }
       const rejectsPath = (flags.rejects as string | undefined) ?? (output && output !== "-" ? `${output}.rejects.jsonl` : "acc-import.rejects.jsonl");
+      const { shard } = shardOption(flags);
+      if (shard && (output === undefined || output === "-" || dirname(rejectsPath) !== dirname(output))) {
+        throw new UsageError("--shard needs -o <file> in the shard's own folder, with the rejects file beside it", { flag: "--shard", fix: "e.g. --shard 0/4 -o out/import-0/trajectories.jsonl (then acc merge out/import-* -o out/import)" });
+      }
       const sink = await openSink(output, io.stdout);
       let imported = false;
       // nothing imported: the output is not written (an earlier file of that name stays as it was)
@@ -66,6 +73,7 @@ Related: acc inspect, acc formats`,
         ...(flags.audit ? { audit: true } : {}),
         maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
         workers: parseInteger(String(flags.workers), "--workers"),
+        ...(shard ? { shard: { shard, dir: dirname(output!), files: [basename(output!), basename(rejectsPath)] as [string, string] } } : {}),
         onProgress: (s) => progress.update(bytesRead(), `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();
@@ -74,7 +82,8 @@ Related: acc inspect, acc formats`,
       const summaryJson = `${JSON.stringify(stats, null, 2)}\n`;
       if (flags.summaryJson === "-") io.stdout.write(summaryJson);
       else if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), summaryJson);
-      const failure = nothingImported(inputs, stats, rejectsPath);
+      // a shard none of the input falls in has done its part
+      const failure = shard && stats.read === 0 ? undefined : nothingImported(inputs, stats, rejectsPath);
       if (failure) throw failure;
     });
 }
