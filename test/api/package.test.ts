@@ -4,9 +4,9 @@
 // must run against the built package.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { before, test } from "node:test";
+import { after, before, test } from "node:test";
 import { buildPackage } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
 
@@ -37,6 +37,7 @@ before(async () => {
   await buildPackage(join(project, "node_modules/agent-context-compiler"));
   writeFileSync(join(project, "package.json"), '{"type": "module"}\n');
 });
+after(() => rmSync(project, { recursive: true, force: true }));
 
 test("the built package exports exactly the names docs/api.md lists, and agent-context-compiler/testing resolves", () => {
   const out = runInProject(
