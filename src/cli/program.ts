@@ -25,6 +25,8 @@ const COMMANDS: [string, () => Promise<(io: CliIo) => Command>][] = [
   ["decontaminate", async () => (await import("./commands/decontaminate.js")).decontaminateCommand],
   ["view", async () => (await import("./commands/view.js")).viewCommand],
   ["merge", async () => (await import("./commands/merge.js")).mergeCommand],
+  ["worker", async () => (await import("./commands/worker.js")).workerCommand],
+  ["status", async () => (await import("./commands/status.js")).statusCommand],
 ];
 
 async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command> {

@@ -17,15 +17,20 @@ import { TeachStats, type TeachStatsData } from "./stats.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import { statsText } from "../shard/stats.js";
+import type { RemoteStage } from "../queue/remote.js";
+import { taughtFromJob } from "./queue.js";
 
 export interface TeachRunOptions {
   /** Samples JSONL from `acc compile` (gzip accepted). */
   input: string;
   /** Gets samples.jsonl (kept), rejects.jsonl (rejected candidates), outcomes.jsonl (one line per input line), stats.json. */
   outDir: string;
-  client: LlmClient;
-  /** The client's endpoint: part of what makes a run resumable (answers from another server are not this run's). */
+  /** The teacher (absent with `queue`: the workers have theirs). */
+  client?: LlmClient;
+  /** The client's endpoint (with `queue`, the queue's URL): part of what makes a run resumable (answers from another server are not this run's). */
   endpoint: string;
+  /** Teach through a queue (`--queue`): each sample is a job for `acc worker`; this process verifies nothing itself. */
+  queue?: (run: string) => Promise<RemoteStage>;
   setup: TeachSetup;
   /** Verifier settings; the judge's client is the caller's. */
   verify: VerifySetup;
@@ -56,6 +61,8 @@ type Item =
   | { kind: "taught"; line: number; taught: TaughtSample }
   | { kind: "invalid"; line: number; detail: string }
   | { kind: "duplicate"; sample: Sample; line: number }
+  /** Its job failed on every attempt (queue runs). */
+  | { kind: "failed"; sample: Sample; line: number; detail: string }
   /** Another shard's sample. */
   | { kind: "elsewhere"; line: number };
 
@@ -67,11 +74,11 @@ type Item =
  * answer it had already received.
  */
 export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
-  // first, so that a sandbox that cannot be set up stops the run before any file is made
-  const verifiers = await Verifiers.create(options.verify);
-  await makeDirectory(options.outDir);
   const run = await fingerprintOf(options);
   const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
+  // first, so that a sandbox that cannot be set up stops the run before any file is made
+  const verifiers = options.queue ? undefined : await Verifiers.create(options.verify);
+  await makeDirectory(options.outDir);
   const statePath = join(options.outDir, STATE_FILE);
   const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };
   const state = await readCheckpoint<TeachState>(statePath, fingerprint);
@@ -89,7 +96,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   // go with, in one synchronous step; checkpoints then write one after another. So the byte lengths
   // and the count a checkpoint records always describe the same samples, and the loop does not stop
   // for the disk (unless two checkpoints are already waiting for it).
-  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[], order: [] as string[] };
+  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[], order: [] as string[], jobs: [] as string[] };
   let sinceCheckpoint = 0;
   let queued = 0;
   let failure: unknown;
@@ -97,7 +104,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const checkpoint = () => {
     const batch = lines;
     const at = { done, stats: structuredClone(stats.data) };
-    lines = { samples: [], rejects: [], outcomes: [], order: [] };
+    lines = { samples: [], rejects: [], outcomes: [], order: [], jobs: [] };
     sinceCheckpoint = 0;
     queued++;
     saving = saving.then(async () => {
@@ -115,6 +122,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
         stats: at.stats,
       };
       await writeCheckpoint(statePath, JSON.stringify(next));
+      // the checkpoint holds their results now
+      await queue?.forget(batch.jobs);
       queued--;
       options.onProgress?.(stats, at.done);
     });
@@ -134,9 +143,15 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
     if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
     seen.add(checked.value.id);
-    return { kind: "taught", line: entry.line, taught: await teachSample(checked.value, entry.line, options.client, verifiers, options.setup) };
+    if (!queue) return { kind: "taught", line: entry.line, taught: await teachSample(checked.value, entry.line, options.client!, verifiers!, options.setup) };
+    const outcome = await queue.process(checked.value.id, entry.line, checked.value);
+    const taught = outcome.ok ? taughtFromJob(outcome.value, checked.value, entry.line) : undefined;
+    if (taught && "kept" in taught) return { kind: "taught", line: entry.line, taught };
+    const detail = outcome.ok ? taught!.malformed : `${outcome.reason} (${outcome.attempts} attempts)`;
+    return { kind: "failed", sample: checked.value, line: entry.line, detail };
   };
 
+  const queue = options.queue ? await options.queue(fingerprint) : undefined;
   try {
     for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
       if (failure !== undefined) throw failure;
@@ -148,6 +163,10 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
         for (const reject of item.taught.rejects) lines.rejects.push(`${JSON.stringify(reject)}\n`);
         lines.outcomes.push(`${JSON.stringify(item.taught.outcome)}\n`);
         stats.taught(item.taught);
+      } else if (item.kind === "failed") {
+        const outcome = failedOutcome(item.sample, item.line, item.detail);
+        lines.outcomes.push(`${JSON.stringify({ file: options.input, ...outcome })}\n`);
+        stats.taught({ kept: [], rejects: [], outcome });
       } else if (item.kind === "duplicate") {
         lines.outcomes.push(`${JSON.stringify(duplicateOutcome(item.sample, item.line))}\n`);
         stats.duplicate(item.sample.meta.domain);
@@ -155,6 +174,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
         lines.outcomes.push(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
         stats.invalidLine();
       }
+      if (item.kind === "taught" || item.kind === "failed") lines.jobs.push(item.kind === "taught" ? item.taught.outcome.sample_id : item.sample.id);
       if (order && item.kind !== "elsewhere") lines.order.push(orderLine(item.line, [lines.samples.length - before[0]!, lines.rejects.length - before[1]!, lines.outcomes.length - before[2]!]));
       done++;
       if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) {
@@ -166,7 +186,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   } finally {
     clearInterval(timer);
     await saving.catch(() => undefined);
-    await verifiers.close();
+    await verifiers?.close();
+    await queue?.close();
   }
   await samples.finish(paths.samples);
   await rejects.finish(paths.rejects);
@@ -179,13 +200,22 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
 }
 
 function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
+  return rejectedOutcome(sample, line, "duplicate-sample", "a sample with this id came earlier in the input");
+}
+
+/** A sample whose job failed on every attempt (a poisoned record, or a worker's malformed result). */
+function failedOutcome(sample: Sample, line: number, detail: string): SampleOutcome {
+  return rejectedOutcome(sample, line, "job-failed", detail);
+}
+
+function rejectedOutcome(sample: Sample, line: number, reason: string, detail: string): SampleOutcome {
   return {
     sample_id: sample.id,
     domain: sample.meta.domain,
     line,
     outcome: "rejected",
-    reason: "duplicate-sample",
-    detail: "a sample with this id came earlier in the input",
+    reason,
+    detail,
     reference: null,
     candidates: 0,
     kept: [],

@@ -10,6 +10,7 @@ import { runCli, tempDir } from "../helpers/collect.js";
 import { type Example, helpExamples, markdownFiles, shellExamples } from "../helpers/doc-examples.js";
 import { adjustWorkspace, buildWorld, oracle, readSamples, type World } from "../helpers/doc-world.js";
 import { type ShellRun, sh } from "../helpers/shell.js";
+import { REDIS_MISSING, type RedisServer, startRedis } from "../helpers/redis.js";
 
 // Every shell example of README.md, docs/**/*.md and every command's --help runs here, as written, in
 // a real shell (pipes, globs, ~ and redirections included) against the built CLI, the bundled examples
@@ -26,6 +27,8 @@ const NOT_RUN = new Map<string, string>([["npx tsx examples/loop/run.ts out/loop
 const EXPECTED_EXIT = new Map<string, number>([]);
 
 const ENDPOINT = /https?:\/\/(?:127\.0\.0\.1:8000|api\.openai\.com|gpu:8000)\/v1/g;
+/** The docs' Redis queue: a redis-server this test starts, one database per doc so that docs running at once share no job. */
+const QUEUE = /redis:\/\/(?:127\.0\.0\.1|queue-host):6379\/0/g;
 
 /** The docs' examples, grouped by where they are written (one Markdown file, or one command's --help). */
 async function allExamples(): Promise<Map<string, Example[]>> {
@@ -77,6 +80,7 @@ const groups = await allExamples();
 let bin: string;
 let world: World;
 let server: OpenAIServer;
+let redis: RedisServer | undefined;
 let worldSamples: Sample[] = [];
 const built = tempDir("acc-doc-examples-");
 
@@ -98,6 +102,8 @@ before(async () => {
     if (run.code !== 0) throw new Error(`building the docs' world: acc ${args.join(" ")}: ${run.stderr}`);
   };
   world = await buildWorld(join(built, "world"), acc, server.url);
+  if (REDIS_MISSING) world.missing.set("redis://", REDIS_MISSING);
+  else redis = await startRedis();
   // Test commands run in the sandbox, which hides home folders: a python installed under one (pyenv) is not there.
   const python = spawnSync("sh", ["-c", "readlink -f \"$(command -v python)\""], { encoding: "utf8" }).stdout.trim();
   if (!python || /^\/(root|home)\//.test(python)) world.missing.set("python -m pytest", `python (${python || "none"}) is not on a path the sandbox shows`);
@@ -105,6 +111,7 @@ before(async () => {
 
 after(async () => {
   await server?.close();
+  await redis?.stop();
   rmSync(built, { recursive: true, force: true });
 });
 
@@ -119,7 +126,7 @@ test("every example listed as not run or expected to fail is still in the docs",
 });
 
 suite("every shell example in the docs and in --help runs", { concurrency: 2 }, () => {
-  for (const [doc, examples] of groups) {
+  for (const [index, [doc, examples]] of [...groups].entries()) {
     test(doc, async (t) => {
       const workspace = join(built, "ws", doc.replace(/[^\w.-]+/g, "_"));
       cpSync(world.dir, workspace, { recursive: true, verbatimSymlinks: true });
@@ -133,7 +140,7 @@ suite("every shell example in the docs and in --help runs", { concurrency: 2 }, 
           t.diagnostic(`not run: ${example.source}: ${skip}`);
           continue;
         }
-        const command = example.command.replace(ENDPOINT, server.url);
+        const command = example.command.replace(ENDPOINT, server.url).replace(QUEUE, () => `redis://127.0.0.1:${redis!.port}/${index % 16}`);
         const started = performance.now();
         const run = await sh(command, workspace, env(workspace), 300_000);
         t.diagnostic(`${((performance.now() - started) / 1000).toFixed(1)} s ${example.source}`);

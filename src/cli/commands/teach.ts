@@ -3,6 +3,10 @@ import type { ClientStats, LlmClient } from "../../llm/types.js";
 import { LlmError } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { teachRun } from "../../teach/run.js";
+import { teachSettings } from "../../teach/queue.js";
+import type { TeachSetup } from "../../teach/candidates.js";
+import { checkReachable } from "../../queue/connection.js";
+import { queueFlags, queueOption } from "../queue-flags.js";
 import type { TeachStats } from "../../teach/stats.js";
 import { AccError } from "../../errors/acc-error.js";
 import { type CliIo, existingInputs, parseInteger, UsageError } from "../io.js";
@@ -28,19 +32,11 @@ export function teachCommand(io: CliIo): Command {
   const command = new Command("teach")
     .description("Ask a teacher model for reasoning traces, verify each answer against the gold, keep the verified ones (rejection sampling)")
     .argument("<samples>", "samples JSONL from acc compile (- reads stdin; a run from stdin does not resume)")
-    .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8000/v1")
-    .requiredOption("--model <name>", "the teacher model")
-    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json")
-    .option("--candidates <k>", "answers asked per sample at most (stops at the first verified one)", "4")
-    .option("--keep-all", "ask all k and keep every verified answer (ids <sample id>-c<k>)")
-    .option("--temperature <t>", "sampling temperature (default: the server's)")
-    .option("--max-tokens <n>", "max_tokens of each request (default: the server's)")
-    .option("--seed <n>", "seed of the per-candidate request seeds", "0")
-    .option("--extra-body <json>", 'extra request fields, e.g. \'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": true}}\'')
-    .option("--concurrency <n>", "samples (and requests) in flight", "64")
-    .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
-    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600");
-  verifierFlags(qaFlags(clientFlags(command)))
+    .option("--endpoint <url>", "OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8000/v1 (required unless --queue)")
+    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json");
+  teachFlags(command)
+    .option("--concurrency <n>", "samples (and requests) in flight; with --queue, jobs in the queue at once", "64");
+  queueFlags(verifierFlags(qaFlags(clientFlags(command))), "samples")
     .addOption(shardFlag("samples split by a hash of their id"))
     .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
     .option("-q, --quiet", "no progress display")
@@ -57,15 +53,15 @@ Related: acc compile, acc verify, acc export`,
     )
     .action(async (input: string, flags: Flags) => {
       existingInputs([input]);
-      const endpoint = String(flags.endpoint);
+      const queue = queueOption(flags);
+      if (flags.endpoint === undefined && !queue) throw new UsageError("--endpoint is required (or --queue, to let acc worker processes call the teacher)", { flag: "--endpoint" });
+      // with --queue this process calls no model: the run's answers come from the queue's workers
+      const endpoint = queue ? queue.address.label : String(flags.endpoint);
       const outDir = String(flags.out);
       const verify = verifySetup(flags, undefined);
       const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
-      const client = makeClient(endpoint, flags, concurrency, {
-        stream: Boolean(flags.stream),
-        timeoutMs: seconds(flags.timeout, "--timeout"),
-      });
-      const judgeClient = flags.judgeModel === undefined ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
+      const client = queue ? undefined : teacherClient(endpoint, flags, concurrency);
+      const judgeClient = flags.judgeModel === undefined || !client ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
       // a run from stdin cannot be resumed: the input is gone once read
       if (input !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = await progressWithTotal(io.stderr, "teach", Boolean(flags.quiet), () => countLines(input));
@@ -73,26 +69,22 @@ Related: acc compile, acc verify, acc export`,
         const runOptions: Parameters<typeof teachRun>[0] = {
           input,
           outDir,
-          client,
+          ...(client ? { client } : {}),
           endpoint,
-          setup: {
-            model: String(flags.model),
-            candidates: parseInteger(String(flags.candidates), "--candidates"),
-            seed: integer(flags.seed, "--seed"),
-            keepAll: Boolean(flags.keepAll),
-            ...(flags.temperature !== undefined ? { temperature: nonNegative(flags.temperature, "--temperature") } : {}),
-            ...(flags.maxTokens !== undefined ? { maxTokens: parseInteger(String(flags.maxTokens), "--max-tokens") } : {}),
-            ...(flags.extraBody !== undefined ? { extraBody: extraBody(flags.extraBody) } : {}),
-          },
-          verify: judgeClient ? { ...verify, judge: judgeOptions(flags, judgeClient) } : verify,
+          setup: teachSetup(flags),
+          // with --queue, the judge's settings travel in each job (the workers call it)
+          verify: judgeClient || (queue && flags.judgeModel !== undefined) ? { ...verify, judge: judgeOptions(flags, judgeClient!) } : verify,
+          ...(queue ? { queue: (run: string) => queue.open({ stage: "teach", run, settings: teachSettings(runOptions.setup, runOptions.verify) }) } : {}),
           concurrency,
           ...shardOption(flags),
           onProgress: (s, linesRead) => progress.update(linesRead, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
         };
+        if (queue) await checkReachable(queue.address);
         await claimOutputDir(outDir, { stage: "teach" }, { overwrite: Boolean(flags.overwrite), inputs: [input] });
         const stats = await teachRun(runOptions);
         progress.stop();
-        io.stderr.write(`${teachSummary(stats, combined(client, judgeClient))}\nsamples: ${outDir}/samples.jsonl\n`);
+        const sent = client ? clientLine(combined(client, judgeClient)) : `this run: ${stats.data.read - stats.data.invalid - stats.data.duplicates} samples through ${queue!.address.label}`;
+        io.stderr.write(`${teachSummary(stats, sent)}\nsamples: ${outDir}/samples.jsonl\n`);
         // a shard none of the input falls in has done all its work
         if (stats.data.kept_samples === 0 && !(runOptions.shard && stats.data.read === 0)) throw nothingKept(stats, outDir);
       } catch (error) {
@@ -102,7 +94,7 @@ Related: acc compile, acc verify, acc export`,
         }
         throw error;
       } finally {
-        await client.close();
+        await client?.close();
         if (judgeClient && judgeClient !== client) await judgeClient.close();
       }
     });
@@ -127,7 +119,7 @@ function combined(client: LlmClient, judge: LlmClient | undefined): ClientStats 
 }
 
 /** The per-domain table, the accounting line, and what this process sent (which differs between a run and its resume). */
-export function teachSummary(stats: TeachStats, client: ClientStats): string {
+export function teachSummary(stats: TeachStats, sent: string): string {
   const rows = Domain.options
     .filter((d) => stats.data.domains[d])
     .map((d) => {
@@ -154,8 +146,43 @@ export function teachSummary(stats: TeachStats, client: ClientStats): string {
   return [
     table,
     `read ${d.read} = kept ${d.kept_samples}${extra} + rejected ${d.rejected_samples} + invalid lines ${d.invalid}`,
-    `this run: ${client.requests} requests sent, ${client.cache_hits} answers from the cache, ${client.retries} retries, ${client.failures} failed calls`,
+    sent,
   ].join("\n");
+}
+
+/** What this process sent (which differs between a run and its resume). */
+function clientLine(client: ClientStats): string {
+  return `this run: ${client.requests} requests sent, ${client.cache_hits} answers from the cache, ${client.retries} retries, ${client.failures} failed calls`;
+}
+
+/** The flags that shape what the teacher is asked (the producer's and acc worker teach's). */
+export function teachFlags(command: Command): Command {
+  return command
+    .requiredOption("--model <name>", "the teacher model")
+    .option("--candidates <k>", "answers asked per sample at most (stops at the first verified one)", "4")
+    .option("--keep-all", "ask all k and keep every verified answer (ids <sample id>-c<k>)")
+    .option("--temperature <t>", "sampling temperature (default: the server's)")
+    .option("--max-tokens <n>", "max_tokens of each request (default: the server's)")
+    .option("--seed <n>", "seed of the per-candidate request seeds", "0")
+    .option("--extra-body <json>", 'extra request fields, e.g. \'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": true}}\'')
+    .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
+    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600");
+}
+
+export function teachSetup(flags: Flags): TeachSetup {
+  return {
+    model: String(flags.model),
+    candidates: parseInteger(String(flags.candidates), "--candidates"),
+    seed: integer(flags.seed, "--seed"),
+    keepAll: Boolean(flags.keepAll),
+    ...(flags.temperature !== undefined ? { temperature: nonNegative(flags.temperature, "--temperature") } : {}),
+    ...(flags.maxTokens !== undefined ? { maxTokens: parseInteger(String(flags.maxTokens), "--max-tokens") } : {}),
+    ...(flags.extraBody !== undefined ? { extraBody: extraBody(flags.extraBody) } : {}),
+  };
+}
+
+export function teacherClient(endpoint: string, flags: Flags, concurrency: number): LlmClient {
+  return makeClient(endpoint, flags, concurrency, { stream: Boolean(flags.stream), timeoutMs: seconds(flags.timeout, "--timeout") });
 }
 
 function integer(value: unknown, flag: string): number {

@@ -1,0 +1,8 @@
+import type { JobOutcome } from "./producer.js";
+
+/** What a stage's run needs of the queue: each record's outcome, and letting go of the jobs it has saved. */
+export interface RemoteStage {
+  process(key: string, line: number, record: unknown): Promise<JobOutcome>;
+  forget(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
