@@ -12,6 +12,8 @@ export const REDIS_MISSING = spawnSync("redis-server", ["--version"], { stdio: "
 export interface RedisServer {
   url: string;
   port: number;
+  /** The server's process id (for benches reading its CPU time). */
+  pid(): number | undefined;
   /** Stops the server (SIGKILL: no final save, so only what the AOF holds survives) and starts it again on the same port and data. */
   restart(): Promise<void>;
   /** Stops the server and removes its folder; safe to call twice. */
@@ -54,6 +56,7 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    pid: () => child?.pid,
     restart: async () => {
       await kill();
       await launch();
