@@ -22,6 +22,7 @@ import { ConversationParquetWriter, type ParquetConversationRow } from "./trajec
 import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
 import { redactTrajectory } from "../privacy/index.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
+import { splitRow } from "./split-rows.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
@@ -42,6 +43,8 @@ export interface TrajectoryExportOptions {
   tokenizer?: Tokenizer;
   /** Rows of ids: the tool calls of trained turns (`<tool_call>` … `</tool_call>`) are not trained. */
   maskToolArgs?: boolean;
+  /** Tokenized SFT rows: rows over this many tokens are cut where a message starts (split-rows.ts). */
+  maxTokens?: number;
   name?: string;
 }
 
@@ -84,7 +87,10 @@ const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
 };
 
 /** Options a target cannot honour, refused before anything is written. */
-export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning" | "mask" | "maskToolArgs"> & { tokenized: boolean }): void {
+export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning" | "mask" | "maskToolArgs" | "maxTokens"> & { tokenized: boolean }): void {
+  if (options.maxTokens !== undefined && (!options.tokenized || options.target === "verl" || options.target === "slime")) {
+    throw new UsageError("--max-tokens cuts tokenized SFT rows: use it with --tokenized and --to trl, axolotl or openai", { flag: "--max-tokens", fix: "add --tokenized, or drop --max-tokens" });
+  }
   if (options.maskToolArgs && !options.tokenized) {
     throw new UsageError(`--mask-tool-args applies to rows of token ids: --tokenized, or --to verl or slime`, { flag: "--mask-tool-args", fix: "add --tokenized (--to trl, axolotl or openai), or drop --mask-tool-args" });
   }
@@ -221,16 +227,28 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
     }
     const rows = options.maskToolArgs ? tokenRows.rows.map((r) => maskToolCalls(r, options.tokenizer!)).filter((r) => r.response_mask.some(Boolean)) : tokenRows.rows;
     if (rows.length === 0) return { ok: false, reason: `trajectory ${t.id} has no trained token with --mask ${options.mask ?? "assistant"}${options.maskToolArgs ? " --mask-tool-args" : ""}` };
-    stats.tokenSources[tokenRows.source] += rows.length;
     if (tokenRows.fallback !== undefined) stats.partialRecorded++;
-    if (options.target === "verl" || options.target === "slime") return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
+    if (options.target === "verl" || options.target === "slime") {
+      stats.tokenSources[tokenRows.source] += rows.length;
+      return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
+    }
+    let pieces = rows;
+    if (options.maxTokens !== undefined) {
+      pieces = [];
+      for (const row of rows) {
+        const split = splitRow(row, options.maxTokens, options.tokenizer);
+        if (!split.ok) return { ok: false, reason: `trajectory ${t.id}: ${split.reason}` };
+        pieces.push(...split.rows);
+      }
+    }
+    stats.tokenSources[tokenRows.source] += pieces.length;
     return {
       ok: true,
-      values: rows.map((r, part) => {
+      values: pieces.map((r, part) => {
         const loss_mask = new Array<number>(r.prompt_ids.length).fill(conversation.trainEverything ? 1 : 0).concat(r.response_mask);
         const input_ids = r.prompt_ids.concat(r.response_ids);
         return {
-          id: rows.length > 1 ? `${t.id}#${part}` : t.id,
+          id: pieces.length > 1 ? `${t.id}#${part}` : t.id,
           input_ids,
           labels: input_ids.map((id, k) => (loss_mask[k] ? id : IGNORE)),
           loss_mask,

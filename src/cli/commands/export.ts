@@ -3,7 +3,7 @@ import { exportSamples } from "../../export/run.js";
 import { checkTrajectoryOptions, exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectories.js";
 import { checkReasoning, DEFAULT_REASONING, EXPORT_TARGETS } from "../../export/rows.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, existingInputs, parseChoice } from "../io.js";
+import { type CliIo, existingInputs, parseChoice, parseInteger } from "../io.js";
 import { UsageError } from "../../errors/acc-error.js";
 import { MASK_MODES } from "../../export/sft.js";
 import { readJsonLines } from "../../io/json-lines.js";
@@ -19,6 +19,7 @@ export function exportCommand(io: CliIo): Command {
     .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
     .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
     .option("--mask-tool-args", "rows of token ids: the tool calls of trained turns (<tool_call> … </tool_call>: name and arguments) are not trained")
+    .option("--max-tokens <n>", "with --tokenized (trl, axolotl, openai): cut rows over n tokens into pieces where a message starts (ids <trajectory id>#k)")
     .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
@@ -63,10 +64,11 @@ Related: acc compile, acc teach`,
         const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
         const withIds = Boolean(flags.tokenized) || target === "verl" || target === "slime";
         const maskToolArgs = Boolean(flags.maskToolArgs);
-        checkTrajectoryOptions({ target, tokenized: withIds, maskToolArgs, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}) });
+        const maxTokens = flags.maxTokens === undefined ? undefined : parseInteger(String(flags.maxTokens), "--max-tokens");
+        checkTrajectoryOptions({ target, tokenized: Boolean(flags.tokenized) || target === "verl" || target === "slime", maskToolArgs, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}) });
         const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
-        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...name });
+        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}), ...name });
         const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
         const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
         io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
