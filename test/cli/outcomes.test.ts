@@ -35,7 +35,7 @@ test("a run where nothing succeeded exits 1 and writes no output: import of reje
   assert.equal(existsSync(out), false);
 });
 
-test("export of trajectories: multi-turn rows for the SFT targets; a samples-only target is refused with what to do, nothing written", async () => {
+test("export of trajectories: multi-turn rows for the SFT targets; samples given to a trajectories-only target are refused in one line, nothing written", async () => {
   const dir = tempDir();
   const trajectories = join(dir, "trajectories.jsonl");
   const imported = await runCli(["import", EXAMPLE_LOGS, "-o", trajectories, "-q"]);
@@ -46,12 +46,13 @@ test("export of trajectories: multi-turn rows for the SFT targets; a samples-onl
   assert.equal(exported.code, 0, exported.stderr);
   assert.match(exported.stderr, new RegExp(`read ${lines} = exported ${lines} \\+ rejected 0`));
   assert.equal(readFileSync(join(out, "train.jsonl"), "utf8").trim().split("\n").length, lines);
-  const parquet = join(dir, "parquet");
-  const refused = await runCli(["export", trajectories, "--to", "parquet", "-o", parquet]);
+  const samples = writeSamples(dir, [itemSample(1)]);
+  const verl = join(dir, "verl");
+  const refused = await runCli(["export", samples, "--to", "verl", "-o", verl]);
   assert.equal(refused.code, 2);
   assert.equal(refused.stderr.split("\n").filter(Boolean).length, 1, refused.stderr);
-  assert.match(refused.stderr, /--to parquet: .* holds trajectories, and trajectories export to atif, trl, axolotl, openai, verl, slime; .*acc compile/);
-  assert.equal(existsSync(parquet), false);
+  assert.match(refused.stderr, /--to verl: .* holds samples, and verl is made from trajectories; samples export to trl, .*; export the trajectories/);
+  assert.equal(existsSync(verl), false);
 });
 
 test("export: --reasoning field is refused where the rows cannot hold it, instead of dropping the reasoning", async () => {

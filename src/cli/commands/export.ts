@@ -53,12 +53,7 @@ Related: acc compile, acc teach`,
         throw new UsageError("--mask, --mask-tool-args and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : flags.tokenized ? "--tokenized" : "--mask-tool-args", fix: "export trajectories JSONL, or drop the flag" });
       }
       if (trajectories) {
-        if (!(TRAJECTORY_TARGETS as readonly string[]).includes(to)) {
-          throw new UsageError(`--to ${to}: ${inputs[0]} holds trajectories, and trajectories export to ${TRAJECTORY_TARGETS.join(", ")}`, {
-            flag: "--to",
-            fix: `use --to ${TRAJECTORY_TARGETS.join(" or ")}, or compile samples first (acc compile ${inputs[0]} -o out/compile) for --to ${to}`,
-          });
-        }
+        // every samples target takes trajectories too
         const target = to as (typeof TRAJECTORY_TARGETS)[number];
         const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
         const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
@@ -73,6 +68,12 @@ Related: acc compile, acc teach`,
         const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
         io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
         return;
+      }
+      if (!(EXPORT_TARGETS as readonly string[]).includes(to)) {
+        throw new UsageError(`--to ${to}: ${inputs[0]} holds samples, and ${to} is made from trajectories; samples export to ${EXPORT_TARGETS.join(", ")}`, {
+          flag: "--to",
+          fix: `export the trajectories the samples were compiled from (acc import or acc rollout output) with --to ${to}`,
+        });
       }
       const target = parseChoice(to, "--to", EXPORT_TARGETS);
       const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
