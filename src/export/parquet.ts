@@ -1,4 +1,4 @@
-import { ParquetFile, type SchemaElement } from "../io/parquet-file.js";
+import { ParquetRows, type SchemaElement } from "../io/parquet-file.js";
 import type { Sample } from "../records/sample.js";
 import { chatMessages, type ReasoningMode } from "./rows.js";
 
@@ -22,14 +22,9 @@ const SCHEMA: SchemaElement[] = [
 ];
 
 /** Writes samples to a Parquet file in row groups of 1,000 (bounded memory), atomically. */
-export class SampleParquetWriter {
-  private readonly file: ParquetFile;
-  private batch: Sample[] = [];
-  private readonly columns: { name: string; pick: (s: Sample) => unknown }[];
-
+export class SampleParquetWriter extends ParquetRows<Sample> {
   constructor(path: string, reasoning: ReasoningMode) {
-    this.file = new ParquetFile(path, SCHEMA, ROWS_PER_GROUP);
-    this.columns = [
+    super(path, SCHEMA, [
       { name: "id", pick: (s) => s.id },
       { name: "messages", pick: (s) => chatMessages(s, reasoning).map(({ role, content }) => ({ role, content })) },
       { name: "answer", pick: (s) => s.target.answer },
@@ -38,26 +33,6 @@ export class SampleParquetWriter {
       { name: "prompt_tokens", pick: (s) => s.meta.prompt_tokens },
       { name: "trajectory_id", pick: (s) => s.meta.trajectory_id },
       { name: "meta", pick: (s) => s.meta },
-    ];
-  }
-
-  async add(sample: Sample): Promise<void> {
-    this.batch.push(sample);
-    if (this.batch.length >= ROWS_PER_GROUP) await this.flush();
-  }
-
-  async finish(): Promise<void> {
-    await this.flush();
-    await this.file.commit();
-  }
-
-  abort(): Promise<void> {
-    return this.file.abort();
-  }
-
-  private async flush(): Promise<void> {
-    const rows = this.batch;
-    this.batch = [];
-    await this.file.write(rows, this.columns);
+    ], ROWS_PER_GROUP);
   }
 }

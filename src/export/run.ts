@@ -73,7 +73,7 @@ export async function exportSamples(options: ExportOptions): Promise<ExportStats
     await Promise.all([parquet?.abort(), jsonl?.abort(), rejects?.abort()]);
     throw error;
   }
-  await Promise.all([parquet?.finish(), jsonl?.commit(), rejects?.commit()]);
+  await Promise.all([parquet?.commit(), jsonl?.commit(), rejects?.commit()]);
   if (rejects) stats.files.push("rejects.jsonl");
   const name = options.name ?? basename(options.outDir);
   await writeFile(join(options.outDir, "README.md"), datasetCard({ name, target: options.target, reasoning: options.reasoning, dataFile, stats: card }));

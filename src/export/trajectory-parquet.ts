@@ -1,4 +1,4 @@
-import { ParquetFile, type SchemaElement, listColumn, textColumn as text } from "../io/parquet-file.js";
+import { ParquetRows, type SchemaElement, listColumn, textColumn as text } from "../io/parquet-file.js";
 
 const ROWS_PER_GROUP = 256;
 
@@ -46,31 +46,8 @@ const COLUMNS: { name: string; pick: (row: ParquetConversationRow) => unknown }[
 ];
 
 /** Writes conversation rows to a Parquet file in row groups (bounded memory), atomically on `commit`. */
-export class ConversationParquetWriter {
-  private readonly file: ParquetFile;
-  private batch: ParquetConversationRow[] = [];
-
+export class ConversationParquetWriter extends ParquetRows<ParquetConversationRow> {
   constructor(path: string) {
-    this.file = new ParquetFile(path, SCHEMA, ROWS_PER_GROUP);
-  }
-
-  async add(row: ParquetConversationRow): Promise<void> {
-    this.batch.push(row);
-    if (this.batch.length >= ROWS_PER_GROUP) await this.flush();
-  }
-
-  async commit(): Promise<void> {
-    await this.flush();
-    await this.file.commit();
-  }
-
-  abort(): Promise<void> {
-    return this.file.abort();
-  }
-
-  private async flush(): Promise<void> {
-    const rows = this.batch;
-    this.batch = [];
-    await this.file.write(rows, COLUMNS);
+    super(path, SCHEMA, COLUMNS, ROWS_PER_GROUP);
   }
 }

@@ -57,3 +57,38 @@ export class ParquetFile {
     this.untrack();
   }
 }
+
+/** Rows added one at a time, written in row groups of `rowsPerGroup` (bounded memory), atomically on `commit`. */
+export class ParquetRows<T> {
+  private readonly file: ParquetFile;
+  private batch: T[] = [];
+
+  constructor(
+    path: string,
+    schema: SchemaElement[],
+    private readonly columns: readonly { name: string; pick: (row: T) => unknown }[],
+    private readonly rowsPerGroup: number,
+  ) {
+    this.file = new ParquetFile(path, schema, rowsPerGroup);
+  }
+
+  async add(row: T): Promise<void> {
+    this.batch.push(row);
+    if (this.batch.length >= this.rowsPerGroup) await this.flush();
+  }
+
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.file.commit();
+  }
+
+  abort(): Promise<void> {
+    return this.file.abort();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.batch;
+    this.batch = [];
+    await this.file.write(rows, this.columns);
+  }
+}
