@@ -8,7 +8,7 @@ import { convertItems } from "./convert.js";
 import { type ImportEvent, type ImportOptions, ImportUsageError, openUnit, prepareImport } from "./run.js";
 import { ImportStats } from "./stats.js";
 import { AccError } from "../errors/acc-error.js";
-import { keyHash } from "../io/checkpoint.js";
+import { fileIdentity, keyHash } from "../io/checkpoint.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { join, resolve } from "node:path";
@@ -164,7 +164,7 @@ async function runFingerprint(inputs: readonly string[], options: ImportRunOptio
   const described = await Promise.all(
     inputs.map(async (input) => {
       const info = await statInput(input).catch(() => undefined);
-      return info?.isFile() ? [resolve(input), info.size, info.mtimeMs] : [resolve(input)];
+      return info?.isFile() ? await fileIdentity(input) : [resolve(input)];
     }),
   );
   return keyHash({

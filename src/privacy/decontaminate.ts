@@ -1,8 +1,7 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
-import { keyHash } from "../io/checkpoint.js";
+import { fileIdentity, keyHash } from "../io/checkpoint.js";
 import { readLines } from "../io/lines.js";
-import { statInput } from "../io/stdin.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { Sample } from "../records/sample.js";
@@ -166,14 +165,10 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
 
 /** The run's inputs (path, size, time) and settings, without the shard: what the shards of one run share. */
 async function runFingerprint(options: DecontaminateOptions): Promise<string> {
-  const file = async (path: string) => {
-    const info = await statInput(path);
-    return [resolve(path), info.size, info.mtimeMs];
-  };
   return keyHash({
     version: 1,
-    samples: await file(options.samples),
-    against: await Promise.all(options.against.map(file)),
+    samples: await fileIdentity(options.samples),
+    against: await Promise.all(options.against.map(fileIdentity)),
     ngram: options.ngram,
     mode: options.mode,
     column: options.column ?? null,

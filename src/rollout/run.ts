@@ -1,8 +1,7 @@
-import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { fileIdentity, keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { rm } from "node:fs/promises";
-import { statInput } from "../io/stdin.js";
 import { makeDirectory } from "../io/directory.js";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
 import type { Environment } from "../envs/types.js";
 import { ResumableFile } from "../io/resumable.js";
@@ -185,9 +184,8 @@ async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
 
 /** Same tasks, environment data and settings → same fingerprint → a rerun resumes. The API key is not part of it. */
 async function fingerprintOf(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer): Promise<string> {
-  const tasks = await statInput(options.tasks);
   const key = ({
-    tasks: [resolve(options.tasks), tasks.size, tasks.mtimeMs],
+    tasks: await fileIdentity(options.tasks),
     env: [options.env, options.envSettings, await env.fingerprint()],
     endpoint: options.client.endpoint,
     summarizer: options.summarizer ? [options.summarizer.client?.endpoint, options.summarizer.model] : null,

@@ -1,8 +1,7 @@
-import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { fileIdentity, keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { rm } from "node:fs/promises";
-import { statInput } from "../io/stdin.js";
 import { makeDirectory } from "../io/directory.js";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type JsonLine, readJsonLines } from "../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
 import { ResumableFile } from "../io/resumable.js";
@@ -251,12 +250,11 @@ async function idsWritten(path: string): Promise<Set<string>> {
 
 /** Same input file (path, size, time), endpoint and settings → same fingerprint → a rerun resumes. */
 async function fingerprintOf(options: TeachRunOptions): Promise<string> {
-  const info = await statInput(options.input);
   // how many SQL processes and test runs go at once changes no output
   const { judge, jobs: _jobs, ...verify } = options.verify;
   const key = ({
     version: 1,
-    input: [resolve(options.input), info.size, info.mtimeMs],
+    input: await fileIdentity(options.input),
     endpoint: options.endpoint,
     setup: options.setup,
     verify,
