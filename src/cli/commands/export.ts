@@ -75,7 +75,7 @@ Related: acc compile, acc teach`,
           fix: `export the trajectories the samples were compiled from (acc import or acc rollout output) with --to ${to}`,
         });
       }
-      const target = parseChoice(to, "--to", EXPORT_TARGETS);
+      const target = to as (typeof EXPORT_TARGETS)[number];
       const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
       checkReasoning(target, reasoning);
       await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
