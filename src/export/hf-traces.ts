@@ -122,6 +122,12 @@ export class SessionsWriter {
   }
 }
 
+/**
+ * The upload command of the card: only the card and the sessions, named by \`--include\`, since \`hf upload\`
+ * of a folder sends every file in it (acc's \`.acc-output.json\` and \`rejects.jsonl\` included).
+ */
+export const HF_UPLOAD = `hf upload <username>/<dataset-name> . --repo-type dataset --include README.md --include "${SESSIONS_DIR}/*.jsonl"`;
+
 /** The dataset card: the Hub's YAML block (the sessions as the train split) and how the files were made. */
 export function hfTracesCard(name: string, stats: { exported: number; messages: number; redacted: Record<string, number> }): string {
   const redacted = Object.entries(stats.redacted).sort(([a], [b]) => a.localeCompare(b));
@@ -151,8 +157,11 @@ before publishing them, or keep the dataset private.
 
 ## Upload
 
+From this folder (the files named are the dataset; acc's own bookkeeping beside them, \`.acc-output.json\`
+and \`rejects.jsonl\`, stays out):
+
 \`\`\`sh
-hf upload <username>/<dataset-name> . --repo-type dataset
+${HF_UPLOAD}
 \`\`\`
 
 ## Licence

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { exportTrajectories } from "../../src/export/trajectories.js";
+import { claimOutputDir } from "../../src/io/output-dir.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 import { pythonMissing, pythonWith } from "../helpers/python.js";
@@ -137,4 +138,49 @@ test("hf-traces: secrets planted in a result, an argument and a reasoning never 
   assert.ok((stats.redacted["github-token"] ?? 0) + (stats.redacted["aws-access-key"] ?? 0) >= 2, JSON.stringify(stats.redacted));
   const escaped = [...files.entries()].find(([, lines]) => lines[0]!.id === "../../escape")![1];
   assert.equal(escaped.length, 1 + messages.length);
+});
+
+/**
+ * The real `hf upload` CLI (huggingface_hub), with the Hub calls replaced: it parses the card's command,
+ * picks the folder's files as it would upload them (upload_folder's own listing and patterns), prints
+ * them and stops before the network.
+ */
+const UPLOAD = `
+import sys
+from huggingface_hub import HfApi
+from huggingface_hub.hf_api import RepoUrl
+prepare = HfApi._prepare_upload_folder_additions
+def additions(self, *args, **kwargs):
+    for op in prepare(self, *args, **kwargs):
+        print("UPLOAD", op.path_in_repo)
+    raise SystemExit(0)
+HfApi.create_repo = lambda self, repo_id, **kwargs: RepoUrl(f"https://huggingface.co/datasets/{repo_id}")
+HfApi._prepare_upload_folder_additions = additions
+HfApi._validate_yaml = lambda self, content, **kwargs: None
+from huggingface_hub.cli.hf import main
+sys.argv = ["hf", *sys.argv[1:]]
+main()
+`;
+
+test("hf-traces: the card's hf upload command sends the card and the sessions, not acc's .acc-output.json or rejects.jsonl", async (t) => {
+  const python = pythonWith("huggingface_hub");
+  if (python === undefined) return t.skip(pythonMissing("huggingface_hub"));
+  const [trajectory] = (await importAll([join(EXAMPLES, "search-agents.jsonl")])).trajectories;
+  const out = tempDir();
+  await claimOutputDir(out, { stage: "export", target: "hf-traces" }, { overwrite: false });
+  const input = writeTrajectories([trajectory!]);
+  writeFileSync(input, `${readFileSync(input, "utf8")}\nnot json\n`);
+  await exportTrajectories({ inputs: [input], outDir: out, target: "hf-traces" });
+  assert.deepEqual(readdirSync(out).sort(), [".acc-output.json", "README.md", "rejects.jsonl", "sessions"]);
+  const command = readFileSync(join(out, "README.md"), "utf8").split("\n").find((line) => line.startsWith("hf upload "));
+  assert.ok(command, "the card says how to upload");
+  const argv = [...command.matchAll(/"[^"]*"|\S+/g)].map(([word]) => word.replace(/^"|"$/g, "").replace("<username>/<dataset-name>", "someone/traces"));
+  const upload = (args: string[]) => {
+    const run = spawnSync(python, ["-c", UPLOAD, ...args], { cwd: out, encoding: "utf8", env: { ...process.env, HF_HUB_DISABLE_TELEMETRY: "1" } });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout.split("\n").flatMap((line) => (line.startsWith("UPLOAD ") ? [line.slice(7)] : []));
+  };
+  const sent = upload(argv.slice(1));
+  assert.deepEqual(sent, ["README.md", ...readdirSync(join(out, "sessions")).map((name) => `sessions/${name}`)]);
+  assert.ok(upload(["upload", "someone/traces", ".", "--repo-type", "dataset"]).includes(".acc-output.json"), "a bare folder upload would send the bookkeeping (what the --include words prevent)");
 });
