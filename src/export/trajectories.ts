@@ -18,7 +18,7 @@ import { type RlTask, rlTask, slimePrompt, slimeSample, verlPrompt, verlRow } fr
 import { type TokenSource, trajectoryTokenRows } from "./token-rows.js";
 import { writeVerlPrompts } from "./verl-prompts.js";
 import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from "./llamafactory.js";
-import { ConversationParquetWriter, type ParquetConversationRow } from "./trajectory-parquet.js";
+import { ConversationParquetWriter, type ParquetConversationRow, type ParquetTokenRow, TokenParquetWriter } from "./trajectory-parquet.js";
 import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
 import { redactTrajectory } from "../privacy/index.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
@@ -81,7 +81,6 @@ const PROMPT_FILE: Partial<Record<TrajectoryTarget, string>> = { verl: "prompts.
 /** Targets whose rows are conversations only (no --tokenized rows), and why. */
 const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
   llamafactory: "LLaMA-Factory tokenizes its rows with its own template",
-  parquet: "rows of token ids are written as JSONL only",
   atif: "ATIF documents are not rows of token ids",
   "hf-traces": "session traces are text for the Hub's trace viewer",
 };
@@ -89,17 +88,17 @@ const TEXT_ONLY: Partial<Record<TrajectoryTarget, string>> = {
 /** Options a target cannot honour, refused before anything is written. */
 export function checkTrajectoryOptions(options: Pick<TrajectoryExportOptions, "target" | "reasoning" | "mask" | "maskToolArgs" | "maxTokens"> & { tokenized: boolean }): void {
   if (options.maxTokens !== undefined && (!options.tokenized || options.target === "verl" || options.target === "slime")) {
-    throw new UsageError("--max-tokens cuts tokenized SFT rows: use it with --tokenized and --to trl, axolotl or openai", { flag: "--max-tokens", fix: "add --tokenized, or drop --max-tokens" });
+    throw new UsageError("--max-tokens cuts tokenized SFT rows: use it with --tokenized and --to trl, axolotl, openai or parquet", { flag: "--max-tokens", fix: "add --tokenized, or drop --max-tokens" });
   }
   if (options.maskToolArgs && !options.tokenized) {
-    throw new UsageError(`--mask-tool-args applies to rows of token ids: --tokenized, or --to verl or slime`, { flag: "--mask-tool-args", fix: "add --tokenized (--to trl, axolotl or openai), or drop --mask-tool-args" });
+    throw new UsageError(`--mask-tool-args applies to rows of token ids: --tokenized, or --to verl or slime`, { flag: "--mask-tool-args", fix: "add --tokenized (--to trl, axolotl, openai or parquet), or drop --mask-tool-args" });
   }
   if (options.maskToolArgs && options.mask === "none") {
     throw new UsageError("--mask-tool-args with --mask none: none trains every token, tool calls included", { flag: "--mask-tool-args", fix: "use --mask assistant, last or final" });
   }
   const textOnly = TEXT_ONLY[options.target];
   if (options.tokenized && textOnly !== undefined) {
-    throw new UsageError(`--tokenized does not apply to --to ${options.target}: ${textOnly}`, { flag: "--tokenized", fix: "drop --tokenized, or use --to trl, axolotl or openai for rows of token ids" });
+    throw new UsageError(`--tokenized does not apply to --to ${options.target}: ${textOnly}`, { flag: "--tokenized", fix: "drop --tokenized, or use --to trl, axolotl, openai or parquet for rows of token ids" });
   }
   if (options.target === "llamafactory" && options.reasoning === "field") {
     throw new UsageError("--reasoning field: llamafactory rows cannot carry it (a ShareGPT turn has only from and value; LLaMA-Factory's reasoning templates read <think>…</think> in the value)", { flag: "--reasoning", fix: "use --reasoning think or none" });
@@ -113,11 +112,15 @@ interface RowSink {
   abort(): Promise<void>;
 }
 
-async function openSink(outDir: string, target: TrajectoryTarget): Promise<RowSink> {
+async function openSink(outDir: string, target: TrajectoryTarget, tokenized: boolean): Promise<RowSink> {
   const path = join(outDir, DATA_FILE[target]);
   if (target === "hf-traces") {
     const sessions = new SessionsWriter(outDir);
     return { add: (value) => sessions.add(value as Trajectory), commit: () => sessions.commit(), abort: () => sessions.abort() };
+  }
+  if (target === "parquet" && tokenized) {
+    const parquet = new TokenParquetWriter(path);
+    return { add: (value) => parquet.add(value as ParquetTokenRow), commit: () => parquet.commit(), abort: () => parquet.abort() };
   }
   if (target === "parquet") {
     const parquet = new ConversationParquetWriter(path);
@@ -147,7 +150,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   }
   await makeDirectory(options.outDir);
   const dataFile = DATA_FILE[options.target];
-  const data = await openSink(options.outDir, options.target);
+  const data = await openSink(options.outDir, options.target, options.tokenizer !== undefined);
   let rejects: AtomicFile | undefined;
   const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, messages: 0, redacted: {}, files: [dataFile, "README.md"] };
   const rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };

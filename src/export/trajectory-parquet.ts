@@ -51,3 +51,35 @@ export class ConversationParquetWriter extends ParquetRows<ParquetConversationRo
     super(path, SCHEMA, COLUMNS, ROWS_PER_GROUP);
   }
 }
+
+/** A row of token ids (`--tokenized`): the ids, their labels (-100 where not trained), the mask and where the ids came from. */
+export interface ParquetTokenRow {
+  id: string;
+  input_ids: number[];
+  labels: number[];
+  loss_mask: number[];
+  token_source: string;
+}
+
+const ids = (name: string): SchemaElement[] => listColumn(name, { name: "element", type: "INT32", repetition_type: "REQUIRED" });
+
+/** `--tokenized --to parquet`: id lists as 3-level LISTs of INT32, which pyarrow and `datasets` read as `list<int32>`. */
+const TOKEN_SCHEMA: SchemaElement[] = [{ name: "root", num_children: 5 }, text("id"), ...ids("input_ids"), ...ids("labels"), ...ids("loss_mask"), text("token_source")];
+
+const TOKEN_COLUMNS: { name: string; pick: (row: ParquetTokenRow) => unknown }[] = [
+  { name: "id", pick: (r) => r.id },
+  { name: "input_ids", pick: (r) => r.input_ids },
+  { name: "labels", pick: (r) => r.labels },
+  { name: "loss_mask", pick: (r) => r.loss_mask },
+  { name: "token_source", pick: (r) => r.token_source },
+];
+
+/** Rows of a long conversation hold up to ~10⁵ ids each: smaller row groups keep the memory a batch holds bounded. */
+const TOKEN_ROWS_PER_GROUP = 64;
+
+/** Writes rows of token ids to a Parquet file in row groups, atomically on `commit`. */
+export class TokenParquetWriter extends ParquetRows<ParquetTokenRow> {
+  constructor(path: string) {
+    super(path, TOKEN_SCHEMA, TOKEN_COLUMNS, TOKEN_ROWS_PER_GROUP);
+  }
+}

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { exportTrajectories } from "../../src/export/trajectories.js";
+import { loadQwen3 } from "../../src/tokenize/qwen3.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 import { pythonMissing, pythonWith } from "../helpers/python.js";
@@ -179,4 +180,30 @@ test("llamafactory: text or reasoning holding LLaMA-Factory's own markers, and a
   assert.match(reasons[0]!, /LLaMA-Factory would misread the tool calls/);
   assert.match(reasons[1]!, /LLaMA-Factory would misread the tool calls/);
   assert.match(reasons[2]!, /starts with an assistant turn/);
+});
+
+const TOKEN_READER = `
+import json, sys
+import pyarrow.parquet as pq
+table = pq.read_table(sys.argv[1] + "/train.parquet")
+print(json.dumps({"types": {f.name: str(f.type) for f in table.schema}, "rows": table.to_pylist()}))
+`;
+
+test("parquet --tokenized: rows of input_ids, labels and loss_mask as list<int32> columns, equal to the JSONL rows, read back with pyarrow", { skip: pythonMissing("pyarrow") }, async () => {
+  const { file } = await trajectoriesFile([join(import.meta.dirname, "../../examples/logs")]);
+  const qwen3 = await loadQwen3();
+  const exported = async (target: "parquet" | "openai", options: { maxTokens?: number } = {}) => {
+    const out = tempDir();
+    const stats = await exportTrajectories({ inputs: [file], outDir: out, target, tokenizer: qwen3, mask: "last", ...options });
+    assert.ok(stats.rows > 0);
+    return { out, stats };
+  };
+  const jsonl = await exported("openai", { maxTokens: 1024 });
+  const parquet = await exported("parquet", { maxTokens: 1024 });
+  assert.equal(parquet.stats.rows, jsonl.stats.rows);
+  const result = spawnSync(pythonWith("pyarrow")!, ["-c", TOKEN_READER, parquet.out], { encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  const read = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { types: Record<string, string>; rows: unknown[] };
+  assert.deepEqual(read.types, { id: "string", input_ids: "list<element: int32 not null>", labels: "list<element: int32 not null>", loss_mask: "list<element: int32 not null>", token_source: "string" });
+  assert.deepEqual(read.rows, lines(join(jsonl.out, "train.jsonl")));
 });

@@ -19,7 +19,7 @@ export function exportCommand(io: CliIo): Command {
     .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
     .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
     .option("--mask-tool-args", "rows of token ids: the tool calls of trained turns (<tool_call> … </tool_call>: name and arguments) are not trained")
-    .option("--max-tokens <n>", "with --tokenized (trl, axolotl, openai): cut rows over n tokens into pieces where a message starts (ids <trajectory id>#k)")
+    .option("--max-tokens <n>", "with --tokenized (trl, axolotl, openai, parquet): cut rows over n tokens into pieces where a message starts (ids <trajectory id>#k)")
     .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
