@@ -164,7 +164,7 @@ main()
 
 test("hf-traces: the card's hf upload command sends the card and the sessions, not acc's .acc-output.json or rejects.jsonl", async (t) => {
   const python = pythonWith("huggingface_hub");
-  if (python === undefined) return t.skip(pythonMissing("huggingface_hub"));
+  if (python === undefined) return t.skip(pythonMissing("huggingface_hub") || undefined);
   const [trajectory] = (await importAll([join(EXAMPLES, "search-agents.jsonl")])).trajectories;
   const out = tempDir();
   await claimOutputDir(out, { stage: "export", target: "hf-traces" }, { overwrite: false });
