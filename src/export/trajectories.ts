@@ -15,7 +15,7 @@ import type { ReasoningMode } from "./rows.js";
 import { type MaskMode, rowMessages, sftConversation } from "./sft.js";
 import { IGNORE } from "./tokenized.js";
 import { type RlTask, rlTask, slimePrompt, slimeSample, verlPrompt, verlRow } from "./rl.js";
-import { type TokenSource, trajectoryTokenRows } from "./token-rows.js";
+import { type TokenRow, type TokenSource, trajectoryTokenRows } from "./token-rows.js";
 import { writeVerlPrompts } from "./verl-prompts.js";
 import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from "./llamafactory.js";
 import { ConversationParquetWriter, type ParquetConversationRow, type ParquetTokenRow, TokenParquetWriter } from "./trajectory-parquet.js";
@@ -23,6 +23,7 @@ import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
 import { redactTrajectory } from "../privacy/index.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
 import { splitRow } from "./split-rows.js";
+import { summarySegments } from "./summary-segments.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
@@ -43,7 +44,10 @@ export interface TrajectoryExportOptions {
   tokenizer?: Tokenizer;
   /** Rows of ids: the tool calls of trained turns (`<tool_call>` … `</tool_call>`) are not trained. */
   maskToolArgs?: boolean;
-  /** Tokenized SFT rows: rows over this many tokens are cut where a message starts (split-rows.ts). */
+  /**
+   * Tokenized SFT rows: cut where a summary or compaction replaced the context (summary-segments.ts), and
+   * rows still over this many tokens cut where a message starts (split-rows.ts).
+   */
   maxTokens?: number;
   name?: string;
 }
@@ -222,17 +226,24 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
   const conversation = sftConversation(t, options.mask ?? "assistant");
   if (!conversation.train.some(Boolean)) return { ok: false, reason: `trajectory ${t.id} has no assistant turn to train with --mask ${options.mask ?? "assistant"}` };
   if (options.tokenizer !== undefined) {
-    let tokenRows: ReturnType<typeof trajectoryTokenRows>;
-    try {
-      tokenRows = trajectoryTokenRows(t, conversation, options.tokenizer);
-    } catch (error) {
-      return { ok: false, reason: `trajectory ${t.id}: ${(error as Error).message}` };
+    // --max-tokens rows start where a summary or compaction replaced the context (summary-segments.ts), then fit the budget.
+    const segments = options.maxTokens !== undefined ? summarySegments(t, conversation) : [{ trajectory: t, conversation }];
+    const tokenRows: TokenRow[] = [];
+    let partial = false;
+    for (const segment of segments) {
+      try {
+        const made = trajectoryTokenRows(segment.trajectory, segment.conversation, options.tokenizer);
+        tokenRows.push(...made.rows);
+        partial ||= made.fallback !== undefined;
+      } catch (error) {
+        return { ok: false, reason: `trajectory ${t.id}: ${(error as Error).message}` };
+      }
     }
-    const rows = options.maskToolArgs ? tokenRows.rows.map((r) => maskToolCalls(r, options.tokenizer!)).filter((r) => r.response_mask.some(Boolean)) : tokenRows.rows;
+    const rows = options.maskToolArgs ? tokenRows.map((r) => maskToolCalls(r, options.tokenizer!)).filter((r) => r.response_mask.some(Boolean)) : tokenRows;
     if (rows.length === 0) return { ok: false, reason: `trajectory ${t.id} has no trained token with --mask ${options.mask ?? "assistant"}${options.maskToolArgs ? " --mask-tool-args" : ""}` };
-    if (tokenRows.fallback !== undefined) stats.partialRecorded++;
+    if (partial) stats.partialRecorded++;
     if (options.target === "verl" || options.target === "slime") {
-      stats.tokenSources[tokenRows.source] += rows.length;
+      for (const row of rows) stats.tokenSources[row.token_source]++;
       return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
     }
     let pieces = rows;
@@ -244,7 +255,7 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
         pieces.push(...split.rows);
       }
     }
-    stats.tokenSources[tokenRows.source] += pieces.length;
+    for (const piece of pieces) stats.tokenSources[piece.token_source]++;
     return {
       ok: true,
       values: pieces.map((r, part) => {
@@ -278,7 +289,7 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
   return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain }] };
 }
 
-function rlRows(t: Trajectory, conversation: ReturnType<typeof sftConversation>, rows: ReturnType<typeof trajectoryTokenRows>["rows"], options: TrajectoryExportOptions, rl: RlState): unknown[] {
+function rlRows(t: Trajectory, conversation: ReturnType<typeof sftConversation>, rows: TokenRow[], options: TrajectoryExportOptions, rl: RlState): unknown[] {
   const task = rlTask(t, conversation);
   let known = rl.tasks.get(task.id);
   if (known === undefined) {
