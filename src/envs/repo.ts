@@ -1,7 +1,7 @@
 import { constants } from "node:os";
 import { Limiter } from "../run/limiter.js";
 import type { RolloutTask } from "../records/rollout.js";
-import { type ExecResult, SandboxGitError, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
+import { type ExecResult, memoryLimitReached, SandboxGitError, type SandboxLimits, requireSandbox, resolveCommit, type RunResult, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { capText, type EnvSession, EnvSpecError, type Environment, integerArgument, type RewardOutcome, stringArgument, type ToolResult, type ToolSpec } from "./types.js";
 
 export interface RepoEnvOptions {
@@ -188,7 +188,7 @@ class RepoSession {
         const size = Buffer.byteLength(command);
         if (size > MAX_COMMAND_BYTES) return { content: `bash: the command is ${size} bytes; one command can be at most ${MAX_COMMAND_BYTES} (write long scripts to a file with edit)`, isError: true };
         const result = await this.env.limited(() => this.workspace.run(command, this.options.sandbox.limits.timeoutMs));
-        return { content: describeRun(result, this.options.sandbox.limits.timeoutMs, this.options.sandbox.limits.outputBytes), isError: result.timedOut || result.exitCode !== 0 };
+        return { content: describeRun(result, this.options.sandbox.limits), isError: result.timedOut || result.memoryExceeded || result.exitCode !== 0 };
       }
       case "view":
         return this.view(args);
@@ -239,7 +239,7 @@ class RepoSession {
       ? { reward: 0, success: false, reason: "tests-timeout", detail: `the test command ran past ${timeoutMs} ms` }
       : result.exitCode === 0
         ? { reward: 1, success: true, reason: "tests-passed", detail: "the test command exited 0" }
-        : { reward: 0, success: false, reason: "tests-failed", detail: `the test command exited ${result.exitCode ?? result.signal}: ${lastLine(result.output)}` };
+        : { reward: 0, success: false, reason: "tests-failed", detail: `the test command ${result.memoryExceeded ? `${memoryLimitReached(this.options.sandbox.limits)} and ` : ""}exited ${result.exitCode ?? result.signal}: ${lastLine(result.output)}` };
     outcome.submittedPatch = submitted.patch;
     return outcome;
   }
@@ -321,10 +321,11 @@ class RepoSession {
   }
 }
 
-function describeRun(result: RunResult, timeoutMs: number, outputBytes: number): string {
+function describeRun(result: RunResult, limits: SandboxLimits): string {
   let status: string;
-  if (result.timedOut) status = `[stopped after ${timeoutMs} ms]`;
-  else if (result.overflowed) status = `[stopped: the output passed ${outputBytes} bytes]`;
+  if (result.timedOut) status = `[stopped after ${limits.timeoutMs} ms]`;
+  else if (result.overflowed) status = `[stopped: the output passed ${limits.outputBytes} bytes]`;
+  else if (result.memoryExceeded) status = `[${memoryLimitReached(limits)}; exit code ${result.exitCode ?? result.signal}]`;
   else if (result.signal) status = `[killed by ${result.signal}]`;
   else if (result.exitCode !== null && result.exitCode > 128) {
     // the shell reports a child killed by a signal as 128 + its number

@@ -1,5 +1,5 @@
 import { Limiter } from "../run/limiter.js";
-import { SandboxGitError, requireSandbox, resolveCommit, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
+import { memoryLimitReached, SandboxGitError, requireSandbox, resolveCommit, type SandboxSettings, SandboxTreeError, sourceGitDir, Workspace } from "../run/sandbox/index.js";
 import { fail, pass, type Verdict } from "./types.js";
 
 export interface PatchTestOptions {
@@ -74,7 +74,8 @@ export class PatchTester {
       const output = lastLines(result.output);
       if (result.timedOut) return fail("tests-timeout", `the test command ran past ${timeoutMs} ms and was killed${output}`, 0);
       if (result.exitCode === 0) return pass("tests-passed", `\`${testCommand}\` exited 0`, 1);
-      const how = result.overflowed ? "printed more than the output limit and was stopped" : result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+      const exit = result.exitCode === null ? `was killed by ${result.signal}` : `exited ${result.exitCode}`;
+      const how = result.overflowed ? "printed more than the output limit and was stopped" : result.memoryExceeded ? `failed: ${memoryLimitReached(this.options.sandbox.limits)}; it ${exit}` : exit;
       return fail("tests-failed", `\`${testCommand}\` ${how}${output}`, 0);
     } finally {
       await workspace.close();

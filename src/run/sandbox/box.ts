@@ -14,6 +14,7 @@ import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { UsageError } from "../../errors/acc-error.js";
 import { killGroup } from "../process-group.js";
+import { BoxCgroup, DRAIN, drain, JOIN, memoryCgroup } from "./cgroup.js";
 import type { SandboxLimits } from "./limits.js";
 import { ByteCollector, OutputKeeper } from "./output.js";
 
@@ -50,6 +51,8 @@ export interface ExecResult {
   timedOut: boolean;
   /** The output passed its limit and the command was stopped. */
   overflowed: boolean;
+  /** The box's processes together reached its memory limit while the command ran, and the kernel killed one (cgroup only). */
+  memoryExceeded: boolean;
   stdout: Buffer;
   /** The first 64 KiB of stderr. */
   stderr: string;
@@ -60,6 +63,7 @@ export interface RunResult {
   signal: string | null;
   timedOut: boolean;
   overflowed: boolean;
+  memoryExceeded: boolean;
   /** stdout and stderr as they came, the head and tail kept within the box's character limit. */
   output: string;
 }
@@ -72,6 +76,8 @@ interface Place {
   readonly private: string;
   /** What runs a host program where `private` is that path (the holder's mount namespace). */
   readonly enterPrivate: readonly string[];
+  /** The box's memory cgroup, when the machine has a usable one. */
+  readonly cgroup?: BoxCgroup | undefined;
   launch(argv: readonly string[], env: Record<string, string>): { file: string; args: string[]; cwd?: string };
   close(): Promise<void>;
 }
@@ -90,6 +96,8 @@ const BOX_UID = 1000;
 // (acc), says it is ready, and waits for acc's pipe to close (acc closed the box, or died). As root, the
 // box's commands run as a user of their own: it then kills whatever still runs as that user, which
 // catches a command whose launch acc's death interrupted before bubblewrap bound its processes to acc.
+// Last, it empties the box's memory cgroup (every process in it, whatever its user or process group) and
+// removes it.
 const HOLDER = `set -e
 mount -t tmpfs -o "size=$1,nr_inodes=$2,mode=0755,uid=$3,gid=$3,nosuid,nodev" acc-box /run
 mkdir /run/repo /run/tmp /run/shm /run/acc
@@ -97,7 +105,8 @@ chown "$3:$3" /run/repo /run/tmp /run/shm
 chmod 0700 /run/acc
 echo ready
 read -r _ || true
-[ "$3" = 0 ] || exec setpriv --reuid="$3" --regid="$3" --clear-groups -- sh -c 'kill -9 -1 2>/dev/null || true'`;
+[ "$3" = 0 ] || setpriv --reuid="$3" --regid="$3" --clear-groups -- sh -c 'kill -9 -1 2>/dev/null || true'
+[ -z "$4" ] || exec sh -c "$5" drain "$4"`;
 
 // A command's process gets acc's death signal only once it asks for it; acc killed before then would
 // leave it running. Run after the request: if acc is no longer the parent, it died first, so stop here.
@@ -143,6 +152,7 @@ class SandboxPlace implements Place {
     private readonly uid: number,
     readOnly: readonly string[],
     private readonly limits: SandboxLimits,
+    readonly cgroup: BoxCgroup | undefined,
   ) {
     this.bwrap = bwrapArguments(readOnly);
   }
@@ -163,7 +173,8 @@ class SandboxPlace implements Place {
     const root = isRoot();
     const uid = root ? boxUid() : 0;
     const namespaces = root ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
-    const holder = spawn("unshare", [ ...namespaces, "--propagation", "private", "--", "sh", "-c", HOLDER, "holder", String(limits.diskBytes), String(limits.files), String(uid)], {
+    const cgroup = await boxCgroup(limits);
+    const holder = spawn("unshare", [ ...namespaces, "--propagation", "private", "--", "sh", "-c", HOLDER, "holder", String(limits.diskBytes), String(limits.files), String(uid), cgroup?.dir ?? "", DRAIN], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? PATH },
     });
@@ -178,11 +189,14 @@ class SandboxPlace implements Place {
         if (out.includes("ready\n")) resolve();
       });
       holder.on("exit", (code, signal) => fail(err.trim() || `the holder exited (${signal ?? code})`));
+    }).catch(async (error: unknown) => {
+      if (cgroup) await drain(cgroup.dir);
+      throw error;
     });
     // the holder lives until acc closes its stdin (or dies); it must not keep acc alive by itself
     holder.unref();
     for (const stream of [holder.stdin, holder.stdout, holder.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
-    return new SandboxPlace(holder, uid, readOnly, limits);
+    return new SandboxPlace(holder, uid, readOnly, limits, cgroup);
   }
 
   launch(argv: readonly string[], env: Record<string, string>): { file: string; args: string[] } {
@@ -192,16 +206,29 @@ class SandboxPlace implements Place {
     const drop = isRoot() ? [`--reuid=${this.uid}`, `--regid=${this.uid}`, "--clear-groups"] : [];
     const bound = ["setpriv", ...drop, "--pdeathsig", "SIGKILL", "--", "sh", "-c", PARENT_GUARD, String(process.pid)];
     const variables = Object.entries({ ...BOX_ENV, ...env }).flatMap(([name, value]) => ["--setenv", name, value]);
-    return { file: file!, args: [...enter, ...bound, "bwrap", ...this.bwrap, ...variables, "--", "prlimit", ...rlimits(this.limits), "--", ...argv] };
+    const command = [...enter, ...bound, "bwrap", ...this.bwrap, ...variables, "--", "prlimit", ...rlimits(this.limits), "--", ...argv];
+    // the first process joins the box's memory cgroup before it becomes the command
+    return this.cgroup ? { file: "sh", args: ["-c", JOIN, this.cgroup.procs, file!, ...command] } : { file: file!, args: command };
   }
 
   async close(): Promise<void> {
     if (this.holder.exitCode !== null || this.holder.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.holder.once("exit", () => resolve()));
     this.holder.stdin!.end();
-    const timer = setTimeout(() => this.holder.kill("SIGKILL"), 5_000);
+    const timer = setTimeout(() => this.holder.kill("SIGKILL"), 15_000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/** The box's memory cgroup, or undefined where the machine has no usable one (then rlimits alone limit memory). */
+async function boxCgroup(limits: SandboxLimits): Promise<BoxCgroup | undefined> {
+  const detection = await memoryCgroup();
+  if (!detection.found) return undefined;
+  try {
+    return BoxCgroup.create(detection.found, limits.memoryBytes);
+  } catch (error) {
+    throw new SandboxUnavailable(`cannot make the box's memory cgroup below ${detection.found.dir}: ${(error as Error).message}`);
   }
 }
 
@@ -254,6 +281,7 @@ class UnsafePlace implements Place {
   }
 
   readonly enterPrivate: readonly string[] = [];
+  readonly cgroup = undefined;
 
   static async start(limits: SandboxLimits): Promise<UnsafePlace> {
     const dir = await mkdtemp(join(tmpdir(), "acc-box-"));
@@ -295,6 +323,11 @@ export class Box {
   /** A folder for acc's own files on the box's filesystem, which commands in the box cannot reach. */
   get privateDir(): string {
     return this.place.private;
+  }
+
+  /** The box's memory cgroup (its folder), when the machine has a usable one; otherwise memory is limited per process. */
+  get cgroup(): BoxCgroup | undefined {
+    return this.place.cgroup;
   }
 
   /** The command prefix under which a host program sees `privateDir` (acc's git runs so). */
@@ -352,8 +385,10 @@ export class Box {
     argv: readonly string[],
     options: ExecOptions,
     attach: (child: ChildProcess, stop: () => void) => void,
-  ): Promise<{ exitCode: number | null; signal: string | null; timedOut: boolean; overflowed: boolean }> {
+  ): Promise<{ exitCode: number | null; signal: string | null; timedOut: boolean; overflowed: boolean; memoryExceeded: boolean }> {
     if (this.closed) return Promise.reject(new Error("the box is closed"));
+    const cgroup = this.place.cgroup;
+    const oomKills = cgroup?.oomKills() ?? 0;
     const timeoutMs = options.timeoutMs ?? this.limits.timeoutMs;
     const launch = this.place.launch(argv, options.env ?? {});
     return new Promise((resolve, reject) => {
@@ -386,7 +421,7 @@ export class Box {
       child.on("close", (exitCode, signal) => {
         clearTimeout(timer);
         this.running.delete(child);
-        resolve({ exitCode, signal, timedOut, overflowed });
+        resolve({ exitCode, signal, timedOut, overflowed, memoryExceeded: cgroup !== undefined && cgroup.oomKills() > oomKills });
       });
     });
   }

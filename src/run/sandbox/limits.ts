@@ -27,3 +27,8 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   outputBytes: 16 * MIB,
   outputChars: 4_000,
 };
+
+/** Why a command failed when the kernel killed one of the box's processes at the box's memory limit (its cgroup). */
+export function memoryLimitReached(limits: SandboxLimits): string {
+  return `the box's processes together reached its memory limit (${Math.round(limits.memoryBytes / MIB)} MiB, --sandbox-memory) and the kernel killed one`;
+}

@@ -4,6 +4,7 @@
 import { PassThrough } from "node:stream";
 import { Box, type BoxOptions, type RunResult } from "./box.js";
 import { firstLine } from "./git.js";
+import { memoryLimitReached } from "./limits.js";
 import { type Snapshot, SandboxTreeError, TreeStore } from "./tree.js";
 
 export interface SandboxSettings extends BoxOptions {
@@ -64,7 +65,8 @@ export class Workspace {
       done.catch(() => undefined),
     ]);
     if (result.exitCode !== 0) {
-      const why = result.timedOut ? `it took longer than ${this.box.limits.timeoutMs} ms` : firstLine(result.stderr) || `exit ${result.exitCode ?? result.signal}`;
+      // the box's files are memory too: its cgroup counts them with its processes
+      const why = result.timedOut ? `it took longer than ${this.box.limits.timeoutMs} ms` : result.memoryExceeded ? `${memoryLimitReached(this.box.limits)} (the box's files count too: raise --sandbox-memory)` : firstLine(result.stderr) || `exit ${result.exitCode ?? result.signal}`;
       throw new SandboxTreeError(`cannot put ${treeish} into the box: ${why}${/No space|Disk quota|inode/i.test(why) ? " (the box's disk or file limit: raise --sandbox-disk or --sandbox-files)" : ""}`);
     }
     await done;
