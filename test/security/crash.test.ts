@@ -1,12 +1,13 @@
 // A run killed with SIGKILL (no handler runs) in the middle of a tool call, a test run or a statement
-// leaves nothing behind: no box, holder or SQLite process, no temporary folder, no change to the source
-// repository (its bytes and worktree list) or the database.
+// leaves nothing behind: no box, holder or SQLite process, no box memory cgroup, no temporary folder, no
+// change to the source repository (its bytes and worktree list) or the database.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { test } from "node:test";
+import { memoryCgroup } from "../../src/run/sandbox/cgroup.js";
 import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { tempDir } from "../helpers/collect.js";
 import { calcRepo } from "../verify/calc-repo.js";
@@ -15,6 +16,10 @@ import { Canary, repositoryHash } from "./canary.js";
 
 const skip = (await sandboxProblem()) ?? false;
 const CHILD = join(import.meta.dirname, "crash-child.ts");
+const cgroup = (await memoryCgroup()).found;
+
+/** The box memory cgroups the acc process `pid` made that are still there (none where no cgroup is used). */
+const groupsOf = (pid: number) => (cgroup ? readdirSync(cgroup.dir).filter((name) => name.startsWith(`acc-${pid}-`)) : []);
 
 /** Every process descending from `root`, with its command line. */
 function descendants(root: number): Map<number, string> {
@@ -47,7 +52,7 @@ function descendants(root: number): Map<number, string> {
  * Kills the child with SIGKILL once its long step runs (`runs` holds for one of its processes' command
  * lines); what it had started then (holder, box, SQLite process).
  */
-async function killMidway(args: string[], runs: string): Promise<Map<number, string>> {
+async function killMidway(args: string[], runs: string): Promise<{ started: Map<number, string>; pid: number; groups: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const closed = new Promise((resolve) => child.once("close", resolve));
   await new Promise<void>((resolve, reject) => {
@@ -59,10 +64,11 @@ async function killMidway(args: string[], runs: string): Promise<Map<number, str
     await new Promise((resolve) => setTimeout(resolve, 100));
     started = descendants(child.pid!);
   }
+  const groups = groupsOf(child.pid!);
   child.kill("SIGKILL");
   await closed;
   assert.ok([...started.values()].some((command) => command.includes(runs)), `the long step (${runs}) was running when the child was killed`);
-  return started;
+  return { started, pid: child.pid!, groups };
 }
 
 /** Which of `started` still run (zombies being reaped aside). */
@@ -86,14 +92,16 @@ async function settled(check: () => string[]): Promise<string[]> {
 }
 
 for (const mode of ["repo", "verify"] as const) {
-  test(`killed mid-${mode === "repo" ? "tool call" : "test run"}: no box, holder or process left, no temporary folder, the repository unchanged`, { skip }, async () => {
+  test(`killed mid-${mode === "repo" ? "tool call" : "test run"}: no box, holder, process or memory cgroup left, no temporary folder, the repository unchanged`, { skip }, async () => {
     const canary = await new Canary().start();
     try {
       const { repo, base } = calcRepo();
       const before = repositoryHash(repo);
-      const started = await killMidway([mode, repo, base], "sleep 5");
+      const { started, pid, groups } = await killMidway([mode, repo, base], "sleep 5");
+      if (cgroup) assert.notDeepEqual(groups, [], "the box had a memory cgroup");
       assert.ok([...started.values()].some((command) => command.includes("acc-box")), "a box holder was running");
       assert.deepEqual(await settled(() => alive(started)), [], "the holder and the box's commands died with acc");
+      assert.deepEqual(await settled(() => groupsOf(pid)), [], "the box's memory cgroup is removed");
       await canary.check(`killed ${mode}`);
       canary.checkTemporaryFolders(`killed ${mode}`);
       assert.equal(repositoryHash(repo), before, "the repository's bytes and worktree list are unchanged");
@@ -125,7 +133,7 @@ test("killed while a box's command is being launched: nothing of the command is 
     const marker = `acc-launch-${process.pid}-${delayMs}`;
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, "launch", String(delayMs), marker], { stdio: "inherit" });
     await new Promise((resolve) => child.once("close", resolve));
-    left.push(...(await settled(() => withMarker(marker))));
+    left.push(...(await settled(() => withMarker(marker))), ...(await settled(() => groupsOf(child.pid!))));
   }
   assert.deepEqual(left, [], "the command died with acc");
 });
@@ -134,7 +142,7 @@ test("killed mid-statement: the SQLite process ends with acc and the database is
   const db = join(tempDir("acc-crash-sql-"), "bookshop.sqlite");
   copyFileSync(exampleData().db, db);
   const digest = createHash("sha256").update(readFileSync(db)).digest("hex");
-  const started = await killMidway(["sql", db], "sqlite-child");
+  const { started } = await killMidway(["sql", db], "sqlite-child");
   assert.deepEqual(await settled(() => alive(started)), [], "the SQLite process exited");
   assert.equal(createHash("sha256").update(readFileSync(db)).digest("hex"), digest);
   assert.deepEqual(readdirSync(join(db, "..")), ["bookshop.sqlite"]);
