@@ -14,7 +14,7 @@ import { type CliIo, parseInteger, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
 import { clientFlags } from "../llm-flags.js";
-import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
+import { reportSandbox, sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 export function mineCommand(io: CliIo): Command {
   const mine = sandboxFlags(clientFlags(
@@ -58,7 +58,10 @@ Related: docs/commands/mine.md`,
       const sandbox = sandboxSettings(flags, testTimeoutSeconds * 1000);
       // Tests that cannot run confined, and a bad <repo>, are refused before the output folder is claimed.
       // the test runner, its sandbox and their modules are loaded only for --test-cmd
-      if (flags.testCmd) await (await import("../../mine/execution.js")).checkTestSandbox(sandbox);
+      if (flags.testCmd) {
+        await (await import("../../mine/execution.js")).checkTestSandbox(sandbox);
+        await reportSandbox(io, flags, sandbox);
+      }
       const repository = await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
       const output = resolve(String(flags.output));
       await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });

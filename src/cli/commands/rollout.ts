@@ -16,7 +16,7 @@ import { parseRetries, retriesOption } from "../llm-flags.js";
 import { setResumeHint } from "../interrupt.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
+import { reportSandbox, sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 import { shardFlag, shardOption } from "../shard-flag.js";
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -164,6 +164,7 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
           },
         };
         await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [String(flags.tasks)] });
+        if (env.kind === "repo") await reportSandbox(io, flags, sandbox);
         const stats = await rolloutRun(runOptions);
         progress.stop();
         io.stdout.write(`${rolloutSummary(stats)}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { SandboxSettings } from "../../run/sandbox/index.js";
+import { type SandboxSettings, sandboxMemory, sandboxProblem } from "../../run/sandbox/index.js";
 import { DEFAULT_SANDBOX_LIMITS } from "../../run/sandbox/limits.js";
-import { parseInteger } from "../io.js";
+import { type CliIo, parseInteger } from "../io.js";
 
 type Flags = Record<string, unknown>;
 
@@ -12,7 +12,7 @@ const mib = (bytes: number) => String(Math.round(bytes / MIB));
 export function sandboxFlags(command: Command): Command {
   const d = DEFAULT_SANDBOX_LIMITS;
   return command
-    .option("--sandbox-memory <MiB>", "memory each process in the box may write to", mib(d.memoryBytes))
+    .option("--sandbox-memory <MiB>", "memory of the box: its processes together where a memory cgroup is usable (else each process)", mib(d.memoryBytes))
     .option("--sandbox-disk <MiB>", "size of the box's filesystem: the repository, /tmp and /dev/shm together", mib(d.diskBytes))
     .option("--sandbox-files <n>", "files and folders the box's filesystem may hold", String(d.files))
     .option("--sandbox-processes <n>", "processes at once in the box", String(d.processes))
@@ -36,4 +36,13 @@ export function sandboxSettings(flags: Flags, timeoutMs: number): SandboxSetting
     readOnly: (flags.sandboxRead as string[] | undefined) ?? [],
     unsafe: Boolean(flags.unsafeNoSandbox),
   };
+}
+
+/**
+ * One line on stderr: how the box limits memory on this machine (a cgroup per box, or each process), unless
+ * --quiet, unconfined, or the sandbox cannot run (the command's refusal says why).
+ */
+export async function reportSandbox(io: CliIo, flags: Flags, settings: SandboxSettings): Promise<void> {
+  if (flags.quiet || settings.unsafe || (await sandboxProblem()) !== undefined) return;
+  io.stderr.write(`sandbox: ${await sandboxMemory(settings.limits)}\n`);
 }

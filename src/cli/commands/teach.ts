@@ -19,6 +19,7 @@ import { renderTable } from "../table.js";
 import { makeClient } from "../llm-client.js";
 import { clientFlags } from "../llm-flags.js";
 import { shardFlag, shardOption } from "../shard-flag.js";
+import { reportSandbox } from "./sandbox-flags.js";
 import { judgeEndpoint, judgeOptions, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
 
 type Flags = Record<string, unknown>;
@@ -59,6 +60,7 @@ Related: acc compile, acc verify, acc export`,
       const endpoint = queue ? queue.address.label : String(flags.endpoint);
       const outDir = String(flags.out);
       const verify = verifySetup(flags, undefined);
+      if (flags.testCmd !== undefined) await reportSandbox(io, flags, verify.sandbox);
       const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
       const client = queue ? undefined : teacherClient(endpoint, flags, concurrency);
       const judgeClient = flags.judgeModel === undefined || !client ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);

@@ -25,7 +25,7 @@ import { makeClient } from "../llm-client.js";
 import { clientFlags } from "../llm-flags.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
-import { sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
+import { reportSandbox, sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
 
 type Flags = Record<string, unknown>;
 
@@ -102,12 +102,9 @@ Related: acc teach, docs/commands/verify.md`,
       const patch = readText(flags.patch, "--patch");
       if (flags.testCmd !== undefined) {
         if (flags.repo === undefined) throw new UsageError("--test-cmd needs --repo");
-        const tester = await PatchTester.create({
-          repo: gitRepository(flags.repo, "--repo"),
-          testCommand: String(flags.testCmd),
-          sandbox: sandboxSettings(flags, seconds(flags.testTimeout, "--test-timeout")),
-          jobs: 1,
-        });
+        const sandbox = sandboxSettings(flags, seconds(flags.testTimeout, "--test-timeout"));
+        const tester = await PatchTester.create({ repo: gitRepository(flags.repo, "--repo"), testCommand: String(flags.testCmd), sandbox, jobs: 1 });
+        await reportSandbox(io, flags, sandbox);
         report(await tester.verify(String(flags.base), patch));
         return;
       }
@@ -141,7 +138,9 @@ Related: acc teach, docs/commands/verify.md`,
     .action(async (input: string, flags: Flags) => {
       existingInputs([input]);
       const judgeClient = flags.judgeModel !== undefined ? makeClient(judgeEndpoint(flags), flags, 4) : undefined;
-      const verifiers = await Verifiers.create(verifySetup(flags, judgeClient));
+      const setup = verifySetup(flags, judgeClient);
+      const verifiers = await Verifiers.create(setup);
+      if (flags.testCmd !== undefined) await reportSandbox(io, flags, setup.sandbox);
       const progress = await progressWithTotal(io.stderr, "verify", Boolean(flags.quiet), () => countLines(input));
       try {
         const counts = await verifySamples({

@@ -1,7 +1,8 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { Box, SandboxUnavailable } from "./box.js";
-import { DEFAULT_SANDBOX_LIMITS } from "./limits.js";
+import { memoryCgroup } from "./cgroup.js";
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from "./limits.js";
 
 /** The programs the box needs: bubblewrap, util-linux's namespace tools, tar and git. */
 const TOOLS: [command: string, pkg: string][] = [
@@ -59,4 +60,13 @@ export async function requireSandbox(what: string, unsafe: boolean): Promise<voi
   if (unsafe) return;
   const problem = await sandboxProblem();
   if (problem) throw new SandboxUnavailable(`${what} runs untrusted code and needs the sandbox: ${problem}`, { fix: "to run it unconfined on this machine anyway, pass --unsafe-no-sandbox" });
+}
+
+/** How boxes limit memory on this machine: a cgroup per box (the processes together), or each process on its own, and why. */
+export async function sandboxMemory(limits: SandboxLimits): Promise<string> {
+  const detection = await memoryCgroup();
+  const mib = `${Math.round(limits.memoryBytes / 2 ** 20)} MiB (--sandbox-memory)`;
+  return detection.found
+    ? `memory: a cgroup v${detection.found.version} group per box below ${detection.found.dir}, its processes together at most ${mib}`
+    : `memory: each process at most ${mib}, RLIMIT_DATA; no usable memory cgroup (${detection.reason})`;
 }
