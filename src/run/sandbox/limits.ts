@@ -4,7 +4,10 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** Processes at once inside the box (RLIMIT_NPROC in the box's own user namespace): a fork bomb stops here. */
   processes: number;
-  /** Memory each process may write to (RLIMIT_DATA: heap and private mappings; address-space reservations do not count). */
+  /**
+   * Memory of the box: its processes and files together, in its memory cgroup where the machine has a usable
+   * one; and each process's own limit (RLIMIT_DATA: heap and private mappings; address-space reservations do not count).
+   */
   memoryBytes: number;
   /** Size of the box's filesystem (the worktree, /tmp and /dev/shm together): a size-limited tmpfs. */
   diskBytes: number;
