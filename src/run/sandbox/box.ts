@@ -32,6 +32,8 @@ export interface BoxOptions {
    * process limits. Only when the user asks for it explicitly.
    */
   unsafe?: boolean;
+  /** false: no memory cgroup even where one is usable, each process's limit alone (bench:rollout's baseline for the cgroup's cost). */
+  memoryCgroup?: false;
 }
 
 export interface ExecOptions {
@@ -169,11 +171,11 @@ class SandboxPlace implements Place {
       : ["nsenter", `--user=/proc/${pid}/ns/user`, `--mount=/proc/${pid}/ns/mnt`, "--preserve-credentials", "--"];
   }
 
-  static async start(limits: SandboxLimits, readOnly: readonly string[]): Promise<SandboxPlace> {
+  static async start(limits: SandboxLimits, readOnly: readonly string[], useCgroup: boolean): Promise<SandboxPlace> {
     const root = isRoot();
     const uid = root ? boxUid() : 0;
     const namespaces = root ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
-    const cgroup = await boxCgroup(limits);
+    const cgroup = useCgroup ? await boxCgroup(limits) : undefined;
     const holder = spawn("unshare", [ ...namespaces, "--propagation", "private", "--", "sh", "-c", HOLDER, "holder", String(limits.diskBytes), String(limits.files), String(uid), cgroup?.dir ?? "", DRAIN], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { PATH: process.env.PATH ?? PATH },
@@ -311,7 +313,7 @@ export class Box {
   ) {}
 
   static async open(options: BoxOptions): Promise<Box> {
-    const place = options.unsafe ? await UnsafePlace.start(options.limits) : await SandboxPlace.start(options.limits, checkReadOnly(options.readOnly ?? []));
+    const place = options.unsafe ? await UnsafePlace.start(options.limits) : await SandboxPlace.start(options.limits, checkReadOnly(options.readOnly ?? []), options.memoryCgroup !== false);
     return new Box(place, options.limits);
   }
 
