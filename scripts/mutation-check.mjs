@@ -55,6 +55,20 @@ const MUTATIONS = [
     test: "test/security/crash",
   },
   {
+    defence: "commands join the box's memory cgroup before they run",
+    file: "src/run/sandbox/cgroup.ts",
+    from: 'export const JOIN = `echo $$ > "$0" || { echo "acc: cannot enter the box\'s memory cgroup $0" >&2; exit 125; }; exec "$@"`;',
+    to: 'export const JOIN = `exec "$@"`;',
+    test: "test/security/cgroup",
+  },
+  {
+    defence: "the box's memory cgroup emptied when the box ends",
+    file: "src/run/sandbox/cgroup.ts",
+    from: `  if [ -e "$g/cgroup.kill" ]; then echo 1 > "$g/cgroup.kill"; else for p in $(cat "$g/cgroup.procs"); do kill -9 "$p"; done; fi 2>/dev/null\n`,
+    to: "",
+    test: "test/security/cgroup",
+  },
+  {
     defence: "the SQL statement class decided before prepare",
     file: "src/run/sqlite-child.ts",
     from: "    if (!verdict.ok) return",
