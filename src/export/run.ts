@@ -8,6 +8,8 @@ import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
 import { type CardStats, datasetCard } from "./card.js";
+import { exportShard } from "./shard.js";
+import type { Shard } from "../shard/partition.js";
 import { SampleParquetWriter } from "./parquet.js";
 import { AccError } from "../errors/acc-error.js";
 import { checkReasoning, type ExportTarget, exportRow, type ReasoningMode } from "./rows.js";
@@ -20,6 +22,8 @@ export interface ExportOptions {
   reasoning: ReasoningMode;
   /** Dataset name for the card. */
   name?: string;
+  /** Build only this shard's samples (by id), for `acc merge` to write the target's files. */
+  shard?: Shard;
 }
 
 export interface ExportStats {
@@ -36,53 +40,120 @@ export interface ExportStats {
 export async function exportSamples(options: ExportOptions): Promise<ExportStats> {
   checkReasoning(options.target, options.reasoning);
   await makeDirectory(options.outDir);
-  const dataFile = options.target === "parquet" ? "train.parquet" : "train.jsonl";
-  const dataPath = join(options.outDir, dataFile);
-  const parquet = options.target === "parquet" ? new SampleParquetWriter(dataPath, options.reasoning) : undefined;
-  const jsonl = parquet ? undefined : await AtomicFile.create(dataPath);
-  let rejects: AtomicFile | undefined;
-  const stats: ExportStats = { read: 0, exported: 0, rejected: 0, files: [dataFile, "README.md"] };
-  const card: CardStats = { samples: 0, domains: {}, tokenizers: [] };
+  if (options.shard) {
+    const settings: SampleShardSettings = { kind: "samples", reasoning: options.reasoning, ...(options.name !== undefined ? { name: options.name } : {}) };
+    return exportShard({ ...options, shard: options.shard, settings: { ...settings } }, (value) => {
+      const checked = checkSample(value);
+      return checked.ok ? { ok: true, value: checked.sample } : checked;
+    }, () => ({}));
+  }
+  const out = await SamplesOut.open(options.outDir, options.target, options.reasoning);
   const refused: Refused = { schemas: new Map() };
-
+  let read = 0;
   try {
     for (const file of options.inputs) {
       for await (const line of readJsonLines(file, DEFAULT_MAX_LINE_BYTES)) {
-        stats.read++;
+        read++;
         const checked = "error" in line ? { ok: false as const, reason: line.detail } : checkSample(line.value);
-        if (!checked.ok) {
-          stats.rejected++;
-          noteRefused(refused, file, line.line, "error" in line ? undefined : line.value, checked.reason);
-          rejects ??= await AtomicFile.create(join(options.outDir, "rejects.jsonl"));
-          await rejects.write(`${JSON.stringify({ file, locator: { line: line.line }, reason: checked.reason })}\n`);
+        if (checked.ok) {
+          await out.add(checked.sample);
           continue;
         }
-        const sample = checked.sample;
-        if (parquet) await parquet.add(sample);
-        else await jsonl!.write(`${JSON.stringify(exportRow(sample, options.target as Exclude<ExportTarget, "parquet">, options.reasoning))}\n`);
-        stats.exported++;
-        card.samples++;
-        const domain = (card.domains[sample.meta.domain] ??= { samples: 0, prompt_tokens: [] });
-        domain.samples++;
-        domain.prompt_tokens.push(sample.meta.prompt_tokens);
-        if (!card.tokenizers.includes(sample.meta.tokenizer)) card.tokenizers.push(sample.meta.tokenizer);
+        noteRefused(refused, file, line.line, "error" in line ? undefined : line.value, checked.reason);
+        await out.reject(JSON.stringify({ file, locator: { line: line.line }, reason: checked.reason }));
       }
     }
-    if (stats.exported === 0) throw noSamples(options.inputs, stats, refused);
+    if (out.exported === 0) throw noSamples(options.inputs, read, refused);
   } catch (error) {
-    await Promise.all([parquet?.abort(), jsonl?.abort(), rejects?.abort()]);
+    await out.abort();
     throw error;
   }
-  await Promise.all([parquet?.commit(), jsonl?.commit(), rejects?.commit()]);
-  if (rejects) stats.files.push("rejects.jsonl");
-  const name = options.name ?? basename(options.outDir);
-  await writeFile(join(options.outDir, "README.md"), datasetCard({ name, target: options.target, reasoning: options.reasoning, dataFile, stats: card }));
-  if (options.target === "llamafactory") {
-    const info = { acc_samples: { file_name: dataFile, formatting: "sharegpt", columns: { messages: "conversations", system: "system" } } };
-    await writeFile(join(options.outDir, "dataset_info.json"), `${JSON.stringify(info, null, 2)}\n`);
-    stats.files.push("dataset_info.json");
+  return { read, exported: out.exported, rejected: out.rejected, files: await out.finish(options.name ?? basename(options.outDir)) };
+}
+
+/** What `acc merge` needs to finish a samples export from its shards. */
+interface SampleShardSettings {
+  kind: "samples";
+  reasoning: ReasoningMode;
+  name?: string;
+}
+
+/**
+ * `acc merge` of `acc export --shard` shards of samples: the merged samples (built.jsonl's lines) and
+ * rejects, in input order, written as the unsharded export writes them.
+ */
+export async function finishSampleShards(outDir: string, target: ExportTarget, settings: Record<string, unknown>, samples: AsyncIterable<string>, rejects: AsyncIterable<string>): Promise<ExportStats> {
+  const { reasoning, name } = settings as unknown as SampleShardSettings;
+  const out = await SamplesOut.open(outDir, target, reasoning);
+  try {
+    for await (const text of samples) await out.add(JSON.parse(text) as Sample);
+    for await (const text of rejects) await out.reject(text);
+    if (out.exported === 0) throw new AccError(`no samples in the shards: all ${out.rejected} lines were refused, nothing was written`, { code: "no-records", fix: "export reads samples JSONL from acc compile or acc teach" });
+  } catch (error) {
+    await out.abort();
+    throw error;
   }
-  return stats;
+  return { read: out.exported + out.rejected, exported: out.exported, rejected: out.rejected, files: await out.finish(name ?? basename(outDir)) };
+}
+
+/** The files of a samples export: the rows, rejects.jsonl when a line was refused, the card. */
+class SamplesOut {
+  exported = 0;
+  rejected = 0;
+  private rejects: AtomicFile | undefined;
+  private readonly card: CardStats = { samples: 0, domains: {}, tokenizers: [] };
+
+  private constructor(
+    private readonly outDir: string,
+    private readonly target: ExportTarget,
+    private readonly reasoning: ReasoningMode,
+    private readonly dataFile: string,
+    private readonly parquet: SampleParquetWriter | undefined,
+    private readonly jsonl: AtomicFile | undefined,
+  ) {}
+
+  static async open(outDir: string, target: ExportTarget, reasoning: ReasoningMode): Promise<SamplesOut> {
+    const dataFile = target === "parquet" ? "train.parquet" : "train.jsonl";
+    const dataPath = join(outDir, dataFile);
+    const parquet = target === "parquet" ? new SampleParquetWriter(dataPath, reasoning) : undefined;
+    return new SamplesOut(outDir, target, reasoning, dataFile, parquet, parquet ? undefined : await AtomicFile.create(dataPath));
+  }
+
+  async add(sample: Sample): Promise<void> {
+    if (this.parquet) await this.parquet.add(sample);
+    else await this.jsonl!.write(`${JSON.stringify(exportRow(sample, this.target as Exclude<ExportTarget, "parquet">, this.reasoning))}\n`);
+    this.exported++;
+    this.card.samples++;
+    const domain = (this.card.domains[sample.meta.domain] ??= { samples: 0, prompt_tokens: [] });
+    domain.samples++;
+    domain.prompt_tokens.push(sample.meta.prompt_tokens);
+    if (!this.card.tokenizers.includes(sample.meta.tokenizer)) this.card.tokenizers.push(sample.meta.tokenizer);
+  }
+
+  /** A refused line's record (file, locator, reason) as one JSON line. */
+  async reject(line: string): Promise<void> {
+    this.rejected++;
+    this.rejects ??= await AtomicFile.create(join(this.outDir, "rejects.jsonl"));
+    await this.rejects.write(`${line}\n`);
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all([this.parquet?.abort(), this.jsonl?.abort(), this.rejects?.abort()]);
+  }
+
+  /** Commits the rows and rejects, writes the card (and LLaMA-Factory's dataset_info.json); the files written. */
+  async finish(name: string): Promise<string[]> {
+    await Promise.all([this.parquet?.commit(), this.jsonl?.commit(), this.rejects?.commit()]);
+    const files = [this.dataFile, "README.md"];
+    if (this.rejects) files.push("rejects.jsonl");
+    await writeFile(join(this.outDir, "README.md"), datasetCard({ name, target: this.target, reasoning: this.reasoning, dataFile: this.dataFile, stats: this.card }));
+    if (this.target === "llamafactory") {
+      const info = { acc_samples: { file_name: this.dataFile, formatting: "sharegpt", columns: { messages: "conversations", system: "system" } } };
+      await writeFile(join(this.outDir, "dataset_info.json"), `${JSON.stringify(info, null, 2)}\n`);
+      files.push("dataset_info.json");
+    }
+    return files;
+  }
 }
 
 function checkSample(value: unknown): { ok: true; sample: Sample } | { ok: false; reason: string } {
@@ -107,18 +178,18 @@ const NOT_SAMPLES: Record<string, string> = {
   "acc.trajectory": "trajectories (from acc import or acc rollout): compile them into samples first, e.g. `acc compile <trajectories> -o out/compile`, then export out/compile/samples.jsonl",
 };
 
-function noSamples(inputs: readonly string[], stats: ExportStats, refused: Refused): AccError {
+function noSamples(inputs: readonly string[], read: number, refused: Refused): AccError {
   const where = inputs.length === 1 ? inputs[0]! : `${inputs.length} files`;
-  if (stats.read === 0) return new AccError(`no records in ${where}`, { code: "no-records", fix: "export reads samples JSONL from acc compile or acc teach" });
+  if (read === 0) return new AccError(`no records in ${where}`, { code: "no-records", fix: "export reads samples JSONL from acc compile or acc teach" });
   const [schema, count] = [...refused.schemas].sort(([, a], [, b]) => b - a)[0]!;
   const kind = NOT_SAMPLES[schema];
-  if (kind !== undefined && count === stats.read) {
+  if (kind !== undefined && count === read) {
     return new AccError(`${where} holds ${kind.split(":")[0]}, not samples: export reads samples (from acc compile or acc teach); nothing was written`, {
       code: "not-samples",
       fix: kind.slice(kind.indexOf(":") + 2),
     });
   }
-  return new AccError(`no samples in ${where}: all ${stats.read} lines were refused, nothing was written (first: ${refused.first})`, {
+  return new AccError(`no samples in ${where}: all ${read} lines were refused, nothing was written (first: ${refused.first})`, {
     code: "no-records",
     fix: "export reads samples JSONL from acc compile or acc teach",
   });

@@ -24,6 +24,8 @@ import { redactTrajectory } from "../privacy/index.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
 import { splitRow } from "./split-rows.js";
 import { summarySegments } from "./summary-segments.js";
+import { type Built, exportShard } from "./shard.js";
+import type { Shard } from "../shard/partition.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
@@ -50,6 +52,8 @@ export interface TrajectoryExportOptions {
    */
   maxTokens?: number;
   name?: string;
+  /** Build only this shard's trajectories (by id), for `acc merge` to write the target's files. */
+  shard?: Shard;
 }
 
 export interface TrajectoryExportStats {
@@ -141,6 +145,19 @@ interface RlState {
   trajectories: number;
 }
 
+/** What `acc merge` needs to finish a trajectories export from its shards (the card's settings). */
+interface TrajectoryShardSettings {
+  kind: "trajectories";
+  mask?: MaskMode;
+  reasoning?: ReasoningMode;
+  maskToolArgs?: boolean;
+  tokenizerName?: string;
+  maxTokens?: number;
+  name?: string;
+}
+
+type CardOptions = Pick<TrajectoryExportOptions, "target" | "mask" | "reasoning" | "maskToolArgs"> & { tokenizerName?: string };
+
 /**
  * Writes trajectories in a target's format (one row per line) plus a README; a line that is not a
  * trajectory, or whose row fails the target's own schema, goes to rejects.jsonl with file, line and
@@ -153,30 +170,48 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
     throw new UsageError(`--mask-tool-args finds tool calls by the ${TOOL_CALL_OPEN} and ${TOOL_CALL_CLOSE} added tokens, and ${options.tokenizer?.name} has not both`, { flag: "--mask-tool-args", fix: "use a tokenizer whose chat template wraps tool calls in them (qwen3), or drop --mask-tool-args" });
   }
   await makeDirectory(options.outDir);
-  const dataFile = DATA_FILE[options.target];
-  const data = await openSink(options.outDir, options.target, options.tokenizer !== undefined);
-  let rejects: AtomicFile | undefined;
-  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, messages: 0, redacted: {}, files: [dataFile, "README.md"] };
-  const rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
+  const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, messages: 0, redacted: {}, files: [] };
+  if (options.shard) {
+    const settings: TrajectoryShardSettings = {
+      kind: "trajectories",
+      ...(options.mask ? { mask: options.mask } : {}),
+      ...(options.reasoning ? { reasoning: options.reasoning } : {}),
+      ...(options.maskToolArgs ? { maskToolArgs: true } : {}),
+      ...(options.tokenizer ? { tokenizerName: options.tokenizer.name } : {}),
+      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+      ...(options.name !== undefined ? { name: options.name } : {}),
+    };
+    const built = (value: unknown): Built => {
+      const row = toRows(value, options, stats);
+      if (!row.ok) return row;
+      stats.rows += row.values.length;
+      return { ok: true, value: row };
+    };
+    const counts = await exportShard({ ...options, shard: options.shard, settings: { ...settings } }, built, () => ({
+      rows: stats.rows,
+      tokenSources: stats.tokenSources,
+      partialRecorded: stats.partialRecorded,
+      messages: stats.messages,
+      redacted: stats.redacted,
+    }));
+    return { ...stats, ...counts };
+  }
+  const out = await TrajectoriesOut.open(options.outDir, options.target, options.tokenizer !== undefined);
   let firstReject: string | undefined;
   try {
     for (const file of options.inputs) {
       for await (const line of readJsonLines(file, DEFAULT_MAX_LINE_BYTES)) {
         stats.read++;
-        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats, rl);
+        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats);
         if (!row.ok) {
-          stats.rejected++;
           firstReject ??= `${file}:${line.line}: ${row.reason}`;
-          rejects ??= await AtomicFile.create(join(options.outDir, "rejects.jsonl"));
-          await rejects.write(`${JSON.stringify({ file, locator: { line: line.line }, reason: row.reason })}\n`);
+          await out.reject(JSON.stringify({ file, locator: { line: line.line }, reason: row.reason }));
           continue;
         }
-        for (const value of row.values) await data.add(value);
-        stats.exported++;
-        stats.rows += row.values.length;
+        stats.rows += await out.add(row);
       }
     }
-    if (stats.exported === 0) {
+    if (out.exported === 0) {
       const where = options.inputs.length === 1 ? options.inputs[0]! : `${options.inputs.length} files`;
       throw new AccError(stats.read === 0 ? `no records in ${where}` : `no trajectories exported from ${where}: all ${stats.read} lines were refused, nothing was written (first: ${firstReject})`, {
         code: "no-records",
@@ -184,28 +219,109 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
       });
     }
   } catch (error) {
-    await Promise.all([data.abort(), rejects?.abort()]);
+    await out.abort();
     throw error;
   }
-  await Promise.all([data.commit(), rejects?.commit()]);
-  const promptFile = PROMPT_FILE[options.target];
-  if (promptFile !== undefined) {
-    await writePrompts(join(options.outDir, promptFile), options.target, rl);
-    stats.files.push(promptFile);
-  }
-  if (options.target === "llamafactory") {
-    await writeFile(join(options.outDir, "dataset_info.json"), `${JSON.stringify(llamaFactoryDatasetInfo(dataFile), null, 2)}\n`);
-    stats.files.push("dataset_info.json");
-  }
-  if (rejects) stats.files.push("rejects.jsonl");
-  const name = options.name ?? basename(options.outDir);
-  await writeFile(join(options.outDir, "README.md"), options.target === "atif" ? atifCard(name, dataFile, stats.exported) : options.target === "hf-traces" ? hfTracesCard(name, stats) : sftCard(name, dataFile, stats, options));
+  stats.exported = out.exported;
+  stats.rejected = out.rejected;
+  const cardOptions: CardOptions = { ...options, ...(options.tokenizer ? { tokenizerName: options.tokenizer.name } : {}) };
+  stats.files = await out.finish(options.name ?? basename(options.outDir), stats, cardOptions);
   return stats;
 }
 
-type Rows = { ok: true; values: unknown[] } | { ok: false; reason: string };
+/**
+ * `acc merge` of `acc export --shard` shards of trajectories: each trajectory's rows (built.jsonl's
+ * lines) and the rejects, in input order, written as the unsharded export writes them.
+ */
+export async function finishTrajectoryShards(outDir: string, target: TrajectoryTarget, settings: Record<string, unknown>, stats: TrajectoryExportStats, built: AsyncIterable<string>, rejects: AsyncIterable<string>): Promise<TrajectoryExportStats> {
+  const { name, ...card } = settings as unknown as TrajectoryShardSettings;
+  const out = await TrajectoriesOut.open(outDir, target, card.tokenizerName !== undefined);
+  try {
+    for await (const text of built) await out.add(JSON.parse(text) as BuiltRows);
+    for await (const text of rejects) await out.reject(text);
+    if (out.exported === 0) throw new AccError(`no trajectories in the shards: all ${out.rejected} lines were refused, nothing was written`, { code: "no-records", fix: `--to ${target} reads trajectories JSONL from acc import or acc rollout` });
+  } catch (error) {
+    await out.abort();
+    throw error;
+  }
+  return { ...stats, files: await out.finish(name ?? basename(outDir), stats, { ...card, target }) };
+}
 
-function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats, rl: RlState): Rows {
+/** The files of a trajectories export: the rows, the RL prompt file, rejects.jsonl when a line was refused, the card. */
+class TrajectoriesOut {
+  exported = 0;
+  rejected = 0;
+  private rejects: AtomicFile | undefined;
+  private readonly rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
+
+  private constructor(
+    private readonly outDir: string,
+    private readonly target: TrajectoryTarget,
+    private readonly data: RowSink,
+  ) {}
+
+  static async open(outDir: string, target: TrajectoryTarget, tokenized: boolean): Promise<TrajectoriesOut> {
+    return new TrajectoriesOut(outDir, target, await openSink(outDir, target, tokenized));
+  }
+
+  /** A trajectory's rows, placed in the whole run (RL task groups, slime's indices); the rows written. */
+  async add(built: BuiltRows): Promise<number> {
+    if (built.task !== undefined) {
+      let known = this.rl.tasks.get(built.task.id);
+      if (known === undefined) {
+        known = { task: built.task, group: this.rl.tasks.size, tools: built.tools ?? [] };
+        this.rl.tasks.set(built.task.id, known);
+      }
+      const rollout = this.rl.trajectories++;
+      if (this.target === "slime") for (const row of built.values as Record<string, unknown>[]) Object.assign(row, { group_index: known.group, index: this.rl.samples++, rollout_id: rollout });
+    }
+    for (const value of built.values) await this.data.add(value);
+    this.exported++;
+    return built.values.length;
+  }
+
+  /** A refused line's record (file, locator, reason) as one JSON line. */
+  async reject(line: string): Promise<void> {
+    this.rejected++;
+    this.rejects ??= await AtomicFile.create(join(this.outDir, "rejects.jsonl"));
+    await this.rejects.write(`${line}\n`);
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all([this.data.abort(), this.rejects?.abort()]);
+  }
+
+  /** Commits the rows and rejects, writes the prompt file, dataset_info.json and the card; the files written. */
+  async finish(name: string, stats: TrajectoryExportStats, card: CardOptions): Promise<string[]> {
+    await Promise.all([this.data.commit(), this.rejects?.commit()]);
+    const dataFile = DATA_FILE[this.target];
+    const files = [dataFile, "README.md"];
+    const promptFile = PROMPT_FILE[this.target];
+    if (promptFile !== undefined) {
+      await writePrompts(join(this.outDir, promptFile), this.target, this.rl);
+      files.push(promptFile);
+    }
+    if (this.target === "llamafactory") {
+      await writeFile(join(this.outDir, "dataset_info.json"), `${JSON.stringify(llamaFactoryDatasetInfo(dataFile), null, 2)}\n`);
+      files.push("dataset_info.json");
+    }
+    if (this.rejects) files.push("rejects.jsonl");
+    const counts = { ...stats, exported: this.exported };
+    await writeFile(join(this.outDir, "README.md"), this.target === "atif" ? atifCard(name, dataFile, this.exported) : this.target === "hf-traces" ? hfTracesCard(name, counts) : sftCard(name, dataFile, counts, card));
+    return files;
+  }
+}
+
+/** A trajectory's rows before they are placed in the whole run; RL rows carry their task and tools. */
+interface BuiltRows {
+  values: unknown[];
+  task?: RlTask;
+  tools?: Record<string, unknown>[];
+}
+
+type Rows = ({ ok: true } & BuiltRows) | { ok: false; reason: string };
+
+function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats): Rows {
   const checked = validateFast(Trajectory, value);
   if (!checked.ok) return { ok: false, reason: `not a valid trajectory: ${formatProblems(checked.problems)}` };
   const t = checked.value;
@@ -244,7 +360,7 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
     if (partial) stats.partialRecorded++;
     if (options.target === "verl" || options.target === "slime") {
       for (const row of rows) stats.tokenSources[row.token_source]++;
-      return { ok: true, values: rlRows(t, conversation, rows, options, rl) };
+      return { ok: true, ...rlRows(t, conversation, rows, options) };
     }
     let pieces = rows;
     if (options.maxTokens !== undefined) {
@@ -289,16 +405,11 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
   return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain }] };
 }
 
-function rlRows(t: Trajectory, conversation: ReturnType<typeof sftConversation>, rows: TokenRow[], options: TrajectoryExportOptions, rl: RlState): unknown[] {
+/** RL rows and their task; slime's group, index and rollout are placed when the rows are written (TrajectoriesOut.add). */
+function rlRows(t: Trajectory, conversation: ReturnType<typeof sftConversation>, rows: TokenRow[], options: TrajectoryExportOptions): BuiltRows {
   const task = rlTask(t, conversation);
-  let known = rl.tasks.get(task.id);
-  if (known === undefined) {
-    known = { task, group: rl.tasks.size, tools: conversation.tools };
-    rl.tasks.set(task.id, known);
-  }
-  const rollout = rl.trajectories++;
-  if (options.target === "verl") return rows.map((row, i) => verlRow(t, task, row, i, rows.length));
-  return rows.map((row) => slimeSample(t, task, row, { group: known.group, index: rl.samples++, rollout }, options.tokenizer!));
+  const values = options.target === "verl" ? rows.map((row, i) => verlRow(t, task, row, i, rows.length)) : rows.map((row) => slimeSample(t, task, row, { group: 0, index: 0, rollout: 0 }, options.tokenizer!));
+  return { values, task, tools: conversation.tools };
 }
 
 async function writePrompts(path: string, target: TrajectoryTarget, rl: RlState): Promise<void> {
@@ -338,9 +449,9 @@ and validated against ATIF's JSON Schema. Fields ATIF has no slot for are under 
 `;
 }
 
-function sftCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: TrajectoryExportOptions): string {
+function sftCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: CardOptions): string {
   if (options.target === "verl" || options.target === "slime") return rlCard(name, dataFile, stats, options);
-  const tokenized = options.tokenizer !== undefined;
+  const tokenized = options.tokenizerName !== undefined;
   return `${frontMatter(["agent-trajectories", "multi-turn", "tool-use"], dataFile)}
 # ${name}
 
@@ -349,12 +460,12 @@ ${stats.exported} agent trajectories as ${stats.rows} multi-turn ${options.targe
 and reasoning) and tool messages, and the tools the agent had.
 
 - Trained turns (\`--mask\`): ${options.mask ?? "assistant"}${options.maskToolArgs ? ", their tool calls (`<tool_call>` … `</tool_call>`) not trained (`--mask-tool-args`)" : ""}
-- ${tokenized ? `Tokenized with ${options.tokenizer!.name}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? (options.target === "llamafactory" ? "think" : "field")}`}
+- ${tokenized ? `Tokenized with ${options.tokenizerName}'s chat template: \`input_ids\`, \`labels\` (-100 where not trained), \`loss_mask\`` : `Reasoning: ${options.reasoning ?? (options.target === "llamafactory" ? "think" : "field")}`}
 ${loading(dataFile, options)}`;
 }
 
 /** How to load the rows: LLaMA-Factory's dataset entry and training arguments, or `datasets`. */
-function loading(dataFile: string, options: TrajectoryExportOptions): string {
+function loading(dataFile: string, options: CardOptions): string {
   if (options.target === "llamafactory") {
     const argument = LLAMAFACTORY_TRAINING[options.mask ?? "assistant"];
     return `
@@ -376,7 +487,7 @@ dataset = load_dataset("parquet", data_files="${dataFile}", split="train")
 `;
 }
 
-function rlCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: TrajectoryExportOptions): string {
+function rlCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: CardOptions): string {
   const verl = options.target === "verl";
   return `${frontMatter(["agent-trajectories", "reinforcement-learning", options.target], dataFile)}
 # ${name}
@@ -386,6 +497,6 @@ prompt file the trainer starts rollouts from (\`${PROMPT_FILE[options.target]}\`
 [acc](https://www.npmjs.com/package/agent-context-compiler).
 
 - Trained turns (\`--mask\`): ${options.mask ?? "assistant"}${options.maskToolArgs ? ", their tool calls (`<tool_call>` … `</tool_call>`) not trained (`--mask-tool-args`)" : ""}
-- Token ids: ${stats.tokenSources.recorded} rows with the ids the log recorded, ${stats.tokenSources.tokenizer} rendered with ${options.tokenizer?.name}'s chat template
+- Token ids: ${stats.tokenSources.recorded} rows with the ids the log recorded, ${stats.tokenSources.tokenizer} rendered with ${options.tokenizerName}'s chat template
 `;
 }

@@ -6,6 +6,7 @@ import { coarseSplitOf } from "../evals/evaluate.js";
 import { type EvalSummary, summarize } from "../evals/report.js";
 import { renderHtmlReport } from "../evals/report-html.js";
 import { readResults, writeTextAtomically } from "../evals/results.js";
+import { mergeExportShards } from "../export/merge.js";
 import { claimOutputDir } from "../io/output-dir.js";
 import { type DecontaminateReport, mergeDecontaminateReports } from "../privacy/decontaminate.js";
 import { writeRowsParquet } from "../rollout/parquet.js";
@@ -21,7 +22,8 @@ export interface MergeResult {
 /**
  * Joins the output folders of every shard of one sharded run (`--shard i/N`) into `outDir`, which then
  * holds what the unsharded run writes, byte for byte: the JSONL outputs in input order, stats.json added
- * up, and the files a stage derives from them (rollout's rows.parquet, eval's summary and report).
+ * up, and the files a stage derives from them (rollout's rows.parquet, eval's summary and report, every
+ * file of an export).
  */
 export async function mergeRun(dirs: readonly string[], outDir: string, options: { overwrite: boolean }): Promise<MergeResult> {
   const shards = await readShards(dirs);
@@ -33,7 +35,8 @@ export async function mergeRun(dirs: readonly string[], outDir: string, options:
   }
   const { stage, target, shard } = shards[0]!.manifest;
   await claimOutputDir(outDir, { stage, ...(target !== undefined ? { target } : {}) }, { overwrite: options.overwrite });
-  await mergeShardFiles(shards, outDir);
+  if (stage === "export") await mergeExportShards(shards, outDir);
+  else await mergeShardFiles(shards, outDir);
   if (stage === "rollout") await writeRowsParquet(join(outDir, "rows.jsonl"), join(outDir, "rows.parquet"));
   if (stage === "eval") await mergeEvalSummary(shards, outDir);
   if (stage === "decontaminate") await mergeDecontaminateReport(shards, outDir);

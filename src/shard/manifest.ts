@@ -20,6 +20,8 @@ export interface ShardManifest {
   run: string;
   /** The JSONL outputs interleaved by record, in the order of the order file's columns. */
   files: string[];
+  /** What the stage's merge needs to finish outputs built from the merged records (export: its settings). */
+  settings?: Record<string, unknown>;
 }
 
 export async function writeManifest(dir: string, manifest: ShardManifest): Promise<void> {

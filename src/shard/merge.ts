@@ -55,17 +55,9 @@ export async function mergeShardFiles(shards: readonly ShardFolder[], outDir: st
   const order = await mergedOrder(shards);
   for (const [column, name] of shards[0]!.manifest.files.entries()) {
     if (!shards.some(({ dir }) => existsSync(join(dir, name)))) continue;
-    const lines = shards.map(({ dir }) => (existsSync(join(dir, name)) ? readLines(join(dir, name))[Symbol.asyncIterator]() : undefined));
     const output = await AtomicFile.create(join(outDir, name));
     try {
-      for (const { shard, counts } of order) {
-        for (let n = 0; n < counts[column]!; n++) {
-          const next = await lines[shard]?.next();
-          if (!next || next.done || !("text" in next.value)) throw shortFile(shards[shard]!.dir, name);
-          await output.write(`${next.value.text}\n`);
-        }
-      }
-      for (const [shard, iterator] of lines.entries()) if (iterator && !(await iterator.next()).done) throw shortFile(shards[shard]!.dir, name, "more lines than");
+      for await (const text of mergedLines(shards, order, column)) await output.write(`${text}\n`);
       await output.commit();
     } catch (error) {
       await output.abort();
@@ -73,14 +65,43 @@ export async function mergeShardFiles(shards: readonly ShardFolder[], outDir: st
     }
   }
   if (!existsSync(join(shards[0]!.dir, "stats.json"))) return;
+  await writeFileAtomic(join(outDir, "stats.json"), statsText(await summedStats(shards)));
+}
+
+/** The shards' stats.json files added up. */
+export async function summedStats(shards: readonly ShardFolder[]): Promise<unknown> {
   let stats: unknown;
   for (const { dir } of shards) stats = sumStats(stats, JSON.parse(await readFile(join(dir, "stats.json"), "utf8")));
-  await writeFileAtomic(join(outDir, "stats.json"), statsText(stats));
+  return stats;
+}
+
+/**
+ * The lines of the manifest's `files[column]` across the shards, back in the order of the whole input;
+ * a shard folder whose file disagrees with its order file is an error.
+ */
+export async function* mergedLines(shards: readonly ShardFolder[], order: readonly MergedRecord[], column: number): AsyncGenerator<string> {
+  const name = shards[0]!.manifest.files[column]!;
+  const lines = shards.map(({ dir }) => (existsSync(join(dir, name)) ? readLines(join(dir, name))[Symbol.asyncIterator]() : undefined));
+  for (const { shard, counts } of order) {
+    for (let n = 0; n < counts[column]!; n++) {
+      const next = await lines[shard]?.next();
+      if (!next || next.done || !("text" in next.value)) throw shortFile(shards[shard]!.dir, name);
+      yield next.value.text;
+    }
+  }
+  for (const [shard, iterator] of lines.entries()) if (iterator && !(await iterator.next()).done) throw shortFile(shards[shard]!.dir, name, "more lines than");
+}
+
+/** A record of a shard: its ordinal in the whole input, its shard, and the lines it has in each file. */
+export interface MergedRecord {
+  ordinal: number;
+  shard: number;
+  counts: number[];
 }
 
 /** Every record of every shard by its ordinal in the whole input, with the lines it has in each file. */
-async function mergedOrder(shards: readonly ShardFolder[]): Promise<{ ordinal: number; shard: number; counts: number[] }[]> {
-  const all: { ordinal: number; shard: number; counts: number[] }[] = [];
+export async function mergedOrder(shards: readonly ShardFolder[]): Promise<MergedRecord[]> {
+  const all: MergedRecord[] = [];
   for (const [shard, { dir }] of shards.entries()) {
     for await (const line of readLines(join(dir, ORDER_FILE))) {
       if (!("text" in line)) throw shortFile(dir, ORDER_FILE, "an unreadable line in");

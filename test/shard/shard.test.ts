@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { appendFileSync, copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { appendFileSync, copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
 import { parseShard, shardOf } from "../../src/shard/partition.js";
 import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
@@ -185,4 +186,61 @@ test("import as 3 shards + merge: trajectories and rejects of one run, byte for 
   const stdout = await runCli(["import", inputs, "--shard", "0/3"]);
   assert.equal(stdout.code, 2);
   assert.match(stdout.stderr, /--shard needs -o <file>/);
+});
+
+/** Every file under dir (sessions/ included), by relative path, but acc's own .acc-output.json. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === ".acc-output.json") continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
+  }
+  return files;
+}
+
+test("export as 3 shards + merge writes the files of one run, byte for byte, for every kind of target (RL indices and task groups, Parquet, sessions, cut token rows, samples)", async () => {
+  const dir = tempDir();
+  const inputs = join(dir, "logs");
+  cpSync(EXAMPLE_LOGS, inputs, { recursive: true });
+  // real sessions with compactions beside the examples' search, SQL and SWE agents
+  if (!SAMPLES_MISSING) cpSync(join(SAMPLES_DIR, "claude-code-jsonl"), join(inputs, "claude-code"), { recursive: true });
+  const trajectories = join(dir, "trajectories.jsonl");
+  assert.equal((await runCli(["import", inputs, "-o", trajectories, "-q"])).code, 0);
+  // a line that is no trajectory and one that is no JSON: rejects of their shards, merged in order
+  appendFileSync(trajectories, '{"schema": "acc.trajectory", "id": "broken"}\n{damaged\n');
+  const samples = join(dir, "samples.jsonl");
+  const { db, repo } = buildExamples();
+  assert.equal((await runCli(["compile", EXAMPLE_LOGS, "-o", join(dir, "compile"), "--repo", repo, "--db", db, "-q"])).code, 0);
+  copyFileSync(join(dir, "compile", "samples.jsonl"), samples);
+  appendFileSync(samples, '{"id": "not-a-sample"}\n');
+  const runs: [string, string[]][] = [
+    [trajectories, ["--to", "slime", "--mask-tool-args"]],
+    [trajectories, ["--to", "verl"]],
+    [trajectories, ["--to", "parquet"]],
+    [trajectories, ["--to", "hf-traces"]],
+    [trajectories, ["--to", "trl", "--tokenized", "--max-tokens", "2000"]],
+    [samples, ["--to", "llamafactory"]],
+    [samples, ["--to", "parquet"]],
+  ];
+  for (const [input, flags] of runs) {
+    const what = flags.join(" ");
+    const run = (out: string, ...more: string[]) => runCli(["export", input, ...flags, "--name", "acc-data", "-o", out, ...more]);
+    const whole = await run(join(dir, "whole"), "--overwrite");
+    assert.equal(whole.code, 0, `${what}: ${whole.stderr}`);
+    const shards = [0, 1, 2].map((i) => join(dir, `shard-${i}`));
+    for (const [i, out] of shards.entries()) {
+      const shard = await run(out, "--shard", `${i}/3`, "--overwrite");
+      assert.equal(shard.code, 0, `${what} shard ${i}: ${shard.stderr}`);
+    }
+    const merged = await runCli(["merge", shards[1]!, shards[2]!, shards[0]!, "-o", join(dir, "merged"), "--overwrite"]);
+    assert.equal(merged.code, 0, `${what}: ${merged.stderr}`);
+    const expected = tree(join(dir, "whole"));
+    assert.ok(Object.keys(expected).includes("rejects.jsonl"), `${what}: the broken lines are rejected`);
+    assert.deepEqual(tree(join(dir, "merged")), expected, what);
+  }
+  // a shard reads its input in every shard: standard input cannot be split
+  const stdin = await runCli(["export", "-", "--to", "trl", "--shard", "0/2", "-o", join(dir, "stdin")]);
+  assert.equal(stdin.code, 2);
+  assert.match(stdin.stderr, /standard input cannot be shared/);
 });

@@ -9,6 +9,8 @@ import { MASK_MODES } from "../../export/sft.js";
 import { readJsonLines } from "../../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../../io/lines.js";
 import { resolveTokenizer } from "../../tokenize/index.js";
+import { type Shard, shardLabel } from "../../shard/partition.js";
+import { shardFlag, shardOption } from "../shard-flag.js";
 
 export function exportCommand(io: CliIo): Command {
   return new Command("export")
@@ -23,6 +25,7 @@ export function exportCommand(io: CliIo): Command {
     .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
     .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
     .option("--name <name>", "dataset name for the card (default: the output folder's name)")
+    .addOption(shardFlag("samples or trajectories by id"))
     .option("--overwrite", "write into a folder holding another stage's or target's outputs (they are removed first)")
     .addHelpText(
       "after",
@@ -40,6 +43,7 @@ Examples:
   acc export out/import/trajectories.jsonl --to verl -o out/verl
   acc export out/import/trajectories.jsonl --to slime -o out/slime
   acc export out/import/trajectories.jsonl --to hf-traces -o out/hf-traces
+  acc export out/rl-demo/trajectories.jsonl --to slime --shard 0/2 -o out/shards/slime-0
 
 Related: acc compile, acc teach`,
     )
@@ -48,6 +52,7 @@ Related: acc compile, acc teach`,
       existingInputs(inputs);
       const outDir = String(flags.out);
       const name = typeof flags.name === "string" ? { name: flags.name } : {};
+      const shard = shardOption(flags);
       const trajectories = to === "atif" || (await firstRecordKind(inputs)) === "acc.trajectory";
       if (!trajectories && (flags.mask !== undefined || flags.tokenized || flags.maskToolArgs)) {
         throw new UsageError("--mask, --mask-tool-args and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : flags.tokenized ? "--tokenized" : "--mask-tool-args", fix: "export trajectories JSONL, or drop the flag" });
@@ -63,7 +68,8 @@ Related: acc compile, acc teach`,
         checkTrajectoryOptions({ target, tokenized: Boolean(flags.tokenized) || target === "verl" || target === "slime", maskToolArgs, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}) });
         const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
-        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}), ...name });
+        const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}), ...name, ...shard });
+        if (shard.shard) return shardSummary(io, shard.shard, stats, outDir);
         const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
         const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
         io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
@@ -79,11 +85,17 @@ Related: acc compile, acc teach`,
       const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
       checkReasoning(target, reasoning);
       await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
-      const stats = await exportSamples({ inputs, outDir, target, reasoning, ...name });
+      const stats = await exportSamples({ inputs, outDir, target, reasoning, ...name, ...shard });
+      if (shard.shard) return shardSummary(io, shard.shard, stats, outDir);
       io.stderr.write(
         `read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected}\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`,
       );
     });
+}
+
+/** A shard's summary: its records, and that `acc merge` writes the target's files. */
+function shardSummary(io: CliIo, shard: Shard, stats: { read: number; exported: number; rejected: number; files: string[] }, outDir: string): void {
+  io.stderr.write(`shard ${shardLabel(shard)}: read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected}\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")} (acc merge of every shard folder writes the export)\n`);
 }
 
 /** The `schema` of the first record of the first input (trajectories and samples are exported differently). */

@@ -16,7 +16,7 @@ Examples:
   acc compile examples/logs --shard 1/2 -o out/shards/compile-1 --repo examples/.build/repo --db examples/.build/bookshop.sqlite -q
   acc merge out/shards/compile-0 out/shards/compile-1 -o out/merged
 
-Related: acc compile, acc teach, acc rollout, acc eval, acc decontaminate (their --shard); docs/scale.md (Slurm arrays, Kubernetes Indexed Jobs)`,
+Related: acc compile, acc teach, acc rollout, acc eval, acc decontaminate, acc export (their --shard); docs/scale.md (Slurm arrays, Kubernetes Indexed Jobs)`,
     )
     .action(async (shards: string[], flags: Record<string, unknown>) => {
       const outDir = String(flags.out);

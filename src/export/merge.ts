@@ -1,0 +1,21 @@
+import { mergedLines, mergedOrder, type ShardFolder, summedStats } from "../shard/merge.js";
+import { type ExportTarget } from "./rows.js";
+import { finishSampleShards } from "./run.js";
+import { finishTrajectoryShards, type TrajectoryExportStats, type TrajectoryTarget } from "./trajectories.js";
+
+/**
+ * `acc merge` of `acc export --shard` shards: the records each shard built, back in input order, written
+ * into `outDir` as the unsharded export writes them (rows, prompt files, rejects, card). Returns what
+ * was read, exported and rejected in all.
+ */
+export async function mergeExportShards(shards: readonly ShardFolder[], outDir: string): Promise<{ read: number; exported: number; rejected: number }> {
+  const { target, settings } = shards[0]!.manifest;
+  const order = await mergedOrder(shards);
+  const stats = (await summedStats(shards)) as TrajectoryExportStats;
+  const built = mergedLines(shards, order, 0);
+  const rejects = mergedLines(shards, order, 1);
+  const finished = settings?.kind === "samples"
+    ? await finishSampleShards(outDir, target as ExportTarget, settings, built, rejects)
+    : await finishTrajectoryShards(outDir, target as TrajectoryTarget, settings ?? {}, { ...stats, files: [] }, built, rejects);
+  return { read: stats.read, exported: finished.exported, rejected: finished.rejected };
+}
