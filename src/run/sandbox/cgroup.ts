@@ -135,11 +135,15 @@ export function detectMemoryCgroup(sources: CgroupSources): CgroupDetection {
   return detection;
 }
 
-let detected: CgroupDetection | undefined;
+let detected: Promise<CgroupDetection> | undefined;
 
-/** This process's detection (once), after removing the groups of acc processes that are gone. */
-export async function memoryCgroup(): Promise<CgroupDetection> {
-  if (detected) return detected;
+/** This process's detection (once: callers at the same time share it), after removing the groups of acc processes that are gone. */
+export function memoryCgroup(): Promise<CgroupDetection> {
+  detected ??= detect();
+  return detected;
+}
+
+async function detect(): Promise<CgroupDetection> {
   let found: CgroupDetection;
   try {
     found = detectMemoryCgroup({ cgroup: readFileSync("/proc/self/cgroup", "utf8"), mountinfo: readFileSync("/proc/self/mountinfo", "utf8"), pid: process.pid });
@@ -147,7 +151,7 @@ export async function memoryCgroup(): Promise<CgroupDetection> {
     found = { reason: `cannot read the process's cgroups: ${(error as Error).message}` };
   }
   if (found.found) await sweepStaleGroups(found.found.dir);
-  return (detected ??= found);
+  return found;
 }
 
 /** Removes the box groups below `dir` whose acc process is gone (its pid dead, or reused by a process started later). */
