@@ -1,4 +1,5 @@
-import { deflateSync } from "node:zlib";
+import { promisify } from "node:util";
+import { deflate, deflateSync } from "node:zlib";
 import type { FileChange } from "./patch-parser.js";
 import { patchPath } from "./git-path.js";
 
@@ -14,12 +15,17 @@ export function base85Lines(data: Buffer): string {
   for (let at = 0; at < data.length; at += 52) {
     const n = Math.min(52, data.length - at);
     out[o++] = n <= 26 ? 64 + n : 96 + n - 26;
-    for (let i = 0; i < n; i += 4) {
-      let value = 0;
-      for (let k = 0; k < 4; k++) value = value * 256 + (i + k < n ? data[at + i + k]! : 0);
-      for (let k = 4; k >= 0; k--) {
-        out[o + k] = DIGITS[value % 85]!;
-        value = Math.floor(value / 85);
+    for (let i = at; i < at + n; i += 4) {
+      // a big-endian 32-bit group (zero-padded past the data) as 5 digits, most significant first
+      const padded = i + 4 > at + n;
+      let value = padded ? 0 : data.readUInt32BE(i);
+      if (padded) for (let k = 0; k < 4; k++) value = value * 256 + (i + k < at + n ? data[i + k]! : 0);
+      let quotient = Math.floor(value / 85); // under 2^26 from here on: integer arithmetic
+      out[o + 4] = DIGITS[value - quotient * 85]!;
+      for (let k = 3; k >= 0; k--) {
+        const next = (quotient / 85) | 0;
+        out[o + k] = DIGITS[quotient - next * 85]!;
+        quotient = next;
       }
       o += 5;
     }
@@ -28,11 +34,13 @@ export function base85Lines(data: Buffer): string {
   return out.toString("latin1", 0, o);
 }
 
-function literal(data: Buffer): string {
-  return `literal ${data.length}\n${base85Lines(deflateSync(data))}\n`;
+function literal(data: Buffer, deflated: Buffer): string {
+  return `literal ${data.length}\n${base85Lines(deflated)}\n`;
 }
 
-const EMPTY_LITERAL = literal(Buffer.alloc(0));
+const EMPTY_LITERAL = literal(Buffer.alloc(0), deflateSync(Buffer.alloc(0)));
+/** zlib on libuv's thread pool: the same bytes as deflateSync, off the main thread (deflating is the costly part). */
+const deflateAsync = promisify(deflate);
 
 /**
  * git's `literal` block of each blob, encoded once per run: a binary file's blob is in the patch that
@@ -46,7 +54,7 @@ export class BinaryLiterals {
   of(sha: string): Promise<string> {
     let text = this.encoded.get(sha);
     if (text === undefined) {
-      text = this.blobs.read(sha).then(literal);
+      text = this.blobs.read(sha).then(async (data) => literal(data, await deflateAsync(data)));
       this.encoded.set(sha, text);
     }
     return text;

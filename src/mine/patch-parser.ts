@@ -325,15 +325,10 @@ export class PatchParser {
     const row = this.rows[this.sectionRow]!;
     if (buf[start] === 0x5c /* \ No newline at end of file, after a hunk's last line */ && this.sawHeaderEnd) return;
     if (buf[start] === 0x40 && buf[start + 1] === 0x40) {
-      const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(buf.toString("latin1", start, Math.min(end, start + 100)));
-      if (!header) {
+      if (!this.hunkHeader(buf, start, Math.min(end, start + 100))) {
         this.fail("malformed hunk header");
         return;
       }
-      this.hunkOld = header[2] === undefined ? 1 : Number(header[2]);
-      this.hunkNew = header[4] === undefined ? 1 : Number(header[4]);
-      this.oldLine = Number(header[1]) - (this.hunkOld === 0 ? 0 : 1);
-      this.newLine = Number(header[3]) - (this.hunkNew === 0 ? 0 : 1);
       this.sawHeaderEnd = true;
       this.state = this.hunkOld + this.hunkNew > 0 ? "hunk" : "section";
       return;
@@ -351,7 +346,7 @@ export class PatchParser {
       return;
     }
     if (!this.sawHeaderEnd && HEADER_PREFIXES.some((prefix) => startsWith(buf, start, end, prefix))) {
-      if (startsWith(buf, start, end, INDEX)) this.checkIndexLine(buf.toString("latin1", start + INDEX.length, end), row);
+      if (startsWith(buf, start, end, INDEX)) this.checkIndexLine(buf, start + INDEX.length, end, row);
       return;
     }
     this.fail(`unexpected line in the patch of ${row.path}: "${buf.toString("latin1", start, Math.min(end, start + 40))}"`);
@@ -444,10 +439,52 @@ export class PatchParser {
     if (this.options.lines) this.rows[this.sectionRow]!.hunks.push(run);
   }
 
-  /** The blob ids of an `index <old>..<new> [mode]` line must be those of the section's raw row. */
-  private checkIndexLine(text: string, row: FileChange): void {
-    const match = /^([0-9a-f]+)\.\.([0-9a-f]+)/.exec(text);
-    if (!match) {
+  /**
+   * Reads `@@ -a[,b] +c[,d] @@` (what /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/ matches) into the hunk's
+   * line counts and positions, byte by byte: a regular expression over a decoded copy of every hunk header
+   * cost more than the rest of the header's handling. False when the line has another shape.
+   */
+  private hunkHeader(buf: Buffer, start: number, end: number): boolean {
+    let pos = start + 2;
+    const expect = (text: string) => {
+      for (let i = 0; i < text.length; i++, pos++) if (pos >= end || buf[pos] !== text.charCodeAt(i)) return false;
+      return true;
+    };
+    const number = () => {
+      const from = pos;
+      let value = 0;
+      while (pos < end && buf[pos]! >= 0x30 && buf[pos]! <= 0x39) value = value * 10 + buf[pos++]! - 0x30;
+      return pos > from ? value : -1;
+    };
+    const count = () => (pos < end && buf[pos] === 0x2c /* , */ ? (pos++, number()) : 1);
+    if (!expect(" -")) return false;
+    const oldStart = number();
+    const oldCount = oldStart < 0 ? -1 : count();
+    if (oldCount < 0 || !expect(" +")) return false;
+    const newStart = number();
+    const newCount = newStart < 0 ? -1 : count();
+    if (newCount < 0 || !expect(" @@")) return false;
+    this.hunkOld = oldCount;
+    this.hunkNew = newCount;
+    this.oldLine = oldStart - (oldCount === 0 ? 0 : 1);
+    this.newLine = newStart - (newCount === 0 ? 0 : 1);
+    return true;
+  }
+
+  /**
+   * The blob ids of an `index <old>..<new> [mode]` line (buf[start, end) after "index ") must be those of the
+   * section's raw row; compared on the bytes, the line is decoded only for an error message.
+   */
+  private checkIndexLine(buf: Buffer, start: number, end: number, row: FileChange): void {
+    const hexEnd = (from: number) => {
+      let pos = from;
+      while (pos < end && ((buf[pos]! >= 0x30 && buf[pos]! <= 0x39) || (buf[pos]! >= 0x61 && buf[pos]! <= 0x66))) pos++;
+      return pos;
+    };
+    const oldEnd = hexEnd(start);
+    const newStart = oldEnd + 2;
+    const newEnd = buf[oldEnd] === 0x2e && buf[oldEnd + 1] === 0x2e && newStart <= end ? hexEnd(newStart) : newStart;
+    if (oldEnd === start || newEnd === newStart) {
       this.fail(`malformed index line in the patch of ${row.path}`);
       return;
     }
@@ -455,9 +492,8 @@ export class PatchParser {
     const second = typeChange && this.sectionsSeen === 2;
     const expectOld = typeChange && second ? "" : row.oldSha;
     const expectNew = typeChange && !second ? "" : row.newSha;
-    const agrees = (shown: string, expected: string) => (expected === "" || ZERO_SHA.test(expected) ? ZERO_SHA.test(shown) : expected.startsWith(shown));
-    if (!agrees(match[1]!, expectOld) || !agrees(match[2]!, expectNew)) {
-      this.fail(`the patch section of ${row.path} does not match its --raw row (index ${match[1]}..${match[2]})`);
+    if (!shownAgrees(buf, start, oldEnd, expectOld) || !shownAgrees(buf, newStart, newEnd, expectNew)) {
+      this.fail(`the patch section of ${row.path} does not match its --raw row (index ${buf.toString("latin1", start, oldEnd)}..${buf.toString("latin1", newStart, newEnd)})`);
     }
   }
 
@@ -554,6 +590,20 @@ export class PatchParser {
     this.sectionParts = [];
     this.state = "resync";
   }
+}
+
+/**
+ * Whether the blob id shown in buf[start, end) agrees with the raw row's: all zeros for none (an empty or
+ * all-zero expected id), else a prefix of it.
+ */
+function shownAgrees(buf: Buffer, start: number, end: number, expected: string): boolean {
+  if (expected === "" || ZERO_SHA.test(expected)) {
+    for (let i = start; i < end; i++) if (buf[i] !== 0x30) return false;
+    return true;
+  }
+  if (end - start > expected.length) return false;
+  for (let i = start; i < end; i++) if (buf[i] !== expected.charCodeAt(i - start)) return false;
+  return true;
 }
 
 /** True when the bytes can travel in a JSON string as they are and apply as text: UTF-8 without NUL. */

@@ -3,7 +3,7 @@ import { readIgnoreRevs } from "./blame.js";
 import type { Git } from "./git.js";
 import type { CommitGraph } from "./graph.js";
 import { readMainlinePatches } from "./history.js";
-import { LineOrigins, type LineKeys } from "./lineage.js";
+import { type BlamedLine, LineOrigins, type LineKeys } from "./lineage.js";
 import type { BlameHit } from "./links.js";
 import type { RecoveredPr } from "./prs.js";
 import { isMassReformat } from "./reformat.js";
@@ -104,7 +104,7 @@ export async function replayLineage(
         if (blamed.length > 0) {
           const entry = result.blame.get(pr.number) ?? { hits: [], changed: 0 };
           result.blame.set(pr.number, entry);
-          entry.changed += new Set(blamed.map((line) => `${line.path}\0${line.line}`)).size;
+          entry.changed += distinctLines(blamed);
           result.blamedLines += blamed.length;
           for (const line of blamed) {
             const origin = prOfIndex.get(line.origin);
@@ -120,6 +120,17 @@ export async function replayLineage(
   if (index !== graph.mainline.length) throw new Error(`first-parent history of ${graph.tip} in ${git.repo}: read ${index} diffs of ${graph.mainline.length} commits`);
   for (const [number, totals] of fileTotals) result.files.set(number, [...totals.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   return result;
+}
+
+/** How many different (path, line) pairs `blamed` holds; it is sorted by path, then line (see LineOrigins.apply). */
+function distinctLines(blamed: readonly BlamedLine[]): number {
+  let count = 0;
+  for (let i = 0; i < blamed.length; i++) {
+    const line = blamed[i]!;
+    const previous = blamed[i - 1];
+    if (previous === undefined || previous.line !== line.line || previous.path !== line.path) count++;
+  }
+  return count;
 }
 
 function addFileStats(totals: Map<number, Map<string, FileStat>>, pr: number, files: CommitPatchFiles): void {
