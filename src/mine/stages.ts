@@ -40,8 +40,8 @@ export const MIN_LEAK_LINE_CHARS = 12;
  * never hands over the solution. Returns the text and how many lines were dropped.
  */
 export function redactLeaks(text: string, addedLines: readonly string[]): { text: string; redacted: number } {
-  // Only the added lines the text contains can leak (a line holds no newline, so the text contains it exactly
-  // when one of its lines does): one search of the short text per added line, before anything else is asked.
+  // Only an added line the text contains can be in one of its lines: one search of the short text per added
+  // line comes before anything else is asked of it.
   const needles: string[] = [];
   for (const line of addedLines) {
     if (line.length < MIN_LEAK_LINE_CHARS) continue;
@@ -49,7 +49,7 @@ export function redactLeaks(text: string, addedLines: readonly string[]): { text
     if (needle.length >= MIN_LEAK_LINE_CHARS && text.includes(needle) && /[\p{L}\p{N}]/u.test(needle)) needles.push(needle);
   }
   const lines = text.split("\n");
-  const leaks = lines.map((line) => needles.length > 0 && needles.some((needle) => line.includes(needle)));
+  const leaks = lines.map((line) => needles.some((needle) => line.includes(needle)));
   const drop = [...leaks];
   // A fenced block (``` … ```) with one leaking line goes entirely: the rest of the snippet is the patch too.
   let open = -1;

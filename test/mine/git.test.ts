@@ -189,6 +189,37 @@ test("the patch parser returns an unreadable record with its reason and carries 
   );
 });
 
+test("hunk headers and index lines are read by their shape, on the bytes: every other shape makes the record unreadable", () => {
+  const sha = (c: string) => c.repeat(40);
+  const record = (id: string, index: string, header: string, body = "-x\n+y\n") =>
+    `\x1e${sha(id)}\0\n:100644 100644 ${sha("1")} ${sha("2")} M\0a.txt\0\0diff --git a/a.txt b/a.txt\nindex ${index}\n--- a/a.txt\n+++ b/a.txt\n${header}\n${body}`;
+  const ok = `${sha("1")}..${sha("2")} 100644`;
+  const cases: [string, string, string, string][] = [
+    // [index line, hunk header, changed lines, expected: the hunk read, or the error]
+    [ok, "@@ -1 +1 @@", "-x\n+y\n", "-1,1 +1,1"],
+    [`${"1".repeat(7)}..${"2".repeat(12)}`, "@@ -3,2 +3 @@ def f():", "-x\n-z\n+y\n", "-3,2 +3,1"],
+    [ok, "@@ -0,0 +1,2 @@", "+a\n+b\n", "-0,0 +1,2"],
+    [ok, "@@ -4,1 +3,0 @@", "-gone\n", "-4,1 +3,0"],
+    [ok, "@@ -1, +1 @@", "", "malformed hunk header"],
+    [ok, "@@ -a +1 @@", "", "malformed hunk header"],
+    [ok, "@@ -1 +1", "", "malformed hunk header"],
+    [ok, "@@ -1 +1,x @@", "", "malformed hunk header"],
+    [ok, "@@  -1 +1 @@", "", "malformed hunk header"],
+    [`..${sha("2")}`, "@@ -1 +1 @@", "-x\n+y\n", "malformed index line in the patch of a.txt"],
+    [`${sha("1")}..`, "@@ -1 +1 @@", "-x\n+y\n", "malformed index line in the patch of a.txt"],
+    [`${sha("1")}.${sha("2")}`, "@@ -1 +1 @@", "-x\n+y\n", "malformed index line in the patch of a.txt"],
+    [`${sha("1")}..${sha("2")}3`, "@@ -1 +1 @@", "-x\n+y\n", "the patch section of a.txt does not match its --raw row (index 1111111111111111111111111111111111111111..22222222222222222222222222222222222222223)"],
+    [`${"0".repeat(7)}..${sha("2")}`, "@@ -1 +1 @@", "-x\n+y\n", "the patch section of a.txt does not match its --raw row (index 0000000..2222222222222222222222222222222222222222)"],
+  ];
+  for (const [i, [index, header, body, expected]] of cases.entries()) {
+    const parser = new PatchParser({ ...DEFAULT_PARSER_OPTIONS, lines: true });
+    const [read, ...rest] = [...parser.push(Buffer.from(record("a", index, header, body) + record("b", ok, "@@ -1 +1 @@"))), ...parser.end()];
+    const hunk = read!.files[0]?.hunks[0];
+    assert.equal(read!.error ?? (hunk && `-${hunk.oldStart},${hunk.oldCount} +${hunk.newStart},${hunk.newCount}`), expected, `case ${i}: index ${index}, ${header}`);
+    assert.deepEqual(rest.map((r) => [r.sha, r.error]), [[sha("b"), undefined]], `case ${i}: the next record is read`);
+  }
+});
+
 test("the patch spill gives back the sections it was given, from memory or, past its memory budget, from disk", () => {
   const record = (sha: string, parts: string[][]): CommitPatch => ({
     sha,
