@@ -1,7 +1,8 @@
 import { without } from "../formats/common/text.js";
 import { isRecord } from "../json.js";
 import { ATIF_VERSION, type AtifObservationResult, type AtifStep, type AtifToolCall, type AtifTrajectory, type StoredRoot, type StoredStep, compact, nonEmpty } from "../records/atif.js";
-import type { Message, ToolCall, ToolDefinition, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
+import type { Message, ToolCall, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
+import { toolDefinition } from "./sft.js";
 
 /**
  * acc → ATIF. Every field ATIF has a slot for goes there (steps, reasoning, calls, results, model,
@@ -178,15 +179,6 @@ function toolResult(message: Extract<Message, { role: "tool" }>, step: AtifStep,
     stored?.result_extra,
     residual,
   );
-}
-
-/** An acc tool definition as OpenAI's function-calling schema, the shape ATIF's `tool_definitions` use. */
-export function toolDefinition(tool: ToolDefinition): Record<string, unknown> {
-  return {
-    type: "function",
-    function: compact({ name: tool.name, description: tool.description, parameters: tool.parameters }),
-    ...(tool.extra ?? {}),
-  };
 }
 
 function pick<T extends object>(value: T, keys: readonly (keyof T)[]): Partial<T> {

@@ -1,7 +1,6 @@
 import { isRecord } from "../json.js";
-import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
+import type { Message, ToolCall, ToolDefinition, Trajectory } from "../records/trajectory.js";
 import type { TemplateMessage } from "../tokenize/types.js";
-import { toolDefinition } from "./atif.js";
 import type { ReasoningMode } from "./rows.js";
 
 /**
@@ -81,6 +80,15 @@ export function argumentsText(call: ToolCall): string {
 
 function toolCall(call: ToolCall): NonNullable<SftMessage["tool_calls"]>[number] {
   return { id: call.id, type: "function", function: { name: call.name, arguments: argumentsText(call) } };
+}
+
+/**
+ * An acc tool definition as OpenAI's function-calling schema, the shape chat templates read and ATIF's
+ * `tool_definitions` use (here, not in atif.ts: the SFT targets need it without loading ATIF's schemas).
+ */
+export function toolDefinition(tool: ToolDefinition): Record<string, unknown> {
+  const fn = { name: tool.name, ...(tool.description !== undefined ? { description: tool.description } : {}), ...(tool.parameters !== undefined ? { parameters: tool.parameters } : {}) };
+  return { type: "function", function: fn, ...(tool.extra ?? {}) };
 }
 
 /** Tools the log did not list, rebuilt from the calls: each name with the argument keys and JSON types seen. */

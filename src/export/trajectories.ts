@@ -9,8 +9,6 @@ import { Trajectory } from "../records/trajectory.js";
 import { validateFast } from "../records/fast-validate.js";
 import { formatProblems } from "../records/validate.js";
 import type { Tokenizer } from "../tokenize/types.js";
-import { trajectoryToAtif } from "./atif.js";
-import { atifErrors } from "./atif-check.js";
 import type { ReasoningMode } from "./rows.js";
 import { type MaskMode, rowMessages, sftConversation } from "./sft.js";
 import { IGNORE } from "./tokenized.js";
@@ -20,7 +18,6 @@ import { writeVerlPrompts } from "./verl-prompts.js";
 import { LLAMAFACTORY_TRAINING, llamaFactoryDatasetInfo, llamaFactoryRow } from "./llamafactory.js";
 import { ConversationParquetWriter, type ParquetConversationRow, type ParquetTokenRow, TokenParquetWriter } from "./trajectory-parquet.js";
 import { SESSIONS_DIR, SessionsWriter, hfTracesCard } from "./hf-traces.js";
-import { redactTrajectory } from "../privacy/index.js";
 import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask.js";
 import { splitRow } from "./split-rows.js";
 import { summarySegments } from "./summary-segments.js";
@@ -159,6 +156,24 @@ interface TrajectoryShardSettings {
 type CardOptions = Pick<TrajectoryExportOptions, "target" | "mask" | "reasoning" | "maskToolArgs"> & { tokenizerName?: string };
 
 /**
+ * Modules only some targets use, loaded for them alone: the ATIF check compiles a JSON Schema and
+ * redaction builds its detectors' keyword index, start-up CPU the SFT and RL targets would pay for nothing.
+ */
+interface TargetModules {
+  atif?: { trajectoryToAtif: typeof import("./atif.js").trajectoryToAtif; atifErrors: typeof import("./atif-check.js").atifErrors };
+  redactTrajectory?: typeof import("../privacy/index.js").redactTrajectory;
+}
+
+async function targetModules(target: TrajectoryTarget): Promise<TargetModules> {
+  if (target === "atif") {
+    const [{ trajectoryToAtif }, { atifErrors }] = await Promise.all([import("./atif.js"), import("./atif-check.js")]);
+    return { atif: { trajectoryToAtif, atifErrors } };
+  }
+  if (target === "hf-traces") return { redactTrajectory: (await import("../privacy/index.js")).redactTrajectory };
+  return {};
+}
+
+/**
  * Writes trajectories in a target's format (one row per line) plus a README; a line that is not a
  * trajectory, or whose row fails the target's own schema, goes to rejects.jsonl with file, line and
  * reason. Nothing is left behind when no trajectory was exported.
@@ -169,6 +184,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
   if (options.maskToolArgs && !(added?.has(TOOL_CALL_OPEN) && added.has(TOOL_CALL_CLOSE))) {
     throw new UsageError(`--mask-tool-args finds tool calls by the ${TOOL_CALL_OPEN} and ${TOOL_CALL_CLOSE} added tokens, and ${options.tokenizer?.name} has not both`, { flag: "--mask-tool-args", fix: "use a tokenizer whose chat template wraps tool calls in them (qwen3), or drop --mask-tool-args" });
   }
+  const modules = await targetModules(options.target);
   await makeDirectory(options.outDir);
   const stats: TrajectoryExportStats = { read: 0, exported: 0, rejected: 0, rows: 0, tokenSources: { recorded: 0, tokenizer: 0 }, partialRecorded: 0, messages: 0, redacted: {}, files: [] };
   if (options.shard) {
@@ -182,7 +198,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
       ...(options.name !== undefined ? { name: options.name } : {}),
     };
     const built = (value: unknown): Built => {
-      const row = toRows(value, options, stats);
+      const row = toRows(value, options, stats, modules);
       if (!row.ok) return row;
       stats.rows += row.values.length;
       return { ok: true, value: row };
@@ -202,7 +218,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
     for (const file of options.inputs) {
       for await (const line of readJsonLines(file, DEFAULT_MAX_LINE_BYTES)) {
         stats.read++;
-        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats);
+        const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats, modules);
         if (!row.ok) {
           firstReject ??= `${file}:${line.line}: ${row.reason}`;
           await out.reject(JSON.stringify({ file, locator: { line: line.line }, reason: row.reason }));
@@ -321,20 +337,20 @@ interface BuiltRows {
 
 type Rows = ({ ok: true } & BuiltRows) | { ok: false; reason: string };
 
-function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats): Rows {
+function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats, modules: TargetModules): Rows {
   const checked = validateFast(Trajectory, value);
   if (!checked.ok) return { ok: false, reason: `not a valid trajectory: ${formatProblems(checked.problems)}` };
   const t = checked.value;
   if (options.target === "hf-traces") {
     // Sessions are published as they are: every text is redacted again (placeholders already there are counted, not changed).
-    const redacted = redactTrajectory(t, "on");
+    const redacted = modules.redactTrajectory!(t, "on");
     for (const [type, n] of Object.entries(redacted.secrets?.counts ?? {})) stats.redacted[type] = (stats.redacted[type] ?? 0) + n;
     stats.messages += t.messages.length;
     return { ok: true, values: [redacted] };
   }
   if (options.target === "atif") {
-    const doc = trajectoryToAtif(t);
-    const errors = atifErrors(doc);
+    const doc = modules.atif!.trajectoryToAtif(t);
+    const errors = modules.atif!.atifErrors(doc);
     // A trajectory acc cannot write as valid ATIF is a defect of the mapping; it is refused, never written half-valid.
     if (errors.length > 0) return { ok: false, reason: `trajectory ${t.id} does not map to valid ATIF: ${errors.slice(0, 3).join("; ")}` };
     return { ok: true, values: [doc] };
