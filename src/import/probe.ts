@@ -33,13 +33,13 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
   let head: JsonLine[];
   let blank: boolean;
   try {
-    ({ head, blank } = await readHeadLines(file, limits.maxLineBytes));
+    // a first line that is not an object is most likely the start of one JSON document: no more lines are read yet
+    ({ head, blank } = await readHeadLines(file, limits.maxLineBytes, true));
   } catch (error) {
     return { ok: false, reject: { locator: {}, code: "unreadable", reason: `cannot read: ${(error as Error).message}` } };
   }
   if (blank) return { ok: false, reject: { locator: {}, code: "empty-file", reason: "the file is empty" } };
 
-  const firstParsed = head.find((entry) => "value" in entry);
   const firstLineIsObject = head[0] !== undefined && "value" in head[0] && isRecord(head[0].value);
   if (firstLineIsObject) return jsonl(file, head, limits);
 
@@ -48,6 +48,12 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
     return { ok: true, probe: { container: "json", file, document }, input: { container: "json", file, document } };
   } catch (error) {
     // Not one document but lines that parse on their own (a damaged first line, or rows that are arrays): JSONL.
+    try {
+      ({ head } = await readHeadLines(file, limits.maxLineBytes, false));
+    } catch (readError) {
+      return { ok: false, reject: { locator: {}, code: "unreadable", reason: `cannot read: ${(readError as Error).message}` } };
+    }
+    const firstParsed = head.find((entry) => "value" in entry);
     if (firstParsed !== undefined && typeof (firstParsed as { value: unknown }).value === "object") {
       return jsonl(file, head, limits);
     }
@@ -58,14 +64,15 @@ export async function openFile(file: string, limits: ReadLimits): Promise<Opened
 
 /**
  * The first lines of a file, parsed, for detection: the first line whole however long it is (up to the
- * line limit: real rows reach tens of MB), then more lines while they fit in HEAD_BYTES, up to HEAD_LINES.
- * `blank`: the file holds nothing but whitespace.
+ * line limit: real rows reach tens of MB), then more lines while they fit in HEAD_BYTES, up to HEAD_LINES
+ * (`onlyAfterAnObject`: only when the first line is a JSON object). `blank`: the file holds nothing but whitespace.
  */
-async function readHeadLines(file: string, maxLineBytes: number): Promise<{ head: JsonLine[]; blank: boolean }> {
+async function readHeadLines(file: string, maxLineBytes: number, onlyAfterAnObject: boolean): Promise<{ head: JsonLine[]; blank: boolean }> {
   const head: JsonLine[] = [];
   let bytes = 0;
   for await (const raw of readLines(file, maxLineBytes)) {
     head.push(toJsonLine(raw));
+    if (onlyAfterAnObject && head.length === 1 && !("value" in head[0]! && isRecord(head[0].value))) break;
     bytes += "text" in raw ? raw.text.length : 0;
     if (head.length >= HEAD_LINES || (head.length > 1 && bytes >= HEAD_BYTES)) break;
   }

@@ -83,7 +83,11 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
   };
   const handle = async (event: ImportEvent, place?: (rejected: boolean) => Promise<void>) => {
     stats.observe(event);
-    if (event.type === "trajectory") await options.output.write(`${JSON.stringify(event.trajectory)}\n`);
+    // the line and its end written apart: joined, they would be copied once more to make one string
+    if (event.type === "trajectory") {
+      await options.output.write(JSON.stringify(event.trajectory));
+      await options.output.write("\n");
+    }
     else if (event.type === "reject") await reject(event.reject);
     if (event.type === "trajectory" || event.type === "reject") await place?.(event.type === "reject");
     options.onProgress?.(stats);

@@ -6,7 +6,6 @@ import { UsageError } from "../errors/acc-error.js";
 import { isSystemError } from "../errors/system-error.js";
 import { trackTemp } from "./cleanup.js";
 import { makeDirectory } from "./directory.js";
-import { utf8Concat } from "./utf8.js";
 
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -50,30 +49,82 @@ export class AtomicFile {
     return file;
   }
 
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /**
+   * Two buffers that strings are encoded into and written from in turn; a buffer is filled again only
+   * once its last write is done. A fresh buffer for each write (as before) cost every page of it a
+   * fault, and measuring each string's UTF-8 length first cost a pass over the output.
+   */
+  private readonly buffers: Buffer[] = [];
+  private readonly writing: (Promise<void> | undefined)[] = [undefined, undefined];
+  private current = 0;
+  private offset = 0;
+  /** A high surrogate that ended the last string: its pair starts the next one. */
+  private carry = "";
 
   /** Buffers small writes into large ones; resolves once the stream can take more (backpressure). */
   async write(text: string | Uint8Array): Promise<void> {
     if (typeof text !== "string") {
+      await this.endCarry();
       await this.flush();
       if (!this.stream.write(text)) await once(this.stream, "drain");
       return;
     }
-    this.pending.push(text);
-    this.pendingBytes += text.length;
-    if (this.pendingBytes >= WRITE_BUFFER_BYTES) await this.flush();
+    if (this.carry !== "") {
+      text = this.carry + text;
+      this.carry = "";
+    }
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    // A UTF-16 unit takes at most 3 bytes: below that bound the string fits without measuring it.
+    if (text.length * 3 > WRITE_BUFFER_BYTES - this.offset) {
+      if (text.length <= WRITE_BUFFER_BYTES - this.offset) {
+        const written = this.buffer().write(text, this.offset, "utf8");
+        if (written === Buffer.byteLength(text)) {
+          this.offset += written;
+          return;
+        }
+      }
+      await this.flush();
+      if (text.length * 3 > WRITE_BUFFER_BYTES) {
+        if (!this.stream.write(Buffer.from(text, "utf8"))) await once(this.stream, "drain");
+        return;
+      }
+    }
+    this.offset += this.buffer().write(text, this.offset, "utf8");
+  }
+
+  /** The buffer being filled (allocated on first use: many outputs hold a few lines). */
+  private buffer(): Buffer {
+    return (this.buffers[this.current] ??= Buffer.allocUnsafeSlow(WRITE_BUFFER_BYTES));
+  }
+
+  /** A high surrogate that no low one followed is written as U+FFFD (as Buffer.from encodes it). */
+  private async endCarry(): Promise<void> {
+    if (this.carry === "") return;
+    this.carry = "";
+    if (WRITE_BUFFER_BYTES - this.offset < 3) await this.flush();
+    this.offset += this.buffer().write("\ufffd", this.offset, "utf8");
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const chunk = utf8Concat(this.pending);
-    this.pending = [];
-    this.pendingBytes = 0;
-    if (!this.stream.write(chunk)) await once(this.stream, "drain");
+    if (this.offset === 0) return;
+    const index = this.current;
+    const chunk = this.buffers[index]!.subarray(0, this.offset);
+    let free = () => {};
+    this.writing[index] = new Promise((resolve) => (free = resolve));
+    // a failed write reaches the stream's "error" event (and `drain` waits); the callback only frees the buffer
+    const more = this.stream.write(chunk, () => free());
+    this.current = 1 - index;
+    this.offset = 0;
+    if (!more) await once(this.stream, "drain");
+    await this.writing[this.current];
   }
 
   async commit(): Promise<void> {
+    await this.endCarry();
     await this.flush();
     await this.close();
     if (!this.direct) await rename(this.tempPath, this.path);

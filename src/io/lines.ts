@@ -65,8 +65,40 @@ export function inputBytesRead(): number {
   return total;
 }
 
+/**
+ * The file's bytes, read with one call when it is a plain (not gzip) file of at most `limit` bytes, else
+ * undefined (the caller streams it). `limit` undefined: the first `head` bytes, whatever the file's size.
+ * Reading a small head through a 1 MiB stream, or a document through chunks joined afterwards, copied
+ * every byte once more and opened the file twice (once to look for gzip's magic).
+ */
+async function readPlain(path: string, options: { head: number } | { limit: number }): Promise<Buffer | undefined> {
+  const handle = await open(await contentPath(path), "r");
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    const wanted = "head" in options ? Math.min(options.head, info.size) : info.size;
+    if ("limit" in options && wanted > options.limit) return undefined;
+    const buffer = Buffer.allocUnsafe(wanted);
+    let filled = 0;
+    while (filled < wanted) {
+      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    bytesOfClosed += filled;
+    const bytes = buffer.subarray(0, filled);
+    return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] ? undefined : bytes;
+  } catch (error) {
+    throw withPath(error, path); // a read error (EISDIR for a folder) does not say which file
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Up to `bytes` bytes of the file's (decompressed) content. */
 export async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const plain = await readPlain(path, { head: bytes });
+  if (plain !== undefined) return plain;
   const stream = await openContent(path);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -174,6 +206,17 @@ export async function countLines(path: string): Promise<number> {
 
 /** The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. */
 export async function readDocument(path: string, maxBytes: number): Promise<string> {
+  let bytes = (await readPlain(path, { limit: maxBytes })) ?? (await readStreamed(path, maxBytes));
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  if (!isUtf8(bytes)) {
+    const offset = firstInvalidUtf8Offset(bytes);
+    throw new DocumentError("invalid-utf8", `invalid UTF-8 at line ${lineOfOffset(bytes, offset)} (byte ${offset})`);
+  }
+  return bytes.toString("utf8");
+}
+
+/** A gzip file, a special file or one over the limit, read chunk by chunk (the limit checked as it grows). */
+async function readStreamed(path: string, maxBytes: number): Promise<Buffer> {
   const stream = await openContent(path);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -185,13 +228,7 @@ export async function readDocument(path: string, maxBytes: number): Promise<stri
     }
     chunks.push(chunk);
   }
-  let bytes = Buffer.concat(chunks);
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-  if (!isUtf8(bytes)) {
-    const offset = firstInvalidUtf8Offset(bytes);
-    throw new DocumentError("invalid-utf8", `invalid UTF-8 at line ${lineOfOffset(bytes, offset)} (byte ${offset})`);
-  }
-  return bytes.toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 export class DocumentError extends AccError {

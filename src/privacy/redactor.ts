@@ -4,25 +4,31 @@ import { ASSIGNMENT_PRIORITY, countPlaceholders, countSpans, replaceSpans, resol
 import type { FindingCounts } from "./types.js";
 import { isWholeSecretValue, secretKeyKind } from "./values.js";
 
+/** Texts up to this length have their findings remembered (see Redactor.scanned). */
+const REMEMBERED_LENGTH = 64;
+
 /**
  * Redacts (mode `on`) or only finds (mode `report`) secrets in texts and JSON-like values, counting
  * them by type. Counts include placeholders already present, so a record redacted once and read
- * again reports the same counts. A text seen again (a copy of a message, a raw argument string's
- * decoded twin) is not scanned again.
+ * again reports the same counts.
  */
 export class Redactor {
   readonly counts: FindingCounts = {};
-  private readonly scanned = new Map<string, Span[]>();
+  /**
+   * Findings of short texts (keys, names, roles: the same ones in every object). A longer text is
+   * scanned each time it comes: copies are few, and hashing every text for a table costs a pass over it.
+   */
+  private readonly scanned = new Map<string, readonly Span[]>();
 
   constructor(readonly mode: "on" | "report") {}
 
   /** `count: false` redacts without counting (a copy already counted). `key`: the object member the text is the value of. */
   text(text: string, count = true, key?: string): string {
     if (text.length === 0) return text;
-    let spans = this.scanned.get(text);
+    let spans = text.length <= REMEMBERED_LENGTH ? this.scanned.get(text) : undefined;
     if (spans === undefined) {
       spans = scanSecrets(text);
-      this.scanned.set(text, spans);
+      if (text.length <= REMEMBERED_LENGTH) this.scanned.set(text, spans);
     }
     if (key !== undefined) {
       const kind = secretKeyKind(key);
@@ -49,30 +55,32 @@ export class Redactor {
    */
   value<T>(value: T, count = true, key?: string): T {
     if (typeof value === "string") return this.text(value, count, key) as T;
+    if (value === null || typeof value !== "object") return value;
     if (Array.isArray(value)) {
       let out: unknown[] | undefined;
-      value.forEach((item, i) => {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         const next = this.value(item, count);
         if (next !== item) (out ??= [...value])[i] = next;
-      });
+      }
       return (out ?? value) as T;
     }
-    if (value !== null && typeof value === "object") {
-      const object = value as Record<string, unknown>;
-      let changed = false;
-      const entries = Object.keys(object).map((k) => {
-        const item = object[k];
-        const [nextKey, next] = [this.text(k, count), this.value(item, count, k)];
-        if (nextKey !== k || next !== item) changed = true;
-        return [nextKey, next] as const;
-      });
-      if (!changed) return value;
-      const out: Record<string, unknown> = {};
-      // defineProperty: a key `__proto__` stays an own property, as JSON.parse makes it.
-      for (const [k, item] of entries) Object.defineProperty(out, k, { value: item, enumerable: true, writable: true, configurable: true });
-      return out as T;
+    // No copy, and no list of entries, until a key or a value changes: most objects hold no secret.
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const item = object[k];
+      const nextKey = this.text(k, count);
+      const next = this.value(item, count, k);
+      if (out === undefined && (nextKey !== k || next !== item)) {
+        out = {};
+        for (let j = 0; j < i; j++) define(out, keys[j]!, object[keys[j]!]);
+      }
+      if (out !== undefined) define(out, nextKey, next);
     }
-    return value;
+    return (out ?? value) as T;
   }
 
   /**
@@ -82,4 +90,9 @@ export class Redactor {
   json(json: string, count = true): string {
     return rewriteJsonStrings(json, (text, key) => this.text(text, count, key));
   }
+}
+
+/** An own, enumerable member, as JSON.parse makes it (an assignment to `__proto__` would set the prototype instead). */
+function define(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }

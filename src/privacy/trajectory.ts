@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { isParsedFrom } from "../json.js";
 import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
 import { Redactor } from "./redactor.js";
 import { type FindingCounts, sortedCounts } from "./types.js";
@@ -13,8 +14,8 @@ export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report"):
   const r = new Redactor(mode);
   const t = trajectory;
   // The question and the final answer are often copies of a message's text; a copy is redacted but not counted again.
-  const messageTexts = new Set<string | null>(t.messages.flatMap((m) => (m.role === "assistant" ? [m.content, m.reasoning] : [m.content])));
-  const counted = (text: string | null) => r.nullableText(text, !messageTexts.has(text));
+  const isMessageText = (text: string | null) => t.messages.some((m) => m.content === text || (m.role === "assistant" && m.reasoning === text));
+  const counted = (text: string | null) => r.nullableText(text, !isMessageText(text));
   const { question, ...taskFields } = t.task;
   const redacted: Trajectory = patch(t, {
     task: patch(t.task, { ...r.value(taskFields), question: counted(question) }),
@@ -67,9 +68,16 @@ function redactCall(call: ToolCall, r: Redactor): ToolCall {
   const raw = call.raw_arguments;
   const arguments_error = optional(call.arguments_error, (s) => r.text(s, false));
   if (raw === null) return patch(call, { arguments: r.value(call.arguments), arguments_error });
+  // arguments parsed from this very string (the importers' parseArguments) need no second parse to compare
+  if (isParsedFrom(call.arguments, raw)) return sameAsRaw(call, raw, r, arguments_error);
   const parsed = parseJson(raw);
   if (parsed === NOT_JSON) return patch(call, { raw_arguments: r.text(raw), arguments: r.value(call.arguments, false), arguments_error });
   if (!isDeepStrictEqual(parsed, call.arguments)) return patch(call, { raw_arguments: r.json(raw, true), arguments: r.value(call.arguments, false), arguments_error });
+  return sameAsRaw(call, raw, r, arguments_error);
+}
+
+/** A call whose raw arguments parse to its arguments: both redacted alike, counted once. */
+function sameAsRaw(call: ToolCall, raw: string, r: Redactor, arguments_error: string | undefined): ToolCall {
   const redacted = r.value(call.arguments);
   return patch(call, { raw_arguments: redacted === call.arguments ? raw : r.json(raw, false), arguments: redacted, arguments_error });
 }

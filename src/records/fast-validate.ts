@@ -1,4 +1,5 @@
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { ValidateFunction } from "ajv";
 import { z } from "zod";
 import { Sample } from "./sample.js";
 import { Trajectory } from "./trajectory.js";
@@ -6,13 +7,19 @@ import { type Validation, validate } from "./validate.js";
 
 /**
  * Schemas whose JSON Schema says everything zod checks (no refinements, transforms or defaults), so a
- * compiled check can stand in for zod on valid records. test/records/fast-validate.test.ts holds the
- * two to the same verdicts.
+ * compiled check can stand in for zod on valid records; by the name their check has. test/records/fast-validate.test.ts
+ * holds the two to the same verdicts.
  */
-const COMPILABLE = new Set<z.ZodType>([Sample, Trajectory]);
+const COMPILABLE = new Map<z.ZodType, string>([
+  [Sample, "Sample"],
+  [Trajectory, "Trajectory"],
+]);
 
-const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
-const compiled = new Map<z.ZodType, ValidateFunction>();
+/** The file `npm run build` writes beside this module in dist/ (scripts/build-validators.mjs): every check, compiled already. */
+export const PREBUILT_CHECKS = "validators.cjs";
+
+const require = createRequire(import.meta.url);
+let checks: Map<z.ZodType, ValidateFunction> | undefined;
 
 /**
  * validate() for the hot paths (import, teach, verify): a compiled JSON Schema check (ajv) first, so
@@ -20,19 +27,40 @@ const compiled = new Map<z.ZodType, ValidateFunction>();
  * zod, which gives the readable problems (or, for an object with keys zod strips, the stripped copy).
  */
 export function validateFast<T>(schema: z.ZodType<T>, value: unknown): Validation<T> {
-  const check = compiledCheck(schema);
+  const check = (checks ??= loadChecks()).get(schema);
+  if (check === undefined) throw new Error("validateFast: this schema has no compiled check (see COMPILABLE)");
   if (check(value)) return { ok: true, value: value as T };
   return validate(schema, value);
 }
 
-function compiledCheck(schema: z.ZodType): ValidateFunction {
-  let check = compiled.get(schema);
-  if (check === undefined) {
-    if (!COMPILABLE.has(schema)) throw new Error("validateFast: this schema has no compiled check (see COMPILABLE)");
-    check = ajv.compile(finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" })));
-    compiled.set(schema, check);
+/**
+ * The checks compiled at build time; running from the TypeScript sources (tests, tsx), where there is no
+ * build, they are compiled here (ajv's compiler costs every process ~0.2 s of CPU to load and run).
+ */
+function loadChecks(): Map<z.ZodType, ValidateFunction> {
+  let prebuilt: Record<string, ValidateFunction> | undefined;
+  try {
+    prebuilt = require(`./${PREBUILT_CHECKS}`) as Record<string, ValidateFunction>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
   }
-  return check;
+  const compile = prebuilt === undefined ? compiler() : undefined;
+  const schemas = compile ? checkedSchemas() : {};
+  return new Map([...COMPILABLE].map(([schema, name]) => [schema, prebuilt?.[name] ?? compile!(schemas[name]!)]));
+}
+
+function compiler(): (schema: object) => ValidateFunction {
+  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  const ajv = new Ajv2020(AJV_OPTIONS);
+  return (schema) => ajv.compile(schema);
+}
+
+/** How every check is compiled, here or at build time. */
+export const AJV_OPTIONS = { strict: false, allErrors: false, validateSchema: false } as const;
+
+/** The JSON Schema each check is compiled from, by the check's name. */
+export function checkedSchemas(): Record<string, object> {
+  return Object.fromEntries([...COMPILABLE].map(([schema, name]) => [name, finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" }))]));
 }
 
 /**

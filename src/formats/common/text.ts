@@ -1,3 +1,4 @@
+import { parseRemembered } from "../../json.js";
 // Terminal noise that agents' shells leave in observations: CSI/OSC sequences, bracketed paste, bare ESC codes.
 const ANSI_PATTERN =
   /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b\[[0-?]*[ -/]*[@-~]|\u009b[0-?]*[ -/]*[@-~]|\u001b[@-Z\\-_]/g;
@@ -9,7 +10,7 @@ export function stripAnsi(text: string): string {
 /** Parsed tool-call arguments that keep the exact source text. */
 export function parseArguments(raw: string): { raw_arguments: string; arguments: unknown; arguments_error?: string } {
   try {
-    return { raw_arguments: raw, arguments: JSON.parse(raw) };
+    return { raw_arguments: raw, arguments: parseRemembered(raw) };
   } catch (error) {
     return { raw_arguments: raw, arguments: null, arguments_error: (error as Error).message };
   }
@@ -50,9 +51,14 @@ export function asString(value: unknown): string | undefined {
 
 /** `value` with the listed keys removed, for keeping unmapped source fields under `extra`. */
 export function without(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  // fromEntries defines each key as an own property: a parsed "__proto__" key stays a field (an assignment
-  // would set the object's prototype and lose it)
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (keys.includes(key)) continue;
+    // a parsed "__proto__" key stays a field (an assignment would set the object's prototype and lose it)
+    if (key === "__proto__") Object.defineProperty(out, key, { value: value[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = value[key];
+  }
+  return out;
 }
 
 /** Adds `value` to the list under `extra[key]` (made when missing). */

@@ -24,7 +24,10 @@ export function withWellFormedStrings<T>(value: T): { value: T; replaced: number
       return copy ?? node;
     }
     let copy: Record<string, unknown> | undefined;
-    for (const [key, item] of Object.entries(node)) {
+    const object = node as Record<string, unknown>;
+    // keys, not entries: no pair array is made per member
+    for (const key of Object.keys(object)) {
+      const item = object[key];
       const fixedKey = fix(key);
       const fixed = walk(item);
       if (fixedKey === key && fixed === item) continue;
