@@ -1,146 +1,187 @@
-// npm run bench:import [-- --gb 1]
-// MB/s of `acc import` on generated JSONL built from the real samples, against plain read + JSON.parse
-// of the same file in the same run; also peak RSS at two input sizes (memory must stay flat).
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { once } from "node:events";
+// npm run bench:import
+// CPU and wall time of `acc import` (one thread, redaction on and off) on the shared real agent logs as they
+// come (12 formats: session files, JSON and JSONL datasets), copied into a folder of ~97 MiB, against plain
+// read + JSON.parse of the same files in the same rounds; the floor (the work any import must do) measured in
+// the same run; peak RSS at a quarter of the input and at all of it.
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadavg } from "node:os";
-import { BENCH_DATA, build, fromDist, median, mib, READ_PARSE_BASELINE, timeNode } from "./common.js";
-import { readHead } from "../src/io/lines.js";
+import { createInterface } from "node:readline";
+import { BENCH_DATA, build, fromDist, median, mib, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
-const gbArg = process.argv.indexOf("--gb");
-const targetGiB = gbArg > 0 ? Number(process.argv[gbArg + 1]) : 1;
+/** Copies of the samples in the input: 8 × 12.8 MB ≈ 97 MiB (see docs/benchmarks.md for why this size). */
+const COPIES = 8;
+const ROUNDS = 5;
 
-/** JSONL of tau-bench runs (OpenAI chat with tool calls), each with a distinct task id, up to `bytes`. */
-async function generate(path: string, bytes: number): Promise<void> {
-  if (existsSync(path) && statSync(path).size >= bytes) return;
-  const runs = JSON.parse(readFileSync(join(SAMPLES, "openai-chat-tau-bench/gpt-4o-airline.json"), "utf8")) as Record<string, unknown>[];
-  const out = createWriteStream(path);
-  let written = 0;
-  for (let i = 0; written < bytes; i++) {
-    const line = `${JSON.stringify({ ...runs[i % runs.length], task_id: i })}\n`;
-    written += Buffer.byteLength(line);
-    if (!out.write(line)) await once(out, "drain");
+/**
+ * The baseline: every JSON file of a folder read and parsed, keeping nothing. A `.jsonl` file is read in
+ * 1 MiB chunks and parsed line by line (READ_PARSE_BASELINE's loop), any other `.json` file (or SWE-agent's
+ * `.traj`) read whole with one call and parsed whole: the least work any reader of these files must do.
+ */
+const READ_PARSE_FOLDER = `
+const { createReadStream, readdirSync, readFileSync } = require("node:fs");
+const { join } = require("node:path");
+const walk = (dir) => readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))
+  .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+(async () => {
+  let values = 0;
+  for (const file of walk(process.argv[1])) {
+    if (file.endsWith(".jsonl")) {
+      let pending = Buffer.alloc(0);
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+        let buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk, start = 0;
+        for (let nl = buffer.indexOf(10); nl !== -1; nl = buffer.indexOf(10, start)) {
+          if (nl > start) { JSON.parse(buffer.toString("utf8", start, nl)); values++; }
+          start = nl + 1;
+        }
+        pending = buffer.subarray(start);
+      }
+      if (pending.length) { JSON.parse(pending.toString("utf8")); values++; }
+    } else if (/\\.(json|traj)$/.test(file)) {
+      JSON.parse(readFileSync(file, "utf8")); values++;
+    }
   }
-  out.end();
-  await once(out, "close");
+  console.error("values", values);
+})();`;
+
+/** The input: `copies` copies of the samples folder, each in a folder of its own (distinct paths give distinct ids). */
+function generate(dir: string, copies: number): void {
+  for (let i = 1; i <= copies; i++) {
+    const copy = join(dir, `copy-${String(i).padStart(2, "0")}`);
+    if (!existsSync(copy)) cpSync(SAMPLES, copy, { recursive: true });
+  }
 }
 
-
-const ROUNDS = 3;
-
-/** One `acc import` of `input` (the output removed unless kept); its wall and CPU seconds, peak RSS and summary line. */
-function importOnce(input: string, options: { workers?: number; redact?: "on" | "off"; keep?: boolean } = {}) {
-  const out = join(BENCH_DATA, "import-out.jsonl");
-  const run = timeNode(["dist/cli/main.js", "import", input, "-o", out, "-q", "--workers", String(options.workers ?? 1), "--redact", options.redact ?? "on"]);
-  const outputMiB = mib(statSync(out).size);
-  if (!options.keep) rmSync(out);
-  return { ...run, outputMiB, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
 }
-
-mkdirSync(BENCH_DATA, { recursive: true });
-if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
-build();
-// the floor is measured on the same built scanner as acc import
-const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
-const small = join(BENCH_DATA, "import-small.jsonl");
-const largeInput = join(BENCH_DATA, "import-large.jsonl");
-await generate(small, 256 * 1024 * 1024);
-await generate(largeInput, targetGiB * 1024 * 1024 * 1024);
 
 function loadAverage(): string {
   return loadavg().map((l) => l.toFixed(1)).join(" ");
 }
 
-/** The first `bytes` of a JSONL file, as whole lines. */
-async function headLines(path: string, bytes: number): Promise<string[]> {
-  const text = (await readHead(path, bytes)).toString("utf8");
-  return text.slice(0, text.lastIndexOf("\n")).split("\n");
+const OUTPUT = join(BENCH_DATA, "import-out.jsonl");
+
+/** One `acc import` of `input`: wall and CPU seconds, peak RSS and the summary line. */
+function importOnce(input: string, redact: "on" | "off") {
+  const run = timeNode(["dist/cli/main.js", "import", input, "-o", OUTPUT, "-q", "--workers", "1", "--redact", redact]);
+  return { ...run, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
 }
 
-/** Every string inside a JSON value. */
+/** Every string of a JSON value, keys included (the redactor scans keys too). */
 function* strings(value: unknown): Generator<string> {
   if (typeof value === "string") yield value;
-  else if (value !== null && typeof value === "object") for (const item of Object.values(value)) yield* strings(item);
+  else if (Array.isArray(value)) for (const item of value) yield* strings(item);
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      yield key;
+      yield* strings(item);
+    }
+  }
 }
 
 /**
- * CPU ms per MB of input of the work no implementation of import can skip, measured in this process on
- * the first 32 MB of the small input and its canonical output: parse the input, serialise and encode
- * the output (1.5x larger), and scan every output text for secrets (redaction is on by default). The
- * output is serialised as an importer meets it: records fresh from JSON.parse, each stringified once
- * (not a second stringify of objects already stringified, which V8 may find cheaper).
+ * CPU seconds of the work an import must do beyond reading and parsing its input, measured in this
+ * process on acc's own output records (so the same texts and the same amount of output): serialise each
+ * record once and encode it to UTF-8, and scan every distinct string of it (a quarter of the text of these
+ * records is a copy of another string of the same record) with the built secret scanner (the ≥ 250 MB/s one
+ * bench:privacy measures, at the recall docs/privacy.md reports). Each record is fresh from JSON.parse, as an
+ * importer meets the objects it built; parsing the output and finding the distinct strings are not timed
+ * (which flatters the floor). A first pass over the first 300 records warms the JIT.
  */
-async function floorMsPerMB(input: string, output: string): Promise<{ parse: number; serialise: number; scan: number }> {
-  const inputLines = await headLines(input, 32 * 1024 * 1024);
-  // as many output records as the input lines give (the output head may hold a few more or fewer)
-  const outputLines = (await headLines(output, 48 * 1024 * 1024)).slice(0, inputLines.length);
-  const megabytes = inputLines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) / 1e6;
-  const cpuMs = (work: () => void) => {
-    const start = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(start);
-    return (used.user + used.system) / 1000 / megabytes;
+async function floorSeconds(output: string, findSecrets: (text: string) => unknown): Promise<{ serialise: number; scan: number; records: number }> {
+  const cpu = () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1e6;
   };
-  const parsed = () => outputLines.map((line) => JSON.parse(line) as unknown);
-  const serialise = (records: unknown[]) => () => records.forEach((record) => Buffer.from(`${JSON.stringify(record)}\n`));
-  const scan = (records: unknown[]) => () =>
-    records.forEach((record) => {
-      for (const text of strings(record)) findSecrets(text);
-    });
-  const parse = () => inputLines.forEach((line) => JSON.parse(line));
-  const warm = parsed();
-  [parse, serialise(warm), scan(warm)].forEach(cpuMs);
-  const records = parsed();
-  return { parse: cpuMs(parse), serialise: cpuMs(serialise(records)), scan: cpuMs(scan(records)) };
+  const totals = { serialise: 0, scan: 0, records: 0 };
+  // encoded into one reused buffer (grown when a record needs more), as a writer that buffers its output would
+  let scratch = Buffer.allocUnsafe(4 * 1024 * 1024);
+  for (const pass of ["warm-up", "timed"]) {
+    let seen = 0;
+    for await (const line of createInterface({ input: createReadStream(output), crlfDelay: Infinity })) {
+      if (line === "") continue;
+      if (pass === "warm-up" && ++seen > 300) break;
+      const record = JSON.parse(line) as unknown;
+      const start = cpu();
+      const json = JSON.stringify(record);
+      if (json.length * 3 + 1 > scratch.length) scratch = Buffer.allocUnsafe(json.length * 3 + 1);
+      scratch.write("\n", scratch.write(json));
+      const serialised = cpu();
+      for (const text of new Set(strings(record))) findSecrets(text);
+      if (pass !== "timed") continue;
+      totals.serialise += serialised - start;
+      totals.scan += cpu() - serialised;
+      totals.records++;
+    }
+  }
+  return totals;
 }
 
-// Interleaved rounds on the small input after a warm-up round (not kept): the baseline, acc with
-// redaction on (the default), acc with it off; each ratio is the median of the rounds' ratios.
-const rounds: { baseline: ReturnType<typeof timeNode>; on: ReturnType<typeof importOnce>; off: ReturnType<typeof importOnce> }[] = [];
+mkdirSync(BENCH_DATA, { recursive: true });
+if (!existsSync(SAMPLES)) throw new Error(`samples not found at ${SAMPLES} (set ACC_SAMPLES_DIR)`);
+build();
+const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
+const input = join(BENCH_DATA, "import-mix");
+const quarter = join(BENCH_DATA, "import-mix-quarter");
+generate(input, COPIES);
+generate(quarter, COPIES / 4);
+const inputBytes = folderBytes(input);
+const MB = inputBytes / 1e6;
+console.log(`input: ${COPIES} copies of ${SAMPLES}, ${mib(inputBytes).toFixed(1)} MiB`);
+
+// Interleaved rounds after a warm-up round (not kept): the baseline, acc (redaction on, the default), acc --redact off.
+type Run = { seconds: number; cpuSeconds: number; peakRssMiB: number };
+const rounds: { load: string; baseline: Run; on: Run & { summary: string }; off: Run }[] = [];
 for (let round = -1; round < ROUNDS; round++) {
   const load = loadAverage();
-  const result = { baseline: timeNode(["-e", READ_PARSE_BASELINE, small]), on: importOnce(small, { keep: true }), off: importOnce(small, { redact: "off" }) };
+  const result = { load, baseline: timeNode(["-e", READ_PARSE_FOLDER, input]), on: importOnce(input, "on"), off: importOnce(input, "off") };
   if (round >= 0) rounds.push(result);
   console.log(
-    `${round < 0 ? "warm-up" : `round ${round + 1}`} (load ${load}): baseline ${result.baseline.seconds.toFixed(2)} s wall, ${result.baseline.cpuSeconds.toFixed(2)} s CPU; ` +
-      `acc import ${result.on.seconds.toFixed(2)} s wall, ${result.on.cpuSeconds.toFixed(2)} s CPU; --redact off ${result.off.seconds.toFixed(2)} s wall, ${result.off.cpuSeconds.toFixed(2)} s CPU`,
+    `${round < 0 ? "warm-up" : `round ${round + 1}`} (load ${load}): baseline ${result.baseline.cpuSeconds.toFixed(2)} s CPU ${result.baseline.seconds.toFixed(2)} s wall; ` +
+      `acc import ${result.on.cpuSeconds.toFixed(2)} s CPU ${result.on.seconds.toFixed(2)} s wall; --redact off ${result.off.cpuSeconds.toFixed(2)} s CPU ${result.off.seconds.toFixed(2)} s wall`,
   );
 }
-const floor = await floorMsPerMB(small, join(BENCH_DATA, "import-out.jsonl"));
-rmSync(join(BENCH_DATA, "import-out.jsonl"));
-const smallMiB = mib(statSync(small).size);
-const smallMB = statSync(small).size / 1e6;
-const ratio = (of: (run: { seconds: number; cpuSeconds: number }) => number, side: "on" | "off") =>
-  median(rounds.map((r) => of(r.baseline) / of(r[side])));
-const wall = (run: { seconds: number }) => run.seconds;
-const cpu = (run: { cpuSeconds: number }) => run.cpuSeconds;
-const rate = (of: (r: (typeof rounds)[number]) => number) => median(rounds.map((r) => smallMiB / of(r)));
-console.log(`\n${smallMiB.toFixed(0)} MiB of tau-bench rows, one thread, medians of ${ROUNDS} rounds:`);
-console.log(`  plain read + JSON.parse: ${rate((r) => r.baseline.seconds).toFixed(1)} MiB/s wall, ${median(rounds.map((r) => (1000 * r.baseline.cpuSeconds) / smallMB)).toFixed(2)} CPU ms per MB`);
+// the output of a last run with redaction on is the floor's material
+const last = importOnce(input, "on");
+const floor = await floorSeconds(OUTPUT, findSecrets);
+const outputMiB = mib(statSync(OUTPUT).size);
+rmSync(OUTPUT);
+const small = importOnce(quarter, "on");
+rmSync(OUTPUT);
+
+const cpu = (run: Run) => run.cpuSeconds;
+const wall = (run: Run) => run.seconds;
+const ratio = (side: "on" | "off", of: (run: Run) => number) => median(rounds.map((r) => of(r.baseline) / of(r[side])));
+const seconds = (side: "baseline" | "on" | "off", of: (run: Run) => number) => median(rounds.map((r) => of(r[side])));
+const loads = rounds.map((r) => Number(r.load.split(" ")[0]));
+console.log(`\n${mib(inputBytes).toFixed(1)} MiB of real logs (${last.summary}), one thread, medians of ${ROUNDS} interleaved rounds, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}:`);
+console.log(`  plain read + JSON.parse   ${seconds("baseline", cpu).toFixed(2)} s CPU (${((1000 * seconds("baseline", cpu)) / MB).toFixed(1)} ms per MB), ${seconds("baseline", wall).toFixed(2)} s wall`);
 for (const side of ["on", "off"] as const) {
   console.log(
-    `  acc import --redact ${side}: ${rate((r) => r[side].seconds).toFixed(1)} MiB/s wall, ${median(rounds.map((r) => (1000 * r[side].cpuSeconds) / smallMB)).toFixed(2)} CPU ms per MB: ` +
-      `${ratio(wall, side).toFixed(3)}x wall, ${ratio(cpu, side).toFixed(3)}x CPU`,
+    `  acc import --redact ${side.padEnd(4)} ${seconds(side, cpu).toFixed(2)} s CPU (${((1000 * seconds(side, cpu)) / MB).toFixed(1)} ms per MB), ${seconds(side, wall).toFixed(2)} s wall: ` +
+      `${ratio(side, cpu).toFixed(3)}x by CPU, ${ratio(side, wall).toFixed(3)}x by wall`,
   );
 }
-const last = rounds[rounds.length - 1]!;
-const large = importOnce(largeInput);
-const two = importOnce(small, { workers: 2 });
-console.log(`  acc import, 2 workers (load ${loadAverage()}): ${(smallMiB / two.seconds).toFixed(1)} MiB/s wall, ${((1000 * two.cpuSeconds) / smallMB).toFixed(2)} CPU ms per MB`);
+const baselineCpu = seconds("baseline", cpu);
+const mustOn = baselineCpu + floor.serialise + floor.scan;
+const mustOff = baselineCpu + floor.serialise;
 console.log(
-  `peak RSS: ${last.on.peakRssMiB.toFixed(0)} MiB for ${smallMiB.toFixed(0)} MiB of input, ${large.peakRssMiB.toFixed(0)} MiB for ${mib(statSync(largeInput).size).toFixed(0)} MiB ` +
-    `(${(large.peakRssMiB / last.on.peakRssMiB).toFixed(2)}x); 2 workers ${two.peakRssMiB.toFixed(0)} MiB; ${last.on.summary}`,
-);
-const baselineMs = median(rounds.map((r) => (1000 * r.baseline.cpuSeconds) / smallMB));
-const accMs = median(rounds.map((r) => (1000 * r.on.cpuSeconds) / smallMB));
-const must = floor.parse + floor.serialise + floor.scan;
-console.log(
-  `work any import must do, CPU ms per MB of input: parse ${floor.parse.toFixed(2)}, serialise and encode the output ${floor.serialise.toFixed(2)}, ` +
-    `scan it for secrets ${floor.scan.toFixed(2)}: ${must.toFixed(2)}, against ${baselineMs.toFixed(2)} for the whole baseline process`,
+  `floor, CPU s (the work any import must do): read + parse ${baselineCpu.toFixed(2)} (the baseline) + serialise and encode ${floor.records} records (${outputMiB.toFixed(0)} MiB) ${floor.serialise.toFixed(2)} ` +
+    `+ scan every distinct string for secrets ${floor.scan.toFixed(2)} = ${mustOn.toFixed(2)}`,
 );
 console.log(
-  `  so no import passes ${(baselineMs / must).toFixed(2)}x by CPU on one thread (${(baselineMs / (floor.parse + floor.serialise)).toFixed(2)}x with --redact off), ` +
-    `before converting or validating anything; acc spends ${accMs.toFixed(2)} ms per MB: ${(must / accMs).toFixed(2)}x that floor`,
+  `  so no import passes ${(baselineCpu / mustOn).toFixed(3)}x by CPU with redaction (${(baselineCpu / mustOff).toFixed(3)}x without); ` +
+    `acc runs at ${ratio("on", cpu).toFixed(3)}x, ${(mustOn / seconds("on", cpu)).toFixed(2)} of the floor's speed (${(mustOff / seconds("off", cpu)).toFixed(2)} with --redact off)`,
+);
+console.log(
+  `peak RSS: ${small.peakRssMiB.toFixed(0)} MiB for ${mib(folderBytes(quarter)).toFixed(0)} MiB of input, ${last.peakRssMiB.toFixed(0)} MiB for ${mib(inputBytes).toFixed(0)} MiB ` +
+    `(${(last.peakRssMiB / small.peakRssMiB).toFixed(2)}x for 4x the input; the largest file is held whole: ${(
+      readdirSync(SAMPLES, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .reduce((max, e) => Math.max(max, statSync(join(e.parentPath, e.name)).size), 0) / 1e6
+    ).toFixed(1)} MB)`,
 );

@@ -15,20 +15,26 @@ const REMEMBERED_LENGTH = 64;
 export class Redactor {
   readonly counts: FindingCounts = {};
   /**
-   * Findings of short texts (keys, names, roles: the same ones in every object). A longer text is
-   * scanned each time it comes: copies are few, and hashing every text for a table costs a pass over it.
+   * Findings of short texts (keys, names, roles: the same ones in every object) and of the texts named
+   * by `copies`. Any other text is scanned each time it comes: hashing every text for a table costs a
+   * pass over it, about half of what scanning it costs, for the few texts that come twice.
    */
-  private readonly scanned = new Map<string, readonly Span[]>();
+  private readonly scanned = new Map<string, Span[]>();
 
-  constructor(readonly mode: "on" | "report") {}
+  /** `copies`: long texts known to come more than once (a record's question, which is also a message): scanned once. */
+  constructor(
+    readonly mode: "on" | "report",
+    private readonly copies: readonly string[] = [],
+  ) {}
 
   /** `count: false` redacts without counting (a copy already counted). `key`: the object member the text is the value of. */
   text(text: string, count = true, key?: string): string {
     if (text.length === 0) return text;
-    let spans = text.length <= REMEMBERED_LENGTH ? this.scanned.get(text) : undefined;
+    const remembered = text.length <= REMEMBERED_LENGTH || this.copies.includes(text);
+    let spans = remembered ? this.scanned.get(text) : undefined;
     if (spans === undefined) {
       spans = scanSecrets(text);
-      if (text.length <= REMEMBERED_LENGTH) this.scanned.set(text, spans);
+      if (remembered) this.scanned.set(text, spans);
     }
     if (key !== undefined) {
       const kind = secretKeyKind(key);

@@ -20,15 +20,9 @@ const DIGITS = (48 << 21) | (48 << 14) | (48 << 7) | 48;
 /** The priority of generic `key = value` findings, for spans found from a parsed object's key. */
 export const ASSIGNMENT_PRIORITY = DETECTORS.findIndex((d) => d.keywords.includes("token"));
 
-/** What scanSecrets gives a text without findings (most texts): shared, so no array is made for it. */
-const NO_SPANS: readonly Span[] = Object.freeze([]);
-/** The findings of the scan under way (reused: a scan does not start another). */
-const found: Span[] = [];
-
 /** Every candidate finding in `text`, overlaps not yet resolved: one pass, detectors only where a keyword occurs. */
-export function scanSecrets(text: string): readonly Span[] {
-  const spans = found;
-  spans.length = 0;
+export function scanSecrets(text: string): Span[] {
+  const spans: Span[] = [];
   const length = text.length;
   let gram = INDEX.initial;
   for (let i = 0; i < length; i++) {
@@ -45,10 +39,7 @@ export function scanSecrets(text: string): readonly Span[] {
   for (const entry of SINGLE) {
     for (let at = text.indexOf(entry.keyword); at !== -1; at = text.indexOf(entry.keyword, at + 1)) runEntry(entry, text, at, spans);
   }
-  if (spans.length === 0) return NO_SPANS;
-  const result = spans.slice();
-  spans.length = 0;
-  return result;
+  return spans;
 }
 
 /** Runs the detectors of each keyword whose gram ends at `i` and that occurs there in full. */
@@ -79,7 +70,7 @@ function runEntry(entry: KeywordEntry, text: string, start: number, spans: Span[
  * most specific of them (lowest priority number: a vendor's key inside an Authorization header's
  * credentials). In text order.
  */
-export function resolveSpans(spans: readonly Span[]): readonly Span[] {
+export function resolveSpans(spans: Span[]): Span[] {
   if (spans.length <= 1) return spans;
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: Span[] = [];
@@ -100,8 +91,7 @@ export function resolveSpans(spans: readonly Span[]): readonly Span[] {
 
 /** The secrets in `text`, in text order, without overlaps. */
 export function findSecrets(text: string): Span[] {
-  const spans = resolveSpans(scanSecrets(text));
-  return spans.length === 0 ? [] : [...spans];
+  return resolveSpans(scanSecrets(text));
 }
 
 /** `text` with every span replaced by its type's placeholder. */

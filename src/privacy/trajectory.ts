@@ -11,8 +11,10 @@ import { type FindingCounts, sortedCounts } from "./types.js";
  * source locator are left alone. The result records the counts by type under `secrets`.
  */
 export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report"): Trajectory {
-  const r = new Redactor(mode);
   const t = trajectory;
+  // the texts a record holds twice: copies of a message's text (finishTrajectory makes them so)
+  const copies = [t.task.question, t.task.system_prompt, t.final.answer, t.final.reasoning].filter((text): text is string => typeof text === "string" && text.length > 0);
+  const r = new Redactor(mode, copies);
   // The question and the final answer are often copies of a message's text; a copy is redacted but not counted again.
   const isMessageText = (text: string | null) => t.messages.some((m) => m.content === text || (m.role === "assistant" && m.reasoning === text));
   const counted = (text: string | null) => r.nullableText(text, !isMessageText(text));

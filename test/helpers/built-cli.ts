@@ -15,9 +15,9 @@ export async function buildPackage(dir: string): Promise<void> {
   const src = join(ROOT, "src");
   const entryPoints = (readdirSync(src, { recursive: true }) as string[]).filter((path) => path.endsWith(".ts")).map((path) => join(src, path));
   await build({ entryPoints, outdir: join(dir, "dist"), outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" });
-  await writeValidators(join(dir, "dist"));
   for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(dir, name));
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
+  await writeValidators(join(dir, "dist"));
 }
 
 /**

@@ -38,7 +38,9 @@ const ON_PURPOSE = [":(exclude)src/privacy", ":(exclude)test", ":(exclude)docs/p
 
 /** This repository's code, docs and scripts, but the privacy module and its page and the tests, which show secret shapes on purpose. */
 export function repositoryCode(): CleanText[] {
-  const mine = (path: string) => /\.(?:ts|mjs|js|md|json|sh)$/.test(path) && !/[/\\]privacy[/\\.]|privacy\.md$|package-lock\.json$/.test(relative(REPO, path));
+  // bench/.data holds what benchmarks generate (bench:import copies the real logs there): not the repository's code
+  const mine = (path: string) =>
+    /\.(?:ts|mjs|js|md|json|sh)$/.test(path) && !/[/\\]privacy[/\\.]|privacy\.md$|package-lock\.json$|^bench[/\\]\.data[/\\]/.test(relative(REPO, path));
   return ["src", "docs", "bench", "scripts", "examples"].flatMap((dir) => walk(join(REPO, dir), mine)).map((path) => read("code", path));
 }
 
