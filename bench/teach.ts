@@ -8,8 +8,8 @@
 // `teach --no-cache` shows what the response cache (free resumes) costs. A warm-up round, then 5
 // interleaved rounds; ratios are medians of the ratios within each round. Then the work any teach must do
 // per sample that the raw client does not, measured alone: the ceiling it sets. acc's code runs from dist/.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
 import { build, clock, comparisonLine, cpuMicrosPerItem, fromDist, interleavedRounds, median, rawLoad } from "./common.js";
@@ -30,6 +30,7 @@ const IN_FLIGHT = 256;
 const samplesArg = process.argv.indexOf("--samples");
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 8000;
 const ROUNDS = 5;
+const FLOOR_ROUNDS = 5;
 const work = mkdtempSync(join(tmpdir(), "acc-bench-teach-"));
 
 /** A compiled search sample of ~1.7k characters whose gold is `${3i} EUR`. */
@@ -72,6 +73,11 @@ function answer(body: unknown) {
 }
 
 
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+
+/** Pack files the response cache wrote in each run with the cache (answers finishing together share one). */
+const packsPerRun: number[] = [];
+
 /** `acc teach` as the command runs it, with a fresh cache (or none) and output folder. */
 async function teachLoad(url: string, input: string, count: number, cache = true) {
   const out = mkdtempSync(join(work, "run-"));
@@ -89,14 +95,18 @@ async function teachLoad(url: string, input: string, count: number, cache = true
   );
   await client.close();
   if (stats.data.kept_samples !== count) throw new Error(`kept ${stats.data.kept_samples} of ${count}`);
+  if (cache) packsPerRun.push(readdirSync(join(out, "cache")).length);
   return { rate: count / seconds, units: count, cpu };
 }
 
 /**
  * CPU µs per sample of the work no implementation of teach can skip, on this thread: parse and check the
  * input line, build the request body, parse the answer, serialise the kept sample and its outcome; and
- * what the response cache adds (hash the canonical body, serialise the entry). The raw client does none
- * of it (its bodies are built before the clock starts, its answers are not read).
+ * what the response cache adds (the canonical body and its sha256, the entry line as the cache writes it).
+ * The raw client does none of it (its bodies are built before the clock starts, its answers are not read).
+ * With and without the cache alternate over FLOOR_ROUNDS rounds and the cache's share is the median of the
+ * rounds' differences: a single pass of each, taken a second apart on a shared machine, differs by more
+ * than the share itself (an earlier single-pass floor put it at 35–54 µs).
  */
 function floorMicros(lines: string[], url: string): { total: number; cache: number } {
   const reply = JSON.stringify(completionBody(answer({ messages: [{ content: "Question: What does item 1 cost?" }] }), { model: "bench", messages: [] }, "chatcmpl-0", 0));
@@ -110,12 +120,18 @@ function floorMicros(lines: string[], url: string): { total: number; cache: numb
     const key = cache ? keyOfBody(url, body) : "";
     const raw = JSON.parse(reply) as unknown;
     const result = parseCompletion(raw);
-    if (cache) JSON.stringify({ key, version: "v", result: { ...result, raw } });
+    // the entry as the cache builds it (field by field, then the line)
+    if (cache) JSON.stringify({ key, version: "acc-llm-cache/2", result: { content: result.content, reasoning: result.reasoning, tool_calls: result.tool_calls, finish_reason: result.finish_reason, usage: result.usage, model: result.model, raw } });
     JSON.stringify(kept);
     JSON.stringify({ sample_id: kept.id, domain: kept.meta.domain, line: 1, outcome: "kept", reason: "qa-match", detail: "candidate 0: matched", reference: "qa:ground_truth", candidates: 1, kept: [0], prompt_tokens: 0, completion_tokens: 0 });
   };
-  const total = cpu((line) => teach(line, true));
-  return { total, cache: total - cpu((line) => teach(line, false)) };
+  const withCache: number[] = [];
+  const without: number[] = [];
+  for (let round = 0; round < FLOOR_ROUNDS; round++) {
+    withCache.push(cpu((line) => teach(line, true)));
+    without.push(cpu((line) => teach(line, false)));
+  }
+  return { total: median(withCache), cache: median(withCache.map((micros, round) => micros - without[round]!)) };
 }
 
 try {
@@ -126,6 +142,7 @@ try {
   const bodies = samples.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
   const server = await startOpenAIServer((req) => answer(req.body), { record: false });
   try {
+    const loadBefore = load();
     const results = await interleavedRounds(
       {
         raw: async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SAMPLES }),
@@ -135,6 +152,7 @@ try {
       ROUNDS,
     );
     const chars = Math.round(samples.reduce((n, s) => n + s.messages[0]!.content.length, 0) / SAMPLES);
+    console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after the rounds`);
     console.log(`${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, server answering at once, ${ROUNDS} interleaved rounds (medians):`);
     console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
     console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
@@ -144,6 +162,8 @@ try {
     const rawCpu = median(results.raw.map((r) => r.cpuMicros));
     console.log(`  floor, the work any teach must do per sample beyond the raw client (parse and check the input line, build the request, parse the answer, serialise the kept sample and its outcome; with the cache also hash the canonical body and serialise the entry), measured alone on one thread:`);
     console.log(`    ${floor.total.toFixed(0)} µs CPU with the cache (the hash and entry ${floor.cache.toFixed(0)} µs of it), ${(floor.total - floor.cache).toFixed(0)} µs without = ${((100 * floor.total) / rawCpu).toFixed(0)}% of the raw client's ${rawCpu.toFixed(0)} µs CPU per request`);
+    const packs = median(packsPerRun);
+    console.log(`    the cache's writes: ${packs} pack files per run of ${SAMPLES} answers (${(SAMPLES / packs).toFixed(0)} answers each, median), each written whole then renamed, on libuv's threads`);
     console.log(`    so no teach passes ${(rawCpu / (rawCpu + floor.total)).toFixed(2)}x with the cache, ${(rawCpu / (rawCpu + floor.total - floor.cache)).toFixed(2)}x without (CPU-bound, before verifying or writing anything); acc teach spends ${(median(results.teach.map((r) => r.cpuMicros)) - rawCpu - floor.total).toFixed(0)} µs CPU per sample beyond that floor`);
   } finally {
     await server.close();

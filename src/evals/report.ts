@@ -51,13 +51,16 @@ export interface CoarseSplit {
   of(tokens: number): string;
 }
 
+/** What the summary reads of a result. */
+export type Scored = Pick<ResultRecord, "group" | "tokens" | "bin" | "score">;
+
 /** Means by context-length bin and group. Sums run in record order, so the same records give the same bytes. */
 export function summarize(options: {
   eval: EvalName;
   model: string | null;
   settings: Record<string, string>;
   counts: EvalCounts;
-  records: readonly ResultRecord[];
+  records: readonly Scored[];
   coarse?: CoarseSplit;
 }): EvalSummary {
   const { records } = options;
@@ -75,7 +78,7 @@ export function summarize(options: {
   };
 }
 
-function table(title: string, records: readonly ResultRecord[], binOrder: readonly string[], binOf: (r: ResultRecord) => string, groups: string[]): ScoreTable {
+function table(title: string, records: readonly Scored[], binOrder: readonly string[], binOf: (r: Scored) => string, groups: string[]): ScoreTable {
   const scores = new Map<string, number[]>();
   const add = (bin: string, group: string, score: number) => {
     const key = `${bin}\u0000${group}`;
@@ -85,7 +88,10 @@ function table(title: string, records: readonly ResultRecord[], binOrder: readon
   };
   for (const record of records) {
     const bin = binOf(record);
-    for (const [b, g] of [[bin, record.group], [bin, "all"], ["all", record.group], ["all", "all"]] as const) add(b, g, record.score);
+    add(bin, record.group, record.score);
+    add(bin, "all", record.score);
+    add("all", record.group, record.score);
+    add("all", "all", record.score);
   }
   const present = new Set(records.map(binOf));
   const bins = [...binOrder.filter((bin) => present.has(bin)), "all"];

@@ -4,7 +4,7 @@ import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
 import { contextBin } from "./bins.js";
-import { type CoarseSplit, type EvalCounts, type EvalSummary, summarize } from "./report.js";
+import { type CoarseSplit, type EvalCounts, type EvalSummary, type Scored, summarize } from "./report.js";
 import { renderHtmlReport } from "./report-html.js";
 import { type ResultRecord, ResultsJournal, readResults, resultLine, writeJsonLines, writeTextAtomically } from "./results.js";
 import { EvalDataError } from "./rows.js";
@@ -75,8 +75,9 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
 
   const counts: EvalCounts = { items: 0, graded: 0, failed: 0, over_context: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
-  // each record with its line, serialised once for the journal and the final file
-  const done = new Map<number, { record: ResultRecord; line: string }>();
+  // by position: each result's line (serialised once, for the journal and the final file) and what the
+  // summary reads; not the whole record, which would stay alive, and be copied by every collection, to the end
+  const done: (Scored & { line: string })[] = [];
   const failures = new Map<number, Failure>();
   const seen = new Set<string>();
   const journal = "client" in answers ? await ResultsJournal.open(files.results) : undefined;
@@ -125,9 +126,10 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     }
     const tokens = await counting;
     const { score, detail } = kind.grade(item, answer.response);
-    const record: ResultRecord = { id: item.id, group: kind.group(item), tokens, bin: contextBin(tokens), score, detail, ...answer };
-    const line = resultLine(record);
-    done.set(position, { record, line });
+    const group = kind.group(item);
+    const bin = contextBin(tokens);
+    const line = resultLine({ id: item.id, group, tokens, bin, score, detail, ...answer });
+    done[position] = { group, tokens, bin, score, line };
     counts.graded++;
     if (fresh) journal?.append(line);
   };
@@ -136,7 +138,9 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const worker = async () => {
     for (;;) {
       if (abort.signal.aborted) return;
-      const next = await queue.next();
+      // in-memory items come back at once: no await (a turn of the microtask queue) for them
+      const pulled = queue.next();
+      const next = pulled instanceof Promise ? await pulled : pulled;
       if (next.done) return;
       const [position, item] = next.value;
       if (seen.has(item.id)) throw new EvalDataError(`duplicate item id ${item.id}: give each data file a distinct name, or ids in an id column`);
@@ -168,7 +172,8 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   if (firstError) throw firstError.cause;
 
   if ("responses" in answers) counts.unmatched_responses = [...answers.responses.keys()].filter((id) => !seen.has(id)).length;
-  const ordered = [...done.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+  // in item order (a sparse array's methods skip the items without a result)
+  const ordered = done.filter(() => true);
   const others = earlier.filter((record) => !seen.has(record.id)).map(resultLine);
   await writeTextAtomically(files.results, ordered.map((entry) => entry.line).join("") + others.join(""));
   let failuresFile: string | undefined;
@@ -180,8 +185,8 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   }
   if (options.shard) {
     // one line per item answered or failed, at its position among all items
-    const positions = [...new Set([...done.keys(), ...failures.keys()])].sort((a, b) => a - b);
-    await writeTextAtomically(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [done.has(p) ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
+    const positions = [...new Set([...done.keys()].filter((p) => p in done).concat([...failures.keys()]))].sort((a, b) => a - b);
+    await writeTextAtomically(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [p in done ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
     const run = keyHash({ eval: kind.name, settings: kind.settings, model, request: "client" in answers ? answers.request ?? {} : "responses" });
     await writeManifest(outDir, { stage: "eval", target: kind.name, shard: options.shard, run, files: ["results.jsonl", "failures.jsonl"] });
   }
@@ -190,7 +195,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     model,
     settings: kind.settings,
     counts,
-    records: ordered.map((entry) => entry.record),
+    records: ordered,
     ...(options.coarse ? { coarse: options.coarse } : {}),
   });
   await writeTextAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
