@@ -87,10 +87,21 @@ function topLevelAlternatives(pattern: string): string[] {
   return alternatives;
 }
 
-/** Lines up to this many characters are remembered by count (with splitsAtLines patterns). */
-const MAX_REMEMBERED_LINE_CHARS = 256;
-const MAX_REMEMBERED_LINES = 1 << 15;
+/**
+ * Lines up to this many characters are remembered by count (with splitsAtLines patterns): prompt
+ * templates repeat whole paragraphs (GraphWalks' instructions have a line of 289 characters).
+ */
+const MAX_REMEMBERED_LINE_CHARS = 4096;
+/** The remembered lines' characters at most; the memory starts over when full. */
+const MAX_REMEMBERED_LINE_TOTAL = 1 << 23;
 const WHITE_SPACE_CHAR = new RegExp(`[${WHITE_SPACE}]`);
+const SLASH = 0x2f;
+
+/** Whether a UTF-16 code unit is in WHITE_SPACE (below U+0085 only tab to carriage return and space are). */
+function isWhiteSpace(code: number): boolean {
+  if (code < 0x85) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  return WHITE_SPACE_CHAR.test(String.fromCharCode(code));
+}
 
 export interface PieceEncoders {
   /** Ids of a piece (tiktoken's `encode_ordinary` on the piece). */
@@ -111,6 +122,7 @@ export class PieceCoder {
   private readonly counts = new Map<string, number>();
   private readonly ids = new Map<string, number[]>();
   private readonly lineCounts = new Map<string, number>();
+  private lineChars = 0;
 
   /** `atLines`: the pattern splitsAtLines, so count may cut text after newlines and remember each line's count (log lines, edge lists and code repeat whole lines). */
   constructor(
@@ -124,8 +136,8 @@ export class PieceCoder {
     let total = 0;
     let start = 0;
     for (let newline = text.indexOf("\n"); newline !== -1 && newline + 1 < text.length; newline = text.indexOf("\n", newline + 1)) {
-      const next = text[newline + 1]!;
-      if (next === "/" || WHITE_SPACE_CHAR.test(next)) continue;
+      const next = text.charCodeAt(newline + 1);
+      if (next === SLASH || isWhiteSpace(next)) continue;
       total += this.countLine(text.slice(start, newline + 1));
       start = newline + 1;
     }
@@ -137,8 +149,12 @@ export class PieceCoder {
     let lineCount = this.lineCounts.get(line);
     if (lineCount === undefined) {
       lineCount = this.countPieces(line);
-      if (this.lineCounts.size >= MAX_REMEMBERED_LINES) this.lineCounts.clear();
-      this.lineCounts.set(line, lineCount);
+      if (this.lineChars + line.length > MAX_REMEMBERED_LINE_TOTAL) {
+        this.lineCounts.clear();
+        this.lineChars = 0;
+      }
+      this.lineCounts.set(detached(line), lineCount);
+      this.lineChars += line.length;
     }
     return lineCount;
   }
@@ -184,5 +200,14 @@ export class PieceCoder {
 
 function remember<T>(memory: Map<string, T>, piece: string, value: T): void {
   if (memory.size >= MAX_REMEMBERED) memory.clear();
-  memory.set(piece, value);
+  memory.set(detached(piece), value);
+}
+
+/**
+ * A copy of `part` that does not hold on to the text it was cut from. V8 keeps a slice of 13 or more
+ * characters as a view of its parent: a remembered line or piece would keep a whole prompt (megabytes, in
+ * MRCR) alive for as long as it is remembered. Joining makes a new string; slicing it flattens it into one.
+ */
+function detached(part: string): string {
+  return ` ${part}`.slice(1);
 }

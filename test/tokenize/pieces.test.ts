@@ -123,12 +123,12 @@ test("patterns with constructs that read differently in JavaScript are refused",
   assert.throws(() => jsPreTokenizer("\\d+|\\s+"), /not supported in JavaScript/);
 });
 
-test("counting line by line (remembered lines) equals tiktoken on multi-line text read twice: newlines before '/', white space, letters and punctuation, long lines", async () => {
+test("counting line by line (remembered lines) equals tiktoken on multi-line text read twice: newlines before '/', white space (ASCII and not), letters and punctuation, long lines (remembered or not)", async () => {
   assert.deepEqual(["o200k_base", "cl100k_base"].map((name) => splitsAtLines(reference(name as "o200k_base").pattern)), [true, true]);
   const gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
   assert.equal(splitsAtLines(gpt2), false, "GPT-2's pattern reads past a newline with \\s+(?!\\S): its text is never cut");
   const random = new Random(3, "line-count");
-  const lines = ["cfcd208495 -> c4ca4238a0", "}", "};", "  return x;", "\t\tdone", "/usr/bin", "// comment", "'s the", "a \u00a0", ".", "..", "x".repeat(300), "", " ", "\r", "\u3000y"];
+  const lines = ["cfcd208495 -> c4ca4238a0", "}", "};", "  return x;", "\t\tdone", "/usr/bin", "// comment", "'s the", "a \u00a0", ".", "..", "x".repeat(300), "ab ".repeat(1400), "", " ", "\r", "\u3000y", "\u0085z", "\u2028w", "\x1cq", "\u00a0b", "\u200bc"];
   for (const name of ["o200k_base", "cl100k_base"] as const) {
     const { bpe } = reference(name);
     const tokenizer = await loadOpenAiEncoding(name);
