@@ -15,19 +15,6 @@ export interface CliIo {
   stdin?: Readable;
 }
 
-export function parseInteger(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) throw new UsageError(`${flag} expects a positive integer, got "${value}"`, { flag });
-  return number;
-}
-
-export function parseChoice<T extends string>(value: string, flag: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`${flag} expects one of ${choices.join(", ")}, got "${value}"`, { flag });
-  }
-  return value as T;
-}
-
 /** Input paths a command reads (`-` is stdin), which must exist: one wording for every command. */
 export function existingInputs(paths: readonly string[], flag?: string): void {
   for (const path of paths) {

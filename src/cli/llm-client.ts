@@ -1,19 +1,18 @@
 import { createClient } from "../llm/client.js";
 import type { ClientOptions, LlmClient } from "../llm/types.js";
 import { UsageError } from "./io.js";
-import { parseRetries } from "./llm-flags.js";
+import type { ClientFlags } from "./options.js";
 
-/** The LLM client the flags of clientFlags (src/cli/llm-flags.ts) describe; a bad key setting is a usage error. */
-export function makeClient(endpoint: string, flags: Record<string, unknown>, concurrency: number, extra: Partial<ClientOptions> = {}): LlmClient {
-  const maxRetries = flags.retries === undefined ? {} : { maxRetries: parseRetries(flags.retries) };
+/** The LLM client the flags of clientOptions (src/cli/options.ts) describe; a bad key setting is a usage error. */
+export function makeClient(endpoint: string, flags: Partial<ClientFlags>, concurrency: number, extra: Partial<ClientOptions> = {}): LlmClient {
   try {
     return createClient({
       endpoint,
       concurrency,
-      ...maxRetries,
-      ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
-      ...(flags.apiKeyFile ? { apiKeyFile: String(flags.apiKeyFile) } : {}),
-      ...(flags.cache === false ? {} : { cacheDir: String(flags.cache) }),
+      ...(flags.retries === undefined ? {} : { maxRetries: flags.retries }),
+      ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+      ...(flags.apiKeyFile ? { apiKeyFile: flags.apiKeyFile } : {}),
+      ...(flags.cache === false || flags.cache === undefined ? {} : { cacheDir: flags.cache }),
       ...extra,
     });
   } catch (error) {

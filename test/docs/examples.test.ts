@@ -43,8 +43,13 @@ async function allExamples(): Promise<Map<string, Example[]>> {
   const inDocs = new Set([...groups.values()].flat().map((example) => withoutComment(example.command)));
   for (const command of commands) {
     const help = await runCli([command, "--help"]);
-    const examples = helpExamples(command, help.stdout).filter((example) => !inDocs.has(withoutComment(example.command)));
-    if (examples.length > 0) groups.set(`acc ${command} --help`, examples);
+    // and its subcommands' (acc verify qa, acc mine snapshot, …)
+    const subcommands = [...(/\nCommands:\n((?: {2}.*\n)+)/.exec(help.stdout)?.[1] ?? "").matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]!).filter((name) => name !== "help");
+    for (const path of [command, ...subcommands.map((sub) => `${command} ${sub}`)]) {
+      const text = path === command ? help.stdout : (await runCli([...path.split(" "), "--help"])).stdout;
+      const examples = helpExamples(path, text).filter((example) => !inDocs.has(withoutComment(example.command)));
+      if (examples.length > 0) groups.set(`acc ${path} --help`, examples);
+    }
   }
   return groups;
 }

@@ -17,7 +17,7 @@ const tokenizer = await o200k();
 const MRCR_SPEC = "generated:sizes=5000,per-size=2,needles=2+4,seed=3";
 const mrcrItems = [...generateMrcr({ tokenizer, seed: "3", tokens: [5000], perSize: 2, needles: [2, 4] })];
 
-test("acc eval mrcr on generated data against an endpoint: table on stdout, results, summary and report written", async () => {
+test("acc eval mrcr on generated data against an endpoint: table on stderr, results, summary and report written", async () => {
   const golds = new Map(mrcrItems.map((item) => [item.messages.at(-1)!.content, item.answer]));
   const server = await startOpenAIServer((request) => {
     const messages = (request.body as { messages: { content: string }[] }).messages;
@@ -29,8 +29,8 @@ test("acc eval mrcr on generated data against an endpoint: table on stdout, resu
     const args = ["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", server.url, "--model", "m", "-o", out, "--no-cache", "--api-key-env", "ACC_EVAL_TEST_KEY", "-q"];
     const { code, stdout, stderr } = await runCli(args);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /mrcr · m: 4 of 4 items graded/);
-    assert.match(stdout, /8k\s+100\.0 \(2\)\s+100\.0 \(2\)\s+100\.0 \(4\)/);
+    assert.match(stderr, /mrcr · m: 4 of 4 items graded/);
+    assert.match(stderr, /8k\s+100\.0 \(2\)\s+100\.0 \(2\)\s+100\.0 \(4\)/);
     assert.match(stderr, /wrote .*results\.jsonl, .*summary\.json, .*report\.html/);
     assert.equal(server.requests.length, 4);
     assert.equal(server.requests[0]!.headers.authorization, "Bearer sk-test-secret-123");
@@ -63,8 +63,8 @@ test("--save-data writes the items; --responses grades answers a user has, count
   const out = join(dir, "graded");
   const { code, stdout, stderr } = await runCli(["eval", "mrcr", "--data", saved, "--responses", responses, "-o", out, "-q"]);
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /mrcr: 3 of 4 items graded, 1 without a response/);
-  assert.match(stdout, /warning: 1 responses have ids that are not items of the data/);
+  assert.match(stderr, /mrcr: 3 of 4 items graded, 1 without a response/);
+  assert.match(stderr, /warning: 1 responses have ids that are not items of the data/);
   const results = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
   assert.deepEqual(results.map((r) => [r.id, r.detail.prefix_ok]), [[mrcrItems[0]!.id, true], [mrcrItems[1]!.id, false], [mrcrItems[3]!.id, true]]);
   assert.equal(results[1].score, 0);
@@ -106,7 +106,7 @@ test("usage errors exit 2 with one clear line; bad data exits 1 naming the file 
   const usage: [string[], RegExp][] = [
     [["eval", "mrcr", "--data", MRCR_SPEC], /give --endpoint and --model to run the eval, --responses/],
     [["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", "http://127.0.0.1:9/v1"], /--endpoint needs --model/],
-    [["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", "http://127.0.0.1:9/v1", "--responses", "r.jsonl"], /give --endpoint or --responses, not both/],
+    [["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", "http://127.0.0.1:9/v1", "--responses", "r.jsonl"], /option '--responses <file>' cannot be used with option '--endpoint <url>'/],
     [["eval", "mrcr", "--data", "generated:types=bfs", "--save-data", "x.jsonl"], /generated mrcr data takes seed, sizes, per-size, needles, source; got "types"/],
     [["eval", "mrcr", "--data", "generated:sizes=8q", "--save-data", "x.jsonl"], /expected a positive integer \(8k and 1M allowed\), got "8q"/],
     [["eval", "mrcr", "--data", MRCR_SPEC, "--save-data", "x.jsonl", "--parse", "card-literal"], /--parse and --empty-gold apply to graphwalks only/],
@@ -137,8 +137,8 @@ test("an eval whose every prompt the server refuses as too long exits 1 with one
     const out = join(tempDir(), "run");
     const { code, stderr } = await runCli(["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", server.url, "--model", "m", "-o", out, "--no-cache", "-q"]);
     assert.equal(code, 1);
-    // the files written (failures.jsonl names the refused items), then the one error line
-    assert.match(stderr, /^wrote .*failures\.jsonl\nacc: no item graded: the server refused all 4 prompts as longer than the model's context window; serve the model with a longer context window .*\n$/);
+    // the table, the files written (failures.jsonl names the refused items), then the one error line
+    assert.match(stderr, /\nwrote .*failures\.jsonl\nacc: no item graded: the server refused all 4 prompts as longer than the model's context window; serve the model with a longer context window .*\n$/);
     assert.equal(server.requests.length, 4, "refusals are not retried");
   } finally {
     await server.close();

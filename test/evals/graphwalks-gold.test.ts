@@ -93,7 +93,7 @@ test("unreadable prompts say why", () => {
   assert.match(reasons[2]!.reason!, /neither a BFS nor a parents question: "Count the nodes\."/);
 });
 
-test("acc eval graphwalks --check-gold: summary on stdout with counts and flagged ids, gold-check.jsonl per row, gold-check.json; refusals", async () => {
+test("acc eval graphwalks --check-gold: summary on stderr with counts and flagged ids, gold-check.jsonl per row, gold-check.json; refusals", async () => {
   const dir = tempDir();
   const [a, b, c] = ids as [string, string, string];
   const edges: [string, string][] = [[a, b], [b, b], [c, b], [c, a]];
@@ -108,9 +108,9 @@ test("acc eval graphwalks --check-gold: summary on stdout with counts and flagge
   const out = join(dir, "gold");
   const run = await runCli(["eval", "graphwalks", "--data", data, "--check-gold", "-o", out, "-q"]);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /graphwalks gold check: 4 rows, 1 agree, 2 differ \(1 count the target's self-loop\), 1 unreadable/);
-  assert.match(run.stdout, /rebuilds byte for byte: 3 of 4/);
-  assert.match(run.stdout, /flagged: loop, bfs, junk/);
+  assert.match(run.stderr, /graphwalks gold check: 4 rows, 1 agree, 2 differ \(1 count the target's self-loop\), 1 unreadable/);
+  assert.match(run.stderr, /rebuilds byte for byte: 3 of 4/);
+  assert.match(run.stderr, /flagged: loop, bfs, junk/);
   const checks = readFileSync(join(out, "gold-check.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as GoldCheck);
   assert.deepEqual(checks.map((check) => [check.id, check.status]), [["ok", "agrees"], ["loop", "differs"], ["bfs", "differs"], ["junk", "unreadable"]]);
   assert.deepEqual(checks[2]!.missing, [b]);
@@ -124,7 +124,7 @@ test("acc eval graphwalks --check-gold: summary on stdout with counts and flagge
   assert.match(none.stderr, /no row could be checked: none of the 1 prompts has the GraphWalks shape/);
   const withEndpoint = await runCli(["eval", "graphwalks", "--data", data, "--check-gold", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m"]);
   assert.equal(withEndpoint.code, 2);
-  assert.match(withEndpoint.stderr, /--check-gold checks the data alone: run it without --endpoint/);
+  assert.match(withEndpoint.stderr, /option '--check-gold' cannot be used with option '--endpoint <url>'/);
   const mrcr = await runCli(["eval", "mrcr", "--data", data, "--check-gold"]);
   assert.equal(mrcr.code, 2);
 });

@@ -60,7 +60,7 @@ test("acc mine usage errors exit 2 with one line: flags, a path that is not a re
   const out = join(tempDir(), "out");
   const missing = await runCli(["mine", repo.dir]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /-o, --output <dir> is required/);
+  assert.match(missing.stderr, /-o, --out <dir> is required/);
   const name = await runCli(["mine", repo.dir, "-o", out, "--repo-name", "just-a-name"]);
   assert.equal(name.code, 2);
   assert.match(name.stderr, /--repo-name expects owner\/name, got "just-a-name"/);

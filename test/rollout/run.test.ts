@@ -228,11 +228,11 @@ test("acc rollout: the closing table; a bad task line is a usage error naming th
   const ok = await runCli(args);
   assert.equal(ok.code, 0, ok.stderr);
   for (const metric of ["success rate", "overlong: step cap", "overlong: summary cap", "overlong: window", "summaries per episode", "summary token share"]) {
-    assert.match(ok.stdout, new RegExp(`^${metric.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +\\S`, "m"));
+    assert.match(ok.stderr, new RegExp(`^${metric.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +\\S`, "m"));
   }
   const episodes = readLines<Episode>(join(out, "episodes.jsonl"));
   const rate = (100 * episodes.filter((e) => e.success).length) / episodes.length;
-  assert.match(ok.stdout, new RegExp(`^success rate +${rate.toFixed(1)}%$`, "m"));
+  assert.match(ok.stderr, new RegExp(`^success rate +${rate.toFixed(1)}%$`, "m"));
 
   const bad = join(tempDir(), "tasks.jsonl");
   writeFileSync(bad, `${JSON.stringify({ id: "a", question: "q", gold_sql: "SELECT 1" })}\n{"id": "b"}\n${JSON.stringify({ id: "c", question: "q" })}\nnot json\n`);

@@ -18,7 +18,7 @@ test("acc verify qa: one JSON verdict on stdout; exit 0 when it passes, 1 (and o
   assert.equal(JSON.parse(list.stdout).reason, "set-match");
   const bad = await runCli(["verify", "qa", "--answer", "a", "--gold", "a", "--f1", "2"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--f1 expects a number between 0 and 1/);
+  assert.match(bad.stderr, /--f1 expects a number from 0 to 1/);
 });
 
 test("acc verify sql and patch: exit codes follow the verdict; a missing database is a usage error", async () => {

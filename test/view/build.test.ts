@@ -75,7 +75,7 @@ describe("acc view of real stage outputs", () => {
     site = join(dir, "view");
     const result = await view([dir, "-o", site]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /open .*index\.html/);
+    assert.match(result.stderr, /open .*index\.html/);
   });
 
   it("one page per trajectory and per sample, named by id, and the lists count what the raw files hold", () => {
@@ -144,7 +144,7 @@ describe("acc view: unreadable lines, records of no kind, absent links, pages", 
     const out = join(dir, "view");
     const result = await view([file, "-o", out]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /read 6 lines = 4 records shown \+ 2 unreadable/);
+    assert.match(result.stderr, /read 6 lines = 4 records shown \+ 2 unreadable/);
     const section = join(out, "site", readdirSync(join(out, "site")).find((d) => d.includes("mixed"))!, "index.html");
     const text = readFileSync(section, "utf8");
     assert.match(text, /Unreadable lines \(2\)/);

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { DEFAULT_LENGTHS, type LengthDistribution, parseLengthSpec } from "../../compile/lengths.js";
 import { compileRun } from "../../compile/run.js";
 import type { CompileStats } from "../../compile/stats.js";
@@ -10,38 +10,78 @@ import { BUNDLED_TOKENIZERS } from "../../tokenize/resolve.js";
 import { AccError } from "../../errors/acc-error.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
-import { type CliIo, UsageError, gitRepository, parseChoice, parseInteger, sqliteDatabase } from "../io.js";
+import { type CliIo, UsageError, gitRepository, sqliteDatabase } from "../io.js";
+import {
+  addOptions,
+  choiceOption,
+  formatOption,
+  numberOption,
+  type OverwriteQuietFlags,
+  outOption,
+  overwriteOption,
+  parseChoice,
+  positiveIntegerOption,
+  quietOption,
+  repeatableOption,
+  seedOption,
+} from "../options.js";
 import { setResumeHint } from "../interrupt.js";
 import { bytesReadFromNow, createProgress, inputBytes } from "../progress.js";
 import { secretsSummary } from "../summaries.js";
 import { renderTable } from "../table.js";
-import { shardFlag, shardOption } from "../shard-flag.js";
+import { type ShardFlags, shardFlag } from "../shard-flag.js";
+
+interface CompileFlags extends ShardFlags, OverwriteQuietFlags {
+  out: string;
+  seed: number;
+  tokenizer: string;
+  length: string[];
+  question: "before" | "after" | "both";
+  /** false with --no-distractors */
+  distractors: boolean;
+  splitOversize?: boolean;
+  keepFailed?: boolean;
+  minFill: number;
+  targets: "trajectory";
+  repo?: string;
+  db?: string;
+  format?: string;
+  domain?: Domain;
+  workers?: number;
+  redact: RedactMode;
+  poolPieces: number;
+  poolMb: number;
+}
 
 export function compileCommand(io: CliIo): Command {
-  return new Command("compile")
-    .description("Compile agent trajectories into long-context QA samples packed to exact token budgets")
-    .argument("<inputs...>", "agent logs of any supported format, or trajectories from `acc import`; - reads stdin")
-    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, stats.json")
-    .option("--seed <n>", "seed of every random choice", "0")
-    .option("--tokenizer <name|dir>", "qwen3 (bundled), o200k_base, cl100k_base, or a Hugging Face tokenizer folder", "qwen3")
-    .option("--length <domain=spec>", "target length distribution, e.g. search=uniform:32000-128000, sql=fixed:32000, all=histogram:h.csv (repeatable)", collect, [])
-    .option("--question <where>", "question before, after or both around the documents", "after")
-    .option("--no-distractors", "only evidence (and debugging context): the paper's ablation")
-    .option("--split-oversize", "cut an evidence piece that can never fit at line boundaries instead of dropping the sample")
-    .option("--keep-failed", "also compile trajectories whose outcome is a failure")
-    .option("--min-fill <ratio>", "drop samples whose prompt fills less than this share of its target length (0-1)", "0")
-    .option("--targets <source>", "where answers and reasoning come from: trajectory", "trajectory")
-    .option("--repo <path>", "git repository of SWE tasks: patched files are read in full at the base commit")
-    .option("--db <path>", "SQLite file, or folder of them by database id, for SQL tasks: queried tables in full")
-    .option("--format <name>", "read every input as this format")
-    .option("--domain <domain>", "set the domain of every trajectory")
-    .option("--workers <n>", "worker threads (default: up to 2)")
-    .option("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", "on")
-    .option("--pool-pieces <n>", "distractor pool: pieces kept per domain", "4096")
-    .option("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", "16")
-    .addOption(shardFlag("trajectories split by a hash of their id; the distractor pool is the same in every shard"))
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
-    .option("-q, --quiet", "no progress display")
+  return addOptions(
+    new Command("compile")
+      .description("Compile agent trajectories into long-context QA samples packed to exact token budgets")
+      .argument("<inputs...>", "agent logs of any supported format, or trajectories from `acc import`; - reads stdin"),
+    [
+      outOption("output folder: samples.jsonl, rejects.jsonl, stats.json", { required: true }),
+      seedOption("seed of every random choice"),
+      new Option("--tokenizer <name|dir>", "qwen3 (bundled), o200k_base, cl100k_base, or a Hugging Face tokenizer folder").default("qwen3").argParser(tokenizerName),
+      repeatableOption("--length <domain=spec>", "target length distribution, e.g. search=uniform:32000-128000, sql=fixed:32000, all=histogram:h.csv (repeatable)"),
+      choiceOption("--question <where>", "question before, after or both around the documents", ["before", "after", "both"] as const, "after"),
+      new Option("--no-distractors", "only evidence (and debugging context): the paper's ablation"),
+      new Option("--split-oversize", "cut an evidence piece that can never fit at line boundaries instead of dropping the sample"),
+      new Option("--keep-failed", "also compile trajectories whose outcome is a failure"),
+      numberOption("--min-fill <ratio>", "drop samples whose prompt fills less than this share of its target length (0-1)", { min: 0, max: 1 }, 0),
+      choiceOption("--targets <source>", "where answers and reasoning come from: trajectory", ["trajectory"] as const, "trajectory"),
+      new Option("--repo <path>", "git repository of SWE tasks: patched files are read in full at the base commit"),
+      new Option("--db <path>", "SQLite file, or folder of them by database id, for SQL tasks: queried tables in full"),
+      formatOption("read every input as this format"),
+      choiceOption("--domain <domain>", "set the domain of every trajectory", Domain.options),
+      positiveIntegerOption("--workers <n>", "worker threads (default: up to 2)"),
+      choiceOption("--redact <mode>", "secrets and personal details in the trajectories: on (replace with <SECRET:type>), report (count only) or off", REDACT_MODES, "on"),
+      positiveIntegerOption("--pool-pieces <n>", "distractor pool: pieces kept per domain", 4096),
+      positiveIntegerOption("--pool-mb <n>", "distractor pool: text kept per domain, in MB (each pool piece is tokenized once)", 16),
+      shardFlag("trajectories split by a hash of their id; the distractor pool is the same in every shard"),
+      overwriteOption("write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming"),
+      quietOption(),
+    ],
+  )
     .addHelpText(
       "after",
       `
@@ -53,24 +93,14 @@ Examples:
 
 Related: acc import, acc export, acc teach`,
     )
-    .action(async (inputs: string[], flags: Record<string, unknown>) => {
-      const seed = Number(flags.seed);
-      if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed expects a whole number, got "${String(flags.seed)}"`);
-      parseChoice(String(flags.targets), "--targets", ["trajectory"] as const);
-      const domain = flags.domain === undefined ? undefined : parseChoice(String(flags.domain), "--domain", Domain.options);
-      const workers = flags.workers === undefined ? defaultWorkers() : parseInteger(String(flags.workers), "--workers");
-      const redact = parseChoice(String(flags.redact), "--redact", REDACT_MODES);
-      const minFill = Number(flags.minFill);
-      if (!(minFill >= 0 && minFill <= 1)) throw new UsageError(`--min-fill expects a ratio from 0 to 1, got "${String(flags.minFill)}"`);
-      const tokenizer = String(flags.tokenizer);
-      if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(tokenizer) && !existsSync(tokenizer)) {
-        throw new UsageError(`--tokenizer: "${tokenizer}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`);
-      }
+    .action(async (inputs: string[], flags: CompileFlags) => {
+      const { seed, domain, redact, minFill, tokenizer } = flags;
+      const workers = flags.workers ?? defaultWorkers();
       const repo = flags.repo === undefined ? undefined : gitRepository(flags.repo, "--repo");
       const db = flags.db === undefined ? undefined : sqliteDatabase(flags.db, "--db");
-      const outDir = String(flags.out);
+      const outDir = flags.out;
       // a run from stdin cannot be resumed: the input is gone once read
-      if (!inputs.includes(STDIN)) setResumeHint(`rerun the same command to resume (progress is saved in ${String(flags.out)})`);
+      if (!inputs.includes(STDIN)) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       // trajectories against their count once the distractor pass has counted them; input bytes read before that, or without distractors
       const progress = createProgress(io.stderr, "compile", { quiet: Boolean(flags.quiet) });
       const bytes = flags.quiet || !io.stderr.isTTY ? undefined : await inputBytes(inputs);
@@ -78,14 +108,14 @@ Related: acc import, acc export, acc teach`,
       const runOptions: Parameters<typeof compileRun>[0] = {
         inputs,
         outDir,
-        import: { ...(flags.format ? { format: String(flags.format) } : {}), ...(domain ? { domain } : {}), redact },
+        import: { ...(flags.format ? { format: flags.format } : {}), ...(domain ? { domain } : {}), redact },
         setup: {
           tokenizer,
           sample: {
             seed,
-            lengths: parseLengths(flags.length as string[]),
-            question: parseChoice(String(flags.question), "--question", ["before", "after", "both"] as const),
-            distractors: flags.distractors !== false,
+            lengths: parseLengths(flags.length),
+            question: flags.question,
+            distractors: flags.distractors,
             splitOversize: Boolean(flags.splitOversize),
             keepFailed: Boolean(flags.keepFailed),
             minFill,
@@ -98,10 +128,10 @@ Related: acc import, acc export, acc teach`,
           },
         },
         workers,
-        poolMaxPieces: parseInteger(String(flags.poolPieces), "--pool-pieces"),
-        poolMaxChars: parseInteger(String(flags.poolMb), "--pool-mb") * 1_000_000,
+        poolMaxPieces: flags.poolPieces,
+        poolMaxChars: flags.poolMb * 1_000_000,
         poolMaxPieceChars: 600_000,
-        ...shardOption(flags),
+        ...(flags.shard ? { shard: flags.shard } : {}),
         onProgress: (done, total, s) =>
           progress.update(total === undefined ? bytesRead() : done, `${done}${total ? `/${total}` : ""} trajectories, ${s.data.samples} samples, ${s.data.dropped} dropped`, total ?? bytes),
       };
@@ -114,6 +144,12 @@ Related: acc import, acc export, acc teach`,
     });
 }
 
+/** --tokenizer: a bundled name or a folder. */
+function tokenizerName(value: string): string {
+  if (!(BUNDLED_TOKENIZERS as readonly string[]).includes(value) && !existsSync(value)) throw new UsageError(`--tokenizer: "${value}" is not one of ${BUNDLED_TOKENIZERS.join(", ")} nor a folder`, { flag: "--tokenizer" });
+  return value;
+}
+
 /** A compile that produced no sample: what was read, and why each was dropped. */
 function nothingCompiled(stats: CompileStats, outDir: string): AccError {
   const d = stats.data;
@@ -123,10 +159,6 @@ function nothingCompiled(stats: CompileStats, outDir: string): AccError {
   const why = [...reasons].map(([reason, n]) => `${reason}:${n}`).join(" ");
   const what = d.read === 0 ? "no trajectories in the inputs" : `no samples from ${d.read} trajectories (${why})`;
   return new AccError(what, { code: "no-records", fix: `see ${outDir}/rejects.jsonl for each one's file and reason` });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function parseLengths(specs: string[]): Record<Domain, LengthDistribution> {

@@ -1,25 +1,38 @@
 import { dirname, join } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontaminate } from "../../privacy/decontaminate.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, existingInputs, parseChoice, parseInteger } from "../io.js";
+import { type CliIo, existingInputs } from "../io.js";
+import { addOptions, choiceOption, type OverwriteQuietFlags, outOption, overwriteOption, positiveIntegerOption, quietOption } from "../options.js";
 import { countLines } from "../../io/lines.js";
 import { progressWithTotal } from "../progress.js";
-import { shardFlag, shardOption } from "../shard-flag.js";
+import { type ShardFlags, shardFlag } from "../shard-flag.js";
 import { renderTable } from "../table.js";
 
+interface DecontaminateFlags extends ShardFlags, OverwriteQuietFlags {
+  against: string[];
+  out?: string;
+  ngram: number;
+  mode: (typeof DECONTAMINATE_MODES)[number];
+  column?: string;
+}
+
 export function decontaminateCommand(io: CliIo): Command {
-  return new Command("decontaminate")
-    .description("Drop or flag samples that share word n-grams with eval sets (MRCR, GraphWalks, or any text column)")
-    .argument("<samples>", "samples JSONL from `acc compile` (gzip accepted; - reads stdin)")
-    .requiredOption("--against <files...>", "eval files: MRCR or GraphWalks Parquet/JSONL, or any JSONL/Parquet with a text column; each is an eval set")
-    .option("-o, --out <dir>", "output folder: samples.jsonl, contamination.jsonl, report.json (default: decontaminated/ beside the samples)")
-    .option("--ngram <n>", "words per n-gram", String(DEFAULT_NGRAM))
-    .option("--mode <mode>", "drop: leave overlapping samples out; flag: keep them, and list them in contamination.jsonl", "drop")
-    .option("--column <name>", "text column of the eval files; without it MRCR and GraphWalks are recognised and other files use `text`")
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
-    .addOption(shardFlag("samples by id"))
-    .option("-q, --quiet", "no progress display")
+  return addOptions(
+    new Command("decontaminate")
+      .description("Drop or flag samples that share word n-grams with eval sets (MRCR, GraphWalks, or any text column)")
+      .argument("<samples>", "samples JSONL from `acc compile` (gzip accepted; - reads stdin)"),
+    [
+      new Option("--against <files...>", "eval files: MRCR or GraphWalks Parquet/JSONL, or any JSONL/Parquet with a text column; each is an eval set").makeOptionMandatory(),
+      outOption("output folder: samples.jsonl, contamination.jsonl, report.json (default: decontaminated/ beside the samples)"),
+      positiveIntegerOption("--ngram <n>", "words per n-gram", DEFAULT_NGRAM),
+      choiceOption("--mode <mode>", "drop: leave overlapping samples out; flag: keep them, and list them in contamination.jsonl", DECONTAMINATE_MODES, "drop"),
+      new Option("--column <name>", "text column of the eval files; without it MRCR and GraphWalks are recognised and other files use `text`"),
+      overwriteOption(),
+      shardFlag("samples by id"),
+      quietOption(),
+    ],
+  )
     .addHelpText(
       "after",
       `
@@ -30,11 +43,9 @@ Examples:
 
 Related: acc compile, acc eval`,
     )
-    .action(async (samples: string, flags: Record<string, string | string[] | boolean | undefined>) => {
-      const mode = parseChoice(String(flags.mode), "--mode", DECONTAMINATE_MODES);
-      const ngram = parseInteger(String(flags.ngram), "--ngram");
-      const outDir = (flags.out as string | undefined) ?? join(dirname(samples), "decontaminated");
-      const against = flags.against as string[];
+    .action(async (samples: string, flags: DecontaminateFlags) => {
+      const { mode, ngram, against } = flags;
+      const outDir = flags.out ?? join(dirname(samples), "decontaminated");
       existingInputs([samples]);
       existingInputs(against, "--against");
       await claimOutputDir(outDir, { stage: "decontaminate" }, { overwrite: Boolean(flags.overwrite), inputs: [samples, ...against] });
@@ -45,8 +56,8 @@ Related: acc compile, acc eval`,
         outDir,
         ngram,
         mode,
-        ...(flags.column !== undefined ? { column: String(flags.column) } : {}),
-        ...shardOption(flags),
+        ...(flags.column !== undefined ? { column: flags.column } : {}),
+        ...(flags.shard ? { shard: flags.shard } : {}),
         onIndexed: (set) => progress.update(0, `indexed ${set.file}: ${set.items} items, ${set.ngrams} n-grams`),
         onProgress: (read) => progress.update(read, `${read} samples checked`),
       });

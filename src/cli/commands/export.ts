@@ -1,32 +1,51 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { exportSamples } from "../../export/run.js";
 import { checkTrajectoryOptions, exportTrajectories, TRAJECTORY_TARGETS } from "../../export/trajectories.js";
 import { checkReasoning, DEFAULT_REASONING, EXPORT_TARGETS } from "../../export/rows.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, existingInputs, parseChoice, parseInteger } from "../io.js";
+import { type CliIo, existingInputs } from "../io.js";
+import { addOptions, choiceOption, outOption, overwriteOption, positiveIntegerOption } from "../options.js";
 import { UsageError } from "../../errors/acc-error.js";
 import { MASK_MODES } from "../../export/sft.js";
 import { readJsonLines } from "../../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../../io/lines.js";
 import { resolveTokenizer } from "../../tokenize/index.js";
 import { type Shard, shardLabel } from "../../shard/partition.js";
-import { shardFlag, shardOption } from "../shard-flag.js";
+import { type ShardFlags, shardFlag } from "../shard-flag.js";
+
+const TARGETS = [...new Set([...EXPORT_TARGETS, ...TRAJECTORY_TARGETS])];
+const REASONING_MODES = ["think", "field", "none"] as const;
+
+interface ExportFlags extends ShardFlags {
+  to: (typeof TARGETS)[number];
+  out: string;
+  mask?: (typeof MASK_MODES)[number];
+  tokenized?: boolean;
+  maskToolArgs?: boolean;
+  maxTokens?: number;
+  tokenizer?: string;
+  reasoning?: (typeof REASONING_MODES)[number];
+  name?: string;
+  overwrite?: boolean;
+}
 
 export function exportCommand(io: CliIo): Command {
-  return new Command("export")
+  const command = new Command("export")
     .description("Write compiled samples in a trainer's format (TRL, LLaMA-Factory, axolotl, OpenAI, Parquet), or trajectories as ATIF, multi-turn SFT rows, verl/slime RL rows or Hugging Face session traces, with a dataset card")
     .argument("<inputs...>", "samples JSONL (acc compile, acc teach), or trajectories JSONL (acc import, acc rollout); - reads stdin")
-    .requiredOption("--to <target>", `one of ${[...EXPORT_TARGETS, ...TRAJECTORY_TARGETS].join(", ")}`)
-    .requiredOption("-o, --out <dir>", "output folder: train.jsonl or train.parquet, README.md (dataset card)")
-    .option("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`)
-    .option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template")
-    .option("--mask-tool-args", "rows of token ids: the tool calls of trained turns (<tool_call> … </tool_call>: name and arguments) are not trained")
-    .option("--max-tokens <n>", "with --tokenized (trl, axolotl, openai, parquet): cut rows over n tokens into pieces where a message starts (ids <trajectory id>#k)")
-    .option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template")
-    .option("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)")
-    .option("--name <name>", "dataset name for the card (default: the output folder's name)")
-    .addOption(shardFlag("samples or trajectories by id"))
-    .option("--overwrite", "write into a folder holding another stage's or target's outputs (they are removed first)")
+    .addOption(choiceOption("--to <target>", `one of ${TARGETS.join(", ")}`, TARGETS).makeOptionMandatory())
+    .addOption(outOption("output folder: train.jsonl or train.parquet, README.md (dataset card)", { required: true }));
+  return addOptions(command, [
+    choiceOption("--mask <turns>", `trajectories: which assistant turns are trained, one of ${MASK_MODES.join(", ")} (default: assistant)`, MASK_MODES),
+    new Option("--tokenized", "trajectories: rows of input_ids, labels and loss_mask: the ids the log recorded, else rendered with the tokenizer's chat template"),
+    new Option("--mask-tool-args", "rows of token ids: the tool calls of trained turns (<tool_call> … </tool_call>: name and arguments) are not trained"),
+    positiveIntegerOption("--max-tokens <n>", "with --tokenized (trl, axolotl, openai, parquet): cut rows over n tokens into pieces where a message starts (ids <trajectory id>#k)"),
+    new Option("--tokenizer <spec>", "with --tokenized, verl, slime: qwen3 (default) or a folder with tokenizer.json and its chat template"),
+    choiceOption("--reasoning <mode>", "think: <think>…</think> before the answer; field: reasoning_content (trl, axolotl, openai; trajectories as parquet); none (default for samples: none for openai, think otherwise; for trajectories: think for llamafactory, field otherwise)", REASONING_MODES),
+    new Option("--name <name>", "dataset name for the card (default: the output folder's name)"),
+    shardFlag("samples or trajectories by id"),
+    overwriteOption("write into a folder holding another stage's or target's outputs (they are removed first)"),
+  ])
     .addHelpText(
       "after",
       `
@@ -47,12 +66,12 @@ Examples:
 
 Related: acc compile, acc teach`,
     )
-    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
-      const to = parseChoice(String(flags.to), "--to", [...new Set([...EXPORT_TARGETS, ...TRAJECTORY_TARGETS])] as const);
+    .action(async (inputs: string[], flags: ExportFlags) => {
+      const { to, reasoning, mask, maxTokens } = flags;
       existingInputs(inputs);
-      const outDir = String(flags.out);
-      const name = typeof flags.name === "string" ? { name: flags.name } : {};
-      const shard = shardOption(flags);
+      const outDir = flags.out;
+      const name = flags.name !== undefined ? { name: flags.name } : {};
+      const shard = flags.shard ? { shard: flags.shard } : {};
       const trajectories = to === "atif" || (await firstRecordKind(inputs)) === "acc.trajectory";
       if (!trajectories && (flags.mask !== undefined || flags.tokenized || flags.maskToolArgs)) {
         throw new UsageError("--mask, --mask-tool-args and --tokenized apply to trajectories (from acc import or acc rollout), not to samples", { flag: flags.mask !== undefined ? "--mask" : flags.tokenized ? "--tokenized" : "--mask-tool-args", fix: "export trajectories JSONL, or drop the flag" });
@@ -60,13 +79,10 @@ Related: acc compile, acc teach`,
       if (trajectories) {
         // every samples target takes trajectories too
         const target = to as (typeof TRAJECTORY_TARGETS)[number];
-        const reasoning = flags.reasoning === undefined ? undefined : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
-        const mask = flags.mask === undefined ? undefined : parseChoice(String(flags.mask), "--mask", MASK_MODES);
         const withIds = Boolean(flags.tokenized) || target === "verl" || target === "slime";
         const maskToolArgs = Boolean(flags.maskToolArgs);
-        const maxTokens = flags.maxTokens === undefined ? undefined : parseInteger(String(flags.maxTokens), "--max-tokens");
         checkTrajectoryOptions({ target, tokenized: Boolean(flags.tokenized) || target === "verl" || target === "slime", maskToolArgs, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}) });
-        const tokenizer = withIds ? await resolveTokenizer(typeof flags.tokenizer === "string" ? flags.tokenizer : "qwen3") : undefined;
+        const tokenizer = withIds ? await resolveTokenizer(flags.tokenizer ?? "qwen3") : undefined;
         await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
         const stats = await exportTrajectories({ inputs, outDir, target, ...(mask ? { mask } : {}), ...(reasoning ? { reasoning } : {}), ...(tokenizer ? { tokenizer } : {}), ...(maskToolArgs ? { maskToolArgs } : {}), ...(maxTokens !== undefined ? { maxTokens } : {}), ...name, ...shard });
         if (shard.shard) return shardSummary(io, shard.shard, stats, outDir);
@@ -82,10 +98,10 @@ Related: acc compile, acc teach`,
         });
       }
       const target = to as (typeof EXPORT_TARGETS)[number];
-      const reasoning = flags.reasoning === undefined ? DEFAULT_REASONING[target] : parseChoice(String(flags.reasoning), "--reasoning", ["think", "field", "none"] as const);
-      checkReasoning(target, reasoning);
+      const samplesReasoning = reasoning ?? DEFAULT_REASONING[target];
+      checkReasoning(target, samplesReasoning);
       await claimOutputDir(outDir, { stage: "export", target }, { overwrite: Boolean(flags.overwrite), inputs });
-      const stats = await exportSamples({ inputs, outDir, target, reasoning, ...name, ...shard });
+      const stats = await exportSamples({ inputs, outDir, target, reasoning: samplesReasoning, ...name, ...shard });
       if (shard.shard) return shardSummary(io, shard.shard, stats, outDir);
       io.stderr.write(
         `read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected}\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`,

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { importToFiles } from "../../import/write.js";
 import type { LineSink } from "../../io/atomic.js";
 import type { CliIo } from "../io.js";
-import { parseInteger } from "../io.js";
+import { formatOption, maxLineBytesOption, quietOption } from "../options.js";
 import { bytesReadFromNow, inputBytes, progressWithTotal } from "../progress.js";
 import { importSummary, nothingImported } from "../summaries.js";
 
@@ -12,11 +12,11 @@ export function inspectCommand(io: CliIo): Command {
   return new Command("inspect")
     .description("Detect the format of agent logs and print what they hold, without writing trajectories")
     .argument("<inputs...>", "files, directories or globs (gzip accepted); - reads stdin")
-    .option("--format <name>", "skip detection and read every input as this format")
+    .addOption(formatOption("skip detection and read every input as this format"))
     .option("--rejects <file>", "also list rejected records in this file")
-    .option("--max-line-bytes <n>", "reject JSONL lines longer than this", String(64 * 1024 * 1024))
+    .addOption(maxLineBytesOption())
     .option("--json", "print the summary as JSON instead of a table")
-    .option("-q, --quiet", "no progress display")
+    .addOption(quietOption())
     .addHelpText(
       "after",
       `
@@ -26,16 +26,16 @@ Examples:
 
 Related: acc import, acc formats`,
     )
-    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
+    .action(async (inputs: string[], flags: { format?: string; rejects?: string; maxLineBytes: number; json?: boolean; quiet?: boolean }) => {
       const progress = await progressWithTotal(io.stderr, "inspect", Boolean(flags.quiet), () => inputBytes(inputs));
       const bytesRead = bytesReadFromNow();
-      const rejectsPath = flags.rejects as string | undefined;
+      const rejectsPath = flags.rejects;
       const stats = await importToFiles(inputs, {
         output: discard,
         rejectsPath,
         onError: "skip",
-        ...(flags.format ? { format: String(flags.format) } : {}),
-        maxLineBytes: parseInteger(String(flags.maxLineBytes), "--max-line-bytes"),
+        ...(flags.format ? { format: flags.format } : {}),
+        maxLineBytes: flags.maxLineBytes,
         onProgress: (s) => progress.update(bytesRead(), `${s.files} files, ${s.read} records`),
       });
       progress.stop();

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { MineError } from "../../mine/errors.js";
 import { openRepository } from "../../mine/repository.js";
 import { mineRepository, type MineProgress, type MineResult, type MineStats } from "../../mine/run.js";
@@ -10,32 +10,59 @@ import { MINE_FILES, type MineManifest, writeMineOutputs } from "../../mine/writ
 import type { Chain } from "../../records/mine.js";
 import { writeFileAtomic } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
-import { type CliIo, parseInteger, UsageError } from "../io.js";
+import { type CliIo, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { clientFlags } from "../llm-flags.js";
-import { reportSandbox, sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
+import { addOptions, type ClientFlags, clientOptions, type OutFlags, type OverwriteQuietFlags, outOption, outPath, outputAliasOption, overwriteOption, positiveIntegerOption, quietOption, requiredOut, secondsOption } from "../options.js";
+import { reportSandbox, type SandboxFlags, sandboxOptions, sandboxSettings } from "../sandbox-options.js";
+
+interface MineFlags extends ClientFlags, SandboxFlags, OutFlags, OverwriteQuietFlags {
+  ref: string;
+  repoName?: string;
+  githubExport?: string;
+  allowShallow?: boolean;
+  endpoint?: string;
+  model?: string;
+  testCmd?: string;
+  /** milliseconds */
+  testTimeout: number;
+  summaryJson?: string;
+}
+
+interface SnapshotFlags extends OutFlags {
+  stage: number;
+  mined: string;
+  repo?: string;
+}
 
 export function mineCommand(io: CliIo): Command {
-  const mine = sandboxFlags(clientFlags(
-    new Command("mine")
-      .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
-      .argument("<repo>", "path of the repository (work tree or bare)")
-      // Checked in the actions, not as commander requiredOptions: `mine` and `snapshot` both take -o, and
-      // whichever of the two commander hands it to, the other must not fail for lack of it.
-      .option("-o, --output <dir>", "directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl, rejects.jsonl and manifest.json (required)")
-      .option("--ref <ref>", "history to mine", "HEAD")
-      .option("--repo-name <owner/name>", "repository name for records and instance ids (default: from the origin remote)")
-      .option("--github-export <file>", "GitHub metadata export (JSON: pulls and issues) to enrich the PRs")
-      .option("--allow-shallow", "mine a shallow clone's partial history (the cut is recorded in the manifest) instead of refusing it")
-      .option("--endpoint <url>", "OpenAI-compatible base URL of a model that writes each stage's problem statement (default: the PR texts)")
-      .option("--model <name>", "model name for --endpoint")
-      .option("--test-cmd <command>", "shell command that runs the tests of each stage in the sandbox (TAP output, or pass/fail by exit code)")
-      .option("--test-timeout <seconds>", "time limit of one test run", "600")
-      .option("--summary-json <file>", "also write the closing summary as JSON")
-      .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
-      .option("-q, --quiet", "no progress display"),
-  ))
+  const mine = addOptions(
+    sandboxOptions(
+      addOptions(
+        new Command("mine")
+          .description("Mine a git repository's history into PRs, links, PR chains and SWE-bench-compatible stage tasks")
+          .argument("<repo>", "path of the repository (work tree or bare)"),
+        clientOptions(),
+      ),
+    ),
+    [
+      // Checked in the actions, not by commander: `mine` and `snapshot` both take -o, and whichever of the
+      // two commander hands it to, the other must not fail for lack of it.
+      outOption("directory for prs.jsonl, links.jsonl, chains.jsonl, stages.jsonl, rejects.jsonl and manifest.json (required)"),
+      outputAliasOption(),
+      new Option("--ref <ref>", "history to mine").default("HEAD"),
+      new Option("--repo-name <owner/name>", "repository name for records and instance ids (default: from the origin remote)").argParser(repoName),
+      new Option("--github-export <file>", "GitHub metadata export (JSON: pulls and issues) to enrich the PRs"),
+      new Option("--allow-shallow", "mine a shallow clone's partial history (the cut is recorded in the manifest) instead of refusing it"),
+      new Option("--endpoint <url>", "OpenAI-compatible base URL of a model that writes each stage's problem statement (default: the PR texts)"),
+      new Option("--model <name>", "model name for --endpoint"),
+      new Option("--test-cmd <command>", "shell command that runs the tests of each stage in the sandbox (TAP output, or pass/fail by exit code)"),
+      secondsOption("--test-timeout <seconds>", "time limit of one test run", 600),
+      new Option("--summary-json <file>", "also write the closing summary as JSON"),
+      overwriteOption(),
+      quietOption(),
+    ],
+  )
     .addHelpText(
       "after",
       `
@@ -48,37 +75,33 @@ Examples:
 
 Related: docs/commands/mine.md`,
     )
-    .action(async (repo: string, flags: Record<string, string | boolean | undefined>) => {
-      if (flags.output === undefined) throw new UsageError("-o, --output <dir> is required");
-      if (flags.repoName !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(String(flags.repoName))) {
-        throw new UsageError(`--repo-name expects owner/name, got "${String(flags.repoName)}"`);
-      }
+    .action(async (repo: string, flags: MineFlags) => {
+      const out = requiredOut(flags);
       if ((flags.endpoint === undefined) !== (flags.model === undefined)) throw new UsageError("--endpoint and --model go together");
-      const testTimeoutSeconds = parseInteger(String(flags.testTimeout), "--test-timeout");
-      const sandbox = sandboxSettings(flags, testTimeoutSeconds * 1000);
+      const sandbox = sandboxSettings(flags, flags.testTimeout);
       // Tests that cannot run confined, and a bad <repo>, are refused before the output folder is claimed.
       // the test runner, its sandbox and their modules are loaded only for --test-cmd
       if (flags.testCmd) {
         await (await import("../../mine/execution.js")).checkTestSandbox(sandbox);
-        await reportSandbox(io, flags, sandbox);
+        await reportSandbox(io, Boolean(flags.quiet), sandbox);
       }
-      const repository = await openRepository(repo, String(flags.ref), Boolean(flags.allowShallow));
-      const output = resolve(String(flags.output));
-      await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [String(flags.githubExport)] : [] });
+      const repository = await openRepository(repo, flags.ref, Boolean(flags.allowShallow));
+      const output = resolve(out);
+      await claimOutputDir(output, { stage: "mine" }, { overwrite: Boolean(flags.overwrite), inputs: flags.githubExport ? [flags.githubExport] : [] });
       // The LLM client (and its HTTP stack) is loaded only when a model writes the statements.
-      const client = flags.endpoint === undefined ? undefined : (await import("../llm-client.js")).makeClient(String(flags.endpoint), flags, 8);
+      const client = flags.endpoint === undefined ? undefined : (await import("../llm-client.js")).makeClient(flags.endpoint, flags, 8);
       const progress = phasedProgress(io, Boolean(flags.quiet));
       let result: MineResult;
       try {
         result = await mineRepository({
           repo: repository,
-          ref: String(flags.ref),
-          ...(flags.repoName ? { repoName: String(flags.repoName) } : {}),
-          ...(flags.githubExport ? { githubExport: String(flags.githubExport) } : {}),
+          ref: flags.ref,
+          ...(flags.repoName ? { repoName: flags.repoName } : {}),
+          ...(flags.githubExport ? { githubExport: flags.githubExport } : {}),
           allowShallow: Boolean(flags.allowShallow),
-          ...(client ? { statementWriter: llmStatementWriter(client, String(flags.model)) } : {}),
-          ...(flags.testCmd ? { testCommand: String(flags.testCmd) } : {}),
-          testTimeoutSeconds,
+          ...(client ? { statementWriter: llmStatementWriter(client, flags.model!) } : {}),
+          ...(flags.testCmd ? { testCommand: flags.testCmd } : {}),
+          testTimeoutSeconds: flags.testTimeout / 1000,
           sandbox,
           onProgress: progress.update,
         });
@@ -88,7 +111,7 @@ Related: docs/commands/mine.md`,
       }
       await writeMineOutputs(result, output);
       io.stderr.write(`${mineSummary(result)}\nwritten to ${output}\n`);
-      if (flags.summaryJson) await writeFileAtomic(String(flags.summaryJson), `${JSON.stringify(result.stats, null, 2)}\n`);
+      if (flags.summaryJson) await writeFileAtomic(flags.summaryJson, `${JSON.stringify(result.stats, null, 2)}\n`);
       const { stageCandidates, stagesRejected } = result.stats;
       if (stageCandidates > 0 && stagesRejected === stageCandidates) {
         throw new MineError(`no stage could be written: all ${stageCandidates} stage candidates were rejected (${MINE_FILES.rejects} says why)`, {
@@ -97,20 +120,30 @@ Related: docs/commands/mine.md`,
       }
     });
   mine.addCommand(
-    new Command("snapshot")
-      .description("Write a repository for one stage of a chain holding nothing from after the stage's base commit")
-      .argument("<chain>", "chain id (from chains.jsonl)")
-      .requiredOption("--stage <k>", "1-based stage number")
-      .option("-o, --output <dir>", "new or empty directory for the repository (required)")
-      .option("--mined <dir>", "output directory of `acc mine`", ".")
-      .option("--repo <path>", "the mined repository (default: the path recorded in manifest.json)")
-      .exitOverride()
-      .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-      .action(async (chainId: string, flags: Record<string, string | undefined>) => {
-        const output = flags.output ?? (mine.opts().output as string | undefined);
-        if (output === undefined) throw new UsageError("-o, --output <dir> is required");
-        const mined = flags.mined!;
-        const stage = parseInteger(flags.stage!, "--stage");
+    addOptions(
+      new Command("snapshot")
+        .description("Write a repository for one stage of a chain holding nothing from after the stage's base commit")
+        .argument("<chain>", "chain id (from chains.jsonl)"),
+      [
+        positiveIntegerOption("--stage <k>", "1-based stage number").makeOptionMandatory(),
+        outOption("new or empty directory for the repository (required)"),
+        outputAliasOption(),
+        new Option("--mined <dir>", "output directory of `acc mine`").default("."),
+        new Option("--repo <path>", "the mined repository (default: the path recorded in manifest.json)"),
+      ],
+    )
+      .addHelpText(
+        "after",
+        `
+Examples:
+  acc mine snapshot psf__requests-6655-chain-6767 --stage 2 --mined out -o stage2-repo
+
+Related: docs/commands/mine.md#acc-mine-snapshot`,
+      )
+      .action(async (chainId: string, flags: SnapshotFlags) => {
+        const output = outPath(flags) ?? outPath(mine.opts<OutFlags>());
+        if (output === undefined) throw new UsageError("-o, --out <dir> is required", { flag: "--out" });
+        const { stage, mined } = flags;
         const chain = await findChain(join(mined, MINE_FILES.chains), chainId);
         if (stage > chain.length) throw new UsageError(`--stage ${stage} is past the end of chain ${chainId} (${chain.length} stages)`);
         const repo = flags.repo === undefined ? await manifestRepo(join(mined, MINE_FILES.manifest)) : resolve(flags.repo);
@@ -120,6 +153,11 @@ Related: docs/commands/mine.md`,
       }),
   );
   return mine;
+}
+
+function repoName(value: string): string {
+  if (!/^[^/\s]+\/[^/\s]+$/.test(value)) throw new UsageError(`--repo-name expects owner/name, got "${value}"`, { flag: "--repo-name" });
+  return value;
 }
 
 /** The mined repository's path recorded in a manifest. */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Command } from "commander";
-import { DEFAULT_ENV_SETTINGS, DEFAULT_MAX_CHARS, ensureSearchIndex, isSqliteFile, parseEnvSpec } from "../../envs/index.js";
+import { Command, Option } from "commander";
+import { DEFAULT_ENV_SETTINGS, DEFAULT_MAX_CHARS, ensureSearchIndex, type EnvSpec, isSqliteFile, parseEnvSpec } from "../../envs/index.js";
 import { CONTINUATION, EXTERNAL_SUMMARY_PROMPT, OBSERVATION_PLACEHOLDER, SUPO_SUMMARY_PROMPT } from "../../rollout/context.js";
 import { rolloutRun } from "../../rollout/run.js";
 import { RolloutStats } from "../../rollout/stats.js";
@@ -11,59 +11,116 @@ import { readJsonLines } from "../../io/json-lines.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
 import type { Episode } from "../../records/rollout.js";
-import { type CliIo, existingInputs, parseChoice, parseInteger, readText, UsageError } from "../io.js";
-import { parseRetries, retriesOption } from "../llm-flags.js";
+import { type CliIo, existingInputs, readText, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
+import {
+  addOptions,
+  apiKeyEnvOption,
+  choiceOption,
+  concurrencyOption,
+  maxTokensOption,
+  mebibytesOption,
+  numberOption,
+  type OverwriteQuietFlags,
+  outOption,
+  overwriteOption,
+  positiveIntegerOption,
+  quietOption,
+  retriesOption,
+  secondsOption,
+  seedOption,
+  temperatureOption,
+  wholeNumberOption,
+} from "../options.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
-import { reportSandbox, sandboxFlags, sandboxSettings } from "./sandbox-flags.js";
-import { shardFlag, shardOption } from "../shard-flag.js";
-
-type Flags = Record<string, string | boolean | undefined>;
+import { reportSandbox, type SandboxFlags, sandboxOptions, sandboxSettings } from "../sandbox-options.js";
+import { type ShardFlags, shardFlag } from "../shard-flag.js";
 
 const CONTEXTS = ["supo", "external", "mask-observations", "none"] as const satisfies readonly ContextName[];
 
+/** The flags as the action receives them (times in milliseconds, sizes in bytes). */
+interface RolloutFlags extends SandboxFlags, ShardFlags, OverwriteQuietFlags {
+  env: EnvSpec;
+  tasks: string;
+  endpoint: string;
+  model: string;
+  out: string;
+  groupSize: number;
+  context: (typeof CONTEXTS)[number];
+  window: number;
+  ratio: number;
+  maxSummaries: number;
+  maxSteps: number;
+  maxTokens: number;
+  summaryMaxTokens?: number;
+  summaryPrompt?: string;
+  continuation?: string;
+  keepObservations: number;
+  summarizerEndpoint?: string;
+  summarizerModel?: string;
+  toolProtocol: "native" | "text";
+  /** false with --no-token-ids */
+  tokenIds: boolean;
+  thinking?: "on" | "off";
+  temperature: number;
+  topP: number;
+  seed: number;
+  tokenizer: string;
+  concurrency: number;
+  apiKeyEnv?: string;
+  retries: number;
+  requestTimeout: number;
+  jobs: number;
+  toolTimeout: number;
+  sqlMemory: number;
+  testTimeout: number;
+  testCmd?: string;
+  maxChars: number;
+}
+
 export function rolloutCommand(io: CliIo): Command {
-  return sandboxFlags(new Command("rollout"))
+  return addOptions(sandboxOptions(new Command("rollout")), [
+    new Option("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>").argParser(envSpec).makeOptionMandatory(),
+    new Option("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md); - reads stdin").makeOptionMandatory(),
+    new Option("--endpoint <url>", "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1").makeOptionMandatory(),
+    new Option("--model <name>", "model name sent with each request").makeOptionMandatory(),
+    outOption("output folder: steps, episodes, rows (JSONL and Parquet), trajectories, stats.json", { required: true }),
+    positiveIntegerOption("--group-size <G>", "episodes per task (the GRPO group)", 4),
+    choiceOption("--context <kind>", `context manager: ${CONTEXTS.join(", ")}`, CONTEXTS, "supo"),
+    positiveIntegerOption("--window <W>", "working window in tokens (prompt + completion of any call)", 32768),
+    numberOption("--ratio <r>", "supo/external: summarize when prompt + max tokens would pass ratio × window", { min: 0.01, max: 1 }, 0.95),
+    wholeNumberOption("--max-summaries <S>", "summaries per episode; the next full window stops it (allow more at evaluation than in training)", 3),
+    positiveIntegerOption("--max-steps <H>", "LLM calls of the policy per episode, summaries included", 100),
+    maxTokensOption("max_tokens of each action call", 2048),
+    positiveIntegerOption("--summary-max-tokens <n>", "max_tokens of a summary call (default: --max-tokens)"),
+    new Option("--summary-prompt <file>", "supo: the summary request (v_sum); external: the summarizer's system prompt"),
+    new Option("--continuation <file>", "text after the task in a segment that starts from a summary; {summary} is replaced"),
+    wholeNumberOption("--keep-observations <k>", "mask-observations: tool results kept; older ones become a placeholder", 5),
+    new Option("--summarizer-endpoint <url>", "external: the summarizer's endpoint (default: the policy's)"),
+    new Option("--summarizer-model <name>", "external: the summarizer's model (default: the policy's)"),
+    choiceOption("--tool-protocol <p>", "native (OpenAI function calling) or text (<tool_call> tags, for models without it)", ["native", "text"] as const, "native"),
+    new Option("--no-token-ids", "do not ask the server for token ids and logprobs (vLLM return_token_ids); ids then come from --tokenizer"),
+    choiceOption("--thinking <on|off>", "send enable_thinking to the chat template (Qwen3); default: the template's", ["on", "off"] as const),
+    temperatureOption("sampling temperature", 1),
+    numberOption("--top-p <p>", "nucleus sampling", { min: 0, max: 1 }, 1),
+    seedOption("seed of every episode's sampling seed"),
+    new Option("--tokenizer <name|dir>", "the served model's tokenizer: qwen3 (bundled), or a Hugging Face tokenizer folder").default("qwen3"),
+    concurrencyOption("episodes in flight", 16),
+    apiKeyEnvOption(),
+    retriesOption(),
+    secondsOption("--request-timeout <s>", "seconds an LLM request may wait for an answer", 600),
+    positiveIntegerOption("--jobs <n>", "SQL processes, search threads or box commands at once", 2),
+    secondsOption("--tool-timeout <s>", "seconds a SQL statement or a repo tool call (bash, view, edit, submit) may run", 30),
+    mebibytesOption("--sql-memory <MiB>", "sql: memory of each SQL process", DEFAULT_ENV_SETTINGS.sqlMemoryBytes),
+    secondsOption("--test-timeout <s>", "repo: seconds the test command may run", 300),
+    new Option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)"),
+    positiveIntegerOption("--max-chars <n>", "characters of one tool result shown to the agent", DEFAULT_MAX_CHARS),
+    shardFlag("tasks split by a hash of their id"),
+    overwriteOption("write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming"),
+    quietOption(),
+  ])
     .description("Run an agent on tasks in an environment with a context manager (SUPO summaries and peers) and write RL training rows")
-    .requiredOption("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>")
-    .requiredOption("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md); - reads stdin")
-    .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1")
-    .requiredOption("--model <name>", "model name sent with each request")
-    .requiredOption("-o, --out <dir>", "output folder: steps, episodes, rows (JSONL and Parquet), trajectories, stats.json")
-    .option("--group-size <G>", "episodes per task (the GRPO group)", "4")
-    .option("--context <kind>", `context manager: ${CONTEXTS.join(", ")}`, "supo")
-    .option("--window <W>", "working window in tokens (prompt + completion of any call)", "32768")
-    .option("--ratio <r>", "supo/external: summarize when prompt + max tokens would pass ratio × window", "0.95")
-    .option("--max-summaries <S>", "summaries per episode; the next full window stops it (allow more at evaluation than in training)", "3")
-    .option("--max-steps <H>", "LLM calls of the policy per episode, summaries included", "100")
-    .option("--max-tokens <M>", "max_tokens of each action call", "2048")
-    .option("--summary-max-tokens <n>", "max_tokens of a summary call (default: --max-tokens)")
-    .option("--summary-prompt <file>", "supo: the summary request (v_sum); external: the summarizer's system prompt")
-    .option("--continuation <file>", "text after the task in a segment that starts from a summary; {summary} is replaced")
-    .option("--keep-observations <k>", "mask-observations: tool results kept; older ones become a placeholder", "5")
-    .option("--summarizer-endpoint <url>", "external: the summarizer's endpoint (default: the policy's)")
-    .option("--summarizer-model <name>", "external: the summarizer's model (default: the policy's)")
-    .option("--tool-protocol <p>", "native (OpenAI function calling) or text (<tool_call> tags, for models without it)", "native")
-    .option("--no-token-ids", "do not ask the server for token ids and logprobs (vLLM return_token_ids); ids then come from --tokenizer")
-    .option("--thinking <on|off>", "send enable_thinking to the chat template (Qwen3); default: the template's")
-    .option("--temperature <t>", "sampling temperature", "1")
-    .option("--top-p <p>", "nucleus sampling", "1")
-    .option("--seed <n>", "seed of every episode's sampling seed", "0")
-    .option("--tokenizer <name|dir>", "the served model's tokenizer: qwen3 (bundled), or a Hugging Face tokenizer folder", "qwen3")
-    .option("--concurrency <n>", "episodes in flight", "16")
-    .option("--api-key-env <var>", "environment variable holding the API key")
-    .addOption(retriesOption())
-    .option("--request-timeout <s>", "seconds an LLM request may wait for an answer", "600")
-    .option("--jobs <n>", "SQL processes, search threads or box commands at once", "2")
-    .option("--tool-timeout <s>", "seconds a SQL statement or a repo tool call (bash, view, edit, submit) may run", "30")
-    .option("--sql-memory <MiB>", "sql: memory of each SQL process", String(DEFAULT_ENV_SETTINGS.sqlMemoryBytes / 1024 / 1024))
-    .option("--test-timeout <s>", "repo: seconds the test command may run", "300")
-    .option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)")
-    .option("--max-chars <n>", "characters of one tool result shown to the agent", String(DEFAULT_MAX_CHARS))
-    .addOption(shardFlag("tasks split by a hash of their id"))
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
-    .option("-q, --quiet", "no progress display")
     .addHelpText(
       "after",
       `
@@ -78,24 +135,14 @@ Examples:
 
 Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
     )
-    .action(async (flags: Flags) => {
-      existingInputs([String(flags.tasks)], "--tasks");
-      const context = parseChoice(String(flags.context), "--context", CONTEXTS);
-      const maxTokens = parseInteger(String(flags.maxTokens), "--max-tokens");
-      const window = parseInteger(String(flags.window), "--window");
-      const groupSize = parseInteger(String(flags.groupSize), "--group-size");
-      let env: ReturnType<typeof parseEnvSpec>;
-      try {
-        env = parseEnvSpec(String(flags.env));
-      } catch (error) {
-        throw new UsageError(`--env: ${(error as Error).message}`, { cause: error });
-      }
-      const toolTimeoutMs = seconds(flags.toolTimeout, "--tool-timeout");
-      const maxChars = parseInteger(String(flags.maxChars), "--max-chars");
-      const sandbox = sandboxSettings(flags, toolTimeoutMs);
-      const outDir = String(flags.out);
+    .action(async (flags: RolloutFlags) => {
+      existingInputs([flags.tasks], "--tasks");
+      const { context, maxTokens, env } = flags;
+      const sandbox = sandboxSettings(flags, flags.toolTimeout);
+      const outDir = flags.out;
+      const client = { ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}), maxRetries: flags.retries };
       // a run from stdin cannot be resumed: the tasks are gone once read
-      if (String(flags.tasks) !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
+      if (flags.tasks !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = createProgress(io.stderr, "rollout", { quiet: Boolean(flags.quiet) });
       try {
         if (env.kind === "search" && existsSync(env.path) && !isSqliteFile(env.path)) {
@@ -103,78 +150,66 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
           await ensureSearchIndex(env.path, undefined, (path) => flags.quiet || io.stderr.write(`indexing ${env.path} into ${path} (once: later runs open it)\n`));
         }
         const runOptions: Parameters<typeof rolloutRun>[0] = {
-          tasks: String(flags.tasks),
+          tasks: flags.tasks,
           outDir,
           env,
           envSettings: {
             ...DEFAULT_ENV_SETTINGS,
-            maxChars,
-            sqlTimeoutMs: toolTimeoutMs,
-            sqlMemoryBytes: parseInteger(String(flags.sqlMemory), "--sql-memory") * 1024 * 1024,
-            jobs: parseInteger(String(flags.jobs), "--jobs"),
-            sandbox: { ...sandbox, limits: { ...sandbox.limits, outputChars: maxChars } },
-            testTimeoutMs: seconds(flags.testTimeout, "--test-timeout"),
-            ...(flags.testCmd !== undefined ? { testCommand: String(flags.testCmd) } : {}),
+            maxChars: flags.maxChars,
+            sqlTimeoutMs: flags.toolTimeout,
+            sqlMemoryBytes: flags.sqlMemory,
+            jobs: flags.jobs,
+            sandbox: { ...sandbox, limits: { ...sandbox.limits, outputChars: flags.maxChars } },
+            testTimeoutMs: flags.testTimeout,
+            ...(flags.testCmd !== undefined ? { testCommand: flags.testCmd } : {}),
           },
-          client: {
-            endpoint: String(flags.endpoint),
-            ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}),
-            concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
-            timeoutMs: seconds(flags.requestTimeout, "--request-timeout"),
-            maxRetries: parseRetries(flags.retries),
-          },
+          client: { endpoint: flags.endpoint, ...client, concurrency: flags.concurrency, timeoutMs: flags.requestTimeout },
           ...(context === "external"
-            ? {
-                summarizer: {
-                  model: String(flags.summarizerModel ?? flags.model),
-                  ...(flags.summarizerEndpoint ? { client: { endpoint: String(flags.summarizerEndpoint), maxRetries: parseRetries(flags.retries), ...(flags.apiKeyEnv ? { apiKeyEnv: String(flags.apiKeyEnv) } : {}) } } : {}),
-                },
-              }
+            ? { summarizer: { model: flags.summarizerModel ?? flags.model, ...(flags.summarizerEndpoint ? { client: { endpoint: flags.summarizerEndpoint, ...client } } : {}) } }
             : {}),
           episode: {
-            model: String(flags.model),
-            maxSteps: parseInteger(String(flags.maxSteps), "--max-steps"),
+            model: flags.model,
+            maxSteps: flags.maxSteps,
             maxTokens,
-            temperature: number(flags.temperature, "--temperature", 0, 2),
-            topP: number(flags.topP, "--top-p", 0, 1),
-            tokenIds: flags.tokenIds !== false,
-            ...(flags.thinking !== undefined ? { thinking: parseChoice(String(flags.thinking), "--thinking", ["on", "off"] as const) === "on" } : {}),
-            protocol: parseChoice(String(flags.toolProtocol), "--tool-protocol", ["native", "text"] as const),
+            temperature: flags.temperature,
+            topP: flags.topP,
+            tokenIds: flags.tokenIds,
+            ...(flags.thinking !== undefined ? { thinking: flags.thinking === "on" } : {}),
+            protocol: flags.toolProtocol,
             context: {
               kind: context,
-              window,
-              ratio: number(flags.ratio, "--ratio", 0.01, 1),
-              maxSummaries: wholeNumber(flags.maxSummaries, "--max-summaries"),
-              summaryMaxTokens: flags.summaryMaxTokens === undefined ? maxTokens : parseInteger(String(flags.summaryMaxTokens), "--summary-max-tokens"),
-              summaryPrompt: flags.summaryPrompt ? readText(String(flags.summaryPrompt), "--summary-prompt") : context === "external" ? EXTERNAL_SUMMARY_PROMPT : SUPO_SUMMARY_PROMPT,
-              continuation: flags.continuation ? readText(String(flags.continuation), "--continuation") : CONTINUATION,
+              window: flags.window,
+              ratio: flags.ratio,
+              maxSummaries: flags.maxSummaries,
+              summaryMaxTokens: flags.summaryMaxTokens ?? maxTokens,
+              summaryPrompt: flags.summaryPrompt ? readText(flags.summaryPrompt, "--summary-prompt") : context === "external" ? EXTERNAL_SUMMARY_PROMPT : SUPO_SUMMARY_PROMPT,
+              continuation: flags.continuation ? readText(flags.continuation, "--continuation") : CONTINUATION,
               maxSummaryChars: 6000,
-              keepObservations: wholeNumber(flags.keepObservations, "--keep-observations"),
+              keepObservations: flags.keepObservations,
               placeholder: OBSERVATION_PLACEHOLDER,
             },
           },
-          groupSize,
-          seed: wholeNumber(flags.seed, "--seed"),
-          tokenizer: String(flags.tokenizer),
-          concurrency: parseInteger(String(flags.concurrency), "--concurrency"),
-          ...shardOption(flags),
+          groupSize: flags.groupSize,
+          seed: flags.seed,
+          tokenizer: flags.tokenizer,
+          concurrency: flags.concurrency,
+          ...(flags.shard ? { shard: flags.shard } : {}),
           onProgress: (done, total, s) => {
             const d = s.data;
             progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`, total);
           },
         };
-        await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [String(flags.tasks)] });
-        if (env.kind === "repo") await reportSandbox(io, flags, sandbox);
+        await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [flags.tasks] });
+        if (env.kind === "repo") await reportSandbox(io, Boolean(flags.quiet), sandbox);
         const stats = await rolloutRun(runOptions);
         progress.stop();
-        io.stdout.write(`${rolloutSummary(stats)}\n`);
-        io.stderr.write(`wrote ${outDir}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
+        io.stderr.write(`${rolloutSummary(stats)}\nwrote ${outDir}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
         const d = stats.data;
         if (d.episodes > 0 && d.errors === d.episodes) {
           const first = await firstEpisodeError(join(outDir, "episodes.jsonl"));
           throw new AccError(`every episode stopped on an error (${d.errors} of ${d.episodes})${first ? `; the first: ${first}` : ""}`, {
             code: "no-records",
-            fix: `check that --endpoint ${String(flags.endpoint)} serves --model ${String(flags.model)}; each episode's error is in ${outDir}/episodes.jsonl`,
+            fix: `check that --endpoint ${flags.endpoint} serves --model ${flags.model}; each episode's error is in ${outDir}/episodes.jsonl`,
           });
         }
         // a shard none of the tasks fall in has done all its work
@@ -183,6 +218,14 @@ Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
         progress.stop();
       }
     });
+}
+
+function envSpec(value: string): EnvSpec {
+  try {
+    return parseEnvSpec(value);
+  } catch (error) {
+    throw new UsageError(`--env: ${(error as Error).message}`, { flag: "--env", cause: error });
+  }
 }
 
 /**
@@ -227,20 +270,4 @@ export function rolloutSummary(stats: RolloutStats): string {
 
 function percent(part: number, whole: number): string {
   return whole === 0 ? "-" : `${(100 * RolloutStats.share(part, whole)).toFixed(1)}%`;
-}
-
-function number(value: unknown, flag: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} expects a number from ${min} to ${max}, got "${String(value)}"`);
-  return n;
-}
-
-function wholeNumber(value: unknown, flag: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} expects a whole number, got "${String(value)}"`);
-  return n;
-}
-
-function seconds(value: unknown, flag: string): number {
-  return Math.round(number(value, flag, 0.001, 86_400) * 1000);
 }

@@ -1,13 +1,14 @@
 import { Command } from "commander";
-import { parseQueueAddress } from "../../queue/address.js";
+import type { QueueAddress } from "../../queue/address.js";
 import { queueStatus, type QueueStatus } from "../../queue/status.js";
 import type { CliIo } from "../io.js";
+import { queueAddressOption } from "../queue-flags.js";
 import { renderTable } from "../table.js";
 
 export function statusCommand(io: CliIo): Command {
   return new Command("status")
     .description("What a Redis queue of acc jobs holds: waiting, retrying, active, done, failed, rate and ETA")
-    .requiredOption("--queue <url>", "the Redis of the producers' --queue (redis://host:port/db)")
+    .addOption(queueAddressOption("the Redis of the producers' --queue (redis://host:port/db)").makeOptionMandatory())
     .option("--json", "one JSON object instead of the table")
     .addHelpText(
       "after",
@@ -18,8 +19,8 @@ Examples:
 
 Related: acc worker, docs/scale.md`,
     )
-    .action(async (flags: Record<string, unknown>) => {
-      const status = await queueStatus(parseQueueAddress(String(flags.queue)));
+    .action(async (flags: { queue: QueueAddress; json?: boolean }) => {
+      const status = await queueStatus(flags.queue);
       io.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : `${statusTable(status)}\n`);
     });
 }

@@ -4,12 +4,11 @@ import { LlmError } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { teachRun } from "../../teach/run.js";
 import { teachSettings } from "../../teach/queue.js";
-import type { TeachSetup } from "../../teach/candidates.js";
 import { checkReachable } from "../../queue/connection.js";
-import { queueFlags, queueOption } from "../queue-flags.js";
+import { type QueueFlags, queueFlags, queueOption } from "../queue-flags.js";
 import type { TeachStats } from "../../teach/stats.js";
 import { AccError } from "../../errors/acc-error.js";
-import { type CliIo, existingInputs, parseInteger, UsageError } from "../io.js";
+import { type CliIo, existingInputs, UsageError } from "../io.js";
 import { setResumeHint } from "../interrupt.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { STDIN } from "../../io/stdin.js";
@@ -17,16 +16,21 @@ import { countLines } from "../../io/lines.js";
 import { progressWithTotal } from "../progress.js";
 import { renderTable } from "../table.js";
 import { makeClient } from "../llm-client.js";
-import { clientFlags } from "../llm-flags.js";
-import { shardFlag, shardOption } from "../shard-flag.js";
-import { reportSandbox } from "./sandbox-flags.js";
-import { judgeEndpoint, judgeOptions, qaFlags, seconds, verifierFlags, verifySetup } from "./verify.js";
-
-type Flags = Record<string, unknown>;
+import { addOptions, type ClientFlags, clientOptions, concurrencyOption, type OverwriteQuietFlags, outOption, overwriteOption, quietOption } from "../options.js";
+import { type ShardFlags, shardFlag } from "../shard-flag.js";
+import { reportSandbox } from "../sandbox-options.js";
+import { type TeacherFlags, teacherClient, teacherOptions, teachSetup } from "../teacher-options.js";
+import { judgeEndpoint, judgeOptions, qaOptions, type VerifierFlags, verifierOptions, verifySetup } from "../verifier-options.js";
 
 /** The teacher endpoint failed past what retries and the circuit breaker allow; the checkpoint is saved. */
 export class TeachStopped extends AccError {
   override name = "TeachStopped";
+}
+
+interface TeachFlags extends TeacherFlags, VerifierFlags, ClientFlags, QueueFlags, ShardFlags, OverwriteQuietFlags {
+  endpoint?: string;
+  out: string;
+  concurrency: number;
 }
 
 export function teachCommand(io: CliIo): Command {
@@ -34,13 +38,13 @@ export function teachCommand(io: CliIo): Command {
     .description("Ask a teacher model for reasoning traces, verify each answer against the gold, keep the verified ones (rejection sampling)")
     .argument("<samples>", "samples JSONL from acc compile (- reads stdin; a run from stdin does not resume)")
     .option("--endpoint <url>", "OpenAI-compatible base URL of the teacher, e.g. http://127.0.0.1:8000/v1 (required unless --queue)")
-    .requiredOption("-o, --out <dir>", "output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json");
-  teachFlags(command)
-    .option("--concurrency <n>", "samples (and requests) in flight; with --queue, jobs in the queue at once", "64");
-  queueFlags(verifierFlags(qaFlags(clientFlags(command))), "samples")
-    .addOption(shardFlag("samples split by a hash of their id"))
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming")
-    .option("-q, --quiet", "no progress display")
+    .addOption(outOption("output folder: samples.jsonl, rejects.jsonl, outcomes.jsonl, stats.json", { required: true }));
+  teacherOptions(command).addOption(concurrencyOption("samples (and requests) in flight; with --queue, jobs in the queue at once", 64));
+  addOptions(queueFlags(verifierOptions(qaOptions(addOptions(command, clientOptions()))), "samples"), [
+    shardFlag("samples split by a hash of their id"),
+    overwriteOption("write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming"),
+    quietOption(),
+  ])
     .addHelpText(
       "after",
       `
@@ -52,16 +56,16 @@ Examples:
 A killed run resumes when rerun with the same command; cached answers are never paid for twice.
 Related: acc compile, acc verify, acc export`,
     )
-    .action(async (input: string, flags: Flags) => {
+    .action(async (input: string, flags: TeachFlags) => {
       existingInputs([input]);
       const queue = queueOption(flags);
       if (flags.endpoint === undefined && !queue) throw new UsageError("--endpoint is required (or --queue, to let acc worker processes call the teacher)", { flag: "--endpoint" });
       // with --queue this process calls no model: the run's answers come from the queue's workers
-      const endpoint = queue ? queue.address.label : String(flags.endpoint);
-      const outDir = String(flags.out);
+      const endpoint = queue ? queue.address.label : flags.endpoint!;
+      const outDir = flags.out;
       const verify = verifySetup(flags, undefined);
-      if (flags.testCmd !== undefined) await reportSandbox(io, flags, verify.sandbox);
-      const concurrency = parseInteger(String(flags.concurrency), "--concurrency");
+      if (flags.testCmd !== undefined) await reportSandbox(io, Boolean(flags.quiet), verify.sandbox);
+      const concurrency = flags.concurrency;
       const client = queue ? undefined : teacherClient(endpoint, flags, concurrency);
       const judgeClient = flags.judgeModel === undefined || !client ? undefined : judgeEndpoint(flags) === endpoint ? client : makeClient(judgeEndpoint(flags), flags, concurrency);
       // a run from stdin cannot be resumed: the input is gone once read
@@ -75,10 +79,10 @@ Related: acc compile, acc verify, acc export`,
           endpoint,
           setup: teachSetup(flags),
           // with --queue, the judge's settings travel in each job (the workers call it)
-          verify: judgeClient || (queue && flags.judgeModel !== undefined) ? { ...verify, judge: judgeOptions(flags, judgeClient!) } : verify,
+          verify: flags.judgeModel !== undefined && (judgeClient || queue) ? { ...verify, judge: judgeOptions(flags.judgeModel, flags, judgeClient!) } : verify,
           ...(queue ? { queue: (run: string) => queue.open({ stage: "teach", run, settings: teachSettings(runOptions.setup, runOptions.verify) }) } : {}),
           concurrency,
-          ...shardOption(flags),
+          ...(flags.shard ? { shard: flags.shard } : {}),
           onProgress: (s, linesRead) => progress.update(linesRead, `${s.data.read} samples, ${s.data.kept_samples} kept, ${s.data.rejected_samples} rejected`),
         };
         if (queue) await checkReachable(queue.address);
@@ -155,56 +159,4 @@ export function teachSummary(stats: TeachStats, sent: string): string {
 /** What this process sent (which differs between a run and its resume). */
 function clientLine(client: ClientStats): string {
   return `this run: ${client.requests} requests sent, ${client.cache_hits} answers from the cache, ${client.retries} retries, ${client.failures} failed calls`;
-}
-
-/** The flags that shape what the teacher is asked (the producer's and acc worker teach's). */
-export function teachFlags(command: Command): Command {
-  return command
-    .requiredOption("--model <name>", "the teacher model")
-    .option("--candidates <k>", "answers asked per sample at most (stops at the first verified one)", "4")
-    .option("--keep-all", "ask all k and keep every verified answer (ids <sample id>-c<k>)")
-    .option("--temperature <t>", "sampling temperature (default: the server's)")
-    .option("--max-tokens <n>", "max_tokens of each request (default: the server's)")
-    .option("--seed <n>", "seed of the per-candidate request seeds", "0")
-    .option("--extra-body <json>", 'extra request fields, e.g. \'{"top_k": 20, "chat_template_kwargs": {"enable_thinking": true}}\'')
-    .option("--stream", "stream answers (SSE): long generations are never cut by the timeout while tokens flow")
-    .option("--timeout <s>", "per-attempt timeout: no response headers, or silence in the body, this long", "600");
-}
-
-export function teachSetup(flags: Flags): TeachSetup {
-  return {
-    model: String(flags.model),
-    candidates: parseInteger(String(flags.candidates), "--candidates"),
-    seed: integer(flags.seed, "--seed"),
-    keepAll: Boolean(flags.keepAll),
-    ...(flags.temperature !== undefined ? { temperature: nonNegative(flags.temperature, "--temperature") } : {}),
-    ...(flags.maxTokens !== undefined ? { maxTokens: parseInteger(String(flags.maxTokens), "--max-tokens") } : {}),
-    ...(flags.extraBody !== undefined ? { extraBody: extraBody(flags.extraBody) } : {}),
-  };
-}
-
-export function teacherClient(endpoint: string, flags: Flags, concurrency: number): LlmClient {
-  return makeClient(endpoint, flags, concurrency, { stream: Boolean(flags.stream), timeoutMs: seconds(flags.timeout, "--timeout") });
-}
-
-function integer(value: unknown, flag: string): number {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new UsageError(`${flag} expects a whole number, got "${String(value)}"`);
-  return number;
-}
-
-function nonNegative(value: unknown, flag: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new UsageError(`${flag} expects a number ≥ 0, got "${String(value)}"`);
-  return number;
-}
-
-function extraBody(value: unknown): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(String(value));
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  throw new UsageError(`--extra-body expects a JSON object, got ${String(value)}`);
 }

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { buildView } from "../../view/build.js";
 import type { CliIo } from "../io.js";
+import { type OverwriteQuietFlags, outOption, overwriteOption, quietOption } from "../options.js";
 import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 
@@ -9,9 +10,9 @@ export function viewCommand(io: CliIo): Command {
   return new Command("view")
     .description("Write a static HTML site (no server, nothing loaded from elsewhere) to look at what acc wrote: trajectories, samples, episodes, chains, stats")
     .argument("<inputs...>", "files (JSONL, gzip accepted) or folders acc wrote; folders are walked")
-    .requiredOption("-o, --out <dir>", "output folder: index.html and site/")
-    .option("--overwrite", "write into a folder holding another stage's outputs (they are removed first)")
-    .option("-q, --quiet", "no progress display")
+    .addOption(outOption("output folder: index.html and site/", { required: true }))
+    .addOption(overwriteOption())
+    .addOption(quietOption())
     .addHelpText(
       "after",
       `
@@ -22,8 +23,8 @@ Examples:
 
 Open view/index.html in a browser (file:// works). Related: acc import, acc compile, acc rollout, acc mine`,
     )
-    .action(async (inputs: string[], flags: Record<string, string | boolean | undefined>) => {
-      const outDir = String(flags.out);
+    .action(async (inputs: string[], flags: { out: string } & OverwriteQuietFlags) => {
+      const outDir = flags.out;
       await claimOutputDir(outDir, { stage: "view" }, { overwrite: Boolean(flags.overwrite), inputs });
       const progress = createProgress(io.stderr, "view", { quiet: Boolean(flags.quiet) });
       const stats = await buildView({
@@ -32,7 +33,7 @@ Open view/index.html in a browser (file:// works). Related: acc import, acc comp
         onProgress: (p) => progress.update(p.bytes, `${p.files} files, ${p.records} records`, p.totalBytes),
       });
       progress.stop();
-      io.stdout.write(
+      io.stderr.write(
         `${renderTable(
           ["file", "holds", "records", "unreadable lines"],
           stats.sections.map((s) => [s.file, s.holds, s.records, s.unreadable]),
