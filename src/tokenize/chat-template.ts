@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
 import { AccError } from "../errors/acc-error.js";
+import { notATokenizer } from "./errors.js";
 
 type Program = ReturnType<typeof parse>;
 type RuntimeValue = ReturnType<Environment["set"]>;
@@ -34,7 +35,7 @@ export class ChatTemplate {
     try {
       this.program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
     } catch (error) {
-      throw new Error(`${where}: chat template does not parse: ${(error as Error).message}`);
+      throw notATokenizer(`${where}: chat template does not parse: ${(error as Error).message}`, error);
     }
   }
 

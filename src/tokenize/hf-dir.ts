@@ -10,6 +10,7 @@ import { TiktokenCodec } from "./tiktoken-bpe.js";
 import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenizer.js";
 import { asTokenizerJson } from "./tokenizer-json.js";
 import type { SpecialToken, SpecialTokens, Tokenizer, TokenizerInfo } from "./types.js";
+import { damagedBundle, notATokenizer } from "./errors.js";
 
 export interface LoadOptions {
   /** The tokenizer's name in metadata; default: the directory's name. */
@@ -42,7 +43,7 @@ async function loadDirectory(dir: string, options: LoadOptions, pinnedSha256: st
   const { path: jsonPath, bytes } = await readTokenizerJson(dir);
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (pinnedSha256 !== undefined && sha256 !== pinnedSha256) {
-    throw new Error(`${jsonPath}: sha256 ${sha256} is not the pinned ${pinnedSha256}; the bundled file is damaged (reinstall acc)`);
+    throw damagedBundle(`${jsonPath}: sha256 ${sha256} is not the pinned ${pinnedSha256}; the bundled file is damaged (reinstall acc)`);
   }
   const json = asTokenizerJson(parseJson(bytes, jsonPath), jsonPath);
   const { config, configPath } = await readConfig(dir);
@@ -71,11 +72,11 @@ export interface StoredRanks {
 export async function loadStoredRanks(dir: string, stored: StoredRanks, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
   const { config, configPath } = await readConfig(dir);
   const decoder = config["added_tokens_decoder"];
-  if (typeof decoder !== "object" || decoder === null) throw new Error(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
+  if (typeof decoder !== "object" || decoder === null) throw damagedBundle(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
   const addedTokens = new Map<string, number>();
   for (const [id, token] of Object.entries(decoder)) {
     const text = tokenText(token);
-    if (text === undefined || !/^\d+$/.test(id)) throw new Error(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
+    if (text === undefined || !/^\d+$/.test(id)) throw damagedBundle(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
     addedTokens.set(text, Number(id));
   }
   const codec = new TiktokenCodec({ ...stored, specialTokens: addedTokens, splitAddedTokens: true });
@@ -113,22 +114,22 @@ async function readTokenizerJson(dir: string): Promise<{ path: string; bytes: Bu
     try {
       return { path: gzipped, bytes: gunzipSync(await readFile(gzipped)) };
     } catch (error) {
-      throw new Error(`${gzipped}: not a readable gzip file: ${(error as Error).message}`);
+      throw notATokenizer(`${gzipped}: not a readable gzip file: ${(error as Error).message}`, error);
     }
   }
-  throw new Error(`${dir}: no tokenizer.json (or tokenizer.json.gz) in this directory`);
+  throw notATokenizer(`${dir}: no tokenizer.json (or tokenizer.json.gz) in this directory`);
 }
 
 function parseJson(bytes: Buffer, path: string): unknown {
   try {
     return JSON.parse(bytes.toString("utf8"));
   } catch (error) {
-    throw new Error(`${path}: invalid JSON: ${(error as Error).message}`);
+    throw notATokenizer(`${path}: invalid JSON: ${(error as Error).message}`, error);
   }
 }
 
 function asObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${path}: expected a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw notATokenizer(`${path}: expected a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -174,11 +175,11 @@ async function chatTemplates(dir: string, config: Record<string, unknown>, confi
   const source = config["chat_template"];
   if (source === undefined || source === null) return {};
   if (typeof source === "string") return { default: new ChatTemplate(source, variables, configPath) };
-  if (!Array.isArray(source)) throw new Error(`${configPath}: "chat_template" is neither a string nor a list of named templates`);
+  if (!Array.isArray(source)) throw notATokenizer(`${configPath}: "chat_template" is neither a string nor a list of named templates`);
   const named = new Map<string, string>();
   for (const entry of source) {
     const { name, template } = (entry ?? {}) as { name?: unknown; template?: unknown };
-    if (typeof name !== "string" || typeof template !== "string") throw new Error(`${configPath}: "chat_template" list entries need a string name and template`);
+    if (typeof name !== "string" || typeof template !== "string") throw notATokenizer(`${configPath}: "chat_template" list entries need a string name and template`);
     named.set(name, template);
   }
   const at = (name: string) => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { loadStoredRanks, type StoredRanks } from "./hf-dir.js";
 import type { Tokenizer } from "./types.js";
+import { damagedBundle } from "./errors.js";
 
 /** assets/tokenizers/qwen3, from src/tokenize (tests, tsx) and from dist/tokenize (the package) alike. */
 export const QWEN3_DIR = fileURLToPath(new URL("../../assets/tokenizers/qwen3/", import.meta.url));
@@ -31,10 +32,10 @@ export async function loadQwen3(): Promise<Tokenizer> {
   const path = `${QWEN3_DIR}${QWEN3_RANKS_FILE}`;
   const bytes = gunzipSync(await readFile(path));
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  if (sha256 !== QWEN3_RANKS_SHA256) throw new Error(`${path}: sha256 ${sha256} is not the pinned ${QWEN3_RANKS_SHA256}; the bundled file is damaged (reinstall acc)`);
+  if (sha256 !== QWEN3_RANKS_SHA256) throw damagedBundle(`${path}: sha256 ${sha256} is not the pinned ${QWEN3_RANKS_SHA256}; the bundled file is damaged (reinstall acc)`);
   const tokenizer = await loadStoredRanks(QWEN3_DIR, JSON.parse(bytes.toString("utf8")) as StoredRanks, { name: "qwen3", tokenizerSha256: QWEN3_TOKENIZER_SHA256 });
   if (tokenizer.info.chatTemplateSha256 !== QWEN3_CHAT_TEMPLATE_SHA256) {
-    throw new Error(`${QWEN3_DIR}tokenizer_config.json: the chat template is not the pinned Qwen3 template; the bundled file is damaged (reinstall acc)`);
+    throw damagedBundle(`${QWEN3_DIR}tokenizer_config.json: the chat template is not the pinned Qwen3 template; the bundled file is damaged (reinstall acc)`);
   }
   return tokenizer;
 }

@@ -3,6 +3,7 @@ import { loadTokenizer } from "./hf-dir.js";
 import { loadOpenAiEncoding, OPENAI_ENCODINGS, type OpenAiEncoding } from "./openai.js";
 import { loadQwen3 } from "./qwen3.js";
 import type { Tokenizer } from "./types.js";
+import { notATokenizer } from "./errors.js";
 
 /** Names `resolveTokenizer` knows without a directory. */
 export const BUNDLED_TOKENIZERS = ["qwen3", ...OPENAI_ENCODINGS] as const;
@@ -16,5 +17,5 @@ export async function resolveTokenizer(spec: string): Promise<Tokenizer> {
   if (spec === "qwen3") return loadQwen3();
   if ((OPENAI_ENCODINGS as readonly string[]).includes(spec)) return loadOpenAiEncoding(spec as OpenAiEncoding);
   if (existsSync(spec) && statSync(spec).isDirectory()) return loadTokenizer(spec);
-  throw new Error(`tokenizer "${spec}": not one of ${BUNDLED_TOKENIZERS.join(", ")} and not a directory with a tokenizer.json`);
+  throw notATokenizer(`tokenizer "${spec}": not one of ${BUNDLED_TOKENIZERS.join(", ")} and not a directory with a tokenizer.json`);
 }

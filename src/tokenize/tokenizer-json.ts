@@ -1,3 +1,5 @@
+import { notATokenizer } from "./errors.js";
+
 /** The parts of a Hugging Face tokenizer.json that acc reads itself (the rest goes to the backend as-is). */
 export interface AddedTokenJson {
   id: number;
@@ -37,14 +39,14 @@ export interface PreTokenizerJson {
 
 /** Checks the shape acc relies on; `where` names the file in the error. */
 export function asTokenizerJson(value: unknown, where: string): TokenizerJson {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: not a tokenizer.json (expected a JSON object)`);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw notATokenizer(`${where}: not a tokenizer.json (expected a JSON object)`);
   const json = value as TokenizerJson;
-  if (typeof json.model !== "object" || json.model === null) throw new Error(`${where}: not a tokenizer.json (no "model" object)`);
+  if (typeof json.model !== "object" || json.model === null) throw notATokenizer(`${where}: not a tokenizer.json (no "model" object)`);
   if (json.added_tokens !== undefined) {
-    if (!Array.isArray(json.added_tokens)) throw new Error(`${where}: "added_tokens" is not a list`);
+    if (!Array.isArray(json.added_tokens)) throw notATokenizer(`${where}: "added_tokens" is not a list`);
     json.added_tokens.forEach((token, index) => {
       if (typeof token?.content !== "string" || !Number.isInteger(token?.id)) {
-        throw new Error(`${where}: added_tokens[${index}] needs a string "content" and an integer "id"`);
+        throw notATokenizer(`${where}: added_tokens[${index}] needs a string "content" and an integer "id"`);
       }
     });
   }

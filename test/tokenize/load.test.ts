@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { AccError } from "../../src/errors/acc-error.js";
 import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
 import { ChatTemplateError } from "../../src/tokenize/chat-template.js";
@@ -151,23 +152,32 @@ test("template globals: raise_exception names the file, no clock, extra variable
   );
 });
 
-test("bad tokenizer directories fail with the file named", async () => {
+/** A refusal of the folder --tokenizer names: a usage error (exit 2, code "tokenizer") whose fix says what the flag takes, not an internal error. */
+function notATokenizer(message: RegExp) {
+  return (error: unknown) => AccError.isInstance(error) && error.exitCode === 2 && error.code === "tokenizer" && /--tokenizer qwen3/.test(error.fix ?? "") && message.test(error.message);
+}
+
+test("bad tokenizer directories fail with the file named, as usage errors saying what --tokenizer takes", async () => {
   const empty = tempDir("acc-tokenize-");
-  await assert.rejects(loadTokenizer(empty), new RegExp(`${empty}: no tokenizer.json`));
+  await assert.rejects(loadTokenizer(empty), notATokenizer(new RegExp(`${empty}: no tokenizer.json`)));
   const broken = tempDir("acc-tokenize-");
   writeFileSync(join(broken, "tokenizer.json"), '{"model": {"type": "BPE"');
-  await assert.rejects(loadTokenizer(broken), new RegExp(`${join(broken, "tokenizer.json")}: invalid JSON`));
+  await assert.rejects(loadTokenizer(broken), notATokenizer(new RegExp(`${join(broken, "tokenizer.json")}: invalid JSON`)));
   const notTokenizer = tempDir("acc-tokenize-");
   writeFileSync(join(notTokenizer, "tokenizer.json"), "[1, 2]");
-  await assert.rejects(loadTokenizer(notTokenizer), /tokenizer\.json: not a tokenizer\.json/);
+  await assert.rejects(loadTokenizer(notTokenizer), notATokenizer(/tokenizer\.json: not a tokenizer\.json/));
+  const noModel = tempDir("acc-tokenize-");
+  writeFileSync(join(noModel, "tokenizer.json"), "{}");
+  await assert.rejects(resolveTokenizer(noModel), notATokenizer(/tokenizer\.json: not a tokenizer\.json \(no "model" object\)/));
+  await assert.rejects(resolveTokenizer(join(noModel, "missing")), notATokenizer(/not one of qwen3, o200k_base, cl100k_base and not a directory/));
   const badTemplate = tinyDir({ chat_template: "{% if messages %}unclosed" });
-  await assert.rejects(loadTokenizer(badTemplate), new RegExp(`${join(badTemplate, "tokenizer_config.json")}: chat template does not parse`));
+  await assert.rejects(loadTokenizer(badTemplate), notATokenizer(new RegExp(`${join(badTemplate, "tokenizer_config.json")}: chat template does not parse`)));
   const badConfig = tinyDir();
   writeFileSync(join(badConfig, "tokenizer_config.json"), "{oops");
-  await assert.rejects(loadTokenizer(badConfig), /tokenizer_config\.json: invalid JSON/);
+  await assert.rejects(loadTokenizer(badConfig), notATokenizer(/tokenizer_config\.json: invalid JSON/));
   const gz = tempDir("acc-tokenize-");
   writeFileSync(join(gz, "tokenizer.json.gz"), "not gzip");
-  await assert.rejects(loadTokenizer(gz), /tokenizer\.json\.gz: not a readable gzip file/);
+  await assert.rejects(loadTokenizer(gz), notATokenizer(/tokenizer\.json\.gz: not a readable gzip file/));
   const noTemplate = await loadTokenizer(tinyDir());
   assert.equal(noTemplate.hasChatTemplate, false);
   assert.throws(() => noTemplate.applyChatTemplate([]), /has no chat template/);
