@@ -29,6 +29,7 @@ test("acc eval mrcr on generated data against an endpoint: table on stderr, resu
     const args = ["eval", "mrcr", "--data", MRCR_SPEC, "--endpoint", server.url, "--model", "m", "-o", out, "--no-cache", "--api-key-env", "ACC_EVAL_TEST_KEY", "-q"];
     const { code, stdout, stderr } = await runCli(args);
     assert.equal(code, 0, stderr);
+    assert.equal(stdout, "", "the summary goes to stderr; stdout carries data only");
     assert.match(stderr, /mrcr · m: 4 of 4 items graded/);
     assert.match(stderr, /8k\s+100\.0 \(2\)\s+100\.0 \(2\)\s+100\.0 \(4\)/);
     assert.match(stderr, /wrote .*results\.jsonl, .*summary\.json, .*report\.html/);
@@ -63,6 +64,7 @@ test("--save-data writes the items; --responses grades answers a user has, count
   const out = join(dir, "graded");
   const { code, stdout, stderr } = await runCli(["eval", "mrcr", "--data", saved, "--responses", responses, "-o", out, "-q"]);
   assert.equal(code, 0, stderr);
+  assert.equal(stdout, "");
   assert.match(stderr, /mrcr: 3 of 4 items graded, 1 without a response/);
   assert.match(stderr, /warning: 1 responses have ids that are not items of the data/);
   const results = readFileSync(join(out, "results.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line));
