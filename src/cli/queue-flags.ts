@@ -15,10 +15,14 @@ export function queueAddressOption(description: string): Option {
 
 /** `--queue` and `--attempts`, the same on every stage that can hand its records to acc worker processes. */
 export function queueFlags<C extends Command>(command: C, records: string): C {
-  return addOptions(command, [
+  return addOptions(command, queueOptions(records));
+}
+
+export function queueOptions(records: string): Option[] {
+  return [
     queueAddressOption(`enqueue the ${records} as jobs in Redis (redis://host:port/db) for acc worker processes, and collect their results here`),
     positiveIntegerOption("--attempts <n>", "with --queue: deliveries of a job (a worker's error or death mid-job is one) before its record is rejected", 3),
-  ]);
+  ];
 }
 
 export interface QueueChoice {

@@ -102,6 +102,12 @@ export class ResultsJournal {
     }
   }
 
+  /** Waits for every record appended so far to be written; throws a failed write's error. */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure) throw this.failure.error;
+  }
+
   /** Waits for every appended record to be written, then closes; throws a failed write's error. */
   async close(): Promise<void> {
     await this.writing;

@@ -14,10 +14,16 @@ import { UsageError } from "../errors/acc-error.js";
 import { keyHash } from "../io/checkpoint.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import type { RemoteStage } from "../queue/remote.js";
+import { type EvalJobResult, evalJobKey, evalResultFromJob } from "./queue.js";
 
-/** Where answers come from: an endpoint (through the client: retries, cache), or responses the user already has. */
+/**
+ * Where answers come from: an endpoint (through the client: retries, cache), `acc worker eval` processes through a
+ * queue (`remote` opens it for the run), or responses the user already has.
+ */
 export type AnswerSource =
   | { client: LlmClient; model: string; request?: Pick<ChatRequest, "max_tokens" | "temperature"> }
+  | { remote: (run: string) => Promise<RemoteStage>; model: string; request?: Pick<ChatRequest, "max_tokens" | "temperature"> }
   | { responses: ReadonlyMap<string, string> };
 
 export interface EvalRunOptions<Item extends { id: string }> {
@@ -47,6 +53,9 @@ export class EvalUsageError extends UsageError {
   override name = "EvalUsageError";
 }
 
+/** Jobs let go of at once, after their answers are written. */
+const FORGET_BATCH = 256;
+
 interface Failure {
   id: string;
   error: string;
@@ -68,11 +77,12 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   await makeDirectory(outDir);
   const files = { results: join(outDir, "results.jsonl"), summary: join(outDir, "summary.json"), report: join(outDir, "report.html") };
   const failuresPath = join(outDir, "failures.jsonl");
-  const model = "client" in answers ? answers.model : null;
+  const asked = "responses" in answers ? undefined : answers;
+  const model = asked ? asked.model : null;
   const counter = options.tokens ?? inProcessCounter();
   const earlier = await readResults(files.results);
   const earlierById = new Map(earlier.map((record) => [record.id, record]));
-  if ("client" in answers) await checkManifest(outDir, kind.name, answers, earlier.length > 0);
+  if (asked) await checkManifest(outDir, kind.name, asked, earlier.length > 0);
 
   const counts: EvalCounts = { items: 0, graded: 0, failed: 0, over_context: 0, missing: 0, resumed: 0, cached: 0, unmatched_responses: 0 };
   // by position: each result's line (serialised once, for the journal and the final file) and what the
@@ -80,9 +90,25 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const done: (Scored & { line: string })[] = [];
   const failures = new Map<number, Failure>();
   const seen = new Set<string>();
-  const journal = "client" in answers ? await ResultsJournal.open(files.results) : undefined;
+  const journal = asked ? await ResultsJournal.open(files.results) : undefined;
+  const run = keyHash({ eval: kind.name, settings: kind.settings, model, request: asked ? asked.request ?? {} : "responses" });
+  const queue = "remote" in answers ? await answers.remote(options.shard ? keyHash([run, options.shard]) : run) : undefined;
   const abort = new AbortController();
   const concurrency = options.concurrency ?? 16;
+  // the first error is the cause; requests it aborts fail after it
+  let firstError: { cause: unknown } | undefined;
+  const stop = (error: unknown) => {
+    firstError ??= { cause: error };
+    abort.abort();
+  };
+  // jobs whose answers are in the journal: let go of once it is written
+  let saved: string[] = [];
+  const forget = async () => {
+    const keys = saved;
+    saved = [];
+    await journal!.flushed();
+    await queue!.forget(keys);
+  };
   // every request in flight listens to this one signal
   setMaxListeners(Math.max(10, 4 * concurrency), abort.signal);
 
@@ -97,6 +123,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     counting.catch(() => undefined);
     let answer: Pick<ResultRecord, "response"> & Partial<ResultRecord>;
     let fresh = false;
+    let jobKey: string | undefined;
     if ("responses" in answers) {
       answer = { response: answers.responses.get(item.id)! };
     } else if (before) {
@@ -104,23 +131,21 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       answer = { response, finish_reason, usage, cached, attempts };
       counts.resumed++;
     } else {
-      try {
-        const result = await answers.client.chat(
-          { model: answers.model, messages: kind.messages(item), ...answers.request },
-          { signal: abort.signal },
-        );
-        answer = { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts };
-      } catch (error) {
-        if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
+      const key = queue ? evalJobKey(item.id, kind.messages(item)) : undefined;
+      const reply = queue ? await askQueue(queue, key!, item) : await askClient(answers as Extract<AnswerSource, { client: LlmClient }>, item);
+      if ("error" in reply) {
+        if (key !== undefined) release(key);
         counts.failed++;
-        if (error.code === "context-length") {
+        if (reply.code === "context-length") {
           counts.over_context++;
-          failures.set(position, { id: item.id, error: error.message, code: error.code, tokens: await counting });
+          failures.set(position, { id: item.id, error: reply.error, code: reply.code, tokens: await counting });
         } else {
-          failures.set(position, { id: item.id, error: error.message });
+          failures.set(position, { id: item.id, error: reply.error });
         }
         return;
       }
+      answer = reply.answer;
+      jobKey = key;
       if (answer.cached) counts.cached++;
       fresh = true;
     }
@@ -132,14 +157,39 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     done[position] = { group, tokens, bin, score, line };
     counts.graded++;
     if (fresh) journal?.append(line);
+    if (jobKey !== undefined) release(jobKey);
   };
 
-  const queue = numbered(options.items);
+  /** A job whose outcome is written (or is a failure, asked again by the next run): let go of in batches. */
+  const release = (key: string) => {
+    saved.push(key);
+    if (saved.length >= FORGET_BATCH) void forget().catch(stop);
+  };
+
+  /** The endpoint's answer, or its refusal as a failure. */
+  const askClient = async (source: Extract<AnswerSource, { client: LlmClient }>, item: Item): Promise<EvalJobResult> => {
+    try {
+      const result = await source.client.chat({ model: source.model, messages: kind.messages(item), ...source.request }, { signal: abort.signal });
+      return { answer: { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts } };
+    } catch (error) {
+      if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
+      return { error: error.message, code: error.code };
+    }
+  };
+
+  /** A worker's answer or refusal; a job failed on every attempt (or a malformed result) is a failure too. */
+  const askQueue = async (remote: RemoteStage, key: string, item: Item): Promise<EvalJobResult> => {
+    const outcome = await remote.process(key, 0, { messages: kind.messages(item) });
+    const result = outcome.ok ? evalResultFromJob(outcome.value) : { error: `job failed: ${outcome.reason} (${outcome.attempts} attempts)`, code: "job-failed" };
+    return "malformed" in result ? { error: result.malformed, code: "job-failed" } : result;
+  };
+
+  const items = numbered(options.items);
   const worker = async () => {
     for (;;) {
       if (abort.signal.aborted) return;
       // in-memory items come back at once: no await (a turn of the microtask queue) for them
-      const pulled = queue.next();
+      const pulled = items.next();
       const next = pulled instanceof Promise ? await pulled : pulled;
       if (next.done) return;
       const [position, item] = next.value;
@@ -154,20 +204,14 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
       options.onProgress?.({ ...counts }, seen.size);
     }
   };
-  // the first error is the cause; requests it aborts fail after it
-  let firstError: { cause: unknown } | undefined;
-  await Promise.all(
-    Array.from({ length: concurrency }, () =>
-      worker().catch((error: unknown) => {
-        firstError ??= { cause: error };
-        abort.abort();
-      }),
-    ),
-  );
+  await Promise.all(Array.from({ length: concurrency }, () => worker().catch(stop)));
   try {
+    if (queue && !firstError) await forget();
     await journal?.close();
   } catch (error) {
     firstError ??= { cause: error };
+  } finally {
+    await queue?.close();
   }
   if (firstError) throw firstError.cause;
 
@@ -187,7 +231,6 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     // one line per item answered or failed, at its position among all items
     const positions = [...new Set([...done.keys()].filter((p) => p in done).concat([...failures.keys()]))].sort((a, b) => a - b);
     await writeTextAtomically(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [p in done ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
-    const run = keyHash({ eval: kind.name, settings: kind.settings, model, request: "client" in answers ? answers.request ?? {} : "responses" });
     await writeManifest(outDir, { stage: "eval", target: kind.name, shard: options.shard, run, files: ["results.jsonl", "failures.jsonl"] });
   }
   const summary = summarize({
@@ -236,7 +279,7 @@ interface Manifest {
 async function checkManifest(
   outDir: string,
   evalName: string,
-  answers: Extract<AnswerSource, { client: LlmClient }>,
+  answers: Exclude<AnswerSource, { responses: ReadonlyMap<string, string> }>,
   hasEarlier: boolean,
 ): Promise<void> {
   const path = join(outDir, "run.json");

@@ -20,6 +20,10 @@ export interface WorkerOptions {
   lockMs: number;
   /** Stop once no job is waiting and none of this worker's is running. */
   drain?: boolean;
+  /** Aborted: take no more jobs, finish the ones held, and return (a signal asking the worker to stop). */
+  finish?: AbortSignal;
+  /** Aborted (while finishing, or before): put the jobs held back in the queue at once, for other workers, and return. */
+  handBack?: AbortSignal;
 }
 
 /** A job this worker cannot serve (another stage, other settings): the job goes back, the worker stops. */
@@ -30,6 +34,8 @@ export class JobRefused extends AccError {
 export interface WorkerSummary {
   completed: number;
   failed: number;
+  /** Jobs put back in the queue unfinished when the worker was told to stop at once. */
+  handedBack: number;
 }
 
 /**
@@ -42,7 +48,9 @@ export interface WorkerSummary {
 export async function runWorker(address: QueueAddress, options: WorkerOptions): Promise<WorkerSummary> {
   await checkReachable(address);
   const handlers = new Map(options.handlers.map((h) => [h.stage, { handler: h, fingerprint: settingsFingerprint(h.stage, h.settings) }]));
-  const summary: WorkerSummary = { completed: 0, failed: 0 };
+  const summary: WorkerSummary = { completed: 0, failed: 0, handedBack: 0 };
+  // the jobs running now, with the lock tokens that let this worker hand them back
+  const running = new Map<string, { job: Job<JobData>; token: string | undefined }>();
   let refusal: JobRefused | undefined;
   const held: { job: Job<JobData>; token: string | undefined }[] = [];
   let stop: () => void = () => {};
@@ -65,7 +73,12 @@ export async function runWorker(address: QueueAddress, options: WorkerOptions): 
     }
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsStarted > attempts) throw new UnrecoverableError(`its worker stopped mid-job ${job.attemptsStarted - 1} times (died, killed or stalled past its lock)`);
-    return served!.handler.process(data.record, data.line);
+    running.set(job.id!, { job, token });
+    try {
+      return await served!.handler.process(data.record, data.line);
+    } finally {
+      running.delete(job.id!);
+    }
   };
 
   const worker = new Worker<JobData>(QUEUE_NAME, processor, {
@@ -83,17 +96,43 @@ export async function runWorker(address: QueueAddress, options: WorkerOptions): 
   worker.on("completed", () => summary.completed++);
   worker.on("failed", () => summary.failed++);
   if (options.drain) worker.on("drained", () => stop());
+  const handingBack = aborted(options.handBack);
+  void aborted(options.finish).then(stop);
+  void handingBack.then(stop);
   void worker.run();
   await worker.waitUntilReady();
   await stopped;
   if (!refusal) {
-    // the jobs it holds finish first
-    await worker.close();
+    // no more jobs; the ones it holds finish first, unless told to hand them back
+    const finished = worker.pause();
+    if ((await Promise.race([finished.then(() => "finished" as const), handingBack.then(() => "hand back" as const)])) === "finished") {
+      await worker.close();
+      return summary;
+    }
+    for (const { job, token } of running.values()) {
+      await handBack(worker, job, token);
+      summary.handedBack++;
+    }
+    // their processors are abandoned: their results, if any, are refused without the lock
+    await worker.close(true);
     return summary;
   }
   await worker.pause(true);
-  for (const { job, token } of held) await job.moveToWait(token);
+  for (const { job, token } of held) await handBack(worker, job, token);
   // jobs it was serving go back when their locks lapse
   await worker.close(true);
   throw refusal;
+}
+
+/** Puts a job this worker took back in the queue, untouched: the delivery is not counted as one of its attempts. */
+async function handBack(worker: Worker<JobData>, job: Job<JobData>, token: string | undefined): Promise<void> {
+  await job.moveToWait(token);
+  await (await worker.client).hincrby(worker.toKey(job.id!), "ats", -1);
+}
+
+/** Resolves when the signal is aborted (never without one). */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise<void>(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }

@@ -22,13 +22,15 @@ import { PromptPredictor } from "./prompt.js";
 import { nativeProtocol, textProtocol } from "./protocol.js";
 import { episodeRows } from "./rows.js";
 import { RolloutStats, type RolloutStatsData } from "./stats.js";
-import { readTasks } from "./tasks.js";
+import { readTasks, TaskFileError } from "./tasks.js";
 import { ChatTemplateText } from "./template.js";
 import { episodeTrajectory } from "./trajectory.js";
 import type { EpisodeSettings } from "./types.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import { statsText } from "../shard/stats.js";
+import type { RemoteStage } from "../queue/remote.js";
+import { failedGroup, groupFromJob, rolloutSettings, unqueueable } from "./queue.js";
 
 export interface RolloutRunOptions {
   /** JSONL file of rollout tasks. */
@@ -37,8 +39,10 @@ export interface RolloutRunOptions {
   outDir: string;
   env: EnvSpec;
   envSettings: EnvSettings;
-  /** The policy's endpoint (its concurrency bounds requests in flight). */
-  client: ClientOptions;
+  /** The policy's endpoint (its concurrency bounds requests in flight); absent with `queue` (the workers have theirs). */
+  client?: ClientOptions;
+  /** Run the groups through a queue (`--queue`): each task is a job for `acc worker rollout`; this process runs no episode. */
+  queue?: { label: string; open(run: string, settings: Record<string, unknown>): Promise<RemoteStage> };
   /** The external summarizer (context `external`): its own endpoint and model, or the policy's. */
   summarizer?: { client?: ClientOptions; model: string };
   episode: Omit<EpisodeSettings, "protocol"> & { protocol: "native" | "text" };
@@ -55,8 +59,8 @@ export interface RolloutRunOptions {
 }
 
 const STATE_FILE = ".rollout-state.json";
-const OUTPUTS = ["steps", "episodes", "rows", "trajectories"] as const;
-type Output = (typeof OUTPUTS)[number];
+export const OUTPUTS = ["steps", "episodes", "rows", "trajectories"] as const;
+export type Output = (typeof OUTPUTS)[number];
 
 interface RolloutState {
   fingerprint: string;
@@ -67,9 +71,7 @@ interface RolloutState {
   stats: RolloutStatsData;
 }
 
-interface GroupResult {
-  /** The task's position in the task file. */
-  index: number;
+export interface GroupResult {
   lines: Record<Output, string[]>;
   episodes: Episode[];
   rows: number;
@@ -83,7 +85,8 @@ interface GroupResult {
 export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutStats> {
   await makeDirectory(options.outDir);
   const env = await createEnvironment(options.env, options.envSettings);
-  const clients: LlmClient[] = [];
+  let groups: GroupRunner | undefined;
+  let queue: RemoteStage | undefined;
   try {
     const tasks = await readTasks(options.tasks, env);
     const tokenizer = await resolveTokenizer(options.tokenizer);
@@ -97,25 +100,32 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
     const orderPath = join(options.outDir, ORDER_FILE);
     const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
 
-    const client = createClient(options.client);
-    clients.push(client);
-    const summarizerClient = options.summarizer?.client ? createClient(options.summarizer.client) : client;
-    if (summarizerClient !== client) clients.push(summarizerClient);
-    const deps = episodeDeps(options, env, tokenizer, client, summarizerClient);
+    const local = options.queue ? unqueueable(tasks) : undefined;
+    if (local) throw new TaskFileError(`${options.tasks}: task ${JSON.stringify(local.id)} names its own database (db), which acc worker rollout does not open: run it without --queue, or put it in --env`);
+    if (options.queue) queue = await options.queue.open(fingerprint, await rolloutSettings(options, env, tokenizer));
+    else groups = new GroupRunner(options, env, tokenizer);
+    const runGroup = async ({ task, index }: { task: RolloutTask; index: number }): Promise<GroupResult> => {
+      if (!queue) return groups!.run(task, index);
+      const outcome = await queue.process(task.id, index, task);
+      const result = outcome.ok ? groupFromJob(outcome.value, task, options.groupSize) : { malformed: `job failed: ${outcome.reason} (${outcome.attempts} attempts)` };
+      return "malformed" in result ? failedGroup(options, env, task, result.malformed) : result;
+    };
 
     let done = state?.done ?? 0;
     const mine = tasks.map((task, index) => ({ task, index })).filter(({ task }) => inShard(task.id, options.shard));
     const pending = mine.slice(done);
     const window = Math.max(1, Math.floor(options.concurrency / options.groupSize));
-    for await (const group of orderedMap(iterate(pending), ({ task, index }) => runGroup(options, deps, env, task, index), window)) {
+    for await (const [{ task, index }, group] of orderedMap(iterate(pending), async (item) => [item, await runGroup(item)] as const, window)) {
       for (const name of OUTPUTS) for (const line of group.lines[name]) files[name].write(line);
-      order?.write(orderLine(group.index, OUTPUTS.map((name) => group.lines[name].length)));
+      order?.write(orderLine(index, OUTPUTS.map((name) => group.lines[name].length)));
       stats.group(group.episodes, group.rows);
       done++;
       const bytes = {} as Record<Output, number>;
       for (const name of OUTPUTS) bytes[name] = await files[name].flush();
       const checkpoint: RolloutState = { fingerprint, done, bytes, ...(order ? { order_bytes: await order.flush() } : {}), stats: stats.data };
       await writeCheckpoint(statePath, JSON.stringify(checkpoint));
+      // the checkpoint holds its result now
+      await queue?.forget([task.id]);
       options.onProgress?.(done, mine.length, stats);
     }
     for (const name of OUTPUTS) await files[name].finish(join(options.outDir, `${name}.jsonl`));
@@ -126,7 +136,58 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
     await rm(statePath, { force: true });
     return stats;
   } finally {
-    await Promise.all([env.close(), ...clients.map((c) => c.close())]);
+    await Promise.all([env.close(), groups?.close(), queue?.close()]);
+  }
+}
+
+/**
+ * Runs the G episodes of a task with this process's policy client (and summarizer): the local run's, and each
+ * `acc worker rollout`'s with its own endpoint, environment and sandbox.
+ */
+export class GroupRunner {
+  private readonly clients: LlmClient[] = [];
+  private readonly deps: RunDeps;
+
+  constructor(
+    private readonly options: Pick<RolloutRunOptions, "client" | "summarizer" | "episode" | "groupSize" | "seed">,
+    private readonly env: Environment,
+    tokenizer: Tokenizer,
+  ) {
+    if (!options.client) throw new Error("GroupRunner: a client is required");
+    const client = createClient(options.client);
+    this.clients.push(client);
+    const summarizerClient = options.summarizer?.client ? createClient(options.summarizer.client) : client;
+    if (summarizerClient !== client) this.clients.push(summarizerClient);
+    this.deps = episodeDeps(options, env, tokenizer, client, summarizerClient);
+  }
+
+  /** The G episodes of the `index`-th task, with their advantages, rows and trajectories. */
+  async run(task: RolloutTask, index: number): Promise<GroupResult> {
+    const { options, deps, env } = this;
+    const outputs = await Promise.all(
+      Array.from({ length: options.groupSize }, (_, i) =>
+        runEpisode({ ...deps.episode, predictor: new PromptPredictor(deps.text, deps.tokenizer) }, { task, groupId: task.id, sampleIndex: i, seed: episodeSeed(options.seed, task.id, i) }),
+      ),
+    );
+    const advantages = groupAdvantages(outputs.map((o) => o.episode));
+    const lines: Record<Output, string[]> = { steps: [], episodes: [], rows: [], trajectories: [] };
+    let rows = 0;
+    outputs.forEach((output, i) => {
+      output.episode.advantage = advantages[i]!;
+      for (const step of output.steps) lines.steps.push(line<RolloutStep>(step));
+      lines.episodes.push(line<Episode>(output.episode));
+      for (const row of episodeRows(output.episode, output.steps)) {
+        lines.rows.push(line<RolloutRow>(row));
+        rows++;
+      }
+      const position = index * options.groupSize + i;
+      lines.trajectories.push(line<Trajectory>(episodeTrajectory(env, task, output, { file: "trajectories.jsonl", index: position })));
+    });
+    return { lines, episodes: outputs.map((o) => o.episode), rows };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
   }
 }
 
@@ -136,7 +197,7 @@ interface RunDeps {
   text: ChatTemplateText;
 }
 
-function episodeDeps(options: RolloutRunOptions, env: Environment, tokenizer: Tokenizer, client: LlmClient, summarizerClient: LlmClient): RunDeps {
+function episodeDeps(options: Pick<RolloutRunOptions, "summarizer" | "episode">, env: Environment, tokenizer: Tokenizer, client: LlmClient, summarizerClient: LlmClient): RunDeps {
   const protocol = options.episode.protocol === "native" ? nativeProtocol : textProtocol;
   const settings: EpisodeSettings = { ...options.episode, protocol };
   const tools = protocol.requestTools(env.tools);
@@ -145,30 +206,6 @@ function episodeDeps(options: RolloutRunOptions, env: Environment, tokenizer: To
   const episode: Omit<EpisodeDeps, "predictor"> = { env, policy, manager: contextManager(settings.context), settings };
   if (settings.context.kind === "external") episode.summarizer = { client: summarizerClient, model: options.summarizer?.model ?? settings.model };
   return { episode, tokenizer, text };
-}
-
-/** The G episodes of the `index`-th task, with their advantages, rows and trajectories. */
-async function runGroup(options: RolloutRunOptions, deps: RunDeps, env: Environment, task: RolloutTask, index: number): Promise<GroupResult> {
-  const outputs = await Promise.all(
-    Array.from({ length: options.groupSize }, (_, i) =>
-      runEpisode({ ...deps.episode, predictor: new PromptPredictor(deps.text, deps.tokenizer) }, { task, groupId: task.id, sampleIndex: i, seed: episodeSeed(options.seed, task.id, i) }),
-    ),
-  );
-  const advantages = groupAdvantages(outputs.map((o) => o.episode));
-  const lines: Record<Output, string[]> = { steps: [], episodes: [], rows: [], trajectories: [] };
-  let rows = 0;
-  outputs.forEach((output, i) => {
-    output.episode.advantage = advantages[i]!;
-    for (const step of output.steps) lines.steps.push(line<RolloutStep>(step));
-    lines.episodes.push(line<Episode>(output.episode));
-    for (const row of episodeRows(output.episode, output.steps)) {
-      lines.rows.push(line<RolloutRow>(row));
-      rows++;
-    }
-    const position = index * options.groupSize + i;
-    lines.trajectories.push(line<Trajectory>(episodeTrajectory(env, task, output, { file: "trajectories.jsonl", index: position })));
-  });
-  return { index, lines, episodes: outputs.map((o) => o.episode), rows };
 }
 
 const line = <T>(record: T) => `${JSON.stringify(record)}\n`;
@@ -187,7 +224,7 @@ async function fingerprintOf(options: RolloutRunOptions, env: Environment, token
   const key = ({
     tasks: await fileIdentity(options.tasks),
     env: [options.env, options.envSettings, await env.fingerprint()],
-    endpoint: options.client.endpoint,
+    endpoint: options.client?.endpoint ?? options.queue!.label,
     summarizer: options.summarizer ? [options.summarizer.client?.endpoint, options.summarizer.model] : null,
     episode: options.episode,
     groupSize: options.groupSize,

@@ -1,48 +1,12 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
-import { buildCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
-import { freePort, REDIS_MISSING, type RedisServer, startRedis } from "../helpers/redis.js";
+import { freePort, REDIS_MISSING } from "../helpers/redis.js";
+import { acc, atEnd, type Proc, redis, status, until } from "./processes.js";
 import { itemOf, itemSample, jsonLines, OUTPUTS, readOutputs, teacherReply, writeSamples } from "../teach/helpers.js";
-
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-let bin = "";
-before(async () => {
-  if (!REDIS_MISSING) bin = await buildCli(tempDir("acc-queue-cli-"));
-});
-
-interface Proc {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-/** The built acc as a separate process (killed at the end of the file if still running). */
-function acc(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(join(bin, "acc"), args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString("utf8"); });
-  const exited = once(child, "exit").then(([code]) => ({ code: code as number | null, stderr }));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await exited;
-  });
-  return { child, exited };
-}
-
-async function redis(): Promise<RedisServer> {
-  const server = await startRedis();
-  cleanups.push(() => server.stop());
-  return server;
-}
 
 const TEACH = ["--model", "teacher", "--candidates", "4", "--no-cache", "-q"];
 
@@ -58,21 +22,6 @@ async function localRun(input: string, out: string): Promise<string[]> {
     return readOutputs(out);
   } finally {
     await server.close();
-  }
-}
-
-/** The queue's numbers, from acc status --json. */
-async function status(queue: string): Promise<Record<string, number | null>> {
-  const result = await runCli(["status", "--queue", queue, "--json"]);
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout) as Record<string, number | null>;
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -95,7 +44,7 @@ test("teach through the queue: producer and 2 workers, one killed -9 mid-job, Re
     if (!restart && index >= 50) restart = queue.restart();
     return teacherReply(request);
   });
-  cleanups.push(() => server.close());
+  atEnd(() => server.close());
   const producer = acc(["teach", input, "--queue", queue.url, "-o", join(dir, "queued"), "--concurrency", "16", ...TEACH]);
   const victim = (workers.victim = worker(queue.url, server.url, "key-a"));
   const survivor = worker(queue.url, server.url, "key-b");
@@ -132,7 +81,7 @@ test("teach through the queue: a record that kills its worker every time is reje
     start();
     return { type: "hang" };
   });
-  cleanups.push(() => server.close());
+  atEnd(() => server.close());
   const producer = acc(["teach", input, "--queue", queue.url, "-o", join(dir, "out"), "--attempts", "2", ...TEACH]);
   start();
   const produced = await producer.exited;
@@ -157,7 +106,7 @@ test("teach through the queue: re-enqueueing is idempotent, acc status counts th
   const expected = await localRun(input, join(dir, "local"));
   const queue = await redis();
   const server = await startOpenAIServer(teacherReply);
-  cleanups.push(() => server.close());
+  atEnd(() => server.close());
   const out = join(dir, "queued");
   const produce = () => acc(["teach", input, "--queue", queue.url, "-o", out, ...TEACH]);
 

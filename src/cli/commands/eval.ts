@@ -10,7 +10,9 @@ import { readJsonLines } from "../../io/json-lines.js";
 import { streamSink } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import type { EvalName } from "../../evals/types.js";
-import type { LlmClient } from "../../llm/types.js";
+import { checkReachable } from "../../queue/connection.js";
+import { type EvalRequest, evalSettings } from "../../evals/queue.js";
+import { type QueueFlags, queueOption, queueOptions } from "../queue-flags.js";
 import { type CliIo, UsageError } from "../io.js";
 import { makeClient } from "../llm-client.js";
 import {
@@ -37,7 +39,7 @@ import { setResumeHint } from "../interrupt.js";
 import { progressWithTotal } from "../progress.js";
 import { type ShardFlags, shardFlag } from "../shard-flag.js";
 
-interface EvalFlags extends Omit<ClientFlags, "apiKeyFile">, OutFlags, ShardFlags, OverwriteQuietFlags {
+interface EvalFlags extends Omit<ClientFlags, "apiKeyFile">, OutFlags, ShardFlags, OverwriteQuietFlags, QueueFlags {
   data: string[];
   endpoint?: string;
   model?: string;
@@ -66,7 +68,7 @@ export function evalCommand(io: CliIo): Command {
       new Option("--responses <file>", 'grade these responses instead of asking an endpoint: JSONL of {"id": …, "text": …}').conflicts("endpoint"),
       outOption("results folder (default: acc-eval-<eval>)"),
       outputAliasOption(),
-      concurrencyOption("requests in flight", 16),
+      concurrencyOption("requests in flight; with --queue, jobs in the queue at once", 16),
       positiveIntegerOption("--limit <n>", "only the first n items"),
       maxTokensOption("max_tokens of each request (default: the server's)"),
       temperatureOption("temperature of each request (default: the server's)"),
@@ -76,6 +78,7 @@ export function evalCommand(io: CliIo): Command {
       new Option("--save-data <file>", "also write the items (official columns plus id) as JSONL (- for stdout, alone); alone, only this is done"),
       new Option("--check-gold", "GraphWalks: recompute each row's answer from its prompt and flag rows whose stored answer_nodes differ (nothing is sent)").conflicts(["endpoint", "responses", "saveData"]),
       shardFlag("items split by a hash of their id"),
+      ...queueOptions("items"),
       overwriteOption("write into a folder holding another stage's or eval's outputs (they are removed first)"),
       quietOption(),
     ],
@@ -102,6 +105,7 @@ Examples:
       try {
         if (answers) setResumeHint(`rerun the same command to resume (answers so far are in ${outDir}/results.jsonl)`);
         if (answers) await claimOutputDir(outDir, { stage: "eval", target: evalName }, { overwrite: Boolean(flags.overwrite), inputs: flags.data });
+        if (answers && "remote" in answers) await checkReachable(flags.queue!);
         const result = await evaluate({
           eval: evalName,
           data: flags.data,
@@ -185,14 +189,30 @@ function graphwalksOptions(evalName: EvalName, flags: EvalFlags): GraphwalksOpti
 }
 
 async function answerSource(flags: EvalFlags): Promise<AnswerSource | undefined> {
-  if (flags.responses !== undefined) return { responses: await readResponses(flags.responses) };
+  if (flags.responses !== undefined) {
+    if (flags.queue !== undefined) throw new UsageError("give --queue or --responses, not both");
+    return { responses: await readResponses(flags.responses) };
+  }
+  const queue = queueOption(flags);
+  if (queue) {
+    if (flags.endpoint !== undefined) throw new UsageError("give --endpoint or --queue, not both: with --queue, acc worker eval processes call the endpoint", { flag: "--queue" });
+    if (flags.model === undefined) throw new UsageError("--queue needs --model");
+    const model = flags.model;
+    const request = evalRequest(flags);
+    return { remote: (run) => queue.open({ stage: "eval", run, settings: evalSettings(model, request) }), model, request };
+  }
   if (flags.endpoint === undefined) {
     if (flags.saveData === undefined) throw new UsageError("give --endpoint and --model to run the eval, --responses to grade answers you have, or --save-data to only write the items");
     return undefined;
   }
   if (flags.model === undefined) throw new UsageError("--endpoint needs --model");
-  const request: NonNullable<Extract<AnswerSource, { client: LlmClient }>["request"]> = {};
+  return { client: makeClient(flags.endpoint, flags, flags.concurrency), model: flags.model, request: evalRequest(flags) };
+}
+
+/** The request settings of --max-tokens and --temperature (the producer's and acc worker eval's). */
+export function evalRequest(flags: { maxTokens?: number; temperature?: number }): EvalRequest {
+  const request: EvalRequest = {};
   if (flags.maxTokens !== undefined) request.max_tokens = flags.maxTokens;
   if (flags.temperature !== undefined) request.temperature = flags.temperature;
-  return { client: makeClient(flags.endpoint, flags, flags.concurrency), model: flags.model, request };
+  return request;
 }

@@ -36,14 +36,16 @@ import { createProgress } from "../progress.js";
 import { renderTable } from "../table.js";
 import { reportSandbox, type SandboxFlags, sandboxOptions, sandboxSettings } from "../sandbox-options.js";
 import { type ShardFlags, shardFlag } from "../shard-flag.js";
+import { type QueueFlags, queueOption, queueOptions } from "../queue-flags.js";
+import { checkReachable } from "../../queue/connection.js";
 
 const CONTEXTS = ["supo", "external", "mask-observations", "none"] as const satisfies readonly ContextName[];
 
 /** The flags as the action receives them (times in milliseconds, sizes in bytes). */
-interface RolloutFlags extends SandboxFlags, ShardFlags, OverwriteQuietFlags {
+interface RolloutFlags extends SandboxFlags, ShardFlags, OverwriteQuietFlags, QueueFlags {
   env: EnvSpec;
   tasks: string;
-  endpoint: string;
+  endpoint?: string;
   model: string;
   out: string;
   groupSize: number;
@@ -80,12 +82,89 @@ interface RolloutFlags extends SandboxFlags, ShardFlags, OverwriteQuietFlags {
 }
 
 export function rolloutCommand(io: CliIo): Command {
-  return addOptions(sandboxOptions(new Command("rollout")), [
-    new Option("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>").argParser(envSpec).makeOptionMandatory(),
+  return addOptions(rolloutOptions(new Command("rollout")), [
     new Option("--tasks <file>", "JSONL of rollout tasks (see docs/commands/rollout.md); - reads stdin").makeOptionMandatory(),
-    new Option("--endpoint <url>", "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1").makeOptionMandatory(),
-    new Option("--model <name>", "model name sent with each request").makeOptionMandatory(),
+    new Option("--endpoint <url>", "OpenAI-compatible base URL of the policy, e.g. http://127.0.0.1:8000/v1 (required unless --queue)"),
     outOption("output folder: steps, episodes, rows (JSONL and Parquet), trajectories, stats.json", { required: true }),
+    shardFlag("tasks split by a hash of their id"),
+    overwriteOption("write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming"),
+    quietOption(),
+    ...queueOptions("tasks (one job per group)"),
+  ])
+    .description("Run an agent on tasks in an environment with a context manager (SUPO summaries and peers) and write RL training rows")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  node examples/setup.mjs
+  acc rollout --env sql:examples/.build/bookshop.sqlite --tasks examples/rollout/sql-tasks.jsonl \\
+    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --group-size 8 --context supo --window 4096 --max-summaries 3 -o out/sql
+  acc rollout --env search:examples/rollout/corpus.jsonl --tasks examples/rollout/search-tasks.jsonl \\
+    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --context mask-observations --keep-observations 3 -o out/search
+  acc rollout --env repo:examples/.build/repo --tasks examples/rollout/repo-tasks.jsonl \\
+    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --max-steps 40 -o out/repo
+
+Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
+    )
+    .action(async (flags: RolloutFlags) => {
+      existingInputs([flags.tasks], "--tasks");
+      const queue = queueOption(flags);
+      if (flags.endpoint === undefined && !queue) throw new UsageError("--endpoint is required (or --queue, to let acc worker rollout processes run the episodes)", { flag: "--endpoint" });
+      if (flags.endpoint !== undefined && queue) throw new UsageError("give --endpoint or --queue, not both: with --queue, acc worker rollout processes call the policy", { flag: "--queue" });
+      const { env } = flags;
+      const outDir = flags.out;
+      // a run from stdin cannot be resumed: the tasks are gone once read
+      if (flags.tasks !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
+      const progress = createProgress(io.stderr, "rollout", { quiet: Boolean(flags.quiet) });
+      try {
+        await indexSearchCorpus(io, env, Boolean(flags.quiet));
+        const runOptions: Parameters<typeof rolloutRun>[0] = {
+          ...rolloutSetup(flags),
+          ...(queue ? { queue: { label: queue.address.label, open: (run: string, settings: Record<string, unknown>) => queue.open({ stage: "rollout", run, settings }) } } : {}),
+          tasks: flags.tasks,
+          outDir,
+          ...(flags.shard ? { shard: flags.shard } : {}),
+          onProgress: (done, total, s) => {
+            const d = s.data;
+            progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`, total);
+          },
+        };
+        await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [flags.tasks] });
+        if (queue) await checkReachable(queue.address);
+        // with --queue the tools run in the workers' boxes (each says how its box limits memory)
+        if (env.kind === "repo" && !queue) await reportSandbox(io, Boolean(flags.quiet), runOptions.envSettings.sandbox);
+        const stats = await rolloutRun(runOptions);
+        progress.stop();
+        io.stderr.write(`${rolloutSummary(stats)}\nwrote ${outDir}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
+        const d = stats.data;
+        if (d.episodes > 0 && d.errors === d.episodes) {
+          const first = await firstEpisodeError(join(outDir, "episodes.jsonl"));
+          throw new AccError(`every episode stopped on an error (${d.errors} of ${d.episodes})${first ? `; the first: ${first}` : ""}`, {
+            code: "no-records",
+            fix: `check that --endpoint ${flags.endpoint ?? "(the workers')"} serves --model ${flags.model}; each episode's error is in ${outDir}/episodes.jsonl`,
+          });
+        }
+        // a shard none of the tasks fall in has done all its work
+        if (d.rows === 0 && !(runOptions.shard && d.groups === 0)) throw new AccError(`no training rows from ${d.episodes} episodes`, { code: "no-records", fix: `see ${outDir}/episodes.jsonl for how each one ended` });
+      } finally {
+        progress.stop();
+      }
+    });
+}
+
+function envSpec(value: string): EnvSpec {
+  try {
+    return parseEnvSpec(value);
+  } catch (error) {
+    throw new UsageError(`--env: ${(error as Error).message}`, { flag: "--env", cause: error });
+  }
+}
+
+/** The options that shape episodes (the producer's and acc worker rollout's): all but --tasks, --endpoint, the outputs and --queue. */
+export function rolloutOptions<C extends Command>(command: C): C {
+  return addOptions(sandboxOptions(command), [
+    new Option("--env <kind:path>", "sql:<database.sqlite>, search:<corpus.jsonl> or repo:<git repository>").argParser(envSpec).makeOptionMandatory(),
+    new Option("--model <name>", "model name sent with each request").makeOptionMandatory(),
     positiveIntegerOption("--group-size <G>", "episodes per task (the GRPO group)", 4),
     choiceOption("--context <kind>", `context manager: ${CONTEXTS.join(", ")}`, CONTEXTS, "supo"),
     positiveIntegerOption("--window <W>", "working window in tokens (prompt + completion of any call)", 32768),
@@ -116,115 +195,67 @@ export function rolloutCommand(io: CliIo): Command {
     secondsOption("--test-timeout <s>", "repo: seconds the test command may run", 300),
     new Option("--test-cmd <command>", "repo: the test command of tasks that name none (SWE-bench instances, acc mine stages)"),
     positiveIntegerOption("--max-chars <n>", "characters of one tool result shown to the agent", DEFAULT_MAX_CHARS),
-    shardFlag("tasks split by a hash of their id"),
-    overwriteOption("write into a folder holding another stage's outputs (they are removed first), or start afresh instead of resuming"),
-    quietOption(),
-  ])
-    .description("Run an agent on tasks in an environment with a context manager (SUPO summaries and peers) and write RL training rows")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  node examples/setup.mjs
-  acc rollout --env sql:examples/.build/bookshop.sqlite --tasks examples/rollout/sql-tasks.jsonl \\
-    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --group-size 8 --context supo --window 4096 --max-summaries 3 -o out/sql
-  acc rollout --env search:examples/rollout/corpus.jsonl --tasks examples/rollout/search-tasks.jsonl \\
-    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --context mask-observations --keep-observations 3 -o out/search
-  acc rollout --env repo:examples/.build/repo --tasks examples/rollout/repo-tasks.jsonl \\
-    --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-8B --max-steps 40 -o out/repo
 
-Related: acc compile (reads out/…/trajectories.jsonl), acc export`,
-    )
-    .action(async (flags: RolloutFlags) => {
-      existingInputs([flags.tasks], "--tasks");
-      const { context, maxTokens, env } = flags;
-      const sandbox = sandboxSettings(flags, flags.toolTimeout);
-      const outDir = flags.out;
-      const client = { ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}), maxRetries: flags.retries };
-      // a run from stdin cannot be resumed: the tasks are gone once read
-      if (flags.tasks !== STDIN) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
-      const progress = createProgress(io.stderr, "rollout", { quiet: Boolean(flags.quiet) });
-      try {
-        if (env.kind === "search" && existsSync(env.path) && !isSqliteFile(env.path)) {
-          // a large corpus takes minutes to index: say so before the run seems to hang
-          await ensureSearchIndex(env.path, undefined, (path) => flags.quiet || io.stderr.write(`indexing ${env.path} into ${path} (once: later runs open it)\n`));
-        }
-        const runOptions: Parameters<typeof rolloutRun>[0] = {
-          tasks: flags.tasks,
-          outDir,
-          env,
-          envSettings: {
-            ...DEFAULT_ENV_SETTINGS,
-            maxChars: flags.maxChars,
-            sqlTimeoutMs: flags.toolTimeout,
-            sqlMemoryBytes: flags.sqlMemory,
-            jobs: flags.jobs,
-            sandbox: { ...sandbox, limits: { ...sandbox.limits, outputChars: flags.maxChars } },
-            testTimeoutMs: flags.testTimeout,
-            ...(flags.testCmd !== undefined ? { testCommand: flags.testCmd } : {}),
-          },
-          client: { endpoint: flags.endpoint, ...client, concurrency: flags.concurrency, timeoutMs: flags.requestTimeout },
-          ...(context === "external"
-            ? { summarizer: { model: flags.summarizerModel ?? flags.model, ...(flags.summarizerEndpoint ? { client: { endpoint: flags.summarizerEndpoint, ...client } } : {}) } }
-            : {}),
-          episode: {
-            model: flags.model,
-            maxSteps: flags.maxSteps,
-            maxTokens,
-            temperature: flags.temperature,
-            topP: flags.topP,
-            tokenIds: flags.tokenIds,
-            ...(flags.thinking !== undefined ? { thinking: flags.thinking === "on" } : {}),
-            protocol: flags.toolProtocol,
-            context: {
-              kind: context,
-              window: flags.window,
-              ratio: flags.ratio,
-              maxSummaries: flags.maxSummaries,
-              summaryMaxTokens: flags.summaryMaxTokens ?? maxTokens,
-              summaryPrompt: flags.summaryPrompt ? readText(flags.summaryPrompt, "--summary-prompt") : context === "external" ? EXTERNAL_SUMMARY_PROMPT : SUPO_SUMMARY_PROMPT,
-              continuation: flags.continuation ? readText(flags.continuation, "--continuation") : CONTINUATION,
-              maxSummaryChars: 6000,
-              keepObservations: flags.keepObservations,
-              placeholder: OBSERVATION_PLACEHOLDER,
-            },
-          },
-          groupSize: flags.groupSize,
-          seed: flags.seed,
-          tokenizer: flags.tokenizer,
-          concurrency: flags.concurrency,
-          ...(flags.shard ? { shard: flags.shard } : {}),
-          onProgress: (done, total, s) => {
-            const d = s.data;
-            progress.update(done, `${done}/${total} groups, ${d.episodes} episodes, success ${percent(d.successes, d.episodes)}, ${(d.summaries / Math.max(1, d.episodes)).toFixed(2)} summaries/episode`, total);
-          },
-        };
-        await claimOutputDir(outDir, { stage: "rollout" }, { overwrite: Boolean(flags.overwrite), inputs: [flags.tasks] });
-        if (env.kind === "repo") await reportSandbox(io, Boolean(flags.quiet), sandbox);
-        const stats = await rolloutRun(runOptions);
-        progress.stop();
-        io.stderr.write(`${rolloutSummary(stats)}\nwrote ${outDir}/{steps,episodes,rows,trajectories}.jsonl, rows.parquet, stats.json\n`);
-        const d = stats.data;
-        if (d.episodes > 0 && d.errors === d.episodes) {
-          const first = await firstEpisodeError(join(outDir, "episodes.jsonl"));
-          throw new AccError(`every episode stopped on an error (${d.errors} of ${d.episodes})${first ? `; the first: ${first}` : ""}`, {
-            code: "no-records",
-            fix: `check that --endpoint ${flags.endpoint} serves --model ${flags.model}; each episode's error is in ${outDir}/episodes.jsonl`,
-          });
-        }
-        // a shard none of the tasks fall in has done all its work
-        if (d.rows === 0 && !(runOptions.shard && d.groups === 0)) throw new AccError(`no training rows from ${d.episodes} episodes`, { code: "no-records", fix: `see ${outDir}/episodes.jsonl for how each one ended` });
-      } finally {
-        progress.stop();
-      }
-    });
+  ]);
 }
 
-function envSpec(value: string): EnvSpec {
-  try {
-    return parseEnvSpec(value);
-  } catch (error) {
-    throw new UsageError(`--env: ${(error as Error).message}`, { flag: "--env", cause: error });
+export type RolloutSetup = Omit<Parameters<typeof rolloutRun>[0], "tasks" | "outDir" | "shard" | "onProgress" | "queue">;
+export type RolloutSetupFlags = Omit<RolloutFlags, "tasks" | "out" | "endpoint" | keyof ShardFlags | keyof OverwriteQuietFlags | keyof QueueFlags> & { endpoint?: string };
+
+/** What the flags of rolloutOptions (and --endpoint, when given) ask for. */
+export function rolloutSetup(flags: RolloutSetupFlags): RolloutSetup {
+  const { context, maxTokens, env } = flags;
+  const sandbox = sandboxSettings(flags, flags.toolTimeout);
+  const client = { ...(flags.apiKeyEnv ? { apiKeyEnv: flags.apiKeyEnv } : {}), maxRetries: flags.retries };
+  return {
+    env,
+    envSettings: {
+      ...DEFAULT_ENV_SETTINGS,
+      maxChars: flags.maxChars,
+      sqlTimeoutMs: flags.toolTimeout,
+      sqlMemoryBytes: flags.sqlMemory,
+      jobs: flags.jobs,
+      sandbox: { ...sandbox, limits: { ...sandbox.limits, outputChars: flags.maxChars } },
+      testTimeoutMs: flags.testTimeout,
+      ...(flags.testCmd !== undefined ? { testCommand: flags.testCmd } : {}),
+    },
+    ...(flags.endpoint !== undefined ? { client: { endpoint: flags.endpoint, ...client, concurrency: flags.concurrency, timeoutMs: flags.requestTimeout } } : {}),
+    ...(context === "external"
+      ? { summarizer: { model: flags.summarizerModel ?? flags.model, ...(flags.summarizerEndpoint ? { client: { endpoint: flags.summarizerEndpoint, ...client } } : {}) } }
+      : {}),
+    episode: {
+      model: flags.model,
+      maxSteps: flags.maxSteps,
+      maxTokens,
+      temperature: flags.temperature,
+      topP: flags.topP,
+      tokenIds: flags.tokenIds,
+      ...(flags.thinking !== undefined ? { thinking: flags.thinking === "on" } : {}),
+      protocol: flags.toolProtocol,
+      context: {
+        kind: context,
+        window: flags.window,
+        ratio: flags.ratio,
+        maxSummaries: flags.maxSummaries,
+        summaryMaxTokens: flags.summaryMaxTokens ?? maxTokens,
+        summaryPrompt: flags.summaryPrompt ? readText(flags.summaryPrompt, "--summary-prompt") : context === "external" ? EXTERNAL_SUMMARY_PROMPT : SUPO_SUMMARY_PROMPT,
+        continuation: flags.continuation ? readText(flags.continuation, "--continuation") : CONTINUATION,
+        maxSummaryChars: 6000,
+        keepObservations: flags.keepObservations,
+        placeholder: OBSERVATION_PLACEHOLDER,
+      },
+    },
+    groupSize: flags.groupSize,
+    seed: flags.seed,
+    tokenizer: flags.tokenizer,
+    concurrency: flags.concurrency,
+  };
+}
+
+/** A search corpus is indexed once before its first run (a large one takes minutes: said before the run seems to hang). */
+export async function indexSearchCorpus(io: CliIo, env: EnvSpec, quiet: boolean): Promise<void> {
+  if (env.kind === "search" && existsSync(env.path) && !isSqliteFile(env.path)) {
+    await ensureSearchIndex(env.path, undefined, (path) => quiet || io.stderr.write(`indexing ${env.path} into ${path} (once: later runs open it)\n`));
   }
 }
 

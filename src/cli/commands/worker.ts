@@ -1,11 +1,18 @@
+import { constants } from "node:os";
 import { Command, Option } from "commander";
+import { onSignal } from "../interrupt.js";
+import { evalHandler } from "../../evals/queue.js";
+import { evalRequest } from "./eval.js";
+import { openRolloutWorker } from "../../rollout/queue.js";
+import { indexSearchCorpus, rolloutOptions, rolloutSetup, type RolloutSetupFlags } from "./rollout.js";
+import { reportSandbox } from "../sandbox-options.js";
 import type { QueueAddress } from "../../queue/address.js";
 import { runWorker, type WorkerSummary } from "../../queue/worker.js";
 import { teachHandler } from "../../teach/queue.js";
 import { Verifiers } from "../../verify/index.js";
 import type { CliIo } from "../io.js";
 import { makeClient } from "../llm-client.js";
-import { addOptions, type ClientFlags, clientOptions, concurrencyOption, quietOption, secondsOption } from "../options.js";
+import { addOptions, type ClientFlags, clientOptions, concurrencyOption, maxTokensOption, quietOption, secondsOption, temperatureOption } from "../options.js";
 import { queueAddressOption } from "../queue-flags.js";
 import { renderTable } from "../table.js";
 import { type TeacherFlags, teacherClient, teacherOptions, teachSetup } from "../teacher-options.js";
@@ -18,6 +25,13 @@ interface WorkerFlags {
   lock: number;
   drain?: boolean;
   quiet?: boolean;
+}
+
+interface WorkerEvalFlags extends WorkerFlags, ClientFlags {
+  endpoint: string;
+  model: string;
+  maxTokens?: number;
+  temperature?: number;
 }
 
 interface WorkerTeachFlags extends WorkerFlags, TeacherFlags, VerifierFlags, ClientFlags {
@@ -68,6 +82,62 @@ Related: acc teach --queue, acc status, docs/commands/worker.md`,
       if (judgeClient && judgeClient !== client) await judgeClient.close();
     }
   });
+  const evalWorker = addOptions(
+    worker
+      .command("eval")
+      .description("Serve acc eval --queue jobs: send each item's messages to this machine's endpoint, return the answer")
+      .addOption(queueAddressOption("the Redis of the producer's --queue (redis://host:port/db)").makeOptionMandatory())
+      .requiredOption("--endpoint <url>", "OpenAI-compatible base URL this worker calls")
+      .requiredOption("--model <name>", "model name sent with each request (the producer's)")
+      .addHelpText(
+        "after",
+        `
+Examples:
+  acc worker eval --queue redis://127.0.0.1:6379/0 --endpoint http://127.0.0.1:8000/v1 --model qwen3 --drain
+
+Related: acc eval --queue, acc status, docs/commands/worker.md`,
+      ),
+    [maxTokensOption("max_tokens of each request (the producer's)"), temperatureOption("temperature of each request (the producer's)"), ...clientOptions()],
+  );
+  workerOptions(evalWorker).action(async (flags: WorkerEvalFlags) => {
+    const client = makeClient(flags.endpoint, flags, flags.concurrency);
+    try {
+      const summary = await serve(io, flags, [evalHandler(client, flags.model, evalRequest(flags))]);
+      io.stderr.write(`${workerSummary(summary)}\n`);
+    } finally {
+      await client.close();
+    }
+  });
+  const rollout = rolloutOptions(
+    worker
+      .command("rollout")
+      .description("Serve acc rollout --queue jobs: run each task's group of episodes here (tools in this machine's sandbox), return its records")
+      .addOption(queueAddressOption("the Redis of the producer's --queue (redis://host:port/db)").makeOptionMandatory())
+      .requiredOption("--endpoint <url>", "OpenAI-compatible base URL of the policy this worker calls")
+      .addHelpText(
+        "after",
+        `
+Examples:
+  acc worker rollout --queue redis://127.0.0.1:6379/0 --endpoint http://127.0.0.1:8000/v1 --env sql:examples/.build/bookshop.sqlite --model Qwen/Qwen3-8B --drain
+
+Related: acc rollout --queue, acc status, docs/commands/worker.md`,
+      ),
+  );
+  addOptions(rollout, [secondsOption("--lock <s>", "a job's lock: renewed while this worker lives; once it lapses (the worker died) the job goes to another", 30), new Option("--drain", "exit once no job is waiting (default: serve until stopped)"), quietOption("no start line")]).action(
+    async (flags: WorkerFlags & RolloutSetupFlags & { endpoint: string }) => {
+      const setup = rolloutSetup(flags);
+      await indexSearchCorpus(io, setup.env, Boolean(flags.quiet));
+      if (setup.env.kind === "repo") await reportSandbox(io, Boolean(flags.quiet), setup.envSettings.sandbox);
+      const served = await openRolloutWorker(setup);
+      try {
+        // a group runs its G episodes at once: --concurrency episodes are this many groups
+        const summary = await serve(io, flags, [served.handler], Math.max(1, Math.floor(setup.concurrency / setup.groupSize)));
+        io.stderr.write(`${workerSummary(summary)}\n`);
+      } finally {
+        await served.close();
+      }
+    },
+  );
   return worker;
 }
 
@@ -80,12 +150,35 @@ function workerOptions<C extends Command>(command: C): C {
   ]);
 }
 
-async function serve(io: CliIo, flags: WorkerFlags, handlers: Parameters<typeof runWorker>[1]["handlers"]): Promise<WorkerSummary> {
-  // a signal ends the process (src/cli/interrupt.ts): its jobs' locks lapse and other workers take them
+async function serve(io: CliIo, flags: WorkerFlags, handlers: Parameters<typeof runWorker>[1]["handlers"], concurrency = flags.concurrency): Promise<WorkerSummary> {
   if (!flags.quiet) io.stderr.write(`worker: serving ${handlers.map((h) => h.stage).join(", ")} jobs of ${flags.queue.label}\n`);
-  return runWorker(flags.queue, { handlers, concurrency: flags.concurrency, lockMs: flags.lock, drain: Boolean(flags.drain) });
+  // a first signal finishes the jobs held (no new ones); a second hands them back to the queue at once, so
+  // neither leaves them to wait for their locks to lapse (as a worker killed with -9 does)
+  const finish = new AbortController();
+  const handBack = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  onSignal((signal) => {
+    if (!stoppedBy) {
+      stoppedBy = signal;
+      io.stderr.write(`worker: ${signal}: finishing the jobs it holds, then stopping (${signal} again hands them back at once)\n`);
+      finish.abort();
+    } else {
+      handBack.abort();
+    }
+  });
+  try {
+    const summary = await runWorker(flags.queue, { handlers, concurrency, lockMs: flags.lock, drain: Boolean(flags.drain), finish: finish.signal, handBack: handBack.signal });
+    if (summary.handedBack > 0) {
+      // the jobs' abandoned requests would keep the process alive: it ends here, as an interrupted command does
+      io.stderr.write(`${workerSummary(summary)}\nworker: ${summary.handedBack} jobs handed back to the queue\n`);
+      process.exit(128 + constants.signals[stoppedBy!]);
+    }
+    return summary;
+  } finally {
+    onSignal(undefined);
+  }
 }
 
 function workerSummary(summary: WorkerSummary): string {
-  return renderTable(["jobs done", "jobs failed"], [[summary.completed, summary.failed]]);
+  return renderTable(["jobs done", "jobs failed", "jobs handed back"], [[summary.completed, summary.failed, summary.handedBack]]);
 }
