@@ -21,15 +21,31 @@ export type JobOutcome = { ok: true; value: unknown } | { ok: false; reason: str
 /** How often jobs waited on are looked up directly, in case their event was missed (a Redis restart). */
 const POLL_MS = 1000;
 
+/** A job's fields and final state, as one pipelined look-up reads them. */
+interface Found {
+  id: string;
+  exists: boolean;
+  state: "completed" | "failed" | "other";
+  returnvalue: string | null;
+  failedReason: string | null;
+  attemptsMade: string | null;
+}
+
 /**
  * Enqueues one job per record and hands back each job's outcome. Jobs are kept in Redis until
  * `forget` (after the producer's checkpoint holds their results), so a killed producer that is started
  * again finds every finished job's result and re-enqueues nothing that is already there.
+ *
+ * Round trips are shared: the records asked for in the same turn of the event loop are looked up in one
+ * pipeline and the new ones added with one addBulk; a completed job's result comes with its event; jobs are
+ * removed together.
  */
 export class QueueProducer {
-  private readonly waiting = new Map<string, (outcome: JobOutcome) => void>();
+  private readonly waiting = new Map<string, { resolve: (outcome: JobOutcome) => void; reject: (error: unknown) => void }>();
   private readonly timer: NodeJS.Timeout;
   private readonly fingerprint: string;
+  private batch: { id: string; line: number; record: unknown }[] = [];
+  private failure: unknown;
 
   private constructor(
     private readonly queue: Queue,
@@ -37,12 +53,9 @@ export class QueueProducer {
     private readonly options: ProducerOptions,
   ) {
     this.fingerprint = settingsFingerprint(options.stage, options.settings);
-    const check = ({ jobId }: { jobId: string }) => void this.check(jobId);
-    events.on("completed", check);
-    events.on("failed", check);
-    this.timer = setInterval(() => {
-      for (const id of this.waiting.keys()) void this.check(id);
-    }, POLL_MS);
+    events.on("completed", ({ jobId, returnvalue }) => this.settle(jobId, { ok: true, value: returnvalue }));
+    events.on("failed", ({ jobId }) => void this.check([jobId]));
+    this.timer = setInterval(() => void this.check([...this.waiting.keys()]), POLL_MS);
   }
 
   static async open(address: QueueAddress, options: ProducerOptions): Promise<QueueProducer> {
@@ -58,34 +71,20 @@ export class QueueProducer {
   }
 
   /** The outcome of the record's job, enqueueing it unless a job of this run already holds it. */
-  async process(key: string, line: number, record: unknown): Promise<JobOutcome> {
+  process(key: string, line: number, record: unknown): Promise<JobOutcome> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = jobId(this.options.stage, this.options.run, key);
-    const outcome = new Promise<JobOutcome>((resolve) => this.waiting.set(id, resolve));
-    const state = await this.queue.getJobState(id);
-    if (state === "unknown") {
-      const data: JobData = { stage: this.options.stage, fingerprint: this.fingerprint, settings: this.options.settings, line, record };
-      await this.queue.add(this.options.stage, data, {
-        jobId: id,
-        attempts: this.options.attempts,
-        backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 },
-      });
-    } else if (state === "failed") {
-      // failed while no producer was collecting it: a resumed run gives it its attempts again, as a
-      // resumed local run redoes what its checkpoint does not hold
-      const job = await this.queue.getJob(id);
-      await job?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
-    }
-    await this.check(id);
+    const outcome = new Promise<JobOutcome>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    if (this.batch.length === 0) setImmediate(() => void this.enqueue());
+    this.batch.push({ id, line, record });
     return outcome;
   }
 
   /** Removes the jobs of these keys (their results are saved by the producer). */
   async forget(keys: readonly string[]): Promise<void> {
-    for (const key of keys) {
-      // a job a worker still runs (a second delivery after its first worker's lock lapsed) cannot be removed
-      // now; its result is saved already, so it is left in Redis rather than failing the run
-      await this.queue.remove(jobId(this.options.stage, this.options.run, key)).catch(() => 0);
-    }
+    // a job a worker still runs (a second delivery after its first worker's lock lapsed) cannot be removed
+    // now; its result is saved already, so it is left in Redis rather than failing the run
+    await Promise.all(keys.map((key) => this.queue.remove(jobId(this.options.stage, this.options.run, key)).catch(() => 0)));
   }
 
   async close(): Promise<void> {
@@ -94,17 +93,80 @@ export class QueueProducer {
     await this.queue.close();
   }
 
-  /** Resolves the job's waiter when the job has finished. */
-  private async check(id: string): Promise<void> {
-    if (!this.waiting.has(id)) return;
+  /** Looks the batch's jobs up at once; adds the missing ones in one addBulk; gives back what has finished. */
+  private async enqueue(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      const found = await this.lookup(batch.map((b) => b.id));
+      const missing = batch.filter((_, i) => !found[i]!.exists);
+      if (missing.length > 0) {
+        const opts = { attempts: this.options.attempts, backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 } };
+        await this.queue.addBulk(
+          missing.map(({ id, line, record }) => {
+            const data: JobData = { stage: this.options.stage, fingerprint: this.fingerprint, settings: this.options.settings, line, record };
+            return { name: this.options.stage, data, opts: { ...opts, jobId: id } };
+          }),
+        );
+      }
+      for (const job of found) {
+        if (job.state === "completed") this.settle(job.id, { ok: true, value: JSON.parse(job.returnvalue ?? "null") });
+        else if (job.state === "failed") {
+          // failed while no producer was collecting it: a resumed run gives it its attempts again, as a
+          // resumed local run redoes what its checkpoint does not hold
+          const failed = await this.queue.getJob(job.id);
+          await failed?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+        }
+      }
+    } catch (error) {
+      // the run cannot go on without its jobs: every record waiting fails with the cause
+      this.failure ??= error;
+      for (const { id } of batch) {
+        this.waiting.get(id)?.reject(error);
+        this.waiting.delete(id);
+      }
+    }
+  }
+
+  /** Resolves the waiters of jobs that have finished (a missed event, a Redis restart). */
+  private async check(ids: string[]): Promise<void> {
+    const open = ids.filter((id) => this.waiting.has(id));
+    if (open.length === 0) return;
+    const found = await this.lookup(open).catch(() => []);
+    for (const job of found) {
+      if (job.state === "completed") this.settle(job.id, { ok: true, value: JSON.parse(job.returnvalue ?? "null") });
+      else if (job.state === "failed") this.settle(job.id, { ok: false, reason: job.failedReason ?? "failed", attempts: Number(job.attemptsMade ?? 0) });
+    }
+  }
+
+  /** The jobs' fields and whether they are completed or failed, in one round trip. */
+  private async lookup(ids: readonly string[]): Promise<Found[]> {
     const client = await this.queue.client;
-    const [finishedOn, returnvalue, failedReason, attemptsMade] = await client.hmget(this.queue.toKey(id), "finishedOn", "returnvalue", "failedReason", "ats");
-    if (finishedOn === null) return;
-    const state = await this.queue.getJobState(id);
-    const resolve = this.waiting.get(id);
-    if (!resolve || (state !== "completed" && state !== "failed")) return;
+    const pipeline = client.pipeline();
+    const completed = this.queue.toKey("completed");
+    const failed = this.queue.toKey("failed");
+    for (const id of ids) {
+      pipeline.hmget(this.queue.toKey(id), "name", "returnvalue", "failedReason", "ats");
+      pipeline.zscore(completed, id);
+      pipeline.zscore(failed, id);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [fields, inCompleted, inFailed] = [0, 1, 2].map((k) => {
+        const [error, value] = replies[3 * i + k] ?? [new Error("no reply")];
+        if (error) throw error;
+        return value;
+      }) as [(string | null)[], string | null, string | null];
+      const [name, returnvalue, failedReason, attemptsMade] = fields;
+      return { id, exists: name !== null, state: inCompleted !== null ? "completed" : inFailed !== null ? "failed" : "other", returnvalue: returnvalue ?? null, failedReason: failedReason ?? null, attemptsMade: attemptsMade ?? null };
+    });
+  }
+
+  /** Hands the job's outcome to its waiter, once. */
+  private settle(id: string, outcome: JobOutcome): void {
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
     this.waiting.delete(id);
-    if (state === "completed") resolve({ ok: true, value: JSON.parse(returnvalue ?? "null") });
-    else resolve({ ok: false, reason: failedReason ?? "failed", attempts: Number(attemptsMade ?? 0) });
+    waiter.resolve(outcome);
   }
 }
