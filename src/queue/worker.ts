@@ -39,7 +39,8 @@ export interface WorkerSummary {
 }
 
 /**
- * Serves jobs until the process ends, the queue is drained (`drain`), or refused (a job it cannot serve). Each job is
+ * Serves jobs until the process ends, the queue is drained (`drain`), it is told to stop (`finish`: the jobs it holds
+ * finish first; `handBack`: they go back to the queue at once), or refused (a job it cannot serve). Each job is
  * checked against the handler of its stage: same settings fingerprint, else it is put back untouched and
  * the worker stops with JobRefused. A job delivered more times than its attempts (its workers died or
  * stalled each time) fails for good without running again, so a record that kills its worker cannot
@@ -118,8 +119,8 @@ export async function runWorker(address: QueueAddress, options: WorkerOptions): 
     return summary;
   }
   await worker.pause(true);
-  for (const { job, token } of held) await handBack(worker, job, token);
-  // jobs it was serving go back when their locks lapse
+  // the refused jobs, and those it was serving, go back at once
+  for (const { job, token } of [...held, ...running.values()]) await handBack(worker, job, token);
   await worker.close(true);
   throw refusal;
 }
