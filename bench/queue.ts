@@ -1,4 +1,4 @@
-// npm run bench:queue [-- --samples 600 --delay 50 --teacher-delay 2000 --teacher-samples 256]
+// npm run bench:queue [-- --samples 600 --delay 50 --teacher-delay 2000 --teacher-samples 512]
 // acc teach through the Redis queue (1 producer + 2 workers, separate processes, a real redis-server with
 // AOF fsynced on every write) against the same acc teach run locally (one process), both on the built CLI
 // (dist/) against the in-process OpenAI-compatible server answering each request after a delay, 64 requests
@@ -26,7 +26,7 @@ const { SAMPLE_SCHEMA_VERSION } = await fromDist<typeof import("../src/records/s
 const arg = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const WORKLOADS = [
   { name: "stress", samples: arg("--samples", 600), delayMs: arg("--delay", 50), rounds: 3 },
-  { name: "teacher", samples: arg("--teacher-samples", 256), delayMs: arg("--teacher-delay", 2000), rounds: 2 },
+  { name: "teacher", samples: arg("--teacher-samples", 512), delayMs: arg("--teacher-delay", 2000), rounds: 2 },
 ];
 const IN_FLIGHT = 64;
 const work = mkdtempSync(join(tmpdir(), "acc-bench-queue-"));
