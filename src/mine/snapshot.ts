@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { makeDirectory } from "../io/directory.js";
 import { MineError } from "./errors.js";
@@ -47,6 +47,8 @@ export async function writeSnapshot(repo: string, base: string, dir: string): Pr
       "fetch",
       "-q",
       "--no-tags",
+      // from a shallow clone (mined with --allow-shallow), the snapshot is cut where the clone is
+      ...(source.shallowBoundary > 0 ? ["--update-shallow"] : []),
       "--no-write-fetch-head",
       "--update-head-ok",
       "--upload-pack=git -c uploadpack.allowAnySHA1InWant=true upload-pack",
@@ -88,7 +90,8 @@ async function refuseInside(target: string, ...roots: string[]): Promise<void> {
 
 /**
  * Proves a snapshot holds nothing reachable after `base`: its only ref is refs/heads/main at base, it has no
- * remote, reflog or FETCH_HEAD/ORIG_HEAD, every commit of `git rev-list --all --reflog` is an ancestor of
+ * remote, reflog or FETCH_HEAD/ORIG_HEAD, a shallow file (of a shallow clone's snapshot) naming only commits of
+ * base's history, every commit of `git rev-list --all --reflog` is an ancestor of
  * base, and every object in the store (`cat-file --batch-all-objects`) is reachable from base.
  */
 export async function verifySnapshot(dir: string, base: string): Promise<Snapshot> {
@@ -100,9 +103,15 @@ export async function verifySnapshot(dir: string, base: string): Promise<Snapsho
   if (remotes) problems.push(`remotes: ${remotes}`);
   const gitDir = join(dir, ".git");
   const entries = new Set(await readdir(gitDir));
-  for (const name of ["FETCH_HEAD", "ORIG_HEAD", "logs", "shallow"]) if (entries.has(name)) problems.push(`.git/${name} exists`);
+  for (const name of ["FETCH_HEAD", "ORIG_HEAD", "logs"]) if (entries.has(name)) problems.push(`.git/${name} exists`);
   const later = (await git.text(["rev-list", "--all", "--reflog", "--not", base])).trim();
   if (later) problems.push(`commits not in the history of ${base}: ${later.split("\n").length}`);
+  if (entries.has("shallow")) {
+    // A snapshot of a shallow clone is cut where the clone is: its shallow file may name only commits of base's history.
+    const history = new Set((await git.text(["rev-list", base])).split("\n").filter(Boolean));
+    const outside = (await readFile(join(gitDir, "shallow"), "utf8")).split("\n").filter((sha) => sha && !history.has(sha));
+    if (outside.length > 0) problems.push(`.git/shallow names ${outside.length} commits not in the history of ${base}`);
+  }
   const reachable = new Set((await git.text(["rev-list", "--objects", base])).split("\n").map((line) => line.slice(0, line.indexOf(" ") === -1 ? undefined : line.indexOf(" "))).filter(Boolean));
   const stored = (await git.text(["cat-file", "--batch-all-objects", "--batch-check=%(objectname)"])).split("\n").filter(Boolean);
   const stray = stored.filter((sha) => !reachable.has(sha));

@@ -66,6 +66,16 @@ test("a shallow clone is refused, or mined with --allow-shallow and the cut said
   assert.deepEqual(manifest.history, { complete: false, cut_commits: 1 });
   assert.deepEqual(manifest.tests, { run: false, note: "no --test-cmd was given: FAIL_TO_PASS and PASS_TO_PASS are empty lists, not measured" });
   assert.equal(manifest.stats.mainline, 3);
+  // a stage's snapshot from a shallow clone deep enough to hold chains: cut where the clone is, nothing after its base
+  const deeper = join(work, "deeper");
+  assert.equal(spawnSync("git", ["clone", "-q", "--depth", "12", `file://${repo.dir}`, deeper]).status, 0);
+  const mined = join(work, "mined");
+  assert.equal((await runCli(["mine", deeper, "-o", mined, "--allow-shallow", "--repo-name", "acme/widgets", "-q"])).code, 0);
+  const chain = JSON.parse(readFileSync(join(mined, "chains.jsonl"), "utf8").split("\n")[0]!).id as string;
+  const snap = join(work, "snap");
+  const snapshot = await runCli(["mine", "snapshot", chain, "--stage", "1", "--mined", mined, "-o", snap]);
+  assert.equal(snapshot.code, 0, snapshot.stderr);
+  assert.equal(git(snap, ["rev-parse", "--is-shallow-repository"]).stdout.trim(), "true");
 });
 
 test("no GIT_* variable of the caller reaches acc's git: GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE pointing elsewhere change nothing", async () => {
