@@ -201,14 +201,17 @@ function tree(dir: string): Record<string, string> {
 
 test("export as 3 shards + merge writes the files of one run, byte for byte, for every kind of target (RL indices and task groups, Parquet, sessions, cut token rows, samples)", async () => {
   const dir = tempDir();
-  const inputs = join(dir, "logs");
-  cpSync(EXAMPLE_LOGS, inputs, { recursive: true });
-  // real sessions with compactions beside the examples' search, SQL and SWE agents
-  if (!SAMPLES_MISSING) cpSync(join(SAMPLES_DIR, "claude-code-jsonl"), join(inputs, "claude-code"), { recursive: true });
+  // the examples' search, SQL and SWE agents; with a real Claude Code session (compactions) for the text targets
   const trajectories = join(dir, "trajectories.jsonl");
-  assert.equal((await runCli(["import", inputs, "-o", trajectories, "-q"])).code, 0);
+  const withSession = join(dir, "with-session.jsonl");
+  assert.equal((await runCli(["import", EXAMPLE_LOGS, "-o", trajectories, "-q"])).code, 0);
+  copyFileSync(trajectories, withSession);
+  if (!SAMPLES_MISSING) {
+    assert.equal((await runCli(["import", join(SAMPLES_DIR, "claude-code-jsonl"), "-o", join(dir, "session.jsonl"), "-q"])).code, 0);
+    appendFileSync(withSession, readFileSync(join(dir, "session.jsonl")));
+  }
   // a line that is no trajectory and one that is no JSON: rejects of their shards, merged in order
-  appendFileSync(trajectories, '{"schema": "acc.trajectory", "id": "broken"}\n{damaged\n');
+  for (const file of [trajectories, withSession]) appendFileSync(file, '{"schema": "acc.trajectory", "id": "broken"}\n{damaged\n');
   const samples = join(dir, "samples.jsonl");
   const { db, repo } = buildExamples();
   assert.equal((await runCli(["compile", EXAMPLE_LOGS, "-o", join(dir, "compile"), "--repo", repo, "--db", db, "-q"])).code, 0);
@@ -217,9 +220,9 @@ test("export as 3 shards + merge writes the files of one run, byte for byte, for
   const runs: [string, string[]][] = [
     [trajectories, ["--to", "slime", "--mask-tool-args"]],
     [trajectories, ["--to", "verl"]],
-    [trajectories, ["--to", "parquet"]],
-    [trajectories, ["--to", "hf-traces"]],
     [trajectories, ["--to", "trl", "--tokenized", "--max-tokens", "2000"]],
+    [withSession, ["--to", "parquet"]],
+    [withSession, ["--to", "hf-traces"]],
     [samples, ["--to", "llamafactory"]],
     [samples, ["--to", "parquet"]],
   ];
