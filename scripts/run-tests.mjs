@@ -1,6 +1,5 @@
 // Runs every test/**/*.test.ts (or those whose path contains one of the arguments), each file in its own
-// Node process with node:test's spec reporter, one more at once than there are cores (many files spend much
-// of their time waiting on child processes, servers, Redis and a browser, so a core would sit idle). Files start longest
+// Node process with node:test's spec reporter, as many at once as there are cores. Files start longest
 // first, by the durations recorded in test/durations.json, so the slow ones do not end the run alone.
 // Each file's output is printed whole when it ends, with its duration; the run ends with the slowest files.
 // `--durations` records this run's durations into test/durations.json (run it on the whole suite).
@@ -58,7 +57,7 @@ const results = [];
 async function worker() {
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) results.push(await runFile(file));
 }
-await Promise.all(Array.from({ length: Math.min(availableParallelism() + 1, files.length) }, worker));
+await Promise.all(Array.from({ length: Math.min(availableParallelism(), files.length) }, worker));
 const wall = (performance.now() - started) / 1000;
 
 const failed = results.filter((result) => !result.ok);
