@@ -5,17 +5,13 @@ import { finishTrajectoryShards, type TrajectoryExportStats, type TrajectoryTarg
 
 /**
  * `acc merge` of `acc export --shard` shards: the records each shard built, back in input order, written
- * into `outDir` as the unsharded export writes them (rows, prompt files, rejects, card). Returns what
- * was read, exported and rejected in all.
+ * into `outDir` as the unsharded export writes them (rows, prompt files, rejects, card).
  */
-export async function mergeExportShards(shards: readonly ShardFolder[], outDir: string): Promise<{ read: number; exported: number; rejected: number }> {
+export async function mergeExportShards(shards: readonly ShardFolder[], outDir: string): Promise<void> {
   const { target, settings } = shards[0]!.manifest;
   const order = await mergedOrder(shards);
-  const stats = (await summedStats(shards)) as TrajectoryExportStats;
   const built = mergedLines(shards, order, 0);
   const rejects = mergedLines(shards, order, 1);
-  const finished = settings?.kind === "samples"
-    ? await finishSampleShards(outDir, target as ExportTarget, settings, built, rejects)
-    : await finishTrajectoryShards(outDir, target as TrajectoryTarget, settings ?? {}, { ...stats, files: [] }, built, rejects);
-  return { read: stats.read, exported: finished.exported, rejected: finished.rejected };
+  if (settings?.kind === "samples") await finishSampleShards(outDir, target as ExportTarget, settings, built, rejects);
+  else await finishTrajectoryShards(outDir, target as TrajectoryTarget, settings ?? {}, { ...(await summedStats(shards)) as TrajectoryExportStats, files: [] }, built, rejects);
 }

@@ -9,6 +9,7 @@ import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
 import { type CardStats, datasetCard } from "./card.js";
 import { exportShard } from "./shard.js";
+import { ExportRejects, rejectLine } from "./rejects.js";
 import type { Shard } from "../shard/partition.js";
 import { SampleParquetWriter } from "./parquet.js";
 import { AccError } from "../errors/acc-error.js";
@@ -60,7 +61,7 @@ export async function exportSamples(options: ExportOptions): Promise<ExportStats
           continue;
         }
         noteRefused(refused, file, line.line, "error" in line ? undefined : line.value, checked.reason);
-        await out.reject(JSON.stringify({ file, locator: { line: line.line }, reason: checked.reason }));
+        await out.reject(rejectLine(file, line.line, checked.reason));
       }
     }
     if (out.exported === 0) throw noSamples(options.inputs, read, refused);
@@ -99,8 +100,7 @@ export async function finishSampleShards(outDir: string, target: ExportTarget, s
 /** The files of a samples export: the rows, rejects.jsonl when a line was refused, the card. */
 class SamplesOut {
   exported = 0;
-  rejected = 0;
-  private rejects: AtomicFile | undefined;
+  private readonly rejects: ExportRejects;
   private readonly card: CardStats = { samples: 0, domains: {}, tokenizers: [] };
 
   private constructor(
@@ -110,7 +110,13 @@ class SamplesOut {
     private readonly dataFile: string,
     private readonly parquet: SampleParquetWriter | undefined,
     private readonly jsonl: AtomicFile | undefined,
-  ) {}
+  ) {
+    this.rejects = new ExportRejects(outDir);
+  }
+
+  get rejected(): number {
+    return this.rejects.count;
+  }
 
   static async open(outDir: string, target: ExportTarget, reasoning: ReasoningMode): Promise<SamplesOut> {
     const dataFile = target === "parquet" ? "train.parquet" : "train.jsonl";
@@ -130,22 +136,20 @@ class SamplesOut {
     if (!this.card.tokenizers.includes(sample.meta.tokenizer)) this.card.tokenizers.push(sample.meta.tokenizer);
   }
 
-  /** A refused line's record (file, locator, reason) as one JSON line. */
+  /** A refused line's record, as rejectLine writes it. */
   async reject(line: string): Promise<void> {
-    this.rejected++;
-    this.rejects ??= await AtomicFile.create(join(this.outDir, "rejects.jsonl"));
-    await this.rejects.write(`${line}\n`);
+    await this.rejects.add(line);
   }
 
   async abort(): Promise<void> {
-    await Promise.all([this.parquet?.abort(), this.jsonl?.abort(), this.rejects?.abort()]);
+    await Promise.all([this.parquet?.abort(), this.jsonl?.abort(), this.rejects.abort()]);
   }
 
   /** Commits the rows and rejects, writes the card (and LLaMA-Factory's dataset_info.json); the files written. */
   async finish(name: string): Promise<string[]> {
-    await Promise.all([this.parquet?.commit(), this.jsonl?.commit(), this.rejects?.commit()]);
+    await Promise.all([this.parquet?.commit(), this.jsonl?.commit(), this.rejects.commit()]);
     const files = [this.dataFile, "README.md"];
-    if (this.rejects) files.push("rejects.jsonl");
+    if (this.rejects.written) files.push("rejects.jsonl");
     await writeFile(join(this.outDir, "README.md"), datasetCard({ name, target: this.target, reasoning: this.reasoning, dataFile: this.dataFile, stats: this.card }));
     if (this.target === "llamafactory") {
       const info = { acc_samples: { file_name: this.dataFile, formatting: "sharegpt", columns: { messages: "conversations", system: "system" } } };

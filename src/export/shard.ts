@@ -8,6 +8,7 @@ import { isRecord } from "../json.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { statsText } from "../shard/stats.js";
+import { rejectLine } from "./rejects.js";
 
 /**
  * An export shard's records, one JSON line each, as built from its input lines (a validated sample, or
@@ -63,7 +64,7 @@ export async function exportShard(run: ExportShardRun, build: (value: unknown) =
           await order.write(orderLine(ordinal, [1, 0]));
         } else {
           counts.rejected++;
-          await rejects.write(`${JSON.stringify({ file, locator: { line: line.line }, reason: result.reason })}\n`);
+          await rejects.write(`${rejectLine(file, line.line, result.reason)}\n`);
           await order.write(orderLine(ordinal, [0, 1]));
         }
       }

@@ -22,6 +22,7 @@ import { TOOL_CALL_CLOSE, TOOL_CALL_OPEN, maskToolCalls } from "./tool-call-mask
 import { splitRow } from "./split-rows.js";
 import { summarySegments } from "./summary-segments.js";
 import { type Built, exportShard } from "./shard.js";
+import { ExportRejects, rejectLine } from "./rejects.js";
 import type { Shard } from "../shard/partition.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
@@ -221,7 +222,7 @@ export async function exportTrajectories(options: TrajectoryExportOptions): Prom
         const row = "error" in line ? { ok: false as const, reason: line.detail } : toRows(line.value, options, stats, modules);
         if (!row.ok) {
           firstReject ??= `${file}:${line.line}: ${row.reason}`;
-          await out.reject(JSON.stringify({ file, locator: { line: line.line }, reason: row.reason }));
+          await out.reject(rejectLine(file, line.line, row.reason));
           continue;
         }
         stats.rows += await out.add(row);
@@ -266,15 +267,20 @@ export async function finishTrajectoryShards(outDir: string, target: TrajectoryT
 /** The files of a trajectories export: the rows, the RL prompt file, rejects.jsonl when a line was refused, the card. */
 class TrajectoriesOut {
   exported = 0;
-  rejected = 0;
-  private rejects: AtomicFile | undefined;
+  private readonly rejects: ExportRejects;
   private readonly rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
 
   private constructor(
     private readonly outDir: string,
     private readonly target: TrajectoryTarget,
     private readonly data: RowSink,
-  ) {}
+  ) {
+    this.rejects = new ExportRejects(outDir);
+  }
+
+  get rejected(): number {
+    return this.rejects.count;
+  }
 
   static async open(outDir: string, target: TrajectoryTarget, tokenized: boolean): Promise<TrajectoriesOut> {
     return new TrajectoriesOut(outDir, target, await openSink(outDir, target, tokenized));
@@ -296,20 +302,18 @@ class TrajectoriesOut {
     return built.values.length;
   }
 
-  /** A refused line's record (file, locator, reason) as one JSON line. */
+  /** A refused line's record, as rejectLine writes it. */
   async reject(line: string): Promise<void> {
-    this.rejected++;
-    this.rejects ??= await AtomicFile.create(join(this.outDir, "rejects.jsonl"));
-    await this.rejects.write(`${line}\n`);
+    await this.rejects.add(line);
   }
 
   async abort(): Promise<void> {
-    await Promise.all([this.data.abort(), this.rejects?.abort()]);
+    await Promise.all([this.data.abort(), this.rejects.abort()]);
   }
 
   /** Commits the rows and rejects, writes the prompt file, dataset_info.json and the card; the files written. */
   async finish(name: string, stats: TrajectoryExportStats, card: CardOptions): Promise<string[]> {
-    await Promise.all([this.data.commit(), this.rejects?.commit()]);
+    await Promise.all([this.data.commit(), this.rejects.commit()]);
     const dataFile = DATA_FILE[this.target];
     const files = [dataFile, "README.md"];
     const promptFile = PROMPT_FILE[this.target];
@@ -321,7 +325,7 @@ class TrajectoriesOut {
       await writeFile(join(this.outDir, "dataset_info.json"), `${JSON.stringify(llamaFactoryDatasetInfo(dataFile), null, 2)}\n`);
       files.push("dataset_info.json");
     }
-    if (this.rejects) files.push("rejects.jsonl");
+    if (this.rejects.written) files.push("rejects.jsonl");
     const counts = { ...stats, exported: this.exported };
     await writeFile(join(this.outDir, "README.md"), this.target === "atif" ? atifCard(name, dataFile, this.exported) : this.target === "hf-traces" ? hfTracesCard(name, counts) : sftCard(name, dataFile, counts, card));
     return files;
