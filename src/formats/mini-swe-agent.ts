@@ -9,7 +9,7 @@ import {
   looksLikePatch,
   shellTextCall,
   withoutSecrets,
-} from "./swe-agent-shared.js";
+} from "./common/swe-agent.js";
 import type { DraftMessage, DraftToolCall, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "./types.js";
 
 const ROLES = new Set(["system", "user", "assistant", "tool", "exit"]);

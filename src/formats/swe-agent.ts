@@ -9,7 +9,7 @@ import {
   looksLikePatch,
   shellTextCall,
   withoutSecrets,
-} from "./swe-agent-shared.js";
+} from "./common/swe-agent.js";
 import type { DraftMessage, DraftToolCall, TrajectoryDraft } from "./types.js";
 
 /** History fields mapped to the message, or derived from it (`thought` and `action` restate content and calls). */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { claudeCodeImporter } from "../../src/formats/claude-code.js";
+import { claudeCodeImporter } from "../../src/formats/claude-code/importer.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 import { realFixture } from "../helpers/fixtures.js";

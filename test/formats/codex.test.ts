@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { codexImporter } from "../../src/formats/codex.js";
+import { codexImporter } from "../../src/formats/codex/importer.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseReAct } from "../../src/formats/react-text-parse.js";
+import { parseReAct } from "../../src/formats/react-text/parse.js";
 import type { Message } from "../../src/records/trajectory.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 
