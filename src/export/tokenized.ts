@@ -11,7 +11,7 @@ export interface TokenizedRow {
   labels: number[];
   /** 1 where the token is trained. */
   loss_mask: number[];
-  /** Character spans of the rendered text that are trained, and the text itself (for checking). */
+  /** Character spans of the rendered text that are trained (each turn widened to token edges), and the text itself (for checking). */
   spans: { start: number; end: number }[];
   text: string;
   /** The trained messages (indices into the conversation), and the end of the messages the row holds. */
@@ -27,8 +27,8 @@ export interface TokenizedRow {
  * follows: Qwen3 drops the `<think>` of turns before the last user message, so a conversation with
  * several user turns is cut into one row per user turn (`rowsPerUserTurn`), each ending after its
  * turn's last assistant message. A conversation the template cannot render that way is refused
- * with the turn where it breaks, never mis-masked. The ids are checked against tokenizing the whole
- * text at once, so no id drifts at a span boundary.
+ * with the turn where it breaks, never mis-masked. The trained spans are widened to token edges
+ * (`alignToTokens`), so the ids are those of tokenizing the whole text at once.
  */
 export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
   const renders = new Renders(conversation, tokenizer);
@@ -107,11 +107,10 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
     trained.push(i);
   }
   if (trainAll) spans.push({ start: 0, end: text.length });
-  const { ids, mask } = encodeSpans(text, spans, tokenizer);
-  const cuts = spans.flatMap((span) => [span.start, span.end]).filter((at) => at > 0 && at < text.length);
-  if (!cutsAreStable(text, cuts, tokenizer)) return { ok: false, reason: "tokenizing the trained spans apart gives other ids than tokenizing the whole text (a token crosses a span edge)" };
+  const aligned = alignToTokens(text, spans, tokenizer);
+  const { ids, mask } = encodeSpans(text, aligned, tokenizer);
   if (trainAll) conversation.messages.slice(0, end).forEach((m, i) => m.role === "assistant" && trained.push(i));
-  return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (mask[k] ? id : IGNORE)), loss_mask: mask.map((t) => (t ? 1 : 0)), spans, text, trained, end } };
+  return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (mask[k] ? id : IGNORE)), loss_mask: mask.map((t) => (t ? 1 : 0)), spans: aligned, text, trained, end } };
 }
 
 /** Without an end-of-turn token: the turn ends where the rendering of the conversation up to it ends. */
@@ -121,34 +120,56 @@ function nextTurnStart(renders: Renders, i: number, text: string): number {
 }
 
 /**
- * Whether tokenizing `text` in pieces cut at `cuts` gives the ids of tokenizing it whole. A chat
- * template's tokenizer finds its added tokens (`<|im_start|>`, `<think>`, …) before the BPE runs, so a
- * cut can change only the run of text between added tokens that holds it: a cut at an added token's
- * edge is safe, one inside it never is, and otherwise that run is encoded whole and in two and compared
- * (not the whole text again: the run is a turn's opening and content, the text may be megabytes).
+ * The trained spans widened to token edges, by the rule transformers applies to the spans a template's
+ * `{% generation %}` block marks (`return_assistant_tokens_mask`, which TRL's `assistant_only_loss`
+ * trains on): every token that holds a character of the span is trained. A token can straddle a turn's
+ * edge: an assistant text opening with "\n\n" merges with the newline that ends Qwen3's
+ * `<|im_start|>assistant\n` into one "\n\n\n" token, which is then trained.
+ *
+ * A chat template's tokenizer finds its added tokens (`<|im_start|>`, `<think>`, …) before the BPE runs,
+ * so an edge at an added token is a token edge, one inside an added token widens to it, and otherwise
+ * only the run of text between added tokens that holds the edge can change. In that run the token edge
+ * is the nearest cut (going outward) where tokenizing the run in two gives the ids of tokenizing it
+ * whole: the run's own ends always are. Only the run is tokenized, not the text (it may be megabytes).
  */
-function cutsAreStable(text: string, cuts: readonly number[], tokenizer: Tokenizer): boolean {
+function alignToTokens(text: string, spans: readonly Span[], tokenizer: Tokenizer): Span[] {
+  if (spans.length === 0) return [];
   const added = addedTokens(tokenizer);
   const edges = added === undefined ? [] : [...text.matchAll(added)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
-  for (const at of cuts) {
-    let runStart = 0;
-    let runEnd = text.length;
-    let edge = false;
-    for (const token of edges) {
-      if (token.start < at && at < token.end) return false;
-      if (token.end === at || token.start === at) edge = true;
-      if (token.end <= at) runStart = token.end;
-      else if (token.start >= at) {
-        runEnd = token.start;
-        break;
-      }
-    }
-    if (edge) continue;
-    const whole = tokenizer.encode(text.slice(runStart, runEnd));
-    const apart = [...tokenizer.encode(text.slice(runStart, at)), ...tokenizer.encode(text.slice(at, runEnd))];
-    if (whole.length !== apart.length || whole.some((id, k) => id !== apart[k])) return false;
+  const aligned: Span[] = [];
+  for (const span of spans) {
+    const start = Math.max(tokenEdge(text, span.start, -1, edges, tokenizer), aligned.at(-1)?.end ?? 0);
+    aligned.push({ start, end: Math.max(start, tokenEdge(text, span.end, 1, edges, tokenizer)) });
   }
-  return true;
+  return aligned;
+}
+
+type Span = { start: number; end: number };
+
+/** The token edge at `at`, or the nearest one before it (`direction` -1) or after it (1). */
+function tokenEdge(text: string, at: number, direction: -1 | 1, edges: readonly Span[], tokenizer: Tokenizer): number {
+  let runStart = 0;
+  let runEnd = text.length;
+  for (const token of edges) {
+    if (token.end === at || token.start === at) return at;
+    if (token.start < at && at < token.end) return direction < 0 ? token.start : token.end;
+    if (token.end < at) runStart = token.end;
+    else if (token.start > at) {
+      runEnd = token.start;
+      break;
+    }
+  }
+  if (at === runStart || at === runEnd) return at;
+  const run = text.slice(runStart, runEnd);
+  const whole = tokenizer.encode(run);
+  for (let cut = at - runStart; cut > 0 && cut < run.length; cut += direction) {
+    const left = tokenizer.encode(run.slice(0, cut));
+    if (left.length < whole.length && left.every((id, k) => id === whole[k])) {
+      const right = tokenizer.encode(run.slice(cut));
+      if (left.length + right.length === whole.length && right.every((id, k) => id === whole[left.length + k])) return runStart + cut;
+    }
+  }
+  return direction < 0 ? runStart : runEnd;
 }
 
 const addedPatterns = new WeakMap<Tokenizer, RegExp | undefined>();
@@ -162,7 +183,7 @@ function addedTokens(tokenizer: Tokenizer): RegExp | undefined {
   return addedPatterns.get(tokenizer);
 }
 
-function encodeSpans(text: string, spans: readonly { start: number; end: number }[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[] } {
+function encodeSpans(text: string, spans: readonly Span[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[] } {
   const ids: number[] = [];
   const mask: boolean[] = [];
   let at = 0;
