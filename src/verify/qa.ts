@@ -18,6 +18,9 @@ export const DEFAULT_QA_OPTIONS: QaOptions = { f1Threshold: 0.8, tolerance: 1e-6
 /** ASCII punctuation and symbols (SQuAD's `string.punctuation`) and every Unicode punctuation mark. */
 const PUNCTUATION = /[\p{P}$+<=>^`|~]/gu;
 const ARTICLES = /\b(a|an|the)\b/g;
+/** Printable ASCII text (tabs and line breaks too), and PUNCTUATION's ASCII members (the 32 of SQuAD's `string.punctuation`). */
+const ASCII = /^[\t\n\r -~]*$/;
+const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/g;
 
 /** Characters of scripts written without spaces between words: each is a token of its own. */
 const UNSPACED = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu;
@@ -29,6 +32,8 @@ const UNSPACED = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])/gu;
  * by one (北京 against 北京市 shares two of three).
  */
 export function normalizeAnswer(text: string): string {
+  // ASCII text has nothing to fold, no marks and no Han or kana: only its punctuation goes
+  if (ASCII.test(text)) return text.toLowerCase().replace(ASCII_PUNCTUATION, "").replace(ARTICLES, " ").split(/\s+/).filter(Boolean).join(" ");
   const folded = text.normalize("NFKD").replace(/(\p{Script=Latin})\p{M}+/gu, "$1").normalize("NFKC");
   return folded.toLowerCase().replace(PUNCTUATION, "").replace(ARTICLES, " ").replace(UNSPACED, " $1 ").split(/\s+/).filter(Boolean).join(" ");
 }
@@ -66,7 +71,12 @@ export function numbersIn(text: string): number[] {
 
 /** The numbers of a text (number words and scales read as numbers) with the count of decimals each was written with. */
 export function writtenNumbers(text: string): { value: number; decimals: number }[] {
-  return [...canonicalText(text).matchAll(NUMBER)].map((match) => {
+  return numbersOfCanonical(canonicalText(text));
+}
+
+/** writtenNumbers of a text already through canonicalText. */
+function numbersOfCanonical(canonical: string): { value: number; decimals: number }[] {
+  return [...canonical.matchAll(NUMBER)].map((match) => {
     const written = match[0].replace(/,/g, "").replace("−", "-");
     const fraction = /\.(\d+)/.exec(written.split(/[eE]/)[0]!);
     return { value: Number(written), decimals: fraction ? fraction[1]!.length : 0 };
@@ -74,8 +84,7 @@ export function writtenNumbers(text: string): { value: number; decimals: number 
 }
 
 /** The text as one number and what surrounds it (its unit, normalised), or undefined when it holds no number or several. */
-function singleNumber(text: string): { value: number; unit: string } | undefined {
-  const canonical = canonicalText(text);
+function singleNumber(canonical: string): { value: number; unit: string } | undefined {
   const matches = [...canonical.matchAll(NUMBER)];
   if (matches.length !== 1) return undefined;
   const match = matches[0]!;
@@ -123,6 +132,8 @@ function wordsValue(words: string): number | undefined {
 
 const MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 const MONTH = `(${MONTHS.join("|")}|${MONTHS.map((m) => m.slice(0, 3)).join("|")}|sept)\\.?`;
+/** The start every MONTH spelling has. */
+const MONTH_START = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec/i;
 const pad = (n: number) => String(n).padStart(2, "0");
 const monthNumber = (name: string) => MONTHS.findIndex((m) => m.startsWith(name.toLowerCase().slice(0, 3))) + 1;
 /** Dates in the forms answers use: 15 August 1843, August 15, 1843, 1843-08-15, August 1843. */
@@ -145,12 +156,14 @@ function ymd(year: number, month: number, day: number): string | undefined {
  */
 export function canonicalText(text: string): string {
   let out = text.normalize("NFKC");
-  for (const [pattern, format] of DATES) out = out.replace(pattern, (...args) => {
+  const digits = /\d/.test(out);
+  // every date form has digits, and a month's name or an ISO date's dash
+  if (digits && (out.includes("-") || MONTH_START.test(out))) for (const [pattern, format] of DATES) out = out.replace(pattern, (...args) => {
     const date = format(args.slice(0, -2) as unknown as RegExpExecArray);
     // one word per part, so token F1 weighs a date as the three words it was written with
     return date === undefined ? (args[0] as string) : ` y${date.slice(0, 4)} m${date.slice(4, 6)}${date.length > 6 ? ` d${date.slice(6)}` : ""} `;
   });
-  out = out.replace(SCALED, (whole, digits: string, word: string | undefined, letters: string | undefined) => {
+  if (digits) out = out.replace(SCALED, (whole, digits: string, word: string | undefined, letters: string | undefined) => {
     const scale = word === undefined ? SCALE_LETTERS[letters!] : SCALES[word.toLowerCase()];
     if (scale === undefined) return whole;
     const value = Number(digits.replace(/,/g, "")) * scale;
@@ -228,8 +241,8 @@ function splitItems(text: string): string[] {
 
 function itemsEqual(a: string, b: string, tolerance: number): boolean {
   if (normalizeAnswer(canonicalText(a)) === normalizeAnswer(canonicalText(b)) && sameNumbers(numbersIn(a), numbersIn(b), tolerance)) return true;
-  const x = singleNumber(a);
-  const y = singleNumber(b);
+  const x = singleNumber(canonicalText(a));
+  const y = singleNumber(canonicalText(b));
   return x !== undefined && y !== undefined && unitsAgree(x.unit, y.unit) && closeEnough(x.value, y.value, tolerance);
 }
 
@@ -265,19 +278,19 @@ function verifyList(answer: string, goldItems: string[], ordered: boolean, toler
 export function verifyQa(answer: string, gold: string, options: QaOptions = DEFAULT_QA_OPTIONS): Verdict {
   const goldItems = options.list ? (structuredList(gold) ?? splitItems(gold)) : structuredList(gold);
   if (goldItems) return verifyList(answer, goldItems, options.list === "ordered", options.tolerance);
-  // numbers are read before normalisation strips their signs and points ("1.5" would become "15")
-  const answerNumbers = numbersIn(answer);
-  const goldNumbers = numbersIn(gold);
-  const negation = negationAgrees(answer, gold);
   const a = canonicalText(answer);
   const g = canonicalText(gold);
+  // numbers are read before normalisation strips their signs and points ("1.5" would become "15")
+  const answerNumbers = numbersOfCanonical(a).map((n) => n.value);
+  const goldNumbers = numbersOfCanonical(g).map((n) => n.value);
+  const negation = negationAgrees(answer, gold);
   if (normalizeAnswer(a) === normalizeAnswer(g)) {
     if (!sameNumbers(answerNumbers, goldNumbers, options.tolerance)) return fail("mismatch", `numbers ${answerNumbers.join(", ")} differ from the gold's ${goldNumbers.join(", ")}`, 0);
     if (negation) return pass("exact-match", "normalised answers are equal", 1);
   }
   if (!negation) return fail("mismatch", `one answer is negated and the other is not (answer ${excerpt(answer)}, gold ${excerpt(gold)})`, 0);
-  const x = singleNumber(answer);
-  const y = singleNumber(gold);
+  const x = singleNumber(a);
+  const y = singleNumber(g);
   if (x && y && unitsAgree(x.unit, y.unit)) {
     if (closeEnough(x.value, y.value, options.tolerance)) return pass("numeric", `${x.value} equals gold ${y.value} within ${options.tolerance}`, 1);
     return fail("mismatch", `number ${x.value} differs from gold ${y.value}`, 0);

@@ -44,6 +44,16 @@ test("qa: normalisation and token F1 agree with the official SQuAD script on 400
   });
 });
 
+test("qa: ASCII answers take a short path that normalises exactly as the Unicode one", () => {
+  // a trailing no-break space sends a text down the Unicode path (NFKC makes it a space, which goes)
+  const ascii = fc.string({ unit: fc.integer({ min: 0x09, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 40 });
+  fc.assert(fc.property(ascii, (text) => normalizeAnswer(text) === normalizeAnswer(`${text}\u00a0`)), { seed: 11, numRuns: 2000 });
+  // and whole verdicts agree on either path, on answers with dates, scales and number words
+  const word = fc.constantFrom("15", "August", "aug.", "1843", "2024-03-05", "-", "of", "sept", "3rd", "May", "EUR", "k", "five");
+  const phrase = fc.array(word, { maxLength: 6 }).map((words) => words.join(" "));
+  fc.assert(fc.property(phrase, phrase, (a, b) => JSON.stringify(verifyQa(a, b)) === JSON.stringify(verifyQa(`${a}\u00a0`, `${b}\u00a0`))), { seed: 12, numRuns: 2000 });
+});
+
 test("qa: exact match after normalisation; F1 at the threshold; the verdict says why", () => {
   assert.deepEqual(verifyQa("The Eiffel Tower!", "eiffel tower"), { pass: true, reason: "exact-match", detail: "normalised answers are equal", score: 1 });
   // "Broncos won" vs "Denver Broncos": 1 common token, P = R = 1/2
