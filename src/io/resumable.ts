@@ -7,7 +7,7 @@ import { utf8Concat } from "./utf8.js";
  * file at that length, dropping anything written after the checkpoint.
  */
 export class ResumableFile {
-  private pending: string[] = [];
+  private pending: (string | Buffer)[] = [];
   private size: number;
 
   private constructor(
@@ -26,16 +26,18 @@ export class ResumableFile {
     return new ResumableFile(handle, path, length);
   }
 
-  write(text: string): void {
-    this.pending.push(text);
+  /** Appends text, or bytes (a LineBuffer's), at the next flush. */
+  write(data: string | readonly Buffer[]): void {
+    if (typeof data === "string") this.pending.push(data);
+    else for (const bytes of data) this.pending.push(bytes);
   }
 
   /** Writes what is pending and returns the file's length; bytes up to it survive a kill -9. */
   async flush(): Promise<number> {
     if (this.pending.length > 0) {
-      const bytes = utf8Concat(this.pending);
+      const buffers = buffersOf(this.pending);
       this.pending = [];
-      const { bytesWritten } = await this.handle.write(bytes, 0, bytes.length, this.size);
+      const { bytesWritten } = await this.handle.writev(buffers, this.size);
       this.size += bytesWritten;
     }
     return this.size;
@@ -57,4 +59,21 @@ export class ResumableFile {
     await this.handle.close();
     await rm(this.path, { force: true });
   }
+}
+
+/** The bytes of `parts` in order: each run of texts encoded as one buffer (utf8Concat), buffers as they are. */
+function buffersOf(parts: readonly (string | Buffer)[]): Buffer[] {
+  const buffers: Buffer[] = [];
+  let texts: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") {
+      texts.push(part);
+      continue;
+    }
+    if (texts.length > 0) buffers.push(utf8Concat(texts));
+    texts = [];
+    buffers.push(part);
+  }
+  if (texts.length > 0) buffers.push(utf8Concat(texts));
+  return buffers;
 }

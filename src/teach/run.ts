@@ -4,6 +4,7 @@ import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { type JsonLine, readJsonLines } from "../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
+import { LineBuffer } from "../io/line-buffer.js";
 import { ResumableFile } from "../io/resumable.js";
 import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
@@ -91,25 +92,26 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const seen = state ? await idsWritten(`${paths.outcomes}.partial`) : new Set<string>();
 
   let done = state?.done ?? 0;
-  // Lines wait in memory until a checkpoint takes them, together with the count and the stats they
-  // go with, in one synchronous step; checkpoints then write one after another. So the byte lengths
-  // and the count a checkpoint records always describe the same samples, and the loop does not stop
-  // for the disk (unless two checkpoints are already waiting for it).
-  let lines = { samples: [] as string[], rejects: [] as string[], outcomes: [] as string[], order: [] as string[], jobs: [] as string[] };
+  // Lines wait in memory (as bytes) until a checkpoint takes them, together with the count and the
+  // stats they go with, in one synchronous step; checkpoints then write one after another. So the byte
+  // lengths and the count a checkpoint records always describe the same samples, and the loop does not
+  // stop for the disk (unless two checkpoints are already waiting for it).
+  const lines = { samples: new LineBuffer(), rejects: new LineBuffer(), outcomes: new LineBuffer() };
+  let held = { order: [] as string[], jobs: [] as string[] };
   let sinceCheckpoint = 0;
   let queued = 0;
   let failure: unknown;
   let saving: Promise<void> = Promise.resolve();
   const checkpoint = () => {
-    const batch = lines;
+    const batch = { samples: lines.samples.take(), rejects: lines.rejects.take(), outcomes: lines.outcomes.take(), ...held };
     const at = { done, stats: structuredClone(stats.data) };
-    lines = { samples: [], rejects: [], outcomes: [], order: [], jobs: [] };
+    held = { order: [], jobs: [] };
     sinceCheckpoint = 0;
     queued++;
     saving = saving.then(async () => {
-      samples.write(batch.samples.join(""));
-      rejects.write(batch.rejects.join(""));
-      outcomes.write(batch.outcomes.join(""));
+      samples.write(batch.samples);
+      rejects.write(batch.rejects);
+      outcomes.write(batch.outcomes);
       order?.write(batch.order.join(""));
       const next: TeachState = {
         fingerprint,
@@ -154,27 +156,27 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   try {
     for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
       if (failure !== undefined) throw failure;
-      const before = [lines.samples.length, lines.rejects.length, lines.outcomes.length];
+      const before = [lines.samples.count, lines.rejects.count, lines.outcomes.count];
       if (item.kind === "elsewhere") {
         // another shard's: read (the checkpoint counts input lines), not written
       } else if (item.kind === "taught") {
-        for (const sample of item.taught.kept) lines.samples.push(`${JSON.stringify(sample)}\n`);
-        for (const reject of item.taught.rejects) lines.rejects.push(`${JSON.stringify(reject)}\n`);
-        lines.outcomes.push(`${JSON.stringify(item.taught.outcome)}\n`);
+        for (const sample of item.taught.kept) lines.samples.add(JSON.stringify(sample));
+        for (const reject of item.taught.rejects) lines.rejects.add(JSON.stringify(reject));
+        lines.outcomes.add(JSON.stringify(item.taught.outcome));
         stats.taught(item.taught);
       } else if (item.kind === "failed") {
         const outcome = failedOutcome(item.sample, item.line, item.detail);
-        lines.outcomes.push(`${JSON.stringify({ file: options.input, ...outcome })}\n`);
+        lines.outcomes.add(JSON.stringify({ file: options.input, ...outcome }));
         stats.taught({ kept: [], rejects: [], outcome });
       } else if (item.kind === "duplicate") {
-        lines.outcomes.push(`${JSON.stringify(duplicateOutcome(item.sample, item.line))}\n`);
+        lines.outcomes.add(JSON.stringify(duplicateOutcome(item.sample, item.line)));
         stats.duplicate(item.sample.meta.domain);
       } else {
-        lines.outcomes.push(`${JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })}\n`);
+        lines.outcomes.add(JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail }));
         stats.invalidLine();
       }
-      if (item.kind === "taught" || item.kind === "failed") lines.jobs.push(item.kind === "taught" ? item.taught.outcome.sample_id : item.sample.id);
-      if (order && item.kind !== "elsewhere") lines.order.push(orderLine(item.line, [lines.samples.length - before[0]!, lines.rejects.length - before[1]!, lines.outcomes.length - before[2]!]));
+      if (item.kind === "taught" || item.kind === "failed") held.jobs.push(item.kind === "taught" ? item.taught.outcome.sample_id : item.sample.id);
+      if (order && item.kind !== "elsewhere") held.order.push(orderLine(item.line, [lines.samples.count - before[0]!, lines.rejects.count - before[1]!, lines.outcomes.count - before[2]!]));
       done++;
       if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) {
         void checkpoint();
