@@ -114,8 +114,8 @@ export function graphwalksEval(options: GraphwalksOptions = {}): EvalKind<Graphw
     group: (item) => item.problem_type,
     contextTexts: (item) => [item.prompt],
     grade(item, response): Grade {
-      const { f1, ...detail } = gradeGraphwalks(response, item.answer_nodes, { parse, emptyGold });
-      return { score: f1, detail };
+      const { f1, precision, recall, parsed } = gradeGraphwalks(response, item.answer_nodes, { parse, emptyGold });
+      return { score: f1, detail: { precision, recall, parsed } };
     },
     settings: { parse, empty_gold: emptyGold },
   };

@@ -153,7 +153,20 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     const { score, detail } = kind.grade(item, answer.response);
     const group = kind.group(item);
     const bin = contextBin(tokens);
-    const line = resultLine({ id: item.id, group, tokens, bin, score, detail, ...answer });
+    // field by field, not a spread: fields left undefined are dropped by JSON.stringify as a spread would leave them out
+    const line = resultLine({
+      id: item.id,
+      group,
+      tokens,
+      bin,
+      score,
+      detail,
+      response: answer.response,
+      finish_reason: answer.finish_reason,
+      usage: answer.usage,
+      cached: answer.cached,
+      attempts: answer.attempts,
+    });
     done[position] = { group, tokens, bin, score, line };
     counts.graded++;
     if (fresh) journal?.append(line);
@@ -169,7 +182,9 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   /** The endpoint's answer, or its refusal as a failure. */
   const askClient = async (source: Extract<AnswerSource, { client: LlmClient }>, item: Item): Promise<EvalJobResult> => {
     try {
-      const result = await source.client.chat({ model: source.model, messages: kind.messages(item), ...source.request }, { signal: abort.signal });
+      const messages = kind.messages(item);
+      const request = source.request ? { model: source.model, messages, ...source.request } : { model: source.model, messages };
+      const result = await source.client.chat(request, { signal: abort.signal });
       return { answer: { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts } };
     } catch (error) {
       if (!(error instanceof LlmError) || abort.signal.aborted) throw error;

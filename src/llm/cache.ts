@@ -50,7 +50,7 @@ export function keyOfBody(endpoint: string, body: string): string {
 /** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
 export function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(request)) if (field !== "extra_body" && field !== "stream") body[field] = value;
+  for (const field in request) if (field !== "extra_body" && field !== "stream") body[field] = request[field as keyof ChatRequest];
   if (stream) {
     body["stream"] = true;
     body["stream_options"] = { include_usage: true };

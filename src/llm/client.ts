@@ -113,7 +113,9 @@ class Client implements LlmClient {
   /** Sends the request, retrying per policy; stores the answer under `cached.key` when caching. */
   private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: string }): Promise<ChatResult> {
     const stream = request.stream ?? this.options.stream ?? false;
-    const body = !stream && cached ? cached.plainBody : bodyJson(requestBody(request, stream));
+    // bytes, kept for retries: undici would turn a string into bytes at every attempt, and a string kept
+    // alive for the whole exchange is copied by every young-generation collection while it waits
+    const body = Buffer.from(!stream && cached ? cached.plainBody : bodyJson(requestBody(request, stream)));
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {
@@ -140,11 +142,13 @@ class Client implements LlmClient {
   }
 
   /** One HTTP request holding a concurrency slot and reporting to the breaker; every failure leaves as an LlmError. */
-  private async attempt(body: string, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
-    try {
-      await this.limiter.acquire(signal);
-    } catch {
-      throw this.abortedError(attempt);
+  private async attempt(body: Buffer, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+    if (!this.limiter.tryAcquire()) {
+      try {
+        await this.limiter.acquire(signal);
+      } catch {
+        throw this.abortedError(attempt);
+      }
     }
     if (signal?.aborted) {
       this.limiter.release();
@@ -173,11 +177,11 @@ class Client implements LlmClient {
     }
   }
 
-  private exchange(body: string, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+  private exchange(body: Buffer, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
     return stream ? this.exchangeStream(body, attempt, signal) : this.exchangePlain(body, attempt, signal);
   }
 
-  private async exchangeStream(body: string, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+  private async exchangeStream(body: Buffer, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
     // undici's own timers bound the wait for the head and every silence in the body: cheaper than a timer
     // and an AbortController per request, and a long stream that keeps talking is not cut off
     const response = await this.pool.request({
@@ -198,7 +202,7 @@ class Client implements LlmClient {
   }
 
   /** A plain (not streamed) answer, read whole by the light dispatcher path (postText). */
-  private async exchangePlain(body: string, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+  private async exchangePlain(body: Buffer, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
     const response = await postText(this.pool, { path: this.path, headers: this.headers, body, signal, timeoutMs: this.timeoutMs, maxBytes: this.maxResponseBytes });
     const status = response.statusCode;
     if (status < 200 || status >= 300) throw this.httpError(status, response.header("retry-after"), response.text, attempt);

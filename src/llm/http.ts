@@ -21,7 +21,7 @@ export interface TextResponse {
 export interface PostOptions {
   path: string;
   headers: Record<string, string>;
-  body: string;
+  body: Buffer;
   signal: AbortSignal | undefined;
   /** undici's own timers: for the head, and for every silence in the body. */
   timeoutMs: number;
@@ -38,49 +38,73 @@ export interface PostOptions {
  */
 export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
-    const { signal } = options;
-    let statusCode = 0;
-    let rawHeaders: Buffer[] = [];
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let abort: ((reason?: Error) => void) | undefined;
-    const unwatch = signal ? watch(signal, (reason) => abort?.(reason)) : undefined;
-    const done = () => unwatch?.();
-    const handler: Dispatcher.DispatchHandler = {
-      onConnect(abortRequest) {
-        if (signal?.aborted) abortRequest(signal.reason as Error);
-        else abort = abortRequest;
-      },
-      onHeaders(status, headers) {
-        statusCode = status;
-        rawHeaders = headers as Buffer[];
-        return true;
-      },
-      onData(chunk) {
-        size += chunk.length;
-        if (size > options.maxBytes) {
-          abort?.(new ResponseTooLarge(options.maxBytes));
-          return false;
-        }
-        if (statusCode >= 200 && statusCode < 300) chunks.push(chunk);
-        else if (size - chunk.length < ERROR_BODY_BYTES) chunks.push(chunk.subarray(0, ERROR_BODY_BYTES - (size - chunk.length)));
-        return true;
-      },
-      onComplete() {
-        done();
-        const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-        resolve({ statusCode, header: (name) => headerValue(rawHeaders, name), text });
-      },
-      onError(error) {
-        done();
-        reject(error);
-      },
-    };
     dispatcher.dispatch(
       { method: "POST", path: options.path, headers: options.headers, body: options.body, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
-      handler,
+      new TextExchange(options.signal, options.maxBytes, resolve, reject),
     );
   });
+}
+
+/**
+ * One exchange's handler and, once complete, its response: a single object per request (its methods are
+ * shared), where closures would make one object per callback.
+ */
+class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
+  statusCode = 0;
+  text = "";
+  private rawHeaders: Buffer[] = [];
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private abort: ((reason?: Error) => void) | undefined;
+  private readonly unwatch: (() => void) | undefined;
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    private readonly maxBytes: number,
+    private readonly resolve: (response: TextResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    this.unwatch = signal ? watch(signal, (reason) => this.abort?.(reason)) : undefined;
+  }
+
+  header(name: string): string | undefined {
+    return headerValue(this.rawHeaders, name);
+  }
+
+  onConnect(abortRequest: (reason?: Error) => void): void {
+    if (this.signal?.aborted) abortRequest(this.signal.reason as Error);
+    else this.abort = abortRequest;
+  }
+
+  onHeaders(status: number, headers: Buffer[]): boolean {
+    this.statusCode = status;
+    this.rawHeaders = headers;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const before = this.size;
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      this.abort?.(new ResponseTooLarge(this.maxBytes));
+      return false;
+    }
+    if (this.statusCode >= 200 && this.statusCode < 300) this.chunks.push(chunk);
+    else if (before < ERROR_BODY_BYTES) this.chunks.push(chunk.subarray(0, ERROR_BODY_BYTES - before));
+    return true;
+  }
+
+  onComplete(): void {
+    this.unwatch?.();
+    const chunks = this.chunks;
+    this.text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+    this.resolve(this);
+  }
+
+  onError(error: Error): void {
+    this.unwatch?.();
+    this.reject(error);
+  }
 }
 
 /** Requests waiting on each signal: one abort listener per signal (runs share one), not one per request. */

@@ -13,6 +13,13 @@ export class Limiter {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
   }
 
+  /** Takes a free slot at once if there is one (call `release` exactly once afterwards); false when all are held. */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
+  }
+
   /** Resolves when a slot is free (call `release` exactly once afterwards); rejects with the signal's reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);

@@ -26,7 +26,7 @@ async function server(pieces: Buffer[], delayMs = 0): Promise<{ server: Server; 
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-const post = (pool: Pool, signal?: AbortSignal) => postText(pool, { path: "/", headers: { "content-type": "application/json" }, body: "{}", signal, timeoutMs: 5000, maxBytes: 1024 * 1024 });
+const post = (pool: Pool, signal?: AbortSignal) => postText(pool, { path: "/", headers: { "content-type": "application/json" }, body: Buffer.from("{}"), signal, timeoutMs: 5000, maxBytes: 1024 * 1024 });
 
 test("postText: a body whose characters are split across network chunks reads whole; headers by lower-case name", async () => {
   const text = '{"content":"naïve – 北京 😀"}';
