@@ -100,6 +100,8 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   const stop = (error: unknown) => {
     firstError ??= { cause: error };
     abort.abort();
+    // slots waiting on a worker's answer stop too
+    queue?.abandon(error);
   };
   // jobs whose answers are in the journal: let go of once it is written
   let saved: string[] = [];

@@ -87,7 +87,18 @@ export class QueueProducer {
     await Promise.all(keys.map((key) => this.queue.remove(jobId(this.options.stage, this.options.run, key)).catch(() => 0)));
   }
 
+  /**
+   * Stops waiting: every record still waiting, and every later one, fails with this reason. A run that
+   * stops on its first error calls it, so its other slots do not wait for jobs no worker may ever take.
+   */
+  abandon(reason: unknown): void {
+    this.failure ??= reason;
+    for (const waiter of this.waiting.values()) waiter.reject(this.failure);
+    this.waiting.clear();
+  }
+
   async close(): Promise<void> {
+    this.abandon(new Error("the queue producer was closed while records were waiting"));
     clearInterval(this.timer);
     await this.events.close();
     await this.queue.close();
@@ -120,11 +131,7 @@ export class QueueProducer {
       }
     } catch (error) {
       // the run cannot go on without its jobs: every record waiting fails with the cause
-      this.failure ??= error;
-      for (const { id } of batch) {
-        this.waiting.get(id)?.reject(error);
-        this.waiting.delete(id);
-      }
+      this.abandon(error);
     }
   }
 

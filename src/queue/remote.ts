@@ -4,5 +4,7 @@ import type { JobOutcome } from "./producer.js";
 export interface RemoteStage {
   process(key: string, line: number, record: unknown): Promise<JobOutcome>;
   forget(keys: readonly string[]): Promise<void>;
+  /** Fails every record still waiting (and every later one) with `reason`: the run has stopped. */
+  abandon(reason: unknown): void;
   close(): Promise<void>;
 }

@@ -101,6 +101,19 @@ test("eval through the queue: a worker with another --max-tokens refuses; an ite
   await current!.exited;
 });
 
+test("eval through the queue stops at its first error even while no worker takes the jobs its other slots wait on", { skip: REDIS_MISSING }, async () => {
+  const dir = tempDir();
+  const data = join(dir, "items.jsonl");
+  const saved = await runCli(["eval", "mrcr", "--data", "generated:sizes=3000,per-size=2,needles=2,seed=1", "--save-data", data, "-q"]);
+  assert.equal(saved.code, 0, saved.stderr);
+  // the same file twice: the third item's id repeats the first's, while slots 1 and 2 wait on jobs
+  // its own Redis database: the two jobs it leaves for a resumed run must not reach the other tests' workers
+  const own = queue.url.replace(/\/0$/, "/7");
+  const run = await runCli(["eval", "mrcr", "--data", data, data, "--queue", own, "--model", "m", "-o", join(dir, "out"), "--concurrency", "4", "-q"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^acc: duplicate item id mrcr-gen-s1-2n-3000-0: /);
+});
+
 // ---- rollout ----
 
 const SQL_TASKS = join(import.meta.dirname, "../../examples/rollout/sql-tasks.jsonl");
