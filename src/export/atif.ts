@@ -1,6 +1,6 @@
 import { without } from "../formats/common/text.js";
 import { isRecord } from "../json.js";
-import { ATIF_VERSION, type AtifObservationResult, type AtifStep, type AtifToolCall, type AtifTrajectory, type StoredRoot, type StoredStep, compact, nonEmpty } from "../records/atif.js";
+import { ATIF_VERSION, type AtifObservationResult, type AtifStep, type AtifToolCall, type AtifTrajectory, type StoredRoot, type StoredStep, compact, nonEmpty, stepHasAudio } from "../records/atif.js";
 import type { Message, ToolCall, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
 import { toolDefinition } from "./sft.js";
 
@@ -56,7 +56,7 @@ export function trajectoryToAtif(t: Trajectory): AtifTrajectory {
     atif: stored ? true : undefined,
   });
   return compact({
-    schema_version: ATIF_VERSION,
+    schema_version: steps.some(stepHasAudio) ? "ATIF-v1.8" : ATIF_VERSION,
     ...(stored ? pick(stored, ["session_id", "trajectory_id"]) : { session_id: t.id, trajectory_id: t.id }),
     agent: compact({
       name: stored?.agent_name ?? t.source.format,

@@ -1,4 +1,4 @@
-import { ATIF_VERSIONS, type AtifObservationResult, type AtifStep, AtifTrajectory, type StoredRoot, type StoredStep, atifProblems, compact, nonEmpty } from "../records/atif.js";
+import { ATIF_VERSIONS, type AtifObservationResult, type AtifStep, AtifTrajectory, type StoredRoot, type StoredStep, atifProblems, compact, nonEmpty, stepHasAudio } from "../records/atif.js";
 import type { Locator, Message, SubagentLink, ToolCall, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
 import { formatProblems, validate } from "../records/validate.js";
 import { ShapeError, rowsImporter } from "./common/rows.js";
@@ -9,7 +9,7 @@ import type { DraftMessage, DraftToolCall, TrajectoryDraft } from "./types.js";
 const VERSION = /^ATIF-v(\d+)\.(\d+)$/;
 
 /**
- * Harbor's ATIF documents (trajectory.json, or one per JSONL line), every version v1.0–v1.7; a newer
+ * Harbor's ATIF documents (trajectory.json, or one per JSONL line), every version v1.0–v1.8; a newer
  * v1.x is read with a warning. Documents `acc export --to atif` wrote carry acc's own fields under
  * `extra.acc` and import back to the record they came from; other documents keep every ATIF field acc
  * has no slot for under `extra.atif` (root and message), so `acc export --to atif` writes them back.
@@ -17,7 +17,7 @@ const VERSION = /^ATIF-v(\d+)\.(\d+)$/;
  */
 export const atifImporter = rowsImporter({
   format: "atif",
-  description: "Harbor ATIF trajectories (ATIF-v1.0 to v1.7; trajectory.json or JSONL), sub-agents embedded or referenced",
+  description: "Harbor ATIF trajectories (ATIF-v1.0 to v1.8; trajectory.json or JSONL), sub-agents embedded or referenced",
   dropRules: [{ path: "/**/steps/*/source", reason: "structure", note: "who took the step (user, agent, system), mapped to the message role" }],
   detectRow(row) {
     return typeof row.schema_version === "string" && VERSION.test(row.schema_version) && Array.isArray(row.steps) ? 1 : 0;
@@ -31,16 +31,19 @@ export const atifImporter = rowsImporter({
   },
 });
 
-/** Validates against the ATIF models; a newer v1.x than acc knows is read as v1.7 with a warning. */
+/** The newest version acc knows: a later v1.x is read as this one, with a warning. */
+const NEWEST = ATIF_VERSIONS.at(-1)!;
+
+/** Validates against the ATIF models; a newer v1.x than acc knows is read as the newest it knows, with a warning. */
 function readDocument(row: Record<string, unknown>, warnings: string[]): AtifTrajectory {
   const declared = String(row.schema_version);
   const known = (ATIF_VERSIONS as readonly string[]).includes(declared);
-  const [, major, minor] = VERSION.exec(declared)!;
+  const major = VERSION.exec(declared)![1];
   if (!known) {
-    if (major !== "1" || Number(minor) < 7) throw new ShapeError(`schema_version ${declared}: not an ATIF version acc reads (ATIF-v1.0 to v1.7, or a later v1.x)`);
-    warnings.push(`schema_version ${declared} is newer than acc knows (ATIF-v1.7): read as v1.7`);
+    if (major !== "1" || versionRank(declared) < versionRank(NEWEST)) throw new ShapeError(`schema_version ${declared}: not an ATIF version acc reads (ATIF-v1.0 to ${NEWEST.slice(5)}, or a later v1.x)`);
+    warnings.push(`schema_version ${declared} is newer than acc knows (${NEWEST}): read as ${NEWEST.slice(5)}`);
   }
-  const result = validate(AtifTrajectory, known ? row : { ...row, schema_version: "ATIF-v1.7" });
+  const result = validate(AtifTrajectory, known ? row : { ...row, schema_version: NEWEST });
   if (!result.ok) throw new ShapeError(`not a valid ${declared} trajectory: ${formatProblems(result.problems)}`);
   const problems = atifProblems(result.value);
   if (problems.length > 0) throw new ShapeError(`not a valid ${declared} trajectory: ${problems.join("; ")}`);
@@ -63,6 +66,7 @@ export function versionNeeded(doc: AtifTrajectory): { version: string; field: st
   if (doc.trajectory_id != null) use("ATIF-v1.7", "trajectory_id");
   if (doc.subagent_trajectories != null) use("ATIF-v1.7", "subagent_trajectories");
   for (const step of doc.steps) {
+    if (stepHasAudio(step)) use("ATIF-v1.8", "audio content parts");
     if (step.llm_call_count != null) use("ATIF-v1.7", "llm_call_count");
     if (step.tool_calls?.some((c) => c.extra != null)) use("ATIF-v1.7", "tool_calls[].extra");
     for (const r of step.observation?.results ?? []) {

@@ -10,12 +10,18 @@ import { z } from "zod";
  * Sources: v1.0–v1.6 from Harbor's models as vendored in refreshdotdev/harbor-trajectories@22dafa68
  * (`vendor/harbor/models/trajectories/`, Harbor 0.1.x); the v1.7 additions (`trajectory_id`,
  * `subagent_trajectories`, `llm_call_count`, `extra` on tool calls and observation results, references
- * by `trajectory_id`) from the ATIF-v1.7 models adapted from Harbor 0.20.0. See docs/formats/atif.md.
+ * by `trajectory_id`) from the ATIF-v1.7 models adapted from Harbor 0.20.0; the v1.8 addition (audio
+ * content parts, `AudioSource` with `duration_sec`, and audio MIME aliases) from the ATIF-v1.8 models
+ * (`content.py`, `trajectory.py`) as isolated from harbor-framework/harbor under Apache-2.0. See
+ * docs/formats/atif.md.
  */
 
-export const ATIF_VERSIONS = ["ATIF-v1.0", "ATIF-v1.1", "ATIF-v1.2", "ATIF-v1.3", "ATIF-v1.4", "ATIF-v1.5", "ATIF-v1.6", "ATIF-v1.7"] as const;
+export const ATIF_VERSIONS = ["ATIF-v1.0", "ATIF-v1.1", "ATIF-v1.2", "ATIF-v1.3", "ATIF-v1.4", "ATIF-v1.5", "ATIF-v1.6", "ATIF-v1.7", "ATIF-v1.8"] as const;
 export type AtifVersion = (typeof ATIF_VERSIONS)[number];
-/** The version acc writes. */
+/**
+ * The version acc writes: v1.7, which every reader of v1.7 and v1.8 takes; a document with an audio
+ * part (the one thing v1.8 adds) is written as v1.8.
+ */
 export const ATIF_VERSION: AtifVersion = "ATIF-v1.7";
 
 const Extra = z.record(z.string(), z.unknown());
@@ -25,9 +31,18 @@ export const AtifImageSource = z
   .object({ media_type: z.enum(["image/jpeg", "image/png", "image/gif", "image/webp"]), path: z.string() })
   .strict();
 
-/** A text or image part of a multimodal message or result (v1.6). */
+/** Audio MIME types of v1.8: the canonical ones, then the aliases Harbor accepts and normalises to them. */
+export const ATIF_AUDIO_MEDIA_TYPES = ["audio/wav", "audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/flac", "audio/webm", "audio/aiff"] as const;
+export const ATIF_AUDIO_MEDIA_TYPE_ALIASES = ["audio/mp3", "audio/mpga", "audio/x-mpeg", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/x-m4a", "audio/m4a", "audio/x-aac", "audio/x-flac", "audio/x-aiff"] as const;
+
+/** An audio file or URL (v1.8); `duration_sec` is optional and not negative. */
+export const AtifAudioSource = z
+  .object({ media_type: z.enum([...ATIF_AUDIO_MEDIA_TYPES, ...ATIF_AUDIO_MEDIA_TYPE_ALIASES]), path: z.string(), duration_sec: z.number().min(0).nullable().optional() })
+  .strict();
+
+/** A text, image (v1.6) or audio (v1.8) part of a multimodal message or result. */
 export const AtifContentPart = z
-  .object({ type: z.enum(["text", "image"]), text: z.string().nullable().optional(), source: AtifImageSource.nullable().optional() })
+  .object({ type: z.enum(["text", "image", "audio"]), text: z.string().nullable().optional(), source: z.union([AtifImageSource, AtifAudioSource]).nullable().optional() })
   .strict();
 export type AtifContentPart = z.infer<typeof AtifContentPart>;
 
@@ -144,7 +159,7 @@ export const AtifTrajectory: z.ZodType<AtifTrajectory> = z
   .meta({
     title: "ATIF trajectory",
     description:
-      "Harbor's Agent Trajectory Interchange Format (ATIF-v1.0 to v1.7), derived from Harbor's pydantic models (refreshdotdev/harbor-trajectories@22dafa68f53b0e20b8818510116d18a3a58fcd73 vendor/harbor/models/trajectories for v1.0-v1.6; Harbor 0.20.0's v1.7 models for trajectory_id, subagent_trajectories, llm_call_count and the extra of tool calls and results). Cross-field rules are checked in code (acc's atifProblems).",
+      "Harbor's Agent Trajectory Interchange Format (ATIF-v1.0 to v1.8), derived from Harbor's pydantic models (refreshdotdev/harbor-trajectories@22dafa68f53b0e20b8818510116d18a3a58fcd73 vendor/harbor/models/trajectories for v1.0-v1.6; Harbor 0.20.0's v1.7 models for trajectory_id, subagent_trajectories, llm_call_count and the extra of tool calls and results; the v1.8 models for audio content parts). Cross-field rules are checked in code (acc's atifProblems).",
   });
 
 const AGENT_ONLY = ["model_name", "reasoning_effort", "reasoning_content", "tool_calls", "metrics"] as const;
@@ -163,7 +178,11 @@ export function atifProblems(doc: AtifTrajectory, at = ""): string[] {
     if (step.source !== "agent") {
       for (const field of AGENT_ONLY) if (step[field] !== undefined && step[field] !== null) problems.push(`${where}/${field}: only agent steps have it (source is ${step.source})`);
     }
-    const ids = new Set((step.tool_calls ?? []).map((call) => call.tool_call_id));
+    const ids = new Set<string>();
+    for (const call of step.tool_calls ?? []) {
+      if (ids.has(call.tool_call_id)) problems.push(`${where}/tool_calls: tool_call_id "${call.tool_call_id}" appears twice in step ${step.step_id}`);
+      ids.add(call.tool_call_id);
+    }
     (step.observation?.results ?? []).forEach((result, r) => {
       if (result.source_call_id != null && !ids.has(result.source_call_id)) {
         problems.push(`${where}/observation/results/${r}/source_call_id: "${result.source_call_id}" is not a tool_call_id of step ${step.step_id}`);
@@ -188,13 +207,21 @@ export function atifProblems(doc: AtifTrajectory, at = ""): string[] {
   return problems;
 }
 
+/** Whether a step's message or one of its results has an audio part (which v1.8 added). */
+export function stepHasAudio(step: AtifStep): boolean {
+  const audio = (content: AtifStep["message"] | null | undefined) => Array.isArray(content) && content.some((part) => part.type === "audio");
+  return audio(step.message) || (step.observation?.results ?? []).some((result) => audio(result.content));
+}
+
 function partProblems(parts: readonly AtifContentPart[], where: string): string[] {
   return parts.flatMap((part, i) => {
     const text = part.text !== undefined && part.text !== null;
-    const image = part.source !== undefined && part.source !== null;
-    if (part.type === "text" && (!text || image)) return [`${where}/${i}: a text part has text and no source`];
-    if (part.type === "image" && (!image || text)) return [`${where}/${i}: an image part has a source and no text`];
-    return [];
+    const source = part.source ?? undefined;
+    if (part.type === "text") return !text || source !== undefined ? [`${where}/${i}: a text part has text and no source`] : [];
+    if (source === undefined || text) return [`${where}/${i}: an ${part.type} part has a source and no text`];
+    // The source's kind is told by its media type, as pydantic tells the union's members apart.
+    const kind = source.media_type.startsWith("audio/") ? "audio" : "image";
+    return kind === part.type ? [] : [`${where}/${i}: an ${part.type} part has an ${kind} source (media_type ${source.media_type})`];
   });
 }
 

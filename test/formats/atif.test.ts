@@ -178,10 +178,55 @@ test("atif: documents that break Harbor's rules are rejected with the rule; a ve
   writeFileSync(file, JSON.stringify({ schema_version: "ATIF-v1.2", session_id: "s", agent: { name: "a", version: "1" }, steps: [{ step_id: 1, source: "user", message: "x", is_copied_context: true }] }));
   const { trajectories } = await importAll([file]);
   assert.deepEqual(trajectories[0]!.warnings, ["declares ATIF-v1.2 but uses is_copied_context (added in ATIF-v1.5)"]);
-  writeFileSync(file, JSON.stringify({ ...V17, schema_version: "ATIF-v1.8", subagent_trajectories: undefined }));
+  writeFileSync(file, JSON.stringify({ ...V17, schema_version: "ATIF-v1.9", subagent_trajectories: undefined }));
   const newer = await importAll([file]);
-  assert.equal(newer.trajectories[0]!.source.format_version, "ATIF-v1.8");
-  assert.deepEqual(newer.trajectories[0]!.warnings, ["schema_version ATIF-v1.8 is newer than acc knows (ATIF-v1.7): read as v1.7"]);
+  assert.equal(newer.trajectories[0]!.source.format_version, "ATIF-v1.9");
+  assert.deepEqual(newer.trajectories[0]!.warnings, ["schema_version ATIF-v1.9 is newer than acc knows (ATIF-v1.8): read as v1.8"]);
+});
+
+/** V17 with what v1.8 adds: audio parts (a canonical MIME type with a duration, and the `audio/mp3` alias Harbor accepts). */
+const V18 = (() => {
+  const doc = structuredClone(V17) as Omit<typeof V17, "subagent_trajectories"> & { subagent_trajectories?: unknown };
+  doc.schema_version = "ATIF-v1.8";
+  delete doc.subagent_trajectories;
+  doc.steps[2]!.observation!.results[0]!.subagent_trajectory_ref = [{ trajectory_id: "sub-1", trajectory_path: "sub-1.json" } as never];
+  (doc.steps[1] as { message: unknown }).message = [{ type: "text", text: "listen" }, { type: "audio", source: { media_type: "audio/wav", path: "q.wav", duration_sec: 2.5 } }];
+  (doc.steps[2]!.observation!.results[0] as { content: unknown }).content = [{ type: "audio", source: { media_type: "audio/mp3", path: "answer.mp3" } }];
+  return doc;
+})();
+
+test("atif: a v1.8 document — audio parts are read as [audio] and kept, the export writes it back as v1.8; audio that breaks the rules is rejected", async () => {
+  const file = join(tempDir(), "trajectory.json");
+  writeFileSync(file, JSON.stringify(V18));
+  const { trajectories, rejects } = await importAll([file]);
+  assert.equal(rejects.length, 0);
+  const [t] = trajectories;
+  assert.equal(t!.source.format_version, "ATIF-v1.8");
+  assert.equal(t!.warnings, undefined, "no newer-version warning");
+  assert.equal(t!.messages[1]!.content, "listen\n[audio]");
+  assert.equal(t!.messages.find((m) => m.role === "tool")!.content, "[audio]");
+  const out = trajectoryToAtif(t!);
+  assert.ok(checkSchema(out), JSON.stringify(checkSchema.errors));
+  assert.deepEqual(withoutAcc(out), V18);
+  // Without the audio, the same record is written as v1.7.
+  const [plain] = (await importAll([join(FIXTURES, "openhands_hello-world.trajectory.json")])).trajectories;
+  assert.equal(trajectoryToAtif(plain!).schema_version, "ATIF-v1.7");
+
+  const bad = (patch: (doc: typeof V18) => unknown) => patch(structuredClone(V18));
+  const cases: [unknown, RegExp][] = [
+    [bad((d) => { (d.steps[1] as { message: unknown }).message = [{ type: "audio", source: { media_type: "image/png", path: "a.png" } }]; return d; }), /an audio part has an image source \(media_type image\/png\)/],
+    [bad((d) => { (d.steps[1] as { message: unknown }).message = [{ type: "image", source: { media_type: "audio/wav", path: "a.wav" } }]; return d; }), /an image part has an audio source/],
+    [bad((d) => { (d.steps[1] as { message: unknown }).message = [{ type: "audio", source: { media_type: "audio/wav", path: "a.wav", duration_sec: -1 } }]; return d; }), /duration_sec/],
+    [bad((d) => { d.steps[2]!.tool_calls!.push({ ...d.steps[2]!.tool_calls![0]! }); return d; }), /tool_call_id "c1" appears twice in step 3/],
+  ];
+  for (const [doc, reason] of cases) {
+    writeFileSync(file, JSON.stringify(doc));
+    const result = await importAll([file], { format: "atif" });
+    assert.equal(result.trajectories.length, 0, String(reason));
+    assert.match(result.rejects[0]!.reason, reason);
+  }
+  writeFileSync(file, JSON.stringify({ ...V18, schema_version: "ATIF-v1.7" }));
+  assert.deepEqual((await importAll([file])).trajectories[0]!.warnings, ["declares ATIF-v1.7 but uses audio content parts (added in ATIF-v1.8)"]);
 });
 
 test("atif: acc export --to atif from the CLI; samples given to it are refused line by line and nothing is written", async () => {
