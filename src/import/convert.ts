@@ -1,6 +1,7 @@
 import { finishTrajectory } from "../formats/common/finish.js";
 import type { ImportInput, Importer } from "../formats/types.js";
 import { redactText } from "../privacy/scan.js";
+import { ScanMemo } from "../privacy/scan-memo.js";
 import type { RedactMode } from "../privacy/types.js";
 import type { Domain } from "../records/trajectory.js";
 import { formatProblems } from "../records/validate.js";
@@ -22,7 +23,7 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
   const format = importer.format;
   const audit = options.audit ? new UnitAudit(importer, normaliserFor(options.redact)) : undefined;
   const read = audit ? audit.watch(input) : input;
-  const finish = { format, file, redact: options.redact, ...(options.domain ? { domain: options.domain } : {}) };
+  const finish = { format, file, redact: options.redact, memo: new ScanMemo(), ...(options.domain ? { domain: options.domain } : {}) };
   let records = 0;
   try {
     for await (const item of importer.read(read)) {

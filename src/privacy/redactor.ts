@@ -1,6 +1,7 @@
 import { assignmentType } from "./detectors/assignment.js";
 import { rewriteJsonStrings } from "./json-strings.js";
 import { ASSIGNMENT_PRIORITY, countPlaceholders, countSpans, replaceSpans, resolveSpans, scanSecrets, type Span } from "./scan.js";
+import { ScanMemo } from "./scan-memo.js";
 import type { FindingCounts } from "./types.js";
 import { isWholeSecretValue, secretKeyKind } from "./values.js";
 
@@ -14,27 +15,24 @@ const REMEMBERED_LENGTH = 64;
  */
 export class Redactor {
   readonly counts: FindingCounts = {};
-  /**
-   * Findings of short texts (keys, names, roles: the same ones in every object) and of the texts named
-   * by `copies`. Any other text is scanned each time it comes: hashing every text for a table costs a
-   * pass over it, about half of what scanning it costs, for the few texts that come twice.
-   */
+  /** Findings of short texts (keys, names, roles: the same ones in every object); longer ones are in `memo`. */
   private readonly scanned = new Map<string, Span[]>();
 
-  /** `copies`: long texts known to come more than once (a record's question, which is also a message): scanned once. */
+  /** `memo`: the findings of long texts, shared by the redactors of one input unit's records. */
   constructor(
     readonly mode: "on" | "report",
-    private readonly copies: readonly string[] = [],
+    private readonly memo = new ScanMemo(),
   ) {}
 
   /** `count: false` redacts without counting (a copy already counted). `key`: the object member the text is the value of. */
   text(text: string, count = true, key?: string): string {
     if (text.length === 0) return text;
-    const remembered = text.length <= REMEMBERED_LENGTH || this.copies.includes(text);
-    let spans = remembered ? this.scanned.get(text) : undefined;
+    const short = text.length <= REMEMBERED_LENGTH;
+    let spans = short ? this.scanned.get(text) : this.memo.get(text);
     if (spans === undefined) {
       spans = scanSecrets(text);
-      if (remembered) this.scanned.set(text, spans);
+      if (short) this.scanned.set(text, spans);
+      else this.memo.set(text, spans);
     }
     if (key !== undefined) {
       const kind = secretKeyKind(key);

@@ -2,19 +2,19 @@ import { isDeepStrictEqual } from "node:util";
 import { isParsedFrom } from "../json.js";
 import type { Message, ToolCall, Trajectory } from "../records/trajectory.js";
 import { Redactor } from "./redactor.js";
+import { ScanMemo } from "./scan-memo.js";
 import { type FindingCounts, sortedCounts } from "./types.js";
 
 /**
  * Redacts (or, in `report` mode, only counts) the secrets in every text of a trajectory: task, tool
  * definitions, messages (content, reasoning, tool-call arguments raw and parsed, results, extra),
  * final answer, outcome patch and SQL, events, warnings and extra. Ids, roles, timestamps and the
- * source locator are left alone. The result records the counts by type under `secrets`.
+ * source locator are left alone. The result records the counts by type under `secrets`. `memo`: the
+ * findings of long texts, shared with the other records of the same input (a text they repeat is scanned once).
  */
-export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report"): Trajectory {
+export function redactTrajectory(trajectory: Trajectory, mode: "on" | "report", memo = new ScanMemo()): Trajectory {
   const t = trajectory;
-  // the texts a record holds twice: copies of a message's text (finishTrajectory makes them so)
-  const copies = [t.task.question, t.task.system_prompt, t.final.answer, t.final.reasoning].filter((text): text is string => typeof text === "string" && text.length > 0);
-  const r = new Redactor(mode, copies);
+  const r = new Redactor(mode, memo);
   // The question and the final answer are often copies of a message's text; a copy is redacted but not counted again.
   const isMessageText = (text: string | null) => t.messages.some((m) => m.content === text || (m.role === "assistant" && m.reasoning === text));
   const counted = (text: string | null) => r.nullableText(text, !isMessageText(text));

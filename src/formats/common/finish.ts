@@ -10,6 +10,7 @@ import { type SchemaProblem } from "../../records/validate.js";
 import { validateFast } from "../../records/fast-validate.js";
 import { redactTrajectory } from "../../privacy/trajectory.js";
 import type { RedactMode } from "../../privacy/types.js";
+import type { ScanMemo } from "../../privacy/scan-memo.js";
 import { inferDomain } from "../domain.js";
 import type { TrajectoryDraft } from "../types.js";
 import { pairToolCalls } from "./pairing.js";
@@ -29,6 +30,8 @@ export interface FinishOptions {
   domain?: Domain;
   /** Secrets in the finished record: replaced (`on`), only counted (`report`), or left alone (`off`, the default). */
   redact?: RedactMode;
+  /** The findings of long texts, shared by the records of one input unit (see ScanMemo). */
+  memo?: ScanMemo;
 }
 
 /** Turns an importer's draft into a validated Trajectory: pairs calls, strips escape codes, fills defaults, redacts. */
@@ -95,7 +98,7 @@ export function finishTrajectory(
   const result = validateFast(Trajectory, wellFormed);
   if (!result.ok) return { ok: false, problems: result.problems };
   const redact = options.redact ?? "off";
-  return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact), loneSurrogates: replaced };
+  return { ok: true, trajectory: redact === "off" ? result.value : redactTrajectory(result.value, redact, options.memo), loneSurrogates: replaced };
 }
 
 function cleanMessage(message: Message): Message {
