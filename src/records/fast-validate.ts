@@ -56,11 +56,11 @@ function compiler(): (schema: object) => ValidateFunction {
 }
 
 /** How every check is compiled, here or at build time. */
-export const AJV_OPTIONS = { strict: false, allErrors: false, validateSchema: false } as const;
+export const AJV_OPTIONS = { strict: false, allErrors: false, validateSchema: false, discriminator: true } as const;
 
 /** The JSON Schema each check is compiled from, by the check's name. */
 export function checkedSchemas(): Record<string, object> {
-  return Object.fromEntries([...COMPILABLE].map(([schema, name]) => [name, finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" }))]));
+  return Object.fromEntries([...COMPILABLE].map(([schema, name]) => [name, discriminated(finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" })))]));
 }
 
 /**
@@ -78,4 +78,36 @@ function finiteNumbers<T>(node: T): T {
     out["maximum"] ??= Number.MAX_VALUE;
   }
   return out as T;
+}
+
+/**
+ * A `oneOf` whose branches are objects that each require one property with a constant of their own (a message's `role`)
+ * gets ajv's `discriminator`: the check tries only the branch the constant names. Tried one after
+ * another, every branch that does not match built an error object and its path for each message.
+ */
+function discriminated<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(discriminated) as T;
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = discriminated(value);
+  const branches = out["oneOf"];
+  if (Array.isArray(branches) && branches.length > 1) {
+    const tags = (branches as Record<string, unknown>[]).map((branch) => Object.keys((branch["properties"] ?? {}) as object).filter((name) => constantOf(branch, name) !== undefined));
+    const name = tags[0]!.find((candidate) => tags.every((names) => names.includes(candidate)));
+    const values = name === undefined ? [] : (branches as Record<string, unknown>[]).map((branch) => constantOf(branch, name));
+    if (name !== undefined && new Set(values).size === values.length) {
+      out["discriminator"] = { propertyName: name };
+      // the discriminator reads the property of objects only: anything else must still fail, as every branch fails it
+      out["type"] = "object";
+    }
+  }
+  return out as T;
+}
+
+/** The string constant a branch requires of property `name`, if it requires one. */
+function constantOf(branch: Record<string, unknown>, name: string): string | undefined {
+  const required = branch["required"];
+  const property = (branch["properties"] as Record<string, Record<string, unknown>> | undefined)?.[name];
+  const object = branch["type"] === "object" && Array.isArray(required) && required.includes(name);
+  return object && typeof property?.["const"] === "string" ? property["const"] : undefined;
 }
