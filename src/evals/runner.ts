@@ -53,6 +53,9 @@ export class EvalUsageError extends UsageError {
   override name = "EvalUsageError";
 }
 
+/** A failure seen later, where the promise is awaited. */
+const ignore = () => undefined;
+
 /** Jobs let go of at once, after their answers are written. */
 const FORGET_BATCH = 256;
 
@@ -122,7 +125,7 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     }
     // counted while the request is out; awaited (and its failure seen) once the item is answered
     const counting = before ? Promise.resolve(before.tokens) : counter.count(kind.contextTexts(item));
-    counting.catch(() => undefined);
+    counting.catch(ignore);
     let answer: Pick<ResultRecord, "response"> & Partial<ResultRecord>;
     let fresh = false;
     let jobKey: string | undefined;

@@ -56,7 +56,6 @@ class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private abort: ((reason?: Error) => void) | undefined;
-  private readonly unwatch: (() => void) | undefined;
 
   constructor(
     private readonly signal: AbortSignal | undefined,
@@ -64,7 +63,12 @@ class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
     private readonly resolve: (response: TextResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
-    this.unwatch = signal ? watch(signal, (reason) => this.abort?.(reason)) : undefined;
+    if (signal) watch(signal, this);
+  }
+
+  /** The signal aborted while the request is out. */
+  cancel(reason: Error): void {
+    this.abort?.(reason);
   }
 
   header(name: string): string | undefined {
@@ -95,36 +99,38 @@ class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
   }
 
   onComplete(): void {
-    this.unwatch?.();
+    if (this.signal) unwatch(this.signal, this);
     const chunks = this.chunks;
     this.text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
     this.resolve(this);
   }
 
   onError(error: Error): void {
-    this.unwatch?.();
+    if (this.signal) unwatch(this.signal, this);
     this.reject(error);
   }
 }
 
 /** Requests waiting on each signal: one abort listener per signal (runs share one), not one per request. */
-const watching = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
+const watching = new WeakMap<AbortSignal, Set<TextExchange>>();
 
-/** Calls `onAbort` when `signal` aborts, until the returned function is called. */
-function watch(signal: AbortSignal, onAbort: (reason: Error) => void): () => void {
-  let callbacks = watching.get(signal);
-  if (!callbacks) {
-    const set = new Set<(reason: Error) => void>();
+/** Cancels `exchange` when `signal` aborts, until `unwatch`. */
+function watch(signal: AbortSignal, exchange: TextExchange): void {
+  let exchanges = watching.get(signal);
+  if (!exchanges) {
+    const set = new Set<TextExchange>();
     watching.set(signal, set);
     signal.addEventListener("abort", () => {
-      for (const callback of set) callback(signal.reason as Error);
+      for (const waiting of set) waiting.cancel(signal.reason as Error);
       set.clear();
     }, { once: true });
-    callbacks = set;
+    exchanges = set;
   }
-  const watched = callbacks;
-  watched.add(onAbort);
-  return () => watched.delete(onAbort);
+  exchanges.add(exchange);
+}
+
+function unwatch(signal: AbortSignal, exchange: TextExchange): void {
+  watching.get(signal)?.delete(exchange);
 }
 
 /** The first value of a header in undici's raw [name, value, name, value, …] list. */

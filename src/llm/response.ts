@@ -138,10 +138,14 @@ export function reasoningDetailsText(value: unknown): string | null {
  * thinking parts in the content.
  */
 function reasoningOf(message: Json, thinking: string | null): string | null {
-  for (const field of [stringOrNull(message["reasoning_content"]), stringOrNull(message["reasoning"]), reasoningDetailsText(message["reasoning_details"]), thinking]) {
-    if (field !== null && field !== "") return field;
-  }
-  return null;
+  // in order, each read only when the ones before it are missing or empty
+  const content = message["reasoning_content"];
+  if (typeof content === "string" && content !== "") return content;
+  const reasoning = message["reasoning"];
+  if (typeof reasoning === "string" && reasoning !== "") return reasoning;
+  const details = reasoningDetailsText(message["reasoning_details"]);
+  if (details !== null && details !== "") return details;
+  return thinking !== null && thinking !== "" ? thinking : null;
 }
 
 function withReasoning(content: string | null, reasoning: string | null) {
@@ -151,7 +155,13 @@ function withReasoning(content: string | null, reasoning: string | null) {
 function firstChoice(body: Json): Json {
   const choices = body["choices"];
   if (!Array.isArray(choices)) throw new ResponseShapeError(isRecord(body["error"]) ? `error body: ${String(body["error"]["message"])}` : "no choices array");
-  const choice = choices.find((c) => isRecord(c) && (c["index"] ?? 0) === 0) ?? choices[0];
+  let choice: unknown = choices[0];
+  for (const candidate of choices) {
+    if (isRecord(candidate) && (candidate["index"] ?? 0) === 0) {
+      choice = candidate;
+      break;
+    }
+  }
   if (!isRecord(choice)) throw new ResponseShapeError("choices is empty");
   return choice;
 }
@@ -171,8 +181,10 @@ export function parseCompletion(body: unknown): ParsedChoice {
       toolCalls.push({ id, name: String(fn["name"] ?? ""), arguments: argumentsText(fn["arguments"]) });
     }
   }
-  const parts = contentParts(message["content"]);
-  const text = withReasoning(parts.text, reasoningOf(message, parts.thinking));
+  const content = message["content"];
+  // a plain string (most servers) has no parts to read
+  const parts = typeof content === "string" ? undefined : contentParts(content);
+  const text = withReasoning(parts ? parts.text : (content as string), reasoningOf(message, parts ? parts.thinking : null));
   const parsed: ParsedChoice = {
     content: text.content,
     reasoning: text.reasoning,
