@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Pool } from "undici";
@@ -133,6 +134,8 @@ export interface RoundResult {
   rate: number;
   /** Process CPU time (all threads) per unit of work, µs. */
   cpuMicros: number;
+  /** The main thread's share of it (NaN where /proc is missing), µs. */
+  mainCpuMicros: number;
 }
 
 /**
@@ -143,30 +146,71 @@ export interface RoundResult {
  * the ratio of two rates taken at different moments: compare rounds with `medianRatio`.
  */
 export async function interleavedRounds<Name extends string>(
-  runs: Record<Name, () => Promise<{ rate: number; units: number; cpu?: number }>>,
+  runs: Record<Name, () => Promise<{ rate: number; units: number; cpu?: number; mainCpu?: number }>>,
   rounds: number,
 ): Promise<Record<Name, RoundResult[]>> {
   const results = {} as Record<Name, RoundResult[]>;
   for (let round = -1; round < rounds; round++) {
     for (const name of Object.keys(runs) as Name[]) {
       const cpu = process.cpuUsage();
+      const main = mainThreadCpuMicros();
       const run = await runs[name]();
       const used = process.cpuUsage(cpu);
-      if (round >= 0) (results[name] ??= []).push({ rate: run.rate, cpuMicros: (run.cpu ?? used.user + used.system) / run.units });
+      const usedMain = mainThreadCpuMicros() - main;
+      if (round >= 0) {
+        (results[name] ??= []).push({ rate: run.rate, cpuMicros: (run.cpu ?? used.user + used.system) / run.units, mainCpuMicros: (run.mainCpu ?? usedMain) / run.units });
+      }
     }
   }
   return results;
 }
 
-/** Wall-clock seconds and process CPU µs (all threads) of `work`. */
-export async function clock<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number }> {
+/** Wall-clock seconds, process CPU µs (all threads) and the main thread's CPU µs of `work`. */
+export async function clock<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number; mainCpu: number }> {
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuMicros();
   const start = performance.now();
   const value = await work();
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
-  return { value, seconds, cpu: used.user + used.system };
+  return { value, seconds, cpu: used.user + used.system, mainCpu: mainThreadCpuMicros() - main };
 }
+
+/**
+ * Bytes `work` allocates on this thread's heap, by V8's sampling heap profiler with the objects already
+ * collected counted too: what the young-generation collections have to deal with, whatever the load.
+ */
+export async function allocatedBytes(work: () => Promise<unknown>): Promise<number> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await work();
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    let bytes = 0;
+    const add = (node: typeof profile.head): void => {
+      bytes += node.selfSize;
+      for (const child of node.children) add(child);
+    };
+    add(profile.head);
+    return bytes;
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** CPU µs (user + system) this process's main thread has used so far (Linux: /proc), or NaN elsewhere. */
+export function mainThreadCpuMicros(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ, the unit of /proc's CPU times: 100 on every Linux build Node runs on. */
+const CLOCK_TICKS = 100;
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
