@@ -11,6 +11,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { GCProfiler, getHeapStatistics } from "node:v8";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
 import { build, clock, comparisonLine, cpuMicrosPerItem, fromDist, interleavedRounds, median, rawLoad } from "./common.js";
 
@@ -74,6 +75,39 @@ function answer(body: unknown) {
 
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+
+/** Per run: bytes the V8 heap allocated and ms of garbage-collection pauses (the whole process: server, client, acc). */
+const heapOf: Record<string, { bytes: number; gcMs: number; units: number }[]> = {};
+
+/**
+ * Runs `work` under V8's GC profiler: the bytes allocated are the heap's growth between collections
+ * (used before each one minus used after the one before), summed, plus what is left at the end.
+ */
+function withHeap(name: string, work: () => Promise<{ rate: number; units: number; cpu?: number }>) {
+  return async () => {
+    const profiler = new GCProfiler();
+    profiler.start();
+    let used = getHeapStatistics().used_heap_size;
+    const result = await work();
+    const end = getHeapStatistics().used_heap_size;
+    const { statistics } = profiler.stop();
+    let bytes = 0;
+    let gcMs = 0;
+    for (const gc of statistics) {
+      bytes += gc.beforeGC.heapStatistics.usedHeapSize - used;
+      used = gc.afterGC.heapStatistics.usedHeapSize;
+      gcMs += gc.cost / 1000;
+    }
+    (heapOf[name] ??= []).push({ bytes: bytes + end - used, gcMs, units: result.units });
+    return result;
+  };
+}
+
+/** Median heap allocation (kB) and garbage collection (µs) per unit of a run, over the timed rounds (the warm-up's dropped). */
+function heapPerUnit(name: string) {
+  const runs = heapOf[name]!.slice(1);
+  return { kB: median(runs.map((r) => r.bytes / r.units / 1024)), gcMicros: median(runs.map((r) => (1000 * r.gcMs) / r.units)) };
+}
 
 /** Pack files the response cache wrote in each run with the cache (answers finishing together share one). */
 const packsPerRun: number[] = [];
@@ -145,9 +179,9 @@ try {
     const loadBefore = load();
     const results = await interleavedRounds(
       {
-        raw: async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SAMPLES }),
-        teach: () => teachLoad(server.url, input, SAMPLES),
-        "teach --no-cache": () => teachLoad(server.url, input, SAMPLES, false),
+        raw: withHeap("raw", async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SAMPLES })),
+        teach: withHeap("teach", () => teachLoad(server.url, input, SAMPLES)),
+        "teach --no-cache": withHeap("teach --no-cache", () => teachLoad(server.url, input, SAMPLES, false)),
       },
       ROUNDS,
     );
@@ -158,6 +192,11 @@ try {
     console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
     console.log(comparisonLine("acc teach --no-cache", "sample", results["teach --no-cache"], results.raw));
     console.log(`  target: acc teach >= 0.8x the raw client (wall); ratios are medians of per-round ratios`);
+    const heap = (name: string) => {
+      const { kB, gcMicros } = heapPerUnit(name);
+      return `${kB.toFixed(1)} kB allocated, ${gcMicros.toFixed(0)} µs in garbage-collection pauses`;
+    };
+    console.log(`  per request/sample, the whole process (server included; V8's GC profiler, medians): raw ${heap("raw")}; acc teach ${heap("teach")}; --no-cache ${heap("teach --no-cache")}`);
     const floor = floorMicros(samples.map((s) => JSON.stringify(s)), server.url);
     const rawCpu = median(results.raw.map((r) => r.cpuMicros));
     console.log(`  floor, the work any teach must do per sample beyond the raw client (parse and check the input line, build the request, parse the answer, serialise the kept sample and its outcome; with the cache also hash the canonical body and serialise the entry), measured alone on one thread:`);

@@ -42,8 +42,8 @@ export function requestKey(endpoint: string, request: ChatRequest): string {
   return keyOfBody(endpoint, canonicalJson(requestBody(request, false)));
 }
 
-/** The key of a plain (not streamed) request whose canonical JSON body is `body`. */
-export function keyOfBody(endpoint: string, body: string): string {
+/** The key of a plain (not streamed) request whose canonical JSON body (or its UTF-8) is `body`. */
+export function keyOfBody(endpoint: string, body: string | Buffer): string {
   return createHash("sha256").update(`${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n`).update(body).digest("hex");
 }
 

@@ -81,8 +81,9 @@ class Client implements LlmClient {
   }
 
   private async cachedAnswer(request: ChatRequest, signal: AbortSignal | undefined, cache: ResponseCache): Promise<ChatResult> {
-    // the canonical body is both the key's text and, unless streaming, the bytes sent
-    const plainBody = canonicalJson(requestBody(request, false));
+    // the canonical body is both the key's text and, unless streaming, the bytes sent: made bytes before
+    // hashing, so that no string of it stays alive while the request waits for its answer
+    const plainBody = Buffer.from(canonicalJson(requestBody(request, false)));
     const key = keyOfBody(this.endpoint, plainBody);
     const hit = await cache.get(key);
     if (hit) {
@@ -111,11 +112,11 @@ class Client implements LlmClient {
   }
 
   /** Sends the request, retrying per policy; stores the answer under `cached.key` when caching. */
-  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: string }): Promise<ChatResult> {
+  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: Buffer }): Promise<ChatResult> {
     const stream = request.stream ?? this.options.stream ?? false;
     // bytes, kept for retries: undici would turn a string into bytes at every attempt, and a string kept
     // alive for the whole exchange is copied by every young-generation collection while it waits
-    const body = Buffer.from(!stream && cached ? cached.plainBody : bodyJson(requestBody(request, stream)));
+    const body = !stream && cached ? cached.plainBody : Buffer.from(bodyJson(requestBody(request, stream)));
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {

@@ -106,7 +106,11 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
     completion_tokens: 0,
   };
   const reference = verifiers.referenceOf(sample);
-  if ("unverifiable" in reference) return { kept: [], rejects: [], outcome: { ...outcome, reason: "unverifiable", detail: reference.unverifiable } };
+  if ("unverifiable" in reference) {
+    outcome.reason = "unverifiable";
+    outcome.detail = reference.unverifiable;
+    return { kept: [], rejects: [], outcome };
+  }
   outcome.reference = referenceName(reference);
 
   const messages = teacherMessages(sample);
@@ -167,14 +171,22 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
     if (!setup.keepAll) break;
   }
 
-  if (keptVerdict) return { kept, rejects, outcome: { ...outcome, outcome: "kept", reason: keptVerdict.reason, detail: `candidate ${outcome.kept[0]}: ${keptVerdict.detail}` } };
+  // the outcome is completed in place (its fields keep their order): a spread copy per sample cost more
+  if (keptVerdict) {
+    outcome.outcome = "kept";
+    outcome.reason = keptVerdict.reason;
+    outcome.detail = `candidate ${outcome.kept[0]}: ${keptVerdict.detail}`;
+    return { kept, rejects, outcome };
+  }
   const counts = new Map<string, number>();
   for (const r of rejects) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
   const summary = [...counts].map(([reason, n]) => `${reason}×${n}`).join(", ");
   // every candidate refused for one request-level reason: the sample is rejected for that reason
   const only = counts.size === 1 ? [...counts.keys()][0]! : undefined;
   const reason = only !== undefined && REQUEST_REASONS.has(only) ? only : "no-verified-candidate";
-  return { kept, rejects, outcome: { ...outcome, reason, detail: `${rejects.length} candidates: ${summary}` } };
+  outcome.reason = reason;
+  outcome.detail = `${rejects.length} candidates: ${summary}`;
+  return { kept, rejects, outcome };
 }
 
 function request(setup: TeachSetup, messages: ChatRequest["messages"], seed: number): ChatRequest {
