@@ -442,28 +442,36 @@ export class PatchParser {
   /**
    * Reads `@@ -a[,b] +c[,d] @@` (what /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/ matches) into the hunk's
    * line counts and positions, byte by byte: a regular expression over a decoded copy of every hunk header
-   * cost more than the rest of the header's handling. False when the line has another shape.
+   * cost more than the rest of the header's handling. False when the line has another shape. Plain functions
+   * of positions, not closures over one: closures made per header were allocated and compiled on their own.
    */
   private hunkHeader(buf: Buffer, start: number, end: number): boolean {
     let pos = start + 2;
-    const expect = (text: string) => {
-      for (let i = 0; i < text.length; i++, pos++) if (pos >= end || buf[pos] !== text.charCodeAt(i)) return false;
-      return true;
-    };
-    const number = () => {
-      const from = pos;
-      let value = 0;
-      while (pos < end && buf[pos]! >= 0x30 && buf[pos]! <= 0x39) value = value * 10 + buf[pos++]! - 0x30;
-      return pos > from ? value : -1;
-    };
-    const count = () => (pos < end && buf[pos] === 0x2c /* , */ ? (pos++, number()) : 1);
-    if (!expect(" -")) return false;
-    const oldStart = number();
-    const oldCount = oldStart < 0 ? -1 : count();
-    if (oldCount < 0 || !expect(" +")) return false;
-    const newStart = number();
-    const newCount = newStart < 0 ? -1 : count();
-    if (newCount < 0 || !expect(" @@")) return false;
+    if (!(pos + 1 < end && buf[pos] === 0x20 && buf[pos + 1] === 0x2d)) return false; // " -"
+    const oldStartEnd = digitsEnd(buf, pos + 2, end);
+    if (oldStartEnd === pos + 2) return false;
+    const oldStart = decimal(buf, pos + 2, oldStartEnd);
+    pos = oldStartEnd;
+    let oldCount = 1;
+    if (pos < end && buf[pos] === 0x2c /* , */) {
+      const countEnd = digitsEnd(buf, pos + 1, end);
+      if (countEnd === pos + 1) return false;
+      oldCount = decimal(buf, pos + 1, countEnd);
+      pos = countEnd;
+    }
+    if (!(pos + 1 < end && buf[pos] === 0x20 && buf[pos + 1] === 0x2b)) return false; // " +"
+    const newStartEnd = digitsEnd(buf, pos + 2, end);
+    if (newStartEnd === pos + 2) return false;
+    const newStart = decimal(buf, pos + 2, newStartEnd);
+    pos = newStartEnd;
+    let newCount = 1;
+    if (pos < end && buf[pos] === 0x2c) {
+      const countEnd = digitsEnd(buf, pos + 1, end);
+      if (countEnd === pos + 1) return false;
+      newCount = decimal(buf, pos + 1, countEnd);
+      pos = countEnd;
+    }
+    if (!(pos + 2 < end && buf[pos] === 0x20 && buf[pos + 1] === 0x40 && buf[pos + 2] === 0x40)) return false; // " @@"
     this.hunkOld = oldCount;
     this.hunkNew = newCount;
     this.oldLine = oldStart - (oldCount === 0 ? 0 : 1);
@@ -476,14 +484,9 @@ export class PatchParser {
    * section's raw row; compared on the bytes, the line is decoded only for an error message.
    */
   private checkIndexLine(buf: Buffer, start: number, end: number, row: FileChange): void {
-    const hexEnd = (from: number) => {
-      let pos = from;
-      while (pos < end && ((buf[pos]! >= 0x30 && buf[pos]! <= 0x39) || (buf[pos]! >= 0x61 && buf[pos]! <= 0x66))) pos++;
-      return pos;
-    };
-    const oldEnd = hexEnd(start);
+    const oldEnd = hexEnd(buf, start, end);
     const newStart = oldEnd + 2;
-    const newEnd = buf[oldEnd] === 0x2e && buf[oldEnd + 1] === 0x2e && newStart <= end ? hexEnd(newStart) : newStart;
+    const newEnd = buf[oldEnd] === 0x2e && buf[oldEnd + 1] === 0x2e && newStart <= end ? hexEnd(buf, newStart, end) : newStart;
     if (oldEnd === start || newEnd === newStart) {
       this.fail(`malformed index line in the patch of ${row.path}`);
       return;
@@ -590,6 +593,27 @@ export class PatchParser {
     this.sectionParts = [];
     this.state = "resync";
   }
+}
+
+/** Where the run of ASCII digits starting at buf[from] ends (at most at `end`). */
+function digitsEnd(buf: Buffer, from: number, end: number): number {
+  let pos = from;
+  while (pos < end && buf[pos]! >= 0x30 && buf[pos]! <= 0x39) pos++;
+  return pos;
+}
+
+/** The decimal number of the digits buf[from, end). */
+function decimal(buf: Buffer, from: number, end: number): number {
+  let value = 0;
+  for (let pos = from; pos < end; pos++) value = value * 10 + buf[pos]! - 0x30;
+  return value;
+}
+
+/** Where the run of lowercase hex digits starting at buf[from] ends (at most at `end`). */
+function hexEnd(buf: Buffer, from: number, end: number): number {
+  let pos = from;
+  while (pos < end && ((buf[pos]! >= 0x30 && buf[pos]! <= 0x39) || (buf[pos]! >= 0x61 && buf[pos]! <= 0x66))) pos++;
+  return pos;
 }
 
 /**

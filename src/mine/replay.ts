@@ -5,6 +5,7 @@ import type { CommitGraph } from "./graph.js";
 import { readMainlinePatches } from "./history.js";
 import { type BlamedLine, LineOrigins, type LineKeys } from "./lineage.js";
 import type { BlameHit } from "./links.js";
+import type { CommitPatch } from "./patch-parser.js";
 import type { RecoveredPr } from "./prs.js";
 import { isMassReformat } from "./reformat.js";
 import type { PatchSpill, SpilledPatch } from "./spill.js";
@@ -76,16 +77,9 @@ export async function replayLineage(
     const pr = index === undefined ? undefined : prOfIndex.get(index);
     return pr !== undefined && pr.mainline.length === 1 && eligible.has(pr.number);
   };
-  let index = 0;
-  onCommit(0, graph.mainline.length);
-  for await (const commit of readMainlinePatches(git, graph.tip, { lines: true, textFor: isVersionFile, keepPatch })) {
-    if (commit.sha !== graph.mainline[index]) {
-      if (commit.error !== undefined && commit.sha === "") {
-        // Output that belongs to no commit: the record before it is cut short; nothing to attribute.
-        continue;
-      }
-      throw new Error(`first-parent history of ${graph.tip} in ${git.repo} changed while reading it (expected ${graph.mainline[index]}, got ${commit.sha})`);
-    }
+  // One commit's part of the pass, a function of its own: the async loop around it stays small, so TurboFan
+  // compiles it cheaply, and a deoptimization in the per-commit work does not recompile the loop.
+  const replayCommit = (commit: CommitPatch, index: number): void => {
     if (commit.error !== undefined) result.unreadable.set(index, commit.error);
     const isListed = listed.has(commit.sha);
     const isDetected = !isListed && isMassReformat(commit);
@@ -114,6 +108,18 @@ export async function replayLineage(
       }
     }
     for (const key of keys.removed) everRemoved.add(key);
+  };
+  let index = 0;
+  onCommit(0, graph.mainline.length);
+  for await (const commit of readMainlinePatches(git, graph.tip, { lines: true, textFor: isVersionFile, keepPatch })) {
+    if (commit.sha !== graph.mainline[index]) {
+      if (commit.error !== undefined && commit.sha === "") {
+        // Output that belongs to no commit: the record before it is cut short; nothing to attribute.
+        continue;
+      }
+      throw new Error(`first-parent history of ${graph.tip} in ${git.repo} changed while reading it (expected ${graph.mainline[index]}, got ${commit.sha})`);
+    }
+    replayCommit(commit, index);
     index++;
     if (index % 100 === 0) onCommit(index, graph.mainline.length);
   }
