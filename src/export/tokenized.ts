@@ -28,7 +28,7 @@ export interface TokenizedRow {
  * several user turns is cut into one row per user turn (`rowsPerUserTurn`), each ending after its
  * turn's last assistant message. A conversation the template cannot render that way is refused
  * with the turn where it breaks, never mis-masked. The trained spans are widened to token edges
- * (`alignToTokens`), so the ids are those of tokenizing the whole text at once.
+ * (`tokenizeSpans`), and the ids are those of tokenizing the whole text at once.
  */
 export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
   const renders = new Renders(conversation, tokenizer);
@@ -89,7 +89,7 @@ class Renders {
 function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, renders: Renders): Rendered {
   const text = renders.upTo(end, false);
   const endOfTurn = tokenizer.specialTokens.eos?.text;
-  const spans: { start: number; end: number }[] = [];
+  const spans: Span[] = [];
   const trained: number[] = [];
   const trainAll = conversation.trainEverything;
   for (let i = from; i < end && !trainAll; i++) {
@@ -107,8 +107,11 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
     trained.push(i);
   }
   if (trainAll) spans.push({ start: 0, end: text.length });
-  const aligned = alignToTokens(text, spans, tokenizer);
-  const { ids, mask } = encodeSpans(text, aligned, tokenizer);
+  const { ids, mask, aligned } = tokenizeSpans(text, spans, tokenizer);
+  // tiktoken-ranks splits at added tokens as tokenizeSpans does; another backend's added tokens may strip or normalise around them.
+  if (tokenizer.info.backend !== "tiktoken-ranks" && !sameIds(ids, tokenizer.encode(text))) {
+    return { ok: false, reason: "tokenizing the text between the tokenizer's added tokens apart gives other ids than tokenizing it whole" };
+  }
   if (trainAll) conversation.messages.slice(0, end).forEach((m, i) => m.role === "assistant" && trained.push(i));
   return { ok: true, row: { input_ids: ids, labels: ids.map((id, k) => (mask[k] ? id : IGNORE)), loss_mask: mask.map((t) => (t ? 1 : 0)), spans: aligned, text, trained, end } };
 }
@@ -119,57 +122,92 @@ function nextTurnStart(renders: Renders, i: number, text: string): number {
   return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
 }
 
-/**
- * The trained spans widened to token edges, by the rule transformers applies to the spans a template's
- * `{% generation %}` block marks (`return_assistant_tokens_mask`, which TRL's `assistant_only_loss`
- * trains on): every token that holds a character of the span is trained. A token can straddle a turn's
- * edge: an assistant text opening with "\n\n" merges with the newline that ends Qwen3's
- * `<|im_start|>assistant\n` into one "\n\n\n" token, which is then trained.
- *
- * A chat template's tokenizer finds its added tokens (`<|im_start|>`, `<think>`, …) before the BPE runs,
- * so an edge at an added token is a token edge, one inside an added token widens to it, and otherwise
- * only the run of text between added tokens that holds the edge can change. In that run the token edge
- * is the nearest cut (going outward) where tokenizing the run in two gives the ids of tokenizing it
- * whole: the run's own ends always are. Only the run is tokenized, not the text (it may be megabytes).
- */
-function alignToTokens(text: string, spans: readonly Span[], tokenizer: Tokenizer): Span[] {
-  if (spans.length === 0) return [];
-  const added = addedTokens(tokenizer);
-  const edges = added === undefined ? [] : [...text.matchAll(added)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
-  const aligned: Span[] = [];
-  for (const span of spans) {
-    const start = Math.max(tokenEdge(text, span.start, -1, edges, tokenizer), aligned.at(-1)?.end ?? 0);
-    aligned.push({ start, end: Math.max(start, tokenEdge(text, span.end, 1, edges, tokenizer)) });
-  }
-  return aligned;
-}
-
 type Span = { start: number; end: number };
 
-/** The token edge at `at`, or the nearest one before it (`direction` -1) or after it (1). */
-function tokenEdge(text: string, at: number, direction: -1 | 1, edges: readonly Span[], tokenizer: Tokenizer): number {
-  let runStart = 0;
-  let runEnd = text.length;
-  for (const token of edges) {
-    if (token.end === at || token.start === at) return at;
-    if (token.start < at && at < token.end) return direction < 0 ? token.start : token.end;
-    if (token.end < at) runStart = token.end;
-    else if (token.start > at) {
-      runEnd = token.start;
-      break;
+/** Where a trained span starts (`direction` -1: it widens leftwards) or ends (1), once placed on a token edge. */
+interface Cut {
+  at: number;
+  direction: -1 | 1;
+  char?: number;
+  token?: number;
+}
+
+/**
+ * `text` tokenized, with the tokens of the trained spans marked, and the spans widened to token edges by
+ * the rule transformers applies to the spans a template's `{% generation %}` block marks
+ * (`return_assistant_tokens_mask`, which TRL's `assistant_only_loss` trains on): every token that holds a
+ * character of the span is trained. A token can straddle a turn's edge: an assistant text opening with
+ * "\n\n" merges with the newline that ends Qwen3's `<|im_start|>assistant\n` into one "\n\n\n" token,
+ * which is then trained.
+ *
+ * A chat template's tokenizer finds its added tokens (`<|im_start|>`, `<think>`, …) before the BPE runs,
+ * so the ids are those of each run of text between added tokens, tokenized on its own, and the added
+ * tokens': each run is tokenized once. An edge at an added token is a token edge; one inside an added
+ * token widens to it; one inside a run widens to the nearest cut (going outward) where the run's text
+ * before the cut tokenizes to the first ids of the whole run, so the prefix's own ids are the row's.
+ */
+function tokenizeSpans(text: string, spans: readonly Span[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[]; aligned: Span[] } {
+  const ids: number[] = [];
+  const cuts: Cut[] = spans.flatMap((span) => [{ at: span.start, direction: -1 as const }, { at: span.end, direction: 1 as const }]);
+  let next = 0;
+  const placeAt = (char: number, token: number) => {
+    while (next < cuts.length && cuts[next]!.at === char) Object.assign(cuts[next++]!, { char, token });
+  };
+  const run = (start: number, end: number) => {
+    placeAt(start, ids.length);
+    const part = text.slice(start, end);
+    const whole = tokenizer.encode(part);
+    for (; next < cuts.length && cuts[next]!.at < end; next++) {
+      const cut = cuts[next]!;
+      const edge = runEdge(part, cut.at - start, cut.direction, whole, tokenizer);
+      Object.assign(cut, { char: start + edge.char, token: ids.length + edge.token });
     }
+    for (const id of whole) ids.push(id);
+  };
+  let at = 0;
+  const added = addedTokens(tokenizer);
+  for (const match of added === undefined ? [] : text.matchAll(added)) {
+    if (match.index > at) run(at, match.index);
+    placeAt(match.index, ids.length);
+    const end = match.index + match[0].length;
+    for (; next < cuts.length && cuts[next]!.at < end; next++) {
+      const cut = cuts[next]!;
+      Object.assign(cut, cut.direction < 0 ? { char: match.index, token: ids.length } : { char: end, token: ids.length + 1 });
+    }
+    ids.push(tokenizer.specialTokens.all.get(match[0])!);
+    at = end;
   }
-  if (at === runStart || at === runEnd) return at;
-  const run = text.slice(runStart, runEnd);
-  const whole = tokenizer.encode(run);
-  for (let cut = at - runStart; cut > 0 && cut < run.length; cut += direction) {
+  if (at < text.length) run(at, text.length);
+  placeAt(text.length, ids.length);
+
+  const mask = new Array<boolean>(ids.length).fill(false);
+  const aligned: Span[] = [];
+  let trainedTo = 0;
+  let charTo = 0;
+  for (let k = 0; k < cuts.length; k += 2) {
+    const [start, end] = [cuts[k]!, cuts[k + 1]!];
+    const from = Math.max(start.token!, trainedTo);
+    const to = Math.max(from, end.token!);
+    mask.fill(true, from, to);
+    const startChar = Math.max(start.char!, charTo);
+    aligned.push({ start: startChar, end: Math.max(startChar, end.char!) });
+    trainedTo = to;
+    charTo = aligned.at(-1)!.end;
+  }
+  return { ids, mask, aligned };
+}
+
+/** In a run tokenized as `whole`, the token edge at `at` or the nearest one before it (-1) or after it (1): its character and token index. */
+function runEdge(run: string, at: number, direction: -1 | 1, whole: readonly number[], tokenizer: Tokenizer): { char: number; token: number } {
+  for (let cut = at; cut > 0 && cut < run.length; cut += direction) {
     const left = tokenizer.encode(run.slice(0, cut));
-    if (left.length < whole.length && left.every((id, k) => id === whole[k])) {
-      const right = tokenizer.encode(run.slice(cut));
-      if (left.length + right.length === whole.length && right.every((id, k) => id === whole[left.length + k])) return runStart + cut;
-    }
+    if (left.length < whole.length && left.every((id, k) => id === whole[k])) return { char: cut, token: left.length };
   }
-  return direction < 0 ? runStart : runEnd;
+  return direction < 0 ? { char: 0, token: 0 } : { char: run.length, token: whole.length };
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, k) => id === b[k]);
 }
 
 const addedPatterns = new WeakMap<Tokenizer, RegExp | undefined>();
@@ -181,23 +219,4 @@ function addedTokens(tokenizer: Tokenizer): RegExp | undefined {
     addedPatterns.set(tokenizer, texts.length === 0 ? undefined : new RegExp(texts.map(escapeRegExp).join("|"), "gu"));
   }
   return addedPatterns.get(tokenizer);
-}
-
-function encodeSpans(text: string, spans: readonly Span[], tokenizer: Tokenizer): { ids: number[]; mask: boolean[] } {
-  const ids: number[] = [];
-  const mask: boolean[] = [];
-  let at = 0;
-  const add = (piece: string, train: boolean) => {
-    for (const id of tokenizer.encode(piece)) {
-      ids.push(id);
-      mask.push(train);
-    }
-  };
-  for (const span of spans) {
-    if (span.start > at) add(text.slice(at, span.start), false);
-    add(text.slice(span.start, span.end), true);
-    at = span.end;
-  }
-  if (at < text.length) add(text.slice(at), false);
-  return { ids, mask };
 }
