@@ -1,12 +1,9 @@
 import { assignmentType } from "./detectors/assignment.js";
 import { rewriteJsonStrings } from "./json-strings.js";
-import { ASSIGNMENT_PRIORITY, countPlaceholders, countSpans, replaceSpans, resolveSpans, scanSecrets, type Span } from "./scan.js";
+import { ASSIGNMENT_PRIORITY, countPlaceholders, countSpans, replaceSpans, resolveSpans } from "./scan.js";
 import { ScanMemo } from "./scan-memo.js";
 import type { FindingCounts } from "./types.js";
 import { isWholeSecretValue, secretKeyKind } from "./values.js";
-
-/** Texts up to this length have their findings remembered (see Redactor.scanned). */
-const REMEMBERED_LENGTH = 64;
 
 /**
  * Redacts (mode `on`) or only finds (mode `report`) secrets in texts and JSON-like values, counting
@@ -15,10 +12,7 @@ const REMEMBERED_LENGTH = 64;
  */
 export class Redactor {
   readonly counts: FindingCounts = {};
-  /** Findings of short texts (keys, names, roles: the same ones in every object); longer ones are in `memo`. */
-  private readonly scanned = new Map<string, Span[]>();
-
-  /** `memo`: the findings of long texts, shared by the redactors of one input unit's records. */
+  /** `memo`: the findings of texts already scanned, shared by the redactors of one input unit's records. */
   constructor(
     readonly mode: "on" | "report",
     private readonly memo = new ScanMemo(),
@@ -27,13 +21,7 @@ export class Redactor {
   /** `count: false` redacts without counting (a copy already counted). `key`: the object member the text is the value of. */
   text(text: string, count = true, key?: string): string {
     if (text.length === 0) return text;
-    const short = text.length <= REMEMBERED_LENGTH;
-    let spans = short ? this.scanned.get(text) : this.memo.get(text);
-    if (spans === undefined) {
-      spans = scanSecrets(text);
-      if (short) this.scanned.set(text, spans);
-      else this.memo.set(text, spans);
-    }
+    let spans = this.memo.spans(text);
     if (key !== undefined) {
       const kind = secretKeyKind(key);
       if (kind !== undefined && isWholeSecretValue(kind, text)) {
