@@ -3,16 +3,16 @@
 // come (12 formats: session files, JSON and JSONL datasets), copied into a folder of ~97 MiB, against plain
 // read + JSON.parse of the same files in the same rounds; the floor (the work any import must do) measured in
 // the same run; peak RSS at a quarter of the input and at all of it.
-import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { createInterface } from "node:readline";
 import { BENCH_DATA, build, fromDist, median, mib, timeNode } from "./common.js";
 
 const SAMPLES = process.env.ACC_SAMPLES_DIR ?? join(import.meta.dirname, "../../shared/trajectory-samples");
 /** Copies of the samples in the input: 8 × 12.8 MB ≈ 97 MiB (see docs/benchmarks.md for why this size). */
 const COPIES = 8;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /**
  * The baseline: every JSON file of a folder read and parsed, keeping nothing. A `.jsonl` file is read in
@@ -65,10 +65,52 @@ function loadAverage(): string {
 
 const OUTPUT = join(BENCH_DATA, "import-out.jsonl");
 
-/** One `acc import` of `input`: wall and CPU seconds, peak RSS and the summary line. */
-function importOnce(input: string, redact: "on" | "off") {
-  const run = timeNode(["dist/cli/main.js", "import", input, "-o", OUTPUT, "-q", "--workers", "1", "--redact", redact]);
-  return { ...run, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
+/** One `acc import` of `input`: wall and CPU seconds (all threads, and the main thread's), peak RSS and the summary line. */
+function importOnce(input: string, redact: "on" | "off", nodeFlags: string[] = []) {
+  const run = timeNode([...nodeFlags, "dist/cli/main.js", "import", input, "-o", OUTPUT, "-q", "--workers", "1", "--redact", redact]);
+  const mainCpuSeconds = Number(/bench-main-cpu-us=(\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1e6;
+  return { ...run, mainCpuSeconds, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
+}
+
+/**
+ * Where the main thread's time goes, from a V8 CPU profile: each sample's function (self time, so inlined
+ * callees count for their caller: JSON.parse for the reader that calls it, JSON.stringify for the writer)
+ * put in one part of the import by its module. Shares of the samples that are not idle.
+ */
+const PARTS: [part: string, test: (url: string, name: string) => boolean][] = [
+  ["garbage collection (main thread)", (_, name) => name === "(garbage collector)"],
+  ["module loading and start-up", (url, name) => /^node:internal\/(modules|bootstrap|deps\/cjs-module-lexer|process\/pre_execution)/.test(url) || name === "compileSourceTextModule" || url.includes("/dist/cli/") && !url.includes("/commands/import.js")],
+  ["redaction: the scan and its detectors", (url) => /\/dist\/privacy\/(scan|prefilter|scan-memo|detectors\/)/.test(url)],
+  ["redaction: the walk over each record", (url) => url.includes("/dist/privacy/")],
+  ["schema check", (url) => url.includes("/dist/records/")],
+  ["serialising and writing the output", (url, name) => /\/dist\/(import\/write|io\/atomic|cli\/commands\/import)\.js/.test(url) || (url === "node:buffer" && name === "write") || ["utf8Write", "writeBuffer", "writeString"].includes(name) || url.startsWith("node:internal/fs/streams")],
+  ["reading and parsing the input", (url, name) => /\/dist\/(io\/|import\/(probe|inputs)\.js)/.test(url) || url === "node:buffer" || url.startsWith("node:internal/fs") || url.includes("/node_modules/fdir/") || ["read", "openFileHandle", "close", "fstat", "readFileUtf8", "isUtf8", "stat", "lstat", "readdir"].includes(name)],
+  ["conversion: importers, pairing, ids, domain", (url, name) => /\/dist\/(formats\/|import\/|json\.js)/.test(url) || url.startsWith("node:internal/crypto") || ["Hash", "update", "digest"].includes(name)],
+];
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function profileParts(profile: CpuProfile): { parts: Map<string, number>; busy: number } {
+  const partOf = new Map<number, string>();
+  for (const { id, callFrame } of profile.nodes) {
+    const url = callFrame.url.replace(/^file:\/\//, "");
+    const name = callFrame.functionName;
+    partOf.set(id, name === "(idle)" ? "idle" : (PARTS.find(([, test]) => test(url, name))?.[0] ?? "other (promises, streams, events, the rest)"));
+  }
+  const parts = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const part = partOf.get(id)!;
+    const micros = profile.timeDeltas[i] ?? 0;
+    if (part === "idle") return;
+    busy += micros;
+    parts.set(part, (parts.get(part) ?? 0) + micros);
+  });
+  return { parts, busy };
 }
 
 /** Every string of a JSON value, keys included (the redactor scans keys too). */
@@ -135,7 +177,8 @@ console.log(`input: ${COPIES} copies of ${SAMPLES}, ${mib(inputBytes).toFixed(1)
 
 // Interleaved rounds after a warm-up round (not kept): the baseline, acc (redaction on, the default), acc --redact off.
 type Run = { seconds: number; cpuSeconds: number; peakRssMiB: number };
-const rounds: { load: string; baseline: Run; on: Run & { summary: string }; off: Run }[] = [];
+type AccRun = Run & { mainCpuSeconds: number; summary: string };
+const rounds: { load: string; baseline: Run; on: AccRun; off: AccRun }[] = [];
 for (let round = -1; round < ROUNDS; round++) {
   const load = loadAverage();
   const result = { load, baseline: timeNode(["-e", READ_PARSE_FOLDER, input]), on: importOnce(input, "on"), off: importOnce(input, "off") };
@@ -152,11 +195,19 @@ const outputMiB = mib(statSync(OUTPUT).size);
 rmSync(OUTPUT);
 const small = importOnce(quarter, "on");
 rmSync(OUTPUT);
+// one more import with V8's sampling profiler on: where the main thread's time goes (the profiler slows it a little)
+const profileDir = mkdtempSync(join(tmpdir(), "acc-bench-import-"));
+const profiled = importOnce(input, "on", ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "500"]);
+rmSync(OUTPUT);
+const profileFile = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))!;
+const breakdown = profileParts(JSON.parse(readFileSync(join(profileDir, profileFile), "utf8")) as CpuProfile);
+rmSync(profileDir, { recursive: true });
 
 const cpu = (run: Run) => run.cpuSeconds;
 const wall = (run: Run) => run.seconds;
 const ratio = (side: "on" | "off", of: (run: Run) => number) => median(rounds.map((r) => of(r.baseline) / of(r[side])));
 const seconds = (side: "baseline" | "on" | "off", of: (run: Run) => number) => median(rounds.map((r) => of(r[side])));
+const mainSeconds = (side: "on" | "off") => median(rounds.map((r) => r[side].mainCpuSeconds));
 const loads = rounds.map((r) => Number(r.load.split(" ")[0]));
 console.log(`\n${mib(inputBytes).toFixed(1)} MiB of real logs (${last.summary}), one thread, medians of ${ROUNDS} interleaved rounds, load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}:`);
 console.log(`  plain read + JSON.parse   ${seconds("baseline", cpu).toFixed(2)} s CPU (${((1000 * seconds("baseline", cpu)) / MB).toFixed(1)} ms per MB), ${seconds("baseline", wall).toFixed(2)} s wall`);
@@ -185,3 +236,13 @@ console.log(
         .reduce((max, e) => Math.max(max, statSync(join(e.parentPath, e.name)).size), 0) / 1e6
     ).toFixed(1)} MB)`,
 );
+console.log(
+  `\nwhere acc import's CPU goes (redaction on): ${seconds("on", cpu).toFixed(2)} s, of which the main thread ${mainSeconds("on").toFixed(2)} s and ` +
+    `the other threads (V8's GC helpers and optimising compiler, libuv's file pool) ${(seconds("on", cpu) - mainSeconds("on")).toFixed(2)} s ` +
+    `(medians; --redact off: ${mainSeconds("off").toFixed(2)} + ${(seconds("off", cpu) - mainSeconds("off")).toFixed(2)} s); redaction costs ${(seconds("on", cpu) - seconds("off", cpu)).toFixed(2)} s (on - off).`,
+);
+console.log(`the main thread's busy time by part (V8 CPU profile of one more import, ${(breakdown.busy / 1e6).toFixed(2)} s busy, load ${loadAverage()}):`);
+for (const [part, micros] of [...breakdown.parts].sort((a, b) => b[1] - a[1])) {
+  console.log(`  ${part.padEnd(46)} ${((100 * micros) / breakdown.busy).toFixed(1).padStart(5)}%  ~${((mainSeconds("on") * micros) / breakdown.busy).toFixed(2)} s`);
+}
+console.log(`  (profiled run: ${profiled.cpuSeconds.toFixed(2)} s CPU, main thread ${profiled.mainCpuSeconds.toFixed(2)} s; the seconds above scale the shares to the rounds' median main thread)`);
