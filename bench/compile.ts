@@ -77,8 +77,8 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
 /**
  * CPU seconds, in this process, of the work a compile must do beyond the raw encode: scan every tool
  * output for secrets (redaction is on by default) and serialise the samples (as JSON.parse gives them, each stringified once, and
- * encoded). Also the cost of parsing the input a second time (acc's first pass builds the distractor
- * pool in bounded memory), given apart.
+ * encoded). Also the cost of parsing the input a second time, given apart (acc imports the input once,
+ * into a file it compiles from after the distractor pass, and parses that file once more).
  */
 async function floorSeconds(input: string, samples: string): Promise<{ scan: number; serialise: number; secondParse: number }> {
   const { findSecrets } = await fromDist<typeof import("../src/privacy/scan.js")>("privacy/scan.js");
@@ -150,7 +150,7 @@ console.log(
   `work any compile must do, CPU s: the raw encode (import and encode the tool output) ${rawCpu.toFixed(1)}, load the tokenizer ${loadCpu.toFixed(1)}, ` +
     `scan the text for secrets ${floor.scan.toFixed(1)}, serialise the samples ${floor.serialise.toFixed(1)}: ${must.toFixed(1)}, so no compile passes ${(rawCpu / must).toFixed(2)}x raw encode by CPU; ` +
     `acc's one-worker compile spends ${oneCpu.toFixed(1)} s: ${(must / oneCpu).toFixed(2)}x that floor. ` +
-    `(Reading and parsing the input a second time, for the distractor pool, costs ${floor.secondParse.toFixed(1)} s more.)`,
+    `(Parsing the input a second time, as acc parses its imported records after the distractor pass, costs ${floor.secondParse.toFixed(1)} s more.)`,
 );
 const two = compile(full, 2);
 const small = compile(quarter, 1);

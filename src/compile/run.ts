@@ -1,13 +1,15 @@
-import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { createReadStream, existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { statInput } from "../io/stdin.js";
-import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
-import { type ImportEvent, type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
-import { ResumableFile } from "../io/resumable.js";
+import { AtomicFile } from "../io/atomic.js";
+import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { LineSplitter } from "../io/lines.js";
+import { statInput } from "../io/stdin.js";
+import { type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { redactEvidence } from "./redact.js";
-import type { Trajectory } from "../records/trajectory.js";
-import { WorkerPool, orderedMap, siblingModule } from "../run/worker-pool.js";
+import type { Domain, Trajectory } from "../records/trajectory.js";
+import { Stage } from "../run/stage.js";
+import { WorkerPool, siblingModule } from "../run/worker-pool.js";
 import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
 import { extractEvidence } from "./evidence/index.js";
 import { DistractorPool } from "./distractor-pool.js";
@@ -21,8 +23,6 @@ import { loadPromptTokenizer } from "./tokenizer.js";
 import type { EvidencePiece } from "../records/sample.js";
 import type { Reject } from "../formats/types.js";
 import { inShard, type Shard } from "../shard/partition.js";
-import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
-import { statsText } from "../shard/stats.js";
 
 export interface CompileRunOptions {
   inputs: readonly string[];
@@ -45,137 +45,117 @@ export interface CompileRunOptions {
 
 /** Trajectories sent to a worker at once. */
 const BATCH_SIZE = 8;
-const STATE_FILE = ".compile-state.json";
-
-interface CompileState {
-  fingerprint: string;
-  done: number;
-  samples_bytes: number;
-  rejects_bytes: number;
-  order_bytes?: number;
-  stats: CompileStatsData;
-}
+/** The run's records as imported once (this shard's, with their place in the whole input), and what the distractor pass made of them. */
+const IMPORTED_FILE = ".compile-import.jsonl";
+const POOL_FILE = ".compile-pool.json";
 
 /**
  * A worker thread starts by loading the tokenizer and the setup (1–2 s of CPU): a thread is started for
- * every this many trajectories at most (when the distractor pool's pass has counted them), so a small
- * input is compiled in the main thread.
+ * every this many trajectories at most, so a small input is compiled in the main thread.
  */
 const TRAJECTORIES_PER_WORKER = 16;
 
+/** A record of the input: a trajectory or an import reject, with its place in the whole input. */
+type InputRecord = { ordinal: number } & ({ trajectory: Trajectory } | { reject: Reject });
+
+/** What the import pass leaves for the compile pass (and for a resumed run, which imports nothing again). */
+interface Imported {
+  fingerprint: string;
+  /** Records in the imported file. */
+  total: number;
+  pool: Partial<Record<Domain, EvidencePiece[]>>;
+  poolTasks: Record<string, TaskIdentity>;
+  poolCounts: Record<string, number>;
+}
+
 /**
- * Compiles every trajectory read from `inputs` into samples. Streams in input order, writes through
- * a checkpoint after every batch, and resumes from it when rerun with the same inputs and options:
- * a run killed at any point and rerun ends byte-identical to an uninterrupted run.
+ * Compiles every trajectory read from `inputs` into samples. The inputs are imported once, into a file
+ * beside the outputs, while the distractor pool is drawn from them; the samples are then compiled from
+ * that file in input order, with a checkpoint after every batch. Rerun with the same inputs and options,
+ * it resumes: it imports nothing again and compiles only the records after the checkpoint, and a run
+ * killed at any point and rerun ends byte-identical to an uninterrupted run.
  */
 export async function compileRun(options: CompileRunOptions): Promise<CompileStats> {
-  await makeDirectory(options.outDir);
   const run = await fingerprintOf(options);
-  const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
-  const statePath = join(options.outDir, STATE_FILE);
-  const samplesPath = join(options.outDir, "samples.jsonl");
-  const rejectsPath = join(options.outDir, "rejects.jsonl");
-  const state = await readCheckpoint<CompileState>(statePath, fingerprint);
-  const stats = state ? CompileStats.from(state.stats) : new CompileStats();
-  const samples = await ResumableFile.open(`${samplesPath}.partial`, state?.samples_bytes ?? 0);
-  const rejects = await ResumableFile.open(`${rejectsPath}.partial`, state?.rejects_bytes ?? 0);
-  const orderPath = join(options.outDir, ORDER_FILE);
-  const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
-
+  // before any file is made: a tokenizer that does not load stops the run with nothing left behind
   await loadSqlParser();
-  const { pool, tasks, total } = await buildPool(options);
   const tokenizer = await loadPromptTokenizer(options.setup.tokenizer);
-  const redact = options.import.redact ?? "off";
-  // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
-  const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
-  const setup: CompileSetup = { ...options.setup, redact, pool: poolPieces, poolTasks: tasksOf(poolPieces, tasks), poolCounts: countBodies(poolPieces, tokenizer) };
-  const threads = total === undefined ? options.workers : Math.min(options.workers, Math.max(1, Math.floor(total / TRAJECTORIES_PER_WORKER)));
+  const stage = await Stage.open({
+    name: "compile",
+    outDir: options.outDir,
+    files: ["samples.jsonl", "rejects.jsonl"],
+    run,
+    ...(options.shard ? { shard: options.shard } : {}),
+    stats: (saved) => (saved ? CompileStats.from(saved as CompileStatsData) : new CompileStats()),
+  });
+  const { stats } = stage;
+  let imported: Imported;
+  try {
+    imported = await importOnce(options, keyHash([run, options.shard ?? null]), tokenizer, () => options.onProgress?.(0, undefined, stats));
+  } catch (error) {
+    await stage.close();
+    throw error;
+  }
+  const { total } = imported;
+  const setup: CompileSetup = { ...options.setup, redact: options.import.redact ?? "off", pool: imported.pool, poolTasks: imported.poolTasks, poolCounts: imported.poolCounts };
+  const threads = Math.min(options.workers, Math.max(1, Math.floor(total / TRAJECTORIES_PER_WORKER)));
   const workers = threads > 1 ? new WorkerPool<BatchItem[]>(siblingModule(import.meta.url, "worker"), threads, setup) : undefined;
   const local = workers ? undefined : new BatchCompiler(setup, tokenizer);
   const compile = (trajectories: Trajectory[]) =>
     trajectories.length === 0 ? Promise.resolve([]) : workers ? workers.run(trajectories) : Promise.resolve(local!.run(trajectories));
-
-  let done = state?.done ?? 0;
-  try {
-    const batches = orderedMap(
-      recordBatches(importTrajectories(options.inputs, options.import), done, options.shard),
-      async (batch) => ({ ...batch, items: await compile(batch.records.flatMap(({ record }) => ("messages" in record ? [record] : []))) }),
-      Math.max(2, threads * 2),
-    );
-    for await (const { records, read, items } of batches) {
+  await stage.run({
+    inputs: batches(join(options.outDir, IMPORTED_FILE), stage.done),
+    process: async (records: InputRecord[]) => ({ records, items: await compile(records.flatMap((record) => ("trajectory" in record ? [record.trajectory] : []))) }),
+    write: ({ records, items }, out) => {
       let next = 0;
-      for (const { ordinal, record: entry } of records) {
-        if ("messages" in entry) {
-          stats.trajectory(entry);
-          const item = items[next++]!;
-          stats.evidence(item.secrets);
-          if (item.kind === "sample") {
-            samples.write(item.line);
-            stats.sampled(item.summary);
-          } else {
-            rejects.write(`${JSON.stringify(item.drop)}\n`);
-            stats.dropped(item.drop.domain, item.drop.reason, item.notes);
-          }
-        } else {
-          rejects.write(`${JSON.stringify({ stage: "import", ...entry.reject })}\n`);
+      for (const record of records) {
+        if (!("trajectory" in record)) {
+          out.record(record.ordinal, [[], [`${JSON.stringify({ stage: "import", ...record.reject })}\n`]]);
           stats.importRejected();
+          continue;
         }
-        // one line per record, in samples.jsonl or in rejects.jsonl
-        const sampled = "messages" in entry && items[next - 1]!.kind === "sample";
-        order?.write(orderLine(ordinal, [sampled ? 1 : 0, sampled ? 0 : 1]));
+        stats.trajectory(record.trajectory);
+        const item = items[next++]!;
+        stats.evidence(item.secrets);
+        if (item.kind === "sample") {
+          out.record(record.ordinal, [[item.line], []]);
+          stats.sampled(item.summary);
+        } else {
+          out.record(record.ordinal, [[], [`${JSON.stringify(item.drop)}\n`]]);
+          stats.dropped(item.drop.domain, item.drop.reason, item.notes);
+        }
       }
-      done += read;
-      const checkpoint: CompileState = {
-        fingerprint,
-        done,
-        samples_bytes: await samples.flush(),
-        rejects_bytes: await rejects.flush(),
-        ...(order ? { order_bytes: await order.flush() } : {}),
-        stats: stats.data,
-      };
-      await writeCheckpoint(statePath, JSON.stringify(checkpoint));
-      options.onProgress?.(done, total, stats);
-    }
-  } catch (error) {
-    await Promise.all([samples.close(), rejects.close(), order?.close()]);
-    throw error;
-  } finally {
-    await workers?.close();
-    local?.close();
-  }
-  await samples.finish(samplesPath);
-  await rejects.finish(rejectsPath);
-  await order?.finish(orderPath);
-  await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
-  if (options.shard) await writeManifest(options.outDir, { stage: "compile", shard: options.shard, run, files: ["samples.jsonl", "rejects.jsonl"] });
-  await rm(statePath, { force: true });
+    },
+    window: Math.max(2, threads * 2),
+    onCheckpoint: (done) => options.onProgress?.(done, total, stats),
+    close: async () => {
+      await workers?.close();
+      local?.close();
+    },
+  });
+  await rm(join(options.outDir, IMPORTED_FILE), { force: true });
+  await rm(join(options.outDir, POOL_FILE), { force: true });
   return stats;
 }
 
-interface RecordBatch {
-  /** This shard's records (all of them without a shard), each with its position in the whole input. */
-  records: { ordinal: number; record: Trajectory | { reject: Reject } }[];
-  /** Records read for this batch, the other shards' included: what the checkpoint counts. */
-  read: number;
-}
-
-/** The import stream cut into batches of trajectories and import rejects, skipping the first `skip` records. */
-async function* recordBatches(events: AsyncIterable<ImportEvent>, skip: number, shard: Shard | undefined): AsyncGenerator<RecordBatch> {
+/** The imported file's records in batches, after the first `skip` (read as acc's own file: not counted as input read). */
+async function* batches(path: string, skip: number): AsyncGenerator<InputRecord[]> {
+  const splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
   let index = 0;
-  let batch: RecordBatch = { records: [], read: 0 };
-  for await (const event of events) {
-    if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
-    const ordinal = index++;
-    if (ordinal < skip) continue;
-    batch.read++;
-    const record = event.type === "trajectory" ? event.trajectory : { reject: event.reject };
-    if (inShard("messages" in record ? record.id : rejectKey(record.reject), shard)) batch.records.push({ ordinal, record });
-    if (batch.read >= BATCH_SIZE) {
+  let batch: InputRecord[] = [];
+  const lines = async function* () {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+    yield* splitter.end();
+  };
+  for await (const line of lines()) {
+    if (index++ < skip || !("text" in line)) continue;
+    batch.push(JSON.parse(line.text) as InputRecord);
+    if (batch.length >= BATCH_SIZE) {
       yield batch;
-      batch = { records: [], read: 0 };
+      batch = [];
     }
   }
-  if (batch.read > 0) yield batch;
+  if (batch.length > 0) yield batch;
 }
 
 /** An import reject's key for sharding: where it is. */
@@ -184,27 +164,54 @@ function rejectKey(reject: Reject): string {
 }
 
 /**
- * First pass: a seeded, bounded sample of every trajectory's pieces, per domain, for distractors, and
- * the task identity of every trajectory (so a sample never gets distractors from its own task).
+ * The import pass, once per run: every record of the inputs, this shard's written to the imported file, and
+ * (with distractors) a seeded, bounded sample of every trajectory's pieces per domain, with the task identity
+ * of the trajectories they come from (so a sample never gets distractors from its own task). Its results
+ * are kept until the run ends, so a resumed run finds them instead of importing again.
  */
-async function buildPool(options: CompileRunOptions): Promise<{ pool: DistractorPool; tasks: Map<string, TaskIdentity>; total: number | undefined }> {
+async function importOnce(options: CompileRunOptions, fingerprint: string, tokenizer: PromptTokenizer, onBatch: () => void): Promise<Imported> {
+  const importedPath = join(options.outDir, IMPORTED_FILE);
+  const poolPath = join(options.outDir, POOL_FILE);
+  const saved = await readCheckpoint<Imported>(poolPath, fingerprint);
+  if (saved && existsSync(importedPath)) return saved;
   const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars, options.poolMaxChars);
   const tasks = new Map<string, TaskIdentity>();
-  if (!options.setup.sample.distractors) return { pool, tasks, total: undefined };
-  const resolver = new SourceResolver(options.setup.sources);
+  const distractors = options.setup.sample.distractors;
+  const resolver = distractors ? new SourceResolver(options.setup.sources) : undefined;
+  const file = await AtomicFile.create(importedPath);
+  let ordinal = 0;
   let total = 0;
   try {
     for await (const event of importTrajectories(options.inputs, options.import)) {
+      let record: InputRecord;
       if (event.type === "trajectory") {
-        pool.offer(event.trajectory.domain, extractEvidence(event.trajectory, resolver.for(event.trajectory)));
-        tasks.set(event.trajectory.id, taskIdentity(event.trajectory));
-      }
-      if (event.type === "trajectory" || (event.type === "reject" && event.reject.scope === "record")) total++;
+        const trajectory = event.trajectory;
+        if (resolver) {
+          pool.offer(trajectory.domain, extractEvidence(trajectory, resolver.for(trajectory)));
+          tasks.set(trajectory.id, taskIdentity(trajectory));
+        }
+        record = { ordinal: ordinal++, trajectory };
+        if (!inShard(trajectory.id, options.shard)) continue;
+      } else if (event.type === "reject" && event.reject.scope === "record") {
+        record = { ordinal: ordinal++, reject: event.reject };
+        if (!inShard(rejectKey(event.reject), options.shard)) continue;
+      } else continue;
+      await file.write(`${JSON.stringify(record)}\n`);
+      if (++total % BATCH_SIZE === 0) onBatch();
     }
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
   } finally {
-    resolver.close();
+    resolver?.close();
   }
-  return { pool, tasks, total };
+  const redact = options.import.redact ?? "off";
+  // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
+  const poolPieces = Object.fromEntries(Object.entries(pool.toJSON()).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
+  const imported: Imported = { fingerprint, total, pool: poolPieces, poolTasks: tasksOf(poolPieces, tasks), poolCounts: countBodies(poolPieces, tokenizer) };
+  await writeCheckpoint(poolPath, JSON.stringify(imported));
+  return imported;
 }
 
 /** The identities of the trajectories the pool's pieces come from. */

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { compileRun, type CompileRunOptions } from "../../src/compile/run.js";
 import { DEFAULT_LENGTHS } from "../../src/compile/lengths.js";
+import { inputBytesRead } from "../../src/io/lines.js";
 import { Sample } from "../../src/records/sample.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
 import { runCli, tempDir } from "../helpers/collect.js";
@@ -57,7 +58,12 @@ test("compile: every sample fits its budget exactly by the real tokenizer, count
   const input = join(tempDir(), "search.jsonl");
   writeFileSync(input, searchRows(40));
   const one = tempDir();
+  const readBefore = inputBytesRead();
   const stats = await compileRun(options(input, one));
+  // the distractor pass and the samples come from one import: detection reads the head (here the whole small
+  // file) and the import the whole file, twice the input's size (an import for each pass read it 4 times)
+  const inputBytes = statSync(input).size;
+  assert.equal(inputBytesRead() - readBefore, 2 * inputBytes);
   assert.equal(stats.data.read, 41);
   assert.equal(stats.data.samples, 40);
   assert.equal(stats.data.import_rejected, 1);
@@ -77,6 +83,19 @@ test("compile: every sample fits its budget exactly by the real tokenizer, count
   const two = tempDir();
   await compileRun(options(input, two, { workers: 2 }));
   assert.deepEqual(outputs(two), outputs(one));
+  // stopped after a checkpoint, then resumed: the rest is compiled, nothing is imported again, the bytes are the same
+  const resumed = tempDir();
+  const stop = new Error("stopped");
+  await assert.rejects(compileRun(options(input, resumed, { onProgress: (done) => { if (done >= 16) throw stop; } })), stop);
+  const doneAtStop = JSON.parse(readFileSync(join(resumed, ".compile-state.json"), "utf8")).done;
+  assert.ok(doneAtStop >= 16 && doneAtStop < 41);
+  const compiled: number[] = [];
+  const readAtResume = inputBytesRead();
+  await compileRun(options(input, resumed, { onProgress: (done) => compiled.push(done) }));
+  assert.equal(inputBytesRead() - readAtResume, 0, "a resumed compile reads none of its input again");
+  assert.equal(compiled[0]! - doneAtStop, 8, "its first checkpoint is one batch after the stop");
+  assert.deepEqual(outputs(resumed), outputs(one));
+  assert.deepEqual(readdirSync(resumed).sort(), ["rejects.jsonl", "samples.jsonl", "stats.json"], "the imported records and the checkpoint are gone");
   const otherSeed = tempDir();
   await compileRun(options(input, otherSeed, { setup: { ...options(input, otherSeed).setup, sample: { ...options(input, otherSeed).setup.sample, seed: 6 } } }));
   assert.notEqual(outputs(otherSeed)[0], outputs(one)[0]);

@@ -101,7 +101,7 @@ Related: acc import, acc export, acc teach`,
       const outDir = flags.out;
       // a run from stdin cannot be resumed: the input is gone once read
       if (!inputs.includes(STDIN)) setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
-      // trajectories against their count once the distractor pass has counted them; input bytes read before that, or without distractors
+      // input bytes read while the inputs are imported; then trajectories against their count
       const progress = createProgress(io.stderr, "compile", { quiet: Boolean(flags.quiet) });
       const bytes = flags.quiet || !io.stderr.isTTY ? undefined : await inputBytes(inputs);
       const bytesRead = bytesReadFromNow();

@@ -1,0 +1,189 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { makeDirectory } from "../io/directory.js";
+import { ResumableFile } from "../io/resumable.js";
+import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import type { Shard } from "../shard/partition.js";
+import { statsText } from "../shard/stats.js";
+import { orderedMap } from "./worker-pool.js";
+
+/**
+ * The lifecycle every resumable stage shares (compile, teach, rollout): the checkpoint and its fingerprint,
+ * the JSONL outputs cut back to the checkpoint and appended to, the ordered map over the work left, the
+ * stats, the shard's order file and manifest, and what is removed or renamed at the end. A stage gives
+ * one method per record (`process`, run up to `window` at once) and the lines each result writes (`write`,
+ * called in input order); see docs/architecture.md.
+ */
+export interface StageSpec<S extends { data: unknown }> {
+  /** The stage's name: the checkpoint is `.<name>-state.json`, the shard manifest names it. */
+  name: string;
+  outDir: string;
+  /** The JSONL files written, in the order of the line lists a record gives `StageOutput.record`. */
+  files: readonly string[];
+  /** The fingerprint of the inputs and settings, without the shard: a rerun with the same one resumes. */
+  run: string;
+  shard?: Shard;
+  /** Fresh stats, or the stats a checkpoint saved (`saved` is an earlier `stats.data`). */
+  stats: (saved?: unknown) => S;
+}
+
+export interface StageWork<I, R> {
+  /** The work left: everything after the first `Stage.done` records. */
+  inputs: AsyncIterable<I>;
+  /** The per-item work; up to `window` items run at once. */
+  process: (input: I) => Promise<R>;
+  /** Takes a result, in input order: its lines and stats. */
+  write: (result: R, out: StageOutput) => void;
+  window: number;
+  /** A checkpoint after this many items (default 1), and every `ms` while items finish. */
+  checkpoint?: { items?: number; ms?: number };
+  /** Keys given to `StageOutput.release`, once a checkpoint holds their results (a queue forgets their jobs). */
+  release?: (keys: string[]) => Promise<void>;
+  /** After each checkpoint, with the records done. */
+  onCheckpoint?: (done: number) => void;
+  /** Frees what `process` used (workers, clients, queues), on every exit path, before the outputs are renamed. */
+  close?: () => Promise<void>;
+  /** After the outputs are in place, before stats.json (outputs derived from them: rollout's rows.parquet). */
+  finish?: () => Promise<void>;
+}
+
+export interface StageOutput {
+  /** One record's lines, one list per output file; `ordinal` is its place in the whole input (the shard's order file). */
+  record(ordinal: number, lines: readonly (readonly string[])[]): void;
+  /** A record read and left to another shard: counted as done, nothing written. */
+  pass(): void;
+  release(key: string): void;
+}
+
+interface StageState {
+  fingerprint: string;
+  /** Records done (written or passed), counted from the start of the input. */
+  done: number;
+  /** Bytes of each output's partial file, the order file last when sharded. */
+  bytes: number[];
+  stats: unknown;
+}
+
+/** Bumped when StageState changes, so a checkpoint of another layout is not resumed. */
+const STATE_LAYOUT = 1;
+
+export class Stage<S extends { data: unknown }> {
+  private constructor(
+    private readonly spec: StageSpec<S>,
+    private readonly fingerprint: string,
+    private readonly files: ResumableFile[],
+    /** Records done before this run: the inputs start after them. */
+    readonly done: number,
+    readonly stats: S,
+    readonly resumed: boolean,
+  ) {}
+
+  /** Makes the output folder and resumes from its checkpoint when the fingerprint matches, else starts afresh. */
+  static async open<S extends { data: unknown }>(spec: StageSpec<S>): Promise<Stage<S>> {
+    await makeDirectory(spec.outDir);
+    const fingerprint = keyHash([STATE_LAYOUT, spec.run, spec.shard ?? null]);
+    const state = await readCheckpoint<StageState>(join(spec.outDir, `.${spec.name}-state.json`), fingerprint);
+    const names = spec.shard ? [...spec.files, ORDER_FILE] : spec.files;
+    const files: ResumableFile[] = [];
+    for (const [i, name] of names.entries()) files.push(await ResumableFile.open(join(spec.outDir, `${name}.partial`), state?.bytes[i] ?? 0));
+    return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined);
+  }
+
+  /** The partial file of an output, as cut back to the checkpoint (before `run`). */
+  partial(name: string): string {
+    return join(this.spec.outDir, `${name}.partial`);
+  }
+
+  /**
+   * Runs the work left and finishes the stage: the outputs renamed into place, stats.json, the shard
+   * manifest, and the checkpoint removed. Lines wait in memory until a checkpoint takes them, with the
+   * count and stats they go with, in one synchronous step; checkpoints are then written one after another,
+   * so the byte lengths and the count a checkpoint records always describe the same records, and the loop
+   * waits for the disk only when two checkpoints are already waiting for it.
+   */
+  async run<I, R>(work: StageWork<I, R>): Promise<S> {
+    const { spec, files, stats } = this;
+    const statePath = join(spec.outDir, `.${spec.name}-state.json`);
+    const order = spec.shard ? files[files.length - 1] : undefined;
+    let done = this.done;
+    let pending = files.map((): string[] => []);
+    let released: string[] = [];
+    let sinceCheckpoint = 0;
+    let queued = 0;
+    let failure: unknown;
+    let saving: Promise<void> = Promise.resolve();
+    const checkpoint = () => {
+      const lines = pending;
+      const keys = released;
+      const at = { done, stats: structuredClone(stats.data) };
+      pending = files.map(() => []);
+      released = [];
+      sinceCheckpoint = 0;
+      queued++;
+      saving = saving.then(async () => {
+        const bytes: number[] = [];
+        for (const [i, file] of files.entries()) {
+          if (lines[i]!.length > 0) file.write(lines[i]!.join(""));
+          bytes.push(await file.flush());
+        }
+        const state: StageState = { fingerprint: this.fingerprint, done: at.done, bytes, stats: at.stats };
+        await writeCheckpoint(statePath, JSON.stringify(state));
+        if (keys.length > 0) await work.release?.(keys);
+        queued--;
+        work.onCheckpoint?.(at.done);
+      });
+      saving.catch((error: unknown) => (failure ??= error));
+      return saving;
+    };
+    const out: StageOutput = {
+      record: (ordinal, lines) => {
+        const counts: number[] = [];
+        for (const [i, list] of lines.entries()) {
+          for (const line of list) pending[i]!.push(line);
+          counts.push(list.length);
+        }
+        if (order) pending[pending.length - 1]!.push(orderLine(ordinal, counts));
+        done++;
+      },
+      pass: () => void done++,
+      release: (key) => void released.push(key),
+    };
+    const every = work.checkpoint?.items ?? 1;
+    // also on a timer: a slow item at the head of the line must not hold back the progress behind it
+    const timer = work.checkpoint?.ms === undefined ? undefined : setInterval(() => sinceCheckpoint > 0 && void checkpoint(), work.checkpoint.ms);
+    timer?.unref();
+    try {
+      for await (const result of orderedMap(work.inputs, work.process, work.window)) {
+        if (failure !== undefined) throw failure;
+        work.write(result, out);
+        if (++sinceCheckpoint >= every) {
+          void checkpoint();
+          if (queued > 2) await saving;
+        }
+      }
+      await checkpoint();
+    } catch (error) {
+      clearInterval(timer);
+      await saving.catch(() => undefined);
+      await work.close?.();
+      // kept on disk, as far as the checkpoint says, for a resumed run
+      await Promise.all(files.map((file) => file.close()));
+      throw error;
+    }
+    clearInterval(timer);
+    await work.close?.();
+    for (const [i, name] of spec.files.entries()) await files[i]!.finish(join(spec.outDir, name));
+    await order?.finish(join(spec.outDir, ORDER_FILE));
+    await work.finish?.();
+    await writeCheckpoint(join(spec.outDir, "stats.json"), statsText(stats.data));
+    if (spec.shard) await writeManifest(spec.outDir, { stage: spec.name, shard: spec.shard, run: spec.run, files: [...spec.files] });
+    await rm(statePath, { force: true });
+    return stats;
+  }
+
+  /** Closes the outputs without running (a stage that fails before its work starts). */
+  async close(): Promise<void> {
+    await Promise.all(this.files.map((file) => file.close()));
+  }
+}
