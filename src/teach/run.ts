@@ -1,22 +1,15 @@
-import { fileIdentity, keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { rm } from "node:fs/promises";
-import { makeDirectory } from "../io/directory.js";
-import { join } from "node:path";
+import { fileIdentity, keyHash } from "../io/checkpoint.js";
 import { type JsonLine, readJsonLines } from "../io/json-lines.js";
 import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
-import { LineBuffer } from "../io/line-buffer.js";
-import { ResumableFile } from "../io/resumable.js";
 import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
-import { orderedMap } from "../run/worker-pool.js";
+import { Stage } from "../run/stage.js";
 import { Verifiers, type VerifySetup } from "../verify/index.js";
 import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
 import { TeachStats, type TeachStatsData } from "./stats.js";
 import { inShard, type Shard } from "../shard/partition.js";
-import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
-import { statsText } from "../shard/stats.js";
 import type { RemoteStage } from "../queue/remote.js";
 import { taughtFromJob } from "./queue.js";
 
@@ -42,20 +35,9 @@ export interface TeachRunOptions {
   onProgress?: (stats: TeachStats, linesRead: number) => void;
 }
 
-const STATE_FILE = ".teach-state.json";
 /** A checkpoint is written after this many samples, and every second while samples finish. */
 const CHECKPOINT_SAMPLES = 256;
 const CHECKPOINT_MS = 1000;
-
-interface TeachState {
-  fingerprint: string;
-  done: number;
-  samples_bytes: number;
-  rejects_bytes: number;
-  outcomes_bytes: number;
-  order_bytes?: number;
-  stats: TeachStatsData;
-}
 
 type Item =
   | { kind: "taught"; line: number; taught: TaughtSample }
@@ -75,67 +57,35 @@ type Item =
  */
 export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   const run = await fingerprintOf(options);
-  const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
   // first, so that a sandbox that cannot be set up stops the run before any file is made
   const verifiers = options.queue ? undefined : await Verifiers.create(options.verify);
-  await makeDirectory(options.outDir);
-  const statePath = join(options.outDir, STATE_FILE);
-  const paths = { samples: join(options.outDir, "samples.jsonl"), rejects: join(options.outDir, "rejects.jsonl"), outcomes: join(options.outDir, "outcomes.jsonl") };
-  const state = await readCheckpoint<TeachState>(statePath, fingerprint);
-  const stats = state ? TeachStats.from(state.stats) : TeachStats.empty();
-  const samples = await ResumableFile.open(`${paths.samples}.partial`, state?.samples_bytes ?? 0);
-  const rejects = await ResumableFile.open(`${paths.rejects}.partial`, state?.rejects_bytes ?? 0);
-  const outcomes = await ResumableFile.open(`${paths.outcomes}.partial`, state?.outcomes_bytes ?? 0);
-  const orderPath = join(options.outDir, ORDER_FILE);
-  const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
-  // the partial file has just been cut back to the checkpoint
-  const seen = state ? await idsWritten(`${paths.outcomes}.partial`) : new Set<string>();
-
-  let done = state?.done ?? 0;
-  // Lines wait in memory (as bytes) until a checkpoint takes them, together with the count and the
-  // stats they go with, in one synchronous step; checkpoints then write one after another. So the byte
-  // lengths and the count a checkpoint records always describe the same samples, and the loop does not
-  // stop for the disk (unless two checkpoints are already waiting for it).
-  const lines = { samples: new LineBuffer(), rejects: new LineBuffer(), outcomes: new LineBuffer() };
-  let held = { order: [] as string[], jobs: [] as string[] };
-  let sinceCheckpoint = 0;
-  let queued = 0;
-  let failure: unknown;
-  let saving: Promise<void> = Promise.resolve();
-  const checkpoint = () => {
-    const batch = { samples: lines.samples.take(), rejects: lines.rejects.take(), outcomes: lines.outcomes.take(), ...held };
-    const at = { done, stats: structuredClone(stats.data) };
-    held = { order: [], jobs: [] };
-    sinceCheckpoint = 0;
-    queued++;
-    saving = saving.then(async () => {
-      samples.write(batch.samples);
-      rejects.write(batch.rejects);
-      outcomes.write(batch.outcomes);
-      order?.write(batch.order.join(""));
-      const next: TeachState = {
-        fingerprint,
-        done: at.done,
-        samples_bytes: await samples.flush(),
-        rejects_bytes: await rejects.flush(),
-        outcomes_bytes: await outcomes.flush(),
-        ...(order ? { order_bytes: await order.flush() } : {}),
-        stats: at.stats,
-      };
-      await writeCheckpoint(statePath, JSON.stringify(next));
-      // the checkpoint holds their results now
-      await queue?.forget(batch.jobs);
-      queued--;
-      options.onProgress?.(stats, at.done);
-    });
-    saving.catch((error: unknown) => (failure ??= error));
-    return saving;
+  let queue: RemoteStage | undefined;
+  const close = async () => {
+    await verifiers?.close();
+    await queue?.close();
   };
-  // also on a timer: a slow sample at the head of the line must not hold back the progress behind it
-  const timer = setInterval(() => {
-    if (sinceCheckpoint > 0) void checkpoint();
-  }, CHECKPOINT_MS);
-  timer.unref();
+  const stage = await Stage.open({
+    name: "teach",
+    outDir: options.outDir,
+    files: ["samples.jsonl", "rejects.jsonl", "outcomes.jsonl"],
+    run,
+    ...(options.shard ? { shard: options.shard } : {}),
+    stats: (saved) => (saved ? TeachStats.from(saved as TeachStatsData) : TeachStats.empty()),
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+  const { stats } = stage;
+  let seen: Set<string>;
+  try {
+    // the partial file has just been cut back to the checkpoint
+    seen = stage.resumed ? await idsWritten(stage.partial("outcomes.jsonl")) : new Set<string>();
+    queue = options.queue ? await options.queue(options.shard ? keyHash([run, options.shard]) : run) : undefined;
+  } catch (error) {
+    await close();
+    await stage.close();
+    throw error;
+  }
 
   const handle = async (entry: JsonLine): Promise<Item> => {
     if (!inShard(recordKey(entry), options.shard)) return { kind: "elsewhere", line: entry.line };
@@ -152,52 +102,38 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     return { kind: "failed", sample: checked.value, line: entry.line, detail };
   };
 
-  const queue = options.queue ? await options.queue(fingerprint) : undefined;
-  try {
-    for await (const item of orderedMap(skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), done), handle, options.concurrency)) {
-      if (failure !== undefined) throw failure;
-      const before = [lines.samples.count, lines.rejects.count, lines.outcomes.count];
+  const line = (record: unknown) => `${JSON.stringify(record)}\n`;
+  return stage.run({
+    inputs: skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), stage.done),
+    process: handle,
+    write: (item, out) => {
       if (item.kind === "elsewhere") {
         // another shard's: read (the checkpoint counts input lines), not written
+        out.pass();
       } else if (item.kind === "taught") {
-        for (const sample of item.taught.kept) lines.samples.add(JSON.stringify(sample));
-        for (const reject of item.taught.rejects) lines.rejects.add(JSON.stringify(reject));
-        lines.outcomes.add(JSON.stringify(item.taught.outcome));
+        out.record(item.line, [item.taught.kept.map(line), item.taught.rejects.map(line), [line(item.taught.outcome)]]);
         stats.taught(item.taught);
+        out.release(item.taught.outcome.sample_id);
       } else if (item.kind === "failed") {
         const outcome = failedOutcome(item.sample, item.line, item.detail);
-        lines.outcomes.add(JSON.stringify({ file: options.input, ...outcome }));
+        out.record(item.line, [[], [], [line({ file: options.input, ...outcome })]]);
         stats.taught({ kept: [], rejects: [], outcome });
+        out.release(item.sample.id);
       } else if (item.kind === "duplicate") {
-        lines.outcomes.add(JSON.stringify(duplicateOutcome(item.sample, item.line)));
+        out.record(item.line, [[], [], [line(duplicateOutcome(item.sample, item.line))]]);
         stats.duplicate(item.sample.meta.domain);
       } else {
-        lines.outcomes.add(JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail }));
+        out.record(item.line, [[], [], [line({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })]]);
         stats.invalidLine();
       }
-      if (item.kind === "taught" || item.kind === "failed") held.jobs.push(item.kind === "taught" ? item.taught.outcome.sample_id : item.sample.id);
-      if (order && item.kind !== "elsewhere") held.order.push(orderLine(item.line, [lines.samples.count - before[0]!, lines.rejects.count - before[1]!, lines.outcomes.count - before[2]!]));
-      done++;
-      if (++sinceCheckpoint >= CHECKPOINT_SAMPLES) {
-        void checkpoint();
-        if (queued > 2) await saving;
-      }
-    }
-    await checkpoint();
-  } finally {
-    clearInterval(timer);
-    await saving.catch(() => undefined);
-    await verifiers?.close();
-    await queue?.close();
-  }
-  await samples.finish(paths.samples);
-  await rejects.finish(paths.rejects);
-  await outcomes.finish(paths.outcomes);
-  await order?.finish(orderPath);
-  await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
-  if (options.shard) await writeManifest(options.outDir, { stage: "teach", shard: options.shard, run, files: ["samples.jsonl", "rejects.jsonl", "outcomes.jsonl"] });
-  await rm(statePath, { force: true });
-  return stats;
+    },
+    window: options.concurrency,
+    checkpoint: { items: CHECKPOINT_SAMPLES, ms: CHECKPOINT_MS },
+    // the checkpoint holds their results now
+    release: async (ids) => await queue?.forget(ids),
+    onCheckpoint: (done) => options.onProgress?.(stats, done),
+    close,
+  });
 }
 
 function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
