@@ -1,16 +1,14 @@
-import { fileIdentity, keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { rm } from "node:fs/promises";
+import { fileIdentity, keyHash } from "../io/checkpoint.js";
 import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
 import { createEnvironment, type EnvSettings, type EnvSpec } from "../envs/index.js";
 import type { Environment } from "../envs/types.js";
-import { ResumableFile } from "../io/resumable.js";
 import { createClient } from "../llm/client.js";
 import type { ClientOptions, LlmClient } from "../llm/types.js";
 import { Random } from "../random.js";
 import type { Episode, RolloutRow, RolloutStep, RolloutTask } from "../records/rollout.js";
 import type { Trajectory } from "../records/trajectory.js";
-import { orderedMap } from "../run/worker-pool.js";
+import { Stage } from "../run/stage.js";
 import { resolveTokenizer } from "../tokenize/resolve.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import { groupAdvantages } from "./advantages.js";
@@ -27,8 +25,6 @@ import { ChatTemplateText } from "./template.js";
 import { episodeTrajectory } from "./trajectory.js";
 import type { EpisodeSettings } from "./types.js";
 import { inShard, type Shard } from "../shard/partition.js";
-import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
-import { statsText } from "../shard/stats.js";
 import type { RemoteStage } from "../queue/remote.js";
 import { failedGroup, groupFromJob, rolloutSettings, unqueueable } from "./queue.js";
 
@@ -58,18 +54,8 @@ export interface RolloutRunOptions {
   onProgress?: (groupsDone: number, groupsTotal: number, stats: RolloutStats) => void;
 }
 
-const STATE_FILE = ".rollout-state.json";
 export const OUTPUTS = ["steps", "episodes", "rows", "trajectories"] as const;
 export type Output = (typeof OUTPUTS)[number];
-
-interface RolloutState {
-  fingerprint: string;
-  /** Groups (tasks) written. */
-  done: number;
-  bytes: Record<Output, number>;
-  order_bytes?: number;
-  stats: RolloutStatsData;
-}
 
 export interface GroupResult {
   lines: Record<Output, string[]>;
@@ -91,50 +77,45 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
     const tasks = await readTasks(options.tasks, env);
     const tokenizer = await resolveTokenizer(options.tokenizer);
     const run = await fingerprintOf(options, env, tokenizer);
-    const fingerprint = options.shard ? keyHash([run, options.shard]) : run;
-    const statePath = join(options.outDir, STATE_FILE);
-    const state = await readCheckpoint<RolloutState>(statePath, fingerprint);
-    const stats = new RolloutStats(state?.stats);
-    const files = {} as Record<Output, ResumableFile>;
-    for (const name of OUTPUTS) files[name] = await ResumableFile.open(join(options.outDir, `${name}.jsonl.partial`), state?.bytes[name] ?? 0);
-    const orderPath = join(options.outDir, ORDER_FILE);
-    const order = options.shard ? await ResumableFile.open(`${orderPath}.partial`, state?.order_bytes ?? 0) : undefined;
-
     const local = options.queue ? unqueueable(tasks) : undefined;
     if (local) throw new TaskFileError(`${options.tasks}: task ${JSON.stringify(local.id)} names its own database (db), which acc worker rollout does not open: run it without --queue, or put it in --env`);
-    if (options.queue) queue = await options.queue.open(fingerprint, await rolloutSettings(options, env, tokenizer));
-    else groups = new GroupRunner(options, env, tokenizer);
-    const runGroup = async ({ task, index }: { task: RolloutTask; index: number }): Promise<GroupResult> => {
-      if (!queue) return groups!.run(task, index);
+    const stage = await Stage.open({
+      name: "rollout",
+      outDir: options.outDir,
+      files: OUTPUTS.map((name) => `${name}.jsonl`),
+      run,
+      ...(options.shard ? { shard: options.shard } : {}),
+      stats: (saved) => new RolloutStats(saved as RolloutStatsData | undefined),
+    });
+    const { stats } = stage;
+    try {
+      if (options.queue) queue = await options.queue.open(options.shard ? keyHash([run, options.shard]) : run, await rolloutSettings(options, env, tokenizer));
+      else groups = new GroupRunner(options, env, tokenizer);
+    } catch (error) {
+      await stage.close();
+      throw error;
+    }
+    const runGroup = async ({ task, index }: { task: RolloutTask; index: number }) => {
+      if (!queue) return { task, index, group: await groups!.run(task, index) };
       const outcome = await queue.process(task.id, index, task);
       const result = outcome.ok ? groupFromJob(outcome.value, task, options.groupSize) : { malformed: `job failed: ${outcome.reason} (${outcome.attempts} attempts)` };
-      return "malformed" in result ? failedGroup(options, env, task, result.malformed) : result;
+      return { task, index, group: "malformed" in result ? failedGroup(options, env, task, result.malformed) : result };
     };
-
-    let done = state?.done ?? 0;
     const mine = tasks.map((task, index) => ({ task, index })).filter(({ task }) => inShard(task.id, options.shard));
-    const pending = mine.slice(done);
-    const window = Math.max(1, Math.floor(options.concurrency / options.groupSize));
-    for await (const [{ task, index }, group] of orderedMap(iterate(pending), async (item) => [item, await runGroup(item)] as const, window)) {
-      for (const name of OUTPUTS) for (const line of group.lines[name]) files[name].write(line);
-      order?.write(orderLine(index, OUTPUTS.map((name) => group.lines[name].length)));
-      stats.group(group.episodes, group.rows);
-      done++;
-      const bytes = {} as Record<Output, number>;
-      for (const name of OUTPUTS) bytes[name] = await files[name].flush();
-      const checkpoint: RolloutState = { fingerprint, done, bytes, ...(order ? { order_bytes: await order.flush() } : {}), stats: stats.data };
-      await writeCheckpoint(statePath, JSON.stringify(checkpoint));
+    return await stage.run({
+      inputs: iterate(mine.slice(stage.done)),
+      process: runGroup,
+      write: ({ task, index, group }, out) => {
+        out.record(index, OUTPUTS.map((name) => group.lines[name]));
+        stats.group(group.episodes, group.rows);
+        out.release(task.id);
+      },
+      window: Math.max(1, Math.floor(options.concurrency / options.groupSize)),
       // the checkpoint holds its result now
-      await queue?.forget([task.id]);
-      options.onProgress?.(done, mine.length, stats);
-    }
-    for (const name of OUTPUTS) await files[name].finish(join(options.outDir, `${name}.jsonl`));
-    await order?.finish(orderPath);
-    await writeRowsParquet(join(options.outDir, "rows.jsonl"), join(options.outDir, "rows.parquet"));
-    await writeCheckpoint(join(options.outDir, "stats.json"), statsText(stats.data));
-    if (options.shard) await writeManifest(options.outDir, { stage: "rollout", shard: options.shard, run, files: OUTPUTS.map((name) => `${name}.jsonl`) });
-    await rm(statePath, { force: true });
-    return stats;
+      release: async (ids) => await queue?.forget(ids),
+      onCheckpoint: (done) => options.onProgress?.(done, mine.length, stats),
+      finish: async () => void (await writeRowsParquet(join(options.outDir, "rows.jsonl"), join(options.outDir, "rows.parquet"))),
+    });
   } finally {
     await Promise.all([env.close(), groups?.close(), queue?.close()]);
   }
