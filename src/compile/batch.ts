@@ -74,7 +74,7 @@ export class BatchCompiler {
         this.counts,
       );
       const notes: TrajectoryNotes = { guards: result.guards, sqlStatements, ...(sources.repoBase ? { repoBase: sources.repoBase } : {}) };
-      if (result.ok) return { kind: "sample", line: `${JSON.stringify(result.sample)}\n`, summary: summarise(result.sample, notes), secrets };
+      if (result.ok) return { kind: "sample", line: JSON.stringify(result.sample), summary: summarise(result.sample, notes), secrets };
       return {
         kind: "drop",
         secrets,

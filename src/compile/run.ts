@@ -43,6 +43,9 @@ export interface CompileRunOptions {
   onProgress?: (done: number, total: number | undefined, stats: CompileStats) => void;
 }
 
+/** The outputs, by their index in the stage's files. */
+const SAMPLES = 0;
+const REJECTS = 1;
 /** Trajectories sent to a worker at once. */
 const BATCH_SIZE = 8;
 /** The run's records as imported once (this shard's, with their place in the whole input), and what the distractor pass made of them. */
@@ -110,7 +113,8 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
       let next = 0;
       for (const record of records) {
         if (!("trajectory" in record)) {
-          out.record(record.ordinal, [[], [`${JSON.stringify({ stage: "import", ...record.reject })}\n`]]);
+          out.line(REJECTS, JSON.stringify({ stage: "import", ...record.reject }));
+          out.record(record.ordinal);
           stats.importRejected();
           continue;
         }
@@ -118,12 +122,13 @@ export async function compileRun(options: CompileRunOptions): Promise<CompileSta
         const item = items[next++]!;
         stats.evidence(item.secrets);
         if (item.kind === "sample") {
-          out.record(record.ordinal, [[item.line], []]);
+          out.line(SAMPLES, item.line);
           stats.sampled(item.summary);
         } else {
-          out.record(record.ordinal, [[], [`${JSON.stringify(item.drop)}\n`]]);
+          out.line(REJECTS, JSON.stringify(item.drop));
           stats.dropped(item.drop.domain, item.drop.reason, item.notes);
         }
+        out.record(record.ordinal);
       }
     },
     window: Math.max(2, threads * 2),

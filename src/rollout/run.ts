@@ -106,7 +106,9 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
       inputs: iterate(mine.slice(stage.done)),
       process: runGroup,
       write: ({ task, index, group }, out) => {
-        out.record(index, OUTPUTS.map((name) => group.lines[name]));
+        // the group's lines end with their newline (a queue worker's are checked to)
+        for (const [i, name] of OUTPUTS.entries()) for (const text of group.lines[name]) out.line(i, text.slice(0, -1));
+        out.record(index);
         stats.group(group.episodes, group.rows);
         out.release(task.id);
       },

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { makeDirectory } from "../io/directory.js";
+import { LineBuffer } from "../io/line-buffer.js";
 import { ResumableFile } from "../io/resumable.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import type { Shard } from "../shard/partition.js";
@@ -19,7 +20,7 @@ export interface StageSpec<S extends { data: unknown }> {
   /** The stage's name: the checkpoint is `.<name>-state.json`, the shard manifest names it. */
   name: string;
   outDir: string;
-  /** The JSONL files written, in the order of the line lists a record gives `StageOutput.record`. */
+  /** The JSONL files written; `StageOutput.line` names one by its index here. */
   files: readonly string[];
   /** The fingerprint of the inputs and settings, without the shard: a rerun with the same one resumes. */
   run: string;
@@ -49,8 +50,10 @@ export interface StageWork<I, R> {
 }
 
 export interface StageOutput {
-  /** One record's lines, one list per output file; `ordinal` is its place in the whole input (the shard's order file). */
-  record(ordinal: number, lines: readonly (readonly string[])[]): void;
+  /** Adds a line (without its newline) to the `file`-th output. */
+  line(file: number, text: string): void;
+  /** Ends a record: its lines are those added since the last one; `ordinal` is its place in the whole input (the shard's order file). */
+  record(ordinal: number): void;
   /** A record read and left to another shard: counted as done, nothing written. */
   pass(): void;
   release(key: string): void;
@@ -107,29 +110,28 @@ export class Stage<S extends { data: unknown }> {
     const statePath = join(spec.outDir, `.${spec.name}-state.json`);
     const order = spec.shard ? files[files.length - 1] : undefined;
     let done = this.done;
-    let pending = files.map((): string[] => []);
-    let released: string[] = [];
+    // lines are held as UTF-8 bytes: a held string would survive young-generation collections, copied at each
+    const lines = spec.files.map(() => new LineBuffer());
+    const counts = spec.files.map(() => 0);
+    let held = { order: [] as string[], keys: [] as string[] };
     let sinceCheckpoint = 0;
     let queued = 0;
     let failure: unknown;
     let saving: Promise<void> = Promise.resolve();
     const checkpoint = () => {
-      const lines = pending;
-      const keys = released;
+      const batch = { lines: lines.map((buffer) => buffer.take()), ...held };
       const at = { done, stats: structuredClone(stats.data) };
-      pending = files.map(() => []);
-      released = [];
+      held = { order: [], keys: [] };
       sinceCheckpoint = 0;
       queued++;
       saving = saving.then(async () => {
+        for (const [i, bytes] of batch.lines.entries()) files[i]!.write(bytes);
+        if (order && batch.order.length > 0) order.write(batch.order.join(""));
         const bytes: number[] = [];
-        for (const [i, file] of files.entries()) {
-          if (lines[i]!.length > 0) file.write(lines[i]!.join(""));
-          bytes.push(await file.flush());
-        }
+        for (const file of files) bytes.push(await file.flush());
         const state: StageState = { fingerprint: this.fingerprint, done: at.done, bytes, stats: at.stats };
         await writeCheckpoint(statePath, JSON.stringify(state));
-        if (keys.length > 0) await work.release?.(keys);
+        if (batch.keys.length > 0) await work.release?.(batch.keys);
         queued--;
         work.onCheckpoint?.(at.done);
       });
@@ -137,17 +139,17 @@ export class Stage<S extends { data: unknown }> {
       return saving;
     };
     const out: StageOutput = {
-      record: (ordinal, lines) => {
-        const counts: number[] = [];
-        for (const [i, list] of lines.entries()) {
-          for (const line of list) pending[i]!.push(line);
-          counts.push(list.length);
-        }
-        if (order) pending[pending.length - 1]!.push(orderLine(ordinal, counts));
+      line: (file, text) => {
+        lines[file]!.add(text);
+        counts[file]!++;
+      },
+      record: (ordinal) => {
+        if (order) held.order.push(orderLine(ordinal, counts));
+        counts.fill(0);
         done++;
       },
       pass: () => void done++,
-      release: (key) => void released.push(key),
+      release: (key) => void held.keys.push(key),
     };
     const every = work.checkpoint?.items ?? 1;
     // also on a timer: a slow item at the head of the line must not hold back the progress behind it

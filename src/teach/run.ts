@@ -35,6 +35,10 @@ export interface TeachRunOptions {
   onProgress?: (stats: TeachStats, linesRead: number) => void;
 }
 
+/** The outputs, by their index in the stage's files. */
+const SAMPLES = 0;
+const REJECTS = 1;
+const OUTCOMES = 2;
 /** A checkpoint is written after this many samples, and every second while samples finish. */
 const CHECKPOINT_SAMPLES = 256;
 const CHECKPOINT_MS = 1000;
@@ -102,7 +106,6 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     return { kind: "failed", sample: checked.value, line: entry.line, detail };
   };
 
-  const line = (record: unknown) => `${JSON.stringify(record)}\n`;
   return stage.run({
     inputs: skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), stage.done),
     process: handle,
@@ -110,22 +113,27 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
       if (item.kind === "elsewhere") {
         // another shard's: read (the checkpoint counts input lines), not written
         out.pass();
-      } else if (item.kind === "taught") {
-        out.record(item.line, [item.taught.kept.map(line), item.taught.rejects.map(line), [line(item.taught.outcome)]]);
+        return;
+      }
+      if (item.kind === "taught") {
+        for (const sample of item.taught.kept) out.line(SAMPLES, JSON.stringify(sample));
+        for (const reject of item.taught.rejects) out.line(REJECTS, JSON.stringify(reject));
+        out.line(OUTCOMES, JSON.stringify(item.taught.outcome));
         stats.taught(item.taught);
         out.release(item.taught.outcome.sample_id);
       } else if (item.kind === "failed") {
         const outcome = failedOutcome(item.sample, item.line, item.detail);
-        out.record(item.line, [[], [], [line({ file: options.input, ...outcome })]]);
+        out.line(OUTCOMES, JSON.stringify({ file: options.input, ...outcome }));
         stats.taught({ kept: [], rejects: [], outcome });
         out.release(item.sample.id);
       } else if (item.kind === "duplicate") {
-        out.record(item.line, [[], [], [line(duplicateOutcome(item.sample, item.line))]]);
+        out.line(OUTCOMES, JSON.stringify(duplicateOutcome(item.sample, item.line)));
         stats.duplicate(item.sample.meta.domain);
       } else {
-        out.record(item.line, [[], [], [line({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail })]]);
+        out.line(OUTCOMES, JSON.stringify({ file: options.input, line: item.line, outcome: "rejected", reason: "invalid-sample", detail: item.detail }));
         stats.invalidLine();
       }
+      out.record(item.line);
     },
     window: options.concurrency,
     checkpoint: { items: CHECKPOINT_SAMPLES, ms: CHECKPOINT_MS },
