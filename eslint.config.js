@@ -24,6 +24,10 @@ export default tseslint.config(
           message: "Extend AccError or UsageError (src/errors/acc-error.ts): the CLI reports them in one line with their exit code; any other error is reported as a bug.",
         },
         {
+          selector: "CallExpression[callee.property.name='postMessage'][callee.object.name='parentPort'], CallExpression[callee.property.name='postMessage'][callee.object.expression.name='parentPort']",
+          message: "A worker answers through serveTasks (src/run/worker-serve.ts): it sends errors as data the pool can rebuild, never as strings.",
+        },
+        {
           selector: "CallExpression[callee.name=/^mkdir(Sync)?$/] Property[key.name='recursive']",
           message: "Use makeDirectory (src/io/directory.ts): Node's recursive mkdir spins forever under /proc, and the folders it makes are not cleaned up when the run fails.",
         },

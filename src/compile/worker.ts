@@ -1,5 +1,5 @@
-import { parentPort, workerData } from "node:worker_threads";
-import { toTransferable } from "../errors/transfer.js";
+import { workerData } from "node:worker_threads";
+import { serveTasks } from "../run/worker-serve.js";
 import type { Trajectory } from "../records/trajectory.js";
 import { BatchCompiler, type CompileSetup } from "./batch.js";
 import { loadSqlParser } from "./sql-tables.js";
@@ -9,10 +9,4 @@ const setup = workerData as CompileSetup;
 await loadSqlParser();
 const compiler = new BatchCompiler(setup, await loadPromptTokenizer(setup.tokenizer));
 
-parentPort!.on("message", (trajectories: Trajectory[]) => {
-  try {
-    parentPort!.postMessage({ result: compiler.run(trajectories) });
-  } catch (error) {
-    parentPort!.postMessage({ error: toTransferable(error) });
-  }
-});
+serveTasks((trajectories: Trajectory[]) => compiler.run(trajectories));

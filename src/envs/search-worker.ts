@@ -1,5 +1,6 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { serveTasks } from "../run/worker-serve.js";
 import { TITLE_WEIGHT } from "./search-index.js";
 
 /** A search run on a worker thread, off the event loop that drives the episodes. */
@@ -28,14 +29,9 @@ const search = db.prepare(`
   ORDER BY rank, d.id
   LIMIT ?`);
 
-parentPort!.on("message", (task: SearchTask) => {
-  try {
-    const rows = search.all(4 * snippetChars, task.match, task.k) as { id: string; title: string; head: string; rank: number }[];
-    const result: SearchHit[] = rows.map((row) => ({ id: row.id, title: row.title, snippet: snippet(row.head), rank: row.rank }));
-    parentPort!.postMessage({ result });
-  } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).message });
-  }
+serveTasks((task: SearchTask): SearchHit[] => {
+  const rows = search.all(4 * snippetChars, task.match, task.k) as { id: string; title: string; head: string; rank: number }[];
+  return rows.map((row) => ({ id: row.id, title: row.title, snippet: snippet(row.head), rank: row.rank }));
 });
 
 function snippet(text: string): string {

@@ -1,12 +1,4 @@
-import { parentPort } from "node:worker_threads";
-import { toTransferable } from "../errors/transfer.js";
+import { serveTasks } from "../run/worker-serve.js";
 import { type ChunkTask, processChunk } from "./chunk.js";
 
-parentPort!.on("message", async (task: ChunkTask) => {
-  try {
-    const result = await processChunk(task);
-    parentPort!.postMessage({ result }, [result.output.buffer as ArrayBuffer]);
-  } catch (error) {
-    parentPort!.postMessage({ error: toTransferable(error) });
-  }
-});
+serveTasks((task: ChunkTask) => processChunk(task), (result) => [result.output.buffer as ArrayBuffer]);

@@ -1,30 +1,21 @@
-import { parentPort } from "node:worker_threads";
-import { toTransferable } from "../errors/transfer.js";
-import type { WorkerReply } from "../run/worker-pool.js";
+import { serveTasks } from "../run/worker-serve.js";
 import type { EncodeTask, EncodeResult } from "./tokenizer-pool.js";
 import { resolveTokenizer } from "./resolve.js";
 import type { Tokenizer } from "./types.js";
 
 const loaded = new Map<string, Promise<Tokenizer>>();
 
-parentPort!.on("message", async (task: EncodeTask) => {
-  try {
+serveTasks(
+  async (task: EncodeTask) => {
     let tokenizer = loaded.get(task.spec);
     if (tokenizer === undefined) {
       tokenizer = resolveTokenizer(task.spec);
       loaded.set(task.spec, tokenizer);
     }
-    const result = run(await tokenizer, task);
-    reply({ result }, [result.lengths.buffer as ArrayBuffer, ...(result.ids ? [result.ids.buffer as ArrayBuffer] : [])]);
-  } catch (error) {
-    reply({ error: toTransferable(error) });
-  }
-});
-
-/** Typed, so a reply the pool cannot read fails the typecheck. */
-function reply(message: WorkerReply<EncodeResult>, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(message, transfer);
-}
+    return run(await tokenizer, task);
+  },
+  (result) => [result.lengths.buffer as ArrayBuffer, ...(result.ids ? [result.ids.buffer as ArrayBuffer] : [])],
+);
 
 function run(tokenizer: Tokenizer, task: EncodeTask): EncodeResult {
   const lengths = new Uint32Array(task.texts.length);
