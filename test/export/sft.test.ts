@@ -15,6 +15,12 @@ import { SAMPLES_DIR, SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
 const qwen3 = await loadQwen3();
 const FIXTURES = join(import.meta.dirname, "../fixtures/atif");
+const CLAUDE_SESSION = "claude-code-jsonl/4d5611e5-241a-462a-8d15-5122611a9569.jsonl";
+
+/** Every real sample and ATIF fixture, imported once for the tests that read them. */
+let imported: ReturnType<typeof importAll> | undefined;
+const samples = () => (imported ??= importAll([SAMPLES_DIR, FIXTURES]));
+const claudeSession = async () => (await samples()).trajectories.find((t) => t.source.file.endsWith(CLAUDE_SESSION))!;
 
 /**
  * The properties every tokenized row must have: labels are the ids on trained tokens and -100
@@ -86,8 +92,7 @@ test("sft: tokenized Qwen3 rows of real agent runs train exactly the assistant t
 });
 
 test("sft: a Claude Code session with reasoning, tool calls and a compaction gives rows whose masks decode to its turns", { skip: SAMPLES_MISSING }, async () => {
-  const { trajectories } = await importAll([sample("claude-code-jsonl/4d5611e5-241a-462a-8d15-5122611a9569.jsonl")]);
-  const t = trajectories[0]!;
+  const t = await claudeSession();
   for (const mask of ["last", "final"] as const) {
     const conversation = sftConversation(t, mask);
     const rows = tokenizeConversation(conversation, qwen3);
@@ -99,13 +104,11 @@ test("sft: a Claude Code session with reasoning, tool calls and a compaction giv
 });
 
 test("sft: --mask assistant on the real Claude Code session: every assistant message trained once, counted from the raw file; texts opening with \"\\n\\n\" train the token they share with the turn header", { skip: SAMPLES_MISSING }, async () => {
-  const input = sample("claude-code-jsonl/4d5611e5-241a-462a-8d15-5122611a9569.jsonl");
-  const raw = readFileSync(input, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; message?: { id: string; content: { type: string; text?: string }[] } });
+  const raw = readFileSync(sample(CLAUDE_SESSION), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; message?: { id: string; content: { type: string; text?: string }[] } });
   const assistantMessages = new Set(raw.filter((r) => r.type === "assistant").map((r) => r.message!.id));
   const openingNewlines = raw.filter((r) => r.type === "assistant" && r.message!.content.some((b) => b.type === "text" && b.text!.startsWith("\n\n"))).length;
   assert.ok(openingNewlines > 0, "the session has assistant texts opening with two newlines");
-  const { trajectories } = await importAll([input]);
-  const conversation = sftConversation(trajectories[0]!, "assistant");
+  const conversation = sftConversation(await claudeSession(), "assistant");
   const rows = tokenizeConversation(conversation, qwen3);
   const trained = conversation.train.flatMap((on, j) => (on ? [j] : []));
   assert.equal(trained.length, assistantMessages.size);
@@ -120,10 +123,10 @@ test("sft: --mask assistant on the real Claude Code session: every assistant mes
 });
 
 test("sft: the mask property holds on every real sample format with assistant turns and on the ATIF fixtures (the first two trajectories of each)", { skip: SAMPLES_MISSING }, async () => {
-  const { trajectories } = await importAll([SAMPLES_DIR, FIXTURES]);
+  const { trajectories } = await samples();
   const byFormat = new Map<string, Trajectory[]>();
   // The Claude Code main session has its own test above; its sub-agents are checked here.
-  for (const t of trajectories.filter((t) => !t.source.file.endsWith("4d5611e5-241a-462a-8d15-5122611a9569.jsonl"))) byFormat.set(t.source.format, [...(byFormat.get(t.source.format) ?? []), t]);
+  for (const t of trajectories.filter((t) => !t.source.file.endsWith(CLAUDE_SESSION))) byFormat.set(t.source.format, [...(byFormat.get(t.source.format) ?? []), t]);
   let checked = 0;
   for (const [format, list] of byFormat) {
     for (const t of list.slice(0, 2)) {
