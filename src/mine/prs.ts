@@ -96,7 +96,7 @@ export function recoverPrs(graph: CommitGraph): Recovery {
       const side = graph.sideCommits.get(index) ?? [];
       const head = commits.get(commit.parents[1]!);
       const { subject: title, body: rest } = splitMessage(body);
-      prs.push({
+      prs.push(recoveredPr({
         number: Number(merge[1]),
         method: "merge",
         mainline: [index],
@@ -109,13 +109,13 @@ export function recoverPrs(graph: CommitGraph): Recovery {
         author: head ? { name: head.authorName, email: head.authorEmail } : { name: commit.authorName, email: commit.authorEmail },
         createdAt: Math.min(commit.authorTime, ...side.map((s) => commits.get(s)!.authorTime)),
         messages: side.map((s) => ({ sha: s, text: commits.get(s)!.message })),
-      });
+      }));
       continue;
     }
     const squash = commit.parents.length === 1 ? SQUASH_SUBJECT.exec(subject) : null;
     if (squash) {
       if (!claim(Number(squash[2]), sha)) continue;
-      prs.push({
+      prs.push(recoveredPr({
         number: Number(squash[2]),
         method: "squash",
         mainline: [index],
@@ -127,7 +127,7 @@ export function recoverPrs(graph: CommitGraph): Recovery {
         author: { name: commit.authorName, email: commit.authorEmail },
         createdAt: commit.authorTime,
         messages: [],
-      });
+      }));
       continue;
     }
     const number = commit.parents.length === 1 ? trailerNumber(commit.message) : undefined;
@@ -141,7 +141,7 @@ export function recoverPrs(graph: CommitGraph): Recovery {
     while (continuesRun(commits.get(mainline[index + run.length] ?? ""))) run.push(index + run.length);
     const shas = run.map((i) => mainline[i]!);
     const last = commits.get(shas.at(-1)!)!;
-    prs.push({
+    prs.push(recoveredPr({
       number,
       method: "rebase",
       mainline: run,
@@ -155,10 +155,33 @@ export function recoverPrs(graph: CommitGraph): Recovery {
       author: { name: commit.authorName, email: commit.authorEmail },
       createdAt: Math.min(...shas.map((s) => commits.get(s)!.authorTime)),
       messages: shas.slice(1).map((s) => ({ sha: s, text: commits.get(s)!.message })),
-    });
+    }));
     index += run.length - 1;
   }
   return { prs, unattributed, duplicates };
+}
+
+/**
+ * A recovered PR with its fields always in one order, `branch` included (undefined but for merges): PRs of
+ * the three methods built as different literals had three shapes, and every loop over PRs was polymorphic.
+ */
+function recoveredPr(pr: RecoveredPr): RecoveredPr {
+  return {
+    number: pr.number,
+    method: pr.method,
+    mainline: pr.mainline,
+    baseCommit: pr.baseCommit,
+    mergeCommit: pr.mergeCommit,
+    headCommit: pr.headCommit,
+    commits: pr.commits,
+    title: pr.title,
+    body: pr.body,
+    branch: pr.branch,
+    author: pr.author,
+    createdAt: pr.createdAt,
+    mergedAt: pr.mergedAt,
+    messages: pr.messages,
+  };
 }
 
 /** Dependabot, Renovate and other automation: `[bot]` accounts, known bot names, or GitHub's author type Bot. */
