@@ -1,7 +1,7 @@
 // The public API as a user gets it: the package built, installed in a project's node_modules and imported
 // by name. Its runtime names must be exactly those docs/api.md lists (so a new export is documented and an
 // internal helper does not leak out), `agent-context-compiler/testing` must resolve, and the page's example
-// must run against the built package.
+// must run against the built package, and its bin must run.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -48,6 +48,12 @@ test("the built package exports exactly the names docs/api.md lists, and agent-c
   assert.deepEqual([...new Set(documentedNames(mainPart))], documentedNames(mainPart), "docs/api.md lists a name twice");
   assert.deepEqual(exported.api.sort(), documentedNames(mainPart));
   assert.deepEqual(exported.testing.sort(), documentedNames(testingPart));
+});
+
+test("the package's bin runs from node_modules: acc --version (every command's module loaded) prints the package's version", () => {
+  const pkg = JSON.parse(readFileSync(join(project, "node_modules/agent-context-compiler/package.json"), "utf8")) as { version: string; bin: { acc: string } };
+  const out = execFileSync(process.execPath, [join(project, "node_modules/agent-context-compiler", pkg.bin.acc), "--version"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+  assert.equal(out.trim(), pkg.version);
 });
 
 test("docs/api.md's example runs against the built package: a client talks to the test server", () => {

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { build } from "esbuild";
 // @ts-expect-error: a plain ESM script of the build, without types
 import { writeValidators } from "../../scripts/build-validators.mjs";
+// @ts-expect-error: a plain ESM script of the build, without types
+import { bundleCli } from "../../scripts/bundle-cli.mjs";
 
 const ROOT = join(import.meta.dirname, "../..");
 
@@ -18,6 +20,7 @@ export async function buildPackage(dir: string): Promise<void> {
   for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(dir, name));
   copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
   await writeValidators(join(dir, "dist"));
+  await bundleCli(join(dir, "dist"));
 }
 
 /**
