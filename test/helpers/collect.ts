@@ -3,11 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import type { Reject } from "../../src/formats/types.js";
-import { type ImportEvent, type ImportOptions, importTrajectories } from "../../src/import/run.js";
+import type { ImportEvent, ImportOptions } from "../../src/import/run.js";
 import type { Trajectory } from "../../src/records/trajectory.js";
-import { main } from "../../src/cli/program.js";
+
+// The import stage and the CLI are loaded by the helpers that use them, not by every test file that only
+// wants a temporary folder: under tsx each module loaded costs a test process CPU time.
 
 export async function importAll(inputs: string[], options: ImportOptions = {}) {
+  const { importTrajectories } = await import("../../src/import/run.js");
   const trajectories: Trajectory[] = [];
   const rejects: Reject[] = [];
   const skipped: string[] = [];
@@ -38,6 +41,7 @@ export async function runCli(argv: string[], options: { stdin?: string | Buffer 
   const stdout = new Capture();
   const stderr = new Capture();
   const stdin = Readable.from(options.stdin === undefined ? [] : [typeof options.stdin === "string" ? Buffer.from(options.stdin) : options.stdin]);
+  const { main } = await import("../../src/cli/program.js");
   const code = await main(argv, { stdout, stderr, stdin });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
