@@ -23,12 +23,50 @@ const ROOT = join(import.meta.dirname, "../..");
 /** Examples that are not run, by their exact text, with why. The test fails when one no longer exists. */
 const NOT_RUN = new Map<string, string>([["npx tsx examples/loop/run.ts out/loop", "test/examples/loop.test.ts runs it from the checkout, as the docs say, and checks every stage"]]);
 
+/**
+ * --help examples that do what a docs example does, with other file names only (the doc world holds the same
+ * content under both): each runs once, as the docs example (the key → the docs example). The test fails when
+ * either is gone, so a changed example runs again.
+ */
+const SAME_AS_DOCS = new Map<string, string>([
+  // the same trajectories (acc import examples/logs) exported to each format
+  ["acc export out/import/trajectories.jsonl --to atif -o out/atif", "acc export out/export-demo/trajectories.jsonl --to atif -o out/export-demo/atif --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to trl -o out/sft", "acc export out/sft-demo/trajectories.jsonl --to trl -o out/sft-demo/trl --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to llamafactory -o out/lf-sft", "acc export out/lf-demo/trajectories.jsonl --to llamafactory -o out/lf-demo/lf --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to parquet -o out/hf-sft", "acc export out/lf-demo/trajectories.jsonl --to parquet -o out/lf-demo/hf --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to verl -o out/verl", "acc export out/rl-demo/trajectories.jsonl --to verl -o out/rl-demo/verl --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to slime -o out/slime", "acc export out/rl-demo/trajectories.jsonl --to slime -o out/rl-demo/slime --overwrite"],
+  ["acc export out/import/trajectories.jsonl --to hf-traces -o out/hf-traces", "acc export out/traces-demo/trajectories.jsonl --to hf-traces -o out/traces-demo/hub --overwrite"],
+  // bookshop.sqlite and repo are copies of examples/.build's
+  [
+    'acc verify sql --db bookshop.sqlite --gold-sql "SELECT city FROM stores" --candidate-sql "SELECT city FROM stores ORDER BY id"',
+    'acc verify sql --db examples/.build/bookshop.sqlite --gold-sql "SELECT city FROM stores" --candidate-sql "SELECT city FROM stores ORDER BY city"',
+  ],
+  ['acc verify patch --patch fix.diff --repo repo --base HEAD --test-cmd "python -m pytest -q tests"', 'acc verify patch --patch fix.diff --repo examples/.build/repo --base HEAD --test-cmd "python -m pytest -q tests"'],
+  ["acc verify samples out/teach/samples.jsonl --db bookshop.sqlite -o verdicts.jsonl", "acc verify samples out/teach/samples.jsonl --db examples/.build/bookshop.sqlite -o verdicts.jsonl"],
+  // mrcr.parquet: an eval set as Parquet, which the docs' decontaminate --against mrcr/2needle_0.parquet reads too
+  ["acc decontaminate samples.jsonl --against mrcr.parquet --ngram 8", "acc decontaminate samples.jsonl --against mrcr-gen.jsonl --ngram 8"],
+  // both URLs become the test's Redis and server; a worker draining an empty queue asks no model
+  [
+    "acc worker teach --queue redis://127.0.0.1:6379/0 --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-235B-A22B --temperature 0.6 --drain",
+    "acc worker teach --queue redis://127.0.0.1:6379/0 --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-235B-A22B --drain",
+  ],
+  [
+    "acc worker teach --queue redis://queue-host:6379/0 --endpoint https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --model gpt-4.1 --drain",
+    "acc worker teach --queue redis://127.0.0.1:6379/0 --endpoint http://127.0.0.1:8000/v1 --model Qwen/Qwen3-235B-A22B --drain",
+  ],
+  ["acc status --queue redis://queue-host:6379/0 --json", "acc status --queue redis://127.0.0.1:6379/0 --json"],
+]);
+
 /** Examples documented to exit non-zero, by their exact text. */
 const EXPECTED_EXIT = new Map<string, number>([]);
 
 const ENDPOINT = /https?:\/\/(?:127\.0\.0\.1:8000|api\.openai\.com|gpu:8000)\/v1/g;
 /** The docs' Redis queue: a redis-server this test starts, one database per doc so that docs running at once share no job. */
 const QUEUE = /redis:\/\/(?:127\.0\.0\.1|queue-host):6379\/0/g;
+
+/** Every command line of every --help's examples, run or not. */
+const helpSeen = new Set<string>();
 
 /** The docs' examples, grouped by where they are written (one Markdown file, or one command's --help). */
 async function allExamples(): Promise<Map<string, Example[]>> {
@@ -39,7 +77,8 @@ async function allExamples(): Promise<Map<string, Example[]>> {
   }
   const top = await runCli(["--help"]);
   const commands = [...top.stdout.matchAll(/^ {2}(\w[\w-]*)\b/gm)].map((m) => m[1]!).filter((name) => name !== "help");
-  // A command's --help examples run in a folder of their own; one a doc already runs is not run twice.
+  // A command's --help examples run in a folder of their own; one a doc already runs (as written, or with
+  // other file names: SAME_AS_DOCS) is not run twice.
   const inDocs = new Set([...groups.values()].flat().map((example) => withoutComment(example.command)));
   for (const command of commands) {
     const help = await runCli([command, "--help"]);
@@ -47,7 +86,8 @@ async function allExamples(): Promise<Map<string, Example[]>> {
     const subcommands = [...(/\nCommands:\n((?: {2}.*\n)+)/.exec(help.stdout)?.[1] ?? "").matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]!).filter((name) => name !== "help");
     for (const path of [command, ...subcommands.map((sub) => `${command} ${sub}`)]) {
       const text = path === command ? help.stdout : (await runCli([...path.split(" "), "--help"])).stdout;
-      const examples = helpExamples(path, text).filter((example) => !inDocs.has(withoutComment(example.command)));
+      for (const example of helpExamples(path, text)) helpSeen.add(example.command);
+      const examples = helpExamples(path, text).filter((example) => !inDocs.has(withoutComment(example.command)) && !SAME_AS_DOCS.has(example.command));
       if (examples.length > 0) groups.set(`acc ${path} --help`, examples);
     }
   }
@@ -125,9 +165,10 @@ function env(workspace: string): NodeJS.ProcessEnv {
 }
 
 
-test("every example listed as not run or expected to fail is still in the docs", () => {
+test("every example listed as not run, expected to fail or the same as a docs example is still in the docs", () => {
   const all = new Set([...groups.values()].flat().map((example) => example.command));
-  for (const command of [...NOT_RUN.keys(), ...EXPECTED_EXIT.keys()]) assert.ok(all.has(command), `no longer in the docs: ${command}`);
+  for (const command of [...NOT_RUN.keys(), ...EXPECTED_EXIT.keys(), ...SAME_AS_DOCS.values()]) assert.ok(all.has(command), `no longer in the docs: ${command}`);
+  for (const command of SAME_AS_DOCS.keys()) assert.ok(helpSeen.has(command), `no longer in any --help: ${command}`);
 });
 
 suite("every shell example in the docs and in --help runs", { concurrency: 2 }, () => {
