@@ -1,16 +1,20 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readdirSync, rmSync, rmdirSync } from "node:fs";
+import { readdirSync, rmSync, rmdirSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { rm, rmdir } from "node:fs/promises";
+import { rm, rmdir, stat } from "node:fs/promises";
 
 /**
  * What a run leaves behind if it stops half-way: temporary files (removed on every exit path) and the
  * folders it created (removed on failure when they are still empty). A CLI command runs inside
  * `withCleanup`; a signal handler calls `removeLeftoversSync`. Files a resumed run needs (the
- * `.partial` outputs and checkpoints of compile, teach, rollout) are not temporary and are not tracked.
+ * `.partial` outputs and checkpoints of compile, teach, rollout) are not temporary: they are kept,
+ * except a `.partial` output the run started that is still empty (a run that failed before writing
+ * anything, such as a tokenizer that does not load, leaves no file behind).
  */
 interface Scope {
   temps: Set<string>;
+  /** Resumable outputs this run started afresh: removed on failure when still empty. */
+  fresh: Set<string>;
   /** Temporary folders (a site being built): removed with everything in them. */
   tempDirs: Set<string>;
   dirs: string[];
@@ -20,7 +24,7 @@ interface Scope {
 
 const storage = new AsyncLocalStorage<Scope>();
 /** Work outside any `withCleanup` (library use): still removed by a signal handler. */
-const outside: Scope = { temps: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
+const outside: Scope = { temps: new Set(), fresh: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
 const live = new Set<Scope>([outside]);
 
 const current = (): Scope => storage.getStore() ?? outside;
@@ -39,6 +43,13 @@ export function trackTempDir(path: string): () => void {
   return () => scope.tempDirs.delete(path);
 }
 
+/** Records a resumable output started afresh (see ResumableFile); call the returned function once it is renamed into place. */
+export function trackFreshOutput(path: string): () => void {
+  const scope = current();
+  scope.fresh.add(path);
+  return () => scope.fresh.delete(path);
+}
+
 /** Records a folder this run created (see makeDirectory). */
 export function trackCreatedDir(path: string): void {
   current().dirs.push(path);
@@ -54,7 +65,7 @@ export function trackMarker(path: string): void {
  * folders it created are removed too if nothing else is in them.
  */
 export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
-  const scope: Scope = { temps: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
+  const scope: Scope = { temps: new Set(), fresh: new Set(), tempDirs: new Set(), dirs: [], markers: [] };
   live.add(scope);
   let failed = true;
   try {
@@ -65,6 +76,7 @@ export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
     await Promise.all([...scope.temps].map((path) => rm(path, { force: true })));
     await Promise.all([...scope.tempDirs].map((path) => rm(path, { recursive: true, force: true })));
     if (failed) {
+      await Promise.all([...scope.fresh].map(async (path) => ((await stat(path).catch(() => undefined))?.size === 0 ? rm(path, { force: true }) : undefined)));
       for (const marker of scope.markers) if (alone(marker)) await rm(marker, { force: true });
       for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
     }
@@ -79,6 +91,8 @@ export function removeLeftoversSync(): void {
     scope.temps.clear();
     for (const path of scope.tempDirs) rmSync(path, { recursive: true, force: true });
     scope.tempDirs.clear();
+    for (const path of scope.fresh) if (isEmptyFile(path)) rmSync(path, { force: true });
+    scope.fresh.clear();
     for (const marker of scope.markers) if (alone(marker)) rmSync(marker, { force: true });
     for (const dir of [...scope.dirs].reverse()) {
       try {
@@ -87,6 +101,14 @@ export function removeLeftoversSync(): void {
         // not empty (it holds what a resumed run needs) or already gone
       }
     }
+  }
+}
+
+function isEmptyFile(path: string): boolean {
+  try {
+    return statSync(path).size === 0;
+  } catch {
+    return false;
   }
 }
 

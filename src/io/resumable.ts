@@ -1,4 +1,5 @@
 import { type FileHandle, open, rename, rm, stat } from "node:fs/promises";
+import { trackFreshOutput } from "./cleanup.js";
 import { utf8Concat } from "./utf8.js";
 
 /**
@@ -14,16 +15,17 @@ export class ResumableFile {
     private readonly handle: FileHandle,
     readonly path: string,
     length: number,
+    private readonly untrack: () => void,
   ) {
     this.size = length;
   }
 
-  /** Opens `path` truncated to `length` bytes (0 starts afresh). */
+  /** Opens `path` truncated to `length` bytes (0 starts afresh: the file is removed if the run fails before writing to it). */
   static async open(path: string, length = 0): Promise<ResumableFile> {
     const exists = await stat(path).then(() => true, () => false);
     const handle = await open(path, exists && length > 0 ? "r+" : "w");
     await handle.truncate(length);
-    return new ResumableFile(handle, path, length);
+    return new ResumableFile(handle, path, length, length === 0 ? trackFreshOutput(path) : () => {});
   }
 
   /** Appends text, or bytes (a LineBuffer's), at the next flush. */
@@ -48,6 +50,7 @@ export class ResumableFile {
     await this.flush();
     await this.handle.close();
     await rename(this.path, finalPath);
+    this.untrack();
   }
 
   /** Closes without renaming, keeping what is on disk for a resumed run (after a failure). */
@@ -58,6 +61,7 @@ export class ResumableFile {
   async discard(): Promise<void> {
     await this.handle.close();
     await rm(this.path, { force: true });
+    this.untrack();
   }
 }
 

@@ -143,6 +143,21 @@ test("compile: dropped trajectories are listed with their reason; examples compi
   await usage(["--question", "middle"], /--question expects one of before, after, both/);
 });
 
+test("compile: a tokenizer folder that does not load exits 2 and leaves nothing behind (no marker, no empty .partial)", async () => {
+  const badTokenizer = tempDir();
+  writeFileSync(join(badTokenizer, "tokenizer.json"), "{ not json");
+  const parent = tempDir();
+  const fresh = join(parent, "out");
+  const result = await runCli(["compile", EXAMPLE_LOGS, "-o", fresh, "--tokenizer", badTokenizer, "--workers", "1", "-q"]);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^acc: .*tokenizer/);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  assert.deepEqual(readdirSync(parent), [], "the output folder the run made is gone");
+  const existing = tempDir();
+  assert.equal((await runCli(["compile", EXAMPLE_LOGS, "-o", existing, "--tokenizer", badTokenizer, "--workers", "1", "-q"])).code, 2);
+  assert.deepEqual(readdirSync(existing), [], "an empty folder given stays empty");
+});
+
 function run(args: string[]): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"] });
