@@ -52,6 +52,7 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
+    // invariant: callers pick only from lists they checked are not empty
     if (items.length === 0) throw new Error("pick from an empty list");
     return items[Math.floor(this.next() * items.length)]!;
   }

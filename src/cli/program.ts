@@ -1,7 +1,7 @@
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { withCleanup } from "../io/cleanup.js";
 import { setStdin } from "../io/stdin.js";
-import { helpCommand, renderError } from "./errors.js";
+import { renderError } from "./errors.js";
 import type { CliIo } from "./io.js";
 
 export const VERSION = "0.1.0";
@@ -61,9 +61,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     await withCleanup(() => program.parseAsync(args, { from: "user" }));
     return 0;
   } catch (error) {
-    const command = commandPath(program, args);
-    if (error instanceof CommanderError) return commanderExit(error, command, io);
-    const { text, exitCode } = renderError(error, command, debug);
+    const { text, exitCode } = renderError(error, commandPath(program, args), debug);
     io.stderr.write(text);
     return exitCode;
   }
@@ -76,15 +74,6 @@ function takeDebugFlag(argv: readonly string[]): { args: string[]; debug: boolea
   const args = [...head.filter((arg) => arg !== "--debug"), ...(end === -1 ? [] : argv.slice(end))];
   const env = process.env.ACC_DEBUG;
   return { args, debug: args.length !== argv.length || (env !== undefined && env !== "" && env !== "0") };
-}
-
-function commanderExit(error: CommanderError, command: string, io: CliIo): number {
-  if (error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
-  // A command run without its subcommand: commander has printed the help, which is the message.
-  if (error.code === "commander.help") return 2;
-  const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
-  io.stderr.write(`acc: ${message}; see \`${helpCommand(command)}\`\n`);
-  return 2;
 }
 
 /** The (sub)command the arguments name, e.g. "verify qa", for "see `acc verify qa --help`". */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Domain } from "../records/trajectory.js";
 import type { Random } from "../random.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** How a sample's target length (prompt tokens) is drawn. */
 export type LengthDistribution =
@@ -74,15 +75,15 @@ export function parseLengthSpec(spec: string): LengthDistribution {
   const [kind, rest = ""] = spec.split(/:(.*)/s, 2);
   const positive = (text: string) => {
     const n = Number(text.replace(/k$/i, "000"));
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`length "${text}" in "${spec}" is not a positive whole number`);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`length "${text}" in "${spec}" is not a positive whole number`);
     return n;
   };
   const range = () => {
     const [a, b] = rest.split("-");
-    if (a === undefined || b === undefined) throw new Error(`"${spec}": expected ${kind}:MIN-MAX`);
+    if (a === undefined || b === undefined) throw new UsageError(`"${spec}": expected ${kind}:MIN-MAX`);
     const min = positive(a);
     const max = positive(b);
-    if (min > max) throw new Error(`"${spec}": min is larger than max`);
+    if (min > max) throw new UsageError(`"${spec}": min is larger than max`);
     return { min, max };
   };
   switch (kind) {
@@ -94,7 +95,7 @@ export function parseLengthSpec(spec: string): LengthDistribution {
     case "histogram":
       return { kind, bins: readHistogram(rest) };
     default:
-      throw new Error(`unknown length distribution "${spec}": use fixed:N, uniform:A-B, loguniform:A-B or histogram:FILE`);
+      throw new UsageError(`unknown length distribution "${spec}": use fixed:N, uniform:A-B, loguniform:A-B or histogram:FILE`);
   }
 }
 
@@ -112,10 +113,10 @@ function readHistogram(path: string): { min: number; max: number; weight: number
   const bins = rows.map((row, i) => {
     const { min, max, weight } = row as { min: number; max: number; weight: number };
     if (![min, max, weight].every((n) => Number.isFinite(n)) || min <= 0 || max < min || weight < 0) {
-      throw new Error(`histogram ${path}, bin ${i + 1}: expected min,max,weight with 0 < min <= max and weight >= 0`);
+      throw new UsageError(`histogram ${path}, bin ${i + 1}: expected min,max,weight with 0 < min <= max and weight >= 0`);
     }
     return { min, max, weight };
   });
-  if (bins.length === 0) throw new Error(`histogram ${path} has no bins`);
+  if (bins.length === 0) throw new UsageError(`histogram ${path} has no bins`);
   return bins;
 }

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AccError } from "../errors/acc-error.js";
 
 /** Read-only access to a git repository at one commit, through the git CLI. */
 export class RepoSnapshot {
@@ -61,7 +62,7 @@ export class RepoSnapshot {
   /** Resolves a ref (branch, tag, HEAD) to a commit id; throws with git's message when it cannot. */
   static open(path: string, ref: string): RepoSnapshot {
     const result = spawnSync("git", ["-C", path, "rev-parse", "--verify", `${ref}^{commit}`], { encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`git repository ${path}: cannot resolve ${ref}: ${result.stderr.trim()}`);
+    if (result.status !== 0) throw new AccError(`git repository ${path}: cannot resolve ${ref}: ${result.stderr.trim()}`, { code: "git" });
     return new RepoSnapshot(path, result.stdout.trim());
   }
 }

@@ -25,6 +25,7 @@ export function loadSqlParser(): Promise<void> {
  * `WITH sales AS (… FROM sales) …` the inner `sales` is the table); `schema.table` gives `table`.
  */
 export function tablesInSql(sql: string): { tables: string[]; parse: SqlParse } {
+  // invariant: every caller awaits loadSqlParser() first
   if (!loaded) throw new Error("tablesInSql: the SQL parser is not loaded (await loadSqlParser() first)");
   const tables = new Tables();
   try {

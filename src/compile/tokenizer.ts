@@ -1,6 +1,7 @@
 import { resolveTokenizer } from "../tokenize/resolve.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import type { PromptTokenizer } from "./pack.js";
+import { TokenizerError } from "../tokenize/errors.js";
 
 const CONTENT_MARK = "ACC_CONTENT_MARK_7f3a9c";
 
@@ -17,7 +18,7 @@ export function promptTokenizer(tokenizer: Tokenizer): PromptTokenizer {
     const rendered = tokenizer.applyChatTemplate([{ role: "user", content: CONTENT_MARK }], { addGenerationPrompt: true });
     const [before, after, ...rest] = rendered.split(CONTENT_MARK);
     if (before === undefined || after === undefined || rest.length > 0) {
-      throw new Error(`tokenizer ${tokenizer.name}: its chat template does not place the user content verbatim once`);
+      throw new TokenizerError(`tokenizer ${tokenizer.name}: its chat template does not place the user content verbatim once`, { code: "tokenizer" });
     }
     frame = [before, after];
   }

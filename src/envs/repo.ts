@@ -118,7 +118,7 @@ export class RepoEnvironment implements Environment {
 
   async open(task: RolloutTask): Promise<EnvSession> {
     const base = await resolveCommit(this.gitDir, task.base_commit!).catch((error: unknown) => {
-      throw new Error(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id}: ${(error as Error).message}`);
+      throw new EnvSpecError(`repo environment: base_commit ${JSON.stringify(task.base_commit)} of task ${task.id}: ${(error as Error).message}`, { cause: error });
     });
     const workspace = await this.limited(() => this.start(base)).catch((error: unknown) => {
       if (error instanceof SandboxTreeError) throw new EnvSpecError(`repo environment: task ${task.id}: ${error.message}`);

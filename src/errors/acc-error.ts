@@ -7,15 +7,16 @@
  * package (a dependency installed twice, tsx and built code in one process, an error rebuilt after
  * crossing a worker thread) still recognise each other's errors.
  */
+import { type ErrorCode, exitCodeOf } from "./codes.js";
+
 const BRAND = Symbol.for("agent-context-compiler.AccError");
 
 /** 2: the command line is wrong (a flag, an argument, a path it names); 1: the work ran and failed. */
 export type ExitCode = 1 | 2;
 
 export interface AccErrorDetails {
-  /** A stable identifier of the kind of failure, for programs ("usage", "http", "no-records", …). */
-  code?: string;
-  exitCode?: ExitCode;
+  /** The kind of failure, for programs; it decides the exit code (src/errors/codes.ts). Default: the class's. */
+  code?: ErrorCode;
   /** What the user should do, said after the problem: "pass --overwrite to replace them". */
   fix?: string;
   /** The file (and line) or flag the problem is in, for programs; the message says them too. */
@@ -28,7 +29,7 @@ export interface AccErrorDetails {
 // eslint-disable-next-line no-restricted-syntax -- the one base every other error extends
 export class AccError extends Error {
   override name = "AccError";
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly fix?: string;
   readonly file?: string;
@@ -37,8 +38,8 @@ export class AccError extends Error {
 
   constructor(message: string, details: AccErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.exitCode = details.exitCode ?? this.defaultExitCode();
-    this.code = details.code ?? (this.exitCode === 2 ? "usage" : "failed");
+    this.code = details.code ?? this.defaultCode();
+    this.exitCode = exitCodeOf(this.code);
     if (details.fix !== undefined) this.fix = details.fix;
     if (details.file !== undefined) this.file = details.file;
     if (details.line !== undefined) this.line = details.line;
@@ -46,9 +47,9 @@ export class AccError extends Error {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  /** The exit code when the thrower gives none; subclasses for usage problems return 2. */
-  protected defaultExitCode(): ExitCode {
-    return 1;
+  /** The code when the thrower gives none. */
+  protected defaultCode(): ErrorCode {
+    return "failed";
   }
 
   /** True for an AccError from any copy of this package. */
@@ -60,7 +61,7 @@ export class AccError extends Error {
 /** The command line cannot run as given: an unknown or missing flag, a bad value, a path that is not there. Exit 2. */
 export class UsageError extends AccError {
   override name = "UsageError";
-  protected override defaultExitCode(): ExitCode {
-    return 2;
+  protected override defaultCode(): ErrorCode {
+    return "usage";
   }
 }

@@ -1,4 +1,5 @@
-import { AccError, type AccErrorDetails, type ExitCode } from "./acc-error.js";
+import { AccError } from "./acc-error.js";
+import type { ErrorCode } from "./codes.js";
 
 /** An error as plain data, to cross a worker thread (structured clone keeps only name, message and stack). */
 export interface TransferredError {
@@ -6,7 +7,7 @@ export interface TransferredError {
   message: string;
   stack?: string;
   /** Set for AccErrors: rebuilt as one on the other side. */
-  acc?: { code: string; exitCode: ExitCode; fix?: string; file?: string; line?: number; flag?: string };
+  acc?: { code: ErrorCode; fix?: string; file?: string; line?: number; flag?: string };
   /** Node system error fields (code, syscall, path, dest, errno), kept so the message can name the path. */
   system?: Record<string, string | number>;
 }
@@ -16,7 +17,7 @@ export function toTransferable(error: unknown): TransferredError {
   const e = error as Error & Record<string, unknown>;
   const out: TransferredError = { name: e.name, message: e.message, ...(e.stack !== undefined ? { stack: e.stack } : {}) };
   if (AccError.isInstance(error)) {
-    out.acc = { code: error.code, exitCode: error.exitCode };
+    out.acc = { code: error.code };
     for (const key of ["fix", "file", "line", "flag"] as const) if (error[key] !== undefined) Object.assign(out.acc, { [key]: error[key] });
     return out;
   }
@@ -33,9 +34,9 @@ export function toTransferable(error: unknown): TransferredError {
 export function fromTransferable(data: TransferredError): Error {
   let error: Error;
   if (data.acc) {
-    const details: AccErrorDetails = { ...data.acc };
-    error = new AccError(data.message, details);
+    error = new AccError(data.message, data.acc);
   } else {
+    // invariant: an error that was not an AccError on the other side is rebuilt as what it was (a bug, or a system error the boundary describes)
     error = Object.assign(new Error(data.message), data.system ?? {});
   }
   error.name = data.name;

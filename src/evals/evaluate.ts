@@ -95,6 +95,7 @@ async function evaluateWith<Item extends { id: string }>(definition: Definition<
     if (save) items = teeRows(items, definition.kind, save);
     let result: EvalRunResult | undefined;
     if (options.answers) {
+      // invariant: the CLI always gives --out with --answers; a library caller that forgets it is a bug
       if (options.outDir === undefined) throw new Error("evaluate: outDir is required with answers");
       const tokens = workerCounter();
       try {

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Random } from "../random.js";
+import { UsageError } from "../errors/acc-error.js";
 
 /** Where the assistant turns of generated MRCR conversations come from. */
 export interface ReplySource {
@@ -116,7 +117,7 @@ export async function textFileReplies(path: string): Promise<ReplySource> {
     .split(/\r?\n[ \t]*\r?\n/)
     .map((piece) => piece.trim())
     .filter((piece) => piece !== "");
-  if (pieces.length === 0) throw new Error(`${path}: no paragraphs to build replies from (the file is empty or blank)`);
+  if (pieces.length === 0) throw new UsageError(`${path}: no paragraphs to build replies from (the file is empty or blank)`);
   return {
     reply(random) {
       const wanted = random.int(400, 2500);

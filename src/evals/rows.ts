@@ -5,6 +5,7 @@ import { type AsyncBuffer, asyncBufferFromFile, type Compressors, parquetMetadat
 import { countLines, readLines } from "../io/lines.js";
 import { contentPath } from "../io/stdin.js";
 import { AccError } from "../errors/acc-error.js";
+import { withPath } from "../errors/system-error.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
 export class EvalDataError extends AccError {
@@ -115,7 +116,8 @@ async function fileHead(file: string, bytes: number): Promise<string> {
       await handle.close();
     }
   } catch (error) {
-    throw new EvalDataError(`${file}: cannot read: ${(error as Error).message}`);
+    // a system error: the CLI names the path and the problem (a missing --data file exits 2)
+    throw withPath(error, file);
   }
 }
 

@@ -1,6 +1,7 @@
 import { escapeRegExp } from "../tokenize/added-tokens.js";
 import type { Tokenizer } from "../tokenize/types.js";
 import { type SftConversation, templateMessages } from "./sft.js";
+import { ChatTemplateError } from "../tokenize/errors.js";
 
 /** Label of a token the loss skips (the value PyTorch's cross-entropy and every trainer ignore). */
 export const IGNORE = -100;
@@ -34,14 +35,14 @@ export function tokenizeConversation(conversation: SftConversation, tokenizer: T
   const renders = new Renders(conversation, tokenizer);
   const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer, renders);
   if (whole.ok || conversation.trainEverything) {
-    if (!whole.ok) throw new Error(whole.reason);
+    if (!whole.ok) throw new ChatTemplateError(whole.reason);
     return [whole.row];
   }
   const rows: TokenizedRow[] = [];
   let from = 0;
   for (const end of userTurnEnds(conversation)) {
     const part = tryRender(conversation, from, end, tokenizer, renders);
-    if (!part.ok) throw new Error(part.reason);
+    if (!part.ok) throw new ChatTemplateError(part.reason);
     if (part.row.spans.length > 0) rows.push(part.row);
     from = end;
   }

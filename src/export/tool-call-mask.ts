@@ -1,5 +1,6 @@
 import type { Tokenizer } from "../tokenize/types.js";
 import type { TokenRow } from "./token-rows.js";
+import { TokenizerError } from "../tokenize/errors.js";
 
 /** The added tokens that open and close a tool call in Qwen2.5/Qwen3 and Hermes-style chat templates. */
 export const TOOL_CALL_OPEN = "<tool_call>";
@@ -17,7 +18,7 @@ export function maskToolCalls(row: TokenRow, tokenizer: Tokenizer): TokenRow {
   const open = tokenizer.specialTokens.all.get(TOOL_CALL_OPEN);
   const close = tokenizer.specialTokens.all.get(TOOL_CALL_CLOSE);
   if (open === undefined || close === undefined) {
-    throw new Error(`--mask-tool-args needs ${TOOL_CALL_OPEN} and ${TOOL_CALL_CLOSE} as added tokens of the tokenizer (${tokenizer.name} has ${open === undefined ? "no " + TOOL_CALL_OPEN : "no " + TOOL_CALL_CLOSE}), to find where each tool call starts and ends`);
+    throw new TokenizerError(`--mask-tool-args needs ${TOOL_CALL_OPEN} and ${TOOL_CALL_CLOSE} as added tokens of the tokenizer (${tokenizer.name} has ${open === undefined ? "no " + TOOL_CALL_OPEN : "no " + TOOL_CALL_CLOSE}), to find where each tool call starts and ends`, { code: "tokenizer", flag: "--mask-tool-args" });
   }
   const mask = [...row.response_mask];
   let inCall = false;

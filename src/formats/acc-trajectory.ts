@@ -1,7 +1,7 @@
 import { Trajectory } from "../records/trajectory.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
-import { rowsImporter } from "./common/rows.js";
+import { rowsImporter, ShapeError } from "./common/rows.js";
 import type { DraftMessage, TrajectoryDraft } from "./types.js";
 
 /**
@@ -16,7 +16,7 @@ export const accTrajectoryImporter = rowsImporter({
   },
   convertRow(row, locator): TrajectoryDraft {
     const result = validateFast(Trajectory, row);
-    if (!result.ok) throw new Error(`not a valid acc trajectory: ${formatProblems(result.problems)}`);
+    if (!result.ok) throw new ShapeError(`not a valid acc trajectory: ${formatProblems(result.problems)}`);
     const t = result.value;
     return {
       locator,

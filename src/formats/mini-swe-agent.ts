@@ -1,5 +1,5 @@
 import type { Locator, Task } from "../records/trajectory.js";
-import { expect, kindOf, rowsImporter } from "./common/rows.js";
+import { expect, kindOf, rowsImporter, ShapeError } from "./common/rows.js";
 import { REASONING_KEYS, type Reasoning, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import {
@@ -127,7 +127,7 @@ function convertRun(row: Record<string, unknown>, locator: Locator): TrajectoryD
         });
         return;
       default:
-        throw new Error(`${path}.role: expected system, user, assistant, tool or exit, got ${JSON.stringify(raw.role)}`);
+        throw new ShapeError(`${path}.role: expected system, user, assistant, tool or exit, got ${JSON.stringify(raw.role)}`);
     }
   });
 

@@ -1,5 +1,5 @@
 import type { Task } from "../records/trajectory.js";
-import { expect, kindOf, rowsImporter } from "./common/rows.js";
+import { expect, kindOf, rowsImporter, ShapeError } from "./common/rows.js";
 import { REASONING_KEYS, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import {
@@ -114,7 +114,7 @@ function historyMessages(history: unknown[]): { messages: DraftMessage[]; demos:
         return;
       }
       default:
-        throw new Error(`${path}.role: expected system, user, assistant or tool, got ${JSON.stringify(item.role)}`);
+        throw new ShapeError(`${path}.role: expected system, user, assistant or tool, got ${JSON.stringify(item.role)}`);
     }
   });
   return { messages, demos };

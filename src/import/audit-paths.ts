@@ -41,6 +41,7 @@ function parsePattern(pattern: string): Segment[] {
       if (part === "**") return { kind: "deep" };
       const filter = /^\{([^=}]+)=([^}]*)\}$/.exec(part);
       if (filter) return { kind: "filter", key: filter[1]!, values: new Set(filter[2]!.split("|")) };
+      // invariant: drop rules are written in the importers, not read from input
       if (/[{}]/.test(part)) throw new Error(`drop rule path ${JSON.stringify(pattern)}: malformed segment ${JSON.stringify(part)}`);
       return { kind: "key", key: part };
     });

@@ -31,6 +31,7 @@ export interface ChunkResult {
 /** Imports one chunk; runs in a worker thread or in-process, with the same result either way. */
 export async function processChunk(task: ChunkTask): Promise<ChunkResult> {
   const importer = importerFor(task.format);
+  // invariant: the main thread resolved the format before sending the chunk
   if (importer === undefined) throw new Error(`unknown format ${task.format}`);
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
   const splitter = new LineSplitter(task.maxLineBytes, task.firstLine);

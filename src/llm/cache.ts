@@ -119,6 +119,7 @@ export class ResponseCache {
 
   /** Stores an answer; resolves once it is on disk. */
   put(key: string, result: CachedResult): Promise<void> {
+    // invariant: keys come from cacheKey(), never from input
     if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
     const line = `${JSON.stringify({ key, version: CACHE_VERSION, result })}\n`;
     return new Promise((resolve, reject) => {

@@ -1,11 +1,15 @@
 import type { Dispatcher } from "undici";
 import { AccError } from "../errors/acc-error.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** An error answer (not 2xx) is kept only up to this many bytes: only its message is used. */
 export const ERROR_BODY_BYTES = 64 * 1024;
 
 /** The server's answer passed the client's maxResponseBytes; acc stopped reading it. */
 export class ResponseTooLarge extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "malformed";
+  }
   constructor(maxBytes: number) {
     super(`the server's answer passed ${maxBytes} bytes (maxResponseBytes); acc stopped reading it (a broken or hostile server)`);
   }

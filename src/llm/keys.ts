@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { UsageError } from "../errors/acc-error.js";
 
 export interface KeySource {
   apiKey?: string;
@@ -12,7 +13,7 @@ export interface KeySource {
  */
 export function loadApiKey(source: KeySource, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const given = [source.apiKey, source.apiKeyEnv, source.apiKeyFile].filter((s) => s !== undefined).length;
-  if (given > 1) throw new Error("give the API key one way only: apiKey, apiKeyEnv or apiKeyFile");
+  if (given > 1) throw new UsageError("give the API key one way only: apiKey, apiKeyEnv or apiKeyFile");
   if (source.apiKey !== undefined) return nonEmpty(source.apiKey.trim(), "the API key given is empty");
   if (source.apiKeyEnv !== undefined) {
     return nonEmpty((env[source.apiKeyEnv] ?? "").trim(), `environment variable ${source.apiKeyEnv} is not set or empty`);
@@ -22,7 +23,7 @@ export function loadApiKey(source: KeySource, env: NodeJS.ProcessEnv = process.e
     try {
       text = readFileSync(source.apiKeyFile, "utf8");
     } catch (error) {
-      throw new Error(`cannot read API key file ${source.apiKeyFile}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+      throw new UsageError(`cannot read API key file ${source.apiKeyFile}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
     }
     return nonEmpty(text.trim(), `API key file ${source.apiKeyFile} is empty`);
   }
@@ -30,7 +31,7 @@ export function loadApiKey(source: KeySource, env: NodeJS.ProcessEnv = process.e
 }
 
 function nonEmpty(key: string, message: string): string {
-  if (key === "") throw new Error(message);
+  if (key === "") throw new UsageError(message);
   return key;
 }
 

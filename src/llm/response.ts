@@ -1,6 +1,7 @@
 import { AccError } from "../errors/acc-error.js";
 import { isRecord } from "../json.js";
 import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
 export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
@@ -8,7 +9,11 @@ export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
 // Objects here are built field by field: on Node 20 a spread followed by more fields costs microseconds.
 
 /** Thrown by the parsers when a body does not have the shape of a chat completion; the client maps it to "malformed". */
-export class ResponseShapeError extends AccError {}
+export class ResponseShapeError extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "malformed";
+  }
+}
 
 type Json = Record<string, unknown>;
 

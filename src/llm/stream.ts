@@ -10,7 +10,7 @@ export class StreamError extends AccError {
     readonly kind: "malformed" | "context-length",
     detail: string,
   ) {
-    super(detail);
+    super(detail, { code: kind });
   }
 }
 

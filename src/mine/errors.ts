@@ -1,4 +1,5 @@
-import { AccError, type ExitCode } from "../errors/acc-error.js";
+import { AccError } from "../errors/acc-error.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /**
  * The errors `acc mine` expects to meet: a folder that is not a repository, an empty or damaged one, a git
@@ -15,8 +16,8 @@ export class MineError extends AccError {
  */
 export class RepositoryError extends MineError {
   override name = "RepositoryError";
-  protected override defaultExitCode(): ExitCode {
-    return 2;
+  protected override defaultCode(): ErrorCode {
+    return "usage";
   }
 }
 

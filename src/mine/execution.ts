@@ -1,4 +1,5 @@
 import { requireSandbox, resolveCommit, type SandboxSettings, sourceGitDir, Workspace } from "../run/sandbox/index.js";
+import { MineError } from "./errors.js";
 
 export interface TestRun {
   exit_code: number | null;
@@ -64,7 +65,7 @@ async function runInBox(input: ValidationInput, gitDir: string, base: string, pa
   try {
     await workspace.load(base);
     const refused = await workspace.apply(patches.filter(Boolean).map((text) => ({ text, args: ["--binary", "--whitespace=nowarn"] })));
-    if (refused) throw new Error(`\`git apply --binary --whitespace=nowarn -\` failed on the tree of ${base} in the box: ${refused.message}`);
+    if (refused) throw new MineError(`\`git apply --binary --whitespace=nowarn -\` failed on the tree of ${base} in the box: ${refused.message}`, { code: "git" });
     const result = await workspace.box.exec(["sh", "-c", input.command], { timeoutMs, env: { ACC_TEST_FILES: input.testFiles.join("\n") } });
     const finished = !result.timedOut && !result.overflowed;
     const output = `${result.stdout.toString("utf8")}\n${result.stderr}`;

@@ -1,5 +1,6 @@
 import type { FileStat } from "../records/mine.js";
 import { readIgnoreRevs } from "./blame.js";
+import { MineError } from "./errors.js";
 import type { Git } from "./git.js";
 import type { CommitGraph } from "./graph.js";
 import { readMainlinePatches } from "./history.js";
@@ -117,13 +118,13 @@ export async function replayLineage(
         // Output that belongs to no commit: the record before it is cut short; nothing to attribute.
         continue;
       }
-      throw new Error(`first-parent history of ${graph.tip} in ${git.repo} changed while reading it (expected ${graph.mainline[index]}, got ${commit.sha})`);
+      throw new MineError(`first-parent history of ${graph.tip} in ${git.repo} changed while reading it (expected ${graph.mainline[index]}, got ${commit.sha})`, { code: "git", fix: "mine a repository nothing writes to while acc reads it" });
     }
     replayCommit(commit, index);
     index++;
     if (index % 100 === 0) onCommit(index, graph.mainline.length);
   }
-  if (index !== graph.mainline.length) throw new Error(`first-parent history of ${graph.tip} in ${git.repo}: read ${index} diffs of ${graph.mainline.length} commits`);
+  if (index !== graph.mainline.length) throw new MineError(`first-parent history of ${graph.tip} in ${git.repo}: read ${index} diffs of ${graph.mainline.length} commits`, { code: "git", fix: "mine a repository nothing writes to while acc reads it" });
   for (const [number, totals] of fileTotals) result.files.set(number, [...totals.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   return result;
 }

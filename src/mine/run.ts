@@ -21,6 +21,7 @@ import { openRepository, type RepositoryFacts } from "./repository.js";
 import { PatchSpill } from "./spill.js";
 import { labelStage, redactLeaks, stageInstruction, unusableStatement } from "./stages.js";
 import type { StatementWriter } from "./statements.js";
+import { MineError } from "./errors.js";
 
 export interface MineOptions {
   /**
@@ -288,10 +289,10 @@ async function stageDiffs(git: Git, prs: readonly RecoveredPr[], lineage: Lineag
   let i = 0;
   for await (const record of readPairPatches(git, pairs, { keepPatch: () => true })) {
     const pair = pairs[i++];
-    if (!pair || (record.sha !== pair.head && record.error === undefined)) throw new Error(`git diff-tree --stdin in ${git.repo} answered ${record.sha} for ${pair?.head}`);
+    if (!pair || (record.sha !== pair.head && record.error === undefined)) throw new MineError(`git diff-tree --stdin in ${git.repo} answered ${record.sha} for ${pair?.head}`, { code: "git" });
     records.set(pair.pr.number, record);
   }
-  if (i !== pairs.length) throw new Error(`git diff-tree --stdin in ${git.repo} answered ${i} of ${pairs.length} diffs`);
+  if (i !== pairs.length) throw new MineError(`git diff-tree --stdin in ${git.repo} answered ${i} of ${pairs.length} diffs`, { code: "git" });
   return records;
 }
 

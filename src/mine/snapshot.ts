@@ -35,8 +35,8 @@ export async function writeSnapshot(repo: string, base: string, dir: string): Pr
   const target = resolve(dir);
   await refuseInside(target, source.workTree ?? source.gitDir, source.gitDir);
   const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isDirectory()) throw new SnapshotError(`snapshot directory ${target} is a file`, { exitCode: 2, fix: "pass a new or empty folder" });
-  if (existing && (await readdir(target)).length > 0) throw new SnapshotError(`snapshot directory ${target} is not empty`, { exitCode: 2, fix: "pass a new or empty folder" });
+  if (existing && !existing.isDirectory()) throw new SnapshotError(`snapshot directory ${target} is a file`, { code: "usage", fix: "pass a new or empty folder" });
+  if (existing && (await readdir(target)).length > 0) throw new SnapshotError(`snapshot directory ${target} is not empty`, { code: "usage", fix: "pass a new or empty folder" });
   await makeDirectory(dirname(target));
   const building = join(dirname(target), `.${basename(target)}.acc-tmp-${randomBytes(6).toString("hex")}`);
   await mkdir(building);
@@ -81,7 +81,7 @@ async function refuseInside(target: string, ...roots: string[]): Promise<void> {
     const inside = relative(await realpath(root), real);
     if (inside === "" || (!inside.startsWith(`..${sep}`) && inside !== ".." && !inside.startsWith(sep))) {
       throw new SnapshotError(`snapshot directory ${target} is inside the mined repository ${root}: its full history would be one folder up`, {
-        exitCode: 2,
+        code: "usage",
         fix: "write the snapshot outside the repository",
       });
     }

@@ -67,6 +67,7 @@ export class PatchSpill {
     const bytes = Buffer.alloc(length);
     for (let done = 0; done < length; ) {
       const read = readSync(this.fd, bytes, done, length - done, at + done);
+      // invariant: acc wrote the spill file in this run and keeps it open
       if (read === 0) throw new Error(`patch spill file ended at ${at + done} of ${at + length}`);
       done += read;
     }

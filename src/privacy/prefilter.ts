@@ -86,6 +86,7 @@ export function buildKeywordIndex(detectors: readonly Detector[]): KeywordIndex 
   detectors.forEach((detector, priority) => {
     for (const keyword of detector.keywords) {
       const codes = Uint8Array.from(keyword, (ch) => foldCode(ch.charCodeAt(0)));
+      // invariant: keyword lists are written in the detectors, not read from input
       if (/[A-Z1-9]/.test(keyword) || /[^\x20-\x7e]/.test(keyword)) throw new Error(`keyword ${JSON.stringify(keyword)} is not folded (lower-case ASCII, digits as 0)`);
       const back = keyword.length >= 4 ? anchorOffset(keyword) + 3 : keyword.length - 1;
       const entry = entries.get(keyword) ?? { keyword, codes, back, detectors: [] };
@@ -103,6 +104,7 @@ export function buildKeywordIndex(detectors: readonly Detector[]): KeywordIndex 
     filter[h >>> 5]! |= 1 << (h & 31);
     const slot = tableSlot(keys, gram);
     if (keys[slot] === -1) {
+      // invariant: keyword lists are written in the detectors, not read from input
       if (lists.length * 2 >= keys.length) throw new Error("too many keyword grams for the table");
       keys[slot] = gram;
       values[slot] = lists.push([]) - 1;

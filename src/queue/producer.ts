@@ -160,6 +160,7 @@ export class QueueProducer {
     const replies = (await pipeline.exec()) ?? [];
     return ids.map((id, i) => {
       const [fields, inCompleted, inFailed] = [0, 1, 2].map((k) => {
+        // invariant: Redis answers every command of a MULTI; a missing reply is a bug, reported as one
         const [error, value] = replies[3 * i + k] ?? [new Error("no reply")];
         if (error) throw error;
         return value;

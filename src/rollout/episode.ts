@@ -16,6 +16,8 @@ import { InvariantError, type Kept, type Policy, type PolicyReply } from "./poli
 import type { PromptPredictor } from "./prompt.js";
 import type { Call } from "./protocol.js";
 import type { ContextManager, EpisodeControl, EpisodeSettings } from "./types.js";
+import { UsageError } from "../errors/acc-error.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** What an episode needs: the environment, the policy and how its context is managed. */
 export interface EpisodeDeps {
@@ -267,7 +269,7 @@ class EpisodeRun implements EpisodeControl {
 
   async summarizeExternally(): Promise<string> {
     const summarizer = this.deps.summarizer;
-    if (!summarizer) throw new Error("the external context manager needs a summarizer");
+    if (!summarizer) throw new UsageError("the external context manager needs a summarizer", { fix: "give the summarizer's endpoint and model with the external context manager" });
     const { context } = this.settings;
     const result = await summarizer.client.chat({
       model: summarizer.model,
@@ -366,6 +368,9 @@ class EpisodeRun implements EpisodeControl {
 
 /** A tool that threw instead of returning an error result: the environment failed, not the agent. */
 export class ToolFailure extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "tool-failed";
+  }
   override name = "ToolFailure";
 }
 

@@ -1,6 +1,7 @@
 import { ParquetFile, type SchemaElement, listColumn, textColumn as string } from "../io/parquet-file.js";
 import { readJsonLines } from "../io/json-lines.js";
 import type { RolloutRow } from "../records/rollout.js";
+import { AccError } from "../errors/acc-error.js";
 
 /** Rows per row group: rows carry whole prompts and responses, so groups stay small. */
 const ROWS_PER_GROUP = 256;
@@ -43,7 +44,7 @@ export async function writeRowsParquet(jsonlPath: string, parquetPath: string): 
   let count = 0;
   try {
     for await (const line of readJsonLines(jsonlPath, MAX_LINE_BYTES)) {
-      if ("error" in line) throw new Error(`${jsonlPath} line ${line.line}: ${line.detail}`);
+      if ("error" in line) throw new AccError(`${jsonlPath} line ${line.line}: ${line.detail}`, { code: "wrong-shape", file: jsonlPath, line: line.line });
       batch.push(line.value as RolloutRow);
       count++;
       if (batch.length >= ROWS_PER_GROUP) {

@@ -7,9 +7,13 @@ import { startsWith } from "./prompt.js";
 import type { Action } from "./protocol.js";
 import type { ChatTemplateText } from "./template.js";
 import type { EpisodeSettings } from "./types.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** A step whose data cannot be trained on (logprobs that do not match the ids, an empty completion). */
 export class InvariantError extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "server-broke-protocol";
+  }
   override name = "InvariantError";
 }
 

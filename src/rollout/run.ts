@@ -136,6 +136,7 @@ export class GroupRunner {
     private readonly env: Environment,
     tokenizer: Tokenizer,
   ) {
+    // invariant: rolloutRun always passes the client it made; only a caller of the library could forget it
     if (!options.client) throw new Error("GroupRunner: a client is required");
     const client = createClient(options.client);
     this.clients.push(client);

@@ -1,5 +1,7 @@
 import type { ChatMessage } from "../llm/types.js";
+import { ChatTemplateError } from "../tokenize/errors.js";
 import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from "../tokenize/types.js";
+import { TokenizerError } from "../tokenize/errors.js";
 
 /** One piece of a memoised template frame: literal text, or a field of the i-th added message. */
 type Piece = string | { message: number; field: "content" | "name" | "tool_call_id" };
@@ -43,16 +45,16 @@ export class ChatTemplateText {
     private readonly options: Pick<ChatTemplateOptions, "tools" | "enableThinking">,
   ) {
     const eos = tokenizer.specialTokens.eos;
-    if (!eos) throw new Error(`tokenizer ${tokenizer.name} has no end-of-sequence token: rollouts need one to end assistant turns`);
+    if (!eos) throw new TokenizerError(`tokenizer ${tokenizer.name} has no end-of-sequence token: rollouts need one to end assistant turns`, { code: "tokenizer" });
     this.eos = eos;
     const user: ChatMessage[] = [{ role: "user", content: "U" }];
     const open = this.render(user, false);
     const withPrompt = this.render(user, true);
-    if (!withPrompt.startsWith(open)) throw new Error(`the chat template of ${tokenizer.name} does not append its generation prompt after the conversation`);
+    if (!withPrompt.startsWith(open)) throw new TokenizerError(`the chat template of ${tokenizer.name} does not append its generation prompt after the conversation`, { code: "tokenizer" });
     this.generationPrompt = withPrompt.slice(open.length);
     const turn = this.render([...user, { role: "assistant", content: "A" }], false);
     const end = turn.lastIndexOf(eos.text);
-    if (end === -1) throw new Error(`the chat template of ${tokenizer.name} does not end assistant turns with ${eos.text}`);
+    if (end === -1) throw new TokenizerError(`the chat template of ${tokenizer.name} does not end assistant turns with ${eos.text}`, { code: "tokenizer" });
     this.separator = turn.slice(end + eos.text.length);
     const history = this.render([...user, DUMMY_CALL, { role: "tool", content: "T", tool_call_id: "call_0" }], false);
     this.appendOnly = history.startsWith(withPrompt);
@@ -141,14 +143,14 @@ export class ChatTemplateText {
     const full = this.render([...context, ...added], true);
     if (context.at(-1)?.role !== "assistant") {
       const base = this.render(context, false);
-      if (!full.startsWith(base)) throw new Error("the chat template rewrites earlier messages when new ones are added");
+      if (!full.startsWith(base)) throw new ChatTemplateError("the chat template rewrites earlier messages when new ones are added");
       return full.slice(base.length);
     }
     const before = this.render(context.slice(0, -1), true);
     const end = full.indexOf(this.eos.text, before.length);
     const start = end + this.eos.text.length;
     if (!full.startsWith(before) || end === -1 || !full.startsWith(this.separator, start)) {
-      throw new Error("the chat template rewrites earlier messages when new ones are added");
+      throw new ChatTemplateError("the chat template rewrites earlier messages when new ones are added");
     }
     return full.slice(start + this.separator.length);
   }

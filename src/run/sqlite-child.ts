@@ -8,6 +8,7 @@
 import Database from "better-sqlite3";
 import { AccError } from "../errors/acc-error.js";
 import { classifyStatement } from "./sqlite-statement.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 export type SqlRequest =
   | { id: number; kind: "tables"; db: string }
@@ -33,6 +34,9 @@ const RESULT_BYTES = Number(process.argv[2]);
 
 /** A result past RESULT_BYTES: the statement stops there and its reply says why. */
 class ResultTooLarge extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "result-too-large";
+  }
   override name = "ResultTooLarge";
 }
 

@@ -55,6 +55,7 @@ export class SqliteProcesses {
   ) {}
 
   run(request: SqlJob, timeoutMs: number): Promise<SqlOutcome> {
+    // invariant: nothing queries after close(); a call that does is a bug
     if (this.closed) return Promise.reject(new Error("the SQLite processes are closed"));
     return new Promise((resolve) => {
       this.queue.push({ request, timeoutMs, resolve });

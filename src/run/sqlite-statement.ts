@@ -5,6 +5,7 @@
 // their leading keywords, which is all the decision needs. A full SQL parser would refuse queries SQLite
 // accepts (dialect gaps), and the npm parsers that know SQLite's dialect are unmaintained or GPL.
 import { AccError } from "../errors/acc-error.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** One token of SQLite's lexical grammar (whitespace and comments are dropped). */
 export interface SqlToken {
@@ -40,6 +41,9 @@ const MAIN_STATEMENTS = new Set(["SELECT", "VALUES", "INSERT", "REPLACE", "UPDAT
 
 /** The text cannot be tokenized (an unterminated string, a NUL): the statement is refused. */
 export class SqlSyntaxError extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "sql-error";
+  }
   override name = "SqlSyntaxError";
 }
 

@@ -1,3 +1,5 @@
+import { AccError } from "../errors/acc-error.js";
+
 /**
  * Stats of shards added into the stats of the whole run. Counts add; fields named `*_min` / `*_max`
  * take the least / greatest; fractional sums are added in millionths, so that any grouping of the same
@@ -17,7 +19,7 @@ export function sumStats(a: unknown, b: unknown, key = ""): unknown {
     return sum;
   }
   if (JSON.stringify(a) === JSON.stringify(b)) return a;
-  throw new Error(`stats field ${key || "(top)"} differs between shards and is not a count: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  throw new AccError(`stats field ${key || "(top)"} differs between shards and is not a count: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`, { code: "shard-mismatch", fix: "merge the shards of one run (the same command, inputs and --shard N)" });
 }
 
 /** a + b for values that are whole millionths: exact, whatever order the values are added in. */

@@ -1,6 +1,7 @@
 import type { ChatMessage } from "../llm/types.js";
 import type { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
+import { AccError } from "../errors/acc-error.js";
 
 const FINAL_ANSWER =
   "Reason step by step from the documents, then end your reply with one line `Final answer: <answer>`, giving the answer alone, as briefly as the question allows.";
@@ -21,7 +22,7 @@ export function teacherMessages(sample: Sample): ChatMessage[] {
   const format = ANSWER_FORMAT[sample.meta.domain];
   const system = sample.messages.find((m) => m.role === "system");
   const user = sample.messages.find((m) => m.role === "user");
-  if (!user) throw new Error(`sample ${sample.id} has no user message`);
+  if (!user) throw new AccError(`sample ${sample.id} has no user message`, { code: "wrong-shape", fix: "teach reads samples from acc compile" });
   return [
     { role: "system", content: system ? `${system.content}\n\n${format}` : format },
     { role: "user", content: user.content },

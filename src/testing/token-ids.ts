@@ -1,5 +1,6 @@
 import type { ChatTemplateOptions, TemplateMessage, Tokenizer } from "../tokenize/types.js";
 import type { Answer } from "./replies.js";
+import { TokenizerError } from "../tokenize/errors.js";
 
 interface ChatBody {
   messages?: TemplateMessage[];
@@ -17,7 +18,7 @@ interface ChatBody {
  */
 export function withTokenIds(tokenizer: Tokenizer): (body: unknown, answer: Answer) => Answer {
   const eos = tokenizer.specialTokens.eos;
-  if (!eos) throw new Error(`tokenizer ${tokenizer.name} has no end-of-sequence token`);
+  if (!eos) throw new TokenizerError(`tokenizer ${tokenizer.name} has no end-of-sequence token`, { code: "tokenizer" });
   return (raw, answer) => {
     const body = raw as ChatBody;
     const messages = body.messages ?? [];

@@ -1,16 +1,11 @@
 import { createHash } from "node:crypto";
 import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
-import { AccError } from "../errors/acc-error.js";
-import { notATokenizer } from "./errors.js";
+import { ChatTemplateError, notATokenizer } from "./errors.js";
 
 type Program = ReturnType<typeof parse>;
 type RuntimeValue = ReturnType<Environment["set"]>;
 
-/** `raise_exception(...)` in a chat template (the template rejected the conversation). */
-export class ChatTemplateError extends AccError {
-  override name = "ChatTemplateError";
-}
 
 /**
  * A Hugging Face chat template, rendered by @huggingface/jinja with the variables transformers'
@@ -73,7 +68,7 @@ export class ChatTemplate {
         return new Interpreter(env).run(this.program).value as string;
       } catch (error) {
         if (error instanceof ChatTemplateError) throw error;
-        throw new Error(`${this.where}: chat template failed: ${(error as Error).message}`);
+        throw new ChatTemplateError(`${this.where}: chat template failed: ${(error as Error).message}`, { cause: error });
       }
     };
   }
@@ -92,7 +87,7 @@ const GLOBALS: Record<string, unknown> = {
 
 function range(start: number, stop?: number, step = 1): number[] {
   if (stop === undefined) return range(0, start, step);
-  if (step === 0) throw new Error("range() step must not be zero");
+  if (step === 0) throw new ChatTemplateError("range() step must not be zero");
   const out: number[] = [];
   for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
   return out;

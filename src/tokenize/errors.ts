@@ -1,4 +1,5 @@
 import { AccError } from "../errors/acc-error.js";
+import type { ErrorCode } from "../errors/codes.js";
 
 /** A tokenizer that cannot be loaded: a folder `--tokenizer` names that holds none, or a damaged bundled file. */
 export class TokenizerError extends AccError {
@@ -9,7 +10,6 @@ export class TokenizerError extends AccError {
 export function notATokenizer(message: string, cause?: unknown): TokenizerError {
   return new TokenizerError(message, {
     code: "tokenizer",
-    exitCode: 2,
     fix: "give --tokenizer qwen3, o200k_base, cl100k_base, or a folder holding a Hugging Face tokenizer.json (and its tokenizer_config.json)",
     ...(cause === undefined ? {} : { cause }),
   });
@@ -18,4 +18,15 @@ export function notATokenizer(message: string, cause?: unknown): TokenizerError 
 /** A file acc ships is not what it pinned: exit 1, the message says to reinstall. */
 export function damagedBundle(message: string): TokenizerError {
   return new TokenizerError(message, { code: "tokenizer-damaged" });
+}
+
+/**
+ * A chat template failed on a conversation: `raise_exception(...)` (the template rejected it), an error
+ * while rendering, or a template that cannot render the conversation the way the caller needs.
+ */
+export class ChatTemplateError extends AccError {
+  override name = "ChatTemplateError";
+  protected override defaultCode(): ErrorCode {
+    return "chat-template";
+  }
 }

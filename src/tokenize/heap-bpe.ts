@@ -37,6 +37,7 @@ export class HeapBpe {
       const [tokens, first] = parts.length === 2 ? [[parts[0]!], Number(parts[1])] : [parts.slice(2), Number(parts[1])];
       tokens.forEach((token, i) => {
         const rank = first + i;
+        // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
         if (!Number.isInteger(rank) || rank < 0 || rank >= RANK_SPACE) throw new Error(`rank text: bad rank in line "${line.slice(0, 80)}"`);
         const bytes = base64Latin1(token);
         this.rankOf.set(bytes, rank);
@@ -46,6 +47,7 @@ export class HeapBpe {
     }
     for (let byte = 0; byte < 256; byte++) {
       const rank = this.rankOf.get(String.fromCharCode(byte));
+      // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
       if (rank === undefined) throw new Error(`rank text: byte ${byte} has no rank`);
       this.byteRank[byte] = rank;
     }
@@ -166,6 +168,7 @@ function base64Latin1(text: string): string {
     const code = text.charCodeAt(i);
     if (code === 61) break; // "="
     const digit = code < 128 ? BASE64_VALUE[code]! : -1;
+    // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
     if (digit < 0) throw new Error(`rank text: "${text}" is not base64`);
     value = ((value << 6) | digit) & 0xffffff;
     bits += 6;

@@ -1,5 +1,7 @@
 import type { ChatTemplate } from "./chat-template.js";
 import type { ChatTemplateOptions, SpecialTokens, TemplateMessage, Tokenizer, TokenizerInfo } from "./types.js";
+import { TokenizerError } from "./errors.js";
+import { AccError } from "../errors/acc-error.js";
 
 /** The encoding half of a tokenizer; a backend implements this. */
 export interface TokenCodec {
@@ -43,7 +45,7 @@ export class LoadedTokenizer implements Tokenizer {
 
   decode(ids: readonly number[]): string {
     const unknown = ids.find((id) => !this.codec.isKnownId(id));
-    if (unknown !== undefined) throw new Error(`${this.name}: token id ${unknown} is not in the vocabulary`);
+    if (unknown !== undefined) throw new AccError(`${this.name}: token id ${unknown} is not in the vocabulary`, { code: "wrong-shape" });
     return this.codec.decode(ids);
   }
 
@@ -58,7 +60,7 @@ export class LoadedTokenizer implements Tokenizer {
   private template(options: ChatTemplateOptions): ChatTemplate {
     const template = (options.tools !== undefined ? this.templates.toolUse : undefined) ?? this.templates.default;
     if (template === undefined) {
-      throw new Error(this.hasChatTemplate ? `${this.name} has only a tool_use chat template; pass tools` : `${this.name} has no chat template`);
+      throw new TokenizerError(this.hasChatTemplate ? `${this.name} has only a tool_use chat template; pass tools` : `${this.name} has no chat template`, { code: "tokenizer" });
     }
     return template;
   }

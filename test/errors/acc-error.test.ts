@@ -27,7 +27,7 @@ test("library errors are AccErrors with their own codes; usage kinds exit 2, fai
   const git = new GitError("git log", "/tmp/r", 128, "fatal: not a git repository\n");
   assert.deepEqual([git.code, git.exitCode, git.gitExitCode], ["git", 1, 128]);
   assert.equal(new UsageError("x").exitCode, 2);
-  assert.equal(new AccError("x", { exitCode: 2, fix: "do y" }).fix, "do y");
+  assert.equal(new AccError("x", { code: "usage", fix: "do y" }).fix, "do y");
 });
 
 test("one line per error: the problem, then the fix; a stack only with debug", () => {

@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { AccError } from "../../src/errors/acc-error.js";
 import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
-import { ChatTemplateError } from "../../src/tokenize/chat-template.js";
+import { ChatTemplateError } from "../../src/tokenize/errors.js";
 import { loadPinnedTokenizer, loadTokenizer } from "../../src/tokenize/hf-dir.js";
 import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";

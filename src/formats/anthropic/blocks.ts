@@ -1,5 +1,5 @@
 import { argumentsOf } from "../common/openai-messages.js";
-import { expect, kindOf } from "../common/rows.js";
+import { expect, kindOf, ShapeError } from "../common/rows.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import type { DraftMessage, DraftToolCall, DropRule } from "../types.js";
 
@@ -92,7 +92,7 @@ export class AnthropicMessages {
         turn.flushInto(this.messages);
         this.messages.push(toolResult(block, at, "assistant"));
       } else if (type === "tool_result") {
-        throw new Error(`${at}: a tool_result block belongs in a user message`);
+        throw new ShapeError(`${at}: a tool_result block belongs in a user message`);
       } else {
         this.warnings.push(`${at}: block type "${type}" is not understood; kept under the message's extra.unknown_blocks`);
         turn.unknown.push(block);

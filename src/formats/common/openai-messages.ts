@@ -1,5 +1,5 @@
 import type { DraftMessage, DraftToolCall, DropRule } from "../types.js";
-import { expect } from "./rows.js";
+import { expect, ShapeError } from "./rows.js";
 import { readReasoning } from "./reasoning.js";
 import { asString, contentToText, isRecord, parseArguments, without } from "./text.js";
 
@@ -71,7 +71,7 @@ function convertOne(raw: unknown, path: string): DraftMessage {
         ...extraOf(raw, ["name"]),
       };
     default:
-      throw new Error(`${path}.role: expected system, developer, user, assistant, tool or function, got ${JSON.stringify(role)}`);
+      throw new ShapeError(`${path}.role: expected system, developer, user, assistant, tool or function, got ${JSON.stringify(role)}`);
   }
 }
 
@@ -122,7 +122,7 @@ function partCalls(part: Record<string, unknown>, path: string): DraftToolCall[]
     try {
       value = JSON.parse(body);
     } catch (error) {
-      throw new Error(`${path}: a ${String(part.type)} part must hold JSON {name, arguments}: ${(error as Error).message}`);
+      throw new ShapeError(`${path}: a ${String(part.type)} part must hold JSON {name, arguments}: ${(error as Error).message}`);
     }
   }
   const list = Array.isArray(value) ? value : [value];

@@ -1,4 +1,5 @@
 import { AccError } from "../../errors/acc-error.js";
+import type { ErrorCode } from "../../errors/codes.js";
 import type { Locator } from "../../records/trajectory.js";
 import type { DropRule, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
 import { isRecord } from "./text.js";
@@ -6,6 +7,9 @@ import { isRecord } from "./text.js";
 /** Thrown by converters when a record does not have the shape its format promises. */
 export class ShapeError extends AccError {
   override name = "ShapeError";
+  protected override defaultCode(): ErrorCode {
+    return "wrong-shape";
+  }
 }
 
 export function expect(condition: unknown, message: string): asserts condition {

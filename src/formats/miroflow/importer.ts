@@ -1,6 +1,6 @@
 import type { Final, Locator } from "../../records/trajectory.js";
 import { splitReasoning, THINK_MARKUP } from "../common/openai-messages.js";
-import { expect, kindOf, rowsImporter } from "../common/rows.js";
+import { expect, kindOf, rowsImporter, ShapeError } from "../common/rows.js";
 import { contentToText, isRecord, without } from "../common/text.js";
 import { splitMcpToolBlocks } from "./blocks.js";
 import type { DraftMessage, TrajectoryDraft } from "../types.js";
@@ -111,7 +111,7 @@ function convertHistory(history: unknown[]): DraftMessage[] {
         break;
       }
       default:
-        throw new Error(`${path}.role: expected system, user or assistant, got ${JSON.stringify(raw.role)}`);
+        throw new ShapeError(`${path}.role: expected system, user or assistant, got ${JSON.stringify(raw.role)}`);
     }
     open = 0;
   });

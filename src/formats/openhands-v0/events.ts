@@ -1,6 +1,6 @@
 import type { Final, ToolDefinition, TrajectoryEvent } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
-import { expect, kindOf } from "../common/rows.js";
+import { expect, kindOf, ShapeError } from "../common/rows.js";
 import { readReasoning } from "../common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
@@ -41,7 +41,7 @@ export function convertV0Events(history: unknown[], path: string): V0Conversatio
   let pairCall: DraftToolCall | undefined;
 
   for (const { event, at, half } of flatten(history, path)) {
-    if (!isRecord(event)) throw new Error(`${at}: expected an event object, got ${kindOf(event)}`);
+    if (!isRecord(event)) throw new ShapeError(`${at}: expected an event object, got ${kindOf(event)}`);
     const pairedCall = half === 1 ? pairCall : undefined;
     pairCall = undefined;
     if (typeof event.action === "string") {

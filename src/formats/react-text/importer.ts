@@ -1,5 +1,5 @@
 import { parseArguments, without } from "../common/text.js";
-import { rowsImporter } from "../common/rows.js";
+import { rowsImporter, ShapeError } from "../common/rows.js";
 import { hasReActMarkers, parseReAct } from "./parse.js";
 import { readTurns, speakersOf, type Turn, turnList } from "../sharegpt/turns.js";
 import type { DraftMessage, DraftToolCall, TrajectoryDraft } from "../types.js";
@@ -40,7 +40,7 @@ export const reactTextImporter = rowsImporter({
   },
   convertRow(row, locator) {
     const found = turnList(row);
-    if (found === undefined) throw new Error(`expected a "conversations", "conversation" or "messages" array, got keys ${Object.keys(row).join(", ") || "none"}`);
+    if (found === undefined) throw new ShapeError(`expected a "conversations", "conversation" or "messages" array, got keys ${Object.keys(row).join(", ") || "none"}`);
     const turns = readTurns(found.list, found.key);
     const messages: DraftMessage[] = [];
     let awaitingObservation = false;
@@ -58,7 +58,7 @@ function convertTurn(turn: Turn): DraftMessage {
   const extra = turn.extra ? { extra: turn.extra } : {};
   if (USER.has(turn.speaker)) return { role: "user", content: turn.text, ...extra };
   if (turn.speaker === "system") return { role: "system", content: turn.text, ...extra };
-  if (!ASSISTANT.has(turn.speaker)) throw new Error(`${turn.path}: expected a speaker of ${SPEAKERS.join(", ")}, got ${JSON.stringify(turn.speaker)}`);
+  if (!ASSISTANT.has(turn.speaker)) throw new ShapeError(`${turn.path}: expected a speaker of ${SPEAKERS.join(", ")}, got ${JSON.stringify(turn.speaker)}`);
   const step = parseReAct(turn.text);
   switch (step.kind) {
     case "text":

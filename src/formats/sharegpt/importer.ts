@@ -1,5 +1,5 @@
 import { argumentsOf, splitReasoning, THINK_MARKUP } from "../common/openai-messages.js";
-import { expect, kindOf, rowsImporter } from "../common/rows.js";
+import { expect, kindOf, rowsImporter, ShapeError } from "../common/rows.js";
 import { isRecord, without } from "../common/text.js";
 import { readTools } from "../openai-chat.js";
 import { got, readTurns, speakersOf, type Turn, turnList } from "./turns.js";
@@ -66,7 +66,7 @@ function convertTurn(turn: Turn): DraftMessage {
   if (turn.speaker === "observation" || turn.speaker === "tool") {
     return { role: "tool", call_id: null, name: null, content: turn.text, is_error: false, ...sourceRole, ...extra };
   }
-  throw new Error(`${turn.path}: expected a speaker of ${[...SPEAKERS].join(", ")}, got ${JSON.stringify(turn.speaker)}`);
+  throw new ShapeError(`${turn.path}: expected a speaker of ${[...SPEAKERS].join(", ")}, got ${JSON.stringify(turn.speaker)}`);
 }
 
 /** A function_call turn's value: JSON `{name, arguments}` or a list of them. */
@@ -75,7 +75,7 @@ function parseCalls(turn: Turn): DraftToolCall[] {
   try {
     value = JSON.parse(turn.text);
   } catch (error) {
-    throw new Error(`${turn.path}: a function_call value must be JSON {name, arguments}: ${(error as Error).message}`);
+    throw new ShapeError(`${turn.path}: a function_call value must be JSON {name, arguments}: ${(error as Error).message}`);
   }
   const calls = Array.isArray(value) ? value : [value];
   expect(calls.length > 0, `${turn.path}: a function_call value must name at least one call`);

@@ -1,6 +1,6 @@
 import type { Locator, Task } from "../../records/trajectory.js";
 import { convertOpenAIMessages, THINK_MARKUP } from "../common/openai-messages.js";
-import { expect, kindOf, rowsImporter } from "../common/rows.js";
+import { expect, kindOf, rowsImporter, ShapeError } from "../common/rows.js";
 import { isRecord, without } from "../common/text.js";
 import { convertLiteResult, isLiteResult } from "./lite.js";
 import type { DraftMessage, TrajectoryDraft } from "../types.js";
@@ -41,7 +41,7 @@ const SQL_TOOL = /^execute_(\w+)_sql$/;
 function convertTcResult(row: Record<string, unknown>, locator: Locator): TrajectoryDraft {
   if (row.conversation === undefined && typeof row.error === "string") {
     const round = typeof row.round_failed === "number" ? ` in round ${row.round_failed}` : "";
-    throw new Error(`the run failed${round} and left no conversation: ${row.error}`);
+    throw new ShapeError(`the run failed${round} and left no conversation: ${row.error}`);
   }
   expect(Array.isArray(row.conversation), `conversation: expected an array of messages, got ${kindOf(row.conversation)}`);
   expect(typeof row.terminated === "boolean", `terminated: expected a boolean, got ${kindOf(row.terminated)}`);

@@ -1,6 +1,6 @@
 import type { Locator } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
-import { expect, kindOf } from "../common/rows.js";
+import { expect, kindOf, ShapeError } from "../common/rows.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
 import { renderUserInstructions } from "./task.js";
@@ -217,7 +217,7 @@ function convertMessages(messages: unknown[], path: string): DraftMessage[] {
         return;
       }
       default:
-        throw new Error(`${at}.role: expected system, user, assistant or tool, got ${JSON.stringify(raw.role)}`);
+        throw new ShapeError(`${at}.role: expected system, user, assistant or tool, got ${JSON.stringify(raw.role)}`);
     }
   });
   return drafts;

@@ -388,6 +388,7 @@ export class Box {
     options: ExecOptions,
     attach: (child: ChildProcess, stop: () => void) => void,
   ): Promise<{ exitCode: number | null; signal: string | null; timedOut: boolean; overflowed: boolean; memoryExceeded: boolean }> {
+    // invariant: nothing runs in a box after close(); a call that does is a bug
     if (this.closed) return Promise.reject(new Error("the box is closed"));
     const cgroup = this.place.cgroup;
     const oomKills = cgroup?.oomKills() ?? 0;

@@ -5,9 +5,13 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { AccError } from "../../errors/acc-error.js";
+import type { ErrorCode } from "../../errors/codes.js";
 
 /** A git command acc ran failed (a missing commit, an unreadable repository). */
 export class SandboxGitError extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "git";
+  }
   override name = "SandboxGitError";
 }
 

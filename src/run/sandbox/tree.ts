@@ -11,6 +11,7 @@ import type { Readable } from "node:stream";
 import { extract } from "tar-stream";
 import { AccError } from "../../errors/acc-error.js";
 import { SandboxGitError, firstLine, git, gitEnvironment, spawnGit } from "./git.js";
+import type { ErrorCode } from "../../errors/codes.js";
 
 /** One file of a tree: its mode (100644, 100755, 120000 for a symlink, 160000 for a submodule) and object id. */
 export interface TreeEntry {
@@ -25,6 +26,9 @@ const FORBIDDEN_COMPONENT = /^(?:\.git[. ]*|git~\d+|\.{1,2}|)$/i;
 
 /** A tree could not be put into a box or read out of it (the box's disk, a refused change). */
 export class SandboxTreeError extends AccError {
+  protected override defaultCode(): ErrorCode {
+    return "sandbox";
+  }
   override name = "SandboxTreeError";
 }
 

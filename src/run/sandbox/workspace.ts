@@ -50,6 +50,7 @@ export class Workspace {
   }
 
   get store(): TreeStore {
+    // invariant: only workspaces opened without a shared store read it
     if (!this.ownStore) throw new Error("this workspace has no store of its own");
     return this.ownStore;
   }
