@@ -2,6 +2,10 @@
 // them; test/api/package.test.ts checks the built package against that page). A name missing here is
 // internal and may change without notice. The in-process test server is `agent-context-compiler/testing`.
 
+// Errors: every failure acc expects is an AccError whose code decides the exit code (docs/cli.md#error-codes).
+export { AccError, UsageError, type AccErrorDetails, type ExitCode } from "./errors/acc-error.js";
+export { ERROR_CODES, type ErrorCode } from "./errors/codes.js";
+
 // Records: the zod schemas of everything acc reads and writes, and their validation.
 export {
   AssistantMessage,
@@ -115,6 +119,7 @@ export {
   type LlmErrorCode,
   type RetryInfo,
 } from "./llm/types.js";
+export type { FinishReason } from "./llm/finish-reason.js";
 
 // Verify and teach: verifiers, and teacher traces with rejection sampling.
 export {

@@ -2,6 +2,7 @@ import { open, readFile, truncate } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { ChatUsage } from "../llm/types.js";
 import { AtomicFile } from "../io/atomic.js";
+import { trackFreshOutput } from "../io/cleanup.js";
 import type { ContextBin } from "./bins.js";
 import { EvalDataError } from "./rows.js";
 
@@ -77,8 +78,11 @@ export class ResultsJournal {
 
   private constructor(private readonly handle: FileHandle) {}
 
+  /** Opens the journal for appending; a new one is removed again if the run fails before writing to it. */
   static async open(path: string): Promise<ResultsJournal> {
-    return new ResultsJournal(await open(path, "a"));
+    const handle = await open(path, "a");
+    if ((await handle.stat()).size === 0) trackFreshOutput(path);
+    return new ResultsJournal(handle);
   }
 
   /** Appends one record's line (resultLine). */

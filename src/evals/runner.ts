@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { readFile, rm } from "node:fs/promises";
 import { makeDirectory } from "../io/directory.js";
+import { trackMarker } from "../io/cleanup.js";
 import { join } from "node:path";
 import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
 import { contextBin } from "./bins.js";
@@ -315,4 +316,5 @@ async function checkManifest(
     throw new EvalUsageError(`${outDir} holds answers of another run (${found}); this run is ${wanted}. Use another --output folder.`);
   }
   if (found !== wanted) await writeTextAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  trackMarker(path);
 }

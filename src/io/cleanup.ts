@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { readdirSync, rmSync, rmdirSync, statSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { readdirSync, rmSync, rmdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { rm, rmdir, stat } from "node:fs/promises";
 
 /**
@@ -8,8 +8,9 @@ import { rm, rmdir, stat } from "node:fs/promises";
  * folders it created (removed on failure when they are still empty). A CLI command runs inside
  * `withCleanup`; a signal handler calls `removeLeftoversSync`. Files a resumed run needs (the
  * `.partial` outputs and checkpoints of compile, teach, rollout) are not temporary: they are kept,
- * except a `.partial` output the run started that is still empty (a run that failed before writing
- * anything, such as a tokenizer that does not load, leaves no file behind).
+ * except, when the run fails, a `.partial` output it started that is still empty (a run that failed
+ * before writing anything, such as a tokenizer that does not load, leaves no file behind). An
+ * interrupted run keeps them: it was told to resume there.
  */
 interface Scope {
   temps: Set<string>;
@@ -55,7 +56,7 @@ export function trackCreatedDir(path: string): void {
   current().dirs.push(path);
 }
 
-/** Records an output folder's ownership file (see output-dir.ts). */
+/** Records a file that only describes an output folder (its owner, see output-dir.ts; a run's settings). */
 export function trackMarker(path: string): void {
   current().markers.push(path);
 }
@@ -77,7 +78,7 @@ export async function withCleanup<T>(work: () => Promise<T>): Promise<T> {
     await Promise.all([...scope.tempDirs].map((path) => rm(path, { recursive: true, force: true })));
     if (failed) {
       await Promise.all([...scope.fresh].map(async (path) => ((await stat(path).catch(() => undefined))?.size === 0 ? rm(path, { force: true }) : undefined)));
-      for (const marker of scope.markers) if (alone(marker)) await rm(marker, { force: true });
+      for (const marker of markersLeftAlone(scope.markers)) await rm(marker, { force: true });
       for (const dir of [...scope.dirs].reverse()) await rmdir(dir).catch(() => {});
     }
     live.delete(scope);
@@ -91,9 +92,7 @@ export function removeLeftoversSync(): void {
     scope.temps.clear();
     for (const path of scope.tempDirs) rmSync(path, { recursive: true, force: true });
     scope.tempDirs.clear();
-    for (const path of scope.fresh) if (isEmptyFile(path)) rmSync(path, { force: true });
-    scope.fresh.clear();
-    for (const marker of scope.markers) if (alone(marker)) rmSync(marker, { force: true });
+    for (const marker of markersLeftAlone(scope.markers)) rmSync(marker, { force: true });
     for (const dir of [...scope.dirs].reverse()) {
       try {
         rmdirSync(dir);
@@ -104,20 +103,18 @@ export function removeLeftoversSync(): void {
   }
 }
 
-function isEmptyFile(path: string): boolean {
-  try {
-    return statSync(path).size === 0;
-  } catch {
-    return false;
+/** The markers whose folder holds nothing else (so the folder holds nothing a user could want). */
+function markersLeftAlone(markers: readonly string[]): string[] {
+  const byFolder = new Map<string, Set<string>>();
+  for (const marker of markers) {
+    const names = byFolder.get(dirname(marker)) ?? new Set<string>();
+    byFolder.set(dirname(marker), names.add(basename(marker)));
   }
-}
-
-/** Whether `file` is the only entry of its folder (so the folder holds nothing a user could want). */
-function alone(file: string): boolean {
-  try {
-    const entries = readdirSync(dirname(file));
-    return entries.length === 1 && entries[0] === basename(file);
-  } catch {
-    return false;
-  }
+  return [...byFolder].flatMap(([folder, names]) => {
+    try {
+      return readdirSync(folder).every((entry) => names.has(entry)) ? [...names].map((name) => join(folder, name)) : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -58,7 +58,7 @@ export function requestBody(request: ChatRequest, stream: boolean): Record<strin
   return request.extra_body ? Object.assign(body, request.extra_body) : body;
 }
 
-export type CachedResult = Omit<ChatResult, "cached" | "attempts">;
+export type CachedResult = Omit<ChatResult, "cached" | "attempts" | "finish">;
 
 interface Location {
   file: string;

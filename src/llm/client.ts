@@ -9,6 +9,7 @@ import { Limiter } from "../run/limiter.js";
 import { type ParsedChoice, parseCompletion, ResponseShapeError } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
 import { errorMessage, isContextLengthError, retryAfterFromBody } from "./server-errors.js";
+import { mapFinishReason } from "./finish-reason.js";
 import { readChatStream, StreamError } from "./stream.js";
 import { type ChatRequest, type ChatResult, type ClientOptions, type ClientStats, type LlmClient, LlmError } from "./types.js";
 
@@ -286,6 +287,7 @@ function toResult(parsed: ParsedChoice, raw: unknown, cached: boolean, attempts:
     reasoning: parsed.reasoning,
     tool_calls: parsed.tool_calls,
     finish_reason: parsed.finish_reason,
+    finish: mapFinishReason(parsed.finish_reason),
     usage: parsed.usage,
     model: parsed.model,
     cached,

@@ -4,7 +4,7 @@ import type { ChatResult, ChatToolCall, ChatUsage } from "./types.js";
 import type { ErrorCode } from "../errors/codes.js";
 
 /** The parts of a ChatResult read from the server's answer (the client adds cached, attempts, raw). */
-export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw">;
+export type ParsedChoice = Omit<ChatResult, "cached" | "attempts" | "raw" | "finish">;
 
 // Objects here are built field by field: on Node 20 a spread followed by more fields costs microseconds.
 

@@ -1,5 +1,6 @@
 /** The wire-level shapes of an OpenAI-compatible chat-completions client, and its error. */
 import { AccError } from "../errors/acc-error.js";
+import type { FinishReason } from "./finish-reason.js";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant" | "tool";
@@ -46,7 +47,10 @@ export interface ChatResult {
   content: string | null;
   reasoning: string | null;
   tool_calls: ChatToolCall[];
+  /** The server's own word for why the completion stopped, as sent (kept in records). */
   finish_reason: string | null;
+  /** The same, mapped to acc's fixed vocabulary (see finish-reason.ts): what callers decide on. */
+  finish: FinishReason | null;
   usage: ChatUsage | null;
   prompt_token_ids?: number[];
   completion_token_ids?: number[];

@@ -1,6 +1,7 @@
 import { AccError } from "../errors/acc-error.js";
 import type { EnvSession, Environment, RewardOutcome, ToolResult } from "../envs/types.js";
 import { type ChatMessage, type LlmClient, LlmError } from "../llm/types.js";
+import { mapFinishReason } from "../llm/finish-reason.js";
 import {
   type Episode,
   type EpisodeCounts,
@@ -223,7 +224,7 @@ class EpisodeRun implements EpisodeControl {
     else segment.summary_tokens += fields.completion_tokens;
     this.counts.prompt_tokens += fields.prompt_tokens;
     this.counts.completion_tokens += fields.completion_tokens;
-    if (fields.finish_reason === "length") this.counts.truncated_steps++;
+    if (mapFinishReason(fields.finish_reason) === "length") this.counts.truncated_steps++;
     if (fields.violations.includes("prefix")) this.counts.prefix_breaks++;
     if (fields.violations.includes("prediction")) this.counts.prediction_misses++;
     this.steps.push({

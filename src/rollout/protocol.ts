@@ -67,7 +67,7 @@ export const nativeProtocol: ToolProtocol = {
     if (result.tool_calls.length > 0) {
       return { kind: "tools", calls: result.tool_calls.map((call) => ({ id: call.id, name: call.name, rawArguments: call.arguments, ...parseArguments(call.arguments) })) };
     }
-    if (result.finish_reason === "length") return { kind: "invalid", reason: cutReason(result) };
+    if (result.finish === "length") return { kind: "invalid", reason: cutReason(result) };
     const content = result.content ?? "";
     if (content.trim() === "") return { kind: "invalid", reason: "your reply was empty: call a tool, or reply with the final answer" };
     return { kind: "final", ...answerOf(content) };
@@ -120,7 +120,7 @@ export const textProtocol: ToolProtocol = {
       return { kind: "tools", calls };
     }
     if (/<answer>[\s\S]*?<\/answer>/.test(content)) return { kind: "final", ...answerOf(content) };
-    if (result.finish_reason === "length") return { kind: "invalid", reason: cutReason(result) };
+    if (result.finish === "length") return { kind: "invalid", reason: cutReason(result) };
     return { kind: "invalid", reason: "your reply had no <tool_call> and no <answer>: call a tool, or give the final answer inside <answer></answer>" };
   },
   assistantMessage(result) {

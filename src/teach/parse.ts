@@ -1,3 +1,4 @@
+import type { FinishReason } from "../llm/finish-reason.js";
 import type { Domain } from "../records/trajectory.js";
 import type { Candidate } from "../verify/types.js";
 
@@ -6,7 +7,7 @@ export interface TeacherReply {
   content: string | null;
   /** From `reasoning_content`, `reasoning` or a leading `<think>` block (the client has split it off). */
   reasoning: string | null;
-  finish_reason: string | null;
+  finish: FinishReason | null;
 }
 
 export type ParsedReply =
@@ -25,7 +26,7 @@ const FENCE = /```[ \t]*([\w+-]*)[^\n]*\n([\s\S]*?)(?:\n[ \t]*```|$(?![\s\S]))/g
  * SELECT/WITH) also give `sql`. A reply cut off at max_tokens is rejected as truncated.
  */
 export function parseTeacherReply(reply: TeacherReply, domain: Domain): ParsedReply {
-  if (reply.finish_reason === "length") return { ok: false, reason: "truncated", detail: "the reply was cut off at max_tokens (finish_reason length)" };
+  if (reply.finish === "length") return { ok: false, reason: "truncated", detail: "the reply was cut off at max_tokens (finish_reason length)" };
   const content = (reply.content ?? "").trim();
   const separate = reply.reasoning?.trim() || null;
   if (content === "") return { ok: false, reason: "no-final-answer", detail: separate ? "reasoning but no content" : "empty reply" };

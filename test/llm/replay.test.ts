@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createClient } from "../../src/llm/client.js";
+import { type FinishReason, mapFinishReason } from "../../src/llm/finish-reason.js";
 import { readChatStream } from "../../src/llm/stream.js";
 import { type ChatResult, LlmError } from "../../src/llm/types.js";
 import { Random } from "../../src/random.js";
@@ -42,6 +43,9 @@ after(async () => {
   await server.close();
 });
 
+/** What the recorded servers' finish reasons mean in acc's vocabulary (every value the recordings hold). */
+const FINISH: Record<string, FinishReason | null> = { stop: "stop", length: "length", tool_calls: "tool-calls", null: null };
+
 function check(fixture: Fixture, result: ChatResult, how: string): void {
   const expected = fixture.expect;
   assert.ok(!("error" in expected), `${fixture.name} (${how}): expected an error, got an answer`);
@@ -54,6 +58,7 @@ function check(fixture: Fixture, result: ChatResult, how: string): void {
     model: result.model,
   };
   assert.deepEqual(got, expected, `${fixture.name} (${how})`);
+  assert.equal(result.finish, FINISH[String(expected.finish_reason)], `${fixture.name} (${how}): the raw finish reason mapped`);
   assert.ok(!`${result.content}${result.reasoning}`.includes("\uFFFD"), `${fixture.name} (${how}): U+FFFD in the text`);
 }
 
@@ -102,7 +107,8 @@ for (const fixture of fixtures) {
     check(fixture, cut, "random cuts");
     if (!isStream(fixture)) return;
     // every byte its own network chunk: each multi-byte character is split
-    check(fixture, { ...(await readChatStream(pieces(bytes, 1), bytes.length)).parsed, cached: false, attempts: 1, raw: null }, "1-byte pieces");
+    const { parsed } = await readChatStream(pieces(bytes, 1), bytes.length);
+    check(fixture, { ...parsed, finish: mapFinishReason(parsed.finish_reason), cached: false, attempts: 1, raw: null }, "1-byte pieces");
     if (bytes.length <= 8_000) {
       const byByte = await replay(fixture, "bytes");
       assert.ok(!(byByte instanceof LlmError), `${fixture.name} bytes: ${byByte instanceof LlmError ? byByte.message : ""}`);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseCompletion, ResponseShapeError, StreamAccumulator, splitThink } from "../../src/llm/response.js";
+import { type FinishReason, mapFinishReason } from "../../src/llm/finish-reason.js";
 
 const completion = (message: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   id: "c",
@@ -94,4 +95,16 @@ test("stream accumulator: <think> in streamed content, both reasoning fields sen
   assert.equal(both.result().content, null);
   assert.throws(() => new StreamAccumulator().add({ error: { message: "overloaded" } }), /error event in stream: overloaded/);
   assert.throws(() => new StreamAccumulator().add({ id: "x" }), /no choices array/);
+});
+
+test("finish reasons: each server's spelling maps to one word of acc's vocabulary; an unknown one is other", () => {
+  const cases: [string | null, FinishReason | null][] = [
+    ["stop", "stop"], ["end_turn", "stop"], ["STOP", "stop"],
+    ["length", "length"], ["max_tokens", "length"], ["MAX_TOKENS", "length"],
+    ["tool_calls", "tool-calls"], ["function_call", "tool-calls"], ["tool_use", "tool-calls"],
+    ["content_filter", "content-filter"], ["SAFETY", "content-filter"],
+    ["abort", "error"], ["error", "error"],
+    ["recitation", "other"], [null, null],
+  ];
+  for (const [raw, mapped] of cases) assert.equal(mapFinishReason(raw), mapped, String(raw));
 });

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseTeacherReply, type TeacherReply } from "../../src/teach/parse.js";
+import { mapFinishReason } from "../../src/llm/finish-reason.js";
 
-const reply = (content: string | null, reasoning: string | null = null, finish_reason: string | null = "stop"): TeacherReply => ({ content, reasoning, finish_reason });
+const reply = (content: string | null, reasoning: string | null = null, finishReason: string | null = "stop"): TeacherReply => ({ content, reasoning, finish: mapFinishReason(finishReason) });
 
 test("teach parse: the paragraph after the last 'Final answer:' is the answer; the text before it joins the reasoning", () => {
   const parsed = parseTeacherReply(reply("The page gives the date.\nA first guess, Final answer: no.\n\n**Final Answer:** 12 November 2014\n\nHope this helps!"), "search");
@@ -39,6 +40,7 @@ test("teach parse: with reasoning in its own channel, bare content is the answer
     reason: "no-final-answer",
     detail: "no `Final answer:` line, <answer> tag or \\boxed{} in the reply",
   });
+  assert.equal(parseTeacherReply(reply("Final answer: Lyon", null, "max_tokens"), "search").ok, false, "a server's own word for the token limit is a cut-off too");
   assert.deepEqual(parseTeacherReply(reply("Final answer: Lyon", null, "length"), "search"), {
     ok: false,
     reason: "truncated",
