@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { Shard } from "./partition.js";
@@ -26,14 +25,6 @@ export interface ShardManifest {
 
 export async function writeManifest(dir: string, manifest: ShardManifest): Promise<void> {
   await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-export async function readManifest(dir: string): Promise<ShardManifest | undefined> {
-  try {
-    return JSON.parse(await readFile(join(dir, MANIFEST_FILE), "utf8")) as ShardManifest;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The order file's line for one record. */

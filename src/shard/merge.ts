@@ -4,8 +4,20 @@ import { join } from "node:path";
 import { AccError, UsageError } from "../errors/acc-error.js";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
-import { MANIFEST_FILE, ORDER_FILE, readManifest, type ShardManifest } from "./manifest.js";
+import { z } from "zod";
+import { readJsonFile } from "../io/json-file.js";
+import { MANIFEST_FILE, ORDER_FILE, type ShardManifest } from "./manifest.js";
 import { statsText, sumStats } from "./stats.js";
+
+/** What merging reads of a shard.json; other fields are kept as they are. */
+const ShardManifestSchema: z.ZodType<ShardManifest> = z.looseObject({
+  stage: z.string(),
+  target: z.string().optional(),
+  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+  run: z.string(),
+  files: z.array(z.string()),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
 
 export interface ShardFolder {
   dir: string;
@@ -17,11 +29,13 @@ export async function readShards(dirs: readonly string[]): Promise<ShardFolder[]
   if (dirs.length === 0) throw new UsageError("acc merge needs the shard folders to merge", { fix: "name every shard's output folder, e.g. acc merge out/shard-* -o out/all" });
   const shards: ShardFolder[] = [];
   for (const dir of dirs) {
-    const manifest = await readManifest(dir);
-    if (!manifest) {
+    const path = join(dir, MANIFEST_FILE);
+    if (!existsSync(path)) {
       throw new UsageError(`${dir} holds no finished shard (no ${MANIFEST_FILE})`, { file: dir, fix: "rerun that shard's command (with its --shard i/N) until it finishes, then merge" });
     }
-    shards.push({ dir, manifest });
+    const manifest = await readJsonFile(path, ShardManifestSchema);
+    if (!manifest.ok) throw new UsageError(`not a shard manifest: ${manifest.reason}`, { file: path, fix: "rerun that shard's command (with its --shard i/N) to write it again" });
+    shards.push({ dir, manifest: manifest.value });
   }
   const first = shards[0]!.manifest;
   for (const { dir, manifest } of shards) {
