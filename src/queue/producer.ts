@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from "bullmq";
+import { AccError } from "../errors/acc-error.js";
 import type { QueueAddress } from "./address.js";
 import { checkReachable, redisOptions } from "./connection.js";
 import { type JobData, jobId, QUEUE_NAME, settingsFingerprint } from "./jobs.js";
@@ -98,7 +99,7 @@ export class QueueProducer {
   }
 
   async close(): Promise<void> {
-    this.abandon(new Error("the queue producer was closed while records were waiting"));
+    this.abandon(new AccError("the queue producer was closed while records were waiting", { code: "aborted" }));
     clearInterval(this.timer);
     await this.events.close();
     await this.queue.close();
