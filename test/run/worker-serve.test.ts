@@ -8,7 +8,7 @@ test("a worker's error reaches the pool as data: an AccError with its code and f
   try {
     const acc = await pool.run("acc").catch((error: unknown) => error);
     assert.ok(AccError.isInstance(acc));
-    assert.deepEqual([acc.message, acc.code, acc.fix], ["the task failed", "test-failure", "ask for ok"]);
+    assert.deepEqual([acc.message, acc.code, acc.fix], ["the task failed", "no-records", "ask for ok"]);
     const system = (await pool.run("system").catch((error: unknown) => error)) as NodeJS.ErrnoException;
     assert.deepEqual([system.code, system.path], ["ENOENT", "/nonexistent/worker-input"]);
     assert.equal(await pool.run("ok"), "ok");
