@@ -13,6 +13,7 @@ import { graphwalksEval } from "../../src/evals/graphwalks.js";
 import { mrcrEval } from "../../src/evals/mrcr.js";
 import { EvalDataError } from "../../src/evals/rows.js";
 import { o200k } from "../../src/evals/tokens.js";
+import { describeSystemError } from "../../src/errors/system-error.js";
 import { tempDir } from "../helpers/collect.js";
 import { pythonMissing, pythonWith } from "../helpers/python.js";
 
@@ -159,7 +160,12 @@ test("bad rows fail with the file, the row or line, and the column", async () =>
   );
   writeFileSync(join(dir, "fake.parquet"), "PAR1 but not really");
   await assert.rejects(collect(loadItems(graphwalks, [join(dir, "fake.parquet")])), /fake.parquet: not a readable Parquet file/);
-  await assert.rejects(collect(loadItems(graphwalks, [join(dir, "absent.jsonl")])), /absent.jsonl: cannot read/);
+  // a missing file is Node's error, which the CLI names with its path: exit 2, the flag's value is wrong
+  const absent = await collect(loadItems(graphwalks, [join(dir, "absent.jsonl")])).then(
+    () => assert.fail("expected a failure"),
+    (error: unknown) => describeSystemError(error),
+  );
+  assert.deepEqual(absent, { message: `cannot open ${join(dir, "absent.jsonl")}: no such file or directory`, exitCode: 2 });
 });
 
 test("responses files: id + text per line; a repeated id or a missing field names the line", async () => {
