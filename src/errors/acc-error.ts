@@ -1,3 +1,5 @@
+import { type ErrorCode, exitCodeOf } from "./codes.js";
+
 /**
  * The one base of every error acc expects to happen (bad flags, bad inputs, dead endpoints, …).
  * The CLI turns it into one line on stderr and its `exitCode`; anything that is not an AccError (nor a
@@ -7,8 +9,6 @@
  * package (a dependency installed twice, tsx and built code in one process, an error rebuilt after
  * crossing a worker thread) still recognise each other's errors.
  */
-import { type ErrorCode, exitCodeOf } from "./codes.js";
-
 const BRAND = Symbol.for("agent-context-compiler.AccError");
 
 /** 2: the command line is wrong (a flag, an argument, a path it names); 1: the work ran and failed. */
