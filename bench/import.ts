@@ -66,8 +66,8 @@ function loadAverage(): string {
 const OUTPUT = join(BENCH_DATA, "import-out.jsonl");
 
 /** One `acc import` of `input`: wall and CPU seconds (all threads, and the main thread's), peak RSS and the summary line. */
-function importOnce(input: string, redact: "on" | "off", nodeFlags: string[] = []) {
-  const run = timeNode([...nodeFlags, "dist/cli/main.js", "import", input, "-o", OUTPUT, "-q", "--workers", "1", "--redact", redact]);
+function importOnce(input: string, redact: "on" | "off", nodeFlags: string[] = [], entry = "dist/cli/main.js") {
+  const run = timeNode([...nodeFlags, entry, "import", input, "-o", OUTPUT, "-q", "--workers", "1", "--redact", redact]);
   const mainCpuSeconds = Number(/bench-main-cpu-us=(\d+)/.exec(run.stderr)?.[1] ?? Number.NaN) / 1e6;
   return { ...run, mainCpuSeconds, summary: run.stderr.split("\n").filter((l) => l.startsWith("read ")).join("") };
 }
@@ -195,9 +195,9 @@ const outputMiB = mib(statSync(OUTPUT).size);
 rmSync(OUTPUT);
 const small = importOnce(quarter, "on");
 rmSync(OUTPUT);
-// one more import with V8's sampling profiler on: where the main thread's time goes (the profiler slows it a little)
+// one more import with V8's sampling profiler on, through the per-file build (bench/per-file-cli.mjs): where the main thread's time goes (the profiler slows it a little)
 const profileDir = mkdtempSync(join(tmpdir(), "acc-bench-import-"));
-const profiled = importOnce(input, "on", ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "500"]);
+const profiled = importOnce(input, "on", ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "500"], "bench/per-file-cli.mjs");
 rmSync(OUTPUT);
 const profileFile = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"))!;
 const breakdown = profileParts(JSON.parse(readFileSync(join(profileDir, profileFile), "utf8")) as CpuProfile);
