@@ -5,9 +5,9 @@ import { formatProblems, validate } from "../records/validate.js";
 export type JsonRead<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
- * A small JSON file read back (a checkpoint, an output folder's marker, a shard's manifest, a mined
- * repository's manifest): parsed and checked against a lenient schema of the fields the reader uses, in
- * place of a `JSON.parse(…) as T` that trusts whatever the file holds. Files only: records (JSONL) and
+ * A small JSON file acc wrote, read back (today a shard's manifest, for acc merge): parsed and checked
+ * against a lenient schema of the fields the reader uses, in place of a `JSON.parse(…) as T` that trusts
+ * whatever the file holds. Checkpoints, output markers and mined manifests are still read by hand. Files only: records (JSONL) and
  * the wire's hot paths have their own readers (readJsonLines, validateFast, src/llm/response.ts).
  * A missing file, text that is not JSON and a value of another shape each give the reason, naming the file.
  */
