@@ -1,5 +1,5 @@
 import type { Locator, Task } from "../records/trajectory.js";
-import { expect, kindOf, rowsImporter, ShapeError } from "./common/rows.js";
+import { expect, kindOf, rejectionOf, rowsImporter, ShapeError } from "./common/rows.js";
 import { REASONING_KEYS, type Reasoning, readReasoning } from "./common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "./common/text.js";
 import {
@@ -55,7 +55,7 @@ export const miniSweAgentImporter: Importer = {
       try {
         yield { kind: "trajectory", draft: convertRun({ messages: input.document }, locator) };
       } catch (error) {
-        yield { kind: "reject", locator, scope: "record", code: "wrong-shape", reason: (error as Error).message };
+        yield { kind: "reject", locator, scope: "record", ...rejectionOf(error, "mini-swe-agent") };
       }
       return;
     }

@@ -35,7 +35,9 @@ export type RejectCode =
   | "unknown-format"
   | "unreadable"
   | "wrong-shape"
-  | "schema";
+  | "schema"
+  /** The importer threw something other than a ShapeError: a bug in acc, not in the input. */
+  | "internal-error";
 
 /**
  * A record (`record`) or a damaged line inside a record that was still imported (`line`).

@@ -1,4 +1,5 @@
 import { finishTrajectory } from "../formats/common/finish.js";
+import { rejectionOf } from "../formats/common/rows.js";
 import type { ImportInput, Importer } from "../formats/types.js";
 import { redactText } from "../privacy/scan.js";
 import { ScanMemo } from "../privacy/scan-memo.js";
@@ -53,8 +54,8 @@ export async function* convertItems(importer: Importer, input: ImportInput, file
       }
     }
   } catch (error) {
-    const reason = redactIfOn(`the ${format} importer stopped after ${records} records: ${(error as Error).message}`, options.redact);
-    yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code: "wrong-shape", reason } };
+    const { code, reason } = rejectionOf(error, format);
+    yield { type: "reject", reject: { file, format, locator: {}, scope: "record", code, reason: redactIfOn(`the ${format} importer stopped after ${records} records: ${reason}`, options.redact) } };
   }
   if (audit) yield { type: "audit", file, format, counts: await audit.finish(input) };
 }

@@ -212,13 +212,13 @@ class Client implements LlmClient {
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch {
-      throw this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt);
+    } catch (error) {
+      throw this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt, error);
     }
     try {
       return { parsed: parseCompletion(json), raw: json };
     } catch (error) {
-      throw this.malformed(shapeMessage(error), attempt);
+      throw this.malformed(shapeMessage(error), attempt, error);
     }
   }
 
@@ -234,8 +234,8 @@ class Client implements LlmClient {
       return await readChatStream(body, this.maxResponseBytes);
     } catch (error) {
       if (!(error instanceof StreamError)) throw error;
-      if (error.kind === "malformed") throw this.malformed(error.message, attempt);
-      throw new LlmError("context-length", this.redact(error.message), this.context(attempt));
+      if (error.kind === "malformed") throw this.malformed(error.message, attempt, error);
+      throw new LlmError("context-length", this.redact(error.message), { ...this.context(attempt), cause: this.keptCause(error) });
     }
   }
 
@@ -243,8 +243,8 @@ class Client implements LlmClient {
     return { url: this.shownUrl, attempt };
   }
 
-  private malformed(detail: string, attempt: number): LlmError {
-    return new LlmError("malformed", this.redact(detail), this.context(attempt));
+  private malformed(detail: string, attempt: number, cause?: unknown): LlmError {
+    return new LlmError("malformed", this.redact(detail), { ...this.context(attempt), cause: this.keptCause(cause) });
   }
 
   private abortedError(attempt: number): LlmError {
@@ -254,18 +254,31 @@ class Client implements LlmClient {
   private toLlmError(caught: unknown, attempt: number, signal: AbortSignal | undefined): LlmError {
     if (caught instanceof LlmError) return caught;
     if (signal?.aborted) return this.abortedError(attempt);
-    if (caught instanceof ResponseTooLarge) return this.malformed(caught.message, attempt);
+    if (caught instanceof ResponseTooLarge) return this.malformed(caught.message, attempt, caught);
     const error = caught as Error & { code?: string; cause?: { code?: string; message?: string } };
     const code = error.cause?.code ?? error.code ?? error.name;
     if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
       const what = code === "UND_ERR_HEADERS_TIMEOUT" ? "no response" : "the response went silent";
-      return new LlmError("timeout", `${what} for ${this.timeoutMs} ms`, this.context(attempt));
+      return new LlmError("timeout", `${what} for ${this.timeoutMs} ms`, { ...this.context(attempt), cause: this.keptCause(caught) });
     }
-    return new LlmError("network", this.redact(`connection failed: ${code}: ${error.message}`), this.context(attempt));
+    return new LlmError("network", this.redact(`connection failed: ${code}: ${error.message}`), { ...this.context(attempt), cause: this.keptCause(caught) });
   }
 
   private redact(text: string): string {
     return redact(text, this.key);
+  }
+
+  /** The error an LlmError is caused by, with the key redacted from its text as from the message (`--debug` prints causes). */
+  private keptCause(error: unknown): unknown {
+    if (!(error instanceof Error) || !this.key) return error;
+    const text = `${error.message}\n${error.stack ?? ""}`;
+    if (!text.includes(this.key)) return error;
+    // of the same class, with only the redacted text: its own fields (a socket, a response) may hold the key too
+    const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+    for (const field of ["name", "message", "stack"] as const) {
+      Object.defineProperty(copy, field, { value: this.redact(error[field] ?? ""), writable: true, configurable: true });
+    }
+    return copy;
   }
 
   stats(): ClientStats {

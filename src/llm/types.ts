@@ -144,9 +144,9 @@ export class LlmError extends AccError {
   constructor(
     code: LlmErrorCode,
     detail: string,
-    context: { url: string; attempt: number; status?: number; retryAfterMs?: number },
+    context: { url: string; attempt: number; status?: number; retryAfterMs?: number; cause?: unknown },
   ) {
-    super(`${detail} (${context.url}, attempt ${context.attempt})`, { code });
+    super(`${detail} (${context.url}, attempt ${context.attempt})`, { code, cause: context.cause });
     this.name = "LlmError";
     this.url = context.url;
     this.attempt = context.attempt;

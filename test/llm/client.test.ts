@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { renderError } from "../../src/cli/errors.js";
 import { createClient } from "../../src/llm/client.js";
 import { type ChatRequest, type ChatResult, type ClientOptions } from "../../src/llm/types.js";
 import { type Answer, type Reply, startOpenAIServer } from "../../src/testing/openai-server.js";
@@ -152,6 +153,23 @@ test("malformed bodies (invalid JSON, no choices) are LlmError 'malformed' with 
     assert.ok(error.url.endsWith("/v1/chat/completions"));
     assert.match(error.message, body === "invalid-json" ? /invalid JSON body: .*\(http:.*attempt 2\)/ : /no choices array .*attempt 2\)/);
   }
+});
+
+test("an LlmError keeps what caused it (the socket error, the JSON error), with the key redacted from the cause as from the message", async () => {
+  const reset = await setup(() => ({ type: "reset" }), { maxRetries: 0 });
+  const network = await failure(reset.client.chat(ask()));
+  assert.equal(network.code, "network");
+  assert.match(String((network.cause as { code?: string }).code), /^UND_ERR_SOCKET|ECONNRESET$/);
+  // short enough that V8's JSON error quotes all of it
+  const key = "sk-k3y";
+  const { client } = await setup(() => ({ type: "raw", contentType: "application/json", body: `${key} echoed` }), { maxRetries: 0, apiKey: key });
+  const error = await failure(client.chat(ask()));
+  assert.equal(error.code, "malformed");
+  const cause = error.cause as Error;
+  assert.equal(cause.name, "SyntaxError");
+  const { text } = renderError(error, "teach", true);
+  assert.match(text, /caused by: SyntaxError: Unexpected token 's', "\[redacted\] echoed" is not valid JSON/);
+  assert.ok(!text.includes(key), "the --debug rendering (message, stacks, causes) never holds the key");
 });
 
 test("circuit breaker: opens after consecutive failures, fails fast without a request, half-opens after the cooldown", async () => {

@@ -1,7 +1,8 @@
 import { AccError } from "../../errors/acc-error.js";
 import type { ErrorCode } from "../../errors/codes.js";
 import type { Locator } from "../../records/trajectory.js";
-import type { DropRule, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
+import { describeSystemError } from "../../errors/system-error.js";
+import type { DropRule, ImportInput, ImportItem, Importer, Probe, RejectCode, TrajectoryDraft } from "../types.js";
 import { isRecord } from "./text.js";
 
 /** Thrown by converters when a record does not have the shape its format promises. */
@@ -23,7 +24,10 @@ export interface RowsImporterSpec {
   dropRules?: readonly DropRule[];
   /** How sure that this single row (a JSONL line, an array element or a lone object) is of the format. */
   detectRow(row: Record<string, unknown>): number;
-  /** One row → one or more trajectories; throw ShapeError (or anything) to reject the row with its reason. */
+  /**
+   * One row → one or more trajectories; throw ShapeError to reject the row with its reason. Any other
+   * exception is a bug in the converter: the row is rejected as `internal-error`, not passed off as bad input.
+   */
   convertRow(row: Record<string, unknown>, locator: Locator): TrajectoryDraft | TrajectoryDraft[];
 }
 
@@ -72,10 +76,24 @@ function* convert(spec: RowsImporterSpec, row: unknown, locator: Locator): Gener
   try {
     drafts = spec.convertRow(row, locator);
   } catch (error) {
-    yield { kind: "reject", locator, scope: "record", code: "wrong-shape", reason: (error as Error).message };
+    yield { kind: "reject", locator, scope: "record", ...rejectionOf(error, spec.format) };
     return;
   }
   for (const draft of Array.isArray(drafts) ? drafts : [drafts]) yield { kind: "trajectory", draft };
+}
+
+/**
+ * Why a record was rejected when its importer threw. An AccError (a ShapeError above all) describes the
+ * input; a failed read (a system error) is `unreadable`; anything else (a TypeError, a RangeError) is a bug
+ * in acc, said so with the error's class as `internal-error`, so that it is not passed off as bad input.
+ */
+export function rejectionOf(error: unknown, format: string): { code: RejectCode; reason: string } {
+  if (AccError.isInstance(error)) return { code: "wrong-shape", reason: error.message };
+  const system = describeSystemError(error);
+  if (system !== undefined) return { code: "unreadable", reason: system.message };
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "internal-error", reason: `the ${format} importer failed (a bug in acc, please report it): ${name}: ${message}` };
 }
 
 function firstRow(probe: Probe): Record<string, unknown> | undefined {

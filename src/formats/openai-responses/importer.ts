@@ -1,5 +1,5 @@
 import type { Locator } from "../../records/trajectory.js";
-import { expect, kindOf } from "../common/rows.js";
+import { expect, kindOf, rejectionOf } from "../common/rows.js";
 import { isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
 import { RESPONSES_ITEM_TYPES, ResponseItems } from "./items.js";
@@ -51,7 +51,7 @@ function convert(row: unknown, locator: Locator): ImportItem {
   try {
     return { kind: "trajectory", draft: convertRow(row, locator) };
   } catch (error) {
-    return { kind: "reject", locator, scope: "record", code: "wrong-shape", reason: (error as Error).message };
+    return { kind: "reject", locator, scope: "record", ...rejectionOf(error, "openai-responses") };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Locator, Task } from "../../records/trajectory.js";
-import { expect, kindOf, rowsImporter } from "../common/rows.js";
+import { expect, kindOf, rejectionOf, rowsImporter } from "../common/rows.js";
 import { asString, isRecord, without } from "../common/text.js";
 import { BOOKKEEPING_ACTIONS, BOOKKEEPING_OBSERVATIONS, convertV0Events } from "./events.js";
 import { looksLikePatch, withoutSecrets } from "../common/swe-agent.js";
@@ -57,7 +57,7 @@ export const openhandsV0Importer: Importer = {
       try {
         yield { kind: "trajectory", draft: convertEvents(input.document, "", locator) };
       } catch (error) {
-        yield { kind: "reject", locator, scope: "record", code: "wrong-shape", reason: (error as Error).message };
+        yield { kind: "reject", locator, scope: "record", ...rejectionOf(error, "openhands-v0") };
       }
       return;
     }

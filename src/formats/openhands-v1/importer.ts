@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Locator } from "../../records/trajectory.js";
-import { expect, kindOf, rowsImporter } from "../common/rows.js";
+import { expect, kindOf, rejectionOf, rowsImporter } from "../common/rows.js";
 import { asString, isRecord } from "../common/text.js";
 import { evalRowFields } from "../openhands-v0/importer.js";
 import { V1Conversation } from "./events.js";
@@ -108,7 +108,7 @@ async function* readConversationDirectory(path: string): AsyncGenerator<ImportIt
     try {
       conversation.add(parsed.value, eventFile);
     } catch (error) {
-      yield { kind: "reject", locator: { event_file: eventFile }, scope: "line", code: "wrong-shape", reason: (error as Error).message };
+      yield { kind: "reject", locator: { event_file: eventFile }, scope: "line", ...rejectionOf(error, "openhands-v1") };
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Locator } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
-import { expect, kindOf, ShapeError } from "../common/rows.js";
+import { expect, kindOf, rejectionOf, ShapeError } from "../common/rows.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
 import { renderUserInstructions } from "./task.js";
@@ -59,7 +59,7 @@ function* readResults(value: unknown, base: Locator, pointer: string): Generator
     try {
       yield { kind: "trajectory", draft: convertSimulation(value.simulations[i], `simulations[${i}]`, run, locator) };
     } catch (error) {
-      yield { kind: "reject", locator, scope: "record", code: "wrong-shape", reason: (error as Error).message };
+      yield { kind: "reject", locator, scope: "record", ...rejectionOf(error, "tau2-bench") };
     }
   }
 }
