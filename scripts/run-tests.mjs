@@ -3,10 +3,13 @@
 // first, by the durations recorded in test/durations.json, so the slow ones do not end the run alone.
 // Each file's output is printed whole when it ends, with its duration; the run ends with the slowest files.
 // `--durations` records this run's durations into test/durations.json (run it on the whole suite).
+// The package is built once for the run (scripts/build-package.mjs, from the current src/, into a temporary
+// folder removed at the end): the tests that run acc as a separate process find it in ACC_TEST_PACKAGE.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildPackage } from "./build-package.mjs";
 
 const DURATIONS = "test/durations.json";
 /** A file not yet in test/durations.json is taken for a slow one: it starts early rather than last. */
@@ -34,10 +37,15 @@ const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, "utf8")
 const expected = (file) => known[file] ?? UNKNOWN_SECONDS;
 const queue = [...files].sort((a, b) => expected(b) - expected(a));
 
+const pkg = mkdtempSync(join(tmpdir(), "acc-test-package-"));
+process.on("exit", () => rmSync(pkg, { recursive: true, force: true }));
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) process.on(signal, () => process.exit(code));
+await buildPackage(pkg);
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const env = process.stdout.isTTY ? { ...process.env, FORCE_COLOR: "1" } : process.env;
+    const env = { ...process.env, ACC_TEST_PACKAGE: pkg, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) };
     const child = spawn(process.execPath, ["--import", "tsx", "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"] });
     const output = [];
     child.stdout.on("data", (chunk) => output.push(chunk));

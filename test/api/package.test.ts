@@ -4,10 +4,10 @@
 // must run against the built package, and its bin must run.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { buildPackage } from "../helpers/built-cli.js";
+import { builtPackage } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
 
 const API_DOC = join(import.meta.dirname, "../../docs/api.md");
@@ -34,7 +34,7 @@ const runInProject = (name: string, code: string) => {
 before(async () => {
   project = tempDir("acc-api-");
   mkdirSync(join(project, "node_modules"));
-  await buildPackage(join(project, "node_modules/agent-context-compiler"));
+  symlinkSync(await builtPackage(), join(project, "node_modules/agent-context-compiler"));
   writeFileSync(join(project, "package.json"), '{"type": "module"}\n');
 });
 after(() => rmSync(project, { recursive: true, force: true }));

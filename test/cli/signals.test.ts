@@ -5,16 +5,18 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { EXAMPLE_LOGS } from "../helpers/examples.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { itemSample, OUTPUTS, teacherReply } from "../teach/helpers.js";
 
 // Ctrl-C on the real process: one line saying how to resume (for stages that can), exit 130 as a shell
 // reports it, no temporary file left, and a rerun that picks up where the interrupted one stopped.
 
-const MAIN = join(import.meta.dirname, "../../src/cli/main.ts");
+
+const { main } = await builtCli();
 
 function start(argv: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stderr: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [main, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));

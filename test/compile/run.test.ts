@@ -8,6 +8,7 @@ import { DEFAULT_LENGTHS } from "../../src/compile/lengths.js";
 import { inputBytesRead } from "../../src/io/lines.js";
 import { Sample } from "../../src/records/sample.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { EXAMPLE_LOGS, buildExamples } from "../helpers/examples.js";
 
@@ -104,7 +105,8 @@ test("compile: every sample fits its budget exactly by the real tokenizer, count
 test("compile: kill -9 in the middle, rerun the same command: it resumes and ends byte-identical to an uninterrupted run", async () => {
   const input = join(tempDir(), "search.jsonl");
   writeFileSync(input, searchRows(160));
-  const args = (out: string) => ["--import", "tsx", "src/cli/main.ts", "compile", input, "-o", out, "--seed", "3", "--length", "search=uniform:1500-4000", "--workers", "1", "-q"];
+  const { main } = await builtCli();
+  const args = (out: string) => [main, "compile", input, "-o", out, "--seed", "3", "--length", "search=uniform:1500-4000", "--workers", "1", "-q"];
   const clean = tempDir();
   await run(args(clean));
   const crashed = tempDir();

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, suite, test } from "node:test";
 import type { Sample } from "../../src/records/sample.js";
 import { type OpenAIServer, startOpenAIServer } from "../../src/testing/openai-server.js";
-import { buildCli } from "../helpers/built-cli.js";
+import { builtPackage } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { type Example, helpExamples, markdownFiles, shellExamples } from "../helpers/doc-examples.js";
 import { adjustWorkspace, buildWorld, oracle, readSamples, type World } from "../helpers/doc-world.js";
@@ -130,7 +130,12 @@ let worldSamples: Sample[] = [];
 const built = tempDir("acc-doc-examples-");
 
 before(async () => {
-  bin = await buildCli(built);
+  // the built package's layout (the world's examples/setup.mjs finds better-sqlite3 in its node_modules), with a bin/ of its own
+  const pkg = await builtPackage();
+  for (const name of ["dist", "assets", "node_modules", "package.json"]) symlinkSync(join(pkg, name), join(built, name));
+  bin = join(built, "bin");
+  mkdirSync(bin);
+  symlinkSync(join(pkg, "bin/acc"), join(bin, "acc"));
   const script = (name: string, text: string) => {
     writeFileSync(join(bin, name), `#!/bin/sh\n${text}\n`);
     chmodSync(join(bin, name), 0o755);

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { buildCli } from "../helpers/built-cli.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
 import { buildExamples, EXAMPLE_LOGS } from "../helpers/examples.js";
 
@@ -24,7 +24,7 @@ async function workspace(): Promise<{ dir: string; env: NodeJS.ProcessEnv }> {
   mkdirSync(join(dir, "examples"));
   symlinkSync(EXAMPLE_LOGS, join(dir, "examples/logs"));
   symlinkSync(join(db, ".."), join(dir, "examples/.build"));
-  const bin = await buildCli(join(dir, "acc"));
+  const { bin } = await builtCli();
   return { dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } };
 }
 

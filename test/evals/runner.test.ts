@@ -15,6 +15,7 @@ import { shardOf } from "../../src/shard/partition.js";
 import { createClient } from "../../src/llm/client.js";
 import type { ClientOptions } from "../../src/llm/types.js";
 import { type RecordedRequest, startOpenAIServer } from "../../src/testing/openai-server.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
 
 const kind = graphwalksEval();
@@ -118,7 +119,7 @@ test("a run killed with SIGKILL resumes without asking again for what it wrote, 
   const dir = tempDir();
   const out = join(dir, "out");
   writeFileSync(join(dir, "items.jsonl"), items.map((item) => JSON.stringify(kind.toRow(item))).join("\n"));
-  const args = ["--import", "tsx", "src/cli/main.ts", "eval", "graphwalks", "--data", join(dir, "items.jsonl"), "--endpoint", server.url, "--model", "m", "-o", out, "--concurrency", "2", "--no-cache", "-q"];
+  const args = [(await builtCli()).main, "eval", "graphwalks", "--data", join(dir, "items.jsonl"), "--endpoint", server.url, "--model", "m", "-o", out, "--concurrency", "2", "--no-cache", "-q"];
   try {
     const child = spawn(process.execPath, args, { cwd: join(import.meta.dirname, "../.."), stdio: "ignore" });
     const journal = join(out, "results.jsonl");

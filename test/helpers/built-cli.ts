@@ -1,38 +1,34 @@
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
 // @ts-expect-error: a plain ESM script of the build, without types
-import { writeValidators } from "../../scripts/build-validators.mjs";
-// @ts-expect-error: a plain ESM script of the build, without types
-import { bundleCli } from "../../scripts/bundle-cli.mjs";
+import { buildPackage } from "../../scripts/build-package.mjs";
+import { tempDir } from "./collect.js";
 
-const ROOT = join(import.meta.dirname, "../..");
+/** Where scripts/run-tests.mjs put the package it built for this run. */
+const SHARED = process.env.ACC_TEST_PACKAGE;
+
+let built: Promise<string> | undefined;
 
 /**
- * The package as `npm run build` would make it, in `dir` (dist/, assets/, its package.json; node_modules
- * linked to the checkout's), transpiled by esbuild: a folder that resolves as `agent-context-compiler`
- * when it is `node_modules/agent-context-compiler` of a project.
+ * The package as `npm run build` would make it from the current src/ (dist/ with the bundled CLI, assets/,
+ * package.json, bin/acc; scripts/build-package.mjs), read-only: the one scripts/run-tests.mjs built once for
+ * the whole run, or, when a test file runs alone, one built now for this process and removed when it exits.
+ * Never the checkout's dist/, which may be stale.
  */
-export async function buildPackage(dir: string): Promise<void> {
-  const src = join(ROOT, "src");
-  const entryPoints = (readdirSync(src, { recursive: true }) as string[]).filter((path) => path.endsWith(".ts")).map((path) => join(src, path));
-  await build({ entryPoints, outdir: join(dir, "dist"), outbase: src, format: "esm", platform: "node", target: "node20", logLevel: "error" });
-  for (const name of ["assets", "node_modules"]) symlinkSync(join(ROOT, name), join(dir, name));
-  copyFileSync(join(ROOT, "package.json"), join(dir, "package.json"));
-  await writeValidators(join(dir, "dist"));
-  await bundleCli(join(dir, "dist"));
+export function builtPackage(): Promise<string> {
+  built ??= SHARED ? Promise.resolve(SHARED) : buildOwn();
+  return built;
 }
 
-/**
- * The CLI as `npm run build` would make it, transpiled by esbuild into `dir` in a few seconds (tsc
- * takes minutes here; tsx costs every process and worker thread seconds). Returns the folder holding
- * an `acc` script, to put first on PATH.
- */
-export async function buildCli(dir: string): Promise<string> {
+async function buildOwn(): Promise<string> {
+  const dir = tempDir("acc-test-package-");
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   await buildPackage(dir);
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  writeFileSync(join(bin, "acc"), `#!/bin/sh\nexec "${process.execPath}" "${join(dir, "dist/cli/main.js")}" "$@"\n`);
-  chmodSync(join(bin, "acc"), 0o755);
-  return bin;
+  return dir;
+}
+
+/** The built CLI: `bin` holds an `acc` script to put first on PATH; `main` is the script to run with `node`. */
+export async function builtCli(): Promise<{ bin: string; main: string }> {
+  const dir = await builtPackage();
+  return { bin: join(dir, "bin"), main: join(dir, "dist/cli/main.js") };
 }

@@ -5,8 +5,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
 import { after, before } from "node:test";
-import { buildCli } from "../helpers/built-cli.js";
-import { runCli, tempDir } from "../helpers/collect.js";
+import { builtCli } from "../helpers/built-cli.js";
+import { runCli } from "../helpers/collect.js";
 import { REDIS_MISSING, type RedisServer, startRedis } from "../helpers/redis.js";
 
 export interface Proc {
@@ -21,7 +21,7 @@ after(async () => {
 
 let bin = "";
 before(async () => {
-  if (!REDIS_MISSING) bin = await buildCli(tempDir("acc-queue-cli-"));
+  if (!REDIS_MISSING) bin = (await builtCli()).bin;
 });
 
 /** Runs at the end of the file, after the processes it started are gone. */

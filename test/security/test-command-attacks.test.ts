@@ -13,6 +13,7 @@ import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { teachRun } from "../../src/teach/run.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { DEFAULT_VERIFY_SETUP } from "../../src/verify/index.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { FixtureRepo } from "../mine/fixture-repo.js";
 import { itemOf, itemSample, jsonLines, readOutputs, writeSamples } from "../teach/helpers.js";
@@ -21,7 +22,6 @@ import { Canary, repositoryHash, SECRET } from "./canary.js";
 import { ATTACK_SANDBOX } from "./limits.js";
 
 const skip = (await sandboxProblem()) ?? false;
-const ROOT = join(import.meta.dirname, "../..");
 
 /** What a hostile test command tries: read the secret, write outside, reach the host's port, then run the tests. */
 const HOSTILE_TESTS = "cat {SECRET_FILE} 2>/dev/null; echo pwned > {CANARY}/from-test 2>/dev/null; echo pwned > /usr/pwned 2>/dev/null; python3 -c \"import socket; socket.create_connection(('127.0.0.1', {PORT}), timeout=2)\" 2>/dev/null; sh test.sh";
@@ -135,14 +135,15 @@ function pathWithoutBwrap(): string {
   return bin;
 }
 
-test("without bubblewrap every command that runs untrusted code refuses, naming the install step and the unsafe flag; with the flag it runs", () => {
+test("without bubblewrap every command that runs untrusted code refuses, naming the install step and the unsafe flag; with the flag it runs", async () => {
   const dir = tempDir();
   const patch = join(dir, "fix.diff");
   writeFileSync(patch, GOLD);
   mkdirSync(join(dir, "tasks"));
   writeFileSync(join(dir, "tasks", "t.jsonl"), `${JSON.stringify({ id: "t", question: "q", base_commit: calc.base, test_command: "sh test.sh" })}\n`);
+  const { main } = await builtCli();
   const acc = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(ROOT, "src/cli/main.ts"), ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: pathWithoutBwrap() } });
+    spawnSync(process.execPath, [main, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, PATH: pathWithoutBwrap() } });
   const refusal = /^acc: (.+) runs untrusted code and needs the sandbox: bubblewrap \(bwrap\) not installed: apt-get install bubblewrap \(or run scripts\/setup-system\.sh\); to run it unconfined on this machine anyway, pass --unsafe-no-sandbox\n$/;
   const verify = acc("verify", "patch", "--patch", patch, "--repo", calc.repo, "--base", calc.base, "--test-cmd", "sh test.sh");
   assert.equal(verify.status, 2, verify.stderr);

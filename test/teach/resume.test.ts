@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, test } from "node:test";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { itemSample, readOutputs, teacherReply, writeSamples } from "./helpers.js";
 
@@ -50,7 +51,7 @@ test("teach: kill -9 mid-run and rerun: byte-identical outputs, and no answered 
   });
   cleanups.push(() => server.close());
   const out = join(dir, "crashed");
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args(server.url, out)], { cwd: REPO_ROOT, stdio: "ignore" });
+  const child = spawn(process.execPath, [(await builtCli()).main, ...args(server.url, out)], { cwd: REPO_ROOT, stdio: "ignore" });
   const state = join(out, ".teach-state.json");
   await waitFor(() => answered === LIMIT && cachedAnswers(join(out, "cache")) === LIMIT, "the answered requests to be cached");
   await waitFor(() => existsSync(state) && JSON.parse(readFileSync(state, "utf8")).done > 0, "a checkpoint");
