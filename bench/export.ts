@@ -29,16 +29,18 @@ timeNode(["dist/cli/main.js", "import", SAMPLES, "-o", trajectories, "-q"]);
 const { loadQwen3, QWEN3_DIR } = await fromDist<typeof import("../src/tokenize/qwen3.js")>("tokenize/qwen3.js");
 const { sftConversation, templateMessages } = await fromDist<typeof import("../src/export/sft.js")>("export/sft.js");
 const { tokenizeConversation } = await fromDist<typeof import("../src/export/tokenized.js")>("export/tokenized.js");
+const { ChatTemplate } = await fromDist<typeof import("../src/tokenize/chat-template.js")>("tokenize/chat-template.js");
 const qwen3 = await loadQwen3();
 const records = readFileSync(trajectories, "utf8").trim().split("\n").map((line) => JSON.parse(line));
 const conversations = records.map((t) => sftConversation(t, "assistant"));
 // The rows' texts as acc renders them (a row is the conversation up to a user turn when Qwen3's template cuts it).
 const texts: string[] = [];
 const rendered: { messages: ReturnType<typeof templateMessages>; tools: Record<string, unknown>[] }[] = [];
+// Every render of a template goes through ChatTemplate.prefixes: counted there while the rows are made.
 let renders = 0;
-const counting: typeof qwen3 = Object.create(qwen3);
-counting.chatTemplatePrefixes = (messages, options) => {
-  const render = qwen3.chatTemplatePrefixes(messages, options);
+const prefixes = ChatTemplate.prototype.prefixes;
+ChatTemplate.prototype.prefixes = function (this: InstanceType<typeof ChatTemplate>, messages, options) {
+  const render = prefixes.call(this, messages, options);
   return (end, addGenerationPrompt) => {
     renders++;
     return render(end, addGenerationPrompt);
@@ -46,7 +48,7 @@ counting.chatTemplatePrefixes = (messages, options) => {
 };
 for (const c of conversations) {
   try {
-    for (const row of tokenizeConversation(c, counting)) {
+    for (const row of tokenizeConversation(c, qwen3)) {
       texts.push(row.text);
       rendered.push({ messages: templateMessages(c).slice(0, row.end), tools: c.tools });
     }
@@ -54,6 +56,7 @@ for (const c of conversations) {
     // refused conversations are refused by the export too
   }
 }
+ChatTemplate.prototype.prefixes = prefixes;
 const chars = texts.reduce((n, t) => n + t.length, 0);
 
 /** CPU seconds of the floor on this thread: the tokenizer's load, then one render and one encode per row. */

@@ -82,7 +82,7 @@ export {
 } from "./privacy/decontaminate.js";
 
 // Tokenizers.
-export type { ChatTemplateOptions, SpecialToken, SpecialTokens, TemplateMessage, Tokenizer, TokenizerBackend, TokenizerInfo } from "./tokenize/types.js";
+export type { ChatTemplateOptions, ChatTurns, SpecialToken, SpecialTokens, TemplateMessage, Tokenizer, TokenizerBackend, TokenizerInfo } from "./tokenize/types.js";
 export { ChatTemplateError } from "./tokenize/errors.js";
 export { loadTokenizer, type LoadOptions } from "./tokenize/hf-dir.js";
 export { loadQwen3 } from "./tokenize/qwen3.js";

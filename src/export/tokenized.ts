@@ -1,5 +1,5 @@
 import { escapeRegExp } from "../tokenize/added-tokens.js";
-import type { Tokenizer } from "../tokenize/types.js";
+import type { ChatTurns, Tokenizer } from "../tokenize/types.js";
 import { type SftConversation, templateMessages } from "./sft.js";
 import { ChatTemplateError } from "../tokenize/errors.js";
 
@@ -22,8 +22,9 @@ export interface TokenizedRow {
 
 /**
  * A conversation rendered with the tokenizer's own chat template and tokenized, with labels on the
- * trained assistant turns only. Where each turn starts is found by rendering the conversation before
- * it with the generation prompt (so templates need no `{% generation %}` markers); it ends after the
+ * trained assistant turns only. A turn starts where the conversation before it, rendered with the
+ * generation prompt, ends (so templates need no `{% generation %}` markers; `Tokenizer.chatTemplateTurns`
+ * finds it, for Qwen3's template without rendering that prefix again); it ends after the
  * template's end-of-turn token. This needs the template to render earlier turns the same whatever
  * follows: Qwen3 drops the `<think>` of turns before the last user message, so a conversation with
  * several user turns is cut into one row per user turn (`rowsPerUserTurn`), each ending after its
@@ -32,7 +33,7 @@ export interface TokenizedRow {
  * (`tokenizeSpans`), and the ids are those of tokenizing the whole text at once.
  */
 export function tokenizeConversation(conversation: SftConversation, tokenizer: Tokenizer): TokenizedRow[] {
-  const renders = new Renders(conversation, tokenizer);
+  const renders = tokenizer.chatTemplateTurns(templateMessages(conversation), conversation.tools.length > 0 ? { tools: conversation.tools } : {});
   const whole = tryRender(conversation, 0, conversation.messages.length, tokenizer, renders);
   if (whole.ok || conversation.trainEverything) {
     if (!whole.ok) throw new ChatTemplateError(whole.reason);
@@ -61,50 +62,25 @@ function userTurnEnds(conversation: SftConversation): number[] {
 
 type Rendered = { ok: true; row: TokenizedRow } | { ok: false; reason: string };
 
-/**
- * The template's renderings of one conversation's prefixes, each rendered once: the rendering before a
- * turn is the same whichever row the turn lands in, and the last row is the whole conversation again.
- */
-class Renders {
-  private readonly render: (end: number, addGenerationPrompt: boolean) => string;
-  private readonly done = new Map<string, string>();
-
-  constructor(conversation: SftConversation, tokenizer: Tokenizer) {
-    const tools = conversation.tools.length > 0 ? { tools: conversation.tools } : {};
-    this.render = tokenizer.chatTemplatePrefixes(templateMessages(conversation), tools);
-  }
-
-  /** The messages before `end`, with the generation prompt or not. */
-  upTo(end: number, addGenerationPrompt: boolean): string {
-    const key = `${end}${addGenerationPrompt ? "+" : ""}`;
-    let text = this.done.get(key);
-    if (text === undefined) {
-      text = this.render(end, addGenerationPrompt);
-      this.done.set(key, text);
-    }
-    return text;
-  }
-}
-
 /** The conversation up to `end`, training the turns from `from` on. */
-function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, renders: Renders): Rendered {
-  const text = renders.upTo(end, false);
+function tryRender(conversation: SftConversation, from: number, end: number, tokenizer: Tokenizer, renders: ChatTurns): Rendered {
+  const text = renders.render(end);
   const endOfTurn = tokenizer.specialTokens.eos?.text;
   const spans: Span[] = [];
   const trained: number[] = [];
   const trainAll = conversation.trainEverything;
   for (let i = from; i < end && !trainAll; i++) {
     if (!conversation.train[i]) continue;
-    const prefix = renders.upTo(i, true);
-    if (!text.startsWith(prefix)) return { ok: false, reason: `the chat template renders the turns before message ${i} differently once later turns follow (it is not append-only there)` };
-    const stop = endOfTurn === undefined ? -1 : text.indexOf(endOfTurn, prefix.length);
+    const start = renders.turnStart(end, i);
+    if (start === undefined) return { ok: false, reason: `the chat template renders the turns before message ${i} differently once later turns follow (it is not append-only there)` };
+    const stop = endOfTurn === undefined ? -1 : text.indexOf(endOfTurn, start);
     const next = stop === -1 ? nextTurnStart(renders, i, text) : stop + endOfTurn!.length;
     const message = conversation.messages[i]!;
-    const spanText = text.slice(prefix.length, next);
+    const spanText = text.slice(start, next);
     // A template that drops a turn's reasoning (or content) once later turns follow would train the model on less than it wrote.
     const lost = [message.reasoning_content, message.content].find((part) => part !== undefined && part.trim() !== "" && !spanText.includes(part.trim()));
     if (lost !== undefined) return { ok: false, reason: `the chat template leaves part of message ${i} out once later turns follow (Qwen3 drops the reasoning of turns before the last user message)` };
-    spans.push({ start: prefix.length, end: next });
+    spans.push({ start, end: next });
     trained.push(i);
   }
   if (trainAll) spans.push({ start: 0, end: text.length });
@@ -118,8 +94,8 @@ function tryRender(conversation: SftConversation, from: number, end: number, tok
 }
 
 /** Without an end-of-turn token: the turn ends where the rendering of the conversation up to it ends. */
-function nextTurnStart(renders: Renders, i: number, text: string): number {
-  const upTo = renders.upTo(i + 1, false);
+function nextTurnStart(renders: ChatTurns, i: number, text: string): number {
+  const upTo = renders.render(i + 1);
   return text.startsWith(upTo) ? upTo.trimEnd().length : text.length;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
-import type { ChatTemplateOptions, TemplateMessage } from "./types.js";
+import type { ChatTemplateOptions, ChatTurns, TemplateMessage } from "./types.js";
+import { QWEN3_CHAT_TEMPLATE_SHA256, Qwen3Turns } from "./qwen3-turns.js";
 import { ChatTemplateError, notATokenizer } from "./errors.js";
 
 type Program = ReturnType<typeof parse>;
@@ -70,6 +71,37 @@ export class ChatTemplate {
         if (error instanceof ChatTemplateError) throw error;
         throw new ChatTemplateError(`${this.where}: chat template failed: ${(error as Error).message}`, { cause: error });
       }
+    };
+  }
+
+  /**
+   * Where a conversation's turns start, for masking them: each rendering is made once, and a turn's start
+   * is the length of the rendering before it with the generation prompt, checked to be the start of the
+   * longer rendering. Qwen3's template is read by its rules instead (Qwen3Turns), which places each turn
+   * without rendering the prefix: rendering every prefix is quadratic in the conversation's length.
+   */
+  turns(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): ChatTurns {
+    const prefixes = this.prefixes(messages, options);
+    const done = new Map<string, string>();
+    const render = (end: number, addGenerationPrompt: boolean) => {
+      const key = `${end}${addGenerationPrompt ? "+" : ""}`;
+      let text = done.get(key);
+      if (text === undefined) {
+        text = prefixes(end, addGenerationPrompt);
+        done.set(key, text);
+      }
+      return text;
+    };
+    // The rules read the template as it renders with no variables beyond messages and tools.
+    const rules = this.sha256 === QWEN3_CHAT_TEMPLATE_SHA256 && options.enableThinking === undefined && options.variables === undefined ? new Qwen3Turns(messages, (end) => render(end, false)) : undefined;
+    return {
+      render: (end) => render(end, false),
+      turnStart: (end, i) => {
+        const known = rules?.turnStart(end, i);
+        if (known !== undefined) return known === false ? undefined : known;
+        const prefix = render(i, true);
+        return render(end, false).startsWith(prefix) ? prefix.length : undefined;
+      },
     };
   }
 }

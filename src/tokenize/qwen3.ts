@@ -5,6 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { loadStoredRanks, type StoredRanks } from "./hf-dir.js";
 import type { Tokenizer } from "./types.js";
 import { damagedBundle } from "./errors.js";
+import { QWEN3_CHAT_TEMPLATE_SHA256 } from "./qwen3-turns.js";
 
 /** assets/tokenizers/qwen3, from src/tokenize (tests, tsx) and from dist/tokenize (the package) alike. */
 export const QWEN3_DIR = fileURLToPath(new URL("../../assets/tokenizers/qwen3/", import.meta.url));
@@ -12,8 +13,7 @@ export const QWEN3_DIR = fileURLToPath(new URL("../../assets/tokenizers/qwen3/",
 /** sha256 of Qwen3's official tokenizer.json (Qwen/Qwen3-0.6B … 30B-A3B); see the folder's README. */
 export const QWEN3_TOKENIZER_SHA256 = "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4";
 
-/** sha256 of Qwen3-0.6B's published chat template (4,168 bytes). */
-export const QWEN3_CHAT_TEMPLATE_SHA256 = "a55ee1b1660128b7098723e0abcd92caa0788061051c62d51cbe87d9cf1974d8";
+export { QWEN3_CHAT_TEMPLATE_SHA256 };
 
 /**
  * tokenizer.json converted to tiktoken ranks, stored beside it (`npm run tokenizers:ranks` writes it;

@@ -1,5 +1,5 @@
 import type { ChatTemplate } from "./chat-template.js";
-import type { ChatTemplateOptions, SpecialTokens, TemplateMessage, Tokenizer, TokenizerInfo } from "./types.js";
+import type { ChatTemplateOptions, ChatTurns, SpecialTokens, TemplateMessage, Tokenizer, TokenizerInfo } from "./types.js";
 import { TokenizerError } from "./errors.js";
 import { AccError } from "../errors/acc-error.js";
 
@@ -55,6 +55,10 @@ export class LoadedTokenizer implements Tokenizer {
 
   chatTemplatePrefixes(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): (end: number, addGenerationPrompt: boolean) => string {
     return this.template(options).prefixes(messages, options);
+  }
+
+  chatTemplateTurns(messages: readonly TemplateMessage[], options: ChatTemplateOptions = {}): ChatTurns {
+    return this.template(options).turns(messages, options);
   }
 
   private template(options: ChatTemplateOptions): ChatTemplate {

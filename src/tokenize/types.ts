@@ -77,4 +77,18 @@ export interface Tokenizer {
    * messages and tools read once.
    */
   chatTemplatePrefixes(messages: readonly TemplateMessage[], options?: ChatTemplateOptions): (end: number, addGenerationPrompt: boolean) => string;
+  /** Where the turns of one conversation start in its renderings, to mask them (see ChatTurns). */
+  chatTemplateTurns(messages: readonly TemplateMessage[], options?: ChatTemplateOptions): ChatTurns;
+}
+
+/** One conversation's renderings and where its turns start in them; each rendering is made once. */
+export interface ChatTurns {
+  /** The messages before `end` rendered, without the generation prompt. */
+  render(end: number): string;
+  /**
+   * Where message `i` starts in `render(end)`: the length of the messages before `i` rendered with the
+   * generation prompt, when that rendering is the start of `render(end)`; undefined when it is not (the
+   * template renders earlier turns differently once later turns follow).
+   */
+  turnStart(end: number, i: number): number | undefined;
 }
