@@ -57,11 +57,31 @@ function compiler(): (schema: object) => ValidateFunction {
 }
 
 /** How every check is compiled, here or at build time. */
-export const AJV_OPTIONS = { strict: false, allErrors: false, validateSchema: false, discriminator: true } as const;
+export const AJV_OPTIONS = { strict: false, allErrors: false, validateSchema: false, discriminator: true, inlineRefs: false } as const;
 
 /** The JSON Schema each check is compiled from, by the check's name. */
 export function checkedSchemas(): Record<string, object> {
-  return Object.fromEntries([...COMPILABLE].map(([schema, name]) => [name, discriminated(finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" })))]));
+  return Object.fromEntries([...COMPILABLE].map(([schema, name]) => [name, definitions(discriminated(finiteNumbers(z.toJSONSchema(schema, { unrepresentable: "throw", io: "output" }))))]));
+}
+
+/**
+ * Every object schema and every `oneOf` below the root moved into `$defs` (named by the path it came from),
+ * so ajv (with `inlineRefs: false`) compiles each into a function of its own. Inlined, a record's whole check
+ * was one function of ~75 KB, which V8's optimising compiler took hundreds of milliseconds to compile, again
+ * each time a new object shape made it deoptimise.
+ */
+function definitions<T extends object>(root: T): T {
+  const defs: Record<string, unknown> = {};
+  const lift = (node: unknown, path: string): unknown => {
+    if (Array.isArray(node)) return node.map((item, i) => lift(item, `${path}.${i}`));
+    if (node === null || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) out[key] = lift(value, path === "" ? key : `${path}.${key}`);
+    if (path === "" || !("properties" in out || "oneOf" in out)) return out;
+    defs[path] = out;
+    return { $ref: `#/$defs/${path}` };
+  };
+  return { ...(lift(root, "") as T), $defs: defs };
 }
 
 /**
