@@ -1,4 +1,3 @@
-import { statInput } from "../io/stdin.js";
 import { importerFor, importers } from "../formats/registry.js";
 import type { ImportInput, Importer, Probe, Reject } from "../formats/types.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
@@ -8,7 +7,7 @@ import type { AuditCounts } from "./audit.js";
 import { type ConvertOptions, convertItems } from "./convert.js";
 import { misfitReason } from "./forced.js";
 import { expandInputs, type InputUnit } from "./inputs.js";
-import { isNonJsonText, openDirectory, openFile } from "./probe.js";
+import { openDirectory, openFile } from "./probe.js";
 import { UsageError } from "../errors/acc-error.js";
 
 export interface ImportOptions {
@@ -93,11 +92,9 @@ export type OpenedUnit =
 /** Detects a unit's format: the events it starts with (file, skip, whole-file reject) and what to read next. */
 export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promise<OpenedUnit> {
   const file = unit.path;
-  if (unit.kind === "file" && !prepared.namedByUser.has(file) && (await isNonJsonText(file))) {
-    return { events: [{ type: "skip", file, reason: "not JSON or JSONL" }] };
-  }
-  const bytes = unit.kind === "file" ? (await statInput(file)).size : 0;
-  const opened = unit.kind === "file" ? await openFile(file, prepared.limits) : await openDirectory(file);
+  const opened = unit.kind === "file" ? await openFile(file, prepared.limits, !prepared.namedByUser.has(file)) : { ...(await openDirectory(file)), bytes: 0 };
+  if ("skip" in opened) return { events: [{ type: "skip", file, reason: "not JSON or JSONL" }] };
+  const bytes = opened.bytes;
   if (!opened.ok) {
     return {
       events: [

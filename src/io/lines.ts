@@ -42,17 +42,23 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
  */
 export async function openContent(path: string): Promise<Readable> {
   const gzip = await isGzipFile(path);
-  const raw = createReadStream(await contentPath(path), { highWaterMark: 1 << 20 });
-  reading.add(raw);
-  raw.once("close", () => {
-    reading.delete(raw);
-    bytesOfClosed += raw.bytesRead;
-  });
+  const raw = readFrom(await contentPath(path), 0);
   if (!gzip) return raw;
   const gunzip = createGunzip();
   // errors reach the consumer through `gunzip`; the callback only stops pipeline from throwing them again
   pipeline(raw, gunzip, () => {});
   return gunzip;
+}
+
+/** The file's bytes from `offset` on, as a stream whose bytes count in inputBytesRead. */
+function readFrom(path: string, offset: number): ReadStream {
+  const raw = createReadStream(path, { highWaterMark: 1 << 20, start: offset });
+  reading.add(raw);
+  raw.once("close", () => {
+    reading.delete(raw);
+    bytesOfClosed += raw.bytesRead;
+  });
+  return raw;
 }
 
 const reading = new Set<ReadStream>();
@@ -66,28 +72,46 @@ export function inputBytesRead(): number {
 }
 
 /**
- * The file's bytes, read with one call when it is a plain (not gzip) file of at most `limit` bytes, else
- * undefined (the caller streams it). `limit` undefined: the first `head` bytes, whatever the file's size.
- * Reading a small head through a 1 MiB stream, or a document through chunks joined afterwards, copied
- * every byte once more and opened the file twice (once to look for gzip's magic).
+ * The start of a plain (not gzip) file, read with one call: its first bytes, or all of it (`whole`). Format
+ * detection and the import share it: the rest of the file, when there is one, is read from where it ends,
+ * so a file is opened and read once (reading a small head through a 1 MiB stream, then the document again,
+ * opened it four times and read its first MiB twice).
  */
-async function readPlain(path: string, options: { head: number } | { limit: number }): Promise<Buffer | undefined> {
+export interface FileStart {
+  bytes: Buffer;
+  whole: boolean;
+  /** The file's size when it was opened. */
+  size: number;
+}
+
+/** The first `bytes` bytes of the file (all of it when it is smaller); undefined for gzip or special files (the caller streams them). */
+export async function readStart(path: string, bytes: number): Promise<FileStart | undefined> {
+  return readPlain(path, (size) => Math.min(size, bytes));
+}
+
+/**
+ * The file's bytes from the start of a plain file: read with one call into a buffer of the file's
+ * size, `before` (bytes already read from its beginning) copied in first. `wanted` says how many bytes
+ * to read from a file of `size`, or undefined to read none (the caller streams it). Undefined too for gzip and special files.
+ */
+async function readPlain(path: string, wanted: (size: number) => number | undefined, before?: Buffer): Promise<FileStart | undefined> {
   const handle = await open(await contentPath(path), "r");
   try {
     const info = await handle.stat();
     if (!info.isFile()) return undefined;
-    const wanted = "head" in options ? Math.min(options.head, info.size) : info.size;
-    if ("limit" in options && wanted > options.limit) return undefined;
-    const buffer = Buffer.allocUnsafe(wanted);
-    let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await handle.read(buffer, filled, wanted - filled, filled);
+    const length = wanted(info.size);
+    if (length === undefined) return undefined;
+    const buffer = Buffer.allocUnsafe(length);
+    let filled = before === undefined ? 0 : before.copy(buffer, 0, 0, Math.min(before.length, length));
+    while (filled < length) {
+      const { bytesRead } = await handle.read(buffer, filled, length - filled, filled);
       if (bytesRead === 0) break;
+      bytesOfClosed += bytesRead;
       filled += bytesRead;
     }
-    bytesOfClosed += filled;
-    const bytes = buffer.subarray(0, filled);
-    return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1] ? undefined : bytes;
+    const read = buffer.subarray(0, filled);
+    if (read[0] === GZIP_MAGIC[0] && read[1] === GZIP_MAGIC[1]) return undefined;
+    return { bytes: read, whole: filled >= info.size, size: info.size };
   } catch (error) {
     throw withPath(error, path); // a read error (EISDIR for a folder) does not say which file
   } finally {
@@ -97,8 +121,8 @@ async function readPlain(path: string, options: { head: number } | { limit: numb
 
 /** Up to `bytes` bytes of the file's (decompressed) content. */
 export async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const plain = await readPlain(path, { head: bytes });
-  if (plain !== undefined) return plain;
+  const plain = await readStart(path, bytes);
+  if (plain !== undefined) return plain.bytes;
   const stream = await openContent(path);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -185,11 +209,14 @@ export class LineSplitter {
   }
 }
 
-/** The lines of a file (gzip or not); see LineSplitter. */
-export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine> {
+/** The lines of a file (gzip or not); see LineSplitter. From `start` (read already), then the rest of the file, if any. */
+export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES, start?: FileStart): AsyncGenerator<RawLine> {
   const splitter = new LineSplitter(maxLineBytes);
-  const stream = await openContent(path);
-  for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+  if (start !== undefined) yield* splitter.push(start.bytes);
+  if (start?.whole !== true) {
+    const stream = start === undefined ? await openContent(path) : readFrom(await contentPath(path), start.bytes.length);
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+  }
   yield* splitter.end();
 }
 
@@ -204,9 +231,14 @@ export async function countLines(path: string): Promise<number> {
   return last === 10 ? lines : lines + 1;
 }
 
-/** The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. */
-export async function readDocument(path: string, maxBytes: number): Promise<string> {
-  let bytes = (await readPlain(path, { limit: maxBytes })) ?? (await readStreamed(path, maxBytes));
+/**
+ * The whole (decompressed) file as text; throws a DocumentError when it is too large or not UTF-8. With
+ * `start` (read already), only the rest is read.
+ */
+export async function readDocument(path: string, maxBytes: number, start?: FileStart): Promise<string> {
+  let bytes = start?.whole === true && start.bytes.length <= maxBytes
+    ? start.bytes
+    : ((await readPlain(path, (size) => (size <= maxBytes ? size : undefined), start?.bytes))?.bytes ?? (await readStreamed(path, maxBytes)));
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8Offset(bytes);
