@@ -3,13 +3,15 @@
 // first, by the durations recorded in test/durations.json, so the slow ones do not end the run alone.
 // Each file's output is printed whole when it ends, with its duration; the run ends with the slowest files.
 // `--durations` records this run's durations into test/durations.json (run it on the whole suite).
-// The package is built once for the run (scripts/build-package.mjs, from the current src/, into a temporary
-// folder removed at the end): the tests that run acc as a separate process find it in ACC_TEST_PACKAGE.
+// Once per run, into temporary folders removed at the end: src/ and test/ are transpiled (each test process
+// loads them through scripts/ts-loader.mjs, not tsx: ACC_TS_CACHE), and the package is built from the
+// current src/ (scripts/build-package.mjs) for the tests that run acc as a separate process (ACC_TEST_PACKAGE).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPackage } from "./build-package.mjs";
+import { transpileTree } from "./ts-hooks.mjs";
 
 const DURATIONS = "test/durations.json";
 /** A file not yet in test/durations.json is taken for a slow one: it starts early rather than last. */
@@ -37,16 +39,18 @@ const known = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, "utf8")
 const expected = (file) => known[file] ?? UNKNOWN_SECONDS;
 const queue = [...files].sort((a, b) => expected(b) - expected(a));
 
+const LOADER = join(import.meta.dirname, "ts-loader.mjs");
 const pkg = mkdtempSync(join(tmpdir(), "acc-test-package-"));
-process.on("exit", () => rmSync(pkg, { recursive: true, force: true }));
+const cache = mkdtempSync(join(tmpdir(), "acc-test-js-"));
+process.on("exit", () => [pkg, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) process.on(signal, () => process.exit(code));
-await buildPackage(pkg);
+await Promise.all([buildPackage(pkg), transpileTree(cache, ["src", "test"])]);
 
 function runFile(file) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const env = { ...process.env, ACC_TEST_PACKAGE: pkg, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) };
-    const child = spawn(process.execPath, ["--import", "tsx", "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, ACC_TEST_PACKAGE: pkg, ACC_TS_CACHE: cache, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) };
+    const child = spawn(process.execPath, ["--import", LOADER, "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"] });
     const output = [];
     child.stdout.on("data", (chunk) => output.push(chunk));
     child.stderr.on("data", (chunk) => output.push(chunk));

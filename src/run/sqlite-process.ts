@@ -136,14 +136,15 @@ export class SqliteProcesses {
 let wrappersWork: boolean | undefined;
 
 /**
- * The child runs as built JavaScript, or under tsx when the sources run as TypeScript (tests, benches),
+ * The child runs as built JavaScript, or under the TypeScript loader of the sources (the test runner's,
+ * ACC_TS_LOADER, or tsx) when they run as TypeScript (tests, benches),
  * started through setpriv with acc's death signal (a child busy in a statement never sees its parent go)
  * and prlimit with its memory limit (RLIMIT_DATA counts only memory written to, so V8's and
  * WebAssembly's large address reservations do not trip it, unlike RLIMIT_AS).
  */
 function startChild(memoryBytes: number): ChildProcess {
   const url = new URL(import.meta.url.endsWith(".ts") ? "./sqlite-child.ts" : "./sqlite-child.js", import.meta.url);
-  const nodeArgs = url.pathname.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+  const nodeArgs = url.pathname.endsWith(".ts") ? ["--import", process.env.ACC_TS_LOADER ?? import.meta.resolve("tsx")] : [];
   wrappersWork ??= ["setpriv", "prlimit"].every((tool) => spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0);
   const limited = wrappersWork
     ? { execPath: "setpriv", execArgv: ["--pdeathsig", "SIGKILL", "--", "prlimit", `--data=${memoryBytes}`, "--core=0", "--", process.execPath, ...nodeArgs] }

@@ -71,13 +71,15 @@ export class WorkerPool<TResult> {
 }
 
 /**
- * Built JavaScript starts directly. TypeScript sources (tests and benches under tsx) register tsx in
- * the worker first: on Node 20 the loader hooks of the parent thread do not reach a worker's entry.
+ * Built JavaScript starts directly. TypeScript sources (tests and benches) register their loader in the
+ * worker first: on Node 20 the loader hooks of the parent thread do not reach a worker's entry. The loader
+ * is the test runner's (scripts/ts-loader.mjs, which names itself in ACC_TS_LOADER) or tsx.
  */
 function startWorker(moduleUrl: URL, workerData: unknown): Worker {
   if (!moduleUrl.pathname.endsWith(".ts")) return new Worker(moduleUrl, { workerData });
-  const entry = JSON.stringify(moduleUrl.href);
-  return new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${entry}); })`, {
+  const loader = process.env.ACC_TS_LOADER;
+  const register = loader ? `import(${JSON.stringify(loader)})` : `import("tsx/esm/api").then((tsx) => tsx.register())`;
+  return new Worker(`${register}.then(() => import(${JSON.stringify(moduleUrl.href)}))`, {
     eval: true,
     execArgv: [],
     workerData,

@@ -10,6 +10,7 @@ import { DEFAULT_SANDBOX_LIMITS, sandboxProblem } from "../../src/run/sandbox/in
 import { tempDir } from "../helpers/collect.js";
 import { buildExamples } from "../helpers/examples.js";
 import { boxProcessesAfterExit } from "../helpers/sandbox.js";
+import { RUN_TYPESCRIPT } from "../helpers/typescript.js";
 
 const skip = (await sandboxProblem()) ?? false;
 const TEST = "python3 -c \"from textstats import count_words as c; assert c('one  two') == 2, c('one  two')\"";
@@ -49,7 +50,7 @@ async function open(extra: Partial<RolloutTask> = {}): Promise<EnvSession> {
 test("the sandbox's absence is a clear error naming the missing tools and the install step", () => {
   const empty = tempDir();
   const code = `import("./src/run/sandbox/probe.ts").then(async (m) => process.stdout.write(String(await m.sandboxProblem())))`;
-  const result = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: join(import.meta.dirname, "../.."), encoding: "utf8", env: { ...process.env, PATH: empty } });
+  const result = spawnSync(process.execPath, [...RUN_TYPESCRIPT, "-e", code], { cwd: join(import.meta.dirname, "../.."), encoding: "utf8", env: { ...process.env, PATH: empty } });
   assert.equal(result.stdout, "bubblewrap (bwrap), unshare, nsenter, setpriv, prlimit, tar, git not installed: apt-get install bubblewrap util-linux tar git (or run scripts/setup-system.sh)");
 });
 

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { memoryCgroup } from "../../src/run/sandbox/cgroup.js";
 import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { tempDir } from "../helpers/collect.js";
+import { RUN_TYPESCRIPT } from "../helpers/typescript.js";
 import { calcRepo } from "../verify/calc-repo.js";
 import { exampleData } from "../rollout/harness.js";
 import { Canary, repositoryHash } from "./canary.js";
@@ -53,7 +54,7 @@ function descendants(root: number): Map<number, string> {
  * lines); what it had started then (holder, box, SQLite process).
  */
 async function killMidway(args: string[], runs: string): Promise<{ started: Map<number, string>; pid: number; groups: string[] }> {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...RUN_TYPESCRIPT, CHILD, ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const closed = new Promise((resolve) => child.once("close", resolve));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("running") && resolve());
@@ -131,7 +132,7 @@ test("killed while a box's command is being launched: nothing of the command is 
   const left: string[] = [];
   for (const delayMs of [0, 1, 2, 4, 8, 16, 32, 64]) {
     const marker = `acc-launch-${process.pid}-${delayMs}`;
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, "launch", String(delayMs), marker], { stdio: "inherit" });
+    const child = spawn(process.execPath, [...RUN_TYPESCRIPT, CHILD, "launch", String(delayMs), marker], { stdio: "inherit" });
     await new Promise((resolve) => child.once("close", resolve));
     left.push(...(await settled(() => withMarker(marker))), ...(await settled(() => groupsOf(child.pid!))));
   }
