@@ -28,6 +28,10 @@ export default tseslint.config(
           message: "A worker answers through serveTasks (src/run/worker-serve.ts): it sends errors as data the pool can rebuild, never as strings.",
         },
         {
+          selector: "CallExpression[callee.object.name='JSON'][callee.property.name='parse'] CallExpression[callee.name=/^readFile(Sync)?$/]",
+          message: "Read a JSON file through readJsonFile or requireJsonFile (src/io/json-file.ts): a lenient schema of the fields used, and one line naming the file and the reason when it does not fit, never a SyntaxError or a TypeError on a missing field.",
+        },
+        {
           selector: "CallExpression[callee.name=/^mkdir(Sync)?$/] Property[key.name='recursive']",
           message: "Use makeDirectory (src/io/directory.ts): Node's recursive mkdir spins forever under /proc, and the folders it makes are not cleaned up when the run fails.",
         },

@@ -1,13 +1,14 @@
 import { createReadStream, existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { AtomicFile } from "../io/atomic.js";
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { LineSplitter } from "../io/lines.js";
 import { statInput } from "../io/stdin.js";
 import { type ImportOptions, importTrajectories, prepareImport } from "../import/run.js";
 import { redactEvidence } from "./redact.js";
-import type { Domain, Trajectory } from "../records/trajectory.js";
+import { Domain, type Trajectory } from "../records/trajectory.js";
 import { Stage } from "../run/stage.js";
 import { WorkerPool, siblingModule } from "../run/worker-pool.js";
 import { BatchCompiler, type BatchItem, type CompileSetup } from "./batch.js";
@@ -20,7 +21,7 @@ import { CompileStats, type CompileStatsData } from "./stats.js";
 import type { PromptTokenizer } from "./pack.js";
 import { blockBody } from "./render.js";
 import { loadPromptTokenizer } from "./tokenizer.js";
-import type { EvidencePiece } from "../records/sample.js";
+import { EvidencePiece } from "../records/sample.js";
 import type { Reject } from "../formats/types.js";
 import { inShard, type Shard } from "../shard/partition.js";
 
@@ -62,6 +63,16 @@ const TRAJECTORIES_PER_WORKER = 16;
 type InputRecord = { ordinal: number } & ({ trajectory: Trajectory } | { reject: Reject });
 
 /** What the import pass leaves for the compile pass (and for a resumed run, which imports nothing again). */
+const count = z.number().int().nonnegative();
+/** The pool checkpoint as read back; its pieces are checked as evidence pieces. */
+const ImportedSchema: z.ZodType<Imported> = z.object({
+  fingerprint: z.string(),
+  total: count,
+  pool: z.partialRecord(Domain, z.array(EvidencePiece)),
+  poolTasks: z.record(z.string(), z.object({ id: z.string().optional(), question: z.string().optional(), signature: z.array(z.number()).optional() })),
+  poolCounts: z.record(z.string(), count),
+});
+
 interface Imported {
   fingerprint: string;
   /** Records in the imported file. */
@@ -177,7 +188,7 @@ function rejectKey(reject: Reject): string {
 async function importOnce(options: CompileRunOptions, fingerprint: string, tokenizer: PromptTokenizer, onBatch: () => void): Promise<Imported> {
   const importedPath = join(options.outDir, IMPORTED_FILE);
   const poolPath = join(options.outDir, POOL_FILE);
-  const saved = await readCheckpoint<Imported>(poolPath, fingerprint);
+  const saved = await readCheckpoint(poolPath, fingerprint, ImportedSchema);
   if (saved && existsSync(importedPath)) return saved;
   const pool = new DistractorPool(options.setup.sample.seed, options.poolMaxPieces, options.poolMaxPieceChars, options.poolMaxChars);
   const tasks = new Map<string, TaskIdentity>();

@@ -308,6 +308,7 @@ async function checkManifest(
   const wanted = JSON.stringify(manifest);
   let found: string | undefined;
   try {
+    // eslint-disable-next-line no-restricted-syntax -- any JSON is compared as text; eval loads no zod
     found = JSON.stringify(JSON.parse(await readFile(path, "utf8")));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new EvalDataError(`${path}: unreadable run manifest: ${(error as Error).message}`);

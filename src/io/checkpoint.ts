@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { z } from "zod";
 import { writeFileAtomic } from "./atomic.js";
+import { readJsonFile } from "./json-file.js";
 import { statInput } from "./stdin.js";
 
 /**
@@ -18,14 +19,13 @@ export async function fileIdentity(path: string): Promise<[string, number, numbe
   return [resolve(path), info.size, info.mtimeMs];
 }
 
-/** The saved state when it exists, parses and has this fingerprint; otherwise undefined. */
-export async function readCheckpoint<T extends { fingerprint: string }>(path: string, expected: string): Promise<T | undefined> {
-  try {
-    const state = JSON.parse(await readFile(path, "utf8")) as T;
-    return state.fingerprint === expected ? state : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The saved state when it exists, fits `schema` and has this fingerprint; otherwise undefined, and the run
+ * starts afresh (a checkpoint is written atomically, so one that does not fit was not written by this run).
+ */
+export async function readCheckpoint<T extends { fingerprint: string }>(path: string, expected: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  const read = await readJsonFile(path, schema);
+  return read.ok && read.value.fingerprint === expected ? read.value : undefined;
 }
 
 export async function writeCheckpoint(path: string, text: string): Promise<void> {

@@ -57,6 +57,7 @@ export async function claimOutputDir(dir: string, owner: OutputOwner, options: C
 
 async function readOwner(dir: string): Promise<OutputOwner | undefined> {
   try {
+    // eslint-disable-next-line no-restricted-syntax -- every command reads the marker, mine and eval load no zod; its two fields are checked here
     const value = JSON.parse(await readFile(join(dir, OUTPUT_MARKER), "utf8")) as Partial<OutputOwner>;
     if (typeof value.stage !== "string") return undefined;
     return { stage: value.stage, ...(typeof value.target === "string" ? { target: value.target } : {}) };

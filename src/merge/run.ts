@@ -1,16 +1,17 @@
 import { existsSync } from "node:fs";
-import { copyFile, readdir, readFile } from "node:fs/promises";
+import { copyFile, readdir } from "node:fs/promises";
+import { z } from "zod";
 import { join, relative, resolve } from "node:path";
 import { UsageError } from "../errors/acc-error.js";
 import { coarseSplitOf } from "../evals/evaluate.js";
-import { type EvalSummary, summarize } from "../evals/report.js";
+import { type EvalCounts, summarize } from "../evals/report.js";
 import { renderHtmlReport } from "../evals/report-html.js";
 import { readResults, writeTextAtomically } from "../evals/results.js";
 import { mergeExportShards } from "../export/merge.js";
 import { claimOutputDir } from "../io/output-dir.js";
 import { type DecontaminateReport, mergeDecontaminateReports } from "../privacy/decontaminate.js";
 import { writeRowsParquet } from "../rollout/parquet.js";
-import { mergeShardFiles, readShards, type ShardFolder } from "../shard/merge.js";
+import { mergeShardFiles, readShards, requireShardFile, type ShardFolder } from "../shard/merge.js";
 import { sumStats } from "../shard/stats.js";
 
 export interface MergeResult {
@@ -44,16 +45,35 @@ export async function mergeRun(dirs: readonly string[], outDir: string, options:
   return { stage, shards: shard.count, files };
 }
 
+const count = z.number().int().nonnegative();
+
+/** What merging reads of a shard's summary.json (the rest is computed again from the merged results). */
+const EvalSummaryRead = z.looseObject({
+  eval: z.enum(["mrcr", "graphwalks"]),
+  model: z.string().nullable(),
+  settings: z.record(z.string(), z.string()),
+  counts: z.object({ items: count, graded: count, failed: count, over_context: count, missing: count, resumed: count, cached: count, unmatched_responses: count }),
+});
+
+/** A shard's report.json: the counts merging adds up are checked; the rest is the first shard's, copied as it is. */
+const DecontaminateReportRead = z.looseObject({
+  read: count,
+  kept: count,
+  dropped: count,
+  flagged: count,
+  eval_sets: z.array(z.looseObject({ samples_hit: count, ngrams_matched: count })),
+}) as unknown as z.ZodType<DecontaminateReport>;
+
 /** An eval's summary and report, from the merged results and the shards' counts added up, as the unsharded run makes them. */
 async function mergeEvalSummary(shards: readonly ShardFolder[], outDir: string): Promise<void> {
-  const summaries = await Promise.all(shards.map(async ({ dir }) => JSON.parse(await readFile(join(dir, "summary.json"), "utf8")) as EvalSummary));
+  const summaries = await Promise.all(shards.map(({ dir }) => requireShardFile(join(dir, "summary.json"), EvalSummaryRead, "an eval summary")));
   const first = summaries[0]!;
   const coarse = coarseSplitOf(first.eval);
   const summary = summarize({
     eval: first.eval,
     model: first.model,
     settings: first.settings,
-    counts: summaries.map((s) => s.counts).reduce((a, b) => sumStats(a, b) as EvalSummary["counts"]),
+    counts: summaries.map((s): EvalCounts => s.counts).reduce((a, b) => sumStats(a, b) as EvalCounts),
     records: await readResults(join(outDir, "results.jsonl")),
     ...(coarse ? { coarse } : {}),
   });
@@ -64,6 +84,6 @@ async function mergeEvalSummary(shards: readonly ShardFolder[], outDir: string):
 
 /** decontaminate's report.json, the shards' reports added up as the unsharded run writes it. */
 async function mergeDecontaminateReport(shards: readonly ShardFolder[], outDir: string): Promise<void> {
-  const reports = await Promise.all(shards.map(async ({ dir }) => JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DecontaminateReport));
+  const reports = await Promise.all(shards.map(({ dir }) => requireShardFile(join(dir, "report.json"), DecontaminateReportRead, "a decontamination report")));
   await writeTextAtomically(join(outDir, "report.json"), `${JSON.stringify(mergeDecontaminateReports(reports), null, 2)}\n`);
 }

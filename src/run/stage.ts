@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { makeDirectory } from "../io/directory.js";
 import { LineBuffer } from "../io/line-buffer.js";
@@ -68,6 +69,9 @@ interface StageState {
   stats: unknown;
 }
 
+const count = z.number().int().nonnegative();
+const StageStateSchema: z.ZodType<StageState> = z.object({ fingerprint: z.string(), done: count, bytes: z.array(count), stats: z.unknown() });
+
 /** Bumped when StageState changes, so a checkpoint of another layout is not resumed. */
 const STATE_LAYOUT = 1;
 
@@ -86,7 +90,7 @@ export class Stage<S extends { data: unknown }> {
   static async open<S extends { data: unknown }>(spec: StageSpec<S>): Promise<Stage<S>> {
     await makeDirectory(spec.outDir);
     const fingerprint = keyHash([STATE_LAYOUT, spec.run, spec.shard ?? null]);
-    const state = await readCheckpoint<StageState>(join(spec.outDir, `.${spec.name}-state.json`), fingerprint);
+    const state = await readCheckpoint(join(spec.outDir, `.${spec.name}-state.json`), fingerprint, StageStateSchema);
     const names = spec.shard ? [...spec.files, ORDER_FILE] : spec.files;
     const files: ResumableFile[] = [];
     for (const [i, name] of names.entries()) files.push(await ResumableFile.open(join(spec.outDir, `${name}.partial`), state?.bytes[i] ?? 0));

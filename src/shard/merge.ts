@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AccError, UsageError } from "../errors/acc-error.js";
 import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
 import { readLines } from "../io/lines.js";
 import { z } from "zod";
-import { readJsonFile } from "../io/json-file.js";
+import { requireJsonFile } from "../io/json-file.js";
 import { MANIFEST_FILE, ORDER_FILE, type ShardManifest } from "./manifest.js";
 import { statsText, sumStats } from "./stats.js";
 
@@ -18,6 +17,14 @@ const ShardManifestSchema: z.ZodType<ShardManifest> = z.looseObject({
   files: z.array(z.string()),
   settings: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** A JSON file of a finished shard (its manifest, stats, summary or report), or a usage error naming it: merge reads it whole. */
+export function requireShardFile<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  return requireJsonFile(path, schema, { code: "usage", what, fix: "rerun that shard's command (with its --shard i/N) to write it again" });
+}
+
+/** stats.json: counts by name, nested (see src/shard/stats.ts). */
+const StatsSchema = z.record(z.string(), z.unknown());
 
 export interface ShardFolder {
   dir: string;
@@ -33,9 +40,8 @@ export async function readShards(dirs: readonly string[]): Promise<ShardFolder[]
     if (!existsSync(path)) {
       throw new UsageError(`${dir} holds no finished shard (no ${MANIFEST_FILE})`, { file: dir, fix: "rerun that shard's command (with its --shard i/N) until it finishes, then merge" });
     }
-    const manifest = await readJsonFile(path, ShardManifestSchema);
-    if (!manifest.ok) throw new UsageError(`not a shard manifest: ${manifest.reason}`, { file: path, fix: "rerun that shard's command (with its --shard i/N) to write it again" });
-    shards.push({ dir, manifest: manifest.value });
+    const manifest = await requireShardFile(path, ShardManifestSchema, "a shard manifest");
+    shards.push({ dir, manifest });
   }
   const first = shards[0]!.manifest;
   for (const { dir, manifest } of shards) {
@@ -85,7 +91,7 @@ export async function mergeShardFiles(shards: readonly ShardFolder[], outDir: st
 /** The shards' stats.json files added up. */
 export async function summedStats(shards: readonly ShardFolder[]): Promise<unknown> {
   let stats: unknown;
-  for (const { dir } of shards) stats = sumStats(stats, JSON.parse(await readFile(join(dir, "stats.json"), "utf8")));
+  for (const { dir } of shards) stats = sumStats(stats, await requireShardFile(join(dir, "stats.json"), StatsSchema, "a stage's stats"));
   return stats;
 }
 
@@ -116,14 +122,33 @@ export interface MergedRecord {
 /** Every record of every shard by its ordinal in the whole input, with the lines it has in each file. */
 export async function mergedOrder(shards: readonly ShardFolder[]): Promise<MergedRecord[]> {
   const all: MergedRecord[] = [];
-  for (const [shard, { dir }] of shards.entries()) {
+  for (const [shard, { dir, manifest }] of shards.entries()) {
     for await (const line of readLines(join(dir, ORDER_FILE))) {
       if (!("text" in line)) throw shortFile(dir, ORDER_FILE, "an unreadable line in");
-      const [ordinal, ...counts] = JSON.parse(line.text) as number[];
-      all.push({ ordinal: ordinal!, shard, counts });
+      const entry = orderEntry(line.text, manifest.files.length);
+      if (entry === undefined) {
+        const path = join(dir, ORDER_FILE);
+        throw new AccError(`${path} line ${line.line}: not [ordinal, then a line count for each of the ${manifest.files.length} files]: the shard folder was changed after its run`, {
+          file: path,
+          line: line.line,
+          fix: "rerun that shard with --overwrite, then merge",
+        });
+      }
+      all.push({ ordinal: entry[0]!, shard, counts: entry.slice(1) });
     }
   }
   return all.sort((a, b) => a.ordinal - b.ordinal || a.shard - b.shard);
+}
+
+/** A line of a shard's order file (orderLine in manifest.ts), or undefined when it is not one. */
+function orderEntry(text: string, files: number): number[] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(value) && value.length === files + 1 && value.every((n) => Number.isSafeInteger(n) && (n as number) >= 0) ? (value as number[]) : undefined;
 }
 
 function shortFile(dir: string, name: string, what = "fewer lines than"): AccError {

@@ -135,6 +135,7 @@ async function buildSite(groups: InputGroup[], store: ViewStore, files: FileWrit
   for (const group of groups) {
     for (const file of group.documents) {
       try {
+        // eslint-disable-next-line no-restricted-syntax -- any JSON document is shown as it is; an unreadable one is listed as skipped with its reason
         overview.get(group)!.documents.push({ file: basename(file), value: JSON.parse(await readFile(file, "utf8")) });
       } catch (error) {
         overview.get(group)!.skipped.push({ file: basename(file), why: `not readable as JSON: ${shorten((error as Error).message, 120)}` });

@@ -61,6 +61,7 @@ async function walk(root: string, folder: string, out: string, groupOf: (folder:
 /** A site acc view wrote earlier (its ownership marker says so): pages, not records to show. */
 async function isSite(folder: string): Promise<boolean> {
   try {
+    // eslint-disable-next-line no-restricted-syntax -- any marker that is not view's, or not JSON, means not a site
     return (JSON.parse(await readFile(join(folder, OUTPUT_MARKER), "utf8")) as { stage?: unknown }).stage === "view";
   } catch {
     return false;
@@ -80,6 +81,7 @@ async function folderFacts(folder: string): Promise<{ stage?: string; repo?: str
   const read = async (name: string) => {
     try {
       if ((await stat(join(folder, name))).size > MAX_DOCUMENT_BYTES) return undefined;
+      // eslint-disable-next-line no-restricted-syntax -- facts shown only when present; anything else is no fact
       return JSON.parse(await readFile(join(folder, name), "utf8")) as Record<string, unknown>;
     } catch {
       return undefined;

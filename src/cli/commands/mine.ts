@@ -7,9 +7,10 @@ import { openRepository } from "../../mine/repository.js";
 import { mineRepository, type MineProgress, type MineResult, type MineStats } from "../../mine/run.js";
 import { writeSnapshot } from "../../mine/snapshot.js";
 import { llmStatementWriter } from "../../mine/statements.js";
-import { MINE_FILES, type MineManifest, writeMineOutputs } from "../../mine/write.js";
+import { MINE_FILES, writeMineOutputs } from "../../mine/write.js";
 import type { Chain } from "../../records/mine.js";
 import { writeFileAtomic } from "../../io/atomic.js";
+import { requireJsonFile } from "../../io/json-file.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
@@ -177,11 +178,14 @@ function repoName(value: string): string {
 
 /** The mined repository's path recorded in a manifest. */
 async function manifestRepo(path: string): Promise<string> {
-  try {
-    return (JSON.parse(await readFile(path, "utf8")) as MineManifest).repo_path;
-  } catch {
-    throw new UsageError(`cannot read ${path}: pass --mined <output directory of acc mine>, or --repo <repository>`);
-  }
+  // zod is loaded here (as by findChain), not by acc mine itself
+  const { z } = await import("zod");
+  const manifest = await requireJsonFile(path, z.looseObject({ repo_path: z.string() }), {
+    code: "usage",
+    what: "a manifest of acc mine",
+    fix: "pass --mined <output directory of acc mine>, or --repo <repository>",
+  });
+  return manifest.repo_path;
 }
 
 async function findChain(path: string, id: string): Promise<Chain> {
