@@ -186,7 +186,13 @@ test("tau2-bench: a bad simulation is rejected alone with its path; broken resul
   writeFileSync(join(dir, "runs.jsonl"), `${lines.join("\n")}\n`);
   const jsonl = await importAll([join(dir, "runs.jsonl")], { format: "tau2-bench" });
   assert.deepEqual(jsonl.trajectories.map((t) => [t.source.locator.line, t.source.locator.json_pointer]), [[1, "/simulations/0"]]);
-  assert.deepEqual(jsonl.rejects.map((r) => r.locator.line), [2, 3]);
+  assert.deepEqual(jsonl.rejects.map((r) => r.locator), [{ line: 2, json_pointer: "" }, { line: 3, json_pointer: "" }]);
+
+  // A JSON array of results documents: each element located by its index and pointer.
+  writeFileSync(join(dir, "runs.json"), JSON.stringify([results([]), results([telecomRun])]));
+  const array = await importAll([join(dir, "runs.json")], { format: "tau2-bench" });
+  assert.deepEqual(array.trajectories.map((t) => t.source.locator), [{ index: 1, json_pointer: "/1/simulations/0" }]);
+  assert.deepEqual(array.rejects.map((r) => r.locator), [{ index: 0, json_pointer: "/0" }]);
   assert.match(jsonl.rejects[0]!.reason, /^simulations: expected an array, got an object/);
   assert.match(jsonl.rejects[1]!.reason, /no simulation/);
 });

@@ -45,26 +45,32 @@ export function rowsImporter(spec: RowsImporterSpec): Importer {
       const row = firstRow(probe);
       return row === undefined ? 0 : spec.detectRow(row);
     },
-    async *read(input: ImportInput): AsyncIterable<ImportItem> {
-      if (input.container === "directory") return;
-      if (input.container === "jsonl") {
-        for await (const entry of input.lines) {
-          const locator = { line: entry.line };
-          if ("error" in entry) yield { kind: "reject", locator, scope: "record", code: entry.error, reason: entry.detail };
-          else yield* convert(spec, entry.value, locator);
-        }
-        return;
-      }
-      const { document } = input;
-      if (Array.isArray(document)) {
-        for (let index = 0; index < document.length; index++) {
-          yield* convert(spec, document[index], { index, json_pointer: `/${index}` });
-        }
-      } else {
-        yield* convert(spec, document, { json_pointer: "" });
-      }
-    },
+    read: (input: ImportInput) => readRows(input, (row, locator) => convert(spec, row, locator)),
   };
+}
+
+/**
+ * The rows of an input, each given to `each` with its locator: the values of JSONL lines (`{line}`; a line
+ * that is not JSON is rejected here), the elements of a top-level JSON array (`{index, json_pointer}`) or a
+ * lone JSON document (`{json_pointer: ""}`). rowsImporter reads through it, and so do the row formats whose
+ * row is not one record (tau2-bench: a row of many simulations) or not an object (OpenAI Responses item lists).
+ */
+export async function* readRows(input: ImportInput, each: (row: unknown, locator: Locator) => Iterable<ImportItem>): AsyncGenerator<ImportItem> {
+  if (input.container === "directory") return;
+  if (input.container === "jsonl") {
+    for await (const entry of input.lines) {
+      const locator = { line: entry.line };
+      if ("error" in entry) yield { kind: "reject", locator, scope: "record", code: entry.error, reason: entry.detail };
+      else yield* each(entry.value, locator);
+    }
+    return;
+  }
+  const { document } = input;
+  if (Array.isArray(document)) {
+    for (let index = 0; index < document.length; index++) yield* each(document[index], { index, json_pointer: `/${index}` });
+  } else {
+    yield* each(document, { json_pointer: "" });
+  }
 }
 
 function* convert(spec: RowsImporterSpec, row: unknown, locator: Locator): Generator<ImportItem> {

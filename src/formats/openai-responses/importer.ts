@@ -1,5 +1,5 @@
 import type { Locator } from "../../records/trajectory.js";
-import { expect, kindOf, rejectionOf } from "../common/rows.js";
+import { expect, kindOf, readRows, rejectionOf } from "../common/rows.js";
 import { isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
 import { RESPONSES_ITEM_TYPES, ResponseItems } from "./items.js";
@@ -31,19 +31,9 @@ export const openaiResponsesImporter: Importer = {
     return detectRow(Array.isArray(doc) ? doc[0] : doc);
   },
   async *read(input: ImportInput): AsyncIterable<ImportItem> {
-    if (input.container === "directory") return;
-    if (input.container === "jsonl") {
-      for await (const entry of input.lines) {
-        const locator = { line: entry.line };
-        if ("error" in entry) yield { kind: "reject", locator, scope: "record", code: entry.error, reason: entry.detail };
-        else yield convert(entry.value, locator);
-      }
-      return;
-    }
-    const doc = input.document;
-    if (Array.isArray(doc) && isItemList(doc)) yield convert(doc, { json_pointer: "" });
-    else if (Array.isArray(doc)) for (let index = 0; index < doc.length; index++) yield convert(doc[index], { index, json_pointer: `/${index}` });
-    else yield convert(doc, { json_pointer: "" });
+    // a whole document that is one list of items is one row, not a row per item
+    if (input.container === "json" && Array.isArray(input.document) && isItemList(input.document)) yield convert(input.document, { json_pointer: "" });
+    else yield* readRows(input, (row, locator) => [convert(row, locator)]);
   },
 };
 

@@ -1,6 +1,6 @@
 import type { Locator } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
-import { expect, kindOf, rejectionOf, ShapeError } from "../common/rows.js";
+import { expect, kindOf, readRows, rejectionOf, ShapeError } from "../common/rows.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
 import { renderUserInstructions } from "./task.js";
@@ -18,23 +18,7 @@ export const tau2BenchImporter: Importer = {
     const doc = firstDocument(probe);
     return isRecord(doc) && Array.isArray(doc.simulations) && (Array.isArray(doc.tasks) || isRecord(doc.info)) ? 0.9 : 0;
   },
-  async *read(input: ImportInput): AsyncIterable<ImportItem> {
-    if (input.container === "directory") return;
-    if (input.container === "jsonl") {
-      for await (const entry of input.lines) {
-        const locator = { line: entry.line };
-        if ("error" in entry) yield { kind: "reject", locator, scope: "record", code: entry.error, reason: entry.detail };
-        else yield* readResults(entry.value, locator, "");
-      }
-      return;
-    }
-    const { document } = input;
-    if (Array.isArray(document)) {
-      for (let index = 0; index < document.length; index++) yield* readResults(document[index], { index }, `/${index}`);
-    } else {
-      yield* readResults(document, {}, "");
-    }
-  },
+  read: (input: ImportInput) => readRows(input, readResults),
 };
 
 function firstDocument(probe: Probe): unknown {
@@ -44,8 +28,10 @@ function firstDocument(probe: Probe): unknown {
   return first && "value" in first ? first.value : undefined;
 }
 
-function* readResults(value: unknown, base: Locator, pointer: string): Generator<ImportItem> {
-  const whole = { ...base, json_pointer: pointer };
+/** A results object (a row): one trajectory per simulation, located under the row's pointer. */
+function* readResults(value: unknown, row: Locator): Generator<ImportItem> {
+  const pointer = row.json_pointer ?? "";
+  const whole = { ...row, json_pointer: pointer };
   const reject = (reason: string): ImportItem => ({ kind: "reject", locator: whole, scope: "record", code: "wrong-shape", reason });
   if (!isRecord(value)) return yield reject(`expected a tau2-bench results object, got ${kindOf(value)}`);
   if (!Array.isArray(value.simulations)) return yield reject(`simulations: expected an array, got ${kindOf(value.simulations)}`);
@@ -55,7 +41,7 @@ function* readResults(value: unknown, base: Locator, pointer: string): Generator
   if (value.simulations.length === 0) return yield reject("simulations: the results hold no simulation, so no trajectory");
   const run = runContext(value);
   for (let i = 0; i < value.simulations.length; i++) {
-    const locator = { ...base, json_pointer: `${pointer}/simulations/${i}` };
+    const locator = { ...row, json_pointer: `${pointer}/simulations/${i}` };
     try {
       yield { kind: "trajectory", draft: convertSimulation(value.simulations[i], `simulations[${i}]`, run, locator) };
     } catch (error) {
