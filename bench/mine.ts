@@ -109,6 +109,7 @@ function timeFloor(repo: string): Timing {
   return add(time("git", gitArguments(repo, commitLogArguments("HEAD")), env), time("git", gitArguments(repo, mainlinePatchArguments("HEAD")), env));
 }
 const { mineRepository } = await fromDist<typeof import("../src/mine/run.js")>("mine/run.js");
+const { tierUpLater } = await fromDist<typeof import("../src/cli/tier-up.js")>("cli/tier-up.js");
 const { writeMineOutputs } = await fromDist<typeof import("../src/mine/write.js")>("mine/write.js");
 
 /**
@@ -132,6 +133,7 @@ async function phases(repo: string, name: string, dir: string): Promise<{ rows: 
     lineage: "lineage: mainline patches parsed (git log -p), blame replay; links; chains",
     stages: "stages: gold patches (git diff-tree, cat-file), statements, leak check, instances",
   };
+  tierUpLater(); // as the mine command does for its process
   let current = "history";
   mark(labels.history!);
   rmSync(dir, { recursive: true, force: true });

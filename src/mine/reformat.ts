@@ -21,7 +21,15 @@ export function isMassReformat(diff: CommitPatch): boolean {
   const changed = hunks.reduce((sum, hunk) => sum + Math.max(hunk.oldCount, hunk.newCount), 0);
   if (changed < REFORMAT_MIN_LINES) return false;
   const needed = REFORMAT_MIN_SHARE * changed;
-  // Cheap upper bound first (whole-side matches plus shared line keys), so real changes cost no LCS.
+  // Cheapest upper bound first: a hunk matches at most all of its lines when its sides are equal up to
+  // cosmetics, else at most its shorter side. Most commits add or remove more than they rewrite and stop
+  // here, without a multiset per hunk.
+  let most = 0;
+  for (const hunk of hunks) {
+    most += hunk.removed.cosmeticAll === hunk.added.cosmeticAll ? Math.max(hunk.oldCount, hunk.newCount) : Math.min(hunk.oldCount, hunk.newCount);
+  }
+  if (most < needed) return false;
+  // Then a tighter one (whole-side matches plus shared line keys), so real changes cost no LCS.
   const keyed = hunks.map((hunk) => {
     const whole = hunk.removed.cosmeticAll === hunk.added.cosmeticAll;
     return { hunk, whole, bound: whole ? Math.max(hunk.oldCount, hunk.newCount) : sharedCount(hunk.removed.cosmetic, hunk.added.cosmetic) };

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { Command, Option } from "commander";
 import { MineError } from "../../mine/errors.js";
 import { openRepository } from "../../mine/repository.js";
@@ -15,6 +14,7 @@ import { claimOutputDir } from "../../io/output-dir.js";
 import { type CliIo, UsageError } from "../io.js";
 import { createProgress, type Progress } from "../progress.js";
 import { renderTable } from "../table.js";
+import { tierUpLater } from "../tier-up.js";
 import { addOptions, type ClientFlags, clientOptions, type OutFlags, type OverwriteQuietFlags, outOption, outPath, outputAliasOption, overwriteOption, positiveIntegerOption, quietOption, requiredOut, secondsOption } from "../options.js";
 import { reportSandbox, type SandboxFlags, sandboxOptions, sandboxSettings } from "../sandbox-options.js";
 
@@ -156,19 +156,6 @@ Related: docs/commands/mine.md#acc-mine-snapshot`,
       }),
   );
   return mine;
-}
-
-/**
- * A mine is a short batch run through many functions, most of them hot for a moment only (one phase, one
- * pass): at V8's default interrupt budget TurboFan compiled about 180 of them, in all about 1 CPU-s on its
- * background threads for encode/httpx, more than the JavaScript it sped up saved. Eight times the default
- * budget (V8 11's 66 KiB of bytecode run between tier-up checks) optimizes only what stays hot: on
- * encode/httpx and the generated bench history Node's CPU fell by about a fifth (docs/commands/mine.md,
- * Performance). The extra interpreted work is bounded per function, so it does not grow with the history.
- * The flag is the process's: this command owns its process, the library does not touch it.
- */
-function tierUpLater(): void {
-  setFlagsFromString(`--interrupt-budget=${8 * 66 * 1024}`);
 }
 
 function repoName(value: string): string {
