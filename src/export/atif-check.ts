@@ -6,7 +6,8 @@ let compiled: { fast: ValidateFunction; all: ValidateFunction } | undefined;
 
 /**
  * Why a document is not valid ATIF, or nothing: the JSON Schema published as
- * docs/schemas/atif.schema.json (compiled with ajv), then the cross-field rules of Harbor's validators.
+ * docs/schemas/atif.schema.json (compiled with ajv), then the cross-field rules of Harbor's validators,
+ * those of its v1.8 models applied whatever version the document declares (as Harbor reads it).
  */
 export function atifErrors(doc: unknown): string[] {
   if (compiled === undefined) {
@@ -18,5 +19,5 @@ export function atifErrors(doc: unknown): string[] {
     compiled.all(doc);
     return (compiled.all.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
   }
-  return atifProblems(doc as AtifTrajectory);
+  return atifProblems(doc as AtifTrajectory, "", true);
 }

@@ -158,7 +158,7 @@ function toolCall(call: ToolCall, nativeExtra: Record<string, unknown> | undefin
 function toolResult(message: Extract<Message, { role: "tool" }>, step: AtifStep, callSubagents: Map<string, Trajectory["subagents"]>): AtifObservationResult {
   const stored = storedStep(message);
   const call = message.call_id === null ? undefined : step.tool_calls?.find((c) => c.tool_call_id === message.call_id);
-  const residual = {
+  const residual: Record<string, unknown> = {
     ...commonResidual(message),
     ...compact({
       call_id: call === undefined || stored?.no_source_call_id ? (message.call_id ?? undefined) : undefined,
@@ -170,11 +170,18 @@ function toolResult(message: Extract<Message, { role: "tool" }>, step: AtifStep,
   };
   const links = message.call_id === null ? [] : (callSubagents.get(message.call_id) ?? []);
   const refs = stored?.subagent_trajectory_ref ?? links.map((link) => ({ trajectory_id: link.trajectory_id, ...(link.file !== undefined ? { trajectory_path: link.file } : {}), extra: { acc: compact({ agent_type: link.agent_type }) } }));
+  // acc embeds no sub-agent, so a reference without a file resolves nowhere and Harbor refuses the document
+  // (atifProblems): such references are kept under the result's extra.acc instead, where the importer finds
+  // them again. A log's own references move there together, to keep their order; acc's links are rebuilt
+  // from the root's extra.acc, so only theirs without a file move.
+  const unresolved = refs.filter((ref) => !ref.trajectory_path);
+  const [written, kept] = unresolved.length === 0 ? [refs, []] : stored?.subagent_trajectory_ref ? [[], refs] : [refs.filter((ref) => ref.trajectory_path), unresolved];
+  if (kept.length > 0) residual.subagent_trajectory_ref = kept;
   return withExtra<AtifObservationResult>(
     {
       ...(call !== undefined && !stored?.no_source_call_id ? { source_call_id: call.tool_call_id } : {}),
       ...(stored?.no_content ? {} : { content: (stored?.content_parts ?? message.content) as AtifObservationResult["content"] }),
-      ...(refs.length > 0 ? { subagent_trajectory_ref: refs } : {}),
+      ...(written.length > 0 ? { subagent_trajectory_ref: written } : {}),
     },
     stored?.result_extra,
     residual,

@@ -24,6 +24,8 @@ import { summarySegments } from "./summary-segments.js";
 import { type Built, exportShard } from "./shard.js";
 import { ExportRejects, rejectLine } from "./rejects.js";
 import type { Shard } from "../shard/partition.js";
+import type { AtifTrajectory } from "../records/atif.js";
+import { isRecord } from "../json.js";
 
 export const TRAJECTORY_TARGETS = ["atif", "trl", "axolotl", "openai", "llamafactory", "parquet", "verl", "slime", "hf-traces"] as const;
 export type TrajectoryTarget = (typeof TRAJECTORY_TARGETS)[number];
@@ -67,6 +69,13 @@ export interface TrajectoryExportStats {
   /** hf-traces: messages written, and secrets replaced by placeholders, by type. */
   messages: number;
   redacted: Record<string, number>;
+  /**
+   * atif: documents written by schema version, and sub-agent references kept under a result's
+   * `extra.acc` instead of `subagent_trajectory_ref`: they name no file and no embedded sub-agent, which
+   * Harbor's v1.8 validator refuses.
+   */
+  atifVersions?: Record<string, number>;
+  subagentRefsKept?: number;
   files: string[];
 }
 
@@ -261,7 +270,9 @@ export async function finishTrajectoryShards(outDir: string, target: TrajectoryT
     await out.abort();
     throw error;
   }
-  return { ...stats, files: await out.finish(name ?? basename(outDir), stats, { ...card, target }) };
+  const merged = { ...stats };
+  merged.files = await out.finish(name ?? basename(outDir), merged, { ...card, target });
+  return merged;
 }
 
 /** The files of a trajectories export: the rows, the RL prompt file, rejects.jsonl when a line was refused, the card. */
@@ -269,6 +280,8 @@ class TrajectoriesOut {
   exported = 0;
   private readonly rejects: ExportRejects;
   private readonly rl: RlState = { tasks: new Map(), samples: 0, trajectories: 0 };
+  private readonly atifVersions: Record<string, number> = {};
+  private subagentRefsKept = 0;
 
   private constructor(
     private readonly outDir: string,
@@ -296,6 +309,12 @@ class TrajectoriesOut {
       }
       const rollout = this.rl.trajectories++;
       if (this.target === "slime") for (const row of built.values as Record<string, unknown>[]) Object.assign(row, { group_index: known.group, index: this.rl.samples++, rollout_id: rollout });
+    }
+    if (this.target === "atif") {
+      for (const doc of built.values as AtifTrajectory[]) {
+        this.atifVersions[doc.schema_version] = (this.atifVersions[doc.schema_version] ?? 0) + 1;
+        this.subagentRefsKept += refsKeptInExtra(doc);
+      }
     }
     for (const value of built.values) await this.data.add(value);
     this.exported++;
@@ -326,8 +345,9 @@ class TrajectoriesOut {
       files.push("dataset_info.json");
     }
     if (this.rejects.written) files.push("rejects.jsonl");
+    if (this.target === "atif") Object.assign(stats, { atifVersions: this.atifVersions, subagentRefsKept: this.subagentRefsKept });
     const counts = { ...stats, exported: this.exported };
-    await writeFile(join(this.outDir, "README.md"), this.target === "atif" ? atifCard(name, dataFile, this.exported) : this.target === "hf-traces" ? hfTracesCard(name, counts) : sftCard(name, dataFile, counts, card));
+    await writeFile(join(this.outDir, "README.md"), this.target === "atif" ? atifCard(name, dataFile, counts) : this.target === "hf-traces" ? hfTracesCard(name, counts) : sftCard(name, dataFile, counts, card));
     return files;
   }
 }
@@ -445,6 +465,22 @@ async function writePrompts(path: string, target: TrajectoryTarget, rl: RlState)
   await file.commit();
 }
 
+/**
+ * Sub-agent references a document keeps under its results' `extra.acc` because they name no file and
+ * no embedded sub-agent (Harbor's v1.8 validator refuses them as references; atif.ts puts them there).
+ * Counted here, not in atif.ts, so that acc merge counts them without loading the ATIF modules.
+ */
+function refsKeptInExtra(doc: AtifTrajectory): number {
+  let count = 0;
+  for (const step of doc.steps) {
+    for (const result of step.observation?.results ?? []) {
+      const acc = isRecord(result.extra) ? result.extra.acc : undefined;
+      if (isRecord(acc) && Array.isArray(acc.subagent_trajectory_ref)) count += acc.subagent_trajectory_ref.filter((ref) => !(isRecord(ref) && ref.trajectory_path)).length;
+    }
+  }
+  return count;
+}
+
 /** The Hub's metadata block of a trajectories card: its tags and the one train split. */
 function frontMatter(tags: readonly string[], dataFile: string): string {
   return `---
@@ -458,15 +494,21 @@ ${tags.map((tag) => `- ${tag}\n`).join("")}configs:
 `;
 }
 
-function atifCard(name: string, dataFile: string, count: number): string {
+function atifCard(name: string, dataFile: string, stats: TrajectoryExportStats): string {
+  // The versions written: v1.7, and v1.8 for documents with audio parts (src/records/atif.ts ATIF_VERSION).
+  const versions = Object.entries(stats.atifVersions ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([version, n]) => `${version}: ${n}`)
+    .join(", ");
+  const kept = stats.subagentRefsKept ?? 0;
   return `${frontMatter(["agent-trajectories", "atif"], dataFile)}
 # ${name}
 
-${count} agent trajectories in Harbor's Agent Trajectory Interchange Format (ATIF-v1.7), one
+${stats.exported} agent trajectories in Harbor's Agent Trajectory Interchange Format (${versions}), one
 document per line of \`${dataFile}\`, written by [acc](https://www.npmjs.com/package/agent-context-compiler)
-and validated against ATIF's JSON Schema. Fields ATIF has no slot for are under \`extra.acc\`;
+and validated against ATIF's JSON Schema and Harbor's v1.8 validator rules. Fields ATIF has no slot for are under \`extra.acc\`;
 \`acc import ${dataFile}\` reads the same trajectories back.
-`;
+${kept > 0 ? `\n${kept} sub-agent references name no trajectory file and no embedded sub-agent, which Harbor's v1.8 validator\nrefuses: they are kept under their result's \`extra.acc.subagent_trajectory_ref\`, not as \`subagent_trajectory_ref\`.\n` : ""}`;
 }
 
 function sftCard(name: string, dataFile: string, stats: TrajectoryExportStats, options: CardOptions): string {

@@ -1,4 +1,4 @@
-import { ATIF_VERSIONS, type AtifObservationResult, type AtifStep, AtifTrajectory, type StoredRoot, type StoredStep, atifProblems, compact, nonEmpty, stepHasAudio } from "../records/atif.js";
+import { ATIF_VERSIONS, type AtifObservationResult, type AtifStep, type AtifSubagentRef, AtifTrajectory, type StoredRoot, type StoredStep, atifProblems, compact, nonEmpty, stepHasAudio } from "../records/atif.js";
 import type { Locator, Message, SubagentLink, ToolCall, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
 import { formatProblems, validate } from "../records/validate.js";
 import { ShapeError, rowsImporter } from "./common/rows.js";
@@ -232,7 +232,9 @@ function toolMessage(result: AtifObservationResult, calls: AtifStep["tool_calls"
   const callId = typeof residual.call_id === "string" ? residual.call_id : (result.source_call_id ?? null);
   const call = callId === null ? undefined : calls?.find((c) => c.tool_call_id === callId);
   // References acc wrote from its own sub-agent links carry extra.acc; the links themselves are in the root's extra.acc.
-  const refs = (result.subagent_trajectory_ref ?? []).filter((ref) => !(accMode && isRecord(ref.extra) && isRecord(ref.extra.acc)));
+  // References that resolve nowhere (no file, no embedded sub-agent) acc keeps under the result's extra.acc.
+  const kept = accMode && Array.isArray(residual.subagent_trajectory_ref) ? (residual.subagent_trajectory_ref.filter(isRecord) as AtifSubagentRef[]) : [];
+  const refs = [...(result.subagent_trajectory_ref ?? []), ...kept].filter((ref) => !(accMode && isRecord(ref.extra) && isRecord(ref.extra.acc)));
   if (!accMode) {
     for (const ref of refs) {
       const id = ref.trajectory_id ?? ref.session_id ?? ref.trajectory_path ?? "";

@@ -168,10 +168,16 @@ const AGENT_ONLY = ["model_name", "reasoning_effort", "reasoning_content", "tool
  * The rules of Harbor's model validators that a JSON Schema cannot express: step ids 1, 2, 3…; a
  * result's `source_call_id` names a call of its own step; agent-only fields only on agent steps;
  * content parts carry text xor an image; an embedded sub-agent has a unique `trajectory_id`; a
- * sub-agent reference names a `trajectory_id` or a `trajectory_path` (v1.7, a `session_id` before).
+ * sub-agent reference names a `trajectory_id` or a `trajectory_path` (v1.7, a `session_id` before);
+ * and, in a v1.8 document, a reference without a `trajectory_path` names the `trajectory_id` of one of
+ * the document's own embedded sub-agents (the v1.8 `Trajectory` validator). Harbor's v1.8 models
+ * apply that last rule whatever version a document declares: `everyVersion` checks it so (what acc
+ * writes must pass the reader Harbor runs today).
  */
-export function atifProblems(doc: AtifTrajectory, at = ""): string[] {
+export function atifProblems(doc: AtifTrajectory, at = "", everyVersion = false): string[] {
   const problems: string[] = [];
+  const embedded = new Set((doc.subagent_trajectories ?? []).flatMap((sub) => (sub.trajectory_id == null ? [] : [sub.trajectory_id])));
+  const resolvedHere = everyVersion || doc.schema_version === "ATIF-v1.8";
   doc.steps.forEach((step, index) => {
     const where = `${at}/steps/${index}`;
     if (step.step_id !== index + 1) problems.push(`${where}/step_id: expected ${index + 1} (sequential from 1), got ${step.step_id}`);
@@ -190,6 +196,8 @@ export function atifProblems(doc: AtifTrajectory, at = ""): string[] {
       (result.subagent_trajectory_ref ?? []).forEach((ref, k) => {
         if (ref.trajectory_id == null && ref.trajectory_path == null && ref.session_id == null) {
           problems.push(`${where}/observation/results/${r}/subagent_trajectory_ref/${k}: names no trajectory_id, trajectory_path or session_id`);
+        } else if (resolvedHere && !ref.trajectory_path && !(ref.trajectory_id != null && embedded.has(ref.trajectory_id))) {
+          problems.push(`${where}/observation/results/${r}/subagent_trajectory_ref/${k}: has no trajectory_path, and its trajectory_id ${JSON.stringify(ref.trajectory_id ?? null)} is not one of subagent_trajectories (Harbor's v1.8 validator resolves it nowhere)`);
         }
       });
       if (Array.isArray(result.content)) problems.push(...partProblems(result.content, `${where}/observation/results/${r}/content`));
@@ -202,7 +210,7 @@ export function atifProblems(doc: AtifTrajectory, at = ""): string[] {
     if (sub.trajectory_id == null) problems.push(`${where}/trajectory_id: an embedded sub-agent needs one`);
     else if (seen.has(sub.trajectory_id)) problems.push(`${where}/trajectory_id: "${sub.trajectory_id}" is not unique`);
     else seen.add(sub.trajectory_id);
-    problems.push(...atifProblems(sub, where));
+    problems.push(...atifProblems(sub, where, everyVersion));
   });
   return problems;
 }

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { exportTrajectories } from "../../src/export/trajectories.js";
 import { trajectoryToAtif } from "../../src/export/atif.js";
+import { atifErrors } from "../../src/export/atif-check.js";
 import { importAll, runCli, tempDir } from "../helpers/collect.js";
 import { SAMPLES_MISSING, sample } from "../helpers/samples.js";
 
@@ -152,9 +153,52 @@ test("atif: a v1.7 document — embedded sub-agents become linked trajectories, 
   assert.equal(main!.messages[1]!.content, "look\n[image]");
   assert.equal((main!.messages[0]!.extra?.atif as { is_copied_context?: boolean }).is_copied_context, true);
   assert.deepEqual(main!.tools?.map((t) => t.name), ["search"]);
+  // acc writes each trajectory as a document of its own, so the reference to the embedded sub-agent resolves
+  // nowhere in it: Harbor's v1.8 validator refuses such a document, so the reference is kept under extra.acc.
   const out = trajectoryToAtif(main!);
-  const { subagent_trajectories: _embedded, ...rest } = V17;
+  const { subagent_trajectories: _embedded, ...rest } = structuredClone(V17);
+  delete (rest.steps[2]!.observation!.results[0] as { subagent_trajectory_ref?: unknown }).subagent_trajectory_ref;
   assert.deepEqual(withoutAcc(out), rest);
+  const result = out.steps[2]!.observation!.results[0]!;
+  assert.deepEqual((result.extra!.acc as { subagent_trajectory_ref: unknown }).subagent_trajectory_ref, [{ trajectory_id: "sub-1" }]);
+  assert.deepEqual(atifErrors(out), []);
+  assert.match(atifErrors({ ...out, steps: out.steps.map((step, i) => (i === 2 ? { ...step, observation: { results: [{ ...result, subagent_trajectory_ref: [{ trajectory_id: "sub-1" }] }] } } : step)) }).join("; "), /subagent_trajectory_ref\/0: has no trajectory_path, and its trajectory_id "sub-1" is not one of subagent_trajectories/);
+  // Read back, the reference is the log's again.
+  const back = join(tempDir(), "back.json");
+  writeFileSync(back, JSON.stringify(out));
+  const [again] = (await importAll([back])).trajectories;
+  assert.deepEqual(again!.messages, main!.messages);
+});
+
+test("atif: a reference with no trajectory_path must name an embedded sub-agent in a v1.8 document (Harbor's v1.8 validator), and acc writes none", async () => {
+  const v18 = { ...structuredClone(V17), schema_version: "ATIF-v1.8" };
+  const file = join(tempDir(), "trajectory.json");
+  writeFileSync(file, JSON.stringify(v18));
+  assert.equal((await importAll([file])).rejects.length, 0, "embedded: resolved");
+  const { subagent_trajectories: _embedded, ...alone } = v18;
+  writeFileSync(file, JSON.stringify(alone));
+  const refused = await importAll([file]);
+  assert.equal(refused.trajectories.length, 0);
+  assert.match(refused.rejects[0]!.reason, /subagent_trajectory_ref\/0: has no trajectory_path, and its trajectory_id "sub-1" is not one of subagent_trajectories/);
+  // The same document declared v1.7 is read (v1.7's models resolve references elsewhere), and exported
+  // with the reference under extra.acc, counted in the summary and on the card.
+  writeFileSync(file, JSON.stringify({ ...alone, schema_version: "ATIF-v1.7" }));
+  const { trajectories } = await importAll([file]);
+  assert.equal(trajectories.length, 1);
+  // With a document that has audio (written as v1.8): the card names both versions written.
+  const audio = join(tempDir(), "audio.json");
+  writeFileSync(audio, JSON.stringify(V18));
+  const input = join(tempDir(), "trajectories.jsonl");
+  writeFileSync(input, [trajectories[0], ...(await importAll([audio])).trajectories].map((t) => `${JSON.stringify(t)}\n`).join(""));
+  const outDir = join(tempDir(), "atif");
+  const stats = await exportTrajectories({ inputs: [input], outDir, target: "atif" });
+  assert.equal(stats.subagentRefsKept, 1);
+  assert.deepEqual(stats.atifVersions, { "ATIF-v1.7": 1, "ATIF-v1.8": 1 });
+  const docs = readJsonl(join(outDir, "trajectories.atif.jsonl"));
+  for (const doc of docs) assert.deepEqual(atifErrors(doc), []);
+  const card = readFileSync(join(outDir, "README.md"), "utf8");
+  assert.match(card, /Interchange Format \(ATIF-v1\.7: 1, ATIF-v1\.8: 1\)/);
+  assert.match(card, /1 sub-agent references name no trajectory file and no embedded sub-agent/);
 });
 
 test("atif: documents that break Harbor's rules are rejected with the rule; a version older than its fields is warned about", async () => {
@@ -178,7 +222,7 @@ test("atif: documents that break Harbor's rules are rejected with the rule; a ve
   writeFileSync(file, JSON.stringify({ schema_version: "ATIF-v1.2", session_id: "s", agent: { name: "a", version: "1" }, steps: [{ step_id: 1, source: "user", message: "x", is_copied_context: true }] }));
   const { trajectories } = await importAll([file]);
   assert.deepEqual(trajectories[0]!.warnings, ["declares ATIF-v1.2 but uses is_copied_context (added in ATIF-v1.5)"]);
-  writeFileSync(file, JSON.stringify({ ...V17, schema_version: "ATIF-v1.9", subagent_trajectories: undefined }));
+  writeFileSync(file, JSON.stringify({ ...V17, schema_version: "ATIF-v1.9" }));
   const newer = await importAll([file]);
   assert.equal(newer.trajectories[0]!.source.format_version, "ATIF-v1.9");
   assert.deepEqual(newer.trajectories[0]!.warnings, ["schema_version ATIF-v1.9 is newer than acc knows (ATIF-v1.8): read as v1.8"]);

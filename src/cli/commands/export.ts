@@ -88,7 +88,8 @@ Related: acc compile, acc teach`,
         if (shard.shard) return shardSummary(io, shard.shard, stats, outDir);
         const ids = withIds ? `; token ids: ${stats.tokenSources.recorded} rows recorded by the log, ${stats.tokenSources.tokenizer} tokenized by acc${stats.partialRecorded > 0 ? ` (${stats.partialRecorded} trajectories had recorded ids on only some turns)` : ""}` : "";
         const secrets = target === "hf-traces" ? `; secrets redacted: ${Object.values(stats.redacted).reduce((a, b) => a + b, 0)}` : "";
-        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
+        const refs = stats.subagentRefsKept ? `; ${stats.subagentRefsKept} sub-agent references with no file and no embedded sub-agent kept under extra.acc (Harbor refuses them as references)` : "";
+        io.stderr.write(`read ${stats.read} = exported ${stats.exported} + rejected ${stats.rejected} (${stats.rows} ${target === "hf-traces" ? "sessions" : "rows"}${ids}${secrets}${refs})\nwrote ${stats.files.map((f) => `${outDir}/${f}`).join(", ")}\n`);
         return;
       }
       if (!(EXPORT_TARGETS as readonly string[]).includes(to)) {
