@@ -1,4 +1,5 @@
 import { escapeRegExp } from "../tokenize/added-tokens.js";
+import { detached } from "../tokenize/pieces.js";
 import type { ChatTurns, Tokenizer } from "../tokenize/types.js";
 import { type SftConversation, templateMessages } from "./sft.js";
 import { ChatTemplateError } from "../tokenize/errors.js";
@@ -133,7 +134,7 @@ function tokenizeSpans(text: string, spans: readonly Span[], tokenizer: Tokenize
   const run = (start: number, end: number) => {
     placeAt(start, ids.length);
     const part = text.slice(start, end);
-    const whole = tokenizer.encode(part);
+    const whole = runIds(part, tokenizer);
     for (; next < cuts.length && cuts[next]!.at < end; next++) {
       const cut = cuts[next]!;
       const edge = runEdge(part, cut.at - start, cut.direction, whole, tokenizer);
@@ -185,6 +186,33 @@ function runEdge(run: string, at: number, direction: -1 | 1, whole: readonly num
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id, k) => id === b[k]);
+}
+
+/**
+ * The ids of runs met before, by their text: conversations of one export share their system prompt, tools
+ * block and instructions (38% of the characters of the runs bench:export tokenizes repeat a run before
+ * them), and looking a run up costs a hash of it where tokenizing it costs a BPE of every piece.
+ */
+const runMemory = new WeakMap<Tokenizer, { ids: Map<string, readonly number[]>; chars: number }>();
+/** Shorter runs are mostly one or two pieces, which the tokenizer's own piece memory holds. */
+const MIN_REMEMBERED_RUN = 64;
+const MAX_REMEMBERED_RUN_CHARS = 1 << 23;
+
+function runIds(run: string, tokenizer: Tokenizer): readonly number[] {
+  if (run.length < MIN_REMEMBERED_RUN || run.length > MAX_REMEMBERED_RUN_CHARS) return tokenizer.encode(run);
+  let memory = runMemory.get(tokenizer);
+  if (memory === undefined) runMemory.set(tokenizer, (memory = { ids: new Map(), chars: 0 }));
+  let ids = memory.ids.get(run);
+  if (ids === undefined) {
+    ids = tokenizer.encode(run);
+    if (memory.chars + run.length > MAX_REMEMBERED_RUN_CHARS) {
+      memory.ids.clear();
+      memory.chars = 0;
+    }
+    memory.ids.set(detached(run), ids);
+    memory.chars += run.length;
+  }
+  return ids;
 }
 
 const addedPatterns = new WeakMap<Tokenizer, RegExp | undefined>();

@@ -209,6 +209,6 @@ function remember<T>(memory: Map<string, T>, piece: string, value: T): void {
  * characters as a view of its parent: a remembered line or piece would keep a whole prompt (megabytes, in
  * MRCR) alive for as long as it is remembered. Joining makes a new string; slicing it flattens it into one.
  */
-function detached(part: string): string {
+export function detached(part: string): string {
   return ` ${part}`.slice(1);
 }

@@ -51,16 +51,14 @@ export class Qwen3Turns {
     }
     const last = segment(this.messages, i - 1, i, query);
     if (last === undefined) return undefined;
-    const tail = last + GENERATION_PROMPT;
-    const at = layout.starts[i - 1]!;
-    return layout.text.startsWith(tail, at) ? at + tail.length : false;
+    return matchAt(layout.text, [...last, GENERATION_PROMPT], layout.starts[i - 1]!);
   }
 
   private layout(end: number): Layout | undefined {
     if (this.layouts.has(end)) return this.layouts.get(end);
     const text = this.render(end);
     const query = lastQuery(this.messages, end);
-    const segments: string[] = [];
+    const segments: string[][] = [];
     let layout: Layout | undefined;
     for (let k = 0; k < end; k++) {
       const s = segment(this.messages, k, end, query);
@@ -70,8 +68,8 @@ export class Qwen3Turns {
     if (segments.length === end) {
       const starts = new Array<number>(end);
       let at = text.length;
-      for (let k = end - 1; k >= 0 && at >= 0; k--) starts[k] = at -= segments[k]!.length;
-      if (at >= 0 && segments.every((s, k) => text.startsWith(s, starts[k]))) layout = { text, query, starts };
+      for (let k = end - 1; k >= 0 && at >= 0; k--) starts[k] = at -= length(segments[k]!);
+      if (at >= 0 && segments.every((s, k) => matchAt(text, s, starts[k]!) !== false)) layout = { text, query, starts };
     }
     this.layouts.set(end, layout);
     return layout;
@@ -81,7 +79,7 @@ export class Qwen3Turns {
     let sided = this.sided[k];
     if (sided === undefined) {
       // Not the last message: the next one exists in both renderings.
-      sided = this.messages[k]!.role === "assistant" && segment(this.messages, k, k + 2, -1) !== segment(this.messages, k, k + 2, k);
+      sided = this.messages[k]!.role === "assistant" && segment(this.messages, k, k + 2, -1)?.join("") !== segment(this.messages, k, k + 2, k)?.join("");
       this.sided[k] = sided;
     }
     return sided;
@@ -105,37 +103,54 @@ function lastQuery(messages: readonly TemplateMessage[], n: number): number {
   return n - 1;
 }
 
+/** Where `pieces`, one after the other from `at`, end in `text`; false when `text` holds other text there. */
+function matchAt(text: string, pieces: readonly string[], at: number): number | false {
+  for (const piece of pieces) {
+    if (!text.startsWith(piece, at)) return false;
+    at += piece.length;
+  }
+  return at;
+}
+
+function length(pieces: readonly string[]): number {
+  let total = 0;
+  for (const piece of pieces) total += piece.length;
+  return total;
+}
+
 /**
- * Message `k`'s segment in the rendering of the first `n` messages whose last query is `query`;
+ * Message `k`'s segment in the rendering of the first `n` messages whose last query is `query`, as
+ * pieces (compared with the rendering one by one: joining them would copy every message's text);
  * undefined for a value these rules do not read as the template does.
  */
-function segment(messages: readonly TemplateMessage[], k: number, n: number, query: number): string | undefined {
+function segment(messages: readonly TemplateMessage[], k: number, n: number, query: number): string[] | undefined {
   const message = messages[k]!;
   const role = message.role;
   let content = typeof message.content === "string" ? message.content : "";
-  if (role === "user" || (role === "system" && k > 0)) return `<|im_start|>${role}\n${content}<|im_end|>\n`;
+  if (role === "user" || (role === "system" && k > 0)) return ["<|im_start|>", role, "\n", content, "<|im_end|>\n"];
   if (role === "tool") {
     const open = k === 0 || messages[k - 1]!.role !== "tool" ? "<|im_start|>user" : "";
     const close = k === n - 1 || messages[k + 1]!.role !== "tool" ? "<|im_end|>\n" : "";
-    return `${open}\n<tool_response>\n${content}\n</tool_response>${close}`;
+    return [open, "\n<tool_response>\n", content, "\n</tool_response>", close];
   }
-  if (role !== "assistant") return "";
+  if (role !== "assistant") return [];
   let reasoning = "";
   if (typeof message.reasoning_content === "string") reasoning = message.reasoning_content;
   else if (content.includes("</think>")) {
     reasoning = content.split("</think>")[0]!.trimEnd().split("<think>").at(-1)!.trimStart();
     content = content.split("</think>").at(-1)!.trimStart();
   }
-  let out = k > query && (k === n - 1 || reasoning !== "") ? `<|im_start|>assistant\n<think>\n${reasoning.trim()}\n</think>\n\n${content.trimStart()}` : `<|im_start|>assistant\n${content}`;
+  const out = k > query && (k === n - 1 || reasoning !== "") ? ["<|im_start|>assistant\n<think>\n", reasoning.trim(), "\n</think>\n\n", content.trimStart()] : ["<|im_start|>assistant\n", content];
   const calls = message.tool_calls;
   if (calls !== undefined && !Array.isArray(calls)) return undefined;
   for (const [j, value] of (calls ?? []).entries()) {
-    if (j > 0 || content !== "") out += "\n";
+    if (j > 0 || content !== "") out.push("\n");
     const call = typeof value === "object" && value !== null && "function" in value ? (value as { function: unknown }).function : value;
     if (typeof call !== "object" || call === null) return undefined;
     const { name, arguments: args } = call as { name?: unknown; arguments?: unknown };
     if (typeof name !== "string" || typeof args !== "string") return undefined;
-    out += `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
+    out.push('<tool_call>\n{"name": "', name, '", "arguments": ', args, "}\n</tool_call>");
   }
-  return `${out}<|im_end|>\n`;
+  out.push("<|im_end|>\n");
+  return out;
 }
