@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-import { exitOnSignals } from "./interrupt.js";
-import { main } from "./program.js";
+import { followParent, relaunch, relaunchArgs } from "./relaunch.js";
 
-// A closed pipe (`acc import … | head`) is a normal way for a reader to stop.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
-});
-exitOnSignals(process.stderr);
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+// The commands of many requests run in a node with a larger young generation (src/cli/relaunch.ts); this
+// process then only waits for that one. Nothing else is loaded before the choice.
+const args = relaunchArgs(process.argv[1]!, process.argv.slice(2), process.execArgv, process.env);
+if (!(args && (await relaunch(args)))) {
+  followParent(process.env);
+  const [{ exitOnSignals }, { main }] = await Promise.all([import("./interrupt.js"), import("./program.js")]);
+  // A closed pipe (`acc import … | head`) is a normal way for a reader to stop.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+  exitOnSignals(process.stderr);
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+}

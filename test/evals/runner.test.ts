@@ -119,7 +119,8 @@ test("a run killed with SIGKILL resumes without asking again for what it wrote, 
   const dir = tempDir();
   const out = join(dir, "out");
   writeFileSync(join(dir, "items.jsonl"), items.map((item) => JSON.stringify(kind.toRow(item))).join("\n"));
-  const args = [(await builtCli()).main, "eval", "graphwalks", "--data", join(dir, "items.jsonl"), "--endpoint", server.url, "--model", "m", "-o", out, "--concurrency", "2", "--no-cache", "-q"];
+  // the semi-space size acc relaunches eval with, given here: one process, the one doing the work, is killed (src/cli/relaunch.ts)
+  const args = ["--max-semi-space-size=64", (await builtCli()).main, "eval", "graphwalks", "--data", join(dir, "items.jsonl"), "--endpoint", server.url, "--model", "m", "-o", out, "--concurrency", "2", "--no-cache", "-q"];
   try {
     const child = spawn(process.execPath, args, { cwd: join(import.meta.dirname, "../.."), stdio: "ignore" });
     const journal = join(out, "results.jsonl");

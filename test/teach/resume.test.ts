@@ -51,7 +51,8 @@ test("teach: kill -9 mid-run and rerun: byte-identical outputs, and no answered 
   });
   cleanups.push(() => server.close());
   const out = join(dir, "crashed");
-  const child = spawn(process.execPath, [(await builtCli()).main, ...args(server.url, out)], { cwd: REPO_ROOT, stdio: "ignore" });
+  // the semi-space size acc relaunches teach with, given here: one process, the one doing the work, is killed (src/cli/relaunch.ts)
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", (await builtCli()).main, ...args(server.url, out)], { cwd: REPO_ROOT, stdio: "ignore" });
   const state = join(out, ".teach-state.json");
   await waitFor(() => answered === LIMIT && cachedAnswers(join(out, "cache")) === LIMIT, "the answered requests to be cached");
   await waitFor(() => existsSync(state) && JSON.parse(readFileSync(state, "utf8")).done > 0, "a checkpoint");
