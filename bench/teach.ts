@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
-import { build, clock, comparisonLine, cpuMicrosPerItem, fromDist, interleavedRounds, median, rawLoad } from "./common.js";
+import { build, clock, comparisonLine, cpuMicrosPerItem, FLAGGED_PASS, fromDist, interleavedRounds, median, passLines, passMedians, rawLoad, runFlaggedPass } from "./common.js";
 
 build();
 const { canonicalJson, keyOfBody, requestBody } = await fromDist<typeof import("../src/llm/cache.js")>("llm/cache.js");
@@ -31,6 +31,8 @@ const IN_FLIGHT = 256;
 const samplesArg = process.argv.indexOf("--samples");
 const SAMPLES = samplesArg > 0 ? Number(process.argv[samplesArg + 1]) : 8000;
 const ROUNDS = 5;
+/** Rounds of the shorter pass with V8's default young generation (bench/common.ts FLAGGED_PASS). */
+const DEFAULT_ROUNDS = 3;
 const FLOOR_ROUNDS = 5;
 const work = mkdtempSync(join(tmpdir(), "acc-bench-teach-"));
 
@@ -77,13 +79,25 @@ function answer(body: unknown) {
 const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
 
 /** Per run: bytes the V8 heap allocated and ms of garbage-collection pauses (the whole process: server, client, acc). */
-const heapOf: Record<string, { bytes: number; gcMs: number; units: number }[]> = {};
+const heapOf: Record<string, { bytes: number; gcMs: number; units: number; scavenges: number; survived: number }[]> = {};
+
+type Run = () => Promise<{ rate: number; units: number; cpu?: number }>;
+
+/** Bytes of young objects a scavenge kept: what stayed in the young generation plus what it promoted. */
+function survivedBytes(gc: { beforeGC: GcState; afterGC: GcState }): number {
+  const used = (state: GcState, space: string) => state.heapSpaceStatistics.find((s) => s.spaceName === space)?.spaceUsedSize ?? 0;
+  return used(gc.afterGC, "new_space") + used(gc.afterGC, "old_space") - used(gc.beforeGC, "old_space");
+}
+
+interface GcState {
+  heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[];
+}
 
 /**
  * Runs `work` under V8's GC profiler: the bytes allocated are the heap's growth between collections
  * (used before each one minus used after the one before), summed, plus what is left at the end.
  */
-function withHeap(name: string, work: () => Promise<{ rate: number; units: number; cpu?: number }>) {
+function withHeap(name: string, work: Run): Run {
   return async () => {
     const profiler = new GCProfiler();
     profiler.start();
@@ -93,20 +107,35 @@ function withHeap(name: string, work: () => Promise<{ rate: number; units: numbe
     const { statistics } = profiler.stop();
     let bytes = 0;
     let gcMs = 0;
+    const survived: number[] = [];
     for (const gc of statistics) {
       bytes += gc.beforeGC.heapStatistics.usedHeapSize - used;
       used = gc.afterGC.heapStatistics.usedHeapSize;
       gcMs += gc.cost / 1000;
+      if (gc.gcType === "Scavenge") survived.push(survivedBytes(gc));
     }
-    (heapOf[name] ??= []).push({ bytes: bytes + end - used, gcMs, units: result.units });
+    (heapOf[name] ??= []).push({ bytes: bytes + end - used, gcMs, units: result.units, scavenges: survived.length, survived: survived.length ? median(survived) : 0 });
     return result;
   };
 }
 
-/** Median heap allocation (kB) and garbage collection (µs) per unit of a run, over the timed rounds (the warm-up's dropped). */
+/**
+ * Median heap allocation (kB) and garbage collection (µs) per unit of a run, scavenges per run and the young
+ * bytes each kept (kB), over the timed rounds (the warm-up's dropped).
+ */
 function heapPerUnit(name: string) {
   const runs = heapOf[name]!.slice(1);
-  return { kB: median(runs.map((r) => r.bytes / r.units / 1024)), gcMicros: median(runs.map((r) => (1000 * r.gcMs) / r.units)) };
+  return {
+    kB: median(runs.map((r) => r.bytes / r.units / 1024)),
+    gcMicros: median(runs.map((r) => (1000 * r.gcMs) / r.units)),
+    collections: median(runs.map((r) => r.scavenges)),
+    survivedKB: median(runs.map((r) => r.survived / 1024)),
+  };
+}
+
+function heapLine(name: string): string {
+  const { kB, gcMicros, collections, survivedKB } = heapPerUnit(name);
+  return `${kB.toFixed(1)} kB allocated, ${gcMicros.toFixed(0)} µs in garbage-collection pauses, ${collections} scavenges per run keeping ${survivedKB.toFixed(0)} kB of young objects each`;
 }
 
 /** Pack files the response cache wrote in each run with the cache (answers finishing together share one). */
@@ -177,36 +206,44 @@ try {
   const server = await startOpenAIServer((req) => answer(req.body), { record: false });
   try {
     const loadBefore = load();
-    const results = await interleavedRounds(
-      {
-        raw: withHeap("raw", async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SAMPLES })),
-        teach: withHeap("teach", () => teachLoad(server.url, input, SAMPLES)),
-        "teach --no-cache": withHeap("teach --no-cache", () => teachLoad(server.url, input, SAMPLES, false)),
-      },
-      ROUNDS,
-    );
+    const raw = withHeap("raw", async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SAMPLES }));
+    const teach = withHeap("teach", () => teachLoad(server.url, input, SAMPLES));
     const chars = Math.round(samples.reduce((n, s) => n + s.messages[0]!.content.length, 0) / SAMPLES);
-    console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after the rounds`);
-    console.log(`${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, server answering at once, ${ROUNDS} interleaved rounds (medians):`);
-    console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
-    console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
-    console.log(comparisonLine("acc teach --no-cache", "sample", results["teach --no-cache"], results.raw));
-    console.log(`  target: acc teach >= 0.8x the raw client (wall); ratios are medians of per-round ratios`);
-    const heap = (name: string) => {
-      const { kB, gcMicros } = heapPerUnit(name);
-      return `${kB.toFixed(1)} kB allocated, ${gcMicros.toFixed(0)} µs in garbage-collection pauses`;
-    };
-    console.log(`  per request/sample, the whole process (server included; V8's GC profiler, medians): raw ${heap("raw")}; acc teach ${heap("teach")}; --no-cache ${heap("teach --no-cache")}`);
-    const floor = floorMicros(samples.map((s) => JSON.stringify(s)), server.url);
-    const rawCpu = median(results.raw.map((r) => r.cpuMicros));
-    console.log(`  floor, the work any teach must do per sample beyond the raw client (parse and check the input line, build the request, parse the answer, serialise the kept sample and its outcome; with the cache also hash the canonical body and serialise the entry), measured alone on one thread:`);
-    console.log(`    ${floor.total.toFixed(0)} µs CPU with the cache (the hash and entry ${floor.cache.toFixed(0)} µs of it), ${(floor.total - floor.cache).toFixed(0)} µs without = ${((100 * floor.total) / rawCpu).toFixed(0)}% of the raw client's ${rawCpu.toFixed(0)} µs CPU per request`);
-    const packs = median(packsPerRun);
-    console.log(`    the cache's writes: ${packs} pack files per run of ${SAMPLES} answers (${(SAMPLES / packs).toFixed(0)} answers each, median), each written whole then renamed, on libuv's threads`);
-    console.log(`    so no teach passes ${(rawCpu / (rawCpu + floor.total)).toFixed(2)}x with the cache, ${(rawCpu / (rawCpu + floor.total - floor.cache)).toFixed(2)}x without (CPU-bound, before verifying or writing anything); acc teach spends ${(median(results.teach.map((r) => r.cpuMicros)) - rawCpu - floor.total).toFixed(0)} µs CPU per sample beyond that floor`);
+    if (!FLAGGED_PASS) {
+      const results = await interleavedRounds({ raw, teach }, DEFAULT_ROUNDS);
+      console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after the rounds`);
+      console.log(`pass 1 of 2, V8's default young generation on both sides: ${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, ${DEFAULT_ROUNDS} interleaved rounds (medians):`);
+      console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
+      console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
+      console.log(`  per request/sample, V8's GC profiler: raw ${heapLine("raw")}; acc teach ${heapLine("teach")}`);
+      await runFlaggedPass({ raw: passMedians(results.raw), acc: passMedians(results.teach) });
+    } else {
+      await flaggedPass(raw, teach, chars, samples, loadBefore, server.url, input);
+    }
   } finally {
     await server.close();
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/** The flagged pass: the rounds with --no-cache too, the two passes compared, heap figures, the floor. */
+async function flaggedPass(raw: Run, teach: Run, chars: number, samples: SampleRecord[], loadBefore: string, url: string, input: string): Promise<void> {
+  const results = await interleavedRounds({ raw, teach, "teach --no-cache": withHeap("teach --no-cache", () => teachLoad(url, input, SAMPLES, false)) }, ROUNDS);
+  console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after the rounds`);
+  console.log(`pass 2 of 2, both sides in a node started with --max-semi-space-size=64 (acc as \`acc teach\` runs it; the raw client given it too):`);
+  console.log(`${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, server answering at once, ${ROUNDS} interleaved rounds (medians):`);
+  console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
+  console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
+  console.log(comparisonLine("acc teach --no-cache", "sample", results["teach --no-cache"], results.raw));
+  console.log(`  target: acc teach >= 0.8x the raw client (wall); ratios are medians of per-round ratios`);
+  for (const line of passLines("sample", { raw: passMedians(results.raw), acc: passMedians(results.teach) })) console.log(line);
+  console.log(`  per request/sample, the whole process (server included; V8's GC profiler, medians): raw ${heapLine("raw")}; acc teach ${heapLine("teach")}; --no-cache ${heapLine("teach --no-cache")}`);
+  const floor = floorMicros(samples.map((s) => JSON.stringify(s)), url);
+  const rawCpu = median(results.raw.map((r) => r.cpuMicros));
+  console.log(`  floor, the work any teach must do per sample beyond the raw client (parse and check the input line, build the request, parse the answer, serialise the kept sample and its outcome; with the cache also hash the canonical body and serialise the entry), measured alone on one thread:`);
+  console.log(`    ${floor.total.toFixed(0)} µs CPU with the cache (the hash and entry ${floor.cache.toFixed(0)} µs of it), ${(floor.total - floor.cache).toFixed(0)} µs without = ${((100 * floor.total) / rawCpu).toFixed(0)}% of the raw client's ${rawCpu.toFixed(0)} µs CPU per request`);
+  const packs = median(packsPerRun);
+  console.log(`    the cache's writes: ${packs} pack files per run of ${SAMPLES} answers (${(SAMPLES / packs).toFixed(0)} answers each, median), each written whole then renamed, on libuv's threads`);
+  console.log(`    so no teach passes ${(rawCpu / (rawCpu + floor.total)).toFixed(2)}x with the cache, ${(rawCpu / (rawCpu + floor.total - floor.cache)).toFixed(2)}x without (CPU-bound, before verifying or writing anything); acc teach spends ${(median(results.teach.map((r) => r.cpuMicros)) - rawCpu - floor.total).toFixed(0)} µs CPU per sample beyond that floor`);
 }

@@ -3,7 +3,7 @@ import { readFile, rm } from "node:fs/promises";
 import { makeDirectory } from "../io/directory.js";
 import { trackMarker } from "../io/cleanup.js";
 import { join } from "node:path";
-import { type ChatRequest, type LlmClient, LlmError } from "../llm/types.js";
+import { type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../llm/types.js";
 import { contextBin } from "./bins.js";
 import { type CoarseSplit, type EvalCounts, type EvalSummary, type Scored, summarize } from "./report.js";
 import { renderHtmlReport } from "./report-html.js";
@@ -52,6 +52,10 @@ export interface EvalRunResult {
 /** Another run's results in the same folder (another eval, model or request) must not be resumed. */
 export class EvalUsageError extends UsageError {
   override name = "EvalUsageError";
+}
+
+function answered(result: ChatResult): EvalJobResult {
+  return { answer: { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts } };
 }
 
 /** A failure seen later, where the promise is awaited. */
@@ -186,16 +190,16 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   };
 
   /** The endpoint's answer, or its refusal as a failure. */
-  const askClient = async (source: Extract<AnswerSource, { client: LlmClient }>, item: Item): Promise<EvalJobResult> => {
-    try {
-      const messages = kind.messages(item);
-      const request = source.request ? { model: source.model, messages, ...source.request } : { model: source.model, messages };
-      const result = await source.client.chat(request, { signal: abort.signal });
-      return { answer: { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts } };
-    } catch (error) {
-      if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
-      return { error: error.message, code: error.code };
-    }
+  // a promise chain, not an async function: its frame would be held by every request in flight
+  const chatOptions = { signal: abort.signal };
+  const refusal = (error: unknown): EvalJobResult => {
+    if (!(error instanceof LlmError) || abort.signal.aborted) throw error;
+    return { error: error.message, code: error.code };
+  };
+  const askClient = (source: Extract<AnswerSource, { client: LlmClient }>, item: Item): Promise<EvalJobResult> => {
+    const messages = kind.messages(item);
+    const request = source.request ? { model: source.model, messages, ...source.request } : { model: source.model, messages };
+    return source.client.chat(request, chatOptions).then(answered, refusal);
   };
 
   /** A worker's answer or refusal; a job failed on every attempt (or a malformed result) is a failure too. */

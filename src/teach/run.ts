@@ -98,7 +98,8 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
     if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
     seen.add(checked.value.id);
-    if (!queue) return { kind: "taught", line: entry.line, taught: await teachSample(checked.value, entry.line, options.client!, verifiers!, options.setup) };
+    // a promise chain, not an await: this frame would otherwise be held while the sample's requests are out
+    if (!queue) return teachSample(checked.value, entry.line, options.client!, verifiers!, options.setup).then(taughtItem);
     const outcome = await queue.process(checked.value.id, entry.line, checked.value);
     const taught = outcome.ok ? taughtFromJob(outcome.value, checked.value, entry.line) : undefined;
     if (taught && "kept" in taught) return { kind: "taught", line: entry.line, taught };
@@ -142,6 +143,10 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     onCheckpoint: (done) => options.onProgress?.(stats, done),
     close,
   });
+}
+
+function taughtItem(taught: TaughtSample): Item {
+  return { kind: "taught", line: taught.outcome.line, taught };
 }
 
 function duplicateOutcome(sample: Sample, line: number): SampleOutcome {
