@@ -12,6 +12,9 @@
 //    measured alone on this thread on prompts it has not seen: the ceiling it sets on the ratio.
 // 2. Grading throughput of the SequenceMatcher port against Python's difflib on the same MRCR pairs
 //    (CPU time of each, so other load on the machine does not skew the ratio).
+// The request rounds run twice (bench/common.ts FLAGGED_PASS): first 3 rounds of the raw client and the runner
+// with V8's default young generation, then everything above in a node started with --max-semi-space-size=64,
+// as `acc eval` runs (src/cli/relaunch.ts), the raw client in it too; the two passes are compared at the end.
 // All of acc's code comes from dist/ (built first).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -8,6 +8,10 @@
 // `teach --no-cache` shows what the response cache (free resumes) costs. A warm-up round, then 5
 // interleaved rounds; ratios are medians of the ratios within each round. Then the work any teach must do
 // per sample that the raw client does not, measured alone: the ceiling it sets. acc's code runs from dist/.
+// The rounds run twice (bench/common.ts FLAGGED_PASS): 3 rounds of the raw client and teach with V8's default
+// young generation, then the above in a node started with --max-semi-space-size=64, as `acc teach` runs
+// (src/cli/relaunch.ts), the raw client in it too; the two passes are compared, with the scavenges of each run
+// and the young bytes each kept.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";

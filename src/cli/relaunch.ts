@@ -8,8 +8,9 @@ import { spawn } from "node:child_process";
 export const SEMI_SPACE_FLAG = "--max-semi-space-size=64";
 
 /**
- * The commands relaunched with SEMI_SPACE_FLAG: long runs of many requests in flight. With --queue they
- * only hand records to workers (`acc worker`, whose two-signal stop a terminal's Ctrl-C would reach twice).
+ * The commands relaunched with SEMI_SPACE_FLAG: long runs of many requests in flight. Not with --queue (the
+ * producer hands records to workers and sends no request), nor `acc worker`: its first Ctrl-C finishes the
+ * jobs it holds and a second hands them back, and a terminal's Ctrl-C reaching both processes would count twice.
  */
 const MANY_REQUESTS = new Set(["eval", "teach", "rollout"]);
 
@@ -20,9 +21,9 @@ const RELAUNCHED = "ACC_RELAUNCHED_FROM";
 const OWN_SEMI_SPACE = /--(max[-_])?semi[-_]space[-_]size/;
 
 /**
- * The node arguments that rerun this command with SEMI_SPACE_FLAG, or undefined to run it here: a
- * command of MANY_REQUESTS (not its --help, not a --queue producer) whose process has no semi-space size of the user's and was not
- * relaunched already.
+ * The node arguments that rerun this command with SEMI_SPACE_FLAG, or undefined to run it here: a command
+ * of MANY_REQUESTS (not its --help, not a --queue producer) whose process has no semi-space size of the
+ * user's and was not relaunched already.
  */
 export function relaunchArgs(script: string, argv: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] | undefined {
   if (env[RELAUNCHED] !== undefined) return undefined;

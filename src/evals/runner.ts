@@ -54,6 +54,7 @@ export class EvalUsageError extends UsageError {
   override name = "EvalUsageError";
 }
 
+/** The endpoint's answer as the result record takes it. */
 function answered(result: ChatResult): EvalJobResult {
   return { answer: { response: result.content ?? "", finish_reason: result.finish_reason, usage: result.usage, cached: result.cached, attempts: result.attempts } };
 }

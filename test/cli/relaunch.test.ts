@@ -7,13 +7,14 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { relaunchArgs, SEMI_SPACE_FLAG } from "../../src/cli/relaunch.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
+import { builtCli } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
 import { itemSample, writeSamples } from "../teach/helpers.js";
 
 // eval, teach and rollout run in a second node with a larger young generation (src/cli/relaunch.ts): the
 // flag must be in effect there, and the pair must look like one acc from outside (exit codes, signals, kill -9).
 
-const MAIN = join(import.meta.dirname, "../../src/cli/main.ts");
+const { main } = await builtCli();
 
 test("which commands are relaunched: eval, teach, rollout; not their --help, a --queue producer, short commands, or a node given a semi-space size", () => {
   const args = (argv: string[], execArgv: string[] = [], env: NodeJS.ProcessEnv = {}) => relaunchArgs("/acc/main.js", argv, execArgv, env);
@@ -43,7 +44,7 @@ function probe(dir: string): { env: NodeJS.ProcessEnv; processes: () => { pid: n
 }
 
 function acc(argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...argv], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [main, ...argv], { env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const done = once(child, "close").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null, stderr }));
