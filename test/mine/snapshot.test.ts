@@ -75,6 +75,13 @@ test("snapshot refusals: a non-empty directory, an unknown chain, a stage past t
   const first = await runCli(["mine", "snapshot", "acme__widgets-1-chain-7", "--stage", "1", "--mined", mined, "-o", join(work, "s3")]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stderr, /\(1 commits, /);
+  // a manifest without the repository's path: one usage line naming it, not a crash on undefined
+  writeFileSync(join(mined, "manifest.json"), JSON.stringify({ repo: "acme/widgets" }));
+  const noRepo = await runCli(["mine", "snapshot", "acme__widgets-1-chain-7", "--stage", "1", "--mined", mined, "-o", join(work, "s4")]);
+  assert.equal(noRepo.code, 2);
+  assert.equal(noRepo.stderr.split("\n").length, 2, "one line");
+  assert.match(noRepo.stderr, /^acc: not a manifest of acc mine: .*manifest\.json: at repo_path: expected string, received nothing\b.*--mined/);
+  assert.ok(!existsSync(join(work, "s4")), "nothing written");
 
   // The verification is not a formality: bring one later commit in and it names the leak.
   const leaky = join(work, "s3");
