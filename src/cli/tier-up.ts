@@ -7,7 +7,8 @@ import { setFlagsFromString } from "node:v8";
  * budget (V8 11's 66 KiB of bytecode run between tier-up checks) optimizes only what stays hot: on
  * encode/httpx and the generated bench history Node's CPU fell by about a fifth (docs/commands/mine.md,
  * Performance). The extra interpreted work is bounded per function, so it does not grow with the history.
- * The flag is the process's: this command owns its process, the library does not touch it.
+ * The flag is the process's: the mine command sets it for its own process (and bench:mine for its breakdown);
+ * the library never does.
  */
 export function tierUpLater(): void {
   setFlagsFromString(`--interrupt-budget=${8 * 66 * 1024}`);
