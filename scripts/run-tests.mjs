@@ -16,6 +16,11 @@ import { transpileTree } from "./ts-hooks.mjs";
 const DURATIONS = "test/durations.json";
 /** A file not yet in test/durations.json is taken for a slow one: it starts early rather than last. */
 const UNKNOWN_SECONDS = 30;
+/**
+ * A file still running after this long is hung (the slowest takes about three minutes on CI's 2 cores): its
+ * process group is killed and the file fails, so one hang cannot hold the run until CI's own limit.
+ */
+const FILE_TIMEOUT_SECONDS = 600;
 
 function findTests(dir) {
   return readdirSync(dir)
@@ -42,7 +47,19 @@ const queue = [...files].sort((a, b) => expected(b) - expected(a));
 const LOADER = join(import.meta.dirname, "ts-loader.mjs");
 const pkg = mkdtempSync(join(tmpdir(), "acc-test-package-"));
 const cache = mkdtempSync(join(tmpdir(), "acc-test-js-"));
-process.on("exit", () => [pkg, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+/** Process groups of the test files running now: each file's own processes (servers, acc, Redis) go with it. */
+const running = new Set();
+const killGroup = (pid) => {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // the group has already exited
+  }
+};
+process.on("exit", () => {
+  running.forEach(killGroup);
+  [pkg, cache].forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) process.on(signal, () => process.exit(code));
 await Promise.all([buildPackage(pkg), transpileTree(cache, ["src", "test"])]);
 
@@ -50,14 +67,23 @@ function runFile(file) {
   return new Promise((resolve) => {
     const started = performance.now();
     const env = { ...process.env, ACC_TEST_PACKAGE: pkg, ACC_TS_CACHE: cache, ...(process.stdout.isTTY ? { FORCE_COLOR: "1" } : {}) };
-    const child = spawn(process.execPath, ["--import", LOADER, "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", LOADER, "--test-reporter=spec", file], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    running.add(child.pid);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, FILE_TIMEOUT_SECONDS * 1000);
     const output = [];
     child.stdout.on("data", (chunk) => output.push(chunk));
     child.stderr.on("data", (chunk) => output.push(chunk));
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      running.delete(child.pid);
       const seconds = (performance.now() - started) / 1000;
       const ok = code === 0;
-      process.stdout.write(`\n${ok ? "✔" : "✖"} ${file} (${seconds.toFixed(1)} s${ok ? "" : `, exit ${code ?? signal}`})\n`);
+      const why = timedOut ? `killed: still running after ${FILE_TIMEOUT_SECONDS} s` : `exit ${code ?? signal}`;
+      process.stdout.write(`\n${ok ? "✔" : "✖"} ${file} (${seconds.toFixed(1)} s${ok ? "" : `, ${why}`})\n`);
       process.stdout.write(Buffer.concat(output));
       resolve({ file, seconds, ok });
     });
