@@ -1,5 +1,5 @@
 import { escapeRegExp } from "../tokenize/added-tokens.js";
-import { detached } from "../tokenize/pieces.js";
+import { TextMemory } from "../tokenize/pieces.js";
 import type { ChatTurns, Tokenizer } from "../tokenize/types.js";
 import { type SftConversation, templateMessages } from "./sft.js";
 import { ChatTemplateError } from "../tokenize/errors.js";
@@ -193,7 +193,7 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
  * block and instructions (38% of the characters of the runs bench:export tokenizes repeat a run before
  * them), and looking a run up costs a hash of it where tokenizing it costs a BPE of every piece.
  */
-const runMemory = new WeakMap<Tokenizer, { ids: Map<string, readonly number[]>; chars: number }>();
+const runMemory = new WeakMap<Tokenizer, TextMemory<readonly number[]>>();
 /** Shorter runs are mostly one or two pieces, which the tokenizer's own piece memory holds. */
 const MIN_REMEMBERED_RUN = 64;
 const MAX_REMEMBERED_RUN_CHARS = 1 << 23;
@@ -201,16 +201,11 @@ const MAX_REMEMBERED_RUN_CHARS = 1 << 23;
 function runIds(run: string, tokenizer: Tokenizer): readonly number[] {
   if (run.length < MIN_REMEMBERED_RUN || run.length > MAX_REMEMBERED_RUN_CHARS) return tokenizer.encode(run);
   let memory = runMemory.get(tokenizer);
-  if (memory === undefined) runMemory.set(tokenizer, (memory = { ids: new Map(), chars: 0 }));
-  let ids = memory.ids.get(run);
+  if (memory === undefined) runMemory.set(tokenizer, (memory = new TextMemory(MAX_REMEMBERED_RUN_CHARS)));
+  let ids = memory.get(run);
   if (ids === undefined) {
     ids = tokenizer.encode(run);
-    if (memory.chars + run.length > MAX_REMEMBERED_RUN_CHARS) {
-      memory.ids.clear();
-      memory.chars = 0;
-    }
-    memory.ids.set(detached(run), ids);
-    memory.chars += run.length;
+    memory.set(run, ids);
   }
   return ids;
 }

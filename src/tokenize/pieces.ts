@@ -122,8 +122,7 @@ export interface PieceEncoders {
 export class PieceCoder {
   private readonly counts = new Map<string, number>();
   private readonly ids = new Map<string, number[]>();
-  private readonly lineCounts = new Map<string, number>();
-  private lineChars = 0;
+  private readonly lineCounts = new TextMemory<number>(MAX_REMEMBERED_LINE_TOTAL);
 
   /** `atLines`: the pattern splitsAtLines, so count may cut text after newlines and remember each line's count (log lines, edge lists and code repeat whole lines). */
   constructor(
@@ -150,12 +149,7 @@ export class PieceCoder {
     let lineCount = this.lineCounts.get(line);
     if (lineCount === undefined) {
       lineCount = this.countPieces(line);
-      if (this.lineChars + line.length > MAX_REMEMBERED_LINE_TOTAL) {
-        this.lineCounts.clear();
-        this.lineChars = 0;
-      }
-      this.lineCounts.set(detached(line), lineCount);
-      this.lineChars += line.length;
+      this.lineCounts.set(line, lineCount);
     }
     return lineCount;
   }
@@ -209,6 +203,30 @@ function remember<T>(memory: Map<string, T>, piece: string, value: T): void {
  * characters as a view of its parent: a remembered line or piece would keep a whole prompt (megabytes, in
  * MRCR) alive for as long as it is remembered. Joining makes a new string; slicing it flattens it into one.
  */
-export function detached(part: string): string {
+function detached(part: string): string {
   return ` ${part}`.slice(1);
+}
+
+/**
+ * Values remembered by their text, up to `maxChars` characters of texts, then all forgotten at once; a
+ * text is kept detached from the text it was cut from.
+ */
+export class TextMemory<T> {
+  private readonly values = new Map<string, T>();
+  private chars = 0;
+
+  constructor(private readonly maxChars: number) {}
+
+  get(text: string): T | undefined {
+    return this.values.get(text);
+  }
+
+  set(text: string, value: T): void {
+    if (this.chars + text.length > this.maxChars) {
+      this.values.clear();
+      this.chars = 0;
+    }
+    this.values.set(detached(text), value);
+    this.chars += text.length;
+  }
 }
