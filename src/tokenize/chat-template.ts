@@ -3,6 +3,7 @@ import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import type { ChatTemplateOptions, ChatTurns, TemplateMessage } from "./types.js";
 import { QWEN3_CHAT_TEMPLATE_SHA256, Qwen3Turns } from "./qwen3-turns.js";
 import { ChatTemplateError, notATokenizer } from "./errors.js";
+import { pythonStringMethods, stripGlobals } from "./python-strip.js";
 
 type Program = ReturnType<typeof parse>;
 type RuntimeValue = ReturnType<Environment["set"]>;
@@ -30,6 +31,7 @@ export class ChatTemplate {
     this.sha256 = createHash("sha256").update(source).digest("hex");
     try {
       this.program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
+      pythonStringMethods(this.program);
     } catch (error) {
       throw notATokenizer(`${where}: chat template does not parse: ${(error as Error).message}`, error);
     }
@@ -115,6 +117,7 @@ const GLOBALS: Record<string, unknown> = {
   False: false,
   None: null,
   range,
+  ...stripGlobals(),
 };
 
 function range(start: number, stop?: number, step = 1): number[] {

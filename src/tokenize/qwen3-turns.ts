@@ -1,3 +1,4 @@
+import { pythonStrip } from "./python-strip.js";
 import type { TemplateMessage } from "./types.js";
 
 /** sha256 of Qwen3-0.6B's published chat template (4,168 bytes). */
@@ -19,8 +20,8 @@ const GENERATION_PROMPT = "<|im_start|>assistant\n";
  * side of the last query can differ, when that side moves — and message `i - 1`'s segment as the last
  * one, plus the generation prompt, is what the longer rendering holds at that place (compared as text).
  *
- * The segments here are the template's rules in TypeScript, with @huggingface/jinja's string methods
- * (its `strip`, `lstrip` and `rstrip` ignore their argument and trim whitespace). Each rendering they
+ * The segments here are the template's rules in TypeScript, with Python's string methods (as ChatTemplate
+ * renders them: src/tokenize/python-strip.ts). Each rendering they
  * are used on is checked against the template's own rendering, which must end with the segments
  * one after the other; where it does not, or a value is one these rules do not read (arguments that are not text),
  * the caller renders the prefix instead.
@@ -137,10 +138,10 @@ function segment(messages: readonly TemplateMessage[], k: number, n: number, que
   let reasoning = "";
   if (typeof message.reasoning_content === "string") reasoning = message.reasoning_content;
   else if (content.includes("</think>")) {
-    reasoning = content.split("</think>")[0]!.trimEnd().split("<think>").at(-1)!.trimStart();
-    content = content.split("</think>").at(-1)!.trimStart();
+    reasoning = pythonStrip("lstrip", pythonStrip("rstrip", content.split("</think>")[0]!, "\n").split("<think>").at(-1)!, "\n");
+    content = pythonStrip("lstrip", content.split("</think>").at(-1)!, "\n");
   }
-  const out = k > query && (k === n - 1 || reasoning !== "") ? ["<|im_start|>assistant\n<think>\n", reasoning.trim(), "\n</think>\n\n", content.trimStart()] : ["<|im_start|>assistant\n", content];
+  const out = k > query && (k === n - 1 || reasoning !== "") ? ["<|im_start|>assistant\n<think>\n", pythonStrip("strip", reasoning, "\n"), "\n</think>\n\n", pythonStrip("lstrip", content, "\n")] : ["<|im_start|>assistant\n", content];
   const calls = message.tool_calls;
   if (calls !== undefined && !Array.isArray(calls)) return undefined;
   for (const [j, value] of (calls ?? []).entries()) {

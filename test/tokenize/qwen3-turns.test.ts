@@ -43,6 +43,15 @@ const CONVERSATIONS: TemplateMessage[][] = [
     { role: "tool", content: "first" },
     { role: "assistant", content: "</think>after", tool_calls: [call("d", "[1]")] },
   ],
+  // spaces at the edges of reasoning and answers: the template strips newlines only (Python's strip('\n'))
+  [
+    { role: "user", content: "q" },
+    { role: "assistant", content: "<think>\n  spaced thought  \n</think>\n  answer" },
+    { role: "user", content: "q2" },
+    { role: "assistant", content: "<think> a </think> b", tool_calls: [call("e", "{}")] },
+    { role: "tool", content: "x" },
+    { role: "assistant", content: " \n c", reasoning_content: "\n  d  \n" },
+  ],
 ];
 
 test("Qwen3's turn starts read by the template's rules equal rendering each prefix, wherever the template is or is not append-only", () => {
