@@ -6,6 +6,8 @@
  * template to these functions.
  */
 
+import { ChatTemplateError } from "./errors.js";
+
 /** What Python's `str.isspace` counts as whitespace: `strip()` with no argument removes these. */
 const PYTHON_SPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 
@@ -56,8 +58,8 @@ export function pythonStringMethods(program: object): void {
 /** The functions rewritten calls name, to set in the template's environment. */
 export function stripGlobals(): Record<string, (text: unknown, chars?: unknown) => string> {
   const method = (side: Side) => (text: unknown, chars?: unknown) => {
-    if (typeof text !== "string") throw new Error(`${side}() is called on ${text === null || text === undefined ? "none" : typeof text}, not a string`);
-    if (chars !== undefined && chars !== null && typeof chars !== "string") throw new Error(`${side}() takes a string of characters, got ${typeof chars}`);
+    if (typeof text !== "string") throw new ChatTemplateError(`${side}() is called on ${text === null || text === undefined ? "none" : typeof text}, not a string`);
+    if (chars !== undefined && chars !== null && typeof chars !== "string") throw new ChatTemplateError(`${side}() takes a string of characters, got ${typeof chars}`);
     return pythonStrip(side, text, chars);
   };
   return Object.fromEntries([...SIDES].map((side) => [`${GLOBAL_PREFIX}${side}`, method(side as Side)]));

@@ -34,7 +34,13 @@ test("teach through the queue: producer and 2 workers, one killed -9 mid-job, Re
   const workers: { victim?: Proc } = {};
   let killedAt = -1;
   let restart: Promise<void> | undefined;
-  const server = await startOpenAIServer((request, index) => {
+  // Worker b's answers wait until worker a has asked once (or 20 s): b, up first, could otherwise take
+  // and finish all 40 jobs before a has started, and a would never be killed mid-job.
+  let aAsked: () => void = () => {};
+  const aUp = new Promise<void>((resolve) => (aAsked = resolve));
+  const server = await startOpenAIServer(async (request, index) => {
+    if (request.headers.authorization === "Bearer key-a") aAsked();
+    else await Promise.race([aUp, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
     // worker a dies with a request of its job in flight: that job must come back, once
     if (killedAt < 0 && index >= 10 && request.headers.authorization === "Bearer key-a") {
       killedAt = index;
