@@ -63,6 +63,15 @@ const TRAJECTORIES_PER_WORKER = 16;
 type InputRecord = { ordinal: number } & ({ trajectory: Trajectory } | { reject: Reject });
 
 /** What the import pass leaves for the compile pass (and for a resumed run, which imports nothing again). */
+interface Imported {
+  fingerprint: string;
+  /** Records in the imported file. */
+  total: number;
+  pool: Partial<Record<Domain, EvidencePiece[]>>;
+  poolTasks: Record<string, TaskIdentity>;
+  poolCounts: Record<string, number>;
+}
+
 const count = z.number().int().nonnegative();
 /** The pool checkpoint as read back; its pieces are checked as evidence pieces. */
 const ImportedSchema: z.ZodType<Imported> = z.object({
@@ -72,15 +81,6 @@ const ImportedSchema: z.ZodType<Imported> = z.object({
   poolTasks: z.record(z.string(), z.object({ id: z.string().optional(), question: z.string().optional(), signature: z.array(z.number()).optional() })),
   poolCounts: z.record(z.string(), count),
 });
-
-interface Imported {
-  fingerprint: string;
-  /** Records in the imported file. */
-  total: number;
-  pool: Partial<Record<Domain, EvidencePiece[]>>;
-  poolTasks: Record<string, TaskIdentity>;
-  poolCounts: Record<string, number>;
-}
 
 /**
  * Compiles every trajectory read from `inputs` into samples. The inputs are imported once, into a file

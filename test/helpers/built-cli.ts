@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 // @ts-expect-error: a plain ESM script of the build, without types
 import { buildPackage } from "../../scripts/build-package.mjs";
@@ -21,8 +20,8 @@ export function builtPackage(): Promise<string> {
 }
 
 async function buildOwn(): Promise<string> {
+  // tempDir's folders are removed when the process exits
   const dir = tempDir("acc-test-package-");
-  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   await buildPackage(dir);
   return dir;
 }
