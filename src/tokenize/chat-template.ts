@@ -3,7 +3,7 @@ import { Environment, Interpreter, parse, tokenize } from "@huggingface/jinja";
 import type { ChatTemplateOptions, ChatTurns, TemplateMessage } from "./types.js";
 import { QWEN3_CHAT_TEMPLATE_SHA256, Qwen3Turns } from "./qwen3-turns.js";
 import { ChatTemplateError, notATokenizer } from "./errors.js";
-import { pythonStringMethods, stripGlobals } from "./python-strip.js";
+import { pythonFunctions, pythonSemantics, pythonSource } from "./python-jinja.js";
 
 type Program = ReturnType<typeof parse>;
 type RuntimeValue = ReturnType<Environment["set"]>;
@@ -30,8 +30,8 @@ export class ChatTemplate {
   ) {
     this.sha256 = createHash("sha256").update(source).digest("hex");
     try {
-      this.program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
-      pythonStringMethods(this.program);
+      this.program = parse(tokenize(pythonSource(source), { lstrip_blocks: true, trim_blocks: true }));
+      pythonSemantics(this.program);
     } catch (error) {
       throw notATokenizer(`${where}: chat template does not parse: ${(error as Error).message}`, error);
     }
@@ -60,6 +60,7 @@ export class ChatTemplate {
     };
     const values = new Environment();
     for (const [name, value] of Object.entries({ ...GLOBALS, raise_exception: raiseException, ...variables })) values.set(name, value);
+    for (const [name, value] of PYTHON_FUNCTIONS) values.variables.set(name, value);
     const list = values.variables.get("messages") as RuntimeValue & { value: RuntimeValue[] };
     const ArrayValue = list.constructor as new (items: RuntimeValue[]) => RuntimeValue;
     return (end, addGenerationPrompt) => {
@@ -117,8 +118,18 @@ const GLOBALS: Record<string, unknown> = {
   False: false,
   None: null,
   range,
-  ...stripGlobals(),
 };
+
+/** The functions a rewritten template calls, made as the library's values (from a sample of each class: they are not exported). */
+const PYTHON_FUNCTIONS: ReadonlyMap<string, RuntimeValue> = (() => {
+  const sample = new Environment();
+  const StringValue = sample.set("text", "").constructor as new (text: string) => RuntimeValue;
+  const FunctionValue = sample.set("function", () => null).constructor as new (fn: unknown) => RuntimeValue;
+  return pythonFunctions(
+    (text) => new StringValue(text),
+    (fn) => new FunctionValue(fn),
+  ) as Map<string, RuntimeValue>;
+})();
 
 function range(start: number, stop?: number, step = 1): number[] {
   if (stop === undefined) return range(0, start, step);
