@@ -37,7 +37,10 @@ async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command
     .option("--debug", "print the stack of an error (also: ACC_DEBUG=1); may come anywhere on the command line")
     .addHelpText("after", "\nExit codes: 0 success, 1 the work failed or nothing succeeded, 2 usage (see docs/cli.md)");
   const named = args.find((arg) => !arg.startsWith("-"));
+  // `acc --version` needs no command: loading them all took ~1 CPU-second
+  const versionOnly = named === undefined && args.some((arg) => arg === "--version" || arg === "-V");
   for (const [name, load] of COMMANDS) {
+    if (versionOnly) break;
     if (named === undefined || !COMMANDS.some(([known]) => known === named) || name === named) program.addCommand((await load())(io));
   }
   wireOutput(program, io);

@@ -108,3 +108,14 @@ test("compile refuses a --repo that is not a git repository and a --db that is n
   assert.deepEqual([db.code, db.stderr], [2, `acc: --db ${text}: not a SQLite database (or a folder of them); see \`acc compile --help\`\n`]);
   assert.equal(existsSync(out), false);
 });
+
+test("acc --version prints the package's version and exits 0; the top-level help lists every command", async () => {
+  const { version } = JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")) as { version: string };
+  for (const flag of ["--version", "-V"]) {
+    const result = await runCli([flag]);
+    assert.deepEqual(result, { code: 0, stdout: `${version}\n`, stderr: "" });
+  }
+  const help = await runCli(["--help"]);
+  assert.equal(help.code, 0);
+  for (const command of ["import", "compile", "export", "eval", "mine", "teach", "rollout", "view", "worker"]) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, "m"));
+});
