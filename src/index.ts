@@ -26,6 +26,7 @@ export {
   TrajectoryEvent,
   UserMessage,
 } from "./records/trajectory.js";
+export { ImportWarning, WarningCode } from "./records/import-warning.js";
 export { EvidencePiece, PieceKind, PieceOrigin, PieceRole, Sample, SAMPLE_SCHEMA_VERSION } from "./records/sample.js";
 export {
   Episode,

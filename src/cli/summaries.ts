@@ -31,9 +31,17 @@ export function importSummary(stats: ImportStats, rejectsPath?: string, redact: 
     (stats.loneSurrogates > 0
       ? `\nlone UTF-16 surrogates replaced with U+FFFD: ${stats.loneSurrogates} in ${stats.trajectoriesWithLoneSurrogates} trajectories`
       : "") +
+    warningsLine(stats.warningsByCode) +
     (rejectsPath ? `\nrejects: ${rejectsPath}` : "");
   const secrets = secretsSummary(stats.secrets, stats.trajectoriesWithSecrets, redact);
   return `${table}\n${totals}${secrets ? `\n${secrets}` : ""}`;
+}
+
+/** The importer warnings by code, most frequent first (docs/data-model.md#importer-warnings), or nothing when there were none. */
+function warningsLine(byCode: ReadonlyMap<string, number>): string {
+  if (byCode.size === 0) return "";
+  const counts = [...byCode].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : 1));
+  return `\nimporter warnings: ${counts.map(([code, n]) => `${code} ${n}`).join(", ")}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../records/import-warning.js";
 import { ATIF_VERSIONS, type AtifObservationResult, type AtifStep, type AtifSubagentRef, AtifTrajectory, type StoredRoot, type StoredStep, atifProblems, compact, nonEmpty, stepHasAudio } from "../records/atif.js";
 import type { Locator, Message, SubagentLink, ToolCall, Trajectory, TrajectoryEvent } from "../records/trajectory.js";
 import { formatProblems, validate } from "../records/validate.js";
@@ -23,7 +24,7 @@ export const atifImporter = rowsImporter({
     return typeof row.schema_version === "string" && VERSION.test(row.schema_version) && Array.isArray(row.steps) ? 1 : 0;
   },
   convertRow(row, locator) {
-    const warnings: string[] = [];
+    const warnings: ImportWarning[] = [];
     const doc = readDocument(row, warnings);
     const drafts: TrajectoryDraft[] = [];
     convertDocument(doc, locator, warnings, drafts, undefined);
@@ -35,20 +36,22 @@ export const atifImporter = rowsImporter({
 const NEWEST = ATIF_VERSIONS.at(-1)!;
 
 /** Validates against the ATIF models; a newer v1.x than acc knows is read as the newest it knows, with a warning. */
-function readDocument(row: Record<string, unknown>, warnings: string[]): AtifTrajectory {
+function readDocument(row: Record<string, unknown>, warnings: ImportWarning[]): AtifTrajectory {
   const declared = String(row.schema_version);
   const known = (ATIF_VERSIONS as readonly string[]).includes(declared);
   const major = VERSION.exec(declared)![1];
   if (!known) {
     if (major !== "1" || versionRank(declared) < versionRank(NEWEST)) throw new ShapeError(`schema_version ${declared}: not an ATIF version acc reads (ATIF-v1.0 to ${NEWEST.slice(5)}, or a later v1.x)`);
-    warnings.push(`schema_version ${declared} is newer than acc knows (${NEWEST}): read as ${NEWEST.slice(5)}`);
+    warnings.push({ code: "newer-version", message: `schema_version ${declared} is newer than acc knows (${NEWEST}): read as ${NEWEST.slice(5)}`, field: "schema_version", name: declared });
   }
   const result = validate(AtifTrajectory, known ? row : { ...row, schema_version: NEWEST });
   if (!result.ok) throw new ShapeError(`not a valid ${declared} trajectory: ${formatProblems(result.problems)}`);
   const problems = atifProblems(result.value);
   if (problems.length > 0) throw new ShapeError(`not a valid ${declared} trajectory: ${problems.join("; ")}`);
   const needed = versionNeeded(result.value);
-  if (known && versionRank(needed.version) > versionRank(declared)) warnings.push(`declares ${declared} but uses ${needed.field} (added in ${needed.version})`);
+  if (known && versionRank(needed.version) > versionRank(declared)) {
+    warnings.push({ code: "version-mismatch", message: `declares ${declared} but uses ${needed.field} (added in ${needed.version})`, field: needed.field, name: declared });
+  }
   return { ...result.value, schema_version: declared as AtifTrajectory["schema_version"] };
 }
 
@@ -94,7 +97,7 @@ interface AccRoot {
   outcome: Trajectory["outcome"];
   subagents: SubagentLink[];
   parent?: Trajectory["parent"];
-  warnings?: string[];
+  warnings?: ImportWarning[];
   secrets?: Trajectory["secrets"];
   extra?: Record<string, unknown>;
   atif?: true;
@@ -105,7 +108,7 @@ function accRootOf(doc: AtifTrajectory): AccRoot | undefined {
   return isRecord(acc) && typeof acc.id === "string" && isRecord(acc.source) && typeof acc.domain === "string" ? (acc as unknown as AccRoot) : undefined;
 }
 
-function convertDocument(doc: AtifTrajectory, locator: Locator, warnings: string[], out: TrajectoryDraft[], parent: TrajectoryDraft["parent"]): void {
+function convertDocument(doc: AtifTrajectory, locator: Locator, warnings: ImportWarning[], out: TrajectoryDraft[], parent: TrajectoryDraft["parent"]): void {
   const acc = accRootOf(doc);
   const subagents: SubagentLink[] = [];
   const events: TrajectoryEvent[] = [];

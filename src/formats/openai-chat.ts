@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../records/import-warning.js";
 import { convertOpenAIMessages, THINK_MARKUP } from "./common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "./common/rows.js";
 import { isRecord, without } from "./common/text.js";
@@ -17,7 +18,7 @@ export const openaiChatImporter = rowsImporter({
     return chatLike ? 0.6 : 0;
   },
   convertRow(row, locator) {
-    const warnings: string[] = [];
+    const warnings: ImportWarning[] = [];
     const listed = typeof row.tools === "string" || Array.isArray(row.tools);
     const tools = listed ? readTools(row.tools, warnings) : toolDefinitions(row.functions);
     const model = typeof row.model === "string" ? row.model : undefined;
@@ -58,7 +59,7 @@ export function toolDefinitions(value: unknown): ToolDefinition[] | undefined {
 }
 
 /** `tools` is a JSON string (LLaMA-Factory) or an array; a string that is not JSON is kept under extra with a warning. */
-export function readTools(tools: unknown, warnings: string[]): ToolDefinition[] | undefined {
+export function readTools(tools: unknown, warnings: ImportWarning[]): ToolDefinition[] | undefined {
   if (tools === undefined || tools === null || tools === "") return undefined;
   expect(typeof tools === "string" || Array.isArray(tools), `tools: expected a JSON string or an array, got ${kindOf(tools)}`);
   if (Array.isArray(tools)) return toolDefinitions(tools);
@@ -66,7 +67,7 @@ export function readTools(tools: unknown, warnings: string[]): ToolDefinition[] 
     const parsed: unknown = JSON.parse(tools);
     return toolDefinitions(Array.isArray(parsed) ? parsed : [parsed]);
   } catch (error) {
-    warnings.push(`tools: not valid JSON (${(error as Error).message}); kept verbatim under extra.tools`);
+    warnings.push({ code: "invalid-embedded-json", message: `tools: not valid JSON (${(error as Error).message}); kept verbatim under extra.tools`, field: "tools" });
     return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../records/import-warning.js";
 import type { Task } from "../records/trajectory.js";
 import { expect, kindOf, rowsImporter, ShapeError } from "./common/rows.js";
 import { REASONING_KEYS, readReasoning } from "./common/reasoning.js";
@@ -40,11 +41,11 @@ export const sweAgentImporter = rowsImporter({
     expect(Array.isArray(row.history), `history: expected an array, got ${kindOf(row.history)}`);
     expect(Array.isArray(row.trajectory), `trajectory: expected an array, got ${kindOf(row.trajectory)}`);
     expect(isRecord(row.info), `info: expected an object, got ${kindOf(row.info)}`);
-    const warnings: string[] = [];
+    const warnings: ImportWarning[] = [];
     const config = replayConfig(row.replay_config, warnings);
     const steps = row.trajectory;
     const { messages, demos } = historyMessages(row.history);
-    if (demos > 0) warnings.push(`dropped ${demos} demonstration message(s) (is_demo)`);
+    if (demos > 0) warnings.push({ code: "demonstrations-dropped", message: `dropped ${demos} demonstration message(s) (is_demo)`, count: demos, field: "is_demo" });
 
     const submission = asString(row.info.submission);
     const exitStatus = asString(row.info.exit_status);
@@ -134,7 +135,7 @@ function finalThought(item: unknown): string | null {
 }
 
 /** `replay_config` is an object, or (as SWE-agent writes it) the same object serialised to a JSON string. */
-function replayConfig(value: unknown, warnings: string[]): Record<string, unknown> | undefined {
+function replayConfig(value: unknown, warnings: ImportWarning[]): Record<string, unknown> | undefined {
   if (isRecord(value)) return value;
   if (typeof value !== "string") return undefined;
   try {
@@ -144,7 +145,11 @@ function replayConfig(value: unknown, warnings: string[]): Record<string, unknow
     // reported below
   }
   // Unparsed, it cannot be cleared of credentials, so it is not kept.
-  warnings.push("replay_config is a string that is not a JSON object; dropped, and repo and problem statement not read from it");
+  warnings.push({
+    code: "invalid-embedded-json",
+    message: "replay_config is a string that is not a JSON object; dropped, and repo and problem statement not read from it",
+    field: "replay_config",
+  });
   return undefined;
 }
 

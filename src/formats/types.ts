@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../records/import-warning.js";
 import type {
   Final,
   Locator,
@@ -72,7 +73,7 @@ export interface TrajectoryDraft {
   events?: TrajectoryEvent[];
   subagents?: SubagentLink[];
   parent?: { trajectory_id: string; call_id?: string };
-  warnings?: string[];
+  warnings?: ImportWarning[];
   extra?: Record<string, unknown>;
   /** Identity kept from an already canonical record (acc's own trajectories) instead of derived anew. */
   keep?: Pick<Trajectory, "id" | "source" | "domain" | "domain_origin" | "secrets">;

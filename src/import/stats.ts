@@ -31,6 +31,8 @@ export interface ImportStatsSnapshot {
   /** Halves of UTF-16 pairs (`\ud800` escapes) replaced with U+FFFD so every output is valid UTF-8, and in how many trajectories. */
   lone_surrogates: number;
   trajectories_with_lone_surrogates: number;
+  /** Importer warnings on the imported trajectories, by code (docs/data-model.md#importer-warnings). */
+  warnings_by_code: Record<string, number>;
   /** With `--audit`: per format, how much source text the trajectories carry and what was dropped where. */
   audit?: Record<string, AuditCounts>;
 }
@@ -45,6 +47,7 @@ export class ImportStats {
   files = 0;
   bytes = 0;
   readonly rejectsByCode = new Map<string, number>();
+  readonly warningsByCode = new Map<string, number>();
   readonly secrets: FindingCounts = {};
   trajectoriesWithSecrets = 0;
   readonly audit = new Map<string, AuditCounts>();
@@ -76,6 +79,7 @@ export class ImportStats {
           if (m.role === "assistant") stats.tool_calls += m.tool_calls.length;
           else if (m.role === "tool") stats.tool_result_chars += m.content.length;
         }
+        if (t.warnings !== undefined) for (const w of t.warnings) this.warningsByCode.set(w.code, (this.warningsByCode.get(w.code) ?? 0) + 1);
         if (event.loneSurrogates) {
           this.loneSurrogates += event.loneSurrogates;
           this.trajectoriesWithLoneSurrogates++;
@@ -138,6 +142,7 @@ export class ImportStats {
     this.files += other.files;
     this.bytes += other.bytes;
     for (const [code, n] of Object.entries(other.rejects_by_code)) this.rejectsByCode.set(code, (this.rejectsByCode.get(code) ?? 0) + n);
+    for (const [code, n] of Object.entries(other.warnings_by_code)) this.warningsByCode.set(code, (this.warningsByCode.get(code) ?? 0) + n);
     addCounts(this.secrets, other.secrets);
     this.trajectoriesWithSecrets += other.trajectories_with_secrets;
     this.loneSurrogates += other.lone_surrogates;
@@ -167,6 +172,7 @@ export class ImportStats {
       trajectories_with_secrets: this.trajectoriesWithSecrets,
       lone_surrogates: this.loneSurrogates,
       trajectories_with_lone_surrogates: this.trajectoriesWithLoneSurrogates,
+      warnings_by_code: Object.fromEntries([...this.warningsByCode].sort()),
       ...(this.audit.size > 0 ? { audit: Object.fromEntries([...this.audit].sort(([a], [b]) => a.localeCompare(b))) } : {}),
     };
   }

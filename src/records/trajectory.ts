@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ImportWarning } from "./import-warning.js";
 
 /** Version of the Trajectory wire format; bump on any incompatible change. */
 export const TRAJECTORY_SCHEMA_VERSION = "1.0.0";
@@ -185,8 +186,8 @@ export const Trajectory = z
     events: z.array(TrajectoryEvent),
     subagents: z.array(SubagentLink),
     parent: z.object({ trajectory_id: z.string(), call_id: z.string().optional() }).strict().optional(),
-    /** Lossy or heuristic decisions the importer made. */
-    warnings: z.array(z.string()).optional(),
+    /** Lossy or heuristic decisions the importer made, each with its code (src/records/import-warning.ts). */
+    warnings: z.array(ImportWarning).optional(),
     /**
      * Secrets and personal details found in the texts, counted by type (never the values): replaced by
      * `<SECRET:type>` placeholders (`redacted`) or only found (`reported`). Absent when none were found.

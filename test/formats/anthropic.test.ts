@@ -131,7 +131,8 @@ test("anthropic: server tools, thinking with signature, redacted thinking, citat
     // A server tool's settings have no slot of their own; they are kept with the tool.
     { name: "web_search", extra: { type: "web_search_20250305", max_uses: 3 } },
   ]);
-  assert.match(t.warnings?.[0] ?? "", /messages\[1\]: 1 redacted_thinking block\(s\) are opaque; their data is kept under extra.redacted_thinking/);
+  assert.deepEqual(t.warnings?.map((w) => [w.code, w.count, w.field]), [["opaque-reasoning", 1, "messages[1]"]]);
+  assert.match(t.warnings?.[0]?.message ?? "", /messages\[1\]: 1 redacted_thinking block\(s\) are opaque; their data is kept under extra.redacted_thinking/);
   assert.equal(t.model, "claude-sonnet-4-5");
   // The audit finds nothing lost unexplained: opaque parts are kept, image bytes are the [image] placeholder.
   const file = join(tempDir(), "anthropic.jsonl");

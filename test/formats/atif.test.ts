@@ -41,8 +41,10 @@ test("atif: acc → ATIF → acc is lossless on every real sample; every documen
   const samples = rawSamples();
   const folders = readdirSync(sample(".")).filter((d) => statSync(sample(d)).isDirectory());
   assert.deepEqual([...new Set(samples.map((s) => s.path.split("/")[0]))].sort(), folders.sort(), "every sample folder is covered");
+  let warned = 0;
   for (const { path, records } of samples) {
     const first = await importAll([sample(path)]);
+    warned += first.trajectories.filter((t) => t.warnings !== undefined).length;
     assert.equal(first.trajectories.length, records, path);
     const input = join(tempDir(), "trajectories.jsonl");
     writeFileSync(input, first.trajectories.map((t) => JSON.stringify(t)).join("\n"));
@@ -55,6 +57,7 @@ test("atif: acc → ATIF → acc is lossless on every real sample; every documen
     assert.equal(back.rejects.length, 0, path);
     assert.deepEqual(back.trajectories, first.trajectories, path);
   }
+  assert.ok(warned > 0, "typed importer warnings are among what the round trip carries");
 });
 
 test("atif: the steps, calls and results of an export are the messages of the record, counted from the raw tau-bench file", { skip: SAMPLES_MISSING }, async () => {
@@ -221,11 +224,15 @@ test("atif: documents that break Harbor's rules are rejected with the rule; a ve
   const file = join(tempDir(), "t.json");
   writeFileSync(file, JSON.stringify({ schema_version: "ATIF-v1.2", session_id: "s", agent: { name: "a", version: "1" }, steps: [{ step_id: 1, source: "user", message: "x", is_copied_context: true }] }));
   const { trajectories } = await importAll([file]);
-  assert.deepEqual(trajectories[0]!.warnings, ["declares ATIF-v1.2 but uses is_copied_context (added in ATIF-v1.5)"]);
+  assert.deepEqual(trajectories[0]!.warnings, [
+    { code: "version-mismatch", message: "declares ATIF-v1.2 but uses is_copied_context (added in ATIF-v1.5)", field: "is_copied_context", name: "ATIF-v1.2" },
+  ]);
   writeFileSync(file, JSON.stringify({ ...V17, schema_version: "ATIF-v1.9" }));
   const newer = await importAll([file]);
   assert.equal(newer.trajectories[0]!.source.format_version, "ATIF-v1.9");
-  assert.deepEqual(newer.trajectories[0]!.warnings, ["schema_version ATIF-v1.9 is newer than acc knows (ATIF-v1.8): read as v1.8"]);
+  assert.deepEqual(newer.trajectories[0]!.warnings, [
+    { code: "newer-version", message: "schema_version ATIF-v1.9 is newer than acc knows (ATIF-v1.8): read as v1.8", field: "schema_version", name: "ATIF-v1.9" },
+  ]);
 });
 
 /** V17 with what v1.8 adds: audio parts (a canonical MIME type with a duration, and the `audio/mp3` alias Harbor accepts). */
@@ -270,7 +277,9 @@ test("atif: a v1.8 document — audio parts are read as [audio] and kept, the ex
     assert.match(result.rejects[0]!.reason, reason);
   }
   writeFileSync(file, JSON.stringify({ ...V18, schema_version: "ATIF-v1.7" }));
-  assert.deepEqual((await importAll([file])).trajectories[0]!.warnings, ["declares ATIF-v1.7 but uses audio content parts (added in ATIF-v1.8)"]);
+  assert.deepEqual((await importAll([file])).trajectories[0]!.warnings?.map((w) => [w.code, w.message]), [
+    ["version-mismatch", "declares ATIF-v1.7 but uses audio content parts (added in ATIF-v1.8)"],
+  ]);
 });
 
 test("atif: acc export --to atif from the CLI; samples given to it are refused line by line and nothing is written", async () => {

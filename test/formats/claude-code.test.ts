@@ -206,7 +206,8 @@ test("claude-code: a rewind branch off the uuid chain is dropped with a warning;
   assert.deepEqual(t.messages.map((m) => m.content), ["first request", "ok", "edited follow-up", "final answer"]);
   assert.equal(t.final.answer, "final answer");
   assert.equal(t.warnings?.length, 1);
-  assert.match(t.warnings![0]!, /dropped 2 message lines on 1 abandoned branches .* starting at line 3$/);
+  assert.deepEqual([t.warnings![0]!.code, t.warnings![0]!.count, t.warnings![0]!.line], ["abandoned-branches", 2, 3]);
+  assert.match(t.warnings![0]!.message, /dropped 2 message lines on 1 abandoned branches .* starting at line 3$/);
 });
 
 test("claude-code: parallel tool calls hanging off hook lines keep both blocks and both results", async () => {
@@ -312,7 +313,7 @@ test("claude-code: a sub-agent stored inline in the session file (real excerpt) 
   assert.deepEqual(sub.messages.flatMap((m) => (m.role === "assistant" && m.content ? [m.content] : [])), blocks(side, "assistant", "text").map((b) => b.text));
   assert.deepEqual(calls(main).map((c) => c.name), blocks(raw.filter((l) => !l.isSidechain), "assistant", "tool_use").map((b) => b.name));
   assert.equal(sub.source.locator.line, raw.findIndex((l) => l.isSidechain === true) + 1);
-  assert.ok(!main.warnings?.some((w) => w.startsWith("dropped")));
+  assert.ok(!main.warnings?.some((w) => w.message.startsWith("dropped")));
 });
 
 test("claude-code: inline sub-agents without agent ids are told apart by their prompts; one no call fits stays, linked to the session only", async () => {
@@ -339,5 +340,6 @@ test("claude-code: inline sub-agents without agent ids are told apart by their p
   ]);
   assert.deepEqual(main!.subagents.map((l) => l.trajectory_id), subs.map((s) => s.id));
   assert.equal(new Set(trajectories.map((t) => t.id)).size, 4);
-  assert.match(subs[2]!.warnings?.join("\n") ?? "", /no Task call of the session could be tied/);
+  assert.deepEqual(subs[2]!.warnings?.map((w) => w.code), ["unlinked-subagent"]);
+  assert.match(subs[2]!.warnings?.map((w) => w.message).join("\n") ?? "", /no Task call of the session could be tied/);
 });

@@ -211,7 +211,7 @@ test("codex: local shell and web search calls, a truncated last line, an unknown
     ["sh_1", "local_shell", "shell", null, { type: "exec", command: ["ls", "/tmp"] }],
   ]);
   assert.deepEqual(tools(t).map((m) => m.role === "tool" && [m.call_id, m.pairing, m.content, m.is_error]), [["sh_1", "id", "ls: /tmp: Permission denied", true]]);
-  assert.deepEqual(t.warnings, ["skipped 1 response items of unknown type mystery_item"]);
+  assert.deepEqual(t.warnings, [{ code: "unknown-type", message: "skipped 1 response items of unknown type mystery_item", count: 1, name: "mystery_item" }]);
   assert.deepEqual(t.source.locator, { line: 1, line_end: 8 });
 });
 

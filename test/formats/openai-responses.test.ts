@@ -51,7 +51,8 @@ test("openai-responses: the real Responses items of a Codex rollout, as a bare i
     const reasoning = t.messages.flatMap((m) => (m.role === "assistant" && m.reasoning ? [m.reasoning] : []));
     assert.deepEqual(reasoning.join("\n\n"), summaries.join("\n\n"));
     assert.ok(encryptedOnly > 0);
-    assert.match(t.warnings?.join("\n") ?? "", new RegExp(`${encryptedOnly} reasoning item\\(s\\) hold only encrypted_content`));
+    assert.deepEqual(t.warnings?.map((w) => [w.code, w.count]), [["opaque-reasoning", encryptedOnly]]);
+    assert.match(t.warnings?.map((w) => w.message).join("\n") ?? "", new RegExp(`${encryptedOnly} reasoning item\\(s\\) hold only encrypted_content`));
     assert.equal(t.final.answer, lastAssistant.content.map((c) => c.text).join("\n"));
   }
 });
@@ -171,7 +172,8 @@ test("openai-responses: custom tool calls, shell calls, compaction and unknown i
   assert.deepEqual(results.map((r) => r.role === "tool" && [r.call_id, r.content]), [["c1", "Done"], ["c2", "1 passed"]]);
   assert.deepEqual(t.events, [{ kind: "compaction", message_index: 3, marker: "compaction", summary: null }]);
   assert.deepEqual(t.extra, { unknown_items: [{ type: "future_item", payload: 1 }] });
-  assert.match(t.warnings?.[0] ?? "", /items\[6\]: item type "future_item" is not understood/);
+  assert.deepEqual(t.warnings?.map((w) => [w.code, w.field, w.name]), [["unknown-type", "items[6]", "future_item"]]);
+  assert.match(t.warnings?.[0]?.message ?? "", /items\[6\]: item type "future_item" is not understood/);
   assert.equal(t.final.answer, "Fixed.");
 });
 

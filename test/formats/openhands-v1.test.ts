@@ -129,7 +129,8 @@ test("openhands-v1 folder with a broken and a malformed event file: each a line-
   assert.deepEqual(t.messages.map((m) => m.in_context), [undefined, undefined, false, false, undefined]);
   assert.deepEqual(t.events, [{ kind: "compaction", message_index: 4, summary: "Listed a.py and b.py.", marker: "condensation" }]);
   assert.deepEqual(t.final, { answer: "a.py and b.py", reasoning: null, kind: "submit_call" });
-  assert.match(t.warnings?.join("; ") ?? "", /ignored 1 file\(s\) in events\//);
+  assert.deepEqual(t.warnings?.map((w) => [w.code, w.count]), [["ignored-files", 1]]);
+  assert.match(t.warnings?.map((w) => w.message).join("; ") ?? "", /ignored 1 file\(s\) in events\//);
   const out = JSON.stringify(t);
   assert.ok(!out.includes("sk-live-v1-secret") && !out.includes("ghp_x"));
 

@@ -156,7 +156,7 @@ test("search-tags: a reasoning block opened by the prompt, an unclosed result, a
   const assistant = t.messages[1]!;
   assert.ok(assistant.role === "assistant" && assistant.reasoning === "Work it out." && assistant.content === null);
   // Only the agent's unclosed result is reported, not the user prompt's mention of <search>.
-  assert.deepEqual(t.warnings, ["turn 1: an unclosed information tag runs to the end of the turn"]);
+  assert.deepEqual(t.warnings, [{ code: "unclosed-tag", message: "turn 1: an unclosed information tag runs to the end of the turn", field: "turns[1]", name: "information" }]);
   assert.equal(t.task.question, "2+2?");
   assert.equal(resultsOf(t)[0]!.content, "Doc 1(Title: Sum) The answer is \\boxed{{4}}");
   assert.equal(t.final.kind, "none", "a box inside a search result is not the agent's answer");

@@ -105,7 +105,8 @@ test("sharegpt: plain human/gpt conversations import as sharegpt; tools that are
   assert.equal(t.final.answer, "hi there");
   assert.equal(t.tools, undefined);
   assert.deepEqual(t.extra, { tools: "[{not json" });
-  assert.match(t.warnings?.[0] ?? "", /tools: not valid JSON/);
+  assert.deepEqual(t.warnings?.map((w) => [w.code, w.field]), [["invalid-embedded-json", "tools"]]);
+  assert.match(t.warnings?.[0]?.message ?? "", /tools: not valid JSON/);
 });
 
 test("sharegpt bad input: wrong types and unreadable function calls are rejected with the path", async () => {

@@ -106,7 +106,8 @@ test("swe-agent 0.x: text actions become calls, user-role observations become pa
     t.messages.map((m) => `${m.role}${m.source_role ? `/${m.source_role}` : ""}`),
     ["system", "user", "assistant", "tool/user", "assistant", "user", "assistant", "tool/user", "assistant"],
   );
-  assert.match(t.warnings?.join(" ") ?? "", /dropped 1 demonstration/);
+  assert.deepEqual(t.warnings?.map((w) => [w.code, w.count]), [["demonstrations-dropped", 1]]);
+  assert.match(t.warnings?.map((w) => w.message).join(" ") ?? "", /dropped 1 demonstration/);
   assert.equal(t.task.question, LEGACY_ISSUE);
   assert.equal(t.task.question_origin, "extracted_from_template");
 

@@ -195,7 +195,8 @@ test("lone UTF-16 surrogates (\\ud800 escapes) anywhere in a record become U+FFF
   const call = first!.messages.flatMap((m) => (m.role === "assistant" ? m.tool_calls : []))[0]!;
   assert.equal(call.raw_arguments, row.messages[1]!.tool_calls![0]!.function.arguments);
   assert.deepEqual(call.arguments, { path: "a\uFFFDb" });
-  assert.match(first!.warnings!.join("\n"), /replaced 3 lone UTF-16 surrogates/);
+  assert.deepEqual(first!.warnings!.map((w) => [w.code, w.count]), [["lone-surrogates", 3]]);
+  assert.match(first!.warnings![0]!.message, /replaced 3 lone UTF-16 surrogates/);
   assert.equal(second!.warnings, undefined);
   const stats = JSON.parse(readFileSync(summary, "utf8")) as { lone_surrogates: number; trajectories_with_lone_surrogates: number };
   assert.deepEqual([stats.lone_surrogates, stats.trajectories_with_lone_surrogates], [3, 1]);

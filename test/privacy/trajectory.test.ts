@@ -53,7 +53,7 @@ function draft(): TrajectoryDraft {
     final: { answer: `Rotated; the new session is ${S.jwt}.`, reasoning: null, kind: "message" },
     outcome: { submitted_patch: `+SLACK_BOT_TOKEN=${S.slack}\n`, submitted_sql: `UPDATE keys SET api_key = '${S.sqlSecret}'` },
     events: [{ kind: "summary", message_index: 3, summary: `Used ${S.stripe}.`, marker: "summary" }],
-    warnings: [`line 7: unparsed ${S.anthropic}`],
+    warnings: [{ code: "agent-error", message: `line 7: unparsed ${S.anthropic}` }],
     extra: { owner: S.email },
   };
 }

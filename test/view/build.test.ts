@@ -237,3 +237,27 @@ describe("acc view: unreadable lines, records of no kind, absent links, pages", 
     assert.deepEqual(readdirSync(out).sort(), [".acc-output.json", "index.html", "site"]);
   });
 });
+
+describe("importer warnings", () => {
+  it("a trajectory's page lists each warning by its code beside its message, both escaped", async () => {
+    const { renderTrajectory } = await import("../../src/view/render/trajectory.js");
+    const t: Trajectory = {
+      schema: "acc.trajectory",
+      schema_version: "1.0.0",
+      id: "t1",
+      source: { format: "codex", file: "a.jsonl", locator: { line: 1 } },
+      domain: "generic",
+      domain_origin: "inferred",
+      task: { question: "q", question_origin: "first_user_message", system_prompt: null, ground_truth: null },
+      messages: [{ role: "user", content: "q" }],
+      final: { answer: null, reasoning: null, kind: "none" },
+      outcome: { success: null, reward: null, label_source: null, submitted_patch: null, submitted_sql: null },
+      events: [],
+      subagents: [],
+      warnings: [{ code: "unknown-type", message: "skipped 1 response items of unknown type <img src=x>", count: 1, name: "<img src=x>" }],
+      extra: {},
+    };
+    const page = String(renderTrajectory(t, { recordHref: () => "#", kept: () => [], countTokens: () => ({ count: 0, exact: false }) }));
+    assert.match(page, /<li><code>unknown-type<\/code> skipped 1 response items of unknown type &lt;img src=x&gt;<\/li>/);
+  });
+});

@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import { argumentsOf } from "../common/openai-messages.js";
 import { expect, kindOf, ShapeError } from "../common/rows.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
@@ -30,7 +31,7 @@ export const ANTHROPIC_BLOCK_TYPES = new Set(["tool_use", "tool_result", "thinki
  */
 export class AnthropicMessages {
   readonly messages: DraftMessage[] = [];
-  readonly warnings: string[] = [];
+  readonly warnings: ImportWarning[] = [];
 
   addAll(messages: unknown, path: string): void {
     expect(Array.isArray(messages), `${path}: expected an array of messages, got ${got(messages)}`);
@@ -94,7 +95,7 @@ export class AnthropicMessages {
       } else if (type === "tool_result") {
         throw new ShapeError(`${at}: a tool_result block belongs in a user message`);
       } else {
-        this.warnings.push(`${at}: block type "${type}" is not understood; kept under the message's extra.unknown_blocks`);
+        this.warnings.push({ code: "unknown-type", message: `${at}: block type "${type}" is not understood; kept under the message's extra.unknown_blocks`, field: at, name: type });
         turn.unknown.push(block);
       }
     });
@@ -102,7 +103,12 @@ export class AnthropicMessages {
       this.messages.push({ role: "assistant", content: "", reasoning: null, tool_calls: [] });
     }
     if (turn.redactedTotal > 0) {
-      this.warnings.push(`${path}: ${turn.redactedTotal} redacted_thinking block(s) are opaque; their data is kept under extra.redacted_thinking, no text`);
+      this.warnings.push({
+        code: "opaque-reasoning",
+        message: `${path}: ${turn.redactedTotal} redacted_thinking block(s) are opaque; their data is kept under extra.redacted_thinking, no text`,
+        count: turn.redactedTotal,
+        field: path,
+      });
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import { IMAGE_BYTES } from "../anthropic/blocks.js";
 import { asString, isRecord } from "../common/text.js";
 import type { SubagentLink } from "../../records/trajectory.js";
@@ -74,12 +75,18 @@ function sessionItems(file: string, lines: SessionLines): ImportItem[] {
   const agents = isSubagent || conversation.otherSide.length === 0 ? [] : inlineAgents(conversation.otherSide, messages);
   const subagents = agents.map((agent, index) => inlineAgentDraft(file, agent, index, messages));
   if (isSubagent && conversation.dropped.otherSide > 0) {
-    warnings.push(`dropped ${conversation.dropped.otherSide} main-session message lines stored in this file`);
+    warnings.push({ code: "other-session-lines", message: `dropped ${conversation.dropped.otherSide} main-session message lines stored in this file`, count: conversation.dropped.otherSide });
   }
   if (subagents.length > 0) {
-    warnings.push(`imported ${conversation.dropped.otherSide} sidechain message lines stored in this file as ${subagents.length} sub-agent trajectories`);
+    warnings.push({
+      code: "sidechain-subagents",
+      message: `imported ${conversation.dropped.otherSide} sidechain message lines stored in this file as ${subagents.length} sub-agent trajectories`,
+      count: conversation.dropped.otherSide,
+    });
   }
-  if (lines.duplicateUuids > 0) warnings.push(`dropped ${lines.duplicateUuids} lines whose uuid an earlier line already had`);
+  if (lines.duplicateUuids > 0) {
+    warnings.push({ code: "duplicate-lines", message: `dropped ${lines.duplicateUuids} lines whose uuid an earlier line already had`, count: lines.duplicateUuids });
+  }
 
   const parentFile = isSubagent ? parentSessionFile(file, asString(session.sessionId)) : undefined;
   const agentType = typeof session.agentId === "string" ? agentTypeOf(session.agentId) : undefined;
@@ -109,14 +116,17 @@ function sessionItems(file: string, lines: SessionLines): ImportItem[] {
 function conversationDraft(conversation: Conversation) {
   const session = sessionFields(conversation.nodes);
   const { messages, events, model } = buildMessages(conversation.nodes, session);
-  const warnings: string[] = [];
+  const warnings: ImportWarning[] = [];
   const { branches } = conversation.dropped;
   if (branches.length > 0) {
     const dropped = branches.reduce((n, branch) => n + branch.messages, 0);
     const starts = branches.slice(0, 10).map((branch) => branch.line).join(", ");
-    warnings.push(
-      `dropped ${dropped} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
-    );
+    warnings.push({
+      code: "abandoned-branches",
+      message: `dropped ${dropped} message lines on ${branches.length} abandoned branches (rewinds) off the uuid chain that ends at the last message, starting at line ${starts}${branches.length > 10 ? ", …" : ""}`,
+      count: dropped,
+      line: branches[0]!.line,
+    });
   }
   return { session, messages, events, model, warnings };
 }
@@ -129,7 +139,9 @@ function inlineAgentDraft(file: string, agent: InlineAgent, index: number, sessi
   const locator = { line: Math.min(...lines), line_end: Math.max(...lines), index };
   const call = sessionMessages.flatMap((m) => (m.role === "assistant" ? m.tool_calls : [])).find((c) => c.id === agent.callId);
   const agentType = isRecord(call?.arguments) && typeof call.arguments.subagent_type === "string" ? call.arguments.subagent_type : undefined;
-  if (agent.callId === undefined) warnings.push("no Task call of the session could be tied to this sub-agent (no agent id, prompt or running call matched)");
+  if (agent.callId === undefined) {
+    warnings.push({ code: "unlinked-subagent", message: "no Task call of the session could be tied to this sub-agent (no agent id, prompt or running call matched)" });
+  }
   const id = trajectoryId(FORMAT, file, locator);
   const { version, ...sessionExtra } = session;
   const draft: TrajectoryDraft = {

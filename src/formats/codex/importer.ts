@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import type { Task } from "../../records/trajectory.js";
 import { ShapeError } from "../common/rows.js";
 import { asString, isRecord, without } from "../common/text.js";
@@ -133,7 +134,10 @@ class RolloutSession {
       messages,
       final: finalAnswer(messages),
       events: conversation.events,
-      warnings: unknown.map(([type, count]) => `skipped ${count} response items of unknown type ${type.slice("unknown:".length)}`),
+      warnings: unknown.map(([type, count]): ImportWarning => {
+        const name = type.slice("unknown:".length);
+        return { code: "unknown-type", message: `skipped ${count} response items of unknown type ${name}`, count, name };
+      }),
       extra: this.extra(messages),
     };
     return { kind: "trajectory", draft };

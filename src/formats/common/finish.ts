@@ -93,7 +93,7 @@ export function finishTrajectory(
   const { value: wellFormed, replaced } = withWellFormedStrings(candidate);
   if (replaced > 0) {
     const note = `replaced ${replaced} lone UTF-16 surrogate${replaced === 1 ? "" : "s"} (half of a pair) with U+FFFD`;
-    wellFormed.warnings = [...(wellFormed.warnings ?? []), note];
+    wellFormed.warnings = [...(wellFormed.warnings ?? []), { code: "lone-surrogates", message: note, count: replaced }];
   }
   const result = validateFast(Trajectory, wellFormed);
   if (!result.ok) return { ok: false, problems: result.problems };

@@ -55,7 +55,7 @@ function convertTaskResult(row: Record<string, unknown>, locator: Locator): Traj
     task: cut > 0 ? { question: firstUser!.slice(0, cut).trim(), question_origin: "extracted_from_template" } : {},
     messages,
     final,
-    ...(noAnswer ? { warnings: [`final_boxed_answer says "${boxed}": no final answer`] } : {}),
+    ...(noAnswer ? { warnings: [{ code: "no-final-answer", message: `final_boxed_answer says "${boxed}": no final answer`, field: "final_boxed_answer" }] } : {}),
     extra: without(row, ["message_history", "summary", ...(noAnswer ? [] : ["final_boxed_answer"])]),
   };
 }

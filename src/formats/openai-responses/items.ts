@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import type { TrajectoryEvent } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
 import { expect, kindOf } from "../common/rows.js";
@@ -61,7 +62,7 @@ const MESSAGE_ROLES = new Set(["user", "system", "developer", "assistant"]);
 export class ResponseItems {
   readonly messages: DraftMessage[] = [];
   readonly events: TrajectoryEvent[] = [];
-  readonly warnings: string[] = [];
+  readonly warnings: ImportWarning[] = [];
   readonly unknownItems: unknown[] = [];
   /** Whether any assistant message carried a `phase`; then only `final_answer` messages count as the answer. */
   sawPhase = false;
@@ -92,7 +93,7 @@ export class ResponseItems {
       this.events.push({ kind: "compaction", message_index: this.messages.length, marker: "compaction", summary: null });
     } else if (BOOKKEEPING.has(type)) return;
     else {
-      this.warnings.push(`${path}: item type "${type}" is not understood; kept under extra.unknown_items`);
+      this.warnings.push({ code: "unknown-type", message: `${path}: item type "${type}" is not understood; kept under extra.unknown_items`, field: path, name: type });
       this.unknownItems.push(item);
     }
   }
@@ -101,7 +102,11 @@ export class ResponseItems {
   finish(): void {
     if (this.reasoning.length > 0 || this.encrypted.length > 0) this.push(this.assistant(null, {}));
     if (this.encryptedOnly > 0) {
-      this.warnings.push(`${this.encryptedOnly} reasoning item(s) hold only encrypted_content; their text is not available`);
+      this.warnings.push({
+        code: "opaque-reasoning",
+        message: `${this.encryptedOnly} reasoning item(s) hold only encrypted_content; their text is not available`,
+        count: this.encryptedOnly,
+      });
     }
   }
 

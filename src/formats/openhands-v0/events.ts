@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import type { Final, ToolDefinition, TrajectoryEvent } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
 import { expect, kindOf, ShapeError } from "../common/rows.js";
@@ -19,7 +20,7 @@ export interface V0Conversation {
   tools?: ToolDefinition[];
   /** From a `finish` action: its final_thought (or outputs) and thought. */
   finish?: Pick<Final, "answer" | "reasoning">;
-  warnings: string[];
+  warnings: ImportWarning[];
 }
 
 type Assistant = Extract<DraftMessage, { role: "assistant" }>;
@@ -82,7 +83,7 @@ export function convertV0Events(history: unknown[], path: string): V0Conversatio
     }
     if (Object.keys(event).length > 0) ignored++;
   }
-  if (ignored > 0) out.warnings.push(`ignored ${ignored} event(s) that are neither an action nor an observation`);
+  if (ignored > 0) out.warnings.push({ code: "ignored-events", message: `ignored ${ignored} event(s) that are neither an action nor an observation`, count: ignored });
   if (forgotten.size > 0) {
     for (const message of out.messages) if (message.source_id !== undefined && forgotten.has(message.source_id)) message.in_context = false;
   }

@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import type { Final, ToolDefinition, TrajectoryEvent } from "../../records/trajectory.js";
 import { argumentsOf } from "../common/openai-messages.js";
 import { expect, kindOf } from "../common/rows.js";
@@ -33,7 +34,7 @@ export class V1Conversation {
   readonly messages: DraftMessage[] = [];
   readonly events: TrajectoryEvent[] = [];
   tools: ToolDefinition[] | undefined;
-  readonly warnings: string[] = [];
+  readonly warnings: ImportWarning[] = [];
   private readonly callIdOfAction = new Map<string, string | null>();
   private readonly forgotten = new Set<string>();
   private readonly unknownKinds = new Map<string, number>();
@@ -66,7 +67,11 @@ export class V1Conversation {
         break;
       case "ConversationErrorEvent":
         // The run stopped on an error the model never saw: worth a warning, not a message.
-        this.warnings.push(`conversation error${typeof event.code === "string" ? ` ${event.code}` : ""}: ${asString(event.detail) ?? "no detail"}`);
+        this.warnings.push({
+          code: "agent-error",
+          message: `conversation error${typeof event.code === "string" ? ` ${event.code}` : ""}: ${asString(event.detail) ?? "no detail"}`,
+          ...(typeof event.code === "string" ? { name: event.code } : {}),
+        });
         break;
       case "CondensationSummaryEvent":
         this.events.push({ kind: "summary", message_index: this.messages.length, summary: asString(event.summary) ?? null, marker: "condensation_summary", ...timestampOf(event) });
@@ -78,7 +83,7 @@ export class V1Conversation {
 
   /** Applies condensations and reports the final answer: a FinishAction when it is the agent's last word. */
   finishUp(): { final?: Pick<Final, "answer" | "reasoning" | "kind"> } {
-    for (const [kind, count] of this.unknownKinds) this.warnings.push(`ignored ${count} event(s) of unknown kind ${kind}`);
+    for (const [kind, count] of this.unknownKinds) this.warnings.push({ code: "unknown-type", message: `ignored ${count} event(s) of unknown kind ${kind}`, count, name: kind });
     this.unknownKinds.clear();
     for (const message of this.messages) if (message.source_id !== undefined && this.forgotten.has(message.source_id)) message.in_context = false;
     const lastAssistant = [...this.messages].reverse().find((m) => m.role === "assistant");

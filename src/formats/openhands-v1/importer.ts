@@ -97,7 +97,7 @@ async function* readConversationDirectory(path: string): AsyncGenerator<ImportIt
 
   const conversation = new V1Conversation();
   const other = names.length - eventFiles.length;
-  if (other > 0) conversation.warnings.push(`ignored ${other} file(s) in events/ not named event-<index>-<id>.json`);
+  if (other > 0) conversation.warnings.push({ code: "ignored-files", message: `ignored ${other} file(s) in events/ not named event-<index>-<id>.json`, count: other, field: "events/" });
   for (const { name } of eventFiles) {
     const eventFile = `events/${name}`;
     const parsed = await readJson(join(path, eventFile));

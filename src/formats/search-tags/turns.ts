@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import { isRecord } from "../common/text.js";
 import { type Dialect, dialectOf, type Segment, scanStream } from "./stream.js";
 import type { DraftMessage, DraftToolCall } from "../types.js";
@@ -15,9 +16,9 @@ export interface RawTurn {
  * calls, result tags (written into the stream by the environment) → tool messages, Search-R1's invalid-action
  * feedback → a user message. A user turn made only of result blocks is tool output (`source_role: "user"`).
  */
-export function turnsToMessages(turns: RawTurn[]): { messages: DraftMessage[]; warnings: string[]; dialect: Dialect | undefined } {
+export function turnsToMessages(turns: RawTurn[]): { messages: DraftMessage[]; warnings: ImportWarning[]; dialect: Dialect | undefined } {
   const messages: DraftMessage[] = [];
-  const warnings: string[] = [];
+  const warnings: ImportWarning[] = [];
   let dialect: Dialect | undefined;
   turns.forEach((turn, index) => {
     const carried: Carried = {
@@ -38,7 +39,9 @@ export function turnsToMessages(turns: RawTurn[]): { messages: DraftMessage[]; w
     const results = turn.role === "user" ? resultsOnly(segments) : undefined;
     if (turn.role === "assistant" || results !== undefined) {
       for (const s of segments) {
-        if ((s.kind === "call" || s.kind === "result") && !s.closed) warnings.push(`turn ${index}: an unclosed ${s.tag} tag runs to the end of the turn`);
+        if ((s.kind === "call" || s.kind === "result") && !s.closed) {
+          warnings.push({ code: "unclosed-tag", message: `turn ${index}: an unclosed ${s.tag} tag runs to the end of the turn`, field: `turns[${index}]`, name: s.tag });
+        }
       }
     }
     if (turn.role === "user") {

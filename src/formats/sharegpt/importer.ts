@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import { argumentsOf, splitReasoning, THINK_MARKUP } from "../common/openai-messages.js";
 import { expect, kindOf, rowsImporter, ShapeError } from "../common/rows.js";
 import { isRecord, without } from "../common/text.js";
@@ -35,7 +36,7 @@ export const sharegptImporter = rowsImporter({
     const found = turnList(row);
     expect(found !== undefined, `expected a "conversations" (or "messages") array, got keys ${Object.keys(row).join(", ") || "none"}`);
     expect(row.system === undefined || typeof row.system === "string", `system: expected a string, got ${kindOf(row.system)}`);
-    const warnings: string[] = [];
+    const warnings: ImportWarning[] = [];
     const tools = readTools(row.tools, warnings);
     const messages: DraftMessage[] = typeof row.system === "string" ? [{ role: "system", content: row.system }] : [];
     for (const turn of readTurns(found.list, found.key)) messages.push(convertTurn(turn));

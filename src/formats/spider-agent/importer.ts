@@ -60,7 +60,7 @@ function convertTcResult(row: Record<string, unknown>, locator: Locator): Trajec
     },
     ...(duplicate || row.final_messages === undefined
       ? {}
-      : { warnings: ["final_messages does not mirror conversation turn by turn; kept under extra"] }),
+      : { warnings: [{ code: "divergent-copy", message: "final_messages does not mirror conversation turn by turn; kept under extra", field: "final_messages" }] }),
     extra: without(row, ["conversation", ...(duplicate ? ["final_messages"] : []), ...(hasInstanceId(row) ? ["instance_id"] : [])]),
   };
 }

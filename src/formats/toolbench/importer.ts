@@ -1,3 +1,4 @@
+import type { ImportWarning } from "../../records/import-warning.js";
 import type { Final, Locator } from "../../records/trajectory.js";
 import { convertOpenAIMessages, THINK_MARKUP } from "../common/openai-messages.js";
 import { expect, kindOf, rowsImporter } from "../common/rows.js";
@@ -46,7 +47,14 @@ function convertAnswer(row: Record<string, unknown>, locator: Locator): Trajecto
       ...((finish?.returnType ?? finishType) !== undefined ? { exit_status: finish?.returnType ?? finishType } : {}),
     },
     ...(divergent.length > 0
-      ? { warnings: divergent.map((d) => `train_messages[${d.index}] has ${d.messages.length} message(s) the longest sample lacks; kept under extra.divergent_train_messages`) }
+      ? {
+          warnings: divergent.map((d): ImportWarning => ({
+            code: "divergent-copy",
+            message: `train_messages[${d.index}] has ${d.messages.length} message(s) the longest sample lacks; kept under extra.divergent_train_messages`,
+            count: d.messages.length,
+            field: `train_messages[${d.index}]`,
+          })),
+        }
       : {}),
     extra: {
       ...without(row, ["answer_generation", "win"]),

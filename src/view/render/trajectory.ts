@@ -94,7 +94,7 @@ export function renderTrajectory(t: Trajectory, ctx: RenderContext): Html {
     "final",
   );
 
-  const warnings = t.warnings && t.warnings.length > 0 ? section("Importer warnings", list(t.warnings), "warnings") : "";
+  const warnings = t.warnings && t.warnings.length > 0 ? section("Importer warnings", list(t.warnings.map((w) => html`<code>${w.code}</code> ${w.message}`)), "warnings") : "";
   const extra = Object.keys(t.extra).length > 0 ? section("Other source fields", jsonBlock(t.extra), "extra") : "";
 
   return html`${header}${task}${subagents}<section class="part" aria-labelledby="conversation"><h2 id="conversation">Conversation</h2>
