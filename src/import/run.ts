@@ -64,7 +64,7 @@ export async function prepareImport(inputs: readonly string[], options: ImportOp
   };
   const { units, missing } = await expandInputs(inputs, async (dir) => {
     const opened = await openDirectory(dir);
-    return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe)?.score ?? 0) > 0;
+    return opened.ok && (forced ? forced.detect(opened.probe) : bestImporter(opened.probe).score) > 0;
   });
   if (missing.length > 0) throw new ImportUsageError(`${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist`);
   const convert: ConvertOptions = {
@@ -103,29 +103,37 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
       ],
     };
   }
-  const importer = prepared.forced ?? bestImporter(opened.probe)?.importer;
+  const detected = prepared.forced ? undefined : bestImporter(opened.probe);
+  const importer = prepared.forced ?? detected?.importer;
   const fileEvent: ImportEvent = { type: "file", file, format: importer?.format ?? null, bytes };
   if (importer === undefined) {
-    const reason = describeUnknown(opened.probe);
-    return { events: [fileEvent, { type: "reject", reject: { file, locator: {}, scope: "record", code: "unknown-format", reason } }] };
+    const failed = detected?.failed[0];
+    const reject: Reject = failed
+      ? { file, format: failed.format, locator: {}, scope: "record", code: "internal-error", reason: `the ${failed.format} importer's format detection failed (${failed.message}): a bug in acc, please report it; name a format with --format to read the file meanwhile` }
+      : { file, locator: {}, scope: "record", code: "unknown-format", reason: describeUnknown(opened.probe) };
+    return { events: [fileEvent, { type: "reject", reject }] };
   }
-  const misfit = prepared.forced ? await misfitReason(prepared.forced, opened.probe, file, bestImporter(opened.probe)?.importer) : undefined;
+  const misfit = prepared.forced ? await misfitReason(prepared.forced, opened.probe, file, bestImporter(opened.probe).importer) : undefined;
   if (misfit !== undefined) {
     return { events: [fileEvent, { type: "reject", reject: { file, format: importer.format, locator: {}, scope: "record", code: "wrong-shape", reason: misfit } }] };
   }
   return { events: [fileEvent], importer, input: opened.input };
 }
 
-function bestImporter(probe: Probe): { importer: Importer; score: number } | undefined {
-  let best: { importer: Importer; score: number } | undefined;
+/**
+ * The importer that scores a probe highest, if any does. A detector that throws is a bug in acc: when no
+ * other importer takes the file, the file's reject names it (`failed`) instead of calling the format unknown.
+ */
+function bestImporter(probe: Probe): { importer?: Importer; score: number; failed: { format: string; message: string }[] } {
+  let best: { importer?: Importer; score: number; failed: { format: string; message: string }[] } = { score: 0, failed: [] };
   for (const importer of importers) {
     let score = 0;
     try {
       score = importer.detect(probe);
-    } catch {
-      score = 0;
+    } catch (error) {
+      best.failed.push({ format: importer.format, message: error instanceof Error ? error.message : String(error) });
     }
-    if (score > 0 && (best === undefined || score > best.score)) best = { importer, score };
+    if (score > best.score) best = { importer, score, failed: best.failed };
   }
   return best;
 }

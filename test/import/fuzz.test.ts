@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import fc from "fast-check";
 import { importers } from "../../src/formats/registry.js";
+import type { Importer } from "../../src/formats/types.js";
 import { importAll, tempDir } from "../helpers/collect.js";
 import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 
@@ -118,4 +119,46 @@ test("fuzz: damaged copies of the real samples (cut, bytes flipped) never throw 
     ),
     { numRuns: 60, seed: 7 },
   );
+});
+
+test("fuzz: no importer's detection throws, whatever the probe holds (a detector that throws hides a bug as 'unknown format')", () => {
+  const jsonLine = fc.oneof(
+    fc.record({ line: fc.nat(), value: fc.oneof(record, jsonValue) }),
+    fc.record({ line: fc.nat(), error: fc.constantFrom("invalid-json" as const, "invalid-utf8" as const, "line-too-long" as const), detail: fc.string() }),
+  );
+  const probe = fc.oneof(
+    fc.record({ container: fc.constant("jsonl" as const), file: fc.constantFrom("a.jsonl", "x/rollout-1.jsonl", "t.traj"), head: fc.array(jsonLine, { maxLength: 6 }) }),
+    fc.record({ container: fc.constant("json" as const), file: fc.constantFrom("a.json", "t.traj", "x.json"), document: fc.oneof(record, jsonValue, fc.array(record, { maxLength: 4 })) }),
+    fc.record({ container: fc.constant("directory" as const), path: fc.constant("d"), entries: fc.array(fc.constantFrom("events", "0.json", "meta.json", "trajectory.json", "base_state.json", "x", "1.json"), { maxLength: 5 }) }),
+  );
+  fc.assert(
+    fc.property(probe, (p) => {
+      for (const importer of importers) {
+        const score = importer.detect(p);
+        assert.ok(Number.isFinite(score) && score >= 0, `${importer.format}: score ${score}`);
+      }
+    }),
+    { numRuns: 3000, seed: 7 },
+  );
+});
+
+test("a detector that throws is reported as a bug when no other importer takes the file, and costs nothing when one does", async () => {
+  const dir = tempDir();
+  const unknown = join(dir, "unknown.json");
+  writeFileSync(unknown, '{"zzz": 1}\n');
+  const known = join(dir, "chat.jsonl");
+  writeFileSync(known, `${JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] })}\n`);
+  const broken = { format: "broken-detector", detect: () => { throw new TypeError("boom"); } } as unknown as Importer;
+  (importers as Importer[]).push(broken);
+  try {
+    const { trajectories, rejects } = await importAll([unknown, known]);
+    assert.equal(trajectories.length, 1);
+    assert.equal(rejects.length, 1);
+    assert.equal(rejects[0]!.code, "internal-error");
+    assert.match(rejects[0]!.reason, /the broken-detector importer's format detection failed \(boom\): a bug in acc/);
+  } finally {
+    (importers as Importer[]).pop();
+  }
+  const { rejects } = await importAll([unknown]);
+  assert.equal(rejects[0]!.code, "unknown-format");
 });
