@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { sandboxProblem } from "../../src/run/sandbox/index.js";
 import { tempDir } from "../helpers/collect.js";
@@ -12,7 +13,16 @@ import { calcRepo } from "../verify/calc-repo.js";
 import { repositoryHash } from "./canary.js";
 
 const NOBODY = 65534;
-const skip = process.getuid?.() !== 0 ? "needs root to run a child as another user" : ((await sandboxProblem()) ?? false);
+const asNobody = (command: string[]) => ["setpriv", [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", ...command]] as const;
+
+/** The child runs this checkout's code as nobody: every folder above it must let others in (a clone under `mktemp -d` does not). */
+function unreadableByNobody(): string | undefined {
+  const file = fileURLToPath(import.meta.resolve("tsx"));
+  const [command, args] = asNobody(["test", "-r", file]);
+  return spawnSync(command, args).status === 0 ? undefined : `the user nobody cannot read ${file}: a folder above this checkout is closed to other users; clone it under one they can enter to run this test`;
+}
+
+const skip = process.getuid?.() !== 0 ? "needs root to run a child as another user" : ((await sandboxProblem()) ?? unreadableByNobody() ?? false);
 
 test("as an unprivileged user, the box holds the same: no host write, the process and disk limits, the patch and its reward", { skip }, () => {
   const { repo } = calcRepo();
@@ -22,11 +32,8 @@ test("as an unprivileged user, the box holds the same: no host write, the proces
   chmodSync(open, 0o777);
   const canaryFile = join(open, "pwned");
   const before = repositoryHash(repo);
-  const child = spawnSync(
-    "setpriv",
-    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", process.execPath, "--import", import.meta.resolve("tsx"), join(import.meta.dirname, "unprivileged-child.ts"), repo, canaryFile],
-    { cwd: "/", encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" }, timeout: 120_000 },
-  );
+  const [command, args] = asNobody([process.execPath, "--import", import.meta.resolve("tsx"), join(import.meta.dirname, "unprivileged-child.ts"), repo, canaryFile]);
+  const child = spawnSync(command, args, { cwd: "/", encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" }, timeout: 120_000 });
   assert.equal(child.status, 0, child.stderr);
   const result = JSON.parse(child.stdout) as { problem?: string; seen: string[]; patch: string; reason: string };
   assert.equal(result.problem, undefined, result.problem);
