@@ -1,7 +1,8 @@
-import { Tiktoken } from "tiktoken/lite";
+import type { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
 import { HeapBpe } from "./heap-bpe.js";
 import { jsPreTokenizer, PieceCoder, splitsAtLines } from "./pieces.js";
+import { tiktokenClass } from "./tiktoken-wasm.js";
 import type { TokenCodec } from "./tokenizer.js";
 
 /** `ignoreBOM` keeps a leading U+FEFF: it is text the tokens stand for, not a byte-order mark to drop. */
@@ -30,6 +31,7 @@ export class TiktokenCodec implements TokenCodec {
     // With the pieces split here, tiktoken only merges within one piece: a pattern that takes the piece
     // whole gives the same ids, and compiling the real one (Unicode classes) took ~200 of the ~570 CPU-ms
     // of building Qwen3's (bench:export).
+    const Tiktoken = tiktokenClass();
     this.bpe = new Tiktoken(options.ranks, Object.fromEntries(options.specialTokens), preTokenizer ? WHOLE_PIECE : options.pattern);
     this.splitter = options.splitAddedTokens ? new AddedTokenSplitter(options.specialTokens) : undefined;
     this.nfc = options.nfc;
