@@ -88,7 +88,7 @@ function withoutAcc(value: unknown): unknown {
 
 test("atif: Harbor's golden trajectories → acc → ATIF equal the input but for the version (v1.7) and extra.acc", async () => {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".json"));
-  assert.equal(files.length, 4);
+  assert.equal(files.length, 7);
   for (const file of files) {
     const raw = JSON.parse(readFileSync(join(FIXTURES, file), "utf8"));
     const { trajectories, rejects } = await importAll([join(FIXTURES, file)]);
