@@ -7,12 +7,15 @@ const require = createRequire(import.meta.url);
 /** V8's flag that keeps WebAssembly on its baseline compiler (Liftoff): no optimising re-compile of hot functions. */
 export const LIFTOFF_ONLY = "--liftoff-only";
 
-/** A WebAssembly compilation flag given by the user (NODE_OPTIONS or node's own flags): acc then sets none. */
-const OWN_WASM_FLAG = /--(no[-_])?(liftoff|wasm)/;
+/**
+ * A WebAssembly compilation flag given to node by the user: acc then sets none. Only node's own flags can
+ * give one (node refuses V8's WebAssembly flags in NODE_OPTIONS).
+ */
+const OWN_WASM_FLAG = /^--(no[-_])?(liftoff|wasm)/;
 
 /** Whether acc may compile tiktoken's WebAssembly with LIFTOFF_ONLY: not when the user chose a WebAssembly flag of their own. */
-export function mayCompileLiftoffOnly(execArgv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  return !OWN_WASM_FLAG.test(env.NODE_OPTIONS ?? "") && !execArgv.some((arg) => OWN_WASM_FLAG.test(arg));
+export function mayCompileLiftoffOnly(execArgv: readonly string[]): boolean {
+  return !execArgv.some((arg) => OWN_WASM_FLAG.test(arg));
 }
 
 let loaded: typeof Tiktoken | undefined;
@@ -29,7 +32,7 @@ let loaded: typeof Tiktoken | undefined;
  */
 export function tiktokenClass(): typeof Tiktoken {
   if (loaded !== undefined) return loaded;
-  const liftoffOnly = mayCompileLiftoffOnly(process.execArgv, process.env);
+  const liftoffOnly = mayCompileLiftoffOnly(process.execArgv);
   if (liftoffOnly) v8.setFlagsFromString(LIFTOFF_ONLY);
   try {
     loaded = (require("tiktoken/lite") as typeof import("tiktoken/lite")).Tiktoken;
