@@ -144,8 +144,8 @@ test("template globals: raise_exception names the file, no clock, extra variable
     "{% for i in range(3) %}{{ i }}{% endfor %}{{ add_generation_prompt }}";
   const dir = tinyDir({ chat_template: template });
   const tokenizer = await loadTokenizer(dir);
-  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }]), "no clock012false");
-  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }], { variables: { date_string: "26 Jul 2024" }, addGenerationPrompt: true }), "26 Jul 2024012true");
+  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }]), "no clock012False");
+  assert.equal(tokenizer.applyChatTemplate([{ role: "user" }], { variables: { date_string: "26 Jul 2024" }, addGenerationPrompt: true }), "26 Jul 2024012True");
   assert.throws(
     () => tokenizer.applyChatTemplate([{ role: "assistant" }]),
     (error: Error) => error instanceof ChatTemplateError && error.message.includes(join(dir, "tokenizer_config.json")) && /first message must be from the user/.test(error.message),
