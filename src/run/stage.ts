@@ -33,8 +33,8 @@ export interface StageSpec<S extends { data: unknown }> {
 export interface StageWork<I, R> {
   /** The work left: everything after the first `Stage.done` records. */
   inputs: AsyncIterable<I>;
-  /** The per-item work; up to `window` items run at once. */
-  process: (input: I) => Promise<R>;
+  /** The per-item work; up to `window` items run at once (an item needing no wait may give its result at once). */
+  process: (input: I) => R | Promise<R>;
   /** Takes a result, in input order: its lines and stats. */
   write: (result: R, out: StageOutput) => void;
   window: number;

@@ -94,14 +94,21 @@ export function siblingModule(metaUrl: string, name: string): URL {
 
 /**
  * Maps `inputs` through `run` with up to `window` calls in flight and yields results in input order,
- * so parallel work still produces byte-identical output.
+ * so parallel work still produces byte-identical output. `run` may answer at once (a value, not a
+ * promise) for inputs that need no waiting; a throw counts as that input's failure, in its turn.
  */
-export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T) => Promise<R>, window: number): AsyncGenerator<R> {
-  const inFlight: Promise<R>[] = [];
+export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T) => R | Promise<R>, window: number): AsyncGenerator<R> {
+  const inFlight: (R | Promise<R>)[] = [];
   for await (const input of inputs) {
-    const promise = run(input);
-    promise.catch(() => {}); // awaited below in order; this only stops an unhandled-rejection warning
-    inFlight.push(promise);
+    let result: R | Promise<R>;
+    try {
+      result = run(input);
+    } catch (error) {
+      result = Promise.reject(error as Error);
+    }
+    // awaited below in order; this only stops an unhandled-rejection warning
+    if (result instanceof Promise) result.catch(() => {});
+    inFlight.push(result);
     if (inFlight.length >= window) yield await inFlight.shift()!;
   }
   while (inFlight.length > 0) yield await inFlight.shift()!;

@@ -1,7 +1,7 @@
-import { type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../llm/types.js";
+import { type ChatMessage, type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../llm/types.js";
 import type { Sample } from "../records/sample.js";
 import type { Domain } from "../records/trajectory.js";
-import { referenceName, type Verifiers, type Verdict } from "../verify/index.js";
+import { type Reference, referenceName, type Verifiers, type Verdict } from "../verify/index.js";
 import { type ParsedReply, parseTeacherReply } from "./parse.js";
 import { teacherMessages } from "./prompt.js";
 
@@ -91,7 +91,7 @@ export function candidateSeed(seed: number, sampleId: string, k: number): number
  * rejects the sample (`context-length`: the other candidates share the prompt); an open circuit breaker or
  * an abort stops the run instead (thrown), so a rerun resumes rather than rejecting every remaining sample.
  */
-export async function teachSample(sample: Sample, line: number, client: LlmClient, verifiers: Verifiers, setup: TeachSetup): Promise<TaughtSample> {
+export function teachSample(sample: Sample, line: number, client: LlmClient, verifiers: Verifiers, setup: TeachSetup): Promise<TaughtSample> {
   const outcome: SampleOutcome = {
     sample_id: sample.id,
     domain: sample.meta.domain,
@@ -109,84 +109,131 @@ export async function teachSample(sample: Sample, line: number, client: LlmClien
   if ("unverifiable" in reference) {
     outcome.reason = "unverifiable";
     outcome.detail = reference.unverifiable;
-    return { kept: [], rejects: [], outcome };
+    return Promise.resolve({ kept: [], rejects: [], outcome });
   }
   outcome.reference = referenceName(reference);
+  try {
+    return Promise.resolve(new Teaching(sample, client, verifiers, setup, reference, outcome).ask());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
 
-  const messages = teacherMessages(sample);
-  const kept: Sample[] = [];
-  const rejects: CandidateReject[] = [];
-  let keptVerdict: Verdict | undefined;
-  for (let k = 0; k < setup.candidates; k++) {
-    const seed = candidateSeed(setup.seed, sample.id, k);
-    const reject = (verdict: Pick<Verdict, "reason" | "detail" | "score">, result?: ChatResult, parsed?: { answer: string; reasoning: string | null }) =>
-      rejects.push({
-        sample_id: sample.id,
-        trajectory_id: sample.meta.trajectory_id,
-        domain: sample.meta.domain,
-        candidate: k,
-        seed,
-        reason: verdict.reason,
-        detail: verdict.detail,
-        ...(verdict.score === undefined ? {} : { score: verdict.score }),
-        answer: parsed?.answer ?? null,
-        reasoning: parsed ? parsed.reasoning : (result?.reasoning ?? null),
-        content: result?.content ?? null,
-        finish_reason: result?.finish_reason ?? null,
-        usage: result?.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: result.usage.completion_tokens } : null,
-      });
-    outcome.candidates++;
-    let result: ChatResult;
-    try {
-      result = await client.chat(request(setup, messages, seed));
-    } catch (error) {
-      const reason = requestFailureReason(error, "request-failed");
-      reject({ reason, detail: requestFailure(error) });
-      // the prompt is the same for every candidate: the server would refuse them all
-      if (reason === "context-length") break;
-      continue;
-    }
+/**
+ * One sample's candidates, asked one after another through a promise chain of methods shared by every
+ * sample: an async function's suspended frame (and a closure per candidate) would be held by each of the
+ * samples in flight for its whole round trip, and copied by every young-generation collection meanwhile.
+ */
+class Teaching {
+  private readonly messages: ChatMessage[];
+  private readonly kept: Sample[] = [];
+  private readonly rejects: CandidateReject[] = [];
+  private keptVerdict: Verdict | undefined;
+  /** The candidate asked, its seed, and its answer once it has one. */
+  private k = -1;
+  private seed = 0;
+  private result: ChatResult | undefined;
+  private parsed: { answer: string; reasoning: string | null } | undefined;
+
+  constructor(
+    private readonly sample: Sample,
+    private readonly client: LlmClient,
+    private readonly verifiers: Verifiers,
+    private readonly setup: TeachSetup,
+    private readonly reference: Reference,
+    private readonly outcome: SampleOutcome,
+  ) {
+    this.messages = teacherMessages(sample);
+  }
+
+  /** Asks the next candidate, or ends when every candidate has been asked. */
+  ask(): Promise<TaughtSample> | TaughtSample {
+    if (++this.k >= this.setup.candidates) return this.end();
+    this.seed = candidateSeed(this.setup.seed, this.sample.id, this.k);
+    this.result = undefined;
+    this.parsed = undefined;
+    this.outcome.candidates++;
+    return this.client.chat(request(this.setup, this.messages, this.seed)).then(this.answered, this.refused);
+  }
+
+  private readonly refused = (error: unknown): Promise<TaughtSample> | TaughtSample => {
+    const reason = requestFailureReason(error, "request-failed");
+    this.reject({ reason, detail: requestFailure(error) });
+    // the prompt is the same for every candidate: the server would refuse them all
+    return reason === "context-length" ? this.end() : this.ask();
+  };
+
+  private readonly answered = (result: ChatResult): Promise<TaughtSample> | TaughtSample => {
+    const { outcome } = this;
     outcome.prompt_tokens += result.usage?.prompt_tokens ?? 0;
     outcome.completion_tokens += result.usage?.completion_tokens ?? 0;
-    const parsed: ParsedReply = parseTeacherReply(result, sample.meta.domain);
+    this.result = result;
+    const parsed: ParsedReply = parseTeacherReply(result, this.sample.meta.domain);
     if (!parsed.ok) {
-      reject({ reason: parsed.reason, detail: parsed.detail }, result);
-      continue;
+      this.reject({ reason: parsed.reason, detail: parsed.detail });
+      return this.ask();
     }
-    const answer = { answer: parsed.candidate.answer, reasoning: parsed.reasoning };
-    let verdict: Verdict;
-    try {
-      verdict = await verifiers.verify(sample, reference, parsed.candidate);
-    } catch (error) {
-      reject({ reason: requestFailureReason(error, "judge-request-failed"), detail: requestFailure(error) }, result, answer);
-      continue;
-    }
+    this.parsed = { answer: parsed.candidate.answer, reasoning: parsed.reasoning };
+    return this.verifiers.verify(this.sample, this.reference, parsed.candidate).then(this.verified, this.unverified);
+  };
+
+  private readonly unverified = (error: unknown): Promise<TaughtSample> | TaughtSample => {
+    this.reject({ reason: requestFailureReason(error, "judge-request-failed"), detail: requestFailure(error) });
+    return this.ask();
+  };
+
+  private readonly verified = (verdict: Verdict): Promise<TaughtSample> | TaughtSample => {
     if (!verdict.pass) {
-      reject(verdict, result, answer);
-      continue;
+      this.reject(verdict);
+      return this.ask();
     }
-    keptVerdict ??= verdict;
-    outcome.kept.push(k);
-    kept.push(taught(sample, parsed.candidate.answer, parsed.reasoning, setup.keepAll ? `${sample.id}-c${k}` : sample.id));
-    if (!setup.keepAll) break;
+    const { sample, setup } = this;
+    const { answer, reasoning } = this.parsed!;
+    this.keptVerdict ??= verdict;
+    this.outcome.kept.push(this.k);
+    this.kept.push(taught(sample, answer, reasoning, setup.keepAll ? `${sample.id}-c${this.k}` : sample.id));
+    return setup.keepAll ? this.ask() : this.end();
+  };
+
+  /** Rejects the candidate asked, with its answer as far as it got (the reply, then the parsed answer). */
+  private reject(verdict: Pick<Verdict, "reason" | "detail" | "score">): void {
+    const { sample, result, parsed } = this;
+    this.rejects.push({
+      sample_id: sample.id,
+      trajectory_id: sample.meta.trajectory_id,
+      domain: sample.meta.domain,
+      candidate: this.k,
+      seed: this.seed,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      ...(verdict.score === undefined ? {} : { score: verdict.score }),
+      answer: parsed?.answer ?? null,
+      reasoning: parsed ? parsed.reasoning : (result?.reasoning ?? null),
+      content: result?.content ?? null,
+      finish_reason: result?.finish_reason ?? null,
+      usage: result?.usage ? { prompt_tokens: result.usage.prompt_tokens, completion_tokens: result.usage.completion_tokens } : null,
+    });
   }
 
-  // the outcome is completed in place (its fields keep their order): a spread copy per sample cost more
-  if (keptVerdict) {
-    outcome.outcome = "kept";
-    outcome.reason = keptVerdict.reason;
-    outcome.detail = `candidate ${outcome.kept[0]}: ${keptVerdict.detail}`;
+  private end(): TaughtSample {
+    const { kept, rejects, outcome, keptVerdict } = this;
+    // the outcome is completed in place (its fields keep their order): a spread copy per sample cost more
+    if (keptVerdict) {
+      outcome.outcome = "kept";
+      outcome.reason = keptVerdict.reason;
+      outcome.detail = `candidate ${outcome.kept[0]}: ${keptVerdict.detail}`;
+      return { kept, rejects, outcome };
+    }
+    const counts = new Map<string, number>();
+    for (const r of rejects) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+    const summary = [...counts].map(([reason, n]) => `${reason}×${n}`).join(", ");
+    // every candidate refused for one request-level reason: the sample is rejected for that reason
+    const only = counts.size === 1 ? [...counts.keys()][0]! : undefined;
+    const reason = only !== undefined && REQUEST_REASONS.has(only) ? only : "no-verified-candidate";
+    outcome.reason = reason;
+    outcome.detail = `${rejects.length} candidates: ${summary}`;
     return { kept, rejects, outcome };
   }
-  const counts = new Map<string, number>();
-  for (const r of rejects) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
-  const summary = [...counts].map(([reason, n]) => `${reason}×${n}`).join(", ");
-  // every candidate refused for one request-level reason: the sample is rejected for that reason
-  const only = counts.size === 1 ? [...counts.keys()][0]! : undefined;
-  const reason = only !== undefined && REQUEST_REASONS.has(only) ? only : "no-verified-candidate";
-  outcome.reason = reason;
-  outcome.detail = `${rejects.length} candidates: ${summary}`;
-  return { kept, rejects, outcome };
 }
 
 function request(setup: TeachSetup, messages: ChatRequest["messages"], seed: number): ChatRequest {

@@ -1,6 +1,6 @@
 import { fileIdentity, keyHash } from "../io/checkpoint.js";
-import { type JsonLine, readJsonLines } from "../io/json-lines.js";
-import { DEFAULT_MAX_LINE_BYTES, readLines } from "../io/lines.js";
+import { type JsonLine, toJsonLine } from "../io/json-lines.js";
+import { DEFAULT_MAX_LINE_BYTES, type RawLine, readLines } from "../io/lines.js";
 import type { LlmClient } from "../llm/types.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
@@ -91,24 +91,31 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
     throw error;
   }
 
-  const handle = async (entry: JsonLine): Promise<Item> => {
+  /** A queued sample's job, and what its result becomes. */
+  const taughtRemotely = async (remote: RemoteStage, sample: Sample, line: number): Promise<Item> => {
+    const outcome = await remote.process(sample.id, line, sample);
+    const taught = outcome.ok ? taughtFromJob(outcome.value, sample, line) : undefined;
+    if (taught && "kept" in taught) return { kind: "taught", line, taught };
+    const detail = outcome.ok ? taught!.malformed : `${outcome.reason} (${outcome.attempts} attempts)`;
+    return { kind: "failed", sample, line, detail };
+  };
+
+  // not async, and each line parsed here rather than by one more async generator per line: no frame of
+  // this function is held while a sample's requests are out, and a line takes one generator step fewer
+  const handle = (raw: RawLine): Item | Promise<Item> => {
+    const entry = toJsonLine(raw);
     if (!inShard(recordKey(entry), options.shard)) return { kind: "elsewhere", line: entry.line };
     if ("error" in entry) return { kind: "invalid", line: entry.line, detail: entry.detail };
     const checked = validateFast(Sample, entry.value);
     if (!checked.ok) return { kind: "invalid", line: entry.line, detail: `not a valid sample: ${formatProblems(checked.problems)}` };
     if (seen.has(checked.value.id)) return { kind: "duplicate", sample: checked.value, line: entry.line };
     seen.add(checked.value.id);
-    // a promise chain, not an await: this frame would otherwise be held while the sample's requests are out
-    if (!queue) return teachSample(checked.value, entry.line, options.client!, verifiers!, options.setup).then(taughtItem);
-    const outcome = await queue.process(checked.value.id, entry.line, checked.value);
-    const taught = outcome.ok ? taughtFromJob(outcome.value, checked.value, entry.line) : undefined;
-    if (taught && "kept" in taught) return { kind: "taught", line: entry.line, taught };
-    const detail = outcome.ok ? taught!.malformed : `${outcome.reason} (${outcome.attempts} attempts)`;
-    return { kind: "failed", sample: checked.value, line: entry.line, detail };
+    if (queue) return taughtRemotely(queue, checked.value, entry.line);
+    return teachSample(checked.value, entry.line, options.client!, verifiers!, options.setup).then(taughtItem);
   };
 
   return stage.run({
-    inputs: skip(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), stage.done),
+    inputs: skip(readLines(options.input, DEFAULT_MAX_LINE_BYTES), stage.done),
     process: handle,
     write: (item, out) => {
       if (item.kind === "elsewhere") {
