@@ -44,8 +44,12 @@ export function requestKey(endpoint: string, request: ChatRequest): string {
 
 /** The key of a plain (not streamed) request whose canonical JSON body (or its UTF-8) is `body`. */
 export function keyOfBody(endpoint: string, body: string | Buffer): string {
-  return createHash("sha256").update(`${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n`).update(body).digest("hex");
+  if (endpoint !== keyed.endpoint) keyed = { endpoint, prefix: `${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n` };
+  return createHash("sha256").update(keyed.prefix).update(body).digest("hex");
 }
+
+/** The key's prefix for the last endpoint asked (a client asks one endpoint, once per request). */
+let keyed = { endpoint: "", prefix: `${CACHE_VERSION}\n\n` };
 
 /** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
 export function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
@@ -68,6 +72,7 @@ interface Location {
 
 interface Pending {
   key: string;
+  /** The entry's line, without its newline: a flat string (a newline appended would make a rope, flattened again to be measured). */
   line: string;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -121,7 +126,7 @@ export class ResponseCache {
   put(key: string, result: CachedResult): Promise<void> {
     // invariant: keys come from cacheKey(), never from input
     if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
-    const line = `${JSON.stringify({ key, version: CACHE_VERSION, result })}\n`;
+    const line = JSON.stringify({ key, version: CACHE_VERSION, result });
     return new Promise((resolve, reject) => {
       this.pending.push({ key, line, resolve, reject });
       if (!this.flushing) {
@@ -150,12 +155,12 @@ export class ResponseCache {
     const index = await this.loadIndex();
     if (this.packs === 0) await makeDirectory(this.dir);
     const file = `${this.packPrefix}-${this.packs++}.jsonl`;
-    await writeFileAtomic(join(this.dir, file), batch.map((entry) => entry.line).join(""));
+    await writeFileAtomic(join(this.dir, file), `${batch.map((entry) => entry.line).join("\n")}\n`);
     let offset = 0;
     for (const entry of batch) {
       const length = Buffer.byteLength(entry.line);
-      if (!index.has(entry.key)) index.set(entry.key, { file, offset, length: length - 1 });
-      offset += length;
+      if (!index.has(entry.key)) index.set(entry.key, { file, offset, length });
+      offset += length + 1;
     }
   }
 
