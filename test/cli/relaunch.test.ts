@@ -5,9 +5,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { relaunchArgs, SEMI_SPACE_FLAG } from "../../src/cli/relaunch.js";
+import { MINE_SEMI_SPACE_FLAG, relaunchArgs, SEMI_SPACE_FLAG } from "../../src/cli/relaunch.js";
 import { startOpenAIServer } from "../../src/testing/openai-server.js";
 import { builtCli } from "../helpers/built-cli.js";
+import { FixtureRepo } from "../mine/fixture-repo.js";
 import { tempDir } from "../helpers/collect.js";
 import { itemSample, writeSamples } from "../teach/helpers.js";
 
@@ -16,29 +17,37 @@ import { itemSample, writeSamples } from "../teach/helpers.js";
 
 const { main } = await builtCli();
 
-test("which commands are relaunched: eval, teach, rollout; not their --help, a --queue producer, short commands, or a node given a semi-space size", () => {
-  const args = (argv: string[], execArgv: string[] = [], env: NodeJS.ProcessEnv = {}) => relaunchArgs("/acc/main.js", argv, execArgv, env);
+test("which commands are relaunched: eval, teach, rollout, mine; not their --help, a --queue producer, mine snapshot, short commands, or a node given a semi-space size", () => {
+  const args = (argv: string[], execArgv: string[] = [], env: NodeJS.ProcessEnv = {}) => relaunchArgs("/acc/main.js", argv, execArgv, env)?.args;
+  const added = (argv: string[], env: NodeJS.ProcessEnv = {}) => relaunchArgs("/acc/main.js", argv, [], env)?.env;
   assert.deepEqual(args(["teach", "in.jsonl", "-o", "out"], ["--import", "tsx"]), ["--import", "tsx", SEMI_SPACE_FLAG, "/acc/main.js", "teach", "in.jsonl", "-o", "out"]);
   assert.deepEqual(args(["--debug", "eval", "mrcr"]), [SEMI_SPACE_FLAG, "/acc/main.js", "--debug", "eval", "mrcr"]);
   assert.ok(args(["rollout", "--tasks", "t.jsonl"]));
-  for (const argv of [["--version"], ["--help"], [], ["import", "logs"], ["compile", "t.jsonl"], ["worker", "teach"], ["eval", "--help"], ["teach", "-h"], ["teach", "x", "--queue", "redis://q"], ["eval", "--queue=redis://q"], ["export", "--", "eval"]]) {
+  assert.deepEqual(args(["mine", "repo", "-o", "out"]), [MINE_SEMI_SPACE_FLAG, "/acc/main.js", "mine", "repo", "-o", "out"]);
+  for (const argv of [["--version"], ["--help"], [], ["import", "logs"], ["compile", "t.jsonl"], ["worker", "teach"], ["eval", "--help"], ["teach", "-h"], ["teach", "x", "--queue", "redis://q"], ["eval", "--queue=redis://q"], ["export", "--", "eval"], ["mine", "--help"], ["mine", "snapshot", "id", "--stage", "1", "-o", "s"]]) {
     assert.equal(args(argv), undefined, argv.join(" "));
   }
   // the user's own size wins, in either spelling, from NODE_OPTIONS or node's flags; a relaunched process never relaunches
   assert.equal(args(["teach"], [], { NODE_OPTIONS: "--max-old-space-size=4096 --max-semi-space-size=32" }), undefined);
   assert.equal(args(["teach"], ["--max_semi_space_size=8"]), undefined);
-  assert.equal(args(["teach"], ["--semi-space-size=8"]), undefined);
+  assert.equal(args(["mine", "repo"], ["--semi-space-size=8"]), undefined);
   assert.equal(args(["teach"], [], { ACC_RELAUNCHED_FROM: "1" }), undefined);
   assert.ok(args(["teach"], [], { NODE_OPTIONS: "--max-old-space-size=4096" }));
+  // the relaunched mine's malloc asks for huge pages, beside the user's own tunables; a hugetlb setting of the user's wins; the others keep glibc's default
+  assert.equal(added(["mine", "repo"])!.GLIBC_TUNABLES, "glibc.malloc.hugetlb=1");
+  assert.equal(added(["mine", "repo"], { GLIBC_TUNABLES: "glibc.malloc.arena_max=2" })!.GLIBC_TUNABLES, "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1");
+  assert.equal(added(["mine", "repo"], { GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" })!.GLIBC_TUNABLES, undefined);
+  assert.equal(added(["teach"])!.GLIBC_TUNABLES, undefined);
+  assert.equal(added(["teach"])!.ACC_RELAUNCHED_FROM, String(process.pid));
 });
 
 /** Every node process of a run reports itself when it starts (its main thread, not its workers): pid, parent and heap size limit. */
-function probe(dir: string): { env: NodeJS.ProcessEnv; processes: () => { pid: number; ppid: number; limit: number }[] } {
+function probe(dir: string): { env: NodeJS.ProcessEnv; processes: () => { pid: number; ppid: number; limit: number; tunables: string | null }[] } {
   const script = join(dir, "probe.cjs");
   const out = join(dir, "processes.jsonl");
-  writeFileSync(script, `if (require("node:worker_threads").isMainThread) require("node:fs").appendFileSync(${JSON.stringify(out)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, limit: require("node:v8").getHeapStatistics().heap_size_limit }) + "\\n");\n`);
+  writeFileSync(script, `if (require("node:worker_threads").isMainThread) require("node:fs").appendFileSync(${JSON.stringify(out)}, JSON.stringify({ pid: process.pid, ppid: process.ppid, limit: require("node:v8").getHeapStatistics().heap_size_limit, tunables: process.env.GLIBC_TUNABLES ?? null }) + "\\n");\n`);
   return {
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${script}` },
+    env: { ...process.env, GLIBC_TUNABLES: "", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${script}` },
     processes: () => (existsSync(out) ? readFileSync(out, "utf8").trim().split("\n").map((line) => JSON.parse(line)) : []),
   };
 }
@@ -110,6 +119,24 @@ test("a relaunched teach killed by a signal ends acc with that signal; kill -9 o
   } finally {
     await Promise.all([killed.server.close(), parent.server.close()]);
   }
+});
+
+test("mine runs in a node with smaller semi-spaces whose malloc asks for huge pages; its outputs and exit code are acc's", async () => {
+  const dir = tempDir();
+  const { env, processes } = probe(dir);
+  const repo = new FixtureRepo(join(dir, "repo"));
+  repo.write("a.txt", "one\n").commit("Add a (#1)");
+  repo.write("a.txt", "one\ntwo\n").commit("Extend a (#2)");
+  const out = join(dir, "out");
+  const run = acc(["mine", repo.dir, "-o", out, "-q"], env);
+  const { code } = await run.done;
+  assert.equal(code, 0);
+  assert.ok(existsSync(join(out, "manifest.json")));
+  const parent = processes().find((p) => p.pid === run.child.pid)!;
+  const relaunched = processes().find((p) => p.ppid === run.child.pid)!;
+  assert.ok(relaunched.limit < parent.limit, `the relaunched node's heap limit (${relaunched.limit}) has the smaller young generation (acc's: ${parent.limit})`);
+  assert.equal(parent.tunables, "");
+  assert.equal(relaunched.tunables, "glibc.malloc.hugetlb=1");
 });
 
 /** Whether a process runs (a zombie waiting for its new parent to reap it does not). */
