@@ -70,14 +70,19 @@ const sum = (record: Record<string, number>) => Object.values(record).reduce((a,
 const ratioOf = (a: Timing[], b: Timing[], of: (t: Timing) => number) => median(a.map((t, round) => of(t) / of(b[round]!)));
 
 /**
- * What bench/report-rss.mjs, preloaded into acc, printed at its exit: its own peak RSS (MiB) and CPU seconds
- * (git's not included), in all and on its main thread.
+ * What bench/report-rss.mjs, preloaded into acc, printed at its exit, over its node processes (acc relaunches
+ * itself for a mine: src/cli/relaunch.ts): the largest peak RSS (MiB), and the CPU seconds (git's not
+ * included), in all and on their main threads, and minor page faults, summed.
  */
-function selfReport(stderr = ""): { peakRssMiB: number; cpuSeconds: number; mainCpuSeconds: number } {
-  const kb = Number(/bench-max-rss-kb=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-  const cpuMicros = Number(/bench-cpu-us=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-  const mainMicros = Number(/bench-main-cpu-us=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-  return { peakRssMiB: kb / 1024, cpuSeconds: cpuMicros / 1e6, mainCpuSeconds: mainMicros / 1e6 };
+function selfReport(stderr = ""): { peakRssMiB: number; cpuSeconds: number; mainCpuSeconds: number; faults: number } {
+  const values = (key: string) => [...stderr.matchAll(new RegExp(`${key}=(\\d+)`, "g"))].map((m) => Number(m[1]));
+  const total = (key: string) => (values(key).length === 0 ? Number.NaN : values(key).reduce((a, b) => a + b, 0));
+  return {
+    peakRssMiB: Math.max(...values("bench-max-rss-kb")) / 1024,
+    cpuSeconds: total("bench-cpu-us") / 1e6,
+    mainCpuSeconds: total("bench-main-cpu-us") / 1e6,
+    faults: total("bench-faults"),
+  };
 }
 
 const workloads: { label: string; repo: string; name: string }[] = [];
@@ -186,6 +191,7 @@ for (const { label, repo, name } of workloads) {
   const rss = Math.max(...selves.map((s) => s.peakRssMiB));
   const nodeCpu = median(selves.map((s) => s.cpuSeconds));
   const mainCpu = median(selves.map((s) => s.mainCpuSeconds));
+  const faults = median(selves.map((s) => s.faults));
   const stats = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).stats;
   const med = (timings: Timing[], of: (t: Timing) => number) => median(timings.map(of)).toFixed(2);
   const wall = (t: Timing) => t.seconds;
@@ -196,7 +202,7 @@ for (const { label, repo, name } of workloads) {
   const floorWall = ratioOf(floor, git, wall);
   console.log(`\n${label}: ${repo} (load average ${loads.join(" → ")})`);
   console.log(`  commits ${stats.commits} (first-parent ${stats.mainline}); PRs ${sum(stats.prsByMethod)} ${JSON.stringify(stats.prsByMethod)}; links ${sum(stats.linksByKind)}; chains ${sum(stats.chainsByLength)}; stages ${sum(stats.stagesByLabel)} (+${stats.stagesRejected} rejected)`);
-  console.log(`  git log --numstat ${med(git, cpu)} CPU-s ${med(git, wall)} s; acc mine ${med(acc, cpu)} CPU-s ${med(acc, wall)} s; floor ${med(floor, cpu)} CPU-s ${med(floor, wall)} s; node start-up ${med(start, cpu)} CPU-s; acc's peak RSS ${rss.toFixed(0)} MiB (git's not included)`);
+  console.log(`  git log --numstat ${med(git, cpu)} CPU-s ${med(git, wall)} s; acc mine ${med(acc, cpu)} CPU-s ${med(acc, wall)} s; floor ${med(floor, cpu)} CPU-s ${med(floor, wall)} s; node start-up ${med(start, cpu)} CPU-s; acc's peak RSS ${rss.toFixed(0)} MiB, ${faults.toFixed(0)} page faults (git's not included)`);
   console.log(`  acc mine / git log --numstat: ${cpuRatio.toFixed(1)}× CPU, ${wallRatio.toFixed(1)}× wall (target ≤ 5×); floor / git log --numstat: ${floorCpu.toFixed(1)}× CPU, ${floorWall.toFixed(1)}× wall`);
   const accCpu = median(acc.map(cpu));
   console.log(
@@ -209,9 +215,9 @@ for (const { label, repo, name } of workloads) {
     for (const { phase, node, git } of breakdown.rows) console.log(`    ${node.toFixed(2).padStart(5)} Node ${git.toFixed(2).padStart(5)} git  ${phase}`);
   }
   rows.push(
-    `| ${label} | ${stats.commits} | ${med(git, cpu)} / ${med(git, wall)} s | ${med(acc, cpu)} / ${med(acc, wall)} s | ${nodeCpu.toFixed(2)} / ${mainCpu.toFixed(2)} | **${cpuRatio.toFixed(1)}×** / ${wallRatio.toFixed(1)}× | ${floorCpu.toFixed(1)}× / ${floorWall.toFixed(1)}× | ${rss.toFixed(0)} MiB | ${loads.join(" → ")} |`,
+    `| ${label} | ${stats.commits} | ${med(git, cpu)} / ${med(git, wall)} s | ${med(acc, cpu)} / ${med(acc, wall)} s | ${nodeCpu.toFixed(2)} / ${mainCpu.toFixed(2)} | **${cpuRatio.toFixed(1)}×** / ${wallRatio.toFixed(1)}× | ${floorCpu.toFixed(1)}× / ${floorWall.toFixed(1)}× | ${rss.toFixed(0)} MiB | ${faults.toFixed(0)} | ${loads.join(" → ")} |`,
   );
 }
 console.log(
-  `\n${["| repository | commits | git log --numstat (CPU / wall) | acc mine (CPU / wall) | its Node CPU (all threads / main) | ratio (CPU / wall) | floor ratio (CPU / wall) | peak RSS | load average |", "|---|---|---|---|---|---|---|---|---|", ...rows].join("\n")}`,
+  `\n${["| repository | commits | git log --numstat (CPU / wall) | acc mine (CPU / wall) | its Node CPU (all threads / main) | ratio (CPU / wall) | floor ratio (CPU / wall) | peak RSS | page faults | load average |", "|---|---|---|---|---|---|---|---|---|---|", ...rows].join("\n")}`,
 );

@@ -1,5 +1,6 @@
 // Preloaded into a benchmarked process (`node --import`): prints its peak RSS and CPU time (all threads) to stderr at exit,
-// and the CPU time of its main thread alone (the JavaScript; the rest is V8's compiler and GC threads and libuv's pool).
+// the CPU time of its main thread alone (the JavaScript; the rest is V8's compiler and GC threads and libuv's pool)
+// and its minor page faults.
 import { readFileSync } from "node:fs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/<pid>/task/<tid>/stat
@@ -14,5 +15,5 @@ process.on("exit", () => {
   } catch {
     // not Linux: the main thread's share is not printed
   }
-  process.stderr.write(`\nbench-max-rss-kb=${usage.maxRSS} bench-cpu-us=${usage.userCPUTime + usage.systemCPUTime} bench-main-cpu-us=${mainMicros}\n`);
+  process.stderr.write(`\nbench-max-rss-kb=${usage.maxRSS} bench-cpu-us=${usage.userCPUTime + usage.systemCPUTime} bench-main-cpu-us=${mainMicros} bench-faults=${usage.minorPageFault}\n`);
 });
