@@ -30,7 +30,7 @@ export async function openRepository(path: string, ref: string, allowShallow: bo
   const git = new Git(absolute);
   let top: string[];
   try {
-    top = (await git.text(["rev-parse", "--absolute-git-dir", "--is-bare-repository"])).trim().split("\n");
+    top = (await git.text(["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-shallow-repository"])).trim().split("\n");
   } catch (error) {
     if (error instanceof GitError && /not a git repository/i.test(error.stderr)) {
       throw new RepositoryError(`${absolute} is not a git repository`, { fix: "pass the folder of a clone (a work tree or a bare repository)" });
@@ -40,16 +40,16 @@ export async function openRepository(path: string, ref: string, allowShallow: bo
     }
     throw error;
   }
-  const [gitDir, bare] = top as [string, string];
+  const [gitDir, bare, shallowAnswer] = top as [string, string, string];
+  const shallow = shallowAnswer === "true";
   const workTree = bare === "true" ? null : (await git.text(["rev-parse", "--show-toplevel"])).trim();
   const real = await realpath(absolute);
   if (real !== (await realpath(gitDir)) && (workTree === null || real !== (await realpath(workTree)))) {
     throw new RepositoryError(`${absolute} is inside the repository ${workTree ?? gitDir}, not its top`, { fix: `pass ${workTree ?? gitDir}` });
   }
-  const [partial, tip, shallow] = await Promise.all([
+  const [partial, tip] = await Promise.all([
     git.text(["config", "--get-regexp", String.raw`^(remote\..*\.promisor|extensions\.partialclone)$`], { okExitCodes: [0, 1] }).then((t) => t.trim()),
     git.text(["rev-parse", "--verify", "-q", "--end-of-options", `${ref}^{commit}`], { okExitCodes: [0, 1, 128] }).then((t) => t.trim()),
-    git.text(["rev-parse", "--is-shallow-repository"]).then((t) => t.trim() === "true"),
   ]);
   if (partial) {
     throw new RepositoryError(`${absolute} is a partial clone: objects it lacks would be fetched from its remote, and acc does not go online`, {
