@@ -20,6 +20,17 @@ export class Random {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** Where the stream is: a generator made `Random.at` it goes on with the same numbers (a resumed run's). */
+  get position(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  static at(position: readonly [number, number, number, number]): Random {
+    const random = new Random(0);
+    [random.a, random.b, random.c, random.d] = position;
+    return random;
+  }
+
   /** A uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

@@ -78,11 +78,14 @@ export async function prepareImport(inputs: readonly string[], options: ImportOp
 /** Imports every input into canonical trajectories; every record read comes out as a trajectory or a reject. */
 export async function* importTrajectories(inputs: readonly string[], options: ImportOptions = {}): AsyncGenerator<ImportEvent> {
   const prepared = await prepareImport(inputs, options);
-  for (const unit of prepared.units) {
-    const opened = await openUnit(unit, prepared);
-    yield* opened.events;
-    if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.convert);
-  }
+  for (const unit of prepared.units) yield* unitEvents(unit, prepared);
+}
+
+/** One input unit's events: how it was detected, then its records. */
+export async function* unitEvents(unit: InputUnit, prepared: PreparedImport): AsyncGenerator<ImportEvent> {
+  const opened = await openUnit(unit, prepared);
+  yield* opened.events;
+  if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.convert);
 }
 
 export type OpenedUnit =

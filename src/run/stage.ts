@@ -11,7 +11,7 @@ import { statsText } from "../shard/stats.js";
 import { orderedMap } from "./worker-pool.js";
 
 /**
- * The lifecycle every resumable stage shares (compile, teach, rollout): the checkpoint and its fingerprint,
+ * The lifecycle every resumable stage shares (compile and its import pass, teach, rollout): the checkpoint and its fingerprint,
  * the JSONL outputs cut back to the checkpoint and appended to, the ordered map over the work left, the
  * stats, the shard's order file and manifest, and what is removed or renamed at the end. A stage gives
  * one method per record (`process`, run up to `window` at once) and the lines each result writes (`write`,
@@ -28,6 +28,8 @@ export interface StageSpec<S extends { data: unknown }> {
   shard?: Shard;
   /** Fresh stats, or the stats a checkpoint saved (`saved` is an earlier `stats.data`). */
   stats: (saved?: unknown) => S;
+  /** False for a pass whose stats are only where it is, for its checkpoints (compile's import pass): no stats.json. */
+  statsFile?: boolean;
 }
 
 export interface StageWork<I, R> {
@@ -182,7 +184,7 @@ export class Stage<S extends { data: unknown }> {
     for (const [i, name] of spec.files.entries()) await files[i]!.finish(join(spec.outDir, name));
     await order?.finish(join(spec.outDir, ORDER_FILE));
     await work.finish?.();
-    await writeCheckpoint(join(spec.outDir, "stats.json"), statsText(stats.data));
+    if (spec.statsFile !== false) await writeCheckpoint(join(spec.outDir, "stats.json"), statsText(stats.data));
     if (spec.shard) await writeManifest(spec.outDir, { stage: spec.name, shard: spec.shard, run: spec.run, files: [...spec.files] });
     await rm(statePath, { force: true });
     return stats;

@@ -27,3 +27,19 @@ test("distractor pool: bounded by pieces and characters while offered far more; 
   assert.deepEqual(fill(1).map((p) => p.id), pieces.map((p) => p.id));
   assert.notDeepEqual(fill(2).map((p) => p.id), pieces.map((p) => p.id));
 });
+
+test("distractor pool: restored from its checkpoint and its log, it takes the pieces after as the pool that went on", () => {
+  const whole = new DistractorPool(3, 20, 5_000, 8_000);
+  let part = new DistractorPool(3, 20, 5_000, 8_000);
+  const log: string[] = [];
+  for (let i = 0; i < 1_000; i++) {
+    // every 5th piece offered twice: met again, it is not offered again after a restore either
+    const pieces = [piece(i, 100 + (i % 7) * 300), ...(i % 5 === 0 && i > 0 ? [piece(i - 1, 100)] : [])];
+    whole.offer("search", pieces);
+    log.push(...part.offer("search", pieces).log);
+    if (i % 250 === 249) part = new DistractorPool(3, 20, 5_000, 8_000, { checkpoint: JSON.parse(JSON.stringify(part.checkpoint())), log: [...log] });
+  }
+  assert.deepEqual(part.toJSON(), whole.toJSON());
+  assert.deepEqual(part.checkpoint(), whole.checkpoint());
+  assert.equal(log.length, 1_000, "one line per piece met");
+});

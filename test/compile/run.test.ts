@@ -103,6 +103,35 @@ test("compile: every sample fits its budget exactly by the real tokenizer, count
   assert.notEqual(outputs(otherSeed)[0], outputs(one)[0]);
 });
 
+test("compile: stopped during the import pass, a rerun opens only the inputs not imported yet, with the distractor pool as it was, and ends byte-identical", async () => {
+  // 7 one-row files, one file of 12 rows, 10 one-row files: the pass takes a one-row file or 8 rows of a file at a
+  // time, and saves where it is every 8 takes, so its first checkpoint falls after the 12-row file's first 8 rows
+  const rows = searchRows(29).trim().split("\n").slice(0, 29);
+  const logs = tempDir();
+  const files = [...rows.slice(0, 7).map((row) => [row]), rows.slice(7, 19), ...rows.slice(19).map((row) => [row])].map((group, i) => {
+    const path = join(logs, `${String(i).padStart(2, "0")}.jsonl`);
+    writeFileSync(path, `${group.join("\n")}\n`);
+    return path;
+  });
+  // a pool small enough that pieces are let go and replaced: its seeded draws must go on where they stopped
+  const small = { poolMaxPieces: 4, poolMaxChars: 3_000 };
+  const clean = tempDir();
+  await compileRun(options(logs, clean, small));
+  const stopped = tempDir();
+  const stop = new Error("stopped");
+  let takes = 0;
+  await assert.rejects(compileRun(options(logs, stopped, { ...small, onProgress: (done, total) => { if (total === undefined && ++takes === 9) throw stop; } })), stop);
+  const place = JSON.parse(readFileSync(join(stopped, ".compile-import-state.json"), "utf8")).stats;
+  assert.deepEqual([place.unit, place.within], [7, 8], "the checkpoint is 8 rows into the 12-row file");
+  const readAtResume = inputBytesRead();
+  await compileRun(options(logs, stopped, small));
+  const rest = files.slice(7).reduce((n, file) => n + statSync(file).size, 0);
+  assert.equal(inputBytesRead() - readAtResume, rest, "the rerun reads the unfinished file and those after it, no other");
+  assert.deepEqual(outputs(stopped), outputs(clean));
+  assert.deepEqual(readdirSync(stopped).sort(), ["rejects.jsonl", "samples.jsonl", "stats.json"]);
+  assert.ok(JSON.parse(readFileSync(join(clean, "samples.jsonl"), "utf8").split("\n")[0]!).meta.distractor_count > 0);
+});
+
 test("compile: kill -9 in the middle, rerun the same command: it resumes and ends byte-identical to an uninterrupted run", async () => {
   const input = join(tempDir(), "search.jsonl");
   writeFileSync(input, searchRows(160));

@@ -1,0 +1,235 @@
+import { createReadStream, existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { LineSplitter } from "../io/lines.js";
+import { type ImportEvent, type ImportOptions, type PreparedImport, unitEvents } from "../import/run.js";
+import type { Reject } from "../formats/types.js";
+import { Domain, type Trajectory } from "../records/trajectory.js";
+import { EvidencePiece } from "../records/sample.js";
+import { Stage } from "../run/stage.js";
+import { inShard, type Shard } from "../shard/partition.js";
+import { DistractorPool, type PoolCheckpoint } from "./distractor-pool.js";
+import { extractEvidence } from "./evidence/index.js";
+import type { PromptTokenizer } from "./pack.js";
+import { redactEvidence } from "./redact.js";
+import { blockBody } from "./render.js";
+import { SourceResolver, type SourceOptions } from "./sources.js";
+import { type TaskIdentity, taskIdentity } from "./task-identity.js";
+
+export interface ImportPassOptions {
+  outDir: string;
+  import: ImportOptions;
+  /** The distractor pool's seed and bounds; none without distractors. */
+  pool?: { seed: number; maxPieces: number; maxChars: number; maxPieceChars: number; sources: SourceOptions };
+  shard?: Shard;
+}
+
+/** A record of the input: a trajectory or an import reject, with its place in the whole input. */
+export type InputRecord = { ordinal: number } & ({ trajectory: Trajectory } | { reject: Reject });
+
+/** What the import pass leaves for the compile pass (and for a resumed run, which imports nothing again). */
+export interface Imported {
+  fingerprint: string;
+  /** Records in the imported file. */
+  total: number;
+  pool: Partial<Record<Domain, EvidencePiece[]>>;
+  poolTasks: Record<string, TaskIdentity>;
+  poolCounts: Record<string, number>;
+}
+
+/** The run's records as imported once (this shard's, with their place in the whole input), and what the pool pass made of them. */
+export const IMPORTED_FILE = ".compile-import.jsonl";
+/** Every piece the pool met (see DistractorPool.offer), and the task identities of the trajectories it took pieces from. */
+const POOL_LOG = ".compile-pool.jsonl";
+const TASKS_LOG = ".compile-tasks.jsonl";
+const POOL_FILE = ".compile-pool.json";
+
+const count = z.number().int().nonnegative();
+/** The pool checkpoint as read back; its pieces are checked as evidence pieces. */
+const ImportedSchema: z.ZodType<Imported> = z.object({
+  fingerprint: z.string(),
+  total: count,
+  pool: z.partialRecord(Domain, z.array(EvidencePiece)),
+  poolTasks: z.record(z.string(), z.object({ id: z.string().optional(), question: z.string().optional(), signature: z.array(z.number()).optional() })),
+  poolCounts: z.record(z.string(), count),
+});
+
+/** Trajectories and rejects taken at once: a batch never spans two units, so a checkpoint after it knows which units are done. */
+const BATCH_SIZE = 8;
+
+/** Where the import pass is, saved with each of its checkpoints. */
+interface PassPlace {
+  /** The unit being read and its records already taken (a resumed pass opens no unit before it). */
+  unit: number;
+  within: number;
+  /** Records of the whole input taken, and of this shard written to the imported file. */
+  ordinal: number;
+  total: number;
+  /** Where the distractor pool is in its log (with distractors). */
+  pool?: PoolCheckpoint;
+}
+
+interface Batch {
+  unit: number;
+  events: ImportEvent[];
+  /** The unit's last batch. */
+  end: boolean;
+}
+
+/**
+ * The import pass, once per run, on the stage runner: every record of the inputs, this shard's written to
+ * the imported file, and (with distractors) a seeded, bounded sample of every trajectory's pieces per
+ * domain, with the task identity of the trajectories they come from (so a sample never gets distractors
+ * from its own task). A checkpoint after every few batches says which units are done, with the pool's
+ * place in its logs: a run killed half-way opens none of the done units again. Its results are kept until
+ * the run ends, so a resumed run that finds them imports nothing again.
+ */
+export async function importPass(options: ImportPassOptions, prepared: PreparedImport, fingerprint: string, tokenizer: PromptTokenizer, onBatch: () => void): Promise<Imported> {
+  const poolPath = join(options.outDir, POOL_FILE);
+  const saved = await readCheckpoint(poolPath, fingerprint, ImportedSchema);
+  if (saved && existsSync(join(options.outDir, IMPORTED_FILE))) return saved;
+  let place: PassPlace = { unit: 0, within: 0, ordinal: 0, total: 0 };
+  let pool: DistractorPool | undefined;
+  const stage = await Stage.open({
+    name: "compile-import",
+    outDir: options.outDir,
+    files: [IMPORTED_FILE, POOL_LOG, TASKS_LOG],
+    run: fingerprint,
+    statsFile: false,
+    stats: (restored) => {
+      if (restored) place = restored as PassPlace;
+      return { get data(): PassPlace { return { ...place, ...(pool ? { pool: pool.checkpoint() } : {}) }; } };
+    },
+  });
+  const settings = options.pool;
+  const resolver = settings ? new SourceResolver(settings.sources) : undefined;
+  /** Identities of the trajectories (by id) the pool ever took a piece from, the latest of each id. */
+  const tasks = new Map<string, TaskIdentity>();
+  try {
+    if (settings) {
+      const log = stage.resumed ? await lines(stage.partial(POOL_LOG)) : [];
+      pool = new DistractorPool(settings.seed, settings.maxPieces, settings.maxPieceChars, settings.maxChars, place.pool ? { checkpoint: place.pool, log } : undefined);
+      if (stage.resumed) for (const line of await lines(stage.partial(TASKS_LOG))) tasks.set(...(JSON.parse(line) as [string, TaskIdentity]));
+    }
+  } catch (error) {
+    await stage.close();
+    resolver?.close();
+    throw error;
+  }
+  let imported: Imported | undefined;
+  await stage.run({
+    inputs: batches(prepared, { unit: place.unit, within: place.within }),
+    process: (batch: Batch) => Promise.resolve(batch),
+    write: ({ unit, events, end }, out) => {
+      for (const event of events) {
+        place.within++;
+        let record: InputRecord;
+        if (event.type === "trajectory") {
+          const trajectory = event.trajectory;
+          if (pool) {
+            const offered = pool.offer(trajectory.domain, extractEvidence(trajectory, resolver!.for(trajectory)));
+            for (const line of offered.log) out.line(1, line);
+            if (offered.took || tasks.has(trajectory.id)) {
+              const identity = taskIdentity(trajectory);
+              tasks.set(trajectory.id, identity);
+              out.line(2, JSON.stringify([trajectory.id, identity]));
+            }
+          }
+          record = { ordinal: place.ordinal++, trajectory };
+        } else if (event.type === "reject") {
+          record = { ordinal: place.ordinal++, reject: event.reject };
+        } else continue;
+        if (!inShard("trajectory" in record ? record.trajectory.id : rejectKey(record.reject), options.shard)) {
+          out.pass();
+          continue;
+        }
+        out.line(0, JSON.stringify(record));
+        out.record(record.ordinal);
+        place.total++;
+      }
+      if (end) place = { ...place, unit: unit + 1, within: 0 };
+      onBatch();
+    },
+    window: 2,
+    checkpoint: { items: 8, ms: 1000 },
+    close: () => Promise.resolve(resolver?.close()),
+    finish: async () => {
+      const redact = options.import.redact ?? "off";
+      // Pool pieces are other trajectories' evidence, counted when those are compiled: redacted here, not counted again.
+      const poolPieces = Object.fromEntries(Object.entries(pool?.toJSON() ?? {}).map(([domain, pieces]) => [domain, redactEvidence(pieces, redact).pieces]));
+      imported = { fingerprint, total: place.total, pool: poolPieces, poolTasks: tasksOf(poolPieces, tasks), poolCounts: countBodies(poolPieces, tokenizer) };
+      await writeCheckpoint(poolPath, JSON.stringify(imported));
+    },
+  });
+  await Promise.all([POOL_LOG, TASKS_LOG].map((name) => rm(join(options.outDir, name), { force: true })));
+  return imported!;
+}
+
+/** Removes what the import pass left for the compile pass, once the run is done. */
+export async function removeImported(outDir: string): Promise<void> {
+  await Promise.all([IMPORTED_FILE, POOL_FILE].map((name) => rm(join(outDir, name), { force: true })));
+}
+
+/** The records (trajectories and rejects) of every unit from `from`, in batches; the records of `from.unit` before `from.within` are skipped. */
+async function* batches(prepared: PreparedImport, from: { unit: number; within: number }): AsyncGenerator<Batch> {
+  for (let unit = from.unit; unit < prepared.units.length; unit++) {
+    let skip = unit === from.unit ? from.within : 0;
+    let events: ImportEvent[] = [];
+    for await (const event of unitEvents(prepared.units[unit]!, prepared)) {
+      if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      events.push(event);
+      if (events.length === BATCH_SIZE) {
+        yield { unit, events, end: false };
+        events = [];
+      }
+    }
+    yield { unit, events, end: true };
+  }
+}
+
+/** The lines of a file acc wrote (not counted as input read). */
+export async function* ownLines(path: string): AsyncGenerator<string> {
+  const splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (const line of splitter.push(chunk)) if ("text" in line) yield line.text;
+  }
+  for (const line of splitter.end()) if ("text" in line) yield line.text;
+}
+
+async function lines(path: string): Promise<string[]> {
+  const all: string[] = [];
+  for await (const line of ownLines(path)) all.push(line);
+  return all;
+}
+
+/** An import reject's key for sharding: where it is. */
+function rejectKey(reject: Reject): string {
+  return JSON.stringify([reject.file, reject.locator]);
+}
+
+/** The identities of the trajectories the pool's pieces come from. */
+function tasksOf(pool: Partial<Record<string, EvidencePiece[]>>, tasks: ReadonlyMap<string, TaskIdentity>): Record<string, TaskIdentity> {
+  const kept: Record<string, TaskIdentity> = {};
+  for (const pieces of Object.values(pool)) {
+    for (const piece of pieces ?? []) {
+      for (const { trajectory_id } of piece.origins) {
+        const identity = tasks.get(trajectory_id);
+        if (identity !== undefined) kept[trajectory_id] = identity;
+      }
+    }
+  }
+  return kept;
+}
+
+/** Pool pieces are counted here once, not once per worker. */
+function countBodies(pool: Partial<Record<string, EvidencePiece[]>>, tokenizer: PromptTokenizer): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const pieces of Object.values(pool)) for (const piece of pieces ?? []) counts[piece.id] ??= tokenizer.count(blockBody(piece.text));
+  return counts;
+}
