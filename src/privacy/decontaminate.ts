@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { AtomicFile, writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import { fileIdentity, keyHash } from "../io/checkpoint.js";
-import { readLines } from "../io/lines.js";
-import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
+import { type RawLine, readLines } from "../io/lines.js";
+import { Stage } from "../run/stage.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import { Sample } from "../records/sample.js";
 import { formatProblems } from "../records/validate.js";
@@ -84,7 +84,8 @@ interface IndexedSet {
  * Checks every sample against every eval set by overlapping word n-grams (normalised: lower case,
  * letters and digits only). A sample with at least one n-gram of an eval set overlaps it: `drop`
  * leaves it out of samples.jsonl, `flag` keeps it; either way contamination.jsonl lists it with the
- * n-grams matched per set. Sample lines are copied unchanged. Outputs are written atomically.
+ * n-grams matched per set. Sample lines are copied unchanged. It runs on the stage runner: killed, a
+ * rerun of the same command resumes after the last checkpoint.
  */
 export async function decontaminate(options: DecontaminateOptions): Promise<DecontaminateReport> {
   const sets: IndexedSet[] = [];
@@ -103,27 +104,29 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
     flagged: 0,
     eval_sets: sets.map((s) => s.report),
   };
-  const kept = await AtomicFile.create(join(options.outDir, "samples.jsonl"));
-  const contamination = await AtomicFile.create(join(options.outDir, "contamination.jsonl"));
-  const order = options.shard ? await AtomicFile.create(join(options.outDir, ORDER_FILE)) : undefined;
-  let linesRead = 0;
-  try {
-    for await (const entry of readLines(options.samples)) {
-      const where = `${options.samples}: line ${entry.line}`;
-      if ("error" in entry) throw new DecontaminateError(`${where}: ${entry.detail}`);
-      const sample = parseSample(entry.text, where);
+  const stage = await Stage.open({
+    name: "decontaminate",
+    outDir: options.outDir,
+    files: ["samples.jsonl", "contamination.jsonl"],
+    run: await runFingerprint(options),
+    ...(options.shard ? { shard: options.shard } : {}),
+    // report.json is the summary
+    statsFile: false,
+    stats: (saved) => ({ data: saved ? resumedReport(report, saved as DecontaminateReport) : report }),
+  });
+  let linesRead = stage.done;
+  await stage.run({
+    inputs: sampleLines(options.samples, stage.done),
+    process: async (entry) => check(entry, sets, options),
+    write: (checked, out) => {
       linesRead++;
-      if (!inShard(sample.id, options.shard)) {
+      if (checked === undefined) {
+        out.pass();
         options.onProgress?.(linesRead);
-        continue;
+        return;
       }
+      const { line, text, sample, matched } = checked;
       report.read++;
-      const matched = sets.map(() => 0);
-      for (const text of sampleTexts(sample)) {
-        forEachNgram(text, options.ngram, (hi, lo) => {
-          for (let s = 0; s < sets.length; s++) if (sets[s]!.set.has(hi, lo)) matched[s]!++;
-        });
-      }
       const overlaps = sets.flatMap((s, i) => (matched[i]! > 0 ? [{ eval_set: s.report.file, ngrams: matched[i]! }] : []));
       sets.forEach((s, i) => {
         if (matched[i]! > 0) s.report.samples_hit++;
@@ -131,35 +134,60 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
       });
       if (overlaps.length === 0) {
         report.kept++;
-        await kept.write(`${entry.text}\n`);
-        await order?.write(orderLine(entry.line, [1, 0]));
+        out.line(KEPT, text);
       } else {
         const action = options.mode === "drop" ? "dropped" : "flagged";
         report[action]++;
-        if (action === "flagged") await kept.write(`${entry.text}\n`);
-        const record: ContaminationRecord = { sample_id: sample.id, line: entry.line, action, overlaps };
-        await contamination.write(`${JSON.stringify(record)}\n`);
-        await order?.write(orderLine(entry.line, [action === "flagged" ? 1 : 0, 1]));
+        if (action === "flagged") out.line(KEPT, text);
+        const record: ContaminationRecord = { sample_id: sample.id, line, action, overlaps };
+        out.line(CONTAMINATION, JSON.stringify(record));
       }
+      out.record(line);
       options.onProgress?.(linesRead);
-    }
-  } catch (error) {
-    await Promise.all([kept.abort(), contamination.abort(), order?.abort()]);
-    throw error;
+    },
+    window: 2,
+    checkpoint: { items: 64, ms: 1000 },
+    finish: () => writeFileAtomic(join(options.outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`),
+  });
+  return report;
+}
+
+/** The outputs, by their index in the stage's files. */
+const KEPT = 0;
+const CONTAMINATION = 1;
+
+/** The sample lines after the first `skip`; a file without a line is refused (nothing was checked). */
+async function* sampleLines(file: string, skip: number): AsyncGenerator<RawLine> {
+  let lines = 0;
+  for await (const entry of readLines(file)) if (lines++ >= skip) yield entry;
+  if (lines === 0) throw new AccError(`no samples in ${file}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
+}
+
+/** A sample line checked against every set: the n-grams it shares with each, or undefined when it is another shard's. */
+function check(entry: RawLine, sets: readonly IndexedSet[], options: DecontaminateOptions): { line: number; text: string; sample: Sample; matched: number[] } | undefined {
+  const where = `${options.samples}: line ${entry.line}`;
+  if ("error" in entry) throw new DecontaminateError(`${where}: ${entry.detail}`);
+  const sample = parseSample(entry.text, where);
+  if (!inShard(sample.id, options.shard)) return undefined;
+  const matched = sets.map(() => 0);
+  for (const text of sampleTexts(sample)) {
+    forEachNgram(text, options.ngram, (hi, lo) => {
+      for (let s = 0; s < sets.length; s++) if (sets[s]!.set.has(hi, lo)) matched[s]!++;
+    });
   }
-  if (linesRead === 0) {
-    // Nothing was checked: no empty outputs are left behind.
-    await Promise.all([kept.abort(), contamination.abort(), order?.abort()]);
-    throw new AccError(`no samples in ${options.samples}`, { code: "no-records", fix: "decontaminate reads samples JSONL from acc compile or acc teach" });
-  }
-  await kept.commit();
-  await contamination.commit();
-  await order?.commit();
-  const reportPath = join(options.outDir, "report.json");
-  await writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  if (options.shard) {
-    await writeManifest(options.outDir, { stage: "decontaminate", shard: options.shard, run: await runFingerprint(options), files: ["samples.jsonl", "contamination.jsonl"] });
-  }
+  return { line: entry.line, text: entry.text, sample, matched };
+}
+
+/** This run's report with the counts a checkpoint saved (the rest, such as the samples path as given, is this run's). */
+function resumedReport(report: DecontaminateReport, saved: DecontaminateReport): DecontaminateReport {
+  report.read = saved.read;
+  report.kept = saved.kept;
+  report.dropped = saved.dropped;
+  report.flagged = saved.flagged;
+  report.eval_sets.forEach((set, i) => {
+    set.samples_hit = saved.eval_sets[i]!.samples_hit;
+    set.ngrams_matched = saved.eval_sets[i]!.ngrams_matched;
+  });
   return report;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parquetWriteFile } from "hyparquet-writer";
@@ -215,6 +215,25 @@ test("flag: every sample is kept byte for byte, the overlapping ones are listed 
 
   const eight = await decontaminate({ samples: f.samplesPath, against: f.against, outDir: join(f.dir, "eight"), ngram: 8, mode: "flag" });
   for (const [i, set] of eight.eval_sets.entries()) assert.ok(set.ngrams_matched >= report.eval_sets[i]!.ngrams_matched + set.samples_hit * 5);
+});
+
+test("stopped half-way, a rerun checks only the samples after its checkpoint and ends byte-identical to an uninterrupted run", async () => {
+  const f = await fixture();
+  const samples = join(f.dir, "many.jsonl");
+  writeFileSync(samples, `${Array.from({ length: 5 }, () => f.lines.join("\n")).join("\n")}\n`);
+  const run = (outDir: string, onProgress?: (lines: number) => void) => decontaminate({ samples, against: f.against, outDir, ngram: 13, mode: "drop", ...(onProgress ? { onProgress } : {}) });
+  const clean = join(f.dir, "clean");
+  await run(clean);
+  const stopped = join(f.dir, "stopped");
+  const stop = new Error("stopped");
+  await assert.rejects(run(stopped, (lines) => { if (lines === 100) throw stop; }), stop);
+  const done = JSON.parse(readFileSync(join(stopped, ".decontaminate-state.json"), "utf8")).done as number;
+  assert.ok(done >= 64 && done < 100, `checkpoint at ${done}`);
+  const checked: number[] = [];
+  await run(stopped, (lines) => checked.push(lines));
+  assert.equal(checked[0], done + 1, "the rerun starts after the checkpoint");
+  for (const file of ["samples.jsonl", "contamination.jsonl", "report.json"]) assert.equal(readFileSync(join(stopped, file), "utf8"), readFileSync(join(clean, file), "utf8"), file);
+  assert.deepEqual(readdirSync(stopped).sort(), ["contamination.jsonl", "report.json", "samples.jsonl"]);
 });
 
 test("acc decontaminate: summary per eval set, --column for other files, clear errors naming file and line, nothing written on failure", async () => {

@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { DECONTAMINATE_MODES, DEFAULT_NGRAM, type DecontaminateReport, decontaminate } from "../../privacy/decontaminate.js";
 import { claimOutputDir } from "../../io/output-dir.js";
+import { setResumeHint } from "../interrupt.js";
 import { type CliIo, existingInputs } from "../io.js";
 import { addOptions, choiceOption, type OverwriteQuietFlags, outOption, overwriteOption, positiveIntegerOption, quietOption } from "../options.js";
 import { countLines } from "../../io/lines.js";
@@ -49,6 +50,7 @@ Related: acc compile, acc eval`,
       existingInputs([samples]);
       existingInputs(against, "--against");
       await claimOutputDir(outDir, { stage: "decontaminate" }, { overwrite: Boolean(flags.overwrite), inputs: [samples, ...against] });
+      setResumeHint(`rerun the same command to resume (progress is saved in ${outDir})`);
       const progress = await progressWithTotal(io.stderr, "decontaminate", Boolean(flags.quiet), () => countLines(samples));
       const report = await decontaminate({
         samples,
