@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -92,8 +93,11 @@ export class Stage<S extends { data: unknown }> {
   static async open<S extends { data: unknown }>(spec: StageSpec<S>): Promise<Stage<S>> {
     await makeDirectory(spec.outDir);
     const fingerprint = keyHash([STATE_LAYOUT, spec.run, spec.shard ?? null]);
-    const state = await readCheckpoint(join(spec.outDir, `.${spec.name}-state.json`), fingerprint, StageStateSchema);
     const names = spec.shard ? [...spec.files, ORDER_FILE] : spec.files;
+    const saved = await readCheckpoint(join(spec.outDir, `.${spec.name}-state.json`), fingerprint, StageStateSchema);
+    // a checkpoint whose partial outputs are gone was left by a run stopped after it renamed them into place
+    // (a `finish` that failed, a kill): resumed, the missing files would be made up of zeros; the run starts afresh
+    const state = saved && names.every((name, i) => (saved.bytes[i] ?? 0) === 0 || existsSync(join(spec.outDir, `${name}.partial`))) ? saved : undefined;
     const files: ResumableFile[] = [];
     for (const [i, name] of names.entries()) files.push(await ResumableFile.open(join(spec.outDir, `${name}.partial`), state?.bytes[i] ?? 0));
     return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined);
