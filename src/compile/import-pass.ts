@@ -121,7 +121,7 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
   let imported: Imported | undefined;
   await stage.run({
     inputs: batches(prepared, { unit: place.unit, within: place.within }),
-    process: (batch: Batch) => Promise.resolve(batch),
+    process: (batch: Batch) => batch,
     write: ({ unit, events, end }, out) => {
       for (const event of events) {
         place.within++;

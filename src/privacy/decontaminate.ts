@@ -117,7 +117,7 @@ export async function decontaminate(options: DecontaminateOptions): Promise<Deco
   let linesRead = stage.done;
   await stage.run({
     inputs: sampleLines(options.samples, stage.done),
-    process: async (entry) => check(entry, sets, options),
+    process: (entry) => check(entry, sets, options),
     write: (checked, out) => {
       linesRead++;
       if (checked === undefined) {
