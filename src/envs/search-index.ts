@@ -3,6 +3,7 @@ import { accessSync, closeSync, constants, existsSync, openSync, readSync, renam
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { z } from "zod";
 import { UsageError } from "../errors/acc-error.js";
 import { readJsonLines } from "../io/json-lines.js";
 import { trackTemp } from "../io/cleanup.js";
@@ -18,7 +19,7 @@ import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
  * Ranking is textbook Okapi BM25 as FTS5 computes it (its `bm25()`): for each query term t,
  * idf(t) · f·(k1 + 1) / (f + k1·(1 − b + b·|D|/avgdl)), summed over the terms, with k1 = 1.2, b = 0.75,
  * idf(t) = ln((N − n(t) + 0.5) / (n(t) + 0.5)) (floored at 10⁻⁶ for terms in more than half of the
- * documents), f = TITLE_WEIGHT × occurrences in the title + occurrences in the text, |D| the document's
+ * documents), f = TITLE_WEIGHT (search-worker.ts) × occurrences in the title + occurrences in the text, |D| the document's
  * length in tokens (title and text) and avgdl the mean. Tokens: Unicode letters and digits, case and
  * diacritics folded, English words stemmed (Porter). See docs/environments.md for how this compares with
  * MiniSearch's BM25+ on real search-agent queries.
@@ -26,8 +27,6 @@ import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 
 /** Bumped when the layout or the tokenizer changes: an index of another format is rebuilt. */
 export const SEARCH_INDEX_FORMAT = 1;
-/** How much a title occurrence of a query term counts against one in the text. */
-export const TITLE_WEIGHT = 2;
 const TOKENIZER = "porter unicode61 remove_diacritics 2";
 /** Documents inserted per transaction while building. */
 const BATCH = 10_000;
@@ -45,12 +44,14 @@ export interface SearchIndex {
   built: boolean;
 }
 
-interface Meta {
-  format: number;
-  corpus_size: number;
-  corpus_mtime_ms: number;
-  documents: number;
-}
+/** The meta row of an index: what a later run checks before reusing it. Lenient (other fields may follow). */
+const Meta = z.object({
+  format: z.number().int(),
+  corpus_size: z.number().int().nonnegative(),
+  corpus_mtime_ms: z.number(),
+  documents: z.number().int().nonnegative(),
+});
+type Meta = z.infer<typeof Meta>;
 
 /** The first bytes of every SQLite database file. */
 const SQLITE_HEADER = "SQLite format 3\u0000";
@@ -110,12 +111,18 @@ export async function ensureSearchIndex(corpus: string, path = defaultIndexPath(
   }
 }
 
-/** The meta row of an index file, or undefined when it is not a readable index. */
+/**
+ * The meta row of an index file, or undefined when it is not a readable index: no meta row, not JSON, or
+ * another shape (an index may be given in place of the corpus: a file from anywhere).
+ */
 export function readMeta(path: string): Meta | undefined {
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
-      return JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'index'").get() as { value: string }).value) as Meta;
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'index'").get() as { value: unknown } | undefined;
+      if (typeof row?.value !== "string") return undefined;
+      const checked = Meta.safeParse(JSON.parse(row.value));
+      return checked.success ? checked.data : undefined;
     } finally {
       db.close();
     }

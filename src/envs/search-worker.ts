@@ -1,7 +1,6 @@
 import { workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { serveTasks } from "../run/worker-serve.js";
-import { TITLE_WEIGHT } from "./search-index.js";
 
 /** A search run on a worker thread, off the event loop that drives the episodes. */
 export interface SearchTask {
@@ -18,6 +17,12 @@ export interface SearchHit {
   /** FTS5's bm25(): the negated BM25 score (lower is better). */
   rank: number;
 }
+
+/**
+ * How much a title occurrence of a query term counts against one in the text (search-index.ts: the ranking).
+ * Here, not in search-index.ts, so that a search thread loads neither zod nor the index builder.
+ */
+const TITLE_WEIGHT = 2;
 
 const { index, snippetChars } = workerData as { index: string; snippetChars: number };
 const db = new Database(index, { readonly: true, fileMustExist: true });

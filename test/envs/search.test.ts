@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CorpusError, DEFAULT_SEARCH_OPTIONS, ensureSearchIndex, SearchEnvironment } from "../../src/envs/index.js";
+import Database from "better-sqlite3";
 import { matchExpression } from "../../src/envs/search-index.js";
 import { tempDir } from "../helpers/collect.js";
 
@@ -171,4 +172,17 @@ test("a search through 100,000 documents for a word they all hold does not hold 
   } finally {
     await env.close();
   }
+});
+
+test("an index whose meta row is not the shape acc writes (a file given in place of the corpus) is rebuilt, or refused when given as the corpus", async () => {
+  const path = corpus();
+  const built = await ensureSearchIndex(path);
+  const db = new Database(built.path);
+  const meta = JSON.parse((db.prepare("SELECT value FROM meta WHERE key = 'index'").get() as { value: string }).value) as Record<string, unknown>;
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'index'").run(JSON.stringify({ ...meta, documents: "many" }));
+  db.close();
+  // the old reader took the row as it came: the count "many", and no rebuild
+  await assert.rejects(load({}, built.path), CorpusError);
+  const again = await ensureSearchIndex(path);
+  assert.deepEqual([again.documents, again.built], [16, true]);
 });
