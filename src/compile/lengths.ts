@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import type { Domain } from "../records/trajectory.js";
+import { formatProblems, validate } from "../records/validate.js";
 import type { Random } from "../random.js";
 import { UsageError } from "../errors/acc-error.js";
 
@@ -99,19 +101,21 @@ export function parseLengthSpec(spec: string): LengthDistribution {
   }
 }
 
+/** A histogram file in JSON: its bins' fields as numbers (their ranges are checked with the CSV's rows). */
+const HistogramJson = z.array(z.object({ min: z.number(), max: z.number(), weight: z.number() }));
+
 function readHistogram(path: string): { min: number; max: number; weight: number }[] {
   const text = readFileSync(path, "utf8").trim();
-  const rows: unknown[] = text.startsWith("[")
-    ? (JSON.parse(text) as unknown[])
+  const rows = text.startsWith("[")
+    ? histogramJson(text, path)
     : text
         .split("\n")
         .filter((line) => line.trim() !== "" && !/^\s*min\b/i.test(line))
         .map((line) => {
-          const [min, max, weight] = line.split(",").map((cell) => Number(cell.trim()));
+          const [min = Number.NaN, max = Number.NaN, weight = Number.NaN] = line.split(",").map((cell) => Number(cell.trim()));
           return { min, max, weight };
         });
-  const bins = rows.map((row, i) => {
-    const { min, max, weight } = row as { min: number; max: number; weight: number };
+  const bins = rows.map(({ min, max, weight }, i) => {
     if (![min, max, weight].every((n) => Number.isFinite(n)) || min <= 0 || max < min || weight < 0) {
       throw new UsageError(`histogram ${path}, bin ${i + 1}: expected min,max,weight with 0 < min <= max and weight >= 0`);
     }
@@ -119,4 +123,16 @@ function readHistogram(path: string): { min: number; max: number; weight: number
   });
   if (bins.length === 0) throw new UsageError(`histogram ${path} has no bins`);
   return bins;
+}
+
+function histogramJson(text: string, path: string): z.infer<typeof HistogramJson> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`histogram ${path}: invalid JSON: ${(error as Error).message}`);
+  }
+  const checked = validate(HistogramJson, value);
+  if (!checked.ok) throw new UsageError(`histogram ${path}: expected [{min, max, weight}]: ${formatProblems(checked.problems)}`);
+  return checked.value;
 }
