@@ -153,7 +153,7 @@ class Teaching {
     this.result = undefined;
     this.parsed = undefined;
     this.outcome.candidates++;
-    return this.client.chat(request(this.setup, this.messages, this.seed)).then(this.answered, this.refused);
+    return attempt(() => this.client.chat(request(this.setup, this.messages, this.seed))).then(this.answered, this.refused);
   }
 
   private readonly refused = (error: unknown): Promise<TaughtSample> | TaughtSample => {
@@ -174,7 +174,7 @@ class Teaching {
       return this.ask();
     }
     this.parsed = { answer: parsed.candidate.answer, reasoning: parsed.reasoning };
-    return this.verifiers.verify(this.sample, this.reference, parsed.candidate).then(this.verified, this.unverified);
+    return attempt(() => this.verifiers.verify(this.sample, this.reference, parsed.candidate)).then(this.verified, this.unverified);
   };
 
   private readonly unverified = (error: unknown): Promise<TaughtSample> | TaughtSample => {
@@ -233,6 +233,15 @@ class Teaching {
     outcome.reason = reason;
     outcome.detail = `${rejects.length} candidates: ${summary}`;
     return { kept, rejects, outcome };
+  }
+}
+
+/** `call`'s promise, or a rejected one when it throws instead (a client or verifier of the caller's may), as an await would see it. */
+function attempt<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }
 

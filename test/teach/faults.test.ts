@@ -3,10 +3,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createClient } from "../../src/llm/client.js";
-import type { CandidateReject, SampleOutcome } from "../../src/teach/candidates.js";
+import { LlmError } from "../../src/llm/types.js";
+import { type CandidateReject, type SampleOutcome, teachSample } from "../../src/teach/candidates.js";
 import { teachRun } from "../../src/teach/run.js";
 import { type Reply, startOpenAIServer } from "../../src/testing/openai-server.js";
-import { DEFAULT_VERIFY_SETUP } from "../../src/verify/index.js";
+import { DEFAULT_VERIFY_SETUP, Verifiers } from "../../src/verify/index.js";
 import { runCli, tempDir } from "../helpers/collect.js";
 import { itemOf, itemSample, jsonLines, readOutputs, writeSamples } from "./helpers.js";
 
@@ -153,4 +154,29 @@ test("teach: a prompt the server refuses as longer than its context window rejec
   const d = stats.data.domains.search!;
   assert.deepEqual(d.reject_reasons, { "context-length": 1 });
   assert.equal(d.answered, 3);
+});
+
+test("teachSample: a client or verifier that throws instead of rejecting is handled as an await would (the candidate rejected, or the run stopped)", async () => {
+  const verifiers = await Verifiers.create(DEFAULT_VERIFY_SETUP);
+  const setup = { model: "m", candidates: 2, seed: 0, keepAll: false };
+  const answer = { content: "Final answer: 3 EUR", reasoning: null, tool_calls: [], finish_reason: "stop", finish: "stop" as const, usage: null, model: "m", cached: false, attempts: 1, raw: {} };
+  let calls = 0;
+  // the first request throws an LlmError at once, the second is answered
+  const flaky = {
+    chat: () => {
+      if (calls++ === 0) throw new LlmError("http", "HTTP 500: boom", { url: "http://x", attempt: 1, status: 500 });
+      return Promise.resolve(answer);
+    },
+    stats: () => ({ requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 }),
+    close: async () => {},
+  };
+  const taught = await teachSample(itemSample(1), 1, flaky, verifiers, setup);
+  assert.deepEqual([taught.outcome.outcome, taught.outcome.candidates, taught.rejects.map((r) => r.reason)], ["kept", 2, ["request-failed"]]);
+  // any other throw stops the run, as a rejection of the sample's promise
+  const broken = { ...flaky, chat: () => { throw new TypeError("not a client"); } };
+  await assert.rejects(teachSample(itemSample(2), 2, broken, verifiers, setup), TypeError);
+  const throwingVerifiers = Object.assign(Object.create(verifiers) as typeof verifiers, { verify: () => { throw new LlmError("timeout", "judge silent", { url: "http://j", attempt: 1 }); } });
+  const judged = await teachSample(itemSample(3), 3, { ...flaky, chat: () => Promise.resolve(answer) }, throwingVerifiers, setup);
+  assert.deepEqual([judged.outcome.outcome, judged.rejects.map((r) => [r.reason, r.answer])], ["rejected", [["judge-request-failed", "3 EUR"], ["judge-request-failed", "3 EUR"]]]);
+  await verifiers.close();
 });
