@@ -5,6 +5,7 @@ import { makeDirectory } from "../io/directory.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
 import { readJsonLines } from "../io/json-lines.js";
 import { AccError, UsageError } from "../errors/acc-error.js";
+import { withTypedWarnings } from "../records/import-warning.js";
 import { Trajectory } from "../records/trajectory.js";
 import { validateFast } from "../records/fast-validate.js";
 import { formatProblems } from "../records/validate.js";
@@ -362,7 +363,7 @@ interface BuiltRows {
 type Rows = ({ ok: true } & BuiltRows) | { ok: false; reason: string };
 
 function toRows(value: unknown, options: TrajectoryExportOptions, stats: TrajectoryExportStats, modules: TargetModules): Rows {
-  const checked = validateFast(Trajectory, value);
+  const checked = validateFast(Trajectory, withTypedWarnings(value));
   if (!checked.ok) return { ok: false, reason: `not a valid trajectory: ${formatProblems(checked.problems)}` };
   const t = checked.value;
   if (options.target === "hf-traces") {

@@ -1,3 +1,4 @@
+import { withTypedWarnings } from "../records/import-warning.js";
 import { Trajectory } from "../records/trajectory.js";
 import { formatProblems } from "../records/validate.js";
 import { validateFast } from "../records/fast-validate.js";
@@ -15,7 +16,7 @@ export const accTrajectoryImporter = rowsImporter({
     return row.schema === "acc.trajectory" ? 1 : 0;
   },
   convertRow(row, locator): TrajectoryDraft {
-    const result = validateFast(Trajectory, row);
+    const result = validateFast(Trajectory, withTypedWarnings(row));
     if (!result.ok) throw new ShapeError(`not a valid acc trajectory: ${formatProblems(result.problems)}`);
     const t = result.value;
     return {

@@ -24,6 +24,7 @@ export const WarningCode = z.enum([
   "version-mismatch",
   "no-final-answer",
   "lone-surrogates",
+  "untyped",
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
 
@@ -43,3 +44,14 @@ export const ImportWarning = z
   })
   .strict();
 export type ImportWarning = z.infer<typeof ImportWarning>;
+
+/**
+ * Records written before warnings had codes hold them as text. Reading such a record (re-import, export)
+ * keeps each text as an `untyped` warning instead of refusing the record; importers never write `untyped`.
+ */
+export function withTypedWarnings(row: unknown): unknown {
+  if (typeof row !== "object" || row === null) return row;
+  const warnings = (row as { warnings?: unknown }).warnings;
+  if (!Array.isArray(warnings) || !warnings.some((w) => typeof w === "string")) return row;
+  return { ...row, warnings: warnings.map((w) => (typeof w === "string" && w !== "" ? { code: "untyped", message: w } : w)) };
+}

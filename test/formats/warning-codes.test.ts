@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { exportTrajectories } from "../../src/export/trajectories.js";
 import { finishTrajectory } from "../../src/formats/common/finish.js";
 import type { TrajectoryDraft } from "../../src/formats/types.js";
 import { WarningCode } from "../../src/records/import-warning.js";
-import { importAll } from "../helpers/collect.js";
+import { importAll, tempDir } from "../helpers/collect.js";
 import { SAMPLES_DIR, SAMPLES_MISSING } from "../helpers/samples.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -42,4 +43,17 @@ test("importer warnings: docs/data-model.md lists exactly the codes of the schem
   const section = text.slice(text.indexOf("### Importer warnings"), text.indexOf("\n## ", text.indexOf("### Importer warnings")));
   const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
   assert.deepEqual(documented, [...CODES]);
+});
+
+test("importer warnings: a record written before warnings had codes (text) is read back with each text as an untyped warning, by re-import and by export", async () => {
+  const { trajectories } = await importAll([join(ROOT, "examples/logs")]);
+  const old = { ...JSON.parse(JSON.stringify(trajectories[0])), warnings: ["dropped 2 abandoned lines", { code: "ignored-events", message: "ignored 1 event(s)", count: 1 }] };
+  const dir = tempDir();
+  const file = join(dir, "old.jsonl");
+  writeFileSync(file, `${JSON.stringify(old)}\n`);
+  const reimported = await importAll([file]);
+  assert.deepEqual(reimported.rejects, []);
+  assert.deepEqual(reimported.trajectories[0]!.warnings, [{ code: "untyped", message: "dropped 2 abandoned lines" }, { code: "ignored-events", message: "ignored 1 event(s)", count: 1 }]);
+  const stats = await exportTrajectories({ inputs: [file], outDir: join(dir, "atif"), target: "atif" });
+  assert.deepEqual([stats.read, stats.exported, stats.rejected], [1, 1, 0]);
 });
