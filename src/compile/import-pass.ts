@@ -45,6 +45,10 @@ export const IMPORTED_FILE = ".compile-import.jsonl";
 const POOL_LOG = ".compile-pool.jsonl";
 const TASKS_LOG = ".compile-tasks.jsonl";
 const POOL_FILE = ".compile-pool.json";
+/** The outputs, by their index in the stage's files. */
+const RECORDS = 0;
+const POOL = 1;
+const TASKS = 2;
 
 const count = z.number().int().nonnegative();
 /** The pool checkpoint as read back; its pieces are checked as evidence pieces. */
@@ -130,11 +134,11 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
           const trajectory = event.trajectory;
           if (pool) {
             const offered = pool.offer(trajectory.domain, extractEvidence(trajectory, resolver!.for(trajectory)));
-            for (const line of offered.log) out.line(1, line);
+            for (const line of offered.log) out.line(POOL, line);
             if (offered.took || tasks.has(trajectory.id)) {
               const identity = taskIdentity(trajectory);
               tasks.set(trajectory.id, identity);
-              out.line(2, JSON.stringify([trajectory.id, identity]));
+              out.line(TASKS, JSON.stringify([trajectory.id, identity]));
             }
           }
           record = { ordinal: place.ordinal++, trajectory };
@@ -145,7 +149,7 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
           out.pass();
           continue;
         }
-        out.line(0, JSON.stringify(record));
+        out.line(RECORDS, JSON.stringify(record));
         out.record(record.ordinal);
         place.total++;
       }
