@@ -4,7 +4,7 @@ import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache
 import { bodyJson } from "./body.js";
 import { CircuitBreaker } from "./circuit.js";
 import { errorText, postText, ResponseTooLarge } from "./http.js";
-import { loadApiKey, redact } from "./keys.js";
+import { loadApiKey, redact, redactError } from "./keys.js";
 import { Limiter } from "../run/limiter.js";
 import { type ParsedChoice, parseCompletion, ResponseShapeError } from "./response.js";
 import { type Backoff, DEFAULT_BACKOFF, isRetryable, isServerFailure, parseRetryAfter, retryDelay } from "./retry.js";
@@ -271,15 +271,7 @@ class Client implements LlmClient {
 
   /** The error an LlmError is caused by, with the key redacted from its text as from the message (`--debug` prints causes). */
   private keptCause(error: unknown): unknown {
-    if (!(error instanceof Error) || !this.key) return error;
-    const text = `${error.message}\n${error.stack ?? ""}`;
-    if (!text.includes(this.key)) return error;
-    // of the same class, with only the redacted text: its own fields (a socket, a response) may hold the key too
-    const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
-    for (const field of ["name", "message", "stack"] as const) {
-      Object.defineProperty(copy, field, { value: this.redact(error[field] ?? ""), writable: true, configurable: true });
-    }
-    return copy;
+    return redactError(error, this.key);
   }
 
   stats(): ClientStats {

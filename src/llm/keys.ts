@@ -39,3 +39,22 @@ function nonEmpty(key: string, message: string): string {
 export function redact(text: string, key: string | undefined): string {
   return key ? text.split(key).join("[redacted]") : text;
 }
+
+/**
+ * An error with the key redacted from its text and from its causes' (`--debug` prints a whole cause chain).
+ * An error whose chain never holds the key comes back as it is; one that does becomes a copy of the same
+ * class with only the redacted name, message, stack and cause: its own fields (a socket, a response)
+ * may hold the key too.
+ */
+export function redactError(error: unknown, key: string | undefined, depth = 0): unknown {
+  if (!(error instanceof Error) || !key || depth > 16) return error;
+  const cause = "cause" in error ? redactError(error.cause, key, depth + 1) : undefined;
+  const text = `${error.name}\n${error.message}\n${error.stack ?? ""}`;
+  if (!text.includes(key) && cause === error.cause) return error;
+  const copy = Object.create(Object.getPrototypeOf(error) as object) as Error;
+  for (const field of ["name", "message", "stack"] as const) {
+    Object.defineProperty(copy, field, { value: redact(error[field] ?? "", key), writable: true, configurable: true });
+  }
+  if ("cause" in error) Object.defineProperty(copy, "cause", { value: cause, writable: true, configurable: true });
+  return copy;
+}
