@@ -4,7 +4,7 @@
 // hundreds of small ones: every `acc` process starts with less CPU (the docs test and the queue tests spawn
 // hundreds). The library (dist/index.js, ./testing) stays tsc's per-file output. Also called by
 // test/helpers/built-cli.ts for the packages tests build with esbuild.
-import { readdirSync, rmSync } from "node:fs";
+import { chmodSync, readdirSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -56,6 +56,8 @@ export async function bundleCli(dist) {
     banner: { js: 'import { createRequire as __accCreateRequire } from "node:module"; const require = __accCreateRequire(import.meta.url);' },
     logLevel: "error",
   });
+  // the package's bin: esbuild keeps the mode of the file tsc wrote there (0644), and npx and npm's bin links exec it
+  chmodSync(join(outdir, "main.js"), 0o755);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await bundleCli(join(import.meta.dirname, "../dist"));

@@ -4,8 +4,9 @@
 // must run against the built package, and its bin must run.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { after, before, test } from "node:test";
 import { builtPackage } from "../helpers/built-cli.js";
 import { tempDir } from "../helpers/collect.js";
@@ -50,9 +51,9 @@ test("the built package exports exactly the names docs/api.md lists, and agent-c
   assert.deepEqual(exported.testing.sort(), documentedNames(testingPart));
 });
 
-test("the package's bin runs from node_modules: acc --version (every command's module loaded) prints the package's version", () => {
+test("the package's bin runs from node_modules as npm's bin links run it (executed, not given to node): acc --version prints the package's version", () => {
   const pkg = JSON.parse(readFileSync(join(project, "node_modules/agent-context-compiler/package.json"), "utf8")) as { version: string; bin: { acc: string } };
-  const out = execFileSync(process.execPath, [join(project, "node_modules/agent-context-compiler", pkg.bin.acc), "--version"], { cwd: project, encoding: "utf8", timeout: 60_000 });
+  const out = execFileSync(join(project, "node_modules/agent-context-compiler", pkg.bin.acc), ["--version"], { cwd: project, encoding: "utf8", timeout: 60_000 });
   assert.equal(out.trim(), pkg.version);
 });
 
@@ -60,4 +61,13 @@ test("docs/api.md's example runs against the built package: a client talks to th
   const example = /```ts\n([\s\S]*?)```/.exec(testingPart)?.[1];
   assert.ok(example, "the testing section has an example");
   assert.equal(runInProject("example.mjs", example).trim(), "42");
+});
+
+test("the build leaves the bin executable even where tsc wrote dist/cli/main.js first (mode 0644), as on a fresh clone", async () => {
+  const dist = join(tempDir("acc-bundle-"), "dist");
+  cpSync(join(await builtPackage(), "dist"), dist, { recursive: true });
+  chmodSync(join(dist, "cli/main.js"), 0o644);
+  const { bundleCli } = (await import(pathToFileURL(join(import.meta.dirname, "../../scripts/bundle-cli.mjs")).href)) as { bundleCli: (dist: string) => Promise<void> };
+  await bundleCli(dist);
+  assert.equal(statSync(join(dist, "cli/main.js")).mode & 0o777, 0o755);
 });
