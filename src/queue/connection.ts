@@ -48,3 +48,27 @@ export async function checkReachable(address: QueueAddress, timeoutMs = 5000): P
     probe.disconnect();
   }
 }
+
+/**
+ * A command ioredis gave up when the connection closed under it: the part of a pipeline that had begun to
+ * answer, or a MULTI/EXEC cut in two (its AbortError). Other commands wait through a Redis restart
+ * (maxRetriesPerRequest: null); these are rejected, and the operation that sent them must send it again.
+ */
+export function isConnectionAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError" && /connection close/.test(error.message);
+}
+
+/**
+ * Runs an idempotent Redis operation again when a connection close aborted part of it (see
+ * isConnectionAbort), up to `attempts` times, `delayMs` apart; any other error is thrown at once.
+ */
+export async function retryConnectionAborts<T>(operation: () => Promise<T>, attempts = 20, delayMs = 250): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isConnectionAbort(error) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}

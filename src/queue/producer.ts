@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from "bullmq";
 import { AccError } from "../errors/acc-error.js";
 import type { QueueAddress } from "./address.js";
-import { checkReachable, redisOptions } from "./connection.js";
+import { checkReachable, redisOptions, retryConnectionAborts } from "./connection.js";
 import { type JobData, jobId, QUEUE_NAME, settingsFingerprint } from "./jobs.js";
 
 export interface ProducerOptions {
@@ -105,34 +105,40 @@ export class QueueProducer {
     await this.queue.close();
   }
 
-  /** Looks the batch's jobs up at once; adds the missing ones in one addBulk; gives back what has finished. */
+  /** Sends the waiting batch; a failure that is not a Redis restart's abandons the run. */
   private async enqueue(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
     try {
-      const found = await this.lookup(batch.map((b) => b.id));
-      const missing = batch.filter((_, i) => !found[i]!.exists);
-      if (missing.length > 0) {
-        const opts = { attempts: this.options.attempts, backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 } };
-        await this.queue.addBulk(
-          missing.map(({ id, line, record }) => {
-            const data: JobData = { stage: this.options.stage, fingerprint: this.fingerprint, settings: this.options.settings, line, record };
-            return { name: this.options.stage, data, opts: { ...opts, jobId: id } };
-          }),
-        );
-      }
-      for (const job of found) {
-        if (job.state === "completed") this.settle(job.id, { ok: true, value: JSON.parse(job.returnvalue ?? "null") });
-        else if (job.state === "failed") {
-          // failed while no producer was collecting it: a resumed run gives it its attempts again, as a
-          // resumed local run redoes what its checkpoint does not hold
-          const failed = await this.queue.getJob(job.id);
-          await failed?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
-        }
-      }
+      // lookup, addBulk and retry are idempotent: a Redis restart that cuts one in two costs a second try
+      await retryConnectionAborts(() => this.enqueueBatch(batch));
     } catch (error) {
       // the run cannot go on without its jobs: every record waiting fails with the cause
       this.abandon(error);
+    }
+  }
+
+  /** Looks the batch's jobs up at once; adds the missing ones in one addBulk; gives back what has finished. */
+  private async enqueueBatch(batch: { id: string; line: number; record: unknown }[]): Promise<void> {
+    const found = await this.lookup(batch.map((b) => b.id));
+    const missing = batch.filter((_, i) => !found[i]!.exists);
+    if (missing.length > 0) {
+      const opts = { attempts: this.options.attempts, backoff: { type: "exponential", delay: this.options.backoffMs ?? 1000 } };
+      await this.queue.addBulk(
+        missing.map(({ id, line, record }) => {
+          const data: JobData = { stage: this.options.stage, fingerprint: this.fingerprint, settings: this.options.settings, line, record };
+          return { name: this.options.stage, data, opts: { ...opts, jobId: id } };
+        }),
+      );
+    }
+    for (const job of found) {
+      if (job.state === "completed") this.settle(job.id, { ok: true, value: JSON.parse(job.returnvalue ?? "null") });
+      else if (job.state === "failed") {
+        // failed while no producer was collecting it: a resumed run gives it its attempts again, as a
+        // resumed local run redoes what its checkpoint does not hold
+        const failed = await this.queue.getJob(job.id);
+        await failed?.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true });
+      }
     }
   }
 
