@@ -39,10 +39,8 @@ async function buildProgram(io: CliIo, args: readonly string[]): Promise<Command
   const named = args.find((arg) => !arg.startsWith("-"));
   // `acc --version` needs no command: loading them all took ~1 CPU-second
   const versionOnly = named === undefined && args.some((arg) => arg === "--version" || arg === "-V");
-  for (const [name, load] of COMMANDS) {
-    if (versionOnly) break;
-    if (named === undefined || !COMMANDS.some(([known]) => known === named) || name === named) program.addCommand((await load())(io));
-  }
+  const wanted = versionOnly ? [] : COMMANDS.filter(([name]) => named === undefined || !COMMANDS.some(([known]) => known === named) || name === named);
+  for (const [, load] of wanted) program.addCommand((await load())(io));
   wireOutput(program, io);
   return program;
 }

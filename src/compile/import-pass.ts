@@ -1,9 +1,9 @@
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { LineSplitter } from "../io/lines.js";
+import { ownLines } from "../io/lines.js";
 import { type ImportEvent, type ImportOptions, type PreparedImport, unitEvents } from "../import/run.js";
 import type { Reject } from "../formats/types.js";
 import { Domain, type Trajectory } from "../records/trajectory.js";
@@ -195,15 +195,6 @@ async function* batches(prepared: PreparedImport, from: { unit: number; within: 
     }
     yield { unit, events, end: true };
   }
-}
-
-/** The lines of a file acc wrote (not counted as input read). */
-export async function* ownLines(path: string): AsyncGenerator<string> {
-  const splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    for (const line of splitter.push(chunk)) if ("text" in line) yield line.text;
-  }
-  for (const line of splitter.end()) if ("text" in line) yield line.text;
 }
 
 async function lines(path: string): Promise<string[]> {

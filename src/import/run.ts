@@ -128,17 +128,18 @@ export async function openUnit(unit: InputUnit, prepared: PreparedImport): Promi
  * other importer takes the file, the file's reject names it (`failed`) instead of calling the format unknown.
  */
 function bestImporter(probe: Probe): { importer?: Importer; score: number; failed: { format: string; message: string }[] } {
-  let best: { importer?: Importer; score: number; failed: { format: string; message: string }[] } = { score: 0, failed: [] };
+  let best: { importer?: Importer; score: number } = { score: 0 };
+  const failed: { format: string; message: string }[] = [];
   for (const importer of importers) {
     let score = 0;
     try {
       score = importer.detect(probe);
     } catch (error) {
-      best.failed.push({ format: importer.format, message: error instanceof Error ? error.message : String(error) });
+      failed.push({ format: importer.format, message: error instanceof Error ? error.message : String(error) });
     }
-    if (score > best.score) best = { importer, score, failed: best.failed };
+    if (score > best.score) best = { importer, score };
   }
-  return best;
+  return { ...best, failed };
 }
 
 function describeUnknown(probe: Probe): string {

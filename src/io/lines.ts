@@ -220,6 +220,15 @@ export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_B
   yield* splitter.end();
 }
 
+/** The lines of a file acc wrote itself (plain, no line bound, not counted as input read). */
+export async function* ownLines(path: string): AsyncGenerator<string> {
+  const splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (const line of splitter.push(chunk)) if ("text" in line) yield line.text;
+  }
+  for (const line of splitter.end()) if ("text" in line) yield line.text;
+}
+
 /** Lines of a (possibly gzip) file, blank ones included: a quick total for progress. */
 export async function countLines(path: string): Promise<number> {
   let lines = 0;

@@ -13,7 +13,7 @@
  */
 
 import { ChatTemplateError } from "./errors.js";
-import { pythonStrip } from "./python-strip.js";
+import { pythonStrip, type Side } from "./python-strip.js";
 
 /** A value of @huggingface/jinja's interpreter (its classes are not exported: read by their `type`). */
 interface Value {
@@ -34,7 +34,8 @@ export function pythonSource(source: string): string {
 
 /** The names rewritten calls use: a prefix no template's own variable uses. */
 const PREFIX = "__acc_python_";
-const METHODS = new Set(["strip", "lstrip", "rstrip"]);
+const SIDES: readonly Side[] = ["strip", "lstrip", "rstrip"];
+const METHODS = new Set<string>(SIDES);
 const FILTERS = new Set(["string", "trim", "join"]);
 /** Statements the interpreter runs rather than prints; every other statement of a block prints its value. */
 const NOT_PRINTED = new Set(["StringLiteral", "If", "For", "Break", "Continue", "Set", "Macro", "Comment", "FilterStatement", "CallStatement"]);
@@ -98,10 +99,10 @@ export function pythonFunctions(makeString: Make, makeFunction: (fn: (args: Valu
   define("print", ([value]) => asText(value!));
   define("string", ([value]) => asText(value!));
   define("concat", ([left, right]) => makeString(pythonStr(left!) + pythonStr(right!)));
-  for (const side of METHODS) {
+  for (const side of SIDES) {
     define(side, ([text, chars]) => {
       if (text?.type !== "StringValue") throw new ChatTemplateError(`${side}() is called on ${text?.type === "NullValue" || text?.type === "UndefinedValue" ? "none" : text?.type}, not a string`);
-      return makeString(pythonStrip(side as "strip", text.value as string, charsOf(side, chars)));
+      return makeString(pythonStrip(side, text.value as string, charsOf(side, chars)));
     });
   }
   define("trim", ([value, chars]) => makeString(pythonStrip("strip", pythonStr(value!), charsOf("trim", named(chars, "chars")))));

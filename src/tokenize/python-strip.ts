@@ -8,7 +8,7 @@
 /** What Python's `str.isspace` counts as whitespace: `strip()` with no argument removes these. */
 const PYTHON_SPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 
-type Side = "strip" | "lstrip" | "rstrip";
+export type Side = "strip" | "lstrip" | "rstrip";
 
 /** `text.<side>(chars)` as Python computes it: `chars` none or absent strips whitespace, else any of its characters. */
 export function pythonStrip(side: Side, text: string, chars?: string | null): string {
