@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { GitError } from "./errors.js";
 
 export { GitError } from "./errors.js";
@@ -76,6 +76,36 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * The output is read to its end, not answered as it comes (no conversation over stdin): git writes it in
+   * blocks of BULK_BUFFER instead of a write per 4 KiB and per commit (see bulkCommand).
+   */
+  bulk?: boolean;
+}
+
+/** The stdout buffer of a bulk read's git. */
+const BULK_BUFFER = "1M";
+
+let rebuffers: boolean | undefined;
+/**
+ * Whether coreutils' `stdbuf` can set a command's stdout buffer here (it preloads a library into the command;
+ * not on macOS, nor where that library is missing). Asked once per process.
+ */
+function stdbufWorks(): boolean {
+  rebuffers ??= spawnSync("stdbuf", [`-o${BULK_BUFFER}`, "true"], { env: gitEnvironment(), stdio: "ignore" }).status === 0;
+  return rebuffers;
+}
+
+/**
+ * The command and arguments that run git for a bulk read. git's stdout into a pipe is a stdio buffer of
+ * 4 KiB, flushed after every commit besides: Node then reads the output 4 KiB at a time, and each read is a
+ * wake-up, a Buffer and a turn of the stream, parser and async iterators. On encode/httpx the first-parent
+ * patches (8.5 MB) arrived in about 2,400 reads costing Node 0.13 CPU-s; with GIT_FLUSH=0 and a 1 MiB
+ * buffer set by `stdbuf`, in about 150 reads of up to 64 KiB costing 0.02 (git's own CPU a little lower too).
+ * Without a working `stdbuf`, only GIT_FLUSH=0 (about 1,700 reads).
+ */
+function bulkCommand(args: string[]): { command: string; args: string[] } {
+  return stdbufWorks() ? { command: "stdbuf", args: [`-o${BULK_BUFFER}`, "git", ...args] } : { command: "git", args };
 }
 
 /** The git CLI run against one repository (`git -C <repo>`), with output parsed by the caller. */
@@ -111,8 +141,9 @@ export class Git {
    */
   async *stream(args: readonly string[], options: RunOptions = {}): AsyncGenerator<Buffer> {
     const command = describeCommand(args);
-    const child = spawn("git", gitArguments(this.repo, args), {
-      env: gitEnvironment(options.env),
+    const run = options.bulk ? bulkCommand(gitArguments(this.repo, args)) : { command: "git", args: gitArguments(this.repo, args) };
+    const child = spawn(run.command, run.args, {
+      env: gitEnvironment({ ...(options.bulk ? { GIT_FLUSH: "0" } : {}), ...options.env }),
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stderr = "";

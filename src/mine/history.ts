@@ -21,7 +21,7 @@ const NUL = 0;
  * separated by US; author name and email by newlines, which an identity cannot hold; the message is the rest.
  */
 export async function* readCommits(git: Git, ref: string): AsyncGenerator<CommitInfo> {
-  for await (const record of splitRecords(git.stream(commitLogArguments(ref)), NUL)) {
+  for await (const record of splitRecords(git.stream(commitLogArguments(ref), { bulk: true }), NUL)) {
     if (record.length === 0) continue;
     const text = record.toString("utf8");
     const fields = text.split(FIELD, 4);
@@ -76,7 +76,7 @@ export const DEFAULT_PARSER_OPTIONS: PatchParserOptions = {
  * (see PatchParser). A commit whose diff cannot be read comes back with an `error`.
  */
 export async function* readMainlinePatches(git: Git, tip: string, options: Partial<PatchParserOptions> = {}): AsyncGenerator<CommitPatch> {
-  yield* parsePatches(git.stream(mainlinePatchArguments(tip)), options);
+  yield* parsePatches(git.stream(mainlinePatchArguments(tip), { bulk: true }), options);
 }
 
 /** The git arguments readMainlinePatches runs (bench:mine times them as part of the floor). */
@@ -95,7 +95,7 @@ export async function* readPairPatches(
 ): AsyncGenerator<CommitPatch> {
   if (pairs.length === 0) return;
   const input = pairs.map(({ base, head }) => `${head} ${base}\n`).join("");
-  yield* parsePatches(git.stream(["diff-tree", "--stdin", "--always", ...PATCH_ARGS], { input }), options);
+  yield* parsePatches(git.stream(["diff-tree", "--stdin", "--always", ...PATCH_ARGS], { input, bulk: true }), options);
 }
 
 async function* parsePatches(chunks: AsyncIterable<Buffer>, options: Partial<PatchParserOptions>): AsyncGenerator<CommitPatch> {

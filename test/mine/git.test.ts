@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { BinaryLiterals } from "../../src/mine/binary-patch.js";
 import { BlobReader } from "../../src/mine/blobs.js";
@@ -12,6 +14,7 @@ import { type CommitPatch, type FileChange, PatchParser } from "../../src/mine/p
 import { PatchSpill } from "../../src/mine/spill.js";
 import { readGraph } from "../../src/mine/graph.js";
 import { recoverPrs } from "../../src/mine/prs.js";
+import { tempDir } from "../helpers/collect.js";
 import { ADA, BOB, FixtureRepo } from "./fixture-repo.js";
 
 test("the mainline reader parses --raw rows and hunks of awkward paths, binary files, renames, merges and empty commits", async () => {
@@ -129,6 +132,29 @@ test("git errors name the command and the repository, on one line", async () => 
     assert.ok(!error.message.includes("\n"));
     return true;
   });
+});
+
+test("a bulk read runs git without a flush per commit and with a 1 MiB stdout buffer; its output is the plain read's", async () => {
+  const repo = new FixtureRepo();
+  for (let commit = 0; commit < 20; commit++) repo.write("file.txt", `${"line\n".repeat(commit * 50)}${commit}\n`).commit(`change ${commit}`);
+  const git = new Git(repo.dir);
+  const args = ["log", "-p", "--reverse", "HEAD"];
+  const chunks: Buffer[] = [];
+  for await (const chunk of git.stream(args, { bulk: true })) chunks.push(chunk);
+  assert.deepEqual(Buffer.concat(chunks), await git.output(args));
+  // What git's process is given, seen by a stand-in git first on PATH: GIT_FLUSH=0, and coreutils' stdbuf
+  // (where it works) sets the buffer through _STDBUF_O and its preloaded library
+  const bin = tempDir();
+  writeFileSync(join(bin, "git"), '#!/bin/sh\nprintf "%s|%s" "$GIT_FLUSH" "$_STDBUF_O"\n', { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    const stdbuf = spawnSync("stdbuf", ["-o1M", "true"]).status === 0;
+    assert.equal(await git.text(["log"], { bulk: true }), stdbuf ? "0|1048576" : "0|");
+    assert.equal(await git.text(["log"]), "|");
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test("NUL-delimited records survive any chunking", async () => {
