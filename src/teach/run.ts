@@ -8,6 +8,7 @@ import { validateFast } from "../records/fast-validate.js";
 import { Stage } from "../run/stage.js";
 import { Verifiers, type VerifySetup } from "../verify/index.js";
 import { type SampleOutcome, type TaughtSample, type TeachSetup, teachSample } from "./candidates.js";
+import { outcomeIds } from "./outcome-ids.js";
 import { TeachStats, type TeachStatsData } from "./stats.js";
 import { inShard, type Shard } from "../shard/partition.js";
 import type { RemoteStage } from "../queue/remote.js";
@@ -83,7 +84,7 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
   let seen: Set<string>;
   try {
     // the partial file has just been cut back to the checkpoint
-    seen = stage.resumed ? await idsWritten(stage.partial("outcomes.jsonl")) : new Set<string>();
+    seen = stage.resumed ? await outcomeIds(stage.partial("outcomes.jsonl")) : new Set<string>();
     queue = options.queue ? await options.queue(options.shard ? keyHash([run, options.shard]) : run) : undefined;
   } catch (error) {
     await close();
@@ -193,17 +194,6 @@ function skip<T>(items: AsyncIterable<T>, count: number): AsyncIterable<T> {
     let index = 0;
     for await (const item of items) if (index++ >= count) yield item;
   })();
-}
-
-/** Sample ids already given an outcome before the checkpoint (so a resumed run still spots duplicates). */
-async function idsWritten(path: string): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const line of readLines(path)) {
-    if (!("text" in line)) continue;
-    const outcome = JSON.parse(line.text) as { sample_id?: string };
-    if (outcome.sample_id !== undefined) ids.add(outcome.sample_id);
-  }
-  return ids;
 }
 
 /** Same input file (path, size, time), endpoint and settings → same fingerprint → a rerun resumes. */

@@ -19,7 +19,7 @@ export type RankConversion =
  *   check rules out (docs/tokenizers.md has the argument).
  */
 export function tiktokenRanksFrom(json: TokenizerJson, options: { verifyMerges: boolean }): RankConversion {
-  const model = json.model ?? {};
+  const { model } = json;
   if (model.type !== "BPE") return fail(`model type ${String(model.type)} is not BPE`);
   if (model.dropout) return fail("BPE dropout is set");
   if (model.byte_fallback) return fail("BPE byte_fallback is set");

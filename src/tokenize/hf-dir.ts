@@ -8,7 +8,7 @@ import { ChatTemplate } from "./chat-template.js";
 import { HfTokenizersCodec } from "./hf-tokenizers.js";
 import { TiktokenCodec } from "./tiktoken-bpe.js";
 import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenizer.js";
-import { asTokenizerJson } from "./tokenizer-json.js";
+import type { ConfigToken, TokenizerConfig, TokenizerJson } from "./tokenizer-json.js";
 import type { SpecialToken, SpecialTokens, Tokenizer, TokenizerInfo } from "./types.js";
 import { damagedBundle, notATokenizer } from "./errors.js";
 
@@ -45,12 +45,14 @@ async function loadDirectory(dir: string, options: LoadOptions, pinnedSha256: st
   if (pinnedSha256 !== undefined && sha256 !== pinnedSha256) {
     throw damagedBundle(`${jsonPath}: sha256 ${sha256} is not the pinned ${pinnedSha256}; the bundled file is damaged (reinstall acc)`);
   }
+  // loaded here, not at the top: the bundled Qwen3 (loadStoredRanks) loads without zod
+  const { asTokenizerJson, asTokenizerConfig } = await import("./tokenizer-json.js");
   const json = asTokenizerJson(parseJson(bytes, jsonPath), jsonPath);
-  const { config, configPath } = await readConfig(dir);
+  const { config, configPath } = await readConfig(dir, asTokenizerConfig);
   const addedTokens = new Map((json.added_tokens ?? []).map((token) => [token.content, token.id]));
   const conversion = tiktokenRanksFrom(json, { verifyMerges: pinnedSha256 === undefined });
   if (!conversion.ok) {
-    return assemble(dir, config, configPath, addedTokens, new HfTokenizersCodec(json, config), { name: options.name, backend: "hf-tokenizers", sha256, fallbackReason: conversion.reason });
+    return assemble(dir, config, configPath, addedTokens, hfCodec(json, config, jsonPath), { name: options.name, backend: "hf-tokenizers", sha256, fallbackReason: conversion.reason });
   }
   const codec = new TiktokenCodec({ ...conversion, specialTokens: addedTokens, splitAddedTokens: true });
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256 });
@@ -70,28 +72,37 @@ export interface StoredRanks {
  * conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are checked in the tests).
  */
 export async function loadStoredRanks(dir: string, stored: StoredRanks, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
-  const { config, configPath } = await readConfig(dir);
-  const decoder = config["added_tokens_decoder"];
-  if (typeof decoder !== "object" || decoder === null) throw damagedBundle(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
-  const addedTokens = new Map<string, number>();
-  for (const [id, token] of Object.entries(decoder)) {
-    const text = tokenText(token);
-    if (text === undefined || !/^\d+$/.test(id)) throw damagedBundle(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
-    addedTokens.set(text, Number(id));
-  }
+  // acc's own file, pinned with the ranks: read as it is
+  const { config, configPath } = await readConfig(dir, (value) => value as TokenizerConfig);
+  const decoder = config.added_tokens_decoder;
+  if (decoder === undefined) throw damagedBundle(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
+  const addedTokens = new Map(Object.entries(decoder).map(([id, token]) => [token.content, Number(id)]));
   const codec = new TiktokenCodec({ ...stored, specialTokens: addedTokens, splitAddedTokens: true });
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256: options.tokenizerSha256 });
 }
 
-async function readConfig(dir: string): Promise<{ config: Record<string, unknown>; configPath: string }> {
+/** tokenizer_config.json when the folder has one, parsed and given to `check`; an empty config when it has none. */
+async function readConfig(dir: string, check: (value: unknown, path: string) => TokenizerConfig): Promise<{ config: TokenizerConfig; configPath: string }> {
   const configPath = join(dir, "tokenizer_config.json");
-  const config = existsSync(configPath) ? asObject(parseJson(await readFile(configPath), configPath), configPath) : {};
+  const config = existsSync(configPath) ? check(parseJson(await readFile(configPath), configPath), configPath) : {};
   return { config, configPath };
+}
+
+/**
+ * @huggingface/tokenizers over a user's tokenizer.json: it reads many fields acc does not check (each
+ * normalizer's, pre-tokenizer's and model's own), and throws a TypeError or an Error of its own on one it cannot use.
+ */
+function hfCodec(json: TokenizerJson, config: TokenizerConfig, jsonPath: string): HfTokenizersCodec {
+  try {
+    return new HfTokenizersCodec(json, config);
+  } catch (error) {
+    throw notATokenizer(`${jsonPath}: @huggingface/tokenizers cannot load it: ${(error as Error).message}`, error);
+  }
 }
 
 async function assemble(
   dir: string,
-  config: Record<string, unknown>,
+  config: TokenizerConfig,
   configPath: string,
   addedTokens: ReadonlyMap<string, number>,
   codec: TokenCodec,
@@ -128,21 +139,12 @@ function parseJson(bytes: Buffer, path: string): unknown {
   }
 }
 
-function asObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw notATokenizer(`${path}: expected a JSON object`);
-  return value as Record<string, unknown>;
+/** A config token's text: a string, or a serialised AddedToken's `content`. */
+function tokenText(value: ConfigToken | undefined): string | undefined {
+  return typeof value === "string" ? value : value?.content;
 }
 
-/** A config token entry is a string, `{content: string}` (a serialised AddedToken) or null. */
-function tokenText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "object" && value !== null && typeof (value as { content?: unknown }).content === "string") {
-    return (value as { content: string }).content;
-  }
-  return undefined;
-}
-
-function namedTokens(config: Record<string, unknown>, addedTokens: ReadonlyMap<string, number>, codec: TokenCodec): SpecialTokens {
+function namedTokens(config: TokenizerConfig, addedTokens: ReadonlyMap<string, number>, codec: TokenCodec): SpecialTokens {
   const tokens: SpecialTokens = { all: addedTokens };
   for (const role of NAMED_TOKENS) {
     const text = tokenText(config[`${role}_token`]);
@@ -158,30 +160,24 @@ function soleId(ids: number[]): number | undefined {
 }
 
 /** The special-token variables transformers passes to templates (`bos_token`, …, `additional_special_tokens`). */
-function tokenVariables(config: Record<string, unknown>): Record<string, unknown> {
+function tokenVariables(config: TokenizerConfig): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const role of NAMED_TOKENS) {
     const text = tokenText(config[`${role}_token`]);
     if (text !== undefined) variables[`${role}_token`] = text;
   }
-  const additional = config["additional_special_tokens"];
-  if (Array.isArray(additional)) variables["additional_special_tokens"] = additional.map(tokenText).filter((t) => t !== undefined);
+  const additional = config.additional_special_tokens;
+  if (additional) variables["additional_special_tokens"] = additional.map(tokenText).filter((t) => t !== undefined);
   return variables;
 }
 
-async function chatTemplates(dir: string, config: Record<string, unknown>, configPath: string, variables: Record<string, unknown>): Promise<ChatTemplates> {
+async function chatTemplates(dir: string, config: TokenizerConfig, configPath: string, variables: Record<string, unknown>): Promise<ChatTemplates> {
   const jinjaPath = join(dir, "chat_template.jinja");
   if (existsSync(jinjaPath)) return { default: new ChatTemplate(await readFile(jinjaPath, "utf8"), variables, jinjaPath) };
-  const source = config["chat_template"];
+  const source = config.chat_template;
   if (source === undefined || source === null) return {};
   if (typeof source === "string") return { default: new ChatTemplate(source, variables, configPath) };
-  if (!Array.isArray(source)) throw notATokenizer(`${configPath}: "chat_template" is neither a string nor a list of named templates`);
-  const named = new Map<string, string>();
-  for (const entry of source) {
-    const { name, template } = (entry ?? {}) as { name?: unknown; template?: unknown };
-    if (typeof name !== "string" || typeof template !== "string") throw notATokenizer(`${configPath}: "chat_template" list entries need a string name and template`);
-    named.set(name, template);
-  }
+  const named = new Map(source.map(({ name, template }) => [name, template]));
   const at = (name: string) => {
     const template = named.get(name);
     return template === undefined ? undefined : new ChatTemplate(template, variables, `${configPath} (chat_template "${name}")`);

@@ -1,5 +1,5 @@
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
-import type { TokenizerJson } from "./tokenizer-json.js";
+import type { TokenizerConfig, TokenizerJson } from "./tokenizer-json.js";
 import type { TokenCodec } from "./tokenizer.js";
 
 /**
@@ -10,7 +10,7 @@ import type { TokenCodec } from "./tokenizer.js";
 export class HfTokenizersCodec implements TokenCodec {
   private readonly tokenizer: HfTokenizer;
 
-  constructor(json: TokenizerJson, config: Record<string, unknown>) {
+  constructor(json: TokenizerJson, config: TokenizerConfig) {
     this.tokenizer = new HfTokenizer(json, config);
   }
 

@@ -12,6 +12,7 @@ import { loadPinnedTokenizer, loadTokenizer } from "../../src/tokenize/hf-dir.js
 import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
 import { TiktokenCodec } from "../../src/tokenize/tiktoken-bpe.js";
+import type { TokenizerJson } from "../../src/tokenize/tokenizer-json.js";
 import { tempDir } from "../helpers/collect.js";
 import { pythonMissing } from "../helpers/python.js";
 import { fuzzStrings } from "./fuzz-text.js";
@@ -73,7 +74,7 @@ test("ids that do not rise with merge rank: falls back to @huggingface/tokenizer
 });
 
 /** A byte-level BPE with merges a+b, b+c, a+bc: "abc" is [ab, c] for the merges, but tiktoken would fuse ab+c. */
-function tinyTokenizer(): Record<string, unknown> {
+function tinyTokenizer(): TokenizerJson {
   const vocab: Record<string, number> = Object.fromEntries(BYTE_LEVEL_CHARS.map((char, byte) => [char, byte]));
   Object.assign(vocab, { ab: 256, bc: 257, abc: 258 });
   const byteLevel = { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false };
@@ -168,7 +169,7 @@ test("bad tokenizer directories fail with the file named, as usage errors saying
   await assert.rejects(loadTokenizer(notTokenizer), notATokenizer(/tokenizer\.json: not a tokenizer\.json/));
   const noModel = tempDir("acc-tokenize-");
   writeFileSync(join(noModel, "tokenizer.json"), "{}");
-  await assert.rejects(resolveTokenizer(noModel), notATokenizer(/tokenizer\.json: not a tokenizer\.json \(no "model" object\)/));
+  await assert.rejects(resolveTokenizer(noModel), notATokenizer(/tokenizer\.json: not a tokenizer\.json: at model: expected object, received nothing/));
   await assert.rejects(resolveTokenizer(join(noModel, "missing")), notATokenizer(/not one of qwen3, o200k_base, cl100k_base and not a directory/));
   const badTemplate = tinyDir({ chat_template: "{% if messages %}unclosed" });
   await assert.rejects(loadTokenizer(badTemplate), notATokenizer(new RegExp(`${join(badTemplate, "tokenizer_config.json")}: chat template does not parse`)));
@@ -181,6 +182,35 @@ test("bad tokenizer directories fail with the file named, as usage errors saying
   const noTemplate = await loadTokenizer(tinyDir());
   assert.equal(noTemplate.hasChatTemplate, false);
   assert.throws(() => noTemplate.applyChatTemplate([]), /has no chat template/);
+});
+
+test("a malformed tokenizer.json or tokenizer_config.json is refused with the file and the field, never a TypeError or a silent load", async () => {
+  // each of these crashed with a TypeError or the backend's own Error (an internal error), or loaded a tokenizer that was not the file's
+  const configs: [Record<string, unknown>, RegExp][] = [
+    [{ additional_special_tokens: "<s>" }, /at additional_special_tokens: expected array, received string "<s>"/], // TypeError in the backend
+    [{ bos_token: 5 }, /at bos_token: expected one of the allowed shapes, received number 5/], // loaded without its bos token
+    [{ eos_token: { content: 5 } }, /at eos_token: expected one of the allowed shapes, received an object/], // loaded without its eos token
+    [{ chat_template: [{ name: "default" }] }, /at chat_template: expected one of the allowed shapes/],
+  ];
+  for (const [config, field] of configs) {
+    const dir = tinyDir(config);
+    const path = join(dir, "tokenizer_config.json");
+    await assert.rejects(loadTokenizer(dir), notATokenizer(new RegExp(`^${path}: not a tokenizer_config\\.json: ${field.source}`)), JSON.stringify(config));
+  }
+  const jsons: [(json: TokenizerJson) => void, RegExp][] = [
+    [(json) => void (json.pre_tokenizer!.pretokenizers = [null as never, null as never]), /: not a tokenizer\.json: at pre_tokenizer\.pretokenizers\[0\]: expected object, received null/], // TypeError in the rank conversion
+    [(json) => void (json.model.merges = "a b" as never), /: not a tokenizer\.json: at model\.merges: expected \["left right", …\] or \[\["left", "right"\], …\], received string "a b"/], // TypeError in the backend
+    [(json) => void (json.model.vocab = ["a", "b"] as never), /: not a tokenizer\.json: at model\.vocab: expected {token: id} or \[\[piece, score\], …\], received an array of 2/], // loaded, encoding every text as []
+    [(json) => void (json.normalizer = "NFC" as never), /: not a tokenizer\.json: at normalizer: expected object, received string "NFC"/], // the backend's Error
+    [(json) => void (json.pre_tokenizer = { type: "Mystery" }), /: @huggingface\/tokenizers cannot load it: Unknown PreTokenizer type: Mystery/], // the backend's Error, which no schema of acc's can foresee
+  ];
+  for (const [mutate, message] of jsons) {
+    const json = tinyTokenizer();
+    mutate(json);
+    const dir = tempDir("acc-tokenize-");
+    writeFileSync(join(dir, "tokenizer.json"), JSON.stringify(json));
+    await assert.rejects(loadTokenizer(dir), notATokenizer(new RegExp(`^${join(dir, "tokenizer.json")}${message.source}`)), message.source);
+  }
 });
 
 test("resolveTokenizer: bundled names, a directory path, and an unknown name", async () => {
