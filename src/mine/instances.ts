@@ -52,38 +52,36 @@ export async function assembleStagePatch(record: CommitPatch, literals: BinaryLi
     return { ok: false, reason: `its diff is ${megabytes(record.patchBytes)} MB, over the ${megabytes(MAX_STAGE_PATCH_BYTES)} MB limit of a stage patch` };
   }
   if (record.files.length === 0) return { ok: false, reason: "it changes nothing (empty diff)" };
-  let code = "";
-  let tests = "";
+  // Each kind's sections are decoded in one piece: a patch built by `+=` per file is a rope that the leak
+  // check's line scan and JSON.stringify each copied flat again (every stage's patch text, twice more).
+  const codeSections: Buffer[] = [];
+  const testSections: Buffer[] = [];
   let size = 0;
   const testFiles: string[] = [];
   const binaryEncoded: string[] = [];
   for (const file of record.files) {
-    const sections: Buffer[] = [];
+    const test = isTestPath(file.path);
+    const sections = test ? testSections : codeSections;
     let encoded = false;
     for (const [i, section] of file.sections.entries()) {
-      if (isPlainText(section) && !binaryWithoutData(section)) {
-        sections.push(section);
-        continue;
+      let bytes = section;
+      if (!isPlainText(section) || binaryWithoutData(section)) {
+        bytes = await binarySection(file, file.sections.length === 1 ? "whole" : i === 0 ? "removal" : "creation", literals);
+        encoded = true;
       }
-      const part = file.sections.length === 1 ? "whole" : i === 0 ? "removal" : "creation";
-      sections.push(await binarySection(file, part, literals));
-      encoded = true;
+      sections.push(bytes);
+      size += bytes.length;
     }
     if (encoded && !file.binary) binaryEncoded.push(file.path);
-    const bytes = Buffer.concat(sections);
-    size += bytes.length;
-    const text = bytes.toString("utf8");
-    if (isTestPath(file.path)) {
-      tests += text;
-      testFiles.push(file.path);
-    } else {
-      code += text;
-    }
+    if (test) testFiles.push(file.path);
   }
   if (size > MAX_STAGE_PATCH_BYTES) {
     return { ok: false, reason: `its diff is ${megabytes(size)} MB once binary files are encoded, over the ${megabytes(MAX_STAGE_PATCH_BYTES)} MB limit of a stage patch` };
   }
-  return { ok: true, value: { patch: code, test_patch: tests, testFiles, addedLines: addedLinesOf(code + tests), binaryEncoded } };
+  // Valid UTF-8 sections (isPlainText) and ASCII binary patches decode the same together as one by one.
+  const code = Buffer.concat(codeSections).toString("utf8");
+  const tests = Buffer.concat(testSections).toString("utf8");
+  return { ok: true, value: { patch: code, test_patch: tests, testFiles, addedLines: [...addedLinesOf(code), ...addedLinesOf(tests)], binaryEncoded } };
 }
 
 /** The `+` lines inside hunks (not the `+++` file headers, which come before a section's first hunk). */
