@@ -158,7 +158,9 @@ function tokenizeSpans(text: string, spans: readonly Span[], tokenizer: Tokenize
   if (at < text.length) run(at, text.length);
   placeAt(text.length, ids.length);
 
-  const mask = new Array<boolean>(ids.length).fill(false);
+  // Packed (no holes): the masks derived from it are written as JSON, which is slower over an array with holes.
+  const mask: boolean[] = [];
+  for (let k = 0; k < ids.length; k++) mask.push(false);
   const aligned: Span[] = [];
   let trainedTo = 0;
   let charTo = 0;

@@ -416,8 +416,7 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
     return {
       ok: true,
       values: pieces.map((r, part) => {
-        const loss_mask = new Array<number>(r.prompt_ids.length).fill(conversation.trainEverything ? 1 : 0).concat(r.response_mask);
-        const input_ids = r.prompt_ids.concat(r.response_ids);
+        const { input_ids, loss_mask } = wholeRow(r, conversation.trainEverything);
         return {
           id: pieces.length > 1 ? `${t.id}#${part}` : t.id,
           input_ids,
@@ -444,6 +443,18 @@ function toRows(value: unknown, options: TrajectoryExportOptions, stats: Traject
   }
   const messages = rowMessages(conversation, reasoning, true).map((m, i) => (options.target === "axolotl" && m.role === "assistant" ? { ...m, training: conversation.train[i] } : m));
   return { ok: true, values: [{ id: t.id, messages, tools: conversation.tools, domain: t.domain }] };
+}
+
+/**
+ * A row's prompt and response joined again, as packed arrays: JSON.stringify writes an array with holes
+ * (what `new Array(n).fill(…)` makes) about 4× slower, and the mask is written twice in TRL rows.
+ */
+function wholeRow(row: TokenRow, promptTrained: boolean): { input_ids: number[]; loss_mask: number[] } {
+  const loss_mask: number[] = [];
+  const prompt = promptTrained ? 1 : 0;
+  for (let k = 0; k < row.prompt_ids.length; k++) loss_mask.push(prompt);
+  for (const trained of row.response_mask) loss_mask.push(trained);
+  return { input_ids: row.prompt_ids.concat(row.response_ids), loss_mask };
 }
 
 /** RL rows and their task; slime's group, index and rollout are placed when the rows are written (TrajectoriesOut.add). */
