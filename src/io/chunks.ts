@@ -1,27 +1,38 @@
 import { openContent } from "./lines.js";
 
-/** Whole lines of a file, `firstLine` being the number of the chunk's first line; or a line too long to hold. */
-export type LineChunk = { firstLine: number; bytes: Buffer } | { tooLong: { line: number; size: number } };
+/**
+ * Whole lines of a file, `firstLine` being the number of the chunk's first line; or a line too long to hold.
+ * `end` is where the next chunk starts: its byte in the file's content (gunzipped) and its line.
+ */
+export type LineChunk = ({ firstLine: number; bytes: Buffer } | { tooLong: { line: number; size: number } }) & { end: ChunkPlace };
+
+/** A place in a file between two lines: its byte in the content (gunzipped) and the number of the line starting there. */
+export interface ChunkPlace {
+  offset: number;
+  line: number;
+}
 
 /**
  * Cuts a (possibly gzip) file into chunks of about `chunkBytes` that end on line boundaries, so lines
  * can be parsed in parallel and still be numbered exactly. A line longer than `maxLineBytes` is never
- * held: it is reported as `tooLong` and skipped.
+ * held: it is reported as `tooLong` and skipped. Reading starts at `from` (a chunk's `end`, for a resumed run).
  */
-export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number): AsyncGenerator<LineChunk> {
-  const stream = await openContent(path);
+export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number, from: ChunkPlace = { offset: 0, line: 1 }): AsyncGenerator<LineChunk> {
+  const stream = await openContent(path, from.offset);
   let parts: Buffer[] = []; // complete lines waiting to fill a chunk
   let partsBytes = 0;
   let partsLines = 0;
   let carry: Buffer[] = []; // the start of an unfinished line
   let carryBytes = 0;
-  let nextLine = 1; // number of the first line in `parts`
+  let nextLine = from.line; // number of the first line in `parts`
+  let offset = from.offset; // byte of the content where `parts` starts
   let skipping: { line: number; size: number } | undefined;
 
   function* flush(): Generator<LineChunk> {
     if (partsBytes === 0) return;
-    yield { firstLine: nextLine, bytes: Buffer.concat(parts) };
+    offset += partsBytes;
     nextLine += partsLines;
+    yield { firstLine: nextLine - partsLines, bytes: Buffer.concat(parts), end: { offset, line: nextLine } };
     parts = [];
     partsBytes = 0;
     partsLines = 0;
@@ -36,8 +47,9 @@ export async function* readLineChunks(path: string, chunkBytes: number, maxLineB
         continue;
       }
       skipping.size += newline;
-      yield { tooLong: skipping };
+      offset += skipping.size + 1;
       nextLine = skipping.line + 1;
+      yield { tooLong: skipping, end: { offset, line: nextLine } };
       skipping = undefined;
       position = newline + 1;
     }
@@ -63,7 +75,7 @@ export async function* readLineChunks(path: string, chunkBytes: number, maxLineB
   }
   if (skipping) {
     yield* flush();
-    yield { tooLong: skipping };
+    yield { tooLong: skipping, end: { offset: offset + skipping.size, line: skipping.line + 1 } };
     return;
   }
   if (carryBytes > 0) {

@@ -24,6 +24,14 @@ export class LineBuffer {
     this.count++;
   }
 
+  /** Adds `lines` whole lines already encoded (each ending in a newline), kept as they are: never copied. */
+  addBlock(bytes: Uint8Array, lines: number): void {
+    if (this.end > this.start) this.full.push(this.chunk.subarray(this.start, this.end));
+    this.start = this.end;
+    this.full.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.count += lines;
+  }
+
   /** The bytes of the lines added since the last take, in order (a buffer per chunk they fill: never copied again). */
   take(): Buffer[] {
     const taken = this.full;

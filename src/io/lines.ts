@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { createReadStream, type ReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { pipeline, type Readable } from "node:stream";
+import { pipeline, type Readable, Transform } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { AccError } from "../errors/acc-error.js";
 import { withPath } from "../errors/system-error.js";
@@ -36,18 +36,40 @@ async function readRawHead(path: string, bytes: number): Promise<Buffer> {
 }
 
 /**
- * A byte stream of the file's content (`-`: standard input), gunzipped when the file is gzip. The file is opened (and a
+ * A byte stream of the file's content (`-`: standard input) from byte `from` of the content on, gunzipped when the file is gzip. The file is opened (and a
  * missing one rejected) before any stream exists, and a read error reaches the gunzip stream: no
  * stream is ever left emitting an error nobody listens to.
  */
-export async function openContent(path: string): Promise<Readable> {
+export async function openContent(path: string, from = 0): Promise<Readable> {
   const gzip = await isGzipFile(path);
-  const raw = readFrom(await contentPath(path), 0);
+  const raw = readFrom(await contentPath(path), gzip ? 0 : from);
   if (!gzip) return raw;
   const gunzip = createGunzip();
-  // errors reach the consumer through `gunzip`; the callback only stops pipeline from throwing them again
-  pipeline(raw, gunzip, () => {});
-  return gunzip;
+  // errors reach the consumer through the last stream; the callback only stops pipeline from throwing them again
+  if (from === 0) {
+    pipeline(raw, gunzip, () => {});
+    return gunzip;
+  }
+  // a gzip stream cannot be entered half-way: what comes before `from` is decompressed and dropped
+  const rest = dropping(from);
+  pipeline(raw, gunzip, rest, () => {});
+  return rest;
+}
+
+/** A stream that drops its first `bytes` bytes. */
+function dropping(bytes: number): Transform {
+  let left = bytes;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (left >= chunk.length) {
+        left -= chunk.length;
+        return done();
+      }
+      const rest = left > 0 ? chunk.subarray(left) : chunk;
+      left = 0;
+      done(null, rest);
+    },
+  });
 }
 
 /** The file's bytes from `offset` on, as a stream whose bytes count in inputBytesRead. */

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
+import type { LineSink } from "../io/atomic.js";
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { makeDirectory } from "../io/directory.js";
 import { LineBuffer } from "../io/line-buffer.js";
@@ -12,7 +13,7 @@ import { statsText } from "../shard/stats.js";
 import { orderedMap } from "./worker-pool.js";
 
 /**
- * The lifecycle every resumable stage shares (compile and its import pass, teach, rollout): the checkpoint and its fingerprint,
+ * The lifecycle every resumable stage shares (import, compile and its import pass, teach, rollout, decontaminate): the checkpoint and its fingerprint,
  * the JSONL outputs cut back to the checkpoint and appended to, the ordered map over the work left, the
  * stats, the shard's order file and manifest, and what is removed or renamed at the end. A stage gives
  * one method per record (`process`, run up to `window` at once) and the lines each result writes (`write`,
@@ -22,8 +23,17 @@ export interface StageSpec<S extends { data: unknown }> {
   /** The stage's name: the checkpoint is `.<name>-state.json`, the shard manifest names it. */
   name: string;
   outDir: string;
-  /** The JSONL files written; `StageOutput.line` names one by its index here. */
+  /** The JSONL files written, relative to `outDir`; `StageOutput.line` names one by its index here. */
   files: readonly string[];
+  /**
+   * Outputs written to a sink instead of their file (by index in `files`: stdout, a special file such as
+   * /dev/null). What a sink took cannot be taken back: a stage with one saves no checkpoint and never resumes.
+   */
+  sinks?: readonly (LineSink | undefined)[];
+  /** An output left empty is not written (an earlier file of its name stays as it was). */
+  skipEmpty?: boolean;
+  /** The checkpoint's file name in `outDir`, when not `.<name>-state.json` (import's is named after its output). */
+  state?: string;
   /** The fingerprint of the inputs and settings, without the shard: a rerun with the same one resumes. */
   run: string;
   shard?: Shard;
@@ -56,8 +66,13 @@ export interface StageWork<I, R> {
 export interface StageOutput {
   /** Adds a line (without its newline) to the `file`-th output. */
   line(file: number, text: string): void;
-  /** Ends a record: its lines are those added since the last one; `ordinal` is its place in the whole input (the shard's order file). */
-  record(ordinal: number): void;
+  /** Adds `lines` whole lines already encoded, each ending in a newline (a worker's block of several records). */
+  block(file: number, bytes: Uint8Array, lines: number): void;
+  /**
+   * Ends a record: its lines are those added since the last one, or `counts` lines of each output (a record
+   * whose lines came in a block); `ordinal` is its place in the whole input (the shard's order file).
+   */
+  record(ordinal: number, counts?: readonly number[]): void;
   /** A record read and left to another shard: counted as done, nothing written. */
   pass(): void;
   release(key: string): void;
@@ -78,15 +93,52 @@ const StageStateSchema: z.ZodType<StageState> = z.object({ fingerprint: z.string
 /** Bumped when StageState changes, so a checkpoint of another layout is not resumed. */
 const STATE_LAYOUT = 1;
 
+/** Where an output's bytes go: its `.partial` file, or a sink. */
+type OutputFile = Pick<ResumableFile, "write" | "flush" | "finish" | "close">;
+
+/** An output given to a sink: bytes go to it at each checkpoint; committed at the end, aborted on a failure. */
+class SinkOutput implements OutputFile {
+  private pending: (string | Buffer)[] = [];
+  private size = 0;
+
+  constructor(private readonly sink: LineSink) {}
+
+  write(data: string | readonly Buffer[]): void {
+    if (typeof data === "string") this.pending.push(data);
+    else this.pending.push(...data);
+  }
+
+  async flush(): Promise<number> {
+    const parts = this.pending;
+    this.pending = [];
+    for (const part of parts) {
+      await this.sink.write(part);
+      this.size += part.length;
+    }
+    return this.size;
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.sink.commit();
+  }
+
+  close(): Promise<void> {
+    return this.sink.abort();
+  }
+}
+
 export class Stage<S extends { data: unknown }> {
   private constructor(
     private readonly spec: StageSpec<S>,
     private readonly fingerprint: string,
-    private readonly files: ResumableFile[],
+    private readonly files: OutputFile[],
     /** Records done before this run: the inputs start after them. */
     readonly done: number,
     readonly stats: S,
     readonly resumed: boolean,
+    /** False when an output goes to a sink: no checkpoint is saved. */
+    private readonly resumable: boolean,
   ) {}
 
   /** Makes the output folder and resumes from its checkpoint when the fingerprint matches, else starts afresh. */
@@ -94,13 +146,23 @@ export class Stage<S extends { data: unknown }> {
     await makeDirectory(spec.outDir);
     const fingerprint = keyHash([STATE_LAYOUT, spec.run, spec.shard ?? null]);
     const names = spec.shard ? [...spec.files, ORDER_FILE] : spec.files;
-    const saved = await readCheckpoint(join(spec.outDir, `.${spec.name}-state.json`), fingerprint, StageStateSchema);
+    const resumable = !spec.sinks?.some((sink) => sink !== undefined);
+    const saved = resumable ? await readCheckpoint(statePath(spec), fingerprint, StageStateSchema) : undefined;
     // a checkpoint whose partial outputs are gone was left by a run stopped after it renamed them into place
     // (a `finish` that failed, a kill): resumed, the missing files would be made up of zeros; the run starts afresh
     const state = saved && names.every((name, i) => (saved.bytes[i] ?? 0) === 0 || existsSync(join(spec.outDir, `${name}.partial`))) ? saved : undefined;
-    const files: ResumableFile[] = [];
-    for (const [i, name] of names.entries()) files.push(await ResumableFile.open(join(spec.outDir, `${name}.partial`), state?.bytes[i] ?? 0));
-    return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined);
+    const files: OutputFile[] = [];
+    for (const [i, name] of names.entries()) {
+      const sink = spec.sinks?.[i];
+      if (sink) {
+        files.push(new SinkOutput(sink));
+        continue;
+      }
+      const partial = join(spec.outDir, `${name}.partial`);
+      await makeDirectory(dirname(partial), join(spec.outDir, name));
+      files.push(await ResumableFile.open(partial, state?.bytes[i] ?? 0));
+    }
+    return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined, resumable);
   }
 
   /** The partial file of an output, as cut back to the checkpoint (before `run`). */
@@ -117,7 +179,7 @@ export class Stage<S extends { data: unknown }> {
    */
   async run<I, R>(work: StageWork<I, R>): Promise<S> {
     const { spec, files, stats } = this;
-    const statePath = join(spec.outDir, `.${spec.name}-state.json`);
+    const checkpointPath = statePath(spec);
     const order = spec.shard ? files[files.length - 1] : undefined;
     let done = this.done;
     // lines are held as UTF-8 bytes: a held string would survive young-generation collections, copied at each
@@ -140,7 +202,7 @@ export class Stage<S extends { data: unknown }> {
         const bytes: number[] = [];
         for (const file of files) bytes.push(await file.flush());
         const state: StageState = { fingerprint: this.fingerprint, done: at.done, bytes, stats: at.stats };
-        await writeCheckpoint(statePath, JSON.stringify(state));
+        if (this.resumable) await writeCheckpoint(checkpointPath, JSON.stringify(state));
         if (batch.keys.length > 0) await work.release?.(batch.keys);
         queued--;
         work.onCheckpoint?.(at.done);
@@ -153,8 +215,12 @@ export class Stage<S extends { data: unknown }> {
         lines[file]!.add(text);
         counts[file]!++;
       },
-      record: (ordinal) => {
-        if (order) held.order.push(orderLine(ordinal, counts));
+      block: (file, bytes, count) => {
+        lines[file]!.addBlock(bytes, count);
+        counts[file]! += count;
+      },
+      record: (ordinal, given) => {
+        if (order) held.order.push(orderLine(ordinal, given ?? counts));
         counts.fill(0);
         done++;
       },
@@ -185,12 +251,16 @@ export class Stage<S extends { data: unknown }> {
     }
     clearInterval(timer);
     await work.close?.();
-    for (const [i, name] of spec.files.entries()) await files[i]!.finish(join(spec.outDir, name));
+    for (const [i, name] of spec.files.entries()) {
+      const file = files[i]!;
+      if (spec.skipEmpty && file instanceof ResumableFile && (await file.flush()) === 0) await file.discard();
+      else await file.finish(join(spec.outDir, name));
+    }
     await order?.finish(join(spec.outDir, ORDER_FILE));
     await work.finish?.();
     if (spec.statsFile !== false) await writeCheckpoint(join(spec.outDir, "stats.json"), statsText(stats.data));
     if (spec.shard) await writeManifest(spec.outDir, { stage: spec.name, shard: spec.shard, run: spec.run, files: [...spec.files] });
-    await rm(statePath, { force: true });
+    if (this.resumable) await rm(checkpointPath, { force: true });
     return stats;
   }
 
@@ -198,4 +268,15 @@ export class Stage<S extends { data: unknown }> {
   async close(): Promise<void> {
     await Promise.all(this.files.map((file) => file.close()));
   }
+
+  /** After a failed `run`: removes the partial outputs and the checkpoint (a run stopped on purpose, that leaves nothing behind). */
+  async discard(): Promise<void> {
+    const names = this.spec.shard ? [...this.spec.files, ORDER_FILE] : this.spec.files;
+    const partials = names.filter((_, i) => this.spec.sinks?.[i] === undefined).map((name) => join(this.spec.outDir, `${name}.partial`));
+    await Promise.all([...partials, ...(this.resumable ? [statePath(this.spec)] : [])].map((path) => rm(path, { force: true })));
+  }
+}
+
+function statePath(spec: StageSpec<{ data: unknown }>): string {
+  return join(spec.outDir, spec.state ?? `.${spec.name}-state.json`);
 }

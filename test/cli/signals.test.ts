@@ -36,20 +36,29 @@ function appears(dir: string, pattern: RegExp): Promise<string> {
   });
 }
 
-test("Ctrl-C during import: one line, exit 130, the half-written temporary output is removed", async () => {
+test("Ctrl-C during import says how to resume; the rerun finishes byte-identical to an uninterrupted run", async () => {
   const dir = tempDir();
   const logs = readFileSync(join(EXAMPLE_LOGS, "search-agents.jsonl"), "utf8");
   const input = join(dir, "big.jsonl");
   writeFileSync(input, logs.repeat(Math.ceil(16_000_000 / logs.length)));
   const out = join(dir, "out");
   mkdirSync(out);
-  const run = start(["import", input, "-o", join(out, "trajectories.jsonl"), "-q"]);
-  await appears(out, /\.tmp-/);
+  const argv = (folder: string) => ["import", input, "-o", join(folder, "trajectories.jsonl"), "-q"];
+  const run = start(argv(out));
+  // interrupted once a checkpoint is saved
+  await appears(out, /^\.trajectories\.jsonl\.import-state\.json$/);
   run.child.kill("SIGINT");
   const { code, stderr } = await run.done;
   assert.equal(code, 130);
-  assert.equal(stderr.trimEnd().split("\n").at(-1), "acc: interrupted (SIGINT)");
-  assert.deepEqual(readdirSync(out), [], "no temporary file, no partial output");
+  assert.equal(stderr.trimEnd().split("\n").at(-1), `acc: interrupted (SIGINT); rerun the same command to resume (progress is saved in ${out})`);
+  assert.deepEqual(readdirSync(out).filter((name) => name.includes(".tmp-")), [], "no temporary file");
+  assert.ok(readdirSync(out).includes("trajectories.jsonl.partial"), "the partial output is kept for the rerun");
+  const resumed = await runCli(argv(out));
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const fresh = join(dir, "fresh");
+  assert.equal((await runCli(argv(fresh))).code, 0);
+  assert.equal(readFileSync(join(out, "trajectories.jsonl"), "utf8"), readFileSync(join(fresh, "trajectories.jsonl"), "utf8"));
+  assert.deepEqual(readdirSync(out), ["trajectories.jsonl"], "no checkpoint or partial file left");
 });
 
 test("Ctrl-C during teach says how to resume; the rerun finishes byte-identical to an uninterrupted run", async () => {

@@ -1,7 +1,9 @@
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import { Command, Option } from "commander";
 import { importToFiles } from "../../import/write.js";
-import { type LineSink, openSink, writeFileAtomic } from "../../io/atomic.js";
+import { streamSink, writeFileAtomic } from "../../io/atomic.js";
+import { STDIN } from "../../io/stdin.js";
+import { setResumeHint } from "../interrupt.js";
 import { REDACT_MODES, type RedactMode } from "../../privacy/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { type CliIo, UsageError } from "../io.js";
@@ -66,21 +68,13 @@ Related: acc inspect, acc formats`,
       if (shard && (output === undefined || output === "-" || dirname(rejectsPath) !== dirname(output))) {
         throw new UsageError("--shard needs -o <file> in the shard's own folder, with the rejects file beside it", { flag: "--shard", fix: "e.g. --shard 0/4 -o out/import-0/trajectories.jsonl (then acc merge out/import-* -o out/import)" });
       }
-      const sink = await openSink(output, io.stdout);
-      let imported = false;
-      // nothing imported: the output is not written (an earlier file of that name stays as it was)
-      const keepIfAny: LineSink = {
-        async write(text) {
-          imported = true;
-          await sink.write(text);
-        },
-        commit: () => (imported ? sink.commit() : sink.abort()),
-        abort: () => sink.abort(),
-      };
+      const toFile = output !== undefined && output !== "-";
+      // a file is resumable; nothing imported, it is not written (an earlier file of that name stays as it was)
+      if (toFile && !inputs.includes(STDIN)) setResumeHint(`rerun the same command to resume (progress is saved in ${dirname(output)})`);
       const progress = await progressWithTotal(io.stderr, "import", Boolean(flags.quiet), () => inputBytes(inputs));
       const bytesRead = bytesReadFromNow();
       const stats = await importToFiles(inputs, {
-        output: keepIfAny,
+        output: toFile ? output : streamSink(io.stdout),
         rejectsPath,
         onError,
         ...(flags.format ? { format: flags.format } : {}),
@@ -89,7 +83,7 @@ Related: acc inspect, acc formats`,
         ...(flags.audit ? { audit: true } : {}),
         maxLineBytes: flags.maxLineBytes,
         workers: flags.workers,
-        ...(shard ? { shard: { shard, dir: dirname(output!), files: [basename(output!), basename(rejectsPath)] as [string, string] } } : {}),
+        ...(shard ? { shard } : {}),
         onProgress: (s) => progress.update(bytesRead(), `${s.files} files, ${s.imported} imported, ${s.rejected} rejected`),
       });
       progress.stop();

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { type LineChunk, readLineChunks } from "../../src/io/chunks.js";
+import { inputBytesRead } from "../../src/io/lines.js";
+import { importToFiles } from "../../src/import/write.js";
+import { tempDir } from "../helpers/collect.js";
+
+async function chunksOf(path: string, from?: { offset: number; line: number }): Promise<LineChunk[]> {
+  const out: LineChunk[] = [];
+  for await (const chunk of readLineChunks(path, 1000, 100_000, from)) out.push(chunk);
+  return out;
+}
+
+test("readLineChunks read on from a chunk's end give the chunks after it, line numbers and too-long lines included, plain and gzip", async () => {
+  const dir = tempDir();
+  // the long lines span the reader's 1 MiB stream chunks
+  const lines = Array.from({ length: 300 }, (_, i) => (i === 40 || i === 200 ? "y".repeat(2_500_000) : `{"n":${i},"pad":"${"p".repeat(i % 50)}"}`));
+  const text = `${lines.join("\n")}\n{"last":"no newline"}`;
+  for (const [name, bytes] of [["a.jsonl", Buffer.from(text)], ["a.jsonl.gz", gzipSync(text)]] as const) {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const all = await chunksOf(file);
+    assert.ok(all.some((chunk) => "tooLong" in chunk));
+    for (let i = 0; i < all.length; i++) {
+      assert.deepEqual(await chunksOf(file, all[i]!.end), all.slice(i + 1), `${name}: from the end of chunk ${i}`);
+    }
+  }
+});
+
+/** A row file of `mib` MiB (chat rows, a few invalid lines) in `dir`, after a few small files read whole. */
+function inputs(dir: string, mib: number): string {
+  const logs = join(dir, "logs");
+  mkdirSync(logs);
+  for (let i = 0; i < 5; i++) writeFileSync(join(logs, `a-${i}.json`), JSON.stringify({ messages: [{ role: "user", content: `q${i}` }, { role: "assistant", content: `a${i}` }] }));
+  const rows: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < mib * 1024 * 1024; i++) {
+    const row = i % 1999 === 7 ? "{not json" : JSON.stringify({ messages: [{ role: "user", content: `question ${i} ${"pad ".repeat(200 + (i % 300))}` }, { role: "assistant", content: `answer ${i}` }] });
+    rows.push(row);
+    bytes += row.length + 1;
+  }
+  writeFileSync(join(logs, "b-rows.jsonl"), `${rows.join("\n")}\n`);
+  return logs;
+}
+
+test("an import stopped mid-way resumes from its checkpoint: the rerun reads neither the finished files nor the rows before it, and writes the bytes of an uninterrupted run", async () => {
+  const dir = tempDir();
+  const logs = inputs(dir, 24);
+  const rowsBytes = readFileSync(join(logs, "b-rows.jsonl")).length;
+  const run = async (name: string, stopAt?: (state: { place: { unit: number; rows?: { offset: number } } }) => boolean) => {
+    const out = join(dir, name, "trajectories.jsonl");
+    const state = join(dir, name, ".trajectories.jsonl.import-state.json");
+    const before = inputBytesRead();
+    const stats = await importToFiles([logs], {
+      output: out,
+      rejectsPath: `${out}.rejects.jsonl`,
+      onError: "skip",
+      workers: 2,
+      onProgress: () => {
+        // a crash as soon as a checkpoint is inside the row file
+        if (stopAt && existsSync(state) && stopAt((JSON.parse(readFileSync(state, "utf8")) as { stats: Parameters<typeof stopAt>[0] }).stats)) throw new Error("crash");
+      },
+    });
+    return { out, stats, bytesRead: inputBytesRead() - before };
+  };
+  let saved: { place: { unit: number; rows?: { offset: number } } } | undefined;
+  await assert.rejects(
+    run("resumed", (state) => {
+      if (state.place.unit !== 5 || (state.place.rows?.offset ?? 0) < 8 * 1024 * 1024) return false;
+      saved = state;
+      return true;
+    }),
+    /crash/,
+  );
+  const partial = readdirSync(join(dir, "resumed"));
+  assert.ok(partial.includes("trajectories.jsonl.partial"), `kept for the rerun: ${partial.join(", ")}`);
+  const offset = saved!.place.rows!.offset;
+  assert.ok(offset > 0 && offset < rowsBytes, `the checkpoint is inside the row file (${offset})`);
+
+  const resumed = await run("resumed");
+  const fresh = await run("fresh");
+  // the rerun read the row file from its checkpoint on (and the head of each file for detection: up to 5 MiB), nothing before it
+  assert.ok(resumed.bytesRead <= rowsBytes - offset + 5 * 1024 * 1024, `the rerun read ${resumed.bytesRead} bytes; ${rowsBytes - offset} were left`);
+  assert.ok(fresh.bytesRead >= rowsBytes);
+  assert.equal(readFileSync(resumed.out, "utf8"), readFileSync(fresh.out, "utf8"));
+  assert.equal(readFileSync(`${resumed.out}.rejects.jsonl`, "utf8"), readFileSync(`${fresh.out}.rejects.jsonl`, "utf8"));
+  assert.deepEqual(resumed.stats.toJSON(), fresh.stats.toJSON());
+  const ids = readFileSync(resumed.out, "utf8").trimEnd().split("\n").map((line) => (JSON.parse(line) as { id: string }).id);
+  assert.equal(new Set(ids).size, ids.length, "no trajectory twice");
+  assert.equal(ids.length, fresh.stats.imported);
+  assert.deepEqual(readdirSync(join(dir, "resumed")).sort(), ["trajectories.jsonl", "trajectories.jsonl.rejects.jsonl"], "no checkpoint or partial file left");
+});
+
+test("a record rejected with --on-error fail leaves no output, partial file or checkpoint", async () => {
+  const dir = tempDir();
+  const logs = inputs(dir, 3);
+  const out = join(dir, "out", "trajectories.jsonl");
+  await assert.rejects(importToFiles([logs], { output: out, rejectsPath: `${out}.rejects.jsonl`, onError: "fail" }), /invalid JSON/);
+  assert.deepEqual(readdirSync(join(dir, "out")), []);
+});
