@@ -70,12 +70,17 @@ interface Location {
   length: number;
 }
 
+/** Told when an entry given to `add` is on disk, or could not be written. */
+export interface PackWaiter {
+  written(): void;
+  notWritten(error: unknown): void;
+}
+
 interface Pending {
   key: string;
   /** The entry's line, without its newline: a flat string (a newline appended would make a rope, flattened again to be measured). */
   line: string;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  waiter: PackWaiter;
 }
 
 /** Caches opened by this process, so two caches on one folder never name a pack alike. */
@@ -96,6 +101,8 @@ const KEY_LENGTH = 64;
  */
 export class ResponseCache {
   private index: Promise<Map<string, Location>> | undefined;
+  /** The index, once read. */
+  private loaded: Map<string, Location> | undefined;
   private pending: Pending[] = [];
   private flushing = false;
   private packs = 0;
@@ -122,19 +129,30 @@ export class ResponseCache {
     }
   }
 
+  /**
+   * Whether an entry is stored under `key`, without waiting: undefined until the index has been read (then
+   * `get` waits for it).
+   */
+  has(key: string): boolean | undefined {
+    return this.loaded?.has(key);
+  }
+
   /** Stores an answer; resolves once it is on disk. */
   put(key: string, result: CachedResult): Promise<void> {
-    // invariant: keys come from cacheKey(), never from input
-    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
+    checkKey(key);
+    return new Promise((resolve, reject) => this.add(key, result, { written: resolve, notWritten: reject }));
+  }
+
+  /** Stores an answer and tells `waiter` once it is on disk: `put` without a promise per answer. */
+  add(key: string, result: CachedResult, waiter: PackWaiter): void {
+    checkKey(key);
     const line = JSON.stringify({ key, version: CACHE_VERSION, result });
-    return new Promise((resolve, reject) => {
-      this.pending.push({ key, line, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        // one turn of the event loop lets the answers arriving together join the same pack
-        setImmediate(() => void this.flush());
-      }
-    });
+    this.pending.push({ key, line, waiter });
+    if (!this.flushing) {
+      this.flushing = true;
+      // one turn of the event loop lets the answers arriving together join the same pack
+      setImmediate(() => void this.flush());
+    }
   }
 
   private async flush(): Promise<void> {
@@ -143,10 +161,11 @@ export class ResponseCache {
       this.pending = [];
       try {
         await this.writePack(batch);
-        for (const entry of batch) entry.resolve();
       } catch (error) {
-        for (const entry of batch) entry.reject(error);
+        for (const entry of batch) entry.waiter.notWritten(error);
+        continue;
       }
+      for (const entry of batch) entry.waiter.written();
     }
     this.flushing = false;
   }
@@ -165,9 +184,14 @@ export class ResponseCache {
   }
 
   private loadIndex(): Promise<Map<string, Location>> {
-    this.index ??= readIndex(this.dir);
+    this.index ??= readIndex(this.dir).then((index) => (this.loaded = index));
     return this.index;
   }
+}
+
+/** Invariant: keys come from keyOfBody, never from input. */
+function checkKey(key: string): void {
+  if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
 }
 
 /** Key → location of every entry in the packs of `dir`; the first pack in name order wins a duplicate key. */

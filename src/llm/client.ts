@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
-import { type CachedResult, canonicalJson, keyOfBody, requestBody, ResponseCache } from "./cache.js";
+import { type CachedResult, canonicalJson, keyOfBody, type PackWaiter, requestBody, ResponseCache } from "./cache.js";
 import { bodyJson } from "./body.js";
 import { CircuitBreaker } from "./circuit.js";
-import { errorText, postText, ResponseTooLarge } from "./http.js";
+import { errorText, ResponseTooLarge, TextExchange, type TextResponse } from "./http.js";
 import { loadApiKey, redact, redactError } from "./keys.js";
 import { Limiter } from "../run/limiter.js";
 import { type ParsedChoice, parseCompletion, ResponseShapeError } from "./response.js";
@@ -30,22 +30,23 @@ interface Answer {
 class Client implements LlmClient {
   private readonly endpoint: string;
   private readonly url: URL;
-  private readonly path: string;
-  private readonly shownUrl: string;
-  private readonly pool: Pool;
-  private readonly headers: Record<string, string>;
+  readonly path: string;
+  readonly shownUrl: string;
+  readonly pool: Pool;
+  readonly headers: Record<string, string>;
   private readonly key: string | undefined;
-  private readonly limiter: Limiter;
-  private readonly cache: ResponseCache | undefined;
-  private readonly running = new Map<string, Promise<ChatResult>>();
-  private readonly breaker: CircuitBreaker | undefined;
-  private readonly maxRetries: number;
-  private readonly timeoutMs: number;
-  private readonly maxResponseBytes: number;
-  private readonly backoff: Backoff;
-  private readonly counters: ClientStats = { requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 };
+  readonly limiter: Limiter;
+  readonly cache: ResponseCache | undefined;
+  /** The request in flight for each cache key. */
+  readonly running = new Map<string, Call>();
+  readonly breaker: CircuitBreaker | undefined;
+  readonly maxRetries: number;
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly backoff: Backoff;
+  readonly counters: ClientStats = { requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 };
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(readonly options: ClientOptions) {
     this.endpoint = options.endpoint.replace(/\/+$/, "");
     this.url = new URL(`${this.endpoint}/chat/completions`);
     this.path = this.url.pathname + this.url.search;
@@ -65,10 +66,38 @@ class Client implements LlmClient {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
-  // not async: an async frame would be held by every request in flight for its whole round trip (each
-  // young-generation collection copies it), only to count failures
+  /**
+   * Not async, and no async function below it on the common path: a request is one Call object (its
+   * handler, retries and cache write) and the one promise the caller gets. Suspended async frames, one
+   * per layer (cache, retries, concurrency slot, exchange), would each be held by every request in flight
+   * for its whole round trip and copied by every young-generation collection meanwhile.
+   */
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): Promise<ChatResult> {
-    return this.answer(request, options.signal).catch(this.countFailure);
+    try {
+      return this.ask(request, options.signal);
+    } catch (error) {
+      // a body that cannot be serialised (a cycle, a BigInt) fails the call as a rejection, never a throw
+      return this.failedAtOnce(error);
+    }
+  }
+
+  private ask(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResult> {
+    if (signal?.aborted) return this.failedAtOnce(this.abortedError(1));
+    const { cache } = this;
+    if (!cache) return new Call(this, request, signal, undefined, undefined, true).begin();
+    // the canonical body is both the key's text and, unless streaming, the bytes sent: made bytes before
+    // hashing, so that no string of it stays alive while the request waits for its answer
+    const plainBody = Buffer.from(canonicalJson(requestBody(request, false)));
+    const key = keyOfBody(this.endpoint, plainBody);
+    // the cache's index is read once, at the first request: until then, for a hit, or with an identical
+    // request in flight, the cache and the running request are asked; a miss is sent at once
+    if (this.running.has(key) || cache.has(key) !== false) return this.fromCacheOrShared(request, signal, cache, key, plainBody).catch(this.countFailure);
+    return this.send(request, signal, key, plainBody, true);
+  }
+
+  private failedAtOnce(error: unknown): Promise<never> {
+    this.counters.failures++;
+    return Promise.reject(error);
   }
 
   private readonly countFailure = (error: unknown): never => {
@@ -76,17 +105,16 @@ class Client implements LlmClient {
     throw error;
   };
 
-  // not async: without a cache the request goes straight to fetch, one promise fewer per request
-  private answer(request: ChatRequest, signal: AbortSignal | undefined): Promise<ChatResult> {
-    if (signal?.aborted) return Promise.reject(this.abortedError(1));
-    return this.cache ? this.cachedAnswer(request, signal, this.cache) : this.fetch(request, signal);
+  /** Sends the request as the one in flight for `key` (identical requests made meanwhile share its answer). */
+  private send(request: ChatRequest, signal: AbortSignal | undefined, key: string, plainBody: Buffer, countsFailure: boolean): Promise<ChatResult> {
+    const call = new Call(this, request, signal, key, plainBody, countsFailure);
+    // before it starts: a call that fails at once is no longer the one in flight
+    this.running.set(key, call);
+    return call.begin();
   }
 
-  private async cachedAnswer(request: ChatRequest, signal: AbortSignal | undefined, cache: ResponseCache): Promise<ChatResult> {
-    // the canonical body is both the key's text and, unless streaming, the bytes sent: made bytes before
-    // hashing, so that no string of it stays alive while the request waits for its answer
-    const plainBody = Buffer.from(canonicalJson(requestBody(request, false)));
-    const key = keyOfBody(this.endpoint, plainBody);
+  /** The cached answer, or the answer of an identical request in flight, or the request sent. */
+  private async fromCacheOrShared(request: ChatRequest, signal: AbortSignal | undefined, cache: ResponseCache, key: string, plainBody: Buffer): Promise<ChatResult> {
     const hit = await cache.get(key);
     if (hit) {
       this.counters.cache_hits++;
@@ -94,97 +122,38 @@ class Client implements LlmClient {
     }
     // an identical request already on its way is answered once: the cache would give its answer anyway
     const running = this.running.get(key);
-    if (running) {
-      try {
-        const shared = await running;
-        this.counters.cache_hits++;
-        return toResult(shared, shared.raw, true, 0);
-      } catch (error) {
-        if (!(error instanceof LlmError && error.code === "aborted")) throw error;
-        return this.answer(request, signal);
-      }
-    }
-    const fetched = this.fetch(request, signal, { key, plainBody });
-    this.running.set(key, fetched);
+    if (!running) return this.send(request, signal, key, plainBody, false);
     try {
-      return await fetched;
-    } finally {
-      this.running.delete(key);
+      const shared = await running.promise;
+      this.counters.cache_hits++;
+      return toResult(shared, shared.raw, true, 0);
+    } catch (error) {
+      if (!(error instanceof LlmError && error.code === "aborted")) throw error;
+      if (signal?.aborted) throw this.abortedError(1);
+      return this.fromCacheOrShared(request, signal, cache, key, plainBody);
     }
   }
 
-  /** Sends the request, retrying per policy; stores the answer under `cached.key` when caching. */
-  private async fetch(request: ChatRequest, signal: AbortSignal | undefined, cached?: { key: string; plainBody: Buffer }): Promise<ChatResult> {
-    const stream = request.stream ?? this.options.stream ?? false;
-    // bytes, kept for retries: undici would turn a string into bytes at every attempt, and a string kept
-    // alive for the whole exchange is copied by every young-generation collection while it waits
-    const body = !stream && cached ? cached.plainBody : Buffer.from(bodyJson(requestBody(request, stream)));
-    for (let attempt = 1; ; attempt++) {
-      let answer: Answer;
-      try {
-        answer = await this.attempt(body, stream, attempt, signal);
-      } catch (caught) {
-        const error = caught as LlmError;
-        if (!isRetryable(error) || attempt > this.maxRetries) throw error;
-        const delayMs = retryDelay(attempt, this.backoff, error.retryAfterMs, Math.random);
-        this.counters.retries++;
-        this.options.onRetry?.({ attempt, delayMs, error });
-        try {
-          await sleep(delayMs, undefined, { signal });
-        } catch {
-          throw this.abortedError(attempt);
-        }
-        continue;
-      }
-      const result = toResult(answer.parsed, answer.raw, false, attempt);
-      this.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
-      this.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
-      if (this.cache && cached) await this.cache.put(cached.key, cacheEntry(result));
-      return result;
-    }
-  }
-
-  /** One HTTP request holding a concurrency slot and reporting to the breaker; every failure leaves as an LlmError. */
-  private async attempt(body: Buffer, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
-    if (!this.limiter.tryAcquire()) {
-      try {
-        await this.limiter.acquire(signal);
-      } catch {
-        throw this.abortedError(attempt);
-      }
-    }
-    if (signal?.aborted) {
-      this.limiter.release();
-      throw this.abortedError(attempt);
-    }
-    if (this.breaker && !this.breaker.allow()) {
-      this.limiter.release();
-      const seconds = Math.ceil(this.breaker.remainingMs() / 1000);
-      throw new LlmError("circuit-open", `circuit breaker open after repeated server failures; next probe in ${seconds}s`, this.context(attempt));
-    }
-    let health: "success" | "failure" | "neutral" = "neutral";
+  /** The answer of a plain exchange (its status, headers and text), or the error it makes. */
+  plainAnswer(exchange: TextResponse, attempt: number): Answer | LlmError {
+    const status = exchange.statusCode;
+    if (status < 200 || status >= 300) return this.httpError(status, exchange.header("retry-after"), exchange.text, attempt);
+    const text = exchange.text;
+    let json: unknown;
     try {
-      this.counters.requests++;
-      const answer = await this.exchange(body, stream, attempt, signal);
-      health = "success";
-      return answer;
-    } catch (caught) {
-      const error = this.toLlmError(caught, attempt, signal);
-      if (isServerFailure(error)) health = "failure";
-      throw error;
-    } finally {
-      this.limiter.release();
-      if (health === "success") this.breaker?.success();
-      else if (health === "failure") this.breaker?.failure();
-      else this.breaker?.neutral();
+      json = JSON.parse(text);
+    } catch (error) {
+      return this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt, error);
+    }
+    try {
+      return { parsed: parseCompletion(json), raw: json };
+    } catch (error) {
+      return this.malformed(shapeMessage(error), attempt, error);
     }
   }
 
-  private exchange(body: Buffer, stream: boolean, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
-    return stream ? this.exchangeStream(body, attempt, signal) : this.exchangePlain(body, attempt, signal);
-  }
-
-  private async exchangeStream(body: Buffer, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
+  /** One streamed attempt's answer; fails with an LlmError, or an error of undici's that toLlmError maps. */
+  async exchangeStream(body: Buffer, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
     // undici's own timers bound the wait for the head and every silence in the body: cheaper than a timer
     // and an AbortController per request, and a long stream that keeps talking is not cut off
     const response = await this.pool.request({
@@ -202,25 +171,6 @@ class Client implements LlmClient {
       throw this.httpError(status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, await errorText(response.body, this.maxResponseBytes), attempt);
     }
     return this.readStream(response.body, attempt);
-  }
-
-  /** A plain (not streamed) answer, read whole by the light dispatcher path (postText). */
-  private async exchangePlain(body: Buffer, attempt: number, signal: AbortSignal | undefined): Promise<Answer> {
-    const response = await postText(this.pool, { path: this.path, headers: this.headers, body, signal, timeoutMs: this.timeoutMs, maxBytes: this.maxResponseBytes });
-    const status = response.statusCode;
-    if (status < 200 || status >= 300) throw this.httpError(status, response.header("retry-after"), response.text, attempt);
-    const text = response.text;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt, error);
-    }
-    try {
-      return { parsed: parseCompletion(json), raw: json };
-    } catch (error) {
-      throw this.malformed(shapeMessage(error), attempt, error);
-    }
   }
 
   private httpError(status: number, retryAfter: string | undefined, text: string, attempt: number): LlmError {
@@ -248,11 +198,11 @@ class Client implements LlmClient {
     return new LlmError("malformed", this.redact(detail), { ...this.context(attempt), cause: this.keptCause(cause) });
   }
 
-  private abortedError(attempt: number): LlmError {
+  abortedError(attempt: number): LlmError {
     return new LlmError("aborted", "aborted by the caller", this.context(attempt));
   }
 
-  private toLlmError(caught: unknown, attempt: number, signal: AbortSignal | undefined): LlmError {
+  toLlmError(caught: unknown, attempt: number, signal: AbortSignal | undefined): LlmError {
     if (caught instanceof LlmError) return caught;
     if (signal?.aborted) return this.abortedError(attempt);
     if (caught instanceof ResponseTooLarge) return this.malformed(caught.message, attempt, caught);
@@ -281,7 +231,168 @@ class Client implements LlmClient {
   /** Waits for requests in flight and for their answers to reach the cache, so a rerun right after finds them. */
   async close(): Promise<void> {
     await this.pool.close();
-    await Promise.allSettled(this.running.values());
+    await Promise.allSettled([...this.running.values()].map((call) => call.promise));
+  }
+}
+
+/**
+ * One request: its attempts (a concurrency slot, the breaker's word, the exchange, retries with backoff),
+ * the cache's write and the caller's promise, driven by undici's callbacks and the cache's through
+ * methods every request shares. It is the request's exchange handler and its cache waiter too.
+ */
+class Call extends TextExchange implements PackWaiter {
+  readonly promise: Promise<ChatResult>;
+  private resolve!: (result: ChatResult) => void;
+  private reject!: (error: unknown) => void;
+  /** Bytes, kept for retries: undici would turn a string into bytes at every attempt, and a string kept alive for the whole exchange is copied by every young-generation collection while it waits. */
+  private readonly body: Buffer;
+  private readonly stream: boolean;
+  private attempt = 0;
+  private result: ChatResult | undefined;
+
+  constructor(
+    private readonly client: Client,
+    request: ChatRequest,
+    private readonly requestSignal: AbortSignal | undefined,
+    /** The cache key, when the answer is to be cached. */
+    private readonly key: string | undefined,
+    plainBody: Buffer | undefined,
+    /** Whether a failure counts in the client's stats here (else the caller counts it). */
+    private readonly countsFailure: boolean,
+  ) {
+    super();
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.stream = request.stream ?? client.options.stream ?? false;
+    this.body = !this.stream && plainBody ? plainBody : Buffer.from(bodyJson(requestBody(request, this.stream)));
+  }
+
+  /** Sends the first attempt; the promise settles with the call. */
+  begin(): Promise<ChatResult> {
+    this.next();
+    return this.promise;
+  }
+
+  /** The next attempt, once a concurrency slot is free. */
+  private next(): void {
+    this.attempt++;
+    const { limiter } = this.client;
+    if (limiter.tryAcquire()) this.start();
+    else
+      limiter.acquire(this.requestSignal).then(
+        () => this.start(),
+        () => this.fail(this.client.abortedError(this.attempt)),
+      );
+  }
+
+  /** Holding a slot: sends the attempt, unless aborted or the breaker is open. */
+  private start(): void {
+    const { client, requestSignal: signal } = this;
+    if (signal?.aborted) {
+      client.limiter.release();
+      this.fail(client.abortedError(this.attempt));
+      return;
+    }
+    if (client.breaker && !client.breaker.allow()) {
+      client.limiter.release();
+      const seconds = Math.ceil(client.breaker.remainingMs() / 1000);
+      this.fail(new LlmError("circuit-open", `circuit breaker open after repeated server failures; next probe in ${seconds}s`, { url: client.shownUrl, attempt: this.attempt }));
+      return;
+    }
+    client.counters.requests++;
+    if (this.stream) {
+      client.exchangeStream(this.body, this.attempt, signal).then(
+        (answer) => this.succeeded(answer),
+        (error: unknown) => this.attemptFailed(error),
+      );
+    } else {
+      this.send(client.pool, { path: client.path, headers: client.headers, body: this.body, signal, timeoutMs: client.timeoutMs, maxBytes: client.maxResponseBytes });
+    }
+  }
+
+  protected answered(): void {
+    let answer: Answer | LlmError;
+    try {
+      answer = this.client.plainAnswer(this, this.attempt);
+    } catch (error) {
+      // not the server's fault: a bug of acc's, failed as any other failure of the exchange
+      this.attemptFailed(error);
+      return;
+    }
+    if (answer instanceof LlmError) this.attemptFailed(answer);
+    else this.succeeded(answer);
+  }
+
+  protected failed(error: Error): void {
+    this.attemptFailed(error);
+  }
+
+  private succeeded(answer: Answer): void {
+    const { client } = this;
+    client.limiter.release();
+    client.breaker?.success();
+    const result = toResult(answer.parsed, answer.raw, false, this.attempt);
+    client.counters.prompt_tokens += result.usage?.prompt_tokens ?? 0;
+    client.counters.completion_tokens += result.usage?.completion_tokens ?? 0;
+    if (!client.cache || this.key === undefined) {
+      this.settled();
+      this.resolve(result);
+      return;
+    }
+    // the answer reaches the caller once it is on disk (written), so an answer used survives a crash
+    this.result = result;
+    try {
+      client.cache.add(this.key, cacheEntry(result), this);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  written(): void {
+    this.settled();
+    this.resolve(this.result!);
+  }
+
+  notWritten(error: unknown): void {
+    this.fail(error);
+  }
+
+  /** An attempt failed: retried per policy, or the call fails. */
+  private attemptFailed(caught: unknown): void {
+    const { client, attempt } = this;
+    const error = client.toLlmError(caught, attempt, this.requestSignal);
+    client.limiter.release();
+    if (isServerFailure(error)) client.breaker?.failure();
+    else client.breaker?.neutral();
+    if (!isRetryable(error) || attempt > client.maxRetries) {
+      this.fail(error);
+      return;
+    }
+    const delayMs = retryDelay(attempt, client.backoff, error.retryAfterMs, Math.random);
+    client.counters.retries++;
+    try {
+      client.options.onRetry?.({ attempt, delayMs, error });
+    } catch (thrown) {
+      this.fail(thrown);
+      return;
+    }
+    sleep(delayMs, undefined, { signal: this.requestSignal }).then(
+      () => this.next(),
+      () => this.fail(client.abortedError(attempt)),
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.settled();
+    if (this.countsFailure) this.client.counters.failures++;
+    this.reject(error);
+  }
+
+  /** No longer the request in flight for its key. */
+  private settled(): void {
+    if (this.key !== undefined && this.client.running.get(this.key) === this) this.client.running.delete(this.key);
   }
 }
 

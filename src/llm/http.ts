@@ -41,33 +41,48 @@ export interface PostOptions {
  * aborted the request. An error answer's text is its first ERROR_BODY_BYTES.
  */
 export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<TextResponse> {
-  return new Promise((resolve, reject) => {
-    dispatcher.dispatch(
-      { method: "POST", path: options.path, headers: options.headers, body: options.body, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
-      new TextExchange(options.signal, options.maxBytes, resolve, reject),
-    );
-  });
+  return new Promise((resolve, reject) => new PromisedText(resolve, reject).send(dispatcher, options));
 }
 
 /**
  * One exchange's handler and, once complete, its response: a single object per request (its methods are
- * shared), where closures would make one object per callback.
+ * shared), where closures would make one object per callback. A subclass says what follows: `answered`
+ * once the whole answer is in `statusCode`, `header` and `text`, or `failed`. `send` may be called again
+ * once either has run (a retry).
  */
-class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
+export abstract class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
   statusCode = 0;
   text = "";
   private rawHeaders: Buffer[] = [];
-  private readonly chunks: Buffer[] = [];
+  private chunks: Buffer[] = [];
   private size = 0;
+  private maxBytes = 0;
+  private signal: AbortSignal | undefined;
   private abort: ((reason?: Error) => void) | undefined;
 
-  constructor(
-    private readonly signal: AbortSignal | undefined,
-    private readonly maxBytes: number,
-    private readonly resolve: (response: TextResponse) => void,
-    private readonly reject: (error: Error) => void,
-  ) {
-    if (signal) watch(signal, this);
+  /** The answer is complete. */
+  protected abstract answered(): void;
+  /** The request failed (undici's error, ResponseTooLarge, or the signal's reason). */
+  protected abstract failed(error: Error): void;
+
+  send(dispatcher: Dispatcher, options: PostOptions): void {
+    this.statusCode = 0;
+    this.text = "";
+    this.rawHeaders = [];
+    this.chunks = [];
+    this.size = 0;
+    this.maxBytes = options.maxBytes;
+    this.signal = options.signal;
+    this.abort = undefined;
+    if (this.signal) watch(this.signal, this);
+    try {
+      dispatcher.dispatch(
+        { method: "POST", path: options.path, headers: options.headers, body: options.body, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+        this,
+      );
+    } catch (error) {
+      this.onError(error as Error);
+    }
   }
 
   /** The signal aborted while the request is out. */
@@ -106,11 +121,31 @@ class TextExchange implements Dispatcher.DispatchHandler, TextResponse {
     if (this.signal) unwatch(this.signal, this);
     const chunks = this.chunks;
     this.text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-    this.resolve(this);
+    this.chunks = [];
+    this.answered();
   }
 
   onError(error: Error): void {
     if (this.signal) unwatch(this.signal, this);
+    this.chunks = [];
+    this.failed(error);
+  }
+}
+
+/** postText's exchange: settles a promise. */
+class PromisedText extends TextExchange {
+  constructor(
+    private readonly resolve: (response: TextResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    super();
+  }
+
+  protected answered(): void {
+    this.resolve(this);
+  }
+
+  protected failed(error: Error): void {
     this.reject(error);
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type CachedResult, canonicalJson, requestKey, ResponseCache } from "../../src/llm/cache.js";
@@ -58,4 +58,23 @@ test("cache: a damaged entry is a miss, its neighbours still hit; bad keys are r
   assert.equal(await reopened.get(keyOf(2)), undefined);
   assert.deepEqual(await reopened.get(keyOf(3)), result("a3"));
   assert.throws(() => cache.put("../escape", result("x")), /sha256 hex/);
+});
+
+test("cache: has() answers without waiting once the index is read; add() tells its waiter when the pack is written, or why not", async () => {
+  const dir = join(tempDir(), "cache");
+  const cache = new ResponseCache(dir);
+  assert.equal(cache.has(keyOf(1)), undefined, "not known before the index is read");
+  assert.equal(await cache.get(keyOf(1)), undefined);
+  assert.equal(cache.has(keyOf(1)), false);
+  const told = await new Promise<string>((resolve) => cache.add(keyOf(1), result("a1"), { written: () => resolve("written"), notWritten: (error) => resolve(`not written: ${error}`) }));
+  assert.equal(told, "written");
+  assert.equal(cache.has(keyOf(1)), true, "known as soon as its pack is in place");
+  assert.deepEqual(await cache.get(keyOf(1)), result("a1"));
+  // the folder replaced by a file: the next pack cannot be written
+  rmSync(dir, { recursive: true });
+  writeFileSync(dir, "not a folder");
+  const error = await new Promise<unknown>((resolve) => cache.add(keyOf(2), result("a2"), { written: () => resolve(undefined), notWritten: resolve }));
+  assert.match(String((error as Error)?.message), /ENOTDIR|not a directory/);
+  assert.equal(cache.has(keyOf(2)), false);
+  assert.throws(() => cache.add("../escape", result("x"), { written: () => {}, notWritten: () => {} }), /sha256 hex/);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { renderError } from "../../src/cli/errors.js";
@@ -322,4 +322,31 @@ test("aborting a call stops it at once without retrying", async () => {
 
 test("keys from an unset environment variable fail at creation, naming the variable", () => {
   assert.throws(() => createClient({ endpoint: "http://127.0.0.1:1/v1", apiKeyEnv: "ACC_TEST_UNSET_KEY" }), /ACC_TEST_UNSET_KEY is not set/);
+});
+
+test("cache: an answer whose pack cannot be written fails its call with the write's error, counted once; the next call is sent again", async () => {
+  const cacheDir = join(tempDir(), "cache");
+  const { server, client } = await setup(() => answer(), { cacheDir });
+  assert.equal((await client.chat(ask("q1"))).cached, false);
+  // the cache's index is read: from here on a call decides hit or miss without waiting
+  rmSync(cacheDir, { recursive: true });
+  writeFileSync(cacheDir, "not a folder");
+  await assert.rejects(client.chat(ask("q2")), /ENOTDIR|not a directory/);
+  assert.equal(client.stats().failures, 1);
+  rmSync(cacheDir);
+  mkdirSync(cacheDir);
+  assert.equal((await client.chat(ask("q2"))).cached, false, "the failed answer was not taken for cached");
+  assert.equal(server.requests.length, 3);
+  const { requests, cache_hits, failures } = client.stats();
+  assert.deepEqual({ requests, cache_hits, failures }, { requests: 3, cache_hits: 0, failures: 1 });
+});
+
+test("a request that cannot be serialised fails the call as a rejection (never a throw), counted, with or without the cache", async () => {
+  for (const options of [{}, { cacheDir: tempDir() }]) {
+    const { server, client } = await setup(() => answer(), options);
+    const call = client.chat(ask("x", { extra_body: { n: 1n } }));
+    await assert.rejects(call, /BigInt/);
+    assert.equal(client.stats().failures, 1);
+    assert.equal(server.requests.length, 0);
+  }
 });
