@@ -4,6 +4,7 @@ import type { TeachSetup } from "../teach/candidates.js";
 import { UsageError } from "./io.js";
 import { makeClient } from "./llm-client.js";
 import { addOptions, type ClientFlags, maxTokensOption, positiveIntegerOption, secondsOption, seedOption, temperatureOption } from "./options.js";
+import { isRecord } from "../json.js";
 
 /** The flags of teacherOptions, as the action receives them. */
 export interface TeacherFlags {
@@ -53,7 +54,7 @@ export function teacherClient(endpoint: string, flags: TeacherFlags & ClientFlag
 function jsonObject(value: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(value);
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (isRecord(parsed)) return parsed;
   } catch {
     // reported below
   }

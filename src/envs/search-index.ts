@@ -9,6 +9,7 @@ import { readJsonLines } from "../io/json-lines.js";
 import { trackTemp } from "../io/cleanup.js";
 import { makeDirectory } from "../io/directory.js";
 import { DEFAULT_MAX_LINE_BYTES } from "../io/lines.js";
+import { isRecord } from "../json.js";
 
 /**
  * The search index: a SQLite file holding the corpus (table `docs`) and an FTS5 full-text index over
@@ -188,7 +189,7 @@ export interface Document {
 }
 
 function documentOf(value: unknown, where: string): Document {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CorpusError(`${where}: expected a JSON object`);
+  if (!isRecord(value)) throw new CorpusError(`${where}: expected a JSON object`);
   const row = value as Record<string, unknown>;
   const id = typeof row["id"] === "number" ? String(row["id"]) : row["id"];
   if (typeof id !== "string" || id === "") throw new CorpusError(`${where}: "id" must be a non-empty string or a number`);

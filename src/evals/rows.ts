@@ -6,6 +6,7 @@ import { countLines, readLines } from "../io/lines.js";
 import { contentPath } from "../io/stdin.js";
 import { AccError } from "../errors/acc-error.js";
 import { withPath } from "../errors/system-error.js";
+import { isRecord } from "../json.js";
 
 /** A bad eval data file or row; the message names the file and the row (Parquet, 0-based) or line (JSONL). */
 export class EvalDataError extends AccError {
@@ -92,7 +93,7 @@ async function* jsonlRows(file: string, columns: ColumnSpec): AsyncGenerator<Dat
     } catch (error) {
       throw new EvalDataError(`${file}: ${where}: invalid JSON: ${(error as Error).message}`);
     }
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
+    if (!isRecord(row)) {
       throw new EvalDataError(`${file}: ${where}: expected a JSON object, got ${Array.isArray(row) ? "an array" : JSON.stringify(row)}`);
     }
     const record = row as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { DropRule } from "../formats/types.js";
+import { isRecord } from "../json.js";
 
 /** One step of a source path: an object key, an array index, or `$json` (into a string that holds JSON). */
 export type PathKey = string | number;
@@ -67,7 +68,7 @@ function matches(segments: Segment[], si: number, path: readonly PathKey[], pi: 
   switch (segment.kind) {
     case "filter": {
       const node = nodes[pi];
-      if (node === null || typeof node !== "object" || Array.isArray(node)) return false;
+      if (!isRecord(node)) return false;
       const value = (node as Record<string, unknown>)[segment.key];
       return (typeof value === "string" || typeof value === "number" || typeof value === "boolean") &&
         (segment.values.has("*") || segment.values.has(String(value))) &&

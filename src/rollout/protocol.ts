@@ -1,5 +1,6 @@
 import type { ToolResult, ToolSpec } from "../envs/types.js";
 import type { ChatMessage, ChatResult } from "../llm/types.js";
+import { isRecord } from "../json.js";
 
 /** One tool call the policy made, with its arguments parsed (or why they could not be). */
 export interface Call {
@@ -50,7 +51,7 @@ function parseArguments(raw: string): { args?: Record<string, unknown>; error?: 
   if (raw.trim() === "") return { args: {} };
   try {
     const value: unknown = JSON.parse(raw);
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return { args: value as Record<string, unknown> };
+    if (isRecord(value)) return { args: value };
     return { error: "the arguments must be a JSON object" };
   } catch (error) {
     return { error: `the arguments are not valid JSON (${(error as Error).message})` };
@@ -112,7 +113,7 @@ export const textProtocol: ToolProtocol = {
         if (parsed.error !== undefined || parsed.args === undefined) return { id, name: "", rawArguments: raw, error: parsed.error ?? "not a JSON object" };
         const { name, arguments: args } = parsed.args as { name?: unknown; arguments?: unknown };
         if (typeof name !== "string") return { id, name: "", rawArguments: raw, error: 'the call needs a "name" string' };
-        if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+        if (args !== undefined && !isRecord(args)) {
           return { id, name, rawArguments: raw, error: '"arguments" must be a JSON object' };
         }
         return { id, name, rawArguments: raw, args: (args ?? {}) as Record<string, unknown> };

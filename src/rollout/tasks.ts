@@ -4,6 +4,7 @@ import type { Environment } from "../envs/types.js";
 import { RolloutTask } from "../records/rollout.js";
 import { formatProblems, validate } from "../records/validate.js";
 import { UsageError } from "../errors/acc-error.js";
+import { isRecord } from "../json.js";
 
 /** A task file that cannot be run: the message names the file and line. */
 export class TaskFileError extends UsageError {
@@ -59,7 +60,7 @@ interface SweBenchInstance {
 }
 
 function isSweBenchInstance(value: unknown): value is SweBenchInstance {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  if (!isRecord(value)) return false;
   const v = value as Record<string, unknown>;
   return "instance_id" in v && "problem_statement" in v && "base_commit" in v && !("id" in v);
 }

@@ -1,4 +1,5 @@
 import { AccError } from "../errors/acc-error.js";
+import { isRecord } from "../json.js";
 
 /**
  * Stats of shards added into the stats of the whole run. Counts add; fields named `*_min` / `*_max`
@@ -13,7 +14,7 @@ export function sumStats(a: unknown, b: unknown, key = ""): unknown {
     if (key.endsWith("_max")) return Math.max(a, b);
     return Number.isInteger(a) && Number.isInteger(b) ? a + b : addMillionths(a, b);
   }
-  if (isObject(a) && isObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const sum: Record<string, unknown> = {};
     for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) sum[name] = sumStats(a[name], b[name], name);
     return sum;
@@ -37,10 +38,6 @@ export function statsText(stats: unknown): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
+  if (!isRecord(value)) return value;
   return Object.fromEntries(Object.keys(value).sort().map((name) => [name, sortKeys(value[name])]));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -14,6 +14,7 @@ import { type EvalResult, evalEntry, isEvalResult, isReject, recordEntry, reject
 import { renderSample, sampleEntry, sampleTitle } from "./render/sample.js";
 import { renderTrajectory, trajectoryEntry, trajectoryTitle } from "./render/trajectory.js";
 import type { PageKind } from "./store.js";
+import { isRecord } from "../json.js";
 
 type Json = Record<string, unknown>;
 
@@ -202,7 +203,7 @@ export type Classified = { handler: KindHandler; value: unknown } | { handler: K
 
 /** The kind of a parsed line, checked against its schema; a record its kind's schema refuses is shown as a plain record, with the problems. */
 export function classify(value: unknown): Classified {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return { handler: GENERIC, value };
+  if (!isRecord(value)) return { handler: GENERIC, value };
   const kind = KINDS.find((k) => k.detect(value as Json));
   if (kind === undefined) return { handler: GENERIC, value };
   if (kind.schema === undefined) return { handler: kind, value };

@@ -3,6 +3,7 @@ import { page } from "./layout.js";
 import { barChart, binLabel, histogram } from "./render/charts.js";
 import { facts, fold, formatNumber, jsonBlock, link, plural, section, table } from "./render/common.js";
 import type { SectionStats } from "./section.js";
+import { isRecord } from "../json.js";
 
 export interface OverviewSection {
   slug: string;
@@ -74,10 +75,6 @@ function renderSection(s: OverviewSection): Html {
   );
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * A stage's own JSON (stats.json, summary.json, manifest.json …): its scalar fields as facts, every map of
  * numbers (histograms, reasons, counts by kind) as a bar chart, nested objects as subsections.
@@ -87,16 +84,16 @@ export function renderDocument(file: string, value: unknown): Html {
 }
 
 function renderValue(value: unknown, depth: number): Html {
-  if (!isObject(value)) return jsonBlock(value);
+  if (!isRecord(value)) return jsonBlock(value);
   const scalars: [string, string][] = [];
   const parts: Html[] = [];
   for (const [key, child] of Object.entries(value)) {
     if (child === null || typeof child !== "object") scalars.push([key, typeof child === "number" ? formatNumber(child) : String(child)]);
-    else if (isObject(child) && Object.keys(child).length > 0 && Object.values(child).every((v) => typeof v === "number")) {
+    else if (isRecord(child) && Object.keys(child).length > 0 && Object.values(child).every((v) => typeof v === "number")) {
       const entries = Object.entries(child as Record<string, number>);
       if (entries.every(([k]) => /^\d+(\.\d+)?$/.test(k))) entries.sort((a, b) => Number(a[0]) - Number(b[0]));
       parts.push(barChart(key, entries));
-    } else if (isObject(child) && depth < 3) parts.push(html`<div class="nested"><h3>${key}</h3>${renderValue(child, depth + 1)}</div>`);
+    } else if (isRecord(child) && depth < 3) parts.push(html`<div class="nested"><h3>${key}</h3>${renderValue(child, depth + 1)}</div>`);
     else parts.push(fold(key, jsonBlock(child)));
   }
   return html`${facts(scalars)}${parts}`;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EvidencePiece, PieceKind, PieceRole } from "../../records/sample.js";
 import type { Trajectory, ToolCall } from "../../records/trajectory.js";
+import { isRecord } from "../../json.js";
 
 /** A tool call with the result that answered it (if any) and where both sit in the trajectory. */
 export interface CallWithResult {
@@ -37,15 +38,15 @@ export function nameTokens(name: string): string[] {
 /** The first string argument among `keys` (case-insensitive), looking one level into nested objects. */
 export function stringArgument(call: ToolCall, keys: readonly string[]): string | undefined {
   const args = call.arguments;
-  if (args === null || typeof args !== "object" || Array.isArray(args)) return undefined;
-  const entries = Object.entries(args as Record<string, unknown>);
+  if (!isRecord(args)) return undefined;
+  const entries = Object.entries(args);
   for (const key of keys) {
     const hit = entries.find(([k, v]) => k.toLowerCase() === key && typeof v === "string");
     if (hit) return hit[1] as string;
   }
   for (const [, value] of entries) {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-      const nested = Object.entries(value as Record<string, unknown>).find(([k, v]) => keys.includes(k.toLowerCase()) && typeof v === "string");
+    if (isRecord(value)) {
+      const nested = Object.entries(value).find(([k, v]) => keys.includes(k.toLowerCase()) && typeof v === "string");
       if (nested) return nested[1] as string;
     }
   }

@@ -4,6 +4,7 @@ import type { RepoSnapshot } from "../repo.js";
 import { argumentText, callsWithResults, nameTokens, PieceSet, stringArgument } from "./common.js";
 import { commandOutput } from "./output.js";
 import { changesTree, fileRead, type LineNumbers, mentionsFile, printsDiff, readOnly } from "./shell.js";
+import { isRecord } from "../../json.js";
 
 const PATH_KEYS = ["path", "file_path", "filename", "file", "target_file", "filepath", "notebook_path"];
 const COMMAND_KEYS = ["command", "cmd", "code", "script", "input"];
@@ -147,7 +148,7 @@ function argumentStrings(call: ToolCall): string[] {
 /** An editor view of part of a file (a line range, an offset or a limit). */
 function isPartialEditorView(call: ToolCall): boolean {
   const args = call.arguments;
-  if (args === null || typeof args !== "object" || Array.isArray(args)) return false;
+  if (!isRecord(args)) return false;
   return ["view_range", "line_number", "offset", "limit", "start_line", "end_line"].some((key) => key in args);
 }
 

@@ -1,6 +1,7 @@
 import type { Entry, RenderContext } from "../context.js";
 import { type Html, html } from "../html.js";
 import { badge, facts, formatNumber, jsonBlock, link, shorten, textBlock } from "./common.js";
+import { isRecord } from "../../json.js";
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +89,7 @@ export function renderReject(value: Json, ctx: RenderContext): Html {
 
 /** Any other JSON line: its fields. */
 export function recordEntry(value: unknown, path: string, line: number): Entry {
-  const obj = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {};
+  const obj: Json = isRecord(value) ? value : {};
   const id = str(obj.id) ?? str(obj.instance_id) ?? str(obj.row_id) ?? `line ${line}`;
   const title = str(obj.question) ?? str(obj.title) ?? str(obj.name) ?? id;
   return { path, title: shorten(title, 140), domain: str(obj.domain) ?? str(obj.group) ?? "", length: null, outcome: str(obj.outcome) ?? "", text: shorten(`${id} ${JSON.stringify(value)}`, 240) };
