@@ -60,4 +60,9 @@ export default tseslint.config(
     files: ["src/verify/**/*.ts"],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["../envs/*", "../rollout/*"], message: "the verifiers do not import the environments (envs imports verify)" }] }] },
   },
+  // A command file parses its flags and calls the library; what several commands share lives in src/cli/ (options.ts and the groups beside it).
+  {
+    files: ["src/cli/commands/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["./*"], message: "a command imports no other command: move what they share to src/cli/ (an option group, a helper)" }] }] },
+  },
 );

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { UsageError } from "../errors/acc-error.js";
+import type { ChatRequest } from "../llm/types.js";
 
 /**
  * The command line's value parsers and the option groups several commands share. Every number and
@@ -162,6 +163,14 @@ export function temperatureOption(description: string, defaultValue?: number): O
 
 export function maxTokensOption(description: string, defaultValue?: number): Option {
   return positiveIntegerOption("--max-tokens <n>", description, defaultValue);
+}
+
+/** The request settings --max-tokens and --temperature ask for, when given (acc eval's and acc worker eval's). */
+export function samplingRequest(flags: { maxTokens?: number; temperature?: number }): Pick<ChatRequest, "max_tokens" | "temperature"> {
+  return {
+    ...(flags.maxTokens !== undefined ? { max_tokens: flags.maxTokens } : {}),
+    ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+  };
 }
 
 // --- the LLM client --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { streamSink } from "../../io/atomic.js";
 import { claimOutputDir } from "../../io/output-dir.js";
 import type { EvalName } from "../../evals/types.js";
 import { checkReachable } from "../../queue/connection.js";
-import { type EvalRequest, evalSettings } from "../../evals/queue.js";
+import { evalSettings } from "../../evals/queue.js";
 import { type QueueFlags, queueOption, queueOptions } from "../queue-flags.js";
 import { type CliIo, UsageError } from "../io.js";
 import { makeClient } from "../llm-client.js";
@@ -33,6 +33,7 @@ import {
   positiveIntegerOption,
   quietOption,
   retriesOption,
+  samplingRequest,
   temperatureOption,
 } from "../options.js";
 import { setResumeHint } from "../interrupt.js";
@@ -198,7 +199,7 @@ async function answerSource(flags: EvalFlags): Promise<AnswerSource | undefined>
     if (flags.endpoint !== undefined) throw new UsageError("give --endpoint or --queue, not both: with --queue, acc worker eval processes call the endpoint", { flag: "--queue" });
     if (flags.model === undefined) throw new UsageError("--queue needs --model");
     const model = flags.model;
-    const request = evalRequest(flags);
+    const request = samplingRequest(flags);
     return { remote: (run) => queue.open({ stage: "eval", run, settings: evalSettings(model, request) }), model, request };
   }
   if (flags.endpoint === undefined) {
@@ -206,13 +207,5 @@ async function answerSource(flags: EvalFlags): Promise<AnswerSource | undefined>
     return undefined;
   }
   if (flags.model === undefined) throw new UsageError("--endpoint needs --model");
-  return { client: makeClient(flags.endpoint, flags, flags.concurrency), model: flags.model, request: evalRequest(flags) };
-}
-
-/** The request settings of --max-tokens and --temperature (the producer's and acc worker eval's). */
-export function evalRequest(flags: { maxTokens?: number; temperature?: number }): EvalRequest {
-  const request: EvalRequest = {};
-  if (flags.maxTokens !== undefined) request.max_tokens = flags.maxTokens;
-  if (flags.temperature !== undefined) request.temperature = flags.temperature;
-  return request;
+  return { client: makeClient(flags.endpoint, flags, flags.concurrency), model: flags.model, request: samplingRequest(flags) };
 }

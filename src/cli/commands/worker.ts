@@ -2,9 +2,7 @@ import { constants } from "node:os";
 import { Command, Option } from "commander";
 import { onSignal } from "../interrupt.js";
 import { evalHandler } from "../../evals/queue.js";
-import { evalRequest } from "./eval.js";
 import { openRolloutWorker } from "../../rollout/queue.js";
-import { indexSearchCorpus, rolloutOptions, rolloutSetup, type RolloutSetupFlags } from "./rollout.js";
 import { reportSandbox } from "../sandbox-options.js";
 import type { QueueAddress } from "../../queue/address.js";
 import { runWorker, type WorkerSummary } from "../../queue/worker.js";
@@ -12,8 +10,9 @@ import { teachHandler } from "../../teach/queue.js";
 import { Verifiers } from "../../verify/index.js";
 import type { CliIo } from "../io.js";
 import { makeClient } from "../llm-client.js";
-import { addOptions, type ClientFlags, clientOptions, concurrencyOption, maxTokensOption, quietOption, secondsOption, temperatureOption } from "../options.js";
+import { addOptions, type ClientFlags, clientOptions, concurrencyOption, maxTokensOption, quietOption, samplingRequest, secondsOption, temperatureOption } from "../options.js";
 import { queueAddressOption } from "../queue-flags.js";
+import { indexSearchCorpus, rolloutOptions, rolloutSetup, type RolloutSetupFlags } from "../rollout-options.js";
 import { renderTable } from "../table.js";
 import { type TeacherFlags, teacherClient, teacherOptions, teachSetup } from "../teacher-options.js";
 import { judgeEndpoint, judgeOptions, qaOptions, type VerifierFlags, verifierOptions, verifySetup } from "../verifier-options.js";
@@ -102,7 +101,7 @@ Related: acc eval --queue, acc status, docs/commands/worker.md`,
   workerOptions(evalWorker).action(async (flags: WorkerEvalFlags) => {
     const client = makeClient(flags.endpoint, flags, flags.concurrency);
     try {
-      const summary = await serve(io, flags, [evalHandler(client, flags.model, evalRequest(flags))]);
+      const summary = await serve(io, flags, [evalHandler(client, flags.model, samplingRequest(flags))]);
       io.stderr.write(`${workerSummary(summary)}\n`);
     } finally {
       await client.close();
