@@ -1,7 +1,6 @@
 import { open, readFile, truncate } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import type { ChatUsage } from "../llm/types.js";
-import { AtomicFile } from "../io/atomic.js";
 import { trackFreshOutput } from "../io/cleanup.js";
 import type { ContextBin } from "./bins.js";
 import { EvalDataError } from "./rows.js";
@@ -117,28 +116,5 @@ export class ResultsJournal {
     await this.writing;
     await this.handle.close();
     if (this.failure) throw this.failure.error;
-  }
-}
-
-/** Writes JSON lines atomically (temporary file + rename). */
-export async function writeJsonLines(path: string, rows: Iterable<unknown>): Promise<void> {
-  const file = await AtomicFile.create(path);
-  try {
-    for (const row of rows) await file.write(`${JSON.stringify(row)}\n`);
-    await file.commit();
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
-}
-
-export async function writeTextAtomically(path: string, text: string): Promise<void> {
-  const file = await AtomicFile.create(path);
-  try {
-    await file.write(text);
-    await file.commit();
-  } catch (error) {
-    await file.abort();
-    throw error;
   }
 }

@@ -7,7 +7,8 @@ import { type ChatRequest, type ChatResult, type LlmClient, LlmError } from "../
 import { contextBin } from "./bins.js";
 import { type CoarseSplit, type EvalCounts, type EvalSummary, type Scored, summarize } from "./report.js";
 import { renderHtmlReport } from "./report-html.js";
-import { type ResultRecord, ResultsJournal, readResults, resultLine, writeJsonLines, writeTextAtomically } from "./results.js";
+import { type ResultRecord, ResultsJournal, readResults, resultLine } from "./results.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import { EvalDataError } from "./rows.js";
 import { inProcessCounter, type TokenCounter } from "./tokens.js";
 import type { EvalKind } from "./types.js";
@@ -245,18 +246,18 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
   // in item order (a sparse array's methods skip the items without a result)
   const ordered = done.filter(() => true);
   const others = earlier.filter((record) => !seen.has(record.id)).map(resultLine);
-  await writeTextAtomically(files.results, ordered.map((entry) => entry.line).join("") + others.join(""));
+  await writeFileAtomic(files.results, ordered.map((entry) => entry.line).join("") + others.join(""));
   let failuresFile: string | undefined;
   if (failures.size > 0) {
     failuresFile = failuresPath;
-    await writeJsonLines(failuresPath, [...failures.entries()].sort(([a], [b]) => a - b).map(([, failure]) => failure));
+    await writeFileAtomic(failuresPath, [...failures.entries()].sort(([a], [b]) => a - b).map(([, failure]) => `${JSON.stringify(failure)}\n`).join(""));
   } else {
     await rm(failuresPath, { force: true });
   }
   if (options.shard) {
     // one line per item answered or failed, at its position among all items
     const positions = [...new Set([...done.keys()].filter((p) => p in done).concat([...failures.keys()]))].sort((a, b) => a - b);
-    await writeTextAtomically(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [p in done ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
+    await writeFileAtomic(join(outDir, ORDER_FILE), positions.map((p) => orderLine(p, [p in done ? 1 : 0, failures.has(p) ? 1 : 0])).join(""));
     await writeManifest(outDir, { stage: "eval", target: kind.name, shard: options.shard, run, files: ["results.jsonl", "failures.jsonl"] });
   }
   const summary = summarize({
@@ -267,8 +268,8 @@ export async function runEval<Item extends { id: string }>(options: EvalRunOptio
     records: ordered,
     ...(options.coarse ? { coarse: options.coarse } : {}),
   });
-  await writeTextAtomically(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  await writeTextAtomically(files.report, renderHtmlReport(summary));
+  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(files.report, renderHtmlReport(summary));
   return { summary, files: failuresFile ? { ...files, failures: failuresFile } : files };
 }
 
@@ -321,6 +322,6 @@ async function checkManifest(
   if (found !== undefined && found !== wanted && hasEarlier) {
     throw new EvalUsageError(`${outDir} holds answers of another run (${found}); this run is ${wanted}. Use another --output folder.`);
   }
-  if (found !== wanted) await writeTextAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  if (found !== wanted) await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
   trackMarker(path);
 }

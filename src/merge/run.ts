@@ -6,8 +6,9 @@ import { UsageError } from "../errors/acc-error.js";
 import { coarseSplitOf } from "../evals/evaluate.js";
 import { type EvalCounts, summarize } from "../evals/report.js";
 import { renderHtmlReport } from "../evals/report-html.js";
-import { readResults, writeTextAtomically } from "../evals/results.js";
+import { readResults } from "../evals/results.js";
 import { mergeExportShards } from "../export/merge.js";
+import { writeFileAtomic } from "../io/atomic.js";
 import { claimOutputDir } from "../io/output-dir.js";
 import { type DecontaminateReport, mergeDecontaminateReports } from "../privacy/decontaminate.js";
 import { writeRowsParquet } from "../rollout/parquet.js";
@@ -77,13 +78,13 @@ async function mergeEvalSummary(shards: readonly ShardFolder[], outDir: string):
     records: await readResults(join(outDir, "results.jsonl")),
     ...(coarse ? { coarse } : {}),
   });
-  await writeTextAtomically(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeTextAtomically(join(outDir, "report.html"), renderHtmlReport(summary));
+  await writeFileAtomic(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, "report.html"), renderHtmlReport(summary));
   if (existsSync(join(shards[0]!.dir, "run.json"))) await copyFile(join(shards[0]!.dir, "run.json"), join(outDir, "run.json"));
 }
 
 /** decontaminate's report.json, the shards' reports added up as the unsharded run writes it. */
 async function mergeDecontaminateReport(shards: readonly ShardFolder[], outDir: string): Promise<void> {
   const reports = await Promise.all(shards.map(({ dir }) => requireShardFile(join(dir, "report.json"), DecontaminateReportRead, "a decontamination report")));
-  await writeTextAtomically(join(outDir, "report.json"), `${JSON.stringify(mergeDecontaminateReports(reports), null, 2)}\n`);
+  await writeFileAtomic(join(outDir, "report.json"), `${JSON.stringify(mergeDecontaminateReports(reports), null, 2)}\n`);
 }
