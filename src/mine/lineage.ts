@@ -83,8 +83,9 @@ export class LineOrigins {
     }
     const addedOrigin = new Array<number>(newCount).fill(index);
     const addedTouch = new Array<number>(newCount).fill(index);
-    const keptRemoved = new Uint8Array(oldCount);
-    const keptAdded = new Uint8Array(newCount);
+    // Plain arrays: a typed array per hunk side cost an ArrayBuffer and its view, for a few flags.
+    const keptRemoved = new Array<number>(oldCount).fill(0);
+    const keptAdded = new Array<number>(newCount).fill(0);
     const keep = (pairs: [number, number][], removedAt: readonly number[] | null, addedAt: readonly number[] | null, rewrite: boolean) => {
       for (const [r, a] of pairs) {
         const ri = removedAt ? removedAt[r]! : r;
@@ -124,7 +125,7 @@ export class LineOrigins {
   }
 }
 
-function indexesWhere(flags: Uint8Array, value: number): number[] {
+function indexesWhere(flags: readonly number[], value: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < flags.length; i++) if (flags[i] === value) out.push(i);
   return out;
