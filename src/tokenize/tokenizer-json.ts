@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isRecord } from "../json.js";
 import { formatProblems, validate } from "../records/validate.js";
 import { notATokenizer } from "./errors.js";
 
@@ -88,7 +89,7 @@ const PreTokenizer: z.ZodType<PreTokenizerJson> = z.looseObject({
 // The two large collections (Qwen3: 151,643 tokens, 151,387 merges) are checked by a loop each: zod's record and
 // array of unions cost ~140 ms and ~90 ms of CPU on Qwen3's, the loops ~40 ms and ~4 ms (measured).
 const Vocab = z.custom<Record<string, number> | [string, number][]>(
-  (value) => (Array.isArray(value) ? value.every((entry) => isPair(entry, "number")) : typeof value === "object" && value !== null && allNumbers(value as Record<string, unknown>)),
+  (value) => (Array.isArray(value) ? value.every((entry) => isPair(entry, "number")) : isRecord(value) && allNumbers(value)),
   "{token: id} or [[piece, score], …]",
 );
 
