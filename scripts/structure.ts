@@ -23,7 +23,8 @@ export function sourceFiles(dir = SRC): string[] {
 /** The top-level part of src/ a file belongs to: its folder, or the file's own name for src/random.ts. */
 export function folderOf(file: string): string {
   const parts = relative(SRC, file).split("/");
-  return parts.length === 1 ? parts[0]!.replace(/\.ts$/, "") : parts[0]!;
+  // an import names the file as .js
+  return parts.length === 1 ? parts[0]!.replace(/\.[jt]s$/, "") : parts[0]!;
 }
 
 /**
