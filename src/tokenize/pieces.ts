@@ -1,3 +1,4 @@
+import type { AsciiPieces } from "./ascii-pieces.js";
 /**
  * Unicode White_Space, what `\s` means in tiktoken's Rust regexes. JavaScript's `\s` differs: it adds
  * U+FEFF and lacks U+0085.
@@ -124,11 +125,15 @@ export class PieceCoder {
   private readonly ids = new Map<string, number[]>();
   private readonly lineCounts = new TextMemory<number>(MAX_REMEMBERED_LINE_TOTAL);
 
-  /** `atLines`: the pattern splitsAtLines, so count may cut text after newlines and remember each line's count (log lines, edge lists and code repeat whole lines). */
+  /**
+   * `atLines`: the pattern splitsAtLines, so count may cut text after newlines and remember each line's count (log lines, edge lists and code repeat whole lines).
+   * `ascii`: a scanner giving the same pieces as `splitter` faster (ascii-pieces.ts), for the patterns it knows.
+   */
   constructor(
     private readonly splitter: RegExp,
     private readonly encoders: PieceEncoders,
     private readonly atLines = false,
+    private readonly ascii?: AsciiPieces,
   ) {}
 
   count(text: string): number {
@@ -155,41 +160,42 @@ export class PieceCoder {
   }
 
   private countPieces(text: string): number {
-    const splitter = this.splitter;
     let total = 0;
-    splitter.lastIndex = 0;
-    for (let match = splitter.exec(text); match !== null; match = splitter.exec(text)) {
-      const piece = match[0];
-      if (piece.length > MAX_REMEMBERED_CHARS) {
-        total += piece.length > LONG_PIECE_CHARS ? this.encoders.long().countPiece(piece) : this.encoders.short(piece).length;
-        continue;
-      }
-      let pieceCount = this.counts.get(piece);
-      if (pieceCount === undefined) {
-        pieceCount = this.encoders.short(piece).length;
-        remember(this.counts, piece, pieceCount);
-      }
-      total += pieceCount;
-    }
+    this.forEachPiece(text, (piece) => {
+      total += this.countPiece(piece);
+    });
     return total;
   }
 
+  private countPiece(piece: string): number {
+    if (piece.length > MAX_REMEMBERED_CHARS) return piece.length > LONG_PIECE_CHARS ? this.encoders.long().countPiece(piece) : this.encoders.short(piece).length;
+    let pieceCount = this.counts.get(piece);
+    if (pieceCount === undefined) {
+      pieceCount = this.encoders.short(piece).length;
+      remember(this.counts, piece, pieceCount);
+    }
+    return pieceCount;
+  }
+
   encode(text: string, out: number[]): void {
+    this.forEachPiece(text, (piece) => this.encodePiece(piece, out));
+  }
+
+  private encodePiece(piece: string, out: number[]): void {
+    if (piece.length > LONG_PIECE_CHARS) return this.encoders.long().encodePiece(piece, out);
+    let ids = piece.length > MAX_REMEMBERED_CHARS ? undefined : this.ids.get(piece);
+    if (ids === undefined) {
+      ids = Array.from(this.encoders.short(piece));
+      if (piece.length <= MAX_REMEMBERED_CHARS) remember(this.ids, piece, ids);
+    }
+    for (const id of ids) out.push(id);
+  }
+
+  private forEachPiece(text: string, onPiece: (piece: string) => void): void {
+    if (this.ascii !== undefined) return this.ascii.forEach(text, onPiece);
     const splitter = this.splitter;
     splitter.lastIndex = 0;
-    for (let match = splitter.exec(text); match !== null; match = splitter.exec(text)) {
-      const piece = match[0];
-      if (piece.length > LONG_PIECE_CHARS) {
-        this.encoders.long().encodePiece(piece, out);
-        continue;
-      }
-      let ids = piece.length > MAX_REMEMBERED_CHARS ? undefined : this.ids.get(piece);
-      if (ids === undefined) {
-        ids = Array.from(this.encoders.short(piece));
-        if (piece.length <= MAX_REMEMBERED_CHARS) remember(this.ids, piece, ids);
-      }
-      for (const id of ids) out.push(id);
-    }
+    for (let match = splitter.exec(text); match !== null; match = splitter.exec(text)) onPiece(match[0]);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Tiktoken } from "tiktoken/lite";
 import { AddedTokenSplitter } from "./added-tokens.js";
+import { asciiPieces } from "./ascii-pieces.js";
 import { HeapBpe } from "./heap-bpe.js";
 import { jsPreTokenizer, PieceCoder, splitsAtLines } from "./pieces.js";
 import { tiktokenClass } from "./tiktoken-wasm.js";
@@ -40,7 +41,7 @@ export class TiktokenCodec implements TokenCodec {
         short: (piece) => this.bpe.encode_ordinary(piece),
         // Built on first use: parsing the ranks takes a moment and most texts have no long piece.
         long: () => (this.heap ??= new HeapBpe(options.ranks)),
-      }, splitsAtLines(options.pattern));
+      }, splitsAtLines(options.pattern), asciiPieces(options.pattern, preTokenizer));
     }
   }
 
