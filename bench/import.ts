@@ -83,7 +83,7 @@ const PARTS: [part: string, test: (url: string, name: string) => boolean][] = [
   ["redaction: the scan and its detectors", (url) => /\/dist\/privacy\/(scan|prefilter|scan-memo|detectors\/)/.test(url)],
   ["redaction: the walk over each record", (url) => url.includes("/dist/privacy/")],
   ["schema check", (url) => url.includes("/dist/records/")],
-  ["serialising and writing the output", (url, name) => /\/dist\/(import\/write|io\/atomic|cli\/commands\/import)\.js/.test(url) || (url === "node:buffer" && name === "write") || ["utf8Write", "writeBuffer", "writeString"].includes(name) || url.startsWith("node:internal/fs/streams")],
+  ["serialising and writing the output", (url, name) => /\/dist\/(import\/write|io\/(atomic|line-buffer|resumable|checkpoint)|run\/(stage|worker-pool)|cli\/commands\/import)\.js/.test(url) || (url === "node:buffer" && name === "write") || ["utf8Write", "writeBuffer", "writeString"].includes(name) || url.startsWith("node:internal/fs/streams")],
   ["reading and parsing the input", (url, name) => /\/dist\/(io\/|import\/(probe|inputs)\.js)/.test(url) || url === "node:buffer" || url.startsWith("node:internal/fs") || url.includes("/node_modules/fdir/") || ["read", "openFileHandle", "close", "fstat", "readFileUtf8", "isUtf8", "stat", "lstat", "readdir"].includes(name)],
   ["conversion: importers, pairing, ids, domain", (url, name) => /\/dist\/(formats\/|import\/|json\.js)/.test(url) || url.startsWith("node:internal/crypto") || ["Hash", "update", "digest"].includes(name)],
 ];

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import type { LineSink } from "../io/atomic.js";
 import { keyHash, readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
+import { trackTemp } from "../io/cleanup.js";
 import { makeDirectory } from "../io/directory.js";
 import { LineBuffer } from "../io/line-buffer.js";
 import { ResumableFile } from "../io/resumable.js";
@@ -137,8 +138,10 @@ export class Stage<S extends { data: unknown }> {
     readonly done: number,
     readonly stats: S,
     readonly resumed: boolean,
-    /** False when an output goes to a sink: no checkpoint is saved. */
+    /** False when an output goes to a sink: no checkpoint is saved, and the partial files are temporary. */
     private readonly resumable: boolean,
+    /** Stops tracking the partial files as temporary (a run that cannot resume), once they are in place. */
+    private readonly untrack: () => void,
   ) {}
 
   /** Makes the output folder and resumes from its checkpoint when the fingerprint matches, else starts afresh. */
@@ -152,6 +155,7 @@ export class Stage<S extends { data: unknown }> {
     // (a `finish` that failed, a kill): resumed, the missing files would be made up of zeros; the run starts afresh
     const state = saved && names.every((name, i) => (saved.bytes[i] ?? 0) === 0 || existsSync(join(spec.outDir, `${name}.partial`))) ? saved : undefined;
     const files: OutputFile[] = [];
+    const temporary: (() => void)[] = [];
     for (const [i, name] of names.entries()) {
       const sink = spec.sinks?.[i];
       if (sink) {
@@ -161,8 +165,11 @@ export class Stage<S extends { data: unknown }> {
       const partial = join(spec.outDir, `${name}.partial`);
       await makeDirectory(dirname(partial), join(spec.outDir, name));
       files.push(await ResumableFile.open(partial, state?.bytes[i] ?? 0));
+      // nothing resumes from it: removed on every exit path, a signal included, as any temporary file
+      if (!resumable) temporary.push(trackTemp(partial));
     }
-    return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined, resumable);
+    const untrack = () => temporary.forEach((stop) => stop());
+    return new Stage(spec, fingerprint, files, state?.done ?? 0, spec.stats(state?.stats), state !== undefined, resumable, untrack);
   }
 
   /** The partial file of an output, as cut back to the checkpoint (before `run`). */
@@ -247,6 +254,7 @@ export class Stage<S extends { data: unknown }> {
       await work.close?.();
       // kept on disk, as far as the checkpoint says, for a resumed run
       await Promise.all(files.map((file) => file.close()));
+      if (!this.resumable) await this.discard();
       throw error;
     }
     clearInterval(timer);
@@ -257,6 +265,7 @@ export class Stage<S extends { data: unknown }> {
       else await file.finish(join(spec.outDir, name));
     }
     await order?.finish(join(spec.outDir, ORDER_FILE));
+    this.untrack();
     await work.finish?.();
     if (spec.statsFile !== false) await writeCheckpoint(join(spec.outDir, "stats.json"), statsText(stats.data));
     if (spec.shard) await writeManifest(spec.outDir, { stage: spec.name, shard: spec.shard, run: spec.run, files: [...spec.files] });

@@ -101,3 +101,26 @@ test("a record rejected with --on-error fail leaves no output, partial file or c
   await assert.rejects(importToFiles([logs], { output: out, rejectsPath: `${out}.rejects.jsonl`, onError: "fail" }), /invalid JSON/);
   assert.deepEqual(readdirSync(join(dir, "out")), []);
 });
+
+test("an import to a sink (stdout) saves no checkpoint, and a failed one leaves no partial file", async () => {
+  const dir = tempDir();
+  const logs = inputs(dir, 3);
+  const out = join(dir, "out");
+  const written: string[] = [];
+  const sink = { write: async (text: string | Uint8Array) => void written.push(Buffer.from(text).toString("utf8")), commit: async () => {}, abort: async () => {} };
+  const stats = await importToFiles([logs], { output: sink, rejectsPath: join(out, "rejects.jsonl"), onError: "skip" });
+  assert.equal(written.join("").split("\n").length - 1, stats.imported);
+  assert.deepEqual(readdirSync(out), ["rejects.jsonl"]);
+  await assert.rejects(
+    importToFiles([logs], {
+      output: sink,
+      rejectsPath: join(out, "again.jsonl"),
+      onError: "skip",
+      onProgress: (s) => {
+        if (s.read > 1000) throw new Error("crash");
+      },
+    }),
+    /crash/,
+  );
+  assert.deepEqual(readdirSync(out), ["rejects.jsonl"], "no partial rejects file, no checkpoint");
+});
