@@ -84,7 +84,7 @@ export {
 
 // Tokenizers.
 export type { ChatTemplateOptions, ChatTurns, SpecialToken, SpecialTokens, TemplateMessage, Tokenizer, TokenizerBackend, TokenizerInfo } from "./tokenize/types.js";
-export { ChatTemplateError } from "./tokenize/errors.js";
+export { ChatTemplateError, TokenizerError } from "./tokenize/errors.js";
 export { loadTokenizer, type LoadOptions } from "./tokenize/hf-dir.js";
 export { loadQwen3 } from "./tokenize/qwen3.js";
 export { loadOpenAiEncoding, OPENAI_ENCODINGS, type OpenAiEncoding } from "./tokenize/openai.js";
