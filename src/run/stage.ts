@@ -252,7 +252,7 @@ export class Stage<S extends { data: unknown }> {
       clearInterval(timer);
       await saving.catch(() => undefined);
       await work.close?.();
-      // kept on disk, as far as the checkpoint says, for a resumed run
+      // kept on disk, as far as the checkpoint says, for a resumed run; removed when no run can resume from them
       await Promise.all(files.map((file) => file.close()));
       if (!this.resumable) await this.discard();
       throw error;
