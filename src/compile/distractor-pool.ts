@@ -14,6 +14,9 @@ export interface PoolCheckpoint {
   slots: Partial<Record<Domain, number[]>>;
 }
 
+/** A line of a pool's log (see `offer`): a piece the pool took, or the id of one it met and did not take. */
+export type PoolLogEntry = string | EvidencePiece;
+
 /**
  * Pieces from other trajectories of the same domain, kept as a seeded reservoir sample bounded by
  * pieces and by characters: past the character budget a random piece is let go, so memory stays
@@ -34,13 +37,12 @@ export class DistractorPool {
     private readonly maxPieceChars: number,
     /** Text kept per domain at most; pieces past it are let go in a seeded order. */
     private readonly maxCharsPerDomain: number,
-    /** A pool saved earlier: its `checkpoint()` and its log's lines up to it (drawn with the same seed and bounds). */
-    saved?: { checkpoint: PoolCheckpoint; log: readonly string[] },
+    /** A pool saved earlier: its `checkpoint()` and its log's lines up to it, parsed (drawn with the same seed and bounds). */
+    saved?: { checkpoint: PoolCheckpoint; log: readonly PoolLogEntry[] },
   ) {
     this.random = saved ? Random.at(saved.checkpoint.random) : new Random(seed, "distractor-pool");
     if (!saved) return;
-    const held: (EvidencePiece | undefined)[] = saved.log.map((line) => {
-      const logged = JSON.parse(line) as string | EvidencePiece;
+    const held: (EvidencePiece | undefined)[] = saved.log.map((logged) => {
       this.ids.add(typeof logged === "string" ? logged : logged.id);
       return typeof logged === "string" ? undefined : logged;
     });

@@ -3,14 +3,14 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
-import { ownLines } from "../io/lines.js";
+import { readOwnJsonLines } from "../io/own-json-lines.js";
 import { type ImportEvent, type ImportOptions, type PreparedImport, unitEvents } from "../import/run.js";
 import type { Reject } from "../formats/types.js";
 import { Domain, type Trajectory } from "../records/trajectory.js";
 import { EvidencePiece } from "../records/sample.js";
 import { Stage } from "../run/stage.js";
 import { inShard, type Shard } from "../shard/partition.js";
-import { DistractorPool, type PoolCheckpoint } from "./distractor-pool.js";
+import { DistractorPool, type PoolCheckpoint, type PoolLogEntry } from "./distractor-pool.js";
 import { extractEvidence } from "./evidence/index.js";
 import type { PromptTokenizer } from "./pack.js";
 import { redactEvidence } from "./redact.js";
@@ -51,14 +51,18 @@ const POOL = 1;
 const TASKS = 2;
 
 const count = z.number().int().nonnegative();
+const TaskIdentitySchema: z.ZodType<TaskIdentity> = z.object({ id: z.string().optional(), question: z.string().optional(), signature: z.array(z.number()).optional() });
 /** The pool checkpoint as read back; its pieces are checked as evidence pieces. */
 const ImportedSchema: z.ZodType<Imported> = z.object({
   fingerprint: z.string(),
   total: count,
   pool: z.partialRecord(Domain, z.array(EvidencePiece)),
-  poolTasks: z.record(z.string(), z.object({ id: z.string().optional(), question: z.string().optional(), signature: z.array(z.number()).optional() })),
+  poolTasks: z.record(z.string(), TaskIdentitySchema),
   poolCounts: z.record(z.string(), count),
 });
+/** The lines of the pool's log and of the tasks log, as a resumed pass reads them back. */
+const PoolLogLine: z.ZodType<PoolLogEntry> = z.union([z.string(), EvidencePiece]);
+const TasksLogLine: z.ZodType<[string, TaskIdentity]> = z.tuple([z.string(), TaskIdentitySchema]);
 
 /** Trajectories and rejects taken at once: a batch never spans two units, so a checkpoint after it knows which units are done. */
 const BATCH_SIZE = 8;
@@ -113,9 +117,10 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
   const tasks = new Map<string, TaskIdentity>();
   try {
     if (settings) {
-      const log = stage.resumed ? await lines(stage.partial(POOL_LOG)) : [];
+      const log: PoolLogEntry[] = [];
+      if (stage.resumed) for await (const entry of readLog(stage.partial(POOL_LOG), PoolLogLine, "a line of the distractor pool's log", options.outDir)) log.push(entry);
       pool = new DistractorPool(settings.seed, settings.maxPieces, settings.maxPieceChars, settings.maxChars, place.pool ? { checkpoint: place.pool, log } : undefined);
-      if (stage.resumed) for (const line of await lines(stage.partial(TASKS_LOG))) tasks.set(...(JSON.parse(line) as [string, TaskIdentity]));
+      if (stage.resumed) for await (const [id, identity] of readLog(stage.partial(TASKS_LOG), TasksLogLine, "a line of the distractor pool's tasks log", options.outDir)) tasks.set(id, identity);
     }
   } catch (error) {
     await stage.close();
@@ -197,10 +202,12 @@ async function* batches(prepared: PreparedImport, from: { unit: number; within: 
   }
 }
 
-async function lines(path: string): Promise<string[]> {
-  const all: string[] = [];
-  for await (const line of ownLines(path)) all.push(line);
-  return all;
+/** A log of the import pass, read back to resume it: a line that is not what the pass wrote stops the run. */
+function readLog<T>(path: string, schema: z.ZodType<T>, what: string, outDir: string): AsyncGenerator<T> {
+  return readOwnJsonLines(path, schema, {
+    what,
+    fix: `the file was changed after the run stopped: delete ${join(outDir, ".compile-import-state.json")} and run again (the import pass starts over)`,
+  });
 }
 
 /** An import reject's key for sharding: where it is. */

@@ -244,11 +244,14 @@ export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_B
 
 /** The lines of a file acc wrote itself (plain, no line bound, not counted as input read). */
 export async function* ownLines(path: string): AsyncGenerator<string> {
+  for await (const line of ownRawLines(path)) if ("text" in line) yield line.text;
+}
+
+/** ownLines with each line's number, and the lines that are not UTF-8 (a file changed since acc wrote it). */
+export async function* ownRawLines(path: string): AsyncGenerator<RawLine> {
   const splitter = new LineSplitter(Number.MAX_SAFE_INTEGER);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    for (const line of splitter.push(chunk)) if ("text" in line) yield line.text;
-  }
-  for (const line of splitter.end()) if ("text" in line) yield line.text;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) yield* splitter.push(chunk);
+  yield* splitter.end();
 }
 
 /** Lines of a (possibly gzip) file, blank ones included: a quick total for progress. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DistractorPool } from "../../src/compile/distractor-pool.js";
+import { DistractorPool, type PoolLogEntry } from "../../src/compile/distractor-pool.js";
 import type { EvidencePiece } from "../../src/records/sample.js";
 
 const piece = (i: number, chars: number): EvidencePiece => ({
@@ -37,7 +37,7 @@ test("distractor pool: restored from its checkpoint and its log, it takes the pi
     const pieces = [piece(i, 100 + (i % 7) * 300), ...(i % 5 === 0 && i > 0 ? [piece(i - 1, 100)] : [])];
     whole.offer("search", pieces);
     log.push(...part.offer("search", pieces).log);
-    if (i % 250 === 249) part = new DistractorPool(3, 20, 5_000, 8_000, { checkpoint: JSON.parse(JSON.stringify(part.checkpoint())), log: [...log] });
+    if (i % 250 === 249) part = new DistractorPool(3, 20, 5_000, 8_000, { checkpoint: JSON.parse(JSON.stringify(part.checkpoint())), log: log.map((line) => JSON.parse(line) as PoolLogEntry) });
   }
   assert.deepEqual(part.toJSON(), whole.toJSON());
   assert.deepEqual(part.checkpoint(), whole.checkpoint());

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { compileRun, type CompileRunOptions } from "../../src/compile/run.js";
@@ -130,6 +130,46 @@ test("compile: stopped during the import pass, a rerun opens only the inputs not
   assert.deepEqual(outputs(stopped), outputs(clean));
   assert.deepEqual(readdirSync(stopped).sort(), ["rejects.jsonl", "samples.jsonl", "stats.json"]);
   assert.ok(JSON.parse(readFileSync(join(clean, "samples.jsonl"), "utf8").split("\n")[0]!).meta.distractor_count > 0);
+});
+
+test("compile: a resumed import pass refuses a pool or tasks log line it did not write, naming file:line and the fix; the fix works", async () => {
+  const rows = searchRows(29).trim().split("\n").slice(0, 29);
+  const logs = tempDir();
+  [...rows.slice(0, 7).map((row) => [row]), rows.slice(7, 19), ...rows.slice(19).map((row) => [row])].forEach((group, i) => writeFileSync(join(logs, `${String(i).padStart(2, "0")}.jsonl`), `${group.join("\n")}\n`));
+  const small = { poolMaxPieces: 4, poolMaxChars: 3_000 };
+  const clean = tempDir();
+  await compileRun(options(logs, clean, small));
+  const stop = new Error("stopped");
+  const stopped = async () => {
+    const dir = tempDir();
+    let takes = 0;
+    await assert.rejects(compileRun(options(logs, dir, { ...small, onProgress: (_done, total) => { if (total === undefined && ++takes === 9) throw stop; } })), stop);
+    return dir;
+  };
+  /** Replaces a log's first line and resumes: the run must stop on that line, with the fix. */
+  const corrupt = async (log: string, line: string, what: string, reason: RegExp) => {
+    const dir = await stopped();
+    const path = join(dir, `${log}.partial`);
+    const lines = readFileSync(path, "utf8").split("\n");
+    assert.ok(lines.length > 2, `${log} has lines at the checkpoint`);
+    writeFileSync(path, [line, ...lines.slice(1)].join("\n"));
+    await assert.rejects(compileRun(options(logs, dir, small)), (error: Error & { code?: string; fix?: string }) => {
+      assert.equal(error.code, "wrong-shape");
+      assert.ok(error.message.startsWith(`${path}:1: not ${what}: `), error.message);
+      assert.match(error.message, reason);
+      assert.equal(error.fix, `the file was changed after the run stopped: delete ${join(dir, ".compile-import-state.json")} and run again (the import pass starts over)`);
+      return true;
+    });
+    return dir;
+  };
+  // a piece whose text is not text was taken as it was; a line that is not JSON threw a SyntaxError
+  await corrupt(".compile-pool.jsonl", '{"id":"x","text":1}', "a line of the distractor pool's log", /expected/);
+  await corrupt(".compile-pool.jsonl", "{broken", "a line of the distractor pool's log", /invalid JSON/);
+  // a line that is not an [id, identity] pair threw a TypeError
+  const dir = await corrupt(".compile-tasks.jsonl", '{"id":"t"}', "a line of the distractor pool's tasks log", /expected/);
+  rmSync(join(dir, ".compile-import-state.json"));
+  await compileRun(options(logs, dir, small));
+  assert.deepEqual(outputs(dir), outputs(clean), "after the fix, the rerun ends as an uninterrupted run");
 });
 
 test("compile: kill -9 in the middle, rerun the same command: it resumes and ends byte-identical to an uninterrupted run", async () => {
