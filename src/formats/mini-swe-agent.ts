@@ -9,7 +9,7 @@ import {
   looksLikePatch,
   shellTextCall,
   withoutSecrets,
-} from "./common/swe-agent.js";
+} from "./common/coding-agents.js";
 import type { DraftMessage, DraftToolCall, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "./types.js";
 
 const ROLES = new Set(["system", "user", "assistant", "tool", "exit"]);

@@ -10,7 +10,7 @@ import {
   looksLikePatch,
   shellTextCall,
   withoutSecrets,
-} from "./common/swe-agent.js";
+} from "./common/coding-agents.js";
 import type { DraftMessage, DraftToolCall, TrajectoryDraft } from "./types.js";
 
 /** History fields mapped to the message, or derived from it (`thought` and `action` restate content and calls). */

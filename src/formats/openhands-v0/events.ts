@@ -5,7 +5,7 @@ import { expect, kindOf, ShapeError } from "../common/rows.js";
 import { readReasoning } from "../common/reasoning.js";
 import { asString, contentToText, isRecord, without } from "../common/text.js";
 import { toolDefinitions } from "../openai-chat.js";
-import { leftovers } from "../common/swe-agent.js";
+import { leftovers } from "../common/coding-agents.js";
 import type { DraftMessage, DraftToolCall } from "../types.js";
 
 /** Events that only move the agent's state machine; they say nothing the model saw or did. */

@@ -2,7 +2,7 @@ import type { Locator, Task } from "../../records/trajectory.js";
 import { expect, kindOf, rejectionOf, rowsImporter } from "../common/rows.js";
 import { asString, isRecord, without } from "../common/text.js";
 import { BOOKKEEPING_ACTIONS, BOOKKEEPING_OBSERVATIONS, convertV0Events } from "./events.js";
-import { looksLikePatch, withoutSecrets } from "../common/swe-agent.js";
+import { looksLikePatch, withoutSecrets } from "../common/coding-agents.js";
 import type { ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
 
 /** A V0 event: `action` or `observation` is a type name (V1 events have a `kind` and nested objects). */

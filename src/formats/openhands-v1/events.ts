@@ -4,7 +4,7 @@ import { argumentsOf } from "../common/openai-messages.js";
 import { expect, kindOf } from "../common/rows.js";
 import { REASONING_KEYS, readReasoning } from "../common/reasoning.js";
 import { asString, contentToText, isRecord } from "../common/text.js";
-import { functionCalls, leftovers } from "../common/swe-agent.js";
+import { functionCalls, leftovers } from "../common/coding-agents.js";
 import type { DraftMessage, DraftToolCall } from "../types.js";
 
 /** Events that steer the conversation but put nothing in front of the model. */

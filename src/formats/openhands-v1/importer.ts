@@ -5,7 +5,7 @@ import { expect, kindOf, rejectionOf, rowsImporter } from "../common/rows.js";
 import { asString, isRecord } from "../common/text.js";
 import { evalRowFields } from "../openhands-v0/importer.js";
 import { V1Conversation } from "./events.js";
-import { withoutSecrets } from "../common/swe-agent.js";
+import { withoutSecrets } from "../common/coding-agents.js";
 import type { DraftMessage, ImportInput, ImportItem, Importer, Probe, TrajectoryDraft } from "../types.js";
 
 /** `events/event-00012-<uuid>.json`: the index orders the events. */

@@ -1,4 +1,4 @@
-// Pieces shared by the SWE-agent, mini-swe-agent and OpenHands importers.
+// Pieces shared by the coding-agent importers (SWE-agent, mini-swe-agent, OpenHands): src/formats/swe-agent.ts is SWE-agent's own.
 import { argumentsOf } from "./openai-messages.js";
 import { expect } from "./rows.js";
 import { asString, isRecord } from "./text.js";
