@@ -4,6 +4,7 @@ import { LlmError } from "../../llm/types.js";
 import { Domain } from "../../records/trajectory.js";
 import { teachRun } from "../../teach/run.js";
 import { teachSettings } from "../../teach/queue.js";
+import { teachStopped } from "../../teach/stopped.js";
 import { checkReachable } from "../../queue/connection.js";
 import { type QueueFlags, queueFlags, queueOption } from "../queue-flags.js";
 import type { TeachStats } from "../../teach/stats.js";
@@ -21,11 +22,6 @@ import { type ShardFlags, shardFlag } from "../shard-flag.js";
 import { reportSandbox } from "../sandbox-options.js";
 import { type TeacherFlags, teacherClient, teacherOptions, teachSetup } from "../teacher-options.js";
 import { judgeEndpoint, judgeOptions, qaOptions, type VerifierFlags, verifierOptions, verifySetup } from "../verifier-options.js";
-
-/** The teacher endpoint failed past what retries and the circuit breaker allow; the checkpoint is saved. */
-export class TeachStopped extends AccError {
-  override name = "TeachStopped";
-}
 
 interface TeachFlags extends TeacherFlags, VerifierFlags, ClientFlags, QueueFlags, ShardFlags, OverwriteQuietFlags {
   endpoint?: string;
@@ -95,10 +91,7 @@ Related: acc compile, acc verify, acc export`,
         if (stats.data.kept_samples === 0 && !(runOptions.shard && stats.data.read === 0)) throw nothingKept(stats, outDir);
       } catch (error) {
         progress.stop();
-        if (error instanceof LlmError) {
-          throw new TeachStopped(error.message, { code: error.code, cause: error, fix: "the run stopped and its progress is saved: rerun the same command to resume" });
-        }
-        throw error;
+        throw error instanceof LlmError ? teachStopped(error) : error;
       } finally {
         await client?.close();
         if (judgeClient && judgeClient !== client) await judgeClient.close();
