@@ -33,7 +33,10 @@ const kinds = new Map<string, KeyKind | undefined>();
  * Whether a key name holds a password or a token, judged by its last word (`DB_PASSWORD`, `apiKey`,
  * `client-secret`), or how that word ends when words run together (`PGPASSWORD`, `githubtoken`).
  * Remembered (up to 10,000 names): the same keys come back in every record, and splitting a name into
- * words costs more than the scan of a short value.
+ * words costs more than the scan of a short value. The coding-agent importers' withoutSecrets has its own
+ * check of key names (secretKind in src/formats/common/coding-agents.ts), on purpose: it redacts config
+ * subtrees without looking at the value, so it needs other names (`secret_registry`, `password_file` yes,
+ * `pwd` no); see docs/privacy.md, "What is scanned".
  */
 export function secretKeyKind(key: string): KeyKind | undefined {
   if (kinds.has(key)) return kinds.get(key);

@@ -49,7 +49,14 @@ export function extractFromTemplate(rendered: string, template: string, placehol
 const SECRET_PARTS = new Set(["secret", "secrets", "password", "passwd", "credential", "credentials", "apikey"]);
 const KEY_QUALIFIERS = new Set(["api", "access", "private", "secret"]);
 
-/** `aws_secret_access_key`, `apiKey`, `OPENAI_API_KEY`, `secret_registry`; `token` only when it names a string. */
+/**
+ * `aws_secret_access_key`, `apiKey`, `OPENAI_API_KEY`, `secret_registry`; `token` only when it names a string.
+ * Not privacy's secretKeyKind (src/privacy/values.ts), on purpose: that one judges a key's last word and lets
+ * the value decide (`pwd`, `DB_PASS` are passwords only if the value looks like one), while this one redacts
+ * without looking at the value, so it takes any word that names a secret (`secret_registry`, `password_file`,
+ * whole subtrees) and leaves out names whose values are often harmless (`PWD`, a working directory).
+ * Merging them would change imported `extra` (docs/privacy.md, "What is scanned").
+ */
 function secretKind(key: string): "always" | "string" | undefined {
   const parts = key
     .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
