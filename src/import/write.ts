@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { rmdir, stat } from "node:fs/promises";
 import { basename, dirname, relative, resolve } from "node:path";
 import { makeDirectory } from "../io/directory.js";
 import { statInput } from "../io/stdin.js";
@@ -108,7 +108,8 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
     throw new ImportUsageError("a shard's import writes into the shard's own folder: give the output as a file there, with the rejects file beside it");
   }
   // a folder that cannot be made is named with the file it was for
-  for (const path of paths) if (typeof path === "string") await makeDirectory(dirname(path), path);
+  const created: string[] = [];
+  for (const path of paths) if (typeof path === "string") created.push(...(await makeDirectory(dirname(path), path)));
   const sinks = await Promise.all(paths.map(sinkOf));
   let place: ImportPlace = { unit: 0, events: 0, within: 0 };
   const stats = new ImportStats();
@@ -182,6 +183,8 @@ export async function importToFiles(inputs: readonly string[], options: ImportRu
     if (error instanceof RejectedRecordError) await stage.discard();
     throw error;
   }
+  // the rejects file is written only when something was rejected: a folder made for it alone is not left empty
+  for (const dir of created.reverse()) await rmdir(dir).catch(() => {});
   return stats;
 }
 

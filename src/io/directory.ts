@@ -7,9 +7,9 @@ import { trackCreatedDir } from "./cleanup.js";
  * `mkdir -p` (of the folder of `forFile`, when given, which names it in errors) that fails instead of spinning: Node's recursive mkdir (libuv) loops forever when a parent
  * exists but cannot hold children (a path under /proc or /sys, a dangling symlink). Each missing folder
  * is created on its own, so a refusal is reported with the path, and the created folders are tracked
- * (a failed run removes them again when empty; see cleanup.ts).
+ * (a failed run removes them again when empty; see cleanup.ts). Returns the folders it created, outermost first.
  */
-export async function makeDirectory(path: string, forFile?: string): Promise<void> {
+export async function makeDirectory(path: string, forFile?: string): Promise<string[]> {
   const what = forFile === undefined ? `cannot create the folder ${path}` : `cannot write ${forFile}`;
   const fix = "choose another output path";
   const missing: string[] = [];
@@ -36,4 +36,5 @@ export async function makeDirectory(path: string, forFile?: string): Promise<voi
     }
     trackCreatedDir(dir);
   }
+  return missing;
 }
