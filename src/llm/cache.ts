@@ -189,8 +189,8 @@ export class ResponseCache {
   }
 }
 
-/** Invariant: keys come from keyOfBody, never from input. */
 function checkKey(key: string): void {
+  // invariant: keys come from keyOfBody, never from input
   if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`cache keys are sha256 hex digests, got ${JSON.stringify(key)}`);
 }
 
