@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { z } from "zod";
 import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { readOwnJsonLines } from "../io/own-json-lines.js";
-import { type ImportEvent, type ImportOptions, type PreparedImport, unitEvents } from "../import/run.js";
+import { type ChunkPlace, readLineChunks } from "../io/chunks.js";
+import { type JsonLine, toJsonLine } from "../io/json-lines.js";
+import { type FileStart, LineSplitter } from "../io/lines.js";
+import { convertItems } from "../import/convert.js";
+import { type ImportEvent, type ImportOptions, openUnit, type PreparedImport } from "../import/run.js";
+import { CHUNK_BYTES } from "../import/write.js";
 import type { Reject } from "../formats/types.js";
 import { Domain, type Trajectory } from "../records/trajectory.js";
 import { EvidencePiece } from "../records/sample.js";
@@ -72,6 +77,8 @@ interface PassPlace {
   /** The unit being read and its records already taken (a resumed pass opens no unit before it). */
   unit: number;
   within: number;
+  /** In a row file: the chunk the last record taken came from, and the records of it taken (a resumed pass reads on from there). */
+  rows?: RowsPlace;
   /** Records of the whole input taken, and of this shard written to the imported file. */
   ordinal: number;
   total: number;
@@ -79,9 +86,17 @@ interface PassPlace {
   pool?: PoolCheckpoint;
 }
 
+/** Where a chunk of a row file starts, and how many of its records were taken. */
+interface RowsPlace {
+  chunk: ChunkPlace;
+  taken: number;
+}
+
 interface Batch {
   unit: number;
   events: ImportEvent[];
+  /** In a row file: where the unit is after this batch. */
+  rows?: RowsPlace;
   /** The unit's last batch. */
   end: boolean;
 }
@@ -129,9 +144,9 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
   }
   let imported: Imported | undefined;
   await stage.run({
-    inputs: batches(prepared, { unit: place.unit, within: place.within }),
+    inputs: batches(prepared, { unit: place.unit, within: place.within, ...(place.rows ? { rows: place.rows } : {}) }),
     process: (batch: Batch) => batch,
-    write: ({ unit, events, end }, out) => {
+    write: ({ unit, events, rows, end }, out) => {
       for (const event of events) {
         place.within++;
         let record: InputRecord;
@@ -158,7 +173,8 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
         out.record(record.ordinal);
         place.total++;
       }
-      if (end) place = { ...place, unit: unit + 1, within: 0 };
+      if (rows) place.rows = rows;
+      if (end) place = { ordinal: place.ordinal, total: place.total, unit: unit + 1, within: 0 };
       onBatch();
     },
     window: 2,
@@ -181,24 +197,75 @@ export async function removeImported(outDir: string): Promise<void> {
   await Promise.all([IMPORTED_FILE, POOL_FILE].map((name) => rm(join(outDir, name), { force: true })));
 }
 
-/** The records (trajectories and rejects) of every unit from `from`, in batches; the records of `from.unit` before `from.within` are skipped. */
-async function* batches(prepared: PreparedImport, from: { unit: number; within: number }): AsyncGenerator<Batch> {
+/**
+ * The records (trajectories and rejects) of every unit from `from`, in batches; the records of `from.unit` before
+ * `from.within` are skipped. A row file is read by chunks of lines, and each batch says which chunk its last record
+ * came from: a resumed pass reads the file on from that chunk (`from.rows`), not from its start.
+ */
+async function* batches(prepared: PreparedImport, from: Pick<PassPlace, "unit" | "within" | "rows">): AsyncGenerator<Batch> {
   for (let unit = from.unit; unit < prepared.units.length; unit++) {
-    let skip = unit === from.unit ? from.within : 0;
+    const resumed = unit === from.unit ? from : undefined;
+    const path = prepared.units[unit]!.path;
+    const opened = await openUnit(prepared.units[unit]!, prepared);
+    let rows: RowReader | undefined;
+    let records: AsyncIterable<ImportEvent> | undefined;
+    if (opened.importer !== undefined && opened.importer.rowBased === true && opened.input.container === "jsonl") {
+      rows = new RowReader(path, prepared.limits.maxLineBytes, resumed?.rows?.chunk, opened.input.start);
+      records = convertItems(opened.importer, { container: "jsonl", file: path, lines: rows.lines() }, path, prepared.convert);
+    } else if (opened.importer !== undefined) records = convertItems(opened.importer, opened.input, path, prepared.convert);
+    let skip = resumed?.rows?.taken ?? resumed?.within ?? 0;
+    // the records of the chunk read from are counted again from its start, the ones taken skipped
+    let place: RowsPlace | undefined = resumed?.rows ? { chunk: resumed.rows.chunk, taken: 0 } : undefined;
     let events: ImportEvent[] = [];
-    for await (const event of unitEvents(prepared.units[unit]!, prepared)) {
+    for await (const event of unitAndRecords(opened.events, records)) {
       if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
+      // the reader is lazy: the chunk being read is the one this record came from
+      if (rows) place = place?.chunk.offset === rows.chunk.offset ? { chunk: place.chunk, taken: place.taken + 1 } : { chunk: rows.chunk, taken: 1 };
       if (skip > 0) {
         skip--;
         continue;
       }
       events.push(event);
       if (events.length === BATCH_SIZE) {
-        yield { unit, events, end: false };
+        yield { unit, events, ...(place ? { rows: place } : {}), end: false };
         events = [];
       }
     }
     yield { unit, events, end: true };
+  }
+}
+
+async function* unitAndRecords(first: readonly ImportEvent[], records: AsyncIterable<ImportEvent> | undefined): AsyncGenerator<ImportEvent> {
+  yield* first;
+  if (records) yield* records;
+}
+
+/** The lines of a row file, read by chunks (as `acc import` reads it), from `from` on; `chunk` is where the chunk being read starts. */
+class RowReader {
+  chunk: ChunkPlace;
+
+  constructor(
+    private readonly path: string,
+    private readonly maxLineBytes: number,
+    private readonly from: ChunkPlace | undefined,
+    private readonly start: FileStart | undefined,
+  ) {
+    this.chunk = from ?? { offset: 0, line: 1 };
+  }
+
+  async *lines(): AsyncGenerator<JsonLine> {
+    for await (const chunk of readLineChunks(this.path, CHUNK_BYTES, this.maxLineBytes, this.from, this.start)) {
+      if ("tooLong" in chunk) {
+        const { line, size } = chunk.tooLong;
+        // what LineSplitter says of a line too long, so the reject is the same as a line read whole
+        yield { line, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${this.maxLineBytes} bytes` };
+      } else {
+        const splitter = new LineSplitter(this.maxLineBytes, chunk.firstLine);
+        for (const raw of splitter.push(chunk.bytes)) yield toJsonLine(raw);
+        for (const raw of splitter.end()) yield toJsonLine(raw);
+      }
+      this.chunk = chunk.end;
+    }
   }
 }
 

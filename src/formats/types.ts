@@ -12,6 +12,7 @@ import type {
   Trajectory,
 } from "../records/trajectory.js";
 import type { JsonLine } from "../io/json-lines.js";
+import type { FileStart } from "../io/lines.js";
 
 /** A JSONL line as an importer sees it (src/io/json-lines.ts): parsed, or why it could not be. */
 export type { JsonLine };
@@ -23,7 +24,8 @@ export type Probe =
   | { container: "directory"; path: string; entries: string[] };
 
 export type ImportInput =
-  | { container: "jsonl"; file: string; lines: AsyncIterable<JsonLine> }
+  /** `start`: the first bytes of a plain file, read for detection (a reader of the file's chunks goes on from them). */
+  | { container: "jsonl"; file: string; lines: AsyncIterable<JsonLine>; start?: FileStart }
   | { container: "json"; file: string; document: unknown }
   | { container: "directory"; path: string };
 

@@ -109,7 +109,7 @@ function jsonl(file: string, head: JsonLine[], limits: ReadLimits, start: FileSt
   return {
     ok: true,
     probe: { container: "jsonl", file, head },
-    input: { container: "jsonl", file, lines: readJsonLines(file, limits.maxLineBytes, start) },
+    input: { container: "jsonl", file, lines: readJsonLines(file, limits.maxLineBytes, start), ...(start ? { start } : {}) },
   };
 }
 

@@ -16,7 +16,7 @@ import { fileIdentity, keyHash } from "../io/checkpoint.js";
 import { inShard, type Shard } from "../shard/partition.js";
 
 /** Bytes of JSONL handed to a worker at a time (small chunks keep each thread's heap small). */
-const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = 1024 * 1024;
 
 /** A record's ordinal in a sharded import is unit × LINES_PER_UNIT + line: exact in a double for 2^21 units. */
 const LINES_PER_UNIT = 2 ** 32;

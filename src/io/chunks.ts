@@ -1,4 +1,4 @@
-import { openContent } from "./lines.js";
+import { contentAfter, type FileStart, openContent } from "./lines.js";
 
 /**
  * Whole lines of a file, `firstLine` being the number of the chunk's first line; or a line too long to hold.
@@ -15,10 +15,12 @@ export interface ChunkPlace {
 /**
  * Cuts a (possibly gzip) file into chunks of about `chunkBytes` that end on line boundaries, so lines
  * can be parsed in parallel and still be numbered exactly. A line longer than `maxLineBytes` is never
- * held: it is reported as `tooLong` and skipped. Reading starts at `from` (a chunk's `end`, for a resumed run).
+ * held: it is reported as `tooLong` and skipped. Reading starts at `from` (a chunk's `end`, for a resumed run);
+ * `start`: the file's first bytes, when format detection read them (what of them is after `from` is not read again).
  */
-export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number, from: ChunkPlace = { offset: 0, line: 1 }): AsyncGenerator<LineChunk> {
-  const stream = await openContent(path, from.offset);
+export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number, from: ChunkPlace = { offset: 0, line: 1 }, start?: FileStart): AsyncGenerator<LineChunk> {
+  const read = start !== undefined && (start.whole || from.offset < start.bytes.length);
+  const stream = read ? contentAfter(path, start, from.offset) : await openContent(path, from.offset);
   let parts: Buffer[] = []; // complete lines waiting to fill a chunk
   let partsBytes = 0;
   let partsLines = 0;

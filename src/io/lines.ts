@@ -234,12 +234,16 @@ export class LineSplitter {
 /** The lines of a file (gzip or not); see LineSplitter. From `start` (read already), then the rest of the file, if any. */
 export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_BYTES, start?: FileStart): AsyncGenerator<RawLine> {
   const splitter = new LineSplitter(maxLineBytes);
-  if (start !== undefined) yield* splitter.push(start.bytes);
-  if (start?.whole !== true) {
-    const stream = start === undefined ? await openContent(path) : readFrom(await contentPath(path), start.bytes.length);
-    for await (const chunk of stream as AsyncIterable<Buffer>) yield* splitter.push(chunk);
-  }
+  for await (const chunk of contentAfter(path, start)) yield* splitter.push(chunk);
   yield* splitter.end();
+}
+
+/** The file's content (gunzipped) from byte `from`: `start` (read already), then the rest of the file, if any, read from where it ends. */
+export async function* contentAfter(path: string, start: FileStart | undefined, from = 0): AsyncGenerator<Buffer> {
+  if (start !== undefined && from < start.bytes.length) yield start.bytes.subarray(from);
+  if (start?.whole === true) return;
+  const stream = start === undefined ? await openContent(path) : readFrom(await contentPath(path), start.bytes.length);
+  yield* stream as AsyncIterable<Buffer>;
 }
 
 /** The lines of a file acc wrote itself (plain, no line bound, not counted as input read). */

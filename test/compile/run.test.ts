@@ -132,6 +132,31 @@ test("compile: stopped during the import pass, a rerun opens only the inputs not
   assert.ok(JSON.parse(readFileSync(join(clean, "samples.jsonl"), "utf8").split("\n")[0]!).meta.distractor_count > 0);
 });
 
+test("compile: stopped inside a large row file, a rerun reads the file on from the last chunk taken, not from its start, and ends byte-identical", async () => {
+  // 240 rows of ~45 KB (trailing spaces, which JSON allows), two of them over the line limit: rejected the same way either run
+  const rows = searchRows(240).trim().split("\n").slice(0, 240).map((row, i) => row + " ".repeat(i === 10 || i === 220 ? 100_000 : 42_000));
+  const input = join(tempDir(), "big.jsonl");
+  writeFileSync(input, `${rows.join("\n")}\n`);
+  const size = statSync(input).size;
+  const limits = { import: { maxLineBytes: 64 * 1024 } };
+  const clean = tempDir();
+  await compileRun(options(input, clean, limits));
+  assert.equal(readFileSync(join(clean, "rejects.jsonl"), "utf8").match(/line-too-long/g)?.length, 2);
+  // the pass takes 8 rows at a time and saves where it is every 8 takes: stopped at the 25th take, it saved after 192 rows
+  const stopped = tempDir();
+  const stop = new Error("stopped");
+  let takes = 0;
+  await assert.rejects(compileRun(options(input, stopped, { ...limits, onProgress: (_done, total) => { if (total === undefined && ++takes === 25) throw stop; } })), stop);
+  const readAtResume = inputBytesRead();
+  await compileRun(options(input, stopped, limits));
+  // detection reads the file's first 4 MiB again, then the pass reads on from the chunk (of 1 MiB) it stopped in:
+  // about 4 + 3 of the file's 10.8 MB, where a rerun that re-read the file from its start read all of it
+  const read = inputBytesRead() - readAtResume;
+  assert.ok(read < size - 2 ** 20, `the rerun read ${read} of the file's ${size} bytes`);
+  assert.deepEqual(outputs(stopped), outputs(clean));
+  assert.deepEqual(readdirSync(stopped).sort(), ["rejects.jsonl", "samples.jsonl", "stats.json"]);
+});
+
 test("compile: a resumed import pass refuses a pool or tasks log line it did not write, naming file:line and the fix; the fix works", async () => {
   const rows = searchRows(29).trim().split("\n").slice(0, 29);
   const logs = tempDir();
