@@ -235,7 +235,9 @@ async function* items(prepared: PreparedImport, from: ImportPlace, settings: { w
     if (skip === 0) yield { unit, events: opened.events, end: false };
     const parallel = workers > 1 && (await statInput(path)).size > 2 * CHUNK_BYTES;
     const maxLineBytes = prepared.limits.maxLineBytes;
-    for await (const chunk of readLineChunks(path, CHUNK_BYTES, maxLineBytes, resumed?.rows)) {
+    // the chunks go on from the bytes detection read (a row file's first 4 MiB are not read again)
+    const start = input.container === "jsonl" ? input.start : undefined;
+    for await (const chunk of readLineChunks(path, CHUNK_BYTES, maxLineBytes, resumed?.rows, start)) {
       if ("tooLong" in chunk) {
         const { line, size } = chunk.tooLong;
         const reason = `line of ${size} bytes exceeds the limit of ${maxLineBytes} bytes`;

@@ -132,3 +132,15 @@ test("an import with nothing rejected leaves no folder made for its rejects file
   assert.deepEqual(readdirSync(dir), ["a"]);
   assert.deepEqual(readdirSync(join(dir, "a")), ["trajectories.jsonl"]);
 });
+
+test("acc import reads a row file once: its chunks go on from the bytes format detection read", async () => {
+  const dir = tempDir();
+  const logs = inputs(dir, 6);
+  const size = readdirSync(logs).reduce((total, name) => total + readFileSync(join(logs, name)).length, 0);
+  for (const workers of [1, 2]) {
+    const before = inputBytesRead();
+    const stats = await importToFiles([logs], { output: join(dir, `out-${workers}`, "t.jsonl"), rejectsPath: undefined, onError: "skip", workers });
+    assert.ok(stats.imported > 0);
+    assert.equal(inputBytesRead() - before, size, `${workers} worker(s)`);
+  }
+});
