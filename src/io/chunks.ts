@@ -1,4 +1,4 @@
-import { contentAfter, type FileStart, openContent } from "./lines.js";
+import { contentAfter, type FileStart } from "./lines.js";
 
 /**
  * Whole lines of a file, `firstLine` being the number of the chunk's first line; or a line too long to hold.
@@ -19,8 +19,7 @@ export interface ChunkPlace {
  * `start`: the file's first bytes, when format detection read them (what of them is after `from` is not read again).
  */
 export async function* readLineChunks(path: string, chunkBytes: number, maxLineBytes: number, from: ChunkPlace = { offset: 0, line: 1 }, start?: FileStart): AsyncGenerator<LineChunk> {
-  const read = start !== undefined && (start.whole || from.offset < start.bytes.length);
-  const stream = read ? contentAfter(path, start, from.offset) : await openContent(path, from.offset);
+  const stream = contentAfter(path, start, from.offset);
   let parts: Buffer[] = []; // complete lines waiting to fill a chunk
   let partsBytes = 0;
   let partsLines = 0;
@@ -40,7 +39,7 @@ export async function* readLineChunks(path: string, chunkBytes: number, maxLineB
     partsLines = 0;
   }
 
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
     let position = 0;
     if (skipping) {
       const newline = chunk.indexOf(10);

@@ -238,12 +238,17 @@ export async function* readLines(path: string, maxLineBytes = DEFAULT_MAX_LINE_B
   yield* splitter.end();
 }
 
-/** The file's content (gunzipped) from byte `from`: `start` (read already), then the rest of the file, if any, read from where it ends. */
+/**
+ * The file's content (gunzipped) from byte `from`: what of `start` (read already) lies past `from`, then the
+ * rest of the file, if any, read from where `start` or `from` ends, whichever is later.
+ */
 export async function* contentAfter(path: string, start: FileStart | undefined, from = 0): AsyncGenerator<Buffer> {
-  if (start !== undefined && from < start.bytes.length) yield start.bytes.subarray(from);
-  if (start?.whole === true) return;
-  const stream = start === undefined ? await openContent(path) : readFrom(await contentPath(path), start.bytes.length);
-  yield* stream as AsyncIterable<Buffer>;
+  if (start === undefined) {
+    yield* (await openContent(path, from)) as AsyncIterable<Buffer>;
+    return;
+  }
+  if (from < start.bytes.length) yield start.bytes.subarray(from);
+  if (!start.whole) yield* readFrom(await contentPath(path), Math.max(from, start.bytes.length)) as AsyncIterable<Buffer>;
 }
 
 /** The lines of a file acc wrote itself (plain, no line bound, not counted as input read). */
