@@ -34,17 +34,12 @@ export interface PostOptions {
 }
 
 /**
- * POSTs `body` and reads the whole answer as text, through undici's dispatcher and a handler that only
+ * POSTs a body and reads the whole answer as text, through undici's dispatcher and a handler that only
  * gathers the bytes: no response stream, async resource or header object per request, which on a busy
- * client cost more than the rest of an exchange. Failures reject with undici's errors (codes
+ * client cost more than the rest of an exchange. Failures are undici's errors (codes
  * UND_ERR_HEADERS_TIMEOUT, UND_ERR_BODY_TIMEOUT, …), ResponseTooLarge, or the signal's reason when it
  * aborted the request. An error answer's text is its first ERROR_BODY_BYTES.
- */
-export function postText(dispatcher: Dispatcher, options: PostOptions): Promise<TextResponse> {
-  return new Promise((resolve, reject) => new PromisedText(resolve, reject).send(dispatcher, options));
-}
-
-/**
+ *
  * One exchange's handler and, once complete, its response: a single object per request (its methods are
  * shared), where closures would make one object per callback. A subclass says what follows: `answered`
  * once the whole answer is in `statusCode`, `header` and `text`, or `failed`. `send` may be called again
@@ -129,24 +124,6 @@ export abstract class TextExchange implements Dispatcher.DispatchHandler, TextRe
     if (this.signal) unwatch(this.signal, this);
     this.chunks = [];
     this.failed(error);
-  }
-}
-
-/** postText's exchange: settles a promise. */
-class PromisedText extends TextExchange {
-  constructor(
-    private readonly resolve: (response: TextResponse) => void,
-    private readonly reject: (error: Error) => void,
-  ) {
-    super();
-  }
-
-  protected answered(): void {
-    this.resolve(this);
-  }
-
-  protected failed(error: Error): void {
-    this.reject(error);
   }
 }
 

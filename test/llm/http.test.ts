@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { Pool } from "undici";
 import { createClient, type LlmError } from "../../src/llm/index.js";
-import { postText } from "../../src/llm/http.js";
+import { type PostOptions, TextExchange, type TextResponse } from "../../src/llm/http.js";
 
 /** A server that answers every POST with `pieces`, written one by one, after `delayMs`. */
 async function server(pieces: Buffer[], delayMs = 0): Promise<{ server: Server; origin: string }> {
@@ -25,6 +25,26 @@ async function server(pieces: Buffer[], delayMs = 0): Promise<{ server: Server; 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+/** The exchange as a promise of its response (the client's Call settles its own). */
+class PromisedText extends TextExchange {
+  constructor(
+    private readonly resolve: (response: TextResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    super();
+  }
+
+  protected answered(): void {
+    this.resolve(this);
+  }
+
+  protected failed(error: Error): void {
+    this.reject(error);
+  }
+}
+
+const postText = (pool: Pool, options: PostOptions) => new Promise<TextResponse>((resolve, reject) => new PromisedText(resolve, reject).send(pool, options));
 
 const post = (pool: Pool, signal?: AbortSignal) => postText(pool, { path: "/", headers: { "content-type": "application/json" }, body: Buffer.from("{}"), signal, timeoutMs: 5000, maxBytes: 1024 * 1024 });
 
