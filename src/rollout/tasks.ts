@@ -60,9 +60,7 @@ interface SweBenchInstance {
 }
 
 function isSweBenchInstance(value: unknown): value is SweBenchInstance {
-  if (!isRecord(value)) return false;
-  const v = value as Record<string, unknown>;
-  return "instance_id" in v && "problem_statement" in v && "base_commit" in v && !("id" in v);
+  return isRecord(value) && "instance_id" in value && "problem_statement" in value && "base_commit" in value && !("id" in value);
 }
 
 /**
