@@ -11,6 +11,7 @@ import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenize
 import type { ConfigToken, TokenizerConfig, TokenizerJson } from "./tokenizer-json.js";
 import type { SpecialToken, SpecialTokens, Tokenizer, TokenizerInfo } from "./types.js";
 import { damagedBundle, notATokenizer } from "./errors.js";
+import { isRecord } from "../json.js";
 
 export interface LoadOptions {
   /** The tokenizer's name in metadata; default: the directory's name. */
@@ -72,11 +73,15 @@ export interface StoredRanks {
  * conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are checked in the tests).
  */
 export async function loadStoredRanks(dir: string, stored: StoredRanks, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
-  // acc's own file, pinned with the ranks: read as it is
+  // acc's own file, bundled with the ranks: its special tokens checked by hand (this path loads no zod)
   const { config, configPath } = await readConfig(dir, (value) => value as TokenizerConfig);
-  const decoder = config.added_tokens_decoder;
-  if (decoder === undefined) throw damagedBundle(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
-  const addedTokens = new Map(Object.entries(decoder).map(([id, token]) => [token.content, Number(id)]));
+  const decoder: unknown = config.added_tokens_decoder;
+  if (!isRecord(decoder)) throw damagedBundle(`${configPath}: no "added_tokens_decoder", which a tokenizer loaded from stored ranks needs`);
+  const addedTokens = new Map<string, number>();
+  for (const [id, token] of Object.entries(decoder)) {
+    if (!/^\d+$/.test(id) || !isRecord(token) || typeof token["content"] !== "string") throw damagedBundle(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
+    addedTokens.set(token["content"], Number(id));
+  }
   const codec = new TiktokenCodec({ ...stored, specialTokens: addedTokens, splitAddedTokens: true });
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256: options.tokenizerSha256 });
 }

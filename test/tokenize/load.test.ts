@@ -8,7 +8,7 @@ import { AccError } from "../../src/errors/acc-error.js";
 import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
 import { ChatTemplateError } from "../../src/tokenize/errors.js";
-import { loadPinnedTokenizer, loadTokenizer } from "../../src/tokenize/hf-dir.js";
+import { loadPinnedTokenizer, loadStoredRanks, loadTokenizer } from "../../src/tokenize/hf-dir.js";
 import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
 import { TiktokenCodec } from "../../src/tokenize/tiktoken-bpe.js";
@@ -50,6 +50,22 @@ test("loadQwen3 (stored ranks) and a load of tokenizer.json itself give the same
   assert.deepEqual([...stored.specialTokens.all], [...converted.specialTokens.all]);
   assert.deepEqual(stored.specialTokens, converted.specialTokens);
   for (const text of ["<|im_start|>user\n<think>x</think> 北京 <tool_call>", ...fuzzStrings(200, 11)]) assert.deepEqual(stored.encode(text), converted.encode(text), JSON.stringify(text));
+});
+
+test("stored ranks with a damaged tokenizer_config.json: the bundle is named damaged, not loaded with a broken special token", async () => {
+  const stored = JSON.parse(gunzipSync(readFileSync(join(QWEN3_DIR, QWEN3_RANKS_FILE))).toString("utf8"));
+  const config = JSON.parse(readFileSync(join(QWEN3_DIR, "tokenizer_config.json"), "utf8"));
+  for (const [damage, expected] of [
+    [(c: Record<string, unknown>) => delete c["added_tokens_decoder"], /no "added_tokens_decoder"/],
+    [(c: { added_tokens_decoder: Record<string, unknown> }) => (c.added_tokens_decoder["151643"] = { text: "<|endoftext|>" }), /added_tokens_decoder entry 151643 is not \{content\}/],
+    [(c: { added_tokens_decoder: Record<string, unknown> }) => (c.added_tokens_decoder["x"] = { content: "<x>" }), /added_tokens_decoder entry x is not \{content\}/],
+  ] as const) {
+    const dir = tempDir();
+    const copy = structuredClone(config);
+    damage(copy);
+    writeFileSync(join(dir, "tokenizer_config.json"), JSON.stringify(copy));
+    await assert.rejects(loadStoredRanks(dir, stored, { name: "qwen3", tokenizerSha256: QWEN3_TOKENIZER_SHA256 }), (error: Error) => error instanceof AccError && expected.test(error.message));
+  }
 });
 
 test("a pinned load refuses a tokenizer.json with another hash", async () => {
