@@ -188,9 +188,8 @@ export interface Document {
   url?: string;
 }
 
-function documentOf(value: unknown, where: string): Document {
-  if (!isRecord(value)) throw new CorpusError(`${where}: expected a JSON object`);
-  const row = value as Record<string, unknown>;
+function documentOf(row: unknown, where: string): Document {
+  if (!isRecord(row)) throw new CorpusError(`${where}: expected a JSON object`);
   const id = typeof row["id"] === "number" ? String(row["id"]) : row["id"];
   if (typeof id !== "string" || id === "") throw new CorpusError(`${where}: "id" must be a non-empty string or a number`);
   if (typeof row["text"] !== "string") throw new CorpusError(`${where}: "text" must be a string`);

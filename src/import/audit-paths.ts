@@ -69,7 +69,7 @@ function matches(segments: Segment[], si: number, path: readonly PathKey[], pi: 
     case "filter": {
       const node = nodes[pi];
       if (!isRecord(node)) return false;
-      const value = (node as Record<string, unknown>)[segment.key];
+      const value = node[segment.key];
       return (typeof value === "string" || typeof value === "number" || typeof value === "boolean") &&
         (segment.values.has("*") || segment.values.has(String(value))) &&
         matches(segments, si + 1, path, pi, nodes);
