@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { AccError } from "../errors/acc-error.js";
 import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { readOwnJsonLines } from "../io/own-json-lines.js";
 import { type ChunkPlace, readLineChunks } from "../io/chunks.js";
@@ -134,6 +135,7 @@ export async function importPass(options: ImportPassOptions, prepared: PreparedI
     if (settings) {
       const log: PoolLogEntry[] = [];
       if (stage.resumed) for await (const entry of readLog(stage.partial(POOL_LOG), PoolLogLine, "a line of the distractor pool's log", options.outDir)) log.push(entry);
+      if (place.pool) checkHeldPieces(place.pool, log, stage.partial(POOL_LOG), options.outDir);
       pool = new DistractorPool(settings.seed, settings.maxPieces, settings.maxPieceChars, settings.maxChars, place.pool ? { checkpoint: place.pool, log } : undefined);
       if (stage.resumed) for await (const [id, identity] of readLog(stage.partial(TASKS_LOG), TasksLogLine, "a line of the distractor pool's tasks log", options.outDir)) tasks.set(id, identity);
     }
@@ -269,11 +271,30 @@ class RowReader {
   }
 }
 
+/**
+ * Each piece the checkpoint says the pool holds is a piece line of its log (not an id line, not past its
+ * end): a log changed after the run stopped would otherwise give the pool holes.
+ */
+function checkHeldPieces(checkpoint: PoolCheckpoint, log: readonly PoolLogEntry[], path: string, outDir: string): void {
+  for (const lines of Object.values(checkpoint.slots)) {
+    for (const line of lines ?? []) {
+      if (typeof log[line] === "object") continue;
+      const reason = line < log.length ? "the checkpoint holds this line's piece, and the line is an id" : `the checkpoint holds the piece of line ${line + 1}, and the log has ${log.length} lines`;
+      const at = Math.min(line, log.length) + 1;
+      throw new AccError(`${path}:${at}: not a line of the distractor pool's log: ${reason}`, { code: "wrong-shape", file: path, line: at, fix: changedLogFix(outDir) });
+    }
+  }
+}
+
+function changedLogFix(outDir: string): string {
+  return `the file was changed after the run stopped: delete ${join(outDir, ".compile-import-state.json")} and run again (the import pass starts over)`;
+}
+
 /** A log of the import pass, read back to resume it: a line that is not what the pass wrote stops the run. */
 function readLog<T>(path: string, schema: z.ZodType<T>, what: string, outDir: string): AsyncGenerator<T> {
   return readOwnJsonLines(path, schema, {
     what,
-    fix: `the file was changed after the run stopped: delete ${join(outDir, ".compile-import-state.json")} and run again (the import pass starts over)`,
+    fix: changedLogFix(outDir),
   });
 }
 

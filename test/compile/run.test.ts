@@ -192,6 +192,21 @@ test("compile: a resumed import pass refuses a pool or tasks log line it did not
   await corrupt(".compile-pool.jsonl", "{broken", "a line of the distractor pool's log", /invalid JSON/);
   // a line that is not an [id, identity] pair threw a TypeError
   const dir = await corrupt(".compile-tasks.jsonl", '{"id":"t"}', "a line of the distractor pool's tasks log", /expected/);
+  // a line whose piece the checkpoint holds, made an id line: the pool held a hole and the run failed later on it
+  const held = await stopped();
+  const slots = JSON.parse(readFileSync(join(held, ".compile-import-state.json"), "utf8")).stats.pool.slots as Record<string, number[]>;
+  const line = Object.values(slots).flat()[0]!;
+  const path = join(held, ".compile-pool.jsonl.partial");
+  const lines = readFileSync(path, "utf8").split("\n");
+  // the same length (JSON allows trailing spaces): the rerun cuts the log back to its checkpoint's size
+  lines[line] = JSON.stringify(JSON.parse(lines[line]!).id).padEnd(lines[line]!.length);
+  writeFileSync(path, lines.join("\n"));
+  await assert.rejects(compileRun(options(logs, held, small)), (error: Error & { code?: string; fix?: string }) => {
+    assert.equal(error.code, "wrong-shape");
+    assert.equal(error.message, `${path}:${line + 1}: not a line of the distractor pool's log: the checkpoint holds this line's piece, and the line is an id`);
+    assert.equal(error.fix, `the file was changed after the run stopped: delete ${join(held, ".compile-import-state.json")} and run again (the import pass starts over)`);
+    return true;
+  });
   rmSync(join(dir, ".compile-import-state.json"));
   await compileRun(options(logs, dir, small));
   assert.deepEqual(outputs(dir), outputs(clean), "after the fix, the rerun ends as an uninterrupted run");
