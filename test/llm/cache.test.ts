@@ -30,14 +30,14 @@ test("request key: independent of key order and the stream flag, sensitive to en
 const result = (content: string): CachedResult => ({ content, reasoning: null, tool_calls: [], finish_reason: "stop", usage: null, model: "m", raw: { content } });
 const keyOf = (n: number) => n.toString(16).padStart(64, "0");
 
-test("cache: answers stored together share one pack, are read back by a new cache, and leave no temporary files", async () => {
+test("cache: answers are appended to one pack of this cache's, are read back by a new cache, and leave no other files", async () => {
   const dir = join(tempDir(), "cache");
   const cache = new ResponseCache(dir);
   assert.equal(await cache.get(keyOf(1)), undefined, "a missing folder is an empty cache");
   await Promise.all(Array.from({ length: 50 }, (_, n) => cache.put(keyOf(n), result(`answer ${n} ü`))));
   await cache.put(keyOf(50), result("later"));
   const files = readdirSync(dir);
-  assert.equal(files.length, 2, `one pack for the 50 answers that finished together, one for the later one: ${files}`);
+  assert.equal(files.length, 1, `the 50 answers that finished together and the later one, in one pack: ${files}`);
   assert.ok(files.every((f) => f.endsWith(".jsonl") && !f.startsWith(".")));
   const lines = files.flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
   assert.equal(lines.length, 51);
@@ -45,6 +45,21 @@ test("cache: answers stored together share one pack, are read back by a new cach
   for (let n = 0; n <= 50; n++) assert.deepEqual(await reopened.get(keyOf(n)), result(n === 50 ? "later" : `answer ${n} ü`));
   assert.deepEqual(await cache.get(keyOf(7)), result("answer 7 ü"), "the writing cache reads its own packs");
   assert.equal(await reopened.get(keyOf(51)), undefined);
+  await reopened.put(keyOf(51), result("another cache"));
+  assert.equal(readdirSync(dir).length, 2, "another cache writes a pack of its own");
+});
+
+test("cache: a line cut short (a kill mid-write) is no entry: the same answer stored whole elsewhere is found", async () => {
+  const dir = tempDir();
+  const whole = new ResponseCache(dir);
+  await whole.put(keyOf(1), result("a1"));
+  const [pack] = readdirSync(dir);
+  const line = readFileSync(join(dir, pack!), "utf8");
+  // a pack named before the other, ending in the first half of an entry for key 1
+  writeFileSync(join(dir, `0-${pack}`), `${JSON.stringify({ key: keyOf(2), version: "acc-llm-cache/2", result: result("a2") })}\n${line.slice(0, line.length >> 1)}`);
+  const reopened = new ResponseCache(dir);
+  assert.deepEqual(await reopened.get(keyOf(1)), result("a1"));
+  assert.deepEqual(await reopened.get(keyOf(2)), result("a2"));
 });
 
 test("cache: a damaged entry is a miss, its neighbours still hit; bad keys are refused", async () => {
@@ -68,7 +83,7 @@ test("cache: has() answers without waiting once the index is read; add() tells i
   assert.equal(cache.has(keyOf(1)), false);
   const told = await new Promise<string>((resolve) => cache.add(keyOf(1), result("a1"), { written: () => resolve("written"), notWritten: (error) => resolve(`not written: ${error}`) }));
   assert.equal(told, "written");
-  assert.equal(cache.has(keyOf(1)), true, "known as soon as its pack is in place");
+  assert.equal(cache.has(keyOf(1)), true, "known as soon as its line is written");
   assert.deepEqual(await cache.get(keyOf(1)), result("a1"));
   // the folder replaced by a file: the next pack cannot be written
   rmSync(dir, { recursive: true });
