@@ -29,3 +29,23 @@ export class AddedTokenSplitter {
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 }
+
+/**
+ * The runs of text a BPE codec encodes: with `split`, the text between added tokens (each added token
+ * reported on its own), each run NFC-normalised on its own when `nfc` is set: normalising the whole text
+ * could fuse a token's last character with a combining mark that follows (`<think>` + U+0338 → `<think≯`).
+ */
+export class TextRuns {
+  private readonly splitter: AddedTokenSplitter | undefined;
+
+  constructor(addedTokens: ReadonlyMap<string, number>, split: boolean, private readonly nfc: boolean) {
+    this.splitter = split ? new AddedTokenSplitter(addedTokens) : undefined;
+  }
+
+  /** Calls `onRun` with each (normalised) run of text between added tokens, `onAdded` with each added token. */
+  forEach(text: string, onRun: (run: string) => void, onAdded: (id: number) => void): void {
+    const run = (part: string) => onRun(this.nfc ? part.normalize("NFC") : part);
+    if (this.splitter === undefined) run(text);
+    else this.splitter.split(text, run, onAdded);
+  }
+}

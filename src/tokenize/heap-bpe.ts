@@ -1,3 +1,5 @@
+import type { RankTable } from "./rank-table.js";
+
 /**
  * tiktoken's byte-pair merge in O(n log n): a heap of adjacent pairs keyed by (rank, position) over a
  * linked list of parts. tiktoken rescans every pair after each merge, which is quadratic in the piece's
@@ -5,16 +7,14 @@
  * same — the pair of lowest rank, the leftmost among equals — so the tokens are the same.
  */
 export class HeapBpe {
-  /** Rank of each byte sequence, keyed by its bytes as a Latin-1 string. */
-  private readonly rankOf: Map<string, number>;
-  /** Bytes of each rank as a Latin-1 string (the inverse of `rankOf`). */
-  private readonly bytesOf: string[];
-  private readonly byteRank = new Int32Array(256);
+  private readonly byteRank: Int32Array;
   private readonly longestToken: number;
   /** Rank of the concatenation of two ranks' bytes (NONE when it is no token), by `left * RANK_SPACE + right`. */
   private readonly pairs = new PairMemory();
   private readonly encoder = new TextEncoder();
   private buffer = new Uint8Array(1024);
+  /** The bytes of a pair of tokens, joined to be looked up. */
+  private readonly joined: Uint8Array;
   // Work arrays of `merge`, kept between pieces (grown as needed).
   private token = new Int32Array(0);
   private next = new Int32Array(0);
@@ -23,35 +23,12 @@ export class HeapBpe {
   private pairRank = new Int32Array(0);
   private readonly queue = new PairQueue();
 
-  /**
-   * `ranks`: tiktoken's rank text: `base64 rank` lines, or the packed lines of the encodings shipped with
-   * the tiktoken package (`name first-rank base64 base64 …`, consecutive ranks).
-   */
-  constructor(ranks: string) {
-    this.rankOf = new Map();
-    this.bytesOf = [];
-    let longest = 0;
-    for (const line of ranks.split("\n")) {
-      const parts = line.split(" ");
-      if (parts.length < 2) continue;
-      const [tokens, first] = parts.length === 2 ? [[parts[0]!], Number(parts[1])] : [parts.slice(2), Number(parts[1])];
-      tokens.forEach((token, i) => {
-        const rank = first + i;
-        // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
-        if (!Number.isInteger(rank) || rank < 0 || rank >= RANK_SPACE) throw new Error(`rank text: bad rank in line "${line.slice(0, 80)}"`);
-        const bytes = base64Latin1(token);
-        this.rankOf.set(bytes, rank);
-        this.bytesOf[rank] = bytes;
-        longest = Math.max(longest, bytes.length);
-      });
-    }
-    for (let byte = 0; byte < 256; byte++) {
-      const rank = this.rankOf.get(String.fromCharCode(byte));
-      // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
-      if (rank === undefined) throw new Error(`rank text: byte ${byte} has no rank`);
-      this.byteRank[byte] = rank;
-    }
-    this.longestToken = longest;
+  constructor(private readonly table: RankTable) {
+    // invariant: HeapBpe keys pairs of ranks in a double (RANK_SPACE); rank tables hold fewer (rank-table.ts MAX_RANKS)
+    if (table.size > RANK_SPACE) throw new Error(`rank table of ${table.size} ranks: HeapBpe takes at most ${RANK_SPACE}`);
+    this.byteRank = table.byteRank;
+    this.longestToken = table.longestToken;
+    this.joined = new Uint8Array(2 * table.longestToken);
   }
 
   /** Appends the tokens of one pre-tokenized piece to `out`, as tiktoken's `encode_ordinary` would. */
@@ -60,8 +37,8 @@ export class HeapBpe {
     const bytes = this.buffer;
     if (length <= this.longestToken) {
       // tiktoken takes a piece that is a token as it is, before merging.
-      const whole = this.rankOf.get(latin1(bytes, length));
-      if (whole !== undefined) {
+      const whole = this.table.rank(bytes, 0, length);
+      if (whole !== NONE) {
         out.push(whole);
         return;
       }
@@ -130,10 +107,23 @@ export class HeapBpe {
     const key = left * RANK_SPACE + right;
     let rank = this.pairs.get(key);
     if (rank === UNKNOWN) {
-      rank = this.rankOf.get(this.bytesOf[left]! + this.bytesOf[right]!) ?? NONE;
+      rank = this.joinedRank(left, right);
       this.pairs.set(key, rank);
     }
     return rank;
+  }
+
+  /** The rank of two ranks' bytes joined, or NONE. */
+  private joinedRank(left: number, right: number): number {
+    const { offsets, blob } = this.table;
+    const leftStart = offsets[left]!;
+    const leftLength = offsets[left + 1]! - leftStart;
+    const rightStart = offsets[right]!;
+    const length = leftLength + offsets[right + 1]! - rightStart;
+    if (length > this.longestToken) return NONE;
+    this.joined.set(blob.subarray(leftStart, leftStart + leftLength), 0);
+    this.joined.set(blob.subarray(rightStart, rightStart + length - leftLength), leftLength);
+    return this.table.rank(this.joined, 0, length);
   }
 
   /** Writes the piece's UTF-8 into `this.buffer` (grown as needed) and returns its length. */
@@ -150,41 +140,6 @@ const POSITION_SPACE = 2 ** 31;
 const UNKNOWN = -2;
 /** Slots of the pair memory at most (it starts over when half full). */
 const MAX_REMEMBERED_PAIRS = 1 << 21;
-
-const BASE64_VALUE = (() => {
-  const table = new Int8Array(128).fill(-1);
-  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].forEach((char, i) => {
-    table[char.charCodeAt(0)] = i;
-  });
-  return table;
-})();
-
-/** The bytes of a base64 token as a Latin-1 string (a Buffer per token is slow for 200,000 tokens). */
-function base64Latin1(text: string): string {
-  let out = "";
-  let bits = 0;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 61) break; // "="
-    const digit = code < 128 ? BASE64_VALUE[code]! : -1;
-    // invariant: rank texts are acc's own files, checked against their pinned sha256 before use
-    if (digit < 0) throw new Error(`rank text: "${text}" is not base64`);
-    value = ((value << 6) | digit) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += String.fromCharCode((value >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-function latin1(bytes: Uint8Array, length: number): string {
-  let text = "";
-  for (let i = 0; i < length; i++) text += String.fromCharCode(bytes[i]!);
-  return text;
-}
 
 /**
  * Remembered pair ranks: open addressing on typed arrays (a Map of a million numbers is slower and

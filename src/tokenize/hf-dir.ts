@@ -6,7 +6,8 @@ import { gunzipSync } from "node:zlib";
 import { tiktokenRanksFrom } from "./bpe-ranks.js";
 import { ChatTemplate } from "./chat-template.js";
 import { HfTokenizersCodec } from "./hf-tokenizers.js";
-import { TiktokenCodec } from "./tiktoken-bpe.js";
+import { RankTable } from "./rank-table.js";
+import { RankTableCodec, ranksCodec } from "./rank-table-codec.js";
 import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenizer.js";
 import type { ConfigToken, TokenizerConfig, TokenizerJson } from "./tokenizer-json.js";
 import type { SpecialToken, SpecialTokens, Tokenizer, TokenizerInfo } from "./types.js";
@@ -55,7 +56,7 @@ async function loadDirectory(dir: string, options: LoadOptions, pinnedSha256: st
   if (!conversion.ok) {
     return assemble(dir, config, configPath, addedTokens, hfCodec(json, config, jsonPath), { name: options.name, backend: "hf-tokenizers", sha256, fallbackReason: conversion.reason });
   }
-  const codec = new TiktokenCodec({ ...conversion, specialTokens: addedTokens, splitAddedTokens: true });
+  const codec = ranksCodec({ ...conversion, sourceSha256: sha256 }, { specialTokens: addedTokens, splitAddedTokens: true });
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256 });
 }
 
@@ -67,12 +68,13 @@ export interface StoredRanks {
 }
 
 /**
- * Loads a tokenizer directory from ranks converted ahead of time instead of its tokenizer.json: parsing
- * and converting Qwen3's 11 MB tokenizer.json cost most of a second in every process. The added tokens
- * come from tokenizer_config.json's `added_tokens_decoder`; the caller vouches that the ranks are the
- * conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are checked in the tests).
+ * Loads a tokenizer directory from ranks converted ahead of time (as text, or their rank table) instead of
+ * its tokenizer.json: parsing and converting Qwen3's 11 MB tokenizer.json cost most of a second in every
+ * process. The added tokens come from tokenizer_config.json's `added_tokens_decoder`; the caller vouches
+ * that the ranks are the conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are
+ * checked in the tests).
  */
-export async function loadStoredRanks(dir: string, stored: StoredRanks, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
+export async function loadStoredRanks(dir: string, stored: StoredRanks | RankTable, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
   // acc's own file, bundled with the ranks: its special tokens checked by hand (this path loads no zod)
   const { config, configPath } = await readConfig(dir, (value) => value as TokenizerConfig);
   const decoder: unknown = config.added_tokens_decoder;
@@ -82,7 +84,8 @@ export async function loadStoredRanks(dir: string, stored: StoredRanks, options:
     if (!/^\d+$/.test(id) || !isRecord(token) || typeof token["content"] !== "string") throw damagedBundle(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
     addedTokens.set(token["content"], Number(id));
   }
-  const codec = new TiktokenCodec({ ...stored, specialTokens: addedTokens, splitAddedTokens: true });
+  const codecOptions = { specialTokens: addedTokens, splitAddedTokens: true };
+  const codec = stored instanceof RankTable ? new RankTableCodec(stored, codecOptions) : ranksCodec({ ...stored, sourceSha256: options.tokenizerSha256 }, codecOptions);
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256: options.tokenizerSha256 });
 }
 

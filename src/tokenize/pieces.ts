@@ -23,7 +23,7 @@ export function jsPreTokenizer(pattern: string): RegExp {
     .replaceAll("[^\\s", `[^${WHITE_SPACE}`)
     .replaceAll("(?!\\S)", `(?![^${WHITE_SPACE}])`)
     .replaceAll("\\s", `[${WHITE_SPACE}]`);
-  // invariant: never reaches a user: the tokenizer falls back to whole-text pieces when this throws (tiktoken-bpe.ts)
+  // invariant: never reaches a user: such a pattern goes to tiktoken whole (rank-table-codec.ts ranksCodec)
   if (/\(\?[a-z]|\\[SdDwWbB]/.test(source)) throw new Error(`pre-tokenizer pattern not supported in JavaScript: ${pattern}`);
   return new RegExp(source, "gu");
 }

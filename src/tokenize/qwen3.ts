@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { loadStoredRanks, type StoredRanks } from "./hf-dir.js";
+import { bundledRankTable, type RankSource } from "./rank-table-files.js";
 import type { Tokenizer } from "./types.js";
 import { damagedBundle } from "./errors.js";
 import { QWEN3_CHAT_TEMPLATE_SHA256 } from "./qwen3-turns.js";
@@ -24,16 +25,23 @@ export const QWEN3_RANKS_FILE = "tokenizer.tiktoken.json.gz";
 /** sha256 of the uncompressed QWEN3_RANKS_FILE. */
 export const QWEN3_RANKS_SHA256 = "50332ef8af258753506dec69fac099db60fdc9bf32d72bf96e05a9c9c802d7df";
 
-/**
- * The bundled Qwen3 tokenizer with its official chat template: offline, exact (tiktoken with the
- * converted ranks), refusing to load a file whose hash is not the pinned one.
- */
-export async function loadQwen3(): Promise<Tokenizer> {
+/** The stored ranks, refused when their hash is not the pinned one. */
+export async function qwen3RankSource(): Promise<RankSource> {
   const path = `${QWEN3_DIR}${QWEN3_RANKS_FILE}`;
   const bytes = gunzipSync(await readFile(path));
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   if (sha256 !== QWEN3_RANKS_SHA256) throw damagedBundle(`${path}: sha256 ${sha256} is not the pinned ${QWEN3_RANKS_SHA256}; the bundled file is damaged (reinstall acc)`);
-  const tokenizer = await loadStoredRanks(QWEN3_DIR, JSON.parse(bytes.toString("utf8")) as StoredRanks, { name: "qwen3", tokenizerSha256: QWEN3_TOKENIZER_SHA256 });
+  const { ranks, pattern, nfc } = JSON.parse(bytes.toString("utf8")) as StoredRanks;
+  return { ranks, meta: { sourceSha256: sha256, pattern, nfc, specialTokens: {} } };
+}
+
+/**
+ * The bundled Qwen3 tokenizer with its official chat template: offline, exact (tiktoken's BPE over the
+ * rank table of the converted ranks), refusing to load a file whose hash is not the pinned one.
+ */
+export async function loadQwen3(): Promise<Tokenizer> {
+  const table = await bundledRankTable("qwen3", QWEN3_RANKS_SHA256, qwen3RankSource);
+  const tokenizer = await loadStoredRanks(QWEN3_DIR, table, { name: "qwen3", tokenizerSha256: QWEN3_TOKENIZER_SHA256 });
   if (tokenizer.info.chatTemplateSha256 !== QWEN3_CHAT_TEMPLATE_SHA256) {
     throw damagedBundle(`${QWEN3_DIR}tokenizer_config.json: the chat template is not the pinned Qwen3 template; the bundled file is damaged (reinstall acc)`);
   }

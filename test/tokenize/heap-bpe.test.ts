@@ -8,6 +8,8 @@ import { HeapBpe } from "../../src/tokenize/heap-bpe.js";
 import { loadOpenAiEncoding } from "../../src/tokenize/openai.js";
 import { jsPreTokenizer } from "../../src/tokenize/pieces.js";
 import { loadQwen3 } from "../../src/tokenize/qwen3.js";
+import { RankTable, rankTableBytes } from "../../src/tokenize/rank-table.js";
+import { TableBpe } from "../../src/tokenize/table-bpe.js";
 import type { TokenizerJson } from "../../src/tokenize/tokenizer-json.js";
 import { pythonMissing } from "../helpers/python.js";
 import { pythonTokenizersEncode, qwen3TokenizerJsonText } from "./reference.js";
@@ -18,6 +20,7 @@ interface Encoding {
   name: string;
   ranks: string;
   pattern: string;
+  table: RankTable;
 }
 
 let encodings: Encoding[];
@@ -32,8 +35,12 @@ before(() => {
       const { bpe_ranks, pat_str } = require(`tiktoken/encoders/${name}.json`) as { bpe_ranks: string; pat_str: string };
       return { name, ranks: bpe_ranks, pattern: pat_str };
     }),
-  ];
+  ].map((encoding) => ({ ...encoding, table: tableOf(encoding.ranks, encoding.pattern) }));
 });
+
+function tableOf(ranks: string, pattern: string): RankTable {
+  return RankTable.read(rankTableBytes(ranks, { sourceSha256: "test", pattern, nfc: false, specialTokens: {} }), "test");
+}
 
 /** Strings over small alphabets (so pieces run long) and over varied text, up to `maxLength` characters. */
 function fuzzPieces(count: number, seed: number, maxLength: number): string[] {
@@ -48,9 +55,10 @@ function fuzzPieces(count: number, seed: number, maxLength: number): string[] {
   });
 }
 
-test("the O(n log n) merge gives tiktoken's ids on every piece, for Qwen3, o200k_base and cl100k_base", () => {
-  for (const { name, ranks, pattern } of encodings) {
-    const heap = new HeapBpe(ranks);
+test("the O(n log n) merge and the short-piece merge give tiktoken's ids on every piece, for Qwen3, o200k_base and cl100k_base", () => {
+  for (const { name, ranks, pattern, table } of encodings) {
+    const heap = new HeapBpe(table);
+    const short = new TableBpe(table);
     const bpe = new Tiktoken(ranks, {}, pattern);
     const splitter = jsPreTokenizer(pattern);
     let pieces = 0;
@@ -61,6 +69,7 @@ test("the O(n log n) merge gives tiktoken's ids on every piece, for Qwen3, o200k
         heap.encodePiece(piece, ids);
         assert.deepEqual(ids, [...bpe.encode_ordinary(piece)], `${name}: ${JSON.stringify(piece.slice(0, 60))} (${piece.length} chars)`);
         assert.equal(heap.countPiece(piece), ids.length);
+        assert.deepEqual(short.encodePiece(piece), ids, `${name}, short-piece merge: ${JSON.stringify(piece.slice(0, 60))} (${piece.length} chars)`);
         pieces++;
         if (piece.length > 200) long++;
       }
@@ -71,13 +80,15 @@ test("the O(n log n) merge gives tiktoken's ids on every piece, for Qwen3, o200k
 });
 
 test("a piece that is a whole token is that token, as in tiktoken (not what merging its bytes would give)", () => {
-  const { ranks, pattern } = encodings[1]!;
-  const heap = new HeapBpe(ranks);
+  const { ranks, pattern, table } = encodings[1]!;
+  const heap = new HeapBpe(table);
+  const short = new TableBpe(table);
   const bpe = new Tiktoken(ranks, {}, pattern);
   for (const piece of [" the", "ingly", " ", "\n\n", "字", "=".repeat(16)]) {
     const ids: number[] = [];
     heap.encodePiece(piece, ids);
     assert.deepEqual(ids, [...bpe.encode_ordinary(piece)]);
+    assert.deepEqual(short.encodePiece(piece), ids);
   }
   bpe.free();
 });
