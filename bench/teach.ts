@@ -11,18 +11,21 @@
 // The rounds run twice (bench/common.ts FLAGGED_PASS): 3 rounds of the raw client and teach with V8's default
 // young generation, then the above in a node started with --max-semi-space-size=64, as `acc teach` runs
 // (src/cli/relaunch.ts), the raw client in it too; the two passes are compared, with the scavenges of each run
-// and the young bytes each kept.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// and the young bytes each kept. The flagged pass also runs teach with a stubbed client (no HTTP) and acc's
+// client alone, and splits the CPU beyond the floor into teach's own, the client's, and the two together.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { GCProfiler, getHeapStatistics } from "node:v8";
+import type { ChatRequest, LlmClient } from "../src/llm/types.js";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
-import { build, clock, comparisonLine, cpuMicrosPerItem, FLAGGED_PASS, fromDist, interleavedRounds, median, passLines, passMedians, rawLoad, runFlaggedPass } from "./common.js";
+import { build, clock, comparisonLine, FLAGGED_PASS, fromDist, interleavedRounds, median, passLines, passMedians, rawLoad, runFlaggedPass } from "./common.js";
 
 build();
-const { canonicalJson, keyOfBody, requestBody } = await fromDist<typeof import("../src/llm/cache.js")>("llm/cache.js");
+const { keyOfBody, requestBody } = await fromDist<typeof import("../src/llm/cache.js")>("llm/cache.js");
 const { createClient } = await fromDist<typeof import("../src/llm/client.js")>("llm/client.js");
 const { parseCompletion } = await fromDist<typeof import("../src/llm/response.js")>("llm/response.js");
+const { mapFinishReason } = await fromDist<typeof import("../src/llm/finish-reason.js")>("llm/finish-reason.js");
 const { validateFast } = await fromDist<typeof import("../src/records/fast-validate.js")>("records/fast-validate.js");
 const { Sample, SAMPLE_SCHEMA_VERSION } = await fromDist<typeof import("../src/records/sample.js")>("records/sample.js");
 const { candidateSeed } = await fromDist<typeof import("../src/teach/candidates.js")>("teach/candidates.js");
@@ -142,13 +145,10 @@ function heapLine(name: string): string {
   return `${kB.toFixed(1)} kB allocated, ${gcMicros.toFixed(0)} µs in garbage-collection pauses, ${collections} scavenges per run keeping ${survivedKB.toFixed(0)} kB of young objects each`;
 }
 
-/** Pack files the response cache wrote in each run with the cache (answers finishing together share one). */
-const packsPerRun: number[] = [];
-
 /** `acc teach` as the command runs it, with a fresh cache (or none) and output folder. */
-async function teachLoad(url: string, input: string, count: number, cache = true) {
+async function teachLoad(url: string, input: string, count: number, cache = true, stub?: LlmClient) {
   const out = mkdtempSync(join(work, "run-"));
-  const client = createClient({ endpoint: url, concurrency: IN_FLIGHT, ...(cache ? { cacheDir: join(out, "cache") } : {}) });
+  const client = stub ?? createClient({ endpoint: url, concurrency: IN_FLIGHT, ...(cache ? { cacheDir: join(out, "cache") } : {}) });
   const { value: stats, seconds, cpu } = await clock(() =>
     teachRun({
       input,
@@ -162,43 +162,155 @@ async function teachLoad(url: string, input: string, count: number, cache = true
   );
   await client.close();
   if (stats.data.kept_samples !== count) throw new Error(`kept ${stats.data.kept_samples} of ${count}`);
-  if (cache) packsPerRun.push(readdirSync(join(out, "cache")).length);
   return { rate: count / seconds, units: count, cpu };
 }
 
+/** The server's reply to each request, by the request's seed (unique per sample): what the stubbed client answers. */
+function repliesBySeed(samples: SampleRecord[]): Map<number, string> {
+  return new Map(samples.map((s) => {
+    const seed = candidateSeed(0, s.id, 0);
+    return [seed, JSON.stringify(completionBody(answer({ messages: teacherMessages(s) }), { model: "bench", messages: [] }, `chatcmpl-${seed}`, 0))];
+  }));
+}
+
 /**
- * CPU µs per sample of the work no implementation of teach can skip, on this thread: parse and check the
- * input line, build the request body, parse the answer, serialise the kept sample and its outcome; and
- * what the response cache adds (the canonical body and its sha256, the entry line as the cache writes it).
- * The raw client does none of it (its bodies are built before the clock starts, its answers are not read).
- * With and without the cache alternate over FLOOR_ROUNDS rounds and the cache's share is the median of the
- * rounds' differences: a single pass of each, taken a second apart on a shared machine, differs by more
- * than the share itself (an earlier single-pass floor put it at 35–54 µs).
+ * A client answering in the same process, at once, with the reply the server would give: what a client
+ * must do with an answer (parse it) and nothing else. Teach run with it is teach's own work, without HTTP,
+ * the client's machinery or its cache, and without holding samples across a round trip.
  */
-function floorMicros(lines: string[], url: string): { total: number; cache: number } {
-  const reply = JSON.stringify(completionBody(answer({ messages: [{ content: "Question: What does item 1 cost?" }] }), { model: "bench", messages: [] }, "chatcmpl-0", 0));
-  const cpu = (work: (line: string) => void) => cpuMicrosPerItem(lines, work);
-  const teach = (line: string, cache: boolean) => {
-    const checked = validateFast(Sample, JSON.parse(line));
-    if (!checked.ok) throw new Error("invalid bench sample");
-    const kept = checked.value;
-    const request = requestBody({ model: "bench", messages: teacherMessages(kept), seed: candidateSeed(0, kept.id, 0) }, false);
-    const body = cache ? canonicalJson(request) : JSON.stringify(request);
-    const key = cache ? keyOfBody(url, body) : "";
-    const raw = JSON.parse(reply) as unknown;
-    const result = parseCompletion(raw);
-    // the entry as the cache builds it (field by field, then the line)
-    if (cache) JSON.stringify({ key, version: "acc-llm-cache/2", result: { content: result.content, reasoning: result.reasoning, tool_calls: result.tool_calls, finish_reason: result.finish_reason, usage: result.usage, model: result.model, raw } });
-    JSON.stringify(kept);
-    JSON.stringify({ sample_id: kept.id, domain: kept.meta.domain, line: 1, outcome: "kept", reason: "qa-match", detail: "candidate 0: matched", reference: "qa:ground_truth", candidates: 1, kept: [0], prompt_tokens: 0, completion_tokens: 0 });
+function stubClient(replies: Map<number, string>): LlmClient {
+  return {
+    chat(request) {
+      const raw = JSON.parse(replies.get(request.seed!)!) as unknown;
+      const parsed = parseCompletion(raw);
+      const finish = mapFinishReason(parsed.finish_reason);
+      return Promise.resolve({ content: parsed.content, reasoning: parsed.reasoning, tool_calls: parsed.tool_calls, finish_reason: parsed.finish_reason, finish, usage: parsed.usage, model: parsed.model, cached: false, attempts: 1, raw });
+    },
+    stats: () => ({ requests: 0, cache_hits: 0, retries: 0, failures: 0, prompt_tokens: 0, completion_tokens: 0 }),
+    close: () => Promise.resolve(),
   };
-  const withCache: number[] = [];
-  const without: number[] = [];
-  for (let round = 0; round < FLOOR_ROUNDS; round++) {
-    withCache.push(cpu((line) => teach(line, true)));
-    without.push(cpu((line) => teach(line, false)));
+}
+
+/** acc's client alone (cache on, a fresh one per run) sending teach's requests, `IN_FLIGHT` at a time, as rawLoad does. */
+async function clientLoad(url: string, requests: ChatRequest[]) {
+  const out = mkdtempSync(join(work, "client-"));
+  const client = createClient({ endpoint: url, concurrency: IN_FLIGHT, cacheDir: join(out, "cache") });
+  let next = 0;
+  const { seconds, cpu } = await clock(() => Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < requests.length) await client.chat(requests[next++]!);
+  })));
+  await client.close();
+  return { rate: requests.length / seconds, units: requests.length, cpu };
+}
+
+/** One part of the floor: CPU µs per sample of `work` over every sample, on this thread (after an untimed pass). */
+function partMicros(count: number, work: () => void): number {
+  work();
+  const start = process.cpuUsage();
+  work();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / count;
+}
+
+/** Output bytes gathered as the lines come, written to a file once per `every` lines (a file kept open). */
+class Written {
+  private readonly bytes = Buffer.allocUnsafe(16 << 20);
+  private size = 0;
+  private lines = 0;
+  constructor(private readonly fd: number, private readonly every: number) {}
+  line(text: string): void {
+    this.size += this.bytes.write(text, this.size);
+    this.bytes[this.size++] = 10;
+    if (++this.lines % this.every === 0) this.flush();
   }
-  return { total: median(withCache), cache: median(withCache.map((micros, round) => micros - without[round]!)) };
+  flush(): void {
+    writeSync(this.fd, this.bytes, 0, this.size);
+    this.size = 0;
+  }
+}
+
+/**
+ * CPU µs per sample of the work no implementation of teach can skip that the raw client does not do (its
+ * bodies are built before the clock starts, its answers are not read), each part measured alone on this
+ * thread over every sample, then summed (the median of FLOOR_ROUNDS rounds): read the input file and split
+ * its lines; parse and check each line; build the request and its JSON body (the plain JSON: teach builds
+ * its requests in one key order, so a key on them needs no sorted copy); parse the answer and check it
+ * against the sample's gold; serialise the kept sample and its outcome; write them to files opened once,
+ * a write per 1,024 samples. With the cache, also: the body's sha256 key, and the entry (the key and the
+ * reply as received) written before the answer is used, a write per IN_FLIGHT answers. acc's cache stores
+ * the parsed answer field by field, and sorts the body's keys: an implementation need not, so the floor
+ * does neither.
+ */
+function floorMicros(input: string, url: string, replies: Map<number, string>) {
+  const lines = readFileSync(input, "utf8").split("\n").filter(Boolean);
+  const kept = lines.map((line) => JSON.parse(line) as SampleRecord);
+  const bodies = kept.map((s) => JSON.stringify(requestBody({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }, false)));
+  const replyTexts = kept.map((s) => replies.get(candidateSeed(0, s.id, 0))!);
+  const keys = bodies.map((body) => keyOfBody(url, body));
+  const outcome = (s: SampleRecord, line: number) => JSON.stringify({ sample_id: s.id, domain: s.meta.domain, line, outcome: "kept", reason: "qa-match", detail: "candidate 0: matched", reference: "qa:ground_truth", candidates: 1, kept: [0], prompt_tokens: 0, completion_tokens: 0 });
+  const outLines = kept.flatMap((s, i) => [JSON.stringify(s), outcome(s, i + 1)]);
+  const files = mkdtempSync(join(work, "floor-"));
+  const n = lines.length;
+  const parts = {
+    "read and split the input": () => {
+      const bytes = readFileSync(input);
+      let start = 0;
+      for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+        bytes.toString("utf8", start, nl);
+        start = nl + 1;
+      }
+    },
+    "parse and check each line": () => {
+      for (const line of lines) if (!validateFast(Sample, JSON.parse(line)).ok) throw new Error("invalid bench sample");
+    },
+    "build the request's body": () => {
+      for (const s of kept) JSON.stringify(requestBody({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }, false));
+    },
+    "parse and check the answer": () => {
+      for (const [i, text] of replyTexts.entries()) {
+        const content = parseCompletion(JSON.parse(text)).content ?? "";
+        if (!content.endsWith(kept[i]!.meta.task.ground_truth as string)) throw new Error("wrong bench answer");
+      }
+    },
+    "serialise the kept sample and outcome": () => {
+      for (const [i, s] of kept.entries()) {
+        JSON.stringify({ ...s, messages: s.messages, target: s.target });
+        outcome(s, i + 1);
+      }
+    },
+    "write the outputs": () => {
+      const fd = openSync(join(files, "out.jsonl"), "w");
+      const out = new Written(fd, 2 * 1024);
+      for (const line of outLines) out.line(line);
+      out.flush();
+      closeSync(fd);
+    },
+    "cache: the body's sha256": () => {
+      for (const body of bodies) keyOfBody(url, body);
+    },
+    "cache: write the entry": () => {
+      const fd = openSync(join(files, "cache.jsonl"), "w");
+      const out = new Written(fd, IN_FLIGHT);
+      for (const [i, key] of keys.entries()) out.line(`${key} ${replyTexts[i]!}`);
+      out.flush();
+      closeSync(fd);
+    },
+  };
+  const rounds: Record<string, number[]> = {};
+  for (let round = 0; round < FLOOR_ROUNDS; round++) for (const [name, work] of Object.entries(parts)) (rounds[name] ??= []).push(partMicros(n, work));
+  rmSync(files, { recursive: true, force: true });
+  const each = Object.fromEntries(Object.entries(rounds).map(([name, micros]) => [name, median(micros)]));
+  const sum = (names: string[]) => names.reduce((total, name) => total + each[name]!, 0);
+  const names = Object.keys(each);
+  const cacheParts = names.filter((name) => name.startsWith("cache:"));
+  return {
+    each,
+    total: sum(names),
+    cache: sum(cacheParts),
+    /** What teach run with the stubbed client does of the floor (the client's parts are the body, the key and the entry). */
+    teachSide: sum(["read and split the input", "parse and check each line", "parse and check the answer", "serialise the kept sample and outcome", "write the outputs"]),
+    clientSide: sum(["build the request's body", ...cacheParts]),
+  };
 }
 
 try {
@@ -231,23 +343,47 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** The flagged pass: the rounds with --no-cache too, the two passes compared, heap figures, the floor. */
+/**
+ * The flagged pass: the rounds with --no-cache too, and the two runs the gap's breakdown needs (teach with a
+ * stubbed client; acc's client alone), the two passes compared, heap figures, the floor and the gap.
+ */
 async function flaggedPass(raw: Run, teach: Run, chars: number, samples: SampleRecord[], loadBefore: string, url: string, input: string): Promise<void> {
-  const results = await interleavedRounds({ raw, teach, "teach --no-cache": withHeap("teach --no-cache", () => teachLoad(url, input, SAMPLES, false)) }, ROUNDS);
+  const replies = repliesBySeed(samples);
+  const requests: ChatRequest[] = samples.map((s) => ({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
+  const results = await interleavedRounds(
+    {
+      raw,
+      teach,
+      "teach --no-cache": withHeap("teach --no-cache", () => teachLoad(url, input, SAMPLES, false)),
+      "teach, client stubbed": () => teachLoad(url, input, SAMPLES, false, stubClient(replies)),
+      "acc's client alone": () => clientLoad(url, requests),
+    },
+    ROUNDS,
+  );
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after the rounds`);
   console.log(`pass 2 of 2, both sides in a node started with --max-semi-space-size=64 (acc as \`acc teach\` runs it; the raw client given it too):`);
   console.log(`${SAMPLES} samples (prompts of ~${chars} chars), ${IN_FLIGHT} in flight, server answering at once, ${ROUNDS} interleaved rounds (medians):`);
   console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
   console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
   console.log(comparisonLine("acc teach --no-cache", "sample", results["teach --no-cache"], results.raw));
+  console.log(comparisonLine("acc's client alone (cache)", "req", results["acc's client alone"], results.raw));
   console.log(`  target: acc teach >= 0.8x the raw client (wall); ratios are medians of per-round ratios`);
   for (const line of passLines("sample", { raw: passMedians(results.raw), acc: passMedians(results.teach) })) console.log(line);
   console.log(`  per request/sample, the whole process (server included; V8's GC profiler, medians): raw ${heapLine("raw")}; acc teach ${heapLine("teach")}; --no-cache ${heapLine("teach --no-cache")}`);
-  const floor = floorMicros(samples.map((s) => JSON.stringify(s)), url);
-  const rawCpu = median(results.raw.map((r) => r.cpuMicros));
-  console.log(`  floor, the work any teach must do per sample beyond the raw client (parse and check the input line, build the request, parse the answer, serialise the kept sample and its outcome; with the cache also hash the canonical body and serialise the entry), measured alone on one thread:`);
-  console.log(`    ${floor.total.toFixed(0)} µs CPU with the cache (the hash and entry ${floor.cache.toFixed(0)} µs of it), ${(floor.total - floor.cache).toFixed(0)} µs without = ${((100 * floor.total) / rawCpu).toFixed(0)}% of the raw client's ${rawCpu.toFixed(0)} µs CPU per request`);
-  const packs = median(packsPerRun);
-  console.log(`    the cache's writes: ${packs} pack files per run of ${SAMPLES} answers (${(SAMPLES / packs).toFixed(0)} answers each, median), each written whole then renamed, on libuv's threads`);
-  console.log(`    so no teach passes ${(rawCpu / (rawCpu + floor.total)).toFixed(2)}x with the cache, ${(rawCpu / (rawCpu + floor.total - floor.cache)).toFixed(2)}x without (CPU-bound, before verifying or writing anything); acc teach spends ${(median(results.teach.map((r) => r.cpuMicros)) - rawCpu - floor.total).toFixed(0)} µs CPU per sample beyond that floor`);
+  const floor = floorMicros(input, url, replies);
+  const cpuOf = (name: keyof typeof results) => median(results[name].map((r) => r.cpuMicros));
+  const rawCpu = cpuOf("raw");
+  console.log(`  floor, the work any teach must do per sample beyond the raw client, each part measured alone on one thread (medians of ${FLOOR_ROUNDS} rounds):`);
+  for (const [name, micros] of Object.entries(floor.each)) console.log(`    ${name.padEnd(40)} ${micros.toFixed(1).padStart(5)} µs`);
+  console.log(`    ${floor.total.toFixed(0)} µs CPU with the cache (${floor.cache.toFixed(0)} µs of it the cache's), ${(floor.total - floor.cache).toFixed(0)} µs without = ${((100 * floor.total) / rawCpu).toFixed(0)}% of the raw client's ${rawCpu.toFixed(0)} µs CPU per request`);
+  const beyond = cpuOf("teach") - rawCpu - floor.total;
+  console.log(`    so no teach passes ${(rawCpu / (rawCpu + floor.total)).toFixed(2)}x with the cache, ${(rawCpu / (rawCpu + floor.total - floor.cache)).toFixed(2)}x without (CPU-bound); acc teach spends ${beyond.toFixed(0)} µs CPU per sample beyond that floor`);
+  // the gap beyond the floor, split (medians of each run, so the parts need not add up exactly): teach's own
+  // work, the client's (against the raw client, same requests), and what running them together adds
+  const teachOwn = cpuOf("teach, client stubbed") - floor.teachSide;
+  const clientOwn = median(results["acc's client alone"].map((r, round) => r.cpuMicros - results.raw[round]!.cpuMicros)) - floor.clientSide;
+  console.log(`  where the ${beyond.toFixed(0)} µs beyond the floor go (CPU per sample; medians of separate runs, so the parts add up only roughly):`);
+  console.log(`    teach's own work beyond its floor parts  ${teachOwn.toFixed(0).padStart(4)} µs  (teach with a stubbed client: ${cpuOf("teach, client stubbed").toFixed(0)} µs a sample, its floor parts ${floor.teachSide.toFixed(0)}; the rest is qa verification, the stage and reader, the stats, checkpoints, each run's set-up)`);
+  console.log(`    acc's client beyond its floor parts      ${clientOwn.toFixed(0).padStart(4)} µs  (the client alone against the raw client: ${(clientOwn + floor.clientSide).toFixed(0)} µs a request, its floor parts ${floor.clientSide.toFixed(0)}; the rest is its machinery against the raw client's)`);
+  console.log(`    the rest: teach and the client together  ${(beyond - teachOwn - clientOwn).toFixed(0).padStart(4)} µs  (what the two alone do not show: the ${IN_FLIGHT} samples held across their round trip, copied by each scavenge)`);
 }
