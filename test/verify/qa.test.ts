@@ -67,6 +67,17 @@ test("qa: exact match after normalisation; F1 at the threshold; the verdict says
   assert.equal(verifyQa("ＡＢＣ", "abc").reason, "exact-match");
 });
 
+test("qa: an answer that is the gold passes as the full comparison passes it; a list gold still compares as a list", () => {
+  const exact = { pass: true, reason: "exact-match", detail: "normalised answers are equal", score: 1 };
+  for (const gold of ["3 EUR", "not 412", "-1.5e3 copies", "15 August 1843", "twenty-one", "北京市", "Zürich", "", "?"]) {
+    assert.deepEqual(verifyQa(gold, gold), exact, gold);
+    // padded, the answer is not the gold's text and takes the full comparison: the same verdict
+    assert.deepEqual(verifyQa(` ${gold} `, gold), exact, gold);
+  }
+  for (const gold of ['["a", "b"]', "- a\n- b"]) assert.deepEqual(verifyQa(gold, gold), { pass: true, reason: "set-match", detail: "the same 2 items", score: 1 }, gold);
+  assert.equal(verifyQa("a, b", "a, b", opts({ list: "ordered" })).reason, "list-match");
+});
+
 test("qa: one number against one number within the tolerance; units may be left out but not changed", () => {
   assert.equal(verifyQa("1,116 copies", "1116").reason, "numeric");
   assert.equal(verifyQa("10.50 EUR", "10.5 EUR").reason, "numeric");
