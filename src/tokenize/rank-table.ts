@@ -140,26 +140,58 @@ export class RankTableError extends TokenizerError {
  * The same text and meta give the same bytes.
  */
 export function rankTableBytes(ranks: string, meta: RankTableMeta): Uint8Array {
-  const tokens: Uint8Array[] = [];
+  // Each token's bytes decoded into one scratch buffer: a Buffer per token and the text split into strings took twice as long.
+  const decoded = new Uint8Array(ranks.length);
+  let used = 0;
+  // Where each rank's bytes start and end in `decoded` (-1: no such rank), grown as ranks come, in any order.
+  let tokenStart = new Int32Array(1 << 16).fill(-1);
+  let tokenEnd = new Int32Array(1 << 16);
+  let size = 0;
   let blobBytes = 0;
-  for (const line of ranks.split("\n")) {
-    const parts = line.split(" ");
-    if (parts.length < 2) continue;
-    const [texts, first] = parts.length === 2 ? [[parts[0]!], Number(parts[1])] : [parts.slice(2), Number(parts[1])];
-    texts.forEach((text, i) => {
-      const rank = first + i;
-      // invariant: rank texts are acc's own files (checked against their pinned sha256) or converted from a checked tokenizer.json
-      if (!Number.isInteger(rank) || rank < 0 || rank >= MAX_RANKS) throw new Error(`rank text: bad rank in line "${line.slice(0, 80)}"`);
-      // invariant: as above
-      if (tokens[rank] !== undefined) throw new Error(`rank text: rank ${rank} given twice`);
-      const bytes = Buffer.from(text, "base64");
-      // invariant: as above
-      if (bytes.length === 0) throw new Error(`rank text: "${text}" is not base64 of a token`);
-      tokens[rank] = bytes;
-      blobBytes += bytes.length;
-    });
+  // One pass over the text, no string per token: a line is `base64 rank`, or `name first-rank base64 base64 …`.
+  const add = (rank: number, from: number, to: number) => {
+    // invariant: rank texts are acc's own files (checked against their pinned sha256) or converted from a checked tokenizer.json
+    if (!Number.isInteger(rank) || rank < 0 || rank >= MAX_RANKS) throw new Error(`rank text: bad rank ${rank}`);
+    if (rank >= tokenStart.length) {
+      const length = Math.max(2 * tokenStart.length, rank + 1);
+      const grownStart = new Int32Array(length).fill(-1);
+      grownStart.set(tokenStart);
+      const grownEnd = new Int32Array(length);
+      grownEnd.set(tokenEnd);
+      [tokenStart, tokenEnd] = [grownStart, grownEnd];
+    }
+    // invariant: as above
+    if (tokenStart[rank] !== -1) throw new Error(`rank text: rank ${rank} given twice`);
+    const end = decodeBase64(ranks, from, to, decoded, used);
+    // invariant: as above
+    if (end === used) throw new Error(`rank text: "${ranks.slice(from, to)}" is not base64 of a token`);
+    tokenStart[rank] = used;
+    tokenEnd[rank] = end;
+    size = Math.max(size, rank + 1);
+    blobBytes += end - used;
+    used = end;
+  };
+  for (let lineStart = 0; lineStart < ranks.length; ) {
+    let lineEnd = ranks.indexOf("\n", lineStart);
+    if (lineEnd === -1) lineEnd = ranks.length;
+    const firstSpace = ranks.indexOf(" ", lineStart);
+    if (firstSpace !== -1 && firstSpace < lineEnd) {
+      let secondSpace = ranks.indexOf(" ", firstSpace + 1);
+      if (secondSpace === -1 || secondSpace > lineEnd) secondSpace = lineEnd;
+      const number = Number(ranks.slice(firstSpace + 1, secondSpace));
+      if (secondSpace === lineEnd) add(number, lineStart, firstSpace);
+      else {
+        let rank = number;
+        for (let from = secondSpace + 1; from < lineEnd; rank++) {
+          let to = ranks.indexOf(" ", from);
+          if (to === -1 || to > lineEnd) to = lineEnd;
+          add(rank, from, to);
+          from = to + 1;
+        }
+      }
+    }
+    lineStart = lineEnd + 1;
   }
-  const size = tokens.length;
   let slots = 1;
   while (slots < 2 * size) slots *= 2;
   const headerText = new TextEncoder().encode(JSON.stringify({ ...meta, tokens: size, slots, blobBytes } satisfies RankTableHeader));
@@ -179,18 +211,18 @@ export function rankTableBytes(ranks: string, meta: RankTableMeta): Uint8Array {
   let offset = 0;
   for (let rank = 0; rank < size; rank++) {
     offsets[rank] = offset;
-    const bytes = tokens[rank];
-    if (bytes === undefined) continue;
-    blob.set(bytes, offset);
-    offset += bytes.length;
-    let slot = fnv1a(bytes, 0, bytes.length) & (slots - 1);
-    while (table[slot] !== EMPTY) {
-      const other = table[slot]!;
+    const start = tokenStart[rank]!;
+    if (start === -1) continue;
+    const length = tokenEnd[rank]! - start;
+    blob.set(decoded.subarray(start, start + length), offset);
+    let slot = fnv1a(decoded, start, start + length) & (slots - 1);
+    for (let other = table[slot]!; other !== EMPTY; other = table[slot]!) {
       // invariant: as above (tiktoken would keep one of the two)
-      if (Buffer.compare(blob.subarray(offsets[other]!, offsets[other + 1] ?? offset), bytes) === 0) throw new Error(`rank text: ranks ${other} and ${rank} are the same bytes`);
+      if (sameBytes(blob, offsets[other]!, offsets[other + 1]!, offset, length)) throw new Error(`rank text: ranks ${other} and ${rank} are the same bytes`);
       slot = (slot + 1) & (slots - 1);
     }
     table[slot] = rank;
+    offset += length;
     offsets[rank + 1] = offset;
   }
   offsets[size] = offset;
@@ -200,6 +232,41 @@ export function rankTableBytes(ranks: string, meta: RankTableMeta): Uint8Array {
 
 /** Ranks are below 2^21 (HeapBpe keys pairs of ranks in a double). */
 const MAX_RANKS = 2 ** 21;
+
+const BASE64_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].forEach((char, i) => {
+    table[char.charCodeAt(0)] = i;
+  });
+  return table;
+})();
+
+/** Decodes the base64 of `text[from, to)` into `out` from `at`; returns where the bytes end. */
+function decodeBase64(text: string, from: number, to: number, out: Uint8Array, at: number): number {
+  let bits = 0;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 61) break; // "="
+    const digit = code < 128 ? BASE64_VALUE[code]! : -1;
+    // invariant: as in rankTableBytes
+    if (digit < 0) throw new Error(`rank text: "${text.slice(from, to)}" is not base64`);
+    value = ((value << 6) | digit) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return at;
+}
+
+/** Whether blob[from, to) is the `length` bytes at `at`. */
+function sameBytes(blob: Uint8Array, from: number, to: number, at: number, length: number): boolean {
+  if (to - from !== length) return false;
+  for (let i = 0; i < length; i++) if (blob[from + i] !== blob[at + i]) return false;
+  return true;
+}
 
 function padded(length: number): number {
   return (length + 3) & ~3;
