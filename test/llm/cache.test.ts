@@ -93,3 +93,24 @@ test("cache: has() answers without waiting once the index is read; add() tells i
   assert.equal(cache.has(keyOf(2)), false);
   assert.throws(() => cache.add("../escape", result("x"), { written: () => {}, notWritten: () => {} }), /sha256 hex/);
 });
+
+test("cache: past 64 MiB a pack is full and the next answers start a new one; every answer is read back by a new cache", async () => {
+  const dir = tempDir();
+  const cache = new ResponseCache(dir);
+  // answers of ~1 MiB (an entry holds the content twice: as the answer and in the raw reply), one at a time
+  const big = (n: number) => result(`${String(n).padStart(2, "0")} ${"x".repeat(1 << 20)}`);
+  for (let n = 0; n < 70; n++) await cache.put(keyOf(n), big(n));
+  const packNumber = (name: string) => Number(/-(\d+)\.jsonl$/.exec(name)![1]);
+  const packs = readdirSync(dir).sort((a, b) => packNumber(a) - packNumber(b));
+  const lines = packs.map((pack) => readFileSync(join(dir, pack), "utf8").split("\n").filter(Boolean));
+  // every entry has the same length: a pack takes entries until it holds 64 MiB or more
+  const entryBytes = Buffer.byteLength(lines[0]![0]!) + 1;
+  const perPack = Math.ceil((64 << 20) / entryBytes);
+  assert.ok(perPack < 70 / 2, `the answers fill more than two packs (${perPack} a pack)`);
+  assert.deepEqual(
+    lines.map((pack) => pack.length),
+    Array.from({ length: Math.ceil(70 / perPack) }, (_, i) => Math.min(perPack, 70 - i * perPack)),
+  );
+  const reopened = new ResponseCache(dir);
+  for (let n = 0; n < 70; n++) assert.deepEqual(await reopened.get(keyOf(n)), big(n), `answer ${n}`);
+});
