@@ -1,4 +1,5 @@
 import type { AsciiPieces } from "./ascii-pieces.js";
+import { referenceProperty } from "./reference-unicode.js";
 /**
  * Unicode White_Space, what `\s` means in tiktoken's Rust regexes. JavaScript's `\s` differs: it adds
  * U+FEFF and lacks U+0085.
@@ -13,19 +14,55 @@ const CONTRACTIONS_RUST = "(?i:'s|'t|'re|'ve|'m|'ll|'d)";
 const CONTRACTIONS_JS = "(?:'[sS\\u017F]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
 
 /**
- * A tiktoken pre-tokenizer pattern as an equivalent JavaScript regex (global, Unicode). Only the
- * constructs of the OpenAI patterns are translated; anything else that would read differently in
- * JavaScript is refused rather than guessed.
+ * A tiktoken pre-tokenizer pattern as an equivalent JavaScript regex (global, `v` flag): white space and
+ * contractions spelled as Rust reads them, and each `\\p{…}` with the reference's Unicode tables
+ * (reference-unicode.ts). Only the constructs of the OpenAI and Qwen patterns are translated; anything
+ * else that would read differently in JavaScript is refused rather than guessed.
  */
 export function jsPreTokenizer(pattern: string): RegExp {
-  const source = pattern
-    .replaceAll(CONTRACTIONS_RUST, CONTRACTIONS_JS)
-    .replaceAll("[^\\s", `[^${WHITE_SPACE}`)
-    .replaceAll("(?!\\S)", `(?![^${WHITE_SPACE}])`)
-    .replaceAll("\\s", `[${WHITE_SPACE}]`);
+  const refused = new Error(`pre-tokenizer pattern not supported in JavaScript: ${pattern}`);
+  const source = escapedForSetNotation(
+    pattern
+      .replaceAll(CONTRACTIONS_RUST, CONTRACTIONS_JS)
+      .replaceAll("[^\\s", `[^${WHITE_SPACE}`)
+      .replaceAll("(?!\\S)", `(?![^${WHITE_SPACE}])`)
+      .replaceAll("\\s", `[${WHITE_SPACE}]`),
+  ).replace(/\\p\{([^}]*)\}/g, (_, property: string) => {
+    const translated = referenceProperty(property);
+    if (translated === undefined) throw refused;
+    return translated;
+  });
   // invariant: never reaches a user: such a pattern goes to tiktoken whole (rank-table-codec.ts ranksCodec)
-  if (/\(\?[a-z]|\\[SdDwWbB]/.test(source)) throw new Error(`pre-tokenizer pattern not supported in JavaScript: ${pattern}`);
-  return new RegExp(source, "gu");
+  if (/\(\?[a-z]|\\[SdDwWbBP]/.test(source)) throw refused;
+  try {
+    return new RegExp(source, "gv");
+  } catch {
+    throw refused;
+  }
+}
+
+/** Characters a class takes literally with the `u` flag but must escape with `v` (set notation). */
+const SET_SYNTAX = new Set(["(", ")", "{", "}", "/", "|"]);
+
+/** `source` (classes not nested, as in `u` patterns) with SET_SYNTAX escaped inside its classes. */
+function escapedForSetNotation(source: string): string {
+  let escaped = "";
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!;
+    if (char === "\\") {
+      // an escape, with its braces (`\p{L}`, `\u{1F600}`)
+      const end = source[i + 2] === "{" && source.includes("}", i) ? source.indexOf("}", i) : i + 1;
+      escaped += source.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (inClass && SET_SYNTAX.has(char)) escaped += "\\";
+    else if (inClass) inClass = char !== "]";
+    else inClass = char === "[";
+    escaped += char;
+  }
+  return escaped;
 }
 
 /** Pieces up to this many characters are remembered (count and ids). */

@@ -117,15 +117,15 @@ test("a piece that is a token is that token even where merging its bytes never r
 
 /**
  * Strings of random code points: any BMP unit (lone surrogates too), astral characters, and Latin-1 "bytes".
- * The astral ones are from blocks of Unicode 6.1 and before: V8's regexes know later assignments (CJK
- * Extension H, Unicode 15) as letters where tiktoken's Rust regex does not, and split them otherwise.
+ * The astral ones include CJK Extension J and Sidetic (Unicode 17.0), letters to V8's regexes (Node 20.20's
+ * Unicode 17.0) and unassigned to tiktoken's (16.0): jsPreTokenizer reads them as tiktoken does.
  */
 function randomStrings(count: number, seed: number): string[] {
   const random = new Random(seed, "rank-table");
   const char = (kind: number): string => {
     if (kind === 0) return String.fromCharCode(random.int(0, 255));
     if (kind === 1) return String.fromCharCode(random.int(0, 0xffff));
-    if (kind === 2) return String.fromCodePoint(random.pick([random.int(0x1f300, 0x1f5ff), random.int(0x20000, 0x2a6d6), random.int(0x1d400, 0x1d7ff)]));
+    if (kind === 2) return String.fromCodePoint(random.pick([random.int(0x1f300, 0x1f5ff), random.int(0x20000, 0x2a6d6), random.int(0x1d400, 0x1d7ff), random.int(0x323b0, 0x33479), random.int(0x10940, 0x10959)]));
     return String.fromCharCode(random.int(0x20, 0x7e));
   };
   return Array.from({ length: count }, () => {
