@@ -20,6 +20,7 @@ const CONTRACTIONS_JS = "(?:'[sS\\u017F]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][l
  * else that would read differently in JavaScript is refused rather than guessed.
  */
 export function jsPreTokenizer(pattern: string): RegExp {
+  // invariant: never reaches a user: such a pattern goes to tiktoken whole (rank-table-codec.ts ranksCodec)
   const refused = new Error(`pre-tokenizer pattern not supported in JavaScript: ${pattern}`);
   const source = escapedForSetNotation(
     pattern
@@ -32,7 +33,6 @@ export function jsPreTokenizer(pattern: string): RegExp {
     if (translated === undefined) throw refused;
     return translated;
   });
-  // invariant: never reaches a user: such a pattern goes to tiktoken whole (rank-table-codec.ts ranksCodec)
   if (/\(\?[a-z]|\\[SdDwWbBP]/.test(source)) throw refused;
   try {
     return new RegExp(source, "gv");

@@ -121,6 +121,14 @@ test("a PieceCoder remembers short pieces only, sends long ones to the long-piec
 test("patterns with constructs that read differently in JavaScript are refused", () => {
   assert.throws(() => jsPreTokenizer("(?i:abc)|\\w+"), /not supported in JavaScript/);
   assert.throws(() => jsPreTokenizer("\\d+|\\s+"), /not supported in JavaScript/);
+  // properties whose reference members reference-unicode.ts does not list
+  assert.throws(() => jsPreTokenizer("\\P{L}+|\\s+"), /not supported in JavaScript/);
+  assert.throws(() => jsPreTokenizer("\\p{Han}+|\\p{Cn}+"), /not supported in JavaScript/);
+});
+
+test("characters a class takes literally in Rust and with the u flag are escaped for the v flag", () => {
+  const punctuation = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|\\p{L}+|\\s+";
+  assert.deepEqual("(abc {x |y /z".match(jsPreTokenizer(punctuation)), ["(abc", " ", "{x", " ", "|y", " ", "/z"]);
 });
 
 test("counting line by line (remembered lines) equals tiktoken on multi-line text read twice: newlines before '/', white space (ASCII and not), letters and punctuation, long lines (remembered or not)", async () => {
