@@ -22,13 +22,15 @@ const CONTRACTIONS_JS = "(?:'[sS\\u017F]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][l
 export function jsPreTokenizer(pattern: string): RegExp {
   // invariant: never reaches a user: such a pattern goes to tiktoken whole (rank-table-codec.ts ranksCodec)
   const refused = new Error(`pre-tokenizer pattern not supported in JavaScript: ${pattern}`);
-  const source = escapedForSetNotation(
+  const escaped = escapedForSetNotation(
     pattern
       .replaceAll(CONTRACTIONS_RUST, CONTRACTIONS_JS)
       .replaceAll("[^\\s", `[^${WHITE_SPACE}`)
       .replaceAll("(?!\\S)", `(?![^${WHITE_SPACE}])`)
       .replaceAll("\\s", `[${WHITE_SPACE}]`),
-  ).replace(/\\p\{([^}]*)\}/g, (_, property: string) => {
+  );
+  if (escaped === undefined) throw refused;
+  const source = escaped.replace(/\\p\{([^}]*)\}/g, (_, property: string) => {
     const translated = referenceProperty(property);
     if (translated === undefined) throw refused;
     return translated;
@@ -44,8 +46,18 @@ export function jsPreTokenizer(pattern: string): RegExp {
 /** Characters a class takes literally with the `u` flag but must escape with `v` (set notation). */
 const SET_SYNTAX = new Set(["(", ")", "{", "}", "/", "|"]);
 
-/** `source` (classes not nested, as in `u` patterns) with SET_SYNTAX escaped inside its classes. */
-function escapedForSetNotation(source: string): string {
+/**
+ * Pairs a class reads as set operators with the `v` flag (`&&`, `--`) or refuses (the others): Rust's and
+ * Oniguruma's classes read some of them as operators too, each in its own way, so a class with one is
+ * refused rather than guessed.
+ */
+const DOUBLE_PUNCTUATORS = new Set("&!#$%*+,.:;<=>?@^`~-");
+
+/**
+ * `source` (classes not nested, as in `u` patterns) with SET_SYNTAX escaped inside its classes; undefined
+ * when a class holds a double punctuator (see DOUBLE_PUNCTUATORS).
+ */
+function escapedForSetNotation(source: string): string | undefined {
   let escaped = "";
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
@@ -57,6 +69,7 @@ function escapedForSetNotation(source: string): string {
       i = end;
       continue;
     }
+    if (inClass && DOUBLE_PUNCTUATORS.has(char) && source[i + 1] === char) return undefined;
     if (inClass && SET_SYNTAX.has(char)) escaped += "\\";
     else if (inClass) inClass = char !== "]";
     else inClass = char === "[";

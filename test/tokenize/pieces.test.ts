@@ -124,6 +124,10 @@ test("patterns with constructs that read differently in JavaScript are refused",
   // properties whose reference members reference-unicode.ts does not list
   assert.throws(() => jsPreTokenizer("\\P{L}+|\\s+"), /not supported in JavaScript/);
   assert.throws(() => jsPreTokenizer("\\p{Han}+|\\p{Cn}+"), /not supported in JavaScript/);
+  // a class with a double punctuator: `[a&&b]` is "a", "&" or "b" with the u flag, the empty intersection with v
+  for (const pattern of ["[a&&b]+|\\s+", "[a--c]+", "[!--]+", "[a~~b]+", "[\\p{L}&&\\p{Lu}]+"]) assert.throws(() => jsPreTokenizer(pattern), /not supported in JavaScript/, pattern);
+  // outside a class, or a single one inside, they are plain characters
+  assert.deepEqual("a&&b c-d".match(jsPreTokenizer("a&&b|[a-c]-[d&]|\\s+")), ["a&&b", " ", "c-d"]);
 });
 
 test("characters a class takes literally in Rust and with the u flag are escaped for the v flag", () => {
