@@ -42,8 +42,32 @@ export class TextRuns {
     this.splitter = split ? new AddedTokenSplitter(addedTokens) : undefined;
   }
 
+  /** The ids of `text`: each run's by `encodeRun` (appended to `ids`), each added token's own. */
+  encode(text: string, encodeRun: (run: string, ids: number[]) => void): number[] {
+    const ids: number[] = [];
+    this.forEach(
+      text,
+      (run) => encodeRun(run, ids),
+      (id) => ids.push(id),
+    );
+    return ids;
+  }
+
+  /** The number of tokens of `text`: each run's by `countRun`, one per added token. */
+  count(text: string, countRun: (run: string) => number): number {
+    let total = 0;
+    this.forEach(
+      text,
+      (run) => {
+        total += countRun(run);
+      },
+      () => total++,
+    );
+    return total;
+  }
+
   /** Calls `onRun` with each (normalised) run of text between added tokens, `onAdded` with each added token. */
-  forEach(text: string, onRun: (run: string) => void, onAdded: (id: number) => void): void {
+  private forEach(text: string, onRun: (run: string) => void, onAdded: (id: number) => void): void {
     const run = (part: string) => onRun(this.nfc ? part.normalize("NFC") : part);
     if (this.splitter === undefined) run(text);
     else this.splitter.split(text, run, onAdded);

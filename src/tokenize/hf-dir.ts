@@ -6,7 +6,7 @@ import { gunzipSync } from "node:zlib";
 import { tiktokenRanksFrom } from "./bpe-ranks.js";
 import { ChatTemplate } from "./chat-template.js";
 import { HfTokenizersCodec } from "./hf-tokenizers.js";
-import { RankTable } from "./rank-table.js";
+import type { RankTable } from "./rank-table.js";
 import { RankTableCodec, ranksCodec } from "./rank-table-codec.js";
 import { type ChatTemplates, LoadedTokenizer, type TokenCodec } from "./tokenizer.js";
 import type { ConfigToken, TokenizerConfig, TokenizerJson } from "./tokenizer-json.js";
@@ -68,13 +68,13 @@ export interface StoredRanks {
 }
 
 /**
- * Loads a tokenizer directory from ranks converted ahead of time (as text, or their rank table) instead of
- * its tokenizer.json: parsing and converting Qwen3's 11 MB tokenizer.json cost most of a second in every
+ * Loads a tokenizer directory from ranks converted ahead of time (their rank table) instead of its
+ * tokenizer.json: parsing and converting Qwen3's 11 MB tokenizer.json cost most of a second in every
  * process. The added tokens come from tokenizer_config.json's `added_tokens_decoder`; the caller vouches
  * that the ranks are the conversion of the tokenizer.json whose hash it gives (the bundled Qwen3's are
  * checked in the tests).
  */
-export async function loadStoredRanks(dir: string, stored: StoredRanks | RankTable, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
+export async function loadStoredRanks(dir: string, table: RankTable, options: { name: string; tokenizerSha256: string }): Promise<Tokenizer> {
   // acc's own file, bundled with the ranks: its special tokens checked by hand (this path loads no zod)
   const { config, configPath } = await readConfig(dir, (value) => value as TokenizerConfig);
   const decoder: unknown = config.added_tokens_decoder;
@@ -84,8 +84,7 @@ export async function loadStoredRanks(dir: string, stored: StoredRanks | RankTab
     if (!/^\d+$/.test(id) || !isRecord(token) || typeof token["content"] !== "string") throw damagedBundle(`${configPath}: added_tokens_decoder entry ${id} is not {content}`);
     addedTokens.set(token["content"], Number(id));
   }
-  const codecOptions = { specialTokens: addedTokens, splitAddedTokens: true };
-  const codec = stored instanceof RankTable ? new RankTableCodec(stored, codecOptions) : ranksCodec({ ...stored, sourceSha256: options.tokenizerSha256 }, codecOptions);
+  const codec = new RankTableCodec(table, { specialTokens: addedTokens, splitAddedTokens: true });
   return assemble(dir, config, configPath, addedTokens, codec, { name: options.name, backend: "tiktoken-ranks", sha256: options.tokenizerSha256 });
 }
 

@@ -21,12 +21,13 @@ export class RankTableCodec implements TokenCodec {
   private readonly pieces: PieceCoder;
   private readonly specialBytes = new Map<number, Uint8Array>();
 
+  /** `preTokenizer`: the table's pattern in JavaScript, when the caller has it already. */
   constructor(
     private readonly table: RankTable,
     options: { specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean },
+    preTokenizer = jsPreTokenizer(table.meta.pattern),
   ) {
     const { pattern, nfc } = table.meta;
-    const preTokenizer = jsPreTokenizer(pattern);
     this.runs = new TextRuns(options.specialTokens, options.splitAddedTokens, nfc);
     const short = new TableBpe(table);
     let heap: HeapBpe | undefined;
@@ -41,25 +42,11 @@ export class RankTableCodec implements TokenCodec {
   }
 
   encode(text: string): number[] {
-    const ids: number[] = [];
-    this.runs.forEach(
-      text,
-      (run) => this.pieces.encode(run, ids),
-      (id) => ids.push(id),
-    );
-    return ids;
+    return this.runs.encode(text, (run, ids) => this.pieces.encode(run, ids));
   }
 
   count(text: string): number {
-    let total = 0;
-    this.runs.forEach(
-      text,
-      (run) => {
-        total += this.pieces.count(run);
-      },
-      () => total++,
-    );
-    return total;
+    return this.runs.count(text, (run) => this.pieces.count(run));
   }
 
   decode(ids: readonly number[]): string {
@@ -88,17 +75,17 @@ export function ranksCodec(
   source: { ranks: string; pattern: string; nfc: boolean; sourceSha256: string },
   options: { specialTokens: ReadonlyMap<string, number>; splitAddedTokens: boolean },
 ): TokenCodec {
-  if (!readsInJavaScript(source.pattern)) return new TiktokenCodec({ ...source, ...options });
+  const preTokenizer = jsPreTokenizerOrUndefined(source.pattern);
+  if (preTokenizer === undefined) return new TiktokenCodec({ ...source, ...options });
   const { ranks, ...meta } = source;
   const table = RankTable.read(rankTableBytes(ranks, { ...meta, specialTokens: {} }), meta.sourceSha256);
-  return new RankTableCodec(table, options);
+  return new RankTableCodec(table, options, preTokenizer);
 }
 
-function readsInJavaScript(pattern: string): boolean {
+function jsPreTokenizerOrUndefined(pattern: string): RegExp | undefined {
   try {
-    jsPreTokenizer(pattern);
-    return true;
+    return jsPreTokenizer(pattern);
   } catch {
-    return false;
+    return undefined;
   }
 }

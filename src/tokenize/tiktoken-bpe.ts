@@ -23,27 +23,13 @@ export class TiktokenCodec implements TokenCodec {
   }
 
   encode(text: string): number[] {
-    const ids: number[] = [];
-    this.runs.forEach(
-      text,
-      (run) => {
-        for (const id of this.bpe.encode_ordinary(run)) ids.push(id);
-      },
-      (id) => ids.push(id),
-    );
-    return ids;
+    return this.runs.encode(text, (run, ids) => {
+      for (const id of this.bpe.encode_ordinary(run)) ids.push(id);
+    });
   }
 
   count(text: string): number {
-    let total = 0;
-    this.runs.forEach(
-      text,
-      (run) => {
-        total += this.bpe.encode_ordinary(run).length;
-      },
-      () => total++,
-    );
-    return total;
+    return this.runs.count(text, (run) => this.bpe.encode_ordinary(run).length);
   }
 
   decode(ids: readonly number[]): string {

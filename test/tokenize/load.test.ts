@@ -9,7 +9,8 @@ import { BYTE_LEVEL_CHARS } from "../../src/tokenize/byte-level.js";
 import { tiktokenRanksFrom } from "../../src/tokenize/bpe-ranks.js";
 import { ChatTemplateError } from "../../src/tokenize/errors.js";
 import { loadPinnedTokenizer, loadStoredRanks, loadTokenizer } from "../../src/tokenize/hf-dir.js";
-import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3 } from "../../src/tokenize/qwen3.js";
+import { QWEN3_CHAT_TEMPLATE_SHA256, QWEN3_DIR, QWEN3_RANKS_FILE, QWEN3_RANKS_SHA256, QWEN3_TOKENIZER_SHA256, loadQwen3, qwen3RankSource } from "../../src/tokenize/qwen3.js";
+import { bundledRankTable } from "../../src/tokenize/rank-table-files.js";
 import { resolveTokenizer } from "../../src/tokenize/resolve.js";
 import { TiktokenCodec } from "../../src/tokenize/tiktoken-bpe.js";
 import type { TokenizerJson } from "../../src/tokenize/tokenizer-json.js";
@@ -53,7 +54,7 @@ test("loadQwen3 (stored ranks) and a load of tokenizer.json itself give the same
 });
 
 test("stored ranks with a damaged tokenizer_config.json: the bundle is named damaged, not loaded with a broken special token", async () => {
-  const stored = JSON.parse(gunzipSync(readFileSync(join(QWEN3_DIR, QWEN3_RANKS_FILE))).toString("utf8"));
+  const stored = await bundledRankTable("qwen3", QWEN3_RANKS_SHA256, qwen3RankSource);
   const config = JSON.parse(readFileSync(join(QWEN3_DIR, "tokenizer_config.json"), "utf8"));
   for (const [damage, expected] of [
     [(c: Record<string, unknown>) => delete c["added_tokens_decoder"], /no "added_tokens_decoder"/],
