@@ -7,9 +7,9 @@ import { readCheckpoint, writeCheckpoint } from "../io/checkpoint.js";
 import { readOwnJsonLines } from "../io/own-json-lines.js";
 import { type ChunkPlace, readLineChunks } from "../io/chunks.js";
 import { type JsonLine, toJsonLine } from "../io/json-lines.js";
-import { type FileStart, LineSplitter } from "../io/lines.js";
+import { type FileStart, LineSplitter, lineTooLong } from "../io/lines.js";
 import { convertItems } from "../import/convert.js";
-import { type ImportEvent, type ImportOptions, openUnit, type PreparedImport } from "../import/run.js";
+import { detectionThenRecords, type ImportEvent, type ImportOptions, openUnit, type PreparedImport } from "../import/run.js";
 import { CHUNK_BYTES } from "../import/write.js";
 import type { Reject } from "../formats/types.js";
 import { Domain, type Trajectory } from "../records/trajectory.js";
@@ -219,7 +219,7 @@ async function* batches(prepared: PreparedImport, from: Pick<PassPlace, "unit" |
     // the records of the chunk read from are counted again from its start, the ones taken skipped
     let place: RowsPlace | undefined = resumed?.rows ? { chunk: resumed.rows.chunk, taken: 0 } : undefined;
     let events: ImportEvent[] = [];
-    for await (const event of unitAndRecords(opened.events, records)) {
+    for await (const event of detectionThenRecords(opened.events, records)) {
       if (event.type !== "trajectory" && !(event.type === "reject" && event.reject.scope === "record")) continue;
       // the reader is lazy: the chunk being read is the one this record came from
       if (rows) place = place?.chunk.offset === rows.chunk.offset ? { chunk: place.chunk, taken: place.taken + 1 } : { chunk: rows.chunk, taken: 1 };
@@ -235,11 +235,6 @@ async function* batches(prepared: PreparedImport, from: Pick<PassPlace, "unit" |
     }
     yield { unit, events, end: true };
   }
-}
-
-async function* unitAndRecords(first: readonly ImportEvent[], records: AsyncIterable<ImportEvent> | undefined): AsyncGenerator<ImportEvent> {
-  yield* first;
-  if (records) yield* records;
 }
 
 /** The lines of a row file, read by chunks (as `acc import` reads it), from `from` on; `chunk` is where the chunk being read starts. */
@@ -260,7 +255,7 @@ class RowReader {
       if ("tooLong" in chunk) {
         const { line, size } = chunk.tooLong;
         // what LineSplitter says of a line too long, so the reject is the same as a line read whole
-        yield { line, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${this.maxLineBytes} bytes` };
+        yield { line, error: "line-too-long", detail: lineTooLong(size, this.maxLineBytes) };
       } else {
         const splitter = new LineSplitter(this.maxLineBytes, chunk.firstLine);
         for (const raw of splitter.push(chunk.bytes)) yield toJsonLine(raw);

@@ -88,6 +88,12 @@ export async function* unitEvents(unit: InputUnit, prepared: PreparedImport): As
   if (opened.importer) yield* convertItems(opened.importer, opened.input, unit.path, prepared.convert);
 }
 
+/** A unit's detection events (openUnit's), then its records, if it has an importer: for readers that make the records themselves. */
+export async function* detectionThenRecords(first: readonly ImportEvent[], records: AsyncIterable<ImportEvent> | undefined): AsyncGenerator<ImportEvent> {
+  yield* first;
+  if (records) yield* records;
+}
+
 export type OpenedUnit =
   | { events: ImportEvent[]; importer?: undefined }
   | { events: ImportEvent[]; importer: Importer; input: ImportInput };

@@ -4,12 +4,13 @@ import { makeDirectory } from "../io/directory.js";
 import { statInput } from "../io/stdin.js";
 import { AtomicFile, type LineSink, type Output } from "../io/atomic.js";
 import { type ChunkPlace, readLineChunks } from "../io/chunks.js";
+import { lineTooLong } from "../io/lines.js";
 import type { Reject } from "../formats/types.js";
 import { WorkerPool, siblingModule } from "../run/worker-pool.js";
 import { Stage, type StageOutput } from "../run/stage.js";
 import { type ChunkResult, type ChunkTask, lineKey, processChunk } from "./chunk.js";
 import { convertItems } from "./convert.js";
-import { type ImportEvent, type ImportOptions, ImportUsageError, openUnit, type PreparedImport, prepareImport } from "./run.js";
+import { detectionThenRecords, type ImportEvent, type ImportOptions, ImportUsageError, openUnit, type PreparedImport, prepareImport } from "./run.js";
 import { ImportStats, type ImportStatsSnapshot } from "./stats.js";
 import { AccError } from "../errors/acc-error.js";
 import { fileIdentity, keyHash } from "../io/checkpoint.js";
@@ -218,7 +219,7 @@ async function* items(prepared: PreparedImport, from: ImportPlace, settings: { w
     let skip = resumed?.events ?? 0;
     if (!rows) {
       let events: ImportEvent[] = [];
-      for await (const event of unitEvents(opened.events, convertItems(importer, input, path, prepared.convert))) {
+      for await (const event of detectionThenRecords(opened.events, convertItems(importer, input, path, prepared.convert))) {
         if (skip > 0) {
           skip--;
           continue;
@@ -240,7 +241,7 @@ async function* items(prepared: PreparedImport, from: ImportPlace, settings: { w
     for await (const chunk of readLineChunks(path, CHUNK_BYTES, maxLineBytes, resumed?.rows, start)) {
       if ("tooLong" in chunk) {
         const { line, size } = chunk.tooLong;
-        const reason = `line of ${size} bytes exceeds the limit of ${maxLineBytes} bytes`;
+        const reason = lineTooLong(size, maxLineBytes);
         const tooLong: Reject = { file: path, format: importer.format, locator: { line }, scope: "record", code: "line-too-long", reason };
         yield { unit, events: [], chunk: { tooLong: shard && !inShard(lineKey(path, line), shard) ? undefined : tooLong, end: chunk.end }, end: false };
         continue;
@@ -250,12 +251,6 @@ async function* items(prepared: PreparedImport, from: ImportPlace, settings: { w
     }
     yield { unit, events: [], end: true };
   }
-}
-
-/** A unit's detection events, then its records. */
-async function* unitEvents(first: readonly ImportEvent[], records: AsyncIterable<ImportEvent>): AsyncGenerator<ImportEvent> {
-  yield* first;
-  yield* records;
 }
 
 /** The inputs (path, size, time) and settings of an import, without the shard: what the shards of one run share. */

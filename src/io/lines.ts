@@ -214,7 +214,7 @@ export class LineSplitter {
       this.pending = [];
       this.pendingBytes = 0;
       this.oversized = false;
-      yield { line: number, error: "line-too-long", detail: `line of ${size} bytes exceeds the limit of ${this.maxLineBytes} bytes` };
+      yield { line: number, error: "line-too-long", detail: lineTooLong(size, this.maxLineBytes) };
       return;
     }
     let bytes = this.pending.length === 0 ? tail : Buffer.concat([...this.pending, tail]);
@@ -229,6 +229,11 @@ export class LineSplitter {
     }
     yield { line: number, text: bytes.toString("utf8") };
   }
+}
+
+/** Why a line of `size` bytes is not read: the words of every line-too-long reject, whoever finds the line. */
+export function lineTooLong(size: number, maxLineBytes: number): string {
+  return `line of ${size} bytes exceeds the limit of ${maxLineBytes} bytes`;
 }
 
 /** The lines of a file (gzip or not); see LineSplitter. From `start` (read already), then the rest of the file, if any. */
