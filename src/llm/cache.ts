@@ -2,10 +2,19 @@ import { createHash } from "node:crypto";
 import { open, readdir, readFile } from "node:fs/promises";
 import { makeDirectory } from "../io/directory.js";
 import { join } from "node:path";
+import { parseCompletion } from "./response.js";
 import type { ChatRequest, ChatResult } from "./types.js";
 
-/** Bumped when the key derivation or the entry layout changes, so old entries are never misread. */
-const CACHE_VERSION = "acc-llm-cache/2";
+/** Part of every key: bumped when the key derivation changes, so that no old entry is found for a new key. */
+const KEY_VERSION = "acc-llm-cache/2";
+
+/**
+ * The entry layouts, named in each entry's `version`: a reply as received (`reply`: the response's JSON
+ * text, parsed again when read), or an answer as parsed (`result`: a streamed answer, whose chunks are no
+ * reply; and every entry written before session 11). Both are read; a layout not listed is a miss.
+ */
+const REPLY_LAYOUT = "acc-llm-cache/3";
+const PARSED_LAYOUT = "acc-llm-cache/2";
 
 /** JSON with object keys sorted at every depth (undefined fields dropped, as JSON.stringify does). */
 export function canonicalJson(value: unknown): string {
@@ -43,12 +52,12 @@ export function requestKey(endpoint: string, request: ChatRequest): string {
 
 /** The key of a plain (not streamed) request whose canonical JSON body (or its UTF-8) is `body`. */
 export function keyOfBody(endpoint: string, body: string | Buffer): string {
-  if (endpoint !== keyed.endpoint) keyed = { endpoint, prefix: `${CACHE_VERSION}\n${endpoint.replace(/\/+$/, "")}\n` };
+  if (endpoint !== keyed.endpoint) keyed = { endpoint, prefix: `${KEY_VERSION}\n${endpoint.replace(/\/+$/, "")}\n` };
   return createHash("sha256").update(keyed.prefix).update(body).digest("hex");
 }
 
 /** The key's prefix for the last endpoint asked (a client asks one endpoint, once per request). */
-let keyed = { endpoint: "", prefix: `${CACHE_VERSION}\n\n` };
+let keyed = { endpoint: "", prefix: `${KEY_VERSION}\n\n` };
 
 /** The wire body: the request's fields, `extra_body` merged at the top level, and the stream flags. */
 export function requestBody(request: ChatRequest, stream: boolean): Record<string, unknown> {
@@ -62,6 +71,13 @@ export function requestBody(request: ChatRequest, stream: boolean): Record<strin
 }
 
 export type CachedResult = Omit<ChatResult, "cached" | "attempts" | "finish">;
+
+/**
+ * What an entry stores: a plain answer's reply as received (its JSON text, on one line), or a streamed
+ * answer as parsed. A reply takes one copy of its text where the parsed answer held the content and the
+ * reasoning twice (the fields, and the raw reply), and costs no serialisation.
+ */
+export type CacheEntry = { reply: string } | { result: CachedResult };
 
 interface Location {
   file: string;
@@ -94,7 +110,7 @@ const PACK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Successful answers on disk. Entries are written in packs: JSONL files (`<pid>-<time>-<cache>-<n>.jsonl`, one
- * `{"key", "version", "result"}` line per answer), each written by one cache only, answers appended to it
+ * `{"key", "version", "reply"}` or `{"key", "version", "result"}` line per answer, see CacheEntry), each written by one cache only, answers appended to it
  * until it passes PACK_BYTES. `put` resolves once its answer's line is written, so an answer the caller has
  * seen survives a crash; answers finishing together are appended in one write (group commit). A pack is
  * reopened for each write rather than made anew: creating a file (and renaming it into place) cost ~0.6–1 ms
@@ -128,9 +144,12 @@ export class ResponseCache {
       await handle.close();
     }
     try {
-      const entry = JSON.parse(bytes.toString("utf8")) as { key: string; version: string; result: CachedResult };
-      return entry.version === CACHE_VERSION && entry.key === key ? entry.result : undefined;
+      const entry = JSON.parse(bytes.toString("utf8")) as { key: string; version: string; reply?: unknown; result?: CachedResult };
+      if (entry.key !== key) return undefined;
+      if (entry.version === REPLY_LAYOUT) return { ...parseCompletion(entry.reply), raw: entry.reply };
+      return entry.version === PARSED_LAYOUT ? entry.result : undefined;
     } catch {
+      // unreadable, or a reply whose shape parses no more: a miss, and the request is sent again
       return undefined;
     }
   }
@@ -144,15 +163,26 @@ export class ResponseCache {
   }
 
   /** Stores an answer; resolves once it is on disk. */
-  put(key: string, result: CachedResult): Promise<void> {
+  put(key: string, entry: CacheEntry): Promise<void> {
     checkKey(key);
-    return new Promise((resolve, reject) => this.add(key, result, { written: resolve, notWritten: reject }));
+    return new Promise((resolve, reject) => this.add(key, entry, { written: resolve, notWritten: reject }));
   }
 
-  /** Stores an answer and tells `waiter` once it is on disk: `put` without a promise per answer. */
-  add(key: string, result: CachedResult, waiter: PackWaiter): void {
+  /**
+   * Stores an answer and tells `waiter` once it is on disk: `put` without a promise per answer. A reply is
+   * JSON text the caller has parsed, without a line break (JSON has them only between tokens: a reply
+   * that has some is given serialised again).
+   */
+  add(key: string, entry: CacheEntry, waiter: PackWaiter): void {
     checkKey(key);
-    const line = JSON.stringify({ key, version: CACHE_VERSION, result });
+    let line: string;
+    if ("reply" in entry) {
+      // invariant: a line break would cut the entry in two, and neither half would be read
+      if (entry.reply.includes("\n") || entry.reply.includes("\r")) throw new Error("a cached reply must be JSON text on one line");
+      line = `${LINE_START}${key}","version":"${REPLY_LAYOUT}","reply":${entry.reply}}`;
+    } else {
+      line = JSON.stringify({ key, version: PARSED_LAYOUT, result: entry.result });
+    }
     this.pending.push({ key, line, waiter });
     if (!this.flushing) {
       this.flushing = true;

@@ -25,6 +25,8 @@ export function createClient(options: ClientOptions): LlmClient {
 interface Answer {
   parsed: ParsedChoice;
   raw: unknown;
+  /** A plain answer's reply, JSON text on one line: what the cache stores. */
+  reply?: string;
 }
 
 class Client implements LlmClient {
@@ -146,7 +148,9 @@ class Client implements LlmClient {
       return this.malformed(`invalid JSON body: ${JSON.stringify(text.slice(0, 80))}`, attempt, error);
     }
     try {
-      return { parsed: parseCompletion(json), raw: json };
+      // a reply with line breaks (between its tokens) is stored serialised again, on one line
+      const reply = text.includes("\n") || text.includes("\r") ? JSON.stringify(json) : text;
+      return { parsed: parseCompletion(json), raw: json, reply };
     } catch (error) {
       return this.malformed(shapeMessage(error), attempt, error);
     }
@@ -344,7 +348,7 @@ class Call extends TextExchange implements PackWaiter {
     // the answer reaches the caller once it is on disk (written), so an answer used survives a crash
     this.result = result;
     try {
-      client.cache.add(this.key, cacheEntry(result), this);
+      client.cache.add(this.key, answer.reply === undefined ? { result: cacheEntry(result) } : { reply: answer.reply }, this);
     } catch (error) {
       this.fail(error);
     }

@@ -216,6 +216,26 @@ test("cache: a repeated or resumed run never sends a request twice; failures are
   assert.equal(entries.length, 4, "one entry per distinct successful request");
 });
 
+test("cache: the reply is stored as received and a resumed run reads it back field for field, a pretty-printed reply (line breaks between its tokens) on one line", async () => {
+  const cacheDir = tempDir();
+  const reply = { id: "c1", object: "chat.completion", model: "m", choices: [{ index: 0, message: { role: "assistant", content: "fine", reasoning_content: "because" }, finish_reason: "stop", token_ids: [7, 8] }], usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 }, prompt_token_ids: [1, 2] };
+  const compact = JSON.stringify(reply);
+  const pretty = JSON.stringify({ ...reply, id: "c2" }, null, 2);
+  const { server, client } = await setup((_i, body) => ({ type: "raw", contentType: "application/json", body: JSON.stringify(body).includes("pretty") ? pretty : compact }), { cacheDir });
+  // an answer reaches the caller once its entry is written
+  const first = await Promise.all([client.chat(ask("compact")), client.chat(ask("pretty"))]);
+  const entries = readdirSync(cacheDir).flatMap((f) => readFileSync(join(cacheDir, f), "utf8").split("\n").filter(Boolean));
+  assert.equal(entries.length, 2);
+  assert.ok(entries.some((line) => line.endsWith(`"reply":${compact}}`)), "the compact reply's bytes, as received");
+  assert.ok(entries.some((line) => line.endsWith(`"reply":${JSON.stringify(JSON.parse(pretty))}}`)), "the pretty one serialised again, on one line");
+  const resumed = createClient({ endpoint: server.url, cacheDir });
+  cleanups.push(() => resumed.close());
+  const again = await Promise.all([resumed.chat(ask("compact")), resumed.chat(ask("pretty"))]);
+  assert.equal(server.requests.length, 2, "both answers came from the cache");
+  assert.deepEqual(again.map((r) => ({ ...r, cached: false, attempts: 1 })), first);
+  assert.deepEqual([first[0]!.reasoning, first[0]!.prompt_token_ids, first[0]!.completion_token_ids], ["because", [1, 2], [7, 8]]);
+});
+
 test("cache: identical requests in flight at once are sent once; a leader's abort does not fail its followers", async () => {
   const { server, client } = await setup(() => answer({ delayMs: 30 }), { cacheDir: tempDir() });
   const results = await Promise.all(Array.from({ length: 5 }, () => client.chat(ask("same"))));
