@@ -5,9 +5,9 @@
 // for the same rows: loading the tokenizer, one chat-template render and one encode of each row's text,
 // timed in-process on acc's built code, with Python `tokenizers` encode_batch (Rust, threaded) on the same
 // texts beside it. It also counts the template renders acc makes per row. acc's code runs from dist/
-// (built first); the load average is printed with each round. Each round also times the same export with
-// `--no-liftoff-only` (V8's default tiers for tiktoken's WebAssembly, which acc compiles with Liftoff only:
-// src/tokenize/tiktoken-wasm.ts), so the gain of that choice is measured interleaved too.
+// (built first); the load average is printed with each round. (Until session 10 each round also timed the
+// export with `--no-liftoff-only`; Qwen3 now loads from its rank table and the export never compiles
+// tiktoken's WebAssembly, so that flag changes nothing here: docs/benchmarks.md#liftoff-only.)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -96,33 +96,27 @@ interface Round {
   importCpu: number;
   exportS: number;
   exportCpu: number;
-  tieredS: number;
-  tieredCpu: number;
   floorCpu: number;
   load: string;
 }
 const rounds: Round[] = [];
 console.log(`${records.length} trajectories → ${texts.length} rows, ${(chars / 1e6).toFixed(1)} M characters rendered; ${renders} template renders (${(renders / texts.length).toFixed(2)} per row)`);
-console.log("round  import wall/CPU s  export wall/CPU s  export÷import speed wall/CPU  export --no-liftoff-only wall/CPU s  floor CPU s  load (1/5/15 min)");
+console.log("round  import wall/CPU s  export wall/CPU s  export÷import speed wall/CPU  floor CPU s  load (1/5/15 min)");
 for (let round = 0; round < ROUNDS; round++) {
   const before = load();
   const imported_ = timeNode(["dist/cli/main.js", "import", SAMPLES, "-o", imported, "-q"]);
   rmSync(imported, { force: true });
-  const exportArgs = ["dist/cli/main.js", "export", trajectories, "--to", "trl", "--tokenized", "-o", out, "--overwrite"];
-  const exported = timeNode(exportArgs);
-  const tiered = timeNode(["--no-liftoff-only", ...exportArgs]);
+  const exported = timeNode(["dist/cli/main.js", "export", trajectories, "--to", "trl", "--tokenized", "-o", out, "--overwrite"]);
   const r: Round = {
     importS: imported_.seconds,
     importCpu: imported_.cpuSeconds,
     exportS: exported.seconds,
     exportCpu: exported.cpuSeconds,
-    tieredS: tiered.seconds,
-    tieredCpu: tiered.cpuSeconds,
     floorCpu: await floorCpuSeconds(),
     load: before,
   };
   rounds.push(r);
-  console.log(`${String(round + 1).padStart(5)}  ${r.importS.toFixed(2).padStart(6)} / ${r.importCpu.toFixed(2).padStart(5)}    ${r.exportS.toFixed(2).padStart(6)} / ${r.exportCpu.toFixed(2).padStart(5)}    ${(r.importS / r.exportS).toFixed(2)}× / ${(r.importCpu / r.exportCpu).toFixed(2)}×                ${r.tieredS.toFixed(2).padStart(6)} / ${r.tieredCpu.toFixed(2).padStart(5)}                    ${r.floorCpu.toFixed(2).padStart(5)}        ${r.load}`);
+  console.log(`${String(round + 1).padStart(5)}  ${r.importS.toFixed(2).padStart(6)} / ${r.importCpu.toFixed(2).padStart(5)}    ${r.exportS.toFixed(2).padStart(6)} / ${r.exportCpu.toFixed(2).padStart(5)}    ${(r.importS / r.exportS).toFixed(2)}× / ${(r.importCpu / r.exportCpu).toFixed(2)}×                ${r.floorCpu.toFixed(2).padStart(5)}        ${r.load}`);
 }
 rmSync(out, { recursive: true, force: true });
 const m = (pick: (r: Round) => number) => median(rounds.map(pick));
@@ -131,7 +125,6 @@ const python = pythonSeconds();
 console.log(`medians of ${ROUNDS} interleaved rounds (load now ${load()}):`);
 console.log(`acc import:                 ${m((r) => r.importS).toFixed(2)} s wall, ${m((r) => r.importCpu).toFixed(2)} CPU-s`);
 console.log(`acc export --tokenized:     ${m((r) => r.exportS).toFixed(2)} s wall, ${m((r) => r.exportCpu).toFixed(2)} CPU-s  → ${m((r) => r.importS / r.exportS).toFixed(2)}× import speed by wall, ${m((r) => r.importCpu / r.exportCpu).toFixed(2)}× by CPU (target ≥ 0.5×)`);
-console.log(`acc export --tokenized with V8's default WebAssembly tiers (--no-liftoff-only): ${m((r) => r.tieredS).toFixed(2)} s wall, ${m((r) => r.tieredCpu).toFixed(2)} CPU-s → Liftoff only saves ${m((r) => r.tieredS - r.exportS).toFixed(2)} s wall, ${m((r) => r.tieredCpu - r.exportCpu).toFixed(2)} CPU-s (median of the rounds' differences)`);
 console.log(`floor (tokenizer load + 1 render + 1 encode per row, in-process): ${m((r) => r.floorCpu).toFixed(2)} CPU-s → export at ${m((r) => r.floorCpu / r.exportCpu).toFixed(2)}× the floor's speed; the floor alone runs at ${m((r) => r.importCpu / r.floorCpu).toFixed(2)}× import by CPU`);
 if (python !== undefined) console.log(`Python tokenizers encode_batch of the same texts (no rendering): ${python.toFixed(2)} s`);
 else console.log("Python tokenizers: .venv-checks missing (scripts/setup-python-checks.sh); skipped");
