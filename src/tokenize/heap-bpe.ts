@@ -1,4 +1,4 @@
-import type { RankTable } from "./rank-table.js";
+import { MAX_RANKS, type RankTable } from "./rank-table.js";
 
 /**
  * tiktoken's byte-pair merge in O(n log n): a heap of adjacent pairs keyed by (rank, position) over a
@@ -9,7 +9,7 @@ import type { RankTable } from "./rank-table.js";
 export class HeapBpe {
   private readonly byteRank: Int32Array;
   private readonly longestToken: number;
-  /** Rank of the concatenation of two ranks' bytes (NONE when it is no token), by `left * RANK_SPACE + right`. */
+  /** Rank of the concatenation of two ranks' bytes (NONE when it is no token), by `left * MAX_RANKS + right`. */
   private readonly pairs = new PairMemory();
   private readonly encoder = new TextEncoder();
   private buffer = new Uint8Array(1024);
@@ -24,8 +24,8 @@ export class HeapBpe {
   private readonly queue = new PairQueue();
 
   constructor(private readonly table: RankTable) {
-    // invariant: HeapBpe keys pairs of ranks in a double (RANK_SPACE); rank tables hold fewer (rank-table.ts MAX_RANKS)
-    if (table.size > RANK_SPACE) throw new Error(`rank table of ${table.size} ranks: HeapBpe takes at most ${RANK_SPACE}`);
+    // invariant: rank tables hold at most MAX_RANKS ranks, the pairs' key space
+    if (table.size > MAX_RANKS) throw new Error(`rank table of ${table.size} ranks: HeapBpe takes at most ${MAX_RANKS}`);
     this.byteRank = table.byteRank;
     this.longestToken = table.longestToken;
     this.joined = new Uint8Array(2 * table.longestToken);
@@ -104,7 +104,7 @@ export class HeapBpe {
   }
 
   private pair(left: number, right: number): number {
-    const key = left * RANK_SPACE + right;
+    const key = left * MAX_RANKS + right;
     let rank = this.pairs.get(key);
     if (rank === UNKNOWN) {
       rank = this.joinedRank(left, right);
@@ -134,8 +134,7 @@ export class HeapBpe {
 }
 
 const NONE = -1;
-/** Ranks are below 2^21 and positions below 2^31, so (rank, position) keys stay exact in a double. */
-const RANK_SPACE = 2 ** 21;
+/** Positions are below 2^31 and ranks below MAX_RANKS (2^21), so (rank, position) keys stay exact in a double. */
 const POSITION_SPACE = 2 ** 31;
 const UNKNOWN = -2;
 /** Slots of the pair memory at most (it starts over when half full). */

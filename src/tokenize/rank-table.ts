@@ -230,8 +230,8 @@ export function rankTableBytes(ranks: string, meta: RankTableMeta): Uint8Array {
   return out;
 }
 
-/** Ranks are below 2^21 (HeapBpe keys pairs of ranks in a double). */
-const MAX_RANKS = 2 ** 21;
+/** Ranks are below 2^21: HeapBpe keys a pair of ranks as `left * MAX_RANKS + right`, exact in a double. */
+export const MAX_RANKS = 2 ** 21;
 
 const BASE64_VALUE = (() => {
   const table = new Int8Array(128).fill(-1);
