@@ -43,6 +43,7 @@ const { UsageError } = await fromDist<typeof import("../src/errors/acc-error.js"
 const { graphwalksEval } = await fromDist<typeof import("../src/evals/graphwalks.js")>("evals/graphwalks.js");
 const { mrcrEval } = await fromDist<typeof import("../src/evals/mrcr.js")>("evals/mrcr.js");
 const { runEval } = await fromDist<typeof import("../src/evals/runner.js")>("evals/runner.js");
+const { withCleanup } = await fromDist<typeof import("../src/io/cleanup.js")>("io/cleanup.js");
 const { countTokens, o200k, workerCounter } = await fromDist<typeof import("../src/evals/tokens.js")>("evals/tokens.js");
 const { loadOpenAiEncoding } = await fromDist<typeof import("../src/tokenize/openai.js")>("tokenize/openai.js");
 const { createClient } = await fromDist<typeof import("../src/llm/client.js")>("llm/client.js");
@@ -156,7 +157,8 @@ async function runnerLoad<Item extends { id: string }>(server: Server, workload:
   const { value, seconds, cpu, mainCpu } = await clock(async () => {
     const counter = tokens ?? workerCounter();
     try {
-      return await runEval({ kind, items, outDir, answers: { client, model: "bench" }, concurrency: IN_FLIGHT, tokens: counter });
+      // inside withCleanup, as the CLI runs every command (src/cli/program.ts)
+      return await withCleanup(() => runEval({ kind, items, outDir, answers: { client, model: "bench" }, concurrency: IN_FLIGHT, tokens: counter }));
     } finally {
       await counter.close();
     }

@@ -40,6 +40,7 @@ const { Policy } = await fromDist<typeof import("../src/rollout/policy.js")>("ro
 const { PromptPredictor } = await fromDist<typeof import("../src/rollout/prompt.js")>("rollout/prompt.js");
 const { nativeProtocol } = await fromDist<typeof import("../src/rollout/protocol.js")>("rollout/protocol.js");
 const { rolloutRun } = await fromDist<typeof import("../src/rollout/run.js")>("rollout/run.js");
+const { withCleanup } = await fromDist<typeof import("../src/io/cleanup.js")>("io/cleanup.js");
 const { ChatTemplateText } = await fromDist<typeof import("../src/rollout/template.js")>("rollout/template.js");
 const { startOpenAIServer } = await fromDist<typeof import("../src/testing/openai-server.js")>("testing/openai-server.js");
 const { completionBody } = await fromDist<typeof import("../src/testing/replies.js")>("testing/replies.js");
@@ -253,8 +254,9 @@ function floorMicros(requests: readonly { body: string; reply: string }[]): numb
 
 /** `acc rollout` as the command runs it (the library call), from its start to its end (records and Parquet included). */
 async function runnerPass(tasksFile: string, out: string) {
+  // inside withCleanup, as the CLI runs every command (src/cli/program.ts)
   const { value: stats, seconds } = await clock(() =>
-    rolloutRun({
+    withCleanup(() => rolloutRun({
       tasks: tasksFile,
       outDir: out,
       env: { kind: "search", path: corpusFile },
@@ -265,7 +267,7 @@ async function runnerPass(tasksFile: string, out: string) {
       seed: 0,
       tokenizer: "qwen3",
       concurrency: IN_FLIGHT,
-    }),
+    })),
   );
   if (stats.data.successes !== stats.data.episodes) throw new Error("bench episodes failed");
   return { seconds, episodes: stats.data.episodes, stepsPerEpisode: stats.data.steps / stats.data.episodes };

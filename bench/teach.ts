@@ -33,6 +33,7 @@ const { Sample, SAMPLE_SCHEMA_VERSION } = await fromDist<typeof import("../src/r
 const { candidateSeed } = await fromDist<typeof import("../src/teach/candidates.js")>("teach/candidates.js");
 const { teacherMessages } = await fromDist<typeof import("../src/teach/prompt.js")>("teach/prompt.js");
 const { teachRun } = await fromDist<typeof import("../src/teach/run.js")>("teach/run.js");
+const { withCleanup } = await fromDist<typeof import("../src/io/cleanup.js")>("io/cleanup.js");
 const { startOpenAIServer } = await fromDist<typeof import("../src/testing/openai-server.js")>("testing/openai-server.js");
 const { completionBody } = await fromDist<typeof import("../src/testing/replies.js")>("testing/replies.js");
 const { DEFAULT_VERIFY_SETUP } = await fromDist<typeof import("../src/verify/index.js")>("verify/index.js");
@@ -161,8 +162,9 @@ function heapLine(name: string): string {
 async function teachLoad(url: string, input: string, count: number, cache = true, stub?: LlmClient) {
   const out = mkdtempSync(join(work, "run-"));
   const client = stub ?? createClient({ endpoint: url, concurrency: IN_FLIGHT, ...(cache ? { cacheDir: join(out, "cache") } : {}) });
+  // inside withCleanup, as the CLI runs every command (src/cli/program.ts)
   const { value: stats, seconds, cpu } = await clock(() =>
-    teachRun({
+    withCleanup(() => teachRun({
       input,
       outDir: out,
       client,
@@ -170,7 +172,7 @@ async function teachLoad(url: string, input: string, count: number, cache = true
       setup: { model: "bench", candidates: 2, seed: 0, keepAll: false },
       verify: DEFAULT_VERIFY_SETUP,
       concurrency: IN_FLIGHT,
-    }),
+    })),
   );
   await client.close();
   if (stats.data.kept_samples !== count) throw new Error(`kept ${stats.data.kept_samples} of ${count}`);

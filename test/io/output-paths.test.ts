@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { AccError } from "../../src/errors/acc-error.js";
@@ -73,4 +73,56 @@ test("removeLeftoversSync (the signal handler's job) removes open temporary file
   removeLeftoversSync();
   assert.deepEqual(readdirSync(dir), []);
   await file.abort();
+});
+
+test("withCleanup: scopes running at once keep their own files, the first (which runs without AsyncLocalStorage) and those started while it runs", async () => {
+  const dir = tempDir();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const started: string[] = [];
+  // the first scope: its temporary file is still open when the second one fails, and survives that
+  const first = withCleanup(async () => {
+    const file = await AtomicFile.create(join(dir, "first", "a.jsonl"));
+    await file.write("first\n");
+    started.push("first");
+    await gate;
+    assert.ok(readdirSync(join(dir, "first")).length === 1, "the second scope's failure left the first's temporary file alone");
+    await file.write("more\n");
+    await file.commit();
+  });
+  // the second, started while the first runs: it fails, and only its own file and folder go
+  await assert.rejects(
+    withCleanup(async () => {
+      const file = await AtomicFile.create(join(dir, "second", "b.jsonl"));
+      await file.write("second\n");
+      started.push("second");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error("second stops");
+    }),
+    /second stops/,
+  );
+  assert.deepEqual(started, ["first", "second"]);
+  assert.deepEqual(readdirSync(dir), ["first"], "the second scope's folder is gone, the first's is not");
+  release();
+  await first;
+  assert.deepEqual(readFileSync(join(dir, "first", "a.jsonl"), "utf8"), "first\nmore\n");
+  // and the other way round: the first fails while a later one runs; each removes only its own
+  let releaseLater!: () => void;
+  const later = new Promise<void>((resolve) => (releaseLater = resolve));
+  const failing = withCleanup(async () => {
+    const file = await AtomicFile.create(join(dir, "third", "c.jsonl"));
+    await file.write("third\n");
+    await later;
+    throw new Error("first stops");
+  });
+  const surviving = withCleanup(async () => {
+    const file = await AtomicFile.create(join(dir, "fourth", "d.jsonl"));
+    await file.write("fourth\n");
+    releaseLater();
+    await assert.rejects(failing, /first stops/);
+    await file.commit();
+  });
+  await surviving;
+  assert.deepEqual(readdirSync(dir).sort(), ["first", "fourth"]);
+  assert.deepEqual(readdirSync(join(dir, "fourth")), ["d.jsonl"]);
 });
