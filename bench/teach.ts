@@ -15,6 +15,8 @@
 // answering at once, and holding each answer back as a server would) and acc's client alone, and splits the
 // CPU beyond the floor into teach's own, the client's, and the two together (holding the samples in flight,
 // and the rest). The floor's ceiling is given against the faster raw client too: the headline compares with it.
+// Last, a workload where the server is the bottleneck, as a model is: 4,000 samples whose answers each come
+// after a delay of their own with a long tail (delayOf), teach against the raw client by wall time.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,9 +82,26 @@ function sample(i: number): SampleRecord {
 
 /** The teacher: right at the first candidate, so one request per sample on both sides. */
 function answer(body: unknown) {
-  const messages = (body as { messages: { content: string }[] }).messages;
-  const item = Number(/Question: What does item (\d+) cost\?$/.exec(messages.at(-1)!.content)?.[1]);
+  const item = itemOf(body);
   return { type: "answer" as const, content: `Final answer: ${3 * item} EUR`, reasoning: `Item ${item} costs ${3 * item} EUR on the list.` };
+}
+
+function itemOf(body: unknown): number {
+  const messages = (body as { messages: { content: string }[] }).messages;
+  return Number(/Question: What does item (\d+) cost\?$/.exec(messages.at(-1)!.content)?.[1]);
+}
+
+/** Samples and rounds of the workload whose answers take time. */
+const SLOW_SAMPLES = 4000;
+const SLOW_ROUNDS = 2;
+
+/**
+ * How long the teacher takes to answer an item, the same on both sides: a long tail, as generation
+ * lengths have (a fixed quantile per item of a Pareto-like spread: median 19 ms, p90 79, p99 644, at most 3 s).
+ */
+function delayOf(item: number): number {
+  const quantile = ((item * 2654435761) % 2 ** 32) / 2 ** 32;
+  return Math.min(3000, Math.round(10 * (1 - quantile) ** -0.9));
 }
 
 
@@ -436,4 +455,34 @@ async function flaggedPass(raw: Run, teach: Run, chars: number, samples: SampleR
   console.log(`    the rest: teach and the client together  ${rest.toFixed(0).padStart(4)} µs  (what the two alone do not show), of which:`);
   console.log(`      holding ${IN_FLIGHT} samples across their round trip  ${holding.toFixed(0).padStart(4)} µs  (teach with the stubbed client holding each answer back until ${IN_FLIGHT - 1} more requests are asked: ${cpuOf("teach, client stubbed, answers held").toFixed(0)} µs a sample)`);
   console.log(`      teach's work among the HTTP exchanges  ${(rest - holding).toFixed(0).padStart(4)} µs  (the remainder: each sample's work runs between the exchanges of ${IN_FLIGHT} others, the server's included; not split further)`);
+  await slowAnswers(samples);
+}
+
+/**
+ * Answers that take time, with a long tail (delayOf): what the rate comes to when the server is the
+ * bottleneck, as a model is, and one slow answer must not hold back the requests behind it.
+ */
+async function slowAnswers(samples: SampleRecord[]): Promise<void> {
+  const some = samples.slice(0, SLOW_SAMPLES);
+  const input = join(work, "slow-samples.jsonl");
+  writeFileSync(input, some.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const bodies = some.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
+  const delays = some.map((_, i) => delayOf(i + 1)).sort((a, b) => a - b);
+  const at = (q: number) => delays[Math.floor(q * (delays.length - 1))]!;
+  const total = delays.reduce((sum, ms) => sum + ms, 0);
+  const server = await startOpenAIServer((req) => ({ ...answer(req.body), delayMs: delayOf(itemOf(req.body)) }), { record: false });
+  try {
+    const results = await interleavedRounds(
+      {
+        raw: async () => ({ rate: await rawLoad(server.url, bodies, IN_FLIGHT), units: SLOW_SAMPLES }),
+        teach: () => teachLoad(server.url, input, SLOW_SAMPLES),
+      },
+      SLOW_ROUNDS,
+    );
+    console.log(`answers taking time: ${SLOW_SAMPLES} samples, each answered after a delay of its own (median ${at(0.5)} ms, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}; ${(total / 1000).toFixed(0)} s in all, ${(total / IN_FLIGHT / 1000).toFixed(1)} s spread over ${IN_FLIGHT} in flight), ${SLOW_ROUNDS} interleaved rounds (medians):`);
+    console.log(comparisonLine("raw undici (Pool.dispatch)", "req", results.raw, results.raw));
+    console.log(comparisonLine("acc teach", "sample", results.teach, results.raw));
+  } finally {
+    await server.close();
+  }
 }

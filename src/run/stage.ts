@@ -11,7 +11,7 @@ import { ResumableFile } from "../io/resumable.js";
 import { ORDER_FILE, orderLine, writeManifest } from "../shard/manifest.js";
 import type { Shard } from "../shard/partition.js";
 import { statsText } from "../shard/stats.js";
-import { orderedMap } from "./worker-pool.js";
+import { orderedMap, type OrderedWindow } from "./worker-pool.js";
 
 /**
  * The lifecycle every resumable stage shares (import, compile and its import pass, teach, rollout, decontaminate): the checkpoint and its fingerprint,
@@ -47,11 +47,12 @@ export interface StageSpec<S extends { data: unknown }> {
 export interface StageWork<I, R> {
   /** The work left: everything after the first `Stage.done` records. */
   inputs: AsyncIterable<I>;
-  /** The per-item work; up to `window` items run at once (an item needing no wait may give its result at once). */
+  /** The per-item work, run within `window` (an item needing no wait may give its result at once). */
   process: (input: I) => R | Promise<R>;
   /** Takes a result, in input order: its lines and stats. */
   write: (result: R, out: StageOutput) => void;
-  window: number;
+  /** Items run at once, or how many run and how many (and how much) are held waiting for their turn (orderedMap). */
+  window: number | OrderedWindow<I>;
   /** A checkpoint after this many items (default 1), and every `ms` while items finish. */
   checkpoint?: { items?: number; ms?: number };
   /** Keys given to `StageOutput.release`, once a checkpoint holds their results (a queue forgets their jobs). */

@@ -93,25 +93,116 @@ export function siblingModule(metaUrl: string, name: string): URL {
 }
 
 /**
- * Maps `inputs` through `run` with up to `window` calls in flight and yields results in input order,
- * so parallel work still produces byte-identical output. `run` may answer at once (a value, not a
- * promise) for inputs that need no waiting; a throw counts as that input's failure, in its turn.
+ * How much `orderedMap` takes on at once: `running` calls not yet settled, and `held` inputs started and
+ * not yet yielded (running, or settled and waiting for those before them). With `weight`, the inputs held
+ * beyond `running` also keep the total weight held within `maxWeight` (up to `running` are always taken).
  */
-export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T) => R | Promise<R>, window: number): AsyncGenerator<R> {
-  const inFlight: (R | Promise<R>)[] = [];
-  for await (const input of inputs) {
+export interface OrderedWindow<T> {
+  running: number;
+  held: number;
+  weight?: (input: T) => number;
+  maxWeight?: number;
+}
+
+interface Held<R> {
+  result: R | Promise<R>;
+  weight: number;
+  settled: boolean;
+}
+
+/**
+ * Maps `inputs` through `run` and yields results in input order, so parallel work still produces
+ * byte-identical output. A number as `window` runs that many calls at once and holds no more: a slow call
+ * at the head then stops new ones once those behind it are done. An OrderedWindow holds more than it runs,
+ * so calls keep starting while the head's result is awaited, within `held` and the weight. `run` may answer
+ * at once (a value, not a promise) for inputs that need no waiting; a throw counts as that input's failure,
+ * in its turn.
+ */
+export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T) => R | Promise<R>, window: number | OrderedWindow<T>): AsyncGenerator<R> {
+  const limits: OrderedWindow<T> = typeof window === "number" ? { running: window, held: window } : window;
+  // invariant: a window takes at least one input, and holds every call it runs
+  if (!(limits.running >= 1 && limits.held >= limits.running)) throw new Error(`orderedMap: a window runs at least 1 call and holds at least as many (got ${limits.running} and ${limits.held})`);
+  const maxWeight = limits.maxWeight ?? Infinity;
+  const iterator = inputs[Symbol.asyncIterator]();
+  // held[first..] are the inputs started and not yet yielded, in input order
+  let held: Held<R>[] = [];
+  let first = 0;
+  let running = 0;
+  let heldWeight = 0;
+  /** An input read and not yet started: it weighs more than the window has room for now. */
+  let waiting: T | undefined;
+  let hasWaiting = false;
+  let exhausted = false;
+  let wake: (() => void) | undefined;
+  const start = (input: T, weight: number) => {
     let result: R | Promise<R>;
     try {
       result = run(input);
     } catch (error) {
       result = Promise.reject(error as Error);
     }
-    // awaited below in order; this only stops an unhandled-rejection warning
-    if (result instanceof Promise) result.catch(() => {});
-    inFlight.push(result);
-    if (inFlight.length >= window) yield await inFlight.shift()!;
+    const entry: Held<R> = { result, weight, settled: !(result instanceof Promise) };
+    if (result instanceof Promise) {
+      running++;
+      // also marks a rejection as handled: it is awaited below, in its turn
+      const settle = () => {
+        entry.settled = true;
+        running--;
+        const woken = wake;
+        wake = undefined;
+        woken?.();
+      };
+      result.then(settle, settle);
+    }
+    held.push(entry);
+    heldWeight += weight;
+  };
+  try {
+    for (;;) {
+      while (!exhausted && running < limits.running && held.length - first < limits.held) {
+        let input: T;
+        if (hasWaiting) {
+          input = waiting!;
+        } else {
+          const next = await iterator.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          input = next.value;
+        }
+        const weight = limits.weight?.(input) ?? 0;
+        // the weight bounds what is held beyond the calls running: never fewer than `running` are held
+        if (held.length - first >= limits.running && heldWeight + weight > maxWeight) {
+          waiting = input;
+          hasWaiting = true;
+          break;
+        }
+        hasWaiting = false;
+        waiting = undefined;
+        start(input, weight);
+      }
+      if (held.length === first) {
+        if (exhausted) return;
+        continue;
+      }
+      const head = held[first]!;
+      if (head.settled) {
+        first++;
+        heldWeight -= head.weight;
+        if (first > 1024 && first * 2 > held.length) {
+          held = held.slice(first);
+          first = 0;
+        }
+        yield await head.result;
+        continue;
+      }
+      // nothing to yield and nothing to start: until a call settles
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (!exhausted) await iterator.return?.();
   }
-  while (inFlight.length > 0) yield await inFlight.shift()!;
 }
 
 /** Worker threads a stage starts by default: one per core, up to the 2 cores we plan for. */

@@ -49,6 +49,20 @@ const OUTCOMES = 2;
 const CHECKPOINT_SAMPLES = 1024;
 const CHECKPOINT_MS = 1000;
 
+/**
+ * Samples held per sample in flight: started, and finished or not, waiting for those before them to be
+ * written. Answer times have a long tail (a reasoning trace ten times the median's length); with only the
+ * samples in flight held, one slow answer at the head stopped every new request once those behind it were
+ * done. Their input lines hold HELD_CHARS characters at most (a held sample keeps about its line's size).
+ */
+const HELD_SAMPLES = 32;
+const HELD_CHARS = 64 * 1024 * 1024;
+
+/** A line's weight in the window: its characters. */
+function lineChars(raw: RawLine): number {
+  return "text" in raw ? raw.text.length : 0;
+}
+
 type Item =
   | { kind: "taught"; line: number; taught: TaughtSample }
   | { kind: "invalid"; line: number; detail: string }
@@ -149,7 +163,9 @@ export async function teachRun(options: TeachRunOptions): Promise<TeachStats> {
       }
       out.record(item.line);
     },
-    window: options.concurrency,
+    // a slow answer at the head must not stop the requests behind it: samples keep starting while the
+    // finished ones wait for their turn, within HELD_SAMPLES times the concurrency and HELD_CHARS of input
+    window: { running: options.concurrency, held: HELD_SAMPLES * options.concurrency, weight: lineChars, maxWeight: HELD_CHARS },
     checkpoint: { items: CHECKPOINT_SAMPLES, ms: CHECKPOINT_MS },
     // the checkpoint holds their results now
     release: async (ids) => await queue?.forget(ids),

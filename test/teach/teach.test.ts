@@ -163,6 +163,35 @@ test("teach: candidates go one at a time until one verifies; outputs are byte-id
   assert.deepEqual(d.references, { "qa:ground_truth": 40 });
 });
 
+test("teach: a slow answer at the head does not stop the requests behind it; outputs stay in input order", async () => {
+  const dir = tempDir();
+  const samples = Array.from({ length: 40 }, (_, i) => itemSample(i + 1));
+  const input = writeSamples(dir, samples);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  // a guard, so that a regression fails the test rather than hang it
+  const guard = setTimeout(release, 5000);
+  let others = 0;
+  let othersBeforeFirst = -1;
+  const slow = await server(async (request) => {
+    if (itemOf(request).item === 1) {
+      await gate;
+      othersBeforeFirst = others;
+    } else if (++others === 30) {
+      release();
+    }
+    return teacherReply(request);
+  });
+  const one = await server(teacherReply);
+  // two samples in flight: the first one's answer comes only after 30 requests for the samples behind it
+  await teach(input, join(dir, "slow"), slow, { concurrency: 2 });
+  clearTimeout(guard);
+  assert.ok(othersBeforeFirst >= 30, `requests for later samples made while the first waited: ${othersBeforeFirst}`);
+  assert.ok(slow.inFlight().max <= 2, "never more than the concurrency in flight");
+  await teach(input, join(dir, "one"), one, { concurrency: 1 });
+  assert.deepEqual(readOutputs(join(dir, "slow")), readOutputs(join(dir, "one")), "byte-identical to a run one at a time");
+});
+
 test("teach: --keep-all asks every candidate and keeps each verified one under its own id", async () => {
   const dir = tempDir();
   const samples = Array.from({ length: 12 }, (_, i) => itemSample(i + 1));
