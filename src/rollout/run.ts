@@ -57,6 +57,13 @@ export interface RolloutRunOptions {
 export const OUTPUTS = ["steps", "episodes", "rows", "trajectories"] as const;
 export type Output = (typeof OUTPUTS)[number];
 
+/**
+ * Finished groups held per group running, waiting for those before them to be written. Episodes vary in
+ * length by tens of steps; with only the groups running held, one long episode at the head stopped every
+ * new group once those behind it were done. A held group keeps its lines (token ids included) in memory.
+ */
+const HELD_GROUPS = 4;
+
 export interface GroupResult {
   lines: Record<Output, string[]>;
   episodes: Episode[];
@@ -102,6 +109,7 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
       return { task, index, group: "malformed" in result ? failedGroup(options, env, task, result.malformed) : result };
     };
     const mine = tasks.map((task, index) => ({ task, index })).filter(({ task }) => inShard(task.id, options.shard));
+    const groupsRunning = Math.max(1, Math.floor(options.concurrency / options.groupSize));
     return await stage.run({
       inputs: iterate(mine.slice(stage.done)),
       process: runGroup,
@@ -112,7 +120,9 @@ export async function rolloutRun(options: RolloutRunOptions): Promise<RolloutSta
         stats.group(group.episodes, group.rows);
         out.release(task.id);
       },
-      window: Math.max(1, Math.floor(options.concurrency / options.groupSize)),
+      // a long episode at the head must not stop the groups behind it: groups keep starting while the
+      // finished ones wait for their turn, HELD_GROUPS times as many as run
+      window: { running: groupsRunning, held: HELD_GROUPS * groupsRunning },
       // the checkpoint holds its result now
       release: async (ids) => await queue?.forget(ids),
       onCheckpoint: (done) => options.onProgress?.(done, mine.length, stats),

@@ -44,11 +44,14 @@ test("eval through the queue: 2 workers, one killed -9 mid-job, Redis restarted 
 
   const workers: { victim?: Proc } = {};
   let killed = false;
+  let victimKilled!: () => void;
+  const victimGone = new Promise<void>((resolve) => (victimKilled = resolve));
   let restart: Promise<void> | undefined;
   const queued = await startOpenAIServer((request, index) => {
     if (!killed && index >= 3 && request.headers.authorization === "Bearer key-a") {
       killed = true;
       workers.victim!.child.kill("SIGKILL");
+      victimKilled();
       return { type: "hang" };
     }
     if (!restart && index >= 6) restart = queue.restart();
@@ -57,6 +60,9 @@ test("eval through the queue: 2 workers, one killed -9 mid-job, Redis restarted 
   atEnd(() => queued.close());
   const producer = acc(["eval", ...evalArgs(12, 5), "--queue", queue.url, "-o", join(dir, "queued"), "--concurrency", "6"]);
   workers.victim = evalWorker(queued.url, "key-a");
+  // the survivor starts once the victim is killed: started at once, on a loaded machine it could take
+  // every job before the victim had started, and nothing would be killed
+  await victimGone;
   const survivor = evalWorker(queued.url, "key-b");
   const produced = await producer.exited;
   assert.equal(produced.code, 0, produced.stderr);
