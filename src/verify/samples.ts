@@ -59,6 +59,9 @@ export class AnswersFileError extends UsageError {
  * target answer) against its reference. Every input line gets one verdict line; invalid lines,
  * unverifiable samples and samples without a candidate fail with their reason.
  */
+/** Verdicts held per sample being verified: finished, waiting for those before them to be written. */
+const HELD_VERDICTS = 32;
+
 export async function verifySamples(options: VerifySamplesOptions): Promise<VerifyCounts> {
   const answers = options.answers ? await readAnswers(options.answers) : undefined;
   const used = new Set<string>();
@@ -82,7 +85,10 @@ export async function verifySamples(options: VerifySamplesOptions): Promise<Veri
   };
 
   try {
-    for await (const verdict of orderedMap(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), judge, options.concurrency)) {
+    // a slow verdict at the head (a judge thinking, a test suite running) must not stop the ones behind it:
+    // verdicts are small, so up to HELD_VERDICTS times as many as run wait for their turn
+    const window = { running: options.concurrency, held: HELD_VERDICTS * options.concurrency };
+    for await (const verdict of orderedMap(readJsonLines(options.input, DEFAULT_MAX_LINE_BYTES), judge, window)) {
       await out.write(`${JSON.stringify(verdict)}\n`);
       count(counts, verdict);
       options.onProgress?.(counts);
