@@ -35,15 +35,15 @@ export interface ChatBody {
   return_token_ids?: boolean;
 }
 
-/** What a scripted policy returns for one request: an answer (token ids are added), or any other reply. */
-export type PolicyScript = (body: ChatBody, index: number) => Omit<Answer, "type"> | Reply;
+/** What a scripted policy returns for one request (now or later): an answer (token ids are added), or any other reply. */
+export type PolicyScript = (body: ChatBody, index: number) => Omit<Answer, "type"> | Reply | Promise<Omit<Answer, "type"> | Reply>;
 
 /** A local server answering like vLLM with return_token_ids (prompt ids from the chat template, completion ids, logprobs). */
 export async function policyServer(script: PolicyScript): Promise<OpenAIServer> {
   const ids = withTokenIds(await qwen3());
-  return startOpenAIServer((request: RecordedRequest, index: number) => {
+  return startOpenAIServer(async (request: RecordedRequest, index: number) => {
     const body = request.body as ChatBody;
-    const reply = script(body, index);
+    const reply = await script(body, index);
     if ("type" in reply && reply.type !== "answer") return reply;
     return ids(body, { ...(reply as Omit<Answer, "type">), type: "answer" });
   });
