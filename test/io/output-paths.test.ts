@@ -79,12 +79,13 @@ test("withCleanup: scopes running at once keep their own files, the first (which
   const dir = tempDir();
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
-  const started: string[] = [];
+  let firstOpened!: () => void;
+  const firstOpen = new Promise<void>((resolve) => (firstOpened = resolve));
   // the first scope: its temporary file is still open when the second one fails, and survives that
   const first = withCleanup(async () => {
     const file = await AtomicFile.create(join(dir, "first", "a.jsonl"));
     await file.write("first\n");
-    started.push("first");
+    firstOpened();
     await gate;
     assert.ok(readdirSync(join(dir, "first")).length === 1, "the second scope's failure left the first's temporary file alone");
     await file.write("more\n");
@@ -95,13 +96,11 @@ test("withCleanup: scopes running at once keep their own files, the first (which
     withCleanup(async () => {
       const file = await AtomicFile.create(join(dir, "second", "b.jsonl"));
       await file.write("second\n");
-      started.push("second");
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await firstOpen;
       throw new Error("second stops");
     }),
     /second stops/,
   );
-  assert.deepEqual(started, ["first", "second"]);
   assert.deepEqual(readdirSync(dir), ["first"], "the second scope's folder is gone, the first's is not");
   release();
   await first;
