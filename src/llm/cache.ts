@@ -110,11 +110,11 @@ const PACK_BYTES = 64 * 1024 * 1024;
 
 /**
  * Successful answers on disk. Entries are written in packs: JSONL files (`<pid>-<time>-<cache>-<n>.jsonl`, one
- * `{"key", "version", "reply"}` or `{"key", "version", "result"}` line per answer, see CacheEntry), each written by one cache only, answers appended to it
- * until it passes PACK_BYTES. `put` resolves once its answer's line is written, so an answer the caller has
- * seen survives a crash; answers finishing together are appended in one write (group commit). A pack is
- * reopened for each write rather than made anew: creating a file (and renaming it into place) cost ~0.6–1 ms
- * of CPU here, 20–30 times the write. A line is complete only with its newline: one cut short by a kill
+ * `{"key", "version", "reply"}` or `{"key", "version", "result"}` line per answer: see CacheEntry), each
+ * written by one cache only, answers appended to it until it passes PACK_BYTES. `put` resolves once its
+ * answer's line is written, so an answer the caller has seen survives a crash; answers finishing together
+ * are appended in one write (group commit). A pack is reopened for each write rather than made anew:
+ * creating a file (and renaming it into place) cost ~0.6–1 ms of CPU here, 20–30 times the write. A line is complete only with its newline: one cut short by a kill
  * or a failed write is not indexed (a failed write also ends its pack). The index of keys is read once,
  * at first use: answers that another process writes afterwards are seen at the next start. Only answers
  * are stored, never requests (prompts can be megabytes) nor the API key.
