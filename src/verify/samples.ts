@@ -54,14 +54,14 @@ export class AnswersFileError extends UsageError {
   override name = "AnswersFileError";
 }
 
+/** Verdicts held per sample being verified: finished, waiting for those before them to be written. */
+const HELD_VERDICTS = 32;
+
 /**
  * Verifies each sample of a JSONL file, in order: its candidate from the answers file (or its own
  * target answer) against its reference. Every input line gets one verdict line; invalid lines,
  * unverifiable samples and samples without a candidate fail with their reason.
  */
-/** Verdicts held per sample being verified: finished, waiting for those before them to be written. */
-const HELD_VERDICTS = 32;
-
 export async function verifySamples(options: VerifySamplesOptions): Promise<VerifyCounts> {
   const answers = options.answers ? await readAnswers(options.answers) : undefined;
   const used = new Set<string>();
