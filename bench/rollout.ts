@@ -15,7 +15,9 @@
 //    checkpoints) at 32 episodes in flight, start to end, against the raw client replaying the same
 //    requests at 32 in flight: episodes/s against requests/s divided by the requests of an episode; and
 //    the same without the start-up (opening the environment, loading the tokenizer, timed on their own).
-//    Interleaved rounds, medians.
+//    Interleaved rounds, medians. Then the same on tasks of uneven length (unevenActions: most episodes 4
+//    tool calls, a tail to 32) whose answers each take UNEVEN_DELAY_MS, so that the run waits on the server:
+//    there a long group at the head of the ordered output must not stop the others.
 // 3. (bench/sandbox.ts, --part sandbox) The repo environment's sandbox: its cost per tool call and per
 //    episode against the same work unconfined (--unsafe-no-sandbox), interleaved rounds, medians.
 // acc's code runs from dist/ (built first).
@@ -91,10 +93,28 @@ interface Body {
 const taskOf = (body: Body) => Number(/^Task (\d+):/.exec(String(body.messages[1]!.content))?.[1]);
 const STAGE = /Actions so far: (\d+)\./;
 
+/** Tasks numbered from here are the uneven workload's. */
+const UNEVEN_TASKS = 2000;
+/** How long the server takes to answer each of their requests. */
+const UNEVEN_DELAY_MS = 200;
+/** Rounds of the uneven workload (its runs wait on the server: ~20 s each). */
+const UNEVEN_ROUNDS = 2;
+
+/**
+ * Tool calls before the answer on the uneven workload, by task (the same in every episode of its group):
+ * a fixed quantile per task of a long tail, median 4, p90 18, at most 32 (the context manager allows 4 summaries).
+ */
+function unevenActions(task: number): number {
+  const quantile = ((task * 2654435761) % 2 ** 32) / 2 ** 32;
+  return Math.min(32, 2 * Math.round(1.5 * (1 - quantile) ** -0.7));
+}
+
+const actionsOf = (task: number) => (task >= UNEVEN_TASKS ? unevenActions(task) : ACTIONS);
+
 /**
  * The agent: alternately searches (words of a document's title, chosen by task, seed and step) and opens
  * that document (whatever its rank: opened documents then have the corpus's mix of lengths), for ACTIONS
- * tool calls, summarizing when asked; then answers.
+ * tool calls (the uneven workload's tasks: unevenActions), summarizing when asked; then answers.
  */
 function agent(docs: Doc[]): (body: Body) => Omit<Answer, "type"> {
   return (body) => {
@@ -103,7 +123,7 @@ function agent(docs: Doc[]): (body: Body) => Omit<Answer, "type"> {
     const actions = earlier + messages.filter((m) => m.role === "assistant").length;
     if (messages.at(-1)?.content === SUPO_SUMMARY_PROMPT) return { content: `<summary>Actions so far: ${actions}. Searched and read documents on the task.</summary>` };
     const task = taskOf(body);
-    if (actions >= ACTIONS) return { content: `<answer>answer ${task}</answer>` };
+    if (actions >= actionsOf(task)) return { content: `<answer>answer ${task}</answer>` };
     const pick = docs[(task * 7919 + (body.seed ?? 0) * 104729 + (actions >> 1) * 131) % docs.length]!;
     if (actions % 2 === 0) return { content: "", tool_calls: [{ id: `call_${actions}`, name: "search", arguments: JSON.stringify({ query: pick.title }) }] };
     return { content: "", tool_calls: [{ id: `call_${actions}`, name: "open", arguments: JSON.stringify({ doc_id: pick.id }) }] };
@@ -132,7 +152,9 @@ const server = await startOpenAIServer(
       replies.set(key, reply);
     }
     recording?.push({ body: text, reply });
-    return JSON.parse(reply) as Answer;
+    const answer = JSON.parse(reply) as Answer;
+    // the uneven workload's server takes its time, as a model does: the run waits on it, not on the CPU
+    return taskOf(req.body as Body) >= UNEVEN_TASKS ? { ...answer, delayMs: UNEVEN_DELAY_MS } : answer;
   },
   { record: false },
 );
@@ -269,7 +291,7 @@ async function runnerPass(tasksFile: string, out: string) {
       concurrency: IN_FLIGHT,
     })),
   );
-  if (stats.data.successes !== stats.data.episodes) throw new Error("bench episodes failed");
+  if (stats.data.successes !== stats.data.episodes) throw new Error(`bench episodes failed: ${JSON.stringify(stats.data)}`);
   return { seconds, episodes: stats.data.episodes, stepsPerEpisode: stats.data.steps / stats.data.episodes };
 }
 
@@ -283,17 +305,16 @@ async function startupSeconds(): Promise<number> {
   return seconds;
 }
 
-async function runnerThroughput() {
-  const tasksFile = join(work, "tasks.jsonl");
-  const groups = Math.ceil((EPISODES * 4) / GROUP_SIZE);
-  writeFileSync(tasksFile, Array.from({ length: groups }, (_, i) => `${JSON.stringify(task(1000 + i))}\n`).join(""));
+async function runnerThroughput(first = 1000, groups = Math.ceil((EPISODES * 4) / GROUP_SIZE), roundCount = ROUNDS) {
+  const tasksFile = join(work, `tasks-${first}.jsonl`);
+  writeFileSync(tasksFile, Array.from({ length: groups }, (_, i) => `${JSON.stringify(task(first + i))}\n`).join(""));
   recording = [];
   await runnerPass(tasksFile, join(work, "runner-warm-up")); // computes the replies, records the requests
   const bodies = recording.map((request) => request.body);
   recording = undefined;
   const rounds: { ratio: number; steadyRatio: number; episodesPerSecond: number; rawPerSecond: number; stepsPerEpisode: number; startupSeconds: number }[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const run = await runnerPass(tasksFile, join(work, `runner-${round}`));
+  for (let round = 0; round < roundCount; round++) {
+    const run = await runnerPass(tasksFile, join(work, `runner-${first}-${round}`));
     const startup = await startupSeconds();
     const raw = await rawLoad(server.url, bodies, IN_FLIGHT);
     const ideal = raw / run.stepsPerEpisode;
@@ -333,6 +354,12 @@ async function reportRunner() {
   console.log(`  raw client ${median(runner.map((r) => r.rawPerSecond)).toFixed(0)} requests/s = ${median(runner.map((r) => r.rawPerSecond / r.stepsPerEpisode)).toFixed(1)} episodes/s`);
   console.log(`  acc rollout ${median(runner.map((r) => r.episodesPerSecond)).toFixed(1)} episodes/s = ${median(runner.map((r) => r.ratio)).toFixed(2)}x the raw client (the whole run: start-up, records, Parquet)`);
   console.log(`  ${median(runner.map((r) => r.steadyRatio)).toFixed(2)}x without its start-up (opening the environment and loading the tokenizer: ${median(runner.map((r) => r.startupSeconds)).toFixed(2)} s)`);
+  const unevenGroups = 2 * Math.ceil((EPISODES * 4) / GROUP_SIZE);
+  const uneven = await runnerThroughput(UNEVEN_TASKS, unevenGroups, UNEVEN_ROUNDS);
+  const actions = Array.from({ length: unevenGroups }, (_, i) => unevenActions(UNEVEN_TASKS + i)).sort((a, b) => a - b);
+  console.log(`the same on ${unevenGroups} tasks of uneven length (tool calls before the answer: median ${actions[actions.length >> 1]}, p90 ${actions[Math.floor(0.9 * (actions.length - 1))]}, max ${actions.at(-1)}; ${uneven[0]!.stepsPerEpisode.toFixed(1)} LLM calls an episode on average), each answer after ${UNEVEN_DELAY_MS} ms, ${UNEVEN_ROUNDS} interleaved rounds (medians):`);
+  console.log(`  raw client ${median(uneven.map((r) => r.rawPerSecond)).toFixed(0)} requests/s = ${median(uneven.map((r) => r.rawPerSecond / r.stepsPerEpisode)).toFixed(1)} episodes/s`);
+  console.log(`  acc rollout ${median(uneven.map((r) => r.episodesPerSecond)).toFixed(1)} episodes/s = ${median(uneven.map((r) => r.ratio)).toFixed(2)}x the raw client, ${median(uneven.map((r) => r.steadyRatio)).toFixed(2)}x without its start-up`);
 }
 
 try {
