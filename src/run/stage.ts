@@ -17,7 +17,7 @@ import { orderedMap, type OrderedWindow } from "./worker-pool.js";
  * The lifecycle every resumable stage shares (import, compile and its import pass, teach, rollout, decontaminate): the checkpoint and its fingerprint,
  * the JSONL outputs cut back to the checkpoint and appended to, the ordered map over the work left, the
  * stats, the shard's order file and manifest, and what is removed or renamed at the end. A stage gives
- * one method per record (`process`, run up to `window` at once) and the lines each result writes (`write`,
+ * one method per record (`process`, run within `window`) and the lines each result writes (`write`,
  * called in input order); see docs/architecture.md.
  */
 export interface StageSpec<S extends { data: unknown }> {

@@ -129,9 +129,8 @@ export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T
   let first = 0;
   let running = 0;
   let heldWeight = 0;
-  /** An input read and not yet started: it weighs more than the window has room for now. */
-  let waiting: T | undefined;
-  let hasWaiting = false;
+  /** An input read and not yet started, with its weight: more than the window has room for now. */
+  let waiting: { input: T; weight: number } | undefined;
   let exhausted = false;
   let wake: (() => void) | undefined;
   const start = (input: T, weight: number) => {
@@ -160,27 +159,18 @@ export async function* orderedMap<T, R>(inputs: AsyncIterable<T>, run: (input: T
   try {
     for (;;) {
       while (!exhausted && running < limits.running && held.length - first < limits.held) {
-        let input: T;
-        if (hasWaiting) {
-          input = waiting!;
-        } else {
+        if (waiting === undefined) {
           const next = await iterator.next();
           if (next.done) {
             exhausted = true;
             break;
           }
-          input = next.value;
+          waiting = { input: next.value, weight: limits.weight?.(next.value) ?? 0 };
         }
-        const weight = limits.weight?.(input) ?? 0;
         // the weight bounds what is held beyond the calls running: never fewer than `running` are held
-        if (held.length - first >= limits.running && heldWeight + weight > maxWeight) {
-          waiting = input;
-          hasWaiting = true;
-          break;
-        }
-        hasWaiting = false;
+        if (held.length - first >= limits.running && heldWeight + waiting.weight > maxWeight) break;
+        start(waiting.input, waiting.weight);
         waiting = undefined;
-        start(input, weight);
       }
       if (held.length === first) {
         if (exhausted) return;
