@@ -268,6 +268,11 @@ export function mainThreadCpuMicros(): number {
 /** USER_HZ, the unit of /proc's CPU times: 100 on every Linux build Node runs on. */
 const CLOCK_TICKS = 100;
 
+/** A quantile in [0, 1) fixed by `n` (Knuth's multiplicative hash): workloads with a spread the same in every run and on both sides. */
+export function fixedQuantile(n: number): number {
+  return ((n * 2654435761) % 2 ** 32) / 2 ** 32;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

@@ -29,7 +29,7 @@ import type { EnvSession, Environment } from "../src/envs/types.js";
 import type { LlmClient } from "../src/llm/types.js";
 import type { EpisodeSettings } from "../src/rollout/types.js";
 import type { Answer } from "../src/testing/replies.js";
-import { build, clock, cpuMicrosPerItem, fromDist, median, rawLoad, realTexts } from "./common.js";
+import { build, clock, cpuMicrosPerItem, fixedQuantile, fromDist, median, rawLoad, realTexts } from "./common.js";
 import { sandboxCost } from "./sandbox.js";
 
 build();
@@ -105,8 +105,7 @@ const UNEVEN_ROUNDS = 2;
  * a fixed quantile per task of a long tail, median 4, p90 18, at most 32 (the context manager allows 4 summaries).
  */
 function unevenActions(task: number): number {
-  const quantile = ((task * 2654435761) % 2 ** 32) / 2 ** 32;
-  return Math.min(32, 2 * Math.round(1.5 * (1 - quantile) ** -0.7));
+  return Math.min(32, 2 * Math.round(1.5 * (1 - fixedQuantile(task)) ** -0.7));
 }
 
 const actionsOf = (task: number) => (task >= UNEVEN_TASKS ? unevenActions(task) : ACTIONS);

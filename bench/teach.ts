@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import type { ChatRequest, ChatResult, LlmClient } from "../src/llm/types.js";
 import type { Sample as SampleRecord } from "../src/records/sample.js";
-import { build, clock, comparisonLine, defaultPass, FLAGGED_PASS, fromDist, interleavedRounds, median, passLines, passMedians, rawLoad, runFlaggedPass } from "./common.js";
+import { build, clock, comparisonLine, defaultPass, FLAGGED_PASS, fixedQuantile, fromDist, interleavedRounds, median, passLines, passMedians, rawLoad, runFlaggedPass } from "./common.js";
 
 build();
 const { keyOfBody, requestBody } = await fromDist<typeof import("../src/llm/cache.js")>("llm/cache.js");
@@ -86,6 +86,11 @@ function answer(body: unknown) {
   return { type: "answer" as const, content: `Final answer: ${3 * item} EUR`, reasoning: `Item ${item} costs ${3 * item} EUR on the list.` };
 }
 
+/** The bytes teach sends for a sample: its prompt, the model, the candidate's seed. */
+function teachBody(sample: SampleRecord): string {
+  return JSON.stringify({ model: "bench", messages: teacherMessages(sample), seed: candidateSeed(0, sample.id, 0) });
+}
+
 function itemOf(body: unknown): number {
   const messages = (body as { messages: { content: string }[] }).messages;
   return Number(/Question: What does item (\d+) cost\?$/.exec(messages.at(-1)!.content)?.[1]);
@@ -100,8 +105,7 @@ const SLOW_ROUNDS = 2;
  * lengths have (a fixed quantile per item of a Pareto-like spread: median 19 ms, p90 79, p99 644, at most 3 s).
  */
 function delayOf(item: number): number {
-  const quantile = ((item * 2654435761) % 2 ** 32) / 2 ** 32;
-  return Math.min(3000, Math.round(10 * (1 - quantile) ** -0.9));
+  return Math.min(3000, Math.round(10 * (1 - fixedQuantile(item)) ** -0.9));
 }
 
 
@@ -376,8 +380,7 @@ try {
   const samples = Array.from({ length: SAMPLES }, (_, i) => sample(i + 1));
   const input = join(work, "samples.jsonl");
   writeFileSync(input, samples.map((s) => `${JSON.stringify(s)}\n`).join(""));
-  // the same bytes teach sends: its prompt, the model, the candidate's seed
-  const bodies = samples.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
+  const bodies = samples.map(teachBody);
   const server = await startOpenAIServer((req) => answer(req.body), { record: false });
   try {
     const loadBefore = load();
@@ -466,7 +469,7 @@ async function slowAnswers(samples: SampleRecord[]): Promise<void> {
   const some = samples.slice(0, SLOW_SAMPLES);
   const input = join(work, "slow-samples.jsonl");
   writeFileSync(input, some.map((s) => `${JSON.stringify(s)}\n`).join(""));
-  const bodies = some.map((s) => JSON.stringify({ model: "bench", messages: teacherMessages(s), seed: candidateSeed(0, s.id, 0) }));
+  const bodies = some.map(teachBody);
   const delays = some.map((_, i) => delayOf(i + 1)).sort((a, b) => a - b);
   const at = (q: number) => delays[Math.floor(q * (delays.length - 1))]!;
   const total = delays.reduce((sum, ms) => sum + ms, 0);
